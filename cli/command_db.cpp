@@ -1,0 +1,50 @@
+// forumgate db migrate: creates or upgrades the store's schema.
+
+#include "commands.hpp"
+
+#include "error.hpp"
+#include "store.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace forumgate::cli {
+
+void add_db_option(CLI::App &app, std::string &db)
+{
+    app.add_option("--db", db, "PostgreSQL connection string or URI of the store")->envname("FORUMGATE_DB");
+}
+
+void require_db(std::string const &db)
+{
+    if (db.empty()) {
+        throw argument_error{"no database given: use --db or set FORUMGATE_DB"};
+    }
+}
+
+void add_db_command(CLI::App &app, command &run)
+{
+    auto *db_command = app.add_subcommand("db", "Manage the store's database schema");
+    db_command->require_subcommand(1);
+    auto *migrate = db_command->add_subcommand("migrate", "Create or upgrade the forumgate schema (every command does this on first use)");
+    auto db = std::make_shared<std::string>();
+    add_db_option(*migrate, *db);
+    migrate->callback([&run, db] {
+        run = [db] {
+            require_db(*db);
+            mappings::store store{*db};
+            auto const applied = store.migrate();
+            if (applied.empty()) {
+                spdlog::info("schema is up to date at version {}", store.schema_version());
+            }
+            for (int const version : applied) {
+                spdlog::info("applied migration {}", version);
+            }
+            return EXIT_OK;
+        };
+    });
+}
+
+} // namespace forumgate::cli

@@ -1,0 +1,153 @@
+// forumgate map load|export|stats: the ID map as CSV files, and its size.
+
+#include "commands.hpp"
+
+#include "error.hpp"
+#include "store.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace forumgate::cli {
+namespace {
+
+struct load_options
+{
+    std::string db;
+    std::string dir;
+    std::string new_base;
+    std::vector<std::string> old_hosts;
+    std::vector<std::string> upload_hosts;
+};
+
+// Settings given on the command line, completed from the stored ones.
+std::optional<mappings::site_settings> settings_from(load_options const &options, mappings::store &store)
+{
+    if (options.new_base.empty() && options.old_hosts.empty() && options.upload_hosts.empty()) {
+        return std::nullopt; // keep what is stored (or what settings.csv says)
+    }
+    mappings::site_settings settings = store.settings().value_or(mappings::site_settings{});
+    if (!options.new_base.empty()) {
+        settings.new_base = options.new_base;
+    }
+    if (!options.old_hosts.empty()) {
+        settings.old_hosts = options.old_hosts;
+    }
+    if (!options.upload_hosts.empty()) {
+        settings.upload_hosts = options.upload_hosts;
+    }
+    if (settings.new_base.empty()) {
+        throw argument_error{"--new-base is needed: the store has no new base URL yet"};
+    }
+    if (settings.old_hosts.empty()) {
+        throw argument_error{"--old-host is needed: the store has no old host names yet"};
+    }
+    return settings;
+}
+
+int run_load(load_options const &options)
+{
+    require_db(options.db);
+    if (!std::filesystem::is_directory(options.dir)) {
+        throw argument_error{fmt::format("{} is not a directory", options.dir)};
+    }
+    mappings::store store{options.db};
+    store.migrate();
+    auto const result = store.load_csv(options.dir, settings_from(options, store));
+    for (auto const &file : result.files) {
+        spdlog::info("{}: {} rows, {} inserted, {} updated", file.name, file.rows, file.inserted, file.updated);
+    }
+    if (result.files.empty()) {
+        spdlog::warn("no map files (topics.csv, posts.csv, …) in {}", options.dir);
+    }
+    if (result.version_after == result.version_before) {
+        spdlog::info("nothing changed; map version is still {}", result.version_after);
+    } else {
+        spdlog::info("map version {} -> {}", result.version_before, result.version_after);
+    }
+    return EXIT_OK;
+}
+
+int run_export(std::string const &db, std::string const &dir)
+{
+    require_db(db);
+    std::filesystem::create_directories(dir);
+    mappings::store store{db};
+    store.migrate();
+    store.export_csv(dir);
+    spdlog::info("map version {} written to {}", store.map_version(), dir);
+    return EXIT_OK;
+}
+
+int run_stats(std::string const &db, bool as_json)
+{
+    require_db(db);
+    mappings::store store{db};
+    store.migrate();
+    auto const s = store.stats();
+    if (as_json) {
+        nlohmann::json const out = {
+            {"version", s.version},
+            {"topics", s.topics},
+            {"topics_not_migrated", s.topics_not_migrated},
+            {"topics_restricted", s.topics_restricted},
+            {"posts", s.posts},
+            {"posts_not_migrated", s.posts_not_migrated},
+            {"categories", s.categories},
+            {"users", s.users},
+            {"tags", s.tags},
+            {"uploads", s.uploads},
+            {"rules", s.rules},
+        };
+        std::cout << out.dump(2) << '\n';
+        return EXIT_OK;
+    }
+    std::cout << fmt::format("map version  {}\n", s.version)
+              << fmt::format("topics       {} ({} not migrated, {} restricted)\n", s.topics, s.topics_not_migrated, s.topics_restricted)
+              << fmt::format("posts        {} ({} not migrated)\n", s.posts, s.posts_not_migrated)
+              << fmt::format("categories   {}\n", s.categories) << fmt::format("users        {}\n", s.users)
+              << fmt::format("tags         {}\n", s.tags) << fmt::format("uploads      {}\n", s.uploads)
+              << fmt::format("rules        {}\n", s.rules);
+    return EXIT_OK;
+}
+
+} // namespace
+
+void add_map_command(CLI::App &app, command &run)
+{
+    auto *map = app.add_subcommand("map", "Load, export and count the ID map");
+    map->require_subcommand(1);
+
+    auto load = std::make_shared<load_options>();
+    auto *load_command = map->add_subcommand(
+        "load", "Load an ID map from CSV files in DIR (see docs/map-files.md); one transaction, a bad row changes nothing");
+    add_db_option(*load_command, load->db);
+    load_command->add_option("--new-base", load->new_base, "URL of the new forum, e.g. https://forum.brum.coop");
+    load_command->add_option("--old-host", load->old_hosts, "Host name of the old forum (repeatable; the first is the main one)");
+    load_command->add_option("--upload-host", load->upload_hosts, "Further host an upload may be redirected to, e.g. a CDN (repeatable)");
+    load_command->add_option("DIR", load->dir, "Folder holding topics.csv, posts.csv, users.csv, categories.csv, tags.csv, uploads.csv, rules.csv")
+        ->required();
+    load_command->callback([&run, load] { run = [load] { return run_load(*load); }; });
+
+    auto export_db = std::make_shared<std::string>();
+    auto export_dir = std::make_shared<std::string>();
+    auto *export_command = map->add_subcommand("export", "Write the whole ID map to DIR in the format map load reads");
+    add_db_option(*export_command, *export_db);
+    export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")->required();
+    export_command->callback([&run, export_db, export_dir] { run = [export_db, export_dir] { return run_export(*export_db, *export_dir); }; });
+
+    auto stats_db = std::make_shared<std::string>();
+    auto stats_json = std::make_shared<bool>(false);
+    auto *stats_command = map->add_subcommand("stats", "Print how many topics, posts, users… the map holds");
+    add_db_option(*stats_command, *stats_db);
+    stats_command->add_flag("--json", *stats_json, "Print JSON instead of text");
+    stats_command->callback([&run, stats_db, stats_json] { run = [stats_db, stats_json] { return run_stats(*stats_db, *stats_json); }; });
+}
+
+} // namespace forumgate::cli

@@ -1,0 +1,31 @@
+#pragma once
+// The subcommands of the forumgate executable. Each add_*_command() declares its options on
+// the CLI11 app and, when chosen, sets `run` to the function that does the work.
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace forumgate::cli {
+
+/// Exit codes with meanings, as documented in docs/forumgate.md.
+inline constexpr int EXIT_OK = 0;
+inline constexpr int EXIT_PROBLEMS = 1; ///< ran, but found problems (unresolved URLs, failed items)
+inline constexpr int EXIT_FATAL = 2;    ///< could not do the job (bad input, no database…)
+
+using command = std::function<int()>;
+
+/// Adds `--db` (libpq connection string or URI; default from FORUMGATE_DB) to `app`.
+void add_db_option(CLI::App &app, std::string &db);
+
+/// \throws argument_error if no database was given either way.
+void require_db(std::string const &db);
+
+void add_db_command(CLI::App &app, command &run);
+void add_map_command(CLI::App &app, command &run);
+void add_resolve_command(CLI::App &app, command &run);
+
+} // namespace forumgate::cli

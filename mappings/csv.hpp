@@ -1,0 +1,38 @@
+#pragma once
+// RFC 4180 CSV reading, with file:line positions for every error.
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace forumgate::mappings {
+
+/// Represents a CSV file being read record by record. Quoted fields may hold commas, quotes
+/// ("" inside quotes) and line breaks; CRLF and LF line ends are both accepted.
+class csv_reader
+{
+public:
+    /// `name` is used in error messages (usually the file name).
+    csv_reader(std::istream &in, std::string name);
+
+    /// Reads the next record into `fields`. \return false at end of file.
+    /// \throws input_error "NAME:LINE: …" on a malformed record (stray quote, unterminated quote).
+    bool next(std::vector<std::string> &fields);
+
+    /// The line on which the record last returned by next() starts (1-based).
+    [[nodiscard]] std::uint64_t line() const noexcept { return m_record_line; }
+    [[nodiscard]] std::string const &name() const noexcept { return m_name; }
+
+    /// \return "NAME:LINE: message" for the current record.
+    [[nodiscard]] std::string where(std::string_view message) const;
+
+private:
+    std::istream &m_in;
+    std::string m_name;
+    std::uint64_t m_line = 1;
+    std::uint64_t m_record_line = 0;
+};
+
+} // namespace forumgate::mappings

@@ -1,0 +1,742 @@
+#include "resolver.hpp"
+
+#include "url_codec.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace forumgate::mappings {
+
+std::string_view to_string(outcome value) noexcept
+{
+    switch (value) {
+    case outcome::redirect: return "redirect";
+    case outcome::pass_through: return "pass_through";
+    case outcome::not_found: return "not_found";
+    case outcome::gone: return "gone";
+    case outcome::bad_request: return "bad_request";
+    }
+    return "not_found";
+}
+
+std::string_view to_string(reason value) noexcept
+{
+    switch (value) {
+    case reason::mapped: return "mapped";
+    case reason::nearest_post: return "nearest_post";
+    case reason::site_page: return "site_page";
+    case reason::not_in_map: return "not_in_map";
+    case reason::rule: return "rule";
+    case reason::unknown_host: return "unknown_host";
+    case reason::unknown_shape: return "unknown_shape";
+    case reason::unknown_id: return "unknown_id";
+    case reason::unmappable: return "unmappable";
+    case reason::not_migrated: return "not_migrated";
+    case reason::malformed: return "malformed";
+    case reason::too_long: return "too_long";
+    }
+    return "unknown_shape";
+}
+
+namespace {
+
+// Query parameters that only tell where a click came from: never carried over.
+bool is_tracking_param(std::string_view key) noexcept
+{
+    static constexpr std::string_view TRACKING[] = {
+        "_ga", "_gl", "_hsenc", "_hsmi", "dclid", "fbclid", "gbraid", "gclid", "igshid", "mc_cid",
+        "mc_eid", "mkt_tok", "msclkid", "ref", "ref_src", "twclid", "u", "wbraid", "yclid",
+    };
+    return key.starts_with("utm_") ||
+           std::find(std::begin(TRACKING), std::end(TRACKING), key) != std::end(TRACKING);
+}
+
+// Query parameters a topic view understands (Discourse carries these over when it corrects a
+// topic URL; `page` is turned into a post number instead).
+bool is_topic_param(std::string_view key) noexcept
+{
+    return key == "print" || key == "filter" || key == "username_filters" || key == "filter_top_level_replies";
+}
+
+enum class query_policy : std::uint8_t
+{
+    none,       ///< drop every parameter
+    topic,      ///< keep only the topic view's own parameters
+    page_only,  ///< keep only `page` (raw topic pages)
+    all_but_tracking,
+};
+
+// Builds a Location: the new base, then path segments (each percent-encoded, so nothing taken
+// from the request can change the URL's structure), then the kept query parameters.
+class location_builder
+{
+public:
+    explicit location_builder(std::string &out) : m_out{out} {}
+
+    location_builder &literal(std::string_view trusted)
+    {
+        m_out.append(trusted);
+        return *this;
+    }
+
+    location_builder &segment(std::string_view untrusted)
+    {
+        m_out.push_back('/');
+        append_encoded_segment(m_out, untrusted);
+        return *this;
+    }
+
+    location_builder &number(std::uint64_t value)
+    {
+        std::array<char, 24> buffer{};
+        auto const result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+        m_out.push_back('/');
+        m_out.append(buffer.data(), result.ptr);
+        return *this;
+    }
+
+    location_builder &segments(parsed_url const &url, std::size_t begin, std::size_t end)
+    {
+        for (std::size_t i = begin; i < end; ++i) {
+            segment(url[i]);
+        }
+        return *this;
+    }
+
+    location_builder &format(url_format fmt)
+    {
+        if (fmt == url_format::json) {
+            m_out.append(".json");
+        } else if (fmt == url_format::rss) {
+            m_out.append(".rss");
+        }
+        return *this;
+    }
+
+    location_builder &query(parsed_url const &url, query_policy policy)
+    {
+        if (policy == query_policy::none) {
+            return *this;
+        }
+        char separator = '?';
+        for (auto const &[key, value] : url.params()) {
+            bool const keep = policy == query_policy::topic       ? is_topic_param(key)
+                              : policy == query_policy::page_only ? key == "page"
+                                                                  : !is_tracking_param(key);
+            if (!keep) {
+                continue;
+            }
+            m_out.push_back(separator);
+            separator = '&';
+            append_encoded_query_component(m_out, key);
+            m_out.push_back('=');
+            append_encoded_query_component(m_out, value);
+        }
+        return *this;
+    }
+
+private:
+    std::string &m_out;
+};
+
+decision refuse(int status, outcome what, reason why, url_kind kind = url_kind::other)
+{
+    decision d;
+    d.status = status;
+    d.what = what;
+    d.why = why;
+    d.kind = kind;
+    return d;
+}
+
+decision not_found(reason why, url_kind kind)
+{
+    return refuse(404, outcome::not_found, why, kind);
+}
+
+decision gone(url_kind kind)
+{
+    return refuse(410, outcome::gone, reason::not_migrated, kind);
+}
+
+std::uint32_t old_number(snapshot::post const &p) noexcept
+{
+    return p.old_post_number & ~snapshot::POST_HIDDEN;
+}
+
+bool is_hidden(snapshot::post const &p) noexcept
+{
+    return (p.old_post_number & snapshot::POST_HIDDEN) != 0;
+}
+
+// Resolution of one request: the parsed URL, its shape and the decision being built.
+class resolution
+{
+public:
+    resolution(snapshot const &map, parsed_url &url) : m_map{map}, m_url{url} {}
+
+    decision run(std::string_view target, bool rules_allowed);
+
+private:
+    struct post_target
+    {
+        std::uint32_t new_post_number = 0; ///< 0: the topic itself
+        bool nearest = false;
+    };
+
+    decision redirect(reason why = reason::mapped)
+    {
+        m_decision.status = 301;
+        m_decision.what = why == reason::site_page || why == reason::not_in_map ? outcome::pass_through
+                                                                                : outcome::redirect;
+        m_decision.why = why;
+        return std::move(m_decision);
+    }
+
+    /// Starts the Location afresh with the new base.
+    location_builder location()
+    {
+        m_decision.location.clear();
+        m_decision.location.append(m_map.base_origin());
+        m_decision.location.append(m_map.base_path());
+        return location_builder{m_decision.location};
+    }
+
+    /// Continues the Location.
+    location_builder more() { return location_builder{m_decision.location}; }
+
+    post_target nearest_migrated(snapshot::topic const &topic, std::size_t index) const;
+    post_target map_post_number(snapshot::topic const &topic, std::uint32_t number) const;
+    post_target last_post(snapshot::topic const &topic) const;
+    post_target page_start(snapshot::topic const &topic, std::uint64_t page) const;
+    void topic_path(snapshot::topic const &topic, std::uint32_t new_topic_id, std::uint32_t new_post_number);
+
+    decision topic(url_shape const &shape, snapshot::topic const *t);
+    decision post(url_shape const &shape);
+    decision topic_resource(url_shape const &shape);
+    decision category(url_shape const &shape);
+    decision user(url_shape const &shape);
+    decision tag(url_shape const &shape);
+    decision upload(url_shape const &shape);
+    decision site_page(url_shape const &shape);
+    decision rules(std::string_view target);
+
+    snapshot const &m_map;
+    parsed_url &m_url;
+    decision m_decision;
+};
+
+resolution::post_target resolution::nearest_migrated(snapshot::topic const &topic, std::size_t index) const
+{
+    auto const posts = m_map.posts_of(topic);
+    std::uint64_t const wanted = index < posts.size() ? old_number(posts[index]) : UINT32_MAX;
+    // Walk both ways to the closest migrated post; on a tie the earlier one wins.
+    std::size_t before = index;
+    while (before > 0 && posts[before - 1].new_post_number == 0) {
+        --before;
+    }
+    std::size_t after = index;
+    while (after < posts.size() && posts[after].new_post_number == 0) {
+        ++after;
+    }
+    bool const has_before = before > 0;
+    bool const has_after = after < posts.size();
+    if (!has_before && !has_after) {
+        return {0, true};
+    }
+    if (has_before && (!has_after || wanted - old_number(posts[before - 1]) <= old_number(posts[after]) - wanted)) {
+        return {posts[before - 1].new_post_number, true};
+    }
+    return {posts[after].new_post_number, true};
+}
+
+resolution::post_target resolution::map_post_number(snapshot::topic const &topic, std::uint32_t number) const
+{
+    auto const posts = m_map.posts_of(topic);
+    if (posts.empty()) {
+        return {number, false}; // no post map for this topic: numbers carry over as they are
+    }
+    auto const it = std::lower_bound(posts.begin(), posts.end(), number,
+                                     [](snapshot::post const &p, std::uint32_t n) { return old_number(p) < n; });
+    if (it == posts.end()) {
+        post_target last = last_post(topic); // past the last known post
+        last.nearest = true;
+        return last;
+    }
+    if (old_number(*it) == number && it->new_post_number != 0) {
+        return {it->new_post_number, false};
+    }
+    // Known but not migrated, or a number the map never had: the closest migrated post.
+    return nearest_migrated(topic, static_cast<std::size_t>(it - posts.begin()));
+}
+
+resolution::post_target resolution::last_post(snapshot::topic const &topic) const
+{
+    auto const posts = m_map.posts_of(topic);
+    for (auto it = posts.rbegin(); it != posts.rend(); ++it) {
+        if (it->new_post_number != 0) {
+            return {it->new_post_number, false};
+        }
+    }
+    return {0, !posts.empty()};
+}
+
+resolution::post_target resolution::page_start(snapshot::topic const &topic, std::uint64_t page) const
+{
+    if (page <= 1) {
+        return {0, false};
+    }
+    auto const posts = m_map.posts_of(topic);
+    std::uint64_t const position = (page - 1) * POSTS_PER_PAGE;
+    if (posts.empty()) {
+        // Without a post map, assume the old stream had no gaps.
+        return {position >= UINT32_MAX / 2 ? 0 : static_cast<std::uint32_t>(position + 1), false};
+    }
+    // Page N starts at position (N-1)*20 of the public post stream; hidden posts take no place.
+    std::size_t index = posts.size();
+    if ((topic.flags & snapshot::TOPIC_HAS_HIDDEN_POSTS) == 0) {
+        index = position < posts.size() ? static_cast<std::size_t>(position) : posts.size();
+    } else {
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < posts.size(); ++i) {
+            if (!is_hidden(posts[i]) && seen++ == position) {
+                index = i;
+                break;
+            }
+        }
+    }
+    if (index >= posts.size()) {
+        post_target last = last_post(topic); // a page past the end: the topic shrank since
+        last.nearest = true;
+        return last;
+    }
+    return map_post_number(topic, old_number(posts[index]));
+}
+
+void resolution::topic_path(snapshot::topic const &topic, std::uint32_t new_topic_id, std::uint32_t new_post_number)
+{
+    auto loc = location();
+    loc.literal("/t");
+    // A restricted topic has no slug in the snapshot; a post that moved to another topic is
+    // sent slug-less too, and the new forum adds the right slug.
+    std::string_view const slug = new_topic_id == topic.new_id ? m_map.new_slug(topic) : std::string_view{};
+    if (!slug.empty()) {
+        loc.segment(slug);
+    }
+    loc.number(new_topic_id);
+    if (new_post_number > 1) {
+        loc.number(new_post_number);
+    }
+}
+
+decision resolution::topic(url_shape const &shape, snapshot::topic const *t)
+{
+    if (t == nullptr) {
+        return not_found(reason::unknown_id, url_kind::topic);
+    }
+    if (t->new_id == 0) {
+        return gone(url_kind::topic);
+    }
+    if (shape.format == url_format::rss) {
+        // Only the form with a slug has a feed route; a restricted topic gets Discourse's
+        // default slug, which tells nothing.
+        std::string_view const slug = m_map.new_slug(*t);
+        location().literal("/t").segment(slug.empty() ? "topic" : slug).number(t->new_id).format(url_format::rss);
+        return redirect();
+    }
+    post_target target;
+    bool keep_last = false;
+    if (shape.last) {
+        keep_last = m_map.posts_of(*t).empty(); // no post map: the new forum finds its last post
+        if (!keep_last) {
+            target = last_post(*t);
+        }
+    } else if (shape.post_number > 0) {
+        target = map_post_number(*t, shape.post_number);
+    } else if (auto const page = parse_uint(m_url.param_value("page"))) {
+        target = page_start(*t, *page);
+    }
+    topic_path(*t, t->new_id, target.new_post_number);
+    auto loc = more();
+    if (keep_last) {
+        loc.literal("/last");
+    }
+    loc.segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format).query(m_url, query_policy::topic);
+    return redirect(target.nearest ? reason::nearest_post : reason::mapped);
+}
+
+decision resolution::post(url_shape const &shape)
+{
+    snapshot::post const *p = m_map.find_post(shape.number);
+    if (p == nullptr) {
+        return not_found(reason::unknown_id, url_kind::post);
+    }
+    snapshot::topic const &t = m_map.topic_at(p->topic_index);
+    if (shape.id == shape_id::post_resource) {
+        if (p->new_post_number == 0) {
+            return gone(url_kind::post);
+        }
+        location().literal("/posts").number(p->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
+        return redirect();
+    }
+    // post_link: straight to the post inside its topic, one hop.
+    if (p->new_post_number != 0) {
+        topic_path(t, p->new_topic_id, p->new_post_number);
+        return redirect();
+    }
+    if (is_hidden(*p) || t.new_id == 0) {
+        return gone(url_kind::post); // deleted or whispered content, or a topic left behind
+    }
+    auto const posts = m_map.posts_of(t);
+    post_target const target = nearest_migrated(t, static_cast<std::size_t>(p - posts.data()));
+    topic_path(t, t.new_id, target.new_post_number);
+    return redirect(reason::nearest_post);
+}
+
+// /posts/by_number/{topic}/{n}, /posts/by-date/{topic}/{date}, /raw/{topic}[/{n}]
+decision resolution::topic_resource(url_shape const &shape)
+{
+    snapshot::topic const *t = m_map.find_topic(shape.number);
+    url_kind const kind = kind_of(shape.id);
+    if (t == nullptr) {
+        return not_found(reason::unknown_id, kind);
+    }
+    if (t->new_id == 0) {
+        return gone(kind);
+    }
+    post_target target;
+    if (shape.post_number > 0) {
+        target = map_post_number(*t, shape.post_number);
+    }
+    auto loc = location();
+    switch (shape.id) {
+    case shape_id::post_by_number:
+        loc.literal("/posts/by_number").number(t->new_id).number(target.new_post_number == 0 ? 1 : target.new_post_number).format(shape.format);
+        break;
+    case shape_id::post_by_date:
+        loc.literal("/posts/by-date").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
+        break;
+    case shape_id::topic_resource:
+        loc.literal("/t").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format)
+            .query(m_url, query_policy::all_but_tracking);
+        break;
+    default: // raw_topic
+        loc.literal("/raw").number(t->new_id);
+        if (shape.post_number > 0) {
+            loc.number(target.new_post_number == 0 ? 1 : target.new_post_number);
+        } else {
+            loc.query(m_url, query_policy::page_only);
+        }
+        break;
+    }
+    return redirect(target.nearest ? reason::nearest_post : reason::mapped);
+}
+
+decision resolution::category(url_shape const &shape)
+{
+    if (shape.id == shape_id::categories_root) {
+        location().literal("/categories").format(shape.format);
+        return redirect(reason::site_page);
+    }
+    snapshot::category const *c = nullptr;
+    if (shape.id == shape_id::category || shape.id == shape_id::tag_in_category) {
+        c = m_map.find_category(shape.number);
+    } else {
+        std::string path;
+        for (std::size_t i = shape.name_begin; i < shape.name_end; ++i) {
+            if (!path.empty()) {
+                path.push_back('/');
+            }
+            path.append(m_url[i]);
+        }
+        c = m_map.find_category_by_path(path);
+        // A category with an empty slug is linked as /c/{id}-category.
+        if (c == nullptr && shape.name_end == shape.name_begin + 1 && shape.name.ends_with("-category")) {
+            if (auto const id = parse_uint(shape.name.substr(0, shape.name.size() - 9))) {
+                c = m_map.find_category(*id);
+            }
+        }
+    }
+    url_kind const kind = kind_of(shape.id);
+    if (c == nullptr) {
+        return not_found(reason::unknown_id, kind);
+    }
+    if (c->new_id == 0) {
+        return gone(kind);
+    }
+    std::string_view new_tag;
+    if (shape.id == shape_id::tag_in_category) {
+        snapshot::renamed const *renamed = m_map.find_tag(shape.second_name);
+        if (renamed != nullptr && renamed->new_name.empty()) {
+            return gone(kind);
+        }
+        new_tag = renamed != nullptr ? std::string_view{renamed->new_name} : shape.second_name;
+    }
+    auto loc = location();
+    loc.literal(shape.id == shape_id::tag_in_category ? "/tags/c" : "/c");
+    bool const slug_less = c->restricted || c->new_slug_path.empty() ||
+                           (shape.tail_begin < m_url.size() && m_url[shape.tail_begin] == "show");
+    if (!slug_less) {
+        std::string_view path = c->new_slug_path;
+        while (!path.empty()) {
+            auto const slash = path.find('/');
+            loc.segment(path.substr(0, slash));
+            path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+        }
+    }
+    loc.number(c->new_id);
+    if (shape.id == shape_id::tag_in_category) {
+        loc.segment(new_tag);
+    }
+    loc.segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format).query(m_url, query_policy::all_but_tracking);
+    return redirect();
+}
+
+decision resolution::user(url_shape const &shape)
+{
+    snapshot::renamed const *renamed = m_map.find_user(shape.name);
+    if (renamed != nullptr && renamed->new_name.empty()) {
+        return gone(url_kind::user);
+    }
+    std::string_view const name = renamed != nullptr ? std::string_view{renamed->new_name} : shape.name;
+    auto loc = location();
+    if (shape.id == shape_id::user_avatar) {
+        loc.literal("/user_avatar").segment(m_map.new_host());
+    } else if (shape.id == shape_id::letter_avatar) {
+        loc.literal("/letter_avatar");
+    } else {
+        loc.literal("/u");
+    }
+    loc.segment(name).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
+    if (shape.id == shape_id::user) {
+        loc.query(m_url, query_policy::all_but_tracking);
+    }
+    return redirect(renamed != nullptr ? reason::mapped : reason::not_in_map);
+}
+
+decision resolution::tag(url_shape const &shape)
+{
+    auto const new_name = [this](std::string_view old) -> std::optional<std::string_view> {
+        snapshot::renamed const *renamed = m_map.find_tag(old);
+        if (renamed == nullptr) {
+            return old;
+        }
+        if (renamed->new_name.empty()) {
+            return std::nullopt;
+        }
+        return std::string_view{renamed->new_name};
+    };
+    bool all_renamed = true;
+    auto loc = location();
+    if (shape.id == shape_id::tag_intersection) {
+        loc.literal("/tags/intersection");
+        for (std::size_t i = shape.tail_begin; i < shape.tail_end; ++i) {
+            auto const name = new_name(m_url[i]);
+            if (!name) {
+                return gone(url_kind::tag);
+            }
+            all_renamed = all_renamed && m_map.find_tag(m_url[i]) != nullptr;
+            loc.segment(*name);
+        }
+    } else {
+        auto const name = new_name(shape.name);
+        if (!name) {
+            return gone(url_kind::tag);
+        }
+        all_renamed = m_map.find_tag(shape.name) != nullptr;
+        loc.literal("/tag").segment(*name).segments(m_url, shape.tail_begin, shape.tail_end);
+    }
+    loc.format(shape.format).query(m_url, query_policy::all_but_tracking);
+    return redirect(all_renamed ? reason::mapped : reason::not_in_map);
+}
+
+decision resolution::upload(url_shape const &shape)
+{
+    snapshot::renamed const *found = nullptr;
+    if (shape.id == shape_id::upload_short) {
+        if (auto const sha1 = sha1_from_base62(shape.name)) {
+            found = m_map.find_upload_by_sha1(*sha1);
+        }
+    } else {
+        if (shape.id == shape_id::upload_sha1) {
+            found = m_map.find_upload_by_sha1(shape.name);
+        }
+        if (found == nullptr) {
+            // The whole path, as the map stores it (secure-upload prefixes read as /uploads).
+            std::string path = "/uploads";
+            for (std::size_t i = 1; i < m_url.size(); ++i) {
+                path.push_back('/');
+                path.append(m_url[i]);
+            }
+            found = m_map.find_upload_by_path(path);
+        }
+    }
+    if (found == nullptr) {
+        return not_found(reason::unknown_id, url_kind::upload);
+    }
+    if (found->new_name.empty()) {
+        return gone(url_kind::upload);
+    }
+    std::string_view const url = found->new_name; // checked when the snapshot was built
+    if (url.starts_with("/")) {
+        location().literal(url);
+    } else {
+        m_decision.location.assign(url);
+    }
+    return redirect();
+}
+
+decision resolution::site_page(url_shape const &shape)
+{
+    auto loc = location();
+    if (m_url.size() == 0) {
+        loc.literal("/");
+    }
+    loc.segments(m_url, 0, m_url.size()).format(shape.format).query(m_url, query_policy::all_but_tracking);
+    return redirect(reason::site_page);
+}
+
+decision resolution::rules(std::string_view target)
+{
+    std::string replaced;
+    for (rule const &r : m_map.rules()) {
+        if (!RE2::Extract(target, *r.pattern, r.replacement, &replaced)) {
+            continue;
+        }
+        // The replacement may carry text from the request: make it a plain path.
+        std::string path;
+        for (char const c : replaced) {
+            auto const byte = static_cast<unsigned char>(c);
+            bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                               std::string_view{"-._~/?&=%+:@!$,;*()"}.find(c) != std::string_view::npos;
+            if (plain) {
+                path.push_back(c);
+            } else {
+                static constexpr char HEX[] = "0123456789ABCDEF";
+                path.push_back('%');
+                path.push_back(HEX[byte >> 4U]);
+                path.push_back(HEX[byte & 0xFU]);
+            }
+        }
+        while (path.starts_with("//")) {
+            path.erase(0, 1);
+        }
+        if (path.empty() || path.front() != '/') {
+            path.insert(0, "/");
+        }
+        if (r.kind == rule_kind::rewrite) {
+            parsed_url rewritten;
+            resolution again{m_map, rewritten};
+            decision d = again.run(path, false);
+            if (d.what == outcome::redirect || d.what == outcome::pass_through) {
+                d.why = reason::rule;
+            }
+            return d;
+        }
+        location().literal(path);
+        return redirect(reason::rule);
+    }
+    return not_found(reason::unknown_shape, url_kind::other);
+}
+
+decision resolution::run(std::string_view target, bool rules_allowed)
+{
+    switch (m_url.parse(target)) {
+    case parsed_url::status::ok:
+        break;
+    case parsed_url::status::too_long:
+        return refuse(414, outcome::bad_request, reason::too_long);
+    case parsed_url::status::malformed:
+        return refuse(400, outcome::bad_request, reason::malformed);
+    case parsed_url::status::too_deep:
+        return rules_allowed ? rules(target) : not_found(reason::unknown_shape, url_kind::other);
+    }
+    url_shape const shape = parse_shape(m_url);
+    decision d;
+    switch (shape.id) {
+    case shape_id::topic:
+    case shape_id::topic_by_slug:
+        d = topic(shape, shape.id == shape_id::topic ? m_map.find_topic(shape.number)
+                                                     : m_map.find_topic_by_slug(ascii_lower(shape.name)));
+        break;
+    case shape_id::topic_resource:
+    case shape_id::post_by_number:
+    case shape_id::post_by_date:
+    case shape_id::raw_topic:
+        d = topic_resource(shape);
+        break;
+    case shape_id::post_link:
+    case shape_id::post_resource:
+        d = post(shape);
+        break;
+    case shape_id::category:
+    case shape_id::category_by_slug:
+    case shape_id::categories_root:
+    case shape_id::tag_in_category:
+        d = category(shape);
+        break;
+    case shape_id::user:
+    case shape_id::user_avatar:
+    case shape_id::letter_avatar:
+        d = user(shape);
+        break;
+    case shape_id::tag:
+    case shape_id::tag_intersection:
+        d = tag(shape);
+        break;
+    case shape_id::upload_sha1:
+    case shape_id::upload_short:
+    case shape_id::upload_path:
+        d = upload(shape);
+        break;
+    case shape_id::site_page:
+        d = site_page(shape);
+        break;
+    case shape_id::unmappable:
+        d = not_found(reason::unmappable, url_kind::other);
+        break;
+    case shape_id::unknown:
+        d = not_found(reason::unknown_shape, url_kind::other);
+        break;
+    }
+    d.kind = kind_of(shape.id);
+    // Custom rules cover what the built-in shapes do not (as Discourse's permalinks only run
+    // when no route matched).
+    if (rules_allowed && d.why == reason::unknown_shape && !m_map.rules().empty()) {
+        return rules(target);
+    }
+    return d;
+}
+
+std::string_view host_without_port(std::string_view host) noexcept
+{
+    if (host.starts_with("[")) {
+        auto const close = host.find(']');
+        return close == std::string_view::npos ? host : host.substr(0, close + 1);
+    }
+    auto const colon = host.rfind(':');
+    return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+} // namespace
+
+decision resolve(request const &req, snapshot const &map, parsed_url &scratch)
+{
+    std::string_view const host = host_without_port(req.host);
+    if (!host.empty() && !map.is_old_host(host)) {
+        return refuse(404, outcome::not_found, reason::unknown_host);
+    }
+    resolution r{map, scratch};
+    return r.run(req.target, true);
+}
+
+decision resolve(request const &req, snapshot const &map)
+{
+    parsed_url scratch;
+    return resolve(req, map, scratch);
+}
+
+} // namespace forumgate::mappings

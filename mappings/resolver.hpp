@@ -1,0 +1,71 @@
+#pragma once
+// The resolver: a pure function from an old URL to what to answer. No I/O, no locks.
+
+#include "snapshot.hpp"
+#include "url_shape.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace forumgate::mappings {
+
+/// What to answer.
+enum class outcome : std::uint8_t
+{
+    redirect,     ///< 301 to the mapped place on the new forum
+    pass_through, ///< 301 to the same path on the new forum (site pages, unmapped names)
+    not_found,    ///< 404
+    gone,         ///< 410: the map knows it, and it was deliberately not migrated
+    bad_request,  ///< 400 (414 for an overlong target)
+};
+
+/// Why, in more detail: for logs, the miss log and the coverage report.
+enum class reason : std::uint8_t
+{
+    mapped,        ///< found in the ID map
+    nearest_post,  ///< the post was not migrated; landed on the nearest one that was
+    site_page,     ///< a page that exists under the same path on the new forum
+    not_in_map,    ///< a user or tag the map does not rename: same name on the new forum
+    rule,          ///< a custom rule
+    unknown_host,  ///< the Host is none of the old host names
+    unknown_shape, ///< no built-in shape and no rule matched
+    unknown_id,    ///< the shape is known but its id or name is not in the map
+    unmappable,    ///< a real Discourse route whose ids mean nothing on the new forum
+    not_migrated,  ///< in the map, deliberately not migrated
+    malformed,     ///< bad escape, control byte, invalid UTF-8, not a path
+    too_long,      ///< longer than parsed_url::MAX_TARGET_LENGTH
+};
+
+[[nodiscard]] std::string_view to_string(outcome value) noexcept;
+[[nodiscard]] std::string_view to_string(reason value) noexcept;
+
+/// The request as the resolver needs it.
+struct request
+{
+    std::string_view host;   ///< Host header (a port is ignored); empty: the main old host
+    std::string_view target; ///< origin-form request target: path and optional query
+};
+
+/// The answer.
+struct decision
+{
+    int status = 404;          ///< 301, 400, 404, 410 or 414
+    outcome what = outcome::not_found;
+    reason why = reason::unknown_shape;
+    url_kind kind = url_kind::other;
+    std::string location;      ///< absolute URL for 301s; empty otherwise
+};
+
+/// Resolves an old URL against a snapshot.
+/// \return the decision; its location is always on the new base or an allowed upload host, and
+/// is made only of URL characters (never CR, LF, space, backslash or a leading `//` path).
+[[nodiscard]] decision resolve(request const &req, snapshot const &map);
+
+/// Like resolve(), reusing `scratch` between calls to avoid allocations on a hot path.
+[[nodiscard]] decision resolve(request const &req, snapshot const &map, parsed_url &scratch);
+
+/// Pages of the crawler (no-JS) topic view hold this many posts (Discourse TopicView.chunk_size).
+inline constexpr std::uint32_t POSTS_PER_PAGE = 20;
+
+} // namespace forumgate::mappings

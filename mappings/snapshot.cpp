@@ -1,0 +1,645 @@
+#include "snapshot.hpp"
+
+#include "error.hpp"
+#include "url_codec.hpp"
+#include "url_shape.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+
+namespace forumgate::mappings {
+namespace {
+
+bool is_host_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+// A host name as forumgate stores it: lower-case letters, digits, `-`, `.`.
+std::string checked_host(std::string_view host, std::string_view what)
+{
+    std::string lower = ascii_lower(host);
+    if (lower.empty() || lower.size() > 253 || !std::all_of(lower.begin(), lower.end(), is_host_char) ||
+        lower.front() == '.' || lower.front() == '-') {
+        throw input_error{fmt::format("{} '{}' is not a host name", what, host)};
+    }
+    return lower;
+}
+
+// Characters a URL we redirect to may hold as they are (RFC 3986 reserved and unreserved, `%`).
+bool is_url_char(char c) noexcept
+{
+    static constexpr std::string_view OTHERS = "-._~:/?#[]@!$&'()*+,;=%";
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           OTHERS.find(c) != std::string_view::npos;
+}
+
+struct split_url
+{
+    std::string scheme;
+    std::string host;
+    std::string port;
+    std::string path;
+    bool has_query_or_fragment = false;
+};
+
+std::optional<split_url> split_http_url(std::string_view url)
+{
+    split_url out;
+    auto const colon = url.find("://");
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    out.scheme = ascii_lower(url.substr(0, colon));
+    if (out.scheme != "http" && out.scheme != "https") {
+        return std::nullopt;
+    }
+    std::string_view rest = url.substr(colon + 3);
+    auto const path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    std::string_view tail = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    if (authority.find('@') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    if (auto const port = authority.rfind(':'); port != std::string_view::npos) {
+        out.port = std::string{authority.substr(port + 1)};
+        authority = authority.substr(0, port);
+        if (!is_digits(out.port) || out.port.size() > 5) {
+            return std::nullopt;
+        }
+    }
+    out.host = ascii_lower(authority);
+    auto const query = tail.find_first_of("?#");
+    out.has_query_or_fragment = query != std::string_view::npos;
+    out.path = std::string{tail.substr(0, query)};
+    return out;
+}
+
+} // namespace
+
+std::string host_of_url(std::string_view url)
+{
+    auto const split = split_http_url(url);
+    return split ? split->host : std::string{};
+}
+
+void normalise(site_settings &settings)
+{
+    auto const split = split_http_url(settings.new_base);
+    if (!split || split->host.empty()) {
+        throw input_error{fmt::format("new base '{}' is not an http(s) URL", settings.new_base)};
+    }
+    if (split->has_query_or_fragment) {
+        throw input_error{fmt::format("new base '{}' must not have a query or fragment", settings.new_base)};
+    }
+    checked_host(split->host, "new base host");
+    std::string path = split->path;
+    while (!path.empty() && path.back() == '/') {
+        path.pop_back();
+    }
+    bool const path_ok = std::all_of(path.begin(), path.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    });
+    if (!path_ok || path.find("//") != std::string::npos) {
+        throw input_error{fmt::format("new base '{}' has a path forumgate cannot use safely", settings.new_base)};
+    }
+    settings.new_base = split->scheme + "://" + split->host + (split->port.empty() ? "" : ":" + split->port) + path;
+
+    if (settings.old_hosts.empty()) {
+        throw input_error{"no old host given: the map must name the old forum's host names"};
+    }
+    for (auto &host : settings.old_hosts) {
+        // Accept a bare host or a host:port and store the host.
+        std::string_view h = host;
+        if (auto const colon = h.rfind(':'); colon != std::string_view::npos && is_digits(h.substr(colon + 1))) {
+            h = h.substr(0, colon);
+        }
+        host = checked_host(h, "old host");
+        if (host == split->host) {
+            throw input_error{fmt::format("old host '{}' is also the new base's host: every redirect would loop", host)};
+        }
+    }
+    for (auto &host : settings.upload_hosts) {
+        host = checked_host(host, "upload host");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// base62 (Discourse lib/base62.rb alphabet: digits, lower case, upper case)
+
+namespace {
+constexpr std::string_view BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+// A sha1 is 160 bits: five 32-bit limbs, most significant first.
+using sha1_number = std::array<std::uint32_t, 5>;
+} // namespace
+
+std::optional<std::string> sha1_from_base62(std::string_view base62)
+{
+    if (base62.empty() || base62.size() > 28) {
+        return std::nullopt;
+    }
+    sha1_number n{};
+    for (char const c : base62) {
+        auto const digit = BASE62.find(c);
+        if (digit == std::string_view::npos) {
+            return std::nullopt;
+        }
+        std::uint64_t carry = digit;
+        for (auto limb = n.rbegin(); limb != n.rend(); ++limb) {
+            std::uint64_t const v = std::uint64_t{*limb} * 62U + carry;
+            *limb = static_cast<std::uint32_t>(v);
+            carry = v >> 32U;
+        }
+        if (carry != 0) {
+            return std::nullopt; // more than 160 bits: longer than 40 hex digits
+        }
+    }
+    std::string hex;
+    hex.reserve(40);
+    for (auto const limb : n) {
+        hex += fmt::format("{:08x}", limb);
+    }
+    return hex;
+}
+
+std::string base62_from_sha1(std::string_view sha1_hex)
+{
+    sha1_number n{};
+    for (std::size_t i = 0; i < 40 && i < sha1_hex.size(); ++i) {
+        auto const nibble = static_cast<std::uint32_t>(std::stoul(std::string{sha1_hex.substr(i, 1)}, nullptr, 16));
+        n[i / 8] |= nibble << (4U * (7U - static_cast<unsigned>(i % 8)));
+    }
+    std::string out;
+    while (std::any_of(n.begin(), n.end(), [](std::uint32_t limb) { return limb != 0; })) {
+        std::uint64_t remainder = 0;
+        for (auto &limb : n) {
+            std::uint64_t const v = (remainder << 32U) | limb;
+            limb = static_cast<std::uint32_t>(v / 62U);
+            remainder = v % 62U;
+        }
+        out.push_back(BASE62[remainder]);
+    }
+    if (out.empty()) {
+        out = "0";
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// rules
+
+rule compile_rule(rule_row const &row)
+{
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(1 << 20); // rules are small; a huge automaton is a mistake or an attack
+    auto pattern = std::make_shared<re2::RE2 const>(row.pattern, options);
+    if (!pattern->ok()) {
+        throw input_error{fmt::format("rule '{}': {}", row.pattern, pattern->error())};
+    }
+    std::string error;
+    if (!pattern->CheckRewriteString(row.replacement, &error)) {
+        throw input_error{fmt::format("rule '{}': replacement '{}': {}", row.pattern, row.replacement, error)};
+    }
+    if (row.replacement.empty() || row.replacement.front() != '/' || row.replacement.starts_with("//") ||
+        has_control_bytes(row.replacement) || row.replacement.find('\\') != std::string::npos) {
+        throw input_error{fmt::format("rule '{}': replacement '{}' must be a path starting with one '/'",
+                                      row.pattern, row.replacement)};
+    }
+    return rule{std::move(pattern), row.replacement, row.kind};
+}
+
+// ---------------------------------------------------------------------------------------------
+// snapshot
+
+bool snapshot::is_old_host(std::string_view host) const noexcept
+{
+    return std::any_of(m_old_hosts.begin(), m_old_hosts.end(),
+                       [host](std::string const &h) { return iequals(h, host); });
+}
+
+bool snapshot::is_upload_host(std::string_view host) const noexcept
+{
+    return std::any_of(m_upload_hosts.begin(), m_upload_hosts.end(),
+                       [host](std::string const &h) { return iequals(h, host); });
+}
+
+snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
+{
+    auto const index = m_topic_by_id.find(old_id);
+    return index ? &m_topics[*index] : nullptr;
+}
+
+snapshot::topic const *snapshot::find_topic_by_slug(std::string_view old_slug) const noexcept
+{
+    auto const index = m_topic_by_slug.find(old_slug);
+    return index ? &m_topics[*index] : nullptr;
+}
+
+snapshot::post const *snapshot::find_post(std::uint64_t old_id) const noexcept
+{
+    auto const index = m_post_by_id.find(old_id);
+    return index ? &m_posts[*index] : nullptr;
+}
+
+snapshot::category const *snapshot::find_category(std::uint64_t old_id) const noexcept
+{
+    auto const index = m_category_by_id.find(old_id);
+    return index ? &m_categories[*index] : nullptr;
+}
+
+snapshot::category const *snapshot::find_category_by_path(std::string_view old_slug_path) const
+{
+    std::string const key = ascii_lower(old_slug_path);
+    if (auto const index = m_category_by_path.find(key)) {
+        return &m_categories[*index];
+    }
+    if (key.find('/') == std::string::npos) {
+        auto const index = m_category_by_leaf.find(key);
+        if (index && *index != UINT32_MAX) {
+            return &m_categories[*index];
+        }
+    }
+    return nullptr;
+}
+
+snapshot::renamed const *snapshot::find_user(std::string_view old_username) const
+{
+    auto const index = m_user_by_name.find(ascii_lower(old_username));
+    return index ? &m_users[*index] : nullptr;
+}
+
+snapshot::renamed const *snapshot::find_tag(std::string_view old_name) const
+{
+    auto const index = m_tag_by_name.find(ascii_lower(old_name));
+    return index ? &m_tags[*index] : nullptr;
+}
+
+snapshot::renamed const *snapshot::find_upload_by_sha1(std::string_view sha1_hex) const
+{
+    auto const index = m_upload_by_sha1.find(ascii_lower(sha1_hex));
+    return index ? &m_uploads[*index] : nullptr;
+}
+
+snapshot::renamed const *snapshot::find_upload_by_path(std::string_view old_path) const
+{
+    auto const index = m_upload_by_path.find(old_path);
+    return index ? &m_uploads[*index] : nullptr;
+}
+
+std::size_t snapshot::memory_bytes() const noexcept
+{
+    std::size_t bytes = sizeof(*this);
+    bytes += m_topics.capacity() * sizeof(topic) + m_slugs.capacity();
+    bytes += m_topic_by_id.memory_bytes() + m_topic_by_slug.memory_bytes();
+    bytes += m_posts.capacity() * sizeof(post) + m_post_by_id.memory_bytes();
+    bytes += m_categories.capacity() * sizeof(category) + m_category_by_id.memory_bytes();
+    bytes += m_category_by_path.memory_bytes() + m_category_by_leaf.memory_bytes();
+    for (auto const *list : {&m_users, &m_tags, &m_uploads}) {
+        bytes += list->capacity() * sizeof(renamed);
+        for (auto const &entry : *list) {
+            bytes += entry.new_name.capacity() > 15 ? entry.new_name.capacity() : 0;
+        }
+    }
+    bytes += m_user_by_name.memory_bytes() + m_tag_by_name.memory_bytes();
+    bytes += m_upload_by_sha1.memory_bytes() + m_upload_by_path.memory_bytes();
+    return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// snapshot_builder
+
+namespace {
+
+std::uint32_t checked_id(std::uint64_t id, std::string_view what, std::uint64_t row_id)
+{
+    if (id == 0 || id > UINT32_MAX) {
+        throw input_error{fmt::format("{} {}: id {} is out of range (1 to 4294967295)", what, row_id, id)};
+    }
+    return static_cast<std::uint32_t>(id);
+}
+
+// A slug path as stored and looked up: lower case, no empty segments.
+std::string normal_slug_path(std::string_view path)
+{
+    std::string out;
+    std::size_t pos = 0;
+    while (pos <= path.size()) {
+        auto end = path.find('/', pos);
+        if (end == std::string_view::npos) {
+            end = path.size();
+        }
+        if (end > pos) {
+            if (!out.empty()) {
+                out.push_back('/');
+            }
+            out.append(ascii_lower(path.substr(pos, end - pos)));
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+} // namespace
+
+snapshot_builder::snapshot_builder(site_settings settings) : m_snapshot{std::make_unique<snapshot>()}
+{
+    normalise(settings);
+    auto const split = split_http_url(settings.new_base);
+    m_snapshot->m_base_path = split->path;
+    m_snapshot->m_base_origin = settings.new_base.substr(0, settings.new_base.size() - split->path.size());
+    m_snapshot->m_old_hosts = settings.old_hosts;
+    m_snapshot->m_upload_hosts = settings.upload_hosts;
+    m_snapshot->m_upload_hosts.push_back(split->host);
+    m_snapshot->m_new_host = split->host;
+    m_snapshot->m_settings = std::move(settings);
+}
+
+snapshot_builder::~snapshot_builder() = default;
+
+void snapshot_builder::add(topic_row const &row)
+{
+    std::uint32_t const old_id = checked_id(row.old_id, "topic", row.old_id);
+    std::uint32_t const new_id = row.new_id ? checked_id(*row.new_id, "topic", row.old_id) : 0;
+    if (row.new_slug.size() > 0xFFFF || row.old_slug.size() > 0xFFFF) {
+        throw input_error{fmt::format("topic {}: slug longer than 65535 bytes", row.old_id)};
+    }
+    std::string &slugs = m_snapshot->m_slugs;
+    pending_topic topic{old_id, new_id, static_cast<std::uint32_t>(slugs.size()),
+                        static_cast<std::uint32_t>(m_old_slugs.size()),
+                        static_cast<std::uint16_t>(row.new_slug.size()),
+                        static_cast<std::uint16_t>(row.old_slug.size()), row.restricted};
+    // A restricted topic's slug is never shown, so it is never kept.
+    if (row.restricted) {
+        topic.new_slug_length = 0;
+    } else {
+        slugs.append(row.new_slug);
+    }
+    m_old_slugs.append(ascii_lower(row.old_slug));
+    m_pending_topics.push_back(topic);
+}
+
+void snapshot_builder::add(post_row const &row)
+{
+    pending_post post{};
+    post.old_id = checked_id(row.old_id, "post", row.old_id);
+    post.old_topic_id = checked_id(row.old_topic_id, "post", row.old_id);
+    if (row.old_post_number == 0 || row.old_post_number >= snapshot::POST_HIDDEN) {
+        throw input_error{fmt::format("post {}: post number {} is out of range", row.old_id, row.old_post_number)};
+    }
+    post.old_post_number = row.old_post_number | (row.hidden ? snapshot::POST_HIDDEN : 0U);
+    if (row.new_id) {
+        if (!row.new_topic_id || !row.new_post_number) {
+            throw input_error{fmt::format("post {}: a migrated post needs its new topic id and new post number", row.old_id)};
+        }
+        post.new_id = checked_id(*row.new_id, "post", row.old_id);
+        post.new_topic_id = checked_id(*row.new_topic_id, "post", row.old_id);
+        if (*row.new_post_number == 0 || *row.new_post_number >= snapshot::POST_HIDDEN) {
+            throw input_error{fmt::format("post {}: new post number {} is out of range", row.old_id, *row.new_post_number)};
+        }
+        post.new_post_number = *row.new_post_number;
+    }
+    m_posts.push_back(post);
+}
+
+void snapshot_builder::add(category_row const &row)
+{
+    checked_id(row.old_id, "category", row.old_id);
+    if (row.new_id) {
+        checked_id(*row.new_id, "category", row.old_id);
+    }
+    category_row copy = row;
+    copy.old_slug_path = normal_slug_path(row.old_slug_path);
+    m_category_rows.push_back(std::move(copy));
+}
+
+void snapshot_builder::add(user_row const &row)
+{
+    if (row.old_username.empty()) {
+        throw input_error{"user with an empty old username"};
+    }
+    m_users.emplace_back(ascii_lower(row.old_username), row.new_username);
+}
+
+void snapshot_builder::add(tag_row const &row)
+{
+    if (row.old_name.empty()) {
+        throw input_error{"tag with an empty old name"};
+    }
+    m_tags.emplace_back(ascii_lower(row.old_name), row.new_name);
+}
+
+void snapshot_builder::add(upload_row const &row)
+{
+    if (row.new_url) {
+        std::string_view const url = *row.new_url;
+        if (!std::all_of(url.begin(), url.end(), is_url_char)) {
+            throw input_error{fmt::format("upload {}: new URL '{}' has characters a URL cannot hold; percent-encode them",
+                                          row.old_path, url)};
+        }
+        if (url.starts_with("/")) {
+            if (url.starts_with("//")) {
+                throw input_error{fmt::format("upload {}: new URL '{}' is protocol-relative; give the full URL", row.old_path, url)};
+            }
+        } else {
+            auto const split = split_http_url(url);
+            if (!split || split->host.empty()) {
+                throw input_error{fmt::format("upload {}: new URL '{}' is neither a path nor an http(s) URL", row.old_path, url)};
+            }
+            if (!m_snapshot->is_upload_host(split->host)) {
+                throw input_error{fmt::format("upload {}: new URL host '{}' is neither the new forum nor an upload host",
+                                              row.old_path, split->host)};
+            }
+        }
+    }
+    m_upload_rows.push_back(row);
+}
+
+void snapshot_builder::add(rule_row const &row)
+{
+    m_snapshot->m_rules.push_back(compile_rule(row));
+}
+
+std::shared_ptr<snapshot const> snapshot_builder::build()
+{
+    snapshot &snap = *m_snapshot;
+
+    // Topics: the listed ones, plus any that only posts name (no slug known), by old id.
+    std::sort(m_pending_topics.begin(), m_pending_topics.end(),
+              [](pending_topic const &a, pending_topic const &b) { return a.old_id < b.old_id; });
+    for (std::size_t i = 1; i < m_pending_topics.size(); ++i) {
+        if (m_pending_topics[i].old_id == m_pending_topics[i - 1].old_id) {
+            throw input_error{fmt::format("topic {} appears more than once", m_pending_topics[i].old_id)};
+        }
+    }
+    std::sort(m_posts.begin(), m_posts.end(), [](pending_post const &a, pending_post const &b) {
+        return a.old_topic_id != b.old_topic_id
+                   ? a.old_topic_id < b.old_topic_id
+                   : (a.old_post_number & ~snapshot::POST_HIDDEN) < (b.old_post_number & ~snapshot::POST_HIDDEN);
+    });
+
+    snap.m_topics.reserve(m_pending_topics.size());
+    snap.m_posts.reserve(m_posts.size());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> post_ids;
+    post_ids.reserve(m_posts.size());
+
+    std::size_t next_topic = 0;
+    std::size_t next_post = 0;
+    auto const add_topic = [&](pending_topic const *pending, std::uint32_t old_id) {
+        auto const topic_index = static_cast<std::uint32_t>(snap.m_topics.size());
+        snapshot::topic topic{old_id, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0};
+        if (pending != nullptr) {
+            topic.new_id = pending->new_id;
+            topic.new_slug_offset = pending->new_slug_offset;
+            topic.new_slug_length = pending->new_slug_length;
+            topic.flags = pending->restricted ? snapshot::TOPIC_RESTRICTED : 0;
+        }
+        std::uint32_t previous_number = 0;
+        while (next_post < m_posts.size() && m_posts[next_post].old_topic_id == old_id) {
+            pending_post const &p = m_posts[next_post++];
+            std::uint32_t const number = p.old_post_number & ~snapshot::POST_HIDDEN;
+            if (number == previous_number) {
+                throw input_error{fmt::format("topic {}: post number {} appears more than once", old_id, number)};
+            }
+            previous_number = number;
+            if ((p.old_post_number & snapshot::POST_HIDDEN) != 0) {
+                topic.flags |= snapshot::TOPIC_HAS_HIDDEN_POSTS;
+            }
+            if (pending == nullptr && topic.new_id == 0 && p.new_topic_id != 0) {
+                topic.new_id = p.new_topic_id; // a topic known only through its posts
+            }
+            post_ids.emplace_back(p.old_id, static_cast<std::uint32_t>(snap.m_posts.size()));
+            snap.m_posts.push_back({p.old_post_number, p.new_post_number, p.new_topic_id, p.new_id, topic_index});
+        }
+        topic.post_count = static_cast<std::uint32_t>(snap.m_posts.size()) - topic.first_post;
+        snap.m_topics.push_back(topic);
+    };
+    while (next_topic < m_pending_topics.size() || next_post < m_posts.size()) {
+        std::uint32_t const listed = next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
+        std::uint32_t const by_post = next_post < m_posts.size() ? m_posts[next_post].old_topic_id : UINT32_MAX;
+        if (listed <= by_post) {
+            add_topic(&m_pending_topics[next_topic++], listed);
+        } else {
+            add_topic(nullptr, by_post);
+        }
+    }
+    m_posts = {};
+
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> topic_ids;
+    topic_ids.reserve(snap.m_topics.size());
+    for (std::size_t i = 0; i < snap.m_topics.size(); ++i) {
+        topic_ids.emplace_back(snap.m_topics[i].old_id, static_cast<std::uint32_t>(i));
+    }
+    (void)snap.m_topic_by_id.build(topic_ids); // unique: checked above
+    if (auto const duplicate = snap.m_post_by_id.build(post_ids)) {
+        throw input_error{fmt::format("post {} appears more than once", *duplicate)};
+    }
+    post_ids = {};
+    // Old slugs, for /t/{slug} links: the topic with the lowest old id wins a shared slug.
+    std::size_t listed_index = 0;
+    for (std::size_t i = 0; i < snap.m_topics.size() && listed_index < m_pending_topics.size(); ++i) {
+        pending_topic const &pending = m_pending_topics[listed_index];
+        if (snap.m_topics[i].old_id != pending.old_id) {
+            continue;
+        }
+        ++listed_index;
+        if (pending.old_slug_length > 0) {
+            snap.m_topic_by_slug.add(std::string_view{m_old_slugs}.substr(pending.old_slug_offset, pending.old_slug_length),
+                                     static_cast<std::uint32_t>(i));
+        }
+    }
+    snap.m_topic_by_slug.build();
+    m_pending_topics = {};
+    m_old_slugs = {};
+
+    // Categories.
+    std::sort(m_category_rows.begin(), m_category_rows.end(),
+              [](category_row const &a, category_row const &b) { return a.old_id < b.old_id; });
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> category_ids;
+    std::vector<std::pair<std::string, std::uint32_t>> leaves;
+    for (auto const &row : m_category_rows) {
+        auto const index = static_cast<std::uint32_t>(snap.m_categories.size());
+        snap.m_categories.push_back({static_cast<std::uint32_t>(row.old_id),
+                                     static_cast<std::uint32_t>(row.new_id.value_or(0)), row.restricted,
+                                     normal_slug_path(row.new_slug_path)});
+        category_ids.emplace_back(static_cast<std::uint32_t>(row.old_id), index);
+        if (!row.old_slug_path.empty()) {
+            snap.m_category_by_path.add(row.old_slug_path, index);
+            auto const slash = row.old_slug_path.rfind('/');
+            leaves.emplace_back(slash == std::string::npos ? row.old_slug_path : row.old_slug_path.substr(slash + 1), index);
+        }
+    }
+    if (auto const duplicate = snap.m_category_by_id.build(category_ids)) {
+        throw input_error{fmt::format("category {} appears more than once", *duplicate)};
+    }
+    snap.m_category_by_path.build();
+    std::sort(leaves.begin(), leaves.end());
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+        bool const shared = (i > 0 && leaves[i - 1].first == leaves[i].first) ||
+                            (i + 1 < leaves.size() && leaves[i + 1].first == leaves[i].first);
+        if (i == 0 || leaves[i - 1].first != leaves[i].first) {
+            snap.m_category_by_leaf.add(leaves[i].first, shared ? UINT32_MAX : leaves[i].second);
+        }
+    }
+    snap.m_category_by_leaf.build();
+
+    // Users and tags: case-insensitive old names.
+    auto const build_names = [](auto &rows, std::vector<snapshot::renamed> &out, string_table &table) {
+        for (auto &[old_name, new_name] : rows) {
+            table.add(old_name, static_cast<std::uint32_t>(out.size()));
+            out.push_back({new_name.value_or(std::string{})});
+        }
+        table.build();
+        rows = {};
+    };
+    build_names(m_users, snap.m_users, snap.m_user_by_name);
+    build_names(m_tags, snap.m_tags, snap.m_tag_by_name);
+
+    // Uploads: by sha1 when the old path carries one, and by the whole normalised path.
+    for (auto const &row : m_upload_rows) {
+        auto const index = static_cast<std::uint32_t>(snap.m_uploads.size());
+        snap.m_uploads.push_back({row.new_url.value_or(std::string{})});
+        std::string_view path = row.old_path;
+        if (path.starts_with("upload://")) {
+            std::string_view name = path.substr(9);
+            name = name.substr(0, name.find('.'));
+            if (auto const sha1 = sha1_from_base62(name)) {
+                snap.m_upload_by_sha1.add(*sha1, index);
+                continue;
+            }
+            throw input_error{fmt::format("upload {}: not a valid short URL", row.old_path)};
+        }
+        parsed_url url;
+        if (url.parse(path) != parsed_url::status::ok) {
+            throw input_error{fmt::format("upload {}: not a valid path", row.old_path)};
+        }
+        std::string joined;
+        for (auto const segment : url.segments()) {
+            joined.push_back('/');
+            joined.append(segment);
+        }
+        snap.m_upload_by_path.add(joined, index);
+        url_shape const shape = parse_shape(url);
+        if (shape.id == shape_id::upload_sha1) {
+            snap.m_upload_by_sha1.add(ascii_lower(shape.name), index);
+        }
+    }
+    snap.m_upload_by_path.build();
+    snap.m_upload_by_sha1.build();
+    m_upload_rows = {};
+
+    snap.m_counts = {snap.m_topics.size(), snap.m_posts.size(), snap.m_categories.size(), snap.m_users.size(),
+                     snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
+    snap.m_version = m_version;
+    m_category_rows = {};
+    std::shared_ptr<snapshot const> result{std::move(m_snapshot)};
+    m_snapshot = std::make_unique<snapshot>();
+    return result;
+}
+
+} // namespace forumgate::mappings

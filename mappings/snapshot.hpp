@@ -1,0 +1,310 @@
+#pragma once
+// The ID map in memory: an immutable, compact snapshot that the resolver reads without locks.
+
+#include "lookup_table.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace forumgate::mappings {
+
+/// Represents where the map redirects to and which old host names it answers for.
+struct site_settings
+{
+    std::string new_base;                  ///< https://forum.brum.coop (optionally with a path)
+    std::vector<std::string> old_hosts;    ///< host names of the old forum, first is the main one
+    std::vector<std::string> upload_hosts; ///< further hosts an upload may be redirected to
+};
+
+/// Checks and normalises settings: new_base must be an http(s) URL with no query, fragment or
+/// user info (trailing `/` removed); hosts are lower-cased and must be plain host names.
+/// \throws input_error naming the bad value.
+void normalise(site_settings &settings);
+
+/// \return the host (lower-case, without port) of an http(s) URL, or empty if it has none.
+[[nodiscard]] std::string host_of_url(std::string_view url);
+
+/// One topic of the map. A topic without new_id was deliberately not migrated (410).
+struct topic_row
+{
+    std::uint64_t old_id = 0;
+    std::string old_slug;
+    std::optional<std::uint64_t> new_id;
+    std::string new_slug;
+    bool restricted = false; ///< not public on the old forum: never show its slug
+};
+
+/// One post of the map. A post without new_id was deliberately not migrated.
+struct post_row
+{
+    std::uint64_t old_id = 0;
+    std::uint64_t old_topic_id = 0;
+    std::uint32_t old_post_number = 0;
+    std::optional<std::uint64_t> new_id;
+    std::optional<std::uint64_t> new_topic_id;
+    std::optional<std::uint32_t> new_post_number;
+    bool hidden = false; ///< not in the old forum's public post stream (deleted, whisper)
+};
+
+/// One category. Slug paths are `parent/child` (no leading or trailing `/`).
+struct category_row
+{
+    std::uint64_t old_id = 0;
+    std::string old_slug_path;
+    std::optional<std::uint64_t> new_id;
+    std::string new_slug_path;
+    bool restricted = false;
+};
+
+struct user_row
+{
+    std::string old_username;
+    std::optional<std::string> new_username; ///< none: the account was not migrated
+};
+
+struct tag_row
+{
+    std::string old_name;
+    std::optional<std::string> new_name;
+};
+
+/// One upload. old_path is the path on the old forum (`/uploads/default/original/1X/….png`);
+/// new_url is a path on the new base or an absolute URL on the new or an upload host.
+struct upload_row
+{
+    std::string old_path;
+    std::optional<std::string> new_url;
+};
+
+/// What a custom rule's result is.
+enum class rule_kind : std::uint8_t
+{
+    redirect, ///< a path on the new forum
+    rewrite,  ///< a path on the old forum, resolved again by the built-in shapes
+};
+
+/// One custom rule: an RE2 pattern matched against the whole old path and query, and a
+/// replacement with \1…\9 (like Discourse's permalink_normalizations).
+struct rule_row
+{
+    std::string pattern;
+    std::string replacement;
+    rule_kind kind = rule_kind::redirect;
+};
+
+/// A compiled custom rule.
+struct rule
+{
+    std::shared_ptr<re2::RE2 const> pattern;
+    std::string replacement;
+    rule_kind kind = rule_kind::redirect;
+};
+
+/// Compiles and checks a rule. \throws input_error naming what is wrong.
+[[nodiscard]] rule compile_rule(rule_row const &row);
+
+/// Represents the whole ID map, read-only. Built by snapshot_builder; shared by every request
+/// through a shared_ptr<const snapshot>.
+class snapshot
+{
+public:
+    /// A topic as the resolver sees it. 24 bytes.
+    struct topic
+    {
+        std::uint32_t old_id;
+        std::uint32_t new_id; ///< 0: not migrated
+        std::uint32_t new_slug_offset;
+        std::uint32_t first_post; ///< index of its first post in posts()
+        std::uint32_t post_count;
+        std::uint16_t new_slug_length;
+        std::uint8_t flags;
+    };
+    static constexpr std::uint8_t TOPIC_RESTRICTED = 1;
+    static constexpr std::uint8_t TOPIC_HAS_HIDDEN_POSTS = 2;
+
+    /// A post as the resolver sees it. 20 bytes; posts are grouped by topic, by post number.
+    struct post
+    {
+        std::uint32_t old_post_number; ///< high bit set: hidden (not in the public stream)
+        std::uint32_t new_post_number; ///< 0: not migrated
+        std::uint32_t new_topic_id;
+        std::uint32_t new_id;
+        std::uint32_t topic_index;
+    };
+    static constexpr std::uint32_t POST_HIDDEN = 0x80000000U;
+
+    struct category
+    {
+        std::uint32_t old_id;
+        std::uint32_t new_id; ///< 0: not migrated
+        bool restricted;
+        std::string new_slug_path;
+    };
+
+    /// The new name of a user or tag, or the new URL of an upload; empty: not migrated.
+    struct renamed
+    {
+        std::string new_name;
+    };
+
+    [[nodiscard]] site_settings const &settings() const noexcept { return m_settings; }
+    /// new_base without its path, and its path prefix ("" for a forum at the root).
+    [[nodiscard]] std::string_view base_origin() const noexcept { return m_base_origin; }
+    [[nodiscard]] std::string_view base_path() const noexcept { return m_base_path; }
+    /// The new forum's host name.
+    [[nodiscard]] std::string_view new_host() const noexcept { return m_new_host; }
+    [[nodiscard]] bool is_old_host(std::string_view host) const noexcept;
+    /// \return true if an absolute upload URL may point at `host`.
+    [[nodiscard]] bool is_upload_host(std::string_view host) const noexcept;
+
+    [[nodiscard]] topic const *find_topic(std::uint64_t old_id) const noexcept;
+    [[nodiscard]] topic const *find_topic_by_slug(std::string_view old_slug) const noexcept;
+    [[nodiscard]] std::string_view new_slug(topic const &t) const noexcept
+    {
+        return std::string_view{m_slugs}.substr(t.new_slug_offset, t.new_slug_length);
+    }
+    [[nodiscard]] std::span<post const> posts_of(topic const &t) const noexcept
+    {
+        return {m_posts.data() + t.first_post, t.post_count};
+    }
+    [[nodiscard]] post const *find_post(std::uint64_t old_id) const noexcept;
+    [[nodiscard]] topic const &topic_at(std::uint32_t index) const noexcept { return m_topics[index]; }
+
+    [[nodiscard]] category const *find_category(std::uint64_t old_id) const noexcept;
+    /// Looks up `parent/child` (case-insensitive), or a leaf slug that only one category has.
+    [[nodiscard]] category const *find_category_by_path(std::string_view old_slug_path) const;
+
+    [[nodiscard]] renamed const *find_user(std::string_view old_username) const;
+    [[nodiscard]] renamed const *find_tag(std::string_view old_name) const;
+    [[nodiscard]] renamed const *find_upload_by_sha1(std::string_view sha1_hex) const;
+    [[nodiscard]] renamed const *find_upload_by_path(std::string_view old_path) const;
+
+    [[nodiscard]] std::span<rule const> rules() const noexcept { return m_rules; }
+
+    /// Counts for `map stats`, metrics and reload log lines.
+    struct counts
+    {
+        std::size_t topics = 0;
+        std::size_t posts = 0;
+        std::size_t categories = 0;
+        std::size_t users = 0;
+        std::size_t tags = 0;
+        std::size_t uploads = 0;
+        std::size_t rules = 0;
+    };
+    [[nodiscard]] counts const &size() const noexcept { return m_counts; }
+    /// Heap bytes held by the snapshot.
+    [[nodiscard]] std::size_t memory_bytes() const noexcept;
+    /// The store's map version this snapshot was built from (0 when built from files/tests).
+    [[nodiscard]] std::int64_t version() const noexcept { return m_version; }
+
+private:
+    friend class snapshot_builder;
+
+    site_settings m_settings;
+    std::string m_base_origin;
+    std::string m_base_path;
+    std::string m_new_host;
+    std::vector<std::string> m_old_hosts;
+    std::vector<std::string> m_upload_hosts;
+
+    std::vector<topic> m_topics;
+    std::string m_slugs;
+    id_table m_topic_by_id;
+    string_table m_topic_by_slug;
+    std::vector<post> m_posts;
+    id_table m_post_by_id;
+
+    std::vector<category> m_categories;
+    id_table m_category_by_id;
+    string_table m_category_by_path;
+    string_table m_category_by_leaf; ///< value UINT32_MAX: the leaf slug is ambiguous
+
+    std::vector<renamed> m_users;
+    string_table m_user_by_name;
+    std::vector<renamed> m_tags;
+    string_table m_tag_by_name;
+    std::vector<renamed> m_uploads;
+    string_table m_upload_by_sha1;
+    string_table m_upload_by_path;
+
+    std::vector<rule> m_rules;
+    counts m_counts;
+    std::int64_t m_version = 0;
+};
+
+/// Collects map rows and builds a snapshot. Rows may come in any order.
+class snapshot_builder
+{
+public:
+    /// \throws input_error if the settings are unusable.
+    explicit snapshot_builder(site_settings settings);
+    ~snapshot_builder();
+    snapshot_builder(snapshot_builder const &) = delete;
+    snapshot_builder &operator=(snapshot_builder const &) = delete;
+
+    /// Each add checks the row. \throws input_error naming the row (old id) and what is wrong.
+    void add(topic_row const &row);
+    void add(post_row const &row);
+    void add(category_row const &row);
+    void add(user_row const &row);
+    void add(tag_row const &row);
+    void add(upload_row const &row);
+    void add(rule_row const &row);
+    void set_version(std::int64_t version) noexcept { m_version = version; }
+    /// Reserves room for a known number of posts (saves re-allocation on large maps).
+    void reserve_posts(std::size_t count) { m_posts.reserve(count); }
+
+    /// Sorts, indexes and hands over the snapshot; the builder is empty afterwards.
+    /// \throws input_error on duplicate old ids.
+    [[nodiscard]] std::shared_ptr<snapshot const> build();
+
+private:
+    struct pending_post
+    {
+        std::uint32_t old_id;
+        std::uint32_t old_topic_id;
+        std::uint32_t old_post_number; ///< with POST_HIDDEN
+        std::uint32_t new_id;
+        std::uint32_t new_topic_id;
+        std::uint32_t new_post_number;
+    };
+    struct pending_topic
+    {
+        std::uint32_t old_id;
+        std::uint32_t new_id;
+        std::uint32_t new_slug_offset;
+        std::uint32_t old_slug_offset;
+        std::uint16_t new_slug_length;
+        std::uint16_t old_slug_length;
+        bool restricted;
+    };
+
+    std::unique_ptr<snapshot> m_snapshot;
+    std::vector<pending_topic> m_pending_topics;
+    std::string m_old_slugs;
+    std::vector<pending_post> m_posts;
+    std::vector<category_row> m_category_rows;
+    std::vector<std::pair<std::string, std::optional<std::string>>> m_users;
+    std::vector<std::pair<std::string, std::optional<std::string>>> m_tags;
+    std::vector<upload_row> m_upload_rows;
+    std::int64_t m_version = 0;
+};
+
+/// \return the 40 lowercase hex digits of the sha1 in an `upload://{base62}` short URL's name,
+/// or nullopt if `base62` is not a valid encoding (Discourse's lib/base62.rb alphabet).
+[[nodiscard]] std::optional<std::string> sha1_from_base62(std::string_view base62);
+
+/// \return the base62 short name of a sha1 (inverse of sha1_from_base62).
+[[nodiscard]] std::string base62_from_sha1(std::string_view sha1_hex);
+
+} // namespace forumgate::mappings

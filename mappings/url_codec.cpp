@@ -1,0 +1,224 @@
+#include "url_codec.hpp"
+
+#include <array>
+#include <limits>
+
+namespace forumgate::mappings {
+namespace {
+
+constexpr char HEX_DIGITS[] = "0123456789ABCDEF";
+
+int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// Byte classes, computed once: which bytes may stand unescaped in a path segment or a query
+// component of a Location we send.
+struct char_classes
+{
+    std::array<bool, 256> segment{};
+    std::array<bool, 256> query{};
+
+    constexpr char_classes()
+    {
+        for (int c = 0; c < 256; ++c) {
+            bool const unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                                    c == '_' || c == '~';
+            query[static_cast<std::size_t>(c)] = unreserved;
+            // Sub-delimiters that are harmless inside one segment; `;` and `=` are left out
+            // on purpose (matrix parameters confuse some proxies), as are `'` and `"`.
+            segment[static_cast<std::size_t>(c)] =
+                unreserved || c == '!' || c == '$' || c == '(' || c == ')' || c == '*' ||
+                c == '+' || c == ',' || c == ':' || c == '@' || c == '&';
+        }
+    }
+};
+
+constexpr char_classes CLASSES{};
+
+bool decode(std::string &out, std::string_view in, bool plus_is_space)
+{
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char const c = in[i];
+        if (c == '%') {
+            if (i + 2 >= in.size()) {
+                return false;
+            }
+            int const hi = hex_value(in[i + 1]);
+            int const lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return false;
+            }
+            out.push_back(static_cast<char>((hi << 4) | lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return true;
+}
+
+void encode(std::string &out, std::string_view in, std::array<bool, 256> const &safe)
+{
+    for (char const c : in) {
+        auto const byte = static_cast<unsigned char>(c);
+        if (safe[byte]) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(HEX_DIGITS[byte >> 4U]);
+            out.push_back(HEX_DIGITS[byte & 0xFU]);
+        }
+    }
+}
+
+} // namespace
+
+bool append_percent_decoded(std::string &out, std::string_view in)
+{
+    return decode(out, in, false);
+}
+
+bool append_form_decoded(std::string &out, std::string_view in)
+{
+    return decode(out, in, true);
+}
+
+void append_encoded_segment(std::string &out, std::string_view segment)
+{
+    encode(out, segment, CLASSES.segment);
+}
+
+void append_encoded_query_component(std::string &out, std::string_view component)
+{
+    encode(out, component, CLASSES.query);
+}
+
+bool is_valid_utf8(std::string_view s) noexcept
+{
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto const c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80U) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0U) == 0xC0U) {
+            len = 2;
+            cp = c & 0x1FU;
+        } else if ((c & 0xF0U) == 0xE0U) {
+            len = 3;
+            cp = c & 0x0FU;
+        } else if ((c & 0xF8U) == 0xF0U) {
+            len = 4;
+            cp = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + len > s.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            auto const cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0U) != 0x80U) {
+                return false;
+            }
+            cp = (cp << 6U) | (cc & 0x3FU);
+        }
+        static constexpr std::uint32_t MIN_FOR_LEN[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < MIN_FOR_LEN[len] || cp > 0x10FFFFU || (cp >= 0xD800U && cp <= 0xDFFFU)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+bool has_control_bytes(std::string_view s) noexcept
+{
+    for (char const c : s) {
+        auto const byte = static_cast<unsigned char>(c);
+        if (byte < 0x20U || byte == 0x7FU) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_digits(std::string_view s) noexcept
+{
+    if (s.empty()) {
+        return false;
+    }
+    for (char const c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept
+{
+    if (!is_digits(s)) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (char const c : s) {
+        auto const digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10U) {
+            return std::nullopt;
+        }
+        value = value * 10U + digit;
+    }
+    return value;
+}
+
+std::string ascii_lower(std::string_view s)
+{
+    std::string out{s};
+    for (char &c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i];
+        char y = b[i];
+        if (x >= 'A' && x <= 'Z') {
+            x = static_cast<char>(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = static_cast<char>(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace forumgate::mappings

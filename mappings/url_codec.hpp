@@ -1,0 +1,44 @@
+#pragma once
+// Percent-encoding, UTF-8 checks and query strings: the byte-level rules every URL passes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace forumgate::mappings {
+
+/// Appends the percent-decoded form of `in` to `out` (`+` stays `+`).
+/// \return false if `in` has a malformed escape (`%` not followed by two hex digits).
+[[nodiscard]] bool append_percent_decoded(std::string &out, std::string_view in);
+
+/// Like append_percent_decoded, but `+` decodes to a space (query strings, form bodies).
+[[nodiscard]] bool append_form_decoded(std::string &out, std::string_view in);
+
+/// Appends `segment` as one path segment: every byte outside RFC 3986 unreserved characters
+/// and the sub-delimiters that are safe in a path is escaped, including `/`, `\`, `%`, `?`, `#`,
+/// controls and all non-ASCII bytes, so the result can never change the URL's structure.
+void append_encoded_segment(std::string &out, std::string_view segment);
+
+/// Appends `component` as a query key or value (unreserved characters kept, the rest escaped).
+void append_encoded_query_component(std::string &out, std::string_view component);
+
+/// \return true if `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+[[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+
+/// \return true if `s` holds a byte below 0x20 or 0x7F (CR, LF, NUL, TAB...).
+[[nodiscard]] bool has_control_bytes(std::string_view s) noexcept;
+
+/// \return true if `s` is non-empty and all ASCII digits.
+[[nodiscard]] bool is_digits(std::string_view s) noexcept;
+
+/// Parses an all-digit string. \return nullopt if not all digits or it overflows 64 bits.
+[[nodiscard]] std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
+/// ASCII lower-casing (usernames, host names, tags compare case-insensitively).
+[[nodiscard]] std::string ascii_lower(std::string_view s);
+
+/// \return true if `a` equals `b` ignoring ASCII case.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+} // namespace forumgate::mappings

@@ -1,0 +1,90 @@
+# Shared by scripts/test and scripts/demo: install what is missing, build, run a private
+# PostgreSQL. Sourced, not executed. Every function prints what it does to stderr.
+
+FG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FG_BUILD=${FORUMGATE_BUILD_DIR:-$FG_ROOT/build}
+
+# Debian 12 packages the build, the tests and the demo need.
+FG_PACKAGES=(
+  g++ cmake ninja-build pkg-config git
+  libpqxx-dev libpq-dev libre2-dev libboost-dev libboost-system-dev libssl-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql postgresql-client curl ca-certificates
+)
+
+fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+
+# Installs the packages of FG_PACKAGES that are not installed yet (apt-get, as root or via sudo).
+fg_install_deps() {
+  local missing=() pkg
+  for pkg in "${FG_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  fg_log "installing missing packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  # The tests start their own PostgreSQL; do not let the package create and start a system cluster.
+  if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q 'install ok installed'; then
+    "${sudo[@]}" mkdir -p /etc/postgresql-common
+    [ -f /etc/postgresql-common/createcluster.conf ] ||
+      echo 'create_main_cluster = false' | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures (once) and builds into $FG_BUILD; reruns are incremental.
+fg_build() {
+  local generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  if [ ! -f "$FG_BUILD/CMakeCache.txt" ]; then
+    cmake -S "$FG_ROOT" -B "$FG_BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE="${FORUMGATE_BUILD_TYPE:-RelWithDebInfo}" >&2
+  fi
+  cmake --build "$FG_BUILD" --parallel "$(nproc)" >&2
+}
+
+fg_pg_bindir() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$dir/initdb" ] || { fg_log "PostgreSQL server binaries not found under /usr/lib/postgresql"; return 1; }
+  echo "$dir"
+}
+
+# Starts a private PostgreSQL in a new temporary folder, listening on a unix socket in that
+# folder only (no TCP, no system service). Sets FG_PG_DIR and exports FORUMGATE_PG_URL
+# (a libpq keyword/value connection string to its 'postgres' database).
+fg_pg_start() {
+  local bindir run=()
+  bindir=$(fg_pg_bindir) || return 1
+  FG_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/forumgate-pg.XXXXXX")
+  chmod 755 "$FG_PG_DIR"
+  # initdb refuses to run as root; run the server as the postgres system user then.
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/sh postgres
+    chown postgres "$FG_PG_DIR"
+    run=(runuser -u postgres --)
+  fi
+  local user
+  user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
+  "${run[@]}" "$bindir/initdb" -D "$FG_PG_DIR/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >"$FG_PG_DIR/initdb.log" 2>&1 ||
+    { cat "$FG_PG_DIR/initdb.log" >&2; return 1; }
+  # Durability is not needed for a throw-away test server; speed is.
+  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_DIR/data" -l "$FG_PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$FG_PG_DIR' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null ||
+    { cat "$FG_PG_DIR/server.log" >&2; return 1; }
+  export FORUMGATE_PG_URL="host=$FG_PG_DIR port=5432 user=$user dbname=postgres"
+  fg_log "private PostgreSQL running in $FG_PG_DIR"
+}
+
+fg_pg_stop() {
+  [ -n "${FG_PG_DIR:-}" ] && [ -d "$FG_PG_DIR/data" ] || return 0
+  local bindir run=()
+  bindir=$(fg_pg_bindir) || return 0
+  [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
+  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$FG_PG_DIR"
+  FG_PG_DIR=
+}
