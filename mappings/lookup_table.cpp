@@ -68,6 +68,9 @@ void string_table::add(std::string_view key, std::uint32_t value)
 
 void string_table::build()
 {
+    m_arena.shrink_to_fit();
+    m_offsets.shrink_to_fit();
+    m_values.shrink_to_fit();
     std::size_t const count = m_values.size();
     std::size_t const capacity = std::bit_ceil(std::max<std::size_t>(count * 2, 2));
     m_mask = capacity - 1;

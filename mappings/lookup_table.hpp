@@ -2,6 +2,8 @@
 // Compact read-only lookup tables for the snapshot: small per entry, one or two cache misses
 // per lookup, built once and never changed.
 
+#include "huge_pages.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,8 +65,8 @@ private:
 
     bool m_dense = true;
     std::size_t m_mask = 0;
-    std::vector<std::uint32_t> m_keys;
-    std::vector<std::uint32_t> m_values;
+    big_vector<std::uint32_t> m_keys;
+    big_vector<std::uint32_t> m_values;
 };
 
 /// Represents a map from strings to 32-bit values (slugs, usernames, tags, upload keys).
@@ -81,17 +83,17 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return m_values.size(); }
     [[nodiscard]] std::string_view key(std::size_t entry) const noexcept
     {
-        return std::string_view{m_arena}.substr(m_offsets[entry], m_offsets[entry + 1] - m_offsets[entry]);
+        return std::string_view{m_arena.data() + m_offsets[entry], m_offsets[entry + 1] - m_offsets[entry]};
     }
     [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
 private:
     static std::uint64_t hash(std::string_view key) noexcept;
 
-    std::string m_arena;
-    std::vector<std::uint32_t> m_offsets{0};
-    std::vector<std::uint32_t> m_values;
-    std::vector<std::uint32_t> m_slots; // entry + 1, 0 = empty
+    big_string m_arena;
+    big_vector<std::uint32_t> m_offsets{0};
+    big_vector<std::uint32_t> m_values;
+    big_vector<std::uint32_t> m_slots; // entry + 1, 0 = empty
     std::size_t m_mask = 0;
 };
 

@@ -172,6 +172,9 @@ bool is_hidden(snapshot::post const &p) noexcept
     return (p.old_post_number & snapshot::POST_HIDDEN) != 0;
 }
 
+// Room for a typical Location, reserved once: one allocation per answer, not several.
+constexpr std::size_t LOCATION_CAPACITY = 160;
+
 // Resolution of one request: the parsed URL, its shape and the decision being built.
 class resolution
 {
@@ -200,6 +203,7 @@ private:
     location_builder location()
     {
         m_decision.location.clear();
+        m_decision.location.reserve(LOCATION_CAPACITY);
         m_decision.location.append(m_map.base_origin());
         m_decision.location.append(m_map.base_path());
         return location_builder{m_decision.location};

@@ -219,8 +219,9 @@ rule compile_rule(rule_row const &row)
 
 bool snapshot::is_old_host(std::string_view host) const noexcept
 {
+    // Clients send lower case almost always: try the exact comparison first.
     return std::any_of(m_old_hosts.begin(), m_old_hosts.end(),
-                       [host](std::string const &h) { return iequals(h, host); });
+                       [host](std::string const &h) { return h == host || iequals(h, host); });
 }
 
 bool snapshot::is_upload_host(std::string_view host) const noexcept
@@ -231,6 +232,13 @@ bool snapshot::is_upload_host(std::string_view host) const noexcept
 
 snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
 {
+    if (m_topics_dense) {
+        std::uint64_t const index = old_id - m_first_topic_id; // wraps for ids below the first
+        if (index < m_topics.size() && m_topics[index].old_id == old_id) {
+            return &m_topics[index];
+        }
+        return nullptr;
+    }
     auto const index = m_topic_by_id.find(old_id);
     return index ? &m_topics[*index] : nullptr;
 }
@@ -369,7 +377,7 @@ void snapshot_builder::add(topic_row const &row)
     if (row.new_slug.size() > 0xFFFF || row.old_slug.size() > 0xFFFF) {
         throw input_error{fmt::format("topic {}: slug longer than 65535 bytes", row.old_id)};
     }
-    std::string &slugs = m_snapshot->m_slugs;
+    big_string &slugs = m_snapshot->m_slugs;
     pending_topic topic{old_id, new_id, static_cast<std::uint32_t>(slugs.size()),
                         static_cast<std::uint32_t>(m_old_slugs.size()),
                         static_cast<std::uint16_t>(row.new_slug.size()),
@@ -483,7 +491,32 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
                    : (a.old_post_number & ~snapshot::POST_HIDDEN) < (b.old_post_number & ~snapshot::POST_HIDDEN);
     });
 
-    snap.m_topics.reserve(m_pending_topics.size());
+    // Dense ids (few gaps) get the direct layout; count the distinct topic ids to decide.
+    std::size_t distinct_topics = 0;
+    std::uint32_t first_id = UINT32_MAX;
+    std::uint32_t last_id = 0;
+    {
+        std::size_t t = 0;
+        std::size_t p = 0;
+        while (t < m_pending_topics.size() || p < m_posts.size()) {
+            std::uint32_t const listed = t < m_pending_topics.size() ? m_pending_topics[t].old_id : UINT32_MAX;
+            std::uint32_t const by_post = p < m_posts.size() ? m_posts[p].old_topic_id : UINT32_MAX;
+            std::uint32_t const id = std::min(listed, by_post);
+            while (t < m_pending_topics.size() && m_pending_topics[t].old_id == id) {
+                ++t;
+            }
+            while (p < m_posts.size() && m_posts[p].old_topic_id == id) {
+                ++p;
+            }
+            first_id = std::min(first_id, id);
+            last_id = std::max(last_id, id);
+            ++distinct_topics;
+        }
+    }
+    snap.m_topics_dense = distinct_topics > 0 &&
+                          std::uint64_t{last_id} - first_id + 1 <= id_table::DENSE_SLOTS_PER_KEY * distinct_topics + 1024;
+    snap.m_first_topic_id = snap.m_topics_dense ? first_id : 0;
+    snap.m_topics.reserve(snap.m_topics_dense ? last_id - first_id + 1 : distinct_topics);
     snap.m_posts.reserve(m_posts.size());
     std::vector<std::pair<std::uint32_t, std::uint32_t>> post_ids;
     post_ids.reserve(m_posts.size());
@@ -491,6 +524,12 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     std::size_t next_topic = 0;
     std::size_t next_post = 0;
     auto const add_topic = [&](pending_topic const *pending, std::uint32_t old_id) {
+        if (snap.m_topics_dense) {
+            // Empty entries for the gaps (old_id 0 never matches a lookup).
+            while (snap.m_topics.size() < old_id - first_id) {
+                snap.m_topics.push_back({0, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0});
+            }
+        }
         auto const topic_index = static_cast<std::uint32_t>(snap.m_topics.size());
         snapshot::topic topic{old_id, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0};
         if (pending != nullptr) {
@@ -530,12 +569,14 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     }
     m_posts = {};
 
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> topic_ids;
-    topic_ids.reserve(snap.m_topics.size());
-    for (std::size_t i = 0; i < snap.m_topics.size(); ++i) {
-        topic_ids.emplace_back(snap.m_topics[i].old_id, static_cast<std::uint32_t>(i));
+    if (!snap.m_topics_dense) {
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> topic_ids;
+        topic_ids.reserve(snap.m_topics.size());
+        for (std::size_t i = 0; i < snap.m_topics.size(); ++i) {
+            topic_ids.emplace_back(snap.m_topics[i].old_id, static_cast<std::uint32_t>(i));
+        }
+        (void)snap.m_topic_by_id.build(topic_ids); // unique: checked above
     }
-    (void)snap.m_topic_by_id.build(topic_ids); // unique: checked above
     if (auto const duplicate = snap.m_post_by_id.build(post_ids)) {
         throw input_error{fmt::format("post {} appears more than once", *duplicate)};
     }
@@ -633,7 +674,8 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     snap.m_upload_by_sha1.build();
     m_upload_rows = {};
 
-    snap.m_counts = {snap.m_topics.size(), snap.m_posts.size(), snap.m_categories.size(), snap.m_users.size(),
+    snap.m_slugs.shrink_to_fit();
+    snap.m_counts = {distinct_topics, snap.m_posts.size(), snap.m_categories.size(), snap.m_users.size(),
                      snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
     snap.m_version = m_version;
     m_category_rows = {};

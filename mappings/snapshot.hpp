@@ -170,7 +170,7 @@ public:
     [[nodiscard]] topic const *find_topic_by_slug(std::string_view old_slug) const noexcept;
     [[nodiscard]] std::string_view new_slug(topic const &t) const noexcept
     {
-        return std::string_view{m_slugs}.substr(t.new_slug_offset, t.new_slug_length);
+        return std::string_view{m_slugs.data() + t.new_slug_offset, t.new_slug_length};
     }
     [[nodiscard]] std::span<post const> posts_of(topic const &t) const noexcept
     {
@@ -217,11 +217,16 @@ private:
     std::vector<std::string> m_old_hosts;
     std::vector<std::string> m_upload_hosts;
 
-    std::vector<topic> m_topics;
-    std::string m_slugs;
+    // Topics by old id. When ids are dense (the usual case) m_topics[old_id - m_first_topic_id]
+    // is the topic itself, with empty entries for the gaps: one cache miss per lookup.
+    // Otherwise m_topic_by_id finds the index.
+    big_vector<topic> m_topics;
+    big_string m_slugs;
+    bool m_topics_dense = false;
+    std::uint32_t m_first_topic_id = 0;
     id_table m_topic_by_id;
     string_table m_topic_by_slug;
-    std::vector<post> m_posts;
+    big_vector<post> m_posts;
     id_table m_post_by_id;
 
     std::vector<category> m_categories;

@@ -49,6 +49,11 @@ constexpr char_classes CLASSES{};
 
 bool decode(std::string &out, std::string_view in, bool plus_is_space)
 {
+    // Most segments hold nothing to decode: copy them whole.
+    if (in.find('%') == std::string_view::npos && (!plus_is_space || in.find('+') == std::string_view::npos)) {
+        out.append(in);
+        return true;
+    }
     for (std::size_t i = 0; i < in.size(); ++i) {
         char const c = in[i];
         if (c == '%') {
@@ -73,15 +78,21 @@ bool decode(std::string &out, std::string_view in, bool plus_is_space)
 
 void encode(std::string &out, std::string_view in, std::array<bool, 256> const &safe)
 {
-    for (char const c : in) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (safe[byte]) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(HEX_DIGITS[byte >> 4U]);
-            out.push_back(HEX_DIGITS[byte & 0xFU]);
+    std::size_t i = 0;
+    while (i < in.size()) {
+        // Append runs of safe bytes in one go; escape the others one by one.
+        std::size_t run = i;
+        while (run < in.size() && safe[static_cast<unsigned char>(in[run])]) {
+            ++run;
         }
+        out.append(in.data() + i, run - i);
+        if (run == in.size()) {
+            return;
+        }
+        auto const byte = static_cast<unsigned char>(in[run]);
+        char const escaped[3] = {'%', HEX_DIGITS[byte >> 4U], HEX_DIGITS[byte & 0xFU]};
+        out.append(escaped, 3);
+        i = run + 1;
     }
 }
 

@@ -1,0 +1,123 @@
+// Times building the resolver's snapshot from PostgreSQL: fills the store with a synthetic map
+// (1M topics and 10M posts by default) unless it already holds one of that size, then loads
+// the snapshot several times and prints seconds, snapshot bytes, bytes per post and peak RSS.
+
+#include "store.hpp"
+#include "synthetic_map.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace {
+
+using namespace forumgate;
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point start)
+{
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// Writes the synthetic map straight into the store's tables with COPY (the generator's slugs
+// need no COPY escaping).
+void fill(mappings::store &store, bench::synthetic_map_options const &options)
+{
+    auto &connection = store.connection();
+    {
+        pqxx::work t{connection};
+        t.exec("TRUNCATE forumgate.topics, forumgate.posts, forumgate.users, forumgate.categories");
+        t.commit();
+    }
+    // Two passes through the generator: one stream per table (COPY allows one at a time).
+    {
+        pqxx::work t{connection};
+        pqxx::stream_to topics{t, "forumgate.topics", std::vector<std::string>{"old_id", "old_slug", "new_id", "new_slug", "restricted"}};
+        bench::generate_map(
+            options,
+            [&](mappings::topic_row const &row) {
+                topics.write_raw_line(fmt::format("{}\t{}\t{}\t{}\t{}", row.old_id, row.old_slug, *row.new_id, row.new_slug,
+                                                  row.restricted ? "t" : "f"));
+            },
+            [](mappings::post_row const &) {});
+        topics.complete();
+        t.commit();
+    }
+    {
+        pqxx::work t{connection};
+        pqxx::stream_to posts{t, "forumgate.posts",
+                              std::vector<std::string>{"old_id", "old_topic_id", "old_post_number", "new_id", "new_topic_id",
+                                                       "new_post_number", "hidden"}};
+        auto const opt = [](auto const &value) { return value ? fmt::format("{}", *value) : std::string{"\\N"}; };
+        bench::generate_map(
+            options, [](mappings::topic_row const &) {},
+            [&](mappings::post_row const &row) {
+                posts.write_raw_line(fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}", row.old_id, row.old_topic_id, row.old_post_number,
+                                                 opt(row.new_id), opt(row.new_topic_id), opt(row.new_post_number),
+                                                 row.hidden ? "t" : "f"));
+            });
+        posts.complete();
+        t.commit();
+    }
+    pqxx::work t{connection};
+    t.exec("ANALYZE forumgate.topics");
+    t.exec("ANALYZE forumgate.posts");
+    t.commit();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"Times the snapshot build of forumgate's resolver from PostgreSQL"};
+    std::string db;
+    bench::synthetic_map_options options;
+    int runs = 3;
+    app.add_option("--db", db, "PostgreSQL connection string")->envname("FORUMGATE_DB")->required();
+    app.add_option("--topics", options.topics, "Topics in the synthetic map")->capture_default_str();
+    app.add_option("--posts", options.posts, "Posts in the synthetic map")->capture_default_str();
+    app.add_option("--runs", runs, "Snapshot builds to time")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        mappings::store store{db};
+        store.migrate();
+        if (!store.settings()) {
+            store.set_settings(bench::synthetic_settings());
+        }
+        auto const stats = store.stats();
+        if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
+            auto const start = clock_type::now();
+            fill(store, options);
+            std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics, options.posts,
+                                     seconds_since(start));
+        }
+        double best = 1e9;
+        std::shared_ptr<mappings::snapshot const> map;
+        for (int i = 0; i < runs; ++i) {
+            map.reset();
+            auto const start = clock_type::now();
+            map = store.load_snapshot();
+            double const elapsed = seconds_since(start);
+            best = std::min(best, elapsed);
+            std::cerr << fmt::format("run {}: {:.2f} s\n", i + 1, elapsed);
+        }
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        auto const posts = map->size().posts;
+        std::cout << fmt::format("topics {} posts {}\n", map->size().topics, posts)
+                  << fmt::format("snapshot_build_seconds_best {:.2f}\n", best)
+                  << fmt::format("snapshot_bytes {}\n", map->memory_bytes())
+                  << fmt::format("snapshot_bytes_per_post {:.1f}\n", static_cast<double>(map->memory_bytes()) / static_cast<double>(posts))
+                  << fmt::format("peak_rss_bytes {}\n", usage.ru_maxrss * 1024L);
+    } catch (std::exception const &e) {
+        std::cerr << "snapshot_build_bench: " << e.what() << '\n';
+        return 2;
+    }
+    return 0;
+}

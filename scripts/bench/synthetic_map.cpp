@@ -1,0 +1,71 @@
+#include "synthetic_map.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace forumgate::bench {
+
+mappings::site_settings synthetic_settings()
+{
+    return {"https://forum.brum.coop", {"forum.cooperationbirmingham.org.uk"}, {"cdn.brum.coop"}};
+}
+
+std::string synthetic_slug(std::uint32_t id)
+{
+    static constexpr char const *WORDS[] = {"minutes", "agm", "proposal", "vote", "budget", "housing", "food",
+                                            "co-op",   "meeting", "open", "collective", "birmingham", "plan"};
+    constexpr std::size_t count = std::size(WORDS);
+    return fmt::format("{}-{}-{}", WORDS[id % count], WORDS[(id / count) % count], WORDS[(id / 7) % count]);
+}
+
+std::vector<std::string> synthetic_targets(synthetic_map_options const &options, std::size_t count, popularity spread)
+{
+    std::mt19937_64 random{options.seed + 1};
+    std::uniform_real_distribution<double> unit{0.0, 1.0};
+    std::uniform_int_distribution<int> percent{0, 99};
+    auto const popular_topic = [&] {
+        double const u = unit(random);
+        // Zipf with s = 1: P(rank <= k) is about ln k / ln N, so rank = N^u. Ranks are spread
+        // over the ids by a fixed permutation, so hot topics are not neighbours in memory.
+        std::uint64_t const rank = spread == popularity::zipf
+                                       ? static_cast<std::uint64_t>(std::pow(static_cast<double>(options.topics), u)) - 1
+                                       : static_cast<std::uint64_t>(u * options.topics);
+        std::uint64_t const index = (rank * 2'654'435'761ULL) % options.topics;
+        return synthetic_topic_id(static_cast<std::uint32_t>(index));
+    };
+    std::vector<std::string> targets;
+    targets.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t const id = popular_topic();
+        int const kind = percent(random);
+        if (kind < 35) {
+            targets.push_back(fmt::format("/t/{}/{}", synthetic_slug(id), id));
+        } else if (kind < 55) {
+            targets.push_back(fmt::format("/t/{}/{}/{}", synthetic_slug(id), id, 1 + percent(random) % 10));
+        } else if (kind < 63) {
+            targets.push_back(fmt::format("/t/{}", id));
+        } else if (kind < 67) {
+            targets.push_back(fmt::format("/t/{}/{}?page=2", synthetic_slug(id), id));
+        } else if (kind < 72) {
+            targets.push_back(fmt::format("/t/{}/{}?utm_source=newsletter&u=someone", synthetic_slug(id), id));
+        } else if (kind < 80) {
+            auto const post_id = static_cast<std::uint64_t>(unit(random) * options.posts * 1.05) + 1;
+            targets.push_back(fmt::format("/p/{}", post_id));
+        } else if (kind < 85) {
+            targets.push_back(fmt::format("/u/member{}", id % 5000));
+        } else if (kind < 89) {
+            targets.push_back(fmt::format("/c/general/{}", 1 + id % 30));
+        } else if (kind < 94) {
+            targets.push_back(kind % 2 == 0 ? "/latest" : "/categories");
+        } else if (kind < 97) {
+            targets.push_back(fmt::format("/t/{}/{}/last", synthetic_slug(id), id));
+        } else {
+            // Misses: ids past the end, unknown shapes.
+            targets.push_back(kind % 2 == 0 ? fmt::format("/t/gone/{}", options.topics * 2 + id) : "/wp-login.php");
+        }
+    }
+    return targets;
+}
+
+} // namespace forumgate::bench
