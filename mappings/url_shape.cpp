@@ -10,6 +10,28 @@ namespace forumgate::mappings {
 // ---------------------------------------------------------------------------------------------
 // parsed_url
 
+namespace {
+
+// True if `query` holds a control byte, raw or escaped (`%0D`, `%00`, `%7F`...). The whole query
+// is looked at, not only the parameters kept: a control byte is never part of a real link.
+bool has_escaped_control(std::string_view query) noexcept
+{
+    for (std::size_t i = 0; i + 2 < query.size(); ++i) {
+        if (query[i] != '%') {
+            continue;
+        }
+        char const hi = query[i + 1];
+        char const lo = query[i + 2];
+        bool const lo_hex = (lo >= '0' && lo <= '9') || (lo >= 'a' && lo <= 'f') || (lo >= 'A' && lo <= 'F');
+        if (lo_hex && (hi == '0' || hi == '1' || (hi == '7' && (lo == 'f' || lo == 'F')))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 parsed_url::status parsed_url::parse(std::string_view target)
 {
     m_segment_count = 0;
@@ -18,6 +40,10 @@ parsed_url::status parsed_url::parse(std::string_view target)
 
     if (target.size() > MAX_TARGET_LENGTH) {
         return status::too_long;
+    }
+    // A raw control byte (CR, LF, NUL, TAB...) anywhere, even in a fragment, is no URL at all.
+    if (has_control_bytes(target)) {
+        return status::malformed;
     }
     if (auto const hash = target.find('#'); hash != std::string_view::npos) {
         target = target.substr(0, hash);
@@ -31,10 +57,15 @@ parsed_url::status parsed_url::parse(std::string_view target)
         path = target.substr(0, q);
         query = target.substr(q + 1);
     }
+    if (has_escaped_control(query)) {
+        return status::malformed;
+    }
     // Decoded text is never longer than the raw text, so the views taken below stay valid.
     m_buffer.reserve(target.size());
 
-    // Split on the raw `/` first, so that an escaped %2F stays inside its segment.
+    // Split on the raw `/` first, so that an escaped %2F stays inside its segment. A path with
+    // too many segments is still read to its end: a bad escape further on makes it malformed.
+    bool too_deep = false;
     std::size_t pos = 1;
     while (pos <= path.size()) {
         std::size_t end = path.find('/', pos);
@@ -64,9 +95,15 @@ parsed_url::status parsed_url::parse(std::string_view target)
             continue;
         }
         if (m_segment_count == MAX_SEGMENTS) {
-            return status::too_deep;
+            too_deep = true;
+            m_buffer.resize(start);
+            continue;
         }
         m_segments[m_segment_count++] = segment;
+    }
+    if (too_deep) {
+        m_segment_count = 0;
+        return status::too_deep;
     }
 
     // Query parameters: a malformed one is skipped, never fatal (trackers write odd things).
@@ -565,8 +602,8 @@ constexpr std::string_view SITE_PAGES[] = {
     "categories_and_latest", "categories_and_top", "conduct", "directory_items", "embed",
     "faq", "favicon.ico", "filter", "g", "groups", "guidelines", "hot", "latest", "login",
     "manifest.webmanifest", "my", "new", "news.xml", "opensearch.xml", "password-reset",
-    "posted", "privacy", "read", "robots.txt", "rules", "search", "signup", "sitemap.xml",
-    "sitemap_recent.xml", "tos", "top", "unread", "user-badges",
+    "posted", "posts", "privacy", "read", "robots.txt", "rules", "search", "signup", "sitemap.xml",
+    "sitemap_recent.xml", "tags", "tos", "top", "unread", "user-badges",
 };
 
 bool is_site_page(std::string_view first) noexcept

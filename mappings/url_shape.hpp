@@ -38,6 +38,9 @@ public:
     };
 
     /// Parses an origin-form target (`/path?query`; a `#fragment` is ignored).
+    /// A control byte anywhere (raw, or escaped in path or query) makes the target malformed, as
+    /// do a bad escape or invalid UTF-8 in the path. A query parameter with a bad escape or
+    /// invalid UTF-8 is skipped instead (trackers write odd things; the path still says where).
     [[nodiscard]] status parse(std::string_view target);
 
     [[nodiscard]] std::size_t size() const noexcept { return m_segment_count; }
