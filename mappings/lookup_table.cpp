@@ -26,7 +26,7 @@ id_table::build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entr
         }
         return std::nullopt;
     }
-    // Load factor at most 1/2: short probe sequences, 16 bytes per key at worst.
+    // Load factor 1/4 to 1/2: short probe sequences, 16 to 32 bytes per key.
     std::size_t const capacity = std::bit_ceil(static_cast<std::size_t>(count) * 2);
     m_mask = capacity - 1;
     m_keys.assign(capacity, 0);

@@ -21,6 +21,7 @@ public:
     static constexpr std::uint64_t DENSE_SLOTS_PER_KEY = 3;
 
     /// Builds from (key, value) pairs.
+    /// \pre no value is UINT32_MAX (it marks an empty slot).
     /// \return a key that appears more than once (the table is then incomplete), or nullopt.
     [[nodiscard]] std::optional<std::uint32_t>
     build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries);
@@ -58,9 +59,11 @@ public:
 private:
     static constexpr std::uint32_t EMPTY = UINT32_MAX;
 
+    // Fibonacci hashing: the high half of the product mixes every bit of the key. (Bits from 20
+    // up, used before, left ids that are multiples of a large power of two on a few slots.)
     static std::size_t hash(std::uint32_t k) noexcept
     {
-        return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> 20U);
+        return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> 32U);
     }
 
     bool m_dense = true;
