@@ -168,9 +168,22 @@ std::optional<std::string> sha1_from_base62(std::string_view base62)
 
 std::string base62_from_sha1(std::string_view sha1_hex)
 {
+    if (sha1_hex.size() != 40) {
+        throw input_error{fmt::format("'{}' is not a SHA-1 (40 hex digits)", sha1_hex)};
+    }
     sha1_number n{};
-    for (std::size_t i = 0; i < 40 && i < sha1_hex.size(); ++i) {
-        auto const nibble = static_cast<std::uint32_t>(std::stoul(std::string{sha1_hex.substr(i, 1)}, nullptr, 16));
+    for (std::size_t i = 0; i < 40; ++i) {
+        char const c = sha1_hex[i];
+        std::uint32_t nibble = 0;
+        if (c >= '0' && c <= '9') {
+            nibble = static_cast<std::uint32_t>(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            nibble = static_cast<std::uint32_t>(c - 'a' + 10);
+        } else if (c >= 'A' && c <= 'F') {
+            nibble = static_cast<std::uint32_t>(c - 'A' + 10);
+        } else {
+            throw input_error{fmt::format("'{}' is not a SHA-1 (40 hex digits)", sha1_hex)};
+        }
         n[i / 8] |= nibble << (4U * (7U - static_cast<unsigned>(i % 8)));
     }
     std::string out;
@@ -206,8 +219,18 @@ rule compile_rule(rule_row const &row)
     if (!pattern->CheckRewriteString(row.replacement, &error)) {
         throw input_error{fmt::format("rule '{}': replacement '{}': {}", row.pattern, row.replacement, error)};
     }
+    // A backslash may only start a back-reference (\1…\9); `\\` would put one in the path.
+    bool stray_backslash = false;
+    for (std::size_t i = 0; i < row.replacement.size(); ++i) {
+        if (row.replacement[i] == '\\') {
+            bool const group = i + 1 < row.replacement.size() && row.replacement[i + 1] >= '0' &&
+                               row.replacement[i + 1] <= '9';
+            stray_backslash = stray_backslash || !group;
+            ++i;
+        }
+    }
     if (row.replacement.empty() || row.replacement.front() != '/' || row.replacement.starts_with("//") ||
-        has_control_bytes(row.replacement) || row.replacement.find('\\') != std::string::npos) {
+        has_control_bytes(row.replacement) || stray_backslash) {
         throw input_error{fmt::format("rule '{}': replacement '{}' must be a path starting with one '/'",
                                       row.pattern, row.replacement)};
     }
@@ -307,6 +330,10 @@ std::size_t snapshot::memory_bytes() const noexcept
     bytes += m_topic_by_id.memory_bytes() + m_topic_by_slug.memory_bytes();
     bytes += m_posts.capacity() * sizeof(post) + m_post_by_id.memory_bytes();
     bytes += m_categories.capacity() * sizeof(category) + m_category_by_id.memory_bytes();
+    for (auto const &c : m_categories) {
+        bytes += c.new_slug_path.capacity() > 15 ? c.new_slug_path.capacity() : 0;
+    }
+    bytes += m_rules.capacity() * sizeof(rule);
     bytes += m_category_by_path.memory_bytes() + m_category_by_leaf.memory_bytes();
     for (auto const *list : {&m_users, &m_tags, &m_uploads}) {
         bytes += list->capacity() * sizeof(renamed);
@@ -332,7 +359,24 @@ std::uint32_t checked_id(std::uint64_t id, std::string_view what, std::uint64_t 
     return static_cast<std::uint32_t>(id);
 }
 
-// A slug path as stored and looked up: lower case, no empty segments.
+// Discourse stores slugs percent-encoded when slug_generation_method is `encoded`; the snapshot
+// keeps their text (the resolver escapes it again when it writes a Location, and decodes the
+// request before it looks a slug up). Text that does not decode to clean UTF-8 is kept as it is.
+template <typename String>
+void append_slug_text(String &out, std::string_view slug)
+{
+    if (slug.find('%') != std::string_view::npos) {
+        std::string text;
+        if (append_percent_decoded(text, slug) && is_valid_utf8(text) && !has_control_bytes(text) &&
+            text.find('/') == std::string::npos) {
+            out.append(text);
+            return;
+        }
+    }
+    out.append(slug);
+}
+
+// A slug path as stored and looked up: decoded, lower case, no empty segments.
 std::string normal_slug_path(std::string_view path)
 {
     std::string out;
@@ -346,7 +390,10 @@ std::string normal_slug_path(std::string_view path)
             if (!out.empty()) {
                 out.push_back('/');
             }
-            out.append(ascii_lower(path.substr(pos, end - pos)));
+            std::size_t const start = out.size();
+            append_slug_text(out, path.substr(pos, end - pos));
+            std::string const lower = ascii_lower(std::string_view{out}.substr(start));
+            out.replace(start, std::string::npos, lower);
         }
         pos = end + 1;
     }
@@ -378,17 +425,22 @@ void snapshot_builder::add(topic_row const &row)
         throw input_error{fmt::format("topic {}: slug longer than 65535 bytes", row.old_id)};
     }
     big_string &slugs = m_snapshot->m_slugs;
-    pending_topic topic{old_id, new_id, static_cast<std::uint32_t>(slugs.size()),
-                        static_cast<std::uint32_t>(m_old_slugs.size()),
-                        static_cast<std::uint16_t>(row.new_slug.size()),
-                        static_cast<std::uint16_t>(row.old_slug.size()), row.restricted};
-    // A restricted topic's slug is never shown, so it is never kept.
-    if (row.restricted) {
-        topic.new_slug_length = 0;
-    } else {
-        slugs.append(row.new_slug);
+    std::size_t const new_slug_offset = slugs.size();
+    std::size_t const old_slug_offset = m_old_slugs.size();
+    // A restricted topic keeps no slug at all: none to show in a Location, and no lookup by old
+    // slug that would tell a stranger that the topic exists.
+    if (!row.restricted) {
+        append_slug_text(slugs, row.new_slug);
+        append_slug_text(m_old_slugs, row.old_slug);
+        for (std::size_t i = old_slug_offset; i < m_old_slugs.size(); ++i) {
+            char &c = m_old_slugs[i];
+            c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        }
     }
-    m_old_slugs.append(ascii_lower(row.old_slug));
+    pending_topic const topic{old_id, new_id, static_cast<std::uint32_t>(new_slug_offset),
+                              static_cast<std::uint32_t>(old_slug_offset),
+                              static_cast<std::uint16_t>(slugs.size() - new_slug_offset),
+                              static_cast<std::uint16_t>(m_old_slugs.size() - old_slug_offset), row.restricted};
     m_pending_topics.push_back(topic);
 }
 
@@ -450,11 +502,14 @@ void snapshot_builder::add(upload_row const &row)
             throw input_error{fmt::format("upload {}: new URL '{}' has characters a URL cannot hold; percent-encode them",
                                           row.old_path, url)};
         }
-        if (url.starts_with("/")) {
-            if (url.starts_with("//")) {
-                throw input_error{fmt::format("upload {}: new URL '{}' is protocol-relative; give the full URL", row.old_path, url)};
-            }
-        } else {
+        if (url.starts_with("//")) {
+            throw input_error{fmt::format("upload {}: new URL '{}' is protocol-relative; give the full URL", row.old_path, url)};
+        }
+        auto const scheme_end = url.find("://");
+        if (url.find("//", scheme_end == std::string_view::npos ? 0 : scheme_end + 3) != std::string_view::npos) {
+            throw input_error{fmt::format("upload {}: new URL '{}' has '//' in its path", row.old_path, url)};
+        }
+        if (!url.starts_with("/")) {
             auto const split = split_http_url(url);
             if (!split || split->host.empty()) {
                 throw input_error{fmt::format("upload {}: new URL '{}' is neither a path nor an http(s) URL", row.old_path, url)};
@@ -641,7 +696,10 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     build_names(m_users, snap.m_users, snap.m_user_by_name);
     build_names(m_tags, snap.m_tags, snap.m_tag_by_name);
 
-    // Uploads: by sha1 when the old path carries one, and by the whole normalised path.
+    // Uploads: by sha1 when the old path carries one, and by the whole normalised path. The
+    // sha1 of an optimized copy (a thumbnail) is its original's: an original row wins the sha1,
+    // whatever the order of the rows, so every form of the image leads to the full-size file.
+    std::vector<std::pair<std::string, std::uint32_t>> thumbnail_sha1s;
     for (auto const &row : m_upload_rows) {
         auto const index = static_cast<std::uint32_t>(snap.m_uploads.size());
         snap.m_uploads.push_back({row.new_url.value_or(std::string{})});
@@ -659,16 +717,26 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         if (url.parse(path) != parsed_url::status::ok) {
             throw input_error{fmt::format("upload {}: not a valid path", row.old_path)};
         }
+        // Stored as the resolver looks it up: decoded segments, secure-upload prefixes as /uploads.
         std::string joined;
-        for (auto const segment : url.segments()) {
+        for (std::size_t i = 0; i < url.size(); ++i) {
             joined.push_back('/');
-            joined.append(segment);
+            bool const secure = i == 0 && (url[0] == "secure-uploads" || url[0] == "secure-media-uploads");
+            joined.append(secure ? std::string_view{"uploads"} : url[i]);
         }
         snap.m_upload_by_path.add(joined, index);
         url_shape const shape = parse_shape(url);
         if (shape.id == shape_id::upload_sha1) {
-            snap.m_upload_by_sha1.add(ascii_lower(shape.name), index);
+            std::string_view const file = url[url.size() - 1];
+            if (file.size() > 40 && file[40] == '_') {
+                thumbnail_sha1s.emplace_back(ascii_lower(shape.name), index);
+            } else {
+                snap.m_upload_by_sha1.add(ascii_lower(shape.name), index);
+            }
         }
+    }
+    for (auto const &[sha1, index] : thumbnail_sha1s) {
+        snap.m_upload_by_sha1.add(sha1, index);
     }
     snap.m_upload_by_path.build();
     snap.m_upload_by_sha1.build();

@@ -34,13 +34,15 @@ void normalise(site_settings &settings);
 [[nodiscard]] std::string host_of_url(std::string_view url);
 
 /// One topic of the map. A topic without new_id was deliberately not migrated (410).
+/// Slugs may be given as text or percent-encoded (Discourse's `encoded` slugs); the snapshot
+/// keeps the text.
 struct topic_row
 {
     std::uint64_t old_id = 0;
     std::string old_slug;
     std::optional<std::uint64_t> new_id;
     std::string new_slug;
-    bool restricted = false; ///< not public on the old forum: never show its slug
+    bool restricted = false; ///< not public on the old forum: no slug kept, not found by old slug
 };
 
 /// One post of the map. A post without new_id was deliberately not migrated.
@@ -310,6 +312,7 @@ private:
 [[nodiscard]] std::optional<std::string> sha1_from_base62(std::string_view base62);
 
 /// \return the base62 short name of a sha1 (inverse of sha1_from_base62).
+/// \throws input_error if `sha1_hex` is not 40 hex digits.
 [[nodiscard]] std::string base62_from_sha1(std::string_view sha1_hex);
 
 } // namespace forumgate::mappings
