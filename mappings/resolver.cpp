@@ -84,6 +84,9 @@ public:
 
     location_builder &segment(std::string_view untrusted)
     {
+        if (untrusted.empty()) {
+            return *this; // never an empty segment: `//` could read as a host
+        }
         m_out.push_back('/');
         append_encoded_segment(m_out, untrusted);
         return *this;
@@ -187,7 +190,9 @@ private:
     struct post_target
     {
         std::uint32_t new_post_number = 0; ///< 0: the topic itself
-        bool nearest = false;
+        std::uint32_t new_topic_id = 0;    ///< 0: the topic's own new id (else the post moved)
+        bool nearest = false;              ///< not the post asked for: the nearest migrated one
+        bool last = false;                 ///< no post map: send `/last` and let the forum find it
     };
 
     decision redirect(reason why = reason::mapped)
@@ -212,11 +217,16 @@ private:
     /// Continues the Location.
     location_builder more() { return location_builder{m_decision.location}; }
 
-    post_target nearest_migrated(snapshot::topic const &topic, std::size_t index) const;
+    post_target nearest_migrated(snapshot::topic const &topic, std::size_t index, std::uint64_t wanted) const;
     post_target map_post_number(snapshot::topic const &topic, std::uint32_t number) const;
     post_target last_post(snapshot::topic const &topic) const;
     post_target page_start(snapshot::topic const &topic, std::uint64_t page) const;
-    void topic_path(snapshot::topic const &topic, std::uint32_t new_topic_id, std::uint32_t new_post_number);
+    /// The new topic a target lands in.
+    static std::uint32_t new_topic_of(snapshot::topic const &topic, post_target const &target) noexcept
+    {
+        return target.new_topic_id != 0 ? target.new_topic_id : topic.new_id;
+    }
+    void topic_path(snapshot::topic const &topic, post_target const &target);
 
     decision topic(url_shape const &shape, snapshot::topic const *t);
     decision post(url_shape const &shape);
@@ -233,10 +243,12 @@ private:
     decision m_decision;
 };
 
-resolution::post_target resolution::nearest_migrated(snapshot::topic const &topic, std::size_t index) const
+// The migrated post closest to post number `wanted`, which would stand at `index` of the
+// topic's posts (the first post with a number not below it).
+resolution::post_target resolution::nearest_migrated(snapshot::topic const &topic, std::size_t index,
+                                                     std::uint64_t wanted) const
 {
     auto const posts = m_map.posts_of(topic);
-    std::uint64_t const wanted = index < posts.size() ? old_number(posts[index]) : UINT32_MAX;
     // Walk both ways to the closest migrated post; on a tie the earlier one wins.
     std::size_t before = index;
     while (before > 0 && posts[before - 1].new_post_number == 0) {
@@ -249,19 +261,19 @@ resolution::post_target resolution::nearest_migrated(snapshot::topic const &topi
     bool const has_before = before > 0;
     bool const has_after = after < posts.size();
     if (!has_before && !has_after) {
-        return {0, true};
+        return {0, 0, true};
     }
     if (has_before && (!has_after || wanted - old_number(posts[before - 1]) <= old_number(posts[after]) - wanted)) {
-        return {posts[before - 1].new_post_number, true};
+        return {posts[before - 1].new_post_number, posts[before - 1].new_topic_id, true};
     }
-    return {posts[after].new_post_number, true};
+    return {posts[after].new_post_number, posts[after].new_topic_id, true};
 }
 
 resolution::post_target resolution::map_post_number(snapshot::topic const &topic, std::uint32_t number) const
 {
     auto const posts = m_map.posts_of(topic);
     if (posts.empty()) {
-        return {number, false}; // no post map for this topic: numbers carry over as they are
+        return {number, 0, false}; // no post map for this topic: numbers carry over as they are
     }
     auto const it = std::lower_bound(posts.begin(), posts.end(), number,
                                      [](snapshot::post const &p, std::uint32_t n) { return old_number(p) < n; });
@@ -271,10 +283,10 @@ resolution::post_target resolution::map_post_number(snapshot::topic const &topic
         return last;
     }
     if (old_number(*it) == number && it->new_post_number != 0) {
-        return {it->new_post_number, false};
+        return {it->new_post_number, it->new_topic_id, false};
     }
     // Known but not migrated, or a number the map never had: the closest migrated post.
-    return nearest_migrated(topic, static_cast<std::size_t>(it - posts.begin()));
+    return nearest_migrated(topic, static_cast<std::size_t>(it - posts.begin()), number);
 }
 
 resolution::post_target resolution::last_post(snapshot::topic const &topic) const
@@ -282,22 +294,31 @@ resolution::post_target resolution::last_post(snapshot::topic const &topic) cons
     auto const posts = m_map.posts_of(topic);
     for (auto it = posts.rbegin(); it != posts.rend(); ++it) {
         if (it->new_post_number != 0) {
-            return {it->new_post_number, false};
+            return {it->new_post_number, it->new_topic_id, false};
         }
     }
-    return {0, !posts.empty()};
+    if (posts.empty()) {
+        return {0, 0, false, true};
+    }
+    return {0, 0, true};
 }
 
 resolution::post_target resolution::page_start(snapshot::topic const &topic, std::uint64_t page) const
 {
     if (page <= 1) {
-        return {0, false};
+        return {};
     }
     auto const posts = m_map.posts_of(topic);
-    std::uint64_t const position = (page - 1) * POSTS_PER_PAGE;
+    // A page past any real topic (post numbers stay below 2^31) is past the end; this also
+    // keeps (page - 1) * 20 from overflowing.
+    bool const huge = page - 1 > (snapshot::POST_HIDDEN - 2) / POSTS_PER_PAGE;
+    std::uint64_t const position = huge ? UINT64_MAX : (page - 1) * POSTS_PER_PAGE;
     if (posts.empty()) {
         // Without a post map, assume the old stream had no gaps.
-        return {position >= UINT32_MAX / 2 ? 0 : static_cast<std::uint32_t>(position + 1), false};
+        if (huge) {
+            return {0, 0, false, true};
+        }
+        return {static_cast<std::uint32_t>(position + 1), 0, false};
     }
     // Page N starts at position (N-1)*20 of the public post stream; hidden posts take no place.
     std::size_t index = posts.size();
@@ -320,8 +341,9 @@ resolution::post_target resolution::page_start(snapshot::topic const &topic, std
     return map_post_number(topic, old_number(posts[index]));
 }
 
-void resolution::topic_path(snapshot::topic const &topic, std::uint32_t new_topic_id, std::uint32_t new_post_number)
+void resolution::topic_path(snapshot::topic const &topic, post_target const &target)
 {
+    std::uint32_t const new_topic_id = new_topic_of(topic, target);
     auto loc = location();
     loc.literal("/t");
     // A restricted topic has no slug in the snapshot; a post that moved to another topic is
@@ -331,8 +353,10 @@ void resolution::topic_path(snapshot::topic const &topic, std::uint32_t new_topi
         loc.segment(slug);
     }
     loc.number(new_topic_id);
-    if (new_post_number > 1) {
-        loc.number(new_post_number);
+    if (target.last) {
+        loc.literal("/last");
+    } else if (target.new_post_number > 1) {
+        loc.number(target.new_post_number);
     }
 }
 
@@ -352,22 +376,19 @@ decision resolution::topic(url_shape const &shape, snapshot::topic const *t)
         return redirect();
     }
     post_target target;
-    bool keep_last = false;
     if (shape.last) {
-        keep_last = m_map.posts_of(*t).empty(); // no post map: the new forum finds its last post
-        if (!keep_last) {
-            target = last_post(*t);
-        }
+        target = last_post(*t); // with no post map: `/last`, and the new forum finds it
+        target.nearest = false;
     } else if (shape.post_number > 0) {
         target = map_post_number(*t, shape.post_number);
-    } else if (auto const page = parse_uint(m_url.param_value("page"))) {
-        target = page_start(*t, *page);
+    } else if (std::string_view const page = m_url.param_value("page");
+               is_digits(page) && shape.tail_begin == shape.tail_end) {
+        // ?page=N of the crawler view. The print, summary and wordpress views page otherwise:
+        // there the page is dropped. A page number too long for 64 bits is past any end.
+        target = page_start(*t, parse_uint(page).value_or(UINT64_MAX));
     }
-    topic_path(*t, t->new_id, target.new_post_number);
+    topic_path(*t, target);
     auto loc = more();
-    if (keep_last) {
-        loc.literal("/last");
-    }
     loc.segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format).query(m_url, query_policy::topic);
     return redirect(target.nearest ? reason::nearest_post : reason::mapped);
 }
@@ -388,15 +409,15 @@ decision resolution::post(url_shape const &shape)
     }
     // post_link: straight to the post inside its topic, one hop.
     if (p->new_post_number != 0) {
-        topic_path(t, p->new_topic_id, p->new_post_number);
+        topic_path(t, post_target{p->new_post_number, p->new_topic_id, false, false});
         return redirect();
     }
     if (is_hidden(*p) || t.new_id == 0) {
         return gone(url_kind::post); // deleted or whispered content, or a topic left behind
     }
     auto const posts = m_map.posts_of(t);
-    post_target const target = nearest_migrated(t, static_cast<std::size_t>(p - posts.data()));
-    topic_path(t, t.new_id, target.new_post_number);
+    post_target const target = nearest_migrated(t, static_cast<std::size_t>(p - posts.data()), old_number(*p));
+    topic_path(t, target);
     return redirect(reason::nearest_post);
 }
 
@@ -418,7 +439,7 @@ decision resolution::topic_resource(url_shape const &shape)
     auto loc = location();
     switch (shape.id) {
     case shape_id::post_by_number:
-        loc.literal("/posts/by_number").number(t->new_id).number(target.new_post_number == 0 ? 1 : target.new_post_number).format(shape.format);
+        loc.literal("/posts/by_number").number(new_topic_of(*t, target)).number(target.new_post_number == 0 ? 1 : target.new_post_number).format(shape.format);
         break;
     case shape_id::post_by_date:
         loc.literal("/posts/by-date").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
@@ -428,7 +449,7 @@ decision resolution::topic_resource(url_shape const &shape)
             .query(m_url, query_policy::all_but_tracking);
         break;
     default: // raw_topic
-        loc.literal("/raw").number(t->new_id);
+        loc.literal("/raw").number(new_topic_of(*t, target));
         if (shape.post_number > 0) {
             loc.number(target.new_post_number == 0 ? 1 : target.new_post_number);
         } else {
@@ -603,34 +624,63 @@ decision resolution::site_page(url_shape const &shape)
     return redirect(reason::site_page);
 }
 
+bool is_hex_digit(char c) noexcept
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Makes a rule's output, which may carry any text from the request, into a plain path and
+// query: every byte outside a small safe set is escaped (so no CR, LF, space, backslash or
+// quote), a `%` that starts no escape is escaped, runs of `/` in the path become one (no `//`
+// that a browser could read as a host) and a `/` in the query is escaped.
+std::string plain_path(std::string_view replaced)
+{
+    static constexpr char HEX[] = "0123456789ABCDEF";
+    std::string path;
+    path.reserve(replaced.size() + 1);
+    path.push_back('/');
+    bool in_query = false;
+    for (std::size_t i = 0; i < replaced.size(); ++i) {
+        char const c = replaced[i];
+        auto const byte = static_cast<unsigned char>(c);
+        if (c == '/' && !in_query) {
+            if (path.back() != '/') {
+                path.push_back('/');
+            }
+            continue;
+        }
+        if (c == '?' && !in_query) {
+            in_query = true;
+            path.push_back(c);
+            continue;
+        }
+        if (c == '%' && i + 2 < replaced.size() && is_hex_digit(replaced[i + 1]) && is_hex_digit(replaced[i + 2])) {
+            path.push_back(c);
+            continue;
+        }
+        bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                           std::string_view{"-._~?&=+:@!$,;*()"}.find(c) != std::string_view::npos;
+        if (plain) {
+            path.push_back(c);
+        } else {
+            path.push_back('%');
+            path.push_back(HEX[byte >> 4U]);
+            path.push_back(HEX[byte & 0xFU]);
+        }
+    }
+    return path;
+}
+
 decision resolution::rules(std::string_view target)
 {
+    // Patterns see the path and query as received, without a fragment (never sent by browsers).
+    target = target.substr(0, target.find('#'));
     std::string replaced;
     for (rule const &r : m_map.rules()) {
         if (!RE2::Extract(target, *r.pattern, r.replacement, &replaced)) {
             continue;
         }
-        // The replacement may carry text from the request: make it a plain path.
-        std::string path;
-        for (char const c : replaced) {
-            auto const byte = static_cast<unsigned char>(c);
-            bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                               std::string_view{"-._~/?&=%+:@!$,;*()"}.find(c) != std::string_view::npos;
-            if (plain) {
-                path.push_back(c);
-            } else {
-                static constexpr char HEX[] = "0123456789ABCDEF";
-                path.push_back('%');
-                path.push_back(HEX[byte >> 4U]);
-                path.push_back(HEX[byte & 0xFU]);
-            }
-        }
-        while (path.starts_with("//")) {
-            path.erase(0, 1);
-        }
-        if (path.empty() || path.front() != '/') {
-            path.insert(0, "/");
-        }
+        std::string const path = plain_path(replaced);
         if (r.kind == rule_kind::rewrite) {
             parsed_url rewritten;
             resolution again{m_map, rewritten};
@@ -659,6 +709,10 @@ decision resolution::run(std::string_view target, bool rules_allowed)
         return rules_allowed ? rules(target) : not_found(reason::unknown_shape, url_kind::other);
     }
     url_shape const shape = parse_shape(m_url);
+    if (shape.number_overflow) {
+        // An id of more than 32 bits: Discourse has no such row, and the map none either.
+        return not_found(reason::unknown_id, kind_of(shape.id));
+    }
     decision d;
     switch (shape.id) {
     case shape_id::topic:
