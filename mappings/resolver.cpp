@@ -445,8 +445,9 @@ decision resolution::topic_resource(url_shape const &shape)
         loc.literal("/posts/by-date").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
         break;
     case shape_id::topic_resource:
-        loc.literal("/t").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format)
-            .query(m_url, query_policy::all_but_tracking);
+        // Its parameters (post_ids[], post_number) hold old numbers that mean other posts on
+        // the new forum: dropped, so the new forum answers for the whole topic.
+        loc.literal("/t").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
         break;
     default: // raw_topic
         loc.literal("/raw").number(new_topic_of(*t, target));
@@ -776,7 +777,11 @@ std::string_view host_without_port(std::string_view host) noexcept
         return close == std::string_view::npos ? host : host.substr(0, close + 1);
     }
     auto const colon = host.rfind(':');
-    return colon == std::string_view::npos ? host : host.substr(0, colon);
+    std::string_view name = colon == std::string_view::npos ? host : host.substr(0, colon);
+    if (name.ends_with('.')) {
+        name.remove_suffix(1); // the fully qualified form, "forum.example.org."
+    }
+    return name;
 }
 
 } // namespace

@@ -641,6 +641,11 @@ url_shape parse_shape(parsed_url &url)
     if (first == "u" || first == "users") {
         return parse_user(url);
     }
+    if (first == "letter_avatar_proxy") {
+        // /letter_avatar_proxy/{v}/letter/{letter}/{colour}/{size}.png: drawn from the letter
+        // and colour alone, the same on any forum.
+        return url.size() == 6 ? make(shape_id::site_page) : make(shape_id::unknown);
+    }
     if (first == "user_avatar" || first == "letter_avatar") {
         return parse_avatar(url);
     }

@@ -18,8 +18,9 @@ class parsed_url
 public:
     /// More segments than any Discourse route has; a longer path is no known shape.
     static constexpr std::size_t MAX_SEGMENTS = 32;
-    /// Query parameters looked at; later ones are ignored.
-    static constexpr std::size_t MAX_PARAMS = 16;
+    /// Query parameters looked at; later ones are ignored. Generous, since tracking
+    /// parameters can come before the ones that matter (page=, q=).
+    static constexpr std::size_t MAX_PARAMS = 48;
     /// Longest request target accepted (nginx's default large_client_header_buffers is 8k).
     static constexpr std::size_t MAX_TARGET_LENGTH = 4096;
 
