@@ -1,0 +1,1902 @@
+#include "store.hpp"
+
+#include "csv.hpp"
+#include "error.hpp"
+#include "url_codec.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <span>
+#include <unordered_map>
+#include <utility>
+
+namespace forumgate::mappings {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Constants
+
+/// Advisory lock keys (ASCII "fgmigrat", "fgloadmp"). Migrations take the first so that two
+/// processes starting at once never both create the schema; loads take the second so that two
+/// loads queue up instead of waiting on each other's row locks (and possibly deadlocking).
+constexpr std::int64_t MIGRATION_LOCK_KEY = 0x66676D6967726174;
+constexpr std::int64_t LOAD_LOCK_KEY = 0x66676C6F61646D70;
+
+/// Discourse ids and post numbers are PostgreSQL integers; the snapshot keeps ids in 32 bits
+/// and uses the top bit of a post number as its "hidden" flag.
+constexpr std::uint64_t MAX_ID = 4294967295U;
+constexpr std::uint64_t MAX_POST_NUMBER = 2147483647U;
+
+/// Rows are sent to the staging table in COPY blocks of about this size. One libpq call per
+/// block instead of per row is most of the speed of a large load; bigger blocks save little
+/// more and only hold more memory.
+constexpr std::size_t COPY_BLOCK_BYTES = std::size_t{1} << 20U;
+
+/// Rows checked by one scratch snapshot_builder before it is replaced. The builder keeps every
+/// row it is given; replacing it keeps a 10-million-post load at a few MB instead of the
+/// hundreds a full snapshot takes. Checks that need a build (uploads) build once per batch.
+constexpr std::size_t CHECK_BATCH_ROWS = 65536;
+
+/// CSV export is written in blocks of this size (one write call per block).
+constexpr std::size_t EXPORT_BLOCK_BYTES = std::size_t{1} << 20U;
+
+/// Error messages quote at most this many bytes of a bad value.
+constexpr std::size_t MAX_SHOWN_VALUE = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Migrations
+
+/// One schema change. Once released, a migration is never edited: a change is a new migration.
+struct migration
+{
+    int version;
+    std::string_view description;
+    std::string_view sql;
+};
+
+constexpr std::array MIGRATIONS{
+    // 1: the ID map (topics, posts, categories, users, tags, uploads, custom rules), the site
+    // settings, and the map version that every committed change bumps and announces on
+    // forumgate_map (MAP_CHANNEL) for the redirectors to reload.
+    migration{1, "ID map tables, site settings, map version and change notification", R"sql(
+-- Where the map redirects to and which old host names it answers for. One row.
+create table forumgate.settings (
+    id boolean primary key default true check (id),
+    new_base text not null,
+    old_hosts text[] not null,
+    upload_hosts text[] not null default '{}'
+);
+
+-- The map's version: bumped once by each transaction that changes the map. One row.
+create table forumgate.map_version (
+    id boolean primary key default true check (id),
+    version bigint not null,
+    txid bigint,
+    changed_at timestamptz
+);
+insert into forumgate.map_version (version) values (0);
+
+create table forumgate.topics (
+    old_id bigint primary key,
+    old_slug text not null default '',
+    new_id bigint,
+    new_slug text not null default '',
+    restricted boolean not null default false
+);
+
+create table forumgate.posts (
+    old_id bigint primary key,
+    old_topic_id bigint not null,
+    old_post_number integer not null,
+    new_id bigint,
+    new_topic_id bigint,
+    new_post_number integer,
+    hidden boolean not null default false,
+    -- Deferrable (checked at the end of each statement rather than row by row) so that one
+    -- load may renumber posts, e.g. swap two numbers, without tripping over itself.
+    unique (old_topic_id, old_post_number) deferrable initially immediate
+);
+
+create table forumgate.categories (
+    old_id bigint primary key,
+    old_slug_path text not null,
+    new_id bigint,
+    new_slug_path text not null default '',
+    restricted boolean not null default false
+);
+
+create table forumgate.users (
+    old_username_lower text primary key,
+    old_username text not null,
+    new_username text
+);
+
+create table forumgate.tags (
+    old_name_lower text primary key,
+    old_name text not null,
+    new_name text
+);
+
+create table forumgate.uploads (
+    old_path text primary key,
+    new_url text
+);
+
+create table forumgate.rules (
+    position integer primary key,
+    pattern text not null,
+    replacement text not null,
+    kind text not null check (kind in ('redirect', 'rewrite'))
+);
+
+-- Bumps the map version at most once per transaction and announces the new version on
+-- forumgate_map (delivered at commit). Runs after each statement on a map table; a statement
+-- that changed no rows (an identical reload) changes nothing, so it bumps nothing.
+create function forumgate.bump_map_version() returns trigger
+language plpgsql as $$
+declare
+    bumped bigint;
+begin
+    if tg_op <> 'TRUNCATE' then
+        if not exists (select from changed_rows) then
+            return null;
+        end if;
+    end if;
+    update forumgate.map_version
+       set version = version + 1, txid = txid_current(), changed_at = now()
+     where txid is distinct from txid_current()
+    returning version into bumped;
+    if found then
+        perform pg_notify('forumgate_map', bumped::text);
+    end if;
+    return null;
+end
+$$;
+
+-- A trigger with transition tables may have only one event, hence one trigger per event.
+do $$
+declare
+    map_table text;
+begin
+    foreach map_table in array array['settings', 'topics', 'posts', 'categories', 'users', 'tags', 'uploads', 'rules'] loop
+        execute format('create trigger %I after insert on forumgate.%I referencing new table as changed_rows '
+                       'for each statement execute function forumgate.bump_map_version()', map_table || '_inserted', map_table);
+        execute format('create trigger %I after update on forumgate.%I referencing new table as changed_rows '
+                       'for each statement execute function forumgate.bump_map_version()', map_table || '_updated', map_table);
+        execute format('create trigger %I after delete on forumgate.%I referencing old table as changed_rows '
+                       'for each statement execute function forumgate.bump_map_version()', map_table || '_deleted', map_table);
+        execute format('create trigger %I after truncate on forumgate.%I '
+                       'for each statement execute function forumgate.bump_map_version()', map_table || '_truncated', map_table);
+    end loop;
+end
+$$;
+)sql"},
+};
+static_assert(MIGRATIONS.back().version == SCHEMA_VERSION, "SCHEMA_VERSION must be the last migration's version");
+
+// ---------------------------------------------------------------------------------------------
+// Messages and connection strings
+
+/// libpq's parse of a connection string (nullptr if it cannot be parsed).
+using conninfo_options = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+conninfo_options parse_conninfo(std::string const &conninfo)
+{
+    char *error = nullptr;
+    PQconninfoOption *const options = PQconninfoParse(conninfo.c_str(), &error);
+    // libpq's parse errors may quote the string, password and all: never shown.
+    if (error != nullptr) {
+        PQfreemem(error);
+    }
+    return conninfo_options{options, &PQconninfoFree};
+}
+
+/// A value for a keyword/value connection string, quoted when it has to be.
+std::string conninfo_value(std::string_view value)
+{
+    bool const plain = !value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string_view::npos;
+    if (plain) {
+        return std::string{value};
+    }
+    std::string quoted = "'";
+    for (char const c : value) {
+        if (c == '\'' || c == '\\') {
+            quoted.push_back('\\');
+        }
+        quoted.push_back(c);
+    }
+    quoted.push_back('\'');
+    return quoted;
+}
+
+/// The useful part of a libpq or libpqxx message, on one line: without "ERROR:  ", the query
+/// excerpt and its caret line.
+std::string server_message(std::exception const &e)
+{
+    std::string out;
+    std::string_view rest = e.what();
+    while (!rest.empty()) {
+        auto const end = rest.find('\n');
+        std::string_view line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+            line.remove_prefix(1);
+        }
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+            line.remove_suffix(1);
+        }
+        if (line.starts_with("ERROR:")) {
+            line.remove_prefix(6);
+            while (!line.empty() && line.front() == ' ') {
+                line.remove_prefix(1);
+            }
+        }
+        if (line.empty() || line.starts_with("LINE ") || line.find_first_not_of(" ^") == std::string_view::npos) {
+            continue;
+        }
+        if (!out.empty()) {
+            out.push_back(' ');
+        }
+        out.append(line);
+    }
+    return out;
+}
+
+/// Runs `action`, turning a libpqxx failure into a database_error that says what was being done.
+template <typename Action>
+auto with_context(std::string_view what, Action &&action) -> decltype(action())
+{
+    try {
+        return action();
+    } catch (pqxx::failure const &e) {
+        throw database_error{fmt::format("{}: {}", what, server_message(e))};
+    }
+}
+
+/// A value as quoted in an error message: clipped, control bytes shown as '?'.
+std::string shown(std::string_view value)
+{
+    std::string out{value.substr(0, MAX_SHOWN_VALUE)};
+    std::replace_if(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }, '?');
+    if (value.size() > MAX_SHOWN_VALUE) {
+        out += "…";
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema and settings
+
+int read_schema_version(pqxx::transaction_base &txn)
+{
+    if (txn.exec1("SELECT to_regclass('forumgate.schema_migrations') IS NULL")[0].as<bool>()) {
+        return 0;
+    }
+    return txn.exec1("SELECT coalesce(max(version), 0) FROM forumgate.schema_migrations")[0].as<int>();
+}
+
+std::string newer_schema_message(std::string const &description, int version)
+{
+    return fmt::format("the database at {} has forumgate schema version {}, but this forumgate knows only versions up "
+                       "to {}: it was migrated by a newer forumgate, so use that (a store cannot be downgraded)",
+                       description, version, SCHEMA_VERSION);
+}
+
+/// \throws database_error unless the database holds exactly the schema this build uses.
+void check_schema(pqxx::transaction_base &txn, std::string const &description)
+{
+    int const version = read_schema_version(txn);
+    if (version == SCHEMA_VERSION) {
+        return;
+    }
+    if (version == 0) {
+        throw database_error{fmt::format("the database at {} has no forumgate schema yet: run `forumgate db migrate`", description)};
+    }
+    if (version > SCHEMA_VERSION) {
+        throw database_error{newer_schema_message(description, version)};
+    }
+    throw database_error{fmt::format("the database at {} has forumgate schema version {}, older than the {} this build "
+                                     "needs: run `forumgate db migrate`",
+                                     description, version, SCHEMA_VERSION)};
+}
+
+std::int64_t read_map_version(pqxx::transaction_base &txn)
+{
+    return txn.exec1("SELECT version FROM forumgate.map_version")[0].as<std::int64_t>();
+}
+
+std::vector<std::string> parse_text_array(pqxx::field const &field)
+{
+    std::vector<std::string> out;
+    auto parser = field.as_array();
+    for (auto item = parser.get_next(); item.first != pqxx::array_parser::juncture::done; item = parser.get_next()) {
+        if (item.first == pqxx::array_parser::juncture::string_value) {
+            out.push_back(std::move(item.second));
+        }
+    }
+    return out;
+}
+
+std::string text_array_literal(std::vector<std::string> const &values)
+{
+    std::string out = "{";
+    for (auto const &value : values) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        out.push_back('"');
+        for (char const c : value) {
+            if (c == '"' || c == '\\') {
+                out.push_back('\\');
+            }
+            out.push_back(c);
+        }
+        out.push_back('"');
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::optional<site_settings> read_settings(pqxx::transaction_base &txn)
+{
+    auto const rows = txn.exec("SELECT new_base, old_hosts, upload_hosts FROM forumgate.settings");
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    site_settings settings;
+    settings.new_base = rows[0][0].as<std::string>();
+    settings.old_hosts = parse_text_array(rows[0][1]);
+    settings.upload_hosts = parse_text_array(rows[0][2]);
+    return settings;
+}
+
+/// What storing the settings did.
+enum class settings_change : std::uint8_t
+{
+    none,
+    inserted,
+    updated
+};
+
+/// Stores normalised settings, touching the row only if they differ (so the version stays).
+settings_change store_settings(pqxx::transaction_base &txn, site_settings const &settings)
+{
+    auto const rows = txn.exec_params(
+        "INSERT INTO forumgate.settings AS s (id, new_base, old_hosts, upload_hosts) "
+        "VALUES (true, $1, $2::text[], $3::text[]) "
+        "ON CONFLICT (id) DO UPDATE SET new_base = excluded.new_base, old_hosts = excluded.old_hosts, "
+        "upload_hosts = excluded.upload_hosts "
+        "WHERE (s.new_base, s.old_hosts, s.upload_hosts) IS DISTINCT FROM "
+        "(excluded.new_base, excluded.old_hosts, excluded.upload_hosts) "
+        "RETURNING (s.xmax = 0)",
+        settings.new_base, text_array_literal(settings.old_hosts), text_array_literal(settings.upload_hosts));
+    if (rows.empty()) {
+        return settings_change::none;
+    }
+    return rows[0][0].as<bool>() ? settings_change::inserted : settings_change::updated;
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY in and out
+
+/// Appends `value` in COPY text format: backslash, tab, line feed and carriage return escaped.
+void append_copy_text(std::string &out, std::string_view value)
+{
+    if (value.find_first_of("\\\t\n\r") == std::string_view::npos) {
+        out.append(value);
+        return;
+    }
+    for (char const c : value) {
+        switch (c) {
+        case '\\': out.append("\\\\"); break;
+        case '\t': out.append("\\t"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        default: out.push_back(c);
+        }
+    }
+}
+
+/// Appends a COPY text field, undoing its escapes (\N is handled by the caller).
+void append_copy_unescaped(std::string &out, std::string_view in)
+{
+    std::size_t pos = 0;
+    while (pos < in.size()) {
+        auto const slash = in.find('\\', pos);
+        if (slash == std::string_view::npos || slash + 1 == in.size()) {
+            out.append(in.substr(pos));
+            return;
+        }
+        out.append(in.substr(pos, slash - pos));
+        char const c = in[slash + 1];
+        pos = slash + 2;
+        switch (c) {
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
+        case 'v': out.push_back('\v'); break;
+        case 'x': {
+            unsigned value = 0;
+            std::size_t digits = 0;
+            while (digits < 2 && pos < in.size() && std::isxdigit(static_cast<unsigned char>(in[pos])) != 0) {
+                char const h = in[pos++];
+                value = value * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                ++digits;
+            }
+            out.push_back(digits == 0 ? 'x' : static_cast<char>(value));
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '7') {
+                unsigned value = static_cast<unsigned>(c - '0');
+                for (int digits = 1; digits < 3 && pos < in.size() && in[pos] >= '0' && in[pos] <= '7'; ++digits) {
+                    value = value * 8 + static_cast<unsigned>(in[pos++] - '0');
+                }
+                out.push_back(static_cast<char>(value));
+            } else {
+                out.push_back(c); // "\\" and any other escaped character stand for themselves
+            }
+        }
+    }
+}
+
+/// Represents rows being streamed into a (staging) table with COPY, in text format.
+///
+/// libpqxx 6.4's stream_to converts each field through to_string and sends one row per libpq
+/// call, and its raw-line writer is private; tablewriter's write_raw_line is public. Rows are
+/// escaped here and handed over in blocks of COPY_BLOCK_BYTES (COPY data need not be split at
+/// row ends). tablewriter's warning about multi-byte encodings concerns its own escaping,
+/// which is not used.
+class copy_writer
+{
+public:
+    copy_writer(pqxx::transaction_base &txn, std::string const &table)
+    {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        m_writer = std::make_unique<pqxx::tablewriter>(txn, table);
+#pragma GCC diagnostic pop
+        m_block.reserve(COPY_BLOCK_BYTES + 4096);
+    }
+
+    void number(std::uint64_t value)
+    {
+        start_field();
+        std::array<char, 24> digits{};
+        auto const end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+        m_block.append(digits.data(), end);
+    }
+    template <typename Number>
+    void number(std::optional<Number> value)
+    {
+        if (value) {
+            number(static_cast<std::uint64_t>(*value));
+        } else {
+            null();
+        }
+    }
+    void text(std::string_view value)
+    {
+        start_field();
+        append_copy_text(m_block, value);
+    }
+    void text_or_null(std::optional<std::string> const &value)
+    {
+        if (value) {
+            text(std::string_view{*value});
+        } else {
+            null();
+        }
+    }
+    void flag(bool value)
+    {
+        start_field();
+        m_block.push_back(value ? 't' : 'f');
+    }
+    void null()
+    {
+        start_field();
+        m_block.append("\\N");
+    }
+    void end_row()
+    {
+        m_block.push_back('\n');
+        m_first_field = true;
+        if (m_block.size() >= COPY_BLOCK_BYTES) {
+            flush();
+        }
+    }
+    /// Sends what is left and ends the COPY. \throws pqxx::failure if the server refused a row.
+    void complete()
+    {
+        flush();
+        m_writer->complete();
+    }
+
+private:
+    void start_field()
+    {
+        if (!m_first_field) {
+            m_block.push_back('\t');
+        }
+        m_first_field = false;
+    }
+    void flush()
+    {
+        if (!m_block.empty()) {
+            m_writer->write_raw_line(m_block);
+            m_block.clear();
+        }
+    }
+
+    std::unique_ptr<pqxx::tablewriter> m_writer;
+    std::string m_block;
+    bool m_first_field = true;
+};
+
+/// Represents the rows of a query read with COPY … TO STDOUT (text format). Splitting the
+/// lines here is several times faster than libpqxx's row and field conversions, which matters
+/// for snapshots of tens of millions of rows.
+class copy_reader
+{
+public:
+    /// `what` names the table in messages.
+    copy_reader(pqxx::transaction_base &txn, std::string what, std::string const &query, std::size_t columns)
+        : m_what{std::move(what)}, m_stream{txn, "(" + query + ")"}, m_fields(columns)
+    {}
+
+    /// Reads the next row. \return false after the last.
+    bool next()
+    {
+        if (!m_stream.get_raw_line(m_line)) {
+            return false;
+        }
+        std::string_view line = m_line;
+        if (!line.empty() && line.back() == '\n') {
+            line.remove_suffix(1);
+        }
+        std::size_t count = 0;
+        for (;;) {
+            auto const tab = line.find('\t');
+            if (count == m_fields.size()) {
+                throw database_error{fmt::format("reading {}: a row with more than {} fields", m_what, m_fields.size())};
+            }
+            m_fields[count++] = line.substr(0, tab);
+            if (tab == std::string_view::npos) {
+                break;
+            }
+            line.remove_prefix(tab + 1);
+        }
+        if (count != m_fields.size()) {
+            throw database_error{fmt::format("reading {}: a row with {} fields instead of {}", m_what, count, m_fields.size())};
+        }
+        return true;
+    }
+
+    [[nodiscard]] bool is_null(std::size_t column) const noexcept { return m_fields[column] == "\\N"; }
+    /// The field as sent: digits for numbers, t/f for booleans, escaped text for text.
+    [[nodiscard]] std::string_view raw(std::size_t column) const noexcept { return m_fields[column]; }
+
+    [[nodiscard]] std::uint64_t number(std::size_t column) const
+    {
+        std::string_view const field = m_fields[column];
+        std::uint64_t value = 0;
+        auto const [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+        if (error != std::errc{} || end != field.data() + field.size()) {
+            throw database_error{fmt::format("reading {}: '{}' is not a number", m_what, shown(field))};
+        }
+        return value;
+    }
+    template <typename Number>
+    [[nodiscard]] std::optional<Number> optional_number(std::size_t column) const
+    {
+        if (is_null(column)) {
+            return std::nullopt;
+        }
+        return static_cast<Number>(number(column));
+    }
+    [[nodiscard]] bool flag(std::size_t column) const { return m_fields[column] == "t"; }
+    /// Sets `out` to the text of a column (empty for NULL), reusing its memory.
+    void text(std::size_t column, std::string &out) const
+    {
+        out.clear();
+        if (!is_null(column)) {
+            append_copy_unescaped(out, m_fields[column]);
+        }
+    }
+    void text(std::size_t column, std::optional<std::string> &out) const
+    {
+        if (is_null(column)) {
+            out.reset();
+            return;
+        }
+        if (!out) {
+            out.emplace();
+        }
+        text(column, *out);
+    }
+
+    void complete() { m_stream.complete(); }
+
+private:
+    std::string m_what;
+    pqxx::stream_from m_stream;
+    std::string m_line;
+    std::vector<std::string_view> m_fields;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reading map files
+//
+// The map files (docs/map-files.md). Each is optional; the first line names the columns, in any
+// order. An empty value means "none": not migrated for new ids and new names.
+//
+//   topics.csv      old_id,old_slug,new_id,new_slug[,restricted]
+//   posts.csv       old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number[,hidden]
+//   categories.csv  old_id,old_slug_path,new_id,new_slug_path[,restricted]
+//   users.csv       old_username,new_username
+//   tags.csv        old_name,new_name
+//   uploads.csv     old_path,new_url
+//   rules.csv       pattern,replacement[,kind]     kind: redirect (default) or rewrite
+//   settings.csv    key,value                      keys: new_base, old_host…, upload_host…
+//
+// Ids are plain decimal numbers from 1 to 4294967295, post numbers from 1 to 2147483647.
+// restricted and hidden are true/false (also t/f, yes/no, 1/0, any case; empty is false).
+// Users and tags are keyed by their old name ignoring ASCII case; uploads by old path.
+// rules.csv replaces all rules: its order is the order they are tried in. settings.csv is
+// read only when the load is given no settings.
+
+struct column_spec
+{
+    std::string_view name;
+    bool required;
+};
+
+/// Represents one map file being read: its header, then each row's fields by column.
+class map_file
+{
+public:
+    map_file(fs::path const &path, std::string name, std::span<column_spec const> columns)
+        : m_name{std::move(name)}, m_columns{columns}, m_reader{m_stream, m_name}, m_index(columns.size(), NO_FIELD)
+    {
+        m_stream.open(path, std::ios::binary);
+        if (!m_stream) {
+            throw input_error{fmt::format("{}: cannot be opened: {}", m_name, std::strerror(errno))};
+        }
+        read_header();
+    }
+
+    /// Reads the next row. \return false at the end of the file.
+    bool next()
+    {
+        if (!m_reader.next(m_fields)) {
+            return false;
+        }
+        if (m_fields.size() != m_header_fields) {
+            fail(fmt::format("{} fields, but the first line names {} columns", m_fields.size(), m_header_fields));
+        }
+        ++m_rows;
+        return true;
+    }
+
+    [[nodiscard]] std::string const &name() const noexcept { return m_name; }
+    [[nodiscard]] std::uint64_t line() const noexcept { return m_reader.line(); }
+    [[nodiscard]] std::int64_t rows() const noexcept { return m_rows; }
+    [[noreturn]] void fail(std::string_view message) const { throw input_error{m_reader.where(message)}; }
+
+    /// \return the raw value of a column ("" if the file has no such column).
+    [[nodiscard]] std::string_view field(std::size_t column) const noexcept
+    {
+        return m_index[column] == NO_FIELD ? std::string_view{} : std::string_view{m_fields[m_index[column]]};
+    }
+
+    [[nodiscard]] std::uint64_t id(std::size_t column) const { return number(column, MAX_ID); }
+    [[nodiscard]] std::optional<std::uint64_t> optional_id(std::size_t column) const
+    {
+        return field(column).empty() ? std::nullopt : std::optional{id(column)};
+    }
+    [[nodiscard]] std::uint32_t post_number(std::size_t column) const
+    {
+        return static_cast<std::uint32_t>(number(column, MAX_POST_NUMBER));
+    }
+    [[nodiscard]] std::optional<std::uint32_t> optional_post_number(std::size_t column) const
+    {
+        return field(column).empty() ? std::nullopt : std::optional{post_number(column)};
+    }
+
+    [[nodiscard]] bool flag(std::size_t column) const
+    {
+        std::string const value = ascii_lower(field(column));
+        if (value.empty() || value == "false" || value == "f" || value == "0" || value == "no") {
+            return false;
+        }
+        if (value == "true" || value == "t" || value == "1" || value == "yes") {
+            return true;
+        }
+        fail(fmt::format("{} '{}' is not true or false", m_columns[column].name, shown(field(column))));
+    }
+
+    /// \return a text value, checked to be UTF-8 without NUL bytes (PostgreSQL text holds neither).
+    [[nodiscard]] std::string_view text(std::size_t column) const
+    {
+        std::string_view const value = field(column);
+        if (value.find('\0') != std::string_view::npos) {
+            fail(fmt::format("{} holds a NUL byte", m_columns[column].name));
+        }
+        if (!is_valid_utf8(value)) {
+            fail(fmt::format("{} '{}' is not valid UTF-8", m_columns[column].name, shown(value)));
+        }
+        return value;
+    }
+    /// Like text(), with an empty value read as none.
+    void optional_text(std::size_t column, std::optional<std::string> &out) const
+    {
+        std::string_view const value = text(column);
+        if (value.empty()) {
+            out.reset();
+        } else {
+            out.emplace(value);
+        }
+    }
+
+private:
+    static constexpr std::size_t NO_FIELD = SIZE_MAX;
+
+    void read_header()
+    {
+        std::string expected;
+        for (auto const &column : m_columns) {
+            expected += expected.empty() ? "" : ",";
+            expected += column.name;
+        }
+        if (!m_reader.next(m_fields)) {
+            throw input_error{fmt::format("{}:1: the file is empty; its first line must name the columns: {}", m_name, expected)};
+        }
+        m_header_fields = m_fields.size();
+        for (std::size_t i = 0; i < m_fields.size(); ++i) {
+            auto const known = std::find_if(m_columns.begin(), m_columns.end(),
+                                            [&](column_spec const &c) { return c.name == m_fields[i]; });
+            if (known == m_columns.end()) {
+                fail(fmt::format("unknown column {} (the columns are {})", shown(m_fields[i]), expected));
+            }
+            auto const column = static_cast<std::size_t>(known - m_columns.begin());
+            if (m_index[column] != NO_FIELD) {
+                fail(fmt::format("column {} appears twice", known->name));
+            }
+            m_index[column] = i;
+        }
+        for (std::size_t column = 0; column < m_columns.size(); ++column) {
+            if (m_columns[column].required && m_index[column] == NO_FIELD) {
+                fail(fmt::format("missing column {}", m_columns[column].name));
+            }
+        }
+    }
+
+    [[nodiscard]] std::uint64_t number(std::size_t column, std::uint64_t max) const
+    {
+        std::string_view const value = field(column);
+        std::string_view const name = m_columns[column].name;
+        if (value.empty()) {
+            fail(fmt::format("{} is empty", name));
+        }
+        if (!is_digits(value)) {
+            fail(fmt::format("{} '{}' is not a number", name, shown(value)));
+        }
+        auto const parsed = parse_uint(value); // nullopt: more than 64 bits
+        if (!parsed || *parsed == 0 || *parsed > max) {
+            fail(fmt::format("{} '{}' is out of range (1 to {})", name, shown(value), max));
+        }
+        return *parsed;
+    }
+
+    std::string m_name;
+    std::span<column_spec const> m_columns;
+    std::ifstream m_stream;
+    csv_reader m_reader;
+    std::vector<std::string> m_fields;
+    std::vector<std::size_t> m_index; ///< per column: its field in each record, or NO_FIELD
+    std::size_t m_header_fields = 0;
+    std::int64_t m_rows = 0;
+};
+
+/// Runs the checks a snapshot build makes on each row, with a scratch snapshot_builder, so
+/// that a row the redirector could not load is refused now, with its file and line.
+template <typename Row>
+class row_checker
+{
+public:
+    /// `check_build`: also run the checks build() makes (uploads parse their paths there).
+    row_checker(site_settings const &settings, bool check_build) : m_settings{settings}, m_check_build{check_build} {}
+
+    void check(Row const &row, map_file const &file)
+    {
+        if (!m_builder) {
+            m_builder = std::make_unique<snapshot_builder>(m_settings);
+        }
+        try {
+            m_builder->add(row);
+        } catch (input_error const &e) {
+            file.fail(e.what());
+        }
+        if (m_check_build) {
+            m_batch.emplace_back(row, file.line());
+        }
+        if (++m_rows == CHECK_BATCH_ROWS) {
+            finish(file);
+        }
+    }
+
+    /// Checks the rows not yet built.
+    void finish(map_file const &file)
+    {
+        if (m_check_build && m_builder) {
+            try {
+                (void)m_builder->build();
+            } catch (input_error const &) {
+                // Find the row by building each alone. If none fails alone, rows clash with
+                // each other (a duplicate): the duplicate check reports that with both lines.
+                for (auto const &[row, line] : m_batch) {
+                    snapshot_builder single{m_settings};
+                    try {
+                        single.add(row);
+                        (void)single.build();
+                    } catch (input_error const &e) {
+                        throw input_error{fmt::format("{}:{}: {}", file.name(), line, e.what())};
+                    }
+                }
+            }
+        }
+        m_builder.reset();
+        m_batch.clear();
+        m_rows = 0;
+    }
+
+private:
+    site_settings const &m_settings;
+    bool m_check_build;
+    std::unique_ptr<snapshot_builder> m_builder;
+    std::vector<std::pair<Row, std::uint64_t>> m_batch;
+    std::size_t m_rows = 0;
+};
+
+/// Finds an old id given twice in one file. Keeps 8 bytes per row (id and line in one word)
+/// and sorts once at the end: a hash map from id to line would take several times the memory
+/// on a file of 10 million posts.
+class id_duplicates
+{
+public:
+    explicit id_duplicates(std::string_view what) : m_what{what} {}
+
+    void add(std::uint64_t id, map_file const &file)
+    {
+        if (file.line() > UINT32_MAX) {
+            file.fail("the file has more than 4294967295 lines");
+        }
+        m_entries.push_back((id << 32U) | file.line());
+    }
+
+    /// \throws input_error "FILE:LINE: topic 774 already on line 12" for the earliest repeat.
+    void check(map_file const &file)
+    {
+        std::sort(m_entries.begin(), m_entries.end());
+        std::uint64_t repeat_line = UINT64_MAX;
+        std::uint64_t first_line = 0;
+        std::uint64_t repeated_id = 0;
+        for (std::size_t i = 1; i < m_entries.size(); ++i) {
+            std::uint64_t const id = m_entries[i] >> 32U;
+            if (id == m_entries[i - 1] >> 32U && (i < 2 || m_entries[i - 2] >> 32U != id)) {
+                std::uint64_t const line = m_entries[i] & UINT32_MAX;
+                if (line < repeat_line) {
+                    repeat_line = line;
+                    first_line = m_entries[i - 1] & UINT32_MAX;
+                    repeated_id = id;
+                }
+            }
+        }
+        m_entries = {};
+        if (repeat_line != UINT64_MAX) {
+            throw input_error{fmt::format("{}:{}: {} {} already on line {}", file.name(), repeat_line, m_what, repeated_id, first_line)};
+        }
+    }
+
+private:
+    std::string_view m_what;
+    std::vector<std::uint64_t> m_entries;
+};
+
+/// Finds a name (user, tag, upload path) given twice in one file.
+class name_duplicates
+{
+public:
+    explicit name_duplicates(std::string_view what) : m_what{what} {}
+
+    void add(std::string key, std::string_view shown_name, map_file const &file)
+    {
+        auto const [entry, inserted] = m_first_lines.try_emplace(std::move(key), file.line());
+        if (!inserted) {
+            file.fail(fmt::format("{} {} already on line {}", m_what, shown(shown_name), entry->second));
+        }
+    }
+
+private:
+    std::string_view m_what;
+    std::unordered_map<std::string, std::uint64_t> m_first_lines;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// Inserts the staging table's rows into a map table, and updates the rows whose values
+/// differ; identical rows are not touched (so an identical reload bumps no version).
+/// \return the rows inserted and updated.
+std::pair<std::int64_t, std::int64_t> merge(pqxx::transaction_base &txn, std::string_view staging, std::string_view table,
+                                            std::string_view key, std::initializer_list<std::string_view> values)
+{
+    std::string value_list;
+    std::string assignments;
+    std::string target_values;
+    std::string new_values;
+    std::string stored_values;
+    std::string staged_values;
+    for (auto const value : values) {
+        bool const first = value_list.empty();
+        std::string_view const comma = first ? "" : ", ";
+        value_list += fmt::format("{}{}", comma, value);
+        assignments += fmt::format("{}{} = excluded.{}", comma, value, value);
+        target_values += fmt::format("{}target.{}", comma, value);
+        new_values += fmt::format("{}excluded.{}", comma, value);
+        stored_values += fmt::format("{}stored.{}", comma, value);
+        staged_values += fmt::format("{}staged.{}", comma, value);
+    }
+    // The NOT EXISTS drops unchanged rows before the INSERT sees them. ON CONFLICT … WHERE alone
+    // would give the same result, but it locks every conflicting row it does not update, which
+    // rewrites every page of the table on an identical reload (39 s instead of 13 s for 10M
+    // posts). The WHERE stays as the rule of what counts as a change.
+    // xmax is 0 on a freshly inserted row version and set on an updated one (the old version's
+    // row lock carries over): the usual way to tell the two apart in one statement.
+    auto const started = std::chrono::steady_clock::now();
+    auto const row = txn.exec1(fmt::format(
+        "WITH changed AS ("
+        "INSERT INTO forumgate.{table} AS target ({key}, {values}) "
+        "SELECT {key}, {values} FROM {staging} AS staged WHERE NOT EXISTS ("
+        "SELECT FROM forumgate.{table} AS stored WHERE stored.{key} = staged.{key} "
+        "AND ({stored_values}) IS NOT DISTINCT FROM ({staged_values})) "
+        "ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        "WHERE ({target_values}) IS DISTINCT FROM ({new_values}) "
+        "RETURNING (target.xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM changed",
+        fmt::arg("table", table), fmt::arg("key", key), fmt::arg("values", value_list), fmt::arg("staging", staging),
+        fmt::arg("assignments", assignments), fmt::arg("target_values", target_values), fmt::arg("new_values", new_values),
+        fmt::arg("stored_values", stored_values), fmt::arg("staged_values", staged_values)));
+    spdlog::debug("merged {} into forumgate.{} in {:.1f} s", staging, table, seconds_since(started));
+    return {row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
+}
+
+load_result::file file_result(map_file const &file, std::pair<std::int64_t, std::int64_t> changed)
+{
+    return {file.name(), file.rows(), changed.first, changed.second, 0};
+}
+
+namespace topic_csv {
+enum : std::size_t { old_id, old_slug, new_id, new_slug, restricted };
+constexpr std::array<column_spec, 5> COLUMNS{{{"old_id", true}, {"old_slug", true}, {"new_id", true}, {"new_slug", true}, {"restricted", false}}};
+} // namespace topic_csv
+
+load_result::file load_topics(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "topics.csv", topic_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_topics (old_id bigint, old_slug text, new_id bigint, new_slug text, "
+             "restricted boolean, line bigint) ON COMMIT DROP");
+    row_checker<topic_row> checker{settings, false};
+    id_duplicates duplicates{"topic"};
+    {
+        copy_writer staging{txn, "fg_load_topics"};
+        topic_row row;
+        while (file.next()) {
+            row.old_id = file.id(topic_csv::old_id);
+            row.old_slug = file.text(topic_csv::old_slug);
+            row.new_id = file.optional_id(topic_csv::new_id);
+            row.new_slug = file.text(topic_csv::new_slug);
+            row.restricted = file.flag(topic_csv::restricted);
+            checker.check(row, file);
+            duplicates.add(row.old_id, file);
+            staging.number(row.old_id);
+            staging.text(row.old_slug);
+            staging.number(row.new_id);
+            staging.text(row.new_slug);
+            staging.flag(row.restricted);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        duplicates.check(file);
+        staging.complete();
+    }
+    return file_result(file, merge(txn, "fg_load_topics", "topics", "old_id", {"old_slug", "new_id", "new_slug", "restricted"}));
+}
+
+namespace post_csv {
+enum : std::size_t { old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden };
+constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
+                                              {"old_topic_id", true},
+                                              {"old_post_number", true},
+                                              {"new_id", true},
+                                              {"new_topic_id", true},
+                                              {"new_post_number", true},
+                                              {"hidden", false}}};
+} // namespace post_csv
+
+/// Explains why (old_topic_id, old_post_number) is not unique, with lines, after the merge of
+/// posts failed on it.
+[[noreturn]] void explain_post_number_clash(pqxx::transaction_base &txn, std::string const &message)
+{
+    auto const in_file = txn.exec(
+        "SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, f.line, f.old_id FROM fg_load_posts s "
+        "JOIN fg_load_posts f ON f.old_topic_id = s.old_topic_id AND f.old_post_number = s.old_post_number "
+        "AND f.line < s.line ORDER BY s.line LIMIT 1");
+    if (!in_file.empty()) {
+        auto const &r = in_file[0];
+        throw input_error{fmt::format("posts.csv:{}: post {}: topic {} post number {} is already post {} on line {}",
+                                      r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[5].c_str(), r[4].c_str())};
+    }
+    auto const stored = txn.exec(
+        "SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, p.old_id FROM fg_load_posts s "
+        "JOIN forumgate.posts p ON p.old_topic_id = s.old_topic_id AND p.old_post_number = s.old_post_number "
+        "AND p.old_id <> s.old_id WHERE NOT EXISTS (SELECT FROM fg_load_posts o WHERE o.old_id = p.old_id) "
+        "ORDER BY s.line LIMIT 1");
+    if (!stored.empty()) {
+        auto const &r = stored[0];
+        throw input_error{fmt::format("posts.csv:{}: post {}: topic {} post number {} is already post {} in the map",
+                                      r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str())};
+    }
+    throw database_error{fmt::format("loading posts.csv: {}", message)};
+}
+
+load_result::file load_posts(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "posts.csv", post_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_posts (old_id bigint, old_topic_id bigint, old_post_number integer, "
+             "new_id bigint, new_topic_id bigint, new_post_number integer, hidden boolean, line bigint) ON COMMIT DROP");
+    row_checker<post_row> checker{settings, false};
+    id_duplicates duplicates{"post"};
+    {
+        copy_writer staging{txn, "fg_load_posts"};
+        post_row row;
+        while (file.next()) {
+            row.old_id = file.id(post_csv::old_id);
+            row.old_topic_id = file.id(post_csv::old_topic_id);
+            row.old_post_number = file.post_number(post_csv::old_post_number);
+            row.new_id = file.optional_id(post_csv::new_id);
+            row.new_topic_id = file.optional_id(post_csv::new_topic_id);
+            row.new_post_number = file.optional_post_number(post_csv::new_post_number);
+            row.hidden = file.flag(post_csv::hidden);
+            checker.check(row, file);
+            duplicates.add(row.old_id, file);
+            staging.number(row.old_id);
+            staging.number(row.old_topic_id);
+            staging.number(row.old_post_number);
+            staging.number(row.new_id);
+            staging.number(row.new_topic_id);
+            staging.number(row.new_post_number);
+            staging.flag(row.hidden);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        duplicates.check(file);
+        staging.complete();
+    }
+    // In a savepoint, so that a clash of post numbers can be explained afterwards.
+    std::string clash;
+    try {
+        pqxx::subtransaction merging{txn, "merge_posts"};
+        auto const changed = merge(merging, "fg_load_posts", "posts", "old_id",
+                                   {"old_topic_id", "old_post_number", "new_id", "new_topic_id", "new_post_number", "hidden"});
+        merging.commit();
+        return file_result(file, changed);
+    } catch (pqxx::unique_violation const &e) {
+        clash = server_message(e);
+    }
+    explain_post_number_clash(txn, clash);
+}
+
+namespace category_csv {
+enum : std::size_t { old_id, old_slug_path, new_id, new_slug_path, restricted };
+constexpr std::array<column_spec, 5> COLUMNS{
+    {{"old_id", true}, {"old_slug_path", true}, {"new_id", true}, {"new_slug_path", true}, {"restricted", false}}};
+} // namespace category_csv
+
+load_result::file load_categories(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "categories.csv", category_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_categories (old_id bigint, old_slug_path text, new_id bigint, "
+             "new_slug_path text, restricted boolean, line bigint) ON COMMIT DROP");
+    row_checker<category_row> checker{settings, true};
+    id_duplicates duplicates{"category"};
+    {
+        copy_writer staging{txn, "fg_load_categories"};
+        category_row row;
+        while (file.next()) {
+            row.old_id = file.id(category_csv::old_id);
+            row.old_slug_path = file.text(category_csv::old_slug_path);
+            row.new_id = file.optional_id(category_csv::new_id);
+            row.new_slug_path = file.text(category_csv::new_slug_path);
+            row.restricted = file.flag(category_csv::restricted);
+            checker.check(row, file);
+            duplicates.add(row.old_id, file);
+            staging.number(row.old_id);
+            staging.text(row.old_slug_path);
+            staging.number(row.new_id);
+            staging.text(row.new_slug_path);
+            staging.flag(row.restricted);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        duplicates.check(file);
+        staging.complete();
+    }
+    return file_result(file, merge(txn, "fg_load_categories", "categories", "old_id",
+                                   {"old_slug_path", "new_id", "new_slug_path", "restricted"}));
+}
+
+namespace user_csv {
+enum : std::size_t { old_username, new_username };
+constexpr std::array<column_spec, 2> COLUMNS{{{"old_username", true}, {"new_username", true}}};
+} // namespace user_csv
+
+load_result::file load_users(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "users.csv", user_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_users (old_username_lower text, old_username text, new_username text, "
+             "line bigint) ON COMMIT DROP");
+    row_checker<user_row> checker{settings, true};
+    name_duplicates duplicates{"user"};
+    {
+        copy_writer staging{txn, "fg_load_users"};
+        user_row row;
+        while (file.next()) {
+            row.old_username = file.text(user_csv::old_username);
+            file.optional_text(user_csv::new_username, row.new_username);
+            checker.check(row, file);
+            // ASCII case only, as the snapshot looks names up.
+            std::string key = ascii_lower(row.old_username);
+            staging.text(key);
+            duplicates.add(std::move(key), row.old_username, file);
+            staging.text(row.old_username);
+            staging.text_or_null(row.new_username);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        staging.complete();
+    }
+    return file_result(file, merge(txn, "fg_load_users", "users", "old_username_lower", {"old_username", "new_username"}));
+}
+
+namespace tag_csv {
+enum : std::size_t { old_name, new_name };
+constexpr std::array<column_spec, 2> COLUMNS{{{"old_name", true}, {"new_name", true}}};
+} // namespace tag_csv
+
+load_result::file load_tags(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "tags.csv", tag_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_tags (old_name_lower text, old_name text, new_name text, line bigint) "
+             "ON COMMIT DROP");
+    row_checker<tag_row> checker{settings, true};
+    name_duplicates duplicates{"tag"};
+    {
+        copy_writer staging{txn, "fg_load_tags"};
+        tag_row row;
+        while (file.next()) {
+            row.old_name = file.text(tag_csv::old_name);
+            file.optional_text(tag_csv::new_name, row.new_name);
+            checker.check(row, file);
+            std::string key = ascii_lower(row.old_name);
+            staging.text(key);
+            duplicates.add(std::move(key), row.old_name, file);
+            staging.text(row.old_name);
+            staging.text_or_null(row.new_name);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        staging.complete();
+    }
+    return file_result(file, merge(txn, "fg_load_tags", "tags", "old_name_lower", {"old_name", "new_name"}));
+}
+
+namespace upload_csv {
+enum : std::size_t { old_path, new_url };
+constexpr std::array<column_spec, 2> COLUMNS{{{"old_path", true}, {"new_url", true}}};
+} // namespace upload_csv
+
+load_result::file load_uploads(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "uploads.csv", upload_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_uploads (old_path text, new_url text, line bigint) ON COMMIT DROP");
+    row_checker<upload_row> checker{settings, true};
+    name_duplicates duplicates{"upload"};
+    {
+        copy_writer staging{txn, "fg_load_uploads"};
+        upload_row row;
+        while (file.next()) {
+            row.old_path = file.text(upload_csv::old_path);
+            file.optional_text(upload_csv::new_url, row.new_url);
+            checker.check(row, file);
+            duplicates.add(row.old_path, row.old_path, file);
+            staging.text(row.old_path);
+            staging.text_or_null(row.new_url);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        staging.complete();
+    }
+    return file_result(file, merge(txn, "fg_load_uploads", "uploads", "old_path", {"new_url"}));
+}
+
+namespace rule_csv {
+enum : std::size_t { pattern, replacement, kind };
+constexpr std::array<column_spec, 3> COLUMNS{{{"pattern", true}, {"replacement", true}, {"kind", false}}};
+} // namespace rule_csv
+
+std::string_view rule_kind_name(rule_kind kind)
+{
+    return kind == rule_kind::rewrite ? "rewrite" : "redirect";
+}
+
+load_result::file load_rules(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+{
+    map_file file{path, "rules.csv", rule_csv::COLUMNS};
+    txn.exec("CREATE TEMP TABLE fg_load_rules (position integer, pattern text, replacement text, kind text, "
+             "line bigint) ON COMMIT DROP");
+    row_checker<rule_row> checker{settings, true};
+    std::int64_t position = 0;
+    {
+        copy_writer staging{txn, "fg_load_rules"};
+        rule_row row;
+        while (file.next()) {
+            row.pattern = file.text(rule_csv::pattern);
+            row.replacement = file.text(rule_csv::replacement);
+            std::string const kind = ascii_lower(file.text(rule_csv::kind));
+            if (kind.empty() || kind == "redirect") {
+                row.kind = rule_kind::redirect;
+            } else if (kind == "rewrite") {
+                row.kind = rule_kind::rewrite;
+            } else {
+                file.fail(fmt::format("kind '{}' is neither redirect nor rewrite", shown(file.field(rule_csv::kind))));
+            }
+            checker.check(row, file);
+            staging.number(static_cast<std::uint64_t>(++position));
+            staging.text(row.pattern);
+            staging.text(row.replacement);
+            staging.text(rule_kind_name(row.kind));
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        staging.complete();
+    }
+    // Rules are tried in order, so the file replaces them all: rule N is the file's Nth row.
+    auto result = file_result(file, merge(txn, "fg_load_rules", "rules", "position", {"pattern", "replacement", "kind"}));
+    result.deleted = static_cast<std::int64_t>(
+        txn.exec_params("DELETE FROM forumgate.rules WHERE position > $1", position).affected_rows());
+    return result;
+}
+
+namespace settings_csv {
+enum : std::size_t { key, value };
+constexpr std::array<column_spec, 2> COLUMNS{{{"key", true}, {"value", true}}};
+} // namespace settings_csv
+
+/// Reads settings.csv (normalised). \throws input_error naming the file.
+site_settings read_settings_file(fs::path const &path, std::int64_t &rows)
+{
+    map_file file{path, "settings.csv", settings_csv::COLUMNS};
+    site_settings settings;
+    std::uint64_t new_base_line = 0;
+    while (file.next()) {
+        std::string_view const key = file.text(settings_csv::key);
+        std::string_view const value = file.text(settings_csv::value);
+        if (key == "new_base") {
+            if (new_base_line != 0) {
+                file.fail(fmt::format("new_base already on line {}", new_base_line));
+            }
+            new_base_line = file.line();
+            settings.new_base = value;
+        } else if (key == "old_host") {
+            settings.old_hosts.emplace_back(value);
+        } else if (key == "upload_host") {
+            settings.upload_hosts.emplace_back(value);
+        } else {
+            file.fail(fmt::format("unknown key '{}' (the keys are new_base, old_host and upload_host)", shown(key)));
+        }
+    }
+    rows = file.rows();
+    if (new_base_line == 0) {
+        throw input_error{"settings.csv: no new_base row"};
+    }
+    try {
+        normalise(settings);
+    } catch (input_error const &e) {
+        throw input_error{fmt::format("settings.csv: {}", e.what())};
+    }
+    return settings;
+}
+
+/// The map files in the order they are loaded.
+struct map_file_kind
+{
+    std::string_view name;
+    load_result::file (*load)(pqxx::work &, fs::path const &, site_settings const &);
+};
+
+constexpr std::array<map_file_kind, 7> MAP_FILES{{
+    {"topics.csv", load_topics},
+    {"posts.csv", load_posts},
+    {"categories.csv", load_categories},
+    {"users.csv", load_users},
+    {"tags.csv", load_tags},
+    {"uploads.csv", load_uploads},
+    {"rules.csv", load_rules},
+}};
+
+// ---------------------------------------------------------------------------------------------
+// Writing map files
+
+/// Represents one CSV file being written in the format map_file reads. It is written under a
+/// temporary name and renamed when complete, so a failed export never leaves a truncated file
+/// under the real name.
+class csv_writer
+{
+public:
+    /// `header`: the column names of the first line.
+    csv_writer(fs::path path, std::span<std::string_view const> header) : m_path{std::move(path)}
+    {
+        m_temporary = m_path;
+        m_temporary += ".tmp";
+        m_out.open(m_temporary, std::ios::binary | std::ios::trunc);
+        if (!m_out) {
+            throw input_error{fmt::format("{}: cannot be written: {}", m_temporary.string(), std::strerror(errno))};
+        }
+        m_block.reserve(EXPORT_BLOCK_BYTES + 4096);
+        for (auto const column : header) {
+            raw(column);
+        }
+        end_row();
+    }
+    ~csv_writer()
+    {
+        if (!m_closed) {
+            m_out.close();
+            std::error_code ignored;
+            fs::remove(m_temporary, ignored);
+        }
+    }
+    csv_writer(csv_writer const &) = delete;
+    csv_writer &operator=(csv_writer const &) = delete;
+
+    /// A value that never needs quoting (numbers, booleans, column names).
+    void raw(std::string_view value)
+    {
+        start_field();
+        m_block.append(value);
+    }
+    /// A text value, quoted when it holds a comma, quote, CR or LF.
+    void text(std::string_view value)
+    {
+        start_field();
+        if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+            m_block.append(value);
+            return;
+        }
+        m_block.push_back('"');
+        for (char const c : value) {
+            if (c == '"') {
+                m_block.push_back('"');
+            }
+            m_block.push_back(c);
+        }
+        m_block.push_back('"');
+    }
+    void flag(bool value) { raw(value ? "true" : "false"); }
+    void end_row()
+    {
+        m_block.push_back('\n');
+        m_first_field = true;
+        if (m_block.size() >= EXPORT_BLOCK_BYTES) {
+            flush();
+        }
+    }
+    void close()
+    {
+        flush();
+        m_out.close();
+        if (!m_out) {
+            throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
+        }
+        fs::rename(m_temporary, m_path);
+        m_closed = true;
+    }
+
+private:
+    void start_field()
+    {
+        if (!m_first_field) {
+            m_block.push_back(',');
+        }
+        m_first_field = false;
+    }
+    void flush()
+    {
+        m_out.write(m_block.data(), static_cast<std::streamsize>(m_block.size()));
+        if (!m_out) {
+            throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
+        }
+        m_block.clear();
+    }
+
+    fs::path m_path;
+    fs::path m_temporary;
+    std::ofstream m_out;
+    std::string m_block;
+    bool m_first_field = true;
+    bool m_closed = false;
+};
+
+/// How a column is written to CSV.
+enum class cell : std::uint8_t
+{
+    number, ///< digits, or empty for NULL
+    text,   ///< quoted when needed, empty for NULL
+    flag,   ///< true/false
+};
+
+struct export_column
+{
+    std::string_view name;
+    cell kind;
+};
+
+/// One exported table: its file, its columns (named as in the file and the table), its order.
+struct export_table
+{
+    std::string_view file;
+    std::string_view table;
+    std::string_view order_by;
+    std::vector<export_column> columns;
+};
+
+void export_file(pqxx::transaction_base &txn, fs::path const &dir, export_table const &spec)
+{
+    std::string select;
+    std::vector<std::string_view> header;
+    for (auto const &column : spec.columns) {
+        select += fmt::format("{}{}", select.empty() ? "" : ", ", column.name);
+        header.push_back(column.name);
+    }
+    csv_writer out{dir / spec.file, header};
+    copy_reader rows{txn, fmt::format("forumgate.{}", spec.table),
+                     fmt::format("SELECT {} FROM forumgate.{} ORDER BY {}", select, spec.table, spec.order_by),
+                     spec.columns.size()};
+    std::string text;
+    while (rows.next()) {
+        std::size_t i = 0;
+        for (auto const &column : spec.columns) {
+            if (rows.is_null(i)) {
+                out.raw("");
+            } else if (column.kind == cell::number) {
+                out.raw(rows.raw(i));
+            } else if (column.kind == cell::flag) {
+                out.flag(rows.flag(i));
+            } else {
+                rows.text(i, text);
+                out.text(text);
+            }
+            ++i;
+        }
+        out.end_row();
+    }
+    rows.complete();
+    out.close();
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Connection strings
+
+std::string describe_conninfo(std::string const &conninfo)
+{
+    auto const options = parse_conninfo(conninfo);
+    if (!options) {
+        return "an unparsable connection string";
+    }
+    std::string out;
+    for (std::string_view const keyword : {"host", "port", "dbname", "user"}) {
+        for (PQconninfoOption const *option = options.get(); option->keyword != nullptr; ++option) {
+            if (option->keyword == keyword && option->val != nullptr && option->val[0] != '\0') {
+                out += fmt::format("{}{}={}", out.empty() ? "" : " ", keyword, conninfo_value(option->val));
+            }
+        }
+    }
+    return out.empty() ? "the default database (libpq defaults and PG* variables)" : out;
+}
+
+std::string with_database(std::string const &conninfo, std::string const &dbname)
+{
+    auto const options = parse_conninfo(conninfo);
+    if (!options) {
+        throw argument_error{"the database connection string cannot be parsed (see the libpq manual, "
+                             "\"Connection Strings\")"};
+    }
+    std::string out;
+    for (PQconninfoOption const *option = options.get(); option->keyword != nullptr; ++option) {
+        if (option->val != nullptr && std::string_view{option->keyword} != "dbname") {
+            out += fmt::format("{}={} ", option->keyword, conninfo_value(option->val));
+        }
+    }
+    out += fmt::format("dbname={}", conninfo_value(dbname));
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// store
+
+store::store(std::string const &conninfo) : m_description{describe_conninfo(conninfo)}
+{
+    with_context(fmt::format("connecting to {}", m_description), [&] {
+        m_connection = std::make_unique<pqxx::connection>(conninfo);
+        // COPY text is exchanged as UTF-8 whatever the server's or the environment's encoding.
+        m_connection->set_client_encoding("UTF8");
+    });
+}
+
+store::~store() = default;
+
+std::vector<int> store::migrate()
+{
+    std::vector<int> applied;
+    std::string const lock = fmt::format("SELECT pg_advisory_xact_lock({})", MIGRATION_LOCK_KEY);
+    with_context(fmt::format("preparing the forumgate schema in {}", m_description), [&] {
+        pqxx::work txn{*m_connection};
+        txn.exec(lock);
+        txn.exec("CREATE SCHEMA IF NOT EXISTS forumgate");
+        txn.exec("CREATE TABLE IF NOT EXISTS forumgate.schema_migrations ("
+                 "version integer primary key, description text not null, "
+                 "applied_at timestamptz not null default now())");
+        int const version = read_schema_version(txn);
+        if (version > SCHEMA_VERSION) {
+            throw database_error{newer_schema_message(m_description, version)};
+        }
+        txn.commit();
+    });
+    for (auto const &step : MIGRATIONS) {
+        with_context(fmt::format("applying migration {} ({}) to {}", step.version, step.description, m_description), [&] {
+            pqxx::work txn{*m_connection};
+            txn.exec(lock);
+            // Read again under the lock: another process may have applied it meanwhile.
+            if (!txn.exec_params("SELECT FROM forumgate.schema_migrations WHERE version = $1", step.version).empty()) {
+                return;
+            }
+            txn.exec(std::string{step.sql});
+            txn.exec_params("INSERT INTO forumgate.schema_migrations (version, description) VALUES ($1, $2)", step.version,
+                            std::string{step.description});
+            txn.commit();
+            applied.push_back(step.version);
+        });
+    }
+    return applied;
+}
+
+int store::schema_version()
+{
+    return with_context(fmt::format("reading the schema version of {}", m_description), [&] {
+        pqxx::read_transaction txn{*m_connection};
+        return read_schema_version(txn);
+    });
+}
+
+std::optional<site_settings> store::settings()
+{
+    return with_context(fmt::format("reading the site settings from {}", m_description), [&] {
+        pqxx::read_transaction txn{*m_connection};
+        check_schema(txn, m_description);
+        return read_settings(txn);
+    });
+}
+
+void store::set_settings(site_settings settings)
+{
+    normalise(settings);
+    with_context(fmt::format("storing the site settings in {}", m_description), [&] {
+        pqxx::work txn{*m_connection};
+        check_schema(txn, m_description);
+        (void)store_settings(txn, settings);
+        txn.commit();
+    });
+}
+
+load_result store::load_csv(std::filesystem::path const &dir, std::optional<site_settings> settings)
+{
+    if (!fs::is_directory(dir)) {
+        throw input_error{fmt::format("{} is not a folder", dir.string())};
+    }
+    return with_context(fmt::format("loading the map from {} into {}", dir.string(), m_description), [&] {
+        load_result result;
+        pqxx::work txn{*m_connection};
+        check_schema(txn, m_description);
+        txn.exec(fmt::format("SELECT pg_advisory_xact_lock({})", LOAD_LOCK_KEY));
+        result.version_before = read_map_version(txn);
+
+        // Settings given by the caller win over settings.csv; either is stored (if it differs
+        // from what is stored) and used to check the rows. Without either, the stored ones are.
+        std::optional<load_result::file> settings_file;
+        if (settings) {
+            normalise(*settings);
+        } else if (fs::exists(dir / "settings.csv")) {
+            settings_file.emplace();
+            settings_file->name = "settings.csv";
+            settings = read_settings_file(dir / "settings.csv", settings_file->rows);
+        }
+        if (settings) {
+            auto const change = store_settings(txn, *settings);
+            if (settings_file) {
+                settings_file->inserted = change == settings_change::inserted ? 1 : 0;
+                settings_file->updated = change == settings_change::updated ? 1 : 0;
+                result.files.push_back(*settings_file);
+            }
+        } else {
+            settings = read_settings(txn);
+        }
+
+        for (auto const &kind : MAP_FILES) {
+            fs::path const path = dir / kind.name;
+            if (!fs::exists(path)) {
+                continue;
+            }
+            if (!settings) {
+                throw input_error{"the map has no site settings yet: --new-base and --old-host are needed on the first load"};
+            }
+            auto const started = std::chrono::steady_clock::now();
+            result.files.push_back(kind.load(txn, path, *settings));
+            spdlog::debug("{}: {} rows read, checked and merged in {:.1f} s", kind.name, result.files.back().rows,
+                          seconds_since(started));
+        }
+        result.version_after = read_map_version(txn);
+        txn.commit();
+        return result;
+    });
+}
+
+void store::export_csv(std::filesystem::path const &dir)
+{
+    with_context(fmt::format("exporting the map from {} to {}", m_description, dir.string()), [&] {
+        fs::create_directories(dir);
+        // One snapshot of the database for all files, so that they agree with each other.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        using enum cell;
+        // Text keys are ordered by byte (COLLATE "C"), so exports are the same whatever the
+        // database's locale.
+        std::array<export_table, 7> const tables{{
+            {"topics.csv", "topics", "old_id",
+             {{"old_id", number}, {"old_slug", text}, {"new_id", number}, {"new_slug", text}, {"restricted", flag}}},
+            {"posts.csv", "posts", "old_id",
+             {{"old_id", number}, {"old_topic_id", number}, {"old_post_number", number}, {"new_id", number},
+              {"new_topic_id", number}, {"new_post_number", number}, {"hidden", flag}}},
+            {"categories.csv", "categories", "old_id",
+             {{"old_id", number}, {"old_slug_path", text}, {"new_id", number}, {"new_slug_path", text}, {"restricted", flag}}},
+            {"users.csv", "users", "old_username_lower COLLATE \"C\"", {{"old_username", text}, {"new_username", text}}},
+            {"tags.csv", "tags", "old_name_lower COLLATE \"C\"", {{"old_name", text}, {"new_name", text}}},
+            {"uploads.csv", "uploads", "old_path COLLATE \"C\"", {{"old_path", text}, {"new_url", text}}},
+            {"rules.csv", "rules", "position", {{"pattern", text}, {"replacement", text}, {"kind", text}}},
+        }};
+        for (auto const &table : tables) {
+            export_file(txn, dir, table);
+        }
+        if (auto const stored = read_settings(txn)) {
+            std::array<std::string_view, 2> const header{"key", "value"};
+            csv_writer out{dir / "settings.csv", header};
+            auto const row = [&](std::string_view key, std::string_view value) {
+                out.raw(key);
+                out.text(value);
+                out.end_row();
+            };
+            row("new_base", stored->new_base);
+            for (auto const &host : stored->old_hosts) {
+                row("old_host", host);
+            }
+            for (auto const &host : stored->upload_hosts) {
+                row("upload_host", host);
+            }
+            out.close();
+        }
+        txn.commit();
+    });
+}
+
+map_stats store::stats()
+{
+    return with_context(fmt::format("counting the map in {}", m_description), [&] {
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        auto const row = txn.exec1(
+            "SELECT v.version, t.total, t.not_migrated, t.restricted, p.total, p.not_migrated, "
+            "(SELECT count(*) FROM forumgate.categories), (SELECT count(*) FROM forumgate.users), "
+            "(SELECT count(*) FROM forumgate.tags), (SELECT count(*) FROM forumgate.uploads), "
+            "(SELECT count(*) FROM forumgate.rules) "
+            "FROM forumgate.map_version v, "
+            "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated, "
+            "count(*) FILTER (WHERE restricted) AS restricted FROM forumgate.topics) t, "
+            "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated FROM forumgate.posts) p");
+        map_stats out;
+        out.version = row[0].as<std::int64_t>();
+        out.topics = row[1].as<std::int64_t>();
+        out.topics_not_migrated = row[2].as<std::int64_t>();
+        out.topics_restricted = row[3].as<std::int64_t>();
+        out.posts = row[4].as<std::int64_t>();
+        out.posts_not_migrated = row[5].as<std::int64_t>();
+        out.categories = row[6].as<std::int64_t>();
+        out.users = row[7].as<std::int64_t>();
+        out.tags = row[8].as<std::int64_t>();
+        out.uploads = row[9].as<std::int64_t>();
+        out.rules = row[10].as<std::int64_t>();
+        txn.commit();
+        return out;
+    });
+}
+
+std::int64_t store::map_version()
+{
+    return with_context(fmt::format("reading the map version from {}", m_description), [&] {
+        pqxx::read_transaction txn{*m_connection};
+        check_schema(txn, m_description);
+        return read_map_version(txn);
+    });
+}
+
+std::shared_ptr<snapshot const> store::load_snapshot()
+{
+    std::unique_ptr<snapshot_builder> builder;
+    std::string table;
+    auto const rethrow_with_table = [&](input_error const &e) {
+        throw input_error{fmt::format("forumgate.{}: {}", table, e.what())};
+    };
+    with_context(fmt::format("reading the map from {}", m_description), [&] {
+        // One repeatable-read transaction: every table as it was at the same moment.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        auto settings = read_settings(txn);
+        if (!settings) {
+            throw input_error{fmt::format("the map in {} has no site settings yet: load it with --new-base and --old-host first",
+                                          m_description)};
+        }
+        auto const counts = txn.exec1("SELECT (SELECT version FROM forumgate.map_version), (SELECT count(*) FROM forumgate.posts)");
+        builder = std::make_unique<snapshot_builder>(std::move(*settings));
+        builder->set_version(counts[0].as<std::int64_t>());
+        builder->reserve_posts(counts[1].as<std::size_t>());
+
+        try {
+            table = "topics";
+            copy_reader topics{txn, "forumgate.topics", "SELECT old_id, old_slug, new_id, new_slug, restricted FROM forumgate.topics", 5};
+            topic_row topic;
+            while (topics.next()) {
+                topic.old_id = topics.number(0);
+                topics.text(1, topic.old_slug);
+                topic.new_id = topics.optional_number<std::uint64_t>(2);
+                topics.text(3, topic.new_slug);
+                topic.restricted = topics.flag(4);
+                builder->add(topic);
+            }
+            topics.complete();
+
+            table = "posts";
+            copy_reader posts{txn, "forumgate.posts",
+                              "SELECT old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden "
+                              "FROM forumgate.posts",
+                              7};
+            post_row post;
+            while (posts.next()) {
+                post.old_id = posts.number(0);
+                post.old_topic_id = posts.number(1);
+                post.old_post_number = static_cast<std::uint32_t>(posts.number(2));
+                post.new_id = posts.optional_number<std::uint64_t>(3);
+                post.new_topic_id = posts.optional_number<std::uint64_t>(4);
+                post.new_post_number = posts.optional_number<std::uint32_t>(5);
+                post.hidden = posts.flag(6);
+                builder->add(post);
+            }
+            posts.complete();
+
+            table = "categories";
+            copy_reader categories{txn, "forumgate.categories",
+                                   "SELECT old_id, old_slug_path, new_id, new_slug_path, restricted FROM forumgate.categories", 5};
+            category_row category;
+            while (categories.next()) {
+                category.old_id = categories.number(0);
+                categories.text(1, category.old_slug_path);
+                category.new_id = categories.optional_number<std::uint64_t>(2);
+                categories.text(3, category.new_slug_path);
+                category.restricted = categories.flag(4);
+                builder->add(category);
+            }
+            categories.complete();
+
+            table = "users";
+            copy_reader users{txn, "forumgate.users", "SELECT old_username, new_username FROM forumgate.users", 2};
+            user_row user;
+            while (users.next()) {
+                users.text(0, user.old_username);
+                users.text(1, user.new_username);
+                builder->add(user);
+            }
+            users.complete();
+
+            table = "tags";
+            copy_reader tags{txn, "forumgate.tags", "SELECT old_name, new_name FROM forumgate.tags", 2};
+            tag_row tag;
+            while (tags.next()) {
+                tags.text(0, tag.old_name);
+                tags.text(1, tag.new_name);
+                builder->add(tag);
+            }
+            tags.complete();
+
+            table = "uploads";
+            copy_reader uploads{txn, "forumgate.uploads", "SELECT old_path, new_url FROM forumgate.uploads", 2};
+            upload_row upload;
+            while (uploads.next()) {
+                uploads.text(0, upload.old_path);
+                uploads.text(1, upload.new_url);
+                builder->add(upload);
+            }
+            uploads.complete();
+
+            table = "rules";
+            copy_reader rules{txn, "forumgate.rules", "SELECT pattern, replacement, kind FROM forumgate.rules ORDER BY position", 3};
+            rule_row rule;
+            while (rules.next()) {
+                rules.text(0, rule.pattern);
+                rules.text(1, rule.replacement);
+                rule.kind = rules.raw(2) == "rewrite" ? rule_kind::rewrite : rule_kind::redirect;
+                builder->add(rule);
+            }
+            rules.complete();
+        } catch (input_error const &e) {
+            rethrow_with_table(e);
+        }
+        // Read-only: ending it early frees the server's snapshot before the (long) build.
+        txn.commit();
+    });
+    table = "map";
+    try {
+        return builder->build();
+    } catch (input_error const &e) {
+        rethrow_with_table(e);
+    }
+    return nullptr; // not reached: rethrow_with_table throws
+}
+
+} // namespace forumgate::mappings

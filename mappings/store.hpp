@@ -11,9 +11,8 @@
 #include <string>
 #include <vector>
 
-namespace pqxx {
-class connection;
-}
+// Not a forward declaration: in libpqxx 6.4 pqxx::connection is an alias of a template.
+#include <pqxx/connection>
 
 namespace forumgate::mappings {
 
@@ -37,6 +36,8 @@ struct map_stats
     std::int64_t tags = 0;
     std::int64_t uploads = 0;
     std::int64_t rules = 0;
+
+    bool operator==(map_stats const &) const = default;
 };
 
 /// What a CSV load changed, per file.
@@ -48,6 +49,7 @@ struct load_result
         std::int64_t rows = 0; ///< rows read
         std::int64_t inserted = 0;
         std::int64_t updated = 0;
+        std::int64_t deleted = 0; ///< rules.csv only: stored rules beyond the file's last one
     };
     std::vector<file> files;
     std::int64_t version_before = 0;
@@ -99,6 +101,7 @@ public:
     [[nodiscard]] pqxx::connection &connection() noexcept { return *m_connection; }
 
 private:
+    std::string m_description; ///< describe_conninfo() of the connection string, for messages
     std::unique_ptr<pqxx::connection> m_connection;
 };
 
