@@ -2,6 +2,7 @@
 // (1M topics and 10M posts by default) unless it already holds one of that size, then loads
 // the snapshot several times and prints seconds, snapshot bytes, bytes per post and peak RSS.
 
+#include "copy.hpp"
 #include "store.hpp"
 #include "synthetic_map.hpp"
 
@@ -24,8 +25,7 @@ double seconds_since(clock_type::time_point start)
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-// Writes the synthetic map straight into the store's tables with COPY (the generator's slugs
-// need no COPY escaping).
+// Writes the synthetic map straight into the store's tables with COPY.
 void fill(mappings::store &store, bench::synthetic_map_options const &options)
 {
     auto &connection = store.connection();
@@ -34,15 +34,19 @@ void fill(mappings::store &store, bench::synthetic_map_options const &options)
         t.exec("TRUNCATE forumgate.topics, forumgate.posts, forumgate.users, forumgate.categories");
         t.commit();
     }
-    // Two passes through the generator: one stream per table (COPY allows one at a time).
+    // Two passes through the generator: one COPY per table (COPY allows one at a time).
     {
         pqxx::work t{connection};
-        pqxx::stream_to topics{t, "forumgate.topics", std::vector<std::string>{"old_id", "old_slug", "new_id", "new_slug", "restricted"}};
+        mappings::copy_writer topics{t, "forumgate.topics"};
         bench::generate_map(
             options,
             [&](mappings::topic_row const &row) {
-                topics.write_raw_line(fmt::format("{}\t{}\t{}\t{}\t{}", row.old_id, row.old_slug, *row.new_id, row.new_slug,
-                                                  row.restricted ? "t" : "f"));
+                topics.number(row.old_id);
+                topics.text(row.old_slug);
+                topics.number(row.new_id);
+                topics.text(row.new_slug);
+                topics.flag(row.restricted);
+                topics.end_row();
             },
             [](mappings::post_row const &) {});
         topics.complete();
@@ -50,16 +54,18 @@ void fill(mappings::store &store, bench::synthetic_map_options const &options)
     }
     {
         pqxx::work t{connection};
-        pqxx::stream_to posts{t, "forumgate.posts",
-                              std::vector<std::string>{"old_id", "old_topic_id", "old_post_number", "new_id", "new_topic_id",
-                                                       "new_post_number", "hidden"}};
-        auto const opt = [](auto const &value) { return value ? fmt::format("{}", *value) : std::string{"\\N"}; };
+        mappings::copy_writer posts{t, "forumgate.posts"};
         bench::generate_map(
             options, [](mappings::topic_row const &) {},
             [&](mappings::post_row const &row) {
-                posts.write_raw_line(fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}", row.old_id, row.old_topic_id, row.old_post_number,
-                                                 opt(row.new_id), opt(row.new_topic_id), opt(row.new_post_number),
-                                                 row.hidden ? "t" : "f"));
+                posts.number(row.old_id);
+                posts.number(row.old_topic_id);
+                posts.number(std::uint64_t{row.old_post_number});
+                posts.number(row.new_id);
+                posts.number(row.new_topic_id);
+                posts.number(row.new_post_number);
+                posts.flag(row.hidden);
+                posts.end_row();
             });
         posts.complete();
         t.commit();

@@ -42,11 +42,7 @@ using forumgate::testing::test_database;
 /// columns out of order (posts.csv, tags.csv), a restricted topic and a post not migrated.
 fs::path sample_dir()
 {
-#ifdef FORUMGATE_FIXTURES
     return fs::path{FORUMGATE_FIXTURES} / "map";
-#else
-    return fs::path{__FILE__}.parent_path().parent_path() / "fixtures" / "map";
-#endif
 }
 
 /// The sample map, copied into `dir` so a test may change it.

@@ -1,0 +1,164 @@
+// The map commands end to end: load CSV files into a real PostgreSQL, resolve old URLs,
+// export, reload, and the errors a user sees.
+
+#include "support/process.hpp"
+#include "support/test_db.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+using forumgate::testing::process_result;
+using forumgate::testing::run_process;
+using forumgate::testing::temp_dir;
+using forumgate::testing::test_database;
+
+std::string const OLD_HOST = "forum.cooperationbirmingham.org.uk";
+
+class forumgate_cli : public ::testing::Test
+{
+protected:
+    process_result forumgate(std::vector<std::string> args, std::string const &input = {})
+    {
+        return run_process(FORUMGATE_BINARY, args, {{"FORUMGATE_DB", m_db.conninfo()}}, input);
+    }
+
+    void load_fixture()
+    {
+        auto const result = forumgate({"map", "load", "--new-base", "https://forum.brum.coop", "--old-host", OLD_HOST,
+                                       "--old-host", "www." + OLD_HOST, std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+        ASSERT_EQ(result.exit_code, 0) << result.err;
+    }
+
+    static std::string read_file(fs::path const &path)
+    {
+        std::ifstream in{path, std::ios::binary};
+        std::ostringstream out;
+        out << in.rdbuf();
+        return out.str();
+    }
+
+    test_database m_db;
+};
+
+TEST_F(forumgate_cli, migrate_twice_reports_up_to_date)
+{
+    auto const first = forumgate({"db", "migrate"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.err.find("applied migration 1"), std::string::npos) << first.err;
+    auto const second = forumgate({"db", "migrate"});
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_NE(second.err.find("schema is up to date at version 1"), std::string::npos) << second.err;
+}
+
+TEST_F(forumgate_cli, load_then_resolve_prints_one_line_per_url)
+{
+    load_fixture();
+    auto const result = forumgate({"resolve", "/t/agm-2023-minutes/774/3", "https://www." + OLD_HOST + "/p/9003",
+                                   "/t/some-other-slug/776", "/t/spam-topic/777", "/t/nothing/999999",
+                                   "/viewtopic.php?t=775", "/u/ALICE_OLD/activity"});
+    EXPECT_EQ(result.exit_code, 1) << "a 404 and a 410 are problems";
+    EXPECT_EQ(result.out,
+              "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\t/t/agm-2023-minutes/774/3\n"
+              "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\thttps://www." + OLD_HOST + "/p/9003\n"
+              "301\thttps://forum.brum.coop/t/1776\t/t/some-other-slug/776\n"
+              "410\t-\t/t/spam-topic/777\n"
+              "404\t-\t/t/nothing/999999\n"
+              "301\thttps://forum.brum.coop/t/proposal-food-co-op/1775\t/viewtopic.php?t=775\n"
+              "301\thttps://forum.brum.coop/u/alice/activity\t/u/ALICE_OLD/activity\n");
+}
+
+TEST_F(forumgate_cli, resolve_reads_standard_input_and_exits_zero_when_all_redirect)
+{
+    load_fixture();
+    auto const result = forumgate({"resolve"}, "/t/774\r\n\n/c/working-groups/housing\nhttps://" + OLD_HOST + "/latest?utm_source=mail\n");
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.out, "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774\t/t/774\n"
+                          "301\thttps://forum.brum.coop/c/working-groups/housing/14\t/c/working-groups/housing\n"
+                          "301\thttps://forum.brum.coop/latest\thttps://" + OLD_HOST + "/latest?utm_source=mail\n");
+}
+
+TEST_F(forumgate_cli, resolve_never_echoes_control_characters)
+{
+    load_fixture();
+    auto const result = forumgate({"resolve", "/t/x\tz/774", "ftp://" + OLD_HOST + "/t/774", "/t/%0d%0aLocation:evil/774"});
+    EXPECT_EQ(result.out, "400\t-\t/t/x\\x09z/774\n"
+                          "400\t-\tftp://" + OLD_HOST + "/t/774\n"
+                          "400\t-\t/t/%0d%0aLocation:evil/774\n");
+}
+
+TEST_F(forumgate_cli, stats_counts_what_was_loaded)
+{
+    load_fixture();
+    auto const result = forumgate({"map", "stats", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("\"topics\": 4"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\"topics_not_migrated\": 1"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\"posts\": 5"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\"rules\": 1"), std::string::npos) << result.out;
+}
+
+TEST_F(forumgate_cli, loading_the_same_files_twice_changes_nothing)
+{
+    load_fixture();
+    auto const again = forumgate({"map", "load", std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("nothing changed"), std::string::npos) << again.err;
+}
+
+TEST_F(forumgate_cli, export_then_load_elsewhere_gives_the_same_map)
+{
+    load_fixture();
+    temp_dir dir;
+    auto const exported = forumgate({"map", "export", dir.path().string()});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    EXPECT_TRUE(fs::exists(dir.path() / "topics.csv"));
+
+    test_database other;
+    auto const loaded = run_process(FORUMGATE_BINARY, {"map", "load", "--db", other.conninfo(), dir.path().string()});
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+    temp_dir again;
+    auto const reexported = run_process(FORUMGATE_BINARY, {"map", "export", "--db", other.conninfo(), again.path().string()});
+    ASSERT_EQ(reexported.exit_code, 0) << reexported.err;
+    for (auto const *name : {"topics.csv", "posts.csv", "users.csv", "categories.csv", "uploads.csv", "rules.csv", "settings.csv"}) {
+        EXPECT_EQ(read_file(dir.path() / name), read_file(again.path() / name)) << name;
+    }
+}
+
+TEST_F(forumgate_cli, a_bad_row_names_file_and_line_and_changes_nothing)
+{
+    load_fixture();
+    auto const before = forumgate({"map", "stats", "--json"});
+    temp_dir dir;
+    std::ofstream{dir.path() / "topics.csv"} << "old_id,old_slug,new_id,new_slug\n800,new-topic,1800,new-topic\n";
+    std::ofstream{dir.path() / "posts.csv"} << "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n"
+                                               "9100,800,1,19100,1800,1\n"
+                                               "9101,800,two,19101,1800,2\n";
+    auto const result = forumgate({"map", "load", dir.path().string()});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("posts.csv:3:"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("old_post_number"), std::string::npos) << result.err;
+    EXPECT_EQ(forumgate({"map", "stats", "--json"}).out, before.out);
+}
+
+TEST_F(forumgate_cli, first_load_needs_the_hosts)
+{
+    auto const result = forumgate({"map", "load", "--new-base", "https://forum.brum.coop", std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("--old-host"), std::string::npos) << result.err;
+}
+
+TEST_F(forumgate_cli, new_base_on_an_old_host_is_refused)
+{
+    auto const result = forumgate({"map", "load", "--new-base", "https://" + OLD_HOST, "--old-host", OLD_HOST,
+                                   std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("loop"), std::string::npos) << result.err;
+}
+
+} // namespace

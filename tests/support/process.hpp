@@ -1,0 +1,26 @@
+#pragma once
+// Runs a program the way a user would, for tests: arguments, environment, standard input,
+// and what it printed and how it exited.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace forumgate::testing {
+
+/// What a finished process printed and returned.
+struct process_result
+{
+    int exit_code = -1; ///< the exit status, or 128 + signal number
+    std::string out;
+    std::string err;
+};
+
+/// Runs `program` with `args`, extra environment variables `env` (added to the current
+/// environment; an empty value removes the variable) and `input` on standard input. Waits at
+/// most `timeout_seconds`, then kills it (exit_code 128 + 9).
+[[nodiscard]] process_result run_process(std::string const &program, std::vector<std::string> const &args,
+                                         std::map<std::string, std::string> const &env = {},
+                                         std::string const &input = {}, int timeout_seconds = 60);
+
+} // namespace forumgate::testing
