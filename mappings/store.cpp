@@ -904,71 +904,62 @@ load_result::file load_categories(pqxx::work &txn, fs::path const &path, site_se
                                    {"old_slug_path", "new_id", "new_slug_path", "restricted"}));
 }
 
-namespace user_csv {
-enum : std::size_t { old_username, new_username };
-constexpr std::array<column_spec, 2> COLUMNS{{{"old_username", true}, {"new_username", true}}};
-} // namespace user_csv
+// users.csv and tags.csv: a name and its new name, compared without regard to ASCII case (as
+// the snapshot looks names up).
+struct name_file
+{
+    std::string_view file;      ///< "users.csv"
+    std::string_view table;     ///< "users"
+    std::string_view old_column; ///< "old_username"
+    std::string_view new_column; ///< "new_username"
+    std::string_view label;     ///< "user", in messages
+};
+
+constexpr name_file USERS_FILE{"users.csv", "users", "old_username", "new_username", "user"};
+constexpr name_file TAGS_FILE{"tags.csv", "tags", "old_name", "new_name", "tag"};
+
+template <typename Row>
+load_result::file load_names(pqxx::work &txn, fs::path const &path, site_settings const &settings, name_file const &spec,
+                             std::string Row::*old_name, std::optional<std::string> Row::*new_name)
+{
+    enum : std::size_t { old_index, new_index };
+    std::array<column_spec, 2> const columns{{{spec.old_column, true}, {spec.new_column, true}}};
+    map_file file{path, std::string{spec.file}, columns};
+    std::string const staging_table = fmt::format("fg_load_{}", spec.table);
+    txn.exec(fmt::format("CREATE TEMP TABLE {} ({}_lower text, {} text, {} text, line bigint) ON COMMIT DROP", staging_table,
+                         spec.old_column, spec.old_column, spec.new_column));
+    row_checker<Row> checker{settings, true};
+    name_duplicates duplicates{spec.label};
+    {
+        copy_writer staging{txn, staging_table};
+        Row row;
+        while (file.next()) {
+            row.*old_name = file.text(old_index);
+            file.optional_text(new_index, row.*new_name);
+            checker.check(row, file);
+            std::string key = ascii_lower(row.*old_name);
+            staging.text(key);
+            duplicates.add(std::move(key), row.*old_name, file);
+            staging.text(row.*old_name);
+            staging.text_or_null(row.*new_name);
+            staging.number(file.line());
+            staging.end_row();
+        }
+        checker.finish(file);
+        staging.complete();
+    }
+    std::string const key = fmt::format("{}_lower", spec.old_column);
+    return file_result(file, merge(txn, staging_table, spec.table, key, {spec.old_column, spec.new_column}));
+}
 
 load_result::file load_users(pqxx::work &txn, fs::path const &path, site_settings const &settings)
 {
-    map_file file{path, "users.csv", user_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_users (old_username_lower text, old_username text, new_username text, "
-             "line bigint) ON COMMIT DROP");
-    row_checker<user_row> checker{settings, true};
-    name_duplicates duplicates{"user"};
-    {
-        copy_writer staging{txn, "fg_load_users"};
-        user_row row;
-        while (file.next()) {
-            row.old_username = file.text(user_csv::old_username);
-            file.optional_text(user_csv::new_username, row.new_username);
-            checker.check(row, file);
-            // ASCII case only, as the snapshot looks names up.
-            std::string key = ascii_lower(row.old_username);
-            staging.text(key);
-            duplicates.add(std::move(key), row.old_username, file);
-            staging.text(row.old_username);
-            staging.text_or_null(row.new_username);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        staging.complete();
-    }
-    return file_result(file, merge(txn, "fg_load_users", "users", "old_username_lower", {"old_username", "new_username"}));
+    return load_names(txn, path, settings, USERS_FILE, &user_row::old_username, &user_row::new_username);
 }
-
-namespace tag_csv {
-enum : std::size_t { old_name, new_name };
-constexpr std::array<column_spec, 2> COLUMNS{{{"old_name", true}, {"new_name", true}}};
-} // namespace tag_csv
 
 load_result::file load_tags(pqxx::work &txn, fs::path const &path, site_settings const &settings)
 {
-    map_file file{path, "tags.csv", tag_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_tags (old_name_lower text, old_name text, new_name text, line bigint) "
-             "ON COMMIT DROP");
-    row_checker<tag_row> checker{settings, true};
-    name_duplicates duplicates{"tag"};
-    {
-        copy_writer staging{txn, "fg_load_tags"};
-        tag_row row;
-        while (file.next()) {
-            row.old_name = file.text(tag_csv::old_name);
-            file.optional_text(tag_csv::new_name, row.new_name);
-            checker.check(row, file);
-            std::string key = ascii_lower(row.old_name);
-            staging.text(key);
-            duplicates.add(std::move(key), row.old_name, file);
-            staging.text(row.old_name);
-            staging.text_or_null(row.new_name);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        staging.complete();
-    }
-    return file_result(file, merge(txn, "fg_load_tags", "tags", "old_name_lower", {"old_name", "new_name"}));
+    return load_names(txn, path, settings, TAGS_FILE, &tag_row::old_name, &tag_row::new_name);
 }
 
 namespace upload_csv {
