@@ -1,0 +1,56 @@
+// forumgate serve: the redirect server; forumgate map snapshot: the file it can start from.
+
+#include "commands.hpp"
+
+#include "server.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+
+namespace forumgate::cli {
+
+void add_serve_command(CLI::App &app, command &run)
+{
+    struct serve_options
+    {
+        redirector::serve_settings settings;
+        std::string config_file;
+    };
+    auto options = std::make_shared<serve_options>();
+    auto *serve = app.add_subcommand(
+        "serve", "Answer old forum URLs with redirects to the new forum (see docs/serve.md); SIGHUP reloads, SIGTERM drains");
+    redirector::add_serve_options(*serve, options->settings, options->config_file);
+    serve->callback([&run, options, serve] {
+        // Settings given on the command line win over the config file, at start and on reload.
+        std::vector<std::string> given;
+        for (auto const &entry : redirector::serve_setting_table()) {
+            auto const *option = serve->get_option(std::string{"--"} + std::string{entry.name});
+            if (option->count() > 0 || (entry.name == "db" && !options->settings.db.empty())) {
+                given.emplace_back(entry.name);
+            }
+        }
+        run = [options, given] {
+            if (!options->config_file.empty()) {
+                redirector::read_config_file(options->config_file, options->settings, given);
+            }
+            return redirector::serve(options->settings, options->config_file, given);
+        };
+    });
+
+    auto snapshot_db = std::make_shared<std::string>();
+    auto snapshot_file = std::make_shared<std::string>();
+    auto *snapshot = app.get_subcommand("map")->add_subcommand(
+        "snapshot", "Write the map to FILE, for `serve --snapshot FILE` to start from when the store is unreachable");
+    add_db_option(*snapshot, *snapshot_db);
+    snapshot->add_option("FILE", *snapshot_file, "File to write (replaced atomically)")->required();
+    snapshot->callback([&run, snapshot_db, snapshot_file] {
+        run = [snapshot_db, snapshot_file] {
+            require_db(*snapshot_db);
+            redirector::write_snapshot_file(*snapshot_db, *snapshot_file);
+            return EXIT_OK;
+        };
+    });
+}
+
+} // namespace forumgate::cli

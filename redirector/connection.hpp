@@ -1,0 +1,60 @@
+#pragma once
+// What one HTTP connection does: read requests (pipelined ones too), ask a handler for each
+// answer, write the answers in batches, and enforce every limit and timeout on the way.
+
+#include "request_head.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace forumgate::redirector {
+
+/// Limits and timeouts of a connection (settings; see docs/serve.md).
+struct connection_limits
+{
+    std::uint32_t header_limit = 8 * 1024;                ///< request line and headers (431 beyond)
+    std::size_t target_limit = 4096;                      ///< request target (414 beyond)
+    std::chrono::milliseconds request_timeout{10'000};    ///< to receive one whole request head
+    std::chrono::milliseconds keepalive_timeout{60'000};  ///< idle between requests
+    std::size_t pipeline_limit = 16;                      ///< answers batched before writing
+};
+
+/// What a handler knows of the connection a request came on.
+struct peer
+{
+    boost::asio::ip::address address;
+    bool tls = false;
+};
+
+/// Per-connection state a handler may keep between requests (e.g. the map it used last).
+struct handler_state
+{
+    virtual ~handler_state() = default;
+};
+
+/// Answers requests. Implementations must not block: they run on the I/O threads.
+class request_handler
+{
+public:
+    virtual ~request_handler() = default;
+
+    /// Fresh state for a new connection (may return nullptr).
+    [[nodiscard]] virtual std::unique_ptr<handler_state> new_state() = 0;
+
+    /// Appends the answer to `request` to `out`. \return false to close the connection after it.
+    virtual bool handle(request_fields const &request, peer const &from, handler_state *state, std::string &out) = 0;
+
+    /// Appends the answer for a request that could not be parsed (status 400, 408, 413, 414,
+    /// 431); the connection closes afterwards. Counts it.
+    virtual void reject(int status, request_fields const &request, std::string &out) = 0;
+};
+
+/// \return the status that answers a parse error from Beast.
+[[nodiscard]] int status_for_parse_error(boost::beast::error_code const &ec) noexcept;
+
+} // namespace forumgate::redirector

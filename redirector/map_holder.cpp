@@ -1,0 +1,162 @@
+#include "map_holder.hpp"
+
+#include "store.hpp"
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace forumgate::redirector {
+
+map_holder::map_holder(std::shared_ptr<mappings::snapshot const> first) : m_map{std::move(first)} {}
+
+void map_holder::replace(std::shared_ptr<mappings::snapshot const> map) noexcept
+{
+    m_map.store(std::move(map), std::memory_order_release);
+    m_generation.fetch_add(1, std::memory_order_acq_rel);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reloader
+
+reloader::reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
+                   std::chrono::seconds min_interval)
+    : m_load{std::move(load)}, m_holder{holder}, m_on_swap{std::move(on_swap)}, m_on_failure{std::move(on_failure)},
+      m_min_interval{min_interval},
+      m_thread{[this] { run(); }}
+{}
+
+reloader::~reloader()
+{
+    {
+        std::lock_guard const lock{m_mutex};
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void reloader::request(std::string why, bool debounce)
+{
+    {
+        std::lock_guard const lock{m_mutex};
+        if (m_pending_reason.empty()) {
+            m_pending_reason = std::move(why);
+            m_pending_debounced = debounce;
+        } else if (!debounce) {
+            m_pending_debounced = false; // an operator's request does not wait
+        }
+    }
+    m_wake.notify_all();
+}
+
+void reloader::run()
+{
+    while (true) {
+        std::string why;
+        {
+            std::unique_lock lock{m_mutex};
+            m_wake.wait(lock, [this] { return m_stop || !m_pending_reason.empty(); });
+            if (m_pending_debounced) {
+                auto const due = m_last_rebuild + m_min_interval;
+                m_wake.wait_until(lock, due, [this] { return m_stop || !m_pending_debounced; });
+            }
+            if (m_stop) {
+                return;
+            }
+            why = std::exchange(m_pending_reason, {});
+            m_pending_debounced = false;
+            m_last_rebuild = std::chrono::steady_clock::now();
+        }
+        auto const start = std::chrono::steady_clock::now();
+        try {
+            // Built off the I/O threads; checked (the builder validates every row) before the swap.
+            auto map = m_load();
+            auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            auto const old_version = m_holder.current()->version();
+            m_holder.replace(map);
+            ++m_successes;
+            spdlog::info("reload ({}): map version {} -> {}, {} topics, {} posts, {:.1f} MiB, built in {:.2f} s", why,
+                         old_version, map->version(), map->size().topics, map->size().posts,
+                         static_cast<double>(map->memory_bytes()) / (1 << 20), seconds);
+            if (m_on_swap) {
+                m_on_swap(*map);
+            }
+        } catch (std::exception const &e) {
+            ++m_failures;
+            if (m_on_failure) {
+                m_on_failure();
+            }
+            spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(), e.what());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// change_listener
+
+namespace {
+
+/// Represents the subscription to the map's change channel on one connection.
+class map_change_receiver : public pqxx::notification_receiver
+{
+public:
+    map_change_receiver(pqxx::connection_base &connection, std::function<void(std::string const &)> &changed)
+        : pqxx::notification_receiver{connection, mappings::MAP_CHANNEL}, m_changed{changed}
+    {}
+
+    void operator()(std::string const &payload, int) override { m_changed(payload); }
+
+private:
+    std::function<void(std::string const &)> &m_changed;
+};
+
+} // namespace
+
+change_listener::change_listener(std::string conninfo, std::function<void(std::string const &payload)> changed)
+    : m_conninfo{std::move(conninfo)}, m_changed{std::move(changed)}, m_thread{[this] { run(); }}
+{}
+
+change_listener::~change_listener()
+{
+    m_stop = true;
+    m_thread.join();
+}
+
+void change_listener::run()
+{
+    using namespace std::chrono_literals;
+    auto backoff = 1s;
+    bool warned = false;
+    while (!m_stop) {
+        try {
+            pqxx::connection connection{m_conninfo};
+            map_change_receiver receiver{connection, m_changed};
+            connection.get_notifs(); // sends the LISTEN
+            m_connected = true;
+            if (warned) {
+                spdlog::info("listening for map changes again");
+                // Changes made while the store was away were not announced: catch up.
+                m_changed("reconnected");
+            }
+            warned = false;
+            backoff = 1s;
+            while (!m_stop) {
+                connection.await_notification(1, 0); // wakes at least once a second to see m_stop
+            }
+        } catch (std::exception const &e) {
+            m_connected = false;
+            if (!warned) {
+                spdlog::warn("not listening for map changes ({}); still serving, retrying", e.what());
+                warned = true;
+            }
+            for (auto waited = 0s; waited < backoff && !m_stop; waited += 1s) {
+                std::this_thread::sleep_for(1s);
+            }
+            backoff = std::min(backoff * 2, std::chrono::seconds{30});
+        }
+    }
+}
+
+} // namespace forumgate::redirector

@@ -1,0 +1,106 @@
+#pragma once
+// The map being served, and the machinery that replaces it while requests keep flowing.
+
+#include "snapshot.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace forumgate::redirector {
+
+/// Represents the current snapshot. Readers take it without locks; a reload swaps it whole, and
+/// requests in flight finish on the one they started with.
+class map_holder
+{
+public:
+    explicit map_holder(std::shared_ptr<mappings::snapshot const> first);
+
+    [[nodiscard]] std::shared_ptr<mappings::snapshot const> current() const noexcept
+    {
+        return m_map.load(std::memory_order_acquire);
+    }
+
+    /// Changes on every replace(): connections compare it to know when to take the new map.
+    [[nodiscard]] std::uint64_t generation() const noexcept { return m_generation.load(std::memory_order_acquire); }
+
+    void replace(std::shared_ptr<mappings::snapshot const> map) noexcept;
+
+private:
+    std::atomic<std::shared_ptr<mappings::snapshot const>> m_map;
+    std::atomic<std::uint64_t> m_generation{1};
+};
+
+/// Represents the background thread that rebuilds the snapshot when asked (SIGHUP, NOTIFY,
+/// the admin endpoint). Requests made while a rebuild runs are merged into one more rebuild.
+/// A failed rebuild is logged and the old map kept.
+class reloader
+{
+public:
+    using loader = std::function<std::shared_ptr<mappings::snapshot const>()>;
+    /// Called after a successful swap (metrics, TLS certificates).
+    using swapped = std::function<void(mappings::snapshot const &)>;
+
+    /// Rebuilds asked for with `debounce` wait until `min_interval` has passed since the last
+    /// rebuild, so a long import announcing thousands of changes causes a reload every few
+    /// seconds rather than thousands.
+    reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
+             std::chrono::seconds min_interval);
+    ~reloader();
+    reloader(reloader const &) = delete;
+    reloader &operator=(reloader const &) = delete;
+
+    /// Asks for a rebuild; `why` is logged. Thread-safe, returns at once.
+    void request(std::string why, bool debounce = false);
+    /// \return how many rebuilds failed and succeeded so far.
+    [[nodiscard]] std::uint64_t failures() const noexcept { return m_failures.load(); }
+    [[nodiscard]] std::uint64_t successes() const noexcept { return m_successes.load(); }
+
+private:
+    void run();
+
+    loader m_load;
+    map_holder &m_holder;
+    swapped m_on_swap;
+    std::function<void()> m_on_failure;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::string m_pending_reason; ///< empty: nothing asked
+    bool m_pending_debounced = false;
+    bool m_stop = false;
+    std::chrono::seconds m_min_interval;
+    std::chrono::steady_clock::time_point m_last_rebuild{};
+    std::atomic<std::uint64_t> m_failures{0};
+    std::atomic<std::uint64_t> m_successes{0};
+    std::thread m_thread;
+};
+
+/// Represents a LISTEN on the store's change channel in a thread of its own. Calls `changed`
+/// with the announced map version; reconnects with back-off when the store goes away.
+class change_listener
+{
+public:
+    change_listener(std::string conninfo, std::function<void(std::string const &payload)> changed);
+    ~change_listener();
+    change_listener(change_listener const &) = delete;
+    change_listener &operator=(change_listener const &) = delete;
+
+    /// \return true while connected and listening.
+    [[nodiscard]] bool connected() const noexcept { return m_connected.load(); }
+
+private:
+    void run();
+
+    std::string m_conninfo;
+    std::function<void(std::string const &)> m_changed;
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_connected{false};
+    std::thread m_thread;
+};
+
+} // namespace forumgate::redirector

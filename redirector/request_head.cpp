@@ -1,0 +1,100 @@
+#include "request_head.hpp"
+
+#include <algorithm>
+
+namespace forumgate::redirector {
+
+void request_fields::clear() noexcept
+{
+    method = http::verb::unknown;
+    version = 11;
+    host_count = 0;
+    target.clear();
+    host.clear();
+    forwarded_for.clear();
+    forwarded_proto.clear();
+    user_agent.clear();
+    referer.clear();
+}
+
+request_head::request_head(request_fields &fields, std::uint32_t header_limit) : m_fields{fields}
+{
+    m_fields.clear();
+    this->header_limit(header_limit);
+    body_limit(BODY_LIMIT);
+}
+
+void request_head::on_request_impl(http::verb method, boost::beast::string_view, boost::beast::string_view target,
+                                   int version, boost::beast::error_code &)
+{
+    m_fields.method = method;
+    m_fields.version = version;
+    m_fields.target.assign(target.data(), target.size());
+}
+
+void request_head::on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code &ec)
+{
+    ec = http::error::bad_method; // never called for a request parser
+}
+
+namespace {
+
+bool iequals(boost::beast::string_view a, std::string_view b) noexcept
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return (x | 0x20) == (y | 0x20); // field names are letters and '-'
+           });
+}
+
+} // namespace
+
+void request_head::on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
+                                 boost::beast::error_code &)
+{
+    // Beast 1.74 has no enum values for the X-Forwarded-* fields: compare their names.
+    if (name == http::field::unknown) {
+        if (iequals(name_string, "x-forwarded-for")) {
+            if (!m_fields.forwarded_for.empty()) {
+                m_fields.forwarded_for.append(", "); // several headers read as one list
+            }
+            m_fields.forwarded_for.append(value.data(), value.size());
+        } else if (iequals(name_string, "x-forwarded-proto")) {
+            m_fields.forwarded_proto.assign(value.data(), value.size());
+        }
+        return;
+    }
+    switch (name) {
+    case http::field::host:
+        ++m_fields.host_count;
+        m_fields.host.assign(value.data(), value.size());
+        break;
+    case http::field::user_agent:
+        m_fields.user_agent.assign(value.data(), std::min<std::size_t>(value.size(), 512));
+        break;
+    case http::field::referer:
+        m_fields.referer.assign(value.data(), std::min<std::size_t>(value.size(), 1024));
+        break;
+    default:
+        break;
+    }
+}
+
+void request_head::on_header_impl(boost::beast::error_code &) {}
+
+void request_head::on_body_init_impl(boost::optional<std::uint64_t> const &, boost::beast::error_code &) {}
+
+std::size_t request_head::on_body_impl(boost::beast::string_view body, boost::beast::error_code &)
+{
+    return body.size();
+}
+
+void request_head::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code &) {}
+
+std::size_t request_head::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, boost::beast::error_code &)
+{
+    return body.size();
+}
+
+void request_head::on_finish_impl(boost::beast::error_code &) {}
+
+} // namespace forumgate::redirector

@@ -1,0 +1,220 @@
+#include "settings.hpp"
+
+#include "error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+
+namespace forumgate::redirector {
+
+std::vector<setting> const &serve_setting_table()
+{
+    using s = serve_settings;
+    static std::vector<setting> const table = {
+        {"db", &s::db, false, "PostgreSQL connection string or URI of the store (default: $FORUMGATE_DB)"},
+        {"listen", &s::listen, false, "ADDR:PORT to serve plain HTTP on (repeatable; [::1]:80 for IPv6)"},
+        {"tls-listen", &s::tls_listen, false, "ADDR:PORT to serve HTTPS on (repeatable; needs tls-cert and tls-key)"},
+        {"tls-cert", &s::tls_cert, true, "PEM certificate chain for HTTPS (re-read on reload)"},
+        {"tls-key", &s::tls_key, true, "PEM private key for HTTPS (re-read on reload)"},
+        {"admin-listen", &s::admin_listen, false, "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
+        {"snapshot", &s::snapshot, false, "Snapshot file (from `forumgate map snapshot`) to start from when the store is unreachable"},
+        {"threads", &s::threads, false, "I/O threads"},
+        {"max-connections", &s::max_connections, false, "Open connections at most; more are refused with 503"},
+        {"header-limit", &s::header_limit, false, "Bytes of request line and headers at most (431 beyond)"},
+        {"request-timeout-ms", &s::request_timeout_ms, false, "Milliseconds to receive a whole request head (408 beyond)"},
+        {"keepalive-timeout-ms", &s::keepalive_timeout_ms, false, "Milliseconds an idle keep-alive connection stays open"},
+        {"drain-timeout-ms", &s::drain_timeout_ms, false, "Milliseconds SIGTERM waits for requests in flight"},
+        {"soft", &s::soft, true, "Answer 302 with soft-max-age instead of 301 (trial period after a switch)"},
+        {"permanent-max-age", &s::permanent_max_age, true, "Seconds browsers and CDNs may cache a 301"},
+        {"soft-max-age", &s::soft_max_age, true, "Seconds a soft 302 may be cached"},
+        {"miss-max-age", &s::miss_max_age, true, "Seconds a 404 or 410 may be cached"},
+        {"trusted-proxy", &s::trusted_proxy, true, "Address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)"},
+        {"access-log", &s::access_log, true, "File to append an access log to, '-' for standard output (off if empty)"},
+        {"miss-log-interval", &s::miss_log_interval, false, "Seconds between flushes of 404 counts to the store (0: off)"},
+        {"stats-interval", &s::stats_interval, false, "Seconds between stats lines in the log (0: off)"},
+        {"reload-min-interval", &s::reload_min_interval, false, "Seconds between two reloads caused by store changes"},
+        {"listen-for-changes", &s::listen_for_changes, false, "Reload when the store announces a change (NOTIFY)"},
+    };
+    return table;
+}
+
+void add_serve_options(CLI::App &app, serve_settings &values, std::string &config_file)
+{
+    app.add_option("--config", config_file, "Config file of `name = value` lines; SIGHUP re-reads it");
+    for (auto const &entry : serve_setting_table()) {
+        std::string const flag = fmt::format("--{}", entry.name);
+        std::string const help = fmt::format("{}{}", entry.help, entry.reloadable ? " [reloadable]" : "");
+        std::visit(
+            [&](auto member) {
+                using type = std::remove_reference_t<decltype(values.*member)>;
+                if constexpr (std::is_same_v<type, bool>) {
+                    app.add_flag(flag + ",!--no-" + std::string{entry.name}, values.*member, help);
+                } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {
+                    app.add_option(flag, values.*member, help)->capture_default_str()->take_all();
+                } else {
+                    app.add_option(flag, values.*member, help)->capture_default_str();
+                }
+            },
+            entry.value);
+    }
+    app.get_option("--db")->envname("FORUMGATE_DB");
+}
+
+namespace {
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+} // namespace
+
+void read_config_file(std::filesystem::path const &file, serve_settings &values, std::vector<std::string> const &keep)
+{
+    std::ifstream in{file};
+    if (!in) {
+        throw argument_error{fmt::format("cannot read config file {}", file.string())};
+    }
+    std::vector<std::string> seen_lists;
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        std::string_view text = line;
+        if (auto const hash = text.find('#'); hash != std::string_view::npos) {
+            text = text.substr(0, hash);
+        }
+        text = trim(text);
+        if (text.empty()) {
+            continue;
+        }
+        auto const eq = text.find('=');
+        if (eq == std::string_view::npos) {
+            throw argument_error{fmt::format("{}:{}: expected `name = value`", file.string(), number)};
+        }
+        std::string const key{trim(text.substr(0, eq))};
+        std::string const value{trim(text.substr(eq + 1))};
+        auto const &table = serve_setting_table();
+        auto const entry = std::find_if(table.begin(), table.end(), [&](setting const &s) { return s.name == key; });
+        if (entry == table.end()) {
+            throw argument_error{fmt::format("{}:{}: unknown setting '{}'", file.string(), number, key)};
+        }
+        if (std::find(keep.begin(), keep.end(), key) != keep.end()) {
+            continue; // the command line wins
+        }
+        std::visit(
+            [&](auto member) {
+                using type = std::remove_reference_t<decltype(values.*member)>;
+                if constexpr (std::is_same_v<type, bool>) {
+                    if (value == "true" || value == "yes" || value == "on" || value == "1") {
+                        values.*member = true;
+                    } else if (value == "false" || value == "no" || value == "off" || value == "0") {
+                        values.*member = false;
+                    } else {
+                        throw argument_error{fmt::format("{}:{}: {} must be true or false, not '{}'", file.string(), number, key, value)};
+                    }
+                } else if constexpr (std::is_same_v<type, std::int64_t>) {
+                    std::int64_t parsed = 0;
+                    auto const result = std::from_chars(value.data(), value.data() + value.size(), parsed);
+                    if (result.ec != std::errc{} || result.ptr != value.data() + value.size()) {
+                        throw argument_error{fmt::format("{}:{}: {} must be a whole number, not '{}'", file.string(), number, key, value)};
+                    }
+                    values.*member = parsed;
+                } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {
+                    // The first occurrence in the file replaces the default list.
+                    if (std::find(seen_lists.begin(), seen_lists.end(), key) == seen_lists.end()) {
+                        (values.*member).clear();
+                        seen_lists.push_back(key);
+                    }
+                    (values.*member).push_back(value);
+                } else {
+                    values.*member = value;
+                }
+            },
+            entry->value);
+    }
+}
+
+std::vector<std::string> apply_reloadable(serve_settings const &from, serve_settings &to)
+{
+    std::vector<std::string> needs_restart;
+    for (auto const &entry : serve_setting_table()) {
+        std::visit(
+            [&](auto member) {
+                if (from.*member == to.*member) {
+                    return;
+                }
+                if (entry.reloadable) {
+                    to.*member = from.*member;
+                } else {
+                    needs_restart.emplace_back(entry.name);
+                }
+            },
+            entry.value);
+    }
+    return needs_restart;
+}
+
+void check(serve_settings const &values)
+{
+    if (values.threads < 1 || values.threads > 256) {
+        throw argument_error{"--threads must be between 1 and 256"};
+    }
+    if (values.max_connections < 1) {
+        throw argument_error{"--max-connections must be at least 1"};
+    }
+    if (values.header_limit < 1024 || values.header_limit > 1 << 20) {
+        throw argument_error{"--header-limit must be between 1024 and 1048576"};
+    }
+    for (auto const *timeout : {&values.request_timeout_ms, &values.keepalive_timeout_ms, &values.drain_timeout_ms}) {
+        if (*timeout < 1) {
+            throw argument_error{"timeouts must be at least 1 ms"};
+        }
+    }
+    if (values.listen.empty() && values.tls_listen.empty()) {
+        throw argument_error{"nothing to listen on: give --listen or --tls-listen"};
+    }
+    if (!values.tls_listen.empty() && (values.tls_cert.empty() || values.tls_key.empty())) {
+        throw argument_error{"--tls-listen needs --tls-cert and --tls-key"};
+    }
+    if (values.db.empty() && values.snapshot.empty()) {
+        throw argument_error{"no map to serve: give --db (or FORUMGATE_DB), or --snapshot"};
+    }
+}
+
+std::string settings_markdown()
+{
+    std::string out = "| setting | default | reload | meaning |\n|---|---|---|---|\n";
+    serve_settings const defaults;
+    for (auto const &entry : serve_setting_table()) {
+        std::string value;
+        std::visit(
+            [&](auto member) {
+                using type = std::remove_cvref_t<decltype(defaults.*member)>;
+                if constexpr (std::is_same_v<type, bool>) {
+                    value = defaults.*member ? "true" : "false";
+                } else if constexpr (std::is_same_v<type, std::int64_t>) {
+                    value = std::to_string(defaults.*member);
+                } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {
+                    value = fmt::format("{}", fmt::join(defaults.*member, ", "));
+                } else {
+                    value = defaults.*member;
+                }
+            },
+            entry.value);
+        out += fmt::format("| `{}` | {} | {} | {} |\n", entry.name, value.empty() ? "(empty)" : "`" + value + "`",
+                           entry.reloadable ? "yes" : "no", entry.help);
+    }
+    return out;
+}
+
+} // namespace forumgate::redirector
