@@ -9,6 +9,7 @@ void request_fields::clear() noexcept
     method = http::verb::unknown;
     version = 11;
     host_count = 0;
+    keep_alive = true;
     target.clear();
     host.clear();
     forwarded_for.clear();

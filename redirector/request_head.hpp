@@ -18,6 +18,7 @@ struct request_fields
     http::verb method = http::verb::unknown;
     int version = 11;
     int host_count = 0;
+    bool keep_alive = true; ///< set by the connection once the head is read
     std::string target;
     std::string host;
     std::string forwarded_for;

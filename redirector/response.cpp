@@ -69,6 +69,7 @@ std::string_view reason_phrase(int status) noexcept
     case 301: return "Moved Permanently";
     case 302: return "Found";
     case 400: return "Bad Request";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";

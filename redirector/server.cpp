@@ -187,7 +187,7 @@ public:
             s.settings = m_settings.load(std::memory_order_acquire);
             s.settings_generation = generation;
         }
-        request_line const line{request.method == http::verb::head, true, request.http10()};
+        request_line const line{request.method == http::verb::head, request.keep_alive, request.http10()};
         std::string_view const date = current_date();
         if (request.method != http::verb::get && request.method != http::verb::head) {
             m_metrics.count(metrics::rejection::method_not_allowed);
@@ -196,7 +196,7 @@ public:
         }
         if (request.host_count > 1 || (request.host_count == 0 && !request.http10())) {
             m_metrics.count(metrics::rejection::bad_request);
-            append_error(out, 400, line, date); // HTTP/1.1 needs exactly one Host
+            append_error(out, 400, {line.head, false, line.http10}, date); // HTTP/1.1 needs exactly one Host
             return false;
         }
         mappings::decision const decision = mappings::resolve({request.host, request.target}, *s.map, s.scratch);
@@ -212,7 +212,8 @@ public:
             search_words = words;
             m_misses.record(request.target, decision.why);
         }
-        append_answer(out, decision, line, s.settings->policy, date, s.map->settings().new_base, search_words);
+        append_answer(out, decision, decision.what == mappings::outcome::bad_request ? request_line{line.head, false, line.http10} : line,
+                      s.settings->policy, date, s.map->settings().new_base, search_words);
         m_metrics.count(decision.what, decision.kind, std::chrono::steady_clock::now() - start);
         if (s.settings->log) {
             s.settings->log->write(client_address(request, from, *s.settings), request, decision.status, date);
@@ -284,7 +285,7 @@ public:
 
     bool handle(request_fields const &request, peer const &from, handler_state *, std::string &out) override
     {
-        request_line const line{request.method == http::verb::head, true, request.http10()};
+        request_line const line{request.method == http::verb::head, request.keep_alive, request.http10()};
         std::string_view const date = current_date();
         std::string_view const path = std::string_view{request.target}.substr(0, request.target.find('?'));
         if (path == "/reload") {

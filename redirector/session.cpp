@@ -110,8 +110,8 @@ public:
         // has no owner left and needs nothing.
         if (auto self = this->weak_from_this().lock()) {
             net::post(m_stream.get_executor(), [self] {
-                self->m_close = true;
-                if (self->m_reading && self->m_buffer.size() == 0) {
+                self->m_draining = true;
+                if (self->m_reading && self->m_buffer.size() == 0 && !self->m_parser) {
                     beast::get_lowest_layer(self->m_stream).cancel();
                 }
             });
@@ -144,7 +144,8 @@ private:
 
     void do_read()
     {
-        if (m_close) {
+        // Draining: a request already begun is finished; an idle connection is closed.
+        if (m_close || (m_draining && m_buffer.size() == 0 && !m_parser)) {
             do_close();
             return;
         }
@@ -216,7 +217,8 @@ private:
                 m_close = true;
                 break;
             }
-            bool const keep_alive = m_parser->keep_alive() && !m_registry.draining();
+            bool const keep_alive = m_parser->keep_alive() && !m_draining && !m_registry.draining();
+            m_fields.keep_alive = keep_alive;
             m_parser.reset();
             if (!m_handler.handle(m_fields, m_peer, m_state.get(), m_out) || !keep_alive) {
                 m_close = true;
@@ -277,7 +279,8 @@ private:
     std::unique_ptr<handler_state> m_state;
     peer m_peer;
     std::chrono::steady_clock::time_point m_request_deadline{};
-    bool m_close = false;
+    bool m_close = false;    ///< close once the answers written so far are sent
+    bool m_draining = false; ///< the server is stopping: finish the request begun, then close
     bool m_reading = false;
     bool m_registered = false;
 };
