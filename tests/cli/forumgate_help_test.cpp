@@ -32,7 +32,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(help_case{{}, "resolve"}, help_case{{"db"}, "migrate"}, help_case{{"db", "migrate"}, "--db"},
                       help_case{{"map"}, "load"}, help_case{{"map", "load"}, "--old-host"},
                       help_case{{"map", "export"}, "DIR"}, help_case{{"map", "stats"}, "--json"},
-                      help_case{{"resolve"}, "STATUS<TAB>LOCATION<TAB>URL"}));
+                      help_case{{"resolve"}, "STATUS<TAB>LOCATION<TAB>URL"}, help_case{{"serve"}, "--tls-listen"},
+                      help_case{{"serve"}, "[reloadable]"}, help_case{{"map", "snapshot"}, "FILE"}));
 
 TEST(forumgate, version_names_the_program)
 {
