@@ -104,6 +104,7 @@ int run_stats(std::string const &db, bool as_json)
             {"tags", s.tags},
             {"uploads", s.uploads},
             {"rules", s.rules},
+            {"misses", s.misses},
         };
         std::cout << out.dump(2) << '\n';
         return EXIT_OK;
@@ -113,7 +114,8 @@ int run_stats(std::string const &db, bool as_json)
               << fmt::format("posts        {} ({} not migrated)\n", s.posts, s.posts_not_migrated)
               << fmt::format("categories   {}\n", s.categories) << fmt::format("users        {}\n", s.users)
               << fmt::format("tags         {}\n", s.tags) << fmt::format("uploads      {}\n", s.uploads)
-              << fmt::format("rules        {}\n", s.rules);
+              << fmt::format("rules        {}\n", s.rules)
+              << fmt::format("misses       {} (distinct old URLs answered 404 or 410, from the miss log)\n", s.misses);
     return EXIT_OK;
 }
 

@@ -17,12 +17,16 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <span>
 #include <unordered_map>
 #include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace forumgate::mappings {
 namespace {
@@ -181,6 +185,19 @@ begin
     end loop;
 end
 $$;
+)sql"},
+
+    // 2: the miss log. How often real visitors asked for old URLs that got a 404 or 410, added
+    // up by the redirectors (store::record_misses). Not part of the map: no version-bump
+    // triggers, so recording misses never makes the redirectors reload.
+    migration{2, "miss log of old URLs answered 404 or 410", R"sql(
+create table forumgate.misses (
+    target text primary key,
+    reason text not null,
+    hits bigint not null,
+    first_seen timestamptz not null default now(),
+    last_seen timestamptz not null default now()
+);
 )sql"},
 };
 static_assert(MIGRATIONS.back().version == SCHEMA_VERSION, "SCHEMA_VERSION must be the last migration's version");
@@ -1238,16 +1255,17 @@ void export_file(pqxx::transaction_base &txn, fs::path const &dir, export_table 
                      spec.columns.size()};
     std::string text;
     while (rows.next()) {
+        copy_row const &row = rows.row();
         std::size_t i = 0;
         for (auto const &column : spec.columns) {
-            if (rows.is_null(i)) {
+            if (row.is_null(i)) {
                 out.raw("");
             } else if (column.kind == cell::number) {
-                out.raw(rows.raw(i));
+                out.raw(row.raw(i));
             } else if (column.kind == cell::flag) {
-                out.flag(rows.flag(i));
+                out.flag(row.flag(i));
             } else {
-                rows.text(i, text);
+                row.text(i, text);
                 out.text(text);
             }
             ++i;
@@ -1256,6 +1274,538 @@ void export_file(pqxx::transaction_base &txn, fs::path const &dir, export_table 
     }
     rows.complete();
     out.close();
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot rows: the map tables as a snapshot reads them, from the store or from a file
+//
+// load_snapshot reads each table with COPY … TO STDOUT; a snapshot file holds the very same
+// COPY text lines. Both hand each row to snapshot_row_decoder, the one place that knows which
+// field is which.
+
+/// The map tables a snapshot is built from.
+enum class map_table : std::uint8_t
+{
+    topics,
+    posts,
+    categories,
+    users,
+    tags,
+    uploads,
+    rules
+};
+
+/// One map table as a snapshot reads it.
+struct snapshot_table
+{
+    map_table table;
+    std::string_view name;                     ///< forumgate.{name}; its name in snapshot files
+    std::span<std::string_view const> columns; ///< the fields of its rows, in order
+    std::string_view order_by;                 ///< "" when the order of the rows does not matter
+};
+
+constexpr std::array<std::string_view, 5> TOPIC_COLUMNS{"old_id", "old_slug", "new_id", "new_slug", "restricted"};
+constexpr std::array<std::string_view, 7> POST_COLUMNS{"old_id",       "old_topic_id",    "old_post_number", "new_id",
+                                                       "new_topic_id", "new_post_number", "hidden"};
+constexpr std::array<std::string_view, 5> CATEGORY_COLUMNS{"old_id", "old_slug_path", "new_id", "new_slug_path", "restricted"};
+constexpr std::array<std::string_view, 2> USER_COLUMNS{"old_username", "new_username"};
+constexpr std::array<std::string_view, 2> TAG_COLUMNS{"old_name", "new_name"};
+constexpr std::array<std::string_view, 2> UPLOAD_COLUMNS{"old_path", "new_url"};
+constexpr std::array<std::string_view, 3> RULE_COLUMNS{"pattern", "replacement", "kind"};
+
+/// In the order they are read from the store and written to snapshot files. Posts come
+/// second so that their count is known (reserve_posts) before the largest table is read.
+constexpr std::array<snapshot_table, 7> SNAPSHOT_TABLES{{
+    {map_table::topics, "topics", TOPIC_COLUMNS, ""},
+    {map_table::posts, "posts", POST_COLUMNS, ""},
+    {map_table::categories, "categories", CATEGORY_COLUMNS, ""},
+    {map_table::users, "users", USER_COLUMNS, ""},
+    {map_table::tags, "tags", TAG_COLUMNS, ""},
+    {map_table::uploads, "uploads", UPLOAD_COLUMNS, ""},
+    {map_table::rules, "rules", RULE_COLUMNS, "position"}, // rules are tried in order
+}};
+
+/// "old_id,old_slug,…": a table's columns as a snapshot file's table line names them.
+std::string column_list(snapshot_table const &table)
+{
+    std::string out;
+    for (auto const column : table.columns) {
+        out += out.empty() ? "" : ",";
+        out += column;
+    }
+    return out;
+}
+
+/// The query whose COPY rows are a table's snapshot rows.
+std::string snapshot_query(snapshot_table const &table)
+{
+    std::string query = fmt::format("SELECT {} FROM forumgate.{}", column_list(table), table.name);
+    if (!table.order_by.empty()) {
+        query += fmt::format(" ORDER BY {}", table.order_by);
+    }
+    return query;
+}
+
+/// Turns COPY rows of the map tables into snapshot rows and adds them to a builder. Keeps one
+/// row of each kind, so that their strings' memory is reused from row to row.
+class snapshot_row_decoder
+{
+public:
+    /// Adds one row of `table`, whose fields are SNAPSHOT_TABLES' columns of it.
+    /// \throws input_error naming the bad field, or the row and what the builder refused.
+    void add(map_table table, copy_row const &row, snapshot_builder &builder)
+    {
+        switch (table) {
+        case map_table::topics:
+            m_topic.old_id = row.number(0);
+            row.text(1, m_topic.old_slug);
+            m_topic.new_id = row.optional_number<std::uint64_t>(2);
+            row.text(3, m_topic.new_slug);
+            m_topic.restricted = row.flag(4);
+            builder.add(m_topic);
+            return;
+        case map_table::posts:
+            m_post.old_id = row.number(0);
+            m_post.old_topic_id = row.number(1);
+            m_post.old_post_number = post_number(row, 2);
+            m_post.new_id = row.optional_number<std::uint64_t>(3);
+            m_post.new_topic_id = row.optional_number<std::uint64_t>(4);
+            m_post.new_post_number = row.is_null(5) ? std::nullopt : std::optional{post_number(row, 5)};
+            m_post.hidden = row.flag(6);
+            builder.add(m_post);
+            return;
+        case map_table::categories:
+            m_category.old_id = row.number(0);
+            row.text(1, m_category.old_slug_path);
+            m_category.new_id = row.optional_number<std::uint64_t>(2);
+            row.text(3, m_category.new_slug_path);
+            m_category.restricted = row.flag(4);
+            builder.add(m_category);
+            return;
+        case map_table::users:
+            row.text(0, m_user.old_username);
+            row.text(1, m_user.new_username);
+            builder.add(m_user);
+            return;
+        case map_table::tags:
+            row.text(0, m_tag.old_name);
+            row.text(1, m_tag.new_name);
+            builder.add(m_tag);
+            return;
+        case map_table::uploads:
+            row.text(0, m_upload.old_path);
+            row.text(1, m_upload.new_url);
+            builder.add(m_upload);
+            return;
+        case map_table::rules:
+            row.text(0, m_rule.pattern);
+            row.text(1, m_rule.replacement);
+            if (row.raw(2) == "redirect") {
+                m_rule.kind = rule_kind::redirect;
+            } else if (row.raw(2) == "rewrite") {
+                m_rule.kind = rule_kind::rewrite;
+            } else {
+                throw input_error{fmt::format("kind '{}' is neither redirect nor rewrite", shown(row.raw(2)))};
+            }
+            builder.add(m_rule);
+            return;
+        }
+    }
+
+private:
+    /// A post number: PostgreSQL's integer holds it, but a file could hold any number.
+    static std::uint32_t post_number(copy_row const &row, std::size_t column)
+    {
+        std::uint64_t const value = row.number(column);
+        if (value > MAX_POST_NUMBER) {
+            throw input_error{fmt::format("{} {} is more than {}", row.name(column), value, MAX_POST_NUMBER)};
+        }
+        return static_cast<std::uint32_t>(value);
+    }
+
+    topic_row m_topic;
+    post_row m_post;
+    category_row m_category;
+    user_row m_user;
+    tag_row m_tag;
+    upload_row m_upload;
+    rule_row m_rule;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot files (docs/map-files.md, "Snapshot files")
+//
+//   forumgate-snapshot 1
+//   version 12
+//   new_base https://forum.brum.coop
+//   old_host forum.cooperationbirmingham.org.uk
+//   upload_host cdn.brum.coop
+//   table topics old_id,old_slug,new_id,new_slug,restricted 4
+//   774<TAB>agm-2023-minutes<TAB>1774<TAB>agm-2023-minutes<TAB>f
+//   … (exactly 4 rows, then the next table line: every table of SNAPSHOT_TABLES once)
+//   end
+//
+// Rows are COPY text rows of snapshot_query(); setting values are COPY-escaped too. Every line
+// ends in a line feed. The row counts and the end line make a truncated file an error.
+
+constexpr std::string_view SNAPSHOT_MAGIC = "forumgate-snapshot";
+/// The format version written and read. A change to the format is a new version; readers
+/// refuse versions they do not know rather than guess.
+constexpr int SNAPSHOT_FORMAT = 1;
+
+/// Snapshot files are written and read in blocks of this size: one system call per block
+/// instead of per row is most of the speed; larger blocks only hold more memory.
+constexpr std::size_t SNAPSHOT_BLOCK_BYTES = std::size_t{1} << 20U;
+
+/// A longer line is refused. It bounds the memory that reading a file which is not a snapshot
+/// (one huge line) can take, far above any real row (a slug, a URL, a rule).
+constexpr std::size_t MAX_SNAPSHOT_LINE_BYTES = std::size_t{64} << 20U;
+
+/// Represents a snapshot file being written. It is written as FILE.tmp-PID beside FILE, then
+/// flushed to disk and renamed over FILE by commit(): a reader (a redirector starting) sees
+/// the old file or the whole new one, never a part. Without commit() the temporary file is
+/// removed.
+class snapshot_file_writer
+{
+public:
+    explicit snapshot_file_writer(fs::path file) : m_file{std::move(file)}
+    {
+        m_temporary = m_file;
+        m_temporary += fmt::format(".tmp-{}", ::getpid());
+        m_fd = ::open(m_temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m_fd < 0) {
+            throw input_error{fmt::format("{}: cannot be written: {}", m_temporary.string(), std::strerror(errno))};
+        }
+        m_block.reserve(SNAPSHOT_BLOCK_BYTES + 4096);
+    }
+    ~snapshot_file_writer()
+    {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+        if (!m_committed) {
+            std::error_code ignored;
+            fs::remove(m_temporary, ignored);
+        }
+    }
+    snapshot_file_writer(snapshot_file_writer const &) = delete;
+    snapshot_file_writer &operator=(snapshot_file_writer const &) = delete;
+
+    /// Appends a line (a line feed is added).
+    void line(std::string_view text)
+    {
+        m_block.append(text);
+        m_block.push_back('\n');
+        if (m_block.size() >= SNAPSHOT_BLOCK_BYTES) {
+            flush();
+        }
+    }
+    /// Appends `key value`, the value COPY-escaped.
+    void setting(std::string_view key, std::string_view value)
+    {
+        m_block.append(key);
+        m_block.push_back(' ');
+        append_copy_text(m_block, value);
+        line("");
+    }
+
+    /// Writes what is left, flushes the file to disk and renames it over FILE.
+    void commit()
+    {
+        flush();
+        if (::fsync(m_fd) != 0) {
+            fail("flushing to disk");
+        }
+        if (::close(std::exchange(m_fd, -1)) != 0) {
+            fail("closing");
+        }
+        std::error_code error;
+        fs::rename(m_temporary, m_file, error);
+        if (error) {
+            throw input_error{fmt::format("renaming {} to {}: {}", m_temporary.string(), m_file.string(), error.message())};
+        }
+        m_committed = true;
+        // The rename is durable once the folder is flushed too. The file is complete either
+        // way, so a failure here is not worth failing the whole write for.
+        fs::path const folder = m_file.has_parent_path() ? m_file.parent_path() : fs::path{"."};
+        int const folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (folder_fd >= 0) {
+            (void)::fsync(folder_fd);
+            ::close(folder_fd);
+        }
+    }
+
+private:
+    [[noreturn]] void fail(std::string_view what) const
+    {
+        throw input_error{fmt::format("{}: {} failed: {}", m_temporary.string(), what, std::strerror(errno))};
+    }
+    void flush()
+    {
+        std::string_view rest = m_block;
+        while (!rest.empty()) {
+            ssize_t const written = ::write(m_fd, rest.data(), rest.size());
+            if (written < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                fail("write");
+            }
+            rest.remove_prefix(static_cast<std::size_t>(written));
+        }
+        m_block.clear();
+    }
+
+    fs::path m_file;
+    fs::path m_temporary;
+    int m_fd = -1;
+    std::string m_block;
+    bool m_committed = false;
+};
+
+/// Represents a snapshot file being read line by line (in blocks of SNAPSHOT_BLOCK_BYTES),
+/// and where in it: every error names FILE:LINE.
+class snapshot_file_reader
+{
+public:
+    explicit snapshot_file_reader(fs::path const &file) : m_name{file.string()}
+    {
+        m_stream.open(file, std::ios::binary);
+        if (!m_stream) {
+            throw input_error{fmt::format("{}: cannot be opened: {}", m_name, std::strerror(errno))};
+        }
+        m_buffer.resize(SNAPSHOT_BLOCK_BYTES);
+    }
+
+    /// Reads the next line, without its line feed; `line` is valid until the next call.
+    /// \return false at the end of the file. \throws input_error if the last line has no line
+    /// feed (the file was cut), or a line is longer than MAX_SNAPSHOT_LINE_BYTES.
+    bool next(std::string_view &line)
+    {
+        std::size_t scanned = m_begin;
+        for (;;) {
+            auto const *const start = m_buffer.data() + scanned;
+            auto const *const feed = static_cast<char const *>(std::memchr(start, '\n', m_end - scanned));
+            if (feed != nullptr) {
+                auto const end = static_cast<std::size_t>(feed - m_buffer.data());
+                line = std::string_view{m_buffer.data() + m_begin, end - m_begin};
+                m_begin = end + 1;
+                ++m_line;
+                return true;
+            }
+            scanned = m_end;
+            if (m_eof) {
+                if (m_begin == m_end) {
+                    return false;
+                }
+                ++m_line;
+                fail("the last line ends without a line feed: the file was cut short");
+            }
+            scanned -= m_begin;
+            fill();
+        }
+    }
+
+    /// The number of the line last read (1 for the first).
+    [[nodiscard]] std::uint64_t line_number() const noexcept { return m_line; }
+
+    /// \throws input_error "FILE:LINE: message" for the line last read.
+    [[noreturn]] void fail(std::string_view message) const { fail_at(m_line, message); }
+    [[noreturn]] void fail_at(std::uint64_t line, std::string_view message) const
+    {
+        throw input_error{fmt::format("{}:{}: {}", m_name, line, message)};
+    }
+    /// \throws input_error "FILE:LINE: message" for the line after the last (a missing line).
+    [[noreturn]] void fail_at_end(std::string_view message) const { fail_at(m_line + 1, message); }
+
+    [[nodiscard]] std::string const &name() const noexcept { return m_name; }
+
+private:
+    /// Moves the unread part to the front and reads more after it (growing the buffer if one
+    /// line fills it).
+    void fill()
+    {
+        std::size_t const unread = m_end - m_begin;
+        std::memmove(m_buffer.data(), m_buffer.data() + m_begin, unread);
+        m_begin = 0;
+        m_end = unread;
+        if (m_end == m_buffer.size()) {
+            if (m_buffer.size() >= MAX_SNAPSHOT_LINE_BYTES) {
+                fail_at_end(fmt::format("a line longer than {} MiB: not a forumgate snapshot file", MAX_SNAPSHOT_LINE_BYTES >> 20U));
+            }
+            m_buffer.resize(m_buffer.size() * 2);
+        }
+        m_stream.read(m_buffer.data() + m_end, static_cast<std::streamsize>(m_buffer.size() - m_end));
+        m_end += static_cast<std::size_t>(m_stream.gcount());
+        if (m_stream.eof()) {
+            m_eof = true;
+        } else if (!m_stream) {
+            fail_at_end(fmt::format("cannot be read: {}", std::strerror(errno)));
+        }
+    }
+
+    std::string m_name;
+    std::ifstream m_stream;
+    std::vector<char> m_buffer;
+    std::size_t m_begin = 0; ///< the first unread byte in m_buffer
+    std::size_t m_end = 0;   ///< one past the last byte read into m_buffer
+    bool m_eof = false;
+    std::uint64_t m_line = 0;
+};
+
+/// Splits "keyword rest" at its first space (rest is empty without one).
+std::pair<std::string_view, std::string_view> split_keyword(std::string_view line)
+{
+    auto const space = line.find(' ');
+    if (space == std::string_view::npos) {
+        return {line, {}};
+    }
+    return {line.substr(0, space), line.substr(space + 1)};
+}
+
+/// The header of a snapshot file: its format line, map version and settings.
+struct snapshot_file_header
+{
+    std::int64_t version = 0;
+    site_settings settings;
+    std::uint64_t settings_line = 0; ///< the new_base line, for messages about the settings
+};
+
+/// Reads the header up to and including the first table line (left in `line`).
+snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_view &line)
+{
+    std::string const expected = fmt::format("{} {}", SNAPSHOT_MAGIC, SNAPSHOT_FORMAT);
+    std::string const not_a_snapshot = fmt::format("not a forumgate snapshot file (its first line would be \"{}\")", expected);
+    bool has_line = false;
+    try {
+        has_line = in.next(line);
+    } catch (input_error const &) {
+        // No line feed in the whole file, or none in the first 64 MiB: binary, or something else.
+        in.fail_at(1, not_a_snapshot);
+    }
+    if (!has_line) {
+        in.fail_at_end(fmt::format("the file is empty, {}", not_a_snapshot));
+    }
+    if (line != expected) {
+        auto const [magic, format] = split_keyword(line);
+        if (magic == SNAPSHOT_MAGIC) {
+            in.fail(fmt::format("snapshot format '{}' is not one this forumgate reads (it reads {}): written by another "
+                                "version of forumgate?",
+                                shown(format), SNAPSHOT_FORMAT));
+        }
+        in.fail(not_a_snapshot);
+    }
+    snapshot_file_header header;
+    std::uint64_t version_line = 0;
+    std::string value;
+    for (;;) {
+        if (!in.next(line)) {
+            in.fail_at_end("the file ends in its header: it was cut short");
+        }
+        auto const [keyword, rest] = split_keyword(line);
+        if (keyword == "table") {
+            break;
+        }
+        if (keyword == "version") {
+            if (version_line != 0) {
+                in.fail(fmt::format("version already on line {}", version_line));
+            }
+            auto const parsed = is_digits(rest) ? parse_uint(rest) : std::nullopt;
+            if (!parsed || *parsed > static_cast<std::uint64_t>(INT64_MAX)) {
+                in.fail(fmt::format("version '{}' is not a number", shown(rest)));
+            }
+            header.version = static_cast<std::int64_t>(*parsed);
+            version_line = in.line_number();
+            continue;
+        }
+        value.clear();
+        append_copy_unescaped(value, rest);
+        if (keyword == "new_base") {
+            if (header.settings_line != 0) {
+                in.fail(fmt::format("new_base already on line {}", header.settings_line));
+            }
+            header.settings.new_base = value;
+            header.settings_line = in.line_number();
+        } else if (keyword == "old_host") {
+            header.settings.old_hosts.push_back(value);
+        } else if (keyword == "upload_host") {
+            header.settings.upload_hosts.push_back(value);
+        } else {
+            in.fail(fmt::format("unknown header line '{}' (expected version, new_base, old_host, upload_host or table)",
+                                shown(line)));
+        }
+    }
+    if (version_line == 0) {
+        in.fail("no version line before the first table");
+    }
+    if (header.settings_line == 0) {
+        in.fail("no new_base line before the first table");
+    }
+    return header;
+}
+
+/// Reads the rows of one table into `builder`; `line` holds its table line and, after, the
+/// line that follows its rows.
+void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen, snapshot_builder &builder,
+                         snapshot_row_decoder &decoder)
+{
+    // table NAME COLUMNS ROWS
+    auto const [name, after_name] = split_keyword(split_keyword(line).second);
+    auto const [columns, count] = split_keyword(after_name);
+    auto const known = std::find_if(SNAPSHOT_TABLES.begin(), SNAPSHOT_TABLES.end(),
+                                    [&](snapshot_table const &t) { return t.name == name; });
+    if (known == SNAPSHOT_TABLES.end()) {
+        std::string names;
+        for (auto const &t : SNAPSHOT_TABLES) {
+            names += fmt::format("{}{}", names.empty() ? "" : ", ", t.name);
+        }
+        in.fail(fmt::format("unknown table '{}' (the tables are {})", shown(name), names));
+    }
+    auto const &table = *known;
+    auto const index = static_cast<std::size_t>(known - SNAPSHOT_TABLES.begin());
+    if (seen[index]) {
+        in.fail(fmt::format("table {} appears twice", table.name));
+    }
+    seen[index] = true;
+    if (columns != column_list(table)) {
+        in.fail(fmt::format("table {} has the columns '{}', but this forumgate reads {}", table.name, shown(columns),
+                            column_list(table)));
+    }
+    auto const rows = is_digits(count) ? parse_uint(count) : std::nullopt;
+    if (!rows) {
+        in.fail(fmt::format("table {}: row count '{}' is not a number (a table line is `table NAME COLUMNS ROWS`)", table.name,
+                            shown(count)));
+    }
+    std::uint64_t const table_line = in.line_number();
+    if (table.table == map_table::posts) {
+        builder.reserve_posts(static_cast<std::size_t>(std::min<std::uint64_t>(*rows, MAX_ID)));
+    }
+
+    copy_row row{table.columns};
+    for (std::uint64_t read = 0; read < *rows; ++read) {
+        if (!in.next(line)) {
+            in.fail_at_end(fmt::format("the file ends after {} of the {} rows of table {} (line {}): it was cut short", read, *rows,
+                                       table.name, table_line));
+        }
+        try {
+            row.split(line);
+            decoder.add(table.table, row, builder);
+        } catch (input_error const &e) {
+            if (line == "end" || line.starts_with("table ")) {
+                in.fail(fmt::format("table {} (line {}) has {} rows, not the {} its table line says", table.name, table_line, read,
+                                    *rows));
+            }
+            in.fail(fmt::format("table {}: {}", table.name, e.what()));
+        }
+    }
+    if (!in.next(line)) {
+        in.fail_at_end("the file ends without its end line: it was cut short");
+    }
+    if (line != "end" && !line.starts_with("table ") &&
+        static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) + 1 == table.columns.size()) {
+        in.fail(fmt::format("table {} (line {}) has more rows than the {} its table line says", table.name, table_line, *rows));
+    }
 }
 
 } // namespace
@@ -1482,7 +2032,7 @@ map_stats store::stats()
             "SELECT v.version, t.total, t.not_migrated, t.restricted, p.total, p.not_migrated, "
             "(SELECT count(*) FROM forumgate.categories), (SELECT count(*) FROM forumgate.users), "
             "(SELECT count(*) FROM forumgate.tags), (SELECT count(*) FROM forumgate.uploads), "
-            "(SELECT count(*) FROM forumgate.rules) "
+            "(SELECT count(*) FROM forumgate.rules), (SELECT count(*) FROM forumgate.misses) "
             "FROM forumgate.map_version v, "
             "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated, "
             "count(*) FILTER (WHERE restricted) AS restricted FROM forumgate.topics) t, "
@@ -1499,6 +2049,7 @@ map_stats store::stats()
         out.tags = row[8].as<std::int64_t>();
         out.uploads = row[9].as<std::int64_t>();
         out.rules = row[10].as<std::int64_t>();
+        out.misses = row[11].as<std::int64_t>();
         txn.commit();
         return out;
     });
@@ -1516,7 +2067,7 @@ std::int64_t store::map_version()
 std::shared_ptr<snapshot const> store::load_snapshot()
 {
     std::unique_ptr<snapshot_builder> builder;
-    std::string table;
+    std::string_view table;
     auto const rethrow_with_table = [&](input_error const &e) {
         throw input_error{fmt::format("forumgate.{}: {}", table, e.what())};
     };
@@ -1535,91 +2086,15 @@ std::shared_ptr<snapshot const> store::load_snapshot()
         builder->reserve_posts(counts[1].as<std::size_t>());
 
         try {
-            table = "topics";
-            copy_reader topics{txn, "forumgate.topics", "SELECT old_id, old_slug, new_id, new_slug, restricted FROM forumgate.topics", 5};
-            topic_row topic;
-            while (topics.next()) {
-                topic.old_id = topics.number(0);
-                topics.text(1, topic.old_slug);
-                topic.new_id = topics.optional_number<std::uint64_t>(2);
-                topics.text(3, topic.new_slug);
-                topic.restricted = topics.flag(4);
-                builder->add(topic);
+            snapshot_row_decoder decoder;
+            for (auto const &spec : SNAPSHOT_TABLES) {
+                table = spec.name;
+                copy_reader rows{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.columns};
+                while (rows.next()) {
+                    decoder.add(spec.table, rows.row(), *builder);
+                }
+                rows.complete();
             }
-            topics.complete();
-
-            table = "posts";
-            copy_reader posts{txn, "forumgate.posts",
-                              "SELECT old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden "
-                              "FROM forumgate.posts",
-                              7};
-            post_row post;
-            while (posts.next()) {
-                post.old_id = posts.number(0);
-                post.old_topic_id = posts.number(1);
-                post.old_post_number = static_cast<std::uint32_t>(posts.number(2));
-                post.new_id = posts.optional_number<std::uint64_t>(3);
-                post.new_topic_id = posts.optional_number<std::uint64_t>(4);
-                post.new_post_number = posts.optional_number<std::uint32_t>(5);
-                post.hidden = posts.flag(6);
-                builder->add(post);
-            }
-            posts.complete();
-
-            table = "categories";
-            copy_reader categories{txn, "forumgate.categories",
-                                   "SELECT old_id, old_slug_path, new_id, new_slug_path, restricted FROM forumgate.categories", 5};
-            category_row category;
-            while (categories.next()) {
-                category.old_id = categories.number(0);
-                categories.text(1, category.old_slug_path);
-                category.new_id = categories.optional_number<std::uint64_t>(2);
-                categories.text(3, category.new_slug_path);
-                category.restricted = categories.flag(4);
-                builder->add(category);
-            }
-            categories.complete();
-
-            table = "users";
-            copy_reader users{txn, "forumgate.users", "SELECT old_username, new_username FROM forumgate.users", 2};
-            user_row user;
-            while (users.next()) {
-                users.text(0, user.old_username);
-                users.text(1, user.new_username);
-                builder->add(user);
-            }
-            users.complete();
-
-            table = "tags";
-            copy_reader tags{txn, "forumgate.tags", "SELECT old_name, new_name FROM forumgate.tags", 2};
-            tag_row tag;
-            while (tags.next()) {
-                tags.text(0, tag.old_name);
-                tags.text(1, tag.new_name);
-                builder->add(tag);
-            }
-            tags.complete();
-
-            table = "uploads";
-            copy_reader uploads{txn, "forumgate.uploads", "SELECT old_path, new_url FROM forumgate.uploads", 2};
-            upload_row upload;
-            while (uploads.next()) {
-                uploads.text(0, upload.old_path);
-                uploads.text(1, upload.new_url);
-                builder->add(upload);
-            }
-            uploads.complete();
-
-            table = "rules";
-            copy_reader rules{txn, "forumgate.rules", "SELECT pattern, replacement, kind FROM forumgate.rules ORDER BY position", 3};
-            rule_row rule;
-            while (rules.next()) {
-                rules.text(0, rule.pattern);
-                rules.text(1, rule.replacement);
-                rule.kind = rules.raw(2) == "rewrite" ? rule_kind::rewrite : rule_kind::redirect;
-                builder->add(rule);
-            }
-            rules.complete();
         } catch (input_error const &e) {
             rethrow_with_table(e);
         }
@@ -1633,6 +2108,158 @@ std::shared_ptr<snapshot const> store::load_snapshot()
         rethrow_with_table(e);
     }
     return nullptr; // not reached: rethrow_with_table throws
+}
+
+void store::record_misses(std::vector<miss_count> const &misses)
+{
+    // Only what PostgreSQL can store: one unstorable target would fail the batch, and the
+    // redirector keeps a failed batch to retry it, so it would never get through.
+    std::size_t skipped = 0;
+    std::vector<std::pair<std::string_view, miss_count const *>> rows;
+    rows.reserve(misses.size());
+    for (auto const &miss : misses) {
+        std::string_view target = miss.target;
+        if (target.size() > MAX_MISS_TARGET_BYTES) {
+            target = target.substr(0, MAX_MISS_TARGET_BYTES);
+            // Not in the middle of a UTF-8 sequence: drop continuation bytes and their lead byte.
+            while (!target.empty() && (static_cast<unsigned char>(target.back()) & 0xC0U) == 0x80U) {
+                target.remove_suffix(1);
+            }
+            if (!target.empty() && (static_cast<unsigned char>(target.back()) & 0x80U) != 0) {
+                target.remove_suffix(1);
+            }
+        }
+        bool const storable = miss.hits > 0 && !target.empty() && target.find('\0') == std::string_view::npos &&
+                              miss.reason.find('\0') == std::string::npos && is_valid_utf8(target) && is_valid_utf8(miss.reason);
+        if (storable) {
+            rows.emplace_back(target, &miss);
+        } else {
+            ++skipped;
+        }
+    }
+    if (skipped > 0) {
+        spdlog::warn("miss log: {} of {} entries skipped (no hits, or a target that is not UTF-8 text)", skipped, misses.size());
+    }
+    if (rows.empty()) {
+        return;
+    }
+    with_context(fmt::format("recording {} missed URLs in {}", rows.size(), m_description), [&] {
+        pqxx::work txn{*m_connection};
+        check_schema(txn, m_description);
+        txn.exec("CREATE TEMP TABLE fg_misses (position bigint, target text, reason text, hits bigint) ON COMMIT DROP");
+        {
+            copy_writer staging{txn, "fg_misses"};
+            std::uint64_t position = 0;
+            for (auto const &[target, miss] : rows) {
+                staging.number(++position);
+                staging.text(target);
+                staging.text(miss->reason);
+                staging.number(static_cast<std::uint64_t>(miss->hits));
+                staging.end_row();
+            }
+            staging.complete();
+        }
+        // One row per target (ON CONFLICT may not touch a row twice), its last reason winning.
+        // Ordered by target, so that two redirectors recording at once lock rows in the same
+        // order and never deadlock.
+        txn.exec("INSERT INTO forumgate.misses AS m (target, reason, hits) "
+                 "SELECT target, (array_agg(reason ORDER BY position DESC))[1], sum(hits)::bigint "
+                 "FROM fg_misses GROUP BY target ORDER BY target "
+                 "ON CONFLICT (target) DO UPDATE SET hits = m.hits + excluded.hits, reason = excluded.reason, last_seen = now()");
+        txn.commit();
+    });
+}
+
+void store::write_snapshot_file(std::filesystem::path const &file)
+{
+    auto const started = std::chrono::steady_clock::now();
+    std::int64_t total_rows = 0;
+    with_context(fmt::format("writing a snapshot of the map in {} to {}", m_description, file.string()), [&] {
+        // One repeatable-read transaction, as load_snapshot: every table, and its row count, as
+        // it was at the same moment.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        auto const settings = read_settings(txn);
+        if (!settings) {
+            throw input_error{fmt::format("the map in {} has no site settings yet: load it with --new-base and --old-host first",
+                                          m_description)};
+        }
+        std::string count_query = "SELECT (SELECT version FROM forumgate.map_version)";
+        for (auto const &spec : SNAPSHOT_TABLES) {
+            count_query += fmt::format(", (SELECT count(*) FROM forumgate.{})", spec.name);
+        }
+        auto const counts = txn.exec1(count_query);
+
+        snapshot_file_writer out{file};
+        out.line(fmt::format("{} {}", SNAPSHOT_MAGIC, SNAPSHOT_FORMAT));
+        out.line(fmt::format("version {}", counts[0].as<std::int64_t>()));
+        out.setting("new_base", settings->new_base);
+        for (auto const &host : settings->old_hosts) {
+            out.setting("old_host", host);
+        }
+        for (auto const &host : settings->upload_hosts) {
+            out.setting("upload_host", host);
+        }
+        for (std::size_t i = 0; i < SNAPSHOT_TABLES.size(); ++i) {
+            auto const &spec = SNAPSHOT_TABLES[i];
+            auto const rows = counts[static_cast<int>(i + 1)].as<std::int64_t>();
+            out.line(fmt::format("table {} {} {}", spec.name, column_list(spec), rows));
+            // The lines as the server sends them are the file's rows: no decoding, no encoding.
+            copy_reader copy{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.columns};
+            std::int64_t written = 0;
+            while (copy.next_line()) {
+                out.line(copy.line());
+                ++written;
+            }
+            copy.complete();
+            if (written != rows) {
+                throw database_error{fmt::format("reading forumgate.{}: {} rows counted, but {} read in the same transaction",
+                                                 spec.name, rows, written)};
+            }
+            total_rows += written;
+        }
+        out.line("end");
+        txn.commit();
+        out.commit();
+    });
+    spdlog::debug("snapshot of {} rows written to {} in {:.1f} s", total_rows, file.string(), seconds_since(started));
+}
+
+std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &file)
+{
+    snapshot_file_reader in{file};
+    std::string_view line;
+    auto header = read_snapshot_header(in, line);
+    std::unique_ptr<snapshot_builder> builder;
+    try {
+        builder = std::make_unique<snapshot_builder>(std::move(header.settings));
+    } catch (input_error const &e) {
+        in.fail_at(header.settings_line, fmt::format("the settings are unusable: {}", e.what()));
+    }
+    builder->set_version(header.version);
+
+    // Tables, each once, in any order, until the end line.
+    std::array<bool, SNAPSHOT_TABLES.size()> seen{};
+    snapshot_row_decoder decoder;
+    while (line != "end") {
+        if (!line.starts_with("table ")) {
+            in.fail(fmt::format("'{}' is neither a table line nor the end line", shown(line)));
+        }
+        read_snapshot_table(in, line, seen, *builder, decoder);
+    }
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        if (!seen[i]) {
+            in.fail(fmt::format("no table {} before the end line", SNAPSHOT_TABLES[i].name));
+        }
+    }
+    if (in.next(line)) {
+        in.fail("more lines after the end line");
+    }
+    try {
+        return builder->build();
+    } catch (input_error const &e) {
+        throw input_error{fmt::format("{}: {}", in.name(), e.what())};
+    }
 }
 
 } // namespace forumgate::mappings

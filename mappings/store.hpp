@@ -17,7 +17,7 @@
 namespace forumgate::mappings {
 
 /// The schema version this build of forumgate writes and reads.
-inline constexpr int SCHEMA_VERSION = 1;
+inline constexpr int SCHEMA_VERSION = 2;
 
 /// The channel on which every committed change to the map is announced (payload: map version).
 inline constexpr char const *MAP_CHANNEL = "forumgate_map";
@@ -36,6 +36,7 @@ struct map_stats
     std::int64_t tags = 0;
     std::int64_t uploads = 0;
     std::int64_t rules = 0;
+    std::int64_t misses = 0; ///< distinct URLs in the miss log (forumgate.misses); not part of the map
 
     bool operator==(map_stats const &) const = default;
 };
@@ -54,6 +55,19 @@ struct load_result
     std::vector<file> files;
     std::int64_t version_before = 0;
     std::int64_t version_after = 0;
+};
+
+/// Miss targets longer than this are cut to it: a btree index entry must fit in a third of a
+/// page (2704 bytes), and a longer target would fail the whole batch. Real old links are far
+/// shorter; the cut only merges junk.
+inline constexpr std::size_t MAX_MISS_TARGET_BYTES = 2048;
+
+/// How often real visitors asked for a URL that got a 404 or 410 (the redirector's miss log).
+struct miss_count
+{
+    std::string target; ///< the request target as received
+    std::string reason; ///< to_string(reason) of the decision
+    std::int64_t hits = 0;
 };
 
 /// Represents a connection to the store (one PostgreSQL database holding the `forumgate` schema).
@@ -97,6 +111,21 @@ public:
     /// transaction). \throws input_error if no settings are stored yet.
     [[nodiscard]] std::shared_ptr<snapshot const> load_snapshot();
 
+    /// Adds miss counts to forumgate.misses in one transaction (hits are summed per target;
+    /// first_seen kept, last_seen and reason updated). Does not touch the map version and
+    /// announces nothing. A target given twice counts twice (the last reason wins). Entries
+    /// with hits < 1, or a target or reason that is not UTF-8 text, are skipped (PostgreSQL
+    /// could not store them, and one would fail the batch); targets longer than
+    /// MAX_MISS_TARGET_BYTES are cut to that length.
+    void record_misses(std::vector<miss_count> const &misses);
+
+    /// Writes the whole map, as it is at one moment (one repeatable-read transaction), to
+    /// `file` in the snapshot file format (docs/map-files.md). The file is written beside it as
+    /// `FILE.tmp-PID`, flushed to disk and renamed over `file`, so a reader sees either the old
+    /// file or the whole new one. \throws input_error if no settings are stored yet or the file
+    /// cannot be written; database_error if the store cannot be read.
+    void write_snapshot_file(std::filesystem::path const &file);
+
     /// The underlying connection (importer and redirector use it for their own tables).
     [[nodiscard]] pqxx::connection &connection() noexcept { return *m_connection; }
 
@@ -104,6 +133,13 @@ private:
     std::string m_description; ///< describe_conninfo() of the connection string, for messages
     std::unique_ptr<pqxx::connection> m_connection;
 };
+
+/// Builds a snapshot from a file written by store::write_snapshot_file, without a database. The
+/// snapshot is the one load_snapshot() would have built at the moment the file was written
+/// (same version, rows and checks).
+/// \throws input_error "FILE:LINE: …" if the file cannot be read, is not a snapshot file, is
+/// truncated or holds a bad row; "FILE: …" if the rows clash (a duplicate old id).
+[[nodiscard]] std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &file);
 
 /// \return `conninfo` with its database name replaced by `dbname` (libpq keyword/value or URI).
 [[nodiscard]] std::string with_database(std::string const &conninfo, std::string const &dbname);

@@ -2,14 +2,19 @@
 // its notification, snapshots, and connection strings.
 
 #include "error.hpp"
+#include "resolver.hpp"
 #include "store.hpp"
 #include "support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 namespace forumgate::mappings {
@@ -19,7 +24,7 @@ void PrintTo(map_stats const &s, std::ostream *out)
     *out << "{version " << s.version << ", topics " << s.topics << " (" << s.topics_not_migrated << " not migrated, "
          << s.topics_restricted << " restricted), posts " << s.posts << " (" << s.posts_not_migrated
          << " not migrated), categories " << s.categories << ", users " << s.users << ", tags " << s.tags
-         << ", uploads " << s.uploads << ", rules " << s.rules << "}";
+         << ", uploads " << s.uploads << ", rules " << s.rules << ", misses " << s.misses << "}";
 }
 } // namespace forumgate::mappings
 
@@ -111,12 +116,13 @@ protected:
 // ---------------------------------------------------------------------------------------------
 // Migrations
 
-TEST_F(store_test, migrate_applies_version_one_once)
+TEST_F(store_test, migrate_applies_every_version_once)
 {
     store s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 0);
-    EXPECT_EQ(s.migrate(), std::vector<int>{1});
-    EXPECT_EQ(s.schema_version(), 1);
+    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2}));
+    EXPECT_EQ(s.schema_version(), 2);
+    EXPECT_EQ(s.schema_version(), forumgate::mappings::SCHEMA_VERSION);
     EXPECT_TRUE(s.migrate().empty());
     EXPECT_EQ(s.map_version(), 0);
     EXPECT_FALSE(s.settings().has_value());
@@ -132,8 +138,33 @@ TEST_F(store_test, two_processes_migrating_at_once_apply_each_migration_once)
     auto second = std::async(std::launch::async, migrate);
     auto const a = first.get();
     auto const b = second.get();
-    EXPECT_EQ(a.size() + b.size(), 1U) << "the migration ran in both or neither";
-    EXPECT_EQ(store{m_db.conninfo()}.schema_version(), 1);
+    EXPECT_EQ(a.size() + b.size(), 2U) << "a migration ran in both or neither";
+    EXPECT_EQ(store{m_db.conninfo()}.schema_version(), 2);
+}
+
+TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
+{
+    (void)load_sample();
+    // Take the database back to what forumgate with schema version 1 left behind.
+    {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("DROP TABLE forumgate.misses");
+        txn.exec("DELETE FROM forumgate.schema_migrations WHERE version = 2");
+        txn.commit();
+    }
+    store s{m_db.conninfo()};
+    EXPECT_EQ(s.schema_version(), 1);
+    std::string const message = message_of<database_error>([&] { (void)s.stats(); });
+    EXPECT_NE(message.find("has forumgate schema version 1, older than the 2 this build needs: run `forumgate db migrate`"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(s.migrate(), std::vector<int>{2});
+    EXPECT_EQ(s.schema_version(), 2);
+    auto const stats = s.stats();
+    EXPECT_EQ(stats.version, 1) << "a migration is not a change of the map";
+    EXPECT_EQ(stats.topics, 4);
+    EXPECT_EQ(stats.misses, 0);
 }
 
 TEST_F(store_test, refuses_a_database_from_a_newer_forumgate)
@@ -591,6 +622,355 @@ TEST_F(store_test, set_settings_normalises_and_refuses_unusable_ones)
     EXPECT_EQ(migrated().map_version(), 1) << "the same settings again are no change";
     EXPECT_THROW(migrated().set_settings({"https://forum.brum.coop", {"forum.brum.coop"}, {}}), input_error);
     EXPECT_EQ(migrated().settings()->new_base, "https://forum.brum.coop");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Miss log
+
+/// One row of forumgate.misses.
+struct stored_miss
+{
+    std::string reason;
+    std::int64_t hits = 0;
+    std::string first_seen;
+    std::string last_seen;
+};
+
+std::map<std::string, stored_miss> read_misses(std::string const &conninfo)
+{
+    pqxx::connection c{conninfo};
+    pqxx::read_transaction txn{c};
+    std::map<std::string, stored_miss> out;
+    for (auto const &row : txn.exec("SELECT target, reason, hits, first_seen::text, last_seen::text FROM forumgate.misses")) {
+        out[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<std::int64_t>(), row[3].as<std::string>(),
+                                         row[4].as<std::string>()};
+    }
+    return out;
+}
+
+TEST_F(store_test, record_misses_adds_up_hits_and_leaves_the_map_alone)
+{
+    (void)load_sample();
+    pqxx::connection connection{m_db.conninfo()};
+    map_listener listener{connection};
+
+    migrated().record_misses({{"/t/778", "unknown_id", 3}, {"/t/spam-topic/777", "not_migrated", 1}});
+    auto const first = read_misses(m_db.conninfo());
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first.at("/t/778").hits, 3);
+    EXPECT_EQ(first.at("/t/778").first_seen, first.at("/t/778").last_seen);
+
+    // The same target twice in one batch counts twice, and its last reason wins.
+    migrated().record_misses({{"/t/778", "unknown_shape", 2}, {"/nowhere", "unknown_shape", 1}, {"/t/778", "not_migrated", 4}});
+    auto const second = read_misses(m_db.conninfo());
+    ASSERT_EQ(second.size(), 3U);
+    EXPECT_EQ(second.at("/t/778").hits, 9);
+    EXPECT_EQ(second.at("/t/778").reason, "not_migrated");
+    EXPECT_EQ(second.at("/t/778").first_seen, first.at("/t/778").first_seen) << "first_seen is kept";
+    EXPECT_GT(second.at("/t/778").last_seen, first.at("/t/778").last_seen) << "last_seen moves on";
+    EXPECT_EQ(second.at("/t/spam-topic/777").hits, 1);
+    EXPECT_EQ(second.at("/t/spam-topic/777").last_seen, first.at("/t/spam-topic/777").last_seen) << "not seen again";
+    EXPECT_EQ(second.at("/nowhere").hits, 1);
+
+    EXPECT_EQ(migrated().map_version(), 1) << "misses are not part of the map";
+    (void)connection.await_notification(1, 0);
+    EXPECT_TRUE(listener.m_payloads.empty()) << "recording misses announced map version " << listener.m_payloads.front();
+    EXPECT_EQ(migrated().stats().misses, 3);
+}
+
+TEST_F(store_test, record_misses_skips_what_postgresql_cannot_store_and_cuts_long_targets)
+{
+    std::string const long_target = "/" + std::string(4095, 'x');
+    // An é (two bytes) straddling the cut: the cut goes before it, never through it.
+    std::string const long_utf8 = "/" + std::string(forumgate::mappings::MAX_MISS_TARGET_BYTES - 2, 'y') + "\xC3\xA9zz";
+    migrated().record_misses({{"/bad\xFF", "unknown_shape", 1},
+                              {std::string{"/nul\0byte", 9}, "unknown_shape", 1},
+                              {"/no-hits", "unknown_shape", 0},
+                              {long_target, "unknown_shape", 2},
+                              {long_utf8, "unknown_shape", 1},
+                              {"/fine", "unknown_id", 1}});
+    auto const misses = read_misses(m_db.conninfo());
+    ASSERT_EQ(misses.size(), 3U);
+    EXPECT_EQ(misses.count("/fine"), 1U);
+    EXPECT_EQ(misses.at(long_target.substr(0, forumgate::mappings::MAX_MISS_TARGET_BYTES)).hits, 2);
+    EXPECT_EQ(misses.count(long_utf8.substr(0, forumgate::mappings::MAX_MISS_TARGET_BYTES - 1)), 1U);
+    migrated().record_misses({});
+    EXPECT_EQ(migrated().stats().misses, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot files
+
+/// Old URLs of every kind against the sample map: mapped, gone, unknown, renamed, rules, site
+/// pages, hostile.
+std::vector<forumgate::mappings::request> sample_requests()
+{
+    using forumgate::mappings::base62_from_sha1;
+    static std::vector<std::string> const targets = {
+        "/t/agm-2023-minutes/774", "/t/agm-2023-minutes/774/2", "/t/agm-2023-minutes/774/3", "/t/774/last",
+        "/t/agm-2023-minutes/774?page=2", "/t/proposal-food-co-op/775", "/t/board-only-budget-draft/776", "/t/spam-topic/777",
+        "/t/778", "/t/agm-2023-minutes", "/t/board-only-budget-draft", "/t/774.json", "/p/9001", "/p/9002", "/posts/9003",
+        "/p/9999", "/raw/774/2", "/c/general/5", "/c/working-groups/housing", "/c/housing/7", "/c/board/9", "/c/nowhere",
+        "/u/Alice_Old", "/u/ALICE_OLD/activity", "/u/gone_user", "/u/someone-else", "/u/bob%20%22the%20builder%22",
+        "/tag/housing", "/tag/Housing", "/tag/retired-tag", "/tags/other",
+        "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png",
+        "/uploads/default/optimized/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0_2_690x500.png",
+        "/uploads/default/original/1X/1b5e66b9e889f6133fbc812a88d951f1cc597e1f.pdf",
+        "/uploads/default/original/1X/2c6f77cafa9a07244acd923b99ea62f2dd6a8f2a.jpg",
+        "/uploads/short-url/" + base62_from_sha1("0a4d55a8d778e5022fab701977c5d840bbc486d0") + ".png",
+        "/uploads/default/original/1X/ffffffffffffffffffffffffffffffffffffffff.png", "/index.php?board=1,2", "/forum/x",
+        "/latest", "/about", "/nowhere/at/all", "/%zz", "/t/x\tz/774"};
+    std::vector<forumgate::mappings::request> out;
+    for (auto const &target : targets) {
+        out.push_back({"", target});
+        out.push_back({"www.cooperationbirmingham.org.uk", target});
+    }
+    out.push_back({"evil.example", "/t/agm-2023-minutes/774"});
+    return out;
+}
+
+/// \return the decision for each request, as one comparable line each.
+std::vector<std::string> decisions(snapshot const &map)
+{
+    std::vector<std::string> out;
+    for (auto const &req : sample_requests()) {
+        auto const d = forumgate::mappings::resolve(req, map);
+        out.push_back(std::string{req.host} + " " + std::string{req.target} + " -> " + std::to_string(d.status) + " " +
+                      std::string{to_string(d.what)} + " " + std::string{to_string(d.why)} + " " + d.location);
+    }
+    return out;
+}
+
+void expect_same_snapshot(snapshot const &from_file, snapshot const &from_store)
+{
+    EXPECT_EQ(from_file.version(), from_store.version());
+    EXPECT_EQ(from_file.settings().new_base, from_store.settings().new_base);
+    EXPECT_EQ(from_file.settings().old_hosts, from_store.settings().old_hosts);
+    EXPECT_EQ(from_file.settings().upload_hosts, from_store.settings().upload_hosts);
+    auto const a = from_file.size();
+    auto const b = from_store.size();
+    EXPECT_EQ(a.topics, b.topics);
+    EXPECT_EQ(a.posts, b.posts);
+    EXPECT_EQ(a.categories, b.categories);
+    EXPECT_EQ(a.users, b.users);
+    EXPECT_EQ(a.tags, b.tags);
+    EXPECT_EQ(a.uploads, b.uploads);
+    EXPECT_EQ(a.rules, b.rules);
+    EXPECT_EQ(decisions(from_file), decisions(from_store));
+}
+
+std::size_t count_lines(std::string_view text)
+{
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
+{
+    (void)load_sample();
+    temp_dir dir;
+    fs::path const file = dir.path() / "map.snapshot";
+    migrated().write_snapshot_file(file);
+    std::string const content = read_file(file);
+    EXPECT_TRUE(content.starts_with("forumgate-snapshot 1\n"
+                                    "version 1\n"
+                                    "new_base https://forum.brum.coop\n"
+                                    "old_host forum.cooperationbirmingham.org.uk\n"
+                                    "old_host www.cooperationbirmingham.org.uk\n"
+                                    "upload_host cdn.brum.coop\n"
+                                    "table topics old_id,old_slug,new_id,new_slug,restricted 4\n"))
+        << content;
+    EXPECT_NE(content.find("\n776\tboard-only-budget-draft\t1776\tboard-only-budget-draft\tt\n"), std::string::npos) << content;
+    EXPECT_NE(content.find("\n777\tspam-topic\t\\N\t\tf\n"), std::string::npos) << content;
+    EXPECT_NE(content.find("\ntable rules pattern,replacement,kind 2\n"), std::string::npos) << content;
+    EXPECT_TRUE(content.ends_with("\nend\n"));
+
+    auto const from_store = migrated().load_snapshot();
+    auto const from_file = forumgate::mappings::read_snapshot_file(file);
+    expect_same_snapshot(*from_file, *from_store);
+    // Not vacuous: the sample gives redirects, 410s and 404s.
+    auto const all = decisions(*from_file);
+    auto const has = [&](std::string_view part) {
+        return std::any_of(all.begin(), all.end(), [&](std::string const &d) { return d.find(part) != std::string::npos; });
+    };
+    EXPECT_TRUE(has(" /t/agm-2023-minutes/774/3 -> 301 redirect mapped https://forum.brum.coop/t/agm-2023-minutes/1774/2"));
+    EXPECT_TRUE(has("-> 410 gone not_migrated"));
+    EXPECT_TRUE(has("-> 404 not_found unknown_id"));
+
+    // Written again over the old one, after a change: the new version, and no temporary file left.
+    dir.write("tags.csv", "old_name,new_name\nhousing,homes\n");
+    (void)migrated().load_csv(dir.path(), std::nullopt);
+    migrated().write_snapshot_file(file);
+    auto const changed = forumgate::mappings::read_snapshot_file(file);
+    EXPECT_EQ(changed->version(), 2);
+    EXPECT_EQ(changed->find_tag("housing")->new_name, "homes");
+    std::vector<std::string> names;
+    for (auto const &entry : fs::directory_iterator{dir.path()}) {
+        names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"map.snapshot", "tags.csv"}));
+}
+
+TEST_F(store_test, an_empty_map_makes_a_snapshot_file_too)
+{
+    migrated().set_settings(brum_settings());
+    temp_dir dir;
+    migrated().write_snapshot_file(dir.path() / "empty.snapshot");
+    auto const from_file = forumgate::mappings::read_snapshot_file(dir.path() / "empty.snapshot");
+    expect_same_snapshot(*from_file, *migrated().load_snapshot());
+    EXPECT_EQ(from_file->size().topics, 0U);
+}
+
+TEST_F(store_test, write_snapshot_file_needs_settings_and_a_writable_place)
+{
+    temp_dir dir;
+    std::string const message = message_of<input_error>([&] { migrated().write_snapshot_file(dir.path() / "x.snapshot"); });
+    EXPECT_NE(message.find("no site settings yet"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(dir.path() / "x.snapshot"));
+    migrated().set_settings(brum_settings());
+    std::string const unwritable =
+        message_of<input_error>([&] { migrated().write_snapshot_file(dir.path() / "no-such-dir" / "x.snapshot"); });
+    EXPECT_NE(unwritable.find("cannot be written"), std::string::npos) << unwritable;
+}
+
+TEST_F(store_test, text_with_tabs_line_breaks_and_backslashes_survives_a_snapshot_file)
+{
+    temp_dir dir;
+    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug\n"
+                            "1,back\\slash\ttab,2,\"two\nlines\r\nand \"\"quotes\"\"\"\n"
+                            "3,\\N,4,\\\\N\n"
+                            "5,end,6,table x\n");
+    dir.write("users.csv", "old_username,new_username\n\"tab\tuser\",\"new\\\\name\"\n");
+    (void)migrated().load_csv(dir.path(), brum_settings());
+    fs::path const file = dir.path() / "map.snapshot";
+    migrated().write_snapshot_file(file);
+    auto const snap = forumgate::mappings::read_snapshot_file(file);
+    EXPECT_EQ(snap->new_slug(*snap->find_topic(1)), "two\nlines\r\nand \"quotes\"");
+    EXPECT_EQ(snap->new_slug(*snap->find_topic(3)), "\\\\N") << "not mistaken for NULL";
+    EXPECT_EQ(snap->find_topic_by_slug("back\\slash\ttab"), snap->find_topic(1));
+    EXPECT_EQ(snap->find_topic_by_slug("\\n"), snap->find_topic(3)) << "old slug \\N, looked up in lower case";
+    EXPECT_EQ(snap->new_slug(*snap->find_topic(5)), "table x");
+    ASSERT_NE(snap->find_user("tab\tuser"), nullptr);
+    EXPECT_EQ(snap->find_user("tab\tuser")->new_name, "new\\\\name");
+    expect_same_snapshot(*snap, *migrated().load_snapshot());
+}
+
+TEST_F(store_test, a_cut_snapshot_file_is_refused_with_file_and_line)
+{
+    (void)load_sample();
+    temp_dir dir;
+    fs::path const file = dir.path() / "map.snapshot";
+    migrated().write_snapshot_file(file);
+    std::string const content = read_file(file);
+    std::string const name = file.string();
+    auto const read = [&] { (void)forumgate::mappings::read_snapshot_file(file); };
+    auto const lines = count_lines(content);
+
+    // Without the last row and the end line.
+    auto const cut_two = content.substr(0, content.rfind('\n', content.rfind('\n', content.size() - 2) - 1) + 1);
+    forumgate::testing::write_file(file, cut_two);
+    EXPECT_EQ(message_of<input_error>(read),
+              fmt::format("{}:{}: the file ends after 1 of the 2 rows of table rules (line {}): it was cut short", name, lines - 1,
+                          lines - 3));
+
+    // Without the end line.
+    forumgate::testing::write_file(file, content.substr(0, content.size() - 4));
+    EXPECT_EQ(message_of<input_error>(read), fmt::format("{}:{}: the file ends without its end line: it was cut short", name, lines));
+
+    // Cut in the middle of a line.
+    forumgate::testing::write_file(file, content.substr(0, content.size() - 2));
+    EXPECT_EQ(message_of<input_error>(read),
+              fmt::format("{}:{}: the last line ends without a line feed: the file was cut short", name, lines));
+
+    // Cut in the header.
+    forumgate::testing::write_file(file, "forumgate-snapshot 1\nversion 1\n");
+    EXPECT_EQ(message_of<input_error>(read), fmt::format("{}:3: the file ends in its header: it was cut short", name));
+
+    // A table line that promises more rows than follow.
+    // Line 12 is the posts table line, announcing 5 rows.
+    std::string const posts_line = "\ntable posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 5\n";
+    ASSERT_NE(content.find(posts_line), std::string::npos) << content;
+    std::string more = content;
+    more[more.find(posts_line) + posts_line.size() - 2] = '6';
+    forumgate::testing::write_file(file, more);
+    EXPECT_EQ(message_of<input_error>(read),
+              fmt::format("{}:18: table posts (line 12) has 5 rows, not the 6 its table line says", name));
+    // And fewer.
+    std::string fewer = content;
+    fewer[fewer.find(posts_line) + posts_line.size() - 2] = '4';
+    forumgate::testing::write_file(file, fewer);
+    EXPECT_EQ(message_of<input_error>(read),
+              fmt::format("{}:17: table posts (line 12) has more rows than the 4 its table line says", name));
+}
+
+TEST_F(store_test, a_file_that_is_not_a_snapshot_is_refused_clearly)
+{
+    temp_dir dir;
+    auto const read = [&](std::string const &content) {
+        fs::path const file = dir.write("map.snapshot", content);
+        return message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(file); });
+    };
+    std::string const name = (dir.path() / "map.snapshot").string();
+    std::string const not_a_snapshot = "not a forumgate snapshot file (its first line would be \"forumgate-snapshot 1\")";
+    EXPECT_EQ(read("old_id,old_slug,new_id,new_slug\n774,a,1774,a\n"), name + ":1: " + not_a_snapshot);
+    EXPECT_EQ(read(""), name + ":1: the file is empty, " + not_a_snapshot);
+    EXPECT_EQ(read(std::string(100, '\0')), name + ":1: " + not_a_snapshot) << "no line feed at all";
+    EXPECT_EQ(read("forumgate-snapshot 2\n"), name + ":1: snapshot format '2' is not one this forumgate reads (it reads 1): "
+                                                      "written by another version of forumgate?");
+    std::string const missing = (dir.path() / "missing.snapshot").string();
+    std::string const not_there =
+        message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(dir.path() / "missing.snapshot"); });
+    EXPECT_EQ(not_there, missing + ": cannot be opened: No such file or directory");
+}
+
+TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line)
+{
+    temp_dir dir;
+    std::string const name = (dir.path() / "map.snapshot").string();
+    auto const read = [&](std::string const &content) {
+        fs::path const file = dir.write("map.snapshot", content);
+        return message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(file); });
+    };
+    std::string const header = "forumgate-snapshot 1\nversion 3\nnew_base https://forum.brum.coop\n"
+                               "old_host forum.cooperationbirmingham.org.uk\n";
+    std::string const topics = "table topics old_id,old_slug,new_id,new_slug,restricted 1\n";
+    std::string const rest = "table posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 0\n"
+                             "table categories old_id,old_slug_path,new_id,new_slug_path,restricted 0\n"
+                             "table users old_username,new_username 0\ntable tags old_name,new_name 0\n"
+                             "table uploads old_path,new_url 0\ntable rules pattern,replacement,kind 0\nend\n";
+    // The good file first, so that each failure below is the one line changed.
+    std::string const row = "774\ta\t1774\tb\tf\n";
+    auto const good = forumgate::mappings::read_snapshot_file(dir.write("map.snapshot", header + topics + row + rest));
+    EXPECT_EQ(good->version(), 3);
+    EXPECT_EQ(good->new_slug(*good->find_topic(774)), "b");
+
+    EXPECT_EQ(read(header + topics + "x774\ta\t1774\tb\tf\n" + rest), name + ":6: table topics: old_id 'x774' is not a number");
+    EXPECT_EQ(read(header + topics + "774\ta\t1774\tb\n" + rest),
+              name + ":6: table topics: a row with 4 fields instead of 5 (old_id,old_slug,new_id,new_slug,restricted)");
+    EXPECT_EQ(read(header + topics + "774\ta\t1774\tb\tyes\n" + rest),
+              name + ":6: table topics: restricted 'yes' is neither t nor f");
+    EXPECT_EQ(read(header + topics + "774\ta\t99999999999\tb\tf\n" + rest),
+              name + ":6: table topics: topic 774: id 99999999999 is out of range (1 to 4294967295)");
+    EXPECT_EQ(read(header + "table topics old_id,old_slug 1\n"),
+              name + ":5: table topics has the columns 'old_id,old_slug', but this forumgate reads "
+                     "old_id,old_slug,new_id,new_slug,restricted");
+    EXPECT_EQ(read(header + "table threads old_id 1\n"),
+              name + ":5: unknown table 'threads' (the tables are topics, posts, categories, users, tags, uploads, rules)");
+    EXPECT_EQ(read(header + topics + row + topics + "775\ta\t1775\tb\tf\n" + rest), name + ":7: table topics appears twice");
+    EXPECT_EQ(read(header + topics + row + "end\n"), name + ":7: no table posts before the end line");
+    EXPECT_EQ(read(header + topics + row + rest + "more\n"), name + ":14: more lines after the end line");
+    EXPECT_EQ(read(header + topics + row + "stray line\n" + rest), name + ":7: 'stray line' is neither a table line nor the end line");
+    EXPECT_EQ(read(header + "colour blue\n" + topics),
+              name + ":5: unknown header line 'colour blue' (expected version, new_base, old_host, upload_host or table)");
+    EXPECT_EQ(read("forumgate-snapshot 1\nnew_base https://forum.brum.coop\nold_host a.example\n" + topics),
+              name + ":4: no version line before the first table");
+    EXPECT_EQ(read("forumgate-snapshot 1\nversion 1\nversion 2\n"), name + ":3: version already on line 2");
+    EXPECT_EQ(read("forumgate-snapshot 1\nversion -1\n"), name + ":2: version '-1' is not a number");
+    EXPECT_TRUE(read("forumgate-snapshot 1\nversion 1\nnew_base ftp://x\nold_host a.example\n" + topics)
+                    .starts_with(name + ":3: the settings are unusable: "));
+    // Clashing rows are found when the whole map is built: the file is named, not a line.
+    std::string const two_topics = "table topics old_id,old_slug,new_id,new_slug,restricted 2\n";
+    EXPECT_EQ(read(header + two_topics + row + "774\tc\t1775\td\tf\n" + rest), name + ": topic 774 appears more than once");
 }
 
 // ---------------------------------------------------------------------------------------------
