@@ -39,9 +39,7 @@ int main(int argc, char **argv)
     cli::add_db_command(app, run);
     cli::add_map_command(app, run);
     cli::add_resolve_command(app, run);
-#ifdef FORUMGATE_WITH_REDIRECTOR
     cli::add_serve_command(app, run);
-#endif
 
     try {
         app.parse(argc, argv);
