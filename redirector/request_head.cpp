@@ -65,6 +65,9 @@ void request_head::on_field_impl(http::field name, boost::beast::string_view nam
         return;
     }
     switch (name) {
+    case http::field::transfer_encoding:
+        m_transfer_encoding = true;
+        break;
     case http::field::host:
         ++m_fields.host_count;
         m_fields.host.assign(value.data(), value.size());
@@ -80,7 +83,15 @@ void request_head::on_field_impl(http::field name, boost::beast::string_view nam
     }
 }
 
-void request_head::on_header_impl(boost::beast::error_code &) {}
+void request_head::on_header_impl(boost::beast::error_code &ec)
+{
+    // A request's Transfer-Encoding must end in chunked, or its length is unknown (RFC 9112
+    // 6.3). Beast takes any other coding as "no body", so the body would be read as the next
+    // request: a way to smuggle one past a proxy that reads it differently. Refuse it.
+    if (m_transfer_encoding && !chunked()) {
+        ec = http::error::bad_transfer_encoding;
+    }
+}
 
 void request_head::on_body_init_impl(boost::optional<std::uint64_t> const &, boost::beast::error_code &) {}
 

@@ -54,6 +54,7 @@ private:
     void on_finish_impl(boost::beast::error_code &ec) override;
 
     request_fields &m_fields;
+    bool m_transfer_encoding = false; ///< a Transfer-Encoding header was seen
 };
 
 } // namespace forumgate::redirector

@@ -17,10 +17,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <ctime>
 #include <fstream>
 #include <thread>
+#include <variant>
 
 namespace forumgate::redirector {
 namespace {
@@ -455,6 +458,17 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
 {
     check(settings);
 
+    // Until the signal_set below is in place, SIGHUP, SIGTERM and SIGINT wait (blocked) rather
+    // than kill the process with their default action: loading a big map takes seconds, and a
+    // SIGHUP then (logrotate, a renewed certificate) must not stop the server. Threads started
+    // meanwhile inherit the mask and never take these signals.
+    sigset_t handled_signals;
+    sigemptyset(&handled_signals);
+    for (int const number : {SIGHUP, SIGTERM, SIGINT}) {
+        sigaddset(&handled_signals, number);
+    }
+    ::pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
+
     // The first map: from the store, or from the snapshot file when the store cannot be reached.
     auto const load_from_store = [db = settings.db] {
         mappings::store store{db};
@@ -503,17 +517,33 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     serve_settings current = settings;
     auto const reload_settings = [&] {
         std::lock_guard const lock{settings_mutex};
-        if (config_file.empty()) {
-            return;
+        serve_settings next = current;
+        if (!config_file.empty()) {
+            // Defaults, then the command line, then the file, as at start-up: a line taken out
+            // of the file gives the setting its default back instead of leaving the old value.
+            serve_settings fresh;
+            for (auto const &entry : serve_setting_table()) {
+                if (std::find(from_command_line.begin(), from_command_line.end(), entry.name) != from_command_line.end()) {
+                    std::visit([&](auto member) { fresh.*member = settings.*member; }, entry.value);
+                }
+            }
+            read_config_file(config_file, fresh, from_command_line);
+            for (auto const &name : apply_reloadable(fresh, next)) {
+                spdlog::warn("setting {} changed in {} but needs a restart; keeping the running value", name, config_file);
+            }
         }
-        serve_settings fresh = current;
-        read_config_file(config_file, fresh, from_command_line);
-        for (auto const &name : apply_reloadable(fresh, current)) {
-            spdlog::warn("setting {} changed in {} but needs a restart; keeping the running value", name, config_file);
+        // Everything that can fail first, so that a failed reload changes nothing. The
+        // certificate and key are re-read with or without a config file (a renewed certificate
+        // is the common reason for a SIGHUP).
+        auto live = make_live(next);
+        std::shared_ptr<net::ssl::context> context;
+        if (!next.tls_listen.empty()) {
+            context = load_tls(next);
         }
-        redirects.replace_settings(make_live(current));
-        if (!current.tls_listen.empty()) {
-            std::atomic_store(&tls, load_tls(current));
+        current = std::move(next);
+        redirects.replace_settings(std::move(live));
+        if (context) {
+            std::atomic_store(&tls, std::move(context));
         }
     };
     reloader reloads{
@@ -533,6 +563,11 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
         },
         [&] { counters.count_reload(false); }, std::chrono::seconds{settings.reload_min_interval}};
 
+    // Declared before the io_context: after a drain timeout its destructor destroys the
+    // sessions still open, and they use the handler, registry and limits they were given.
+    admin_handler admin{counters, reloads, clients, maps};
+    connection_registry admin_clients{64};
+    connection_limits admin_limits;
     net::io_context io{static_cast<int>(settings.threads)};
     std::vector<std::shared_ptr<listener>> listeners;
     for (auto const &text : settings.listen) {
@@ -541,9 +576,6 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     for (auto const &text : settings.tls_listen) {
         listeners.push_back(std::make_shared<listener>(io, parse_endpoint(text, "tls-listen"), redirects, clients, limits, &tls));
     }
-    admin_handler admin{counters, reloads, clients, maps};
-    connection_registry admin_clients{64};
-    connection_limits admin_limits;
     if (!settings.admin_listen.empty()) {
         listeners.push_back(std::make_shared<listener>(io, parse_endpoint(settings.admin_listen, "admin-listen"), admin,
                                                        admin_clients, admin_limits, nullptr));
@@ -563,6 +595,7 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     // Signals: SIGHUP reloads, SIGTERM and SIGINT drain and stop.
     net::steady_timer stats_timer{io};
     net::signal_set signals{io, SIGHUP, SIGTERM, SIGINT};
+    ::pthread_sigmask(SIG_UNBLOCK, &handled_signals, nullptr); // signals that came meanwhile are queued for async_wait
     net::steady_timer drain_timer{io};
     std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code ec, int number) {
         if (ec) {
@@ -597,16 +630,17 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
         // Once every connection is gone, the timer is the only work left: cancel it.
         auto poll = std::make_shared<net::steady_timer>(io);
         std::shared_ptr<std::function<void()>> check = std::make_shared<std::function<void()>>();
-        *check = [&, poll, check] {
+        // Only the pending wait owns the check (a check owning itself would never be freed).
+        *check = [&, poll, weak_check = std::weak_ptr<std::function<void()>>{check}] {
             if (clients.size() == 0 && admin_clients.size() == 0) {
                 drain_timer.cancel();
                 signals.cancel();
                 return;
             }
             poll->expires_after(std::chrono::milliseconds{20});
-            poll->async_wait([check](beast::error_code e) {
-                if (!e) {
-                    (*check)();
+            poll->async_wait([next = weak_check.lock()](beast::error_code e) {
+                if (!e && next) {
+                    (*next)();
                 }
             });
         };

@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -63,8 +64,8 @@ public:
     template <typename... Args>
     session(request_handler &handler, connection_registry &registry, connection_limits const &limits, bool tls,
             Args &&...stream_args)
-        : m_stream{std::forward<Args>(stream_args)...}, m_handler{handler}, m_registry{registry}, m_limits{limits},
-          m_state{handler.new_state()}
+        : m_stream{std::forward<Args>(stream_args)...}, m_request_timer{m_stream.get_executor()}, m_handler{handler},
+          m_registry{registry}, m_limits{limits}, m_state{handler.new_state()}
     {
         m_peer.tls = tls;
         beast::error_code ec;
@@ -150,10 +151,16 @@ private:
             return;
         }
         // A request that has started must be complete by its deadline; between requests the
-        // keep-alive timeout applies.
+        // keep-alive timeout applies. The request deadline is kept by a timer of our own that
+        // cancels the read: the stream's own expiry closes the socket, and then no 408 can be sent.
         auto &layer = beast::get_lowest_layer(m_stream);
         if (m_buffer.size() > 0 || m_parser) {
-            layer.expires_at(m_request_deadline);
+            layer.expires_never();
+            if (!m_timer_armed) {
+                m_timer_armed = true;
+                m_request_timer.expires_at(m_request_deadline);
+                m_request_timer.async_wait(beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
+            }
         } else {
             layer.expires_after(m_limits.keepalive_timeout);
         }
@@ -162,11 +169,32 @@ private:
                                  beast::bind_front_handler(&session::on_read, this->shared_from_this()));
     }
 
+    void on_request_timeout(beast::error_code ec)
+    {
+        if (ec || !m_timer_armed) {
+            return; // cancelled: the request was complete in time, or the connection closed
+        }
+        m_timer_armed = false;
+        if (m_reading) {
+            m_timed_out = true;
+            beast::get_lowest_layer(m_stream).cancel();
+        } // else the next do_read() arms the timer again, already expired
+    }
+
+    void disarm_request_timer()
+    {
+        if (m_timer_armed) {
+            m_timer_armed = false;
+            m_request_timer.cancel();
+        }
+    }
+
     void on_read(beast::error_code ec, std::size_t bytes)
     {
         m_reading = false;
+        bool const timed_out = std::exchange(m_timed_out, false);
         if (ec) {
-            if (ec == beast::error::timeout && (m_buffer.size() > 0 || m_parser)) {
+            if ((timed_out || ec == beast::error::timeout) && (m_buffer.size() > 0 || m_parser)) {
                 m_handler.reject(408, m_fields, m_out); // a slow client mid-request
                 m_close = true;
                 do_write();
@@ -220,6 +248,7 @@ private:
             bool const keep_alive = m_parser->keep_alive() && !m_draining && !m_registry.draining();
             m_fields.keep_alive = keep_alive;
             m_parser.reset();
+            disarm_request_timer();
             if (!m_handler.handle(m_fields, m_peer, m_state.get(), m_out) || !keep_alive) {
                 m_close = true;
             }
@@ -254,6 +283,7 @@ private:
 
     void do_close()
     {
+        disarm_request_timer();
         auto &layer = beast::get_lowest_layer(m_stream);
         beast::error_code ec;
         if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -269,6 +299,7 @@ private:
     static constexpr std::size_t READ_SIZE = 16 * 1024;
 
     Stream m_stream;
+    net::steady_timer m_request_timer; ///< the deadline of a request begun (408)
     beast::flat_buffer m_buffer;
     request_fields m_fields;
     std::optional<request_head> m_parser;
@@ -283,6 +314,8 @@ private:
     bool m_draining = false; ///< the server is stopping: finish the request begun, then close
     bool m_reading = false;
     bool m_registered = false;
+    bool m_timer_armed = false; ///< m_request_timer waits for the current request's deadline
+    bool m_timed_out = false;   ///< the read was cancelled because the deadline passed
 };
 
 } // namespace
