@@ -40,6 +40,12 @@ enum class popularity
 [[nodiscard]] std::vector<std::string> synthetic_targets(synthetic_map_options const &options, std::size_t count,
                                                          popularity spread = popularity::zipf);
 
+/// \return `count` request targets of the shapes a plain web server can also redirect, for
+/// comparing the redirector with nginx (scripts/bench/redirect-vs-nginx): topic links with and
+/// without slug and post number, `?u=` share links, about 4% unknown topic ids and a few site
+/// pages, with Zipf popularity over the topics of a map made with `options`.
+[[nodiscard]] std::vector<std::string> synthetic_topic_targets(synthetic_map_options const &options, std::size_t count);
+
 /// Old topic id of the i-th topic (ids are sparse: about one in five is a gap).
 [[nodiscard]] inline std::uint32_t synthetic_topic_id(std::uint32_t index) noexcept
 {
