@@ -342,10 +342,12 @@ private:
 class listener : public std::enable_shared_from_this<listener>
 {
 public:
-    listener(net::io_context &io, tcp::endpoint endpoint, request_handler &handler, connection_registry &registry,
-             connection_limits const &limits, std::shared_ptr<net::ssl::context> const *tls)
-        : m_io{io}, m_acceptor{net::make_strand(io)}, m_handler{handler}, m_registry{registry}, m_limits{limits},
-          m_tls{tls}
+    /// `threaded`: the io_context runs on several threads, so each connection needs a strand.
+    listener(net::io_context &io, bool threaded, tcp::endpoint endpoint, request_handler &handler,
+             connection_registry &registry, connection_limits const &limits,
+             std::shared_ptr<net::ssl::context> const *tls)
+        : m_io{io}, m_threaded{threaded}, m_acceptor{net::make_strand(io)}, m_handler{handler}, m_registry{registry},
+          m_limits{limits}, m_tls{tls}
     {
         beast::error_code ec;
         m_acceptor.open(endpoint.protocol(), ec);
@@ -385,7 +387,10 @@ private:
     void do_accept()
     {
         // Each connection gets its own strand.
-        m_acceptor.async_accept(net::make_strand(m_io), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+        // Each connection gets its own strand when several threads run the io_context; with
+        // one thread a strand only adds work to every handler.
+        auto const executor = m_threaded ? net::any_io_executor{net::make_strand(m_io)} : net::any_io_executor{m_io.get_executor()};
+        m_acceptor.async_accept(executor, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
     }
 
     void on_accept(beast::error_code ec, tcp::socket socket)
@@ -412,6 +417,7 @@ private:
     }
 
     net::io_context &m_io;
+    bool m_threaded;
     tcp::acceptor m_acceptor;
     request_handler &m_handler;
     connection_registry &m_registry;
@@ -569,15 +575,16 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     connection_registry admin_clients{64};
     connection_limits admin_limits;
     net::io_context io{static_cast<int>(settings.threads)};
+    bool const threaded = settings.threads > 1;
     std::vector<std::shared_ptr<listener>> listeners;
     for (auto const &text : settings.listen) {
-        listeners.push_back(std::make_shared<listener>(io, parse_endpoint(text, "listen"), redirects, clients, limits, nullptr));
+        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "listen"), redirects, clients, limits, nullptr));
     }
     for (auto const &text : settings.tls_listen) {
-        listeners.push_back(std::make_shared<listener>(io, parse_endpoint(text, "tls-listen"), redirects, clients, limits, &tls));
+        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "tls-listen"), redirects, clients, limits, &tls));
     }
     if (!settings.admin_listen.empty()) {
-        listeners.push_back(std::make_shared<listener>(io, parse_endpoint(settings.admin_listen, "admin-listen"), admin,
+        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(settings.admin_listen, "admin-listen"), admin,
                                                        admin_clients, admin_limits, nullptr));
     }
     for (auto const &l : listeners) {

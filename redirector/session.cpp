@@ -64,7 +64,8 @@ public:
     template <typename... Args>
     session(request_handler &handler, connection_registry &registry, connection_limits const &limits, bool tls,
             Args &&...stream_args)
-        : m_stream{std::forward<Args>(stream_args)...}, m_request_timer{m_stream.get_executor()}, m_handler{handler},
+        : m_stream{std::forward<Args>(stream_args)...}, m_request_timer{m_stream.get_executor()},
+          m_idle_timer{m_stream.get_executor()}, m_handler{handler},
           m_registry{registry}, m_limits{limits}, m_state{handler.new_state()}
     {
         m_peer.tls = tls;
@@ -162,7 +163,8 @@ private:
                 m_request_timer.async_wait(beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
             }
         } else {
-            layer.expires_after(m_limits.keepalive_timeout);
+            layer.expires_never();
+            watch_idle(m_limits.keepalive_timeout);
         }
         m_reading = true;
         m_stream.async_read_some(m_buffer.prepare(READ_SIZE),
@@ -186,6 +188,39 @@ private:
         if (m_timer_armed) {
             m_timer_armed = false;
             m_request_timer.cancel();
+        }
+    }
+
+    // The keep-alive and write deadlines, kept lazily: each read or write only moves
+    // m_idle_deadline; the timer is armed once and, when it fires early, re-armed at the moved
+    // deadline. A timer operation per read and per write (what the stream's own expiry does)
+    // cost a measurable share of the CPU per request.
+    void watch_idle(std::chrono::steady_clock::duration timeout)
+    {
+        m_idle_deadline = std::chrono::steady_clock::now() + timeout;
+        if (!m_idle_armed) {
+            m_idle_armed = true;
+            m_idle_timer.expires_at(m_idle_deadline);
+            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+        }
+    }
+
+    void on_idle_timeout(beast::error_code ec)
+    {
+        m_idle_armed = false;
+        if (ec || m_closed) {
+            return; // cancelled: the connection closed
+        }
+        if (std::chrono::steady_clock::now() < m_idle_deadline) {
+            m_idle_armed = true;
+            m_idle_timer.expires_at(m_idle_deadline);
+            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+            return;
+        }
+        // Idle between requests, or stuck writing: close. (A request begun has its own timer.)
+        bool const idle = m_reading && m_buffer.size() == 0 && !m_parser;
+        if (idle || m_writing) {
+            beast::get_lowest_layer(m_stream).cancel();
         }
     }
 
@@ -263,12 +298,15 @@ private:
 
     void do_write()
     {
-        beast::get_lowest_layer(m_stream).expires_after(m_limits.request_timeout);
+        beast::get_lowest_layer(m_stream).expires_never();
+        watch_idle(m_limits.request_timeout); // a client that reads no answers is cut off
+        m_writing = true;
         net::async_write(m_stream, net::buffer(m_out), beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t)
     {
+        m_writing = false;
         m_out.clear();
         if (ec) {
             do_close();
@@ -284,6 +322,10 @@ private:
     void do_close()
     {
         disarm_request_timer();
+        m_closed = true;
+        if (m_idle_armed) {
+            m_idle_timer.cancel();
+        }
         auto &layer = beast::get_lowest_layer(m_stream);
         beast::error_code ec;
         if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -300,6 +342,8 @@ private:
 
     Stream m_stream;
     net::steady_timer m_request_timer; ///< the deadline of a request begun (408)
+    net::steady_timer m_idle_timer;    ///< keep-alive and write deadlines, see watch_idle()
+    std::chrono::steady_clock::time_point m_idle_deadline{};
     beast::flat_buffer m_buffer;
     request_fields m_fields;
     std::optional<request_head> m_parser;
@@ -316,6 +360,9 @@ private:
     bool m_registered = false;
     bool m_timer_armed = false; ///< m_request_timer waits for the current request's deadline
     bool m_timed_out = false;   ///< the read was cancelled because the deadline passed
+    bool m_idle_armed = false;  ///< m_idle_timer waits
+    bool m_writing = false;
+    bool m_closed = false;
 };
 
 } // namespace
