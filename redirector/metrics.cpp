@@ -111,7 +111,7 @@ std::string metrics::prometheus() const
         }
         out += fmt::format("forumgate_rejected_total{{reason=\"{}\"}} {}\n", REJECTION_NAMES[r], total);
     }
-    out += "# HELP forumgate_request_duration_seconds Time from a request's arrival to its answer being ready.\n"
+    out += "# HELP forumgate_request_duration_seconds Time to make the answer once the request head is read.\n"
            "# TYPE forumgate_request_duration_seconds histogram\n";
     std::uint64_t cumulative = 0;
     std::uint64_t sum_ns = 0;
