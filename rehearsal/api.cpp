@@ -1,0 +1,1141 @@
+// The read side of the rehearsal forum's REST API. Each request takes the forum's shared lock
+// once, works out who asks (Api-Key / Api-Username), routes on the path and builds the JSON
+// Discourse would send. Shapes follow the recorded responses in tests/fixtures/discourse and
+// Discourse's API schemas (discourse.md §2, §3.1, §3.6).
+
+#include "api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace forumgate::rehearsal {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource could not be found.";
+constexpr std::string_view INVALID_API_CREDENTIALS =
+    "You are not permitted to view the requested resource. The API username or key is invalid.";
+
+api_response json_answer(int status, json const &body)
+{
+    api_response answer;
+    answer.status = status;
+    answer.body = body.dump();
+    return answer;
+}
+
+api_response error_answer(int status, std::string_view message, std::string_view type)
+{
+    return json_answer(status, json{{"errors", json::array({message})}, {"error_type", type}});
+}
+
+api_response not_found() { return error_answer(404, NOT_FOUND_MESSAGE, "not_found"); }
+
+// -- Request parsing ---------------------------------------------------------------------------
+
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+std::string percent_decode(std::string_view text, bool plus_is_space)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (c == '%' && i + 2 < text.size()) {
+            int const high = hex_value(text[i + 1]);
+            int const low = hex_value(text[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out.push_back(static_cast<char>(high * 16 + low));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(plus_is_space && c == '+' ? ' ' : c);
+    }
+    return out;
+}
+
+/// The query string as name/value pairs in order (names keep their `[]`).
+class query_params
+{
+public:
+    explicit query_params(std::string_view query)
+    {
+        while (!query.empty()) {
+            auto const amp = query.find('&');
+            auto const pair = query.substr(0, amp);
+            query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+            if (pair.empty()) {
+                continue;
+            }
+            auto const eq = pair.find('=');
+            m_pairs.emplace_back(percent_decode(pair.substr(0, eq), true),
+                                 eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true));
+        }
+    }
+
+    [[nodiscard]] std::optional<std::string> get(std::string_view name) const
+    {
+        for (auto const &[key, value] : m_pairs) {
+            if (key == name) {
+                return value;
+            }
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] std::vector<std::string> all(std::string_view name) const
+    {
+        std::vector<std::string> values;
+        for (auto const &[key, value] : m_pairs) {
+            if (key == name) {
+                values.push_back(value);
+            }
+        }
+        return values;
+    }
+
+    [[nodiscard]] bool flag(std::string_view name) const
+    {
+        auto const value = get(name);
+        return value && (*value == "true" || *value == "1" || *value == "t");
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> m_pairs;
+};
+
+std::optional<std::int64_t> to_id(std::string_view text)
+{
+    std::int64_t value = 0;
+    auto const *end = text.data() + text.size();
+    auto const [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+/// Path segments, decoded, with a trailing `.json` taken off the last one.
+struct route
+{
+    std::vector<std::string> parts;
+    bool json = false;
+
+    explicit route(std::string_view path)
+    {
+        while (!path.empty()) {
+            auto const slash = path.find('/');
+            auto const part = path.substr(0, slash);
+            path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+            if (!part.empty()) {
+                parts.push_back(percent_decode(part, false));
+            }
+        }
+        if (!parts.empty() && parts.back().size() > 5 && parts.back().ends_with(".json")) {
+            parts.back().resize(parts.back().size() - 5);
+            json = true;
+        }
+    }
+
+    [[nodiscard]] bool is(std::initializer_list<std::string_view> pattern) const
+    {
+        if (pattern.size() != parts.size()) {
+            return false;
+        }
+        std::size_t i = 0;
+        for (auto const want : pattern) {
+            if (want != "*" && want != parts[i]) {
+                return false;
+            }
+            ++i;
+        }
+        return true;
+    }
+};
+
+// -- Serializers -------------------------------------------------------------------------------
+
+json time_or_null(std::optional<timestamp> const &when)
+{
+    return when ? json(format_time(*when)) : json(nullptr);
+}
+
+std::string lowercase_ascii(std::string text)
+{
+    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string avatar_template(user const &account)
+{
+    return "/letter_avatar_proxy/v4/letter/" + lowercase_ascii(account.username.substr(0, 1)) + "/0088cc/{size}.png";
+}
+
+/// \return an age as the admin user list writes it (AgeWithUnits: "< 1m", "17m", "3h", "2d",
+/// "4mon", "1y").
+std::string age_text(timestamp from, timestamp to)
+{
+    auto const minutes = std::chrono::duration_cast<std::chrono::minutes>(to - from).count();
+    if (minutes < 1) {
+        return "< 1m";
+    }
+    if (minutes < 60) {
+        return std::to_string(minutes) + "m";
+    }
+    if (minutes < 60 * 24) {
+        return std::to_string(minutes / 60) + "h";
+    }
+    auto const days = minutes / (60 * 24);
+    if (days < 30) {
+        return std::to_string(days) + "d";
+    }
+    if (days < 365) {
+        return std::to_string(days / 30) + "mon";
+    }
+    return std::to_string(days / 365) + "y";
+}
+
+std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
+
+/// Reads the forum for one request: the state, who asks, and the serializers that depend on both.
+class reader
+{
+public:
+    reader(forum_state const &state, viewer who) : m_state(state), m_who(who) {}
+
+    [[nodiscard]] api_response answer(api_request const &request) const;
+
+private:
+    // Routes.
+    [[nodiscard]] api_response site() const;
+    [[nodiscard]] api_response categories(query_params const &query) const;
+    [[nodiscard]] api_response category_show(std::string_view id_text) const;
+    [[nodiscard]] api_response topic_list(std::optional<std::int64_t> category_id, query_params const &query) const;
+    [[nodiscard]] api_response topic_show(std::string_view id_text, query_params const &query) const;
+    [[nodiscard]] api_response topic_posts(std::string_view id_text, query_params const &query) const;
+    [[nodiscard]] api_response post_show(std::string_view id_text) const;
+    [[nodiscard]] api_response topic_by_external_id(std::string const &external_id) const;
+    [[nodiscard]] api_response user_show(std::string_view username) const;
+    [[nodiscard]] api_response admin_users_list(std::string const &kind, query_params const &query) const;
+    [[nodiscard]] api_response admin_user_show(std::string_view id_text) const;
+    [[nodiscard]] api_response tags() const;
+
+    // Pieces.
+    [[nodiscard]] user const &author(std::int64_t user_id) const;
+    [[nodiscard]] json category_json(category const &place, bool flat) const;
+    [[nodiscard]] json topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const;
+    [[nodiscard]] json post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const;
+    [[nodiscard]] json user_brief(user const &account) const;
+    [[nodiscard]] json admin_user_json(user const &account, bool with_email, bool detailed) const;
+    [[nodiscard]] std::vector<post const *> visible_posts(topic const &subject) const;
+
+    forum_state const &m_state;
+    viewer m_who;
+};
+
+user const &reader::author(std::int64_t user_id) const
+{
+    if (auto const *account = m_state.find_user(user_id)) {
+        return *account;
+    }
+    return *m_state.find_user(SYSTEM_USER_ID);
+}
+
+json reader::user_brief(user const &account) const
+{
+    return json{{"id", account.id},
+                {"username", account.username},
+                {"name", account.name},
+                {"avatar_template", avatar_template(account)}};
+}
+
+std::vector<post const *> reader::visible_posts(topic const &subject) const
+{
+    std::vector<post const *> out;
+    for (auto const &[number, id] : subject.post_ids_by_number) {
+        auto const *item = m_state.find_post(id);
+        if (item != nullptr && m_state.can_see_post(m_who, *item, false)) {
+            out.push_back(item);
+        }
+    }
+    return out;
+}
+
+json reader::category_json(category const &place, bool flat) const
+{
+    json out{{"id", place.id},
+             {"name", place.name},
+             {"color", place.color},
+             {"text_color", place.text_color},
+             {"slug", place.slug},
+             {"topic_count", place.topic_count},
+             {"post_count", place.post_count},
+             {"position", place.position},
+             {"description", place.description.empty() ? json(nullptr) : json(place.description)},
+             {"description_text", place.description.empty() ? json(nullptr) : json(place.description)},
+             {"description_excerpt", place.description.empty() ? json(nullptr) : json(place.description)},
+             {"topic_url", nullptr},
+             {"read_restricted", place.read_restricted},
+             {"permission", m_who.is_anonymous() ? json(nullptr) : json(m_who.staff() ? 1 : 2)},
+             {"notification_level", 1},
+             {"topics_day", 0},
+             {"topics_week", 0},
+             {"topics_month", 0},
+             {"topics_year", 0},
+             {"topics_all_time", place.topic_count},
+             {"uploaded_logo", nullptr},
+             {"uploaded_background", nullptr}};
+    if (flat || place.parent_id) {
+        out["parent_category_id"] = place.parent_id ? json(*place.parent_id) : json(nullptr);
+    }
+    json subcategory_ids = json::array();
+    for (auto const &[id, child] : m_state.categories()) {
+        if (child.parent_id == place.id && m_state.can_see_category(m_who, child)) {
+            subcategory_ids.push_back(id);
+        }
+    }
+    out["has_children"] = !subcategory_ids.empty();
+    if (!flat) {
+        out["subcategory_ids"] = std::move(subcategory_ids);
+        out["featured_user_ids"] = json::array();
+        out["topics"] = json::array();
+    }
+    return out;
+}
+
+json reader::topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const
+{
+    auto const posts = visible_posts(subject);
+    std::int64_t const original = subject.user_id;
+    std::int64_t const last = posts.empty() ? original : posts.back()->user_id;
+    json posters = json::array();
+    auto note = [&](std::int64_t id) {
+        if (std::ranges::find(poster_ids, id) == poster_ids.end()) {
+            poster_ids.push_back(id);
+        }
+    };
+    if (original == last) {
+        posters.push_back({{"extras", "latest single"}, {"description", "Original Poster, Most Recent Poster"}, {"user_id", original}});
+        note(original);
+    } else {
+        posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
+        posters.push_back({{"extras", "latest"}, {"description", "Most Recent Poster"}, {"user_id", last}});
+        note(original);
+        note(last);
+    }
+    return json{{"id", subject.id},
+                {"title", subject.title},
+                {"fancy_title", subject.fancy_title},
+                {"slug", topic_slug(subject)},
+                {"posts_count", subject.posts_count},
+                {"reply_count", std::max(0, subject.posts_count - 1)},
+                {"highest_post_number", subject.highest_post_number},
+                {"image_url", nullptr},
+                {"created_at", format_time(subject.created_at)},
+                {"last_posted_at", format_time(subject.last_posted_at)},
+                {"bumped", true},
+                {"bumped_at", format_time(subject.bumped_at)},
+                {"archetype", to_string(subject.kind)},
+                {"unseen", false},
+                {"last_read_post_number", nullptr},
+                {"unread", 0},
+                {"new_posts", 0},
+                {"unread_posts", 0},
+                {"pinned", subject.pinned},
+                {"unpinned", nullptr},
+                {"visible", subject.visible},
+                {"closed", subject.closed},
+                {"archived", subject.archived},
+                {"notification_level", nullptr},
+                {"bookmarked", nullptr},
+                {"liked", nullptr},
+                {"tags", subject.tags},
+                {"views", subject.views},
+                {"like_count", subject.like_count},
+                {"has_summary", false},
+                {"has_best_of", false},
+                {"starred", false},
+                {"last_poster_username", author(last).username},
+                {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
+                {"pinned_globally", false},
+                {"featured_link", nullptr},
+                {"posters", std::move(posters)}};
+}
+
+json reader::post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const
+{
+    auto const &writer = author(item.user_id);
+    bool const yours = m_who.user_id() == item.user_id;
+    bool const can_edit = m_who.staff() || yours;
+    json out{{"id", item.id},
+             {"name", writer.name},
+             {"username", writer.username},
+             {"avatar_template", avatar_template(writer)},
+             {"created_at", format_time(item.created_at)},
+             {"cooked", item.cooked},
+             {"post_number", item.post_number},
+             {"post_type", static_cast<int>(item.type)},
+             {"updated_at", format_time(item.updated_at)},
+             {"reply_count", 0},
+             {"reply_to_post_number", item.reply_to_post_number ? json(*item.reply_to_post_number) : json(nullptr)},
+             {"quote_count", 0},
+             {"incoming_link_count", 0},
+             {"reads", item.reads},
+             {"readers_count", std::max(0, item.reads - 1)},
+             {"score", 0.0},
+             {"yours", yours},
+             {"topic_id", subject.id},
+             {"topic_slug", topic_slug(subject)},
+             {"display_username", writer.name.empty() ? writer.username : writer.name},
+             {"primary_group_name", nullptr},
+             {"flair_name", nullptr},
+             {"flair_url", nullptr},
+             {"flair_bg_color", nullptr},
+             {"flair_color", nullptr},
+             {"version", item.version},
+             {"can_edit", can_edit},
+             {"can_delete", can_edit && item.post_number != 1},
+             {"can_recover", m_who.staff() && item.deleted_at.has_value()},
+             {"can_wiki", m_who.staff()},
+             {"user_title", nullptr},
+             {"bookmarked", false},
+             {"actions_summary", json::array()},
+             {"moderator", writer.moderator},
+             {"admin", writer.admin},
+             {"staff", writer.staff()},
+             {"user_id", writer.id},
+             {"hidden", item.hidden},
+             {"trust_level", writer.trust_level},
+             {"deleted_at", time_or_null(item.deleted_at)},
+             {"user_deleted", false},
+             {"edit_reason", nullptr},
+             {"can_view_edit_history", true},
+             {"wiki", item.wiki},
+             {"reviewable_id", 0},
+             {"reviewable_score_count", 0},
+             {"reviewable_score_pending_count", 0}};
+    // Likes: PostSerializer#actions_summary sends the count only when there is one.
+    json like{{"id", 2}};
+    if (item.like_count > 0) {
+        like["count"] = item.like_count;
+    }
+    like["can_act"] = !m_who.is_anonymous() && !yours;
+    out["actions_summary"].push_back(std::move(like));
+    if (in_stream) {
+        out["link_counts"] = json::array();
+        out["read"] = true;
+    } else {
+        out["uploaded_avatar_id"] = nullptr;
+        out["avg_time"] = nullptr;
+        out["hidden_reason_id"] = nullptr;
+        out["topic_auto_close_at"] = nullptr;
+        out["mentioned_users"] = json::array();
+    }
+    if (!item.action_code.empty()) {
+        out["action_code"] = item.action_code;
+    }
+    if (with_raw) {
+        out["raw"] = item.raw;
+    }
+    return out;
+}
+
+json reader::admin_user_json(user const &account, bool with_email, bool detailed) const
+{
+    json out{{"id", account.id},
+             {"username", account.username},
+             {"name", account.name},
+             {"uploaded_avatar_id", nullptr},
+             {"avatar_template", avatar_template(account)}};
+    if (with_email) {
+        out["email"] = account.email;
+        out["secondary_emails"] = json::array();
+    }
+    out.update(json{{"active", account.active},
+                    {"admin", account.admin},
+                    {"moderator", account.moderator},
+                    {"last_seen_at", nullptr},
+                    {"last_emailed_at", nullptr},
+                    {"created_at", format_time(account.created_at)},
+                    {"last_seen_age", nullptr},
+                    {"last_emailed_age", nullptr},
+                    {"created_at_age", age_text(account.created_at, m_state.now())},
+                    {"username_lower", lowercase_ascii(account.username)},
+                    {"trust_level", account.trust_level},
+                    {"trust_level_locked", false},
+                    {"flag_level", 0},
+                    {"title", nullptr},
+                    {"suspended_at", nullptr},
+                    {"suspended_till", nullptr},
+                    {"suspended", nullptr},
+                    {"silenced", false},
+                    {"blocked", false},
+                    {"time_read", "< 1m"},
+                    {"staged", account.staged},
+                    {"days_visited", 0},
+                    {"posts_read_count", 0},
+                    {"topics_entered", 0},
+                    {"post_count", 0}});
+    int posts = 0;
+    int topics = 0;
+    int private_topics = 0;
+    for (auto const &[id, item] : m_state.posts()) {
+        posts += item.user_id == account.id && !item.deleted_at ? 1 : 0;
+    }
+    for (auto const &[id, subject] : m_state.topics()) {
+        if (subject.user_id == account.id && !subject.deleted_at) {
+            (subject.kind == archetype::private_message ? private_topics : topics) += 1;
+        }
+    }
+    out["post_count"] = posts;
+    if (detailed) {
+        out.update(json{{"can_send_activation_email", !account.active},
+                        {"can_activate", !account.active},
+                        {"can_deactivate", account.active && !account.admin},
+                        {"ip_address", "127.0.0.1"},
+                        {"registration_ip_address", nullptr},
+                        {"can_grant_admin", !account.admin},
+                        {"can_revoke_admin", account.admin && account.id > 0},
+                        {"can_grant_moderation", !account.moderator},
+                        {"can_revoke_moderation", account.moderator},
+                        {"can_impersonate", !account.admin},
+                        {"like_count", 0},
+                        {"like_given_count", 0},
+                        {"topic_count", topics},
+                        {"flags_given_count", 0},
+                        {"flags_received_count", 0},
+                        {"private_topics_count", private_topics},
+                        {"can_delete_all_posts", !account.admin},
+                        {"can_be_deleted", !account.admin && posts == 0},
+                        {"can_be_anonymized", !account.admin},
+                        {"suspend_reason", nullptr},
+                        {"primary_group_id", nullptr},
+                        {"badge_count", 0},
+                        {"warnings_received_count", 0},
+                        {"bounce_score", 0},
+                        {"reset_bounce_score_after", nullptr},
+                        {"can_view_action_logs", true},
+                        {"single_sign_on_record",
+                         account.external_id ? json{{"user_id", account.id}, {"external_id", *account.external_id},
+                                                    {"external_username", account.username},
+                                                    {"external_email", account.email},
+                                                    {"external_name", account.name}}
+                                             : json(nullptr)},
+                        {"approved_by", nullptr},
+                        {"suspended_by", nullptr},
+                        {"groups", json::array()}});
+    }
+    return out;
+}
+
+// -- Routes ------------------------------------------------------------------------------------
+
+api_response reader::site() const
+{
+    json categories = json::array();
+    for (auto const &[id, place] : m_state.categories()) {
+        if (m_state.can_see_category(m_who, place)) {
+            categories.push_back(category_json(place, true));
+        }
+    }
+    return json_answer(200, json{{"default_archetype", "regular"},
+                                 {"notification_levels", {{"muted", 0}, {"regular", 1}, {"tracking", 2}, {"watching", 3}}},
+                                 {"post_types", {{"regular", 1}, {"moderator_action", 2}, {"small_action", 3}, {"whisper", 4}}},
+                                 {"trust_levels", {{"newuser", 0}, {"basic", 1}, {"member", 2}, {"regular", 3}, {"leader", 4}}},
+                                 {"groups", json::array()},
+                                 {"filters", {"latest", "unread", "new", "top", "categories"}},
+                                 {"can_create_tag", m_who.staff()},
+                                 {"can_tag_topics", !m_who.is_anonymous() && m_state.settings().tagging_enabled},
+                                 {"uncategorized_category_id", nullptr},
+                                 {"categories", std::move(categories)}});
+}
+
+api_response reader::categories(query_params const &query) const
+{
+    std::optional<std::int64_t> parent;
+    if (auto const text = query.get("parent_category_id")) {
+        parent = to_id(*text);
+        if (!parent) {
+            return not_found();
+        }
+    }
+    json list = json::array();
+    for (auto const &[id, place] : m_state.categories()) {
+        if (place.parent_id == parent && m_state.can_see_category(m_who, place)) {
+            list.push_back(category_json(place, false));
+        }
+    }
+    return json_answer(200, json{{"featured_users", json::array()},
+                                 {"category_list",
+                                  {{"can_create_category", m_who.admin()},
+                                   {"can_create_topic", !m_who.is_anonymous()},
+                                   {"draft", nullptr},
+                                   {"draft_key", "new_topic"},
+                                   {"draft_sequence", m_who.is_anonymous() ? json(nullptr) : json(0)},
+                                   {"categories", std::move(list)}}}});
+}
+
+api_response reader::category_show(std::string_view id_text) const
+{
+    auto const id = to_id(id_text);
+    auto const *place = id ? m_state.find_category(*id) : nullptr;
+    if (place == nullptr || !m_state.can_see_category(m_who, *place)) {
+        return not_found();
+    }
+    return json_answer(200, json{{"category", category_json(*place, true)}});
+}
+
+api_response reader::topic_list(std::optional<std::int64_t> category_id, query_params const &query) const
+{
+    int page = 0;
+    if (auto const text = query.get("page")) {
+        page = static_cast<int>(std::max<std::int64_t>(0, to_id(*text).value_or(0)));
+    }
+    std::set<std::int64_t> places;
+    if (category_id) {
+        places.insert(*category_id);
+        for (auto const &[id, child] : m_state.categories()) {
+            if (child.parent_id == category_id) {
+                places.insert(id);
+            }
+        }
+    }
+    // Pinned topics first, then by bump time, newest first; ids break ties.
+    std::vector<topic const *> listed;
+    for (auto const &[id, subject] : m_state.topics()) {
+        if (!m_state.listed_for(m_who, subject)) {
+            continue;
+        }
+        if (category_id && (!subject.category_id || !places.contains(*subject.category_id))) {
+            continue;
+        }
+        listed.push_back(&subject);
+    }
+    std::ranges::sort(listed, [](topic const *a, topic const *b) {
+        if (a->pinned != b->pinned) {
+            return a->pinned;
+        }
+        if (a->bumped_at != b->bumped_at) {
+            return a->bumped_at > b->bumped_at;
+        }
+        return a->id > b->id;
+    });
+    std::size_t const first = static_cast<std::size_t>(page) * api::TOPICS_PER_PAGE;
+    std::size_t const last = std::min(listed.size(), first + api::TOPICS_PER_PAGE);
+    json topics = json::array();
+    std::vector<std::int64_t> poster_ids;
+    for (std::size_t i = first; i < last; ++i) {
+        topics.push_back(topic_list_item(*listed[i], poster_ids));
+    }
+    json users = json::array();
+    for (auto const id : poster_ids) {
+        auto const &account = author(id);
+        users.push_back(json{{"id", account.id},
+                             {"username", account.username},
+                             {"name", account.name},
+                             {"avatar_template", avatar_template(account)}});
+    }
+    json list{{"can_create_topic", !m_who.is_anonymous()}};
+    if (last < listed.size()) {
+        std::string base = "/latest.json";
+        if (category_id) {
+            base = "/c/" + m_state.category_slug_path(*category_id) + "/" + std::to_string(*category_id) + "/l/latest.json";
+        }
+        list["more_topics_url"] = base + "?page=" + std::to_string(page + 1);
+    }
+    list.update(json{{"draft", nullptr},
+                     {"draft_key", "new_topic"},
+                     {"draft_sequence", m_who.is_anonymous() ? json(nullptr) : json(0)},
+                     {"per_page", api::TOPICS_PER_PAGE},
+                     {"topics", std::move(topics)}});
+    return json_answer(200, json{{"users", std::move(users)}, {"topic_list", std::move(list)}});
+}
+
+api_response reader::topic_show(std::string_view id_text, query_params const &query) const
+{
+    auto const id = to_id(id_text);
+    auto const *subject = id ? m_state.find_topic(*id) : nullptr;
+    if (subject == nullptr || !m_state.can_see_topic(m_who, *subject)) {
+        return not_found();
+    }
+    bool const show_deleted = m_who.staff() && query.flag("show_deleted");
+    auto const stream = m_state.post_stream(m_who, subject->id, show_deleted);
+
+    // ?page=N (1-based; 0 and 1 are the first page): 20 posts by position in the stream.
+    std::int64_t page = 1;
+    if (auto const text = query.get("page")) {
+        page = std::max<std::int64_t>(1, to_id(*text).value_or(1));
+    }
+    std::size_t const first = static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE;
+    if (page > 1 && first >= stream.size()) {
+        return not_found();
+    }
+    std::size_t const last = std::min(stream.size(), first + api::POSTS_PER_PAGE);
+    json posts = json::array();
+    for (std::size_t i = first; i < last; ++i) {
+        posts.push_back(post_json(*m_state.find_post(stream[i]), *subject, true, false));
+    }
+
+    // Participants: everyone with a visible post, by post count.
+    std::map<std::int64_t, int> counts;
+    bool has_deleted = false;
+    std::int64_t last_poster = subject->user_id;
+    for (auto const &[number, post_id] : subject->post_ids_by_number) {
+        auto const *item = m_state.find_post(post_id);
+        if (item == nullptr) {
+            continue;
+        }
+        has_deleted = has_deleted || item->deleted_at.has_value();
+        if (m_state.can_see_post(m_who, *item, false)) {
+            counts[item->user_id] += 1;
+            last_poster = item->user_id;
+        }
+    }
+    json participants = json::array();
+    for (auto const &[user_id, count] : counts) {
+        auto entry = user_brief(author(user_id));
+        entry["post_count"] = count;
+        entry["primary_group_name"] = nullptr;
+        entry["flair_name"] = nullptr;
+        entry["flair_url"] = nullptr;
+        entry["flair_color"] = nullptr;
+        entry["flair_bg_color"] = nullptr;
+        entry["admin"] = author(user_id).admin;
+        entry["moderator"] = author(user_id).moderator;
+        entry["trust_level"] = author(user_id).trust_level;
+        participants.push_back(std::move(entry));
+    }
+    bool const staff = m_who.staff();
+    bool const signed_in = !m_who.is_anonymous();
+    bool const own = m_who.user_id() == subject->user_id;
+    json details{{"can_edit", staff || own},
+                 {"notification_level", 1},
+                 {"can_move_posts", staff},
+                 {"can_delete", staff},
+                 {"can_remove_allowed_users", staff && subject->kind == archetype::private_message},
+                 {"can_invite_to", signed_in && subject->kind == archetype::private_message},
+                 {"can_invite_via_email", staff},
+                 {"can_create_post", signed_in && (!subject->closed || staff)},
+                 {"can_reply_as_new_topic", signed_in},
+                 {"can_flag_topic", signed_in && !own},
+                 {"can_convert_topic", staff},
+                 {"can_review_topic", staff},
+                 {"can_close_topic", staff},
+                 {"can_archive_topic", staff},
+                 {"can_split_merge_topic", staff},
+                 {"can_edit_staff_notes", staff},
+                 {"can_toggle_topic_visibility", staff},
+                 {"can_pin_unpin_topic", staff},
+                 {"can_moderate_category", staff},
+                 {"can_remove_self_id", m_who.user_id().value_or(0)},
+                 {"participants", std::move(participants)},
+                 {"created_by", user_brief(author(subject->user_id))},
+                 {"last_poster", user_brief(author(last_poster))}};
+    json stream_ids = json::array();
+    for (auto const post_id : stream) {
+        stream_ids.push_back(post_id);
+    }
+    json out{{"post_stream", {{"posts", std::move(posts)}, {"stream", std::move(stream_ids)}}},
+             {"timeline_lookup", json::array()},
+             {"suggested_topics", json::array()},
+             {"tags", subject->tags},
+             {"tags_descriptions", json::object()},
+             {"id", subject->id},
+             {"title", subject->title},
+             {"fancy_title", subject->fancy_title},
+             {"posts_count", subject->posts_count},
+             {"created_at", format_time(subject->created_at)},
+             {"views", subject->views},
+             {"reply_count", std::max(0, subject->posts_count - 1)},
+             {"like_count", subject->like_count},
+             {"last_posted_at", format_time(subject->last_posted_at)},
+             {"visible", subject->visible},
+             {"closed", subject->closed},
+             {"archived", subject->archived},
+             {"has_summary", false},
+             {"archetype", to_string(subject->kind)},
+             {"slug", topic_slug(*subject)},
+             {"category_id", subject->category_id ? json(*subject->category_id) : json(nullptr)},
+             {"word_count", nullptr},
+             {"deleted_at", time_or_null(subject->deleted_at)},
+             {"user_id", subject->user_id},
+             {"featured_link", nullptr},
+             {"pinned_globally", false},
+             {"pinned_at", subject->pinned ? json(format_time(subject->created_at)) : json(nullptr)},
+             {"pinned_until", nullptr},
+             {"image_url", nullptr},
+             {"slow_mode_seconds", 0},
+             {"draft", nullptr},
+             {"draft_key", "topic_" + std::to_string(subject->id)},
+             {"draft_sequence", 0},
+             {"unpinned", nullptr},
+             {"pinned", subject->pinned},
+             {"current_post_number", stream.empty() ? 1 : m_state.find_post(stream[first < last ? first : 0])->post_number},
+             {"highest_post_number", subject->highest_post_number},
+             {"deleted_by", nullptr},
+             {"has_deleted", staff && has_deleted},
+             {"actions_summary", json::array()},
+             {"chunk_size", api::POSTS_PER_PAGE},
+             {"bookmarked", false},
+             {"bookmarks", json::array()},
+             {"topic_timer", nullptr},
+             {"message_bus_last_id", 0},
+             {"participant_count", static_cast<int>(counts.size())},
+             {"show_read_indicator", false},
+             {"thumbnails", nullptr},
+             {"slow_mode_enabled_until", nullptr},
+             {"summarizable", false},
+             {"details", std::move(details)}};
+    return json_answer(200, out);
+}
+
+api_response reader::topic_posts(std::string_view id_text, query_params const &query) const
+{
+    auto const id = to_id(id_text);
+    auto const *subject = id ? m_state.find_topic(*id) : nullptr;
+    if (subject == nullptr || !m_state.can_see_topic(m_who, *subject)) {
+        return not_found();
+    }
+    bool const with_raw = query.flag("include_raw");
+    auto ids = query.all("post_ids[]");
+    for (auto const &more : query.all("post_ids")) {
+        ids.push_back(more);
+    }
+    std::set<std::int64_t> wanted;
+    for (auto const &text : ids) {
+        if (auto const post_id = to_id(text)) {
+            wanted.insert(*post_id);
+        }
+    }
+    // Answered in stream order, as TopicView#filter_posts_by_ids does.
+    json posts = json::array();
+    for (auto const post_id : m_state.post_stream(m_who, subject->id, false)) {
+        if (wanted.contains(post_id)) {
+            posts.push_back(post_json(*m_state.find_post(post_id), *subject, true, with_raw));
+        }
+    }
+    return json_answer(200, json{{"post_stream", {{"posts", std::move(posts)}}}, {"id", subject->id}});
+}
+
+api_response reader::post_show(std::string_view id_text) const
+{
+    auto const id = to_id(id_text);
+    auto const *item = id ? m_state.find_post(*id) : nullptr;
+    auto const *subject = item ? m_state.find_topic(item->topic_id) : nullptr;
+    if (subject == nullptr || !m_state.can_see_post(m_who, *item, true)) {
+        return not_found();
+    }
+    return json_answer(200, post_json(*item, *subject, false, true));
+}
+
+api_response reader::topic_by_external_id(std::string const &external_id) const
+{
+    auto const *subject = m_state.find_topic_by_external_id(external_id);
+    if (subject == nullptr || !m_state.can_see_topic(m_who, *subject)) {
+        return not_found();
+    }
+    api_response answer;
+    answer.status = 301;
+    answer.content_type = "text/html; charset=utf-8";
+    auto const location = "/t/" + topic_slug(*subject) + "/" + std::to_string(subject->id) + ".json";
+    answer.headers.emplace_back("Location", location);
+    answer.body = "<html><body>You are being <a href=\"" + location + "\">redirected</a>.</body></html>";
+    return answer;
+}
+
+api_response reader::user_show(std::string_view username) const
+{
+    auto const *account = m_state.find_user_by_username(username);
+    if (account == nullptr || (account->staged && !m_who.staff())) {
+        return not_found();
+    }
+    bool const self = m_who.user_id() == account->id;
+    json user{{"id", account->id},
+              {"username", account->username},
+              {"name", account->name},
+              {"uploaded_avatar_id", nullptr},
+              {"avatar_template", avatar_template(*account)}};
+    if (m_who.staff() || self) {
+        user["email"] = account->email;
+    }
+    std::optional<timestamp> last_posted;
+    for (auto const &[id, item] : m_state.posts()) {
+        if (item.user_id == account->id && m_state.can_see_post(m_who, item, false)) {
+            last_posted = std::max(last_posted.value_or(item.created_at), item.created_at);
+        }
+    }
+    user.update(json{{"last_posted_at", time_or_null(last_posted)},
+                     {"last_seen_at", nullptr},
+                     {"bio_cooked", nullptr},
+                     {"created_at", format_time(account->created_at)},
+                     {"can_edit", m_who.staff() || self},
+                     {"can_edit_username", m_who.staff() || self},
+                     {"can_edit_email", m_who.staff() || self},
+                     {"can_edit_name", m_who.staff() || self},
+                     {"stats", json::array()},
+                     {"can_send_private_message_to_user", !m_who.is_anonymous() && !self},
+                     {"bio_excerpt", nullptr},
+                     {"trust_level", account->trust_level},
+                     {"moderator", account->moderator},
+                     {"admin", account->admin},
+                     {"title", nullptr},
+                     {"badge_count", 0},
+                     {"has_title_badges", false},
+                     {"custom_fields", json::object()},
+                     {"number_of_deleted_posts", 0},
+                     {"number_of_flagged_posts", 0},
+                     {"number_of_flags_given", 0},
+                     {"number_of_suspensions", 0},
+                     {"locale", nullptr},
+                     {"email_digests", true},
+                     {"email_private_messages", true},
+                     {"email_direct", true},
+                     {"email_always", false},
+                     {"digest_after_days", 7},
+                     {"mailing_list_mode", false},
+                     {"auto_track_topics_after_msecs", 240000},
+                     {"new_topic_duration_minutes", 2880},
+                     {"external_links_in_new_tab", false},
+                     {"dynamic_favicon", false},
+                     {"enable_quoting", true},
+                     {"muted_category_ids", json::array()},
+                     {"tracked_category_ids", json::array()},
+                     {"watched_category_ids", json::array()},
+                     {"private_messages_stats", {{"all", 0}, {"mine", 0}, {"unread", 0}}},
+                     {"disable_jump_reply", false},
+                     {"gravatar_avatar_upload_id", nullptr},
+                     {"custom_avatar_upload_id", nullptr},
+                     {"invited_by", nullptr},
+                     {"custom_groups", json::array()},
+                     {"featured_user_badge_ids", json::array()},
+                     {"staged", account->staged}});
+    return json_answer(200, json{{"user_badges", json::array()}, {"user", std::move(user)}});
+}
+
+api_response reader::admin_users_list(std::string const &kind, query_params const &query) const
+{
+    if (!m_who.staff()) {
+        return not_found();
+    }
+    // The classifications of AdminUserIndexQuery; any other word filters nothing.
+    static std::map<std::string, int, std::less<>> const trust_levels{
+        {"newuser", 0}, {"basic", 1}, {"member", 2}, {"regular", 3}, {"leader", 4}};
+    auto const matches = [&](user const &account) {
+        if (kind == "active") {
+            return account.active;
+        }
+        if (kind == "staff") {
+            return account.staff();
+        }
+        if (kind == "admins") {
+            return account.admin;
+        }
+        if (kind == "moderators") {
+            return account.moderator;
+        }
+        if (kind == "staged") {
+            return account.staged;
+        }
+        if (kind == "pending") {
+            return !account.active;
+        }
+        if (kind == "silenced" || kind == "suspended") {
+            return false;
+        }
+        if (auto const level = trust_levels.find(kind); level != trust_levels.end()) {
+            return account.trust_level == level->second;
+        }
+        return true;
+    };
+    std::vector<user const *> users;
+    for (auto const &[id, account] : m_state.users()) {
+        if (id > 0 && matches(account)) {
+            users.push_back(&account);
+        }
+    }
+    // Newest accounts first, as the admin list orders by default.
+    std::ranges::sort(users, [](user const *a, user const *b) {
+        return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
+    });
+    std::int64_t page = 1;
+    if (auto const text = query.get("page")) {
+        page = std::max<std::int64_t>(1, to_id(*text).value_or(1));
+    }
+    bool const with_email = query.flag("show_emails");
+    std::size_t const first = static_cast<std::size_t>(page - 1) * api::USERS_PER_PAGE;
+    json list = json::array();
+    for (std::size_t i = first; i < users.size() && i < first + api::USERS_PER_PAGE; ++i) {
+        list.push_back(admin_user_json(*users[i], with_email, false));
+    }
+    return json_answer(200, list);
+}
+
+api_response reader::admin_user_show(std::string_view id_text) const
+{
+    if (!m_who.staff()) {
+        return not_found();
+    }
+    auto const id = to_id(id_text);
+    auto const *account = id ? m_state.find_user(*id) : nullptr;
+    if (account == nullptr) {
+        return not_found();
+    }
+    return json_answer(200, admin_user_json(*account, true, true));
+}
+
+api_response reader::tags() const
+{
+    std::map<std::string, int> counts;
+    for (auto const &[id, tag] : m_state.tags()) {
+        counts[tag.name] = 0;
+    }
+    for (auto const &[id, subject] : m_state.topics()) {
+        if (m_state.listed_for(m_who, subject)) {
+            for (auto const &name : subject.tags) {
+                counts[name] += 1;
+            }
+        }
+    }
+    json list = json::array();
+    for (auto const &[name, count] : counts) {
+        list.push_back(json{{"id", name}, {"text", name}, {"name", name}, {"count", count}, {"pm_count", 0}, {"target_tag", nullptr}});
+    }
+    return json_answer(200, json{{"tags", std::move(list)}, {"extras", {{"categories", json::array()}}}});
+}
+
+api_response reader::answer(api_request const &request) const
+{
+    if (request.method != boost::beast::http::verb::get && request.method != boost::beast::http::verb::head) {
+        return not_found();
+    }
+    route const path{request.path};
+    query_params const query{request.query};
+    auto const &p = path.parts;
+    if (!path.json) {
+        return not_found();
+    }
+    if (path.is({"site"})) {
+        return site();
+    }
+    if (path.is({"categories"})) {
+        return categories(query);
+    }
+    if (path.is({"c", "*", "show"})) {
+        return category_show(p[1]);
+    }
+    if (path.is({"latest"})) {
+        return topic_list(std::nullopt, query);
+    }
+    if (path.is({"c", "*", "*", "l", "latest"})) {
+        auto const id = to_id(p[2]);
+        auto const *place = id ? m_state.find_category(*id) : nullptr;
+        if (place == nullptr || !m_state.can_see_category(m_who, *place)) {
+            return not_found();
+        }
+        return topic_list(id, query);
+    }
+    if (path.is({"c", "*", "l", "latest"})) {
+        // By slug (or by id, which Discourse accepts in the same place).
+        category const *found = nullptr;
+        for (auto const &[id, place] : m_state.categories()) {
+            if ((place.slug == p[1] || std::to_string(id) == p[1]) && m_state.can_see_category(m_who, place)) {
+                found = &place;
+                break;
+            }
+        }
+        if (found == nullptr) {
+            return not_found();
+        }
+        return topic_list(found->id, query);
+    }
+    if (path.is({"t", "external_id", "*"})) {
+        return topic_by_external_id(p[2]);
+    }
+    if (path.is({"t", "*"})) {
+        return topic_show(p[1], query);
+    }
+    if (path.is({"t", "*", "posts"})) {
+        return topic_posts(p[1], query);
+    }
+    if (path.is({"t", "*", "*"})) {
+        return topic_show(p[2], query);
+    }
+    if (path.is({"posts", "*"})) {
+        return post_show(p[1]);
+    }
+    if (path.is({"u", "*"}) || path.is({"users", "*"})) {
+        return user_show(p[1]);
+    }
+    if (path.is({"admin", "users", "list", "*"})) {
+        return admin_users_list(p[3], query);
+    }
+    if (path.is({"admin", "users", "*"})) {
+        return admin_user_show(p[2]);
+    }
+    if (path.is({"tags"})) {
+        return tags();
+    }
+    return not_found();
+}
+
+} // namespace
+
+api::api(forum &state, std::string admin_key) : m_forum(state), m_admin_key(std::move(admin_key)) {}
+
+api_response api::handle(api_request const &request) const
+{
+    try {
+        return m_forum.read([&](forum_state const &state) {
+            // Who asks: no key is anonymous; the all-users key acts as Api-Username (system
+            // when none is named); anything else is refused as Discourse refuses it.
+            viewer who = viewer::anonymous();
+            if (!request.api_key.empty()) {
+                if (m_admin_key.empty() || request.api_key != m_admin_key) {
+                    return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+                }
+                auto const *acting = request.api_username.empty() ? state.find_user(SYSTEM_USER_ID)
+                                                      : state.find_user_by_username(request.api_username);
+                if (acting == nullptr || !acting->active) {
+                    return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+                }
+                who = viewer::of(*acting);
+            }
+            return reader{state, who}.answer(request);
+        });
+    } catch (not_found_error const &) {
+        return not_found();
+    } catch (permission_error const &) {
+        return error_answer(403, "You are not permitted to view the requested resource.", "invalid_access");
+    } catch (std::exception const &problem) {
+        return error_answer(500, problem.what(), "server_error");
+    }
+}
+
+api_handler api::handler() const
+{
+    return [this](api_request const &request) { return handle(request); };
+}
+
+} // namespace forumgate::rehearsal
