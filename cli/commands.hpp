@@ -29,5 +29,6 @@ void add_map_command(CLI::App &app, command &run);
 void add_resolve_command(CLI::App &app, command &run);
 /// Also adds `map snapshot`: call after add_map_command().
 void add_serve_command(CLI::App &app, command &run);
+void add_rehearsal_command(CLI::App &app, command &run);
 
 } // namespace forumgate::cli

@@ -1,0 +1,151 @@
+// forumgate rehearsal-forum: a Discourse-compatible forum in memory, served over HTTP, for
+// tests, demos and dry runs (docs/rehearsal-forum.md).
+
+#include "commands.hpp"
+
+#include "api.hpp"
+#include "error.hpp"
+#include "forum.hpp"
+#include "http_server.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <csignal>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+namespace forumgate::cli {
+
+namespace {
+
+namespace net = boost::asio;
+
+struct rehearsal_options
+{
+    std::string listen = "127.0.0.1:8081";
+    std::string admin_key_file;
+    int latency_ms = 0;
+    double error_share = 0.0;
+    double timeout_share = 0.0;
+    double drop_share = 0.0;
+    std::uint64_t fault_seed = 1;
+};
+
+/// Parses `ADDR:PORT` (`[v6]:PORT` for IPv6). \throws argument_error saying what is wrong.
+net::ip::tcp::endpoint parse_listen(std::string const &text)
+{
+    auto const colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        throw argument_error{"--listen " + text + ": expected ADDR:PORT, e.g. 127.0.0.1:8081"};
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    std::string const port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto const [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+        throw argument_error{"--listen " + text + ": the port must be a number from 0 to 65535"};
+    }
+    boost::system::error_code bad;
+    auto const address = net::ip::make_address(host, bad);
+    if (bad) {
+        throw argument_error{"--listen " + text + ": " + host + " is not an IP address"};
+    }
+    return {address, static_cast<unsigned short>(port)};
+}
+
+/// \return the key in `path`: its first line, surrounding white space removed.
+/// \throws input_error naming the file (never its contents).
+std::string read_key_file(std::string const &path)
+{
+    std::ifstream in{path};
+    if (!in) {
+        throw input_error{"--admin-key-file " + path + ": cannot read the file"};
+    }
+    std::string key;
+    std::getline(in, key);
+    auto const first = key.find_first_not_of(" \t\r\n");
+    auto const last = key.find_last_not_of(" \t\r\n");
+    key = first == std::string::npos ? std::string{} : key.substr(first, last - first + 1);
+    if (key.empty()) {
+        throw input_error{"--admin-key-file " + path + ": the file holds no key"};
+    }
+    return key;
+}
+
+int run_rehearsal_forum(rehearsal_options const &options)
+{
+    auto const endpoint = parse_listen(options.listen);
+    std::string const key = options.admin_key_file.empty() ? std::string{} : read_key_file(options.admin_key_file);
+
+    rehearsal::forum state;
+    rehearsal::api const rest{state, key};
+    rehearsal::fault_plan faults;
+    faults.latency = std::chrono::milliseconds{options.latency_ms};
+    faults.error_share = options.error_share;
+    faults.timeout_share = options.timeout_share;
+    faults.drop_share = options.drop_share;
+    faults.seed = options.fault_seed;
+
+    net::io_context io;
+    rehearsal::http_server server{io, endpoint, rest.handler(), faults};
+    auto const bound = server.local_endpoint();
+    spdlog::info("rehearsal forum listening on {}:{}{}", bound.address().to_string(), bound.port(),
+                 key.empty() ? " (no admin key: every client is anonymous)" : " (admin API key from --admin-key-file)");
+    if (faults.any()) {
+        spdlog::info("faults: latency {} ms, errors {}, timeouts {}, drops {}, seed {}", options.latency_ms,
+                     options.error_share, options.timeout_share, options.drop_share, options.fault_seed);
+    }
+
+    // Run until SIGTERM or SIGINT, then stop accepting and leave.
+    net::signal_set signals{io, SIGTERM, SIGINT};
+    signals.async_wait([&](boost::system::error_code const &failed, int number) {
+        if (failed) {
+            return;
+        }
+        spdlog::info("signal {}: stopping after {} requests", number, server.requests());
+        server.stop();
+        io.stop();
+    });
+    io.run();
+    return EXIT_OK;
+}
+
+} // namespace
+
+void add_rehearsal_command(CLI::App &app, command &run)
+{
+    auto options = std::make_shared<rehearsal_options>();
+    auto *sub = app.add_subcommand(
+        "rehearsal-forum", "Serve a Discourse-compatible forum from memory, for tests and dry runs (see docs/rehearsal-forum.md)");
+    sub->add_option("--listen", options->listen, "Address and port to listen on, ADDR:PORT")->capture_default_str();
+    sub->add_option("--admin-key-file", options->admin_key_file,
+                    "File whose first line is the all-users admin API key the server accepts")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--latency-ms", options->latency_ms, "Added before every answer (fault injection)")
+        ->check(CLI::Range(0, 600'000))
+        ->capture_default_str();
+    sub->add_option("--error-share", options->error_share, "Share of requests answered 500/502 instead")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    sub->add_option("--timeout-share", options->timeout_share, "Share of requests never answered")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    sub->add_option("--drop-share", options->drop_share, "Share of connections closed without an answer")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    sub->add_option("--fault-seed", options->fault_seed, "Seed of the fault draws (same seed, same faults)")
+        ->capture_default_str();
+    sub->callback([&run, options] { run = [options] { return run_rehearsal_forum(*options); }; });
+}
+
+} // namespace forumgate::cli
