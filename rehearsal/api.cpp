@@ -1048,24 +1048,22 @@ api_response reader::answer(api_request const &request) const
     if (path.is({"latest"})) {
         return topic_list(std::nullopt, query);
     }
-    if (path.is({"c", "*", "*", "l", "latest"})) {
-        auto const id = to_id(p[2]);
-        auto const *place = id ? m_state.find_category(*id) : nullptr;
-        if (place == nullptr || !m_state.can_see_category(m_who, *place)) {
-            return not_found();
-        }
-        return topic_list(id, query);
-    }
-    if (path.is({"c", "*", "l", "latest"})) {
-        // By slug (or by id, which Discourse accepts in the same place).
+    if (p.size() >= 4 && p[0] == "c" && p[p.size() - 2] == "l" && p.back() == "latest") {
+        // /c/{slug…}/{id}/l/latest.json (a subcategory has its parent's slug first), or
+        // /c/{slug}/l/latest.json as the Ruby client asks.
+        auto const &named = p[p.size() - 3];
         category const *found = nullptr;
-        for (auto const &[id, place] : m_state.categories()) {
-            if ((place.slug == p[1] || std::to_string(id) == p[1]) && m_state.can_see_category(m_who, place)) {
-                found = &place;
-                break;
+        if (auto const id = to_id(named); id && p.size() >= 5) {
+            found = m_state.find_category(*id);
+        } else {
+            for (auto const &[place_id, place] : m_state.categories()) {
+                if (place.slug == named || std::to_string(place_id) + "-category" == named) {
+                    found = &place;
+                    break;
+                }
             }
         }
-        if (found == nullptr) {
+        if (found == nullptr || !m_state.can_see_category(m_who, *found)) {
             return not_found();
         }
         return topic_list(found->id, query);

@@ -338,6 +338,30 @@ TEST_F(api_fixture, latest_pages_by_thirty_with_more_topics_url_while_more_remai
     EXPECT_EQ(second_page["topic_list"]["topics"][29]["id"], welcome);
 }
 
+TEST_F(api_fixture, category_lists_include_subcategories_and_page)
+{
+    shared.write([&](forum_state &state) {
+        for (int i = 0; i < 31; ++i) {
+            (void)state.create_topic({.user_id = ann,
+                                      .title = "A repair request number " + std::to_string(i),
+                                      .raw = "The tap in the kitchen drips again.",
+                                      .category_id = repairs});
+        }
+    });
+    auto const general_list = get_json("/c/general/" + std::to_string(general) + "/l/latest.json");
+    EXPECT_EQ(general_list["topic_list"]["topics"].size(), 30U);
+    EXPECT_EQ(general_list["topic_list"]["more_topics_url"], "/c/general/" + std::to_string(general) + "/l/latest.json?page=1");
+    auto const child = "/c/general/repairs/" + std::to_string(repairs) + "/l/latest.json";
+    auto const first = get_json(child);
+    EXPECT_EQ(first["topic_list"]["more_topics_url"], child + "?page=1");
+    auto const second_page = get_json(child + "?page=1");
+    ASSERT_EQ(second_page["topic_list"]["topics"].size(), 1U);
+    EXPECT_FALSE(second_page["topic_list"].contains("more_topics_url"));
+    EXPECT_EQ(get_json("/c/repairs/l/latest.json")["topic_list"]["topics"].size(), 30U);
+    EXPECT_EQ(get("/c/board-room/" + std::to_string(board) + "/l/latest.json").status, 404);
+    EXPECT_EQ(get("/c/board-room/" + std::to_string(board) + "/l/latest.json", "admin").status, 200);
+}
+
 TEST_F(api_fixture, pinned_topics_come_first)
 {
     add_topics(3);
@@ -382,6 +406,18 @@ TEST_F(api_fixture, bad_credentials_are_403_invalid_access)
     answer = server.handle(request);
     EXPECT_EQ(answer.status, 403);
     EXPECT_EQ(json::parse(answer.body), expected);
+
+    // The key without a username acts as system, an admin.
+    request.api_username.clear();
+    request.path = "/t/" + std::to_string(secret) + ".json";
+    EXPECT_EQ(server.handle(request).status, 200);
+
+    // A server without a key accepts none.
+    api const keyless{shared, ""};
+    request.api_key = "";
+    EXPECT_EQ(keyless.handle(request).status, 404);
+    request.api_key = ADMIN_KEY;
+    EXPECT_EQ(keyless.handle(request).status, 403);
 }
 
 TEST_F(api_fixture, external_id_redirects_to_the_topic)

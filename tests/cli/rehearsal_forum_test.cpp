@@ -1,0 +1,62 @@
+// Tests of `forumgate rehearsal-forum` run as an operator runs it: it logs where it listens,
+// answers the read API, refuses a wrong key without logging the right one, and leaves with
+// exit status 0 on SIGTERM.
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+namespace forumgate::testing {
+namespace {
+
+TEST(rehearsal_forum_command, serves_and_stops_on_sigterm)
+{
+    auto const key_file = std::filesystem::temp_directory_path() / ("rehearsal-key-" + std::to_string(::getpid()));
+    std::string const key = "key-that-must-not-be-logged-7f3a";
+    std::ofstream{key_file} << key << "\n";
+
+    server_process server{FORUMGATE_BINARY,
+                          {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string()}};
+    ASSERT_TRUE(server.wait_listening(1)) << server.log();
+    auto const port = server.ports().at(0);
+
+    auto const latest = http_request(port, "/latest.json", "localhost");
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->status, 200);
+    EXPECT_NE(latest->body.find("\"topic_list\""), std::string::npos) << latest->body;
+
+    http_client client{port};
+    ASSERT_TRUE(client.send("GET /site.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: wrong\r\nApi-Username: system\r\n\r\n"));
+    auto const refused = client.read_response();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+
+    http_client admin{port};
+    ASSERT_TRUE(admin.send("GET /admin/users/list/all.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: " + key +
+                           "\r\nApi-Username: system\r\n\r\n"));
+    auto const listed = admin.read_response();
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->status, 200);
+
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(std::chrono::seconds{10}), 0);
+    EXPECT_EQ(server.log_count(key), 0U);
+    std::filesystem::remove(key_file);
+}
+
+TEST(rehearsal_forum_command, bad_listen_address_is_fatal)
+{
+    server_process server{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "nowhere"}};
+    EXPECT_EQ(server.wait_exit(std::chrono::seconds{10}), 2);
+    EXPECT_NE(server.log().find("expected ADDR:PORT"), std::string::npos) << server.log();
+}
+
+} // namespace
+} // namespace forumgate::testing
