@@ -625,7 +625,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
     // Pinned topics first, then by bump time, newest first; ids break ties.
     std::vector<topic const *> listed;
     for (auto const &[id, subject] : m_state.topics()) {
-        if (!m_state.listed_for(m_who, subject)) {
+        // Deleted topics stay out of lists even for staff (TopicQuery lists deleted_at IS NULL).
+        if (!m_state.listed_for(m_who, subject) || subject.deleted_at) {
             continue;
         }
         if (category_id && (!subject.category_id || !places.contains(*subject.category_id))) {
