@@ -242,6 +242,7 @@ TEST_F(api_fixture, post_show_follows_the_schema_and_the_recorded_shape)
     }
     EXPECT_EQ(joined(shape_differences(expected, answer)), "");
     EXPECT_EQ(answer["raw"], "A reply that is long enough.");
+    EXPECT_EQ(answer["reply_count"], 0);
     EXPECT_FALSE(answer["actions_summary"][0].contains("count"));
     shared.write([&](forum_state &state) { state.mutable_post(second)->like_count = 3; });
     EXPECT_EQ(get_json("/posts/" + std::to_string(second) + ".json")["actions_summary"][0]["count"], 3);
@@ -361,6 +362,20 @@ TEST_F(api_fixture, category_lists_include_subcategories_and_page)
     EXPECT_EQ(get_json("/c/repairs/l/latest.json")["topic_list"]["topics"].size(), 30U);
     EXPECT_EQ(get("/c/board-room/" + std::to_string(board) + "/l/latest.json").status, 404);
     EXPECT_EQ(get("/c/board-room/" + std::to_string(board) + "/l/latest.json", "admin").status, 200);
+}
+
+TEST_F(api_fixture, reply_counts_count_visible_replies)
+{
+    shared.write([&](forum_state &state) {
+        (void)state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Replying to Bob's post here.", .reply_to_post_number = 2});
+        (void)state.create_post({.user_id = admin,
+                                 .topic_id = welcome,
+                                 .raw = "A whispered reply to Bob's post.",
+                                 .reply_to_post_number = 2,
+                                 .type = post_type::whisper});
+    });
+    EXPECT_EQ(get_json("/posts/" + std::to_string(second) + ".json")["reply_count"], 1);
+    EXPECT_EQ(get_json("/posts/" + std::to_string(second) + ".json", "admin")["reply_count"], 2);
 }
 
 TEST_F(api_fixture, pinned_topics_come_first)
