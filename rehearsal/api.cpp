@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <limits>
 #include <exception>
 #include <set>
 #include <string_view>
@@ -233,7 +235,8 @@ private:
     [[nodiscard]] api_response categories(query_params const &query) const;
     [[nodiscard]] api_response category_show(std::string_view id_text) const;
     [[nodiscard]] api_response topic_list(std::optional<std::int64_t> category_id, query_params const &query) const;
-    [[nodiscard]] api_response topic_show(std::string_view id_text, query_params const &query) const;
+    [[nodiscard]] api_response topic_show(std::string_view id_text, query_params const &query,
+                                          std::optional<int> near_post_number = std::nullopt) const;
     [[nodiscard]] api_response topic_posts(std::string_view id_text, query_params const &query) const;
     [[nodiscard]] api_response post_show(std::string_view id_text) const;
     [[nodiscard]] api_response topic_by_external_id(std::string const &external_id) const;
@@ -717,7 +720,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
     return json_answer(200, json{{"users", std::move(users)}, {"topic_list", std::move(list)}});
 }
 
-api_response reader::topic_show(std::string_view id_text, query_params const &query) const
+api_response reader::topic_show(std::string_view id_text, query_params const &query,
+                                std::optional<int> near_post_number) const
 {
     auto const id = to_id(id_text);
     auto const *subject = id ? m_state.find_topic(*id) : nullptr;
@@ -732,9 +736,29 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
     if (auto const text = query.get("page")) {
         page = std::max<std::int64_t>(1, to_id(*text).value_or(1));
     }
-    std::size_t const first = static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE;
+    std::size_t first = static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE;
     if (page > 1 && first >= stream.size()) {
         return not_found();
+    }
+    if (near_post_number && !query.get("page")) {
+        // /t/{id}/{n}.json: the 20 posts around post n, as TopicView#filter_posts_near: a
+        // quarter of a chunk before the post nearest n, the rest after, kept inside the stream.
+        std::size_t closest = 0;
+        int best = std::numeric_limits<int>::max();
+        for (std::size_t i = 0; i < stream.size(); ++i) {
+            int const distance = std::abs(m_state.find_post(stream[i])->post_number - *near_post_number);
+            if (distance < best) {
+                best = distance;
+                closest = i;
+            }
+        }
+        std::size_t const before = api::POSTS_PER_PAGE / 4;
+        first = closest > before ? closest - before : 0;
+        if (stream.size() >= api::POSTS_PER_PAGE) {
+            first = std::min(first, stream.size() - api::POSTS_PER_PAGE);
+        } else {
+            first = 0;
+        }
     }
     std::size_t const last = std::min(stream.size(), first + api::POSTS_PER_PAGE);
     json posts = json::array();
@@ -1122,7 +1146,14 @@ api_response reader::answer(api_request const &request) const
         return topic_posts(p[1], query);
     }
     if (path.is({"t", "*", "*"})) {
+        // /t/{id}/{post_number} or /t/{slug}/{id}: slugs are never all digits.
+        if (to_id(p[1]) && to_id(p[2])) {
+            return topic_show(p[1], query, static_cast<int>(*to_id(p[2])));
+        }
         return topic_show(p[2], query);
+    }
+    if (path.is({"t", "*", "*", "*"}) && to_id(p[3])) {
+        return topic_show(p[2], query, static_cast<int>(*to_id(p[3])));
     }
     if (path.is({"posts", "*"})) {
         return post_show(p[1]);

@@ -402,6 +402,14 @@ TEST_F(api_fixture, topic_pages_by_twenty_posts)
     EXPECT_EQ(page2["post_stream"]["posts"].size(), 8U);
     EXPECT_EQ(page2["post_stream"]["posts"][0]["id"], page1["post_stream"]["stream"][20]);
     EXPECT_EQ(get("/t/" + std::to_string(welcome) + ".json?page=3").status, 404);
+
+    // /t/{id}/{n}.json and /t/{slug}/{id}/{n}.json: the 20 posts around post n, five before it.
+    auto const near = get_json("/t/" + std::to_string(welcome) + "/12.json");
+    ASSERT_EQ(near["post_stream"]["posts"].size(), 20U);
+    EXPECT_EQ(near["post_stream"]["posts"][5]["post_number"], 12);
+    auto const at_end = get_json("/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + "/30.json");
+    ASSERT_EQ(at_end["post_stream"]["posts"].size(), 20U);
+    EXPECT_EQ(at_end["post_stream"]["posts"][19]["post_number"], 30);
 }
 
 // -- Authentication, redirects, routes ---------------------------------------------------------
