@@ -236,7 +236,10 @@ private:
     [[nodiscard]] api_response category_show(std::string_view id_text) const;
     [[nodiscard]] api_response topic_list(std::optional<std::int64_t> category_id, query_params const &query) const;
     [[nodiscard]] api_response topic_show(std::string_view id_text, query_params const &query,
-                                          std::optional<int> near_post_number = std::nullopt) const;
+                                          std::optional<int> near_post_number = std::nullopt,
+                                          std::optional<std::string> url_slug = std::nullopt) const;
+    /// /t/{x}.json where x is not an id: a topic found by its slug is a 301 to its URL.
+    [[nodiscard]] api_response topic_by_slug(std::string const &slug) const;
     [[nodiscard]] api_response topic_posts(std::string_view id_text, query_params const &query) const;
     [[nodiscard]] api_response post_show(std::string_view id_text) const;
     [[nodiscard]] api_response topic_by_external_id(std::string const &external_id) const;
@@ -721,7 +724,7 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
 }
 
 api_response reader::topic_show(std::string_view id_text, query_params const &query,
-                                std::optional<int> near_post_number) const
+                                std::optional<int> near_post_number, std::optional<std::string> url_slug) const
 {
     auto const id = to_id(id_text);
     auto const *subject = id ? m_state.find_topic(*id) : nullptr;
@@ -732,14 +735,39 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
     auto const stream = m_state.post_stream(m_who, subject->id, show_deleted);
 
     // ?page=N (1-based; 0 and 1 are the first page): 20 posts by position in the stream.
+    // Discourse answers 404 for N < 0 or (N-1)·20 ≥ highest_post_number (discourse.md §1).
     std::int64_t page = 1;
+    std::int64_t asked_page = 0;
     if (auto const text = query.get("page")) {
-        page = std::max<std::int64_t>(1, to_id(*text).value_or(1));
+        asked_page = to_id(*text).value_or(0);
+        if (asked_page < 0) {
+            return not_found();
+        }
+        page = std::max<std::int64_t>(1, asked_page);
     }
-    std::size_t first = static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE;
-    if (page > 1 && first >= stream.size()) {
+    if ((page - 1) * api::POSTS_PER_PAGE >= std::max(1, subject->highest_post_number)) {
         return not_found();
     }
+
+    // A slug that is not the topic's: 301 to the canonical URL, keeping the post number and
+    // the page (redirect_to_correct_topic).
+    if (url_slug && *url_slug != topic_slug(*subject)) {
+        api_response answer;
+        answer.status = 301;
+        answer.content_type = "text/html; charset=utf-8";
+        std::string location = "/t/" + topic_slug(*subject) + "/" + std::to_string(subject->id);
+        if (near_post_number) {
+            location += "/" + std::to_string(*near_post_number);
+        }
+        location += ".json";
+        if (asked_page > 0) {
+            location += "?page=" + std::to_string(asked_page);
+        }
+        answer.headers.emplace_back("Location", location);
+        answer.body = "<html><body>You are being <a href=\"" + location + "\">redirected</a>.</body></html>";
+        return answer;
+    }
+    std::size_t first = std::min(stream.size(), static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE);
     if (near_post_number && !query.get("page")) {
         // /t/{id}/{n}.json: the 20 posts around post n, as TopicView#filter_posts_near: a
         // quarter of a chunk before the post nearest n, the rest after, kept inside the stream.
@@ -916,6 +944,22 @@ api_response reader::post_show(std::string_view id_text) const
         return not_found();
     }
     return json_answer(200, post_json(*item, *subject, false, true));
+}
+
+api_response reader::topic_by_slug(std::string const &slug) const
+{
+    for (auto const &[id, subject] : m_state.topics()) {
+        if (subject.slug == slug && m_state.can_see_topic(m_who, subject)) {
+            api_response answer;
+            answer.status = 301;
+            answer.content_type = "text/html; charset=utf-8";
+            auto const location = "/t/" + topic_slug(subject) + "/" + std::to_string(id) + ".json";
+            answer.headers.emplace_back("Location", location);
+            answer.body = "<html><body>You are being <a href=\"" + location + "\">redirected</a>.</body></html>";
+            return answer;
+        }
+    }
+    return not_found();
 }
 
 api_response reader::topic_by_external_id(std::string const &external_id) const
@@ -1140,6 +1184,9 @@ api_response reader::answer(api_request const &request) const
         return topic_by_external_id(p[2]);
     }
     if (path.is({"t", "*"})) {
+        if (!to_id(p[1])) {
+            return topic_by_slug(p[1]);
+        }
         return topic_show(p[1], query);
     }
     if (path.is({"t", "*", "posts"})) {
@@ -1150,10 +1197,10 @@ api_response reader::answer(api_request const &request) const
         if (to_id(p[1]) && to_id(p[2])) {
             return topic_show(p[1], query, static_cast<int>(*to_id(p[2])));
         }
-        return topic_show(p[2], query);
+        return topic_show(p[2], query, std::nullopt, p[1]);
     }
     if (path.is({"t", "*", "*", "*"}) && to_id(p[3])) {
-        return topic_show(p[2], query, static_cast<int>(*to_id(p[3])));
+        return topic_show(p[2], query, static_cast<int>(*to_id(p[3])), p[1]);
     }
     if (path.is({"posts", "*"})) {
         return post_show(p[1]);

@@ -401,7 +401,9 @@ TEST_F(api_fixture, topic_pages_by_twenty_posts)
     auto const page2 = get_json("/t/" + std::to_string(welcome) + ".json?page=2");
     EXPECT_EQ(page2["post_stream"]["posts"].size(), 8U);
     EXPECT_EQ(page2["post_stream"]["posts"][0]["id"], page1["post_stream"]["stream"][20]);
-    EXPECT_EQ(get("/t/" + std::to_string(welcome) + ".json?page=3").status, 404);
+    EXPECT_EQ(get("/t/" + std::to_string(welcome) + ".json?page=3").status, 404); // (3-1)·20 ≥ highest post number 30
+    EXPECT_EQ(get("/t/" + std::to_string(welcome) + ".json?page=-1").status, 404);
+    EXPECT_EQ(get_json("/t/" + std::to_string(welcome) + ".json?page=0")["post_stream"]["posts"].size(), 20U);
 
     // /t/{id}/{n}.json and /t/{slug}/{id}/{n}.json: the 20 posts around post n, five before it.
     auto const near = get_json("/t/" + std::to_string(welcome) + "/12.json");
@@ -452,6 +454,18 @@ TEST_F(api_fixture, external_id_redirects_to_the_topic)
     EXPECT_EQ(answer.headers[0].first, "Location");
     EXPECT_EQ(answer.headers[0].second, "/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + ".json");
     EXPECT_EQ(get("/t/external_id/unknown.json").status, 404);
+
+    // A wrong slug is a 301 to the canonical URL, keeping the post number and the page.
+    auto const renamed = get("/t/old-title/" + std::to_string(welcome) + "/2.json?page=1");
+    EXPECT_EQ(renamed.status, 301);
+    ASSERT_EQ(renamed.headers.size(), 1U);
+    EXPECT_EQ(renamed.headers[0].second, "/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + "/2.json?page=1");
+    // A slug where the id goes: found by slug, 301.
+    auto const by_slug = get("/t/welcome-to-the-rehearsal-forum.json");
+    EXPECT_EQ(by_slug.status, 301);
+    ASSERT_EQ(by_slug.headers.size(), 1U);
+    EXPECT_EQ(by_slug.headers[0].second, "/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + ".json");
+    EXPECT_EQ(get("/t/minutes-of-the-board-meeting.json").status, 404); // hidden from anonymous
 }
 
 TEST_F(api_fixture, tags_and_unknown_routes)
