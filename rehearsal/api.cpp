@@ -219,6 +219,37 @@ std::string age_text(timestamp from, timestamp to)
     return std::to_string(days / 365) + "y";
 }
 
+/// Characters of a pinned topic's excerpt (site setting topic_excerpt_maxlength).
+constexpr std::size_t EXCERPT_LENGTH = 220;
+
+/// \return the text of `cooked` without its tags, cut at EXCERPT_LENGTH characters with
+/// "&hellip;" when cut, as Discourse's excerpt of a first post.
+std::string excerpt_of(std::string_view cooked)
+{
+    std::string text;
+    bool in_tag = false;
+    for (char const c : cooked) {
+        if (c == '<') {
+            in_tag = true;
+        } else if (c == '>') {
+            in_tag = false;
+        } else if (!in_tag) {
+            text.push_back(c);
+        }
+    }
+    std::size_t pos = 0;
+    std::size_t characters = 0;
+    while (pos < text.size() && characters < EXCERPT_LENGTH) {
+        (void)next_code_point(text, pos);
+        ++characters;
+    }
+    if (pos < text.size()) {
+        text.resize(pos);
+        text += "&hellip;";
+    }
+    return text;
+}
+
 std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
 
 /// Reads the forum for one request: the state, who asks, and the serializers that depend on both.
@@ -399,43 +430,48 @@ json reader::topic_list_item(topic const &subject, std::vector<std::int64_t> &po
         note(original);
         note(last);
     }
-    return json{{"id", subject.id},
-                {"title", subject.title},
-                {"fancy_title", subject.fancy_title},
-                {"slug", topic_slug(subject)},
-                {"posts_count", subject.posts_count},
-                {"reply_count", std::max(0, subject.posts_count - 1)},
-                {"highest_post_number", subject.highest_post_number},
-                {"image_url", nullptr},
-                {"created_at", format_time(subject.created_at)},
-                {"last_posted_at", format_time(subject.last_posted_at)},
-                {"bumped", true},
-                {"bumped_at", format_time(subject.bumped_at)},
-                {"archetype", to_string(subject.kind)},
-                {"unseen", false},
-                {"last_read_post_number", nullptr},
-                {"unread", 0},
-                {"new_posts", 0},
-                {"unread_posts", 0},
-                {"pinned", subject.pinned},
-                {"unpinned", nullptr},
-                {"visible", subject.visible},
-                {"closed", subject.closed},
-                {"archived", subject.archived},
-                {"notification_level", nullptr},
-                {"bookmarked", nullptr},
-                {"liked", nullptr},
-                {"tags", subject.tags},
-                {"views", subject.views},
-                {"like_count", subject.like_count},
-                {"has_summary", false},
-                {"has_best_of", false},
-                {"starred", false},
-                {"last_poster_username", author(last).username},
-                {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
-                {"pinned_globally", false},
-                {"featured_link", nullptr},
-                {"posters", std::move(posters)}};
+    json item{{"id", subject.id},
+              {"title", subject.title},
+              {"fancy_title", subject.fancy_title},
+              {"slug", topic_slug(subject)},
+              {"posts_count", subject.posts_count},
+              {"reply_count", std::max(0, subject.posts_count - 1)},
+              {"highest_post_number", subject.highest_post_number},
+              {"image_url", nullptr},
+              {"created_at", format_time(subject.created_at)},
+              {"last_posted_at", format_time(subject.last_posted_at)},
+              {"bumped", true},
+              {"bumped_at", format_time(subject.bumped_at)},
+              {"archetype", to_string(subject.kind)},
+              {"unseen", false},
+              {"last_read_post_number", nullptr},
+              {"unread", 0},
+              {"new_posts", 0},
+              {"unread_posts", 0},
+              {"pinned", subject.pinned},
+              {"unpinned", nullptr},
+              {"visible", subject.visible},
+              {"closed", subject.closed},
+              {"archived", subject.archived},
+              {"notification_level", nullptr},
+              {"bookmarked", nullptr},
+              {"liked", nullptr},
+              {"tags", subject.tags},
+              {"views", subject.views},
+              {"like_count", subject.like_count},
+              {"has_summary", false},
+              {"has_best_of", false},
+              {"starred", false},
+              {"last_poster_username", author(last).username},
+              {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
+              {"pinned_globally", false},
+              {"featured_link", nullptr},
+              {"posters", std::move(posters)}};
+    // Pinned topics carry their first post's excerpt (TopicListItemSerializer#include_excerpt?).
+    if (subject.pinned && !posts.empty() && posts.front()->post_number == 1) {
+        item["excerpt"] = excerpt_of(posts.front()->cooked);
+    }
+    return item;
 }
 
 json reader::post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const

@@ -382,7 +382,10 @@ TEST_F(api_fixture, pinned_topics_come_first)
 {
     add_topics(3);
     shared.write([&](forum_state &state) { (void)state.set_topic_status(welcome, "pinned", true, admin); });
-    EXPECT_EQ(get_json("/latest.json")["topic_list"]["topics"][0]["id"], welcome);
+    auto const latest = get_json("/latest.json");
+    EXPECT_EQ(latest["topic_list"]["topics"][0]["id"], welcome);
+    EXPECT_EQ(latest["topic_list"]["topics"][0]["excerpt"], "This is the first post of the topic.");
+    EXPECT_FALSE(latest["topic_list"]["topics"][1].contains("excerpt"));
 }
 
 TEST_F(api_fixture, topic_pages_by_twenty_posts)
