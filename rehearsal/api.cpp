@@ -1182,6 +1182,17 @@ api_response reader::answer(api_request const &request) const
     query_params const query{request.query};
     auto const &p = path.parts;
     if (!path.json) {
+        // Raw markdown as plain text: /raw/{topic_id}[/{post_number}], /posts/{id}/raw.
+        post const *item = nullptr;
+        if ((path.is({"raw", "*"}) || path.is({"raw", "*", "*"})) && to_id(p[1])) {
+            auto const number = p.size() == 3 ? to_id(p[2]) : std::optional<std::int64_t>{1};
+            item = number ? m_state.find_post_by_number(*to_id(p[1]), static_cast<int>(*number)) : nullptr;
+        } else if (path.is({"posts", "*", "raw"}) && to_id(p[1])) {
+            item = m_state.find_post(*to_id(p[1]));
+        }
+        if (item != nullptr && m_state.can_see_post(m_who, *item, false)) {
+            return api_response{200, "text/plain; charset=utf-8", item->raw, {}};
+        }
         return not_found();
     }
     if (path.is({"site"})) {

@@ -471,6 +471,19 @@ TEST_F(api_fixture, external_id_redirects_to_the_topic)
     EXPECT_EQ(get("/t/minutes-of-the-board-meeting.json").status, 404); // hidden from anonymous
 }
 
+TEST_F(api_fixture, raw_markdown_as_plain_text)
+{
+    auto const by_number = get("/raw/" + std::to_string(welcome) + "/2");
+    EXPECT_EQ(by_number.status, 200);
+    EXPECT_EQ(by_number.content_type, "text/plain; charset=utf-8");
+    EXPECT_EQ(by_number.body, "A reply that is long enough.");
+    EXPECT_EQ(get("/raw/" + std::to_string(welcome)).body, "This is the first post of the topic.");
+    EXPECT_EQ(get("/posts/" + std::to_string(last) + "/raw").body, "Another reply, long enough too.");
+    EXPECT_EQ(get("/posts/" + std::to_string(whisper) + "/raw").status, 404);
+    EXPECT_EQ(get("/raw/" + std::to_string(secret) + "/1").status, 404);
+    EXPECT_EQ(get("/raw/" + std::to_string(secret) + "/1", "admin").status, 200);
+}
+
 TEST_F(api_fixture, tags_and_unknown_routes)
 {
     auto const tags = get_json("/tags.json");
