@@ -6,7 +6,9 @@
 #include "api.hpp"
 #include "error.hpp"
 #include "forum.hpp"
+#include "generator.hpp"
 #include "http_server.hpp"
+#include "seed.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,6 +38,10 @@ struct rehearsal_options
     double timeout_share = 0.0;
     double drop_share = 0.0;
     std::uint64_t fault_seed = 1;
+    std::string seed_file;
+    std::size_t generate = 0;
+    std::uint64_t generate_seed = 1;
+    std::string save_file;
 };
 
 /// Parses `ADDR:PORT` (`[v6]:PORT` for IPv6). \throws argument_error saying what is wrong.
@@ -87,7 +93,19 @@ int run_rehearsal_forum(rehearsal_options const &options)
     auto const endpoint = parse_listen(options.listen);
     std::string const key = options.admin_key_file.empty() ? std::string{} : read_key_file(options.admin_key_file);
 
-    rehearsal::forum state;
+    // The forum: from a seed file, generated, or empty.
+    rehearsal::forum_state initial;
+    if (!options.seed_file.empty()) {
+        initial = rehearsal::load_seed_file(options.seed_file);
+        spdlog::info("forum loaded from {}", options.seed_file);
+    } else if (options.generate > 0) {
+        rehearsal::generator_options generator;
+        generator.topic_count = options.generate;
+        generator.seed = options.generate_seed;
+        initial = rehearsal::generate_forum(generator);
+        spdlog::info("forum of about {} topics generated from seed {}", options.generate, options.generate_seed);
+    }
+    rehearsal::forum state{std::move(initial)};
     rehearsal::api const rest{state, key};
     rehearsal::fault_plan faults;
     faults.latency = std::chrono::milliseconds{options.latency_ms};
@@ -100,7 +118,7 @@ int run_rehearsal_forum(rehearsal_options const &options)
     rehearsal::http_server server{io, endpoint, rest.handler(), faults};
     auto const bound = server.local_endpoint();
     spdlog::info("rehearsal forum listening on {}:{}{}", bound.address().to_string(), bound.port(),
-                 key.empty() ? " (no admin key: every client is anonymous)" : " (admin API key from --admin-key-file)");
+                 key.empty() ? " (no admin key, so every client is anonymous)" : " (admin API key from --admin-key-file)");
     if (faults.any()) {
         spdlog::info("faults: latency {} ms, errors {}, timeouts {}, drops {}, seed {}", options.latency_ms,
                      options.error_share, options.timeout_share, options.drop_share, options.fault_seed);
@@ -115,6 +133,11 @@ int run_rehearsal_forum(rehearsal_options const &options)
         spdlog::info("signal {}: stopping after {} requests", number, server.requests());
         server.stop();
         io.stop();
+        if (!options.save_file.empty()) {
+            // What the dry run left, to inspect or to start from next time (--seed).
+            state.read([&](rehearsal::forum_state const &s) { rehearsal::save_seed_file(s, options.save_file); });
+            spdlog::info("forum saved to {}", options.save_file);
+        }
     });
     io.run();
     return EXIT_OK;
@@ -145,6 +168,13 @@ void add_rehearsal_command(CLI::App &app, command &run)
         ->capture_default_str();
     sub->add_option("--fault-seed", options->fault_seed, "Seed of the fault draws (same seed, same faults)")
         ->capture_default_str();
+    auto *seed = sub->add_option("--seed", options->seed_file, "Seed file to start from (format: docs/rehearsal-forum.md)")
+                     ->check(CLI::ExistingFile);
+    sub->add_option("--generate", options->generate, "Start from a generated sample forum of about N topics")
+        ->excludes(seed);
+    sub->add_option("--generate-seed", options->generate_seed, "Seed of the generator (same seed, same forum)")
+        ->capture_default_str();
+    sub->add_option("--save", options->save_file, "Seed file to write the whole forum to on SIGTERM or SIGINT");
     sub->callback([&run, options] { run = [options] { return run_rehearsal_forum(*options); }; });
 }
 

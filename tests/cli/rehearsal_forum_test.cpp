@@ -51,6 +51,33 @@ TEST(rehearsal_forum_command, serves_and_stops_on_sigterm)
     std::filesystem::remove(key_file);
 }
 
+TEST(rehearsal_forum_command, generate_then_save_then_start_from_the_save)
+{
+    auto const saved = std::filesystem::temp_directory_path() / ("rehearsal-save-" + std::to_string(::getpid()) + ".json");
+    std::string first_latest;
+    {
+        server_process server{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "30",
+                                                 "--save", saved.string()}};
+        ASSERT_TRUE(server.wait_listening(1)) << server.log();
+        auto const latest = http_request(server.ports().at(0), "/latest.json", "localhost");
+        ASSERT_TRUE(latest);
+        EXPECT_EQ(latest->status, 200);
+        EXPECT_NE(latest->body.find("\"slug\""), std::string::npos); // the generated topics are listed
+        first_latest = latest->body;
+        server.signal(SIGTERM);
+        ASSERT_EQ(server.wait_exit(std::chrono::seconds{10}), 0) << server.log();
+    }
+    ASSERT_TRUE(std::filesystem::exists(saved));
+    server_process again{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--seed", saved.string()}};
+    ASSERT_TRUE(again.wait_listening(1)) << again.log();
+    auto const latest = http_request(again.ports().at(0), "/latest.json", "localhost");
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->body, first_latest); // the same forum, served the same way
+    again.signal(SIGTERM);
+    EXPECT_EQ(again.wait_exit(std::chrono::seconds{10}), 0);
+    std::filesystem::remove(saved);
+}
+
 TEST(rehearsal_forum_command, bad_listen_address_is_fatal)
 {
     server_process server{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "nowhere"}};
