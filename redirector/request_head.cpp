@@ -1,5 +1,7 @@
 #include "request_head.hpp"
 
+#include "url_codec.hpp"
+
 #include <algorithm>
 
 namespace forumgate::redirector {
@@ -38,28 +40,18 @@ void request_head::on_response_impl(int, boost::beast::string_view, int, boost::
     ec = http::error::bad_method; // never called for a request parser
 }
 
-namespace {
-
-bool iequals(boost::beast::string_view a, std::string_view b) noexcept
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x | 0x20) == (y | 0x20); // field names are letters and '-'
-           });
-}
-
-} // namespace
-
 void request_head::on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
                                  boost::beast::error_code &)
 {
     // Beast 1.74 has no enum values for the X-Forwarded-* fields: compare their names.
     if (name == http::field::unknown) {
-        if (iequals(name_string, "x-forwarded-for")) {
+        std::string_view const field_name{name_string.data(), name_string.size()};
+        if (mappings::iequals(field_name, "x-forwarded-for")) {
             if (!m_fields.forwarded_for.empty()) {
                 m_fields.forwarded_for.append(", "); // several headers read as one list
             }
             m_fields.forwarded_for.append(value.data(), value.size());
-        } else if (iequals(name_string, "x-forwarded-proto")) {
+        } else if (mappings::iequals(field_name, "x-forwarded-proto")) {
             m_fields.forwarded_proto.assign(value.data(), value.size());
         }
         return;
