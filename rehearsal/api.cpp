@@ -4,6 +4,7 @@
 // Discourse's API schemas (discourse.md §2, §3.1, §3.6).
 
 #include "api.hpp"
+#include "pages.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -1288,6 +1289,9 @@ api_response api::handle(api_request const &request) const
                     return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
                 }
                 who = viewer::of(*acting);
+            }
+            if (auto page = answer_page(state, who, request)) {
+                return *std::move(page);
             }
             return reader{state, who}.answer(request);
         });
