@@ -1,0 +1,218 @@
+// Blocking HTTP/1.1 over Asio's asynchronous operations: each step starts one operation and
+// runs the client's own io_context until it completes, with the stream's deadline set, so a
+// silent server costs at most the timeout.
+
+#include "http_client.hpp"
+
+#include "url_codec.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+
+#include <optional>
+
+namespace forumgate::importer {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+std::optional<std::string> http_response::header(std::string_view name) const
+{
+    for (auto const &[key, value] : headers) {
+        if (mappings::iequals(key, name)) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+struct http_client::connection
+{
+    net::io_context io;
+    std::optional<net::ssl::context> tls_context;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    beast::flat_buffer buffer;
+    bool open = false;
+
+    beast::tcp_stream &lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+    /// Runs the io_context until the operation started before the call completes.
+    beast::error_code wait(beast::error_code const &result)
+    {
+        io.restart();
+        io.run();
+        return result;
+    }
+
+    void close()
+    {
+        if (open) {
+            beast::error_code ignored;
+            lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+            lowest().close();
+        }
+        plain.reset();
+        secure.reset();
+        buffer.clear();
+        open = false;
+    }
+};
+
+namespace {
+
+std::string describe(beast::error_code const &ec)
+{
+    if (ec == beast::error::timeout) {
+        return "timed out";
+    }
+    return ec.message();
+}
+
+} // namespace
+
+http_client::http_client(site_url site, options settings)
+    : m_site(std::move(site)), m_options(std::move(settings)), m_connection(std::make_unique<connection>())
+{
+    if (m_site.tls) {
+        auto &context = m_connection->tls_context.emplace(net::ssl::context::tls_client);
+        context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+        beast::error_code ec;
+        if (m_options.ca_file.empty()) {
+            context.set_default_verify_paths(ec);
+        } else {
+            context.load_verify_file(m_options.ca_file, ec);
+        }
+        if (ec) {
+            throw transport_error{"loading certificate authorities" +
+                                  (m_options.ca_file.empty() ? std::string{} : " from " + m_options.ca_file) + ": " +
+                                  ec.message()};
+        }
+        context.set_verify_mode(net::ssl::verify_peer);
+    }
+}
+
+http_client::~http_client() { m_connection->close(); }
+
+http_response http_client::send(http_request const &request)
+{
+    auto &c = *m_connection;
+    std::string const url = m_site.url(request.target);
+    auto fail = [&](std::string const &step, beast::error_code const &ec) {
+        c.close();
+        return transport_error{url + ": " + step + ": " + describe(ec)};
+    };
+
+    http::request<http::string_body> message{request.method, m_site.target(request.target), 11};
+    message.set(http::field::host, m_site.host_header());
+    message.set(http::field::user_agent, m_options.user_agent);
+    message.set(http::field::accept, "application/json, */*;q=0.5");
+    for (auto const &[name, value] : request.headers) {
+        message.set(name, value);
+    }
+    if (!request.content_type.empty()) {
+        message.set(http::field::content_type, request.content_type);
+    }
+    if (!request.body.empty() || request.method == http::verb::post || request.method == http::verb::put) {
+        message.body() = request.body;
+        message.prepare_payload();
+    }
+
+    for (int attempt = 0;; ++attempt) {
+        bool const reused = c.open;
+        beast::error_code ec;
+        if (!c.open) {
+            // Resolve and connect (and shake hands) within connect_timeout.
+            tcp::resolver resolver{c.io};
+            tcp::resolver::results_type endpoints;
+            resolver.async_resolve(m_site.host, std::to_string(m_site.port),
+                                   [&](beast::error_code const &e, tcp::resolver::results_type found) {
+                                       ec = e;
+                                       endpoints = std::move(found);
+                                   });
+            if (c.wait(ec); ec) {
+                throw fail("resolving " + m_site.host, ec);
+            }
+            if (m_site.tls) {
+                c.secure.emplace(c.io, *c.tls_context);
+                if (SSL_set_tlsext_host_name(c.secure->native_handle(), m_site.host.c_str()) != 1) {
+                    throw fail("setting the TLS server name", beast::error_code{static_cast<int>(::ERR_get_error()),
+                                                                              net::error::get_ssl_category()});
+                }
+                c.secure->set_verify_callback(net::ssl::host_name_verification{m_site.host});
+            } else {
+                c.plain.emplace(c.io);
+            }
+            c.lowest().expires_after(m_options.connect_timeout);
+            c.lowest().async_connect(endpoints, [&](beast::error_code const &e, tcp::endpoint const &) { ec = e; });
+            if (c.wait(ec); ec) {
+                throw fail("connecting", ec);
+            }
+            if (m_site.tls) {
+                c.secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code const &e) { ec = e; });
+                if (c.wait(ec); ec) {
+                    throw fail("TLS handshake", ec);
+                }
+            }
+            c.open = true;
+        }
+
+        c.lowest().expires_after(m_options.timeout);
+        auto on_write = [&](beast::error_code const &e, std::size_t) { ec = e; };
+        if (c.secure) {
+            http::async_write(*c.secure, message, on_write);
+        } else {
+            http::async_write(*c.plain, message, on_write);
+        }
+        c.wait(ec);
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(m_options.body_limit);
+        if (!ec) {
+            auto on_read = [&](beast::error_code const &e, std::size_t) { ec = e; };
+            if (c.secure) {
+                http::async_read(*c.secure, c.buffer, parser, on_read);
+            } else {
+                http::async_read(*c.plain, c.buffer, parser, on_read);
+            }
+            c.wait(ec);
+        }
+        if (ec) {
+            // A reused connection the server had closed while idle: nothing of the answer
+            // arrived, so the request was not handled. Open a new one and send it again.
+            bool const stale = reused && attempt == 0 && !parser.got_some() &&
+                               (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+                                ec == net::error::broken_pipe || ec == net::error::eof);
+            if (stale) {
+                c.close();
+                continue;
+            }
+            throw fail(parser.got_some() ? "reading the answer" : "sending the request", ec);
+        }
+        auto &answer = parser.get();
+        http_response out;
+        out.status = static_cast<int>(answer.result_int());
+        for (auto const &field : answer) {
+            out.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
+        }
+        out.body = std::move(answer.body());
+        if (!answer.keep_alive()) {
+            c.close();
+        }
+        return out;
+    }
+}
+
+} // namespace forumgate::importer

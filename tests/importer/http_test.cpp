@@ -1,0 +1,261 @@
+// Tests of importer/site_url, http_client and polite_send over real loopback sockets, with the
+// rehearsal forum's HTTP server answering as each test needs: keep-alive, reconnection after
+// the server closes, injected 5xx, drops and timeouts retried, 429 honouring Retry-After,
+// 4xx final at once with the URL in the message.
+
+#include "http_client.hpp"
+#include "polite.hpp"
+#include "site_url.hpp"
+
+#include "error.hpp"
+#include "http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace forumgate;
+using namespace forumgate::importer;
+
+namespace {
+
+namespace net = boost::asio;
+
+class running_server
+{
+public:
+    explicit running_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {})
+        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults},
+          m_thread{[this] { m_io.run(); }}
+    {
+    }
+    ~running_server()
+    {
+        m_io.stop();
+        m_thread.join();
+    }
+    running_server(running_server const &) = delete;
+    running_server &operator=(running_server const &) = delete;
+
+    [[nodiscard]] site_url site() const
+    {
+        return site_url::parse("http://127.0.0.1:" + std::to_string(m_server.local_endpoint().port()), "--source");
+    }
+    [[nodiscard]] std::uint64_t requests() const { return m_server.requests(); }
+
+private:
+    net::io_context m_io;
+    rehearsal::http_server m_server;
+    std::thread m_thread;
+};
+
+rehearsal::api_response ok(rehearsal::api_request const &request)
+{
+    return {200, "application/json; charset=utf-8", "{\"path\":\"" + request.path + "\",\"key\":\"" + request.api_key + "\"}", {}};
+}
+
+retry_policy fast_policy()
+{
+    retry_policy policy;
+    policy.backoff_base = std::chrono::milliseconds{1};
+    policy.backoff_cap = std::chrono::milliseconds{20};
+    policy.max_attempts = 30;
+    return policy;
+}
+
+http_client::options short_timeouts()
+{
+    http_client::options options;
+    options.timeout = std::chrono::milliseconds{300};
+    options.connect_timeout = std::chrono::milliseconds{1000};
+    return options;
+}
+
+} // namespace
+
+TEST(site_url, parses_base_urls)
+{
+    auto const a = site_url::parse("https://Forum.CooperationBirmingham.org.uk/", "--source");
+    EXPECT_TRUE(a.tls);
+    EXPECT_EQ(a.host, "forum.cooperationbirmingham.org.uk");
+    EXPECT_EQ(a.port, 443);
+    EXPECT_EQ(a.prefix, "");
+    EXPECT_EQ(a.url("/t/774.json"), "https://forum.cooperationbirmingham.org.uk/t/774.json");
+
+    auto const b = site_url::parse("http://127.0.0.1:8081/forum", "--target");
+    EXPECT_FALSE(b.tls);
+    EXPECT_EQ(b.port, 8081);
+    EXPECT_EQ(b.host_header(), "127.0.0.1:8081");
+    EXPECT_EQ(b.target("/latest.json"), "/forum/latest.json");
+
+    auto const c = site_url::parse("https://[::1]:8443", "--source");
+    EXPECT_EQ(c.host, "::1");
+    EXPECT_EQ(c.origin(), "https://[::1]:8443");
+}
+
+TEST(site_url, refuses_what_is_not_a_base_url)
+{
+    for (auto const *bad : {"forum.brum.coop", "ftp://forum.brum.coop", "https://", "https://a:b@forum.brum.coop",
+                            "https://forum.brum.coop:0", "https://forum.brum.coop:99999", "https://forum.brum.coop/?x=1",
+                            "https://forum brum.coop", "https://forum.brum.coop:"}) {
+        try {
+            (void)site_url::parse(bad, "--source");
+            ADD_FAILURE() << bad << " was accepted";
+        } catch (argument_error const &e) {
+            EXPECT_NE(std::string{e.what()}.find(std::string{"--source "} + bad), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(http_client, keeps_the_connection_and_sends_headers)
+{
+    running_server server{ok};
+    http_client client{server.site(), short_timeouts()};
+    for (int i = 0; i < 5; ++i) {
+        http_request request{.target = "/t/" + std::to_string(i) + ".json", .headers = {{"Api-Key", "k"}}};
+        auto const answer = client.send(request);
+        EXPECT_EQ(answer.status, 200);
+        EXPECT_EQ(answer.body, "{\"path\":\"/t/" + std::to_string(i) + ".json\",\"key\":\"k\"}");
+        EXPECT_EQ(answer.header("content-type"), "application/json; charset=utf-8");
+    }
+    EXPECT_EQ(server.requests(), 5U);
+}
+
+TEST(http_client, a_dead_port_is_a_transport_error_naming_the_url)
+{
+    std::uint16_t port = 0;
+    {
+        running_server server{ok};
+        port = server.site().port;
+    }
+    http_client client{site_url::parse("http://127.0.0.1:" + std::to_string(port), "--source"), short_timeouts()};
+    try {
+        (void)client.send({.target = "/site.json"});
+        ADD_FAILURE() << "no error";
+    } catch (transport_error const &e) {
+        EXPECT_NE(std::string{e.what()}.find("http://127.0.0.1:" + std::to_string(port) + "/site.json: connecting"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(http_client, a_silent_server_times_out)
+{
+    rehearsal::fault_plan faults;
+    faults.timeout_share = 1.0;
+    faults.hang = std::chrono::milliseconds{3000};
+    running_server server{ok, faults};
+    http_client client{server.site(), short_timeouts()};
+    auto const started = std::chrono::steady_clock::now();
+    EXPECT_THROW((void)client.send({.target = "/latest.json"}), transport_error);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{2500});
+}
+
+TEST(polite_send, retries_errors_drops_and_timeouts_until_answered)
+{
+    rehearsal::fault_plan faults;
+    faults.error_share = 0.3;
+    faults.drop_share = 0.15;
+    faults.timeout_share = 0.05;
+    faults.hang = std::chrono::milliseconds{1000};
+    faults.seed = 7;
+    running_server server{ok, faults};
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    for (int i = 0; i < 60; ++i) {
+        auto const answer = polite_send(client, pacer, {.target = "/t/" + std::to_string(i) + ".json"}, fast_policy());
+        EXPECT_EQ(answer.status, 200);
+        EXPECT_EQ(answer.body, "{\"path\":\"/t/" + std::to_string(i) + ".json\",\"key\":\"\"}");
+    }
+    EXPECT_GT(pacer.retries(), 10U);
+    EXPECT_EQ(pacer.sent(), 60U + pacer.retries());
+}
+
+TEST(polite_send, client_errors_are_final_at_once)
+{
+    std::atomic<int> calls{0};
+    running_server server{[&](rehearsal::api_request const &) {
+        ++calls;
+        return rehearsal::api_response{403, "application/json",
+                                       R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})",
+                                       {}};
+    }};
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    try {
+        (void)polite_send(client, pacer, {.target = "/admin/users/list/active.json"}, fast_policy());
+        ADD_FAILURE() << "no error";
+    } catch (fetch_error const &e) {
+        EXPECT_EQ(e.status(), 403);
+        EXPECT_TRUE(e.permanent());
+        std::string const message = e.what();
+        EXPECT_NE(message.find("/admin/users/list/active.json: HTTP 403 (You are not permitted"), std::string::npos)
+            << message;
+        EXPECT_NE(message.find("--api-key-file"), std::string::npos) << message;
+    }
+    EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(polite_send, a_429_pauses_for_retry_after)
+{
+    std::atomic<int> calls{0};
+    running_server server{[&](rehearsal::api_request const &request) {
+        if (calls++ == 0) {
+            return rehearsal::api_response{
+                429, "application/json",
+                R"({"errors":["You’ve performed this action too many times."],"error_type":"rate_limit","extras":{"wait_seconds":1}})",
+                {{"Retry-After", "1"}}};
+        }
+        return ok(request);
+    }};
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    auto const started = std::chrono::steady_clock::now();
+    auto const answer = polite_send(client, pacer, {.target = "/latest.json"}, fast_policy());
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{1000});
+    EXPECT_EQ(pacer.rate_limited(), 1U);
+    EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(polite_send, a_very_long_retry_after_fails_the_request_instead_of_stalling)
+{
+    running_server server{[](rehearsal::api_request const &) {
+        return rehearsal::api_response{429, "text/plain", "Slow down", {{"Retry-After", "7200"}}};
+    }};
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    try {
+        (void)polite_send(client, pacer, {.target = "/latest.json"}, fast_policy());
+        ADD_FAILURE() << "no error";
+    } catch (fetch_error const &e) {
+        EXPECT_EQ(e.status(), 429);
+        EXPECT_FALSE(e.permanent());
+        EXPECT_NE(std::string{e.what()}.find("Retry-After 7200 s"), std::string::npos) << e.what();
+    }
+}
+
+TEST(retry_after, reads_seconds_and_dates)
+{
+    auto const now = std::chrono::system_clock::from_time_t(1445412480); // Wed, 21 Oct 2015 07:28:00 GMT
+    EXPECT_EQ(parse_retry_after("60", now), std::chrono::seconds{60});
+    EXPECT_EQ(parse_retry_after(" 5 ", now), std::chrono::seconds{5});
+    EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:29:00 GMT", now), std::chrono::seconds{60});
+    EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), std::chrono::seconds{0});
+    EXPECT_EQ(parse_retry_after("soon", now), std::nullopt);
+    EXPECT_EQ(parse_retry_after("", now), std::nullopt);
+}
+
+TEST(request_pacer, spaces_requests_by_the_rate_cap)
+{
+    request_pacer pacer{50.0}; // one every 20 ms
+    auto const started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 6; ++i) {
+        pacer.admit();
+    }
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{100});
+    EXPECT_EQ(pacer.sent(), 6U);
+}
