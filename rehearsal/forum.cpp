@@ -182,6 +182,35 @@ validation_error::validation_error(std::vector<std::string> errors)
     : std::runtime_error(join(errors, "; ")), m_errors(std::move(errors))
 {}
 
+rate_limit_error::rate_limit_error(std::string limiter, int wait_seconds)
+    : std::runtime_error(rate_limit_message(wait_seconds)), m_limiter(std::move(limiter)), m_wait_seconds(wait_seconds)
+{}
+
+std::string rate_limit_time_left(int wait_seconds)
+{
+    // RateLimiter::LimitExceeded#time_left: seconds under a minute, minutes under an hour,
+    // else hours, each rounded down (config/locales/server.en.yml rate_limiter.*).
+    auto const phrase = [](int count, char const *unit) {
+        return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
+    };
+    if (wait_seconds < 60) {
+        return phrase(wait_seconds, "second");
+    }
+    if (wait_seconds < 3600) {
+        return phrase(wait_seconds / 60, "minute");
+    }
+    return phrase(wait_seconds / 3600, "hour");
+}
+
+std::string rate_limit_message(int wait_seconds)
+{
+    // rate_limiter.too_many_requests, with Discourse's typographic apostrophe. Newer versions
+    // may word some limiters their own way (rate_limiter.by_type.*: "You’re creating topics too
+    // quickly…"); those wordings could not be confirmed, so every limiter uses this one.
+    return "You\u2019ve performed this action too many times. Please wait " + rate_limit_time_left(wait_seconds) +
+           " before trying again.";
+}
+
 std::vector<setting_info> const &setting_table()
 {
     static std::vector<setting_info> const TABLE = [] {
@@ -734,6 +763,179 @@ user const &forum_state::require_user(std::int64_t id) const
     return *account;
 }
 
+void forum_state::validate_unique_body(user const &author, archetype kind, std::string const &raw,
+                                       std::vector<std::string> &errors) const
+{
+    if (m_settings.unique_posts_mins <= 0 || author.staff() || strip(raw).empty()) {
+        return;
+    }
+    auto const found = m_recent_bodies.find(unique_body_key(author.id, kind, raw));
+    if (found != m_recent_bodies.end() && found->second > now_seconds()) {
+        errors.emplace_back("Body is too similar to what you recently posted");
+    }
+}
+
+void forum_state::validate_consecutive_replies(user const &author, topic const &target,
+                                               std::vector<std::string> &errors) const
+{
+    int const most = m_settings.max_consecutive_replies;
+    if (most <= 0 || author.staff() || target.kind == archetype::private_message) {
+        return;
+    }
+    // The topic's author may reply as often as they like.
+    if (auto const first = target.post_ids_by_number.find(1);
+        first != target.post_ids_by_number.end() && m_posts.at(first->second).user_id == author.id) {
+        return;
+    }
+    // Of the last `most` posts (not deleted, not hidden, any type), how many are the author's.
+    int looked = 0;
+    int mine = 0;
+    for (auto it = target.post_ids_by_number.rbegin(); it != target.post_ids_by_number.rend() && looked < most; ++it) {
+        post const &item = m_posts.at(it->second);
+        if (item.deleted_at || item.hidden) {
+            continue;
+        }
+        ++looked;
+        mine += item.user_id == author.id ? 1 : 0;
+    }
+    if (mine >= most) {
+        // Wording of Discourse's max_consecutive_replies message (server.en.yml) is unconfirmed.
+        errors.push_back("No more than " + std::to_string(most) +
+                         " consecutive replies are allowed. Please edit your previous reply, or wait for someone to "
+                         "reply to you.");
+    }
+}
+
+std::string forum_state::unique_body_key(std::int64_t user_id, archetype kind, std::string const &raw) const
+{
+    // Post#unique_post_key: per author (private messages apart) and hash of the body without
+    // its white space.
+    std::string squeezed;
+    for (char const c : raw) {
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
+            squeezed.push_back(c);
+        }
+    }
+    return std::string{kind == archetype::private_message ? "unique-pm-post-" : "unique-post-"} +
+           std::to_string(user_id) + ":" + sha1_hex(squeezed);
+}
+
+void forum_state::remember_body(user const &author, archetype kind, std::string const &raw)
+{
+    if (m_settings.unique_posts_mins <= 0 || strip(raw).empty()) {
+        return;
+    }
+    std::int64_t const now = now_seconds();
+    m_recent_bodies[unique_body_key(author.id, kind, raw)] = now + std::int64_t{m_settings.unique_posts_mins} * 60;
+    // Expired entries go in sweeps, each when the map has doubled since the last, so the cost
+    // per post stays constant and a long import does not keep every body it ever sent.
+    if (m_recent_bodies.size() > 2 * m_recent_bodies_swept + 1024) {
+        std::erase_if(m_recent_bodies, [now](auto const &entry) { return entry.second <= now; });
+        m_recent_bodies_swept = m_recent_bodies.size();
+    }
+}
+
+std::int64_t forum_state::now_seconds() const
+{
+    return std::chrono::floor<std::chrono::seconds>(now()).time_since_epoch().count();
+}
+
+bool forum_state::new_user(user const &author) const
+{
+    return (author.created_at >= now() - std::chrono::hours{24} || author.trust_level == 0) && author.trust_level < 2 &&
+           !author.staff();
+}
+
+bool forum_state::posting_on_first_day(user const &author) const
+{
+    // UserStat#first_post_created_at is the created_at of the author's first post, so an
+    // imported author whose first post is old is past their first day.
+    auto const first = m_first_post_at.find(author.id);
+    return !author.staff() && author.trust_level < 2 &&
+           (author.trust_level == 0 || first == m_first_post_at.end() ||
+            first->second >= now() - std::chrono::hours{24});
+}
+
+bool forum_state::rate_limited(user const &author, bool skip_validations) const
+{
+    return m_rate_limits && !skip_validations && !author.staff();
+}
+
+std::vector<forum_state::limiter> forum_state::topic_limiters(user const &author, archetype kind) const
+{
+    constexpr int DAY = 24 * 60 * 60;
+    // Topic's rate_limit declarations (default, per day, private messages per day), then its
+    // first post's default limiter.
+    std::vector<limiter> limiters;
+    limiters.push_back({"create_topic", 1,
+                        new_user(author) ? m_settings.rate_limit_new_user_create_topic : m_settings.rate_limit_create_topic});
+    if (kind == archetype::regular) {
+        if (posting_on_first_day(author)) {
+            limiters.push_back({"first-day-topics-per-day", m_settings.max_topics_in_first_day, DAY});
+        } else {
+            limiters.push_back({"topics-per-day", m_settings.max_topics_per_day, DAY});
+        }
+    } else {
+        limiters.push_back({"pms-per-day", m_settings.max_personal_messages_per_day, DAY});
+    }
+    limiters.push_back({"create_post", 1,
+                        new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
+    return limiters;
+}
+
+std::vector<forum_state::limiter> forum_state::post_limiters(user const &author) const
+{
+    constexpr int DAY = 24 * 60 * 60;
+    std::vector<limiter> limiters;
+    limiters.push_back({"create_post", 1,
+                        new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
+    if (posting_on_first_day(author)) {
+        limiters.push_back({"first-day-replies-per-day", m_settings.max_replies_in_first_day, DAY});
+    }
+    return limiters;
+}
+
+void forum_state::check_limiters(std::int64_t user_id, std::vector<limiter> const &limiters) const
+{
+    std::int64_t const now = now_seconds();
+    for (auto const &rule : limiters) {
+        // A limit or window of zero (or less) limits nothing.
+        if (rule.max <= 0 || rule.window_seconds <= 0) {
+            continue;
+        }
+        auto const found = m_limiter_events.find({user_id, rule.key});
+        if (found == m_limiter_events.end()) {
+            continue;
+        }
+        // RateLimiter keeps the last `max` events; one more is allowed when there are fewer
+        // or the oldest of them has left the window.
+        auto const &events = found->second;
+        if (static_cast<int>(events.size()) < rule.max) {
+            continue;
+        }
+        std::int64_t const oldest = events[events.size() - static_cast<std::size_t>(rule.max)];
+        std::int64_t const age = now - oldest;
+        if (age < rule.window_seconds) {
+            throw rate_limit_error{rule.key, static_cast<int>(rule.window_seconds - age)};
+        }
+    }
+}
+
+void forum_state::record_limiters(std::int64_t user_id, std::vector<limiter> const &limiters)
+{
+    std::int64_t const now = now_seconds();
+    for (auto const &rule : limiters) {
+        if (rule.max <= 0 || rule.window_seconds <= 0) {
+            continue;
+        }
+        auto &events = m_limiter_events[{user_id, rule.key}];
+        events.push_back(now);
+        while (static_cast<int>(events.size()) > rule.max) {
+            events.pop_front();
+        }
+    }
+}
+
 // ---- Counters.
 
 void forum_state::recount_topic(topic &target)
@@ -989,6 +1191,7 @@ topic const &forum_state::create_topic(create_topic_request const &request)
         validate_title(nullptr, request.title, request.kind,
                        request.kind == archetype::regular ? request.category_id : std::nullopt, errors);
         validate_body(request.raw, true, request.kind, errors);
+        validate_unique_body(author, request.kind, request.raw, errors);
     }
     std::vector<std::string> tag_errors;
     std::vector<std::string> tag_names = clean_tags(request.tags, who, tag_errors);
@@ -998,6 +1201,11 @@ topic const &forum_state::create_topic(create_topic_request const &request)
     if (!errors.empty()) {
         throw validation_error{std::move(errors)};
     }
+    // The rate limiters run after the validations, as Discourse's run when the records are
+    // saved; a refused creation records nothing in any of them.
+    std::vector<limiter> const limiters =
+        rate_limited(author, request.skip_validations) ? topic_limiters(author, request.kind) : std::vector<limiter>{};
+    check_limiters(author.id, limiters);
 
     for (auto const &name : tag_names) {
         (void)create_tag(name);
@@ -1034,6 +1242,11 @@ topic const &forum_state::create_topic(create_topic_request const &request)
             it->second.post_count += posts;
         }
     }
+    record_limiters(author.id, limiters);
+    if (!request.import_mode) {
+        m_first_post_at.try_emplace(author.id, created_at);
+        remember_body(author, request.kind, request.raw);
+    }
     return target;
 }
 
@@ -1059,10 +1272,15 @@ post const &forum_state::create_post(create_post_request const &request)
     if (!request.skip_validations && request.type != post_type::small_action) {
         std::vector<std::string> errors;
         validate_body(request.raw, false, target.kind, errors);
+        validate_unique_body(author, target.kind, request.raw, errors);
+        validate_consecutive_replies(author, target, errors);
         if (!errors.empty()) {
             throw validation_error{std::move(errors)};
         }
     }
+    std::vector<limiter> const limiters =
+        rate_limited(author, request.skip_validations) ? post_limiters(author) : std::vector<limiter>{};
+    check_limiters(author.id, limiters);
     auto const before = category_share(target);
     timestamp const created_at = request.created_at.value_or(now());
     post record;
@@ -1090,6 +1308,11 @@ post const &forum_state::create_post(create_post_request const &request)
             it->second.topic_count += after.first - before.first;
             it->second.post_count += after.second - before.second;
         }
+    }
+    record_limiters(author.id, limiters);
+    if (!request.import_mode && added.type != post_type::small_action) {
+        m_first_post_at.try_emplace(author.id, created_at);
+        remember_body(author, target.kind, added.raw);
     }
     return added;
 }
@@ -1124,6 +1347,12 @@ edit_result forum_state::edit_post(edit_post_request const &request)
     if (!errors.empty()) {
         throw validation_error{std::move(errors)};
     }
+    // EditRateLimiter: new versions by anyone but staff, max_edits_per_day a day. (Newer
+    // versions raise the limit for trust level 2 and up; this keeps the base limit.)
+    std::vector<limiter> const limiters =
+        rate_limited(editor, false) ? std::vector<limiter>{{"edit-post", m_settings.max_edits_per_day, 24 * 60 * 60}}
+                                    : std::vector<limiter>{};
+    check_limiters(editor.id, limiters);
     timestamp const edited_at = request.edited_at.value_or(now());
     if (retitle) {
         target.title = strip(*request.title);
@@ -1135,6 +1364,7 @@ edit_result forum_state::edit_post(edit_post_request const &request)
     item.updated_at = edited_at;
     ++item.version;
 
+    record_limiters(editor.id, limiters);
     edit_result result;
     result.changed = true;
     bool const is_last = std::none_of(target.post_ids_by_number.upper_bound(item.post_number),
@@ -1146,6 +1376,15 @@ edit_result forum_state::edit_post(edit_post_request const &request)
         result.bumped = true;
     }
     return result;
+}
+
+void forum_state::activate_user(std::int64_t user_id)
+{
+    auto const found = m_users.find(user_id);
+    if (found == m_users.end()) {
+        throw not_found_error{"user " + std::to_string(user_id) + " not found"};
+    }
+    found->second.active = true;
 }
 
 void forum_state::delete_post(std::int64_t post_id, std::int64_t by_user_id, std::optional<timestamp> at)
@@ -1329,6 +1568,12 @@ topic *forum_state::mutable_topic(std::int64_t id)
     return it == m_topics.end() ? nullptr : &it->second;
 }
 
+user *forum_state::mutable_user(std::int64_t id)
+{
+    auto const it = m_users.find(id);
+    return it == m_users.end() ? nullptr : &it->second;
+}
+
 void forum_state::rebuild_derived()
 {
     m_user_by_username.clear();
@@ -1347,11 +1592,16 @@ void forum_state::rebuild_derived()
     for (auto const &[id, file] : m_uploads) {
         m_upload_by_sha1[file.sha1] = id;
     }
+    m_first_post_at.clear();
     for (auto &[id, item] : m_posts) {
         if (auto const it = m_topics.find(item.topic_id); it != m_topics.end()) {
             it->second.post_ids_by_number[item.post_number] = id;
         }
         item.cooked = cook_post(item.raw);
+        if (item.type != post_type::small_action) {
+            auto const first = m_first_post_at.try_emplace(item.user_id, item.created_at).first;
+            first->second = std::min(first->second, item.created_at);
+        }
     }
     for (auto &[id, subject] : m_topics) {
         recount_topic(subject);

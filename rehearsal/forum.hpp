@@ -7,6 +7,7 @@
 #include "slug.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -48,6 +49,30 @@ class permission_error : public std::runtime_error
 public:
     using std::runtime_error::runtime_error;
 };
+
+/// A per-user rate limiter said no (Discourse's RateLimiter::LimitExceeded): a 429 `rate_limit`
+/// with `Retry-After`. what() is Discourse's message.
+class rate_limit_error : public std::runtime_error
+{
+public:
+    /// `limiter` names the limit ("create_topic", "topics-per-day", …); `wait_seconds` is how long
+    /// until it allows one more.
+    rate_limit_error(std::string limiter, int wait_seconds);
+    [[nodiscard]] std::string const &limiter() const noexcept { return m_limiter; }
+    [[nodiscard]] int wait_seconds() const noexcept { return m_wait_seconds; }
+
+private:
+    std::string m_limiter;
+    int m_wait_seconds;
+};
+
+/// \return how Discourse words a wait in its rate-limit answers (`extras.time_left`):
+/// "1 second", "45 seconds", "2 minutes", "23 hours".
+[[nodiscard]] std::string rate_limit_time_left(int wait_seconds);
+
+/// \return Discourse's message for a rate limit that allows one more after `wait_seconds`:
+/// "You’ve performed this action too many times. Please wait 45 seconds before trying again."
+[[nodiscard]] std::string rate_limit_message(int wait_seconds);
 
 // ---------------------------------------------------------------------------------------------
 // Site settings.
@@ -358,6 +383,7 @@ struct create_topic_request
     std::optional<std::string> external_id{};
     bool visible = true;
     bool skip_validations = false;
+    bool import_mode = false; ///< leaves the author's first-post time and duplicate-body record alone
 };
 
 struct create_post_request
@@ -371,6 +397,7 @@ struct create_post_request
     std::string action_code{};
     bool no_bump = false;
     bool skip_validations = false;
+    bool import_mode = false; ///< as create_topic_request::import_mode
 };
 
 struct edit_post_request
@@ -481,17 +508,25 @@ public:
     tag const &create_tag(std::string const &name, std::optional<std::int64_t> id = std::nullopt);
 
     /// Creates a topic and its first post (post number 1), as `POST /posts.json` without
-    /// topic_id does. Validates title length, duplicate titles, category, tags, external id and
-    /// body length unless skip_validations (which never skips permission checks).
+    /// topic_id does. Validates title length, duplicate titles, category, tags, external id,
+    /// body length and the duplicate-body window (unique_posts_mins) unless skip_validations
+    /// (which never skips permission checks), then applies the per-user rate limiters.
     /// \return the new topic.
+    /// \throws rate_limit_error when a per-user limit allows no more now.
     topic const &create_topic(create_topic_request const &request);
     /// Creates a reply (or a small action or whisper): post_number = the topic's
-    /// highest_post_number + 1. Validates body length unless skip_validations or a small action.
+    /// highest_post_number + 1. Validates body length, the duplicate-body window and
+    /// max_consecutive_replies unless skip_validations or a small action, then applies the
+    /// per-user rate limiters. \throws rate_limit_error when a per-user limit allows no more now.
     post const &create_post(create_post_request const &request);
     /// Edits a post: a different raw (or title) creates a new version. The topic is bumped to
     /// the edit time only when the post is its last non-deleted post, not a whisper, and
-    /// bypass_bump is not honoured (it is for staff and trust level 4).
+    /// bypass_bump is not honoured (it is for staff and trust level 4). A new version by a
+    /// non-staff editor counts against max_edits_per_day (rate_limit_error).
     edit_result edit_post(edit_post_request const &request);
+    /// Activates a user account (`PUT /admin/users/{id}/activate`).
+    /// \throws not_found_error if there is no such user.
+    void activate_user(std::int64_t user_id);
     /// Soft-deletes a post (deleting post 1 deletes the topic too).
     void delete_post(std::int64_t post_id, std::int64_t by_user_id, std::optional<timestamp> at = std::nullopt);
     /// Changes a topic's status as `PUT /t/{id}/status` does and records the small-action post
@@ -514,6 +549,23 @@ public:
     /// Mutable access to a post or topic for small corrections (likes, reads, views).
     [[nodiscard]] post *mutable_post(std::int64_t id);
     [[nodiscard]] topic *mutable_topic(std::int64_t id);
+    /// Mutable access to a user for flags and the external id (DiscourseConnect); not for the
+    /// username or e-mail, which are indexed.
+    [[nodiscard]] user *mutable_user(std::int64_t id);
+
+    // -- Per-user rate limits (discourse.md §3.6). Creating topics and posts and editing are
+    //    limited for authors who are not staff, unless skip_validations, as Discourse's
+    //    RateLimiter does: rate_limit_create_topic / rate_limit_create_post seconds between two
+    //    (the rate_limit_new_user_* values for new users), max_topics_per_day,
+    //    max_personal_messages_per_day, max_topics_in_first_day and max_replies_in_first_day
+    //    for users on their first day, max_edits_per_day. Windows are measured on the clock
+    //    (now()), never on a post's created_at. A limit exceeded throws rate_limit_error.
+
+    /// Turns the per-user rate limiters on or off, as Discourse's RateLimiter.enable/disable
+    /// (its own test suite and import scripts turn them off). On by default. The validations
+    /// unique_posts_mins and max_consecutive_replies are not rate limiters and stay on.
+    void set_rate_limits(bool enabled) noexcept { m_rate_limits = enabled; }
+    [[nodiscard]] bool rate_limits() const noexcept { return m_rate_limits; }
 
     /// Recomputes everything derived (cooked, counts, indexes, next ids) after direct inserts.
     void rebuild_derived();
@@ -528,6 +580,37 @@ private:
     std::vector<std::string> clean_tags(std::vector<std::string> const &names, viewer const &who,
                                         std::vector<std::string> &errors) const;
     std::string cook_post(std::string_view raw) const;
+    /// Discourse's unique_post_validator: the same body by the same author within
+    /// unique_posts_mins minutes (skipped for staff).
+    void validate_unique_body(user const &author, archetype kind, std::string const &raw,
+                              std::vector<std::string> &errors) const;
+    /// Discourse's force_edit_last_validator (max_consecutive_replies).
+    void validate_consecutive_replies(user const &author, topic const &target, std::vector<std::string> &errors) const;
+    /// Remembers a created post's body for validate_unique_body.
+    void remember_body(user const &author, archetype kind, std::string const &raw);
+    [[nodiscard]] std::string unique_body_key(std::int64_t user_id, archetype kind, std::string const &raw) const;
+
+    /// One of Discourse's per-user RateLimiters: at most `max` events in `window_seconds`.
+    struct limiter
+    {
+        std::string key;
+        int max = 0;
+        int window_seconds = 0;
+    };
+    /// Discourse's User#new_user? and #new_user_posting_on_first_day?, against now().
+    [[nodiscard]] bool new_user(user const &author) const;
+    [[nodiscard]] bool posting_on_first_day(user const &author) const;
+    /// \return whether the author's creations are rate limited (limiters on, not staff).
+    [[nodiscard]] bool rate_limited(user const &author, bool skip_validations) const;
+    /// The limiters a topic's creation passes (Topic's and its first post's, in Discourse's order).
+    [[nodiscard]] std::vector<limiter> topic_limiters(user const &author, archetype kind) const;
+    /// The limiters a reply passes.
+    [[nodiscard]] std::vector<limiter> post_limiters(user const &author) const;
+    /// \throws rate_limit_error for the first limiter in `limiters` that allows no more now.
+    void check_limiters(std::int64_t user_id, std::vector<limiter> const &limiters) const;
+    /// Records one event now in each limiter (after the write succeeded).
+    void record_limiters(std::int64_t user_id, std::vector<limiter> const &limiters);
+    [[nodiscard]] std::int64_t now_seconds() const;
     post &append_post(topic &target, post record);
     void recount_topic(topic &target);
     void recount_categories();
@@ -547,6 +630,15 @@ private:
     std::map<std::string, std::int64_t, std::less<>> m_user_by_username; ///< lowercased
     std::map<std::string, std::int64_t, std::less<>> m_topic_by_external_id;
     std::map<std::string, std::int64_t, std::less<>> m_upload_by_sha1;
+
+    // What Discourse keeps in Redis: the per-user limiters' recent events (seconds on the clock,
+    // oldest first, at most `max` kept), the bodies posted lately (key → expiry) and, as
+    // UserStat does, each author's first post time.
+    bool m_rate_limits = true;
+    std::map<std::pair<std::int64_t, std::string>, std::deque<std::int64_t>> m_limiter_events;
+    std::map<std::string, std::int64_t, std::less<>> m_recent_bodies;
+    std::size_t m_recent_bodies_swept = 0;
+    std::map<std::int64_t, timestamp> m_first_post_at;
 
     // Next ids, as Discourse's sequences: one past the highest id ever used.
     std::int64_t m_next_group_id = 1;
