@@ -24,11 +24,17 @@ void add_db_option(CLI::App &app, std::string &db);
 /// \throws argument_error if no database was given either way.
 void require_db(std::string const &db);
 
+/// \return the API key in the first line of `path` (trimmed), or, when `path` is empty, in the
+/// environment variable `environment`; "" when neither is given.
+/// \throws input_error naming the option and file (never the key) if it is unreadable or empty.
+[[nodiscard]] std::string read_secret(std::string const &option, std::string const &path, char const *environment);
+
 void add_db_command(CLI::App &app, command &run);
 void add_map_command(CLI::App &app, command &run);
 void add_resolve_command(CLI::App &app, command &run);
 /// Also adds `map snapshot`: call after add_map_command().
 void add_serve_command(CLI::App &app, command &run);
 void add_rehearsal_command(CLI::App &app, command &run);
+void add_fetch_command(CLI::App &app, command &run);
 
 } // namespace forumgate::cli

@@ -41,6 +41,7 @@ int main(int argc, char **argv)
     cli::add_resolve_command(app, run);
     cli::add_serve_command(app, run);
     cli::add_rehearsal_command(app, run);
+    cli::add_fetch_command(app, run);
 
     try {
         app.parse(argc, argv);

@@ -33,7 +33,8 @@ INSTANTIATE_TEST_SUITE_P(
                       help_case{{"map"}, "load"}, help_case{{"map", "load"}, "--old-host"},
                       help_case{{"map", "export"}, "DIR"}, help_case{{"map", "stats"}, "--json"},
                       help_case{{"resolve"}, "STATUS<TAB>LOCATION<TAB>URL"}, help_case{{"serve"}, "--tls-listen"},
-                      help_case{{"serve"}, "[reloadable]"}, help_case{{"map", "snapshot"}, "FILE"}));
+                      help_case{{"serve"}, "[reloadable]"}, help_case{{"map", "snapshot"}, "FILE"},
+                      help_case{{"fetch"}, "--include-private-messages"}, help_case{{"fetch"}, "--api-key-file"}));
 
 TEST(forumgate, version_names_the_program)
 {

@@ -1,0 +1,62 @@
+#pragma once
+// forumgate fetch: copies the old forum, completely and verifiably, into the archive tables
+// (docs/fetch.md). Resumable (whole topics are stored in one transaction each; a rerun fetches
+// what is missing or changed) and polite (bounded concurrency, a rate cap, Retry-After).
+
+#include "archive.hpp"
+#include "polite.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace forumgate::importer {
+
+/// What `forumgate fetch` is asked to do.
+struct fetch_options
+{
+    std::string source;          ///< the old forum's base URL
+    std::string database;        ///< libpq connection string of the store
+    std::string api_key;         ///< empty: anonymous
+    std::string api_username = "system";
+    bool include_private_messages = false;
+    int concurrency = 8;
+    double rate = 0.0;           ///< requests per second for the whole run; 0: no cap
+    std::filesystem::path uploads_dir = "forumgate-uploads";
+    bool full = false;           ///< fetch every topic again, and ask again for absent ids
+    bool reset = false;          ///< empty the archive first
+    bool sweep = true;           ///< ask for topic ids the lists do not show
+    int sweep_slack = 20;        ///< keep sweeping past the highest known id until this many in a row are absent
+    std::string ca_file;
+    std::chrono::milliseconds timeout{std::chrono::seconds{60}};
+    retry_policy retries{};
+    bool terminal = false;       ///< progress redrawn on one line
+    bool quiet = false;          ///< no progress at all
+};
+
+/// What a run did.
+struct fetch_summary
+{
+    std::uint64_t topics_fetched = 0;
+    std::uint64_t topics_unchanged = 0;
+    std::uint64_t topics_absent = 0;
+    std::uint64_t posts_fetched = 0;
+    std::uint64_t users_fetched = 0;
+    std::uint64_t uploads_fetched = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t retries = 0;
+    double seconds = 0.0;
+    archive_status archive; ///< the archive after the run, failures included
+};
+
+/// Runs a fetch. Items that fail are recorded in the archive with their URL and reason and
+/// retried by the next run. \throws argument_error for a bad command line or an archive of
+/// another forum; database_error when the store fails; fetch_error when the forum cannot be
+/// reached at all (its site answer fails).
+[[nodiscard]] fetch_summary run_fetch(fetch_options const &options);
+
+/// \return the archive's state (`forumgate fetch --status`).
+[[nodiscard]] archive_status fetch_status(std::string const &database);
+
+} // namespace forumgate::importer
