@@ -11,6 +11,8 @@
 #include "http_server.hpp"
 #include "store.hpp"
 
+#include "support/process.hpp"
+#include "support/server_process.hpp"
 #include "support/test_db.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +21,8 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <csignal>
+#include <random>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -469,4 +473,84 @@ TEST(fetch, refuses_an_archive_of_another_forum)
     auto admin = options_for(source, db, dir);
     admin.api_key = ADMIN_KEY;
     EXPECT_THROW((void)importer::run_fetch(admin), argument_error);
+}
+
+TEST(fetch_command, killed_at_random_points_and_rerun_ends_identical_to_an_uninterrupted_fetch)
+{
+    using forumgate::testing::run_process;
+    using forumgate::testing::server_process;
+    temp_dir dir;
+    auto const key_file = dir.write("admin.key", std::string{ADMIN_KEY} + "\n");
+    server_process forum{FORUMGATE_BINARY,
+                         {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "80", "--generate-seed", "3",
+                          "--admin-key-file", key_file.string()}};
+    ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
+    std::string const source = "http://127.0.0.1:" + std::to_string(forum.ports().front());
+    auto fetch_args = [&](test_database const &db, std::string const &uploads) {
+        return std::vector<std::string>{"fetch",         "--db",          db.conninfo(), "--source", source,
+                                        "--api-key-file", key_file.string(), "--include-private-messages",
+                                        "--uploads-dir", uploads,        "--no-progress"};
+    };
+
+    test_database reference;
+    auto const whole = run_process(FORUMGATE_BINARY, fetch_args(reference, (dir.path() / "reference").string()));
+    ASSERT_EQ(whole.exit_code, 0) << whole.err;
+    EXPECT_NE(whole.out.find("failed                  0"), std::string::npos) << whole.out;
+
+    test_database interrupted;
+    auto args = fetch_args(interrupted, (dir.path() / "interrupted").string());
+    args.insert(args.end(), {"--rate", "400", "--concurrency", "4"}); // slow enough to be caught mid-way
+    std::mt19937 random{std::random_device{}()};
+    int killed = 0;
+    for (int round = 0; round < 5; ++round) {
+        server_process run{FORUMGATE_BINARY, args};
+        std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>{50, 600}(random)});
+        if (run.running()) {
+            run.signal(SIGKILL);
+            ++killed;
+        }
+        (void)run.wait_exit(std::chrono::seconds{10});
+    }
+    EXPECT_GE(killed, 3);
+    auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 120);
+    ASSERT_EQ(finished.exit_code, 0) << finished.err;
+    EXPECT_EQ(archive_dump(interrupted), archive_dump(reference));
+    // The same upload files, and no partial file left behind.
+    auto const files = [](std::filesystem::path const &root) {
+        std::set<std::string> names;
+        for (auto const &entry : std::filesystem::recursive_directory_iterator{root}) {
+            if (entry.is_regular_file()) {
+                names.insert(std::filesystem::relative(entry.path(), root).string() + " " +
+                             std::to_string(entry.file_size()));
+            }
+        }
+        return names;
+    };
+    auto interrupted_files = files(dir.path() / "interrupted");
+    std::erase_if(interrupted_files, [](std::string const &name) { return name.find(".part-") != std::string::npos; });
+    EXPECT_EQ(interrupted_files, files(dir.path() / "reference"));
+    EXPECT_FALSE(files(dir.path() / "reference").empty());
+}
+
+TEST(fetch_command, status_lists_failures_and_exit_code_says_incomplete)
+{
+    using forumgate::testing::run_process;
+    test_database db;
+    temp_dir dir;
+    // Nothing listens on this port: the site answer fails, which is fatal.
+    auto const dead = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9",
+                                                     "--retries", "1", "--no-progress", "--uploads-dir",
+                                                     (dir.path() / "u").string()});
+    EXPECT_EQ(dead.exit_code, 2);
+    EXPECT_NE(dead.err.find("http://127.0.0.1:9/site.json"), std::string::npos) << dead.err;
+
+    auto const status = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--status"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    EXPECT_NE(status.out.find("archive of http://127.0.0.1:9 (anonymous)"), std::string::npos) << status.out;
+
+    auto const no_key = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9",
+                                                       "--include-private-messages"},
+                                    {{"FORUMGATE_SOURCE_API_KEY", ""}});
+    EXPECT_EQ(no_key.exit_code, 2);
+    EXPECT_NE(no_key.err.find("--include-private-messages needs an admin API key"), std::string::npos) << no_key.err;
 }
