@@ -36,5 +36,6 @@ void add_resolve_command(CLI::App &app, command &run);
 void add_serve_command(CLI::App &app, command &run);
 void add_rehearsal_command(CLI::App &app, command &run);
 void add_fetch_command(CLI::App &app, command &run);
+void add_import_command(CLI::App &app, command &run);
 
 } // namespace forumgate::cli

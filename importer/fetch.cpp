@@ -6,6 +6,7 @@
 #include "fetch.hpp"
 
 #include "error.hpp"
+#include "parallel.hpp"
 #include "progress.hpp"
 #include "snapshot.hpp"
 #include "store.hpp"
@@ -72,46 +73,6 @@ struct worker
     mappings::store store;
     archive records;
 };
-
-/// Runs `task(worker &, item)` for every item on `concurrency` threads, each with its own
-/// worker. The task records its own item failures; anything it throws (a store failure) stops
-/// every thread and is rethrown here.
-template <typename Item, typename Task>
-void in_parallel(run_context &run, std::vector<Item> const &items, Task task)
-{
-    if (items.empty()) {
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> stop{false};
-    std::exception_ptr first_error;
-    std::mutex error_mutex;
-    auto const threads = static_cast<std::size_t>(std::clamp<std::size_t>(items.size(), 1, static_cast<std::size_t>(run.options.concurrency)));
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t) {
-        pool.emplace_back([&] {
-            try {
-                worker self{run};
-                for (std::size_t i = next++; i < items.size() && !stop; i = next++) {
-                    task(self, items[i]);
-                }
-            } catch (...) {
-                std::lock_guard const lock{error_mutex};
-                if (!first_error) {
-                    first_error = std::current_exception();
-                }
-                stop = true;
-            }
-        });
-    }
-    for (auto &thread : pool) {
-        thread.join();
-    }
-    if (first_error) {
-        std::rethrow_exception(first_error);
-    }
-}
 
 std::string sha1_hex(std::string_view bytes)
 {
@@ -244,8 +205,8 @@ public:
         fetch_uploads(main);
         fetch_permalinks(main);
 
+        main.records.finish_run(main.records.status().failures.empty());
         m_summary.archive = main.records.status();
-        main.records.finish_run(m_summary.archive.failures.empty());
         m_summary.requests = m_context.pacer.sent();
         m_summary.retries = m_context.pacer.retries();
         m_summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -386,7 +347,7 @@ private:
     {
         std::atomic<std::uint64_t> existing{0};
         std::mutex summary_mutex;
-        in_parallel(m_context, jobs, [&](worker &self, topic_job const &job) {
+        in_parallel(m_options.concurrency, jobs, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, topic_job const &job) {
             std::uint64_t posts = 0;
             auto const outcome = fetch_topic(self, job, posts);
             shown.add();
@@ -440,7 +401,7 @@ private:
         auto const needed = main.records.users_needed();
         progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        in_parallel(m_context, needed, [&](worker &self, std::string const &username) {
+        in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, std::string const &username) {
             std::string encoded;
             mappings::append_encoded_segment(encoded, username);
             std::string const target = "/u/" + encoded + ".json";
@@ -473,7 +434,7 @@ private:
         }
         progress shown{"uploads", "files", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        in_parallel(m_context, needed, [&](worker &self, upload_entry const &upload) {
+        in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, upload_entry const &upload) {
             std::string target = upload.path;
             if (target.empty()) {
                 target = "/uploads/short-url/" + upload.short_url.substr(9);

@@ -130,6 +130,8 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
                 wait = seconds ? std::chrono::milliseconds{*seconds} + std::chrono::milliseconds{100}
                                : backoff(policy, attempt);
                 pacer.pause_until(clock_type::now() + *wait);
+            } else if (answer.status < 500 && answer.status != 408 && policy.answer_client_errors) {
+                return answer;
             } else if (answer.status < 500 && answer.status != 408) {
                 std::string hint;
                 if (answer.status == 401 || answer.status == 403) {

@@ -27,6 +27,9 @@ struct retry_policy
     /// A Retry-After longer than this is not waited out: the request fails (and is retried on
     /// the next run) rather than the run stalling for an hour.
     std::chrono::seconds longest_retry_after{std::chrono::minutes{15}};
+    /// Writes want Discourse's refusal (a 422 and its messages) as an answer, not an error:
+    /// then 4xx other than 408 and 429 are returned instead of thrown.
+    bool answer_client_errors = false;
 };
 
 /// Represents what every worker talking to one forum shares: the rate cap and the pause after
@@ -84,7 +87,7 @@ private:
                                                                     std::chrono::system_clock::time_point now);
 
 /// Sends `request` through `client`, paced by `pacer`, retrying as `policy` says.
-/// \return a response with status 2xx or 3xx.
+/// \return a response with status 2xx or 3xx (or a 4xx refusal with policy.answer_client_errors).
 /// \throws fetch_error when it does not get one.
 [[nodiscard]] http_response polite_send(http_client &client, request_pacer &pacer, http_request const &request,
                                         retry_policy const &policy);

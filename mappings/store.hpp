@@ -17,7 +17,7 @@
 namespace forumgate::mappings {
 
 /// The schema version this build of forumgate writes and reads.
-inline constexpr int SCHEMA_VERSION = 3;
+inline constexpr int SCHEMA_VERSION = 4;
 
 /// The channel on which every committed change to the map is announced (payload: map version).
 inline constexpr char const *MAP_CHANNEL = "forumgate_map";

@@ -1,0 +1,131 @@
+// forumgate import: recreates the archived old forum on the new one and fills the ID map
+// (docs/import.md).
+
+#include "commands.hpp"
+
+#include "error.hpp"
+#include "publish.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace forumgate::cli {
+namespace {
+
+struct import_cli
+{
+    importer::import_options options;
+    std::string api_key_file;
+    std::string sso_secret_file;
+    bool no_progress = false;
+    int timeout_seconds = 60;
+    int retries = 8;
+};
+
+void print_findings(std::vector<importer::preflight_finding> const &findings, bool dry_run)
+{
+    if (findings.empty()) {
+        std::cout << "preflight: nothing in the new forum's settings stands in the way\n";
+        return;
+    }
+    std::cout << "preflight: " << findings.size() << (dry_run ? " things would fail or bother members:\n" : " findings:\n");
+    for (auto const &finding : findings) {
+        std::cout << fmt::format("  {} {}\n      -> {}\n", finding.blocking ? "[refuses to start]" : "[would fail]", finding.what,
+                                 finding.remedy);
+    }
+}
+
+int run(import_cli &cli)
+{
+    require_db(cli.options.database);
+    if (cli.options.target.empty()) {
+        throw argument_error{"--target is needed: the new forum's base URL, e.g. https://forum.example.org"};
+    }
+    cli.options.api_key = read_secret("--api-key-file", cli.api_key_file, "FORUMGATE_TARGET_API_KEY");
+    if (!cli.sso_secret_file.empty()) {
+        cli.options.sso_secret = read_secret("--sso-secret-file", cli.sso_secret_file, "FORUMGATE_SSO_SECRET");
+    }
+    cli.options.timeout = std::chrono::seconds{cli.timeout_seconds};
+    cli.options.retries.max_attempts = std::max(cli.retries, 1);
+    cli.options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
+    cli.options.quiet = cli.no_progress;
+
+    auto const summary = importer::run_import(cli.options);
+
+    print_findings(summary.findings, cli.options.dry_run);
+    if (cli.options.dry_run) {
+        return summary.findings.empty() ? EXIT_OK : EXIT_PROBLEMS;
+    }
+    std::cout << fmt::format("categories  {} created, {} matched\n", summary.categories_created, summary.categories_matched);
+    std::cout << fmt::format("users       {} created, {} matched, {} attributed to another account\n", summary.users_created,
+                             summary.users_matched, summary.users_fallback);
+    std::cout << fmt::format("uploads     {} uploaded\n", summary.uploads_created);
+    std::cout << fmt::format("topics      {} created\n", summary.topics_created);
+    std::cout << fmt::format("posts       {} created, {} found already there, {} not copied (small actions, whispers, deleted)\n",
+                             summary.posts_created, summary.posts_reconciled, summary.posts_skipped);
+    std::cout << fmt::format("rewrite     {} posts edited after the map was whole; {} posts with references left as written\n",
+                             summary.posts_edited, summary.posts_with_problems);
+    for (auto const &line : summary.problem_lines) {
+        std::cout << "  " << line << "\n";
+    }
+    std::cout << fmt::format("failed      {}\n", summary.failures);
+    for (auto const &line : summary.failure_lines) {
+        std::cout << "  " << line << "\n";
+    }
+    spdlog::info("import: done in {:.1f} s", summary.seconds);
+    if (summary.failures > 0) {
+        spdlog::warn("import: {} items are not imported (listed above); run the same command again to retry them", summary.failures);
+        return EXIT_PROBLEMS;
+    }
+    return EXIT_OK;
+}
+
+} // namespace
+
+void add_import_command(CLI::App &app, command &run_command)
+{
+    auto cli = std::make_shared<import_cli>();
+    auto *import = app.add_subcommand("import", "Recreate the archived old forum on the new one through its REST API, "
+                                                "fill the ID map and rewrite links; resumable, never duplicating");
+    add_db_option(*import, cli->options.database);
+    import->add_option("--target", cli->options.target, "The new forum's base URL, e.g. https://forum.example.org");
+    import->add_option("--api-key-file", cli->api_key_file,
+                       "File whose first line is an all-users admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
+    import->add_option("--api-username", cli->options.api_username, "Admin who creates categories and uploads and edits posts")
+        ->capture_default_str();
+    import->add_option("--fallback-user", cli->options.fallback_user,
+                       "Attribute posts of authors with no account on the new forum to this account (named in each post)");
+    import->add_option("--category-map", cli->options.category_map, "CSV lines OLD,NEW (ids or slug paths) placing old categories");
+    import->add_option("--sso-secret-file", cli->sso_secret_file,
+                       "DiscourseConnect secret: provision users through sync_sso instead of creating them");
+    import->add_option("--external-id-prefix", cli->options.external_id_prefix, "Topics get external id PREFIX{old id}")
+        ->capture_default_str();
+    import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")->capture_default_str();
+    import->add_option("--old-host", cli->options.old_hosts, "More host names of the old forum for the map (repeatable)");
+    import->add_option("--placeholder-email-domain", cli->options.placeholder_email_domain,
+                       "Domain of the addresses given to created accounts whose e-mail the archive lacks")
+        ->capture_default_str();
+    import->add_option("--concurrency", cli->options.concurrency, "Topics imported at once (1-32)")->capture_default_str();
+    import->add_option("--rate", cli->options.rate, "At most this many requests per second in all (0: no cap)")->capture_default_str();
+    import->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
+    import->add_option("--retries", cli->retries, "Attempts per request (5xx, 429, timeouts)")->capture_default_str();
+    import->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
+    import->add_flag("--dry-run", cli->options.dry_run,
+                     "Only read the new forum's settings and list what would fail or notify members; create nothing");
+    import->add_flag("--allow-notifications", cli->options.allow_notifications,
+                     "Start even though the new forum's settings would mail or notify members");
+    import->add_flag("--skip-validations", cli->options.skip_validations,
+                     "Send skip_validations=true (no title/body length, duplicate or per-user rate checks)");
+    import->add_flag("--keep-whispers", cli->options.keep_whispers, "Copy whispers too (as whispers)");
+    import->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
+    import->footer("Exit status: 0 everything imported, 1 some items failed (run again to retry) or --dry-run found "
+                   "problems, 2 fatal. See docs/import.md.");
+    import->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
+}
+
+} // namespace forumgate::cli

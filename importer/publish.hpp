@@ -1,0 +1,79 @@
+#pragma once
+// forumgate import: recreates the archived old forum on the new one through Discourse's REST
+// API and fills the ID map the redirector serves (docs/import.md). Categories, users, uploads,
+// then topics with their replies in order, then a pass that rewrites every copied post once the
+// map is whole. Never duplicates: the map is written as each creation is confirmed, and a rerun
+// reconciles what the new forum already has before creating anything.
+
+#include "polite.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace forumgate::importer {
+
+/// What `forumgate import` is asked to do.
+struct import_options
+{
+    std::string database;
+    std::string target;                    ///< the new forum's base URL
+    std::string api_key;                   ///< an all-users admin key of the new forum
+    std::string api_username = "system";   ///< the admin who creates categories, uploads and edits
+    std::string fallback_user;             ///< set: posts of unplaced authors go to this account
+    std::filesystem::path category_map;    ///< CSV `old,new` (ids or slug paths), optional
+    std::string sso_secret;                ///< set: users are provisioned through sync_sso
+    std::string external_id_prefix = "fg-";
+    std::filesystem::path uploads_dir = "forumgate-uploads";
+    std::string placeholder_email_domain = "users.invalid";
+    std::vector<std::string> old_hosts;    ///< more old host names for the map (the source's is added)
+    int concurrency = 4;
+    double rate = 0.0;
+    bool dry_run = false;
+    bool allow_notifications = false;
+    bool skip_validations = false;
+    bool keep_whispers = false;
+    std::string ca_file;
+    std::chrono::milliseconds timeout{std::chrono::seconds{60}};
+    retry_policy retries{};
+    bool terminal = false;
+    bool quiet = false;
+};
+
+/// One thing the preflight found (dry run, and the start of every run).
+struct preflight_finding
+{
+    bool blocking = false;  ///< the run refuses to start (notifications not quiet)
+    std::string what;       ///< what would fail or bother members, with an example
+    std::string remedy;     ///< the site setting to change, or the option to use
+};
+
+/// What a run did.
+struct import_summary
+{
+    std::vector<preflight_finding> findings;
+    std::uint64_t categories_created = 0;
+    std::uint64_t categories_matched = 0;
+    std::uint64_t users_created = 0;
+    std::uint64_t users_matched = 0;
+    std::uint64_t users_fallback = 0;
+    std::uint64_t uploads_created = 0;
+    std::uint64_t topics_created = 0;
+    std::uint64_t posts_created = 0;
+    std::uint64_t posts_reconciled = 0;
+    std::uint64_t posts_skipped = 0;
+    std::uint64_t posts_edited = 0;
+    std::uint64_t posts_with_problems = 0;
+    std::uint64_t failures = 0;
+    std::vector<std::string> failure_lines;  ///< "kind key: reason"
+    std::vector<std::string> problem_lines;  ///< "post OLD (new NEW): problem"
+    double seconds = 0.0;
+};
+
+/// Runs an import (or only its preflight with dry_run). \throws argument_error (bad options, a
+/// map or import state of another forum, notifications not quiet), database_error, fetch_error
+/// when the new forum cannot be reached or the key is not an admin's.
+[[nodiscard]] import_summary run_import(import_options const &options);
+
+} // namespace forumgate::importer
