@@ -22,6 +22,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace forumgate::cli {
 
@@ -42,6 +44,8 @@ struct rehearsal_options
     std::size_t generate = 0;
     std::uint64_t generate_seed = 1;
     std::string save_file;
+    std::vector<std::string> settings; ///< NAME=VALUE, in order
+    int admin_api_rate = 0;
 };
 
 /// Parses `ADDR:PORT` (`[v6]:PORT` for IPv6). \throws argument_error saying what is wrong.
@@ -88,9 +92,33 @@ std::string read_key_file(std::string const &path)
     return key;
 }
 
+/// Splits each --setting NAME=VALUE and checks it against the settings table, before any
+/// forum is loaded. \throws argument_error naming the option and the setting.
+std::vector<std::pair<std::string, std::string>> parse_settings(std::vector<std::string> const &texts)
+{
+    std::vector<std::pair<std::string, std::string>> settings;
+    rehearsal::site_settings trial;
+    for (auto const &text : texts) {
+        auto const eq = text.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw argument_error{"--setting " + text + ": expected NAME=VALUE, e.g. min_post_length=1"};
+        }
+        std::string name = text.substr(0, eq);
+        std::string value = text.substr(eq + 1);
+        try {
+            rehearsal::set_setting(trial, name, value);
+        } catch (rehearsal::validation_error const &problem) {
+            throw argument_error{"--setting " + name + ": " + problem.what()};
+        }
+        settings.emplace_back(std::move(name), std::move(value));
+    }
+    return settings;
+}
+
 int run_rehearsal_forum(rehearsal_options const &options)
 {
     auto const endpoint = parse_listen(options.listen);
+    auto const settings = parse_settings(options.settings);
     std::string const key = options.admin_key_file.empty() ? std::string{} : read_key_file(options.admin_key_file);
 
     // The forum: from a seed file, generated, or empty.
@@ -105,8 +133,19 @@ int run_rehearsal_forum(rehearsal_options const &options)
         initial = rehearsal::generate_forum(generator);
         spdlog::info("forum of about {} topics generated from seed {}", options.generate, options.generate_seed);
     }
+    // Site settings from the command line, after those of the seed, as an admin sets them
+    // before an import. Only the names are logged: discourse_connect_secret is one of them.
+    for (auto const &[name, value] : settings) {
+        rehearsal::set_setting(initial.settings(), name, value);
+        spdlog::info("site setting {} set from --setting", name);
+    }
     rehearsal::forum state{std::move(initial)};
-    rehearsal::api const rest{state, key};
+    rehearsal::api_options api_options;
+    api_options.admin_api_requests_per_minute = options.admin_api_rate;
+    rehearsal::api const rest{state, key, api_options};
+    if (options.admin_api_rate > 0) {
+        spdlog::info("admin API budget: {} requests a minute for all Api-Key requests together", options.admin_api_rate);
+    }
     rehearsal::fault_plan faults;
     faults.latency = std::chrono::milliseconds{options.latency_ms};
     faults.error_share = options.error_share;
@@ -175,6 +214,13 @@ void add_rehearsal_command(CLI::App &app, command &run)
     sub->add_option("--generate-seed", options->generate_seed, "Seed of the generator (same seed, same forum)")
         ->capture_default_str();
     sub->add_option("--save", options->save_file, "Seed file to write the whole forum to on SIGTERM or SIGINT");
+    sub->add_option("--setting", options->settings,
+                    "Site setting NAME=VALUE applied at start-up, after the seed's (repeatable), e.g. min_post_length=1")
+        ->allow_extra_args(false);
+    sub->add_option("--admin-api-rate", options->admin_api_rate,
+                    "Requests a minute that all Api-Key requests share, answered 429 beyond (Discourse: 60); 0: no limit")
+        ->check(CLI::Range(0, 1'000'000))
+        ->capture_default_str();
     sub->callback([&run, options] { run = [options] { return run_rehearsal_forum(*options); }; });
 }
 

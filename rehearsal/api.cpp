@@ -4,6 +4,7 @@
 // Discourse's API schemas (discourse.md §2, §3.1, §3.6).
 
 #include "api.hpp"
+#include "api_detail.hpp"
 #include "pages.hpp"
 
 #include <nlohmann/json.hpp>
@@ -280,7 +281,8 @@ private:
     [[nodiscard]] api_response admin_user_show(std::string_view id_text) const;
     [[nodiscard]] api_response tags() const;
 
-    // Pieces.
+public:
+    // Pieces (public for the write side's answers, api_detail.hpp).
     [[nodiscard]] user const &author(std::int64_t user_id) const;
     [[nodiscard]] json category_json(category const &place, bool flat) const;
     [[nodiscard]] json topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const;
@@ -289,6 +291,7 @@ private:
     [[nodiscard]] json admin_user_json(user const &account, bool with_email, bool detailed) const;
     [[nodiscard]] std::vector<post const *> visible_posts(topic const &subject) const;
 
+private:
     /// What one user wrote (not deleted), for the admin views.
     struct authored
     {
@@ -1271,30 +1274,112 @@ api_response reader::answer(api_request const &request) const
 
 } // namespace
 
-api::api(forum &state, std::string admin_key) : m_forum(state), m_admin_key(std::move(admin_key)) {}
+namespace detail {
+
+std::string url_decode(std::string_view text, bool plus_is_space)
+{
+    return percent_decode(text, plus_is_space);
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text)
+{
+    return to_id(text);
+}
+
+json category_json(forum_state const &state, viewer const &who, category const &place)
+{
+    return reader{state, who}.category_json(place, true);
+}
+
+json post_json(forum_state const &state, viewer const &who, post const &item)
+{
+    return reader{state, who}.post_json(item, *state.find_topic(item.topic_id), false, true);
+}
+
+json admin_user_json(forum_state const &state, viewer const &who, user const &account)
+{
+    return reader{state, who}.admin_user_json(account, true, true);
+}
+
+} // namespace detail
+
+namespace {
+
+/// Works out who asks: no key is anonymous; the all-users key acts as Api-Username (system
+/// when none is named); anything else is refused as Discourse refuses it.
+/// \return the refusal, or nullopt with `asking` filled in.
+std::optional<api_response> authenticate(forum_state const &state, api_request const &request,
+                                         std::string const &admin_key, detail::caller &asking)
+{
+    if (request.api_key.empty()) {
+        return std::nullopt;
+    }
+    if (admin_key.empty() || request.api_key != admin_key) {
+        return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+    }
+    auto const *acting = request.api_username.empty() ? state.find_user(SYSTEM_USER_ID)
+                                                      : state.find_user_by_username(request.api_username);
+    if (acting == nullptr || !acting->active) {
+        return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+    }
+    asking.who = viewer::of(*acting);
+    asking.account = acting;
+    asking.api = true;
+    return std::nullopt;
+}
+
+std::int64_t seconds_of(timestamp when)
+{
+    return std::chrono::floor<std::chrono::seconds>(when).time_since_epoch().count();
+}
+
+} // namespace
+
+api::api(forum &state, std::string admin_key, api_options options)
+    : m_forum(state), m_admin_key(std::move(admin_key)), m_options(options),
+      m_memory(std::make_unique<detail::api_memory>())
+{}
+
+api::~api() = default;
 
 api_response api::handle(api_request const &request) const
 {
+    // Every request with a valid Api-Key is charged to the one site-wide budget, reads too.
+    auto const charge = [this](forum_state const &state, detail::caller const &asking) -> std::optional<api_response> {
+        if (!asking.api || m_options.admin_api_requests_per_minute <= 0) {
+            return std::nullopt;
+        }
+        return detail::charge_admin_api(*m_memory, seconds_of(state.now()), m_options.admin_api_requests_per_minute);
+    };
     try {
-        return m_forum.read([&](forum_state const &state) {
-            // Who asks: no key is anonymous; the all-users key acts as Api-Username (system
-            // when none is named); anything else is refused as Discourse refuses it.
-            viewer who = viewer::anonymous();
-            if (!request.api_key.empty()) {
-                if (m_admin_key.empty() || request.api_key != m_admin_key) {
-                    return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+        if (request.method == boost::beast::http::verb::get || request.method == boost::beast::http::verb::head) {
+            return m_forum.read([&](forum_state const &state) {
+                detail::caller asking;
+                if (auto refused = authenticate(state, request, m_admin_key, asking)) {
+                    return *std::move(refused);
                 }
-                auto const *acting = request.api_username.empty() ? state.find_user(SYSTEM_USER_ID)
-                                                      : state.find_user_by_username(request.api_username);
-                if (acting == nullptr || !acting->active) {
-                    return error_answer(403, INVALID_API_CREDENTIALS, "invalid_access");
+                if (auto spent = charge(state, asking)) {
+                    return *std::move(spent);
                 }
-                who = viewer::of(*acting);
+                if (auto admin = detail::answer_admin_read(state, asking, request)) {
+                    return *std::move(admin);
+                }
+                if (auto page = answer_page(state, asking.who, request)) {
+                    return *std::move(page);
+                }
+                return reader{state, asking.who}.answer(request);
+            });
+        }
+        // Writes (POST, PUT, DELETE) hold the forum exclusively for the whole request.
+        return m_forum.write([&](forum_state &state) {
+            detail::caller asking;
+            if (auto refused = authenticate(state, request, m_admin_key, asking)) {
+                return *std::move(refused);
             }
-            if (auto page = answer_page(state, who, request)) {
-                return *std::move(page);
+            if (auto spent = charge(state, asking)) {
+                return *std::move(spent);
             }
-            return reader{state, who}.answer(request);
+            return detail::answer_write(state, asking, request, *m_memory);
         });
     } catch (not_found_error const &) {
         return not_found();

@@ -4,6 +4,7 @@
 #include "snapshot.hpp" // forumgate::mappings::base62_from_sha1, sha1_from_base62
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <variant>
@@ -340,6 +341,24 @@ std::string sha1_hex(std::string_view bytes)
     unsigned int length = 0;
     if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
         throw std::runtime_error{"computing the SHA-1 of an upload: OpenSSL failed"};
+    }
+    constexpr char HEX[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * length);
+    for (unsigned int i = 0; i < length; ++i) {
+        out.push_back(HEX[digest[i] >> 4U]);
+        out.push_back(HEX[digest[i] & 0xFU]);
+    }
+    return out;
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<unsigned char const *>(message.data()),
+             message.size(), digest, &length) == nullptr) {
+        throw std::runtime_error{"computing an HMAC-SHA256: OpenSSL failed"};
     }
     constexpr char HEX[] = "0123456789abcdef";
     std::string out;

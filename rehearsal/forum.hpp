@@ -309,6 +309,10 @@ struct upload
 /// \return the lowercase hex SHA-1 of `bytes` (OpenSSL).
 [[nodiscard]] std::string sha1_hex(std::string_view bytes);
 
+/// \return the lowercase hex HMAC-SHA256 of `message` keyed with `key` (OpenSSL), as
+/// DiscourseConnect signs its payloads.
+[[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+
 /// \return the pixel size of a PNG, GIF or JPEG image, or nullopt for anything else.
 [[nodiscard]] std::optional<std::pair<int, int>> image_size(std::string_view bytes);
 
