@@ -661,6 +661,12 @@ TEST_F(forum_fixture, add_upload_computes_sha1_size_and_urls)
                                        "extensions: jpg, jpeg, png, gif, heic, heif, webp)."});
 }
 
+TEST(hmac_sha256_hex, rfc_4231_test_case_2)
+{
+    EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(image_size, png_gif_jpeg)
 {
     EXPECT_EQ(image_size(std::string{"GIF89a\x05\x00\x07\x00", 10}), (std::pair{5, 7}));
