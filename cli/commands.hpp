@@ -37,5 +37,6 @@ void add_serve_command(CLI::App &app, command &run);
 void add_rehearsal_command(CLI::App &app, command &run);
 void add_fetch_command(CLI::App &app, command &run);
 void add_import_command(CLI::App &app, command &run);
+void add_coverage_command(CLI::App &app, command &run);
 
 } // namespace forumgate::cli

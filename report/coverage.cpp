@@ -1,0 +1,225 @@
+#include "coverage.hpp"
+
+#include "classify.hpp"
+#include "error.hpp"
+#include "figures.hpp"
+#include "inputs.hpp"
+#include "old_url.hpp"
+#include "progress.hpp"
+#include "redirector_probe.hpp"
+#include "sitemap.hpp"
+#include "store.hpp"
+#include "store_inputs.hpp"
+#include "target_check.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+namespace forumgate::report {
+namespace {
+
+bool is_web_url(std::string_view s)
+{
+    return s.starts_with("http://") || s.starts_with("https://");
+}
+
+std::string utc_now()
+{
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+/// The unmatched-shape misses the rules could address, with their hits.
+std::vector<unmatched_url> unmatched(url_tally const &tally, std::vector<verdict> const &verdicts)
+{
+    std::vector<unmatched_url> out;
+    for (std::size_t i = 0; i < tally.size(); ++i) {
+        if (verdicts[i].why == miss_reason::unknown_shape) {
+            out.push_back(unmatched_url{tally[i].target, tally[i].hits});
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+void check_options(coverage_options const &options)
+{
+    if (options.sitemaps.empty() && options.access_logs.empty() && options.url_lists.empty() && !options.from_map &&
+        !options.from_misses) {
+        throw argument_error{"no old URLs to check: give --sitemap, --access-log, --urls, --from-map or --from-misses"};
+    }
+    bool const store = !options.database.empty();
+    if (options.from_map && !store) {
+        throw argument_error{"--from-map reads the map from the store: give --db (or set FORUMGATE_DB)"};
+    }
+    if (options.from_misses && !store) {
+        throw argument_error{"--from-misses reads the miss log from the store: give --db (or set FORUMGATE_DB)"};
+    }
+    if (options.via.empty()) {
+        if (!store) {
+            throw argument_error{"resolving old URLs needs the map: give --db (or set FORUMGATE_DB), or ask a running "
+                                 "redirector with --via"};
+        }
+        if (!options.old_hosts.empty() || !options.new_base.empty() || !options.upload_hosts.empty()) {
+            throw argument_error{"--old-host, --new-base and --upload-host go with --via: without it the map in the store "
+                                 "names the hosts"};
+        }
+    } else {
+        (void)importer::site_url::parse(options.via, "--via");
+        if (!store && (options.old_hosts.empty() || options.new_base.empty())) {
+            throw argument_error{"--via without --db needs --old-host (the host names to ask for) and --new-base (to tell "
+                                 "a redirect off the new forum)"};
+        }
+    }
+    if (options.http.concurrency < 1 || options.http.concurrency > 64) {
+        throw argument_error{fmt::format("--concurrency {}: must be from 1 to 64", options.http.concurrency)};
+    }
+    if (options.http.rate < 0) {
+        throw argument_error{fmt::format("--rate {}: must be 0 (no cap) or more", options.http.rate)};
+    }
+    if (options.http.timeout < std::chrono::seconds{1}) {
+        throw argument_error{"--timeout: must be at least 1 second"};
+    }
+    auto const must_exist = [](std::string const &file) {
+        if (file != "-" && !std::filesystem::is_regular_file(file) && !std::filesystem::is_fifo(file)) {
+            throw input_error{fmt::format("{}: no such file", file)};
+        }
+    };
+    for (auto const &file : options.access_logs) {
+        must_exist(file);
+    }
+    for (auto const &file : options.url_lists) {
+        must_exist(file);
+    }
+    for (auto const &sitemap : options.sitemaps) {
+        if (!is_web_url(sitemap)) {
+            must_exist(sitemap);
+        }
+    }
+}
+
+coverage_report run_coverage(coverage_options const &options)
+{
+    check_options(options);
+    auto const started = std::chrono::steady_clock::now();
+    coverage_report report;
+    report.generated_at = utc_now();
+
+    // The map and the site: from the store; with --via, the hosts may be given instead.
+    std::unique_ptr<mappings::store> store;
+    std::shared_ptr<mappings::snapshot const> map;
+    miss_explainer explainer;
+    mappings::site_settings site;
+    if (!options.database.empty()) {
+        store = std::make_unique<mappings::store>(options.database);
+        store->migrate();
+        map = store->load_snapshot();
+        explainer = miss_explainer::load(*store);
+        site = map->settings();
+        report.map_version = map->version();
+        spdlog::info("coverage: the map (version {}) of {} → {}", map->version(), site.old_hosts.front(), site.new_base);
+    }
+    if (!options.old_hosts.empty()) {
+        site.old_hosts = options.old_hosts;
+    }
+    if (!options.new_base.empty()) {
+        site.new_base = options.new_base;
+    }
+    if (!options.upload_hosts.empty()) {
+        site.upload_hosts = options.upload_hosts;
+    }
+    mappings::normalise(site);
+    report.old_hosts = site.old_hosts;
+    report.new_base = site.new_base;
+
+    // Every input into one tally of distinct URLs.
+    url_tally tally{site.old_hosts.front()};
+    auto &in = report.inputs;
+    in.sitemaps = options.sitemaps;
+    in.access_logs = options.access_logs;
+    in.url_lists = options.url_lists;
+    in.from_map = options.from_map;
+    in.from_misses = options.from_misses;
+    if (!options.sitemaps.empty()) {
+        importer::request_pacer pacer{options.http.rate};
+        web_fetcher fetcher{options.http.client_options(), pacer, options.http.retry()};
+        for (auto const &source : options.sitemaps) {
+            auto const totals = read_sitemaps(source, fetcher, [&](std::string_view url) {
+                if (auto const request = mappings::request_from_url(url, {})) {
+                    tally.add(request->host, request->target, 0, FROM_SITEMAP);
+                } else {
+                    note_malformed(in, source, 0, "a sitemap <loc> that is no http(s) URL", url);
+                }
+            });
+            in.sitemap_documents += totals.documents;
+            in.sitemap_urls += totals.urls;
+            spdlog::info("coverage: sitemap {}: {} URLs in {} documents", source, totals.urls, totals.documents);
+        }
+    }
+    if (!options.access_logs.empty()) {
+        importer::progress progress{"reading access logs", "lines", 0, options.terminal, options.quiet};
+        for (auto const &file : options.access_logs) {
+            read_access_log(file, tally, in, options.keep_internal, &progress);
+        }
+    }
+    if (!options.access_logs.empty()) {
+        spdlog::info("coverage: access logs: {} lines, {} requests for old URLs, {} malformed", in.log_lines,
+                     in.log_requests, in.malformed);
+    }
+    for (auto const &file : options.url_lists) {
+        read_url_list(file, tally, in);
+    }
+    if (options.from_map) {
+        in.map_urls = add_map_urls(*store, tally);
+        spdlog::info("coverage: {} URLs from the map", in.map_urls);
+    }
+    if (options.from_misses) {
+        in.miss_log_urls = add_miss_log(*store, tally);
+        spdlog::info("coverage: {} URLs from the miss log", in.miss_log_urls);
+    }
+    spdlog::info("coverage: {} distinct old URLs", tally.size());
+
+    // Where each URL lands: the resolver in-process, or a running redirector.
+    std::vector<verdict> verdicts;
+    if (options.via.empty()) {
+        report.resolved_by = "map";
+        verdicts = classify_in_process(tally, *map, explainer);
+    } else {
+        report.resolved_by = "redirector";
+        report.redirector = options.via;
+        auto const via = importer::site_url::parse(options.via, "--via");
+        std::vector<probe_answer> answers;
+        {
+            importer::progress progress{"asking the redirector", "URLs", tally.size(), options.terminal, options.quiet};
+            answers = ask_redirector(via, tally, options.http, &progress);
+        }
+        verdicts = classify_answers(tally, answers, site, map.get(), explainer);
+    }
+
+    // What the redirects lead to on the new forum.
+    if (options.check_targets) {
+        importer::progress progress{"checking targets", "targets", 0, options.terminal, options.quiet};
+        report.targets = check_verdict_targets(verdicts, options.http, &progress);
+        report.targets_checked = true;
+    }
+
+    work_out_figures(report, tally, verdicts, options.top);
+
+    // Rules for misses that share a shape, tried against the map.
+    if (map) {
+        report.proposals_possible = true;
+        auto const candidates = unmatched(tally, verdicts);
+        report.proposals = propose_rules(candidates, *map);
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("coverage: {} URLs, {} hits, {} missed; {:.1f} s", report.total.urls, report.total.hits, report.missed_urls,
+                 report.seconds);
+    return report;
+}
+
+} // namespace forumgate::report

@@ -1,0 +1,479 @@
+#include "format_html.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace forumgate::report {
+namespace {
+
+/// Width of every chart's coordinate system; the SVG scales to the page (viewBox).
+constexpr int CHART_WIDTH = 1000;
+
+std::string_view colour(url_outcome outcome) noexcept
+{
+    switch (outcome) {
+    case url_outcome::redirected: return "#2e7d32";
+    case url_outcome::passed_through: return "#81c784";
+    case url_outcome::chain: return "#c0ca33";
+    case url_outcome::not_found: return "#d32f2f";
+    case url_outcome::gone: return "#8d6e63";
+    case url_outcome::target_broken: return "#f57c00";
+    case url_outcome::loop: return "#7b1fa2";
+    case url_outcome::off_site: return "#212121";
+    case url_outcome::error: return "#546e7a";
+    }
+    return "#000";
+}
+
+constexpr std::string_view STYLE = R"css(
+:root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--good:#2e7d32;--bad:#d32f2f}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:64rem;margin:0 auto;padding:1rem}
+h1{font-size:1.6rem;margin:.5rem 0}
+h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
+.sub{color:var(--muted);margin:0 0 1rem;overflow-wrap:anywhere}
+.headline{display:flex;flex-wrap:wrap;gap:.75rem}
+.figure{flex:1 1 11rem;background:var(--soft);border:1px solid var(--line);border-radius:8px;padding:.75rem 1rem}
+.figure .value{display:block;font-size:2rem;font-weight:700;line-height:1.2}
+.figure .what{color:var(--muted)}
+.good{color:var(--good)} .bad{color:var(--bad)}
+.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{padding:.35rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.url{overflow-wrap:anywhere;min-width:12rem;max-width:32rem}
+table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}
+table.sortable th::after{content:" \2195";color:var(--muted)}
+table.sortable th[aria-sort=ascending]::after{content:" \2191"}
+table.sortable th[aria-sort=descending]::after{content:" \2193"}
+svg{width:100%;height:auto;display:block}
+svg text{font:28px system-ui,sans-serif;fill:var(--ink)}
+.legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.5rem 0;padding:0;list-style:none;font-size:.9rem}
+.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}
+pre{background:var(--soft);border:1px solid var(--line);padding:.75rem;overflow-x:auto;font-size:.85rem}
+code{overflow-wrap:anywhere}
+.note{color:var(--muted);font-size:.9rem}
+@media (max-width:40rem){main{padding:.6rem}.figure .value{font-size:1.6rem}th,td{padding:.3rem}}
+)css";
+
+constexpr std::string_view SCRIPT = R"js(
+(function(){
+  function value(cell){ return cell.hasAttribute('data-v') ? cell.getAttribute('data-v') : cell.textContent; }
+  function sort(th){
+    var table = th.closest('table'), body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var numeric = th.classList.contains('n');
+    var ascending = th.getAttribute('aria-sort') !== 'ascending';
+    Array.prototype.forEach.call(table.querySelectorAll('th'), function(h){ h.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function(a, b){
+      var x = value(a.cells[index]), y = value(b.cells[index]), c;
+      if (numeric) { c = (parseFloat(x) || 0) - (parseFloat(y) || 0); } else { c = x.localeCompare(y); }
+      return ascending ? c : -c;
+    });
+    rows.forEach(function(row){ body.appendChild(row); });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable th'), function(th){
+    th.tabIndex = 0;
+    th.addEventListener('click', function(){ sort(th); });
+    th.addEventListener('keydown', function(e){ if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(th); } });
+  });
+})();
+)js";
+
+/// Builds the page as one string.
+class page
+{
+public:
+    void raw(std::string_view s) { m_out.append(s); }
+    void text(std::string_view s) { m_out.append(escape_html(s)); }
+    template <typename... Args>
+    void f(fmt::format_string<Args...> format, Args &&...args)
+    {
+        m_out.append(fmt::format(format, std::forward<Args>(args)...));
+    }
+    [[nodiscard]] std::string const &str() const noexcept { return m_out; }
+
+private:
+    std::string m_out;
+};
+
+std::string pct(std::uint64_t part, std::uint64_t whole) { return format_percent(percent(part, whole), part, whole); }
+
+/// A number cell, sortable by its value.
+void number_cell(page &p, std::uint64_t value) { p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value, thousands(value)); }
+
+void percent_cell(page &p, std::uint64_t part, std::uint64_t whole)
+{
+    auto const value = percent(part, whole);
+    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value ? fmt::format("{:.4f}", *value) : std::string{"-1"}, pct(part, whole));
+}
+
+void legend(page &p, coverage_report const &r)
+{
+    p.raw("<ul class=\"legend\">");
+    for (auto const outcome : ALL_OUTCOMES) {
+        if (r.outcomes[static_cast<std::size_t>(outcome)].urls == 0) {
+            continue;
+        }
+        p.f("<li><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
+        p.text(label(outcome));
+        p.raw("</li>");
+    }
+    p.raw("</ul>");
+}
+
+/// Two 100% bars, by URL and by hits, split by outcome.
+void outcome_chart(page &p, coverage_report const &r)
+{
+    constexpr int LABEL = 150;
+    constexpr int ROW = 60;
+    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Outcomes by URL and by hits\">", CHART_WIDTH, 2 * ROW + 10);
+    int row = 0;
+    for (bool const by_hits : {false, true}) {
+        std::uint64_t const whole = by_hits ? r.total.hits : r.total.urls;
+        int const y = 5 + row * ROW;
+        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 36, by_hits ? "hits" : "URLs");
+        double x = LABEL;
+        double const width = CHART_WIDTH - LABEL;
+        if (whole == 0) {
+            p.f("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"48\" fill=\"#eee\"><title>none</title></rect>", LABEL, y, width);
+        }
+        for (auto const outcome : ALL_OUTCOMES) {
+            auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+            std::uint64_t const part = by_hits ? c.hits : c.urls;
+            if (whole == 0 || part == 0) {
+                continue;
+            }
+            double const w = width * static_cast<double>(part) / static_cast<double>(whole);
+            p.f("<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"48\" fill=\"{}\"><title>", x, y, std::max(w, 1.0), colour(outcome));
+            p.text(fmt::format("{}: {} {} ({})", label(outcome), thousands(part), by_hits ? "hits" : "URLs", pct(part, whole)));
+            p.raw("</title></rect>");
+            x += w;
+        }
+        ++row;
+    }
+    p.raw("</svg>");
+    legend(p, r);
+}
+
+/// One bar per kind of URL: the covered share of its URLs.
+void kind_chart(page &p, coverage_report const &r)
+{
+    constexpr int LABEL = 170;
+    constexpr int VALUE = 130;
+    constexpr int ROW = 44;
+    int const height = static_cast<int>(r.kinds.size()) * ROW + 4;
+    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Coverage by kind of URL\">", CHART_WIDTH, height);
+    int row = 0;
+    for (auto const &k : r.kinds) {
+        int const y = 2 + row * ROW;
+        double const width = CHART_WIDTH - LABEL - VALUE;
+        double const share = k.all.urls == 0 ? 0.0 : static_cast<double>(k.covered.urls) / static_cast<double>(k.all.urls);
+        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 30, mappings::to_string(k.kind));
+        p.f("<rect x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"34\" fill=\"#f2c4c4\"></rect>", LABEL, y, width);
+        p.f("<rect x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"34\" fill=\"{}\"><title>", LABEL, y, width * share,
+            colour(url_outcome::redirected));
+        p.text(fmt::format("{}: {} of {} URLs covered", mappings::to_string(k.kind), thousands(k.covered.urls), thousands(k.all.urls)));
+        p.raw("</title></rect>");
+        p.f("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", CHART_WIDTH, y + 30, pct(k.covered.urls, k.all.urls));
+        ++row;
+    }
+    p.raw("</svg>");
+}
+
+/// Hits per day from the access logs, covered and missed stacked.
+void day_chart(page &p, coverage_report const &r)
+{
+    constexpr int HEIGHT = 300;
+    constexpr int AXIS = 40;
+    std::uint64_t most = 1;
+    for (auto const &d : r.days) {
+        most = std::max(most, d.hits);
+    }
+    double const bar = static_cast<double>(CHART_WIDTH) / static_cast<double>(r.days.size());
+    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Hits per day, covered and missed\">", CHART_WIDTH, HEIGHT + AXIS);
+    for (std::size_t i = 0; i < r.days.size(); ++i) {
+        auto const &d = r.days[i];
+        double const x = bar * static_cast<double>(i);
+        double const total = HEIGHT * static_cast<double>(d.hits) / static_cast<double>(most);
+        double const covered = HEIGHT * static_cast<double>(d.covered_hits) / static_cast<double>(most);
+        double const w = std::max(bar * 0.85, 0.5);
+        p.f("<g><title>");
+        p.text(fmt::format("{}: {} hits, {} covered", d.date, thousands(d.hits), pct(d.covered_hits, d.hits)));
+        p.raw("</title>");
+        p.f("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"></rect>", x, HEIGHT - total, w,
+            total - covered, colour(url_outcome::not_found));
+        p.f("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"></rect></g>", x, HEIGHT - covered, w,
+            covered, colour(url_outcome::redirected));
+    }
+    p.f("<text x=\"0\" y=\"{}\">{}</text>", HEIGHT + 32, r.days.front().date);
+    if (r.days.size() > 1) {
+        p.f("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", CHART_WIDTH, HEIGHT + 32, r.days.back().date);
+    }
+    p.raw("</svg>");
+    p.f("<p class=\"note\">Tallest bar: {} hits. Green: hits on covered URLs; red: the rest.</p>", thousands(most));
+}
+
+void url_cell(page &p, std::string_view url)
+{
+    p.raw("<td class=\"url\"><code>");
+    p.text(url);
+    p.raw("</code></td>");
+}
+
+std::string why_text(listed_url const &u)
+{
+    if (u.why != miss_reason::none) {
+        return std::string{label(u.why)};
+    }
+    if (u.outcome == url_outcome::target_broken && u.target_status != 0) {
+        return fmt::format("target answers {}", u.target_status);
+    }
+    return u.detail;
+}
+
+void missed_table(page &p, coverage_report const &r)
+{
+    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"top-missed\"><thead><tr>"
+          "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
+          "<th>likely reason</th><th>redirected to</th></tr></thead><tbody>");
+    for (auto const &u : r.top_missed) {
+        p.raw("<tr>");
+        number_cell(p, u.hits);
+        url_cell(p, u.url);
+        p.f("<td>{}</td><td>", mappings::to_string(u.kind));
+        p.text(label(u.outcome));
+        p.f("</td><td class=\"n\" data-v=\"{0}\">{0}</td><td>", u.status);
+        p.text(why_text(u));
+        p.raw("</td><td class=\"url\">");
+        p.text(u.location);
+        p.raw("</td></tr>");
+    }
+    p.raw("</tbody></table></div>");
+}
+
+} // namespace
+
+std::string escape_html(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (char const c : text) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out.push_back(c); break;
+        }
+    }
+    return out;
+}
+
+void html_format::write(coverage_report const &r, std::ostream &out) const
+{
+    page p;
+    std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
+    p.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+          "<meta name=\"generator\" content=\"forumgate coverage\"><title>");
+    p.text("Coverage of old links: " + old_host);
+    p.raw("</title><style>");
+    p.raw(STYLE);
+    p.raw("</style></head><body><main>\n<h1>Coverage of old links</h1><p class=\"sub\">");
+    p.text(fmt::format("{} → {} · {} · ", old_host, r.new_base, r.generated_at));
+    p.text(r.resolved_by == "redirector" ? fmt::format("asked the redirector at {}", r.redirector)
+                                         : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : ""));
+    p.text(r.targets_checked ? fmt::format(" · {} targets checked on the new forum", thousands(r.targets)) : " · targets not checked");
+    p.raw("</p>\n");
+
+    // The headline: what share of old links and of real traffic lands somewhere.
+    auto const tone = [](std::uint64_t part, std::uint64_t whole) { return part == whole ? "good" : "bad"; };
+    p.raw("<section class=\"headline\">");
+    p.f("<div class=\"figure\" id=\"coverage-urls\"><span class=\"value {}\">{}</span><span class=\"what\">of {} old URLs land on a working page</span></div>",
+        tone(r.covered.urls, r.total.urls), pct(r.covered.urls, r.total.urls), thousands(r.total.urls));
+    p.f("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value {}\">{}</span><span class=\"what\">of {} hits</span></div>",
+        tone(r.covered.hits, r.total.hits), pct(r.covered.hits, r.total.hits), thousands(r.total.hits));
+    p.f("<div class=\"figure\" id=\"missed\"><span class=\"value {}\">{}</span><span class=\"what\">URLs go nowhere</span></div>",
+        r.missed_urls == 0 ? "good" : "bad", thousands(r.missed_urls));
+    auto const off_site = r.outcomes[static_cast<std::size_t>(url_outcome::off_site)].urls;
+    if (off_site > 0) {
+        p.f("<div class=\"figure\" id=\"off-site\"><span class=\"value bad\">{}</span><span class=\"what\">redirects off the new forum: must never happen</span></div>",
+            thousands(off_site));
+    }
+    p.raw("</section>\n");
+
+    p.raw("<section><h2>Outcomes</h2>");
+    outcome_chart(p, r);
+    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"outcomes\"><thead><tr><th>outcome</th><th class=\"n\">URLs</th>"
+          "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th></tr></thead><tbody>");
+    for (auto const outcome : ALL_OUTCOMES) {
+        auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+        p.f("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
+        p.text(label(outcome));
+        p.raw("</td>");
+        number_cell(p, c.urls);
+        percent_cell(p, c.urls, r.total.urls);
+        number_cell(p, c.hits);
+        percent_cell(p, c.hits, r.total.hits);
+        p.raw("</tr>");
+    }
+    p.raw("</tbody></table></div></section>\n");
+
+    if (!r.kinds.empty()) {
+        p.raw("<section><h2>By kind of URL</h2>");
+        kind_chart(p, r);
+        p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"kinds\"><thead><tr><th>kind</th><th class=\"n\">URLs</th>"
+              "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th></tr></thead><tbody>");
+        for (auto const &k : r.kinds) {
+            p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
+            number_cell(p, k.all.urls);
+            percent_cell(p, k.covered.urls, k.all.urls);
+            number_cell(p, k.all.hits);
+            percent_cell(p, k.covered.hits, k.all.hits);
+            p.raw("</tr>");
+        }
+        p.raw("</tbody></table></div></section>\n");
+    }
+
+    if (!r.days.empty()) {
+        p.raw("<section><h2>Per day</h2>");
+        day_chart(p, r);
+        p.raw("</section>\n");
+    }
+
+    bool any_reason = false;
+    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
+        any_reason = any_reason || r.reasons[i].urls > 0;
+    }
+    if (any_reason) {
+        p.raw("<section><h2>Why URLs miss</h2><div class=\"table-wrap\"><table class=\"sortable\" id=\"reasons\"><thead><tr>"
+              "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th></tr></thead><tbody>");
+        for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
+            if (r.reasons[i].urls == 0) {
+                continue;
+            }
+            p.raw("<tr><td>");
+            p.text(label(static_cast<miss_reason>(i)));
+            p.raw("</td>");
+            number_cell(p, r.reasons[i].urls);
+            number_cell(p, r.reasons[i].hits);
+            p.raw("</tr>");
+        }
+        p.raw("</tbody></table></div></section>\n");
+    }
+
+    p.raw("<section><h2>Top missed URLs</h2>");
+    if (r.top_missed.empty()) {
+        p.raw("<p>None: every old URL lands on a working page.</p>");
+    } else {
+        p.f("<p class=\"note\">{} of {} missed URLs, the most hits first. Click a heading to sort.</p>", thousands(r.top_missed.size()),
+            thousands(r.missed_urls));
+        missed_table(p, r);
+    }
+    p.raw("</section>\n");
+
+    if (!r.chains.empty()) {
+        p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target redirects again: "
+              "each hop costs the reader time. Point the map at the final URL.</p><div class=\"table-wrap\"><table class=\"sortable\" "
+              "id=\"chains\"><thead><tr><th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th></tr></thead><tbody>");
+        for (auto const &u : r.chains) {
+            p.raw("<tr>");
+            number_cell(p, u.hits);
+            url_cell(p, u.url);
+            p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
+            p.text(u.detail);
+            p.raw("</td></tr>");
+        }
+        p.raw("</tbody></table></div></section>\n");
+    }
+
+    p.raw("<section><h2>Proposed rules</h2>");
+    if (!r.proposals.empty()) {
+        p.raw("<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped places. "
+              "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and load the map.</p>"
+              "<div class=\"table-wrap\"><table class=\"sortable\" id=\"proposals\"><thead><tr><th>pattern</th><th>replacement</th>"
+              "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for example</th></tr></thead><tbody>");
+        for (auto const &rule : r.proposals) {
+            p.raw("<tr><td class=\"url\"><code>");
+            p.text(rule.pattern);
+            p.raw("</code></td><td><code>");
+            p.text(rule.replacement);
+            p.raw("</code></td>");
+            number_cell(p, rule.won_urls);
+            number_cell(p, rule.matched_urls);
+            number_cell(p, rule.won_hits);
+            p.raw("<td class=\"url\">");
+            if (!rule.examples.empty()) {
+                p.text(rule.examples.front().first + " → " + rule.examples.front().second);
+            }
+            p.raw("</td></tr>");
+        }
+        p.raw("</tbody></table></div><pre id=\"rules-csv\">");
+        p.text(rules_csv(r.proposals));
+        p.raw("</pre>");
+    } else if (r.proposals_possible) {
+        p.raw("<p>None: no group of misses that share a shape could be sent to mapped places by one rule.</p>");
+    } else {
+        p.raw("<p>None tried: rules are tried against the map, and no map was given (--db).</p>");
+    }
+    p.raw("</section>\n");
+
+    auto const &in = r.inputs;
+    p.raw("<section><h2>Inputs</h2><ul>");
+    auto const list_files = [&p](std::string_view what, std::vector<std::string> const &files) {
+        for (auto const &file : files) {
+            p.raw("<li>");
+            p.text(what);
+            p.raw(" <code>");
+            p.text(file);
+            p.raw("</code></li>");
+        }
+    };
+    list_files("sitemap", in.sitemaps);
+    list_files("access log", in.access_logs);
+    list_files("URL list", in.url_lists);
+    if (in.from_map) {
+        p.f("<li>every URL the map knows: {}</li>", thousands(in.map_urls));
+    }
+    if (in.from_misses) {
+        p.f("<li>the redirector's miss log: {} URLs</li>", thousands(in.miss_log_urls));
+    }
+    p.raw("</ul>");
+    if (!in.sitemaps.empty()) {
+        p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents), thousands(in.sitemap_urls));
+    }
+    if (!in.access_logs.empty()) {
+        p.f("<p>Access logs: {} lines, {} requests counted; left out: {} not GET or HEAD, {} without a usable request line, "
+            "{} for Discourse's own machinery (assets, message bus…).</p>",
+            thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method), thousands(in.skipped_no_request),
+            thousands(in.skipped_internal));
+    }
+    if (in.malformed > 0) {
+        p.f("<p class=\"bad\">{} input lines could not be read and were skipped; the first:</p><ul id=\"malformed\">",
+            thousands(in.malformed));
+        for (auto const &m : in.malformed_examples) {
+            p.raw("<li><code>");
+            p.text(fmt::format("{}:{}", m.file, m.line));
+            p.raw("</code> ");
+            p.text(m.problem);
+            p.raw(": <code>");
+            p.text(m.text);
+            p.raw("</code></li>");
+        }
+        p.raw("</ul>");
+    }
+    p.f("<p class=\"note\">Made by forumgate coverage in {:.1f} s.</p>", r.seconds);
+    p.raw("</section>\n</main><script>");
+    p.raw(SCRIPT);
+    p.raw("</script></body></html>\n");
+    out << p.str();
+}
+
+} // namespace forumgate::report

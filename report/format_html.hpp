@@ -1,0 +1,22 @@
+#pragma once
+// The HTML report: one self-contained page (inline CSS, SVG charts and a few lines of script
+// to sort tables; no external assets) that reads on a phone as well as on a desktop.
+
+#include "format.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace forumgate::report {
+
+/// Represents the HTML format, for people: a page to open, keep and send around.
+class html_format : public report_format
+{
+public:
+    void write(coverage_report const &report, std::ostream &out) const override;
+};
+
+/// \return `text` escaped for HTML text and attribute values (& < > " ').
+[[nodiscard]] std::string escape_html(std::string_view text);
+
+} // namespace forumgate::report

@@ -1,0 +1,145 @@
+#include "format_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+namespace forumgate::report {
+namespace {
+
+using nlohmann::json;
+
+json optional_number(std::optional<double> value)
+{
+    return value ? json(*value) : json(nullptr);
+}
+
+json listed(listed_url const &u)
+{
+    return json{{"url", u.url},
+                {"hits", u.hits},
+                {"kind", mappings::to_string(u.kind)},
+                {"outcome", to_string(u.outcome)},
+                {"reason", u.why == miss_reason::none ? json(nullptr) : json(to_string(u.why))},
+                {"status", u.status == 0 ? json(nullptr) : json(u.status)},
+                {"location", u.location.empty() ? json(nullptr) : json(u.location)},
+                {"target_status", u.target_status == 0 ? json(nullptr) : json(u.target_status)},
+                {"hops", u.hops},
+                {"detail", u.detail.empty() ? json(nullptr) : json(u.detail)}};
+}
+
+} // namespace
+
+json json_format::to_json(coverage_report const &report)
+{
+    auto const &in = report.inputs;
+    json malformed = json::array();
+    for (auto const &m : in.malformed_examples) {
+        malformed.push_back(json{{"file", m.file}, {"line", m.line}, {"problem", m.problem}, {"text", m.text}});
+    }
+    json outcomes = json::array();
+    for (auto const outcome : ALL_OUTCOMES) {
+        auto const &c = report.outcomes[static_cast<std::size_t>(outcome)];
+        outcomes.push_back(json{{"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}});
+    }
+    json reasons = json::array();
+    for (std::size_t r = 1; r < MISS_REASON_COUNT; ++r) {
+        auto const &c = report.reasons[r];
+        if (c.urls > 0) {
+            reasons.push_back(json{{"reason", to_string(static_cast<miss_reason>(r))}, {"urls", c.urls}, {"hits", c.hits}});
+        }
+    }
+    json kinds = json::array();
+    for (auto const &k : report.kinds) {
+        kinds.push_back(json{{"kind", mappings::to_string(k.kind)},
+                             {"urls", k.all.urls},
+                             {"hits", k.all.hits},
+                             {"covered_urls", k.covered.urls},
+                             {"covered_hits", k.covered.hits},
+                             {"coverage_by_urls", optional_number(percent(k.covered.urls, k.all.urls))},
+                             {"coverage_by_hits", optional_number(percent(k.covered.hits, k.all.hits))}});
+    }
+    json days = json::array();
+    for (auto const &d : report.days) {
+        days.push_back(json{{"date", d.date},
+                            {"hits", d.hits},
+                            {"covered_hits", d.covered_hits},
+                            {"coverage", optional_number(percent(d.covered_hits, d.hits))}});
+    }
+    json missed = json::array();
+    for (auto const &u : report.top_missed) {
+        missed.push_back(listed(u));
+    }
+    json chains = json::array();
+    for (auto const &u : report.chains) {
+        chains.push_back(listed(u));
+    }
+    json proposals = json::array();
+    for (auto const &p : report.proposals) {
+        json examples = json::array();
+        for (auto const &[old_target, location] : p.examples) {
+            examples.push_back(json{{"old", old_target}, {"location", location}});
+        }
+        proposals.push_back(json{{"pattern", p.pattern},
+                                 {"replacement", p.replacement},
+                                 {"kind", p.kind},
+                                 {"matched_urls", p.matched_urls},
+                                 {"matched_hits", p.matched_hits},
+                                 {"won_urls", p.won_urls},
+                                 {"won_hits", p.won_hits},
+                                 {"examples", examples}});
+    }
+    return json{
+        {"format", "forumgate-coverage"},
+        {"version", VERSION},
+        {"generated_at", report.generated_at},
+        {"resolved_by", report.resolved_by},
+        {"redirector", report.redirector.empty() ? json(nullptr) : json(report.redirector)},
+        {"map_version", report.map_version ? json(*report.map_version) : json(nullptr)},
+        {"old_hosts", report.old_hosts},
+        {"new_base", report.new_base},
+        {"targets_checked", report.targets_checked},
+        {"targets", report.targets},
+        {"inputs",
+         json{{"sitemaps", in.sitemaps},
+              {"access_logs", in.access_logs},
+              {"url_lists", in.url_lists},
+              {"from_map", in.from_map},
+              {"from_misses", in.from_misses},
+              {"sitemap_documents", in.sitemap_documents},
+              {"sitemap_urls", in.sitemap_urls},
+              {"log_lines", in.log_lines},
+              {"log_requests", in.log_requests},
+              {"list_urls", in.list_urls},
+              {"map_urls", in.map_urls},
+              {"miss_log_urls", in.miss_log_urls},
+              {"skipped", json{{"method", in.skipped_method}, {"no_request", in.skipped_no_request}, {"internal", in.skipped_internal}}},
+              {"malformed_lines", in.malformed},
+              {"malformed_examples", malformed}}},
+        {"totals", json{{"urls", report.total.urls},
+                        {"hits", report.total.hits},
+                        {"covered_urls", report.covered.urls},
+                        {"covered_hits", report.covered.hits},
+                        {"missed_urls", report.missed_urls}}},
+        {"coverage", json{{"by_urls", optional_number(report.coverage_by_urls())},
+                          {"by_hits", optional_number(report.coverage_by_hits())}}},
+        {"outcomes", outcomes},
+        {"miss_reasons", reasons},
+        {"kinds", kinds},
+        {"days", days},
+        {"top_missed", missed},
+        {"chains", chains},
+        {"rule_proposals", proposals},
+        {"rule_proposals_possible", report.proposals_possible},
+        {"elapsed_seconds", report.seconds},
+    };
+}
+
+void json_format::write(coverage_report const &report, std::ostream &out) const
+{
+    // URLs from logs may hold bytes that are not UTF-8; they are made printable before they
+    // get here, and `replace` keeps one that slipped through from failing the whole report.
+    out << to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+} // namespace forumgate::report

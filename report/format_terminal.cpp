@@ -1,0 +1,117 @@
+#include "format_terminal.hpp"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+namespace forumgate::report {
+namespace {
+
+/// The first `width` characters of `text` (by UTF-8 character), with "…" when cut.
+std::string shortened(std::string_view text, std::size_t width)
+{
+    std::size_t characters = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U && ++characters == width) {
+            return std::string{text.substr(0, i)} + "…";
+        }
+    }
+    return std::string{text};
+}
+
+std::string what_happened(listed_url const &u)
+{
+    if (u.why != miss_reason::none) {
+        return fmt::format("{} ({})", label(u.why), u.status);
+    }
+    if (u.outcome == url_outcome::target_broken) {
+        return fmt::format("target answers {}", u.target_status);
+    }
+    return u.detail;
+}
+
+} // namespace
+
+void terminal_format::write(coverage_report const &r, std::ostream &out) const
+{
+    std::string text;
+    auto line = [&text](std::string const &s) {
+        text += s;
+        text += '\n';
+    };
+    std::string const how = r.resolved_by == "redirector"
+                                ? fmt::format("asked the redirector at {}", r.redirector)
+                                : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
+    line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits), how,
+                     r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
+    line(fmt::format("coverage: {} of URLs, {} of hits",
+                     format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls),
+                     format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits)));
+    line("");
+    line(fmt::format("{:<22} {:>12} {:>14}", "outcome", "URLs", "hits"));
+    for (auto const outcome : ALL_OUTCOMES) {
+        auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+        line(fmt::format("{:<22} {:>12} {:>14}", label(outcome), thousands(c.urls), thousands(c.hits)));
+    }
+    line("");
+    line(fmt::format("{:<12} {:>12} {:>9} {:>14} {:>9}", "kind", "URLs", "covered", "hits", "covered"));
+    for (auto const &k : r.kinds) {
+        line(fmt::format("{:<12} {:>12} {:>9} {:>14} {:>9}", mappings::to_string(k.kind), thousands(k.all.urls),
+                         format_percent(percent(k.covered.urls, k.all.urls), k.covered.urls, k.all.urls),
+                         thousands(k.all.hits), format_percent(percent(k.covered.hits, k.all.hits), k.covered.hits, k.all.hits)));
+    }
+    bool any_reason = false;
+    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
+        auto const &c = r.reasons[i];
+        if (c.urls == 0) {
+            continue;
+        }
+        if (!any_reason) {
+            line("");
+            line("misses by likely reason");
+            any_reason = true;
+        }
+        line(fmt::format("  {:<42} {:>10} URLs {:>12} hits", label(static_cast<miss_reason>(i)), thousands(c.urls), thousands(c.hits)));
+    }
+    if (!r.top_missed.empty()) {
+        line("");
+        line(fmt::format("top missed URLs by hits ({} missed in all)", thousands(r.missed_urls)));
+        for (std::size_t i = 0; i < std::min(r.top_missed.size(), LIST_ROWS); ++i) {
+            auto const &u = r.top_missed[i];
+            line(fmt::format("  {:>10}  {:<{}}  {:<9} {} {}", thousands(u.hits), shortened(u.url, URL_WIDTH), URL_WIDTH,
+                             mappings::to_string(u.kind), label(u.outcome), what_happened(u).empty() ? "" : "· " + what_happened(u)));
+        }
+    }
+    if (!r.chains.empty()) {
+        line("");
+        line("redirect chains (the target redirects again)");
+        for (std::size_t i = 0; i < std::min(r.chains.size(), LIST_ROWS); ++i) {
+            auto const &u = r.chains[i];
+            line(fmt::format("  {:>10}  {}  {} hops: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops, u.detail));
+        }
+    }
+    if (!r.proposals.empty()) {
+        line("");
+        line("proposed rules (rules.csv rows: review them, add them after your own rules, map load):");
+        for (auto const &p : r.proposals) {
+            line(fmt::format("  {} → {} ({}): wins {} of {} URLs, {} hits", p.pattern, p.replacement, p.kind,
+                             thousands(p.won_urls), thousands(p.matched_urls), thousands(p.won_hits)));
+        }
+    }
+    auto const &in = r.inputs;
+    if (in.malformed > 0) {
+        line("");
+        line(fmt::format("malformed input lines: {} (skipped)", thousands(in.malformed)));
+        for (auto const &m : in.malformed_examples) {
+            line(fmt::format("  {}:{}: {}: {}", m.file, m.line, m.problem, shortened(m.text, URL_WIDTH)));
+        }
+    }
+    if (!in.access_logs.empty()) {
+        line(fmt::format("access logs: {} lines, {} requests counted; skipped {} not GET/HEAD, {} without a request, {} internal",
+                         thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
+                         thousands(in.skipped_no_request), thousands(in.skipped_internal)));
+    }
+    out << text;
+}
+
+} // namespace forumgate::report

@@ -1,0 +1,145 @@
+#include "inputs.hpp"
+
+#include "access_log.hpp"
+#include "error.hpp"
+#include "line_reader.hpp"
+#include "old_url.hpp"
+#include "progress.hpp"
+
+#include <array>
+
+namespace forumgate::report {
+namespace {
+
+/// Log lines counted before the progress counter is told: one atomic add per line would cost
+/// more than parsing a short line.
+constexpr std::uint64_t PROGRESS_BATCH = 8192;
+
+/// Malformed lines are quoted up to this many bytes.
+constexpr std::size_t QUOTED_BYTES = 160;
+
+/// The message of a line_reader error without its "FILE:LINE: " (the report adds its own).
+std::string without_position(std::string_view message, std::string const &file)
+{
+    if (message.starts_with(file + ":")) {
+        if (auto const space = message.find(": ", file.size() + 1); space != std::string_view::npos) {
+            return std::string{message.substr(space + 2)};
+        }
+    }
+    return std::string{message};
+}
+
+} // namespace
+
+bool is_internal_path(std::string_view target) noexcept
+{
+    // Discourse's asset, polling and tracking routes (config/routes.rb): requested by its own
+    // pages and by browsers, never the place a link leads to.
+    static constexpr std::array<std::string_view, 19> PREFIXES = {
+        "/assets/",         "/stylesheets/",     "/theme-javascripts/", "/extra-locales/",    "/svg-sprite/",
+        "/message-bus/",    "/presence/",        "/highlight-js/",      "/service-worker",    "/srv/status",
+        "/logs/report_js_error", "/session/csrf", "/topics/timings",    "/clicks/track",      "/composer_messages",
+        "/draft.json",      "/browser-update",   "/favicon/proxied",    "/bootstrap/"};
+    for (auto const prefix : PREFIXES) {
+        if (target.starts_with(prefix)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void note_malformed(input_summary &summary, std::string_view file, std::uint64_t line, std::string_view problem,
+                    std::string_view text)
+{
+    ++summary.malformed;
+    if (summary.malformed_examples.size() < MAX_MALFORMED_EXAMPLES) {
+        std::string shown = printable_text(text.substr(0, QUOTED_BYTES));
+        if (text.size() > QUOTED_BYTES) {
+            shown += "…";
+        }
+        summary.malformed_examples.push_back(malformed_line{std::string{file}, line, std::string{problem}, std::move(shown)});
+    }
+}
+
+void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
+                     importer::progress *progress)
+{
+    line_reader reader{path};
+    std::string_view line;
+    std::string scratch;
+    log_request request;
+    std::string_view problem;
+    std::uint64_t pending = 0;
+    try {
+        while (reader.next(line)) {
+            ++summary.log_lines;
+            if (++pending == PROGRESS_BATCH && progress != nullptr) {
+                progress->add(pending);
+                pending = 0;
+            }
+            switch (parse_log_line(line, request, scratch, problem)) {
+            case log_line_kind::blank: continue;
+            case log_line_kind::malformed: note_malformed(summary, reader.name(), reader.line_number(), problem, line); continue;
+            case log_line_kind::no_request: ++summary.skipped_no_request; continue;
+            case log_line_kind::request: break;
+            }
+            if (request.method != "GET" && request.method != "HEAD") {
+                ++summary.skipped_method;
+                continue;
+            }
+            std::string_view host;
+            std::string_view target = request.target;
+            if (!target.starts_with('/')) {
+                // The absolute form (a request through a proxy) names its host.
+                auto const parsed = mappings::request_from_url(target, {});
+                if (!parsed) {
+                    ++summary.skipped_no_request;
+                    continue;
+                }
+                host = parsed->host;
+                target = parsed->target;
+            }
+            if (!keep_internal && is_internal_path(target)) {
+                ++summary.skipped_internal;
+                continue;
+            }
+            ++summary.log_requests;
+            tally.add(host, target, 1, FROM_ACCESS_LOG, request.day);
+        }
+    } catch (input_error const &e) {
+        // A damaged or cut-short gzip file: what was read counts, and the report says where it ended.
+        note_malformed(summary, reader.name(), reader.line_number() + 1,
+                       without_position(e.what(), reader.name()) + "; the rest of the file is skipped", "");
+    }
+    if (progress != nullptr) {
+        progress->add(pending);
+    }
+}
+
+void read_url_list(std::string const &path, url_tally &tally, input_summary &summary)
+{
+    line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
+    std::string_view line;
+    try {
+        while (reader.next(line)) {
+            auto const first = line.find_first_not_of(" \t");
+            if (first == std::string_view::npos || line[first] == '#') {
+                continue;
+            }
+            line.remove_prefix(first);
+            line = line.substr(0, line.find_last_not_of(" \t") + 1);
+            auto const request = mappings::request_from_url(line, {});
+            if (!request) {
+                note_malformed(summary, path, reader.line_number(), "neither a path (/…) nor an http(s) URL", line);
+                continue;
+            }
+            ++summary.list_urls;
+            tally.add(request->host, request->target, 0, FROM_URL_LIST);
+        }
+    } catch (input_error const &e) {
+        note_malformed(summary, path, reader.line_number() + 1,
+                       without_position(e.what(), reader.name()) + "; the rest of the file is skipped", "");
+    }
+}
+
+} // namespace forumgate::report

@@ -1,0 +1,42 @@
+#pragma once
+// Reading the file inputs of a report into the tally of distinct URLs: access logs (many
+// files, plain or gzip) and plain lists of URLs. Lines that cannot be read are counted and the
+// first few kept with file and line; they never stop the run.
+
+#include "report.hpp"
+#include "url_tally.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace forumgate::importer {
+class progress;
+}
+
+namespace forumgate::report {
+
+/// Malformed lines kept with file and line for the report; the rest are only counted.
+inline constexpr std::size_t MAX_MALFORMED_EXAMPLES = 10;
+
+/// \return true if `target` is a path of Discourse's own machinery (assets, stylesheets, the
+/// message bus, timings, service worker…) that the forum's pages load and no link points at.
+[[nodiscard]] bool is_internal_path(std::string_view target) noexcept;
+
+/// Adds each GET and HEAD request of an access log (combined or common format, plain or gzip)
+/// to `tally` with its day, counting what is skipped and what is malformed in `summary`.
+/// `keep_internal` counts Discourse's own machinery too. `progress` (may be null) counts lines.
+/// \throws input_error only if the file cannot be opened; a damaged gzip stream ends the file
+/// with a malformed-line entry.
+void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
+                     importer::progress *progress);
+
+/// Adds each URL of a list (one a line: a full http(s) URL, or a path on the main old host;
+/// blank lines and lines starting with '#' are skipped) to `tally`. A line that is neither is
+/// counted as malformed. \throws input_error only if the file cannot be opened.
+void read_url_list(std::string const &path, url_tally &tally, input_summary &summary);
+
+/// Records a malformed line in `summary`: counted, and kept if among the first few.
+void note_malformed(input_summary &summary, std::string_view file, std::uint64_t line, std::string_view problem,
+                    std::string_view text);
+
+} // namespace forumgate::report

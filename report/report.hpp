@@ -1,0 +1,133 @@
+#pragma once
+// The facts of a coverage report, worked out once and handed to every formatter (HTML, JSON,
+// terminal), which only lay them out.
+
+#include "outcome.hpp"
+#include "rule_proposals.hpp"
+#include "url_shape.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace forumgate::report {
+
+/// A count of distinct URLs and of the requests for them.
+struct tally_count
+{
+    std::uint64_t urls = 0;
+    std::uint64_t hits = 0;
+};
+
+/// A log line that could not be read, as shown in the report.
+struct malformed_line
+{
+    std::string file;
+    std::uint64_t line = 0;
+    std::string problem;
+    std::string text; ///< the start of the line, printable
+};
+
+/// What the inputs held.
+struct input_summary
+{
+    std::vector<std::string> sitemaps;
+    std::vector<std::string> access_logs;
+    std::vector<std::string> url_lists;
+    bool from_map = false;
+    bool from_misses = false;
+
+    std::uint64_t sitemap_documents = 0;
+    std::uint64_t sitemap_urls = 0;
+    std::uint64_t log_lines = 0;
+    std::uint64_t log_requests = 0; ///< lines counted as requests for old URLs
+    std::uint64_t list_urls = 0;
+    std::uint64_t map_urls = 0;
+    std::uint64_t miss_log_urls = 0;
+
+    /// Log lines left out, by why: not GET or HEAD; no request line or no URL in it; a path
+    /// of Discourse's own machinery (assets, message bus…) that no link points at.
+    std::uint64_t skipped_method = 0;
+    std::uint64_t skipped_no_request = 0;
+    std::uint64_t skipped_internal = 0;
+
+    std::uint64_t malformed = 0; ///< log and list lines that could not be read
+    std::vector<malformed_line> malformed_examples; ///< the first few
+};
+
+/// Figures for one kind of URL.
+struct kind_figures
+{
+    mappings::url_kind kind = mappings::url_kind::other;
+    tally_count all;
+    tally_count covered;
+};
+
+/// Figures for one day of the access logs.
+struct day_figures
+{
+    std::string date; ///< YYYY-MM-DD
+    std::uint64_t hits = 0;
+    std::uint64_t covered_hits = 0;
+};
+
+/// One URL in a list of the report (misses, chains).
+struct listed_url
+{
+    std::string url; ///< printable: the target alone on the main host, else host and target
+    std::uint64_t hits = 0;
+    mappings::url_kind kind = mappings::url_kind::other;
+    url_outcome outcome = url_outcome::not_found;
+    miss_reason why = miss_reason::none;
+    int status = 0;        ///< the redirector's answer (0: none)
+    std::string location;  ///< where it was sent
+    int target_status = 0; ///< the target's last answer, when checked
+    int hops = 0;
+    std::string detail;
+};
+
+/// Represents a whole coverage report.
+struct coverage_report
+{
+    std::string generated_at; ///< UTC, ISO 8601
+    std::string resolved_by;  ///< "map" (in-process) or "redirector" (--via)
+    std::string redirector;   ///< the --via URL, if any
+    std::optional<std::int64_t> map_version;
+    std::vector<std::string> old_hosts;
+    std::string new_base;
+    bool targets_checked = false;
+    std::uint64_t targets = 0; ///< distinct targets checked
+
+    input_summary inputs;
+
+    tally_count total;
+    tally_count covered; ///< redirected, passed through or chain
+    std::array<tally_count, OUTCOME_COUNT> outcomes{}; ///< by url_outcome
+    std::array<tally_count, MISS_REASON_COUNT> reasons{}; ///< misses (not found, gone) by likely reason
+    std::vector<kind_figures> kinds;  ///< kinds that occur, in url_kind order
+    std::vector<day_figures> days;    ///< in date order; empty without access logs
+    std::vector<listed_url> top_missed; ///< not covered, the most hits first
+    std::uint64_t missed_urls = 0;     ///< all of them (top_missed may be cut)
+    std::vector<listed_url> chains;    ///< redirect chains, the most hits first
+    std::vector<rule_proposal> proposals;
+    bool proposals_possible = false; ///< a map was at hand to try rules on
+    double seconds = 0.0;
+
+    /// \return the share covered, in percent, or nullopt if there is nothing to share.
+    [[nodiscard]] std::optional<double> coverage_by_urls() const;
+    [[nodiscard]] std::optional<double> coverage_by_hits() const;
+};
+
+/// \return 100 * part / whole, or nullopt if whole is 0.
+[[nodiscard]] std::optional<double> percent(std::uint64_t part, std::uint64_t whole);
+
+/// \return a percentage as the reports show it: "97.3%"; "100%" only when nothing is missing,
+/// so that 99.96% never reads as complete; "–" when there is nothing to share.
+[[nodiscard]] std::string format_percent(std::optional<double> value, std::uint64_t part = 0, std::uint64_t whole = 0);
+
+/// \return `value` with thousands separated by commas: "1,234,567".
+[[nodiscard]] std::string thousands(std::uint64_t value);
+
+} // namespace forumgate::report

@@ -1,0 +1,355 @@
+#include "rule_proposals.hpp"
+
+#include "error.hpp"
+#include "resolver.hpp"
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+namespace forumgate::report {
+namespace {
+
+/// A shape needs at least this many distinct URLs before a rule is sought for it: one URL is
+/// better fixed in the map than by a pattern.
+constexpr std::size_t MIN_GROUP = 2;
+
+/// Groups whose URLs vary in more places than this are no shape a rule can name.
+constexpr std::size_t MAX_CAPTURES = 3;
+
+/// Candidate rules are tried on at most this many URLs of a group (the most asked-for first)
+/// before the best is evaluated on all of them: enough to tell the candidates apart.
+constexpr std::size_t SAMPLE = 2000;
+
+/// Proposals listed at most, the most hits won first.
+constexpr std::size_t MAX_PROPOSALS = 50;
+
+enum class capture_kind : std::uint8_t
+{
+    number,
+    slug,
+};
+
+/// One piece of a generalised target: literal text, or a place where the group's URLs vary.
+struct token
+{
+    bool capture = false;
+    capture_kind kind = capture_kind::number;
+    std::string text; ///< the literal, or this URL's value at the place
+};
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+bool is_slug_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' || c == '%';
+}
+
+/// A path segment that reads like a slug: slug characters with at least one '-' and a letter.
+bool is_slug(std::string_view segment) noexcept
+{
+    bool dash = false;
+    bool letter = false;
+    for (char const c : segment) {
+        if (!is_slug_char(c)) {
+            return false;
+        }
+        dash = dash || c == '-';
+        letter = letter || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+    return dash && letter;
+}
+
+void add_literal(std::vector<token> &tokens, std::string_view text)
+{
+    if (text.empty()) {
+        return;
+    }
+    if (!tokens.empty() && !tokens.back().capture) {
+        tokens.back().text.append(text);
+    } else {
+        tokens.push_back(token{false, capture_kind::number, std::string{text}});
+    }
+}
+
+/// Splits `text` into literals and digit runs.
+void add_with_numbers(std::vector<token> &tokens, std::string_view text)
+{
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t j = i;
+        if (is_digit(text[i])) {
+            while (j < text.size() && is_digit(text[j])) {
+                ++j;
+            }
+            tokens.push_back(token{true, capture_kind::number, std::string{text.substr(i, j - i)}});
+        } else {
+            while (j < text.size() && !is_digit(text[j])) {
+                ++j;
+            }
+            add_literal(tokens, text.substr(i, j - i));
+        }
+        i = j;
+    }
+}
+
+/// The target in pieces: digit runs vary; with `slugs`, slug-like path segments vary too.
+std::vector<token> generalise(std::string_view target, bool slugs)
+{
+    std::vector<token> tokens;
+    auto const query = target.find('?');
+    std::string_view const path = target.substr(0, query);
+    if (!slugs) {
+        add_with_numbers(tokens, target);
+        return tokens;
+    }
+    std::size_t start = 0;
+    while (start < path.size()) {
+        auto end = path.find('/', start + 1);
+        if (end == std::string_view::npos) {
+            end = path.size();
+        }
+        std::string_view segment = path.substr(start, end - start); // with its leading '/'
+        add_literal(tokens, segment.substr(0, 1));
+        segment.remove_prefix(1);
+        // A slug may carry an extension (.html, .php): kept literal.
+        auto const dot = segment.rfind('.');
+        std::string_view const extension = dot != std::string_view::npos && segment.size() - dot <= 6 ? segment.substr(dot) : "";
+        std::string_view const stem = segment.substr(0, segment.size() - extension.size());
+        if (is_slug(stem)) {
+            tokens.push_back(token{true, capture_kind::slug, std::string{stem}});
+            add_literal(tokens, extension);
+        } else {
+            add_with_numbers(tokens, segment);
+        }
+        start = end;
+    }
+    if (query != std::string_view::npos) {
+        add_with_numbers(tokens, target.substr(query));
+    }
+    return tokens;
+}
+
+/// `text` escaped for RE2: only what is special is escaped, so the pattern stays readable.
+void append_quoted(std::string &out, std::string_view text)
+{
+    for (char const c : text) {
+        if (std::string_view{"\\^$.|?*+()[]{}"}.find(c) != std::string_view::npos) {
+            out.push_back('\\');
+        }
+        out.push_back(c);
+    }
+}
+
+/// The group key and, later, the pattern: literals quoted, captures as groups.
+std::string pattern_of(std::vector<token> const &tokens)
+{
+    std::string out = "^";
+    for (auto const &t : tokens) {
+        if (!t.capture) {
+            append_quoted(out, t.text);
+        } else {
+            out += t.kind == capture_kind::number ? "(\\d+)" : "([^/?#]+)";
+        }
+    }
+    out += "$";
+    return out;
+}
+
+bool has_control_bytes(std::string_view s) noexcept
+{
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        auto const byte = static_cast<unsigned char>(c);
+        return byte < 0x20U || byte == 0x7FU;
+    });
+}
+
+/// A group of misses sharing a generalised shape.
+struct group
+{
+    std::vector<std::size_t> members;          ///< indexes into the misses
+    std::vector<std::vector<token>> tokens;    ///< each member's pieces
+};
+
+/// The replacements worth trying for captures of these kinds.
+std::vector<std::string> candidates(std::vector<capture_kind> const &kinds)
+{
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        std::string const ref = fmt::format("\\{}", i + 1);
+        if (kinds[i] == capture_kind::number) {
+            for (auto const *prefix : {"/t/", "/p/", "/c/"}) {
+                out.push_back(prefix + ref);
+            }
+        } else {
+            for (auto const *prefix : {"/t/", "/c/", "/u/", "/tag/"}) {
+                out.push_back(prefix + ref);
+            }
+        }
+        for (std::size_t j = 0; j < kinds.size(); ++j) {
+            if (j != i && kinds[j] == capture_kind::number) {
+                out.push_back(fmt::format("/t/{}/\\{}", ref, j + 1)); // topic (id or slug) and post number
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string rules_csv(std::span<rule_proposal const> proposals)
+{
+    auto const field = [](std::string const &text) {
+        if (text.find_first_of(",\"\r\n") == std::string::npos) {
+            return text;
+        }
+        std::string quoted = "\"";
+        for (char const c : text) {
+            quoted += c == '"' ? std::string{"\"\""} : std::string{c};
+        }
+        return quoted + "\"";
+    };
+    std::string out = "pattern,replacement,kind\n";
+    for (auto const &rule : proposals) {
+        out += fmt::format("{},{},{}\n", field(rule.pattern), field(rule.replacement), rule.kind);
+    }
+    return out;
+}
+
+std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, mappings::snapshot const &map)
+{
+    std::string const &main_host = map.settings().old_hosts.front();
+    std::vector<rule_proposal> out;
+
+    // Group by shape: first with the numbers generalised, then, for URLs left alone, with
+    // slug-like segments too.
+    std::vector<bool> grouped(misses.size(), false);
+    std::vector<group> groups;
+    for (bool const slugs : {false, true}) {
+        std::map<std::string, group> by_key;
+        for (std::size_t i = 0; i < misses.size(); ++i) {
+            if (grouped[i] || has_control_bytes(misses[i].target) || !misses[i].target.starts_with('/')) {
+                continue;
+            }
+            auto tokens = generalise(misses[i].target, slugs);
+            auto &g = by_key[pattern_of(tokens)];
+            g.members.push_back(i);
+            g.tokens.push_back(std::move(tokens));
+        }
+        for (auto &[key, g] : by_key) {
+            if (g.members.size() >= MIN_GROUP) {
+                for (auto const member : g.members) {
+                    grouped[member] = true;
+                }
+                groups.push_back(std::move(g));
+            }
+        }
+    }
+
+    mappings::parsed_url scratch;
+    for (auto &g : groups) {
+        // A place where every URL of the group holds the same value is no variable: literal.
+        std::vector<token> shape = g.tokens.front();
+        std::vector<std::size_t> capture_positions;
+        for (std::size_t t = 0; t < shape.size(); ++t) {
+            if (!shape[t].capture) {
+                continue;
+            }
+            bool const constant = std::all_of(g.tokens.begin(), g.tokens.end(),
+                                              [&](auto const &tokens) { return tokens[t].text == shape[t].text; });
+            if (constant) {
+                shape[t].capture = false;
+            } else {
+                capture_positions.push_back(t);
+            }
+        }
+        if (capture_positions.empty() || capture_positions.size() > MAX_CAPTURES) {
+            continue;
+        }
+        std::vector<token> merged;
+        std::vector<capture_kind> kinds;
+        for (auto const &t : shape) {
+            if (t.capture) {
+                merged.push_back(t);
+                kinds.push_back(t.kind);
+            } else {
+                add_literal(merged, t.text);
+            }
+        }
+        std::string const pattern = pattern_of(merged);
+        RE2 const re{pattern};
+        if (!re.ok()) {
+            continue;
+        }
+        // The most asked-for URLs first: they decide between the candidates.
+        std::sort(g.members.begin(), g.members.end(), [&](std::size_t a, std::size_t b) {
+            return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits : misses[a].target < misses[b].target;
+        });
+
+        auto const evaluate = [&](std::string const &replacement, std::size_t limit, rule_proposal *record) {
+            std::uint64_t won_urls = 0;
+            std::uint64_t won_hits = 0;
+            std::string rewritten;
+            for (std::size_t k = 0; k < std::min(limit, g.members.size()); ++k) {
+                auto const &miss = misses[g.members[k]];
+                re2::StringPiece const text{miss.target.data(), miss.target.size()};
+                if (!RE2::Extract(text, re, replacement, &rewritten)) {
+                    continue;
+                }
+                if (record != nullptr) {
+                    ++record->matched_urls;
+                    record->matched_hits += miss.hits;
+                }
+                auto const d = mappings::resolve(mappings::request{main_host, rewritten}, map, scratch);
+                if (d.what == mappings::outcome::redirect) {
+                    ++won_urls;
+                    won_hits += miss.hits;
+                    if (record != nullptr && record->examples.size() < 3) {
+                        record->examples.emplace_back(std::string{miss.target}, d.location);
+                    }
+                }
+            }
+            return std::pair{won_hits, won_urls};
+        };
+
+        std::string best;
+        std::pair<std::uint64_t, std::uint64_t> best_score{0, 0};
+        for (auto const &candidate : candidates(kinds)) {
+            auto const score = evaluate(candidate, SAMPLE, nullptr);
+            if (score > best_score) {
+                best_score = score;
+                best = candidate;
+            }
+        }
+        if (best_score.second == 0) {
+            continue;
+        }
+        try {
+            (void)mappings::compile_rule(mappings::rule_row{pattern, best, mappings::rule_kind::rewrite});
+        } catch (input_error const &) {
+            continue; // not loadable as it stands: better no proposal than a wrong one
+        }
+        rule_proposal proposal;
+        proposal.pattern = pattern;
+        proposal.replacement = best;
+        auto const [hits, urls] = evaluate(best, g.members.size(), &proposal);
+        proposal.won_hits = hits;
+        proposal.won_urls = urls;
+        out.push_back(std::move(proposal));
+    }
+    std::sort(out.begin(), out.end(), [](auto const &a, auto const &b) {
+        if (a.won_hits != b.won_hits) {
+            return a.won_hits > b.won_hits;
+        }
+        return a.won_urls != b.won_urls ? a.won_urls > b.won_urls : a.pattern < b.pattern;
+    });
+    if (out.size() > MAX_PROPOSALS) {
+        out.resize(MAX_PROPOSALS);
+    }
+    return out;
+}
+
+} // namespace forumgate::report

@@ -1,0 +1,255 @@
+// Reading the report's file inputs: access logs (plain, gzip, cut short, many files) and URL
+// lists, with malformed lines counted and shown with file and line, never stopping the run.
+
+#include "inputs.hpp"
+#include "line_reader.hpp"
+
+#include "error.hpp"
+#include "support/test_db.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <map>
+
+using namespace forumgate;
+using namespace forumgate::report;
+using forumgate::testing::temp_dir;
+
+namespace {
+
+std::string const OLD_HOST = "forum.cooperationbirmingham.org.uk";
+
+/// A day of requests to the old forum: pages, a share link, Discourse's own polling, a POST,
+/// a scanner, a proxy request and two lines no server writes.
+std::string const LOG =
+    "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\r\n"
+    "203.0.113.8 - - [10/Oct/2023:13:55:37 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\r\n"
+    "203.0.113.8 - - [10/Oct/2023:13:56:00 +0100] \"GET /assets/application-3f2a.js HTTP/1.1\" 200 90000 \"-\" \"Mozilla/5.0\"\n"
+    "203.0.113.8 - - [10/Oct/2023:13:56:01 +0100] \"POST /message-bus/abc/poll HTTP/1.1\" 200 2 \"-\" \"Mozilla/5.0\"\n"
+    "\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:00 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\n"
+    "this line is not in any log format\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:01 +0100] \"GET /wp-login.php HTTP/1.1\" 404 150 \"-\" \"scanner\"\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:02 +0100] \"-\" 400 0 \"-\" \"-\"\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:03 +0100] \"GET http://www.forum.cooperationbirmingham.org.uk/u/alice HTTP/1.1\" 301 0 \"-\" \"-\"\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:04 +0100] \"GET /t/cut-sho";
+
+/// Writes `content` gzip-compressed to `path`.
+void write_gzip(std::filesystem::path const &path, std::string_view content)
+{
+    gzFile file = gzopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    ASSERT_EQ(gzwrite(file, content.data(), static_cast<unsigned>(content.size())), static_cast<int>(content.size()));
+    ASSERT_EQ(gzclose(file), Z_OK);
+}
+
+/// The tally as "host target" → hits.
+std::map<std::string, std::uint64_t> hits_of(url_tally const &tally)
+{
+    std::map<std::string, std::uint64_t> out;
+    for (std::size_t i = 0; i < tally.size(); ++i) {
+        out[tally[i].host + " " + tally[i].target] = tally[i].hits;
+    }
+    return out;
+}
+
+void expect_day_one_log(url_tally const &tally, input_summary const &summary, std::string const &file)
+{
+    EXPECT_EQ(summary.log_lines, 11U);
+    EXPECT_EQ(summary.log_requests, 5U);
+    EXPECT_EQ(summary.skipped_internal, 1U); // /assets/…
+    EXPECT_EQ(summary.skipped_method, 1U);   // the POST
+    EXPECT_EQ(summary.skipped_no_request, 1U);
+    EXPECT_EQ(summary.malformed, 2U);
+    ASSERT_EQ(summary.malformed_examples.size(), 2U);
+    EXPECT_EQ(summary.malformed_examples[0].file, file);
+    EXPECT_EQ(summary.malformed_examples[0].line, 7U);
+    EXPECT_EQ(summary.malformed_examples[0].text, "this line is not in any log format");
+    EXPECT_EQ(summary.malformed_examples[1].line, 11U);
+    EXPECT_NE(summary.malformed_examples[1].problem.find("no closing quote"), std::string::npos);
+    auto const hits = hits_of(tally);
+    EXPECT_EQ(hits, (std::map<std::string, std::uint64_t>{{" /t/agm-2023-minutes/774", 3},
+                                                          {" /wp-login.php", 1},
+                                                          {"www.forum.cooperationbirmingham.org.uk /u/alice", 1}}));
+    // Per day: two hits on the 10th, one on the 11th.
+    std::map<std::int32_t, std::uint64_t> days;
+    tally.for_each_day(0, [&](std::int32_t day, std::uint64_t count) { days[day] += count; });
+    ASSERT_EQ(days.size(), 2U);
+    EXPECT_EQ(days.begin()->second, 2U);
+    EXPECT_EQ(days.rbegin()->second, 1U);
+}
+
+} // namespace
+
+TEST(inputs, reads_a_plain_access_log)
+{
+    temp_dir dir;
+    auto const file = dir.write("access.log", LOG).string();
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_access_log(file, tally, summary, false, nullptr);
+    expect_day_one_log(tally, summary, file);
+}
+
+TEST(inputs, reads_a_gzip_access_log_the_same)
+{
+    temp_dir dir;
+    auto const file = (dir.path() / "access.log.1.gz").string();
+    write_gzip(file, LOG);
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_access_log(file, tally, summary, false, nullptr);
+    expect_day_one_log(tally, summary, file);
+}
+
+TEST(inputs, counts_internal_paths_when_asked)
+{
+    temp_dir dir;
+    auto const file = dir.write("access.log", LOG).string();
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_access_log(file, tally, summary, true, nullptr);
+    EXPECT_EQ(summary.skipped_internal, 0U);
+    EXPECT_EQ(hits_of(tally).at(" /assets/application-3f2a.js"), 1U);
+}
+
+TEST(inputs, adds_up_many_logs)
+{
+    temp_dir dir;
+    auto const plain = dir.write("access.log", LOG).string();
+    auto const compressed = (dir.path() / "access.log.2.gz").string();
+    write_gzip(compressed, LOG);
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_access_log(plain, tally, summary, false, nullptr);
+    read_access_log(compressed, tally, summary, false, nullptr);
+    EXPECT_EQ(summary.log_lines, 22U);
+    EXPECT_EQ(summary.malformed, 4U);
+    EXPECT_EQ(summary.malformed_examples[2].file, compressed);
+    EXPECT_EQ(hits_of(tally).at(" /t/agm-2023-minutes/774"), 6U);
+}
+
+TEST(inputs, a_cut_short_gzip_log_counts_what_was_read)
+{
+    // A rotated log copied while it was being compressed: the gzip stream stops mid-way.
+    std::string big;
+    for (int i = 0; i < 20000; ++i) {
+        big += "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/topic/" + std::to_string(i) +
+               " HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\n";
+    }
+    temp_dir dir;
+    auto const whole = dir.path() / "whole.gz";
+    write_gzip(whole, big);
+    std::string const bytes = forumgate::testing::read_file(whole);
+    auto const file = dir.write("cut.log.gz", std::string_view{bytes}.substr(0, bytes.size() / 2)).string();
+
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    EXPECT_NO_THROW(read_access_log(file, tally, summary, false, nullptr));
+    EXPECT_GT(summary.log_requests, 1000U);
+    EXPECT_LT(summary.log_requests, 20000U);
+    ASSERT_EQ(summary.malformed, 1U);
+    EXPECT_EQ(summary.malformed_examples[0].file, file);
+    EXPECT_EQ(summary.malformed_examples[0].line, summary.log_lines + 1);
+    EXPECT_NE(summary.malformed_examples[0].problem.find("cut short"), std::string::npos) << summary.malformed_examples[0].problem;
+}
+
+TEST(inputs, an_unreadable_log_is_an_error_naming_it)
+{
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    try {
+        read_access_log("/nonexistent/access.log", tally, summary, false, nullptr);
+        FAIL() << "no error";
+    } catch (input_error const &e) {
+        EXPECT_NE(std::string{e.what()}.find("/nonexistent/access.log: cannot open"), std::string::npos) << e.what();
+    }
+}
+
+TEST(inputs, reads_url_lists)
+{
+    temp_dir dir;
+    auto const file = dir.write("urls.txt", "# links from the co-op's newsletter\r\n"
+                                            "/t/agm-2023-minutes/774\r\n"
+                                            "\r\n"
+                                            "  https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774  \n"
+                                            "https://WWW.forum.cooperationbirmingham.org.uk:443/u/alice\n"
+                                            "forum.cooperationbirmingham.org.uk/t/774\n"
+                                            "ftp://forum.cooperationbirmingham.org.uk/x\n"
+                                            "/latest")
+                          .string();
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_url_list(file, tally, summary);
+    EXPECT_EQ(summary.list_urls, 4U);
+    EXPECT_EQ(hits_of(tally), (std::map<std::string, std::uint64_t>{{" /t/agm-2023-minutes/774", 0},
+                                                                    {"www.forum.cooperationbirmingham.org.uk /u/alice", 0},
+                                                                    {" /latest", 0}}));
+    ASSERT_EQ(summary.malformed, 2U);
+    EXPECT_EQ(summary.malformed_examples[0].file, file);
+    EXPECT_EQ(summary.malformed_examples[0].line, 6U);
+    EXPECT_EQ(summary.malformed_examples[1].line, 7U);
+    EXPECT_NE(summary.malformed_examples[0].problem.find("neither a path"), std::string::npos);
+}
+
+TEST(inputs, keeps_only_the_first_malformed_lines)
+{
+    std::string junk;
+    for (int i = 0; i < 50; ++i) {
+        junk += "junk line " + std::to_string(i) + "\n";
+    }
+    temp_dir dir;
+    auto const file = dir.write("junk.log", junk).string();
+    url_tally tally{OLD_HOST};
+    input_summary summary;
+    read_access_log(file, tally, summary, false, nullptr);
+    EXPECT_EQ(summary.malformed, 50U);
+    ASSERT_EQ(summary.malformed_examples.size(), MAX_MALFORMED_EXAMPLES);
+    EXPECT_EQ(summary.malformed_examples.back().line, MAX_MALFORMED_EXAMPLES);
+    EXPECT_EQ(tally.size(), 0U);
+}
+
+TEST(line_reader, reads_long_lines_and_a_last_line_without_end)
+{
+    std::string const long_line(3U << 20U, 'x'); // longer than one read block
+    temp_dir dir;
+    auto const file = dir.write("long.txt", "first\n" + long_line + "\nlast");
+    line_reader reader{file};
+    std::string_view line;
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_EQ(line, "first");
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_EQ(line.size(), long_line.size());
+    EXPECT_EQ(reader.line_number(), 2U);
+    ASSERT_TRUE(reader.next(line));
+    EXPECT_EQ(line, "last");
+    EXPECT_FALSE(reader.next(line));
+    EXPECT_FALSE(reader.compressed());
+}
+
+TEST(line_reader, decompresses_in_memory_gzip_and_refuses_damaged_data)
+{
+    temp_dir dir;
+    write_gzip(dir.path() / "s.gz", "<urlset/>");
+    std::string const bytes = forumgate::testing::read_file(dir.path() / "s.gz");
+    EXPECT_EQ(gunzip_if_compressed(bytes, "sitemap.xml.gz", 1U << 20U), "<urlset/>");
+    EXPECT_EQ(gunzip_if_compressed("<urlset/>", "sitemap.xml", 1U << 20U), "<urlset/>");
+    try {
+        (void)gunzip_if_compressed(bytes.substr(0, bytes.size() - 12), "https://forum.example/sitemap.xml.gz", 1U << 20U);
+        FAIL() << "no error";
+    } catch (input_error const &e) {
+        EXPECT_NE(std::string{e.what()}.find("https://forum.example/sitemap.xml.gz: damaged gzip data"), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(inputs, knows_discourse_machinery_from_pages)
+{
+    EXPECT_TRUE(is_internal_path("/assets/application-3f2a.js"));
+    EXPECT_TRUE(is_internal_path("/message-bus/abc/poll"));
+    EXPECT_TRUE(is_internal_path("/stylesheets/desktop_theme_1.css"));
+    EXPECT_FALSE(is_internal_path("/t/assets/5"));
+    EXPECT_FALSE(is_internal_path("/latest"));
+    EXPECT_FALSE(is_internal_path("/uploads/default/original/1X/abc.png"));
+}

@@ -1,0 +1,69 @@
+#pragma once
+// A small web site on a loopback port for the report's tests: the rehearsal forum's HTTP
+// server answering from a table of paths, which a test fills once it knows the port (pages
+// that redirect to themselves or to each other need it).
+
+#include "http_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace forumgate::testing {
+
+namespace net = boost::asio;
+
+/// A loopback web server answering from a table of paths, filled once its port is known.
+class loopback_site
+{
+public:
+    loopback_site()
+        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0},
+                   [this](forumgate::rehearsal::api_request const &request) {
+                       std::lock_guard const lock{m_mutex};
+                       ++m_asked[request.path];
+                       auto const found = m_pages.find(request.path);
+                       return found != m_pages.end() ? found->second : forumgate::rehearsal::api_response{404, "text/plain", "not here", {}};
+                   },
+                   {}},
+          m_thread{[this] { m_io.run(); }}
+    {
+    }
+    ~loopback_site()
+    {
+        m_io.stop();
+        m_thread.join();
+    }
+    loopback_site(loopback_site const &) = delete;
+    loopback_site &operator=(loopback_site const &) = delete;
+
+    void serve(std::string const &path, forumgate::rehearsal::api_response response)
+    {
+        std::lock_guard const lock{m_mutex};
+        m_pages[path] = std::move(response);
+    }
+    [[nodiscard]] std::string url(std::string const &path) const
+    {
+        return "http://127.0.0.1:" + std::to_string(m_server.local_endpoint().port()) + path;
+    }
+    [[nodiscard]] std::uint16_t port() const { return m_server.local_endpoint().port(); }
+    [[nodiscard]] int asked(std::string const &path)
+    {
+        std::lock_guard const lock{m_mutex};
+        return m_asked[path];
+    }
+
+private:
+    std::mutex m_mutex;
+    std::map<std::string, forumgate::rehearsal::api_response> m_pages;
+    std::map<std::string, int> m_asked;
+    net::io_context m_io;
+    forumgate::rehearsal::http_server m_server;
+    std::thread m_thread;
+};
+
+} // namespace forumgate::testing
