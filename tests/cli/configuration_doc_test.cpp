@@ -81,7 +81,7 @@ TEST(configuration_doc, is_what_the_script_writes_from_this_binary)
                                   << "First difference, " << first_difference(committed, now);
 }
 
-TEST(configuration_doc, lists_every_subcommand_the_binary_has)
+TEST(configuration_doc, lists_the_subcommands_it_should)
 {
     // Guards the script's reading of the "Subcommands:" sections: a format change in CLI11
     // would otherwise give a doc with no commands that still matches itself.
