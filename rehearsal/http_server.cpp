@@ -110,6 +110,16 @@ private:
         beast::error_code peer_ec;
         auto const peer = m_stream.socket().remote_endpoint(peer_ec);
         request.client = peer_ec ? std::string{} : peer.address().to_string();
+        // Absolute URLs (sitemaps, feeds, redirects) name the host the client asked for.
+        request.host = header("Host");
+        if (request.host.empty()) {
+            auto const local = m_stream.socket().local_endpoint(peer_ec);
+            if (!peer_ec) {
+                auto const address = local.address();
+                request.host = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+                               std::to_string(local.port());
+            }
+        }
         bool const keep_alive = message.keep_alive();
         m_head = message.method() == http::verb::head;
 

@@ -1,13 +1,513 @@
-// The rehearsal forum's files, HTML, RSS and sitemap routes (pages.hpp).
+// The rehearsal forum's files, HTML, RSS and sitemap routes (pages.hpp): the routing by method
+// and format, and the pieces every page route uses (pages_parts.hpp). The routes themselves are
+// in pages_files.cpp (uploads), pages_html.cpp (HTML and the JSON that goes with it) and
+// pages_feeds.cpp (RSS, sitemaps, robots.txt).
 
 #include "pages.hpp"
+#include "pages_parts.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <set>
+#include <tuple>
 
 namespace forumgate::rehearsal {
 
-std::optional<api_response> answer_page(forum_state const & /*state*/, viewer const & /*who*/,
-                                        api_request const & /*request*/)
+namespace pages {
+
+namespace {
+
+/// The formats a path may end in that change which route answers (`/latest.rss`).
+constexpr std::array<std::string_view, 4> FORMATS{"json", "rss", "xml", "txt"};
+
+int hex_value(char c)
 {
-    return std::nullopt; // no page routes yet
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/// \return `host` if it is a plausible Host header value (name or address, optional port),
+/// else "": it goes into URLs, XML and Location headers.
+std::string checked_host(std::string_view host)
+{
+    if (host.empty() || host.size() > 255) {
+        return {};
+    }
+    for (char const c : host) {
+        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+        if (!ok) {
+            return {};
+        }
+    }
+    return std::string{host};
+}
+
+bool is_control(unsigned char c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
+
+constexpr std::array<std::string_view, 7> WEEKDAYS{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 12> MONTHS{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+std::string two_digits(unsigned value)
+{
+    return std::string{static_cast<char>('0' + (value / 10) % 10), static_cast<char>('0' + value % 10)};
+}
+
+/// The calendar parts of a moment, in UTC.
+struct civil_time
+{
+    int year;
+    unsigned month; ///< 1–12
+    unsigned day;
+    unsigned weekday; ///< 0 = Sunday
+    unsigned hours;
+    unsigned minutes;
+    unsigned seconds;
+};
+
+civil_time civil(timestamp when)
+{
+    auto const days = std::chrono::floor<std::chrono::days>(when);
+    std::chrono::year_month_day const date{days};
+    std::chrono::hh_mm_ss const clock{std::chrono::floor<std::chrono::seconds>(when - days)};
+    return civil_time{static_cast<int>(date.year()),
+                      static_cast<unsigned>(date.month()),
+                      static_cast<unsigned>(date.day()),
+                      std::chrono::weekday{days}.c_encoding(),
+                      static_cast<unsigned>(clock.hours().count()),
+                      static_cast<unsigned>(clock.minutes().count()),
+                      static_cast<unsigned>(clock.seconds().count())};
+}
+
+} // namespace
+
+// -- page_request -------------------------------------------------------------------------------
+
+page_request::page_request(forum_state const &forum, viewer asking, api_request const &request)
+    : state(forum), who(asking), raw(request)
+{
+    std::string_view path = request.path;
+    while (!path.empty()) {
+        auto const slash = path.find('/');
+        auto const part = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+        if (!part.empty()) {
+            parts.push_back(percent_decode(part, false));
+        }
+    }
+    if (!parts.empty()) {
+        auto &last = parts.back();
+        auto const dot = last.rfind('.');
+        if (dot != std::string::npos && dot > 0) {
+            auto const suffix = std::string_view{last}.substr(dot + 1);
+            if (std::ranges::find(FORMATS, suffix) != FORMATS.end()) {
+                format = std::string{suffix};
+                last.resize(dot);
+            }
+        }
+    }
+    std::string_view rest = request.query;
+    while (!rest.empty()) {
+        auto const amp = rest.find('&');
+        auto const pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        auto const eq = pair.find('=');
+        query.emplace_back(percent_decode(pair.substr(0, eq), true),
+                           eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true));
+    }
+    std::string host = checked_host(request.host);
+    if (host.empty()) {
+        host = "localhost"; // in-process requests carry no Host
+    }
+    base = "http://" + host;
+    if (host.front() == '[') {
+        hostname = host.substr(0, host.find(']') + 1);
+    } else {
+        hostname = host.substr(0, host.find(':'));
+    }
+}
+
+std::optional<std::string> page_request::param(std::string_view name) const
+{
+    for (auto const &[key, value] : query) {
+        if (key == name) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+std::int64_t page_request::page() const
+{
+    auto const text = param("page");
+    if (!text || text->empty()) {
+        return 0;
+    }
+    std::int64_t value = 0;
+    auto const *end = text->data() + text->size();
+    auto const [ptr, ec] = std::from_chars(text->data(), end, value);
+    // Rails' to_i: leading digits count, anything else is 0.
+    return ec == std::errc{} && ptr != text->data() ? value : 0;
+}
+
+bool page_request::is(std::initializer_list<std::string_view> pattern) const
+{
+    if (pattern.size() != parts.size()) {
+        return false;
+    }
+    std::size_t i = 0;
+    for (auto const want : pattern) {
+        if (want != "*" && want != parts[i]) {
+            return false;
+        }
+        ++i;
+    }
+    return true;
+}
+
+// -- Text ---------------------------------------------------------------------------------------
+
+std::string percent_decode(std::string_view text, bool plus_is_space)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        if (c == '%' && i + 2 < text.size()) {
+            int const high = hex_value(text[i + 1]);
+            int const low = hex_value(text[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out.push_back(static_cast<char>(high * 16 + low));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(plus_is_space && c == '+' ? ' ' : c);
+    }
+    return out;
+}
+
+std::string percent_encode(std::string_view text)
+{
+    constexpr char HEX[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (char const c : text) {
+        auto const byte = static_cast<unsigned char>(c);
+        bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                           c == '.' || c == '_' || c == '~';
+        if (plain) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(HEX[byte >> 4U]);
+            out.push_back(HEX[byte & 0xFU]);
+        }
+    }
+    return out;
+}
+
+std::string escape_text(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (char const c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            if (!is_control(static_cast<unsigned char>(c))) {
+                out.push_back(c);
+            }
+        }
+    }
+    return out;
+}
+
+std::string cdata(std::string_view html)
+{
+    std::string out = "<![CDATA[";
+    out.reserve(html.size() + 16);
+    for (std::size_t i = 0; i < html.size(); ++i) {
+        if (html.substr(i, 3) == "]]>") {
+            // End the section after "]]" and start a new one before ">".
+            out += "]]]]><![CDATA[>";
+            i += 2;
+            continue;
+        }
+        if (!is_control(static_cast<unsigned char>(html[i]))) {
+            out.push_back(html[i]);
+        }
+    }
+    out += "]]>";
+    return out;
+}
+
+std::string rfc2822(timestamp when)
+{
+    auto const t = civil(when);
+    return std::string{WEEKDAYS[t.weekday]} + ", " + two_digits(t.day) + " " + std::string{MONTHS[t.month - 1]} + " " +
+           std::to_string(t.year) + " " + two_digits(t.hours) + ":" + two_digits(t.minutes) + ":" + two_digits(t.seconds) +
+           " +0000";
+}
+
+std::string xml_schema_time(timestamp when)
+{
+    auto const t = civil(when);
+    return std::to_string(t.year) + "-" + two_digits(t.month) + "-" + two_digits(t.day) + "T" + two_digits(t.hours) + ":" +
+           two_digits(t.minutes) + ":" + two_digits(t.seconds) + "Z";
+}
+
+std::string long_date(timestamp when)
+{
+    constexpr std::array<std::string_view, 12> NAMES{"January", "February", "March",     "April",   "May",      "June",
+                                                     "July",    "August",   "September", "October", "November", "December"};
+    auto const t = civil(when);
+    return std::string{NAMES[t.month - 1]} + " " + std::to_string(t.day) + ", " + std::to_string(t.year);
+}
+
+std::optional<std::int64_t> to_id(std::string_view text)
+{
+    if (text.empty() || !std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t value = 0;
+    auto const *end = text.data() + text.size();
+    auto const [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// -- URLs ---------------------------------------------------------------------------------------
+
+std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
+
+std::string topic_path(topic const &subject, std::optional<int> post_number)
+{
+    std::string path = "/t/" + topic_slug(subject) + "/" + std::to_string(subject.id);
+    if (post_number) {
+        path += "/" + std::to_string(*post_number);
+    }
+    return path;
+}
+
+std::string category_path(forum_state const &state, category const &place)
+{
+    return "/c/" + state.category_slug_path(place.id) + "/" + std::to_string(place.id);
+}
+
+std::string user_path(user const &account)
+{
+    std::string lower = account.username;
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return "/u/" + percent_encode(lower);
+}
+
+std::string tag_path(std::string_view name) { return "/tag/" + percent_encode(name); }
+
+// -- Lists --------------------------------------------------------------------------------------
+
+std::vector<topic const *> list_topics(forum_state const &state, viewer const &who, list_filter const &filter, list_order order)
+{
+    std::set<std::int64_t> places;
+    if (filter.category_id) {
+        places.insert(*filter.category_id);
+        // Subcategories at any depth: repeat until no category is added.
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (auto const &[id, place] : state.categories()) {
+                if (place.parent_id && places.contains(*place.parent_id) && places.insert(id).second) {
+                    grew = true;
+                }
+            }
+        }
+    }
+    std::vector<topic const *> listed;
+    for (auto const &[id, subject] : state.topics()) {
+        if (!state.listed_for(who, subject) || subject.deleted_at) {
+            continue;
+        }
+        if (filter.category_id && (!subject.category_id || !places.contains(*subject.category_id))) {
+            continue;
+        }
+        if (filter.tag && std::ranges::find(subject.tags, *filter.tag) == subject.tags.end()) {
+            continue;
+        }
+        if (filter.user_id && subject.user_id != *filter.user_id) {
+            continue;
+        }
+        listed.push_back(&subject);
+    }
+    switch (order) {
+    case list_order::latest:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            if (a->pinned != b->pinned) {
+                return a->pinned;
+            }
+            if (a->bumped_at != b->bumped_at) {
+                return a->bumped_at > b->bumped_at;
+            }
+            return a->id > b->id;
+        });
+        break;
+    case list_order::created:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
+        });
+        break;
+    case list_order::top:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            return std::tuple{a->like_count, a->posts_count, a->views, -a->id} >
+                   std::tuple{b->like_count, b->posts_count, b->views, -b->id};
+        });
+        break;
+    }
+    return listed;
+}
+
+std::vector<post const *> visible_posts(forum_state const &state, viewer const &who, topic const &subject)
+{
+    std::vector<post const *> out;
+    for (auto const id : state.post_stream(who, subject.id, false)) {
+        out.push_back(state.find_post(id));
+    }
+    return out;
+}
+
+user const &author(forum_state const &state, std::int64_t user_id)
+{
+    if (auto const *account = state.find_user(user_id)) {
+        return *account;
+    }
+    return *state.find_user(SYSTEM_USER_ID);
+}
+
+// -- Answers ------------------------------------------------------------------------------------
+
+api_response html_page(page_request const &request, int status, page_head const &head, std::string_view main)
+{
+    std::string out;
+    out.reserve(main.size() + 1024);
+    out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
+    out += escape_text(head.title.empty() ? std::string{SITE_TITLE} : head.title + " - " + std::string{SITE_TITLE});
+    out += "</title>\n";
+    if (!head.description.empty()) {
+        out += "<meta name=\"description\" content=\"" + escape_text(head.description) + "\">\n";
+    }
+    if (!head.canonical.empty()) {
+        out += "<link rel=\"canonical\" href=\"" + escape_text(head.canonical) + "\">\n";
+    }
+    if (!head.prev.empty()) {
+        out += "<link rel=\"prev\" href=\"" + escape_text(head.prev) + "\">\n";
+    }
+    if (!head.next.empty()) {
+        out += "<link rel=\"next\" href=\"" + escape_text(head.next) + "\">\n";
+    }
+    if (!head.feed.empty()) {
+        out += "<link rel=\"alternate nofollow\" type=\"application/rss+xml\" title=\"" +
+               escape_text(head.title.empty() ? std::string{SITE_TITLE} : head.title) + "\" href=\"" +
+               escape_text(head.feed) + "\">\n";
+    }
+    out += "</head>\n<body>\n<header><a href=\"" + escape_text(request.base) + "/\">" + escape_text(SITE_TITLE) +
+           "</a></header>\n<main>\n";
+    out += main;
+    out += "\n</main>\n</body>\n</html>\n";
+    return api_response{status, std::string{HTML_TYPE}, std::move(out), {}};
+}
+
+api_response not_found_page(page_request const &request)
+{
+    page_head head;
+    head.title = "Page Not Found";
+    std::string const main = "<h1>Oops! That page doesn’t exist or is private.</h1>\n<p><a href=\"" +
+                             escape_text(request.absolute("/latest")) + "\">Latest topics</a> · <a href=\"" +
+                             escape_text(request.absolute("/categories")) + "\">Categories</a></p>";
+    return html_page(request, 404, head, main);
+}
+
+api_response redirect(page_request const &request, int status, std::string_view path)
+{
+    std::string const location = path.starts_with("/") ? request.absolute(path) : std::string{path};
+    api_response answer{status, std::string{HTML_TYPE},
+                        "<html><body>You are being <a href=\"" + escape_text(location) + "\">redirected</a>.</body></html>",
+                        {}};
+    answer.headers.emplace_back("Location", location);
+    return answer;
+}
+
+api_response json_answer(int status, nlohmann::ordered_json const &body)
+{
+    return api_response{status, "application/json; charset=utf-8", body.dump(), {}};
+}
+
+api_response json_error(int status, std::string_view message, std::string_view type)
+{
+    return json_answer(status, nlohmann::ordered_json{{"errors", nlohmann::ordered_json::array({message})},
+                                                      {"error_type", type}});
+}
+
+} // namespace pages
+
+std::optional<api_response> answer_page(forum_state const &state, viewer const &who, api_request const &request)
+{
+    using boost::beast::http::verb;
+    if (request.method == verb::post) {
+        if (request.path == "/uploads/lookup-urls" || request.path == "/uploads/lookup-urls.json") {
+            return pages::lookup_upload_urls(pages::page_request{state, who, request});
+        }
+        return std::nullopt;
+    }
+    if (request.method != verb::get && request.method != verb::head) {
+        return std::nullopt;
+    }
+    pages::page_request const page{state, who, request};
+    // Files first: an upload's own extension may look like a format (`.txt`, `.xml`).
+    if (auto file = pages::answer_file(page)) {
+        return file;
+    }
+    if (page.format == "json") {
+        return pages::answer_page_json(page); // the rest of the JSON routes are the API's
+    }
+    if (page.format == "rss") {
+        return pages::answer_feed(page);
+    }
+    if (page.format == "xml" || page.format == "txt") {
+        return pages::answer_sitemap(page);
+    }
+    // Raw markdown, as plain text, is answered by the JSON API with the post's visibility.
+    if (page.is({"raw", "*"}) || page.is({"raw", "*", "*"}) || page.is({"posts", "*", "raw"})) {
+        return std::nullopt;
+    }
+    return pages::answer_html(page);
 }
 
 } // namespace forumgate::rehearsal

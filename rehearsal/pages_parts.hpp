@@ -1,0 +1,159 @@
+#pragma once
+// What the rehearsal forum's page routes share (pages.cpp, pages_files.cpp, pages_html.cpp,
+// pages_feeds.cpp): the request as they see it, escaping for HTML and XML, times as feeds and
+// sitemaps write them, Discourse's URL builders, topic lists, and the answers they build.
+// Internal to forumgate_rehearsal_api.
+
+#include "forum.hpp"
+#include "http_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace forumgate::rehearsal::pages {
+
+/// The site's title (SiteSetting.title), in page titles, feeds and the news sitemap.
+constexpr std::string_view SITE_TITLE = "Rehearsal forum";
+
+/// Represents one request as the page routes see it: the forum, who asks, the decoded path
+/// segments with a format suffix (`.json`, `.rss`, `.xml`, `.txt`) taken off the last one, the
+/// query, and the absolute base URL taken from the Host header.
+struct page_request
+{
+    page_request(forum_state const &forum, viewer asking, api_request const &request);
+
+    forum_state const &state;
+    viewer who;
+    api_request const &raw;
+    std::vector<std::string> parts; ///< path segments, percent-decoded
+    std::string format;             ///< "", "json", "rss", "xml" or "txt"
+    std::string base;               ///< `http://{host}`, no slash at the end
+    std::string hostname;           ///< the host without its port (RSS guids)
+    std::vector<std::pair<std::string, std::string>> query; ///< decoded, in order
+
+    /// \return the first query value named `name`, or nullopt.
+    [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
+    /// \return `?page=N` as a number ≥ 0 (0 when absent or not a number); negative numbers
+    /// are kept negative so that topic pages can refuse them.
+    [[nodiscard]] std::int64_t page() const;
+    /// \return whether the path is exactly `pattern` ("*" matches any one segment).
+    [[nodiscard]] bool is(std::initializer_list<std::string_view> pattern) const;
+    /// \return `path` (starting with `/`) made absolute on this site.
+    [[nodiscard]] std::string absolute(std::string_view path) const { return base + std::string{path}; }
+};
+
+// -- Text ---------------------------------------------------------------------------------------
+
+/// \return `text` with `%XX` decoded (and `+` as a space when `plus_is_space`).
+[[nodiscard]] std::string percent_decode(std::string_view text, bool plus_is_space);
+/// \return `text` percent-encoded for one URL path segment or query value: every byte but
+/// ASCII letters, digits and `-._~` becomes `%XX`.
+[[nodiscard]] std::string percent_encode(std::string_view text);
+/// \return `text` escaped for HTML or XML text and attribute values (`& < > " '`), without the
+/// control characters XML 1.0 forbids (all below U+0020 but tab, newline and carriage return).
+[[nodiscard]] std::string escape_text(std::string_view text);
+/// \return `html` inside `<![CDATA[…]]>`, with any `]]>` in it split across two sections and
+/// the control characters XML forbids removed, so the feed stays well formed.
+[[nodiscard]] std::string cdata(std::string_view html);
+/// \return `when` as RFC 2822 in UTC, as Ruby's Time#rfc2822 in Rails: `Thu, 09 Jul 2026 21:00:11 +0000`.
+[[nodiscard]] std::string rfc2822(timestamp when);
+/// \return `when` as Ruby's Time#xmlschema in UTC: `2024-05-01T12:00:00Z` (no fraction).
+[[nodiscard]] std::string xml_schema_time(timestamp when);
+/// \return `when` as the crawler view prints dates: `May 1, 2024`.
+[[nodiscard]] std::string long_date(timestamp when);
+/// \return `id` as a number if `text` is all digits (no sign), else nullopt.
+[[nodiscard]] std::optional<std::int64_t> to_id(std::string_view text);
+
+// -- Discourse's URLs (relative, percent-encoded) -------------------------------------------------
+
+/// \return the slug used in the topic's URLs (`topic` when it has none).
+[[nodiscard]] std::string topic_slug(topic const &subject);
+/// \return `/t/{slug}/{id}`, with `/{post_number}` when given (Post#url writes `/1` too).
+[[nodiscard]] std::string topic_path(topic const &subject, std::optional<int> post_number = std::nullopt);
+/// \return `/c/{slug path}/{id}` (Category#url).
+[[nodiscard]] std::string category_path(forum_state const &state, category const &place);
+/// \return `/u/{username, lowercased}`.
+[[nodiscard]] std::string user_path(user const &account);
+/// \return `/tag/{name}`.
+[[nodiscard]] std::string tag_path(std::string_view name);
+
+// -- Topic lists ----------------------------------------------------------------------------------
+
+/// How a topic list is ordered.
+enum class list_order
+{
+    latest,  ///< pinned first, then by bump time, newest first (TopicQuery#list_latest)
+    created, ///< by creation time, newest first (the latest feed, a category's feed)
+    top,     ///< most liked, then most posts, then most viewed (all time)
+};
+
+/// Which topics a list holds.
+struct list_filter
+{
+    std::optional<std::int64_t> category_id{}; ///< with its subcategories, at any depth
+    std::optional<std::string> tag{};
+    std::optional<std::int64_t> user_id{}; ///< topics the user created
+};
+
+/// \return the topics `who` sees in lists (regular, not deleted, listed unless staff) that
+/// match `filter`, in `order`.
+[[nodiscard]] std::vector<topic const *> list_topics(forum_state const &state, viewer const &who,
+                                                     list_filter const &filter, list_order order);
+/// \return the posts of `subject` that `who` may see, by post number (the post stream).
+[[nodiscard]] std::vector<post const *> visible_posts(forum_state const &state, viewer const &who, topic const &subject);
+/// \return the user with that id, or the system user when there is none.
+[[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);
+
+// -- Answers --------------------------------------------------------------------------------------
+
+constexpr std::string_view HTML_TYPE = "text/html; charset=utf-8";
+
+/// Represents the parts of an HTML page's head beside its title.
+struct page_head
+{
+    std::string title;                ///< without the site title (added)
+    std::string canonical;            ///< absolute; none when empty
+    std::string description;          ///< meta description, plain text
+    std::string next;                 ///< absolute URL of the next page, if any
+    std::string prev;                 ///< absolute URL of the previous page, if any
+    std::string feed;                 ///< absolute URL of the page's RSS feed, if any
+};
+
+/// \return a whole HTML5 page: doctype, head (charset, title, description, canonical, next/prev,
+/// feed) and a body with the site's header and `main` (HTML, already escaped).
+[[nodiscard]] api_response html_page(page_request const &request, int status, page_head const &head, std::string_view main);
+/// \return Discourse's 404 page (text/html).
+[[nodiscard]] api_response not_found_page(page_request const &request);
+/// \return a redirect (301 or 302) to `path` made absolute, with Rails' small HTML body.
+[[nodiscard]] api_response redirect(page_request const &request, int status, std::string_view path);
+/// \return a JSON answer.
+[[nodiscard]] api_response json_answer(int status, nlohmann::ordered_json const &body);
+/// \return Discourse's JSON error `{errors:[message], error_type}`.
+[[nodiscard]] api_response json_error(int status, std::string_view message, std::string_view type);
+
+// -- Routes, one file each -----------------------------------------------------------------------
+
+/// Uploads as files (pages_files.cpp): `/uploads/…`, `/secure-uploads/…`,
+/// `/secure-media-uploads/…`. \return nullopt for other paths.
+[[nodiscard]] std::optional<api_response> answer_file(page_request const &request);
+/// `POST /uploads/lookup-urls` (pages_files.cpp).
+[[nodiscard]] api_response lookup_upload_urls(page_request const &request);
+/// The HTML routes (pages_html.cpp): topics, posts, categories, users, tags, lists, static
+/// pages; a 404 page for anything else. Also `/tag/{name}.json` and `/about.json`.
+[[nodiscard]] api_response answer_html(page_request const &request);
+/// The JSON routes that belong with the pages (pages_html.cpp): `/tag/{name}.json`,
+/// `/tag/{name}/l/{filter}.json`, `/about.json`. \return nullopt for other paths.
+[[nodiscard]] std::optional<api_response> answer_page_json(page_request const &request);
+/// RSS feeds (pages_feeds.cpp). \return a 404 page for an unknown feed.
+[[nodiscard]] api_response answer_feed(page_request const &request);
+/// Sitemaps and robots.txt (pages_feeds.cpp). \return a 404 page for an unknown one.
+[[nodiscard]] api_response answer_sitemap(page_request const &request);
+
+} // namespace forumgate::rehearsal::pages
