@@ -177,7 +177,15 @@ struct group
 /// The replacements worth trying for captures of these kinds.
 std::vector<std::string> candidates(std::vector<capture_kind> const &kinds)
 {
+    // The more precise first: a topic with a post number wins a tie with the topic alone.
     std::vector<std::string> out;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        for (std::size_t j = 0; j < kinds.size(); ++j) {
+            if (j != i && kinds[j] == capture_kind::number) {
+                out.push_back(fmt::format("/t/\\{}/\\{}", i + 1, j + 1)); // topic (id or slug) and post number
+            }
+        }
+    }
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         std::string const ref = fmt::format("\\{}", i + 1);
         if (kinds[i] == capture_kind::number) {
@@ -187,11 +195,6 @@ std::vector<std::string> candidates(std::vector<capture_kind> const &kinds)
         } else {
             for (auto const *prefix : {"/t/", "/c/", "/u/", "/tag/"}) {
                 out.push_back(prefix + ref);
-            }
-        }
-        for (std::size_t j = 0; j < kinds.size(); ++j) {
-            if (j != i && kinds[j] == capture_kind::number) {
-                out.push_back(fmt::format("/t/{}/\\{}", ref, j + 1)); // topic (id or slug) and post number
             }
         }
     }
