@@ -1,7 +1,7 @@
 // The rehearsal forum's files, HTML, RSS and sitemap routes (pages.hpp): the routing by method
 // and format, and the pieces every page route uses (pages_parts.hpp). The routes themselves are
-// in pages_files.cpp (uploads), pages_html.cpp (HTML and the JSON that goes with it) and
-// pages_feeds.cpp (RSS, sitemaps, robots.txt).
+// in pages_files.cpp (uploads), pages_html.cpp (HTML), pages_json.cpp (the JSON that goes with
+// it) and pages_feeds.cpp (RSS, sitemaps, robots.txt).
 
 #include "pages.hpp"
 #include "pages_parts.hpp"
@@ -307,6 +307,43 @@ std::optional<std::int64_t> to_id(std::string_view text)
     return value;
 }
 
+std::string lowercase(std::string text)
+{
+    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+/// \return the text of `html` without tags, cut at `length` bytes on a character boundary.
+std::string plain_text(std::string_view html, std::size_t length)
+{
+    std::string text;
+    bool in_tag = false;
+    for (char const c : html) {
+        if (c == '<') {
+            in_tag = true;
+        } else if (c == '>') {
+            in_tag = false;
+            text.push_back(' ');
+        } else if (!in_tag) {
+            text.push_back(c == '\n' ? ' ' : c);
+        }
+    }
+    auto const first = text.find_first_not_of(' ');
+    text.erase(0, first == std::string::npos ? text.size() : first);
+    while (!text.empty() && text.back() == ' ') {
+        text.pop_back();
+    }
+    if (text.size() > length) {
+        std::size_t cut = length;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+            --cut; // not inside a UTF-8 sequence
+        }
+        text.resize(cut);
+        text += "…";
+    }
+    return text;
+}
+
 // -- URLs ---------------------------------------------------------------------------------------
 
 std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
@@ -409,6 +446,63 @@ user const &author(forum_state const &state, std::int64_t user_id)
         return *account;
     }
     return *state.find_user(SYSTEM_USER_ID);
+}
+
+// -- Shared by the HTML and JSON routes --------------------------------------------------------
+
+tag const *requested_tag(page_request const &request, std::string &filter)
+{
+    auto const &p = request.parts;
+    if (!request.state.settings().tagging_enabled || p.size() < 2) {
+        return nullptr;
+    }
+    tag const *found = request.state.find_tag(lowercase(p[1]));
+    if (found == nullptr) {
+        return nullptr;
+    }
+    std::size_t next = 2;
+    // Newer Discourse writes /tag/{name}/{id}.
+    if (p.size() > next && to_id(p[next]) && *to_id(p[next]) == found->id) {
+        ++next;
+    }
+    filter = "latest";
+    if (p.size() == next + 2 && p[next] == "l") {
+        filter = p[next + 1];
+        next += 2;
+    }
+    if (p.size() != next || (filter != "latest" && filter != "top")) {
+        return nullptr;
+    }
+    return found;
+}
+
+site_counts count_site(forum_state const &state)
+{
+    site_counts counts;
+    for (auto const &[id, subject] : state.topics()) {
+        if (state.listed_for(viewer::anonymous(), subject)) {
+            counts.topics += 1;
+            counts.posts += static_cast<std::size_t>(subject.posts_count);
+            counts.likes += static_cast<std::size_t>(subject.like_count);
+        }
+    }
+    for (auto const &[id, account] : state.users()) {
+        if (id > 0 && !account.staged) {
+            counts.users += 1;
+        }
+    }
+    return counts;
+}
+
+std::vector<user const *> staff_of(forum_state const &state, bool admins)
+{
+    std::vector<user const *> out;
+    for (auto const &[id, account] : state.users()) {
+        if (id > 0 && (admins ? account.admin : (account.moderator && !account.admin))) {
+            out.push_back(&account);
+        }
+    }
+    return out;
 }
 
 // -- Answers ------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 // The HTML routes a crawler, a link checker or the coverage report requests, answered as
 // Discourse's crawler view answers them (discourse.md §1): topic pages of 20 posts with
 // `?page=N` and rel=next/prev, the redirects to canonical URLs (wrong slug 301, /p/{id} 302,
-// /category/x 302), category, tag, user and list pages, static pages and the 404 page. Also the
-// JSON routes that share their routing: /tag/{name}.json and /about.json.
+// /category/x 302), category, tag, user and list pages, static pages and the 404 page.
 
 #include "api.hpp"
 #include "pages_parts.hpp"
@@ -13,8 +12,6 @@
 namespace forumgate::rehearsal::pages {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 constexpr std::size_t TOPICS_PER_PAGE = api::TOPICS_PER_PAGE;
 constexpr std::size_t POSTS_PER_PAGE = api::POSTS_PER_PAGE;
@@ -37,43 +34,6 @@ constexpr std::array<static_page, 8> STATIC_PAGES{{{"faq", "FAQ"},
                                                    {"privacy", "Privacy Policy"},
                                                    {"login", "Log In"},
                                                    {"signup", "Sign Up"}}};
-
-/// \return the text of `html` without tags, cut at `length` bytes on a character boundary.
-std::string plain_text(std::string_view html, std::size_t length)
-{
-    std::string text;
-    bool in_tag = false;
-    for (char const c : html) {
-        if (c == '<') {
-            in_tag = true;
-        } else if (c == '>') {
-            in_tag = false;
-            text.push_back(' ');
-        } else if (!in_tag) {
-            text.push_back(c == '\n' ? ' ' : c);
-        }
-    }
-    auto const first = text.find_first_not_of(' ');
-    text.erase(0, first == std::string::npos ? text.size() : first);
-    while (!text.empty() && text.back() == ' ') {
-        text.pop_back();
-    }
-    if (text.size() > length) {
-        std::size_t cut = length;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
-            --cut; // not inside a UTF-8 sequence
-        }
-        text.resize(cut);
-        text += "…";
-    }
-    return text;
-}
-
-std::string lowercase(std::string text)
-{
-    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 /// `path` with `?page=N`, or without it for the first page (`first_page` is 0 for topic lists,
 /// whose pages count from 0, and 1 for topics).
@@ -505,34 +465,6 @@ api_response user_route(page_request const &request)
 
 // -- Tags ---------------------------------------------------------------------------------------
 
-/// The tag a `/tag/{name}[/{id}][/l/{filter}]` path names, if tagging is on and it exists;
-/// sets `filter`.
-tag const *requested_tag(page_request const &request, std::string &filter)
-{
-    auto const &p = request.parts;
-    if (!request.state.settings().tagging_enabled || p.size() < 2) {
-        return nullptr;
-    }
-    tag const *found = request.state.find_tag(lowercase(p[1]));
-    if (found == nullptr) {
-        return nullptr;
-    }
-    std::size_t next = 2;
-    // Newer Discourse writes /tag/{name}/{id}.
-    if (p.size() > next && to_id(p[next]) && *to_id(p[next]) == found->id) {
-        ++next;
-    }
-    filter = "latest";
-    if (p.size() == next + 2 && p[next] == "l") {
-        filter = p[next + 1];
-        next += 2;
-    }
-    if (p.size() != next || (filter != "latest" && filter != "top")) {
-        return nullptr;
-    }
-    return found;
-}
-
 api_response tag_page(page_request const &request)
 {
     std::string filter;
@@ -568,163 +500,7 @@ api_response tags_page(page_request const &request)
     return html_page(request, 200, head, main);
 }
 
-// -- Tag list JSON ------------------------------------------------------------------------------
-
-std::string avatar_template(user const &account)
-{
-    return "/letter_avatar_proxy/v4/letter/" + lowercase(account.username.substr(0, 1)) + "/0088cc/{size}.png";
-}
-
-/// A topic as topic lists serialize it: the same keys as the JSON API's /latest.json (api.cpp).
-json topic_list_item(page_request const &request, topic const &subject, std::vector<std::int64_t> &poster_ids)
-{
-    auto const posts = visible_posts(request.state, request.who, subject);
-    std::int64_t const original = subject.user_id;
-    std::int64_t const last = posts.empty() ? original : posts.back()->user_id;
-    auto const note = [&](std::int64_t id) {
-        if (std::ranges::find(poster_ids, id) == poster_ids.end()) {
-            poster_ids.push_back(id);
-        }
-    };
-    json posters = json::array();
-    if (original == last) {
-        posters.push_back({{"extras", "latest single"}, {"description", "Original Poster, Most Recent Poster"}, {"user_id", original}});
-        note(original);
-    } else {
-        posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
-        posters.push_back({{"extras", "latest"}, {"description", "Most Recent Poster"}, {"user_id", last}});
-        note(original);
-        note(last);
-    }
-    json item{{"id", subject.id},
-              {"title", subject.title},
-              {"fancy_title", subject.fancy_title},
-              {"slug", topic_slug(subject)},
-              {"posts_count", subject.posts_count},
-              {"reply_count", std::max(0, subject.posts_count - 1)},
-              {"highest_post_number", subject.highest_post_number},
-              {"image_url", nullptr},
-              {"created_at", format_time(subject.created_at)},
-              {"last_posted_at", format_time(subject.last_posted_at)},
-              {"bumped", true},
-              {"bumped_at", format_time(subject.bumped_at)},
-              {"archetype", to_string(subject.kind)},
-              {"unseen", false},
-              {"last_read_post_number", nullptr},
-              {"unread", 0},
-              {"new_posts", 0},
-              {"unread_posts", 0},
-              {"pinned", subject.pinned},
-              {"unpinned", nullptr},
-              {"visible", subject.visible},
-              {"closed", subject.closed},
-              {"archived", subject.archived},
-              {"notification_level", nullptr},
-              {"bookmarked", nullptr},
-              {"liked", nullptr},
-              {"tags", subject.tags},
-              {"views", subject.views},
-              {"like_count", subject.like_count},
-              {"has_summary", false},
-              {"has_best_of", false},
-              {"starred", false},
-              {"last_poster_username", author(request.state, last).username},
-              {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
-              {"pinned_globally", false},
-              {"featured_link", nullptr},
-              {"posters", std::move(posters)}};
-    if (subject.pinned && !posts.empty() && posts.front()->post_number == 1) {
-        item["excerpt"] = plain_text(posts.front()->cooked, 220);
-    }
-    return item;
-}
-
-/// `/tag/{name}.json` (TagsController#show): the tag's topics as /latest.json lists them, plus
-/// `topic_list.tags`; `more_topics_url` as Discourse builds it while more pages remain.
-api_response tag_json(page_request const &request)
-{
-    std::string filter;
-    tag const *found = requested_tag(request, filter);
-    if (found == nullptr) {
-        return json_error(404, "The requested URL or resource could not be found.", "not_found");
-    }
-    auto const topics = list_topics(request.state, request.who, list_filter{.tag = found->name},
-                                    filter == "top" ? list_order::top : list_order::latest);
-    std::int64_t const page = std::max<std::int64_t>(0, request.page());
-    auto const first = static_cast<std::size_t>(page) * TOPICS_PER_PAGE;
-    auto const last = std::min(topics.size(), first + TOPICS_PER_PAGE);
-    json items = json::array();
-    std::vector<std::int64_t> poster_ids;
-    for (std::size_t i = first; i < last; ++i) {
-        items.push_back(topic_list_item(request, *topics[i], poster_ids));
-    }
-    json users = json::array();
-    for (auto const id : poster_ids) {
-        auto const &account = author(request.state, id);
-        users.push_back(json{{"id", account.id},
-                             {"username", account.username},
-                             {"name", account.name},
-                             {"avatar_template", avatar_template(account)}});
-    }
-    json list{{"can_create_topic", !request.who.is_anonymous()}};
-    if (last < topics.size()) {
-        list["more_topics_url"] = tag_path(found->name) + (filter == "latest" ? "" : "/l/" + filter) +
-                                  "?match_all_tags=true&page=" + std::to_string(page + 1) +
-                                  "&tags%5B%5D=" + percent_encode(found->name);
-    }
-    auto const visible_count = list_topics(request.state, viewer::anonymous(), list_filter{.tag = found->name},
-                                           list_order::latest).size();
-    list.update(json{{"draft", nullptr},
-                     {"draft_key", "new_topic"},
-                     {"draft_sequence", request.who.is_anonymous() ? json(nullptr) : json(0)},
-                     {"per_page", TOPICS_PER_PAGE},
-                     {"tags", json::array({json{{"id", found->id},
-                                                {"name", found->name},
-                                                {"topic_count", visible_count},
-                                                {"staff", false}}})},
-                     {"topics", std::move(items)}});
-    return json_answer(200, json{{"users", std::move(users)}, {"primary_groups", json::array()}, {"topic_list", std::move(list)}});
-}
-
 // -- Static pages and /about -------------------------------------------------------------------
-
-struct site_counts
-{
-    std::size_t topics = 0;
-    std::size_t posts = 0;
-    std::size_t users = 0;
-    std::size_t likes = 0;
-};
-
-/// What /about counts: public topics and their posts, real users (not system or staged).
-site_counts count_site(forum_state const &state)
-{
-    site_counts counts;
-    for (auto const &[id, subject] : state.topics()) {
-        if (state.listed_for(viewer::anonymous(), subject)) {
-            counts.topics += 1;
-            counts.posts += static_cast<std::size_t>(subject.posts_count);
-            counts.likes += static_cast<std::size_t>(subject.like_count);
-        }
-    }
-    for (auto const &[id, account] : state.users()) {
-        if (id > 0 && !account.staged) {
-            counts.users += 1;
-        }
-    }
-    return counts;
-}
-
-std::vector<user const *> staff_of(forum_state const &state, bool admins)
-{
-    std::vector<user const *> out;
-    for (auto const &[id, account] : state.users()) {
-        if (id > 0 && (admins ? account.admin : (account.moderator && !account.admin))) {
-            out.push_back(&account);
-        }
-    }
-    return out;
-}
 
 api_response about_page(page_request const &request)
 {
@@ -747,49 +523,7 @@ api_response about_page(page_request const &request)
     return html_page(request, 200, head, main);
 }
 
-/// `/about.json`: the parts of AboutSerializer a client reads (title, admins, moderators, stats).
-api_response about_json(page_request const &request)
-{
-    auto const counts = count_site(request.state);
-    auto const users_json = [&](bool admins) {
-        json out = json::array();
-        for (auto const *account : staff_of(request.state, admins)) {
-            out.push_back(json{{"id", account->id},
-                               {"username", account->username},
-                               {"name", account->name},
-                               {"avatar_template", avatar_template(*account)},
-                               {"title", nullptr}});
-        }
-        return out;
-    };
-    json stats{{"topic_count", counts.topics}, {"post_count", counts.posts}, {"user_count", counts.users},
-               {"like_count", counts.likes}};
-    return json_answer(200, json{{"about",
-                                  {{"stats", std::move(stats)},
-                                   {"description", ""},
-                                   {"title", SITE_TITLE},
-                                   {"locale", "en"},
-                                   {"https", false},
-                                   {"can_see_about_stats", true},
-                                   {"contact_url", ""},
-                                   {"contact_email", ""},
-                                   {"admins", users_json(true)},
-                                   {"moderators", users_json(false)}}}});
-}
-
 } // namespace
-
-std::optional<api_response> answer_page_json(page_request const &request)
-{
-    auto const &p = request.parts;
-    if (!p.empty() && p[0] == "tag") {
-        return tag_json(request);
-    }
-    if (request.is({"about"})) {
-        return about_json(request);
-    }
-    return std::nullopt;
-}
 
 api_response answer_html(page_request const &request)
 {

@@ -1,6 +1,6 @@
 #pragma once
 // What the rehearsal forum's page routes share (pages.cpp, pages_files.cpp, pages_html.cpp,
-// pages_feeds.cpp): the request as they see it, escaping for HTML and XML, times as feeds and
+// pages_json.cpp, pages_feeds.cpp): the request as they see it, escaping for HTML and XML, times as feeds and
 // sitemaps write them, Discourse's URL builders, topic lists, and the answers they build.
 // Internal to forumgate_rehearsal_api.
 
@@ -70,6 +70,11 @@ struct page_request
 [[nodiscard]] std::string long_date(timestamp when);
 /// \return `id` as a number if `text` is all digits (no sign), else nullopt.
 [[nodiscard]] std::optional<std::int64_t> to_id(std::string_view text);
+/// \return `text` with ASCII letters lowercased.
+[[nodiscard]] std::string lowercase(std::string text);
+/// \return the text of `html` without its tags and surrounding spaces, cut at `length` bytes
+/// (on a character boundary, with "…" added) when longer.
+[[nodiscard]] std::string plain_text(std::string_view html, std::size_t length);
 
 // -- Discourse's URLs (relative, percent-encoded) -------------------------------------------------
 
@@ -111,6 +116,27 @@ struct list_filter
 /// \return the user with that id, or the system user when there is none.
 [[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);
 
+// -- Shared by the HTML and JSON routes ----------------------------------------------------------
+
+/// \return the tag a `/tag/{name}[/{id}][/l/{filter}]` path names, if tagging is on and it
+/// exists and the filter is `latest` or `top` (set in `filter`); else nullptr.
+[[nodiscard]] tag const *requested_tag(page_request const &request, std::string &filter);
+
+/// What /about counts.
+struct site_counts
+{
+    std::size_t topics = 0;
+    std::size_t posts = 0;
+    std::size_t users = 0;
+    std::size_t likes = 0;
+};
+
+/// \return the public topics (listed for anonymous readers), their posts and likes, and the
+/// real users (not system, not staged).
+[[nodiscard]] site_counts count_site(forum_state const &state);
+/// \return the admins (`admins`) or the moderators who are not admins, by id.
+[[nodiscard]] std::vector<user const *> staff_of(forum_state const &state, bool admins);
+
 // -- Answers --------------------------------------------------------------------------------------
 
 constexpr std::string_view HTML_TYPE = "text/html; charset=utf-8";
@@ -146,9 +172,9 @@ struct page_head
 /// `POST /uploads/lookup-urls` (pages_files.cpp).
 [[nodiscard]] api_response lookup_upload_urls(page_request const &request);
 /// The HTML routes (pages_html.cpp): topics, posts, categories, users, tags, lists, static
-/// pages; a 404 page for anything else. Also `/tag/{name}.json` and `/about.json`.
+/// pages; a 404 page for anything else.
 [[nodiscard]] api_response answer_html(page_request const &request);
-/// The JSON routes that belong with the pages (pages_html.cpp): `/tag/{name}.json`,
+/// The JSON routes that belong with the pages (pages_json.cpp): `/tag/{name}.json`,
 /// `/tag/{name}/l/{filter}.json`, `/about.json`. \return nullopt for other paths.
 [[nodiscard]] std::optional<api_response> answer_page_json(page_request const &request);
 /// RSS feeds (pages_feeds.cpp). \return a 404 page for an unknown feed.
