@@ -8,9 +8,6 @@
 namespace forumgate::report {
 namespace {
 
-/// Width of every chart's coordinate system; the SVG scales to the page (viewBox).
-constexpr int CHART_WIDTH = 1000;
-
 std::string_view colour(url_outcome outcome) noexcept
 {
     switch (outcome) {
@@ -49,8 +46,8 @@ table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}
 table.sortable th::after{content:" \2195";color:var(--muted)}
 table.sortable th[aria-sort=ascending]::after{content:" \2191"}
 table.sortable th[aria-sort=descending]::after{content:" \2193"}
-svg{width:100%;height:auto;display:block}
-svg text{font:28px system-ui,sans-serif;fill:var(--ink)}
+svg{display:block;margin:.5rem 0;overflow:visible}
+svg text{font:14px system-ui,sans-serif;fill:var(--ink)}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.5rem 0;padding:0;list-style:none;font-size:.9rem}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}
 pre{background:var(--soft);border:1px solid var(--line);padding:.75rem;overflow-x:auto;font-size:.85rem}
@@ -127,30 +124,34 @@ void legend(page &p, coverage_report const &r)
     p.raw("</ul>");
 }
 
+// Charts are SVG without a viewBox: positions across are percentages of the page's width and
+// heights are pixels, so text keeps its size on a phone and on a desktop alike.
+
 /// Two 100% bars, by URL and by hits, split by outcome.
 void outcome_chart(page &p, coverage_report const &r)
 {
-    constexpr int LABEL = 150;
-    constexpr int ROW = 60;
-    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Outcomes by URL and by hits\">", CHART_WIDTH, 2 * ROW + 10);
+    constexpr int ROW = 62; ///< a label line and a bar
+    constexpr int BAR = 34;
+    p.f("<svg width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"Outcomes by URL and by hits\">", 2 * ROW);
     int row = 0;
     for (bool const by_hits : {false, true}) {
         std::uint64_t const whole = by_hits ? r.total.hits : r.total.urls;
-        int const y = 5 + row * ROW;
-        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 36, by_hits ? "hits" : "URLs");
-        double x = LABEL;
-        double const width = CHART_WIDTH - LABEL;
+        int const y = row * ROW;
+        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 18, by_hits ? "by hits" : "by URL");
+        int const bar_y = y + 24;
         if (whole == 0) {
-            p.f("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"48\" fill=\"#eee\"><title>none</title></rect>", LABEL, y, width);
+            p.f("<rect x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" fill=\"#eee\"><title>none counted</title></rect>", bar_y, BAR);
         }
+        double x = 0.0;
         for (auto const outcome : ALL_OUTCOMES) {
             auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
             std::uint64_t const part = by_hits ? c.hits : c.urls;
             if (whole == 0 || part == 0) {
                 continue;
             }
-            double const w = width * static_cast<double>(part) / static_cast<double>(whole);
-            p.f("<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"48\" fill=\"{}\"><title>", x, y, std::max(w, 1.0), colour(outcome));
+            double const w = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+            p.f("<rect x=\"{:.3f}%\" y=\"{}\" width=\"{:.3f}%\" height=\"{}\" fill=\"{}\"><title>", x, bar_y, std::max(w, 0.2), BAR,
+                colour(outcome));
             p.text(fmt::format("{}: {} {} ({})", label(outcome), thousands(part), by_hits ? "hits" : "URLs", pct(part, whole)));
             p.raw("</title></rect>");
             x += w;
@@ -161,26 +162,26 @@ void outcome_chart(page &p, coverage_report const &r)
     legend(p, r);
 }
 
-/// One bar per kind of URL: the covered share of its URLs.
+/// One bar per kind of URL: the covered share of its URLs, the kind and share above it.
 void kind_chart(page &p, coverage_report const &r)
 {
-    constexpr int LABEL = 170;
-    constexpr int VALUE = 130;
-    constexpr int ROW = 44;
-    int const height = static_cast<int>(r.kinds.size()) * ROW + 4;
-    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Coverage by kind of URL\">", CHART_WIDTH, height);
+    constexpr int ROW = 46;
+    constexpr int BAR = 20;
+    int const height = static_cast<int>(r.kinds.size()) * ROW;
+    p.f("<svg width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"Coverage by kind of URL\">", height);
     int row = 0;
     for (auto const &k : r.kinds) {
-        int const y = 2 + row * ROW;
-        double const width = CHART_WIDTH - LABEL - VALUE;
-        double const share = k.all.urls == 0 ? 0.0 : static_cast<double>(k.covered.urls) / static_cast<double>(k.all.urls);
-        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 30, mappings::to_string(k.kind));
-        p.f("<rect x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"34\" fill=\"#f2c4c4\"></rect>", LABEL, y, width);
-        p.f("<rect x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"34\" fill=\"{}\"><title>", LABEL, y, width * share,
+        int const y = row * ROW;
+        double const share = k.all.urls == 0 ? 0.0 : 100.0 * static_cast<double>(k.covered.urls) / static_cast<double>(k.all.urls);
+        p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 17, mappings::to_string(k.kind));
+        p.f("<text x=\"100%\" y=\"{}\" text-anchor=\"end\">", y + 17);
+        p.text(fmt::format("{} of {} URL{}", pct(k.covered.urls, k.all.urls), thousands(k.all.urls), k.all.urls == 1 ? "" : "s"));
+        p.raw("</text>");
+        p.f("<rect x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" fill=\"#f2c4c4\"></rect>", y + 22, BAR);
+        p.f("<rect x=\"0\" y=\"{}\" width=\"{:.3f}%\" height=\"{}\" fill=\"{}\"><title>", y + 22, share, BAR,
             colour(url_outcome::redirected));
         p.text(fmt::format("{}: {} of {} URLs covered", mappings::to_string(k.kind), thousands(k.covered.urls), thousands(k.all.urls)));
         p.raw("</title></rect>");
-        p.f("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", CHART_WIDTH, y + 30, pct(k.covered.urls, k.all.urls));
         ++row;
     }
     p.raw("</svg>");
@@ -189,31 +190,31 @@ void kind_chart(page &p, coverage_report const &r)
 /// Hits per day from the access logs, covered and missed stacked.
 void day_chart(page &p, coverage_report const &r)
 {
-    constexpr int HEIGHT = 300;
-    constexpr int AXIS = 40;
+    constexpr int HEIGHT = 200;
+    constexpr int AXIS = 24;
     std::uint64_t most = 1;
     for (auto const &d : r.days) {
         most = std::max(most, d.hits);
     }
-    double const bar = static_cast<double>(CHART_WIDTH) / static_cast<double>(r.days.size());
-    p.f("<svg viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"Hits per day, covered and missed\">", CHART_WIDTH, HEIGHT + AXIS);
+    double const slot = 100.0 / static_cast<double>(r.days.size());
+    double const bar = slot * (r.days.size() > 60 ? 1.0 : 0.8);
+    p.f("<svg width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"Hits per day, covered and missed\">", HEIGHT + AXIS);
     for (std::size_t i = 0; i < r.days.size(); ++i) {
         auto const &d = r.days[i];
-        double const x = bar * static_cast<double>(i);
+        double const x = slot * static_cast<double>(i);
         double const total = HEIGHT * static_cast<double>(d.hits) / static_cast<double>(most);
         double const covered = HEIGHT * static_cast<double>(d.covered_hits) / static_cast<double>(most);
-        double const w = std::max(bar * 0.85, 0.5);
-        p.f("<g><title>");
+        p.raw("<g><title>");
         p.text(fmt::format("{}: {} hits, {} covered", d.date, thousands(d.hits), pct(d.covered_hits, d.hits)));
         p.raw("</title>");
-        p.f("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"></rect>", x, HEIGHT - total, w,
+        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect>", x, HEIGHT - total, bar,
             total - covered, colour(url_outcome::not_found));
-        p.f("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"></rect></g>", x, HEIGHT - covered, w,
+        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect></g>", x, HEIGHT - covered, bar,
             covered, colour(url_outcome::redirected));
     }
-    p.f("<text x=\"0\" y=\"{}\">{}</text>", HEIGHT + 32, r.days.front().date);
+    p.f("<text x=\"0\" y=\"{}\">{}</text>", HEIGHT + 18, r.days.front().date);
     if (r.days.size() > 1) {
-        p.f("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", CHART_WIDTH, HEIGHT + 32, r.days.back().date);
+        p.f("<text x=\"100%\" y=\"{}\" text-anchor=\"end\">{}</text>", HEIGHT + 18, r.days.back().date);
     }
     p.raw("</svg>");
     p.f("<p class=\"note\">Tallest bar: {} hits. Green: hits on covered URLs; red: the rest.</p>", thousands(most));
@@ -298,8 +299,14 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     p.raw("<section class=\"headline\">");
     p.f("<div class=\"figure\" id=\"coverage-urls\"><span class=\"value {}\">{}</span><span class=\"what\">of {} old URLs land on a working page</span></div>",
         tone(r.covered.urls, r.total.urls), pct(r.covered.urls, r.total.urls), thousands(r.total.urls));
-    p.f("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value {}\">{}</span><span class=\"what\">of {} hits</span></div>",
-        tone(r.covered.hits, r.total.hits), pct(r.covered.hits, r.total.hits), thousands(r.total.hits));
+    if (r.total.hits > 0) {
+        p.f("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value {}\">{}</span><span class=\"what\">of {} hits (real "
+            "traffic)</span></div>",
+            tone(r.covered.hits, r.total.hits), pct(r.covered.hits, r.total.hits), thousands(r.total.hits));
+    } else {
+        p.raw("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value\">–</span><span class=\"what\">of hits: none counted "
+              "(give access logs or --from-misses)</span></div>");
+    }
     p.f("<div class=\"figure\" id=\"missed\"><span class=\"value {}\">{}</span><span class=\"what\">URLs go nowhere</span></div>",
         r.missed_urls == 0 ? "good" : "bad", thousands(r.missed_urls));
     auto const off_site = r.outcomes[static_cast<std::size_t>(url_outcome::off_site)].urls;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 namespace forumgate::report {
@@ -17,6 +18,13 @@ std::string shortened(std::string_view text, std::size_t width)
         }
     }
     return std::string{text};
+}
+
+/// The number of UTF-8 characters in `text`.
+std::size_t characters(std::string_view text)
+{
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
 }
 
 std::string what_happened(listed_url const &u)
@@ -76,10 +84,18 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
     if (!r.top_missed.empty()) {
         line("");
         line(fmt::format("top missed URLs by hits ({} missed in all)", thousands(r.missed_urls)));
-        for (std::size_t i = 0; i < std::min(r.top_missed.size(), LIST_ROWS); ++i) {
+        std::size_t const shown = std::min(r.top_missed.size(), LIST_ROWS);
+        // The URL column as wide as the widest URL shown, up to URL_WIDTH.
+        std::size_t width = 0;
+        for (std::size_t i = 0; i < shown; ++i) {
+            width = std::max(width, characters(shortened(r.top_missed[i].url, URL_WIDTH)));
+        }
+        for (std::size_t i = 0; i < shown; ++i) {
             auto const &u = r.top_missed[i];
-            line(fmt::format("  {:>10}  {:<{}}  {:<9} {} {}", thousands(u.hits), shortened(u.url, URL_WIDTH), URL_WIDTH,
-                             mappings::to_string(u.kind), label(u.outcome), what_happened(u).empty() ? "" : "· " + what_happened(u)));
+            std::string const url = shortened(u.url, URL_WIDTH);
+            std::string const why = what_happened(u);
+            line(fmt::format("  {:>10}  {}{}  {:<9} {}{}", thousands(u.hits), url, std::string(width - characters(url), ' '),
+                             mappings::to_string(u.kind), label(u.outcome), why.empty() ? "" : " · " + why));
         }
     }
     if (!r.chains.empty()) {
@@ -87,7 +103,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         line("redirect chains (the target redirects again)");
         for (std::size_t i = 0; i < std::min(r.chains.size(), LIST_ROWS); ++i) {
             auto const &u = r.chains[i];
-            line(fmt::format("  {:>10}  {}  {} hops: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops, u.detail));
+            line(fmt::format("  {:>10}  {}  {} hop{}: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops, u.hops == 1 ? "" : "s",
+                             u.detail));
         }
     }
     if (!r.proposals.empty()) {
@@ -103,7 +120,7 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         line("");
         line(fmt::format("malformed input lines: {} (skipped)", thousands(in.malformed)));
         for (auto const &m : in.malformed_examples) {
-            line(fmt::format("  {}:{}: {}: {}", m.file, m.line, m.problem, shortened(m.text, URL_WIDTH)));
+            line(fmt::format("  {}:{}: {}{}", m.file, m.line, m.problem, m.text.empty() ? "" : ": " + shortened(m.text, URL_WIDTH)));
         }
     }
     if (!in.access_logs.empty()) {

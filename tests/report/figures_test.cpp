@@ -1,0 +1,106 @@
+// The report's figures from URLs and what became of them: totals and coverage by URL and by
+// hits, outcomes, kinds, likely reasons, days in order, the worst misses first and cut to
+// --top, chains; and how shares are written.
+
+#include "figures.hpp"
+
+#include "sample_report.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace forumgate;
+using namespace forumgate::report;
+
+TEST(figures, counts_by_url_and_by_hits)
+{
+    auto const r = forumgate::testing::sample_report();
+    EXPECT_EQ(r.total.urls, 11U);
+    EXPECT_EQ(r.total.hits, 211U);
+    EXPECT_EQ(r.covered.urls, 5U);  // redirected 3, passed through 1, chain 1
+    EXPECT_EQ(r.covered.hits, 185U);
+    EXPECT_EQ(format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls), "45.5%");
+    EXPECT_EQ(format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits), "87.7%");
+    EXPECT_EQ(r.missed_urls, 6U);
+
+    auto const outcome = [&](url_outcome o) { return r.outcomes[static_cast<std::size_t>(o)]; };
+    EXPECT_EQ(outcome(url_outcome::redirected).urls, 3U);
+    EXPECT_EQ(outcome(url_outcome::redirected).hits, 150U);
+    EXPECT_EQ(outcome(url_outcome::not_found).urls, 3U);
+    EXPECT_EQ(outcome(url_outcome::not_found).hits, 21U);
+    EXPECT_EQ(outcome(url_outcome::gone).hits, 3U);
+    EXPECT_EQ(outcome(url_outcome::loop).urls, 0U);
+
+    auto const reason = [&](miss_reason m) { return r.reasons[static_cast<std::size_t>(m)]; };
+    EXPECT_EQ(reason(miss_reason::never_imported).urls, 2U);
+    EXPECT_EQ(reason(miss_reason::never_imported).hits, 13U);
+    EXPECT_EQ(reason(miss_reason::unknown_shape).hits, 8U);
+    EXPECT_EQ(reason(miss_reason::not_migrated).urls, 1U);
+    EXPECT_EQ(reason(miss_reason::none).urls, 0U); // only misses have reasons
+}
+
+TEST(figures, splits_by_kind_in_kind_order)
+{
+    auto const r = forumgate::testing::sample_report();
+    std::vector<std::string> kinds;
+    for (auto const &k : r.kinds) {
+        kinds.emplace_back(mappings::to_string(k.kind));
+    }
+    EXPECT_EQ(kinds, (std::vector<std::string>{"topic", "post", "category", "user", "site_page", "other"}));
+    auto const &topic = r.kinds[0];
+    EXPECT_EQ(topic.all.urls, 6U);
+    EXPECT_EQ(topic.covered.urls, 2U);
+    EXPECT_EQ(topic.all.hits, 146U);
+    EXPECT_EQ(topic.covered.hits, 130U);
+}
+
+TEST(figures, counts_each_day_of_the_logs)
+{
+    auto const r = forumgate::testing::sample_report();
+    ASSERT_EQ(r.days.size(), 3U);
+    EXPECT_EQ(r.days[0].date, "2024-05-01");
+    EXPECT_EQ(r.days[0].hits, 112U);
+    EXPECT_EQ(r.days[0].covered_hits, 100U);
+    EXPECT_EQ(r.days[1].date, "2024-05-02");
+    EXPECT_EQ(r.days[1].hits, 83U);
+    EXPECT_EQ(r.days[1].covered_hits, 75U);
+    EXPECT_EQ(r.days[2].date, "2024-05-03");
+    EXPECT_EQ(r.days[2].hits, 16U);
+    EXPECT_EQ(r.days[2].covered_hits, 10U);
+}
+
+TEST(figures, lists_the_worst_misses_first_and_cuts_to_top)
+{
+    auto const r = forumgate::testing::sample_report();
+    std::vector<std::string> urls;
+    for (auto const &u : r.top_missed) {
+        urls.push_back(u.url);
+    }
+    // By hits, then by host and URL; URLs made printable.
+    EXPECT_EQ(urls, (std::vector<std::string>{"/t/some-topic/999", "/viewtopic.php?t=774", "/t/spam-topic/777", "/u/alice",
+                                              "/t/<script>alert(1)</script>/5", "/t/x/1"}));
+    EXPECT_EQ(r.top_missed[0].why, miss_reason::never_imported);
+    EXPECT_EQ(r.top_missed[0].status, 404);
+    EXPECT_EQ(r.top_missed[3].target_status, 404);
+
+    auto const cut = forumgate::testing::sample_report(2);
+    ASSERT_EQ(cut.top_missed.size(), 2U);
+    EXPECT_EQ(cut.top_missed[1].url, "/viewtopic.php?t=774");
+    EXPECT_EQ(cut.missed_urls, 6U);
+
+    ASSERT_EQ(r.chains.size(), 1U);
+    EXPECT_EQ(r.chains[0].hops, 1);
+}
+
+TEST(figures, writes_shares_without_rounding_a_miss_away)
+{
+    EXPECT_EQ(format_percent(percent(1, 3), 1, 3), "33.3%");
+    EXPECT_EQ(format_percent(percent(9999, 10000), 9999, 10000), "99.9%"); // not 100%
+    EXPECT_EQ(format_percent(percent(1, 100000), 1, 100000), "<0.1%");    // not 0.0%
+    EXPECT_EQ(format_percent(percent(7, 7), 7, 7), "100%");
+    EXPECT_EQ(format_percent(percent(0, 7), 0, 7), "0.0%");
+    EXPECT_EQ(format_percent(percent(0, 0), 0, 0), "–");
+    EXPECT_EQ(thousands(0), "0");
+    EXPECT_EQ(thousands(999), "999");
+    EXPECT_EQ(thousands(1000), "1,000");
+    EXPECT_EQ(thousands(1234567), "1,234,567");
+}

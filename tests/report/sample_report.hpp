@@ -1,0 +1,112 @@
+#pragma once
+// A report with something of everything, for the tests of the figures and the formats: eleven
+// URLs over three days of logs, every covered outcome and most misses, a proposal, malformed
+// lines, and a URL that tries to inject markup. Made by the real work_out_figures().
+
+#include "classify.hpp"
+#include "figures.hpp"
+#include "report.hpp"
+#include "url_tally.hpp"
+
+#include <string>
+#include <vector>
+
+namespace forumgate::testing {
+
+/// Days of the sample logs: 2024-05-01, 02 and 03.
+inline constexpr std::int32_t SAMPLE_DAY = 19844;
+
+inline report::coverage_report sample_report(std::size_t top = 50)
+{
+    using namespace forumgate::report;
+    using mappings::url_kind;
+    struct row
+    {
+        std::string host;
+        std::string target;
+        std::vector<std::pair<int, std::uint64_t>> days; ///< day offset, hits
+        url_outcome outcome;
+        miss_reason why;
+        url_kind kind;
+        int status;
+        std::string location;
+        int target_status = 0;
+        int hops = 0;
+        std::string detail{};
+    };
+    std::string const base = "https://forum.brum.coop";
+    std::vector<row> const rows = {
+        {"", "/t/agm-2023-minutes/774", {{0, 70}, {1, 50}}, url_outcome::redirected, miss_reason::none, url_kind::topic, 301, base + "/t/agm-2023-minutes/1774", 200},
+        {"", "/p/9003", {{0, 30}}, url_outcome::redirected, miss_reason::none, url_kind::post, 301, base + "/t/agm-2023-minutes/1774/2", 200},
+        {"", "/latest", {{1, 25}}, url_outcome::passed_through, miss_reason::none, url_kind::site_page, 301, base + "/latest", 200},
+        {"", "/t/proposal-food-co-op/775", {{2, 10}}, url_outcome::chain, miss_reason::none, url_kind::topic, 301, base + "/t/1775", 200, 1,
+         base + "/t/1775 → " + base + "/t/proposal-food-co-op/1775"},
+        {"", "/t/some-topic/999", {{0, 12}}, url_outcome::not_found, miss_reason::never_imported, url_kind::topic, 404, ""},
+        {"", "/viewtopic.php?t=774", {{1, 8}}, url_outcome::not_found, miss_reason::unknown_shape, url_kind::other, 404, ""},
+        {"", "/t/spam-topic/777", {{2, 3}}, url_outcome::gone, miss_reason::not_migrated, url_kind::topic, 410, ""},
+        {"", "/u/alice", {{2, 2}}, url_outcome::target_broken, miss_reason::none, url_kind::user, 301, base + "/u/alice", 404, 0,
+         base + "/u/alice answered 404"},
+        {"", "/t/<script>alert(1)</script>/5", {{2, 1}}, url_outcome::not_found, miss_reason::never_imported, url_kind::topic, 404, ""},
+        {"www.forum.cooperationbirmingham.org.uk", "/c/general/5", {}, url_outcome::redirected, miss_reason::none, url_kind::category, 301,
+         base + "/c/general/12", 200},
+        {"", "/t/x/1", {}, url_outcome::error, miss_reason::none, url_kind::topic, 301, base + "/t/x/1", 0, 0,
+         base + "/t/x/1: connecting: Connection refused"},
+    };
+    url_tally tally{"forum.cooperationbirmingham.org.uk"};
+    std::vector<verdict> verdicts;
+    for (auto const &r : rows) {
+        if (r.days.empty()) {
+            tally.add(r.host, r.target, 0, FROM_SITEMAP);
+        }
+        for (auto const &[offset, hits] : r.days) {
+            tally.add(r.host, r.target, hits, FROM_ACCESS_LOG, SAMPLE_DAY + offset);
+        }
+        verdict v;
+        v.outcome = r.outcome;
+        v.why = r.why;
+        v.kind = r.kind;
+        v.status = static_cast<std::uint16_t>(r.status);
+        v.location = r.location;
+        v.target_status = static_cast<std::uint16_t>(r.target_status);
+        v.hops = static_cast<std::uint8_t>(r.hops);
+        v.detail = r.detail;
+        verdicts.push_back(v);
+    }
+
+    coverage_report out;
+    out.generated_at = "2024-05-04T09:00:00Z";
+    out.resolved_by = "map";
+    out.map_version = 12;
+    out.old_hosts = {"forum.cooperationbirmingham.org.uk", "www.forum.cooperationbirmingham.org.uk"};
+    out.new_base = base;
+    out.targets_checked = true;
+    out.targets = 7;
+    auto &in = out.inputs;
+    in.sitemaps = {"sitemap.xml"};
+    in.access_logs = {"access.log", "access.log.1.gz"};
+    in.sitemap_documents = 2;
+    in.sitemap_urls = 2;
+    in.log_lines = 260;
+    in.log_requests = 211;
+    in.skipped_method = 20;
+    in.skipped_no_request = 3;
+    in.skipped_internal = 24;
+    in.malformed = 2;
+    in.malformed_examples = {{"access.log", 7, "no [time] field: not the combined or common log format", "this is no log line"},
+                             {"access.log.1.gz", 120, "the gzip data ends early (the file was cut short); the rest of the file is skipped", ""}};
+    work_out_figures(out, tally, verdicts, top);
+    rule_proposal proposal;
+    proposal.pattern = R"(^/viewtopic\.php\?t=(\d+)$)";
+    proposal.replacement = R"(/t/\1)";
+    proposal.matched_urls = 1;
+    proposal.matched_hits = 8;
+    proposal.won_urls = 1;
+    proposal.won_hits = 8;
+    proposal.examples = {{"/viewtopic.php?t=774", base + "/t/agm-2023-minutes/1774"}};
+    out.proposals = {proposal};
+    out.proposals_possible = true;
+    out.seconds = 1.25;
+    return out;
+}
+
+} // namespace forumgate::testing
