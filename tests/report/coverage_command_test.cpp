@@ -1,0 +1,413 @@
+// forumgate coverage run as users run it: the real binary, a real store, real files; --via
+// against a real `forumgate serve` on a loopback port (and its miss log read back with
+// --from-misses); --check-targets against a real loopback web site standing in for the new
+// forum; exit codes for --fail-under and off-site redirects; bad command lines.
+
+#include "loopback_site.hpp"
+#include "report_map.hpp"
+#include "support/json_shape.hpp"
+#include "support/process.hpp"
+#include "support/server_process.hpp"
+#include "support/test_db.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <map>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using forumgate::testing::loopback_site;
+using forumgate::testing::REPORT_NEW_BASE;
+using forumgate::testing::REPORT_OLD_HOST;
+using forumgate::testing::run_process;
+using forumgate::testing::server_process;
+using forumgate::testing::temp_dir;
+using forumgate::testing::test_database;
+using nlohmann::json;
+
+/// Two days of the old forum's log: topics, posts, a share link, users, phpBB-era links that a
+/// rule could send on, a scanner, Discourse's own polling, and two lines no server writes.
+std::string const ACCESS_LOG = R"(203.0.113.7 - - [01/May/2024:10:00:00 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
+203.0.113.7 - - [01/May/2024:10:00:01 +0100] "GET /t/agm-2023-minutes/774/3?u=alice HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
+203.0.113.8 - - [01/May/2024:10:00:02 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "https://www.google.com/" "Mozilla/5.0"
+203.0.113.8 - - [01/May/2024:10:00:03 +0100] "GET /p/9004 HTTP/1.1" 302 0 "-" "Mozilla/5.0"
+203.0.113.8 - - [01/May/2024:10:00:04 +0100] "GET /assets/application-3f2a.js HTTP/1.1" 200 90000 "-" "Mozilla/5.0"
+203.0.113.8 - - [01/May/2024:10:00:05 +0100] "POST /topics/timings HTTP/1.1" 200 2 "-" "Mozilla/5.0"
+203.0.113.9 - - [01/May/2024:11:00:00 +0100] "GET /showthread.php?tid=774 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+203.0.113.9 - - [01/May/2024:11:00:01 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+203.0.113.9 - - [01/May/2024:11:00:02 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+not a log line at all
+203.0.113.9 - - [02/May/2024:09:00:00 +0100] "GET /t/some-topic/999 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:01 +0100] "GET /t/spam-topic/777 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:02 +0100] "GET /u/Alice_Old/activity HTTP/1.1" 200 900 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:03 +0100] "GET /latest HTTP/1.1" 200 900 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:04 +0100] "GET /wp-login.php HTTP/1.1" 404 150 "-" "scanner"
+203.0.113.9 - - [02/May/2024:09:00:05 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:06 +0100] "GET /t/board-only-budget-draft HTTP/1.1" 404 150 "-" "Mozilla/5.0"
+203.0.113.9 - - [02/May/2024:09:00:07 +0100] "GET /t/cut-sh
+)";
+
+std::string const SITEMAP = R"(<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774</loc></url>
+  <url><loc>https://forum.cooperationbirmingham.org.uk/t/proposal-food-co-op/775</loc></url>
+  <url><loc>https://forum.cooperationbirmingham.org.uk/c/general/5</loc></url>
+</urlset>
+)";
+
+void write_gzip(fs::path const &path, std::string_view content)
+{
+    gzFile file = gzopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    gzwrite(file, content.data(), static_cast<unsigned>(content.size()));
+    gzclose(file);
+}
+
+std::string joined(std::vector<std::string> const &lines)
+{
+    std::string out;
+    for (auto const &line : lines) {
+        out += line + "\n";
+    }
+    return out;
+}
+
+/// Runs `forumgate coverage ARGS` with FORUMGATE_DB unset and progress off.
+forumgate::testing::process_result coverage(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "coverage");
+    args.emplace_back("--no-progress");
+    return run_process(FORUMGATE_BINARY, args, {{"FORUMGATE_DB", ""}});
+}
+
+/// The outcome counts of a JSON report: outcome → (URLs, hits).
+std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> outcomes(json const &report)
+{
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> out;
+    for (auto const &o : report["outcomes"]) {
+        out[o["outcome"]] = {o["urls"], o["hits"]};
+    }
+    return out;
+}
+
+/// The listed URLs of a JSON report's top_missed: URL → "outcome reason".
+std::map<std::string, std::string> missed(json const &report)
+{
+    std::map<std::string, std::string> out;
+    for (auto const &u : report["top_missed"]) {
+        out[u["url"]] = u["outcome"].get<std::string>() + " " + (u["reason"].is_null() ? std::string{"-"} : u["reason"].get<std::string>());
+    }
+    return out;
+}
+
+class coverage_command_test : public ::testing::Test
+{
+protected:
+    static void SetUpTestSuite()
+    {
+        s_db = new test_database;
+        forumgate::testing::load_report_map(*s_db);
+    }
+    static void TearDownTestSuite()
+    {
+        delete s_db;
+        s_db = nullptr;
+    }
+    void SetUp() override
+    {
+        ASSERT_NE(s_db, nullptr) << "no test database (see the first failure)";
+        log = dir.path() / "access.log.1.gz";
+        write_gzip(log, ACCESS_LOG);
+        sitemap = dir.write("sitemap.xml", SITEMAP);
+        urls = dir.write("urls.txt", "# from the newsletter\n/t/proposal-food-co-op/775\nhttps://www.forum.cooperationbirmingham.org.uk/c/working-groups/housing/7\n");
+    }
+
+    static test_database *s_db;
+    temp_dir dir;
+    fs::path log;
+    fs::path sitemap;
+    fs::path urls;
+};
+
+test_database *coverage_command_test::s_db = nullptr;
+
+} // namespace
+
+TEST_F(coverage_command_test, reports_every_input_in_every_format)
+{
+    auto const json_file = dir.path() / "coverage.json";
+    auto const html_file = dir.path() / "coverage.html";
+    auto const rules_file = dir.path() / "proposed-rules.csv";
+    auto const result = coverage({"--db", s_db->conninfo(), "--access-log", log.string(), "--sitemap", sitemap.string(), "--urls",
+                                  urls.string(), "--from-map", "--json", json_file.string(), "--html", html_file.string(), "--rules",
+                                  rules_file.string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    // Results on stdout: the summary, with the malformed lines and where they are.
+    EXPECT_NE(result.out.find("forumgate coverage: "), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(log.string() + ":10: no [time] field"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(log.string() + ":18: the request line has no closing quote"), std::string::npos) << result.out;
+    // Talk on stderr, and no warnings or errors in it.
+    EXPECT_EQ(result.err.find(" error "), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find(" warning "), std::string::npos) << result.err;
+
+    auto const report = forumgate::testing::read_json_file(json_file.string());
+    auto const violations = forumgate::testing::schema_violations(
+        forumgate::testing::read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"), report);
+    EXPECT_TRUE(violations.empty()) << joined(violations);
+
+    EXPECT_EQ(report["inputs"]["log_lines"], 18);
+    EXPECT_EQ(report["inputs"]["log_requests"], 14);
+    EXPECT_EQ(report["inputs"]["malformed_lines"], 2);
+    EXPECT_EQ(report["inputs"]["skipped"]["internal"], 1);
+    EXPECT_EQ(report["inputs"]["skipped"]["method"], 1);
+    EXPECT_EQ(report["inputs"]["sitemap_urls"], 3);
+    EXPECT_EQ(report["inputs"]["list_urls"], 2);
+    EXPECT_EQ(report["inputs"]["map_urls"], 14);
+    EXPECT_EQ(report["totals"]["hits"], 14);
+    // Hits: 774 ×3, 774/3, /p/9004, /u/Alice_Old/activity, /latest land (7); showthread ×3,
+    // 999, 777, wp-login, board-only miss (7).
+    EXPECT_EQ(report["totals"]["covered_hits"], 7);
+    EXPECT_EQ(missed(report), (std::map<std::string, std::string>{{"/showthread.php?tid=774", "not_found unknown_shape"},
+                                                                  {"/showthread.php?tid=775", "not_found unknown_shape"},
+                                                                  {"/t/some-topic/999", "not_found never_imported"},
+                                                                  {"/t/spam-topic/777", "gone not_migrated"},
+                                                                  {"/wp-login.php", "not_found unknown_shape"},
+                                                                  {"/t/board-only-budget-draft", "not_found restricted"},
+                                                                  {"/u/gone_user", "gone not_migrated"}}));
+    EXPECT_EQ(report["top_missed"][0]["url"], "/showthread.php?tid=775"); // 2 hits: the most
+    ASSERT_EQ(report["days"].size(), 2U);
+    EXPECT_EQ(report["days"][0]["date"], "2024-05-01");
+    EXPECT_EQ(report["days"][0]["hits"], 7);
+    EXPECT_EQ(report["days"][0]["covered_hits"], 4);
+    ASSERT_EQ(report["rule_proposals"].size(), 1U);
+    EXPECT_EQ(report["rule_proposals"][0]["pattern"], "^/showthread\\.php\\?tid=(\\d+)$");
+    EXPECT_EQ(report["rule_proposals"][0]["won_hits"], 3);
+
+    auto const html = forumgate::testing::read_file(html_file);
+    EXPECT_NE(html.find("id=\"coverage-hits\""), std::string::npos);
+    EXPECT_EQ(forumgate::testing::read_file(rules_file), "pattern,replacement,kind\n^/showthread\\.php\\?tid=(\\d+)$,/t/\\1,rewrite\n");
+}
+
+TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
+{
+    test_database db;
+    forumgate::testing::load_report_map(db);
+    auto const rules_file = dir.path() / "proposed.csv";
+    auto const before = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--rules", rules_file.string(), "--json",
+                                  (dir.path() / "before.json").string()});
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+
+    // As the report says: the map's own rules first, then the proposals, and load.
+    fs::path const rules_dir = dir.path() / "rules";
+    fs::create_directories(rules_dir);
+    std::string const own = forumgate::testing::read_file(fs::path{FORUMGATE_FIXTURES} / "cli-map" / "rules.csv");
+    std::string const proposed = forumgate::testing::read_file(rules_file);
+    forumgate::testing::write_file(rules_dir / "rules.csv", own + proposed.substr(proposed.find('\n') + 1));
+    auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), rules_dir.string()});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+
+    auto const after = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--json", (dir.path() / "after.json").string()});
+    ASSERT_EQ(after.exit_code, 0) << after.err;
+    auto const was = forumgate::testing::read_json_file((dir.path() / "before.json").string());
+    auto const is = forumgate::testing::read_json_file((dir.path() / "after.json").string());
+    EXPECT_EQ(is["totals"]["covered_hits"].get<int>(), was["totals"]["covered_hits"].get<int>() + 3);
+    EXPECT_EQ(missed(is).count("/showthread.php?tid=775"), 0U);
+    EXPECT_TRUE(is["rule_proposals"].empty());
+}
+
+TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
+{
+    std::vector<std::string> const base = {"--db", s_db->conninfo(), "--access-log", log.string()};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return coverage(args);
+    };
+    // 7 of 14 hits (50%); 5 of 11 URLs (45.5%).
+    auto const passes = with({"--fail-under", "50"});
+    EXPECT_EQ(passes.exit_code, 0) << passes.err;
+    EXPECT_NE(passes.err.find("50.00% of hits meets --fail-under 50"), std::string::npos) << passes.err;
+    auto const fails = with({"--fail-under", "60"});
+    EXPECT_EQ(fails.exit_code, 1) << fails.err;
+    EXPECT_NE(fails.err.find("50.00% of hits is below --fail-under 60"), std::string::npos) << fails.err;
+    auto const by_urls = with({"--fail-under", "50", "--fail-by", "urls"});
+    EXPECT_EQ(by_urls.exit_code, 1) << by_urls.err;
+    EXPECT_NE(by_urls.err.find("45.45% of URLs is below --fail-under 50"), std::string::npos) << by_urls.err;
+    auto const by_urls_lower = with({"--fail-under", "45", "--fail-by", "urls"});
+    EXPECT_EQ(by_urls_lower.exit_code, 0) << by_urls_lower.err;
+    auto const bad = with({"--fail-under", "150"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--fail-under 150"), std::string::npos) << bad.err;
+    // No hits (a sitemap alone): auto measures URLs.
+    auto const sitemap_only = coverage({"--db", s_db->conninfo(), "--sitemap", sitemap.string(), "--fail-under", "100"});
+    EXPECT_EQ(sitemap_only.exit_code, 0) << sitemap_only.err;
+    EXPECT_NE(sitemap_only.err.find("100.00% of URLs meets"), std::string::npos) << sitemap_only.err;
+}
+
+TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
+{
+    server_process serve{FORUMGATE_BINARY,
+                         {"serve", "--db", s_db->conninfo(), "--listen", "127.0.0.1:0", "--stats-interval", "0", "--miss-log-interval", "1"},
+                         {{"FORUMGATE_DB", ""}}};
+    ASSERT_TRUE(serve.wait_listening(1)) << serve.log();
+    std::string const via = "http://127.0.0.1:" + std::to_string(serve.ports().at(0));
+    std::vector<std::string> const inputs = {"--access-log", log.string(), "--sitemap", sitemap.string(), "--urls", urls.string()};
+
+    auto run = [&](std::vector<std::string> args, std::string const &name) {
+        args.insert(args.end(), inputs.begin(), inputs.end());
+        args.insert(args.end(), {"--json", (dir.path() / name).string()});
+        auto const result = coverage(args);
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return forumgate::testing::read_json_file((dir.path() / name).string());
+    };
+    auto const in_process = run({"--db", s_db->conninfo()}, "in-process.json");
+    auto const asked = run({"--db", s_db->conninfo(), "--via", via, "--concurrency", "3"}, "via.json");
+    auto const without_store = run({"--via", via, "--old-host", REPORT_OLD_HOST, "--old-host", "www." + REPORT_OLD_HOST, "--new-base",
+                                    REPORT_NEW_BASE},
+                                   "via-without-store.json");
+
+    EXPECT_EQ(asked["resolved_by"], "redirector");
+    EXPECT_EQ(asked["redirector"], via);
+    EXPECT_EQ(outcomes(asked), outcomes(in_process));
+    EXPECT_EQ(missed(asked), missed(in_process)); // with the store, the same likely reasons
+    EXPECT_EQ(asked["kinds"], in_process["kinds"]);
+    EXPECT_EQ(outcomes(without_store), outcomes(in_process));
+    EXPECT_EQ(without_store["map_version"], nullptr);
+    EXPECT_EQ(without_store["rule_proposals_possible"], false);
+    for (auto const &u : without_store["top_missed"]) {
+        EXPECT_TRUE(u["reason"] == "unknown" || u["reason"] == "not_migrated") << u.dump();
+    }
+
+    // The redirector counted the misses it was asked for; --from-misses reads them back.
+    json from_misses;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{200});
+        auto const result = coverage({"--db", s_db->conninfo(), "--from-misses", "--json", (dir.path() / "misses.json").string()});
+        if (result.exit_code == 0) {
+            from_misses = forumgate::testing::read_json_file((dir.path() / "misses.json").string());
+            if (from_misses["inputs"]["miss_log_urls"] == 6) {
+                break;
+            }
+        }
+    }
+    // The six misses of the inputs (showthread ×2, 999, 777, wp-login, board-only).
+    ASSERT_EQ(from_misses["inputs"]["miss_log_urls"], 6) << serve.log();
+    EXPECT_EQ(from_misses["totals"]["covered_urls"], 0);
+    // Each of the two --via runs asked for each distinct URL once.
+    EXPECT_EQ(missed(from_misses).count("/showthread.php?tid=775"), 1U);
+    for (auto const &u : from_misses["top_missed"]) {
+        EXPECT_EQ(u["hits"], 2) << u.dump();
+    }
+}
+
+TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
+{
+    // The new forum: a loopback site, and a map that sends old URLs there.
+    loopback_site site;
+    site.serve("/t/agm-2023-minutes/1774", {200, "text/html", "<html>AGM</html>", {}});
+    site.serve("/t/agm-2023-minutes/1774/2", {200, "text/html", "<html>AGM</html>", {}});
+    site.serve("/t/proposal-food-co-op/1775", {301, "text/html", "", {{"Location", "/t/proposal-food-co-op-2024/1775"}}});
+    site.serve("/t/proposal-food-co-op-2024/1775", {200, "text/html", "<html>food</html>", {}});
+    site.serve("/t/1776", {301, "text/html", "", {{"Location", "/t/board/1776"}}});
+    site.serve("/t/board/1776", {302, "text/html", "", {{"Location", site.url("/t/1776")}}});
+    site.serve("/latest", {200, "text/html", "<html>latest</html>", {}});
+    site.serve("/c/general/12", {500, "text/plain", "oops", {}});
+    // /u/somebody is not there: 404.
+    test_database db;
+    std::string const new_base = "http://127.0.0.1:" + std::to_string(site.port());
+    forumgate::testing::load_report_map(db, new_base);
+    auto const list = dir.write("targets.txt", "/t/agm-2023-minutes/774\n/p/9003\n/t/agm-2023-minutes/774/3\n/t/proposal-food-co-op/775\n"
+                                               "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n");
+    auto const json_file = dir.path() / "targets.json";
+    auto const result = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--concurrency", "2", "--rate",
+                                  "200", "--json", json_file.string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    auto const report = forumgate::testing::read_json_file(json_file.string());
+    EXPECT_EQ(report["targets_checked"], true);
+    EXPECT_EQ(report["targets"], 7); // /p/9003 and /t/…/774/3 share their target
+    EXPECT_EQ(site.asked("/t/agm-2023-minutes/1774/2"), 1);
+    auto const counts = outcomes(report);
+    EXPECT_EQ(counts.at("redirected").first, 3U);
+    EXPECT_EQ(counts.at("passed_through").first, 1U);
+    EXPECT_EQ(counts.at("chain").first, 1U);
+    EXPECT_EQ(counts.at("loop").first, 1U);
+    EXPECT_EQ(counts.at("target_broken").first, 2U);
+    EXPECT_EQ(missed(report), (std::map<std::string, std::string>{{"/t/board-only-budget-draft/776", "loop -"},
+                                                                  {"/u/somebody", "target_broken -"},
+                                                                  {"/c/general/5", "target_broken -"}}));
+    ASSERT_EQ(report["chains"].size(), 1U);
+    EXPECT_EQ(report["chains"][0]["url"], "/t/proposal-food-co-op/775");
+    EXPECT_EQ(report["chains"][0]["hops"], 1);
+    for (auto const &u : report["top_missed"]) {
+        if (u["url"] == "/c/general/5") {
+            EXPECT_EQ(u["target_status"], 500);
+        }
+    }
+    // A chain still lands, so it counts as covered: 5 of 8.
+    EXPECT_EQ(report["totals"]["covered_urls"], 5);
+    auto const strict = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--fail-under", "100"});
+    EXPECT_EQ(strict.exit_code, 1) << strict.err;
+}
+
+TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)
+{
+    // A misconfigured front end that sends old links elsewhere.
+    loopback_site rogue;
+    rogue.serve("/t/agm-2023-minutes/774", {301, "text/html", "", {{"Location", "https://evil.example/t/774"}}});
+    rogue.serve("/latest", {301, "text/html", "", {{"Location", REPORT_NEW_BASE + "/latest"}}});
+    auto const list = dir.write("two.txt", "/t/agm-2023-minutes/774\n/latest\n");
+    auto const result = coverage({"--via", rogue.url(""), "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
+                                  list.string(), "--json", (dir.path() / "rogue.json").string()});
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find("1 URLs were redirected off the new forum"), std::string::npos) << result.err;
+    auto const report = forumgate::testing::read_json_file((dir.path() / "rogue.json").string());
+    EXPECT_EQ(outcomes(report).at("off_site").first, 1U);
+    EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("https://evil.example"), std::string::npos);
+}
+
+TEST_F(coverage_command_test, a_redirector_that_does_not_answer_is_an_error_per_url)
+{
+    auto const list = dir.write("one.txt", "/t/agm-2023-minutes/774\n");
+    auto const result = coverage({"--via", "http://127.0.0.1:1", "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
+                                  list.string(), "--timeout", "2", "--json", (dir.path() / "down.json").string()});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    auto const report = forumgate::testing::read_json_file((dir.path() / "down.json").string());
+    EXPECT_EQ(outcomes(report).at("error").first, 1U);
+    EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos) << report["top_missed"].dump();
+}
+
+TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
+{
+    struct bad
+    {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    std::string const db = s_db->conninfo();
+    for (auto const &[args, message] : std::initializer_list<bad>{
+             {{"--db", db}, "no old URLs to check"},
+             {{"--from-map"}, "--from-map reads the map from the store"},
+             {{"--urls", urls.string()}, "resolving old URLs needs the map"},
+             {{"--via", "http://127.0.0.1:1", "--urls", urls.string()}, "--via without --db needs --old-host"},
+             {{"--db", db, "--old-host", "x.example", "--urls", urls.string()}, "--old-host, --new-base and --upload-host go with --via"},
+             {{"--db", db, "--via", "ftp://x", "--urls", urls.string()}, "--via ftp://x"},
+             {{"--db", db, "--access-log", "/nonexistent/access.log"}, "/nonexistent/access.log: no such file"},
+             {{"--db", db, "--urls", urls.string(), "--concurrency", "0"}, "--concurrency 0"},
+             {{"--db", db, "--urls", urls.string(), "--fail-by", "visits"}, "--fail-by"},
+         }) {
+        auto const result = coverage(args);
+        EXPECT_EQ(result.exit_code, 2) << joined(args) << result.err;
+        EXPECT_NE(result.err.find(message), std::string::npos) << joined(args) << "\n" << result.err;
+        EXPECT_TRUE(result.out.empty()) << result.out;
+    }
+    auto const help = run_process(FORUMGATE_BINARY, {"coverage", "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    for (auto const *option : {"--sitemap", "--access-log", "--urls", "--from-map", "--from-misses", "--via", "--check-targets",
+                               "--concurrency", "--rate", "--html", "--json", "--fail-under", "--db"}) {
+        EXPECT_NE(help.out.find(option), std::string::npos) << option;
+    }
+}
