@@ -5,12 +5,14 @@
 
 #include "error.hpp"
 #include "publish.hpp"
+#include "verify.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 #include <unistd.h>
 
@@ -85,7 +87,75 @@ int run(import_cli &cli)
     return EXIT_OK;
 }
 
+struct verify_cli
+{
+    importer::verify_options options;
+    std::string api_key_file;
+    std::string report = "forumgate-verify.json";
+    bool no_progress = false;
+    int timeout_seconds = 60;
+};
+
+int run_verify(verify_cli &cli)
+{
+    require_db(cli.options.database);
+    if (cli.options.target.empty()) {
+        throw argument_error{"--target is needed: the new forum's base URL"};
+    }
+    cli.options.api_key = read_secret("--api-key-file", cli.api_key_file, "FORUMGATE_TARGET_API_KEY");
+    cli.options.timeout = std::chrono::seconds{cli.timeout_seconds};
+    cli.options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
+    cli.options.quiet = cli.no_progress;
+    auto const summary = importer::run_verify(cli.options);
+    if (!cli.report.empty()) {
+        importer::write_verify_report(summary, cli.report);
+    }
+    std::map<std::string, int> by_check;
+    for (auto const &finding : summary.findings) {
+        ++by_check[finding.check];
+    }
+    std::cout << fmt::format("verify: {} topics and {} posts checked of {} expected: {}\n", summary.topics_checked,
+                             summary.posts_checked, summary.posts_expected, summary.passed() ? "PASSED" : "FAILED");
+    for (auto const &[check, count] : by_check) {
+        std::cout << fmt::format("  {:<13} {}\n", check, count);
+    }
+    std::size_t shown = 0;
+    for (auto const &finding : summary.findings) {
+        if (++shown > 20) {
+            std::cout << fmt::format("  … and {} more in {}\n", summary.findings.size() - 20, cli.report);
+            break;
+        }
+        std::cout << fmt::format("  topic {} post {}: {}: {}\n", finding.old_topic_id, finding.old_post_id, finding.check,
+                                 finding.detail);
+    }
+    if (!cli.report.empty()) {
+        spdlog::info("verify: report written to {}", cli.report);
+    }
+    return summary.passed() ? EXIT_OK : EXIT_PROBLEMS;
+}
+
 } // namespace
+
+void add_verify_command(CLI::App &app, command &run_command)
+{
+    auto cli = std::make_shared<verify_cli>();
+    auto *verify = app.add_subcommand("verify", "Compare the archive with the new forum after an import: every post once, "
+                                                "authors, dates, order, tags, rewritten content");
+    add_db_option(*verify, cli->options.database);
+    verify->add_option("--target", cli->options.target, "The new forum's base URL");
+    verify->add_option("--api-key-file", cli->api_key_file,
+                       "File whose first line is an admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
+    verify->add_option("--api-username", cli->options.api_username, "Admin the key acts as (and who posted attributed posts)")
+        ->capture_default_str();
+    verify->add_option("--report", cli->report, "Write the JSON report here (\"\": none)")->capture_default_str();
+    verify->add_option("--concurrency", cli->options.concurrency, "Topics checked at once")->capture_default_str();
+    verify->add_option("--rate", cli->options.rate, "At most this many requests per second (0: no cap)")->capture_default_str();
+    verify->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
+    verify->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
+    verify->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
+    verify->footer("Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal. See docs/import.md.");
+    verify->callback([&run_command, cli] { run_command = [cli] { return run_verify(*cli); }; });
+}
 
 void add_import_command(CLI::App &app, command &run_command)
 {

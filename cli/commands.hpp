@@ -38,5 +38,7 @@ void add_rehearsal_command(CLI::App &app, command &run);
 void add_fetch_command(CLI::App &app, command &run);
 void add_import_command(CLI::App &app, command &run);
 void add_coverage_command(CLI::App &app, command &run);
+/// `forumgate verify` (in command_import.cpp).
+void add_verify_command(CLI::App &app, command &run);
 
 } // namespace forumgate::cli

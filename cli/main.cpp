@@ -44,6 +44,7 @@ int main(int argc, char **argv)
     cli::add_fetch_command(app, run);
     cli::add_import_command(app, run);
     cli::add_coverage_command(app, run);
+    cli::add_verify_command(app, run);
 
     try {
         app.parse(argc, argv);

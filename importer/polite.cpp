@@ -129,7 +129,15 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
                 }
                 wait = seconds ? std::chrono::milliseconds{*seconds} + std::chrono::milliseconds{100}
                                : backoff(policy, attempt);
-                pacer.pause_until(clock_type::now() + *wait);
+                // A site-wide budget (the admin API's, or the per-IP limit answered as plain
+                // text) holds every worker back; a per-user limiter (a JSON 429 naming another
+                // or no limiter) only the request that met it.
+                auto const code = answer.header("Discourse-Rate-Limit-Error-Code").value_or("");
+                bool const site_wide = code == "admin_api_key_rate_limit" || code.starts_with("ip_") ||
+                                       answer.header("Content-Type").value_or("").starts_with("text/plain");
+                if (site_wide) {
+                    pacer.pause_until(clock_type::now() + *wait);
+                }
             } else if (answer.status < 500 && answer.status != 408 && policy.answer_client_errors) {
                 return answer;
             } else if (answer.status < 500 && answer.status != 408) {

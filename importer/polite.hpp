@@ -1,6 +1,7 @@
 #pragma once
 // Politeness and persistence for requests to a forum: a request-rate cap and a pause shared by
-// every worker (a 429 stops them all until Retry-After), and retries with exponential backoff
+// every worker (a 429 of a site-wide budget stops them all until Retry-After; a per-user limit
+// only the request that met it), and retries with exponential backoff
 // and jitter for what may pass (5xx, 429, timeouts, dropped connections). 401/403/404 and other
 // 4xx are final at once.
 

@@ -889,6 +889,15 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
                  {"participants", std::move(participants)},
                  {"created_by", user_brief(author(subject->user_id))},
                  {"last_poster", user_brief(author(last_poster))}};
+    if (subject->kind == archetype::private_message) {
+        // TopicViewDetailsSerializer: who a private message is between.
+        json allowed = json::array();
+        for (auto const user_id : subject->allowed_user_ids) {
+            allowed.push_back(user_brief(author(user_id)));
+        }
+        details["allowed_users"] = std::move(allowed);
+        details["allowed_groups"] = json::array();
+    }
     json stream_ids = json::array();
     for (auto const post_id : stream) {
         stream_ids.push_back(post_id);

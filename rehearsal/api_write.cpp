@@ -491,6 +491,7 @@ private:
     [[nodiscard]] api_response update_site_setting(std::string const &name);
     [[nodiscard]] api_response sync_sso();
     [[nodiscard]] api_response topic_status(std::string_view id_text);
+    [[nodiscard]] api_response update_topic(std::string_view id_text);
 
     // Pieces.
     [[nodiscard]] json created_post_json(post const &item) const;
@@ -548,6 +549,9 @@ api_response writer::answer()
     }
     if (put && matches(parts, {"t", "*", "status"})) {
         return topic_status(parts[1]);
+    }
+    if (put && (matches(parts, {"t", "*", "*"}) || matches(parts, {"t", "*"}))) {
+        return update_topic(parts.back());
     }
     return not_found();
 }
@@ -1003,6 +1007,37 @@ api_response writer::topic_status(std::string_view id_text)
         return invalid_access();
     }
     return json_answer(200, json{{"success", "OK"}, {"topic_status_update", nullptr}});
+}
+
+/// `PUT /t/{slug}/{id}.json` (TopicsController#update): the fields PostRevisor tracks. Only
+/// tags are modelled (an importer sets them as an admin after an author who may not create
+/// tags posted the topic); title and category_id are refused as not modelled rather than
+/// silently ignored. Answers `{basic_topic:{id, title, fancy_title, slug, posts_count}}`.
+api_response writer::update_topic(std::string_view id_text)
+{
+    auto const id = parse_id(id_text);
+    if (!id) {
+        return not_found();
+    }
+    if (m_params.get("title") || m_params.get("category_id")) {
+        return invalid_parameter("title/category_id (the rehearsal forum changes only tags here)");
+    }
+    try {
+        m_state.set_topic_tags(*id, m_params.all("tags"), m_asking.who);
+    } catch (not_found_error const &) {
+        return not_found();
+    } catch (permission_error const &) {
+        return invalid_access();
+    } catch (validation_error const &problem) {
+        return json_answer(422, json{{"errors", problem.errors()}});
+    }
+    topic const &subject = *m_state.find_topic(*id);
+    return json_answer(200, json{{"basic_topic",
+                                  {{"id", subject.id},
+                                   {"title", subject.title},
+                                   {"fancy_title", subject.fancy_title},
+                                   {"slug", subject.slug},
+                                   {"posts_count", subject.posts_count}}}});
 }
 
 // -- Uploads -----------------------------------------------------------------------------------

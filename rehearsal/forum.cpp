@@ -1139,6 +1139,26 @@ group const &forum_state::create_group(std::string const &name, std::vector<std:
     return m_groups.at(group_id);
 }
 
+void forum_state::set_topic_tags(std::int64_t topic_id, std::vector<std::string> const &names, viewer const &who)
+{
+    topic *const subject = mutable_topic(topic_id);
+    if (subject == nullptr || !can_see_topic(who, *subject)) {
+        throw not_found_error{"topic " + std::to_string(topic_id)};
+    }
+    if (!who.staff() && who.user_id() != subject->user_id) {
+        throw permission_error{"only staff and the author may change a topic's tags"};
+    }
+    std::vector<std::string> errors;
+    auto const cleaned = clean_tags(names, who, errors);
+    if (!errors.empty()) {
+        throw validation_error{std::move(errors)};
+    }
+    for (auto const &name : cleaned) {
+        (void)create_tag(name);
+    }
+    subject->tags = cleaned;
+}
+
 tag const &forum_state::create_tag(std::string const &name, std::optional<std::int64_t> id)
 {
     std::string const tag_name = m_settings.force_lowercase_tags ? lowercase_utf8(name) : name;

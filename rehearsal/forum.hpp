@@ -538,6 +538,11 @@ public:
     /// "pinned.enabled", …). status is one of closed, archived, visible, pinned.
     post const &set_topic_status(std::int64_t topic_id, std::string_view status, bool enabled,
                                  std::int64_t by_user_id, std::optional<timestamp> at = std::nullopt);
+    /// Changes a topic's tags as `PUT /t/{slug}/{id}.json` with `tags[]` does (PostRevisor's
+    /// tags field): unknown tags are created only for staff or trust ≥ min_trust_to_create_tag,
+    /// others dropped; more than max_tags_per_topic is a validation_error. `who` must be staff
+    /// or the topic's author (permission_error otherwise).
+    void set_topic_tags(std::int64_t topic_id, std::vector<std::string> const &names, viewer const &who);
     /// Stores a file. An identical file (same sha1) returns the existing upload.
     upload const &add_upload(add_upload_request const &request);
 
