@@ -49,9 +49,7 @@ int run(import_cli &cli)
         throw argument_error{"--target is needed: the new forum's base URL, e.g. https://forum.example.org"};
     }
     cli.options.api_key = read_secret("--api-key-file", cli.api_key_file, "FORUMGATE_TARGET_API_KEY");
-    if (!cli.sso_secret_file.empty()) {
-        cli.options.sso_secret = read_secret("--sso-secret-file", cli.sso_secret_file, "FORUMGATE_SSO_SECRET");
-    }
+    cli.options.sso_secret = read_secret("--sso-secret-file", cli.sso_secret_file, "FORUMGATE_SSO_SECRET");
     cli.options.timeout = std::chrono::seconds{cli.timeout_seconds};
     cli.options.retries.max_attempts = std::max(cli.retries, 1);
     cli.options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
@@ -172,7 +170,7 @@ void add_import_command(CLI::App &app, command &run_command)
                        "Attribute posts of authors with no account on the new forum to this account (named in each post)");
     import->add_option("--category-map", cli->options.category_map, "CSV lines OLD,NEW (ids or slug paths) placing old categories");
     import->add_option("--sso-secret-file", cli->sso_secret_file,
-                       "DiscourseConnect secret: provision users through sync_sso instead of creating them");
+                       "DiscourseConnect secret (else FORUMGATE_SSO_SECRET): provision users through sync_sso instead of creating them");
     import->add_option("--external-id-prefix", cli->options.external_id_prefix, "Topics get external id PREFIX{old id}")
         ->capture_default_str();
     import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")->capture_default_str();

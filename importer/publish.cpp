@@ -905,6 +905,13 @@ private:
                             auto const path_start = upload.url.find("/uploads/");
                             std::string const old_path = path_start == std::string::npos ? upload.url : upload.url.substr(path_start);
                             pqxx::work txn{self.store.connection()};
+                            // Uploads served from another host (a CDN): the map must allow it.
+                            auto const host = site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)), "an upload URL").host;
+                            if (host != m_context.site.host) {
+                                txn.exec_params("UPDATE forumgate.settings SET upload_hosts = upload_hosts || $1::text "
+                                                "WHERE NOT ($1 = ANY(upload_hosts))",
+                                                host);
+                            }
                             txn.exec_params("INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) ON CONFLICT (old_path) "
                                             "DO UPDATE SET new_url = excluded.new_url",
                                             old_path, absolute);
