@@ -1388,6 +1388,10 @@ api_response api::handle(api_request const &request) const
             if (auto spent = charge(state, asking)) {
                 return *std::move(spent);
             }
+            // POST /uploads/lookup-urls reads, but is a POST: the page routes answer it.
+            if (auto page = answer_page(state, asking.who, request)) {
+                return *std::move(page);
+            }
             return detail::answer_write(state, asking, request, *m_memory);
         });
     } catch (not_found_error const &) {
