@@ -135,7 +135,7 @@ void add_coverage_command(CLI::App &app, command &run_command)
                     "the map and the miss log; resolved in-process or by a running redirector (--via)");
     add_db_option(*coverage, o.database);
     coverage->add_option("--sitemap", o.sitemaps, "The old forum's sitemap or sitemap index: URL or file, plain or gzip (repeatable)");
-    coverage->add_option("--access-log", o.access_logs, "Access log in nginx/Apache combined format, plain or gzip (repeatable)");
+    coverage->add_option("--access-log", o.access_logs, "Access log in nginx/Apache combined format, plain or gzip ('-': standard input; repeatable)");
     coverage->add_option("--urls", o.url_lists, "File of URLs or paths, one a line ('-': standard input; repeatable)");
     coverage->add_flag("--from-map", o.from_map, "Every URL the map knows: topics, posts, categories, users, tags, uploads");
     coverage->add_flag("--from-misses", o.from_misses, "The URLs in the redirectors' miss log (forumgate.misses), with their hits");
@@ -156,7 +156,7 @@ void add_coverage_command(CLI::App &app, command &run_command)
     coverage->add_option("--top", o.top, "Rows in the lists of missed URLs and chains (0: all)")->capture_default_str();
     coverage->add_flag("--keep-internal", o.keep_internal,
                        "Count requests for Discourse's own assets and polling routes in access logs too");
-    coverage->add_option("--fail-under", cli->fail_under, "Exit 1 if coverage is below PCT percent");
+    coverage->add_option("--fail-under", cli->fail_under, "Exit 1 if coverage is below this many percent");
     coverage->add_option("--fail-by", cli->fail_by, "What --fail-under measures: hits, urls, or auto (hits when the inputs have any)")
         ->check(CLI::IsMember({"auto", "hits", "urls"}))
         ->capture_default_str();

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -95,6 +96,11 @@ void check_options(coverage_options const &options)
     }
     for (auto const &file : options.url_lists) {
         must_exist(file);
+    }
+    if (std::count(options.access_logs.begin(), options.access_logs.end(), "-") +
+            std::count(options.url_lists.begin(), options.url_lists.end(), "-") >
+        1) {
+        throw argument_error{"standard input ('-') can be read once: as one --access-log or one --urls"};
     }
     for (auto const &sitemap : options.sitemaps) {
         if (!is_web_url(sitemap)) {

@@ -64,7 +64,7 @@ void note_malformed(input_summary &summary, std::string_view file, std::uint64_t
 void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
                      importer::progress *progress)
 {
-    line_reader reader{path};
+    line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
     std::string_view line;
     std::string scratch;
     log_request request;

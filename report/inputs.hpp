@@ -22,8 +22,8 @@ inline constexpr std::size_t MAX_MALFORMED_EXAMPLES = 10;
 /// message bus, timings, service worker…) that the forum's pages load and no link points at.
 [[nodiscard]] bool is_internal_path(std::string_view target) noexcept;
 
-/// Adds each GET and HEAD request of an access log (combined or common format, plain or gzip)
-/// to `tally` with its day, counting what is skipped and what is malformed in `summary`.
+/// Adds each GET and HEAD request of an access log (combined or common format, plain or gzip;
+/// "-": standard input) to `tally` with its day, counting what is skipped and what is malformed in `summary`.
 /// `keep_internal` counts Discourse's own machinery too. `progress` (may be null) counts lines.
 /// \throws input_error only if the file cannot be opened; a damaged gzip stream ends the file
 /// with a malformed-line entry.

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+
 namespace forumgate::report {
 
 std::string normal_host(std::string_view host)
@@ -80,15 +83,7 @@ std::uint32_t url_tally::add(std::string_view host, std::string_view target, std
     // Most URLs are on the main host: looked up by the target alone, with no copy made.
     bool const main = host.empty() || host == m_main_host || normal_host(host) == m_main_host;
     if (main) {
-        auto const found = m_by_target.find(target);
-        if (found != m_by_target.end()) {
-            index = found->second;
-        } else {
-            index = static_cast<std::uint32_t>(m_urls.size());
-            auto &url = m_urls.emplace_back();
-            url.target = target;
-            m_by_target.emplace(url.target, index);
-        }
+        index = find_or_add_target(target);
     } else {
         std::string normal = normal_host(host);
         std::string key = normal + ' ' + std::string{target};
@@ -120,6 +115,44 @@ std::uint32_t url_tally::add(std::string_view host, std::string_view target, std
         m_days[node].hits += hits;
     }
     return index;
+}
+
+std::uint32_t url_tally::find_or_add_target(std::string_view target)
+{
+    if (m_used * 2 >= m_slots.size()) {
+        grow(); // at most half full: probes stay short
+    }
+    std::uint64_t const hash = std::hash<std::string_view>{}(target);
+    std::size_t const mask = m_slots.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        slot &s = m_slots[i];
+        if (s.index == UINT32_MAX) {
+            s = slot{hash, static_cast<std::uint32_t>(m_urls.size())};
+            ++m_used;
+            m_urls.emplace_back().target = target;
+            return s.index;
+        }
+        if (s.hash == hash && m_urls[s.index].host.empty() && m_urls[s.index].target == target) {
+            return s.index;
+        }
+    }
+}
+
+void url_tally::grow()
+{
+    std::vector<slot> old = std::move(m_slots);
+    m_slots.assign(std::max<std::size_t>(1024, old.size() * 2), slot{});
+    std::size_t const mask = m_slots.size() - 1;
+    for (auto const &s : old) {
+        if (s.index == UINT32_MAX) {
+            continue;
+        }
+        std::size_t i = s.hash & mask;
+        while (m_slots[i].index != UINT32_MAX) {
+            i = (i + 1) & mask;
+        }
+        m_slots[i] = s;
+    }
 }
 
 std::string url_tally::display(std::size_t i) const

@@ -380,6 +380,19 @@ TEST_F(coverage_command_test, a_redirector_that_does_not_answer_is_an_error_per_
     EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos) << report["top_missed"].dump();
 }
 
+TEST_F(coverage_command_test, reads_a_log_from_standard_input)
+{
+    auto const result = run_process(FORUMGATE_BINARY,
+                                    {"coverage", "--db", s_db->conninfo(), "--access-log", "-", "--json", "-", "--no-progress"},
+                                    {{"FORUMGATE_DB", ""}}, ACCESS_LOG);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    // The JSON report on stdout; the summary went to stderr.
+    auto const report = json::parse(result.out);
+    EXPECT_EQ(report["totals"]["hits"], 14);
+    EXPECT_EQ(report["inputs"]["access_logs"], json::array({"-"}));
+    EXPECT_NE(result.err.find("forumgate coverage: 11 old URLs, 14 hits"), std::string::npos) << result.err;
+}
+
 TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
 {
     struct bad
@@ -398,6 +411,7 @@ TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
              {{"--db", db, "--access-log", "/nonexistent/access.log"}, "/nonexistent/access.log: no such file"},
              {{"--db", db, "--urls", urls.string(), "--concurrency", "0"}, "--concurrency 0"},
              {{"--db", db, "--urls", urls.string(), "--fail-by", "visits"}, "--fail-by"},
+             {{"--db", db, "--urls", "-", "--access-log", "-"}, "standard input ('-') can be read once"},
          }) {
         auto const result = coverage(args);
         EXPECT_EQ(result.exit_code, 2) << joined(args) << result.err;
