@@ -2071,6 +2071,15 @@ store::~store() = default;
 std::vector<int> store::migrate()
 {
     std::vector<int> applied;
+    // Up to date: nothing is written, so a store that is a read-only standby, or a role that may
+    // only read, serves the commands that only read (serve, resolve, map stats, map snapshot).
+    int const current = schema_version();
+    if (current == SCHEMA_VERSION) {
+        return applied;
+    }
+    if (current > SCHEMA_VERSION) {
+        throw database_error{newer_schema_message(m_description, current)};
+    }
     std::string const lock = fmt::format("SELECT pg_advisory_xact_lock({})", MIGRATION_LOCK_KEY);
     with_context(fmt::format("preparing the forumgate schema in {}", m_description), [&] {
         pqxx::work txn{*m_connection};

@@ -120,8 +120,7 @@ TEST_F(store_test, migrate_applies_every_version_once)
 {
     store s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 0);
-    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2}));
-    EXPECT_EQ(s.schema_version(), 2);
+    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4}));
     EXPECT_EQ(s.schema_version(), forumgate::mappings::SCHEMA_VERSION);
     EXPECT_TRUE(s.migrate().empty());
     EXPECT_EQ(s.map_version(), 0);
@@ -138,8 +137,9 @@ TEST_F(store_test, two_processes_migrating_at_once_apply_each_migration_once)
     auto second = std::async(std::launch::async, migrate);
     auto const a = first.get();
     auto const b = second.get();
-    EXPECT_EQ(a.size() + b.size(), 2U) << "a migration ran in both or neither";
-    EXPECT_EQ(store{m_db.conninfo()}.schema_version(), 2);
+    EXPECT_EQ(a.size() + b.size(), static_cast<std::size_t>(forumgate::mappings::SCHEMA_VERSION))
+        << "a migration ran in both or neither";
+    EXPECT_EQ(store{m_db.conninfo()}.schema_version(), forumgate::mappings::SCHEMA_VERSION);
 }
 
 TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
@@ -149,18 +149,22 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
     {
         pqxx::connection c{m_db.conninfo()};
         pqxx::work txn{c};
-        txn.exec("DROP TABLE forumgate.misses");
-        txn.exec("DELETE FROM forumgate.schema_migrations WHERE version = 2");
+        txn.exec("DROP TABLE forumgate.misses, forumgate.archive_source, forumgate.archive_categories, forumgate.archive_tags, "
+                 "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
+                 "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures, "
+                 "forumgate.import_target, forumgate.import_users, forumgate.import_posts, forumgate.import_failures");
+        txn.exec("DELETE FROM forumgate.schema_migrations WHERE version >= 2");
         txn.commit();
     }
     store s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 1);
     std::string const message = message_of<database_error>([&] { (void)s.stats(); });
-    EXPECT_NE(message.find("has forumgate schema version 1, older than the 2 this build needs: run `forumgate db migrate`"),
+    EXPECT_NE(message.find("has forumgate schema version 1, older than the " + std::to_string(forumgate::mappings::SCHEMA_VERSION) +
+                           " this build needs: run `forumgate db migrate`"),
               std::string::npos)
         << message;
-    EXPECT_EQ(s.migrate(), std::vector<int>{2});
-    EXPECT_EQ(s.schema_version(), 2);
+    EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4}));
+    EXPECT_EQ(s.schema_version(), forumgate::mappings::SCHEMA_VERSION);
     auto const stats = s.stats();
     EXPECT_EQ(stats.version, 1) << "a migration is not a change of the map";
     EXPECT_EQ(stats.topics, 4);
