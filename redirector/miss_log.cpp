@@ -146,12 +146,19 @@ void append_escaped(std::string &out, std::string_view text)
 
 void access_log::write(std::string const &client, request_fields const &request, int status, std::string_view date)
 {
-    // Combined log format; the date is the response's Date header.
+    // Combined log format (nginx's and Apache's `combined`, which forumgate coverage reads): the
+    // response's Date header ("Fri, 27 Nov 2026 08:13:31 GMT") written as [27/Nov/2026:08:13:31
+    // +0000], and "-" for a missing referer.
     std::string line;
     line.reserve(256);
     line += client;
     line += " - - [";
-    line += date;
+    if (date.size() == 29 && date.ends_with(" GMT")) {
+        line.append(date.substr(5, 2)).append("/").append(date.substr(8, 3)).append("/").append(date.substr(12, 4));
+        line.append(":").append(date.substr(17, 8)).append(" +0000");
+    } else {
+        line += date;
+    }
     line += "] \"";
     auto const method = boost::beast::http::to_string(request.method);
     append_escaped(line, std::string_view{method.data(), method.size()});
@@ -160,6 +167,9 @@ void access_log::write(std::string const &client, request_fields const &request,
     line += request.http10() ? " HTTP/1.0\" " : " HTTP/1.1\" ";
     line += std::to_string(status);
     line += " - \"";
+    if (request.referer.empty()) {
+        line += '-';
+    }
     append_escaped(line, request.referer);
     line += "\" \"";
     append_escaped(line, request.user_agent);

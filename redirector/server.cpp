@@ -219,7 +219,9 @@ public:
                       s.settings->policy, date, s.map->settings().new_base, search_words);
         m_metrics.count(decision.what, decision.kind, std::chrono::steady_clock::now() - start);
         if (s.settings->log) {
-            s.settings->log->write(client_address(request, from, *s.settings), request, decision.status, date);
+            // The status sent: a redirect is a 302 in the soft period.
+            int const sent = decision.status == 301 && s.settings->policy.soft ? 302 : decision.status;
+            s.settings->log->write(client_address(request, from, *s.settings), request, sent, date);
         }
         return decision.what != mappings::outcome::bad_request;
     }
