@@ -221,33 +221,46 @@ std::string percent_encode(std::string_view text)
     return out;
 }
 
+void append_escaped(std::string &out, std::string_view text)
+{
+    // Copy runs of plain characters at once; most text has few characters to escape.
+    std::size_t plain_from = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char const c = text[i];
+        std::string_view replacement;
+        switch (c) {
+        case '&':
+            replacement = "&amp;";
+            break;
+        case '<':
+            replacement = "&lt;";
+            break;
+        case '>':
+            replacement = "&gt;";
+            break;
+        case '"':
+            replacement = "&quot;";
+            break;
+        case '\'':
+            replacement = "&#39;";
+            break;
+        default:
+            if (!is_control(static_cast<unsigned char>(c))) {
+                continue;
+            }
+        }
+        out.append(text.substr(plain_from, i - plain_from));
+        out.append(replacement);
+        plain_from = i + 1;
+    }
+    out.append(text.substr(plain_from));
+}
+
 std::string escape_text(std::string_view text)
 {
     std::string out;
     out.reserve(text.size() + text.size() / 8);
-    for (char const c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            if (!is_control(static_cast<unsigned char>(c))) {
-                out.push_back(c);
-            }
-        }
-    }
+    append_escaped(out, text);
     return out;
 }
 
@@ -278,11 +291,30 @@ std::string rfc2822(timestamp when)
            " +0000";
 }
 
-std::string xml_schema_time(timestamp when)
+void append_xml_schema_time(std::string &out, timestamp when)
 {
     auto const t = civil(when);
-    return std::to_string(t.year) + "-" + two_digits(t.month) + "-" + two_digits(t.day) + "T" + two_digits(t.hours) + ":" +
-           two_digits(t.minutes) + ":" + two_digits(t.seconds) + "Z";
+    // YYYY-MM-DDTHH:MM:SSZ without temporaries: sitemaps write one per topic.
+    char text[] = "0000-00-00T00:00:00Z";
+    auto const put = [&text](std::size_t at, unsigned value, std::size_t digits) {
+        for (std::size_t i = digits; i-- > 0; value /= 10) {
+            text[at + i] = static_cast<char>('0' + value % 10);
+        }
+    };
+    put(0, static_cast<unsigned>(std::clamp(t.year, 0, 9999)), 4);
+    put(5, t.month, 2);
+    put(8, t.day, 2);
+    put(11, t.hours, 2);
+    put(14, t.minutes, 2);
+    put(17, t.seconds, 2);
+    out.append(text, sizeof text - 1);
+}
+
+std::string xml_schema_time(timestamp when)
+{
+    std::string out;
+    append_xml_schema_time(out, when);
+    return out;
 }
 
 std::string long_date(timestamp when)

@@ -39,9 +39,22 @@ constexpr std::string_view RSS_OPEN =
     "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n  <channel>\n";
 constexpr std::string_view RSS_CLOSE = "  </channel>\n</rss>\n";
 
+void append_element(std::string &out, std::string_view name, std::string_view text)
+{
+    out += '<';
+    out += name;
+    out += '>';
+    append_escaped(out, text);
+    out += "</";
+    out += name;
+    out += '>';
+}
+
 std::string element(std::string_view name, std::string_view text)
 {
-    return "<" + std::string{name} + ">" + escape_text(text) + "</" + std::string{name} + ">";
+    std::string out;
+    append_element(out, name, text);
+    return out;
 }
 
 std::string yes_no(bool value) { return value ? "Yes" : "No"; }
@@ -281,17 +294,26 @@ constexpr std::string_view URLSET_OPEN =
 /// (sitemap_recent.xml does, the numbered pages do not).
 api_response urlset(page_request const &request, std::vector<topic const *> const &topics, bool with_last_page)
 {
+    // Appended in place, with no temporary strings: a sitemap page may hold 10,000 topics.
     std::string out{URLSET_OPEN};
+    out.reserve(out.size() + topics.size() * (request.base.size() + 120));
     for (topic const *subject : topics) {
-        std::string url = request.absolute(topic_path(*subject));
+        out += "      <url>\n        <loc>";
+        append_escaped(out, request.base);
+        out += "/t/";
+        append_escaped(out, subject->slug.empty() ? std::string_view{"topic"} : std::string_view{subject->slug});
+        out += '/';
+        out += std::to_string(subject->id);
         if (with_last_page) {
             int const pages = (subject->posts_count + CHUNK_SIZE - 1) / CHUNK_SIZE;
             if (pages > 1) {
-                url += "?page=" + std::to_string(pages);
+                out += "?page=";
+                out += std::to_string(pages);
             }
         }
-        out += "      <url>\n        " + element("loc", url) + "\n        " +
-               element("lastmod", xml_schema_time(subject->bumped_at)) + "\n      </url>\n";
+        out += "</loc>\n        <lastmod>";
+        append_xml_schema_time(out, subject->bumped_at);
+        out += "</lastmod>\n      </url>\n";
     }
     out += "</urlset>\n";
     return api_response{200, std::string{SITEMAP_PAGE_TYPE}, std::move(out), {}};

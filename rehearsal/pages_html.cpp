@@ -323,7 +323,10 @@ std::string join_segments(std::vector<std::string>::const_iterator begin, std::v
 {
     std::string out;
     for (auto it = begin; it != end; ++it) {
-        out += (out.empty() ? "" : "/") + percent_encode(*it);
+        if (!out.empty()) {
+            out += '/';
+        }
+        out += percent_encode(*it);
     }
     return out;
 }
@@ -447,7 +450,8 @@ api_response user_route(page_request const &request)
     }
     std::string path = user_path(*account);
     for (std::size_t i = 2; i < p.size(); ++i) {
-        path += "/" + percent_encode(p[i]);
+        path += '/';
+        path += percent_encode(p[i]);
     }
     page_head head;
     head.title = account->username + (account->name.empty() ? "" : " (" + account->name + ")");

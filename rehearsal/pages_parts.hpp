@@ -59,6 +59,8 @@ struct page_request
 /// \return `text` escaped for HTML or XML text and attribute values (`& < > " '`), without the
 /// control characters XML 1.0 forbids (all below U+0020 but tab, newline and carriage return).
 [[nodiscard]] std::string escape_text(std::string_view text);
+/// Appends `text` escaped as escape_text() escapes it.
+void append_escaped(std::string &out, std::string_view text);
 /// \return `html` inside `<![CDATA[…]]>`, with any `]]>` in it split across two sections and
 /// the control characters XML forbids removed, so the feed stays well formed.
 [[nodiscard]] std::string cdata(std::string_view html);
@@ -66,6 +68,8 @@ struct page_request
 [[nodiscard]] std::string rfc2822(timestamp when);
 /// \return `when` as Ruby's Time#xmlschema in UTC: `2024-05-01T12:00:00Z` (no fraction).
 [[nodiscard]] std::string xml_schema_time(timestamp when);
+/// Appends `when` as xml_schema_time() writes it.
+void append_xml_schema_time(std::string &out, timestamp when);
 /// \return `when` as the crawler view prints dates: `May 1, 2024`.
 [[nodiscard]] std::string long_date(timestamp when);
 /// \return `id` as a number if `text` is all digits (no sign), else nullopt.
