@@ -295,11 +295,12 @@ constexpr std::string_view URLSET_OPEN =
 api_response urlset(page_request const &request, std::vector<topic const *> const &topics, bool with_last_page)
 {
     // Appended in place, with no temporary strings: a sitemap page may hold 10,000 topics.
+    std::string const base = escape_text(request.base);
     std::string out{URLSET_OPEN};
-    out.reserve(out.size() + topics.size() * (request.base.size() + 120));
+    out.reserve(out.size() + topics.size() * (base.size() + 120));
     for (topic const *subject : topics) {
         out += "      <url>\n        <loc>";
-        append_escaped(out, request.base);
+        out += base;
         out += "/t/";
         append_escaped(out, subject->slug.empty() ? std::string_view{"topic"} : std::string_view{subject->slug});
         out += '/';
