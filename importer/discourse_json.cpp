@@ -215,6 +215,10 @@ post_record read_post(std::string const &url, json const &item, bool need_raw)
     post.post_number = static_cast<int>(need_id(url, item, "post_number", where));
     post.user_id = maybe_id(url, item, "user_id", where);
     post.username = maybe_text(url, item, "username", where).value_or("");
+    post.name = maybe_text(url, item, "name", where).value_or("");
+    post.trust_level = int_or(url, item, "trust_level", where, 0);
+    post.admin = flag_or(url, item, "admin", where, false);
+    post.moderator = flag_or(url, item, "moderator", where, false);
     post.post_type = static_cast<int>(need_id(url, item, "post_type", where));
     post.action_code = maybe_text(url, item, "action_code", where).value_or("");
     if (need_raw) {

@@ -45,6 +45,16 @@ struct run_context
     request_pacer pacer;
     std::vector<std::pair<std::string, std::string>> auth;
     http_client::options client_options;
+
+    /// \return true the first time `username` is met in this run (any case).
+    bool first_sighting(std::string const &username)
+    {
+        std::lock_guard const lock{users_mutex};
+        return users_seen.insert(mappings::ascii_lower(username)).second;
+    }
+    std::mutex users_mutex;
+    std::set<std::string> users_seen;
+    std::atomic<std::uint64_t> users_from_posts{0};
 };
 
 /// What one worker thread owns: a connection to the forum and one to the store.
@@ -157,6 +167,29 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
         }
         std::string const signature = job.list_signature.empty() ? topic_signature(url, answer) : job.list_signature;
         self.records.store_topic(topic, signature, ordered);
+        // Authors as their posts show them (id, name, trust level, staff): one request per user
+        // saved; the users phase then asks only for the mentioned and the participants.
+        for (auto const &post : ordered) {
+            if (post.username.empty() || !self.context.first_sighting(post.username)) {
+                continue;
+            }
+            user_record author;
+            author.id = post.user_id;
+            author.username = post.username;
+            author.name = post.name;
+            author.trust_level = post.trust_level;
+            author.admin = post.admin;
+            author.moderator = post.moderator;
+            author.data = {{"id", post.user_id ? nlohmann::json(*post.user_id) : nlohmann::json(nullptr)},
+                           {"username", post.username},
+                           {"name", post.name},
+                           {"trust_level", post.trust_level},
+                           {"admin", post.admin},
+                           {"moderator", post.moderator},
+                           {"source", "post"}};
+            self.records.store_user(author);
+            self.context.users_from_posts.fetch_add(1, std::memory_order_relaxed);
+        }
         posts_stored += ordered.size();
         return topic_outcome::stored;
     } catch (fetch_error const &problem) {
@@ -172,7 +205,7 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
 class fetch_run
 {
 public:
-    explicit fetch_run(fetch_options const &options) : m_options(options), m_context{options, site_url::parse(options.source, "--source"), request_pacer{options.rate}, {}, {}}
+    explicit fetch_run(fetch_options const &options) : m_options(options), m_context{options, site_url::parse(options.source, "--source"), request_pacer{options.rate}, {}, {}, {}, {}}
     {
         if (options.concurrency < 1 || options.concurrency > 64) {
             throw argument_error{"--concurrency " + std::to_string(options.concurrency) + ": must be from 1 to 64"};
@@ -207,6 +240,7 @@ public:
 
         main.records.finish_run(main.records.status().failures.empty());
         m_summary.archive = main.records.status();
+        m_summary.users_fetched += m_context.users_from_posts.load();
         m_summary.requests = m_context.pacer.sent();
         m_summary.retries = m_context.pacer.retries();
         m_summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -943,6 +943,10 @@ private:
     {
         auto result = rewrite_post(post.raw, map);
         problems = std::move(result.problems);
+        if (post.username.empty()) {
+            return "*Originally posted on " + post.created_at.substr(0, 10) + " by an account that no longer exists*\n\n" +
+                   result.raw;
+        }
         if (attributed || m_attributed.contains(mappings::ascii_lower(post.username))) {
             return "*Originally posted by @" + post.username + " on " + post.created_at.substr(0, 10) + "*\n\n" + result.raw;
         }
@@ -1047,9 +1051,12 @@ private:
             }
             auto find_existing = [&](old_post const &post) -> target_post const * {
                 auto const when = epoch_ms(post.created_at);
-                auto const author = mappings::ascii_lower(acting_user(post.username));
+                // The author, or the admin who posted it naming the author.
+                auto const author = mappings::ascii_lower(post.username.empty() ? m_options.api_username : acting_user(post.username));
+                auto const admin = mappings::ascii_lower(m_options.api_username);
                 for (auto const &candidate : existing) {
-                    if (mappings::ascii_lower(candidate.username) == author && epoch_ms(candidate.created_at) == when) {
+                    auto const by = mappings::ascii_lower(candidate.username);
+                    if ((by == author || by == admin) && epoch_ms(candidate.created_at) == when) {
                         return &candidate;
                     }
                 }
@@ -1060,17 +1067,20 @@ private:
                 if (!copied(post, m_options.keep_whispers) || done.contains(post.id)) {
                     continue;
                 }
-                auto const acting = acting_user(post.username);
+                // A post whose account was deleted on the old forum has no author: the admin
+                // posts it, saying so.
+                bool const deleted_author = post.username.empty();
+                auto const acting = deleted_author ? m_options.api_username : acting_user(post.username);
                 if (acting.empty()) {
                     throw target_refusal{"post " + std::to_string(post.id) + ": its author " + post.username +
                                              " was not placed on the new forum (see the user failures)",
                                          0, {}};
                 }
                 std::vector<std::string> problems;
-                std::string raw = composed_raw(post, *m_snapshot, problems);
+                std::string raw = composed_raw(post, *m_snapshot, problems, deleted_author);
                 created_post made;
                 bool reconciled = false;
-                bool attributed = false;
+                bool attributed = deleted_author;
                 // An author the new forum does not let post there (a restricted category whose
                 // groups they are not in) is named at the top of a post by the admin instead.
                 auto as_author_or_admin = [&](auto &&create) {
