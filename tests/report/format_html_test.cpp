@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 using namespace forumgate::report;
@@ -73,16 +72,24 @@ forumgate::testing::process_result run_chromium(fs::path const &page, std::vecto
 /// The text of the `value` span in the element with id `id` of a rendered page.
 std::string headline(std::string const &dom, std::string const &id)
 {
-    std::smatch match;
-    std::regex const pattern{"id=\"" + id + "\"><span class=\"value[^\"]*\">([^<]*)</span>"};
-    return std::regex_search(dom, match, pattern) ? match[1].str() : "(not found)";
+    auto const element = dom.find("id=\"" + id + "\"><span class=\"value");
+    if (element == std::string::npos) {
+        return "(not found)";
+    }
+    auto const span = dom.find("<span class=\"value", element);
+    auto const text = dom.find('>', span) + 1;
+    return dom.substr(text, dom.find('<', text) - text);
 }
 
+/// The value of the first attribute `name` in a rendered page.
 std::string attribute(std::string const &dom, std::string const &name)
 {
-    std::smatch match;
-    std::regex const pattern{name + "=\"([^\"]*)\""};
-    return std::regex_search(dom, match, pattern) ? match[1].str() : "(not found)";
+    auto const at = dom.find(" " + name + "=\"");
+    if (at == std::string::npos) {
+        return "(not found)";
+    }
+    auto const start = at + name.size() + 3;
+    return dom.substr(start, dom.find('"', start) - start);
 }
 
 /// Width and height from a PNG's header, or {0, 0} if it is no PNG.
