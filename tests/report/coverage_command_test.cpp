@@ -4,7 +4,9 @@
 // forum; exit codes for --fail-under and off-site redirects; bad command lines.
 
 #include "loopback_site.hpp"
+#include "sitemap.hpp"
 #include "report_map.hpp"
+#include "support/http_client.hpp"
 #include "support/json_shape.hpp"
 #include "support/process.hpp"
 #include "support/server_process.hpp"
@@ -351,6 +353,62 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     EXPECT_EQ(report["totals"]["covered_urls"], 5);
     auto const strict = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--fail-under", "100"});
     EXPECT_EQ(strict.exit_code, 1) << strict.err;
+}
+
+TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
+{
+    // The new forum: a generated rehearsal forum, serving Discourse's HTML topic pages.
+    server_process forum{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "20"}, {{"FORUMGATE_DB", ""}}};
+    ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
+    std::uint16_t const port = forum.ports().at(0);
+    std::string const new_base = "http://127.0.0.1:" + std::to_string(port);
+    auto const sitemap_answer = forumgate::testing::http_request(port, "/sitemap_1.xml", "127.0.0.1:" + std::to_string(port));
+    ASSERT_TRUE(sitemap_answer && sitemap_answer->status == 200);
+    auto const topics = forumgate::report::parse_sitemap(sitemap_answer->body, "sitemap_1.xml").locations;
+    ASSERT_GE(topics.size(), 5U);
+
+    // A map from an old forum whose topic ids were 1000 higher: every topic where the new forum
+    // has it, but one under a slug the new forum corrects (a redirect chain) and one pointing at
+    // a topic the new forum does not have.
+    std::string csv = "old_id,old_slug,new_id,new_slug\n";
+    std::string list;
+    std::string missing_target;
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+        ASSERT_EQ(topics[i].rfind(new_base + "/t/", 0), 0U) << topics[i];
+        std::string_view url = topics[i];
+        url.remove_prefix(new_base.size() + 3); // "/t/"
+        std::string const slug{url.substr(0, url.find('/'))};
+        std::string const id{url.substr(url.find('/') + 1)};
+        std::string const old_id = std::to_string(1000 + std::stoul(id));
+        csv += old_id + "," + slug + "," + (i == 1 ? "99999" : id) + "," + (i == 0 ? "an-old-title" : slug) + "\n";
+        list += "/t/" + slug + "/" + old_id + "\n";
+        if (i == 1) {
+            missing_target = new_base + "/t/" + slug + "/99999";
+        }
+    }
+    fs::path const map_dir = dir.path() / "rehearsal-map";
+    fs::create_directories(map_dir);
+    forumgate::testing::write_file(map_dir / "topics.csv", csv);
+    test_database db;
+    auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), "--new-base", new_base, "--old-host",
+                                                     "forum.old.example", map_dir.string()});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto const urls_file = dir.write("rehearsal-urls.txt", list);
+    auto const json_file = dir.path() / "rehearsal.json";
+    auto const result = coverage({"--db", db.conninfo(), "--urls", urls_file.string(), "--check-targets", "--concurrency", "4",
+                                  "--json", json_file.string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    auto const report = forumgate::testing::read_json_file(json_file.string());
+    auto const counts = outcomes(report);
+    EXPECT_EQ(counts.at("redirected").first, topics.size() - 2);
+    EXPECT_EQ(counts.at("chain").first, 1U);
+    EXPECT_EQ(counts.at("target_broken").first, 1U);
+    ASSERT_EQ(report["chains"].size(), 1U);
+    // The rehearsal forum, like Discourse, corrects the slug with a 301 to the canonical URL.
+    EXPECT_NE(report["chains"][0]["detail"].get<std::string>().find(" → " + topics[0]), std::string::npos) << report["chains"].dump();
+    ASSERT_EQ(report["top_missed"].size(), 1U);
+    EXPECT_EQ(report["top_missed"][0]["target_status"], 404);
+    EXPECT_EQ(report["top_missed"][0]["location"], missing_target);
 }
 
 TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)
