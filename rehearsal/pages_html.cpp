@@ -83,7 +83,8 @@ std::string tag_links(page_request const &request, std::vector<std::string> cons
 api_response list_page(page_request const &request, page_head head, std::string_view path,
                        std::vector<topic const *> const &topics, std::string_view intro_html)
 {
-    std::int64_t const page = std::max<std::int64_t>(0, request.page());
+    // Pages past the end are empty; the bound keeps the arithmetic below from overflowing.
+    std::int64_t const page = std::clamp<std::int64_t>(request.page(), 0, static_cast<std::int64_t>(topics.size()));
     auto const first = static_cast<std::size_t>(page) * TOPICS_PER_PAGE;
     auto const last = std::min(topics.size(), first + TOPICS_PER_PAGE);
     head.canonical = request.absolute(paged(path, page, 0));
@@ -211,8 +212,10 @@ api_response show_topic(page_request const &request, std::int64_t topic_id, std:
     }
     // ?page=N: 404 if N < 0 or (N-1)·20 ≥ highest_post_number (TopicsController#show).
     std::int64_t const page = request.page();
-    if (page < 0 || (std::max<std::int64_t>(page, 1) - 1) * static_cast<std::int64_t>(POSTS_PER_PAGE) >=
-                        std::max(1, subject->highest_post_number)) {
+    std::int64_t const highest = std::max(1, subject->highest_post_number);
+    // (A page past `highest` is past the end whatever the rule; checked first so that the
+    // product below cannot overflow.)
+    if (page < 0 || page > highest || (std::max<std::int64_t>(page, 1) - 1) * static_cast<std::int64_t>(POSTS_PER_PAGE) >= highest) {
         return not_found_page(request);
     }
     // Slugs compare after URL-unescaping (the encoded slug method stores them percent-encoded).

@@ -125,7 +125,8 @@ api_response tag_json(page_request const &request)
     }
     auto const topics = list_topics(request.state, request.who, list_filter{.tag = found->name},
                                     filter == "top" ? list_order::top : list_order::latest);
-    std::int64_t const page = std::max<std::int64_t>(0, request.page());
+    // Pages past the end are empty; the bound keeps the arithmetic below from overflowing.
+    std::int64_t const page = std::clamp<std::int64_t>(request.page(), 0, static_cast<std::int64_t>(topics.size()));
     auto const first = static_cast<std::size_t>(page) * TOPICS_PER_PAGE;
     auto const last = std::min(topics.size(), first + TOPICS_PER_PAGE);
     json items = json::array();

@@ -670,6 +670,7 @@ TEST_F(pages_fixture, topic_pages_of_twenty_posts)
     // Past the end, or negative: 404 as TopicsController decides ((N-1)·20 ≥ highest_post_number).
     html(url + "?page=4", 404);
     html(url + "?page=-1", 404);
+    html(url + "?page=9223372036854775807", 404);
     EXPECT_EQ(post_numbers(html(url + "?page=0")), numbers(1, 20));
     // A post number opens the page that holds it; its canonical link names that page.
     auto const at_25 = html(url + "/25");
@@ -799,6 +800,10 @@ TEST_F(pages_fixture, lists_and_site_pages)
     EXPECT_EQ(head_links(home).at("next"), std::string{BASE} + "/?page=1");
     auto const latest = html("/latest");
     EXPECT_EQ(head_links(latest).at("next"), std::string{BASE} + "/latest?page=1");
+    // Pages past the end are empty, whatever the number.
+    auto const far = html("/latest?page=9223372036854775807");
+    EXPECT_TRUE(std::ranges::none_of(far.all("a"), [](node const *anchor) { return anchor->attribute("itemprop") == "url"; }));
+    EXPECT_FALSE(head_links(far).contains("next"));
     auto const last_page = html("/latest?page=1");
     EXPECT_FALSE(head_links(last_page).contains("next"));
     EXPECT_EQ(head_links(last_page).at("prev"), std::string{BASE} + "/latest");
@@ -881,6 +886,7 @@ TEST_F(pages_fixture, tag_pages_and_json)
     auto const rest = json::parse(client.get("/tag/bulk.json?match_all_tags=true&page=1&tags%5B%5D=bulk").body);
     EXPECT_EQ(rest["topic_list"]["topics"].size(), 5U);
     EXPECT_FALSE(rest["topic_list"].contains("more_topics_url"));
+    EXPECT_EQ(json::parse(client.get("/tag/bulk.json?page=9223372036854775807").body)["topic_list"]["topics"].size(), 0U);
     auto const missing = client.get("/tag/nope.json");
     EXPECT_EQ(missing.status, 404);
     EXPECT_EQ(json::parse(missing.body)["error_type"], "not_found");
