@@ -9,6 +9,7 @@
 #include "generator.hpp"
 #include "http_server.hpp"
 #include "seed.hpp"
+#include "server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,31 +48,6 @@ struct rehearsal_options
     std::vector<std::string> settings; ///< NAME=VALUE, in order
     int admin_api_rate = 0;
 };
-
-/// Parses `ADDR:PORT` (`[v6]:PORT` for IPv6). \throws argument_error saying what is wrong.
-net::ip::tcp::endpoint parse_listen(std::string const &text)
-{
-    auto const colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-        throw argument_error{"--listen " + text + ": expected ADDR:PORT, e.g. 127.0.0.1:8081"};
-    }
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    std::string const port_text = text.substr(colon + 1);
-    unsigned port = 0;
-    auto const [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
-        throw argument_error{"--listen " + text + ": the port must be a number from 0 to 65535"};
-    }
-    boost::system::error_code bad;
-    auto const address = net::ip::make_address(host, bad);
-    if (bad) {
-        throw argument_error{"--listen " + text + ": " + host + " is not an IP address"};
-    }
-    return {address, static_cast<unsigned short>(port)};
-}
 
 /// \return the key in `path`: its first line, surrounding white space removed.
 /// \throws input_error naming the file (never its contents).
@@ -117,7 +93,7 @@ std::vector<std::pair<std::string, std::string>> parse_settings(std::vector<std:
 
 int run_rehearsal_forum(rehearsal_options const &options)
 {
-    auto const endpoint = parse_listen(options.listen);
+    auto const endpoint = redirector::parse_endpoint(options.listen, "listen");
     auto const settings = parse_settings(options.settings);
     std::string const key = options.admin_key_file.empty() ? std::string{} : read_key_file(options.admin_key_file);
 

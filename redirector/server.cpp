@@ -26,10 +26,6 @@
 #include <variant>
 
 namespace forumgate::redirector {
-namespace {
-
-// ---------------------------------------------------------------------------------------------
-// addresses
 
 tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting)
 {
@@ -59,6 +55,9 @@ tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting)
     }
     return {address, number};
 }
+
+namespace {
+
 
 /// An address or CIDR block of a trusted proxy.
 struct network

@@ -3,7 +3,17 @@
 
 #include "settings.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string>
+#include <string_view>
+
 namespace forumgate::redirector {
+
+/// Parses `ADDR:PORT` (`[IPv6]:PORT`; `*` for every IPv4 address) as `--{setting}` gives it
+/// (also `forumgate rehearsal-forum --listen`).
+/// \throws argument_error naming the option and the text.
+[[nodiscard]] boost::asio::ip::tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting);
 
 /// Runs the server until SIGTERM or SIGINT, then drains it.
 /// \return the exit code: 0 after a clean shutdown.
