@@ -4,6 +4,7 @@
 // it) and pages_feeds.cpp (RSS, sitemaps, robots.txt).
 
 #include "pages.hpp"
+#include "api_detail.hpp"
 #include "pages_parts.hpp"
 
 #include <algorithm>
@@ -21,20 +22,6 @@ namespace {
 
 /// The formats a path may end in that change which route answers (`/latest.rss`).
 constexpr std::array<std::string_view, 4> FORMATS{"json", "rss", "xml", "txt"};
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /// \return `host` if it is a plausible Host header value (name or address, optional port),
 /// else "": it goes into URLs, XML and Location headers.
@@ -183,22 +170,7 @@ bool page_request::is(std::initializer_list<std::string_view> pattern) const
 
 std::string percent_decode(std::string_view text, bool plus_is_space)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char const c = text[i];
-        if (c == '%' && i + 2 < text.size()) {
-            int const high = hex_value(text[i + 1]);
-            int const low = hex_value(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out.push_back(static_cast<char>(high * 16 + low));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(plus_is_space && c == '+' ? ' ' : c);
-    }
-    return out;
+    return detail::url_decode(text, plus_is_space); // the JSON API's decoder: one rule for both
 }
 
 std::string percent_encode(std::string_view text)
