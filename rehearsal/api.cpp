@@ -21,13 +21,7 @@
 
 namespace forumgate::rehearsal {
 
-namespace {
-
-using json = nlohmann::ordered_json;
-
-constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource could not be found.";
-constexpr std::string_view INVALID_API_CREDENTIALS =
-    "You are not permitted to view the requested resource. The API username or key is invalid.";
+namespace detail {
 
 api_response json_answer(int status, json const &body)
 {
@@ -41,6 +35,18 @@ api_response error_answer(int status, std::string_view message, std::string_view
 {
     return json_answer(status, json{{"errors", json::array({message})}, {"error_type", type}});
 }
+
+} // namespace detail
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using detail::error_answer;
+using detail::json_answer;
+
+constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource could not be found.";
+constexpr std::string_view INVALID_API_CREDENTIALS =
+    "You are not permitted to view the requested resource. The API username or key is invalid.";
 
 api_response not_found() { return error_answer(404, NOT_FOUND_MESSAGE, "not_found"); }
 

@@ -50,6 +50,11 @@ struct api_memory
 
 // -- From api.cpp: the read side's pieces, so that write answers have the same shapes.
 
+/// \return an answer with `body` as JSON.
+[[nodiscard]] api_response json_answer(int status, json const &body);
+/// \return Discourse's generic JSON error: `{"errors":[message],"error_type":type}`.
+[[nodiscard]] api_response error_answer(int status, std::string_view message, std::string_view type);
+
 /// \return `text` percent-decoded (and `+` as a space when `plus_is_space`).
 [[nodiscard]] std::string url_decode(std::string_view text, bool plus_is_space);
 /// \return a whole decimal number, or nullopt.

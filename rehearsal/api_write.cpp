@@ -41,19 +41,6 @@ constexpr int MAX_IMAGE_HEIGHT = 500;
 
 // -- Answers -----------------------------------------------------------------------------------
 
-api_response json_answer(int status, json const &body)
-{
-    api_response answer;
-    answer.status = status;
-    answer.body = body.dump();
-    return answer;
-}
-
-api_response error_answer(int status, std::string_view message, std::string_view type)
-{
-    return json_answer(status, json{{"errors", json::array({message})}, {"error_type", type}});
-}
-
 /// `render_json_error(model)`: `{"errors":[…]}` without a type.
 api_response errors_answer(int status, std::vector<std::string> const &errors)
 {
