@@ -91,6 +91,18 @@ namespace {
 
 } // namespace
 
+std::vector<std::string> read_text_array(pqxx::field const &field)
+{
+    std::vector<std::string> out;
+    auto parser = field.as_array();
+    for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
+        if (item.first == pqxx::array_parser::string_value) {
+            out.push_back(item.second);
+        }
+    }
+    return out;
+}
+
 std::string pg_text_array(std::vector<std::string> const &items)
 {
     std::string out = "{";

@@ -308,6 +308,19 @@ topic_record read_topic(std::string const &url, json const &topic)
     return out;
 }
 
+std::vector<std::string> posts_targets(std::int64_t topic_id, std::vector<std::int64_t> const &stream)
+{
+    std::vector<std::string> out;
+    for (std::size_t at = 0; at < stream.size(); at += POSTS_PER_REQUEST) {
+        std::string target = "/t/" + std::to_string(topic_id) + "/posts.json?include_raw=true";
+        for (std::size_t i = at; i < std::min(stream.size(), at + POSTS_PER_REQUEST); ++i) {
+            target += "&post_ids%5B%5D=" + std::to_string(stream[i]);
+        }
+        out.push_back(std::move(target));
+    }
+    return out;
+}
+
 std::vector<post_record> read_posts(std::string const &url, json const &answer, bool need_raw)
 {
     std::vector<post_record> out;

@@ -131,6 +131,14 @@ struct user_record
 /// \return the signature of a topic list entry or of a topic answer (same fields, same text).
 [[nodiscard]] std::string topic_signature(std::string const &url, nlohmann::json const &topic);
 [[nodiscard]] topic_record read_topic(std::string const &url, nlohmann::json const &topic);
+/// Posts asked for in one `/t/{id}/posts.json` request: what Discourse's own web client asks,
+/// which keeps URLs short (each id adds about 20 bytes) and answers small.
+inline constexpr std::size_t POSTS_PER_REQUEST = 20;
+
+/// \return the targets `/t/{topic_id}/posts.json?include_raw=true&post_ids[]=…` that together
+/// ask for every id of `stream`, POSTS_PER_REQUEST at a time, in order.
+[[nodiscard]] std::vector<std::string> posts_targets(std::int64_t topic_id, std::vector<std::int64_t> const &stream);
+
 /// Reads `/t/{id}/posts.json` answers; posts must carry raw (include_raw=true).
 [[nodiscard]] std::vector<post_record> read_posts(std::string const &url, nlohmann::json const &answer, bool need_raw);
 /// Reads `/u/{name}.json` ({user:{…}}) or one entry of the admin user list.

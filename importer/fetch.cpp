@@ -30,10 +30,6 @@ namespace forumgate::importer {
 
 namespace {
 
-/// Posts asked for in one /t/{id}/posts.json request: what Discourse's own web client asks,
-/// which keeps URLs short (each id adds about 20 bytes) and answers small.
-constexpr std::size_t POSTS_PER_REQUEST = 20;
-
 /// Users per page of the admin user list (AdminUserIndexQuery).
 constexpr std::size_t ADMIN_USERS_PER_PAGE = 100;
 
@@ -137,11 +133,7 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
         }
         // Every post with raw, in requests of POSTS_PER_REQUEST ids.
         std::map<std::int64_t, post_record> posts;
-        for (std::size_t at = 0; at < topic.stream.size(); at += POSTS_PER_REQUEST) {
-            std::string posts_target = "/t/" + std::to_string(job.id) + "/posts.json?include_raw=true";
-            for (std::size_t i = at; i < std::min(topic.stream.size(), at + POSTS_PER_REQUEST); ++i) {
-                posts_target += "&post_ids%5B%5D=" + std::to_string(topic.stream[i]);
-            }
+        for (auto const &posts_target : posts_targets(job.id, topic.stream)) {
             url = self.context.site.url(posts_target);
             for (auto &post : read_posts(url, self.get_json(posts_target), true)) {
                 if (post.topic_id != job.id) {

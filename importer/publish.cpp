@@ -82,18 +82,6 @@ struct old_post
     bool deleted = false;
 };
 
-std::vector<std::string> text_array(pqxx::field const &field)
-{
-    std::vector<std::string> out;
-    auto parser = field.as_array();
-    for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
-        if (item.first == pqxx::array_parser::string_value) {
-            out.push_back(item.second);
-        }
-    }
-    return out;
-}
-
 /// Milliseconds since the epoch of an ISO-8601 time as Discourse writes it
 /// (`2020-01-27T11:32:03.646Z`, or with an offset); nullopt if unreadable.
 std::optional<std::int64_t> epoch_ms(std::string_view text)
@@ -310,7 +298,7 @@ private:
             throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target +
                                  "; use another database, or load settings with forumgate map load --new-base"};
         } else {
-            for (auto const &host : text_array(settings[0][1])) {
+            for (auto const &host : read_text_array(settings[0][1])) {
                 if (std::ranges::find(hosts, host) == hosts.end()) {
                     hosts.push_back(host);
                 }
@@ -997,8 +985,8 @@ private:
             topic.archetype = row[4].as<std::string>();
             topic.created_at = row[5].as<std::string>();
             topic.deleted = row[6].as<bool>();
-            topic.tags = text_array(row[7]);
-            topic.participants = text_array(row[8]);
+            topic.tags = read_text_array(row[7]);
+            topic.participants = read_text_array(row[8]);
             for (auto const &p : txn.exec_params(
                      "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
                      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), reply_to_post_number, "

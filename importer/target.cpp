@@ -240,11 +240,7 @@ std::vector<target_post> target_forum::topic_posts(std::int64_t topic_id)
     std::string const target = "/t/" + std::to_string(topic_id) + ".json";
     auto const topic = read_topic(site().url(target), get_json(target));
     std::vector<target_post> out;
-    for (std::size_t at = 0; at < topic.stream.size(); at += 20) {
-        std::string posts_target = "/t/" + std::to_string(topic_id) + "/posts.json?include_raw=true";
-        for (std::size_t i = at; i < std::min(topic.stream.size(), at + 20); ++i) {
-            posts_target += "&post_ids%5B%5D=" + std::to_string(topic.stream[i]);
-        }
+    for (auto const &posts_target : posts_targets(topic_id, topic.stream)) {
         for (auto &post : read_posts(site().url(posts_target), get_json(posts_target), true)) {
             out.push_back({post.id, post.post_number, post.username, post.created_at, std::move(post.raw), post.post_type});
         }

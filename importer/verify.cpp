@@ -1,5 +1,6 @@
 #include "verify.hpp"
 
+#include "archive.hpp"
 #include "discourse_json.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
@@ -42,18 +43,6 @@ struct expected_topic
     std::vector<expected_post> posts;
 };
 
-std::vector<std::string> text_array(pqxx::field const &field)
-{
-    std::vector<std::string> out;
-    auto parser = field.as_array();
-    for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
-        if (item.first == pqxx::array_parser::string_value) {
-            out.push_back(item.second);
-        }
-    }
-    return out;
-}
-
 std::string same_instant(std::string const &time)
 {
     // Discourse writes milliseconds and Z; the archive's text went through PostgreSQL. Compare
@@ -91,7 +80,7 @@ verify_summary run_verify(verify_options const &options)
             auto &topic = by_old[row[0].as<std::int64_t>()];
             topic.old_id = row[0].as<std::int64_t>();
             topic.new_id = row[1].as<std::int64_t>();
-            topic.tags = text_array(row[2]);
+            topic.tags = read_text_array(row[2]);
             topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(), row[6].as<int>(),
                                    row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()});
         }

@@ -209,13 +209,6 @@ void expect_archive_matches(rehearsal::forum &forum, rehearsal::viewer const &wh
     });
 }
 
-std::size_t failures(test_database const &db)
-{
-    pqxx::connection connection{db.conninfo()};
-    pqxx::read_transaction txn{connection};
-    return txn.exec1("SELECT count(*) FROM forumgate.archive_failures")[0].as<std::size_t>();
-}
-
 } // namespace
 
 TEST(fetch, anonymous_archive_equals_what_anonymous_visitors_see)
