@@ -1,11 +1,11 @@
 // forumgate coverage: which old links land where, weighted by real traffic (docs/coverage.md).
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "coverage.hpp"
-#include "error.hpp"
-#include "format.hpp"
-#include "rule_proposals.hpp"
+#include "report/coverage.hpp"
+#include "base/error.hpp"
+#include "report/format.hpp"
+#include "report/rule_proposals.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,9 +1,9 @@
 // forumgate db migrate: creates or upgrades the store's schema.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
-#include "store.hpp"
+#include "base/error.hpp"
+#include "mappings/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>

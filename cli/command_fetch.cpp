@@ -1,9 +1,9 @@
 // forumgate fetch: archives the old forum into the store (docs/fetch.md).
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
-#include "fetch.hpp"
+#include "base/error.hpp"
+#include "importer/fetch.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

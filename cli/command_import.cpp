@@ -1,11 +1,11 @@
 // forumgate import: recreates the archived old forum on the new one and fills the ID map
 // (docs/import.md).
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
-#include "publish.hpp"
-#include "verify.hpp"
+#include "base/error.hpp"
+#include "importer/publish.hpp"
+#include "importer/verify.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

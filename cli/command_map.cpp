@@ -1,9 +1,9 @@
 // forumgate map load|export|stats: the ID map as CSV files, and its size.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
-#include "store.hpp"
+#include "base/error.hpp"
+#include "mappings/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

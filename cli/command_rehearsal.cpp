@@ -1,15 +1,15 @@
 // forumgate rehearsal-forum: a Discourse-compatible forum in memory, served over HTTP, for
 // tests, demos and dry runs (docs/rehearsal-forum.md).
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "api.hpp"
-#include "error.hpp"
-#include "forum.hpp"
-#include "generator.hpp"
-#include "http_server.hpp"
-#include "seed.hpp"
-#include "server.hpp"
+#include "rehearsal/api.hpp"
+#include "base/error.hpp"
+#include "rehearsal/forum.hpp"
+#include "rehearsal/generator.hpp"
+#include "rehearsal/http_server.hpp"
+#include "rehearsal/seed.hpp"
+#include "redirector/server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,11 +1,11 @@
 // forumgate resolve: what the redirector would answer for old URLs, one line each.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
-#include "old_url.hpp"
-#include "resolver.hpp"
-#include "store.hpp"
+#include "base/error.hpp"
+#include "mappings/old_url.hpp"
+#include "mappings/resolver.hpp"
+#include "mappings/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

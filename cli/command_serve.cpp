@@ -1,8 +1,8 @@
 // forumgate serve: the redirect server; forumgate map snapshot: the file it can start from.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "server.hpp"
+#include "redirector/server.hpp"
 
 #include <CLI/CLI.hpp>
 

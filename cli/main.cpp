@@ -1,8 +1,8 @@
 // forumgate: moves a Discourse forum to a new one and keeps every old link working.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>

@@ -1,9 +1,9 @@
 // API keys: read from a file or the environment, never from the command line (where every
 // user of the machine could see them in the process list) and never logged.
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <cstdlib>
 #include <fstream>

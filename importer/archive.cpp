@@ -1,8 +1,9 @@
-#include "archive.hpp"
+#include "importer/archive.hpp"
+#include "base/digest.hpp"
 
-#include "error.hpp"
-#include "snapshot.hpp"
-#include "url_codec.hpp"
+#include "base/error.hpp"
+#include "mappings/snapshot.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -335,9 +336,9 @@ std::vector<upload_entry> archive::uploads_needed()
         auto const name = ref.substr(ref.rfind('/') + 1);
         auto const dot = name.rfind('.');
         auto const stem = name.substr(0, dot);
-        entry.extension = dot == std::string::npos ? std::string{} : mappings::ascii_lower(name.substr(dot + 1));
+        entry.extension = dot == std::string::npos ? std::string{} : base::ascii_lower(name.substr(dot + 1));
         if (ref.starts_with("upload://")) {
-            auto const sha1 = mappings::sha1_from_base62(stem);
+            auto const sha1 = base::sha1_from_base62(stem);
             if (!sha1) {
                 continue; // not a short URL Discourse could have made; nothing to fetch
             }
@@ -346,7 +347,7 @@ std::vector<upload_entry> archive::uploads_needed()
         } else {
             entry.sha1 = stem;
             entry.path = ref;
-            entry.short_url = "upload://" + mappings::base62_from_sha1(stem) + (entry.extension.empty() ? "" : "." + entry.extension);
+            entry.short_url = "upload://" + base::base62_from_sha1(stem) + (entry.extension.empty() ? "" : "." + entry.extension);
         }
         auto [slot, fresh] = by_sha1.emplace(entry.sha1, entry);
         if (!fresh && slot->second.path.empty() && !entry.path.empty()) {

@@ -3,7 +3,7 @@
 // writes and import reads. Every write is one transaction, so a run killed at any point leaves
 // whole topics, users and uploads, never part of one.
 
-#include "discourse_json.hpp"
+#include "importer/discourse_json.hpp"
 
 #include <pqxx/pqxx>
 

@@ -1,6 +1,6 @@
-#include "discourse_json.hpp"
+#include "importer/discourse_json.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <re2/re2.h>
 
@@ -195,7 +195,7 @@ topic_list_page read_topic_list(std::string const &url, json const &list)
             throw bad_answer{url + ": topic_list.more_topics_url " + *more + " has no page parameter"};
         }
         auto const end = more->find('&', at);
-        auto const number = mappings::parse_uint(std::string_view{*more}.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5));
+        auto const number = base::parse_uint(std::string_view{*more}.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5));
         if (!number) {
             throw bad_answer{url + ": topic_list.more_topics_url " + *more + " has no page number"};
         }
@@ -384,7 +384,7 @@ std::vector<std::string> mentioned_usernames(std::string_view raw)
     re2::StringPiece input{text};
     std::string name;
     while (RE2::FindAndConsume(&input, mention, &name)) {
-        names.insert(mappings::ascii_lower(name));
+        names.insert(base::ascii_lower(name));
     }
     return {names.begin(), names.end()};
 }

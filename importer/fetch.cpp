@@ -3,14 +3,15 @@
 // the ids the lists do not show); users who wrote or were mentioned; upload files; the old
 // forum's permalinks. Each item that fails is recorded and the run goes on.
 
-#include "fetch.hpp"
+#include "importer/fetch.hpp"
+#include "base/digest.hpp"
 
-#include "error.hpp"
-#include "parallel.hpp"
-#include "progress.hpp"
-#include "snapshot.hpp"
-#include "store.hpp"
-#include "url_codec.hpp"
+#include "base/error.hpp"
+#include "base/parallel.hpp"
+#include "web/progress.hpp"
+#include "mappings/snapshot.hpp"
+#include "mappings/store.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 #include <openssl/sha.h>
@@ -37,16 +38,16 @@ constexpr std::size_t ADMIN_USERS_PER_PAGE = 100;
 struct run_context
 {
     fetch_options const &options;
-    site_url site;
-    request_pacer pacer;
+    web::site_url site;
+    web::request_pacer pacer;
     std::vector<std::pair<std::string, std::string>> auth;
-    http_client::options client_options;
+    web::http_client::options client_options;
 
     /// \return true the first time `username` is met in this run (any case).
     bool first_sighting(std::string const &username)
     {
         std::lock_guard const lock{users_mutex};
-        return users_seen.insert(mappings::ascii_lower(username)).second;
+        return users_seen.insert(base::ascii_lower(username)).second;
     }
     std::mutex users_mutex;
     std::set<std::string> users_seen;
@@ -61,10 +62,10 @@ struct worker
     {
     }
 
-    /// GETs `target` politely. \throws fetch_error.
-    http_response get(std::string const &target)
+    /// GETs `target` politely. \throws web::fetch_error.
+    web::http_response get(std::string const &target)
     {
-        return polite_send(client, context.pacer, http_request{.target = target, .headers = context.auth},
+        return web::polite_send(client, context.pacer, web::http_request{.target = target, .headers = context.auth},
                            context.options.retries);
     }
 
@@ -75,21 +76,10 @@ struct worker
     }
 
     run_context &context;
-    http_client client;
+    web::http_client client;
     mappings::store store;
     archive records;
 };
-
-std::string sha1_hex(std::string_view bytes)
-{
-    std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-    SHA1(reinterpret_cast<unsigned char const *>(bytes.data()), bytes.size(), digest.data());
-    std::string out;
-    for (auto const byte : digest) {
-        out += fmt::format("{:02x}", byte);
-    }
-    return out;
-}
 
 // -- Topics ------------------------------------------------------------------------------------
 
@@ -115,7 +105,7 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
         nlohmann::json answer;
         try {
             answer = self.get_json(target);
-        } catch (fetch_error const &problem) {
+        } catch (web::fetch_error const &problem) {
             if (problem.status() == 404 || problem.status() == 403 || problem.status() == 410) {
                 // Deleted, private or never used: nothing to keep (a copy fetched before stays).
                 self.records.mark_absent(job.id, problem.status());
@@ -184,7 +174,7 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
         }
         posts_stored += ordered.size();
         return topic_outcome::stored;
-    } catch (fetch_error const &problem) {
+    } catch (web::fetch_error const &problem) {
         self.records.record_failure("topic", std::to_string(job.id), problem.url(), problem.what());
     } catch (bad_answer const &problem) {
         self.records.record_failure("topic", std::to_string(job.id), url, problem.what());
@@ -197,7 +187,7 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
 class fetch_run
 {
 public:
-    explicit fetch_run(fetch_options const &options) : m_options(options), m_context{options, site_url::parse(options.source, "--source"), request_pacer{options.rate}, {}, {}, {}, {}}
+    explicit fetch_run(fetch_options const &options) : m_options(options), m_context{options, web::site_url::parse(options.source, "--source"), web::request_pacer{options.rate}, {}, {}, {}, {}}
     {
         if (options.concurrency < 1 || options.concurrency > 64) {
             throw argument_error{"--concurrency " + std::to_string(options.concurrency) + ": must be from 1 to 64"};
@@ -254,7 +244,7 @@ private:
             main.records.store_tags(tags);
             main.records.clear_failure("tags", "tags");
             spdlog::info("fetch: {} tags", tags.size());
-        } catch (fetch_error const &problem) {
+        } catch (web::fetch_error const &problem) {
             if (problem.status() == 404 || problem.status() == 403) {
                 spdlog::info("fetch: no tags (tagging is off on {})", m_context.site.origin());
             } else {
@@ -269,7 +259,7 @@ private:
     std::map<std::int64_t, std::string> list_topics(worker &main)
     {
         std::map<std::int64_t, std::string> listed;
-        progress shown{"listing", "pages", 0, m_options.terminal, m_options.quiet};
+        web::progress shown{"listing", "pages", 0, m_options.terminal, m_options.quiet};
         for (std::optional<int> page = 0; page;) {
             std::string const target = *page == 0 ? "/latest.json" : "/latest.json?page=" + std::to_string(*page);
             try {
@@ -283,7 +273,7 @@ private:
                 }
                 page = list.topics.empty() ? std::nullopt : list.next_page;
                 main.records.clear_failure("list", "latest");
-            } catch (fetch_error const &problem) {
+            } catch (web::fetch_error const &problem) {
                 main.records.record_failure("list", "latest", problem.url(), problem.what());
                 break;
             } catch (bad_answer const &problem) {
@@ -302,7 +292,7 @@ private:
         auto const absent = m_options.full ? std::unordered_set<std::int64_t>{} : main.records.absent_topics();
         std::set<std::int64_t> failed_before;
         for (auto const &key : main.records.failed_keys("topic")) {
-            if (auto const id = mappings::parse_uint(key)) {
+            if (auto const id = base::parse_uint(key)) {
                 failed_before.insert(static_cast<std::int64_t>(*id));
             }
         }
@@ -346,7 +336,7 @@ private:
         }
         std::ranges::sort(jobs, {}, &topic_job::id);
 
-        progress shown{"topics", "topics", jobs.size(), m_options.terminal, m_options.quiet};
+        web::progress shown{"topics", "topics", jobs.size(), m_options.terminal, m_options.quiet};
         shown.set_secondary_unit("posts");
         run_topic_jobs(jobs, shown);
 
@@ -369,11 +359,11 @@ private:
     }
 
     /// \return how many of `jobs` were stored or failed (i.e. exist).
-    std::uint64_t run_topic_jobs(std::vector<topic_job> const &jobs, progress &shown)
+    std::uint64_t run_topic_jobs(std::vector<topic_job> const &jobs, web::progress &shown)
     {
         std::atomic<std::uint64_t> existing{0};
         std::mutex summary_mutex;
-        in_parallel(m_options.concurrency, jobs, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, topic_job const &job) {
+        base::in_parallel(m_options.concurrency, jobs, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, topic_job const &job) {
             std::uint64_t posts = 0;
             auto const outcome = fetch_topic(self, job, posts);
             shown.add();
@@ -418,24 +408,24 @@ private:
                     }
                 }
                 main.records.clear_failure("list", "admin-users");
-            } catch (fetch_error const &problem) {
+            } catch (web::fetch_error const &problem) {
                 main.records.record_failure("list", "admin-users", problem.url(), problem.what());
             } catch (bad_answer const &problem) {
                 main.records.record_failure("list", "admin-users", m_context.site.url("/admin/users/list/all.json"), problem.what());
             }
         }
         auto const needed = main.records.users_needed();
-        progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
+        web::progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, std::string const &username) {
+        base::in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, std::string const &username) {
             std::string encoded;
-            mappings::append_encoded_segment(encoded, username);
+            base::append_encoded_segment(encoded, username);
             std::string const target = "/u/" + encoded + ".json";
             try {
                 self.records.store_user(read_user(m_context.site.url(target), self.get_json(target)));
                 std::lock_guard const lock{summary_mutex};
                 ++m_summary.users_fetched;
-            } catch (fetch_error const &problem) {
+            } catch (web::fetch_error const &problem) {
                 if (problem.status() == 404) {
                     self.records.store_missing_user(username); // deleted account, or a mention of nobody
                 } else {
@@ -458,9 +448,9 @@ private:
         if (!needed.empty()) {
             std::filesystem::create_directories(m_options.uploads_dir);
         }
-        progress shown{"uploads", "files", needed.size(), m_options.terminal, m_options.quiet};
+        web::progress shown{"uploads", "files", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, upload_entry const &upload) {
+        base::in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, upload_entry const &upload) {
             std::string target = upload.path;
             if (target.empty()) {
                 target = "/uploads/short-url/" + upload.short_url.substr(9);
@@ -487,7 +477,7 @@ private:
                 if (answer.status != 200) {
                     throw bad_answer{m_context.site.url(target) + ": HTTP " + std::to_string(answer.status) + " for a file"};
                 }
-                auto const actual = sha1_hex(answer.body);
+                auto const actual = base::sha1_hex(answer.body);
                 if (actual != upload.sha1) {
                     throw bad_answer{m_context.site.url(target) + ": checksum mismatch: the name says sha1 " + upload.sha1 +
                                      ", the " + std::to_string(answer.body.size()) + " bytes have " + actual};
@@ -508,7 +498,7 @@ private:
                 self.records.store_upload(upload, m_context.site.url(target), static_cast<std::int64_t>(answer.body.size()));
                 std::lock_guard const lock{summary_mutex};
                 ++m_summary.uploads_fetched;
-            } catch (fetch_error const &problem) {
+            } catch (web::fetch_error const &problem) {
                 self.records.record_failure("upload", upload.sha1, problem.url(), problem.what());
                 shown.add_failure();
             } catch (bad_answer const &problem) {
@@ -535,7 +525,7 @@ private:
             }
             main.records.store_permalinks(std::vector<nlohmann::json>(items.begin(), items.end()));
             spdlog::info("fetch: {} permalinks", items.size());
-        } catch (fetch_error const &problem) {
+        } catch (web::fetch_error const &problem) {
             if (problem.status() == 404) {
                 spdlog::info("fetch: {} has no permalinks route; none archived", m_context.site.origin());
                 main.records.clear_failure("permalinks", "permalinks");

@@ -3,8 +3,8 @@
 // (docs/fetch.md). Resumable (whole topics are stored in one transaction each; a rerun fetches
 // what is missing or changed) and polite (bounded concurrency, a rate cap, Retry-After).
 
-#include "archive.hpp"
-#include "polite.hpp"
+#include "importer/archive.hpp"
+#include "web/polite.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -30,7 +30,7 @@ struct fetch_options
     int sweep_slack = 20;        ///< keep sweeping past the highest known id until this many in a row are absent
     std::string ca_file;
     std::chrono::milliseconds timeout{std::chrono::seconds{60}};
-    retry_policy retries{};
+    web::retry_policy retries{};
     bool terminal = false;       ///< progress redrawn on one line
     bool quiet = false;          ///< no progress at all
 };
@@ -52,7 +52,7 @@ struct fetch_summary
 
 /// Runs a fetch. Items that fail are recorded in the archive with their URL and reason and
 /// retried by the next run. \throws argument_error for a bad command line or an archive of
-/// another forum; database_error when the store fails; fetch_error when the forum cannot be
+/// another forum; database_error when the store fails; web::fetch_error when the forum cannot be
 /// reached at all (its site answer fails).
 [[nodiscard]] fetch_summary run_fetch(fetch_options const &options);
 

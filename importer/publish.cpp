@@ -3,19 +3,19 @@
 // uploads; topics, each with its replies in order, reconciled first with what the new forum
 // already holds; then the pass that rewrites every copied post against the whole map.
 
-#include "publish.hpp"
+#include "importer/publish.hpp"
 
-#include "archive.hpp"
-#include "discourse_json.hpp"
-#include "error.hpp"
-#include "parallel.hpp"
-#include "progress.hpp"
-#include "rewrite.hpp"
-#include "site_url.hpp"
-#include "snapshot.hpp"
-#include "store.hpp"
-#include "target.hpp"
-#include "url_codec.hpp"
+#include "importer/archive.hpp"
+#include "importer/discourse_json.hpp"
+#include "base/error.hpp"
+#include "base/parallel.hpp"
+#include "web/progress.hpp"
+#include "importer/rewrite.hpp"
+#include "web/site_url.hpp"
+#include "mappings/snapshot.hpp"
+#include "mappings/store.hpp"
+#include "importer/target.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -134,9 +134,9 @@ bool copied(old_post const &post, bool keep_whispers)
 struct run_context
 {
     import_options const &options;
-    site_url site;
-    request_pacer pacer;
-    http_client::options client_options;
+    web::site_url site;
+    web::request_pacer pacer;
+    web::http_client::options client_options;
 };
 
 struct worker
@@ -193,7 +193,7 @@ class import_run
 {
 public:
     explicit import_run(import_options const &options)
-        : m_options(options), m_context{options, site_url::parse(options.target, "--target"), request_pacer{options.rate}, {}}
+        : m_options(options), m_context{options, web::site_url::parse(options.target, "--target"), web::request_pacer{options.rate}, {}}
     {
         if (options.api_key.empty()) {
             throw argument_error{"an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
@@ -283,7 +283,7 @@ private:
             }
         }
         // The map's settings: where it redirects to, and which hosts it answers for.
-        auto const source_host = site_url::parse(m_source, "the archive's source").host;
+        auto const source_host = web::site_url::parse(m_source, "the archive's source").host;
         auto const settings = txn.exec("SELECT new_base, old_hosts FROM forumgate.settings");
         std::vector<std::string> hosts{source_host};
         for (auto const &host : m_options.old_hosts) {
@@ -453,7 +453,7 @@ private:
             std::string current;
             for (char const c : *extensions + "|") {
                 if (c == '|') {
-                    allowed.insert(mappings::ascii_lower(current));
+                    allowed.insert(base::ascii_lower(current));
                     current.clear();
                 } else if (c != '.' && c != ' ') {
                     current += c;
@@ -677,20 +677,20 @@ private:
             std::map<std::string, target_user> by_username;
             for (auto const &account : main.target.users()) {
                 if (!account.email.empty()) {
-                    by_email.emplace(mappings::ascii_lower(account.email), account);
+                    by_email.emplace(base::ascii_lower(account.email), account);
                 }
-                by_username.emplace(mappings::ascii_lower(account.username), account);
+                by_username.emplace(base::ascii_lower(account.username), account);
             }
             std::optional<target_user> fallback;
             if (!m_options.fallback_user.empty()) {
-                auto const found = by_username.find(mappings::ascii_lower(m_options.fallback_user));
+                auto const found = by_username.find(base::ascii_lower(m_options.fallback_user));
                 if (found == by_username.end()) {
                     throw argument_error{"--fallback-user " + m_options.fallback_user + ": no such account on " +
                                          m_context.site.origin()};
                 }
                 fallback = found->second;
             }
-            progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
+            web::progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
             for (auto const &user : needed) {
                 place_user(main, user, by_email, by_username, fallback);
                 shown.add();
@@ -711,11 +711,11 @@ private:
                     std::map<std::string, target_user> &by_username, std::optional<target_user> const &fallback)
     {
         auto &connection = main.store.connection();
-        auto const key = mappings::ascii_lower(user.username);
+        auto const key = base::ascii_lower(user.username);
         std::optional<target_user> placed;
         std::string how;
         if (!user.email.empty()) {
-            if (auto const found = by_email.find(mappings::ascii_lower(user.email)); found != by_email.end()) {
+            if (auto const found = by_email.find(base::ascii_lower(user.email)); found != by_email.end()) {
                 placed = found->second;
                 how = "email";
             }
@@ -744,11 +744,11 @@ private:
         } catch (target_refusal const &refusal) {
             record_failure(connection, "user", key, refusal.what());
             return;
-        } catch (fetch_error const &problem) {
+        } catch (web::fetch_error const &problem) {
             record_failure(connection, "user", key, problem.what());
             return;
         }
-        by_username.emplace(mappings::ascii_lower(placed->username), *placed);
+        by_username.emplace(base::ascii_lower(placed->username), *placed);
         pqxx::work txn{connection};
         txn.exec_params("INSERT INTO forumgate.import_users (username_lower, new_user_id, new_username, how) VALUES ($1, $2, $3, $4) "
                         "ON CONFLICT (username_lower) DO UPDATE SET new_user_id = excluded.new_user_id, "
@@ -775,7 +775,7 @@ private:
         std::string last_reason;
         for (int attempt = 0; attempt < 4; ++attempt) {
             std::string const username = attempt == 0 ? user.username : acceptable_username(user.username, attempt == 1 ? 0 : attempt - 1);
-            if (attempt > 0 && by_username.contains(mappings::ascii_lower(username))) {
+            if (attempt > 0 && by_username.contains(base::ascii_lower(username))) {
                 continue;
             }
             try {
@@ -798,7 +798,7 @@ private:
             } catch (target_refusal const &refusal) {
                 last_reason = refusal.what();
                 bool const about_username = std::ranges::any_of(refusal.errors(), [](std::string const &error) {
-                    return mappings::ascii_lower(error).find("username") != std::string::npos;
+                    return base::ascii_lower(error).find("username") != std::string::npos;
                 });
                 if (!about_username) {
                     throw;
@@ -812,8 +812,8 @@ private:
     {
         // sync_sso: the payload is a form-encoded query, Base64-encoded without '+' (older
         // servers turn it into a space): an ignored pad field is lengthened until none is left.
-        std::string const external_id = m_options.external_id_prefix + "user-" + (user.id ? std::to_string(*user.id) : mappings::ascii_lower(user.username));
-        std::string const email = !user.email.empty() ? user.email : "old-" + mappings::ascii_lower(acceptable_username(user.username, 0)) + "@" + m_options.placeholder_email_domain;
+        std::string const external_id = m_options.external_id_prefix + "user-" + (user.id ? std::to_string(*user.id) : base::ascii_lower(user.username));
+        std::string const email = !user.email.empty() ? user.email : "old-" + base::ascii_lower(acceptable_username(user.username, 0)) + "@" + m_options.placeholder_email_domain;
         std::string payload;
         for (std::string pad;; pad += 'x') {
             auto const query = form_encode({{"external_id", external_id},
@@ -871,9 +871,9 @@ private:
                 uploads.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
             }
         }
-        progress shown{"uploads", "files", uploads.size(), m_options.terminal, m_options.quiet};
+        web::progress shown{"uploads", "files", uploads.size(), m_options.terminal, m_options.quiet};
         std::mutex counts;
-        in_parallel(m_options.concurrency, uploads, [this] { return std::make_unique<worker>(m_context); },
+        base::in_parallel(m_options.concurrency, uploads, [this] { return std::make_unique<worker>(m_context); },
                     [&](worker &self, pending const &upload) {
                         auto const name = upload.sha1 + (upload.extension.empty() ? "" : "." + upload.extension);
                         auto const file = m_options.uploads_dir / upload.sha1.substr(0, 2) / name;
@@ -894,7 +894,7 @@ private:
                             std::string const old_path = path_start == std::string::npos ? upload.url : upload.url.substr(path_start);
                             pqxx::work txn{self.store.connection()};
                             // Uploads served from another host (a CDN): the map must allow it.
-                            auto const host = site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)), "an upload URL").host;
+                            auto const host = web::site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)), "an upload URL").host;
                             if (host != m_context.site.host) {
                                 txn.exec_params("UPDATE forumgate.settings SET upload_hosts = upload_hosts || $1::text "
                                                 "WHERE NOT ($1 = ANY(upload_hosts))",
@@ -909,7 +909,7 @@ private:
                             ++m_summary.uploads_created;
                         } catch (target_refusal const &refusal) {
                             record_failure(self.store.connection(), "upload", upload.sha1, refusal.what());
-                        } catch (fetch_error const &problem) {
+                        } catch (web::fetch_error const &problem) {
                             record_failure(self.store.connection(), "upload", upload.sha1, problem.what());
                         }
                         shown.add();
@@ -920,7 +920,7 @@ private:
 
     std::string acting_user(std::string const &old_username) const
     {
-        auto const found = m_new_username.find(mappings::ascii_lower(old_username));
+        auto const found = m_new_username.find(base::ascii_lower(old_username));
         return found == m_new_username.end() ? std::string{} : found->second;
     }
 
@@ -935,7 +935,7 @@ private:
             return "*Originally posted on " + post.created_at.substr(0, 10) + " by an account that no longer exists*\n\n" +
                    result.raw;
         }
-        if (attributed || m_attributed.contains(mappings::ascii_lower(post.username))) {
+        if (attributed || m_attributed.contains(base::ascii_lower(post.username))) {
             return "*Originally posted by @" + post.username + " on " + post.created_at.substr(0, 10) + "*\n\n" + result.raw;
         }
         return result.raw;
@@ -952,9 +952,9 @@ private:
             }
         }
         m_snapshot = main.store.load_snapshot();
-        progress shown{"topics", "topics", topics.size(), m_options.terminal, m_options.quiet};
+        web::progress shown{"topics", "topics", topics.size(), m_options.terminal, m_options.quiet};
         shown.set_secondary_unit("posts");
-        in_parallel(m_options.concurrency, topics, [this] { return std::make_unique<worker>(m_context); },
+        base::in_parallel(m_options.concurrency, topics, [this] { return std::make_unique<worker>(m_context); },
                     [&](worker &self, std::int64_t topic_id) {
                         auto const posts = import_topic(self, topic_id);
                         shown.add();
@@ -1040,10 +1040,10 @@ private:
             auto find_existing = [&](old_post const &post) -> target_post const * {
                 auto const when = epoch_ms(post.created_at);
                 // The author, or the admin who posted it naming the author.
-                auto const author = mappings::ascii_lower(post.username.empty() ? m_options.api_username : acting_user(post.username));
-                auto const admin = mappings::ascii_lower(m_options.api_username);
+                auto const author = base::ascii_lower(post.username.empty() ? m_options.api_username : acting_user(post.username));
+                auto const admin = base::ascii_lower(m_options.api_username);
                 for (auto const &candidate : existing) {
-                    auto const by = mappings::ascii_lower(candidate.username);
+                    auto const by = base::ascii_lower(candidate.username);
                     if ((by == author || by == admin) && epoch_ms(candidate.created_at) == when) {
                         return &candidate;
                     }
@@ -1082,7 +1082,7 @@ private:
                             (refusal.status() == 422 && std::ranges::any_of(refusal.errors(), [](std::string const &error) {
                                  return error.find("closed or deleted") != std::string::npos;
                              }));
-                        if (!not_allowed || mappings::iequals(acting, m_options.api_username)) {
+                        if (!not_allowed || base::iequals(acting, m_options.api_username)) {
                             throw;
                         }
                         attributed = true;
@@ -1144,7 +1144,7 @@ private:
             txn.commit();
         } catch (target_refusal const &refusal) {
             record_failure(connection, "topic", key, refusal.what());
-        } catch (fetch_error const &problem) {
+        } catch (web::fetch_error const &problem) {
             record_failure(connection, "topic", key, problem.what());
         } catch (bad_answer const &problem) {
             record_failure(connection, "topic", key, problem.what());
@@ -1160,7 +1160,7 @@ private:
             std::string recipients;
             for (auto const &participant : topic.participants) {
                 auto const name = acting_user(participant);
-                if (!name.empty() && !mappings::iequals(name, acting)) {
+                if (!name.empty() && !base::iequals(name, acting)) {
                     recipients += (recipients.empty() ? "" : ",") + name;
                 }
             }
@@ -1183,7 +1183,7 @@ private:
             fields.push_back({"tags[]", tag});
         }
         auto made = self.target.create_post(acting, fields);
-        if (!topic.tags.empty() && !mappings::iequals(acting, m_options.api_username)) {
+        if (!topic.tags.empty() && !base::iequals(acting, m_options.api_username)) {
             // Discourse drops, without a word, the tags an author may not create (below
             // min_trust_to_create_tag): the admin sets them all again.
             std::vector<form_field> tags;
@@ -1294,8 +1294,8 @@ private:
                 posts.push_back(std::move(item));
             }
         }
-        progress shown{"rewrite", "posts", posts.size(), m_options.terminal, m_options.quiet};
-        in_parallel(m_options.concurrency, posts, [this] { return std::make_unique<worker>(m_context); },
+        web::progress shown{"rewrite", "posts", posts.size(), m_options.terminal, m_options.quiet};
+        base::in_parallel(m_options.concurrency, posts, [this] { return std::make_unique<worker>(m_context); },
                     [&](worker &self, sent_post const &item) {
                         std::vector<std::string> problems;
                         auto const raw = composed_raw(item.post, *m_snapshot, problems, item.attributed);
@@ -1318,7 +1318,7 @@ private:
                             txn.commit();
                         } catch (target_refusal const &refusal) {
                             record_failure(self.store.connection(), "edit", std::to_string(item.old_id), refusal.what());
-                        } catch (fetch_error const &problem) {
+                        } catch (web::fetch_error const &problem) {
                             record_failure(self.store.connection(), "edit", std::to_string(item.old_id), problem.what());
                         }
                         std::lock_guard const lock{m_counts};

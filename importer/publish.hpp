@@ -5,7 +5,7 @@
 // map is whole. Never duplicates: the map is written as each creation is confirmed, and a rerun
 // reconciles what the new forum already has before creating anything.
 
-#include "polite.hpp"
+#include "web/polite.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -36,7 +36,7 @@ struct import_options
     bool keep_whispers = false;
     std::string ca_file;
     std::chrono::milliseconds timeout{std::chrono::seconds{60}};
-    retry_policy retries{};
+    web::retry_policy retries{};
     bool terminal = false;
     bool quiet = false;
 };
@@ -72,7 +72,7 @@ struct import_summary
 };
 
 /// Runs an import (or only its preflight with dry_run). \throws argument_error (bad options, a
-/// map or import state of another forum, notifications not quiet), database_error, fetch_error
+/// map or import state of another forum, notifications not quiet), database_error, web::fetch_error
 /// when the new forum cannot be reached or the key is not an admin's.
 [[nodiscard]] import_summary run_import(import_options const &options);
 

@@ -1,8 +1,9 @@
-#include "rewrite.hpp"
+#include "importer/rewrite.hpp"
+#include "base/digest.hpp"
 
-#include "old_url.hpp"
-#include "resolver.hpp"
-#include "url_codec.hpp"
+#include "mappings/old_url.hpp"
+#include "mappings/resolver.hpp"
+#include "base/url_codec.hpp"
 
 #include <re2/re2.h>
 
@@ -159,7 +160,7 @@ private:
             auto const end = url_end(m_raw, start);
             auto const host_end = m_raw.find_first_of("/:?#", start + scheme);
             auto const host = m_raw.substr(start + scheme, std::min(host_end, end) - start - scheme);
-            if (m_map.is_old_host(mappings::ascii_lower(host))) {
+            if (m_map.is_old_host(base::ascii_lower(host))) {
                 link(start, end, false);
             }
             at = std::max(at, end);
@@ -223,9 +224,9 @@ private:
         bool has_username_field = false;
         for (auto const &field : fields) {
             if (field.starts_with("topic:")) {
-                topic_id = mappings::parse_uint(std::string_view{field}.substr(6));
+                topic_id = base::parse_uint(std::string_view{field}.substr(6));
             } else if (field.starts_with("post:")) {
-                post_number = mappings::parse_uint(std::string_view{field}.substr(5));
+                post_number = base::parse_uint(std::string_view{field}.substr(5));
             } else if (field.starts_with("username:")) {
                 has_username_field = true;
             }
@@ -294,7 +295,7 @@ private:
                 continue;
             }
             std::string const text{whole.data(), whole.size()};
-            auto const sha1 = mappings::sha1_from_base62(base62);
+            auto const sha1 = base::sha1_from_base62(base62);
             auto const *upload = sha1 ? m_map.find_upload_by_sha1(*sha1) : nullptr;
             if (upload == nullptr || upload->new_name.empty()) {
                 m_problems.push_back("upload " + text + ": not in the map" + (sha1 ? "" : " (not a valid short URL)"));
@@ -317,7 +318,7 @@ private:
             }
             std::string const old_name{name.data(), name.size()};
             auto const *user = m_map.find_user(old_name);
-            if (user != nullptr && !user->new_name.empty() && !mappings::iequals(user->new_name, old_name)) {
+            if (user != nullptr && !user->new_name.empty() && !base::iequals(user->new_name, old_name)) {
                 replace(begin, begin + name.size(), user->new_name);
             }
         }
@@ -363,7 +364,7 @@ std::string short_url_of(std::string_view new_url)
     if (stem.size() != 40 || !std::ranges::all_of(stem, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
         return {};
     }
-    return "upload://" + mappings::base62_from_sha1(stem) + (dot == std::string_view::npos ? "" : std::string{name.substr(dot)});
+    return "upload://" + base::base62_from_sha1(stem) + (dot == std::string_view::npos ? "" : std::string{name.substr(dot)});
 }
 
 rewrite_result rewrite_post(std::string_view raw, mappings::snapshot const &map)

@@ -6,7 +6,7 @@
 // resolver the redirector uses, so a rewritten link lands exactly where its redirect would.
 // Code (fenced blocks and inline spans) is left as written.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
-#include "target.hpp"
+#include "importer/target.hpp"
 
-#include "discourse_json.hpp"
-#include "url_codec.hpp"
+#include "importer/discourse_json.hpp"
+#include "base/url_codec.hpp"
 
 #include <openssl/hmac.h>
 
@@ -21,9 +21,9 @@ std::string form_encode(std::vector<form_field> const &fields)
         if (!out.empty()) {
             out += '&';
         }
-        mappings::append_encoded_query_component(out, field.name);
+        base::append_encoded_query_component(out, field.name);
         out += '=';
-        mappings::append_encoded_query_component(out, field.value);
+        base::append_encoded_query_component(out, field.value);
     }
     return out;
 }
@@ -87,7 +87,7 @@ std::string joined(std::vector<std::string> const &messages)
 std::string image_type(std::string const &filename)
 {
     auto const dot = filename.rfind('.');
-    auto const extension = dot == std::string::npos ? std::string{} : mappings::ascii_lower(filename.substr(dot + 1));
+    auto const extension = dot == std::string::npos ? std::string{} : base::ascii_lower(filename.substr(dot + 1));
     if (extension == "png" || extension == "gif" || extension == "webp") {
         return "image/" + extension;
     }
@@ -99,19 +99,19 @@ std::string image_type(std::string const &filename)
 
 } // namespace
 
-target_forum::target_forum(site_url site, http_client::options client_options, request_pacer &pacer, retry_policy policy,
+target_forum::target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer, web::retry_policy policy,
                            std::string api_key)
     : m_client(std::move(site), std::move(client_options)), m_pacer(pacer), m_policy(policy), m_api_key(std::move(api_key))
 {
     m_policy.answer_client_errors = true; // a refusal's messages are wanted, not just its status
 }
 
-http_response target_forum::send(http::verb method, std::string const &target, std::string const &acting, std::string body,
+web::http_response target_forum::send(http::verb method, std::string const &target, std::string const &acting, std::string body,
                                   std::string const &content_type)
 {
-    http_request request{.method = method, .target = target, .body = std::move(body), .content_type = content_type};
+    web::http_request request{.method = method, .target = target, .body = std::move(body), .content_type = content_type};
     request.headers = {{"Api-Key", m_api_key}, {"Api-Username", acting.empty() ? std::string{"system"} : acting}};
-    return polite_send(m_client, m_pacer, request, m_policy);
+    return web::polite_send(m_client, m_pacer, request, m_policy);
 }
 
 json target_forum::get_json(std::string const &target, std::string const &acting)
@@ -122,13 +122,13 @@ json target_forum::get_json(std::string const &target, std::string const &acting
         throw bad_answer{url + ": unexpected redirect to " + answer.header("Location").value_or("(no Location)")};
     }
     if (answer.status >= 400) {
-        throw fetch_error{url + ": HTTP " + std::to_string(answer.status) + " " + joined(errors_of(json::parse(answer.body, nullptr, false))),
+        throw web::fetch_error{url + ": HTTP " + std::to_string(answer.status) + " " + joined(errors_of(json::parse(answer.body, nullptr, false))),
                           url, answer.status, true};
     }
     return parse_answer(url, answer.body);
 }
 
-http_response target_forum::write(http::verb method, std::string const &target, std::string const &acting,
+web::http_response target_forum::write(http::verb method, std::string const &target, std::string const &acting,
                                   std::vector<form_field> const &fields, bool multipart)
 {
     if (multipart) {
@@ -142,7 +142,7 @@ http_response target_forum::write(http::verb method, std::string const &target, 
 namespace {
 
 /// \throws target_refusal for a 4xx, naming the request and Discourse's messages.
-json checked(site_url const &site, std::string const &what, std::string const &target, http_response const &answer)
+json checked(web::site_url const &site, std::string const &what, std::string const &target, web::http_response const &answer)
 {
     auto body = json::parse(answer.body, nullptr, false);
     if (answer.status >= 400) {
@@ -222,7 +222,7 @@ std::optional<std::int64_t> target_forum::topic_by_external_id(std::string const
         if (location.ends_with(".json")) {
             location.resize(location.size() - 5);
         }
-        auto const id = mappings::parse_uint(std::string_view{location}.substr(location.rfind('/') + 1));
+        auto const id = base::parse_uint(std::string_view{location}.substr(location.rfind('/') + 1));
         if (!id) {
             throw bad_answer{site().url(target) + ": redirect to " + location + " names no topic id"};
         }

@@ -3,8 +3,8 @@
 // the reads that reconciliation and verify need, over one kept-alive connection. Every request
 // carries the admin key and acts as the user it names (an all-users key impersonates).
 
-#include "http_client.hpp"
-#include "polite.hpp"
+#include "web/http_client.hpp"
+#include "web/polite.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -87,12 +87,12 @@ struct created_post
 class target_forum
 {
 public:
-    target_forum(site_url site, http_client::options client_options, request_pacer &pacer, retry_policy policy,
+    target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer, web::retry_policy policy,
                  std::string api_key);
 
-    [[nodiscard]] site_url const &site() const noexcept { return m_client.site(); }
+    [[nodiscard]] web::site_url const &site() const noexcept { return m_client.site(); }
 
-    /// GET as `acting` (empty: the key's default user). \throws fetch_error, bad_answer.
+    /// GET as `acting` (empty: the key's default user). \throws web::fetch_error, bad_answer.
     [[nodiscard]] nlohmann::json get_json(std::string const &target, std::string const &acting = "system");
 
     /// `GET /admin/site_settings.json`: name → value as text.
@@ -125,14 +125,14 @@ public:
     void update_topic(std::string const &acting, std::int64_t topic_id, std::vector<form_field> const &fields);
 
 private:
-    http_response send(boost::beast::http::verb method, std::string const &target, std::string const &acting,
+    web::http_response send(boost::beast::http::verb method, std::string const &target, std::string const &acting,
                        std::string body, std::string const &content_type);
-    http_response write(boost::beast::http::verb method, std::string const &target, std::string const &acting,
+    web::http_response write(boost::beast::http::verb method, std::string const &target, std::string const &acting,
                         std::vector<form_field> const &fields, bool multipart = false);
 
-    http_client m_client;
-    request_pacer &m_pacer;
-    retry_policy m_policy;
+    web::http_client m_client;
+    web::request_pacer &m_pacer;
+    web::retry_policy m_policy;
     std::string m_api_key;
 };
 

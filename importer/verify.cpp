@@ -1,14 +1,14 @@
-#include "verify.hpp"
+#include "importer/verify.hpp"
 
-#include "archive.hpp"
-#include "discourse_json.hpp"
-#include "error.hpp"
-#include "parallel.hpp"
-#include "progress.hpp"
-#include "site_url.hpp"
-#include "store.hpp"
-#include "target.hpp"
-#include "url_codec.hpp"
+#include "importer/archive.hpp"
+#include "importer/discourse_json.hpp"
+#include "base/error.hpp"
+#include "base/parallel.hpp"
+#include "web/progress.hpp"
+#include "web/site_url.hpp"
+#include "mappings/store.hpp"
+#include "importer/target.hpp"
+#include "base/url_codec.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -59,7 +59,7 @@ verify_summary run_verify(verify_options const &options)
     if (options.api_key.empty()) {
         throw argument_error{"an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
     }
-    auto const site = site_url::parse(options.target, "--target");
+    auto const site = web::site_url::parse(options.target, "--target");
     verify_summary summary;
     std::vector<expected_topic> topics;
     {
@@ -101,18 +101,18 @@ verify_summary run_verify(verify_options const &options)
         }
     }
 
-    request_pacer pacer{options.rate};
-    http_client::options client_options;
+    web::request_pacer pacer{options.rate};
+    web::http_client::options client_options;
     client_options.timeout = options.timeout;
     client_options.ca_file = options.ca_file;
     client_options.user_agent = "forumgate-verify";
     std::mutex lock;
-    progress shown{"verify", "topics", topics.size(), options.terminal, options.quiet};
+    web::progress shown{"verify", "topics", topics.size(), options.terminal, options.quiet};
     auto add = [&](verify_finding finding) {
         std::lock_guard const guard{lock};
         summary.findings.push_back(std::move(finding));
     };
-    in_parallel(options.concurrency, topics,
+    base::in_parallel(options.concurrency, topics,
                 [&] { return std::make_unique<target_forum>(site, client_options, pacer, options.retries, options.api_key); },
                 [&](target_forum &target, expected_topic const &topic) {
                     std::string const topic_target = "/t/" + std::to_string(topic.new_id) + ".json";
@@ -122,7 +122,7 @@ verify_summary run_verify(verify_options const &options)
                         auto got_tags = shown_topic.tags;
                         for (auto *list : {&wanted_tags, &got_tags}) {
                             for (auto &tag : *list) {
-                                tag = mappings::ascii_lower(tag);
+                                tag = base::ascii_lower(tag);
                             }
                             std::ranges::sort(*list);
                         }
@@ -134,7 +134,7 @@ verify_summary run_verify(verify_options const &options)
                         std::map<std::pair<std::string, std::string>, int> copies;
                         for (auto const &post : posts) {
                             by_id.emplace(post.id, &post);
-                            ++copies[{mappings::ascii_lower(post.username), same_instant(post.created_at)}];
+                            ++copies[{base::ascii_lower(post.username), same_instant(post.created_at)}];
                         }
                         int last_number = 0;
                         for (auto const &want : topic.posts) {
@@ -145,7 +145,7 @@ verify_summary run_verify(verify_options const &options)
                                 continue;
                             }
                             auto const &got = *found->second;
-                            if (mappings::ascii_lower(got.username) != want.author) {
+                            if (base::ascii_lower(got.username) != want.author) {
                                 add({"author", topic.old_id, want.old_id, "by " + got.username + ", expected " + want.author});
                             }
                             if (same_instant(got.created_at) != same_instant(want.created_at)) {
@@ -160,7 +160,7 @@ verify_summary run_verify(verify_options const &options)
                             if (!want.raw.empty() && got.raw != want.raw) {
                                 add({"content", topic.old_id, want.old_id, "the raw differs from what the import sent"});
                             }
-                            if (copies[{mappings::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
+                            if (copies[{base::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
                                 add({"duplicate", topic.old_id, want.old_id,
                                      "more than one post by " + got.username + " at " + got.created_at});
                             }
@@ -168,7 +168,7 @@ verify_summary run_verify(verify_options const &options)
                         std::lock_guard const guard{lock};
                         ++summary.topics_checked;
                         summary.posts_checked += topic.posts.size();
-                    } catch (fetch_error const &problem) {
+                    } catch (web::fetch_error const &problem) {
                         add({"unreachable", topic.old_id, 0, problem.what()});
                     } catch (bad_answer const &problem) {
                         add({"unreachable", topic.old_id, 0, problem.what()});

@@ -4,7 +4,7 @@
 // date, in order, with the tags of its topic and the raw the import last sent (links, quotes and
 // uploads rewritten); and nothing that should have been copied missing.
 
-#include "polite.hpp"
+#include "web/polite.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -23,7 +23,7 @@ struct verify_options
     double rate = 0.0;
     std::string ca_file;
     std::chrono::milliseconds timeout{std::chrono::seconds{60}};
-    retry_policy retries{};
+    web::retry_policy retries{};
     bool terminal = false;
     bool quiet = false;
 };
@@ -46,7 +46,7 @@ struct verify_summary
     [[nodiscard]] bool passed() const noexcept { return findings.empty(); }
 };
 
-/// Runs the comparison. \throws argument_error, database_error, fetch_error (the forum
+/// Runs the comparison. \throws argument_error, database_error, web::fetch_error (the forum
 /// cannot be reached at all).
 [[nodiscard]] verify_summary run_verify(verify_options const &options);
 

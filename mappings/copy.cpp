@@ -1,4 +1,4 @@
-#include "copy.hpp"
+#include "mappings/copy.hpp"
 
 #include <cctype>
 

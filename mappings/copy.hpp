@@ -3,7 +3,7 @@
 // and split by hand. libpqxx 6.4's own row conversions are several times slower, which
 // matters for maps of tens of millions of rows.
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>

@@ -1,4 +1,4 @@
-#include "lookup_table.hpp"
+#include "mappings/lookup_table.hpp"
 
 #include <algorithm>
 #include <bit>

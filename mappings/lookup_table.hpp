@@ -2,7 +2,7 @@
 // Compact read-only lookup tables for the snapshot: small per entry, one or two cache misses
 // per lookup, built once and never changed.
 
-#include "huge_pages.hpp"
+#include "mappings/huge_pages.hpp"
 
 #include <cstdint>
 #include <optional>

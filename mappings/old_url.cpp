@@ -1,6 +1,6 @@
-#include "old_url.hpp"
+#include "mappings/old_url.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 namespace forumgate::mappings {
 
@@ -10,9 +10,9 @@ std::optional<request> request_from_url(std::string_view url, std::string_view d
         return request{default_host, url};
     }
     std::size_t scheme_end = 0;
-    if (url.size() > 8 && iequals(url.substr(0, 8), "https://")) {
+    if (url.size() > 8 && base::iequals(url.substr(0, 8), "https://")) {
         scheme_end = 8;
-    } else if (url.size() > 7 && iequals(url.substr(0, 7), "http://")) {
+    } else if (url.size() > 7 && base::iequals(url.substr(0, 7), "http://")) {
         scheme_end = 7;
     } else {
         return std::nullopt;

@@ -1,7 +1,7 @@
 #pragma once
 // Turning a URL as people write it (full URL or bare path) into a resolver request.
 
-#include "resolver.hpp"
+#include "mappings/resolver.hpp"
 
 #include <optional>
 #include <string_view>

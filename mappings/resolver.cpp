@@ -1,6 +1,8 @@
-#include "resolver.hpp"
+#include "mappings/resolver.hpp"
 
-#include "url_codec.hpp"
+#include "base/digest.hpp"
+
+#include "base/url_codec.hpp"
 
 #include <re2/re2.h>
 
@@ -88,7 +90,7 @@ public:
             return *this; // never an empty segment: `//` could read as a host
         }
         m_out.push_back('/');
-        append_encoded_segment(m_out, untrusted);
+        base::append_encoded_segment(m_out, untrusted);
         return *this;
     }
 
@@ -134,9 +136,9 @@ public:
             }
             m_out.push_back(separator);
             separator = '&';
-            append_encoded_query_component(m_out, key);
+            base::append_encoded_query_component(m_out, key);
             m_out.push_back('=');
-            append_encoded_query_component(m_out, value);
+            base::append_encoded_query_component(m_out, value);
         }
         return *this;
     }
@@ -382,10 +384,10 @@ decision resolution::topic(url_shape const &shape, snapshot::topic const *t)
     } else if (shape.post_number > 0) {
         target = map_post_number(*t, shape.post_number);
     } else if (std::string_view const page = m_url.param_value("page");
-               is_digits(page) && shape.tail_begin == shape.tail_end) {
+               base::is_digits(page) && shape.tail_begin == shape.tail_end) {
         // ?page=N of the crawler view. The print, summary and wordpress views page otherwise:
         // there the page is dropped. A page number too long for 64 bits is past any end.
-        target = page_start(*t, parse_uint(page).value_or(UINT64_MAX));
+        target = page_start(*t, base::parse_uint(page).value_or(UINT64_MAX));
     }
     topic_path(*t, target);
     auto loc = more();
@@ -481,7 +483,7 @@ decision resolution::category(url_shape const &shape)
         c = m_map.find_category_by_path(path);
         // A category with an empty slug is linked as /c/{id}-category.
         if (c == nullptr && shape.name_end == shape.name_begin + 1 && shape.name.ends_with("-category")) {
-            if (auto const id = parse_uint(shape.name.substr(0, shape.name.size() - 9))) {
+            if (auto const id = base::parse_uint(shape.name.substr(0, shape.name.size() - 9))) {
                 c = m_map.find_category(*id);
             }
         }
@@ -583,7 +585,7 @@ decision resolution::upload(url_shape const &shape)
 {
     snapshot::renamed const *found = nullptr;
     if (shape.id == shape_id::upload_short) {
-        if (auto const sha1 = sha1_from_base62(shape.name)) {
+        if (auto const sha1 = base::sha1_from_base62(shape.name)) {
             found = m_map.find_upload_by_sha1(*sha1);
         }
     } else {
@@ -719,7 +721,7 @@ decision resolution::run(std::string_view target, bool rules_allowed)
     case shape_id::topic:
     case shape_id::topic_by_slug:
         d = topic(shape, shape.id == shape_id::topic ? m_map.find_topic(shape.number)
-                                                     : m_map.find_topic_by_slug(ascii_lower(shape.name)));
+                                                     : m_map.find_topic_by_slug(base::ascii_lower(shape.name)));
         break;
     case shape_id::topic_resource:
     case shape_id::post_by_number:

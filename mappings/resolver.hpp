@@ -1,8 +1,8 @@
 #pragma once
 // The resolver: a pure function from an old URL to what to answer. No I/O, no locks.
 
-#include "snapshot.hpp"
-#include "url_shape.hpp"
+#include "mappings/snapshot.hpp"
+#include "mappings/url_shape.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,8 +1,10 @@
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
-#include "error.hpp"
-#include "url_codec.hpp"
-#include "url_shape.hpp"
+#include "base/digest.hpp"
+
+#include "base/error.hpp"
+#include "base/url_codec.hpp"
+#include "mappings/url_shape.hpp"
 
 #include <re2/re2.h>
 
@@ -21,7 +23,7 @@ bool is_host_char(char c) noexcept
 // A host name as forumgate stores it: lower-case letters, digits, `-`, `.`.
 std::string checked_host(std::string_view host, std::string_view what)
 {
-    std::string lower = ascii_lower(host);
+    std::string lower = base::ascii_lower(host);
     if (lower.empty() || lower.size() > 253 || !std::all_of(lower.begin(), lower.end(), is_host_char) ||
         lower.front() == '.' || lower.front() == '-') {
         throw input_error{fmt::format("{} '{}' is not a host name", what, host)};
@@ -53,7 +55,7 @@ std::optional<split_url> split_http_url(std::string_view url)
     if (colon == std::string_view::npos) {
         return std::nullopt;
     }
-    out.scheme = ascii_lower(url.substr(0, colon));
+    out.scheme = base::ascii_lower(url.substr(0, colon));
     if (out.scheme != "http" && out.scheme != "https") {
         return std::nullopt;
     }
@@ -67,11 +69,11 @@ std::optional<split_url> split_http_url(std::string_view url)
     if (auto const port = authority.rfind(':'); port != std::string_view::npos) {
         out.port = std::string{authority.substr(port + 1)};
         authority = authority.substr(0, port);
-        if (!is_digits(out.port) || out.port.size() > 5) {
+        if (!base::is_digits(out.port) || out.port.size() > 5) {
             return std::nullopt;
         }
     }
-    out.host = ascii_lower(authority);
+    out.host = base::ascii_lower(authority);
     auto const query = tail.find_first_of("?#");
     out.has_query_or_fragment = query != std::string_view::npos;
     out.path = std::string{tail.substr(0, query)};
@@ -115,7 +117,7 @@ void normalise(site_settings &settings)
     for (auto &host : settings.old_hosts) {
         // Accept a bare host or a host:port and store the host.
         std::string_view h = host;
-        if (auto const colon = h.rfind(':'); colon != std::string_view::npos && is_digits(h.substr(colon + 1))) {
+        if (auto const colon = h.rfind(':'); colon != std::string_view::npos && base::is_digits(h.substr(colon + 1))) {
             h = h.substr(0, colon);
         }
         host = checked_host(h, "old host");
@@ -128,80 +130,6 @@ void normalise(site_settings &settings)
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// base62 (Discourse lib/base62.rb alphabet: digits, lower case, upper case)
-
-namespace {
-constexpr std::string_view BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-// A sha1 is 160 bits: five 32-bit limbs, most significant first.
-using sha1_number = std::array<std::uint32_t, 5>;
-} // namespace
-
-std::optional<std::string> sha1_from_base62(std::string_view base62)
-{
-    if (base62.empty() || base62.size() > 28) {
-        return std::nullopt;
-    }
-    sha1_number n{};
-    for (char const c : base62) {
-        auto const digit = BASE62.find(c);
-        if (digit == std::string_view::npos) {
-            return std::nullopt;
-        }
-        std::uint64_t carry = digit;
-        for (auto limb = n.rbegin(); limb != n.rend(); ++limb) {
-            std::uint64_t const v = std::uint64_t{*limb} * 62U + carry;
-            *limb = static_cast<std::uint32_t>(v);
-            carry = v >> 32U;
-        }
-        if (carry != 0) {
-            return std::nullopt; // more than 160 bits: longer than 40 hex digits
-        }
-    }
-    std::string hex;
-    hex.reserve(40);
-    for (auto const limb : n) {
-        hex += fmt::format("{:08x}", limb);
-    }
-    return hex;
-}
-
-std::string base62_from_sha1(std::string_view sha1_hex)
-{
-    if (sha1_hex.size() != 40) {
-        throw input_error{fmt::format("'{}' is not a SHA-1 (40 hex digits)", sha1_hex)};
-    }
-    sha1_number n{};
-    for (std::size_t i = 0; i < 40; ++i) {
-        char const c = sha1_hex[i];
-        std::uint32_t nibble = 0;
-        if (c >= '0' && c <= '9') {
-            nibble = static_cast<std::uint32_t>(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            nibble = static_cast<std::uint32_t>(c - 'a' + 10);
-        } else if (c >= 'A' && c <= 'F') {
-            nibble = static_cast<std::uint32_t>(c - 'A' + 10);
-        } else {
-            throw input_error{fmt::format("'{}' is not a SHA-1 (40 hex digits)", sha1_hex)};
-        }
-        n[i / 8] |= nibble << (4U * (7U - static_cast<unsigned>(i % 8)));
-    }
-    std::string out;
-    while (std::any_of(n.begin(), n.end(), [](std::uint32_t limb) { return limb != 0; })) {
-        std::uint64_t remainder = 0;
-        for (auto &limb : n) {
-            std::uint64_t const v = (remainder << 32U) | limb;
-            limb = static_cast<std::uint32_t>(v / 62U);
-            remainder = v % 62U;
-        }
-        out.push_back(BASE62[remainder]);
-    }
-    if (out.empty()) {
-        out = "0";
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // rules
@@ -230,7 +158,7 @@ rule compile_rule(rule_row const &row)
         }
     }
     if (row.replacement.empty() || row.replacement.front() != '/' || row.replacement.starts_with("//") ||
-        has_control_bytes(row.replacement) || stray_backslash) {
+        base::has_control_bytes(row.replacement) || stray_backslash) {
         throw input_error{fmt::format("rule '{}': replacement '{}' must be a path starting with one '/'",
                                       row.pattern, row.replacement)};
     }
@@ -244,13 +172,13 @@ bool snapshot::is_old_host(std::string_view host) const noexcept
 {
     // Clients send lower case almost always: try the exact comparison first.
     return std::any_of(m_old_hosts.begin(), m_old_hosts.end(),
-                       [host](std::string const &h) { return h == host || iequals(h, host); });
+                       [host](std::string const &h) { return h == host || base::iequals(h, host); });
 }
 
 bool snapshot::is_upload_host(std::string_view host) const noexcept
 {
     return std::any_of(m_upload_hosts.begin(), m_upload_hosts.end(),
-                       [host](std::string const &h) { return iequals(h, host); });
+                       [host](std::string const &h) { return base::iequals(h, host); });
 }
 
 snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
@@ -286,7 +214,7 @@ snapshot::category const *snapshot::find_category(std::uint64_t old_id) const no
 
 snapshot::category const *snapshot::find_category_by_path(std::string_view old_slug_path) const
 {
-    std::string const key = ascii_lower(old_slug_path);
+    std::string const key = base::ascii_lower(old_slug_path);
     if (auto const index = m_category_by_path.find(key)) {
         return &m_categories[*index];
     }
@@ -301,19 +229,19 @@ snapshot::category const *snapshot::find_category_by_path(std::string_view old_s
 
 snapshot::renamed const *snapshot::find_user(std::string_view old_username) const
 {
-    auto const index = m_user_by_name.find(ascii_lower(old_username));
+    auto const index = m_user_by_name.find(base::ascii_lower(old_username));
     return index ? &m_users[*index] : nullptr;
 }
 
 snapshot::renamed const *snapshot::find_tag(std::string_view old_name) const
 {
-    auto const index = m_tag_by_name.find(ascii_lower(old_name));
+    auto const index = m_tag_by_name.find(base::ascii_lower(old_name));
     return index ? &m_tags[*index] : nullptr;
 }
 
 snapshot::renamed const *snapshot::find_upload_by_sha1(std::string_view sha1_hex) const
 {
-    auto const index = m_upload_by_sha1.find(ascii_lower(sha1_hex));
+    auto const index = m_upload_by_sha1.find(base::ascii_lower(sha1_hex));
     return index ? &m_uploads[*index] : nullptr;
 }
 
@@ -367,7 +295,7 @@ void append_slug_text(String &out, std::string_view slug)
 {
     if (slug.find('%') != std::string_view::npos) {
         std::string text;
-        if (append_percent_decoded(text, slug) && is_valid_utf8(text) && !has_control_bytes(text) &&
+        if (base::append_percent_decoded(text, slug) && base::is_valid_utf8(text) && !base::has_control_bytes(text) &&
             text.find('/') == std::string::npos) {
             out.append(text);
             return;
@@ -392,7 +320,7 @@ std::string normal_slug_path(std::string_view path)
             }
             std::size_t const start = out.size();
             append_slug_text(out, path.substr(pos, end - pos));
-            std::string const lower = ascii_lower(std::string_view{out}.substr(start));
+            std::string const lower = base::ascii_lower(std::string_view{out}.substr(start));
             out.replace(start, std::string::npos, lower);
         }
         pos = end + 1;
@@ -483,7 +411,7 @@ void snapshot_builder::add(user_row const &row)
     if (row.old_username.empty()) {
         throw input_error{"user with an empty old username"};
     }
-    m_users.emplace_back(ascii_lower(row.old_username), row.new_username);
+    m_users.emplace_back(base::ascii_lower(row.old_username), row.new_username);
 }
 
 void snapshot_builder::add(tag_row const &row)
@@ -491,7 +419,7 @@ void snapshot_builder::add(tag_row const &row)
     if (row.old_name.empty()) {
         throw input_error{"tag with an empty old name"};
     }
-    m_tags.emplace_back(ascii_lower(row.old_name), row.new_name);
+    m_tags.emplace_back(base::ascii_lower(row.old_name), row.new_name);
 }
 
 void snapshot_builder::add(upload_row const &row)
@@ -707,7 +635,7 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         if (path.starts_with("upload://")) {
             std::string_view name = path.substr(9);
             name = name.substr(0, name.find('.'));
-            if (auto const sha1 = sha1_from_base62(name)) {
+            if (auto const sha1 = base::sha1_from_base62(name)) {
                 snap.m_upload_by_sha1.add(*sha1, index);
                 continue;
             }
@@ -729,9 +657,9 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         if (shape.id == shape_id::upload_sha1) {
             std::string_view const file = url[url.size() - 1];
             if (file.size() > 40 && file[40] == '_') {
-                thumbnail_sha1s.emplace_back(ascii_lower(shape.name), index);
+                thumbnail_sha1s.emplace_back(base::ascii_lower(shape.name), index);
             } else {
-                snap.m_upload_by_sha1.add(ascii_lower(shape.name), index);
+                snap.m_upload_by_sha1.add(base::ascii_lower(shape.name), index);
             }
         }
     }

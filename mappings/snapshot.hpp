@@ -1,7 +1,7 @@
 #pragma once
 // The ID map in memory: an immutable, compact snapshot that the resolver reads without locks.
 
-#include "lookup_table.hpp"
+#include "mappings/lookup_table.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -306,13 +306,5 @@ private:
     std::vector<upload_row> m_upload_rows;
     std::int64_t m_version = 0;
 };
-
-/// \return the 40 lowercase hex digits of the sha1 in an `upload://{base62}` short URL's name,
-/// or nullopt if `base62` is not a valid encoding (Discourse's lib/base62.rb alphabet).
-[[nodiscard]] std::optional<std::string> sha1_from_base62(std::string_view base62);
-
-/// \return the base62 short name of a sha1 (inverse of sha1_from_base62).
-/// \throws input_error if `sha1_hex` is not 40 hex digits.
-[[nodiscard]] std::string base62_from_sha1(std::string_view sha1_hex);
 
 } // namespace forumgate::mappings

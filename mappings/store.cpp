@@ -1,9 +1,9 @@
-#include "store.hpp"
+#include "mappings/store.hpp"
 
-#include "copy.hpp"
-#include "csv.hpp"
-#include "error.hpp"
-#include "url_codec.hpp"
+#include "mappings/copy.hpp"
+#include "base/csv.hpp"
+#include "base/error.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -692,7 +692,7 @@ public:
 
     [[nodiscard]] bool flag(std::size_t column) const
     {
-        std::string const value = ascii_lower(field(column));
+        std::string const value = base::ascii_lower(field(column));
         if (value.empty() || value == "false" || value == "f" || value == "0" || value == "no") {
             return false;
         }
@@ -709,7 +709,7 @@ public:
         if (value.find('\0') != std::string_view::npos) {
             fail(fmt::format("{} holds a NUL byte", m_columns[column].name));
         }
-        if (!is_valid_utf8(value)) {
+        if (!base::is_valid_utf8(value)) {
             fail(fmt::format("{} '{}' is not valid UTF-8", m_columns[column].name, shown(value)));
         }
         return value;
@@ -765,10 +765,10 @@ private:
         if (value.empty()) {
             fail(fmt::format("{} is empty", name));
         }
-        if (!is_digits(value)) {
+        if (!base::is_digits(value)) {
             fail(fmt::format("{} '{}' is not a number", name, shown(value)));
         }
-        auto const parsed = parse_uint(value); // nullopt: more than 64 bits
+        auto const parsed = base::parse_uint(value); // nullopt: more than 64 bits
         if (!parsed || *parsed == 0 || *parsed > max) {
             fail(fmt::format("{} '{}' is out of range (1 to {})", name, shown(value), max));
         }
@@ -778,7 +778,7 @@ private:
     std::string m_name;
     std::span<column_spec const> m_columns;
     std::ifstream m_stream;
-    csv_reader m_reader;
+    base::csv_reader m_reader;
     std::vector<std::string> m_fields;
     std::vector<std::size_t> m_index; ///< per column: its field in each record, or NO_FIELD
     std::size_t m_header_fields = 0;
@@ -1161,7 +1161,7 @@ load_result::file load_names(pqxx::work &txn, fs::path const &path, site_setting
             row.*old_name = file.text(old_index);
             file.optional_text(new_index, row.*new_name);
             checker.check(row, file);
-            std::string key = ascii_lower(row.*old_name);
+            std::string key = base::ascii_lower(row.*old_name);
             staging.text(key);
             duplicates.add(std::move(key), row.*old_name, file);
             staging.text(row.*old_name);
@@ -1239,7 +1239,7 @@ load_result::file load_rules(pqxx::work &txn, fs::path const &path, site_setting
         while (file.next()) {
             row.pattern = file.text(rule_csv::pattern);
             row.replacement = file.text(rule_csv::replacement);
-            std::string const kind = ascii_lower(file.text(rule_csv::kind));
+            std::string const kind = base::ascii_lower(file.text(rule_csv::kind));
             if (kind.empty() || kind == "redirect") {
                 row.kind = rule_kind::redirect;
             } else if (kind == "rewrite") {
@@ -1918,7 +1918,7 @@ snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_
             if (version_line != 0) {
                 in.fail(fmt::format("version already on line {}", version_line));
             }
-            auto const parsed = is_digits(rest) ? parse_uint(rest) : std::nullopt;
+            auto const parsed = base::is_digits(rest) ? base::parse_uint(rest) : std::nullopt;
             if (!parsed || *parsed > static_cast<std::uint64_t>(INT64_MAX)) {
                 in.fail(fmt::format("version '{}' is not a number", shown(rest)));
             }
@@ -1979,7 +1979,7 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
         in.fail(fmt::format("table {} has the columns '{}', but this forumgate reads {}", table.name, shown(columns),
                             column_list(table)));
     }
-    auto const rows = is_digits(count) ? parse_uint(count) : std::nullopt;
+    auto const rows = base::is_digits(count) ? base::parse_uint(count) : std::nullopt;
     if (!rows) {
         in.fail(fmt::format("table {}: row count '{}' is not a number (a table line is `table NAME COLUMNS ROWS`)", table.name,
                             shown(count)));
@@ -2346,7 +2346,7 @@ void store::record_misses(std::vector<miss_count> const &misses)
             }
         }
         bool const storable = miss.hits > 0 && !target.empty() && target.find('\0') == std::string_view::npos &&
-                              miss.reason.find('\0') == std::string::npos && is_valid_utf8(target) && is_valid_utf8(miss.reason);
+                              miss.reason.find('\0') == std::string::npos && base::is_valid_utf8(target) && base::is_valid_utf8(miss.reason);
         if (storable) {
             rows.emplace_back(target, &miss);
         } else {

@@ -1,7 +1,7 @@
 #pragma once
 // The ID-map store: the map in PostgreSQL, its migrations, CSV import/export and snapshots.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,6 +1,6 @@
-#include "url_shape.hpp"
+#include "mappings/url_shape.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -42,7 +42,7 @@ parsed_url::status parsed_url::parse(std::string_view target)
         return status::too_long;
     }
     // A raw control byte (CR, LF, NUL, TAB...) anywhere, even in a fragment, is no URL at all.
-    if (has_control_bytes(target)) {
+    if (base::has_control_bytes(target)) {
         return status::malformed;
     }
     if (auto const hash = target.find('#'); hash != std::string_view::npos) {
@@ -78,11 +78,11 @@ parsed_url::status parsed_url::parse(std::string_view target)
             continue;
         }
         std::size_t const start = m_buffer.size();
-        if (!append_percent_decoded(m_buffer, raw)) {
+        if (!base::append_percent_decoded(m_buffer, raw)) {
             return status::malformed;
         }
         std::string_view const segment{m_buffer.data() + start, m_buffer.size() - start};
-        if (has_control_bytes(segment) || !is_valid_utf8(segment)) {
+        if (base::has_control_bytes(segment) || !base::is_valid_utf8(segment)) {
             return status::malformed;
         }
         if (segment.empty() || segment == ".") {
@@ -123,18 +123,18 @@ parsed_url::status parsed_url::parse(std::string_view target)
         std::string_view const raw_value =
             eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
         std::size_t const key_start = m_buffer.size();
-        if (!append_form_decoded(m_buffer, raw_key)) {
+        if (!base::append_form_decoded(m_buffer, raw_key)) {
             m_buffer.resize(key_start);
             continue;
         }
         std::size_t const value_start = m_buffer.size();
-        if (!append_form_decoded(m_buffer, raw_value)) {
+        if (!base::append_form_decoded(m_buffer, raw_value)) {
             m_buffer.resize(key_start);
             continue;
         }
         std::string_view const key{m_buffer.data() + key_start, value_start - key_start};
         std::string_view const value{m_buffer.data() + value_start, m_buffer.size() - value_start};
-        if (key.empty() || !is_valid_utf8(key) || !is_valid_utf8(value)) {
+        if (key.empty() || !base::is_valid_utf8(key) || !base::is_valid_utf8(value)) {
             m_buffer.resize(key_start);
             continue;
         }
@@ -238,10 +238,10 @@ url_format strip_format(parsed_url &url)
 // Reads an id segment. An all-digit segment too large for 64 bits is still an id (of nothing).
 bool read_id(std::string_view segment, url_shape &shape)
 {
-    if (!is_digits(segment)) {
+    if (!base::is_digits(segment)) {
         return false;
     }
-    auto const value = parse_uint(segment);
+    auto const value = base::parse_uint(segment);
     shape.number = value.value_or(0);
     shape.number_overflow = !value.has_value() || *value > std::numeric_limits<std::uint32_t>::max();
     return true;
@@ -253,10 +253,10 @@ bool read_post_number(std::string_view segment, url_shape &shape)
         shape.last = true;
         return true;
     }
-    if (!is_digits(segment)) {
+    if (!base::is_digits(segment)) {
         return false;
     }
-    auto const value = parse_uint(segment);
+    auto const value = base::parse_uint(segment);
     // A post number past any real topic reads as "the last post".
     if (!value || *value > std::numeric_limits<std::uint32_t>::max()) {
         shape.last = true;
@@ -362,7 +362,7 @@ url_shape parse_post(parsed_url &url)
     url_shape shape = make(shape_id::post_link, format);
     if (short_link) {
         if (n <= 3 && format == url_format::none && read_id(url[1], shape) &&
-            (n == 2 || is_digits(url[2]))) {
+            (n == 2 || base::is_digits(url[2]))) {
             return shape;
         }
         return make(shape_id::unknown);
@@ -423,7 +423,7 @@ url_shape parse_category_path(parsed_url &url, std::size_t begin, url_format for
     url_shape shape = make(shape_id::category, format);
     shape.name_begin = begin;
     std::size_t i = begin;
-    while (i < n && !is_digits(url[i]) && !is_category_keyword(url[i])) {
+    while (i < n && !base::is_digits(url[i]) && !is_category_keyword(url[i])) {
         ++i;
     }
     if (i < n && read_id(url[i], shape)) {
@@ -480,7 +480,7 @@ url_shape parse_avatar(parsed_url &url)
 {
     bool const letter = url[0] == "letter_avatar";
     std::size_t const name_at = letter ? 1 : 2;
-    if (url.size() != name_at + 3 || !is_digits(url[name_at + 1])) {
+    if (url.size() != name_at + 3 || !base::is_digits(url[name_at + 1])) {
         return make(shape_id::unknown);
     }
     url_shape shape = make(letter ? shape_id::letter_avatar : shape_id::user_avatar);
@@ -525,7 +525,7 @@ url_shape parse_tags(parsed_url &url)
         // /tags/c/{slug path}/{id}/{tag}[/l/{filter}]
         url_shape shape = make(shape_id::tag_in_category, format);
         std::size_t i = 2;
-        while (i < n && !is_digits(url[i])) {
+        while (i < n && !base::is_digits(url[i])) {
             ++i;
         }
         if (i == 2 || i + 1 >= n || !read_id(url[i], shape)) {
@@ -613,7 +613,7 @@ bool is_site_page(std::string_view first) noexcept
     }
     // /sitemap_{N}.xml
     if (first.starts_with("sitemap_") && ends_with(first, ".xml")) {
-        return is_digits(first.substr(8, first.size() - 8 - 4));
+        return base::is_digits(first.substr(8, first.size() - 8 - 4));
     }
     return false;
 }

@@ -2,7 +2,7 @@
 // What one HTTP connection does: read requests (pipelined ones too), ask a handler for each
 // answer, write the answers in batches, and enforce every limit and timeout on the way.
 
-#include "request_head.hpp"
+#include "redirector/request_head.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>

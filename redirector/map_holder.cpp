@@ -1,6 +1,6 @@
-#include "map_holder.hpp"
+#include "redirector/map_holder.hpp"
 
-#include "store.hpp"
+#include "mappings/store.hpp"
 
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>

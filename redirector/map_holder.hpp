@@ -1,7 +1,7 @@
 #pragma once
 // The map being served, and the machinery that replaces it while requests keep flowing.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <atomic>
 #include <chrono>

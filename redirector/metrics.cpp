@@ -1,4 +1,4 @@
-#include "metrics.hpp"
+#include "redirector/metrics.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // Counters of the redirector (requests by outcome and URL kind, latency, reloads, map size),
 // kept per thread without locks and read for /metrics and the periodic stats line.
 
-#include "resolver.hpp"
+#include "mappings/resolver.hpp"
 
 #include <array>
 #include <atomic>

@@ -1,7 +1,7 @@
-#include "miss_log.hpp"
+#include "redirector/miss_log.hpp"
 
-#include "error.hpp"
-#include "store.hpp"
+#include "base/error.hpp"
+#include "mappings/store.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

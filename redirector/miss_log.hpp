@@ -1,8 +1,8 @@
 #pragma once
 // The miss log and the access log: what visitors asked for, written off the I/O threads.
 
-#include "resolver.hpp"
-#include "request_head.hpp"
+#include "mappings/resolver.hpp"
+#include "redirector/request_head.hpp"
 
 #include <condition_variable>
 #include <cstdio>

@@ -1,6 +1,6 @@
-#include "request_head.hpp"
+#include "redirector/request_head.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <algorithm>
 
@@ -46,12 +46,12 @@ void request_head::on_field_impl(http::field name, boost::beast::string_view nam
     // Beast 1.74 has no enum values for the X-Forwarded-* fields: compare their names.
     if (name == http::field::unknown) {
         std::string_view const field_name{name_string.data(), name_string.size()};
-        if (mappings::iequals(field_name, "x-forwarded-for")) {
+        if (base::iequals(field_name, "x-forwarded-for")) {
             if (!m_fields.forwarded_for.empty()) {
                 m_fields.forwarded_for.append(", "); // several headers read as one list
             }
             m_fields.forwarded_for.append(value.data(), value.size());
-        } else if (mappings::iequals(field_name, "x-forwarded-proto")) {
+        } else if (base::iequals(field_name, "x-forwarded-proto")) {
             m_fields.forwarded_proto.assign(value.data(), value.size());
         }
         return;

@@ -1,6 +1,6 @@
-#include "response.hpp"
+#include "redirector/response.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <array>
 #include <charconv>
@@ -153,7 +153,7 @@ void append_answer(std::string &out, mappings::decision const &decision, request
     body.append("</a>.");
     if (!search_words.empty()) {
         std::string query;
-        mappings::append_encoded_query_component(query, search_words);
+        base::append_encoded_query_component(query, search_words);
         body.append(" <a href=\"");
         append_html_escaped(body, new_base);
         body.append("/search?q=");

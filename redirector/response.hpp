@@ -2,7 +2,7 @@
 // What the redirector sends back: the bytes of one HTTP response, built from a resolver
 // decision with no I/O. Pure functions, so every header can be tested without a socket.
 
-#include "resolver.hpp"
+#include "mappings/resolver.hpp"
 
 #include <cstdint>
 #include <string>

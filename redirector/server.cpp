@@ -1,12 +1,12 @@
-#include "server.hpp"
+#include "redirector/server.hpp"
 
-#include "error.hpp"
-#include "map_holder.hpp"
-#include "metrics.hpp"
-#include "miss_log.hpp"
-#include "response.hpp"
-#include "session.hpp"
-#include "store.hpp"
+#include "base/error.hpp"
+#include "redirector/map_holder.hpp"
+#include "redirector/metrics.hpp"
+#include "redirector/miss_log.hpp"
+#include "redirector/response.hpp"
+#include "redirector/session.hpp"
+#include "mappings/store.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

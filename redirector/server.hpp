@@ -1,7 +1,7 @@
 #pragma once
 // forumgate serve: the redirect server. Loads the map, listens, answers, reloads, drains.
 
-#include "settings.hpp"
+#include "redirector/settings.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 

@@ -1,4 +1,4 @@
-#include "session.hpp"
+#include "redirector/session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>

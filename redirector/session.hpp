@@ -2,7 +2,7 @@
 // Represents an established HTTP connection, plain or TLS (Beast's async session loop:
 // do_read → on_read → do_write → on_write).
 
-#include "connection.hpp"
+#include "redirector/connection.hpp"
 
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>

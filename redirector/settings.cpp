@@ -1,6 +1,6 @@
-#include "settings.hpp"
+#include "redirector/settings.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -3,9 +3,9 @@
 // Discourse would send. Shapes follow the recorded responses in tests/fixtures/discourse and
 // Discourse's API schemas (discourse.md §2, §3.1, §3.6).
 
-#include "api.hpp"
-#include "api_detail.hpp"
-#include "pages.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/api_detail.hpp"
+#include "rehearsal/pages.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -5,8 +5,8 @@
 // answered from the forum in memory with Discourse's JSON shapes, visibility rules, errors and
 // rate limits.
 
-#include "forum.hpp"
-#include "http_server.hpp"
+#include "rehearsal/forum.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <memory>
 #include <string>

@@ -3,9 +3,9 @@
 // the read side's serializers that write answers share, what the API remembers between
 // requests, and the write side's entry points.
 
-#include "api.hpp"
-#include "forum.hpp"
-#include "http_server.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/forum.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <nlohmann/json.hpp>
 

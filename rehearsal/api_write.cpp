@@ -4,9 +4,10 @@
 // write and answers with Discourse's shapes, status codes and error bodies. Wordings that
 // discourse.md does not give and that could not be confirmed are marked "unconfirmed".
 
-#include "api_detail.hpp"
-#include "iso_time.hpp"
-#include "slug.hpp"
+#include "rehearsal/api_detail.hpp"
+#include "base/digest.hpp"
+#include "base/iso_time.hpp"
+#include "rehearsal/slug.hpp"
 
 #include <algorithm>
 #include <array>
@@ -718,7 +719,7 @@ std::string writer::memo_key() const
     std::ranges::sort(sorted);
     std::string key = m_request.path + "\n" + std::to_string(m_asking.account->id) + "\n" + m_request.client + "\n";
     for (auto const &[name, value] : sorted) {
-        key += name + "=" + sha1_hex(value) + "\n";
+        key += name + "=" + base::sha1_hex(value) + "\n";
     }
     return key;
 }
@@ -1177,7 +1178,7 @@ api_response writer::sync_sso()
     if (sso.empty() || !payload) {
         return sso_failure(422, "The SSO field must be Base64 encoded, using only A-Z, a-z, 0-9, +, /, and = characters.");
     }
-    if (hmac_sha256_hex(settings.discourse_connect_secret, sso) != sig) {
+    if (base::hmac_sha256_hex(settings.discourse_connect_secret, sso) != sig) {
         return sso_failure(422, "Bad signature for payload");
     }
     params fields;

@@ -1,4 +1,4 @@
-#include "cook.hpp"
+#include "rehearsal/cook.hpp"
 
 #include <cctype>
 #include <vector>

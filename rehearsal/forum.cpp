@@ -1,7 +1,7 @@
-#include "forum.hpp"
+#include "rehearsal/forum.hpp"
 
-#include "cook.hpp"
-#include "snapshot.hpp" // forumgate::mappings::base62_from_sha1, sha1_from_base62
+#include "rehearsal/cook.hpp"
+#include "base/digest.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -327,47 +327,12 @@ std::string upload::url() const
 
 std::string upload::short_url() const
 {
-    return "upload://" + mappings::base62_from_sha1(sha1) + (extension.empty() ? "" : "." + extension);
+    return "upload://" + base::base62_from_sha1(sha1) + (extension.empty() ? "" : "." + extension);
 }
 
 std::string upload::short_path() const
 {
-    return "/uploads/short-url/" + mappings::base62_from_sha1(sha1) + (extension.empty() ? "" : "." + extension);
-}
-
-std::string sha1_hex(std::string_view bytes)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
-        throw std::runtime_error{"computing the SHA-1 of an upload: OpenSSL failed"};
-    }
-    constexpr char HEX[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(HEX[digest[i] >> 4U]);
-        out.push_back(HEX[digest[i] & 0xFU]);
-    }
-    return out;
-}
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view message)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<unsigned char const *>(message.data()),
-             message.size(), digest, &length) == nullptr) {
-        throw std::runtime_error{"computing an HMAC-SHA256: OpenSSL failed"};
-    }
-    constexpr char HEX[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(HEX[digest[i] >> 4U]);
-        out.push_back(HEX[digest[i] & 0xFU]);
-    }
-    return out;
+    return "/uploads/short-url/" + base::base62_from_sha1(sha1) + (extension.empty() ? "" : "." + extension);
 }
 
 std::optional<std::pair<int, int>> image_size(std::string_view bytes)
@@ -533,7 +498,7 @@ upload const *forum_state::find_upload_by_short_url(std::string_view short_url) 
         short_url.remove_prefix(9);
     }
     short_url = short_url.substr(0, short_url.find('.'));
-    auto const sha1 = mappings::sha1_from_base62(short_url);
+    auto const sha1 = base::sha1_from_base62(short_url);
     return sha1 ? find_upload_by_sha1(*sha1) : nullptr;
 }
 
@@ -836,7 +801,7 @@ std::string forum_state::unique_body_key(std::int64_t user_id, archetype kind, s
         }
     }
     return std::string{kind == archetype::private_message ? "unique-pm-post-" : "unique-post-"} +
-           std::to_string(user_id) + ":" + sha1_hex(squeezed);
+           std::to_string(user_id) + ":" + base::sha1_hex(squeezed);
 }
 
 void forum_state::remember_body(user const &author, archetype kind, std::string const &raw)
@@ -1516,7 +1481,7 @@ upload const &forum_state::add_upload(add_upload_request const &request)
         throw validation_error{{"Sorry, the file you are trying to upload is too big (maximum size is " +
                                 std::to_string(limit_kb) + " KB)."}};
     }
-    std::string const digest = sha1_hex(request.bytes);
+    std::string const digest = base::sha1_hex(request.bytes);
     if (upload const *const existing = find_upload_by_sha1(digest)) {
         return *existing;
     }

@@ -3,8 +3,8 @@
 // it (site settings, groups, categories, users, tags, topics, posts, uploads), the rules on
 // who sees what, and the write operations with Discourse's validations. No I/O.
 
-#include "iso_time.hpp"
-#include "slug.hpp"
+#include "base/iso_time.hpp"
+#include "rehearsal/slug.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -20,6 +20,11 @@
 #include <vector>
 
 namespace forumgate::rehearsal {
+
+// The forum keeps time in milliseconds since the epoch, as Discourse's JSON shows it.
+using base::timestamp;
+using base::format_time;
+using base::parse_time;
 
 // ---------------------------------------------------------------------------------------------
 // Errors the REST layer turns into HTTP answers.
@@ -305,13 +310,6 @@ struct upload
 /// \return `/uploads/default/original/{depth+1}X/{first depth hex digits, one per directory}/
 /// {sha1}.{ext}` with depth = max(0, ceil(log16(id / 1000))) (FileStore::BaseStore#get_path_for).
 [[nodiscard]] std::string upload_path(std::int64_t upload_id, std::string_view sha1, std::string_view extension);
-
-/// \return the lowercase hex SHA-1 of `bytes` (OpenSSL).
-[[nodiscard]] std::string sha1_hex(std::string_view bytes);
-
-/// \return the lowercase hex HMAC-SHA256 of `message` keyed with `key` (OpenSSL), as
-/// DiscourseConnect signs its payloads.
-[[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 /// \return the pixel size of a PNG, GIF or JPEG image, or nullopt for anything else.
 [[nodiscard]] std::optional<std::pair<int, int>> image_size(std::string_view bytes);

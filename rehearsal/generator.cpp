@@ -1,4 +1,4 @@
-#include "generator.hpp"
+#include "rehearsal/generator.hpp"
 
 #include <algorithm>
 #include <array>

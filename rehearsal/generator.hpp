@@ -2,7 +2,7 @@
 // The sample-forum generator behind `--generate N`: a realistic old forum, the same for the same
 // options, for the demo, the tests and rehearsals.
 
-#include "forum.hpp"
+#include "rehearsal/forum.hpp"
 
 #include <cstdint>
 #include <string>

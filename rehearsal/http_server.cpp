@@ -1,4 +1,4 @@
-#include "http_server.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>

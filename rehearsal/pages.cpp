@@ -3,9 +3,9 @@
 // in pages_files.cpp (uploads), pages_html.cpp (HTML), pages_json.cpp (the JSON that goes with
 // it) and pages_feeds.cpp (RSS, sitemaps, robots.txt).
 
-#include "pages.hpp"
-#include "api_detail.hpp"
-#include "pages_parts.hpp"
+#include "rehearsal/pages.hpp"
+#include "rehearsal/api_detail.hpp"
+#include "rehearsal/pages_parts.hpp"
 
 #include <algorithm>
 #include <array>

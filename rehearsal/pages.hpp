@@ -3,8 +3,8 @@
 // crawler or the coverage report requests, sitemaps, and the few JSON routes that belong with
 // them (tag pages, upload URL lookup). Answered from the forum in memory under its shared lock.
 
-#include "forum.hpp"
-#include "http_server.hpp"
+#include "rehearsal/forum.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <optional>
 

@@ -3,7 +3,7 @@
 // SitemapController, Sitemap, RobotsTxtController). Every value is XML-escaped and every piece
 // of HTML goes into a CDATA section, so the documents stay well formed whatever the posts hold.
 
-#include "pages_parts.hpp"
+#include "rehearsal/pages_parts.hpp"
 
 #include <algorithm>
 #include <array>

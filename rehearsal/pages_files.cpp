@@ -2,7 +2,7 @@
 // §1.6; UploadsController#show, #show_short, #show_secure, #lookup_urls), and the short-URL
 // lookup the importer uses to find an old upload's real URL.
 
-#include "pages_parts.hpp"
+#include "rehearsal/pages_parts.hpp"
 
 #include <algorithm>
 #include <array>

@@ -3,8 +3,8 @@
 // `?page=N` and rel=next/prev, the redirects to canonical URLs (wrong slug 301, /p/{id} 302,
 // /category/x 302), category, tag, user and list pages, static pages and the 404 page.
 
-#include "api.hpp"
-#include "pages_parts.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/pages_parts.hpp"
 
 #include <algorithm>
 #include <array>

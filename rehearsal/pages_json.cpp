@@ -2,8 +2,8 @@
 // (TagsController#show: /tag/{name}.json, /tag/{name}/l/{filter}.json) in the shape of the JSON
 // API's /latest.json, and /about.json.
 
-#include "api.hpp"
-#include "pages_parts.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/pages_parts.hpp"
 
 #include <algorithm>
 

@@ -4,8 +4,8 @@
 // sitemaps write them, Discourse's URL builders, topic lists, and the answers they build.
 // Internal to forumgate_rehearsal_api.
 
-#include "forum.hpp"
-#include "http_server.hpp"
+#include "rehearsal/forum.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <nlohmann/json.hpp>
 

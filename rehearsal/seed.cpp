@@ -1,6 +1,7 @@
-#include "seed.hpp"
+#include "rehearsal/seed.hpp"
+#include "base/digest.hpp"
 
-#include "error.hpp" // forumgate::input_error
+#include "base/error.hpp" // forumgate::input_error
 
 #include <nlohmann/json.hpp>
 
@@ -429,7 +430,7 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
             record.bytes = content.str();
             record.seed_path = *path;
         }
-        record.sha1 = sha1_hex(record.bytes);
+        record.sha1 = base::sha1_hex(record.bytes);
         if (auto const given = optional_string(item, "sha1", where); given && *given != record.sha1) {
             fail(where, "\"sha1\" is " + *given + " but the bytes' SHA-1 is " + record.sha1);
         }

@@ -3,7 +3,7 @@
 // start-up (--seed) and written on exit (--save). The format is described in
 // docs/rehearsal-forum.md.
 
-#include "forum.hpp"
+#include "rehearsal/forum.hpp"
 
 #include <filesystem>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "access_log.hpp"
+#include "report/access_log.hpp"
 
 #include <fmt/format.h>
 

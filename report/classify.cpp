@@ -1,8 +1,8 @@
-#include "classify.hpp"
+#include "report/classify.hpp"
 
-#include "store_inputs.hpp"
-#include "url_codec.hpp"
-#include "web_fetcher.hpp"
+#include "report/store_inputs.hpp"
+#include "base/url_codec.hpp"
+#include "report/web_fetcher.hpp"
 
 #include <fmt/format.h>
 

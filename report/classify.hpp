@@ -3,10 +3,10 @@
 // asking a running redirector over HTTP (--via), then, optionally, with each target checked on
 // the new forum (--check-targets).
 
-#include "outcome.hpp"
-#include "resolver.hpp"
-#include "snapshot.hpp"
-#include "url_tally.hpp"
+#include "report/outcome.hpp"
+#include "mappings/resolver.hpp"
+#include "mappings/snapshot.hpp"
+#include "report/url_tally.hpp"
 
 #include <cstdint>
 #include <string>

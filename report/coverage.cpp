@@ -1,16 +1,16 @@
-#include "coverage.hpp"
+#include "report/coverage.hpp"
 
-#include "classify.hpp"
-#include "error.hpp"
-#include "figures.hpp"
-#include "inputs.hpp"
-#include "old_url.hpp"
-#include "progress.hpp"
-#include "redirector_probe.hpp"
-#include "sitemap.hpp"
-#include "store.hpp"
-#include "store_inputs.hpp"
-#include "target_check.hpp"
+#include "report/classify.hpp"
+#include "base/error.hpp"
+#include "report/figures.hpp"
+#include "report/inputs.hpp"
+#include "mappings/old_url.hpp"
+#include "web/progress.hpp"
+#include "report/redirector_probe.hpp"
+#include "report/sitemap.hpp"
+#include "mappings/store.hpp"
+#include "report/store_inputs.hpp"
+#include "report/target_check.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -71,7 +71,7 @@ void check_options(coverage_options const &options)
                                  "names the hosts"};
         }
     } else {
-        (void)importer::site_url::parse(options.via, "--via");
+        (void)web::site_url::parse(options.via, "--via");
         if (!store && (options.old_hosts.empty() || options.new_base.empty())) {
             throw argument_error{"--via without --db needs --old-host (the host names to ask for) and --new-base (to tell "
                                  "a redirect off the new forum)"};
@@ -152,7 +152,7 @@ coverage_report run_coverage(coverage_options const &options)
     in.from_map = options.from_map;
     in.from_misses = options.from_misses;
     if (!options.sitemaps.empty()) {
-        importer::request_pacer pacer{options.http.rate};
+        web::request_pacer pacer{options.http.rate};
         web_fetcher fetcher{options.http.client_options(), pacer, options.http.retry()};
         for (auto const &source : options.sitemaps) {
             auto const totals = read_sitemaps(source, fetcher, [&](std::string_view url) {
@@ -168,7 +168,7 @@ coverage_report run_coverage(coverage_options const &options)
         }
     }
     if (!options.access_logs.empty()) {
-        importer::progress progress{"reading access logs", "lines", 0, options.terminal, options.quiet};
+        web::progress progress{"reading access logs", "lines", 0, options.terminal, options.quiet};
         for (auto const &file : options.access_logs) {
             read_access_log(file, tally, in, options.keep_internal, &progress);
         }
@@ -198,10 +198,10 @@ coverage_report run_coverage(coverage_options const &options)
     } else {
         report.resolved_by = "redirector";
         report.redirector = options.via;
-        auto const via = importer::site_url::parse(options.via, "--via");
+        auto const via = web::site_url::parse(options.via, "--via");
         std::vector<probe_answer> answers;
         {
-            importer::progress progress{"asking the redirector", "URLs", tally.size(), options.terminal, options.quiet};
+            web::progress progress{"asking the redirector", "URLs", tally.size(), options.terminal, options.quiet};
             answers = ask_redirector(via, tally, options.http, &progress);
         }
         verdicts = classify_answers(tally, answers, site, map.get(), explainer);
@@ -209,7 +209,7 @@ coverage_report run_coverage(coverage_options const &options)
 
     // What the redirects lead to on the new forum.
     if (options.check_targets) {
-        importer::progress progress{"checking targets", "targets", 0, options.terminal, options.quiet};
+        web::progress progress{"checking targets", "targets", 0, options.terminal, options.quiet};
         report.targets = check_verdict_targets(verdicts, options.http, &progress);
         report.targets_checked = true;
     }

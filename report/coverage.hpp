@@ -3,8 +3,8 @@
 // finds where each distinct URL lands, works out the figures and rule proposals, and returns
 // them for a formatter to write (docs/coverage.md).
 
-#include "report.hpp"
-#include "web_fetcher.hpp"
+#include "report/report.hpp"
+#include "report/web_fetcher.hpp"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
-#include "figures.hpp"
+#include "report/figures.hpp"
 
-#include "access_log.hpp"
+#include "report/access_log.hpp"
 
 #include <fmt/format.h>
 

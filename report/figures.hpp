@@ -1,9 +1,9 @@
 #pragma once
 // Working out a report's figures from the distinct URLs and what became of each.
 
-#include "classify.hpp"
-#include "report.hpp"
-#include "url_tally.hpp"
+#include "report/classify.hpp"
+#include "report/report.hpp"
+#include "report/url_tally.hpp"
 
 #include <vector>
 

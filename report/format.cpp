@@ -1,9 +1,9 @@
-#include "format.hpp"
+#include "report/format.hpp"
 
-#include "error.hpp"
-#include "format_html.hpp"
-#include "format_json.hpp"
-#include "format_terminal.hpp"
+#include "base/error.hpp"
+#include "report/format_html.hpp"
+#include "report/format_json.hpp"
+#include "report/format_terminal.hpp"
 
 #include <string>
 

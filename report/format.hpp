@@ -3,7 +3,7 @@
 // export formats (src/export/export_format_*.hpp): a formatter only lays out the facts it is
 // given.
 
-#include "report.hpp"
+#include "report/report.hpp"
 
 #include <iosfwd>
 #include <memory>

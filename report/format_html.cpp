@@ -1,4 +1,4 @@
-#include "format_html.hpp"
+#include "report/format_html.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // The HTML report: one self-contained page (inline CSS, SVG charts and a few lines of script
 // to sort tables; no external assets) that reads on a phone as well as on a desktop.
 
-#include "format.hpp"
+#include "report/format.hpp"
 
 #include <string>
 #include <string_view>

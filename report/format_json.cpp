@@ -1,4 +1,4 @@
-#include "format_json.hpp"
+#include "report/format_json.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // The JSON report: every figure, in the schema documented in docs/coverage-report.schema.json.
 
-#include "format.hpp"
+#include "report/format.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,4 +1,4 @@
-#include "format_terminal.hpp"
+#include "report/format_terminal.hpp"
 
 #include <fmt/format.h>
 

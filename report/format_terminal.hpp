@@ -2,7 +2,7 @@
 // The terminal summary: the headline figures, outcomes, kinds, the worst misses and the
 // proposed rules, in plain text that fits a terminal.
 
-#include "format.hpp"
+#include "report/format.hpp"
 
 namespace forumgate::report {
 

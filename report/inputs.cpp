@@ -1,10 +1,10 @@
-#include "inputs.hpp"
+#include "report/inputs.hpp"
 
-#include "access_log.hpp"
-#include "error.hpp"
-#include "line_reader.hpp"
-#include "old_url.hpp"
-#include "progress.hpp"
+#include "report/access_log.hpp"
+#include "base/error.hpp"
+#include "report/line_reader.hpp"
+#include "mappings/old_url.hpp"
+#include "web/progress.hpp"
 
 #include <array>
 
@@ -62,7 +62,7 @@ void note_malformed(input_summary &summary, std::string_view file, std::uint64_t
 }
 
 void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
-                     importer::progress *progress)
+                     web::progress *progress)
 {
     line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
     std::string_view line;

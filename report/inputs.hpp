@@ -3,13 +3,13 @@
 // files, plain or gzip) and plain lists of URLs. Lines that cannot be read are counted and the
 // first few kept with file and line; they never stop the run.
 
-#include "report.hpp"
-#include "url_tally.hpp"
+#include "report/report.hpp"
+#include "report/url_tally.hpp"
 
 #include <string>
 #include <string_view>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 class progress;
 }
 
@@ -28,7 +28,7 @@ inline constexpr std::size_t MAX_MALFORMED_EXAMPLES = 10;
 /// \throws input_error only if the file cannot be opened; a damaged gzip stream ends the file
 /// with a malformed-line entry.
 void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
-                     importer::progress *progress);
+                     web::progress *progress);
 
 /// Adds each URL of a list (one a line: a full http(s) URL, or a path on the main old host;
 /// blank lines and lines starting with '#' are skipped) to `tally`. A line that is neither is

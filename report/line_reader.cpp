@@ -1,6 +1,6 @@
-#include "line_reader.hpp"
+#include "report/line_reader.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>

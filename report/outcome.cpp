@@ -1,4 +1,4 @@
-#include "outcome.hpp"
+#include "report/outcome.hpp"
 
 namespace forumgate::report {
 

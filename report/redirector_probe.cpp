@@ -1,7 +1,7 @@
-#include "redirector_probe.hpp"
+#include "report/redirector_probe.hpp"
 
-#include "parallel.hpp"
-#include "progress.hpp"
+#include "base/parallel.hpp"
+#include "web/progress.hpp"
 
 #include <fmt/format.h>
 
@@ -33,22 +33,22 @@ std::optional<std::string> sendable(std::string_view target)
 
 } // namespace
 
-std::vector<probe_answer> ask_redirector(importer::site_url const &via, url_tally const &tally,
-                                         http_check_options const &options, importer::progress *progress)
+std::vector<probe_answer> ask_redirector(web::site_url const &via, url_tally const &tally,
+                                         http_check_options const &options, web::progress *progress)
 {
     std::vector<probe_answer> answers(tally.size());
-    importer::request_pacer pacer{options.rate};
+    web::request_pacer pacer{options.rate};
     auto const client_options = options.client_options();
-    run_parallel(
-        tally.size(), options.concurrency, [&] { return std::make_unique<importer::http_client>(via, client_options); },
-        [&](std::size_t i, std::unique_ptr<importer::http_client> &client) {
+    base::run_parallel(
+        tally.size(), options.concurrency, [&] { return std::make_unique<web::http_client>(via, client_options); },
+        [&](std::size_t i, std::unique_ptr<web::http_client> &client) {
             auto const &url = tally[i];
             probe_answer &answer = answers[i];
             auto const target = sendable(url.target);
             if (!target) {
                 answer.status = 400;
             } else {
-                importer::http_request request{.target = *target,
+                web::http_request request{.target = *target,
                                                .headers = {{"Host", url.host.empty() ? tally.main_host() : url.host}}};
                 for (int attempt = 1;; ++attempt) {
                     pacer.admit();
@@ -60,7 +60,7 @@ std::vector<probe_answer> ask_redirector(importer::site_url const &via, url_tall
                         if (response.status != 503) {
                             break;
                         }
-                    } catch (importer::transport_error const &e) {
+                    } catch (web::transport_error const &e) {
                         answer.status = 0;
                         answer.problem = e.what();
                     }

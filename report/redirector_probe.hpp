@@ -2,13 +2,13 @@
 // Asking a running redirector (forumgate serve, or whatever answers the old host name) where
 // each old URL goes, over HTTP: --via, to test a real deployment.
 
-#include "classify.hpp"
-#include "url_tally.hpp"
-#include "web_fetcher.hpp"
+#include "report/classify.hpp"
+#include "report/url_tally.hpp"
+#include "report/web_fetcher.hpp"
 
 #include <vector>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 class progress;
 }
 
@@ -21,7 +21,7 @@ namespace forumgate::report {
 /// the 400 the redirector would answer. Bytes beyond ASCII are sent percent-encoded, as a
 /// browser sends them.
 /// \return the answers, in the tally's order. Never throws for one URL; the answer says.
-[[nodiscard]] std::vector<probe_answer> ask_redirector(importer::site_url const &via, url_tally const &tally,
-                                                       http_check_options const &options, importer::progress *progress);
+[[nodiscard]] std::vector<probe_answer> ask_redirector(web::site_url const &via, url_tally const &tally,
+                                                       http_check_options const &options, web::progress *progress);
 
 } // namespace forumgate::report

@@ -2,9 +2,9 @@
 // The facts of a coverage report, worked out once and handed to every formatter (HTML, JSON,
 // terminal), which only lay them out.
 
-#include "outcome.hpp"
-#include "rule_proposals.hpp"
-#include "url_shape.hpp"
+#include "report/outcome.hpp"
+#include "report/rule_proposals.hpp"
+#include "mappings/url_shape.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,7 +1,7 @@
-#include "rule_proposals.hpp"
+#include "report/rule_proposals.hpp"
 
-#include "error.hpp"
-#include "resolver.hpp"
+#include "base/error.hpp"
+#include "mappings/resolver.hpp"
 
 #include <fmt/format.h>
 #include <re2/re2.h>

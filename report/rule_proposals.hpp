@@ -4,7 +4,7 @@
 // a rewrite rule (rules.csv, docs/map-files.md) is sought that the map can answer, and
 // proposed with the URLs and hits it would win back.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <cstdint>
 #include <span>

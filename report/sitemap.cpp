@@ -1,9 +1,9 @@
-#include "sitemap.hpp"
+#include "report/sitemap.hpp"
 
-#include "error.hpp"
-#include "line_reader.hpp"
-#include "url_codec.hpp"
-#include "web_fetcher.hpp"
+#include "base/error.hpp"
+#include "report/line_reader.hpp"
+#include "base/url_codec.hpp"
+#include "report/web_fetcher.hpp"
 
 #include <fmt/format.h>
 
@@ -157,8 +157,8 @@ std::string_view local_of(std::string_view qualified)
 
 bool is_web_url(std::string_view s)
 {
-    return (s.size() > 7 && mappings::iequals(s.substr(0, 7), "http://")) ||
-           (s.size() > 8 && mappings::iequals(s.substr(0, 8), "https://"));
+    return (s.size() > 7 && base::iequals(s.substr(0, 7), "http://")) ||
+           (s.size() > 8 && base::iequals(s.substr(0, 8), "https://"));
 }
 
 } // namespace

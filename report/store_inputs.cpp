@@ -1,10 +1,10 @@
-#include "store_inputs.hpp"
+#include "report/store_inputs.hpp"
 
-#include "copy.hpp"
-#include "error.hpp"
-#include "store.hpp"
-#include "url_codec.hpp"
-#include "url_shape.hpp"
+#include "mappings/copy.hpp"
+#include "base/error.hpp"
+#include "mappings/store.hpp"
+#include "base/url_codec.hpp"
+#include "mappings/url_shape.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -29,7 +29,7 @@ void reading(std::string_view what, F &&f)
 void append_segment(std::string &out, std::string_view segment)
 {
     out.push_back('/');
-    mappings::append_encoded_segment(out, segment);
+    base::append_encoded_segment(out, segment);
 }
 
 /// Reads each row of `query` (its first column's text in `text`, the rest raw) and calls `f(row)`.
@@ -210,7 +210,7 @@ miss_reason miss_explainer::explain(mappings::decision const &d, std::string_vie
     using mappings::shape_id;
     switch (shape.id) {
     case shape_id::topic_by_slug:
-        return m_restricted_slugs.contains(mappings::ascii_lower(shape.name)) ? miss_reason::restricted
+        return m_restricted_slugs.contains(base::ascii_lower(shape.name)) ? miss_reason::restricted
                                                                               : miss_reason::never_imported;
     case shape_id::topic:
     case shape_id::topic_resource:

@@ -3,9 +3,9 @@
 // (--from-map), the redirector's miss log (--from-misses), and what tells why a URL misses
 // (restricted topics and categories, from the map and from the archive of the old forum).
 
-#include "outcome.hpp"
-#include "resolver.hpp"
-#include "url_tally.hpp"
+#include "report/outcome.hpp"
+#include "mappings/resolver.hpp"
+#include "report/url_tally.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
-#include "target_check.hpp"
+#include "report/target_check.hpp"
 
-#include "parallel.hpp"
-#include "progress.hpp"
+#include "base/parallel.hpp"
+#include "web/progress.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ target_result check_one(web_fetcher &fetcher, std::string const &url, int max_re
     std::string current = url;
     std::string chain = url;
     for (;;) {
-        importer::http_response answer;
+        web::http_response answer;
         try {
             answer = fetcher.get(current);
         } catch (std::exception const &e) {
@@ -65,11 +65,11 @@ target_result check_one(web_fetcher &fetcher, std::string const &url, int max_re
 } // namespace
 
 std::vector<target_result> check_targets(std::vector<std::string> const &urls, http_check_options const &options,
-                                         importer::progress *progress)
+                                         web::progress *progress)
 {
     std::vector<target_result> results(urls.size());
-    importer::request_pacer pacer{options.rate};
-    run_parallel(
+    web::request_pacer pacer{options.rate};
+    base::run_parallel(
         urls.size(), options.concurrency,
         [&] { return std::make_unique<web_fetcher>(options.client_options(), pacer, options.retry()); },
         [&](std::size_t i, std::unique_ptr<web_fetcher> &fetcher) {
@@ -85,7 +85,7 @@ std::vector<target_result> check_targets(std::vector<std::string> const &urls, h
 }
 
 std::size_t check_verdict_targets(std::vector<verdict> &verdicts, http_check_options const &options,
-                                  importer::progress *progress)
+                                  web::progress *progress)
 {
     std::vector<std::string> targets;
     std::unordered_map<std::string_view, std::uint32_t> index;

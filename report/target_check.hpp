@@ -3,14 +3,14 @@
 // forum, with bounded concurrency and rate, and must answer 200; redirects it makes are
 // followed, and chains and loops reported.
 
-#include "classify.hpp"
-#include "web_fetcher.hpp"
+#include "report/classify.hpp"
+#include "report/web_fetcher.hpp"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 class progress;
 }
 
@@ -36,12 +36,12 @@ struct target_result
 /// GETs each of `urls` (absolute URLs), following redirects. Never throws for one URL.
 /// \return the results, in the order of `urls`.
 [[nodiscard]] std::vector<target_result> check_targets(std::vector<std::string> const &urls,
-                                                       http_check_options const &options, importer::progress *progress);
+                                                       http_check_options const &options, web::progress *progress);
 
 /// Checks the target of every verdict that redirects (redirected, passed through), each
 /// distinct target once, and updates the verdicts: chain, target_broken, loop or error, and
 /// target_status and hops. \return how many distinct targets were checked.
 std::size_t check_verdict_targets(std::vector<verdict> &verdicts, http_check_options const &options,
-                                  importer::progress *progress);
+                                  web::progress *progress);
 
 } // namespace forumgate::report

@@ -1,6 +1,6 @@
-#include "url_tally.hpp"
+#include "report/url_tally.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -11,14 +11,14 @@ namespace forumgate::report {
 
 std::string normal_host(std::string_view host)
 {
-    std::string out = mappings::ascii_lower(host);
+    std::string out = base::ascii_lower(host);
     if (out.starts_with('[')) {
         if (auto const close = out.find(']'); close != std::string::npos) {
             out.resize(close + 1);
         }
         return out;
     }
-    if (auto const colon = out.rfind(':'); colon != std::string::npos && mappings::is_digits(std::string_view{out}.substr(colon + 1))) {
+    if (auto const colon = out.rfind(':'); colon != std::string::npos && base::is_digits(std::string_view{out}.substr(colon + 1))) {
         out.resize(colon);
     }
     while (!out.empty() && out.back() == '.') {
@@ -57,7 +57,7 @@ std::string printable(std::string_view text, unsigned char lowest_kept, bool url
         } else if (byte >= 0xF0U && byte <= 0xF4U) {
             length = 4;
         }
-        if (length > 0 && i + length <= text.size() && mappings::is_valid_utf8(text.substr(i, length))) {
+        if (length > 0 && i + length <= text.size() && base::is_valid_utf8(text.substr(i, length))) {
             out.append(text.substr(i, length));
             i += length;
         } else {

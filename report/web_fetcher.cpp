@@ -1,7 +1,7 @@
-#include "web_fetcher.hpp"
+#include "report/web_fetcher.hpp"
 
-#include "error.hpp"
-#include "url_codec.hpp"
+#include "base/error.hpp"
+#include "base/url_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -9,9 +9,9 @@
 
 namespace forumgate::report {
 
-importer::http_client::options http_check_options::client_options() const
+web::http_client::options http_check_options::client_options() const
 {
-    importer::http_client::options options;
+    web::http_client::options options;
     options.timeout = timeout;
     options.connect_timeout = std::min(timeout, std::chrono::milliseconds{std::chrono::seconds{10}});
     options.ca_file = ca_file;
@@ -19,9 +19,9 @@ importer::http_client::options http_check_options::client_options() const
     return options;
 }
 
-importer::retry_policy http_check_options::retry() const
+web::retry_policy http_check_options::retry() const
 {
-    importer::retry_policy policy;
+    web::retry_policy policy;
     policy.max_attempts = std::max(attempts, 1);
     policy.backoff_base = std::chrono::milliseconds{200};
     policy.backoff_cap = std::chrono::seconds{5};
@@ -32,9 +32,9 @@ importer::retry_policy http_check_options::retry() const
 std::optional<split_url_parts> split_url(std::string_view url)
 {
     std::size_t scheme_end = 0;
-    if (url.size() >= 8 && mappings::iequals(url.substr(0, 8), "https://")) {
+    if (url.size() >= 8 && base::iequals(url.substr(0, 8), "https://")) {
         scheme_end = 8;
-    } else if (url.size() >= 7 && mappings::iequals(url.substr(0, 7), "http://")) {
+    } else if (url.size() >= 7 && base::iequals(url.substr(0, 7), "http://")) {
         scheme_end = 7;
     } else {
         return std::nullopt;
@@ -49,7 +49,7 @@ std::optional<split_url_parts> split_url(std::string_view url)
         target.insert(0, "/");
     }
     try {
-        return split_url_parts{importer::site_url::parse(origin, "URL"), std::move(target)};
+        return split_url_parts{web::site_url::parse(origin, "URL"), std::move(target)};
     } catch (argument_error const &) {
         return std::nullopt;
     }
@@ -82,14 +82,14 @@ std::string resolve_reference(std::string_view base, std::string_view location)
            std::string{location};
 }
 
-web_fetcher::web_fetcher(importer::http_client::options options, importer::request_pacer &pacer, importer::retry_policy policy)
+web_fetcher::web_fetcher(web::http_client::options options, web::request_pacer &pacer, web::retry_policy policy)
     : m_options{std::move(options)}, m_pacer{pacer}, m_policy{policy}
 {
 }
 
 web_fetcher::~web_fetcher() = default;
 
-importer::http_response web_fetcher::get(std::string const &url)
+web::http_response web_fetcher::get(std::string const &url)
 {
     auto parts = split_url(url);
     if (!parts) {
@@ -98,22 +98,22 @@ importer::http_response web_fetcher::get(std::string const &url)
     std::string const origin = parts->site.origin();
     auto &client = m_clients[origin];
     if (!client) {
-        client = std::make_unique<importer::http_client>(parts->site, m_options);
+        client = std::make_unique<web::http_client>(parts->site, m_options);
     }
-    importer::http_request request{.target = parts->target, .headers = {{"Accept", "text/html,application/xml;q=0.9,*/*;q=0.8"}}};
+    web::http_request request{.target = parts->target, .headers = {{"Accept", "text/html,application/xml;q=0.9,*/*;q=0.8"}}};
     try {
-        return importer::polite_send(*client, m_pacer, request, m_policy);
-    } catch (importer::fetch_error const &e) {
+        return web::polite_send(*client, m_pacer, request, m_policy);
+    } catch (web::fetch_error const &e) {
         if (e.status() == 0) {
             throw;
         }
-        importer::http_response answer;
+        web::http_response answer;
         answer.status = e.status();
         return answer;
     }
 }
 
-std::pair<importer::http_response, std::string> web_fetcher::get_following(std::string const &url, int max_redirects)
+std::pair<web::http_response, std::string> web_fetcher::get_following(std::string const &url, int max_redirects)
 {
     std::string current = url;
     for (int hop = 0;; ++hop) {

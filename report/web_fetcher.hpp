@@ -3,9 +3,9 @@
 // one kept-alive client per origin, paced and retried like every other request forumgate
 // makes (importer/polite.hpp).
 
-#include "http_client.hpp"
-#include "polite.hpp"
-#include "site_url.hpp"
+#include "web/http_client.hpp"
+#include "web/polite.hpp"
+#include "web/site_url.hpp"
 
 #include <chrono>
 #include <map>
@@ -27,14 +27,14 @@ struct http_check_options
     int attempts = 3;         ///< per request, the first included (transport failures, 5xx, 429)
     int max_redirects = 10;   ///< followed from a target before it counts as a loop (browsers stop at 20, crawlers sooner)
 
-    [[nodiscard]] importer::http_client::options client_options() const;
-    [[nodiscard]] importer::retry_policy retry() const;
+    [[nodiscard]] web::http_client::options client_options() const;
+    [[nodiscard]] web::retry_policy retry() const;
 };
 
 /// An absolute http(s) URL split into the site to connect to and the target to ask for.
 struct split_url_parts
 {
-    importer::site_url site; ///< scheme, host and port (no prefix)
+    web::site_url site; ///< scheme, host and port (no prefix)
     std::string target;      ///< path and query, starting with '/'
 };
 
@@ -50,7 +50,7 @@ struct split_url_parts
 class web_fetcher
 {
 public:
-    web_fetcher(importer::http_client::options options, importer::request_pacer &pacer, importer::retry_policy policy);
+    web_fetcher(web::http_client::options options, web::request_pacer &pacer, web::retry_policy policy);
     ~web_fetcher();
     web_fetcher(web_fetcher const &) = delete;
     web_fetcher &operator=(web_fetcher const &) = delete;
@@ -58,19 +58,19 @@ public:
     /// GETs `url` without following a redirect, retrying 5xx, 429 and transport failures as the
     /// policy says. \return the answer: 2xx and 3xx with headers and body, other statuses with
     /// the status alone.
-    /// \throws importer::fetch_error (status 0) if no answer came; argument_error if `url` is
+    /// \throws web::fetch_error (status 0) if no answer came; argument_error if `url` is
     /// not an absolute http(s) URL.
-    [[nodiscard]] importer::http_response get(std::string const &url);
+    [[nodiscard]] web::http_response get(std::string const &url);
 
     /// GETs `url`, following up to `max_redirects` redirects. \return the last answer and the
     /// URL it came from. \throws as get(); input_error naming the URL if there are more redirects.
-    [[nodiscard]] std::pair<importer::http_response, std::string> get_following(std::string const &url, int max_redirects);
+    [[nodiscard]] std::pair<web::http_response, std::string> get_following(std::string const &url, int max_redirects);
 
 private:
-    importer::http_client::options m_options;
-    importer::request_pacer &m_pacer;
-    importer::retry_policy m_policy;
-    std::map<std::string, std::unique_ptr<importer::http_client>> m_clients; ///< by origin
+    web::http_client::options m_options;
+    web::request_pacer &m_pacer;
+    web::retry_policy m_policy;
+    std::map<std::string, std::unique_ptr<web::http_client>> m_clients; ///< by origin
 };
 
 } // namespace forumgate::report

@@ -5,10 +5,10 @@
 // against the synthetic map in-process, as `forumgate coverage --access-log` does. Plain and
 // gzip. The peers (awk, GoAccess) are run on the same file by scripts/bench/coverage.
 
-#include "classify.hpp"
-#include "inputs.hpp"
-#include "store_inputs.hpp"
-#include "synthetic_map.hpp"
+#include "report/classify.hpp"
+#include "report/inputs.hpp"
+#include "report/store_inputs.hpp"
+#include "scripts/bench/synthetic_map.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

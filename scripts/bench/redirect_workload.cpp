@@ -7,9 +7,9 @@
 // with no post rows forumgate carries a post number over unchanged, so both must give the same
 // answer to every target.
 
-#include "copy.hpp"
-#include "store.hpp"
-#include "synthetic_map.hpp"
+#include "mappings/copy.hpp"
+#include "mappings/store.hpp"
+#include "scripts/bench/synthetic_map.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

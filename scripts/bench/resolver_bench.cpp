@@ -1,8 +1,8 @@
 // Resolutions per second on one core, on a synthetic map of 1M topics and 10M posts (override
 // with FORUMGATE_BENCH_TOPICS / FORUMGATE_BENCH_POSTS) and a realistic URL mix.
 
-#include "resolver.hpp"
-#include "synthetic_map.hpp"
+#include "mappings/resolver.hpp"
+#include "scripts/bench/synthetic_map.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>

@@ -2,9 +2,9 @@
 // (1M topics and 10M posts by default) unless it already holds one of that size, then loads
 // the snapshot several times and prints seconds, snapshot bytes, bytes per post and peak RSS.
 
-#include "copy.hpp"
-#include "store.hpp"
-#include "synthetic_map.hpp"
+#include "mappings/copy.hpp"
+#include "mappings/store.hpp"
+#include "scripts/bench/synthetic_map.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "synthetic_map.hpp"
+#include "scripts/bench/synthetic_map.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // topics leave gaps), a long-tailed number of posts per topic, some posts not migrated,
 // and a URL mix where a few topics get most of the traffic.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <cstdint>
 #include <random>

@@ -3,8 +3,8 @@
 // so whoever adds a subcommand or a flag regenerates it. The sample serve config and the
 // systemd unit under scripts/systemd/ may only name settings `forumgate serve` has.
 
-#include "support/process.hpp"
-#include "support/test_db.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 

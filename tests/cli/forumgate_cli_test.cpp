@@ -1,9 +1,9 @@
 // The map commands end to end: load CSV files into a real PostgreSQL, resolve old URLs,
 // export, reload, and the errors a user sees.
 
-#include "store.hpp"
-#include "support/process.hpp"
-#include "support/test_db.hpp"
+#include "mappings/store.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 

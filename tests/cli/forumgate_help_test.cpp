@@ -1,6 +1,6 @@
 // Every subcommand answers --help with its usage, and bad command lines fail with status 2.
 
-#include "support/process.hpp"
+#include "tests/support/process.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // answers the read API, refuses a wrong key without logging the right one, applies --setting
 // and --admin-api-rate, and leaves with exit status 0 on SIGTERM.
 
-#include "support/http_client.hpp"
-#include "support/server_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
 
 #include <gtest/gtest.h>
 

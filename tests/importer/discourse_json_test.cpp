@@ -2,10 +2,10 @@
 // finding mentions and uploads in posts) and of printable_text, against the recorded answers in
 // tests/fixtures/discourse and hand-made broken ones.
 
-#include "archive.hpp"
-#include "discourse_json.hpp"
+#include "importer/archive.hpp"
+#include "importer/discourse_json.hpp"
 
-#include "support/json_shape.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <gtest/gtest.h>
 

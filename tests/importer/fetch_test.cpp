@@ -2,18 +2,18 @@
 // real loopback socket, archived into a real PostgreSQL database, then compared with the forum
 // itself, anonymously and with an admin key; incremental reruns; injected faults; bad answers.
 
-#include "fetch.hpp"
+#include "importer/fetch.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
-#include "api.hpp"
-#include "generator.hpp"
-#include "http_server.hpp"
-#include "store.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/generator.hpp"
+#include "rehearsal/http_server.hpp"
+#include "mappings/store.hpp"
 
-#include "support/process.hpp"
-#include "support/server_process.hpp"
-#include "support/test_db.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 
@@ -189,7 +189,7 @@ void expect_archive_matches(rehearsal::forum &forum, rehearsal::viewer const &wh
                 EXPECT_EQ(row->second[3].as<std::string>(), state.find_user(post.user_id)->username) << "post " << post_id;
                 EXPECT_EQ(row->second[4].as<int>(), static_cast<int>(post.type)) << "post " << post_id;
                 EXPECT_EQ(row->second[5].as<std::string>(), post.raw) << "post " << post_id;
-                EXPECT_EQ(row->second[6].as<std::string>(), rehearsal::format_time(post.created_at)) << "post " << post_id;
+                EXPECT_EQ(row->second[6].as<std::string>(), forumgate::base::format_time(post.created_at)) << "post " << post_id;
                 EXPECT_EQ(row->second[7].as<bool>(), post.deleted_at.has_value()) << "post " << post_id;
                 for (auto const &[upload_id, upload] : state.uploads()) {
                     if (post.raw.find(upload.short_url()) != std::string::npos) {

@@ -4,21 +4,21 @@
 // a run killed at random points and rerun leaves exactly one copy of every post; validation
 // refusals and noisy settings are reported as Discourse words them.
 
-#include "fetch.hpp"
-#include "publish.hpp"
-#include "verify.hpp"
+#include "importer/fetch.hpp"
+#include "importer/publish.hpp"
+#include "importer/verify.hpp"
 
-#include "api.hpp"
-#include "error.hpp"
-#include "generator.hpp"
-#include "http_server.hpp"
-#include "resolver.hpp"
-#include "store.hpp"
-#include "url_codec.hpp"
+#include "rehearsal/api.hpp"
+#include "base/error.hpp"
+#include "rehearsal/generator.hpp"
+#include "rehearsal/http_server.hpp"
+#include "mappings/resolver.hpp"
+#include "mappings/store.hpp"
+#include "base/url_codec.hpp"
 
-#include "support/process.hpp"
-#include "support/server_process.hpp"
-#include "support/test_db.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 
@@ -211,7 +211,7 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
                     at = slash == std::string::npos ? location.size() + 1 : slash + 1;
                 }
                 // Slugs are never all digits; a restricted topic's URL has none (no title leaks).
-                bool const numbered = segments.size() >= 2 && mappings::is_digits(segments[segments.size() - 2]);
+                bool const numbered = segments.size() >= 2 && forumgate::base::is_digits(segments[segments.size() - 2]);
                 auto const new_topic = std::stoll(segments.at(numbered ? segments.size() - 2 : segments.size() - 1));
                 auto const new_number = numbered ? std::stoi(segments.back()) : 1;
                 auto const *post = state.find_post_by_number(new_topic, new_number);

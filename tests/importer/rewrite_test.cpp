@@ -1,9 +1,10 @@
 // Tests of importer/rewrite: every kind of reference to the old forum in a post's raw markdown,
 // against a small ID map snapshot.
 
-#include "rewrite.hpp"
+#include "importer/rewrite.hpp"
+#include "base/digest.hpp"
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,8 +41,8 @@ std::shared_ptr<snapshot const> build_map()
     return b.build();
 }
 
-std::string old_short() { return "upload://" + base62_from_sha1(SHA_OLD) + ".png"; }
-std::string new_short() { return "upload://" + base62_from_sha1(SHA_NEW) + ".png"; }
+std::string old_short() { return "upload://" + forumgate::base::base62_from_sha1(SHA_OLD) + ".png"; }
+std::string new_short() { return "upload://" + forumgate::base::base62_from_sha1(SHA_NEW) + ".png"; }
 
 } // namespace
 

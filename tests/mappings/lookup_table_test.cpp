@@ -1,6 +1,6 @@
 // Tests of mappings/lookup_table: id_table (dense and sparse) and string_table.
 
-#include "lookup_table.hpp"
+#include "mappings/lookup_table.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Tests of mappings/resolver: every old URL shape against a realistic map, hostile input, and
 // the invariants every Location must keep.
 
-#include "resolver.hpp"
+#include "mappings/resolver.hpp"
 
 #include <gtest/gtest.h>
 

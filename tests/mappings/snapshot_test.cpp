@@ -1,8 +1,9 @@
 // Tests of mappings/snapshot: settings, builder checks, lookups, base62, rules.
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
+#include "base/digest.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -484,32 +485,32 @@ TEST(snapshot, builder_is_reusable_after_build)
 TEST(base62, known_vectors)
 {
     // Computed with Python: int(sha1_hex, 16) written in base 62 with alphabet 0-9a-zA-Z.
-    EXPECT_EQ(base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
-    EXPECT_EQ(base62_from_sha1("08ef77f82f543e6d9b050ec01afc06c55b51890f"), "1h2SuDICDCGJb2ZJcZfoF8D06Gr");
-    EXPECT_EQ(base62_from_sha1("ffffffffffffffffffffffffffffffffffffffff"), "AwGeptL1TMEBFSqZfp4BXWGY80v");
-    EXPECT_EQ(base62_from_sha1("00000000000000000000000000000000000000ff"), "47");
-    EXPECT_EQ(base62_from_sha1("0000000000000000000000000000000000000001"), "1");
-    EXPECT_EQ(base62_from_sha1("0000000000000000000000000000000000000000"), "0");
-    EXPECT_EQ(base62_from_sha1("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("08ef77f82f543e6d9b050ec01afc06c55b51890f"), "1h2SuDICDCGJb2ZJcZfoF8D06Gr");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("ffffffffffffffffffffffffffffffffffffffff"), "AwGeptL1TMEBFSqZfp4BXWGY80v");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("00000000000000000000000000000000000000ff"), "47");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000001"), "1");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000000"), "0");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
 
-    EXPECT_EQ(sha1_from_base62("v8vA6WnPVTOE1o39waNFVmAqEJj"), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(sha1_from_base62("1h2SuDICDCGJb2ZJcZfoF8D06Gr"), "08ef77f82f543e6d9b050ec01afc06c55b51890f");
-    EXPECT_EQ(sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80v"), "ffffffffffffffffffffffffffffffffffffffff");
-    EXPECT_EQ(sha1_from_base62("47"), "00000000000000000000000000000000000000ff");
-    EXPECT_EQ(sha1_from_base62("0"), "0000000000000000000000000000000000000000");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("v8vA6WnPVTOE1o39waNFVmAqEJj"), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("1h2SuDICDCGJb2ZJcZfoF8D06Gr"), "08ef77f82f543e6d9b050ec01afc06c55b51890f");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80v"), "ffffffffffffffffffffffffffffffffffffffff");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("47"), "00000000000000000000000000000000000000ff");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("0"), "0000000000000000000000000000000000000000");
 }
 
 TEST(base62, invalid)
 {
-    EXPECT_EQ(sha1_from_base62(""), std::nullopt);
-    EXPECT_EQ(sha1_from_base62("abc-def"), std::nullopt);
-    EXPECT_EQ(sha1_from_base62("abc.png"), std::nullopt);
-    EXPECT_EQ(sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80w"), std::nullopt); // 2^160: too big
-    EXPECT_EQ(sha1_from_base62("zzzzzzzzzzzzzzzzzzzzzzzzzzzz"), std::nullopt);
-    EXPECT_EQ(sha1_from_base62(std::string(100, '1')), std::nullopt);
-    expect_input_error([] { (void)base62_from_sha1("xyz"); }, {"xyz", "SHA-1"});
-    expect_input_error([] { (void)base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd8070g"); }, {"SHA-1"});
-    expect_input_error([] { (void)base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd807091"); }, {"SHA-1"});
+    EXPECT_EQ(forumgate::base::sha1_from_base62(""), std::nullopt);
+    EXPECT_EQ(forumgate::base::sha1_from_base62("abc-def"), std::nullopt);
+    EXPECT_EQ(forumgate::base::sha1_from_base62("abc.png"), std::nullopt);
+    EXPECT_EQ(forumgate::base::sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80w"), std::nullopt); // 2^160: too big
+    EXPECT_EQ(forumgate::base::sha1_from_base62("zzzzzzzzzzzzzzzzzzzzzzzzzzzz"), std::nullopt);
+    EXPECT_EQ(forumgate::base::sha1_from_base62(std::string(100, '1')), std::nullopt);
+    expect_input_error([] { (void)forumgate::base::base62_from_sha1("xyz"); }, {"xyz", "SHA-1"});
+    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd8070g"); }, {"SHA-1"});
+    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd807091"); }, {"SHA-1"});
 }
 
 TEST(base62, round_trip)
@@ -524,9 +525,9 @@ TEST(base62, round_trip)
         if (i % 10 == 0) {
             hex.replace(0, static_cast<std::size_t>(i % 40), std::string(static_cast<std::size_t>(i % 40), '0'));
         }
-        std::string const short_name = base62_from_sha1(hex);
+        std::string const short_name = forumgate::base::base62_from_sha1(hex);
         EXPECT_LE(short_name.size(), 27U);
-        ASSERT_EQ(sha1_from_base62(short_name), hex) << short_name;
+        ASSERT_EQ(forumgate::base::sha1_from_base62(short_name), hex) << short_name;
     }
 }
 

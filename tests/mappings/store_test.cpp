@@ -1,10 +1,11 @@
 // The store against a real PostgreSQL: migrations, CSV load and export, the map version and
 // its notification, snapshots, and connection strings.
 
-#include "error.hpp"
-#include "resolver.hpp"
-#include "store.hpp"
-#include "support/test_db.hpp"
+#include "base/error.hpp"
+#include "base/digest.hpp"
+#include "mappings/resolver.hpp"
+#include "mappings/store.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -709,7 +710,7 @@ TEST_F(store_test, record_misses_skips_what_postgresql_cannot_store_and_cuts_lon
 /// pages, hostile.
 std::vector<forumgate::mappings::request> sample_requests()
 {
-    using forumgate::mappings::base62_from_sha1;
+    using forumgate::base::base62_from_sha1;
     static std::vector<std::string> const targets = {
         "/t/agm-2023-minutes/774", "/t/agm-2023-minutes/774/2", "/t/agm-2023-minutes/774/3", "/t/774/last",
         "/t/agm-2023-minutes/774?page=2", "/t/proposal-food-co-op/775", "/t/board-only-budget-draft/776", "/t/spam-topic/777",

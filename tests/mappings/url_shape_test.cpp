@@ -1,6 +1,6 @@
 // Tests of mappings/url_shape: splitting a request target, and recognising Discourse URL shapes.
 
-#include "url_shape.hpp"
+#include "mappings/url_shape.hpp"
 
 #include <gtest/gtest.h>
 

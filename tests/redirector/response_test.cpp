@@ -1,6 +1,6 @@
 // Tests of redirector/response: the exact bytes of each kind of answer.
 
-#include "response.hpp"
+#include "redirector/response.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,10 +2,10 @@
 // against a real PostgreSQL, spoken to over real sockets with exact bytes. Every answer is
 // checked line by line; after every hostile request the server must still be serving.
 
-#include "support/http_client.hpp"
-#include "support/process.hpp"
-#include "support/server_process.hpp"
-#include "support/test_db.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

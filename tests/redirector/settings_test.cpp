@@ -1,9 +1,9 @@
 // Tests of redirector/settings: the config file, reloads, and the docs kept true to the table.
 
-#include "settings.hpp"
+#include "redirector/settings.hpp"
 
-#include "error.hpp"
-#include "support/test_db.hpp"
+#include "base/error.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,11 +3,11 @@
 // clients and admins, paging, authentication errors and the external-id redirect; one test
 // over a real loopback socket.
 
-#include "api.hpp"
-#include "generator.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/generator.hpp"
 
-#include "support/http_client.hpp"
-#include "support/json_shape.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <boost/asio/io_context.hpp>
 

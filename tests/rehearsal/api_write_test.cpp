@@ -5,11 +5,12 @@
 // limits on a hand-moved clock, the admin-API budget, permissions, DiscourseConnect sync;
 // one test over a real loopback socket.
 
-#include "api.hpp"
-#include "generator.hpp"
+#include "rehearsal/api.hpp"
+#include "base/digest.hpp"
+#include "rehearsal/generator.hpp"
 
-#include "support/http_client.hpp"
-#include "support/json_shape.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -267,7 +268,7 @@ TEST_F(write_fixture, upload_follows_the_schema_and_the_recorded_shape)
     }
     EXPECT_EQ(joined(shape_differences(expected, stored)), "");
 
-    std::string const sha1 = sha1_hex(png);
+    std::string const sha1 = forumgate::base::sha1_hex(png);
     EXPECT_EQ(stored["url"], "/uploads/default/original/1X/" + sha1 + ".png");
     auto const file = shared.read([&](forum_state const &state) { return *state.find_upload(stored["id"]); });
     EXPECT_EQ(stored["short_url"], file.short_url());
@@ -851,7 +852,7 @@ protected:
     api_response sync(std::string const &payload, std::string const &secret = SECRET, std::string const &as = "admin")
     {
         std::string const sso = base64(payload);
-        return send(verb::post, "/admin/users/sync_sso", "sso=" + form_escape(sso) + "&sig=" + hmac_sha256_hex(secret, sso),
+        return send(verb::post, "/admin/users/sync_sso", "sso=" + form_escape(sso) + "&sig=" + forumgate::base::hmac_sha256_hex(secret, sso),
                     "application/x-www-form-urlencoded", as);
     }
 };
@@ -914,7 +915,7 @@ TEST_F(sso_fixture, sync_sso_refusals)
     auto const no_email = sync("external_id=cb-6&username=six");
     EXPECT_EQ(no_email.status, 403);
     EXPECT_EQ(body_of(no_email), json::parse(R"({"failed":"FAILED","message":"Validation failed: Primary email can't be blank"})"));
-    std::string const not_base64 = "sso=%3F%3F%3F&sig=" + hmac_sha256_hex(SECRET, "???");
+    std::string const not_base64 = "sso=%3F%3F%3F&sig=" + forumgate::base::hmac_sha256_hex(SECRET, "???");
     EXPECT_EQ(send(verb::post, "/admin/users/sync_sso", not_base64, "application/x-www-form-urlencoded", "admin").status, 422);
 }
 
@@ -932,7 +933,7 @@ TEST_F(sso_fixture, a_plus_in_the_payload_is_decoded_once)
     }
     ASSERT_NE(base64(payload).find('+'), std::string::npos);
     std::string const sso = base64(payload);
-    std::string const sig = hmac_sha256_hex(SECRET, sso);
+    std::string const sig = forumgate::base::hmac_sha256_hex(SECRET, sso);
     // Sent with '+' as %2B (form-encoded once): accepted.
     auto const good = send(verb::post, "/admin/users/sync_sso", "sso=" + form_escape(sso) + "&sig=" + sig,
                            "application/x-www-form-urlencoded", "admin");

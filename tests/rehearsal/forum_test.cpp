@@ -1,6 +1,7 @@
-#include "forum.hpp"
+#include "rehearsal/forum.hpp"
+#include "base/digest.hpp"
 
-#include "snapshot.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
 
@@ -627,7 +628,7 @@ TEST(uploads, path_rule_and_short_url)
     EXPECT_EQ(upload_path(1001, sha1, "png"), "/uploads/default/original/2X/a/" + sha1 + ".png");
     EXPECT_EQ(upload_path(16000, sha1, "png"), "/uploads/default/original/2X/a/" + sha1 + ".png");
     EXPECT_EQ(upload_path(16001, sha1, "jpg"), "/uploads/default/original/3X/a/9/" + sha1 + ".jpg");
-    EXPECT_EQ(sha1_hex("abc"), sha1);
+    EXPECT_EQ(forumgate::base::sha1_hex("abc"), sha1);
 }
 
 TEST_F(forum_fixture, add_upload_computes_sha1_size_and_urls)
@@ -637,12 +638,12 @@ TEST_F(forum_fixture, add_upload_computes_sha1_size_and_urls)
     auto const &file = state.add_upload({.user_id = ann, .original_filename = "Photo.PNG", .bytes = png});
     EXPECT_EQ(file.id, 1);
     EXPECT_EQ(file.extension, "png");
-    EXPECT_EQ(file.sha1, sha1_hex(png));
+    EXPECT_EQ(file.sha1, forumgate::base::sha1_hex(png));
     EXPECT_EQ(file.width, 3);
     EXPECT_EQ(file.height, 2);
     EXPECT_EQ(file.filesize, 29);
     EXPECT_EQ(file.url(), "/uploads/default/original/1X/" + file.sha1 + ".png");
-    std::string const base62 = mappings::base62_from_sha1(file.sha1);
+    std::string const base62 = base::base62_from_sha1(file.sha1);
     EXPECT_EQ(file.short_url(), "upload://" + base62 + ".png");
     EXPECT_EQ(file.short_path(), "/uploads/short-url/" + base62 + ".png");
     EXPECT_EQ(state.find_upload_by_short_url(file.short_url()), &file);
@@ -663,7 +664,7 @@ TEST_F(forum_fixture, add_upload_computes_sha1_size_and_urls)
 
 TEST(hmac_sha256_hex, rfc_4231_test_case_2)
 {
-    EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+    EXPECT_EQ(forumgate::base::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 

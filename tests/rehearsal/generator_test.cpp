@@ -1,10 +1,11 @@
 // GCC 12 reports a false "may be used uninitialized" inside <regex> at -O1 with sanitizers.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#include "generator.hpp"
+#include "rehearsal/generator.hpp"
+#include "base/digest.hpp"
 
-#include "seed.hpp"
-#include "snapshot.hpp"
+#include "rehearsal/seed.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
 
@@ -164,7 +165,7 @@ TEST(generator, uploads_are_real_distinct_pngs)
         ASSERT_TRUE(file.width && file.height);
         EXPECT_GE(*file.width, 2);
         EXPECT_TRUE(digests.insert(file.sha1).second);
-        EXPECT_EQ(file.sha1, sha1_hex(file.bytes));
+        EXPECT_EQ(file.sha1, forumgate::base::sha1_hex(file.bytes));
     }
     std::string const png = make_png(1, 1, std::string("\xff\x00\x00", 3));
     // A known-good 1×1 red PNG stored without compression ends with the IEND chunk and its CRC.

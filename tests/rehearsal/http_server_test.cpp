@@ -1,9 +1,9 @@
 // Tests of rehearsal/http_server over real loopback sockets: requests reach the handler as
 // Discourse's routing sees them, answers come back whole, and each kind of fault happens.
 
-#include "http_server.hpp"
+#include "rehearsal/http_server.hpp"
 
-#include "support/http_client.hpp"
+#include "tests/support/http_client.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,11 +4,12 @@
 // XML checker, a crawl of a generated forum through its HTML and its sitemaps, and requests over a
 // real loopback socket.
 
-#include "api.hpp"
-#include "generator.hpp"
-#include "pages.hpp"
+#include "rehearsal/api.hpp"
+#include "base/digest.hpp"
+#include "rehearsal/generator.hpp"
+#include "rehearsal/pages.hpp"
 
-#include "support/http_client.hpp"
+#include "tests/support/http_client.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -547,7 +548,7 @@ TEST_F(pages_fixture, upload_files_round_trip)
     ASSERT_EQ(answer.status, 200) << file.url();
     EXPECT_EQ(answer.content_type, "image/png");
     EXPECT_EQ(answer.body, file.bytes);
-    EXPECT_EQ(sha1_hex(answer.body), file.sha1);
+    EXPECT_EQ(forumgate::base::sha1_hex(answer.body), file.sha1);
     EXPECT_EQ(header(answer, "Cache-Control"), "max-age=31536000, public, immutable");
     EXPECT_EQ(header(answer, "Content-Disposition"), ""); // nginx serves these, with no disposition
     // The tree is not checked (Upload.find_by(sha1:)), the site is; the sha1-only route works.
@@ -1083,7 +1084,7 @@ TEST_F(generated_fixture, every_upload_answers_with_its_bytes)
     for (auto const &[id, file] : uploads) {
         auto const answer = client.get(file.url());
         ASSERT_EQ(answer.status, 200) << file.url();
-        EXPECT_EQ(sha1_hex(answer.body), file.sha1);
+        EXPECT_EQ(forumgate::base::sha1_hex(answer.body), file.sha1);
         EXPECT_EQ(answer.content_type, "image/png");
         EXPECT_EQ(client.get(file.short_path()).body, file.bytes);
     }

@@ -1,6 +1,7 @@
-#include "seed.hpp"
+#include "rehearsal/seed.hpp"
+#include "base/digest.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -180,7 +181,7 @@ std::string canonical_seed()
     std::string const bytes = *decode_base64("R0lGODlhAQABAAAAACw=");
     upload file;
     file.id = 1;
-    file.sha1 = sha1_hex(bytes);
+    file.sha1 = forumgate::base::sha1_hex(bytes);
     file.extension = "gif";
     auto replace = [&text](std::string const &from, std::string const &to) {
         text.replace(text.find(from), from.size(), to);

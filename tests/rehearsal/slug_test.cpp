@@ -1,4 +1,4 @@
-#include "slug.hpp"
+#include "rehearsal/slug.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // the odd lines real servers log (no request, TLS bytes on a plain port, HTTP/0.9, proxies'
 // absolute URLs, escaped bytes and quotes), and lines that are not in the format at all.
 
-#include "access_log.hpp"
+#include "report/access_log.hpp"
 
 #include <gtest/gtest.h>
 

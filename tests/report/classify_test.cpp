@@ -2,10 +2,10 @@
 // map (every outcome the resolver gives, with the likely reasons read from the map and the
 // archive), and from a redirector's answers with and without a map.
 
-#include "classify.hpp"
-#include "store_inputs.hpp"
+#include "report/classify.hpp"
+#include "report/store_inputs.hpp"
 
-#include "report_map.hpp"
+#include "tests/report/report_map.hpp"
 
 #include <gtest/gtest.h>
 

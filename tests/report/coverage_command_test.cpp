@@ -3,14 +3,14 @@
 // --from-misses); --check-targets against a real loopback web site standing in for the new
 // forum; exit codes for --fail-under and off-site redirects; bad command lines.
 
-#include "loopback_site.hpp"
-#include "sitemap.hpp"
-#include "report_map.hpp"
-#include "support/http_client.hpp"
-#include "support/json_shape.hpp"
-#include "support/process.hpp"
-#include "support/server_process.hpp"
-#include "support/test_db.hpp"
+#include "tests/report/loopback_site.hpp"
+#include "report/sitemap.hpp"
+#include "tests/report/report_map.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/json_shape.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

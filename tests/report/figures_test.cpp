@@ -2,9 +2,9 @@
 // hits, outcomes, kinds, likely reasons, days in order, the worst misses first and cut to
 // --top, chains; and how shares are written.
 
-#include "figures.hpp"
+#include "report/figures.hpp"
 
-#include "sample_report.hpp"
+#include "tests/report/sample_report.hpp"
 
 #include <gtest/gtest.h>
 

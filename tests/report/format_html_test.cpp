@@ -3,11 +3,11 @@
 // its tables sort, and screenshots are taken (kept under the build tree, in
 // tests/report/html-report/, to look at). Nothing is loaded from elsewhere.
 
-#include "format_html.hpp"
+#include "report/format_html.hpp"
 
-#include "sample_report.hpp"
-#include "support/process.hpp"
-#include "support/test_db.hpp"
+#include "tests/report/sample_report.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 

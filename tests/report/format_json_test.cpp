@@ -2,10 +2,10 @@
 // every enumerated value one the schema names, the figures where the schema says they are,
 // and bytes that are not UTF-8 never failing the report.
 
-#include "format_json.hpp"
+#include "report/format_json.hpp"
 
-#include "sample_report.hpp"
-#include "support/json_shape.hpp"
+#include "tests/report/sample_report.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

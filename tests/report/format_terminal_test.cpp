@@ -1,10 +1,10 @@
 // The terminal summary, compared with a golden file (tests/fixtures/coverage/terminal-summary.txt;
 // FORUMGATE_UPDATE_GOLDEN=1 rewrites it after a deliberate change, to be reviewed in the diff).
 
-#include "format_terminal.hpp"
+#include "report/format_terminal.hpp"
 
-#include "sample_report.hpp"
-#include "support/test_db.hpp"
+#include "tests/report/sample_report.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 // Reading the report's file inputs: access logs (plain, gzip, cut short, many files) and URL
 // lists, with malformed lines counted and shown with file and line, never stopping the run.
 
-#include "inputs.hpp"
-#include "line_reader.hpp"
+#include "report/inputs.hpp"
+#include "report/line_reader.hpp"
 
-#include "error.hpp"
-#include "support/test_db.hpp"
+#include "base/error.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

@@ -3,7 +3,7 @@
 // server answering from a table of paths, which a test fills once it knows the port (pages
 // that redirect to themselves or to each other need it).
 
-#include "http_server.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>

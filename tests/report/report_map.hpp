@@ -4,8 +4,8 @@
 // user, an upload and the viewtopic.php rule) in a private database, with an archive that
 // knows some topics and a category the old forum kept private.
 
-#include "store.hpp"
-#include "support/test_db.hpp"
+#include "mappings/store.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>

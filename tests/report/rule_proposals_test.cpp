@@ -2,10 +2,10 @@
 // custom path) get the rewrite rule that sends most of their hits to mapped places; groups no
 // rule can help and lone URLs get none; every proposal loads as a rule.
 
-#include "rule_proposals.hpp"
+#include "report/rule_proposals.hpp"
 
-#include "error.hpp"
-#include "resolver.hpp"
+#include "base/error.hpp"
+#include "mappings/resolver.hpp"
 
 #include <gtest/gtest.h>
 

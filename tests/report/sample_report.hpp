@@ -3,10 +3,10 @@
 // URLs over three days of logs, every covered outcome and most misses, a proposal, malformed
 // lines, and a URL that tries to inject markup. Made by the real work_out_figures().
 
-#include "classify.hpp"
-#include "figures.hpp"
-#include "report.hpp"
-#include "url_tally.hpp"
+#include "report/classify.hpp"
+#include "report/figures.hpp"
+#include "report/report.hpp"
+#include "report/url_tally.hpp"
 
 #include <string>
 #include <vector>

@@ -2,12 +2,12 @@
 // name the file and line, and reading whole sets from files (plain and gzip) and over HTTP
 // from a real loopback server, following the index.
 
-#include "sitemap.hpp"
-#include "web_fetcher.hpp"
+#include "report/sitemap.hpp"
+#include "report/web_fetcher.hpp"
 
-#include "error.hpp"
-#include "support/test_db.hpp"
-#include "loopback_site.hpp"
+#include "base/error.hpp"
+#include "tests/support/test_db.hpp"
+#include "tests/report/loopback_site.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -66,7 +66,7 @@ std::string parse_error(std::string_view xml)
 
 struct fetcher_for_tests
 {
-    importer::request_pacer pacer;
+    web::request_pacer pacer;
     http_check_options options;
     web_fetcher fetcher{options.client_options(), pacer, options.retry()};
 };

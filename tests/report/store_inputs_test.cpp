@@ -1,10 +1,10 @@
 // What the report reads from a real store: every old URL the map knows (--from-map), the miss
 // log (--from-misses), and the map and archive facts behind a miss's likely reason.
 
-#include "classify.hpp"
-#include "store_inputs.hpp"
+#include "report/classify.hpp"
+#include "report/store_inputs.hpp"
 
-#include "report_map.hpp"
+#include "tests/report/report_map.hpp"
 
 #include <gtest/gtest.h>
 

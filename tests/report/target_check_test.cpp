@@ -2,9 +2,9 @@
 // without Location), chains followed to their end, loops and endless chains caught, a server
 // that does not answer, and each distinct target asked for once.
 
-#include "target_check.hpp"
+#include "report/target_check.hpp"
 
-#include "loopback_site.hpp"
+#include "tests/report/loopback_site.hpp"
 
 #include <gtest/gtest.h>
 

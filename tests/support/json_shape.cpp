@@ -1,4 +1,4 @@
-#include "support/json_shape.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <fstream>
 #include <map>

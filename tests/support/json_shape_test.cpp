@@ -1,7 +1,7 @@
 // Tests of the contract checker itself, on the recorded fixtures: a fixture matches itself, and
 // each kind of difference is found and named by its JSON path.
 
-#include "support/json_shape.hpp"
+#include "tests/support/json_shape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "support/process.hpp"
+#include "tests/support/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

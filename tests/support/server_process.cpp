@@ -1,6 +1,6 @@
-#include "support/server_process.hpp"
+#include "tests/support/server_process.hpp"
 
-#include "support/test_db.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
-#include "support/test_db.hpp"
+#include "tests/support/test_db.hpp"
 
-#include "store.hpp"
+#include "mappings/store.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>

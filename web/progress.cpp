@@ -1,11 +1,11 @@
-#include "progress.hpp"
+#include "web/progress.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 progress::progress(std::string phase, std::string unit, std::uint64_t total, bool terminal, bool quiet,
                    std::chrono::milliseconds log_interval)
@@ -78,4 +78,4 @@ void progress::show(bool final)
     }
 }
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

@@ -1,8 +1,8 @@
-#include "iso_time.hpp"
+#include "base/iso_time.hpp"
 
 #include <gtest/gtest.h>
 
-namespace forumgate::rehearsal {
+namespace forumgate::base {
 namespace {
 
 TEST(iso_time, formats_with_milliseconds_in_utc)
@@ -34,4 +34,4 @@ TEST(iso_time, refuses_what_is_not_a_date)
 }
 
 } // namespace
-} // namespace forumgate::rehearsal
+} // namespace forumgate::base

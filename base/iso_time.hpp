@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace forumgate::rehearsal {
+namespace forumgate::base {
 
 /// A moment with Discourse's precision (its JSON carries milliseconds).
 using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
@@ -21,4 +21,4 @@ using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 /// \return the moment, or nullopt if `text` is not such a date.
 [[nodiscard]] std::optional<timestamp> parse_time(std::string_view text);
 
-} // namespace forumgate::rehearsal
+} // namespace forumgate::base

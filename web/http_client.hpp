@@ -3,7 +3,7 @@
 // bounded by a timeout. Blocking calls over Asio's asynchronous operations, so that timeouts
 // hold (Beast's synchronous calls have none). One client per worker thread; not thread-safe.
 
-#include "site_url.hpp"
+#include "web/site_url.hpp"
 
 #include <boost/beast/http/verb.hpp>
 
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 /// A request to the forum. `target` is the path and query from the forum's root (the client
 /// adds the site's prefix).
@@ -86,4 +86,4 @@ private:
     std::unique_ptr<connection> m_connection;
 };
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

@@ -1,12 +1,12 @@
-#include "csv.hpp"
+#include "base/csv.hpp"
 
-#include "error.hpp"
+#include "base/error.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 
-namespace forumgate::mappings {
+namespace forumgate::base {
 namespace {
 
 /// Bytes read from the stream at a time. Large enough that a 10-million-line file costs a few
@@ -254,4 +254,4 @@ bool csv_reader::next(std::vector<std::string> &fields)
     return end_record();
 }
 
-} // namespace forumgate::mappings
+} // namespace forumgate::base

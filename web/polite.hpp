@@ -5,7 +5,7 @@
 // and jitter for what may pass (5xx, 429, timeouts, dropped connections). 401/403/404 and other
 // 4xx are final at once.
 
-#include "http_client.hpp"
+#include "web/http_client.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 using clock_type = std::chrono::steady_clock;
 
@@ -93,4 +93,4 @@ private:
 [[nodiscard]] http_response polite_send(http_client &client, request_pacer &pacer, http_request const &request,
                                         retry_policy const &policy);
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

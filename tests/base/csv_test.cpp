@@ -1,7 +1,7 @@
-// csv_reader: RFC 4180 records, and errors that point at the right file and line.
+// forumgate::base::csv_reader: RFC 4180 records, and errors that point at the right file and line.
 
-#include "csv.hpp"
-#include "error.hpp"
+#include "base/csv.hpp"
+#include "base/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 namespace {
 
 using forumgate::input_error;
-using forumgate::mappings::csv_reader;
+using forumgate::base::csv_reader;
 using records = std::vector<std::vector<std::string>>;
 
 /// Every record of `text`, with the line each starts on.
@@ -25,7 +25,7 @@ struct read_result
 read_result read_all(std::string const &text)
 {
     std::istringstream in{text};
-    csv_reader reader{in, "map.csv"};
+    forumgate::base::csv_reader reader{in, "map.csv"};
     read_result out;
     std::vector<std::string> fields;
     while (reader.next(fields)) {
@@ -112,7 +112,7 @@ TEST(csv_reader, reads_nothing_from_an_empty_file)
 TEST(csv_reader, where_names_file_and_record_line)
 {
     std::istringstream in{"h\n\"multi\nline\"\n"};
-    csv_reader reader{in, "topics.csv"};
+    forumgate::base::csv_reader reader{in, "topics.csv"};
     std::vector<std::string> fields;
     ASSERT_TRUE(reader.next(fields));
     ASSERT_TRUE(reader.next(fields));
@@ -186,7 +186,7 @@ TEST(csv_reader, reads_records_across_read_blocks)
 TEST(csv_reader, reuses_the_callers_fields)
 {
     std::istringstream in{"a,b,c\nd\n"};
-    csv_reader reader{in, "map.csv"};
+    forumgate::base::csv_reader reader{in, "map.csv"};
     std::vector<std::string> fields;
     ASSERT_TRUE(reader.next(fields));
     EXPECT_EQ(fields.size(), 3U);

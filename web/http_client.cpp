@@ -2,9 +2,9 @@
 // runs the client's own io_context until it completes, with the stream's deadline set, so a
 // silent server costs at most the timeout.
 
-#include "http_client.hpp"
+#include "web/http_client.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,7 +21,7 @@
 
 #include <optional>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -31,7 +31,7 @@ using tcp = net::ip::tcp;
 std::optional<std::string> http_response::header(std::string_view name) const
 {
     for (auto const &[key, value] : headers) {
-        if (mappings::iequals(key, name)) {
+        if (base::iequals(key, name)) {
             return value;
         }
     }
@@ -215,4 +215,4 @@ http_response http_client::send(http_request const &request)
     }
 }
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

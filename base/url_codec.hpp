@@ -1,12 +1,12 @@
 #pragma once
 // Percent-encoding, UTF-8 checks and query strings: the byte-level rules every URL passes.
 
-#include <cstdint>
-#include <optional>
+#include "base/text.hpp"
+
 #include <string>
 #include <string_view>
 
-namespace forumgate::mappings {
+namespace forumgate::base {
 
 /// Appends the percent-decoded form of `in` to `out` (`+` stays `+`).
 /// \return false if `in` has a malformed escape (`%` not followed by two hex digits).
@@ -26,19 +26,4 @@ void append_encoded_query_component(std::string &out, std::string_view component
 /// \return true if `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
 
-/// \return true if `s` holds a byte below 0x20 or 0x7F (CR, LF, NUL, TAB...).
-[[nodiscard]] bool has_control_bytes(std::string_view s) noexcept;
-
-/// \return true if `s` is non-empty and all ASCII digits.
-[[nodiscard]] bool is_digits(std::string_view s) noexcept;
-
-/// Parses an all-digit string. \return nullopt if not all digits or it overflows 64 bits.
-[[nodiscard]] std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
-
-/// ASCII lower-casing (usernames, host names, tags compare case-insensitively).
-[[nodiscard]] std::string ascii_lower(std::string_view s);
-
-/// \return true if `a` equals `b` ignoring ASCII case.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
-
-} // namespace forumgate::mappings
+} // namespace forumgate::base

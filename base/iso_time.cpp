@@ -1,8 +1,8 @@
-#include "iso_time.hpp"
+#include "base/iso_time.hpp"
 
 #include <cstdio>
 
-namespace forumgate::rehearsal {
+namespace forumgate::base {
 namespace {
 
 // Reads exactly `count` digits at `pos`.
@@ -123,4 +123,4 @@ std::optional<timestamp> parse_time(std::string_view text)
     return result;
 }
 
-} // namespace forumgate::rehearsal
+} // namespace forumgate::base

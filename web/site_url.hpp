@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 /// Represents the base URL of a forum: scheme, host, port and an optional path prefix for a
 /// forum served from a subfolder.
@@ -32,4 +32,4 @@ struct site_url
     [[nodiscard]] std::string url(std::string_view path_and_query) const;
 };
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace forumgate::mappings {
+namespace forumgate::base {
 
 /// Represents a CSV file being read record by record. Quoted fields may hold commas, quotes
 /// ("" inside quotes) and line breaks; CRLF and LF line ends are both accepted.
@@ -48,4 +48,4 @@ private:
     std::uint64_t m_record_line = 0;
 };
 
-} // namespace forumgate::mappings
+} // namespace forumgate::base

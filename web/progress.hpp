@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 /// Represents one phase's progress, shown until it is destroyed. Thread-safe counting.
 class progress
@@ -57,4 +57,4 @@ private:
     std::thread m_thread;
 };
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

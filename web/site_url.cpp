@@ -1,11 +1,11 @@
-#include "site_url.hpp"
+#include "web/site_url.hpp"
 
-#include "error.hpp"
-#include "url_codec.hpp"
+#include "base/error.hpp"
+#include "base/url_codec.hpp"
 
 #include <string>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 site_url site_url::parse(std::string_view text, std::string_view what)
 {
@@ -62,9 +62,9 @@ site_url site_url::parse(std::string_view text, std::string_view what)
             throw fail("the host may hold only letters, digits, '-', '.' (and ':' in an IPv6 address)");
         }
     }
-    site.host = mappings::ascii_lower(site.host);
+    site.host = base::ascii_lower(site.host);
     if (!port_text.empty() || authority.ends_with(':')) {
-        auto const port = mappings::parse_uint(port_text);
+        auto const port = base::parse_uint(port_text);
         if (!port || *port == 0 || *port > 65535) {
             throw fail("the port must be a number from 1 to 65535");
         }
@@ -73,7 +73,7 @@ site_url site_url::parse(std::string_view text, std::string_view what)
     while (path.ends_with('/')) {
         path.remove_suffix(1);
     }
-    if (mappings::has_control_bytes(path) || path.find(' ') != std::string_view::npos) {
+    if (base::has_control_bytes(path) || path.find(' ') != std::string_view::npos) {
         throw fail("the path holds spaces or control characters");
     }
     site.prefix = std::string{path};
@@ -95,4 +95,4 @@ std::string site_url::target(std::string_view path_and_query) const { return pre
 
 std::string site_url::url(std::string_view path_and_query) const { return origin() + target(path_and_query); }
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

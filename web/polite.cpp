@@ -1,13 +1,13 @@
-#include "polite.hpp"
+#include "web/polite.hpp"
 
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <algorithm>
 #include <ctime>
 #include <random>
 #include <thread>
 
-namespace forumgate::importer {
+namespace forumgate::web {
 
 request_pacer::request_pacer(double per_second)
 {
@@ -51,7 +51,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     while (!value.empty() && value.back() == ' ') {
         value.remove_suffix(1);
     }
-    if (auto const seconds = mappings::parse_uint(value)) {
+    if (auto const seconds = base::parse_uint(value)) {
         return std::chrono::seconds{static_cast<std::int64_t>(std::min<std::uint64_t>(*seconds, 1U << 30U))};
     }
     // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
@@ -160,4 +160,4 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
     }
 }
 
-} // namespace forumgate::importer
+} // namespace forumgate::web

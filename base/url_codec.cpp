@@ -1,26 +1,11 @@
-#include "url_codec.hpp"
+#include "base/url_codec.hpp"
 
 #include <array>
-#include <limits>
 
-namespace forumgate::mappings {
+namespace forumgate::base {
 namespace {
 
 constexpr char HEX_DIGITS[] = "0123456789ABCDEF";
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Byte classes, computed once: which bytes may stand unescaped in a path segment or a query
 // component of a Location we send.
@@ -160,76 +145,4 @@ bool is_valid_utf8(std::string_view s) noexcept
     return true;
 }
 
-bool has_control_bytes(std::string_view s) noexcept
-{
-    for (char const c : s) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (byte < 0x20U || byte == 0x7FU) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool is_digits(std::string_view s) noexcept
-{
-    if (s.empty()) {
-        return false;
-    }
-    for (char const c : s) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept
-{
-    if (!is_digits(s)) {
-        return std::nullopt;
-    }
-    std::uint64_t value = 0;
-    for (char const c : s) {
-        auto const digit = static_cast<std::uint64_t>(c - '0');
-        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10U) {
-            return std::nullopt;
-        }
-        value = value * 10U + digit;
-    }
-    return value;
-}
-
-std::string ascii_lower(std::string_view s)
-{
-    std::string out{s};
-    for (char &c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') {
-            x = static_cast<char>(x - 'A' + 'a');
-        }
-        if (y >= 'A' && y <= 'Z') {
-            y = static_cast<char>(y - 'A' + 'a');
-        }
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
-
-} // namespace forumgate::mappings
+} // namespace forumgate::base

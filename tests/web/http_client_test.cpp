@@ -1,14 +1,14 @@
-// Tests of importer/site_url, http_client and polite_send over real loopback sockets, with the
+// Tests of web/site_url, http_client and polite_send over real loopback sockets, with the
 // rehearsal forum's HTTP server answering as each test needs: keep-alive, reconnection after
 // the server closes, injected 5xx, drops and timeouts retried, 429 honouring Retry-After,
 // 4xx final at once with the URL in the message.
 
-#include "http_client.hpp"
-#include "polite.hpp"
-#include "site_url.hpp"
+#include "web/http_client.hpp"
+#include "web/polite.hpp"
+#include "web/site_url.hpp"
 
-#include "error.hpp"
-#include "http_server.hpp"
+#include "base/error.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@
 #include <thread>
 
 using namespace forumgate;
-using namespace forumgate::importer;
+using namespace forumgate::web;
 
 namespace {
 

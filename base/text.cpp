@@ -1,0 +1,132 @@
+#include "base/text.hpp"
+
+#include <limits>
+
+namespace forumgate::base {
+
+std::string ascii_lower(std::string_view s)
+{
+    std::string out{s};
+    for (char &c : out) {
+        c = ascii_lower(c);
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept
+{
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view s) noexcept
+{
+    constexpr std::string_view SPACE = " \t\r\n";
+    auto const first = s.find_first_not_of(SPACE);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return s.substr(first, s.find_last_not_of(SPACE) - first + 1);
+}
+
+int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+bool has_control_bytes(std::string_view s) noexcept
+{
+    for (char const c : s) {
+        auto const byte = static_cast<unsigned char>(c);
+        if (byte < 0x20U || byte == 0x7FU) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_digits(std::string_view s) noexcept
+{
+    if (s.empty()) {
+        return false;
+    }
+    for (char const c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept
+{
+    if (!is_digits(s)) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (char const c : s) {
+        auto const digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10U) {
+            return std::nullopt;
+        }
+        value = value * 10U + digit;
+    }
+    return value;
+}
+
+
+void append_html_escaped(std::string &out, std::string_view text)
+{
+    for (char const c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out.push_back(c);
+        }
+    }
+}
+
+std::string html_escape(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    append_html_escaped(out, text);
+    return out;
+}
+
+} // namespace forumgate::base

@@ -1,0 +1,56 @@
+#pragma once
+// Text helpers used across the tree: ASCII case, trimming, digits, hex and HTML escaping.
+// Everything here is byte-wise ASCII: host names, usernames, tags and HTTP tokens compare
+// case-insensitively in ASCII only, as Discourse and HTTP do.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace forumgate::base {
+
+/// \return `c` lower-cased if it is an ASCII capital, else `c`.
+[[nodiscard]] constexpr char ascii_lower(char c) noexcept
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// ASCII lower-casing (usernames, host names, tags compare case-insensitively).
+[[nodiscard]] std::string ascii_lower(std::string_view s);
+
+/// \return true if `a` equals `b` ignoring ASCII case.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// \return true if `s` starts with `prefix`, ignoring ASCII case.
+[[nodiscard]] bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
+
+/// \return `s` without leading and trailing spaces, tabs, CR and LF.
+[[nodiscard]] std::string_view trim(std::string_view s) noexcept;
+
+/// \return the value of an ASCII hex digit, or -1 if `c` is none.
+[[nodiscard]] int hex_value(char c) noexcept;
+
+/// \return true if `s` holds a byte below 0x20 or 0x7F (CR, LF, NUL, TAB...).
+[[nodiscard]] bool has_control_bytes(std::string_view s) noexcept;
+
+/// \return true if `s` is non-empty and all ASCII digits.
+[[nodiscard]] bool is_digits(std::string_view s) noexcept;
+
+/// Parses an all-digit string. \return nullopt if not all digits or it overflows 64 bits.
+[[nodiscard]] std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
+/// ASCII lower-casing (usernames, host names, tags compare case-insensitively).
+[[nodiscard]] std::string ascii_lower(std::string_view s);
+
+/// \return true if `a` equals `b` ignoring ASCII case.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// Appends `text` with the five characters that HTML gives meaning escaped (`&`, `<`, `>`, `"`
+/// and `'`, as Rails' ERB::Util.html_escape does), safe in element content and quoted attributes.
+void append_html_escaped(std::string &out, std::string_view text);
+
+/// \return `text` escaped as append_html_escaped does.
+[[nodiscard]] std::string html_escape(std::string_view text);
+
+} // namespace forumgate::base

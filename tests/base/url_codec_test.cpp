@@ -1,0 +1,226 @@
+// Tests of mappings/url_codec: percent-decoding, encoding, UTF-8 checks and small helpers.
+
+#include "base/url_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+using namespace forumgate::base;
+
+namespace {
+
+std::optional<std::string> decoded(std::string_view in)
+{
+    std::string out;
+    if (!forumgate::base::append_percent_decoded(out, in)) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::optional<std::string> form_decoded(std::string_view in)
+{
+    std::string out;
+    if (!forumgate::base::append_form_decoded(out, in)) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string segment(std::string_view in)
+{
+    std::string out;
+    forumgate::base::append_encoded_segment(out, in);
+    return out;
+}
+
+std::string query_component(std::string_view in)
+{
+    std::string out;
+    forumgate::base::append_encoded_query_component(out, in);
+    return out;
+}
+
+} // namespace
+
+TEST(percent_decode, plain_text_unchanged)
+{
+    EXPECT_EQ(decoded(""), "");
+    EXPECT_EQ(decoded("abc-._~"), "abc-._~");
+    EXPECT_EQ(decoded("a+b"), "a+b"); // `+` is only a space in forms
+}
+
+TEST(percent_decode, escapes_both_cases)
+{
+    EXPECT_EQ(decoded("%74"), "t");
+    EXPECT_EQ(decoded("%2F%2f"), "//");
+    EXPECT_EQ(decoded("a%20b"), "a b");
+    EXPECT_EQ(decoded("%E6%97%a5"), "\xE6\x97\xA5");
+    EXPECT_EQ(decoded("%00"), std::string(1, '\0'));
+    EXPECT_EQ(decoded("%0d%0A"), "\r\n");
+    EXPECT_EQ(decoded("%25"), "%");
+    EXPECT_EQ(decoded("%2541"), "%41"); // decoded once only
+}
+
+TEST(percent_decode, malformed_escapes)
+{
+    EXPECT_FALSE(decoded("%"));
+    EXPECT_FALSE(decoded("abc%"));
+    EXPECT_FALSE(decoded("%4"));
+    EXPECT_FALSE(decoded("abc%4"));
+    EXPECT_FALSE(decoded("%zz"));
+    EXPECT_FALSE(decoded("%g1"));
+    EXPECT_FALSE(decoded("%1g"));
+    EXPECT_FALSE(decoded("%%41"));
+    EXPECT_FALSE(decoded("% 1"));
+}
+
+TEST(percent_decode, appends)
+{
+    std::string out = "x";
+    ASSERT_TRUE(forumgate::base::append_percent_decoded(out, "%41"));
+    EXPECT_EQ(out, "xA");
+}
+
+TEST(form_decode, plus_is_space)
+{
+    EXPECT_EQ(form_decoded("a+b"), "a b");
+    EXPECT_EQ(form_decoded("a%2Bb"), "a+b");
+    EXPECT_FALSE(form_decoded("a%"));
+}
+
+TEST(encode_segment, keeps_unreserved_and_safe_sub_delimiters)
+{
+    EXPECT_EQ(segment("agm-minutes_2019.~"), "agm-minutes_2019.~");
+    EXPECT_EQ(segment("a!$()*+,:@&"), "a!$()*+,:@&");
+}
+
+TEST(encode_segment, escapes_structure_and_unsafe_bytes)
+{
+    EXPECT_EQ(segment("/"), "%2F");
+    EXPECT_EQ(segment("\\"), "%5C");
+    EXPECT_EQ(segment("%"), "%25");
+    EXPECT_EQ(segment("?#"), "%3F%23");
+    EXPECT_EQ(segment(" "), "%20");
+    EXPECT_EQ(segment("\r\n"), "%0D%0A");
+    EXPECT_EQ(segment(std::string(1, '\0')), "%00");
+    EXPECT_EQ(segment(";="), "%3B%3D");
+    EXPECT_EQ(segment("'\"<>"), "%27%22%3C%3E");
+    EXPECT_EQ(segment("\xE6\x97\xA5"), "%E6%97%A5");
+    EXPECT_EQ(segment("\x7F\xFF"), "%7F%FF");
+}
+
+TEST(encode_segment, round_trips_every_byte)
+{
+    std::string all;
+    for (int c = 0; c < 256; ++c) {
+        all.push_back(static_cast<char>(c));
+    }
+    std::string const encoded = segment(all);
+    for (char const c : encoded) {
+        EXPECT_FALSE(c == '/' || c == '\\' || c == '?' || c == '#' || c == ' ' ||
+                     static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+            << "unsafe byte " << static_cast<int>(static_cast<unsigned char>(c));
+    }
+    EXPECT_EQ(decoded(encoded), all);
+}
+
+TEST(encode_query, escapes_everything_but_unreserved)
+{
+    EXPECT_EQ(query_component("weekly"), "weekly");
+    EXPECT_EQ(query_component("a b&c=d"), "a%20b%26c%3Dd");
+    EXPECT_EQ(query_component("a+b/c?"), "a%2Bb%2Fc%3F");
+    EXPECT_EQ(query_component("\r\n"), "%0D%0A");
+    std::string all;
+    for (int c = 0; c < 256; ++c) {
+        all.push_back(static_cast<char>(c));
+    }
+    EXPECT_EQ(form_decoded(query_component(all)), all);
+}
+
+TEST(utf8, valid)
+{
+    EXPECT_TRUE(forumgate::base::is_valid_utf8(""));
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("plain ascii"));
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("caf\xC3\xA9"));          // é
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xE6\x97\xA5\xE6\x9C\xAC")); // 日本
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF0\x9F\x98\x80"));     // U+1F600
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF4\x8F\xBF\xBF"));     // U+10FFFF
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xED\x9F\xBF"));         // U+D7FF, just below surrogates
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xEE\x80\x80"));         // U+E000, just above
+    EXPECT_TRUE(forumgate::base::is_valid_utf8(std::string_view{"\0", 1}));
+}
+
+TEST(utf8, invalid)
+{
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xFF"));
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xFE"));
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\x80"));           // lone continuation byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC0\xAF"));       // overlong '/'
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC1\xBF"));       // overlong
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE0\x80\xAF"));   // overlong 3-byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF0\x80\x80\xAF")); // overlong 4-byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xA0\x80"));   // U+D800 surrogate
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xBF\xBF"));   // U+DFFF surrogate
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF4\x90\x80\x80")); // U+110000
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF8\x88\x80\x80\x80")); // 5-byte form
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC3"));           // truncated
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE6\x97"));       // truncated
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xC3("));       // bad continuation
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xE9"));        // Latin-1 é
+}
+
+TEST(control_bytes, detected)
+{
+    EXPECT_FALSE(forumgate::base::has_control_bytes(""));
+    EXPECT_FALSE(forumgate::base::has_control_bytes("plain text ~!"));
+    EXPECT_FALSE(forumgate::base::has_control_bytes("\xE6\x97\xA5"));
+    EXPECT_TRUE(forumgate::base::has_control_bytes("a\rb"));
+    EXPECT_TRUE(forumgate::base::has_control_bytes("a\nb"));
+    EXPECT_TRUE(forumgate::base::has_control_bytes("\t"));
+    EXPECT_TRUE(forumgate::base::has_control_bytes(std::string_view{"a\0b", 3}));
+    EXPECT_TRUE(forumgate::base::has_control_bytes("\x1F"));
+    EXPECT_TRUE(forumgate::base::has_control_bytes("\x7F"));
+}
+
+TEST(digits, is_digits)
+{
+    EXPECT_TRUE(forumgate::base::is_digits("0"));
+    EXPECT_TRUE(forumgate::base::is_digits("0123456789"));
+    EXPECT_FALSE(forumgate::base::is_digits(""));
+    EXPECT_FALSE(forumgate::base::is_digits("12a"));
+    EXPECT_FALSE(forumgate::base::is_digits("-1"));
+    EXPECT_FALSE(forumgate::base::is_digits("+1"));
+    EXPECT_FALSE(forumgate::base::is_digits(" 1"));
+    EXPECT_FALSE(forumgate::base::is_digits("1.0"));
+}
+
+TEST(digits, parse_uint)
+{
+    EXPECT_EQ(forumgate::base::parse_uint("0"), 0U);
+    EXPECT_EQ(forumgate::base::parse_uint("774"), 774U);
+    EXPECT_EQ(forumgate::base::parse_uint("000774"), 774U);
+    EXPECT_EQ(forumgate::base::parse_uint("4294967296"), 4294967296ULL);
+    EXPECT_EQ(forumgate::base::parse_uint("18446744073709551615"), UINT64_MAX);
+    EXPECT_EQ(forumgate::base::parse_uint("18446744073709551616"), std::nullopt);
+    EXPECT_EQ(forumgate::base::parse_uint("18446744073709551620"), std::nullopt);
+    EXPECT_EQ(forumgate::base::parse_uint("99999999999999999999999"), std::nullopt);
+    EXPECT_EQ(forumgate::base::parse_uint(""), std::nullopt);
+    EXPECT_EQ(forumgate::base::parse_uint("1x"), std::nullopt);
+    EXPECT_EQ(forumgate::base::parse_uint("-1"), std::nullopt);
+}
+
+TEST(ascii_case, lower_and_iequals)
+{
+    EXPECT_EQ(forumgate::base::ascii_lower("Forum.Example-ORG"), "forum.example-org");
+    EXPECT_EQ(forumgate::base::ascii_lower("\xC3\x89t\xC3\xA9"), "\xC3\x89t\xC3\xA9"); // non-ASCII untouched
+    EXPECT_EQ(forumgate::base::ascii_lower(""), "");
+    EXPECT_TRUE(forumgate::base::iequals("John.Smith", "john.SMITH"));
+    EXPECT_TRUE(forumgate::base::iequals("", ""));
+    EXPECT_FALSE(forumgate::base::iequals("john", "johnny"));
+    EXPECT_FALSE(forumgate::base::iequals("john", "jo_n"));
+    EXPECT_FALSE(forumgate::base::iequals("[", "{")); // 0x5B vs 0x7B: not letters, not equal
+    EXPECT_FALSE(forumgate::base::iequals("@", "`"));
+}
