@@ -179,7 +179,8 @@ bool csv_reader::next(std::vector<std::string> &fields)
             } else if (end == '\r') {
                 st = state::after_cr;
             } else {
-                fail_at(m_line, "quote inside an unquoted field (quote the whole field and double the quote: \"a \"\"b\"\"\")");
+                fail_at(m_line,
+                        "quote inside an unquoted field (quote the whole field and double the quote: \"a \"\"b\"\"\")");
             }
             break;
         }
@@ -215,8 +216,9 @@ bool csv_reader::next(std::vector<std::string> &fields)
             } else if (c == '\r') {
                 st = state::after_cr;
             } else {
-                fail_at(m_line, fmt::format("{} after a closing quote (a quoted field must end at a comma or the line end)",
-                                            describe_byte(c)));
+                fail_at(m_line,
+                        fmt::format("{} after a closing quote (a quoted field must end at a comma or the line end)",
+                                    describe_byte(c)));
             }
             break;
         case state::after_cr:
@@ -242,10 +244,11 @@ bool csv_reader::next(std::vector<std::string> &fields)
         // A final line ending in a lone CR: take the CR as its line end.
         return cr_on_empty_line ? false : end_record();
     case state::quoted:
-        fail_at(m_record_line,
-                quote_line == m_record_line
-                    ? std::string{"quoted field is not closed before the end of the file"}
-                    : fmt::format("quoted field opened on line {} is not closed before the end of the file", quote_line));
+        fail_at(
+            m_record_line,
+            quote_line == m_record_line
+                ? std::string{"quoted field is not closed before the end of the file"}
+                : fmt::format("quoted field opened on line {} is not closed before the end of the file", quote_line));
     case state::field_start:
     case state::unquoted:
     case state::after_quote:

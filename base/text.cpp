@@ -95,7 +95,6 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept
     return value;
 }
 
-
 void append_html_escaped(std::string &out, std::string_view text)
 {
     for (char const c : text) {

@@ -17,15 +17,13 @@ struct char_classes
     constexpr char_classes()
     {
         for (int c = 0; c < 256; ++c) {
-            bool const unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                                    c == '_' || c == '~';
+            bool const unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                    c == '-' || c == '.' || c == '_' || c == '~';
             query[static_cast<std::size_t>(c)] = unreserved;
             // Sub-delimiters that are harmless inside one segment; `;` and `=` are left out
             // on purpose (matrix parameters confuse some proxies), as are `'` and `"`.
-            segment[static_cast<std::size_t>(c)] =
-                unreserved || c == '!' || c == '$' || c == '(' || c == ')' || c == '*' ||
-                c == '+' || c == ',' || c == ':' || c == '@' || c == '&';
+            segment[static_cast<std::size_t>(c)] = unreserved || c == '!' || c == '$' || c == '(' || c == ')' ||
+                                                   c == '*' || c == '+' || c == ',' || c == ':' || c == '@' || c == '&';
         }
     }
 };

@@ -1,21 +1,20 @@
 // forumgate coverage: which old links land where, weighted by real traffic (docs/coverage.md).
 
-#include "cli/commands.hpp"
-
-#include "report/coverage.hpp"
 #include "base/error.hpp"
+#include "cli/commands.hpp"
+#include "report/coverage.hpp"
 #include "report/format.hpp"
 #include "report/rule_proposals.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 namespace forumgate::cli {
 namespace {
@@ -131,23 +130,33 @@ void add_coverage_command(CLI::App &app, command &run_command)
     auto cli = std::make_shared<coverage_cli>();
     auto &o = cli->options;
     auto *coverage = app.add_subcommand(
-        "coverage", "Report which old URLs land where, weighted by real traffic: from sitemaps, access logs, URL lists, "
-                    "the map and the miss log; resolved in-process or by a running redirector (--via)");
+        "coverage",
+        "Report which old URLs land where, weighted by real traffic: from sitemaps, access logs, URL lists, "
+        "the map and the miss log; resolved in-process or by a running redirector (--via)");
     add_db_option(*coverage, o.database);
-    coverage->add_option("--sitemap", o.sitemaps, "The old forum's sitemap or sitemap index: URL or file, plain or gzip (repeatable)");
-    coverage->add_option("--access-log", o.access_logs, "Access log in nginx/Apache combined format, plain or gzip ('-': standard input; repeatable)");
+    coverage->add_option("--sitemap", o.sitemaps,
+                         "The old forum's sitemap or sitemap index: URL or file, plain or gzip (repeatable)");
+    coverage->add_option("--access-log", o.access_logs,
+                         "Access log in nginx/Apache combined format, plain or gzip ('-': standard input; repeatable)");
     coverage->add_option("--urls", o.url_lists, "File of URLs or paths, one a line ('-': standard input; repeatable)");
-    coverage->add_flag("--from-map", o.from_map, "Every URL the map knows: topics, posts, categories, users, tags, uploads");
-    coverage->add_flag("--from-misses", o.from_misses, "The URLs in the redirectors' miss log (forumgate.misses), with their hits");
-    coverage->add_option("--via", o.via, "Ask the redirector at this URL (http://HOST:PORT) instead of resolving in-process");
+    coverage->add_flag("--from-map", o.from_map,
+                       "Every URL the map knows: topics, posts, categories, users, tags, uploads");
+    coverage->add_flag("--from-misses", o.from_misses,
+                       "The URLs in the redirectors' miss log (forumgate.misses), with their hits");
+    coverage->add_option("--via", o.via,
+                         "Ask the redirector at this URL (http://HOST:PORT) instead of resolving in-process");
     coverage->add_option("--old-host", o.old_hosts, "With --via: an old host name (repeatable; first: for bare paths)");
     coverage->add_option("--new-base", o.new_base, "With --via: the new forum's URL, to tell an off-site redirect");
-    coverage->add_option("--upload-host", o.upload_hosts, "With --via: a further host uploads may be redirected to (repeatable)");
+    coverage->add_option("--upload-host", o.upload_hosts,
+                         "With --via: a further host uploads may be redirected to (repeatable)");
     coverage->add_flag("--check-targets", o.check_targets,
                        "Ask the new forum for each distinct target: it must answer 200; chains and loops are followed");
-    coverage->add_option("--concurrency", o.http.concurrency, "Requests in flight at once for --via and --check-targets (1-64)")
+    coverage
+        ->add_option("--concurrency", o.http.concurrency,
+                     "Requests in flight at once for --via and --check-targets (1-64)")
         ->capture_default_str();
-    coverage->add_option("--rate", o.http.rate, "At most this many requests per second in all (0: no cap)")->capture_default_str();
+    coverage->add_option("--rate", o.http.rate, "At most this many requests per second in all (0: no cap)")
+        ->capture_default_str();
     coverage->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
     coverage->add_option("--ca-file", o.http.ca_file, "PEM file of certificate authorities to trust (TLS)");
     coverage->add_option("--html", cli->html, "Write the HTML report to FILE ('-': standard output)");
@@ -157,7 +166,9 @@ void add_coverage_command(CLI::App &app, command &run_command)
     coverage->add_flag("--keep-internal", o.keep_internal,
                        "Count requests for Discourse's own assets and polling routes in access logs too");
     coverage->add_option("--fail-under", cli->fail_under, "Exit 1 if coverage is below this many percent");
-    coverage->add_option("--fail-by", cli->fail_by, "What --fail-under measures: hits, urls, or auto (hits when the inputs have any)")
+    coverage
+        ->add_option("--fail-by", cli->fail_by,
+                     "What --fail-under measures: hits, urls, or auto (hits when the inputs have any)")
         ->check(CLI::IsMember({"auto", "hits", "urls"}))
         ->capture_default_str();
     coverage->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");

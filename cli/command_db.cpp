@@ -1,8 +1,7 @@
 // forumgate db migrate: creates or upgrades the store's schema.
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 #include "mappings/store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -28,7 +27,8 @@ void add_db_command(CLI::App &app, command &run)
 {
     auto *db_command = app.add_subcommand("db", "Manage the store's database schema");
     db_command->require_subcommand(1);
-    auto *migrate = db_command->add_subcommand("migrate", "Create or upgrade the forumgate schema (every command does this on first use)");
+    auto *migrate = db_command->add_subcommand(
+        "migrate", "Create or upgrade the forumgate schema (every command does this on first use)");
     auto db = std::make_shared<std::string>();
     add_db_option(*migrate, *db);
     migrate->callback([&run, db] {

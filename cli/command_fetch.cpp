@@ -1,17 +1,16 @@
 // forumgate fetch: archives the old forum into the store (docs/fetch.md).
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 #include "importer/fetch.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 namespace forumgate::cli {
 namespace {
@@ -45,15 +44,17 @@ void print_status(importer::archive_status const &status)
     std::cout << fmt::format("archive of {} ({}{})\n", who.source, who.authenticated ? "with an API key" : "anonymous",
                              who.include_private_messages ? ", private messages included" : "");
     std::cout << fmt::format("last run: started {}, {}\n", status.last_started_at,
-                             status.last_finished_at.empty() ? std::string{"not finished (interrupted or running)"}
-                                                             : "finished " + status.last_finished_at +
-                                                                   (status.last_complete ? ", complete" : ", incomplete"));
+                             status.last_finished_at.empty()
+                                 ? std::string{"not finished (interrupted or running)"}
+                                 : "finished " + status.last_finished_at +
+                                       (status.last_complete ? ", complete" : ", incomplete"));
     std::cout << fmt::format("categories     {:>10}\n", status.categories);
     std::cout << fmt::format("tags           {:>10}\n", status.tags);
     std::cout << fmt::format("topics         {:>10}\n", status.topics);
     std::cout << fmt::format("private msgs   {:>10}\n", status.private_messages);
     std::cout << fmt::format("posts          {:>10}\n", status.posts);
-    std::cout << fmt::format("users          {:>10} (+{} no longer on the forum)\n", status.users, status.missing_users);
+    std::cout << fmt::format("users          {:>10} (+{} no longer on the forum)\n", status.users,
+                             status.missing_users);
     std::cout << fmt::format("uploads        {:>10} ({})\n", status.uploads, size_text(status.upload_bytes));
     std::cout << fmt::format("permalinks     {:>10}\n", status.permalinks);
     std::cout << fmt::format("absent ids     {:>10} (deleted, private or unused topic ids)\n", status.absent_topic_ids);
@@ -82,7 +83,8 @@ int run(fetch_cli &cli)
     }
     cli.options.api_key = read_secret("--api-key-file", cli.api_key_file, "FORUMGATE_SOURCE_API_KEY");
     if (cli.options.include_private_messages && cli.options.api_key.empty()) {
-        throw argument_error{"--include-private-messages needs an admin API key (--api-key-file or FORUMGATE_SOURCE_API_KEY)"};
+        throw argument_error{
+            "--include-private-messages needs an admin API key (--api-key-file or FORUMGATE_SOURCE_API_KEY)"};
     }
     cli.options.timeout = std::chrono::seconds{cli.timeout_seconds};
     cli.options.retries.max_attempts = cli.retries;
@@ -123,10 +125,12 @@ void add_fetch_command(CLI::App &app, command &run_command)
     fetch->add_option("--api-username", cli->options.api_username, "User the API key acts as")->capture_default_str();
     fetch->add_flag("--include-private-messages", cli->options.include_private_messages,
                     "Also archive private messages (needs an admin key)");
-    fetch->add_option("--concurrency", cli->options.concurrency, "Requests in flight at once (1-64)")->capture_default_str();
+    fetch->add_option("--concurrency", cli->options.concurrency, "Requests in flight at once (1-64)")
+        ->capture_default_str();
     fetch->add_option("--rate", cli->options.rate, "At most this many requests per second in all (0: no cap)")
         ->capture_default_str();
-    fetch->add_option("--uploads-dir", cli->options.uploads_dir, "Folder for upload files, by sha1")->capture_default_str();
+    fetch->add_option("--uploads-dir", cli->options.uploads_dir, "Folder for upload files, by sha1")
+        ->capture_default_str();
     fetch->add_option("--timeout", cli->timeout_seconds, "Seconds for one request before it counts as failed")
         ->capture_default_str();
     fetch->add_option("--retries", cli->retries, "Attempts per request, the first included (5xx, 429, timeouts)")
@@ -134,13 +138,15 @@ void add_fetch_command(CLI::App &app, command &run_command)
     fetch->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
     fetch->add_flag("--full", cli->options.full, "Fetch every topic again, and ask again for ids found absent before");
     fetch->add_flag("!--no-sweep", cli->options.sweep, "Do not ask for topic ids the topic lists do not show");
-    fetch->add_option("--sweep-slack", cli->options.sweep_slack,
-                      "Ids asked for past the highest known one, until this many in a row are absent")
+    fetch
+        ->add_option("--sweep-slack", cli->options.sweep_slack,
+                     "Ids asked for past the highest known one, until this many in a row are absent")
         ->capture_default_str();
     fetch->add_flag("--reset", cli->options.reset, "Empty the archive first (another forum, or another access level)");
     fetch->add_flag("--status", cli->status, "Only summarise the archive: counts by kind, what failed and why");
     fetch->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    fetch->footer("Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal. See docs/fetch.md.");
+    fetch->footer(
+        "Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal. See docs/fetch.md.");
     fetch->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
 }
 

@@ -1,20 +1,19 @@
 // forumgate import: recreates the archived old forum on the new one and fills the ID map
 // (docs/import.md).
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 #include "importer/publish.hpp"
 #include "importer/verify.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <map>
 #include <memory>
-#include <unistd.h>
 
 namespace forumgate::cli {
 namespace {
@@ -35,10 +34,11 @@ void print_findings(std::vector<importer::preflight_finding> const &findings, bo
         std::cout << "preflight: nothing in the new forum's settings stands in the way\n";
         return;
     }
-    std::cout << "preflight: " << findings.size() << (dry_run ? " things would fail or bother members:\n" : " findings:\n");
+    std::cout << "preflight: " << findings.size()
+              << (dry_run ? " things would fail or bother members:\n" : " findings:\n");
     for (auto const &finding : findings) {
-        std::cout << fmt::format("  {} {}\n      -> {}\n", finding.blocking ? "[refuses to start]" : "[would fail]", finding.what,
-                                 finding.remedy);
+        std::cout << fmt::format("  {} {}\n      -> {}\n", finding.blocking ? "[refuses to start]" : "[would fail]",
+                                 finding.what, finding.remedy);
     }
 }
 
@@ -61,15 +61,18 @@ int run(import_cli &cli)
     if (cli.options.dry_run) {
         return summary.findings.empty() ? EXIT_OK : EXIT_PROBLEMS;
     }
-    std::cout << fmt::format("categories  {} created, {} matched\n", summary.categories_created, summary.categories_matched);
-    std::cout << fmt::format("users       {} created, {} matched, {} attributed to another account\n", summary.users_created,
-                             summary.users_matched, summary.users_fallback);
+    std::cout << fmt::format("categories  {} created, {} matched\n", summary.categories_created,
+                             summary.categories_matched);
+    std::cout << fmt::format("users       {} created, {} matched, {} attributed to another account\n",
+                             summary.users_created, summary.users_matched, summary.users_fallback);
     std::cout << fmt::format("uploads     {} uploaded\n", summary.uploads_created);
     std::cout << fmt::format("topics      {} created\n", summary.topics_created);
-    std::cout << fmt::format("posts       {} created, {} found already there, {} not copied (small actions, whispers, deleted)\n",
-                             summary.posts_created, summary.posts_reconciled, summary.posts_skipped);
-    std::cout << fmt::format("rewrite     {} posts edited after the map was whole; {} posts with references left as written\n",
-                             summary.posts_edited, summary.posts_with_problems);
+    std::cout << fmt::format(
+        "posts       {} created, {} found already there, {} not copied (small actions, whispers, deleted)\n",
+        summary.posts_created, summary.posts_reconciled, summary.posts_skipped);
+    std::cout << fmt::format(
+        "rewrite     {} posts edited after the map was whole; {} posts with references left as written\n",
+        summary.posts_edited, summary.posts_with_problems);
     for (auto const &line : summary.problem_lines) {
         std::cout << "  " << line << "\n";
     }
@@ -79,7 +82,8 @@ int run(import_cli &cli)
     }
     spdlog::info("import: done in {:.1f} s", summary.seconds);
     if (summary.failures > 0) {
-        spdlog::warn("import: {} items are not imported (listed above); run the same command again to retry them", summary.failures);
+        spdlog::warn("import: {} items are not imported (listed above); run the same command again to retry them",
+                     summary.failures);
         return EXIT_PROBLEMS;
     }
     return EXIT_OK;
@@ -123,8 +127,8 @@ int run_verify(verify_cli &cli)
             std::cout << fmt::format("  … and {} more in {}\n", summary.findings.size() - 20, cli.report);
             break;
         }
-        std::cout << fmt::format("  topic {} post {}: {}: {}\n", finding.old_topic_id, finding.old_post_id, finding.check,
-                                 finding.detail);
+        std::cout << fmt::format("  topic {} post {}: {}: {}\n", finding.old_topic_id, finding.old_post_id,
+                                 finding.check, finding.detail);
     }
     if (!cli.report.empty()) {
         spdlog::info("verify: report written to {}", cli.report);
@@ -137,21 +141,26 @@ int run_verify(verify_cli &cli)
 void add_verify_command(CLI::App &app, command &run_command)
 {
     auto cli = std::make_shared<verify_cli>();
-    auto *verify = app.add_subcommand("verify", "Compare the archive with the new forum after an import: every post once, "
-                                                "authors, dates, order, tags, rewritten content");
+    auto *verify =
+        app.add_subcommand("verify", "Compare the archive with the new forum after an import: every post once, "
+                                     "authors, dates, order, tags, rewritten content");
     add_db_option(*verify, cli->options.database);
     verify->add_option("--target", cli->options.target, "The new forum's base URL");
     verify->add_option("--api-key-file", cli->api_key_file,
                        "File whose first line is an admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
-    verify->add_option("--api-username", cli->options.api_username, "Admin the key acts as (and who posted attributed posts)")
+    verify
+        ->add_option("--api-username", cli->options.api_username,
+                     "Admin the key acts as (and who posted attributed posts)")
         ->capture_default_str();
     verify->add_option("--report", cli->report, "Write the JSON report here (\"\": none)")->capture_default_str();
     verify->add_option("--concurrency", cli->options.concurrency, "Topics checked at once")->capture_default_str();
-    verify->add_option("--rate", cli->options.rate, "At most this many requests per second (0: no cap)")->capture_default_str();
+    verify->add_option("--rate", cli->options.rate, "At most this many requests per second (0: no cap)")
+        ->capture_default_str();
     verify->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
     verify->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
     verify->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    verify->footer("Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal. See docs/import.md.");
+    verify->footer(
+        "Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal. See docs/import.md.");
     verify->callback([&run_command, cli] { run_command = [cli] { return run_verify(*cli); }; });
 }
 
@@ -162,24 +171,35 @@ void add_import_command(CLI::App &app, command &run_command)
                                                 "fill the ID map and rewrite links; resumable, never duplicating");
     add_db_option(*import, cli->options.database);
     import->add_option("--target", cli->options.target, "The new forum's base URL, e.g. https://forum.example.org");
-    import->add_option("--api-key-file", cli->api_key_file,
-                       "File whose first line is an all-users admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
-    import->add_option("--api-username", cli->options.api_username, "Admin who creates categories and uploads and edits posts")
+    import->add_option(
+        "--api-key-file", cli->api_key_file,
+        "File whose first line is an all-users admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
+    import
+        ->add_option("--api-username", cli->options.api_username,
+                     "Admin who creates categories and uploads and edits posts")
         ->capture_default_str();
-    import->add_option("--fallback-user", cli->options.fallback_user,
-                       "Attribute posts of authors with no account on the new forum to this account (named in each post)");
-    import->add_option("--category-map", cli->options.category_map, "CSV lines OLD,NEW (ids or slug paths) placing old categories");
+    import->add_option(
+        "--fallback-user", cli->options.fallback_user,
+        "Attribute posts of authors with no account on the new forum to this account (named in each post)");
+    import->add_option("--category-map", cli->options.category_map,
+                       "CSV lines OLD,NEW (ids or slug paths) placing old categories");
     import->add_option("--sso-secret-file", cli->sso_secret_file,
-                       "DiscourseConnect secret (else FORUMGATE_SSO_SECRET): provision users through sync_sso instead of creating them");
+                       "DiscourseConnect secret (else FORUMGATE_SSO_SECRET): provision users through sync_sso instead "
+                       "of creating them");
     import->add_option("--external-id-prefix", cli->options.external_id_prefix, "Topics get external id PREFIX{old id}")
         ->capture_default_str();
-    import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")->capture_default_str();
-    import->add_option("--old-host", cli->options.old_hosts, "More host names of the old forum for the map (repeatable)");
-    import->add_option("--placeholder-email-domain", cli->options.placeholder_email_domain,
-                       "Domain of the addresses given to created accounts whose e-mail the archive lacks")
+    import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")
         ->capture_default_str();
-    import->add_option("--concurrency", cli->options.concurrency, "Topics imported at once (1-32)")->capture_default_str();
-    import->add_option("--rate", cli->options.rate, "At most this many requests per second in all (0: no cap)")->capture_default_str();
+    import->add_option("--old-host", cli->options.old_hosts,
+                       "More host names of the old forum for the map (repeatable)");
+    import
+        ->add_option("--placeholder-email-domain", cli->options.placeholder_email_domain,
+                     "Domain of the addresses given to created accounts whose e-mail the archive lacks")
+        ->capture_default_str();
+    import->add_option("--concurrency", cli->options.concurrency, "Topics imported at once (1-32)")
+        ->capture_default_str();
+    import->add_option("--rate", cli->options.rate, "At most this many requests per second in all (0: no cap)")
+        ->capture_default_str();
     import->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
     import->add_option("--retries", cli->retries, "Attempts per request (5xx, 429, timeouts)")->capture_default_str();
     import->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
@@ -193,7 +213,10 @@ void add_import_command(CLI::App &app, command &run_command)
     import->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
     import->footer("Exit status: 0 everything imported, 1 some items failed (run again to retry) or --dry-run found "
                    "problems, 2 fatal. See docs/import.md.");
-    import->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
+    import->callback([&run_command, cli] { run_command = [cli] { return run(*cli);
+};
+} // namespace forumgate::cli
+);
 }
 
 } // namespace forumgate::cli

@@ -1,8 +1,7 @@
 // forumgate map load|export|stats: the ID map as CSV files, and its size.
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 #include "mappings/store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -110,7 +109,8 @@ int run_stats(std::string const &db, bool as_json)
         return EXIT_OK;
     }
     std::cout << fmt::format("map version  {}\n", s.version)
-              << fmt::format("topics       {} ({} not migrated, {} restricted)\n", s.topics, s.topics_not_migrated, s.topics_restricted)
+              << fmt::format("topics       {} ({} not migrated, {} restricted)\n", s.topics, s.topics_not_migrated,
+                             s.topics_restricted)
               << fmt::format("posts        {} ({} not migrated)\n", s.posts, s.posts_not_migrated)
               << fmt::format("categories   {}\n", s.categories) << fmt::format("users        {}\n", s.users)
               << fmt::format("tags         {}\n", s.tags) << fmt::format("uploads      {}\n", s.uploads)
@@ -128,12 +128,18 @@ void add_map_command(CLI::App &app, command &run)
 
     auto load = std::make_shared<load_options>();
     auto *load_command = map->add_subcommand(
-        "load", "Load an ID map from CSV files in DIR (see docs/map-files.md); one transaction, a bad row changes nothing");
+        "load",
+        "Load an ID map from CSV files in DIR (see docs/map-files.md); one transaction, a bad row changes nothing");
     add_db_option(*load_command, load->db);
     load_command->add_option("--new-base", load->new_base, "URL of the new forum, e.g. https://forum.brum.coop");
-    load_command->add_option("--old-host", load->old_hosts, "Host name of the old forum (repeatable; the first is the main one)");
-    load_command->add_option("--upload-host", load->upload_hosts, "Further host an upload may be redirected to, e.g. a CDN (repeatable)");
-    load_command->add_option("DIR", load->dir, "Folder holding topics.csv, posts.csv, users.csv, categories.csv, tags.csv, uploads.csv, rules.csv")
+    load_command->add_option("--old-host", load->old_hosts,
+                             "Host name of the old forum (repeatable; the first is the main one)");
+    load_command->add_option("--upload-host", load->upload_hosts,
+                             "Further host an upload may be redirected to, e.g. a CDN (repeatable)");
+    load_command
+        ->add_option(
+            "DIR", load->dir,
+            "Folder holding topics.csv, posts.csv, users.csv, categories.csv, tags.csv, uploads.csv, rules.csv")
         ->required();
     load_command->callback([&run, load] { run = [load] { return run_load(*load); }; });
 
@@ -142,14 +148,17 @@ void add_map_command(CLI::App &app, command &run)
     auto *export_command = map->add_subcommand("export", "Write the whole ID map to DIR in the format map load reads");
     add_db_option(*export_command, *export_db);
     export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")->required();
-    export_command->callback([&run, export_db, export_dir] { run = [export_db, export_dir] { return run_export(*export_db, *export_dir); }; });
+    export_command->callback([&run, export_db, export_dir] {
+        run = [export_db, export_dir] { return run_export(*export_db, *export_dir); };
+    });
 
     auto stats_db = std::make_shared<std::string>();
     auto stats_json = std::make_shared<bool>(false);
     auto *stats_command = map->add_subcommand("stats", "Print how many topics, posts, users… the map holds");
     add_db_option(*stats_command, *stats_db);
     stats_command->add_flag("--json", *stats_json, "Print JSON instead of text");
-    stats_command->callback([&run, stats_db, stats_json] { run = [stats_db, stats_json] { return run_stats(*stats_db, *stats_json); }; });
+    stats_command->callback(
+        [&run, stats_db, stats_json] { run = [stats_db, stats_json] { return run_stats(*stats_db, *stats_json); }; });
 }
 
 } // namespace forumgate::cli

@@ -1,15 +1,14 @@
 // forumgate rehearsal-forum: a Discourse-compatible forum in memory, served over HTTP, for
 // tests, demos and dry runs (docs/rehearsal-forum.md).
 
-#include "cli/commands.hpp"
-
-#include "rehearsal/api.hpp"
 #include "base/error.hpp"
+#include "cli/commands.hpp"
+#include "redirector/server.hpp"
+#include "rehearsal/api.hpp"
 #include "rehearsal/forum.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
 #include "rehearsal/seed.hpp"
-#include "redirector/server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -120,7 +119,8 @@ int run_rehearsal_forum(rehearsal_options const &options)
     api_options.admin_api_requests_per_minute = options.admin_api_rate;
     rehearsal::api const rest{state, key, api_options};
     if (options.admin_api_rate > 0) {
-        spdlog::info("admin API budget: {} requests a minute for all Api-Key requests together", options.admin_api_rate);
+        spdlog::info("admin API budget: {} requests a minute for all Api-Key requests together",
+                     options.admin_api_rate);
     }
     rehearsal::fault_plan faults;
     faults.latency = std::chrono::milliseconds{options.latency_ms};
@@ -133,7 +133,8 @@ int run_rehearsal_forum(rehearsal_options const &options)
     rehearsal::http_server server{io, endpoint, rest.handler(), faults};
     auto const bound = server.local_endpoint();
     spdlog::info("rehearsal forum listening on {}:{}{}", bound.address().to_string(), bound.port(),
-                 key.empty() ? " (no admin key, so every client is anonymous)" : " (admin API key from --admin-key-file)");
+                 key.empty() ? " (no admin key, so every client is anonymous)"
+                             : " (admin API key from --admin-key-file)");
     if (faults.any()) {
         spdlog::info("faults: latency {} ms, errors {}, timeouts {}, drops {}, seed {}", options.latency_ms,
                      options.error_share, options.timeout_share, options.drop_share, options.fault_seed);
@@ -164,7 +165,8 @@ void add_rehearsal_command(CLI::App &app, command &run)
 {
     auto options = std::make_shared<rehearsal_options>();
     auto *sub = app.add_subcommand(
-        "rehearsal-forum", "Serve a Discourse-compatible forum from memory, for tests and dry runs (see docs/rehearsal-forum.md)");
+        "rehearsal-forum",
+        "Serve a Discourse-compatible forum from memory, for tests and dry runs (see docs/rehearsal-forum.md)");
     sub->add_option("--listen", options->listen, "Address and port to listen on, ADDR:PORT")->capture_default_str();
     sub->add_option("--admin-key-file", options->admin_key_file,
                     "File whose first line is the all-users admin API key the server accepts")
@@ -183,18 +185,21 @@ void add_rehearsal_command(CLI::App &app, command &run)
         ->capture_default_str();
     sub->add_option("--fault-seed", options->fault_seed, "Seed of the fault draws (same seed, same faults)")
         ->capture_default_str();
-    auto *seed = sub->add_option("--seed", options->seed_file, "Seed file to start from (format: docs/rehearsal-forum.md)")
-                     ->check(CLI::ExistingFile);
+    auto *seed =
+        sub->add_option("--seed", options->seed_file, "Seed file to start from (format: docs/rehearsal-forum.md)")
+            ->check(CLI::ExistingFile);
     sub->add_option("--generate", options->generate, "Start from a generated sample forum of about N topics")
         ->excludes(seed);
     sub->add_option("--generate-seed", options->generate_seed, "Seed of the generator (same seed, same forum)")
         ->capture_default_str();
     sub->add_option("--save", options->save_file, "Seed file to write the whole forum to on SIGTERM or SIGINT");
-    sub->add_option("--setting", options->settings,
-                    "Site setting NAME=VALUE applied at start-up, after the seed's (repeatable), e.g. min_post_length=1")
+    sub->add_option(
+           "--setting", options->settings,
+           "Site setting NAME=VALUE applied at start-up, after the seed's (repeatable), e.g. min_post_length=1")
         ->allow_extra_args(false);
-    sub->add_option("--admin-api-rate", options->admin_api_rate,
-                    "Requests a minute that all Api-Key requests share, answered 429 beyond (Discourse: 60); 0: no limit")
+    sub->add_option(
+           "--admin-api-rate", options->admin_api_rate,
+           "Requests a minute that all Api-Key requests share, answered 429 beyond (Discourse: 60); 0: no limit")
         ->check(CLI::Range(0, 1'000'000))
         ->capture_default_str();
     sub->callback([&run, options] { run = [options] { return run_rehearsal_forum(*options); }; });

@@ -1,8 +1,7 @@
 // forumgate resolve: what the redirector would answer for old URLs, one line each.
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 #include "mappings/old_url.hpp"
 #include "mappings/resolver.hpp"
 #include "mappings/store.hpp"

@@ -1,7 +1,6 @@
 // forumgate serve: the redirect server; forumgate map snapshot: the file it can start from.
 
 #include "cli/commands.hpp"
-
 #include "redirector/server.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,7 +18,8 @@ void add_serve_command(CLI::App &app, command &run)
     };
     auto options = std::make_shared<serve_options>();
     auto *serve = app.add_subcommand(
-        "serve", "Answer old forum URLs with redirects to the new forum (see docs/serve.md); SIGHUP reloads, SIGTERM drains");
+        "serve",
+        "Answer old forum URLs with redirects to the new forum (see docs/serve.md); SIGHUP reloads, SIGTERM drains");
     redirector::add_serve_options(*serve, options->settings, options->config_file);
     serve->callback([&run, options, serve] {
         // Settings given on the command line win over the config file, at start and on reload.

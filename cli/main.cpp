@@ -1,8 +1,7 @@
 // forumgate: moves a Discourse forum to a new one and keeps every old link working.
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -58,7 +57,8 @@ int main(int argc, char **argv)
         return run();
     } catch (argument_error const &e) {
         spdlog::error("{}", e.what());
-        spdlog::error("see: forumgate {} --help", app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name());
+        spdlog::error("see: forumgate {} --help",
+                      app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name());
     } catch (input_error const &e) {
         spdlog::error("{}", e.what());
     } catch (database_error const &e) {

@@ -1,9 +1,8 @@
 // API keys: read from a file or the environment, never from the command line (where every
 // user of the machine could see them in the process list) and never logged.
 
-#include "cli/commands.hpp"
-
 #include "base/error.hpp"
+#include "cli/commands.hpp"
 
 #include <cstdlib>
 #include <fstream>

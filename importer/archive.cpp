@@ -1,9 +1,9 @@
 #include "importer/archive.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "base/error.hpp"
-#include "mappings/snapshot.hpp"
 #include "base/url_codec.hpp"
+#include "mappings/snapshot.hpp"
 
 #include <fmt/format.h>
 
@@ -38,7 +38,10 @@ private:
     std::optional<std::string> m_value;
 };
 
-nullable empty_as_null(std::string const &text) { return text.empty() ? nullable{} : nullable{std::optional{text}}; }
+nullable empty_as_null(std::string const &text)
+{
+    return text.empty() ? nullable{} : nullable{std::optional{text}};
+}
 
 /// \return the length of the UTF-8 sequence at the start of `s`, or 0 if it is not a valid one.
 std::size_t utf8_sequence(std::string_view s)
@@ -88,9 +91,7 @@ std::string printable_text(std::string_view text)
     return out;
 }
 
-namespace {
-
-} // namespace
+namespace {} // namespace
 
 std::vector<std::string> read_text_array(pqxx::field const &field)
 {
@@ -127,9 +128,10 @@ void archive::begin_run(archive_identity const &identity, bool reset)
 {
     pqxx::work txn{m_connection};
     if (reset) {
-        txn.exec("TRUNCATE forumgate.archive_source, forumgate.archive_categories, forumgate.archive_tags, "
-                 "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
-                 "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures");
+        txn.exec(
+            "TRUNCATE forumgate.archive_source, forumgate.archive_categories, forumgate.archive_tags, "
+            "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
+            "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures");
     }
     auto const rows = txn.exec("SELECT source, authenticated, include_private_messages FROM forumgate.archive_source");
     if (!rows.empty()) {
@@ -149,9 +151,11 @@ void archive::begin_run(archive_identity const &identity, bool reset)
         if (private_messages != identity.include_private_messages) {
             throw argument_error{std::string{"the archive of "} + source + " was fetched " +
                                  (private_messages ? "with" : "without") + " --include-private-messages; this run is " +
-                                 (identity.include_private_messages ? "with" : "without") + " it; use the same, or --reset"};
+                                 (identity.include_private_messages ? "with" : "without") +
+                                 " it; use the same, or --reset"};
         }
-        txn.exec("UPDATE forumgate.archive_source SET last_started_at = now(), last_finished_at = NULL, last_complete = false");
+        txn.exec("UPDATE forumgate.archive_source SET last_started_at = now(), last_finished_at = NULL, last_complete "
+                 "= false");
     } else {
         txn.exec_params("INSERT INTO forumgate.archive_source (source, authenticated, include_private_messages) "
                         "VALUES ($1, $2, $3)",
@@ -173,10 +177,13 @@ void archive::store_categories(std::vector<category_record> const &categories)
     for (auto const &c : categories) {
         txn.exec_params(
             "INSERT INTO forumgate.archive_categories (id, parent_id, name, slug, description, color, text_color, "
-            "position, read_restricted, topic_count, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) "
-            "ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, slug = excluded.slug, "
+            "position, read_restricted, topic_count, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            "$11::jsonb) "
+            "ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, slug = "
+            "excluded.slug, "
             "description = excluded.description, color = excluded.color, text_color = excluded.text_color, "
-            "position = excluded.position, read_restricted = excluded.read_restricted, topic_count = excluded.topic_count, "
+            "position = excluded.position, read_restricted = excluded.read_restricted, topic_count = "
+            "excluded.topic_count, "
             "data = excluded.data, fetched_at = now()",
             c.id, nullable{c.parent_id}.get(), c.name, c.slug, c.description, c.color, c.text_color, c.position,
             c.read_restricted, c.topic_count, c.data.dump());
@@ -219,11 +226,15 @@ void archive::store_topic(topic_record const &t, std::string const &signature, s
 {
     pqxx::work txn{m_connection};
     txn.exec_params(
-        "INSERT INTO forumgate.archive_topics (id, title, fancy_title, slug, category_id, user_id, archetype, created_at, "
-        "bumped_at, last_posted_at, visible, closed, archived, pinned, deleted_at, tags, highest_post_number, posts_count, "
-        "views, like_count, participants, list_signature, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        "INSERT INTO forumgate.archive_topics (id, title, fancy_title, slug, category_id, user_id, archetype, "
+        "created_at, "
+        "bumped_at, last_posted_at, visible, closed, archived, pinned, deleted_at, tags, highest_post_number, "
+        "posts_count, "
+        "views, like_count, participants, list_signature, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+        "$12, "
         "$13, $14, $15, $16::text[], $17, $18, $19, $20, $21::text[], $22, $23::jsonb) "
-        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, fancy_title = excluded.fancy_title, slug = excluded.slug, "
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, fancy_title = excluded.fancy_title, slug = "
+        "excluded.slug, "
         "category_id = excluded.category_id, user_id = excluded.user_id, archetype = excluded.archetype, "
         "created_at = excluded.created_at, bumped_at = excluded.bumped_at, last_posted_at = excluded.last_posted_at, "
         "visible = excluded.visible, closed = excluded.closed, archived = excluded.archived, pinned = excluded.pinned, "
@@ -257,15 +268,17 @@ void archive::store_topic(topic_record const &t, std::string const &signature, s
         for (auto const &ref : referenced_uploads(p.raw, p.cooked)) {
             refs.push_back(ref.short_url.empty() ? ref.path : ref.short_url);
         }
-        txn.exec_params(
-            "INSERT INTO forumgate.archive_posts (id, topic_id, post_number, user_id, username, post_type, action_code, raw, "
-            "cooked, created_at, updated_at, reply_to_post_number, version, like_count, reads, hidden, wiki, deleted_at, "
-            "mentions, upload_refs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-            "$19::text[], $20::text[])",
-            p.id, t.id, p.post_number, nullable{p.user_id}.get(), empty_as_null(p.username).get(), p.post_type,
-            empty_as_null(p.action_code).get(), p.raw, p.cooked, p.created_at, p.updated_at,
-            nullable{p.reply_to_post_number}.get(), p.version, p.like_count, p.reads, p.hidden, p.wiki,
-            nullable{p.deleted_at}.get(), pg_text_array(mentioned_usernames(p.raw)), pg_text_array(refs));
+        txn.exec_params("INSERT INTO forumgate.archive_posts (id, topic_id, post_number, user_id, username, post_type, "
+                        "action_code, raw, "
+                        "cooked, created_at, updated_at, reply_to_post_number, version, like_count, reads, hidden, "
+                        "wiki, deleted_at, "
+                        "mentions, upload_refs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                        "$15, $16, $17, $18, "
+                        "$19::text[], $20::text[])",
+                        p.id, t.id, p.post_number, nullable{p.user_id}.get(), empty_as_null(p.username).get(),
+                        p.post_type, empty_as_null(p.action_code).get(), p.raw, p.cooked, p.created_at, p.updated_at,
+                        nullable{p.reply_to_post_number}.get(), p.version, p.like_count, p.reads, p.hidden, p.wiki,
+                        nullable{p.deleted_at}.get(), pg_text_array(mentioned_usernames(p.raw)), pg_text_array(refs));
     }
     txn.exec_params("DELETE FROM forumgate.archive_absent_topics WHERE id = $1", t.id);
     txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'topic' AND key = $1", std::to_string(t.id));
@@ -278,7 +291,8 @@ void archive::mark_absent(std::int64_t topic_id, int status)
     txn.exec_params("INSERT INTO forumgate.archive_absent_topics (id, status) VALUES ($1, $2) "
                     "ON CONFLICT (id) DO UPDATE SET status = excluded.status, checked_at = now()",
                     topic_id, status);
-    txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'topic' AND key = $1", std::to_string(topic_id));
+    txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'topic' AND key = $1",
+                    std::to_string(topic_id));
     txn.commit();
 }
 
@@ -286,13 +300,14 @@ std::vector<std::string> archive::users_needed()
 {
     pqxx::read_transaction txn{m_connection};
     std::vector<std::string> out;
-    auto const rows = txn.exec(
-        "SELECT name FROM ("
-        "  SELECT lower(username) AS name FROM forumgate.archive_posts WHERE username IS NOT NULL"
-        "  UNION SELECT unnest(mentions) FROM forumgate.archive_posts"
-        "  UNION SELECT lower(unnest(participants)) FROM forumgate.archive_topics"
-        ") needed WHERE name <> '' AND NOT EXISTS (SELECT FROM forumgate.archive_users u WHERE u.username_lower = needed.name) "
-        "ORDER BY name");
+    auto const rows =
+        txn.exec("SELECT name FROM ("
+                 "  SELECT lower(username) AS name FROM forumgate.archive_posts WHERE username IS NOT NULL"
+                 "  UNION SELECT unnest(mentions) FROM forumgate.archive_posts"
+                 "  UNION SELECT lower(unnest(participants)) FROM forumgate.archive_topics"
+                 ") needed WHERE name <> '' AND NOT EXISTS (SELECT FROM forumgate.archive_users u WHERE "
+                 "u.username_lower = needed.name) "
+                 "ORDER BY name");
     out.reserve(rows.size());
     for (auto const &row : rows) {
         out.push_back(row[0].as<std::string>());
@@ -304,9 +319,11 @@ void archive::store_user(user_record const &u)
 {
     pqxx::work txn{m_connection};
     txn.exec_params(
-        "INSERT INTO forumgate.archive_users (username_lower, id, username, name, email, created_at, trust_level, admin, "
+        "INSERT INTO forumgate.archive_users (username_lower, id, username, name, email, created_at, trust_level, "
+        "admin, "
         "moderator, missing, data) VALUES (lower($1), $2, $1, $3, $4, $5::timestamptz, $6, $7, $8, false, $9::jsonb) "
-        "ON CONFLICT (username_lower) DO UPDATE SET id = excluded.id, username = excluded.username, name = excluded.name, "
+        "ON CONFLICT (username_lower) DO UPDATE SET id = excluded.id, username = excluded.username, name = "
+        "excluded.name, "
         "email = coalesce(excluded.email, forumgate.archive_users.email), created_at = excluded.created_at, "
         "trust_level = excluded.trust_level, admin = excluded.admin, moderator = excluded.moderator, missing = false, "
         "data = excluded.data, fetched_at = now()",
@@ -319,9 +336,10 @@ void archive::store_user(user_record const &u)
 void archive::store_missing_user(std::string const &username)
 {
     pqxx::work txn{m_connection};
-    txn.exec_params("INSERT INTO forumgate.archive_users (username_lower, username, missing) VALUES (lower($1), $1, true) "
-                    "ON CONFLICT (username_lower) DO UPDATE SET missing = true, fetched_at = now()",
-                    username);
+    txn.exec_params(
+        "INSERT INTO forumgate.archive_users (username_lower, username, missing) VALUES (lower($1), $1, true) "
+        "ON CONFLICT (username_lower) DO UPDATE SET missing = true, fetched_at = now()",
+        username);
     txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'user' AND key = lower($1)", username);
     txn.commit();
 }
@@ -347,7 +365,8 @@ std::vector<upload_entry> archive::uploads_needed()
         } else {
             entry.sha1 = stem;
             entry.path = ref;
-            entry.short_url = "upload://" + base::base62_from_sha1(stem) + (entry.extension.empty() ? "" : "." + entry.extension);
+            entry.short_url =
+                "upload://" + base::base62_from_sha1(stem) + (entry.extension.empty() ? "" : "." + entry.extension);
         }
         auto [slot, fresh] = by_sha1.emplace(entry.sha1, entry);
         if (!fresh && slot->second.path.empty() && !entry.path.empty()) {
@@ -371,10 +390,11 @@ std::vector<upload_entry> archive::uploads_needed()
 void archive::store_upload(upload_entry const &upload, std::string const &url, std::int64_t filesize)
 {
     pqxx::work txn{m_connection};
-    txn.exec_params("INSERT INTO forumgate.archive_uploads (sha1, extension, short_url, url, filesize) VALUES ($1, $2, $3, $4, $5) "
-                    "ON CONFLICT (sha1) DO UPDATE SET extension = excluded.extension, short_url = excluded.short_url, "
-                    "url = excluded.url, filesize = excluded.filesize, fetched_at = now()",
-                    upload.sha1, upload.extension, upload.short_url, url, filesize);
+    txn.exec_params(
+        "INSERT INTO forumgate.archive_uploads (sha1, extension, short_url, url, filesize) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (sha1) DO UPDATE SET extension = excluded.extension, short_url = excluded.short_url, "
+        "url = excluded.url, filesize = excluded.filesize, fetched_at = now()",
+        upload.sha1, upload.extension, upload.short_url, url, filesize);
     txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'upload' AND key = $1", upload.sha1);
     txn.commit();
 }
@@ -391,18 +411,19 @@ void archive::store_permalinks(std::vector<nlohmann::json> const &permalinks)
             }
             return nullable{std::optional{found->is_string() ? found->get<std::string>() : found->dump()}};
         };
-        txn.exec_params("INSERT INTO forumgate.archive_permalinks (url, topic_id, post_id, category_id, tag_name, user_id, "
-                        "external_url, data) VALUES ($1, $2::bigint, $3::bigint, $4::bigint, $5, $6::bigint, $7, $8::jsonb) "
-                        "ON CONFLICT (url) DO NOTHING",
-                        item.value("url", std::string{}), text("topic_id").get(), text("post_id").get(),
-                        text("category_id").get(), text("tag_name").get(), text("user_id").get(),
-                        text("external_url").get(), item.dump());
+        txn.exec_params(
+            "INSERT INTO forumgate.archive_permalinks (url, topic_id, post_id, category_id, tag_name, user_id, "
+            "external_url, data) VALUES ($1, $2::bigint, $3::bigint, $4::bigint, $5, $6::bigint, $7, $8::jsonb) "
+            "ON CONFLICT (url) DO NOTHING",
+            item.value("url", std::string{}), text("topic_id").get(), text("post_id").get(), text("category_id").get(),
+            text("tag_name").get(), text("user_id").get(), text("external_url").get(), item.dump());
     }
     txn.exec("DELETE FROM forumgate.archive_failures WHERE kind = 'permalinks'");
     txn.commit();
 }
 
-void archive::record_failure(std::string const &kind, std::string const &key, std::string const &url, std::string const &reason)
+void archive::record_failure(std::string const &kind, std::string const &key, std::string const &url,
+                             std::string const &reason)
 {
     pqxx::work txn{m_connection};
     txn.exec_params("INSERT INTO forumgate.archive_failures (kind, key, url, reason) VALUES ($1, $2, $3, $4) "
@@ -423,7 +444,8 @@ std::vector<std::string> archive::failed_keys(std::string const &kind)
 {
     pqxx::read_transaction txn{m_connection};
     std::vector<std::string> out;
-    for (auto const &row : txn.exec_params("SELECT key FROM forumgate.archive_failures WHERE kind = $1 ORDER BY key", kind)) {
+    for (auto const &row :
+         txn.exec_params("SELECT key FROM forumgate.archive_failures WHERE kind = $1 ORDER BY key", kind)) {
         out.push_back(row[0].as<std::string>());
     }
     return out;
@@ -438,7 +460,8 @@ archive_status archive::status()
                                  "coalesce(to_char(last_finished_at, 'YYYY-MM-DD HH24:MI:SS TZ'), ''), last_complete "
                                  "FROM forumgate.archive_source");
     if (!source.empty()) {
-        out.identity = archive_identity{source[0][0].as<std::string>(), source[0][1].as<bool>(), source[0][2].as<bool>()};
+        out.identity =
+            archive_identity{source[0][0].as<std::string>(), source[0][1].as<bool>(), source[0][2].as<bool>()};
         out.last_started_at = source[0][3].as<std::string>();
         out.last_finished_at = source[0][4].as<std::string>();
         out.last_complete = source[0][5].as<bool>();
@@ -450,8 +473,10 @@ archive_status archive::status()
         "(SELECT count(*) FROM forumgate.archive_posts), "
         "(SELECT count(*) FILTER (WHERE NOT missing) FROM forumgate.archive_users), "
         "(SELECT count(*) FILTER (WHERE missing) FROM forumgate.archive_users), "
-        "(SELECT count(*) FROM forumgate.archive_uploads), (SELECT coalesce(sum(filesize), 0) FROM forumgate.archive_uploads), "
-        "(SELECT count(*) FROM forumgate.archive_permalinks), (SELECT count(*) FROM forumgate.archive_absent_topics)")[0];
+        "(SELECT count(*) FROM forumgate.archive_uploads), (SELECT coalesce(sum(filesize), 0) FROM "
+        "forumgate.archive_uploads), "
+        "(SELECT count(*) FROM forumgate.archive_permalinks), (SELECT count(*) FROM forumgate.archive_absent_topics)")
+                            [0];
     out.categories = counts[0].as<std::int64_t>();
     out.tags = counts[1].as<std::int64_t>();
     out.topics = counts[2].as<std::int64_t>();
@@ -463,8 +488,9 @@ archive_status archive::status()
     out.upload_bytes = counts[8].as<std::int64_t>();
     out.permalinks = counts[9].as<std::int64_t>();
     out.absent_topic_ids = counts[10].as<std::int64_t>();
-    for (auto const &row : txn.exec("SELECT kind, key, url, reason, attempts, to_char(last_failed_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
-                                    "FROM forumgate.archive_failures ORDER BY kind, key")) {
+    for (auto const &row :
+         txn.exec("SELECT kind, key, url, reason, attempts, to_char(last_failed_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
+                  "FROM forumgate.archive_failures ORDER BY kind, key")) {
         out.failures.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                                 row[3].as<std::string>(), row[4].as<int>(), row[5].as<std::string>()});
     }

@@ -106,7 +106,8 @@ public:
     void store_permalinks(std::vector<nlohmann::json> const &permalinks);
 
     /// Records (or counts again) a failure; the message names the URL and the reason.
-    void record_failure(std::string const &kind, std::string const &key, std::string const &url, std::string const &reason);
+    void record_failure(std::string const &kind, std::string const &key, std::string const &url,
+                        std::string const &reason);
     void clear_failure(std::string const &kind, std::string const &key);
     /// \return the keys of failures of one kind (to retry them first).
     [[nodiscard]] std::vector<std::string> failed_keys(std::string const &kind);

@@ -21,7 +21,8 @@ std::string_view type_name(json const &value)
 json const &field(std::string const &url, json const &object, std::string_view key, std::string_view where)
 {
     if (!object.is_object()) {
-        throw bad_answer{url + ": " + std::string{where} + " is " + std::string{type_name(object)} + ", expected an object"};
+        throw bad_answer{url + ": " + std::string{where} + " is " + std::string{type_name(object)} +
+                         ", expected an object"};
     }
     auto const found = object.find(key);
     if (found == object.end()) {
@@ -195,7 +196,8 @@ topic_list_page read_topic_list(std::string const &url, json const &list)
             throw bad_answer{url + ": topic_list.more_topics_url " + *more + " has no page parameter"};
         }
         auto const end = more->find('&', at);
-        auto const number = base::parse_uint(std::string_view{*more}.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5));
+        auto const number = base::parse_uint(
+            std::string_view{*more}.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5));
         if (!number) {
             throw bad_answer{url + ": topic_list.more_topics_url " + *more + " has no page number"};
         }
@@ -368,7 +370,8 @@ std::string without_code(std::string_view raw)
             ++at;
             continue;
         }
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(end + 1), ' ');
+        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(end + 1),
+                  ' ');
         at = end + 1;
     }
     return out;

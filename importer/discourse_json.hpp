@@ -63,8 +63,8 @@ struct post_record
     int post_number = 0;
     std::optional<std::int64_t> user_id;
     std::string username;
-    std::string name;      ///< the author's display name, as the post shows it
-    int trust_level = 0;   ///< the author's, as the post shows it
+    std::string name;    ///< the author's display name, as the post shows it
+    int trust_level = 0; ///< the author's, as the post shows it
     bool admin = false;
     bool moderator = false;
     int post_type = 1;

@@ -4,18 +4,19 @@
 // forum's permalinks. Each item that fails is recorded and the run goes on.
 
 #include "importer/fetch.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "base/error.hpp"
 #include "base/parallel.hpp"
-#include "web/progress.hpp"
+#include "base/url_codec.hpp"
 #include "mappings/snapshot.hpp"
 #include "mappings/store.hpp"
-#include "base/url_codec.hpp"
+#include "web/progress.hpp"
 
 #include <fmt/format.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,7 +26,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 namespace forumgate::importer {
 
@@ -59,14 +59,13 @@ struct worker
 {
     worker(run_context &run)
         : context(run), client(run.site, run.client_options), store(run.options.database), records(store.connection())
-    {
-    }
+    {}
 
     /// GETs `target` politely. \throws web::fetch_error.
     web::http_response get(std::string const &target)
     {
         return web::polite_send(client, context.pacer, web::http_request{.target = target, .headers = context.auth},
-                           context.options.retries);
+                                context.options.retries);
     }
 
     nlohmann::json get_json(std::string const &target)
@@ -99,7 +98,8 @@ enum class topic_outcome
 topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &posts_stored)
 {
     auto const &options = self.context.options;
-    std::string const target = "/t/" + std::to_string(job.id) + ".json" + (options.api_key.empty() ? "" : "?show_deleted=true");
+    std::string const target =
+        "/t/" + std::to_string(job.id) + ".json" + (options.api_key.empty() ? "" : "?show_deleted=true");
     std::string url = self.context.site.url(target);
     try {
         nlohmann::json answer;
@@ -143,8 +143,9 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
         std::ranges::sort(ordered, {}, &post_record::post_number);
         for (std::size_t i = 1; i < ordered.size(); ++i) {
             if (ordered[i].post_number == ordered[i - 1].post_number) {
-                throw bad_answer{url + ": posts " + std::to_string(ordered[i - 1].id) + " and " + std::to_string(ordered[i].id) +
-                                 " both have post number " + std::to_string(ordered[i].post_number)};
+                throw bad_answer{url + ": posts " + std::to_string(ordered[i - 1].id) + " and " +
+                                 std::to_string(ordered[i].id) + " both have post number " +
+                                 std::to_string(ordered[i].post_number)};
             }
         }
         std::string const signature = job.list_signature.empty() ? topic_signature(url, answer) : job.list_signature;
@@ -187,7 +188,14 @@ topic_outcome fetch_topic(worker &self, topic_job const &job, std::uint64_t &pos
 class fetch_run
 {
 public:
-    explicit fetch_run(fetch_options const &options) : m_options(options), m_context{options, web::site_url::parse(options.source, "--source"), web::request_pacer{options.rate}, {}, {}, {}, {}}
+    explicit fetch_run(fetch_options const &options)
+        : m_options(options), m_context{options,
+                                        web::site_url::parse(options.source, "--source"),
+                                        web::request_pacer{options.rate},
+                                        {},
+                                        {},
+                                        {},
+                                        {}}
     {
         if (options.concurrency < 1 || options.concurrency > 64) {
             throw argument_error{"--concurrency " + std::to_string(options.concurrency) + ": must be from 1 to 64"};
@@ -208,9 +216,9 @@ public:
         {
             mappings::store store{m_options.database};
             store.migrate();
-            archive{store.connection()}.begin_run(
-                {m_context.site.origin() + m_context.site.prefix, !m_options.api_key.empty(), m_options.include_private_messages},
-                m_options.reset);
+            archive{store.connection()}.begin_run({m_context.site.origin() + m_context.site.prefix,
+                                                   !m_options.api_key.empty(), m_options.include_private_messages},
+                                                  m_options.reset);
         }
         worker main{m_context};
         fetch_site(main);
@@ -363,27 +371,29 @@ private:
     {
         std::atomic<std::uint64_t> existing{0};
         std::mutex summary_mutex;
-        base::in_parallel(m_options.concurrency, jobs, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, topic_job const &job) {
-            std::uint64_t posts = 0;
-            auto const outcome = fetch_topic(self, job, posts);
-            shown.add();
-            shown.add_secondary(posts);
-            std::lock_guard const lock{summary_mutex};
-            switch (outcome) {
-            case topic_outcome::stored:
-                ++m_summary.topics_fetched;
-                m_summary.posts_fetched += posts;
-                ++existing;
-                break;
-            case topic_outcome::absent:
-                ++m_summary.topics_absent;
-                break;
-            case topic_outcome::failed:
-                shown.add_failure();
-                ++existing;
-                break;
-            }
-        });
+        base::in_parallel(
+            m_options.concurrency, jobs, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, topic_job const &job) {
+                std::uint64_t posts = 0;
+                auto const outcome = fetch_topic(self, job, posts);
+                shown.add();
+                shown.add_secondary(posts);
+                std::lock_guard const lock{summary_mutex};
+                switch (outcome) {
+                case topic_outcome::stored:
+                    ++m_summary.topics_fetched;
+                    m_summary.posts_fetched += posts;
+                    ++existing;
+                    break;
+                case topic_outcome::absent:
+                    ++m_summary.topics_absent;
+                    break;
+                case topic_outcome::failed:
+                    shown.add_failure();
+                    ++existing;
+                    break;
+                }
+            });
         return existing.load();
     }
 
@@ -394,7 +404,8 @@ private:
         if (!m_options.api_key.empty()) {
             try {
                 for (int page = 1;; ++page) {
-                    std::string const target = "/admin/users/list/all.json?show_emails=true&page=" + std::to_string(page);
+                    std::string const target =
+                        "/admin/users/list/all.json?show_emails=true&page=" + std::to_string(page);
                     auto const list = main.get_json(target);
                     if (!list.is_array()) {
                         throw bad_answer{m_context.site.url(target) + ": expected an array of users"};
@@ -411,33 +422,36 @@ private:
             } catch (web::fetch_error const &problem) {
                 main.records.record_failure("list", "admin-users", problem.url(), problem.what());
             } catch (bad_answer const &problem) {
-                main.records.record_failure("list", "admin-users", m_context.site.url("/admin/users/list/all.json"), problem.what());
+                main.records.record_failure("list", "admin-users", m_context.site.url("/admin/users/list/all.json"),
+                                            problem.what());
             }
         }
         auto const needed = main.records.users_needed();
         web::progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        base::in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, std::string const &username) {
-            std::string encoded;
-            base::append_encoded_segment(encoded, username);
-            std::string const target = "/u/" + encoded + ".json";
-            try {
-                self.records.store_user(read_user(m_context.site.url(target), self.get_json(target)));
-                std::lock_guard const lock{summary_mutex};
-                ++m_summary.users_fetched;
-            } catch (web::fetch_error const &problem) {
-                if (problem.status() == 404) {
-                    self.records.store_missing_user(username); // deleted account, or a mention of nobody
-                } else {
-                    self.records.record_failure("user", username, problem.url(), problem.what());
+        base::in_parallel(
+            m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, std::string const &username) {
+                std::string encoded;
+                base::append_encoded_segment(encoded, username);
+                std::string const target = "/u/" + encoded + ".json";
+                try {
+                    self.records.store_user(read_user(m_context.site.url(target), self.get_json(target)));
+                    std::lock_guard const lock{summary_mutex};
+                    ++m_summary.users_fetched;
+                } catch (web::fetch_error const &problem) {
+                    if (problem.status() == 404) {
+                        self.records.store_missing_user(username); // deleted account, or a mention of nobody
+                    } else {
+                        self.records.record_failure("user", username, problem.url(), problem.what());
+                        shown.add_failure();
+                    }
+                } catch (bad_answer const &problem) {
+                    self.records.record_failure("user", username, m_context.site.url(target), problem.what());
                     shown.add_failure();
                 }
-            } catch (bad_answer const &problem) {
-                self.records.record_failure("user", username, m_context.site.url(target), problem.what());
-                shown.add_failure();
-            }
-            shown.add();
-        });
+                shown.add();
+            });
     }
 
     /// Files: from the path a post showed, else through /uploads/short-url/ (a redirect to the
@@ -450,63 +464,68 @@ private:
         }
         web::progress shown{"uploads", "files", needed.size(), m_options.terminal, m_options.quiet};
         std::mutex summary_mutex;
-        base::in_parallel(m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); }, [&](worker &self, upload_entry const &upload) {
-            std::string target = upload.path;
-            if (target.empty()) {
-                target = "/uploads/short-url/" + upload.short_url.substr(9);
-            }
-            try {
-                auto answer = self.get(target);
-                for (int hop = 0; hop < 3 && answer.status >= 300 && answer.status < 400; ++hop) {
-                    auto location = answer.header("Location").value_or("");
-                    // Only a path on the same forum is followed; an absolute URL to the same
-                    // origin is turned into its path.
-                    auto const origin = m_context.site.origin();
-                    if (location.starts_with(origin)) {
-                        location = location.substr(origin.size());
-                    }
-                    if (!location.starts_with('/') || location.starts_with("//")) {
-                        throw bad_answer{m_context.site.url(target) + ": redirects off the forum to " + location};
-                    }
-                    if (!m_context.site.prefix.empty() && location.starts_with(m_context.site.prefix + "/")) {
-                        location = location.substr(m_context.site.prefix.size());
-                    }
-                    target = location;
-                    answer = self.get(target);
+        base::in_parallel(
+            m_options.concurrency, needed, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, upload_entry const &upload) {
+                std::string target = upload.path;
+                if (target.empty()) {
+                    target = "/uploads/short-url/" + upload.short_url.substr(9);
                 }
-                if (answer.status != 200) {
-                    throw bad_answer{m_context.site.url(target) + ": HTTP " + std::to_string(answer.status) + " for a file"};
-                }
-                auto const actual = base::sha1_hex(answer.body);
-                if (actual != upload.sha1) {
-                    throw bad_answer{m_context.site.url(target) + ": checksum mismatch: the name says sha1 " + upload.sha1 +
-                                     ", the " + std::to_string(answer.body.size()) + " bytes have " + actual};
-                }
-                auto const dir = m_options.uploads_dir / upload.sha1.substr(0, 2);
-                std::filesystem::create_directories(dir);
-                auto const file = dir / (upload.sha1 + (upload.extension.empty() ? "" : "." + upload.extension));
-                auto const temporary = file.string() + ".part-" + std::to_string(::getpid());
-                {
-                    std::ofstream out{temporary, std::ios::binary | std::ios::trunc};
-                    out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
-                    out.flush();
-                    if (!out) {
-                        throw input_error{temporary + ": cannot write the upload file"};
+                try {
+                    auto answer = self.get(target);
+                    for (int hop = 0; hop < 3 && answer.status >= 300 && answer.status < 400; ++hop) {
+                        auto location = answer.header("Location").value_or("");
+                        // Only a path on the same forum is followed; an absolute URL to the same
+                        // origin is turned into its path.
+                        auto const origin = m_context.site.origin();
+                        if (location.starts_with(origin)) {
+                            location = location.substr(origin.size());
+                        }
+                        if (!location.starts_with('/') || location.starts_with("//")) {
+                            throw bad_answer{m_context.site.url(target) + ": redirects off the forum to " + location};
+                        }
+                        if (!m_context.site.prefix.empty() && location.starts_with(m_context.site.prefix + "/")) {
+                            location = location.substr(m_context.site.prefix.size());
+                        }
+                        target = location;
+                        answer = self.get(target);
                     }
+                    if (answer.status != 200) {
+                        throw bad_answer{m_context.site.url(target) + ": HTTP " + std::to_string(answer.status) +
+                                         " for a file"};
+                    }
+                    auto const actual = base::sha1_hex(answer.body);
+                    if (actual != upload.sha1) {
+                        throw bad_answer{m_context.site.url(target) + ": checksum mismatch: the name says sha1 " +
+                                         upload.sha1 + ", the " + std::to_string(answer.body.size()) + " bytes have " +
+                                         actual};
+                    }
+                    auto const dir = m_options.uploads_dir / upload.sha1.substr(0, 2);
+                    std::filesystem::create_directories(dir);
+                    auto const file = dir / (upload.sha1 + (upload.extension.empty() ? "" : "." + upload.extension));
+                    auto const temporary = file.string() + ".part-" + std::to_string(::getpid());
+                    {
+                        std::ofstream out{temporary, std::ios::binary | std::ios::trunc};
+                        out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
+                        out.flush();
+                        if (!out) {
+                            throw input_error{temporary + ": cannot write the upload file"};
+                        }
+                    }
+                    std::filesystem::rename(temporary, file);
+                    self.records.store_upload(upload, m_context.site.url(target),
+                                              static_cast<std::int64_t>(answer.body.size()));
+                    std::lock_guard const lock{summary_mutex};
+                    ++m_summary.uploads_fetched;
+                } catch (web::fetch_error const &problem) {
+                    self.records.record_failure("upload", upload.sha1, problem.url(), problem.what());
+                    shown.add_failure();
+                } catch (bad_answer const &problem) {
+                    self.records.record_failure("upload", upload.sha1, m_context.site.url(target), problem.what());
+                    shown.add_failure();
                 }
-                std::filesystem::rename(temporary, file);
-                self.records.store_upload(upload, m_context.site.url(target), static_cast<std::int64_t>(answer.body.size()));
-                std::lock_guard const lock{summary_mutex};
-                ++m_summary.uploads_fetched;
-            } catch (web::fetch_error const &problem) {
-                self.records.record_failure("upload", upload.sha1, problem.url(), problem.what());
-                shown.add_failure();
-            } catch (bad_answer const &problem) {
-                self.records.record_failure("upload", upload.sha1, m_context.site.url(target), problem.what());
-                shown.add_failure();
-            }
-            shown.add();
-        });
+                shown.add();
+            });
     }
 
     /// The old forum's own permalinks (admin only): old URLs it already redirects, which the

@@ -16,23 +16,23 @@ namespace forumgate::importer {
 /// What `forumgate fetch` is asked to do.
 struct fetch_options
 {
-    std::string source;          ///< the old forum's base URL
-    std::string database;        ///< libpq connection string of the store
-    std::string api_key;         ///< empty: anonymous
+    std::string source;   ///< the old forum's base URL
+    std::string database; ///< libpq connection string of the store
+    std::string api_key;  ///< empty: anonymous
     std::string api_username = "system";
     bool include_private_messages = false;
     int concurrency = 8;
-    double rate = 0.0;           ///< requests per second for the whole run; 0: no cap
+    double rate = 0.0; ///< requests per second for the whole run; 0: no cap
     std::filesystem::path uploads_dir = "forumgate-uploads";
-    bool full = false;           ///< fetch every topic again, and ask again for absent ids
-    bool reset = false;          ///< empty the archive first
-    bool sweep = true;           ///< ask for topic ids the lists do not show
-    int sweep_slack = 20;        ///< keep sweeping past the highest known id until this many in a row are absent
+    bool full = false;    ///< fetch every topic again, and ask again for absent ids
+    bool reset = false;   ///< empty the archive first
+    bool sweep = true;    ///< ask for topic ids the lists do not show
+    int sweep_slack = 20; ///< keep sweeping past the highest known id until this many in a row are absent
     std::string ca_file;
     std::chrono::milliseconds timeout{std::chrono::seconds{60}};
     web::retry_policy retries{};
-    bool terminal = false;       ///< progress redrawn on one line
-    bool quiet = false;          ///< no progress at all
+    bool terminal = false; ///< progress redrawn on one line
+    bool quiet = false;    ///< no progress at all
 };
 
 /// What a run did.

@@ -5,17 +5,17 @@
 
 #include "importer/publish.hpp"
 
-#include "importer/archive.hpp"
-#include "importer/discourse_json.hpp"
 #include "base/error.hpp"
 #include "base/parallel.hpp"
-#include "web/progress.hpp"
+#include "base/url_codec.hpp"
+#include "importer/archive.hpp"
+#include "importer/discourse_json.hpp"
 #include "importer/rewrite.hpp"
-#include "web/site_url.hpp"
+#include "importer/target.hpp"
 #include "mappings/snapshot.hpp"
 #include "mappings/store.hpp"
-#include "importer/target.hpp"
-#include "base/url_codec.hpp"
+#include "web/progress.hpp"
+#include "web/site_url.hpp"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -94,7 +94,8 @@ std::optional<std::int64_t> epoch_ms(std::string_view text)
     int second = 0;
     int used = 0;
     std::string const copy{text};
-    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6) {
+    if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) !=
+        6) {
         return std::nullopt;
     }
     std::string_view rest = std::string_view{copy}.substr(static_cast<std::size_t>(used));
@@ -119,14 +120,16 @@ std::optional<std::int64_t> epoch_ms(std::string_view text)
         offset = sign * ((rest[1] - '0') * 600 + (rest[2] - '0') * 60 + (rest[4] - '0') * 10 + (rest[5] - '0'));
     }
     auto const days = std::chrono::sys_days{std::chrono::year{year} / month / day}.time_since_epoch().count();
-    return ((static_cast<std::int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000) + millis;
+    return ((static_cast<std::int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second - offset * 60) * 1000) +
+           millis;
 }
 
 /// Posts of these types are copied; small actions (3) are the new forum's own to make, and
 /// whispers (4) only with --keep-whispers.
 bool copied(old_post const &post, bool keep_whispers)
 {
-    return !post.deleted && !post.raw.empty() && (post.post_type == 1 || post.post_type == 2 || (keep_whispers && post.post_type == 4));
+    return !post.deleted && !post.raw.empty() &&
+           (post.post_type == 1 || post.post_type == 2 || (keep_whispers && post.post_type == 4));
 }
 
 // -- What each thread owns ----------------------------------------------------------------------
@@ -144,8 +147,7 @@ struct worker
     explicit worker(run_context &run)
         : target(run.site, run.client_options, run.pacer, run.options.retries, run.options.api_key),
           store(run.options.database)
-    {
-    }
+    {}
     target_forum target;
     mappings::store store;
 };
@@ -169,7 +171,8 @@ std::string acceptable_username(std::string const &wanted, int suffix)
 {
     std::string out;
     for (char const c : wanted) {
-        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '.' || c == '-';
         out += ok ? c : '_';
     }
     while (!out.empty() && (out.front() == '.' || out.front() == '-')) {
@@ -193,18 +196,25 @@ class import_run
 {
 public:
     explicit import_run(import_options const &options)
-        : m_options(options), m_context{options, web::site_url::parse(options.target, "--target"), web::request_pacer{options.rate}, {}}
+        : m_options(options), m_context{options,
+                                        web::site_url::parse(options.target, "--target"),
+                                        web::request_pacer{options.rate},
+                                        {}}
     {
         if (options.api_key.empty()) {
-            throw argument_error{"an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
+            throw argument_error{
+                "an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
         }
         if (options.concurrency < 1 || options.concurrency > 32) {
             throw argument_error{"--concurrency " + std::to_string(options.concurrency) + ": must be from 1 to 32"};
         }
         if (options.external_id_prefix.empty() || options.external_id_prefix.size() > 30 ||
-            !std::ranges::all_of(options.external_id_prefix, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; })) {
-            throw argument_error{"--external-id-prefix " + options.external_id_prefix +
-                                 ": 1 to 30 letters, digits, '_' or '-' (Discourse's external ids match [\\w-]+, 50 at most)"};
+            !std::ranges::all_of(options.external_id_prefix, [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+            })) {
+            throw argument_error{
+                "--external-id-prefix " + options.external_id_prefix +
+                ": 1 to 30 letters, digits, '_' or '-' (Discourse's external ids match [\\w-]+, 50 at most)"};
         }
         m_context.client_options.timeout = options.timeout;
         m_context.client_options.ca_file = options.ca_file;
@@ -274,8 +284,8 @@ private:
         std::string const target = m_context.site.origin() + m_context.site.prefix;
         if (!identity.empty()) {
             if (identity[0][0].as<std::string>() != target) {
-                throw argument_error{"this store was imported into " + identity[0][0].as<std::string>() + ", not " + target +
-                                     "; use another database for another target"};
+                throw argument_error{"this store was imported into " + identity[0][0].as<std::string>() + ", not " +
+                                     target + "; use another database for another target"};
             }
             if (identity[0][1].as<std::string>() != m_source) {
                 throw argument_error{"this store's import came from " + identity[0][1].as<std::string>() +
@@ -303,7 +313,8 @@ private:
                     hosts.push_back(host);
                 }
             }
-            txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]", pg_text_array(hosts));
+            txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]",
+                            pg_text_array(hosts));
         }
         txn.commit();
     }
@@ -311,9 +322,10 @@ private:
     void record_start(worker &main)
     {
         pqxx::work txn{main.store.connection()};
-        txn.exec_params("INSERT INTO forumgate.import_target (target, archive_source) VALUES ($1, $2) "
-                        "ON CONFLICT (id) DO UPDATE SET last_started_at = now(), last_finished_at = NULL, last_complete = false",
-                        m_context.site.origin() + m_context.site.prefix, m_source);
+        txn.exec_params(
+            "INSERT INTO forumgate.import_target (target, archive_source) VALUES ($1, $2) "
+            "ON CONFLICT (id) DO UPDATE SET last_started_at = now(), last_finished_at = NULL, last_complete = false",
+            m_context.site.origin() + m_context.site.prefix, m_source);
         txn.commit();
     }
 
@@ -356,49 +368,66 @@ private:
         };
         if (!m_options.skip_validations) {
             if (auto const minimum = number("min_topic_title_length")) {
-                report(fmt::format("SELECT count(*), min(id), min(title) FROM forumgate.archive_topics WHERE deleted_at IS NULL "
-                                   "AND archetype = 'regular' AND char_length(title) < {}", *minimum).c_str(),
-                       [&](pqxx::row const &row) {
-                           add(false, fmt::format("{} topics have titles shorter than {} characters (e.g. topic {}: \"{}\")",
-                                                  row[0].as<long>(), *minimum, row[1].as<long>(), row[2].as<std::string>()),
-                               "lower min_topic_title_length, or --skip-validations");
-                       });
+                report(
+                    fmt::format(
+                        "SELECT count(*), min(id), min(title) FROM forumgate.archive_topics WHERE deleted_at IS NULL "
+                        "AND archetype = 'regular' AND char_length(title) < {}",
+                        *minimum)
+                        .c_str(),
+                    [&](pqxx::row const &row) {
+                        add(false,
+                            fmt::format("{} topics have titles shorter than {} characters (e.g. topic {}: \"{}\")",
+                                        row[0].as<long>(), *minimum, row[1].as<long>(), row[2].as<std::string>()),
+                            "lower min_topic_title_length, or --skip-validations");
+                    });
             }
             if (setting("allow_duplicate_topic_titles") == "false") {
-                report("SELECT count(*), min(title) FROM (SELECT lower(title) AS title FROM forumgate.archive_topics WHERE "
+                report("SELECT count(*), min(title) FROM (SELECT lower(title) AS title FROM forumgate.archive_topics "
+                       "WHERE "
                        "deleted_at IS NULL AND archetype = 'regular' GROUP BY lower(title) HAVING count(*) > 1) d",
                        [&](pqxx::row const &row) {
-                           add(false, fmt::format("{} titles are used by more than one topic (e.g. \"{}\")", row[0].as<long>(),
-                                                  row[1].as<std::string>()),
+                           add(false,
+                               fmt::format("{} titles are used by more than one topic (e.g. \"{}\")", row[0].as<long>(),
+                                           row[1].as<std::string>()),
                                "set allow_duplicate_topic_titles to true, or --skip-validations");
                        });
             }
-            for (auto const &[name, first] : {std::pair{"min_first_post_length", true}, std::pair{"min_post_length", false}}) {
+            for (auto const &[name, first] :
+                 {std::pair{"min_first_post_length", true}, std::pair{"min_post_length", false}}) {
                 if (auto const minimum = number(name)) {
-                    report(fmt::format("SELECT count(*), min(p.id) FROM forumgate.archive_posts p JOIN forumgate.archive_topics t "
-                                       "ON t.id = p.topic_id WHERE t.archetype = 'regular' AND p.deleted_at IS NULL AND "
-                                       "p.post_type IN (1, 2) AND p.post_number {} 1 AND char_length(p.raw) < {}",
-                                       first ? "=" : ">", *minimum).c_str(),
-                           [&](pqxx::row const &row) {
-                               add(false, fmt::format("{} {} are shorter than {} characters (e.g. post {})", row[0].as<long>(),
-                                                      first ? "first posts" : "replies", *minimum, row[1].as<long>()),
-                                   std::string{"lower "} + name + ", or --skip-validations");
-                           });
+                    report(
+                        fmt::format(
+                            "SELECT count(*), min(p.id) FROM forumgate.archive_posts p JOIN forumgate.archive_topics t "
+                            "ON t.id = p.topic_id WHERE t.archetype = 'regular' AND p.deleted_at IS NULL AND "
+                            "p.post_type IN (1, 2) AND p.post_number {} 1 AND char_length(p.raw) < {}",
+                            first ? "=" : ">", *minimum)
+                            .c_str(),
+                        [&](pqxx::row const &row) {
+                            add(false,
+                                fmt::format("{} {} are shorter than {} characters (e.g. post {})", row[0].as<long>(),
+                                            first ? "first posts" : "replies", *minimum, row[1].as<long>()),
+                                std::string{"lower "} + name + ", or --skip-validations");
+                        });
                 }
             }
             if (auto const maximum = number("max_post_length")) {
                 report(fmt::format("SELECT count(*), min(id) FROM forumgate.archive_posts WHERE deleted_at IS NULL AND "
-                                   "char_length(raw) > {}", *maximum).c_str(),
+                                   "char_length(raw) > {}",
+                                   *maximum)
+                           .c_str(),
                        [&](pqxx::row const &row) {
-                           add(false, fmt::format("{} posts are longer than {} characters (e.g. post {})", row[0].as<long>(),
-                                                  *maximum, row[1].as<long>()),
+                           add(false,
+                               fmt::format("{} posts are longer than {} characters (e.g. post {})", row[0].as<long>(),
+                                           *maximum, row[1].as<long>()),
                                "raise max_post_length, or --skip-validations");
                        });
             }
-            for (auto const *limit : {"rate_limit_create_topic", "rate_limit_create_post", "rate_limit_new_user_create_topic",
-                                      "rate_limit_new_user_create_post"}) {
+            for (auto const *limit : {"rate_limit_create_topic", "rate_limit_create_post",
+                                      "rate_limit_new_user_create_topic", "rate_limit_new_user_create_post"}) {
                 if (auto const seconds = number(limit); seconds && *seconds > 0) {
-                    add(false, fmt::format("{} is {} s: authors who are not staff wait that long between posts", limit, *seconds),
+                    add(false,
+                        fmt::format("{} is {} s: authors who are not staff wait that long between posts", limit,
+                                    *seconds),
                         std::string{"set "} + limit + " to 0 for the import, or --skip-validations");
                 }
             }
@@ -410,45 +439,61 @@ private:
                 char const *filter;
                 char const *what;
             };
-            for (auto const &limit : {day_limit{"max_topics_per_day", "p.post_number = 1 AND t.archetype = 'regular'", "topics"},
-                                      day_limit{"max_topics_in_first_day", "p.post_number = 1 AND t.archetype = 'regular'", "topics"},
-                                      day_limit{"max_replies_in_first_day", "p.post_number > 1", "replies"},
-                                      day_limit{"max_personal_messages_per_day", "p.post_number = 1 AND t.archetype = 'private_message'",
-                                                "private messages"}}) {
+            for (auto const &limit :
+                 {day_limit{"max_topics_per_day", "p.post_number = 1 AND t.archetype = 'regular'", "topics"},
+                  day_limit{"max_topics_in_first_day", "p.post_number = 1 AND t.archetype = 'regular'", "topics"},
+                  day_limit{"max_replies_in_first_day", "p.post_number > 1", "replies"},
+                  day_limit{"max_personal_messages_per_day", "p.post_number = 1 AND t.archetype = 'private_message'",
+                            "private messages"}}) {
                 if (auto const most = number(limit.setting)) {
-                    report(fmt::format("SELECT count(*), max(n), (array_agg(username ORDER BY n DESC))[1] FROM (SELECT p.username, "
-                                       "count(*) AS n FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id = p.topic_id "
-                                       "WHERE p.deleted_at IS NULL AND p.post_type IN (1, 2) AND {} GROUP BY p.username "
-                                       "HAVING count(*) > {}) a", limit.filter, *most).c_str(),
-                           [&](pqxx::row const &row) {
-                               add(false, fmt::format("{} is {}: {} authors have more {} (e.g. {} with {})", limit.setting, *most,
-                                                      row[0].as<long>(), limit.what, row[2].as<std::string>(), row[1].as<long>()),
-                                   std::string{"raise "} + limit.setting + " for the import, or --skip-validations");
-                           });
+                    report(
+                        fmt::format("SELECT count(*), max(n), (array_agg(username ORDER BY n DESC))[1] FROM (SELECT "
+                                    "p.username, "
+                                    "count(*) AS n FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON "
+                                    "t.id = p.topic_id "
+                                    "WHERE p.deleted_at IS NULL AND p.post_type IN (1, 2) AND {} GROUP BY p.username "
+                                    "HAVING count(*) > {}) a",
+                                    limit.filter, *most)
+                            .c_str(),
+                        [&](pqxx::row const &row) {
+                            add(false,
+                                fmt::format("{} is {}: {} authors have more {} (e.g. {} with {})", limit.setting, *most,
+                                            row[0].as<long>(), limit.what, row[2].as<std::string>(), row[1].as<long>()),
+                                std::string{"raise "} + limit.setting + " for the import, or --skip-validations");
+                        });
                 }
             }
             if (auto const window = number("unique_posts_mins"); window && *window > 0) {
-                add(false, fmt::format("unique_posts_mins is {}: an author's repeated short replies (\"+1\") are refused", *window),
+                add(false,
+                    fmt::format("unique_posts_mins is {}: an author's repeated short replies (\"+1\") are refused",
+                                *window),
                     "set unique_posts_mins to 0, or --skip-validations");
             }
         }
         if (setting("allow_uncategorized_topics") == "false") {
-            report("SELECT count(*), min(id) FROM forumgate.archive_topics WHERE deleted_at IS NULL AND archetype = 'regular' "
-                   "AND category_id IS NULL",
-                   [&](pqxx::row const &row) {
-                       add(false, fmt::format("{} topics have no category (e.g. topic {})", row[0].as<long>(), row[1].as<long>()),
-                           "set allow_uncategorized_topics to true");
-                   });
+            report(
+                "SELECT count(*), min(id) FROM forumgate.archive_topics WHERE deleted_at IS NULL AND archetype = "
+                "'regular' "
+                "AND category_id IS NULL",
+                [&](pqxx::row const &row) {
+                    add(false,
+                        fmt::format("{} topics have no category (e.g. topic {})", row[0].as<long>(), row[1].as<long>()),
+                        "set allow_uncategorized_topics to true");
+                });
         }
         if (auto const most = number("max_tags_per_topic")) {
-            report(fmt::format("SELECT count(*), min(id) FROM forumgate.archive_topics WHERE cardinality(tags) > {}", *most).c_str(),
+            report(fmt::format("SELECT count(*), min(id) FROM forumgate.archive_topics WHERE cardinality(tags) > {}",
+                               *most)
+                       .c_str(),
                    [&](pqxx::row const &row) {
-                       add(false, fmt::format("{} topics have more than {} tags (e.g. topic {})", row[0].as<long>(), *most,
-                                              row[1].as<long>()),
+                       add(false,
+                           fmt::format("{} topics have more than {} tags (e.g. topic {})", row[0].as<long>(), *most,
+                                       row[1].as<long>()),
                            "raise max_tags_per_topic");
                    });
         }
-        if (auto const extensions = setting("authorized_extensions"); extensions && extensions->find('*') == std::string::npos) {
+        if (auto const extensions = setting("authorized_extensions");
+            extensions && extensions->find('*') == std::string::npos) {
             std::set<std::string> allowed;
             std::string current;
             for (char const c : *extensions + "|") {
@@ -459,22 +504,28 @@ private:
                     current += c;
                 }
             }
-            for (auto const &row : txn.exec("SELECT extension, count(*) FROM forumgate.archive_uploads GROUP BY extension")) {
+            for (auto const &row :
+                 txn.exec("SELECT extension, count(*) FROM forumgate.archive_uploads GROUP BY extension")) {
                 if (!allowed.contains(row[0].as<std::string>())) {
-                    add(false, fmt::format("{} uploads are .{} files, not in authorized_extensions", row[1].as<long>(),
-                                           row[0].as<std::string>()),
+                    add(false,
+                        fmt::format("{} uploads are .{} files, not in authorized_extensions", row[1].as<long>(),
+                                    row[0].as<std::string>()),
                         "add " + row[0].as<std::string>() + " to authorized_extensions");
                 }
             }
         }
         if (auto const kilobytes = number("max_image_size_kb")) {
-            report(fmt::format("SELECT count(*), max(filesize) FROM forumgate.archive_uploads WHERE filesize > {}::bigint * 1024",
-                               *kilobytes).c_str(),
-                   [&](pqxx::row const &row) {
-                       add(false, fmt::format("{} uploads are larger than {} KB (the largest {} bytes)", row[0].as<long>(),
-                                              *kilobytes, row[1].as<long>()),
-                           "raise max_image_size_kb and max_attachment_size_kb");
-                   });
+            report(
+                fmt::format(
+                    "SELECT count(*), max(filesize) FROM forumgate.archive_uploads WHERE filesize > {}::bigint * 1024",
+                    *kilobytes)
+                    .c_str(),
+                [&](pqxx::row const &row) {
+                    add(false,
+                        fmt::format("{} uploads are larger than {} KB (the largest {} bytes)", row[0].as<long>(),
+                                    *kilobytes, row[1].as<long>()),
+                        "raise max_image_size_kb and max_attachment_size_kb");
+                });
         }
     }
 
@@ -485,7 +536,9 @@ private:
     {
         auto const &category = m_categories.at(id);
         std::string const own = category.slug.empty() ? std::to_string(id) + "-category" : category.slug;
-        return category.parent_id && m_categories.contains(*category.parent_id) ? old_slug_path(*category.parent_id) + "/" + own : own;
+        return category.parent_id && m_categories.contains(*category.parent_id)
+                   ? old_slug_path(*category.parent_id) + "/" + own
+                   : own;
     }
 
     bool restricted(std::optional<std::int64_t> category_id) const
@@ -528,8 +581,9 @@ private:
         auto &connection = main.store.connection();
         {
             pqxx::read_transaction txn{connection};
-            for (auto const &row : txn.exec("SELECT id, parent_id, name, slug, coalesce(description, ''), coalesce(color, ''), "
-                                            "coalesce(text_color, ''), read_restricted FROM forumgate.archive_categories")) {
+            for (auto const &row :
+                 txn.exec("SELECT id, parent_id, name, slug, coalesce(description, ''), coalesce(color, ''), "
+                          "coalesce(text_color, ''), read_restricted FROM forumgate.archive_categories")) {
                 old_category category;
                 category.id = row[0].as<std::int64_t>();
                 category.parent_id = row[1].is_null() ? std::nullopt : std::optional{row[1].as<std::int64_t>()};
@@ -541,7 +595,8 @@ private:
                 category.read_restricted = row[7].as<bool>();
                 m_categories.emplace(category.id, category);
             }
-            for (auto const &row : txn.exec("SELECT old_id, new_id FROM forumgate.categories WHERE new_id IS NOT NULL")) {
+            for (auto const &row :
+                 txn.exec("SELECT old_id, new_id FROM forumgate.categories WHERE new_id IS NOT NULL")) {
                 m_new_category.emplace(row[0].as<std::int64_t>(), row[1].as<std::int64_t>());
             }
         }
@@ -616,13 +671,15 @@ private:
                 if (category->parent_id) {
                     auto const parent = m_new_category.find(*category->parent_id);
                     if (parent == m_new_category.end()) {
-                        record_failure(connection, "category", std::to_string(category->id), "its parent category was not placed");
+                        record_failure(connection, "category", std::to_string(category->id),
+                                       "its parent category was not placed");
                         continue;
                     }
                     fields.push_back({"parent_category_id", std::to_string(parent->second)});
                 }
                 if (category->read_restricted) {
-                    fields.push_back({"permissions[staff]", "1"}); // the old groups are not known: staff only, then adjust
+                    fields.push_back(
+                        {"permissions[staff]", "1"}); // the old groups are not known: staff only, then adjust
                 }
                 try {
                     placed = main.target.create_category(fields);
@@ -634,16 +691,19 @@ private:
                 }
             }
             pqxx::work txn{connection};
-            txn.exec_params("INSERT INTO forumgate.categories (old_id, old_slug_path, new_id, new_slug_path, restricted) "
-                            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET old_slug_path = excluded.old_slug_path, "
-                            "new_id = excluded.new_id, new_slug_path = excluded.new_slug_path, restricted = excluded.restricted",
-                            category->id, old_path, placed->id, path_of(*placed), restricted(category->id));
+            txn.exec_params(
+                "INSERT INTO forumgate.categories (old_id, old_slug_path, new_id, new_slug_path, restricted) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET old_slug_path = "
+                "excluded.old_slug_path, "
+                "new_id = excluded.new_id, new_slug_path = excluded.new_slug_path, restricted = excluded.restricted",
+                category->id, old_path, placed->id, path_of(*placed), restricted(category->id));
             clear_failure(txn, "category", std::to_string(category->id));
             txn.commit();
             m_new_category.emplace(category->id, placed->id);
             ++(created ? m_summary.categories_created : m_summary.categories_matched);
         }
-        spdlog::info("import: categories {} created, {} matched", m_summary.categories_created, m_summary.categories_matched);
+        spdlog::info("import: categories {} created, {} matched", m_summary.categories_created,
+                     m_summary.categories_matched);
     }
 
     // -- Users ----------------------------------------------------------------------------------
@@ -655,14 +715,16 @@ private:
         {
             pqxx::read_transaction txn{connection};
             // Authors of what will be copied, and participants of private messages.
-            for (auto const &row : txn.exec(
-                     "SELECT u.username, coalesce(u.name, ''), coalesce(u.email, ''), u.id, coalesce(u.missing, true), n.name "
-                     "FROM (SELECT DISTINCT lower(p.username) AS name FROM forumgate.archive_posts p "
-                     "      JOIN forumgate.archive_topics t ON t.id = p.topic_id "
-                     "      WHERE p.username IS NOT NULL AND p.deleted_at IS NULL AND t.deleted_at IS NULL "
-                     "      UNION SELECT DISTINCT lower(unnest(participants)) FROM forumgate.archive_topics) n "
-                     "LEFT JOIN forumgate.archive_users u ON u.username_lower = n.name "
-                     "WHERE NOT EXISTS (SELECT FROM forumgate.import_users i WHERE i.username_lower = n.name) ORDER BY n.name")) {
+            for (auto const &row :
+                 txn.exec("SELECT u.username, coalesce(u.name, ''), coalesce(u.email, ''), u.id, coalesce(u.missing, "
+                          "true), n.name "
+                          "FROM (SELECT DISTINCT lower(p.username) AS name FROM forumgate.archive_posts p "
+                          "      JOIN forumgate.archive_topics t ON t.id = p.topic_id "
+                          "      WHERE p.username IS NOT NULL AND p.deleted_at IS NULL AND t.deleted_at IS NULL "
+                          "      UNION SELECT DISTINCT lower(unnest(participants)) FROM forumgate.archive_topics) n "
+                          "LEFT JOIN forumgate.archive_users u ON u.username_lower = n.name "
+                          "WHERE NOT EXISTS (SELECT FROM forumgate.import_users i WHERE i.username_lower = n.name) "
+                          "ORDER BY n.name")) {
                 old_user user;
                 user.username = row[0].is_null() ? row[5].as<std::string>() : row[0].as<std::string>();
                 user.name = row[1].as<std::string>();
@@ -750,31 +812,37 @@ private:
         }
         by_username.emplace(base::ascii_lower(placed->username), *placed);
         pqxx::work txn{connection};
-        txn.exec_params("INSERT INTO forumgate.import_users (username_lower, new_user_id, new_username, how) VALUES ($1, $2, $3, $4) "
+        txn.exec_params("INSERT INTO forumgate.import_users (username_lower, new_user_id, new_username, how) VALUES "
+                        "($1, $2, $3, $4) "
                         "ON CONFLICT (username_lower) DO UPDATE SET new_user_id = excluded.new_user_id, "
                         "new_username = excluded.new_username, how = excluded.how, updated_at = now()",
                         key, placed->id, placed->username, how);
         // The map: /u/old and @old reach the person (a fallback is not them: left out).
         if (how != "fallback") {
-            txn.exec_params("INSERT INTO forumgate.users (old_username_lower, old_username, new_username) VALUES ($1, $2, $3) "
-                            "ON CONFLICT (old_username_lower) DO UPDATE SET old_username = excluded.old_username, "
-                            "new_username = excluded.new_username",
-                            key, user.username, placed->username);
+            txn.exec_params(
+                "INSERT INTO forumgate.users (old_username_lower, old_username, new_username) VALUES ($1, $2, $3) "
+                "ON CONFLICT (old_username_lower) DO UPDATE SET old_username = excluded.old_username, "
+                "new_username = excluded.new_username",
+                key, user.username, placed->username);
         }
         clear_failure(txn, "user", key);
         txn.commit();
-        ++(how == "created" || how == "sso" ? m_summary.users_created : how == "fallback" ? m_summary.users_fallback : m_summary.users_matched);
+        ++(how == "created" || how == "sso" ? m_summary.users_created
+           : how == "fallback"              ? m_summary.users_fallback
+                                            : m_summary.users_matched);
     }
 
     target_user create_user(worker &main, old_user const &user, std::map<std::string, target_user> const &by_username)
     {
-        std::string const email = !user.email.empty()
-                                      ? user.email
-                                      : "old-" + (user.id ? std::to_string(*user.id) : acceptable_username(user.username, 0)) + "@" +
-                                            m_options.placeholder_email_domain;
+        std::string const email =
+            !user.email.empty()
+                ? user.email
+                : "old-" + (user.id ? std::to_string(*user.id) : acceptable_username(user.username, 0)) + "@" +
+                      m_options.placeholder_email_domain;
         std::string last_reason;
         for (int attempt = 0; attempt < 4; ++attempt) {
-            std::string const username = attempt == 0 ? user.username : acceptable_username(user.username, attempt == 1 ? 0 : attempt - 1);
+            std::string const username =
+                attempt == 0 ? user.username : acceptable_username(user.username, attempt == 1 ? 0 : attempt - 1);
             if (attempt > 0 && by_username.contains(base::ascii_lower(username))) {
                 continue;
             }
@@ -812,8 +880,12 @@ private:
     {
         // sync_sso: the payload is a form-encoded query, Base64-encoded without '+' (older
         // servers turn it into a space): an ignored pad field is lengthened until none is left.
-        std::string const external_id = m_options.external_id_prefix + "user-" + (user.id ? std::to_string(*user.id) : base::ascii_lower(user.username));
-        std::string const email = !user.email.empty() ? user.email : "old-" + base::ascii_lower(acceptable_username(user.username, 0)) + "@" + m_options.placeholder_email_domain;
+        std::string const external_id = m_options.external_id_prefix + "user-" +
+                                        (user.id ? std::to_string(*user.id) : base::ascii_lower(user.username));
+        std::string const email = !user.email.empty()
+                                      ? user.email
+                                      : "old-" + base::ascii_lower(acceptable_username(user.username, 0)) + "@" +
+                                            m_options.placeholder_email_domain;
         std::string payload;
         for (std::string pad;; pad += 'x') {
             auto const query = form_encode({{"external_id", external_id},
@@ -836,9 +908,10 @@ private:
         std::string out;
         std::size_t i = 0;
         for (; i + 2 < bytes.size(); i += 3) {
-            auto const n = (static_cast<unsigned char>(bytes[i]) << 16U) | (static_cast<unsigned char>(bytes[i + 1]) << 8U) |
-                           static_cast<unsigned char>(bytes[i + 2]);
-            out += {ALPHABET[(n >> 18U) & 63U], ALPHABET[(n >> 12U) & 63U], ALPHABET[(n >> 6U) & 63U], ALPHABET[n & 63U]};
+            auto const n = (static_cast<unsigned char>(bytes[i]) << 16U) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8U) | static_cast<unsigned char>(bytes[i + 2]);
+            out +=
+                {ALPHABET[(n >> 18U) & 63U], ALPHABET[(n >> 12U) & 63U], ALPHABET[(n >> 6U) & 63U], ALPHABET[n & 63U]};
         }
         if (i + 1 == bytes.size()) {
             auto const n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
@@ -865,55 +938,65 @@ private:
         {
             pqxx::connection connection{m_options.database};
             pqxx::read_transaction txn{connection};
-            for (auto const &row : txn.exec("SELECT a.sha1, a.extension, a.url FROM forumgate.archive_uploads a WHERE NOT EXISTS "
-                                            "(SELECT FROM forumgate.uploads m WHERE m.new_url IS NOT NULL AND "
-                                            "m.old_path LIKE '%/' || a.sha1 || '.%') ORDER BY a.sha1")) {
+            for (auto const &row :
+                 txn.exec("SELECT a.sha1, a.extension, a.url FROM forumgate.archive_uploads a WHERE NOT EXISTS "
+                          "(SELECT FROM forumgate.uploads m WHERE m.new_url IS NOT NULL AND "
+                          "m.old_path LIKE '%/' || a.sha1 || '.%') ORDER BY a.sha1")) {
                 uploads.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
             }
         }
         web::progress shown{"uploads", "files", uploads.size(), m_options.terminal, m_options.quiet};
         std::mutex counts;
-        base::in_parallel(m_options.concurrency, uploads, [this] { return std::make_unique<worker>(m_context); },
-                    [&](worker &self, pending const &upload) {
-                        auto const name = upload.sha1 + (upload.extension.empty() ? "" : "." + upload.extension);
-                        auto const file = m_options.uploads_dir / upload.sha1.substr(0, 2) / name;
-                        std::ifstream in{file, std::ios::binary};
-                        if (!in) {
-                            record_failure(self.store.connection(), "upload", upload.sha1,
-                                           file.string() + ": the fetched file is missing (run forumgate fetch with the same --uploads-dir)");
-                            return;
-                        }
-                        std::string const bytes{std::istreambuf_iterator<char>{in}, {}};
-                        try {
-                            auto const [url, short_url] = self.target.upload(name, bytes);
-                            std::string const absolute = url.starts_with("http://") || url.starts_with("https://") ? url
-                                                         : url.starts_with("//") ? (m_context.site.tls ? "https:" : "http:") + url
-                                                                                  : m_context.site.origin() + url;
-                            // The map's key is the old path (the redirector's /uploads/… input).
-                            auto const path_start = upload.url.find("/uploads/");
-                            std::string const old_path = path_start == std::string::npos ? upload.url : upload.url.substr(path_start);
-                            pqxx::work txn{self.store.connection()};
-                            // Uploads served from another host (a CDN): the map must allow it.
-                            auto const host = web::site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)), "an upload URL").host;
-                            if (host != m_context.site.host) {
-                                txn.exec_params("UPDATE forumgate.settings SET upload_hosts = upload_hosts || $1::text "
-                                                "WHERE NOT ($1 = ANY(upload_hosts))",
-                                                host);
-                            }
-                            txn.exec_params("INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) ON CONFLICT (old_path) "
-                                            "DO UPDATE SET new_url = excluded.new_url",
-                                            old_path, absolute);
-                            clear_failure(txn, "upload", upload.sha1);
-                            txn.commit();
-                            std::lock_guard const lock{counts};
-                            ++m_summary.uploads_created;
-                        } catch (target_refusal const &refusal) {
-                            record_failure(self.store.connection(), "upload", upload.sha1, refusal.what());
-                        } catch (web::fetch_error const &problem) {
-                            record_failure(self.store.connection(), "upload", upload.sha1, problem.what());
-                        }
-                        shown.add();
-                    });
+        base::in_parallel(
+            m_options.concurrency, uploads, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, pending const &upload) {
+                auto const name = upload.sha1 + (upload.extension.empty() ? "" : "." + upload.extension);
+                auto const file = m_options.uploads_dir / upload.sha1.substr(0, 2) / name;
+                std::ifstream in{file, std::ios::binary};
+                if (!in) {
+                    record_failure(
+                        self.store.connection(), "upload", upload.sha1,
+                        file.string() +
+                            ": the fetched file is missing (run forumgate fetch with the same --uploads-dir)");
+                    return;
+                }
+                std::string const bytes{std::istreambuf_iterator<char>{in}, {}};
+                try {
+                    auto const [url, short_url] = self.target.upload(name, bytes);
+                    std::string const absolute = url.starts_with("http://") || url.starts_with("https://") ? url
+                                                 : url.starts_with("//")
+                                                     ? (m_context.site.tls ? "https:" : "http:") + url
+                                                     : m_context.site.origin() + url;
+                    // The map's key is the old path (the redirector's /uploads/… input).
+                    auto const path_start = upload.url.find("/uploads/");
+                    std::string const old_path =
+                        path_start == std::string::npos ? upload.url : upload.url.substr(path_start);
+                    pqxx::work txn{self.store.connection()};
+                    // Uploads served from another host (a CDN): the map must allow it.
+                    auto const host =
+                        web::site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)),
+                                             "an upload URL")
+                            .host;
+                    if (host != m_context.site.host) {
+                        txn.exec_params("UPDATE forumgate.settings SET upload_hosts = upload_hosts || $1::text "
+                                        "WHERE NOT ($1 = ANY(upload_hosts))",
+                                        host);
+                    }
+                    txn.exec_params(
+                        "INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) ON CONFLICT (old_path) "
+                        "DO UPDATE SET new_url = excluded.new_url",
+                        old_path, absolute);
+                    clear_failure(txn, "upload", upload.sha1);
+                    txn.commit();
+                    std::lock_guard const lock{counts};
+                    ++m_summary.uploads_created;
+                } catch (target_refusal const &refusal) {
+                    record_failure(self.store.connection(), "upload", upload.sha1, refusal.what());
+                } catch (web::fetch_error const &problem) {
+                    record_failure(self.store.connection(), "upload", upload.sha1, problem.what());
+                }
+                shown.add();
+            });
     }
 
     // -- Topics ---------------------------------------------------------------------------------
@@ -932,11 +1015,12 @@ private:
         auto result = rewrite_post(post.raw, map);
         problems = std::move(result.problems);
         if (post.username.empty()) {
-            return "*Originally posted on " + post.created_at.substr(0, 10) + " by an account that no longer exists*\n\n" +
-                   result.raw;
+            return "*Originally posted on " + post.created_at.substr(0, 10) +
+                   " by an account that no longer exists*\n\n" + result.raw;
         }
         if (attributed || m_attributed.contains(base::ascii_lower(post.username))) {
-            return "*Originally posted by @" + post.username + " on " + post.created_at.substr(0, 10) + "*\n\n" + result.raw;
+            return "*Originally posted by @" + post.username + " on " + post.created_at.substr(0, 10) + "*\n\n" +
+                   result.raw;
         }
         return result.raw;
     }
@@ -954,14 +1038,16 @@ private:
         m_snapshot = main.store.load_snapshot();
         web::progress shown{"topics", "topics", topics.size(), m_options.terminal, m_options.quiet};
         shown.set_secondary_unit("posts");
-        base::in_parallel(m_options.concurrency, topics, [this] { return std::make_unique<worker>(m_context); },
-                    [&](worker &self, std::int64_t topic_id) {
-                        auto const posts = import_topic(self, topic_id);
-                        shown.add();
-                        shown.add_secondary(posts);
-                    });
-        spdlog::info("import: topics {} created; posts {} created, {} found already there, {} skipped", m_summary.topics_created,
-                     m_summary.posts_created, m_summary.posts_reconciled, m_summary.posts_skipped);
+        base::in_parallel(
+            m_options.concurrency, topics, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, std::int64_t topic_id) {
+                auto const posts = import_topic(self, topic_id);
+                shown.add();
+                shown.add_secondary(posts);
+            });
+        spdlog::info("import: topics {} created; posts {} created, {} found already there, {} skipped",
+                     m_summary.topics_created, m_summary.posts_created, m_summary.posts_reconciled,
+                     m_summary.posts_skipped);
     }
 
     /// \return the posts created or reconciled.
@@ -974,10 +1060,10 @@ private:
         std::optional<std::int64_t> new_topic_id;
         {
             pqxx::read_transaction txn{connection};
-            auto const row = txn.exec_params1(
-                "SELECT id, title, slug, category_id, archetype, created_at, deleted_at IS NOT NULL, tags, participants "
-                "FROM forumgate.archive_topics WHERE id = $1",
-                topic_id);
+            auto const row = txn.exec_params1("SELECT id, title, slug, category_id, archetype, created_at, deleted_at "
+                                              "IS NOT NULL, tags, participants "
+                                              "FROM forumgate.archive_topics WHERE id = $1",
+                                              topic_id);
             topic.id = row[0].as<std::int64_t>();
             topic.title = row[1].as<std::string>();
             topic.slug = row[2].as<std::string>();
@@ -989,16 +1075,18 @@ private:
             topic.participants = read_text_array(row[8]);
             for (auto const &p : txn.exec_params(
                      "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
-                     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), reply_to_post_number, "
+                     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+                     "reply_to_post_number, "
                      "deleted_at IS NOT NULL FROM forumgate.archive_posts WHERE topic_id = $1 ORDER BY post_number",
                      topic_id)) {
                 posts.push_back({p[0].as<std::int64_t>(), p[1].as<int>(), p[2].as<std::string>(), p[3].as<int>(),
                                  p[4].as<std::string>(), p[5].as<std::string>(),
                                  p[6].is_null() ? std::nullopt : std::optional{p[6].as<int>()}, p[7].as<bool>()});
             }
-            for (auto const &p : txn.exec_params("SELECT old_id, new_id, new_post_number, new_topic_id FROM forumgate.import_posts "
-                                                 "WHERE old_topic_id = $1",
-                                                 topic_id)) {
+            for (auto const &p :
+                 txn.exec_params("SELECT old_id, new_id, new_post_number, new_topic_id FROM forumgate.import_posts "
+                                 "WHERE old_topic_id = $1",
+                                 topic_id)) {
                 done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
                 new_topic_id = p[3].as<std::int64_t>();
             }
@@ -1019,7 +1107,8 @@ private:
             if (!new_topic_id) {
                 new_topic_id = self.target.topic_by_external_id(external_id);
                 if (new_topic_id) {
-                    spdlog::info("import: topic {} found on the new forum as {} (external id {})", topic_id, *new_topic_id, external_id);
+                    spdlog::info("import: topic {} found on the new forum as {} (external id {})", topic_id,
+                                 *new_topic_id, external_id);
                     if (!topic.tags.empty()) {
                         // The run that created it may have stopped before its tags were set.
                         std::vector<form_field> tags;
@@ -1032,15 +1121,16 @@ private:
             }
             std::vector<target_post> existing;
             bool const reconcile = new_topic_id && std::ranges::any_of(posts, [&](old_post const &post) {
-                return copied(post, m_options.keep_whispers) && !done.contains(post.id);
-            });
+                                       return copied(post, m_options.keep_whispers) && !done.contains(post.id);
+                                   });
             if (reconcile) {
                 existing = self.target.topic_posts(*new_topic_id);
             }
             auto find_existing = [&](old_post const &post) -> target_post const * {
                 auto const when = epoch_ms(post.created_at);
                 // The author, or the admin who posted it naming the author.
-                auto const author = base::ascii_lower(post.username.empty() ? m_options.api_username : acting_user(post.username));
+                auto const author =
+                    base::ascii_lower(post.username.empty() ? m_options.api_username : acting_user(post.username));
                 auto const admin = base::ascii_lower(m_options.api_username);
                 for (auto const &candidate : existing) {
                     auto const by = base::ascii_lower(candidate.username);
@@ -1062,7 +1152,8 @@ private:
                 if (acting.empty()) {
                     throw target_refusal{"post " + std::to_string(post.id) + ": its author " + post.username +
                                              " was not placed on the new forum (see the user failures)",
-                                         0, {}};
+                                         0,
+                                         {}};
                 }
                 std::vector<std::string> problems;
                 std::string raw = composed_raw(post, *m_snapshot, problems, deleted_author);
@@ -1077,11 +1168,11 @@ private:
                     } catch (target_refusal const &refusal) {
                         // Discourse refuses a reply in a topic the user may not post in with a 422
                         // "topic not found" message (PostCreator#valid?), a new topic with a 403.
-                        bool const not_allowed =
-                            refusal.status() == 403 ||
-                            (refusal.status() == 422 && std::ranges::any_of(refusal.errors(), [](std::string const &error) {
-                                 return error.find("closed or deleted") != std::string::npos;
-                             }));
+                        bool const not_allowed = refusal.status() == 403 ||
+                                                 (refusal.status() == 422 &&
+                                                  std::ranges::any_of(refusal.errors(), [](std::string const &error) {
+                                                      return error.find("closed or deleted") != std::string::npos;
+                                                  }));
                         if (!not_allowed || base::iequals(acting, m_options.api_username)) {
                             throw;
                         }
@@ -1104,11 +1195,11 @@ private:
                 } else if (post.post_number == 1) {
                     throw target_refusal{"topic " + key + ": the new forum has topic " + std::to_string(*new_topic_id) +
                                              " for it, but not its first post",
-                                         0, {}};
+                                         0,
+                                         {}};
                 } else {
-                    std::vector<form_field> fields{{"topic_id", std::to_string(*new_topic_id)},
-                                                   {"raw", raw},
-                                                   {"created_at", post.created_at}};
+                    std::vector<form_field> fields{
+                        {"topic_id", std::to_string(*new_topic_id)}, {"raw", raw}, {"created_at", post.created_at}};
                     if (post.reply_to) {
                         for (auto const &other : posts) {
                             if (other.post_number == *post.reply_to && done.contains(other.id)) {
@@ -1130,7 +1221,8 @@ private:
                     });
                 }
                 done.emplace(post.id, std::pair{made.id, made.post_number});
-                record_post(connection, topic, post, made, raw, problems, reconciled, hidden_topic, new_slug, attributed);
+                record_post(connection, topic, post, made, raw, problems, reconciled, hidden_topic, new_slug,
+                            attributed);
                 ++count;
                 std::lock_guard const lock{m_counts};
                 ++(reconciled ? m_summary.posts_reconciled : m_summary.posts_created);
@@ -1155,7 +1247,8 @@ private:
     created_post create_topic(worker &self, old_topic const &topic, std::string const &acting, std::string const &raw,
                               std::string const &created_at, std::string const &external_id)
     {
-        std::vector<form_field> fields{{"title", topic.title}, {"raw", raw}, {"created_at", created_at}, {"external_id", external_id}};
+        std::vector<form_field> fields{
+            {"title", topic.title}, {"raw", raw}, {"created_at", created_at}, {"external_id", external_id}};
         if (topic.archetype == "private_message") {
             std::string recipients;
             for (auto const &participant : topic.participants) {
@@ -1169,9 +1262,10 @@ private:
         } else if (topic.category_id) {
             auto const category = m_new_category.find(*topic.category_id);
             if (category == m_new_category.end()) {
-                throw target_refusal{"topic " + std::to_string(topic.id) + ": its category " + std::to_string(*topic.category_id) +
-                                         " was not placed on the new forum",
-                                     0, {}};
+                throw target_refusal{"topic " + std::to_string(topic.id) + ": its category " +
+                                         std::to_string(*topic.category_id) + " was not placed on the new forum",
+                                     0,
+                                     {}};
             }
             fields.push_back({"category", std::to_string(category->second)});
         }
@@ -1195,30 +1289,40 @@ private:
         return made;
     }
 
-    void record_post(pqxx::connection &connection, old_topic const &topic, old_post const &post, created_post const &made,
-                     std::string const &raw, std::vector<std::string> const &problems, bool reconciled, bool hidden_topic,
-                     std::string const &new_slug, bool attributed)
+    void record_post(pqxx::connection &connection, old_topic const &topic, old_post const &post,
+                     created_post const &made, std::string const &raw, std::vector<std::string> const &problems,
+                     bool reconciled, bool hidden_topic, std::string const &new_slug, bool attributed)
     {
         pqxx::work txn{connection};
         if (post.post_number == 1) {
-            txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) VALUES ($1, $2, $3, $4, $5) "
-                            "ON CONFLICT (old_id) DO UPDATE SET old_slug = excluded.old_slug, new_id = excluded.new_id, "
-                            "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug ELSE excluded.new_slug END, "
-                            "restricted = excluded.restricted",
-                            topic.id, topic.slug, made.topic_id, new_slug.empty() ? topic.slug : new_slug, hidden_topic);
+            txn.exec_params(
+                "INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) VALUES ($1, $2, $3, $4, "
+                "$5) "
+                "ON CONFLICT (old_id) DO UPDATE SET old_slug = excluded.old_slug, new_id = excluded.new_id, "
+                "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug ELSE excluded.new_slug "
+                "END, "
+                "restricted = excluded.restricted",
+                topic.id, topic.slug, made.topic_id, new_slug.empty() ? topic.slug : new_slug, hidden_topic);
         }
-        txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (old_id) DO UPDATE SET old_topic_id = excluded.old_topic_id, "
-                        "old_post_number = excluded.old_post_number, new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
+        txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
+                        "new_post_number, hidden) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (old_id) DO UPDATE SET old_topic_id = "
+                        "excluded.old_topic_id, "
+                        "old_post_number = excluded.old_post_number, new_id = excluded.new_id, new_topic_id = "
+                        "excluded.new_topic_id, "
                         "new_post_number = excluded.new_post_number, hidden = excluded.hidden",
-                        post.id, topic.id, post.post_number, made.id, made.topic_id, made.post_number, post.post_type == 4);
-        txn.exec_params("INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, sent_raw, "
-                        "problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON CONFLICT (old_id) "
-                        "DO UPDATE SET new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
-                        "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
-                        "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
-                        post.id, topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : raw,
-                        pg_text_array(problems), reconciled, attributed);
+                        post.id, topic.id, post.post_number, made.id, made.topic_id, made.post_number,
+                        post.post_type == 4);
+        txn.exec_params(
+            "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
+            "sent_raw, "
+            "problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON CONFLICT "
+            "(old_id) "
+            "DO UPDATE SET new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
+            "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
+            "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
+            post.id, topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : raw,
+            pg_text_array(problems), reconciled, attributed);
         txn.commit();
     }
 
@@ -1233,9 +1337,10 @@ private:
             if (done.contains(post.id) || copied(post, m_options.keep_whispers)) {
                 continue;
             }
-            txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) VALUES ($1, $2, $3, $4) "
-                            "ON CONFLICT (old_id) DO NOTHING",
-                            post.id, topic.id, post.post_number, post.deleted || post.post_type == 4);
+            txn.exec_params(
+                "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (old_id) DO NOTHING",
+                post.id, topic.id, post.post_number, post.deleted || post.post_type == 4);
             ++skipped;
         }
         txn.commit();
@@ -1243,15 +1348,18 @@ private:
         m_summary.posts_skipped += skipped;
     }
 
-    void write_not_copied(pqxx::connection &connection, old_topic const &topic, std::vector<old_post> const &posts, bool hidden_topic)
+    void write_not_copied(pqxx::connection &connection, old_topic const &topic, std::vector<old_post> const &posts,
+                          bool hidden_topic)
     {
         pqxx::work txn{connection};
-        txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, restricted) VALUES ($1, $2, $3) ON CONFLICT (old_id) DO NOTHING",
+        txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, restricted) VALUES ($1, $2, $3) ON CONFLICT "
+                        "(old_id) DO NOTHING",
                         topic.id, topic.slug, hidden_topic);
         for (auto const &post : posts) {
-            txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) VALUES ($1, $2, $3, $4) "
-                            "ON CONFLICT (old_id) DO NOTHING",
-                            post.id, topic.id, post.post_number, post.deleted || post.post_type == 4);
+            txn.exec_params(
+                "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (old_id) DO NOTHING",
+                post.id, topic.id, post.post_number, post.deleted || post.post_type == 4);
         }
         clear_failure(txn, "topic", std::to_string(topic.id));
         txn.commit();
@@ -1280,9 +1388,11 @@ private:
             pqxx::connection connection{m_options.database};
             pqxx::read_transaction txn{connection};
             m_snapshot = mappings::store{m_options.database}.load_snapshot();
-            for (auto const &row : txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
-                                            "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
-                                            "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id ORDER BY i.old_id")) {
+            for (auto const &row :
+                 txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
+                          "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
+                          "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id ORDER BY "
+                          "i.old_id")) {
                 sent_post item;
                 item.old_id = row[0].as<std::int64_t>();
                 item.new_id = row[1].as<std::int64_t>();
@@ -1295,45 +1405,48 @@ private:
             }
         }
         web::progress shown{"rewrite", "posts", posts.size(), m_options.terminal, m_options.quiet};
-        base::in_parallel(m_options.concurrency, posts, [this] { return std::make_unique<worker>(m_context); },
-                    [&](worker &self, sent_post const &item) {
-                        std::vector<std::string> problems;
-                        auto const raw = composed_raw(item.post, *m_snapshot, problems, item.attributed);
-                        if (item.attributed) {
-                            problems.push_back("posted by " + m_options.api_username + " with the author named");
+        base::in_parallel(
+            m_options.concurrency, posts, [this] { return std::make_unique<worker>(m_context); },
+            [&](worker &self, sent_post const &item) {
+                std::vector<std::string> problems;
+                auto const raw = composed_raw(item.post, *m_snapshot, problems, item.attributed);
+                if (item.attributed) {
+                    problems.push_back("posted by " + m_options.api_username + " with the author named");
+                }
+                bool edited = false;
+                try {
+                    if (raw != item.sent_raw) {
+                        self.target.edit_post(m_options.api_username, item.new_id,
+                                              {{"post[raw]", raw},
+                                               {"post[edit_reason]", "links to the old forum updated"},
+                                               {"bypass_bump", "true"}});
+                        edited = true;
+                    }
+                    pqxx::work txn{self.store.connection()};
+                    txn.exec_params(
+                        "UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
+                        "WHERE old_id = $1",
+                        item.old_id, raw, pg_text_array(problems));
+                    clear_failure(txn, "edit", std::to_string(item.old_id));
+                    txn.commit();
+                } catch (target_refusal const &refusal) {
+                    record_failure(self.store.connection(), "edit", std::to_string(item.old_id), refusal.what());
+                } catch (web::fetch_error const &problem) {
+                    record_failure(self.store.connection(), "edit", std::to_string(item.old_id), problem.what());
+                }
+                std::lock_guard const lock{m_counts};
+                m_summary.posts_edited += edited ? 1 : 0;
+                if (!problems.empty()) {
+                    ++m_summary.posts_with_problems;
+                    for (auto const &problem : problems) {
+                        if (m_summary.problem_lines.size() < 1000) {
+                            m_summary.problem_lines.push_back("post " + std::to_string(item.old_id) + " (new " +
+                                                              std::to_string(item.new_id) + "): " + problem);
                         }
-                        bool edited = false;
-                        try {
-                            if (raw != item.sent_raw) {
-                                self.target.edit_post(m_options.api_username, item.new_id,
-                                                      {{"post[raw]", raw}, {"post[edit_reason]", "links to the old forum updated"},
-                                                       {"bypass_bump", "true"}});
-                                edited = true;
-                            }
-                            pqxx::work txn{self.store.connection()};
-                            txn.exec_params("UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
-                                            "WHERE old_id = $1",
-                                            item.old_id, raw, pg_text_array(problems));
-                            clear_failure(txn, "edit", std::to_string(item.old_id));
-                            txn.commit();
-                        } catch (target_refusal const &refusal) {
-                            record_failure(self.store.connection(), "edit", std::to_string(item.old_id), refusal.what());
-                        } catch (web::fetch_error const &problem) {
-                            record_failure(self.store.connection(), "edit", std::to_string(item.old_id), problem.what());
-                        }
-                        std::lock_guard const lock{m_counts};
-                        m_summary.posts_edited += edited ? 1 : 0;
-                        if (!problems.empty()) {
-                            ++m_summary.posts_with_problems;
-                            for (auto const &problem : problems) {
-                                if (m_summary.problem_lines.size() < 1000) {
-                                    m_summary.problem_lines.push_back("post " + std::to_string(item.old_id) + " (new " +
-                                                                      std::to_string(item.new_id) + "): " + problem);
-                                }
-                            }
-                        }
-                        shown.add();
-                    });
+                    }
+                }
+                shown.add();
+            });
     }
 
     // -- Failures -------------------------------------------------------------------------------
@@ -1343,22 +1456,27 @@ private:
         txn.exec_params("DELETE FROM forumgate.import_failures WHERE kind = $1 AND key = $2", kind, key);
     }
 
-    static void record_failure(pqxx::connection &connection, std::string const &kind, std::string const &key, std::string const &reason)
+    static void record_failure(pqxx::connection &connection, std::string const &kind, std::string const &key,
+                               std::string const &reason)
     {
         spdlog::warn("import: {} {}: {}", kind, key, printable_text(reason));
         pqxx::work txn{connection};
-        txn.exec_params("INSERT INTO forumgate.import_failures (kind, key, reason) VALUES ($1, $2, $3) ON CONFLICT (kind, key) "
-                        "DO UPDATE SET reason = excluded.reason, attempts = forumgate.import_failures.attempts + 1, last_failed_at = now()",
-                        kind, key, printable_text(reason));
+        txn.exec_params(
+            "INSERT INTO forumgate.import_failures (kind, key, reason) VALUES ($1, $2, $3) ON CONFLICT (kind, key) "
+            "DO UPDATE SET reason = excluded.reason, attempts = forumgate.import_failures.attempts + 1, last_failed_at "
+            "= now()",
+            kind, key, printable_text(reason));
         txn.commit();
     }
 
     void collect_failures(worker &main)
     {
         pqxx::read_transaction txn{main.store.connection()};
-        for (auto const &row : txn.exec("SELECT kind, key, reason, attempts FROM forumgate.import_failures ORDER BY kind, key")) {
-            m_summary.failure_lines.push_back(fmt::format("{} {}: {} (attempts {})", row[0].as<std::string>(), row[1].as<std::string>(),
-                                                          row[2].as<std::string>(), row[3].as<int>()));
+        for (auto const &row :
+             txn.exec("SELECT kind, key, reason, attempts FROM forumgate.import_failures ORDER BY kind, key")) {
+            m_summary.failure_lines.push_back(fmt::format("{} {}: {} (attempts {})", row[0].as<std::string>(),
+                                                          row[1].as<std::string>(), row[2].as<std::string>(),
+                                                          row[3].as<int>()));
         }
         m_summary.failures = m_summary.failure_lines.size();
     }

@@ -18,16 +18,16 @@ namespace forumgate::importer {
 struct import_options
 {
     std::string database;
-    std::string target;                    ///< the new forum's base URL
-    std::string api_key;                   ///< an all-users admin key of the new forum
-    std::string api_username = "system";   ///< the admin who creates categories, uploads and edits
-    std::string fallback_user;             ///< set: posts of unplaced authors go to this account
-    std::filesystem::path category_map;    ///< CSV `old,new` (ids or slug paths), optional
-    std::string sso_secret;                ///< set: users are provisioned through sync_sso
+    std::string target;                  ///< the new forum's base URL
+    std::string api_key;                 ///< an all-users admin key of the new forum
+    std::string api_username = "system"; ///< the admin who creates categories, uploads and edits
+    std::string fallback_user;           ///< set: posts of unplaced authors go to this account
+    std::filesystem::path category_map;  ///< CSV `old,new` (ids or slug paths), optional
+    std::string sso_secret;              ///< set: users are provisioned through sync_sso
     std::string external_id_prefix = "fg-";
     std::filesystem::path uploads_dir = "forumgate-uploads";
     std::string placeholder_email_domain = "users.invalid";
-    std::vector<std::string> old_hosts;    ///< more old host names for the map (the source's is added)
+    std::vector<std::string> old_hosts; ///< more old host names for the map (the source's is added)
     int concurrency = 4;
     double rate = 0.0;
     bool dry_run = false;
@@ -44,9 +44,9 @@ struct import_options
 /// One thing the preflight found (dry run, and the start of every run).
 struct preflight_finding
 {
-    bool blocking = false;  ///< the run refuses to start (notifications not quiet)
-    std::string what;       ///< what would fail or bother members, with an example
-    std::string remedy;     ///< the site setting to change, or the option to use
+    bool blocking = false; ///< the run refuses to start (notifications not quiet)
+    std::string what;      ///< what would fail or bother members, with an example
+    std::string remedy;    ///< the site setting to change, or the option to use
 };
 
 /// What a run did.
@@ -66,8 +66,8 @@ struct import_summary
     std::uint64_t posts_edited = 0;
     std::uint64_t posts_with_problems = 0;
     std::uint64_t failures = 0;
-    std::vector<std::string> failure_lines;  ///< "kind key: reason"
-    std::vector<std::string> problem_lines;  ///< "post OLD (new NEW): problem"
+    std::vector<std::string> failure_lines; ///< "kind key: reason"
+    std::vector<std::string> problem_lines; ///< "post OLD (new NEW): problem"
     double seconds = 0.0;
 };
 

@@ -1,9 +1,9 @@
 #include "importer/rewrite.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
+#include "base/url_codec.hpp"
 #include "mappings/old_url.hpp"
 #include "mappings/resolver.hpp"
-#include "base/url_codec.hpp"
 
 #include <re2/re2.h>
 
@@ -28,7 +28,10 @@ struct edit
 std::vector<bool> code_mask(std::string_view raw)
 {
     std::vector<bool> code(raw.size(), false);
-    auto mark = [&](std::size_t from, std::size_t to) { std::fill(code.begin() + static_cast<std::ptrdiff_t>(from), code.begin() + static_cast<std::ptrdiff_t>(to), true); };
+    auto mark = [&](std::size_t from, std::size_t to) {
+        std::fill(code.begin() + static_cast<std::ptrdiff_t>(from), code.begin() + static_cast<std::ptrdiff_t>(to),
+                  true);
+    };
     std::size_t at = 0;
     while ((at = raw.find("```", at)) != std::string_view::npos) {
         auto const end = raw.find("```", at + 3);
@@ -55,8 +58,8 @@ std::vector<bool> code_mask(std::string_view raw)
 
 bool is_url_end(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ')' || c == ']' || c == '"' || c == '\'' || c == '<' ||
-           c == '>' || c == '|';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ')' || c == ']' || c == '"' || c == '\'' ||
+           c == '<' || c == '>' || c == '|';
 }
 
 /// \return the end of a URL starting at `from`, without trailing sentence punctuation.
@@ -116,7 +119,9 @@ private:
     void link(std::size_t begin, std::size_t end, bool relative)
     {
         std::string_view const url = m_raw.substr(begin, end - begin);
-        auto const main_host = m_map.settings().old_hosts.empty() ? std::string_view{} : std::string_view{m_map.settings().old_hosts.front()};
+        auto const main_host = m_map.settings().old_hosts.empty()
+                                   ? std::string_view{}
+                                   : std::string_view{m_map.settings().old_hosts.front()};
         auto const request = mappings::request_from_url(url, main_host);
         if (!request) {
             return;
@@ -136,7 +141,8 @@ private:
                 replace(begin, end, decision.location);
             }
             if (decision.why == reason::nearest_post) {
-                m_problems.push_back("link " + std::string{url} + ": that post was not imported; it now points at the nearest one");
+                m_problems.push_back("link " + std::string{url} +
+                                     ": that post was not imported; it now points at the nearest one");
             }
             return;
         }
@@ -154,7 +160,8 @@ private:
             std::string_view rest = m_raw.substr(at);
             std::size_t scheme = rest.starts_with("https://") ? 8 : rest.starts_with("http://") ? 7 : 0;
             at += scheme == 0 ? 4 : scheme;
-            if (scheme == 0 || m_code[start] || (start > 0 && (std::isalnum(static_cast<unsigned char>(m_raw[start - 1])) != 0))) {
+            if (scheme == 0 || m_code[start] ||
+                (start > 0 && (std::isalnum(static_cast<unsigned char>(m_raw[start - 1])) != 0))) {
                 continue;
             }
             auto const end = url_end(m_raw, start);
@@ -361,10 +368,12 @@ std::string short_url_of(std::string_view new_url)
     auto const name = new_url.substr(slash == std::string_view::npos ? 0 : slash + 1);
     auto const dot = name.find('.');
     auto const stem = name.substr(0, dot);
-    if (stem.size() != 40 || !std::ranges::all_of(stem, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    if (stem.size() != 40 ||
+        !std::ranges::all_of(stem, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
         return {};
     }
-    return "upload://" + base::base62_from_sha1(stem) + (dot == std::string_view::npos ? "" : std::string{name.substr(dot)});
+    return "upload://" + base::base62_from_sha1(stem) +
+           (dot == std::string_view::npos ? "" : std::string{name.substr(dot)});
 }
 
 rewrite_result rewrite_post(std::string_view raw, mappings::snapshot const &map)

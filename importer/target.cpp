@@ -1,11 +1,10 @@
 #include "importer/target.hpp"
 
-#include "importer/discourse_json.hpp"
 #include "base/url_codec.hpp"
-
-#include <openssl/hmac.h>
+#include "importer/discourse_json.hpp"
 
 #include <fmt/format.h>
+#include <openssl/hmac.h>
 
 #include <random>
 
@@ -58,14 +57,16 @@ std::vector<std::string> errors_of(json const &body)
                 // POST /users.json: {"errors":{"username":["must be unique"]}, "message":"…"}
                 for (auto const &[field, messages] : errors->items()) {
                     for (auto const &message : messages) {
-                        out.push_back(field + " " + (message.is_string() ? message.get<std::string>() : message.dump()));
+                        out.push_back(field + " " +
+                                      (message.is_string() ? message.get<std::string>() : message.dump()));
                     }
                 }
             }
         }
         if (out.empty()) {
             for (auto const *key : {"message", "error"}) {
-                if (auto const text = body.find(key); text != body.end() && text->is_string() && !text->get<std::string>().empty()) {
+                if (auto const text = body.find(key);
+                    text != body.end() && text->is_string() && !text->get<std::string>().empty()) {
                     out.push_back(text->get<std::string>());
                     break;
                 }
@@ -99,17 +100,19 @@ std::string image_type(std::string const &filename)
 
 } // namespace
 
-target_forum::target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer, web::retry_policy policy,
-                           std::string api_key)
-    : m_client(std::move(site), std::move(client_options)), m_pacer(pacer), m_policy(policy), m_api_key(std::move(api_key))
+target_forum::target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer,
+                           web::retry_policy policy, std::string api_key)
+    : m_client(std::move(site), std::move(client_options)), m_pacer(pacer), m_policy(policy),
+      m_api_key(std::move(api_key))
 {
     m_policy.answer_client_errors = true; // a refusal's messages are wanted, not just its status
 }
 
-web::http_response target_forum::send(http::verb method, std::string const &target, std::string const &acting, std::string body,
-                                  std::string const &content_type)
+web::http_response target_forum::send(http::verb method, std::string const &target, std::string const &acting,
+                                      std::string body, std::string const &content_type)
 {
-    web::http_request request{.method = method, .target = target, .body = std::move(body), .content_type = content_type};
+    web::http_request request{
+        .method = method, .target = target, .body = std::move(body), .content_type = content_type};
     request.headers = {{"Api-Key", m_api_key}, {"Api-Username", acting.empty() ? std::string{"system"} : acting}};
     return web::polite_send(m_client, m_pacer, request, m_policy);
 }
@@ -122,19 +125,21 @@ json target_forum::get_json(std::string const &target, std::string const &acting
         throw bad_answer{url + ": unexpected redirect to " + answer.header("Location").value_or("(no Location)")};
     }
     if (answer.status >= 400) {
-        throw web::fetch_error{url + ": HTTP " + std::to_string(answer.status) + " " + joined(errors_of(json::parse(answer.body, nullptr, false))),
-                          url, answer.status, true};
+        throw web::fetch_error{url + ": HTTP " + std::to_string(answer.status) + " " +
+                                   joined(errors_of(json::parse(answer.body, nullptr, false))),
+                               url, answer.status, true};
     }
     return parse_answer(url, answer.body);
 }
 
 web::http_response target_forum::write(http::verb method, std::string const &target, std::string const &acting,
-                                  std::vector<form_field> const &fields, bool multipart)
+                                       std::vector<form_field> const &fields, bool multipart)
 {
     if (multipart) {
         thread_local std::mt19937_64 random{std::random_device{}()};
         auto const boundary = fmt::format("forumgate-{:016x}{:016x}", random(), random());
-        return send(method, target, acting, multipart_encode(fields, boundary), "multipart/form-data; boundary=" + boundary);
+        return send(method, target, acting, multipart_encode(fields, boundary),
+                    "multipart/form-data; boundary=" + boundary);
     }
     return send(method, target, acting, form_encode(fields), "application/x-www-form-urlencoded");
 }
@@ -142,7 +147,8 @@ web::http_response target_forum::write(http::verb method, std::string const &tar
 namespace {
 
 /// \throws target_refusal for a 4xx, naming the request and Discourse's messages.
-json checked(web::site_url const &site, std::string const &what, std::string const &target, web::http_response const &answer)
+json checked(web::site_url const &site, std::string const &what, std::string const &target,
+             web::http_response const &answer)
 {
     auto body = json::parse(answer.body, nullptr, false);
     if (answer.status >= 400) {
@@ -150,7 +156,8 @@ json checked(web::site_url const &site, std::string const &what, std::string con
         if (errors.empty()) {
             errors.push_back("HTTP " + std::to_string(answer.status));
         }
-        throw target_refusal{what + " (" + site.url(target) + "): " + std::to_string(answer.status) + " " + joined(errors),
+        throw target_refusal{what + " (" + site.url(target) + "): " + std::to_string(answer.status) + " " +
+                                 joined(errors),
                              answer.status, errors};
     }
     if (body.is_discarded() && !answer.body.empty()) {
@@ -242,7 +249,8 @@ std::vector<target_post> target_forum::topic_posts(std::int64_t topic_id)
     std::vector<target_post> out;
     for (auto const &posts_target : posts_targets(topic_id, topic.stream)) {
         for (auto &post : read_posts(site().url(posts_target), get_json(posts_target), true)) {
-            out.push_back({post.id, post.post_number, post.username, post.created_at, std::move(post.raw), post.post_type});
+            out.push_back(
+                {post.id, post.post_number, post.username, post.created_at, std::move(post.raw), post.post_type});
         }
     }
     std::ranges::sort(out, {}, &target_post::post_number);
@@ -263,7 +271,8 @@ target_category target_forum::create_category(std::vector<form_field> const &fie
 
 target_user target_forum::create_user(std::vector<form_field> const &fields)
 {
-    auto const body = checked(site(), "creating a user", "/users.json", write(http::verb::post, "/users.json", "system", fields));
+    auto const body =
+        checked(site(), "creating a user", "/users.json", write(http::verb::post, "/users.json", "system", fields));
     // Failures come back as 200 with success:false (discourse.md §3.3).
     if (!body.is_object() || !body.value("success", false)) {
         auto errors = errors_of(body);
@@ -281,20 +290,22 @@ target_user target_forum::create_user(std::vector<form_field> const &fields)
 void target_forum::activate_user(std::int64_t user_id)
 {
     std::string const target = "/admin/users/" + std::to_string(user_id) + "/activate.json";
-    (void)checked(site(), "activating user " + std::to_string(user_id), target, write(http::verb::put, target, "system", {}));
+    (void)checked(site(), "activating user " + std::to_string(user_id), target,
+                  write(http::verb::put, target, "system", {}));
 }
 
 target_user target_forum::sync_sso(std::string const &payload, std::string const &secret)
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<unsigned char const *>(payload.data()),
-         payload.size(), digest.data(), &length);
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<unsigned char const *>(payload.data()), payload.size(), digest.data(), &length);
     std::string signature;
     for (unsigned int i = 0; i < length; ++i) {
         signature += fmt::format("{:02x}", digest[i]);
     }
-    auto const answer = write(http::verb::post, "/admin/users/sync_sso", "system", {{"sso", payload}, {"sig", signature}});
+    auto const answer =
+        write(http::verb::post, "/admin/users/sync_sso", "system", {{"sso", payload}, {"sig", signature}});
     auto const body = checked(site(), "provisioning a user through DiscourseConnect", "/admin/users/sync_sso", answer);
     auto const user = read_user(site().url("/admin/users/sync_sso"), body);
     return {user.id.value_or(0), user.username, user.email, body.value("active", true)};
@@ -302,12 +313,11 @@ target_user target_forum::sync_sso(std::string const &payload, std::string const
 
 std::pair<std::string, std::string> target_forum::upload(std::string const &filename, std::string const &bytes)
 {
-    auto const body = checked(site(), "uploading " + filename, "/uploads.json",
-                              write(http::verb::post, "/uploads.json", "system",
-                                    {{"upload_type", "composer"},
-                                     {"synchronous", "true"},
-                                     {"file", bytes, filename, image_type(filename)}},
-                                    true));
+    auto const body = checked(
+        site(), "uploading " + filename, "/uploads.json",
+        write(http::verb::post, "/uploads.json", "system",
+              {{"upload_type", "composer"}, {"synchronous", "true"}, {"file", bytes, filename, image_type(filename)}},
+              true));
     auto const url = site().url("/uploads.json");
     if (!body.is_object() || !body.contains("url") || !body["url"].is_string() || !body.contains("short_url")) {
         throw bad_answer{url + ": no url and short_url in the answer"};
@@ -317,12 +327,14 @@ std::pair<std::string, std::string> target_forum::upload(std::string const &file
 
 created_post target_forum::create_post(std::string const &acting, std::vector<form_field> const &fields)
 {
-    auto const body = checked(site(), "creating a post as " + acting, "/posts.json", write(http::verb::post, "/posts.json", acting, fields));
+    auto const body = checked(site(), "creating a post as " + acting, "/posts.json",
+                              write(http::verb::post, "/posts.json", acting, fields));
     auto const url = site().url("/posts.json");
     if (body.is_object() && body.value("action", "") == "enqueued") {
         throw target_refusal{"creating a post as " + acting + " (" + url +
                                  "): queued for approval instead of posted; relax approve_* site settings",
-                             200, {"enqueued for approval"}};
+                             200,
+                             {"enqueued for approval"}};
     }
     json const &post = body.contains("post") && body["post"].is_object() ? body["post"] : body;
     created_post out;
@@ -340,13 +352,15 @@ created_post target_forum::create_post(std::string const &acting, std::vector<fo
 void target_forum::edit_post(std::string const &acting, std::int64_t post_id, std::vector<form_field> const &fields)
 {
     std::string const target = "/posts/" + std::to_string(post_id) + ".json";
-    (void)checked(site(), "editing post " + std::to_string(post_id), target, write(http::verb::put, target, acting, fields));
+    (void)checked(site(), "editing post " + std::to_string(post_id), target,
+                  write(http::verb::put, target, acting, fields));
 }
 
 void target_forum::update_topic(std::string const &acting, std::int64_t topic_id, std::vector<form_field> const &fields)
 {
     std::string const target = "/t/-/" + std::to_string(topic_id) + ".json";
-    (void)checked(site(), "updating topic " + std::to_string(topic_id), target, write(http::verb::put, target, acting, fields));
+    (void)checked(site(), "updating topic " + std::to_string(topic_id), target,
+                  write(http::verb::put, target, acting, fields));
 }
 
 } // namespace forumgate::importer

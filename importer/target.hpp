@@ -23,8 +23,7 @@ class target_refusal : public std::runtime_error
 public:
     target_refusal(std::string message, int status, std::vector<std::string> errors)
         : std::runtime_error(std::move(message)), m_status(status), m_errors(std::move(errors))
-    {
-    }
+    {}
     [[nodiscard]] int status() const noexcept { return m_status; }
     [[nodiscard]] std::vector<std::string> const &errors() const noexcept { return m_errors; }
 
@@ -87,8 +86,8 @@ struct created_post
 class target_forum
 {
 public:
-    target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer, web::retry_policy policy,
-                 std::string api_key);
+    target_forum(web::site_url site, web::http_client::options client_options, web::request_pacer &pacer,
+                 web::retry_policy policy, std::string api_key);
 
     [[nodiscard]] web::site_url const &site() const noexcept { return m_client.site(); }
 
@@ -126,9 +125,9 @@ public:
 
 private:
     web::http_response send(boost::beast::http::verb method, std::string const &target, std::string const &acting,
-                       std::string body, std::string const &content_type);
+                            std::string body, std::string const &content_type);
     web::http_response write(boost::beast::http::verb method, std::string const &target, std::string const &acting,
-                        std::vector<form_field> const &fields, bool multipart = false);
+                             std::vector<form_field> const &fields, bool multipart = false);
 
     web::http_client m_client;
     web::request_pacer &m_pacer;

@@ -1,14 +1,14 @@
 #include "importer/verify.hpp"
 
-#include "importer/archive.hpp"
-#include "importer/discourse_json.hpp"
 #include "base/error.hpp"
 #include "base/parallel.hpp"
+#include "base/url_codec.hpp"
+#include "importer/archive.hpp"
+#include "importer/discourse_json.hpp"
+#include "importer/target.hpp"
+#include "mappings/store.hpp"
 #include "web/progress.hpp"
 #include "web/site_url.hpp"
-#include "mappings/store.hpp"
-#include "importer/target.hpp"
-#include "base/url_codec.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -57,7 +57,8 @@ std::string same_instant(std::string const &time)
 verify_summary run_verify(verify_options const &options)
 {
     if (options.api_key.empty()) {
-        throw argument_error{"an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
+        throw argument_error{
+            "an admin API key of the new forum is needed: --api-key-file F or FORUMGATE_TARGET_API_KEY"};
     }
     auto const site = web::site_url::parse(options.target, "--target");
     verify_summary summary;
@@ -75,27 +76,30 @@ verify_summary run_verify(verify_options const &options)
                  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.sent_raw "
                  "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id "
                  "JOIN forumgate.archive_topics t ON t.id = i.old_topic_id "
-                 "LEFT JOIN forumgate.import_users u ON u.username_lower = lower(p.username) ORDER BY i.old_topic_id, p.post_number",
+                 "LEFT JOIN forumgate.import_users u ON u.username_lower = lower(p.username) ORDER BY i.old_topic_id, "
+                 "p.post_number",
                  options.api_username)) {
             auto &topic = by_old[row[0].as<std::int64_t>()];
             topic.old_id = row[0].as<std::int64_t>();
             topic.new_id = row[1].as<std::int64_t>();
             topic.tags = read_text_array(row[2]);
-            topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(), row[6].as<int>(),
-                                   row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()});
+            topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(),
+                                   row[6].as<int>(), row[7].as<std::string>(), row[8].as<std::string>(),
+                                   row[9].as<std::string>()});
         }
         // Posts import copies (see publish.cpp's copied()) that have no record of being copied.
-        for (auto const &row : txn.exec(
-                 "SELECT p.topic_id, p.id FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id = p.topic_id "
-                 "WHERE t.deleted_at IS NULL AND p.deleted_at IS NULL AND p.post_type IN (1, 2) AND p.raw <> '' "
-                 "AND EXISTS (SELECT FROM forumgate.archive_posts f WHERE f.topic_id = t.id AND f.post_number = 1 "
-                 "            AND f.deleted_at IS NULL AND f.post_type IN (1, 2) AND f.raw <> '') "
-                 "AND NOT EXISTS (SELECT FROM forumgate.import_posts i WHERE i.old_id = p.id) ORDER BY p.id")) {
+        for (auto const &row :
+             txn.exec("SELECT p.topic_id, p.id FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id "
+                      "= p.topic_id "
+                      "WHERE t.deleted_at IS NULL AND p.deleted_at IS NULL AND p.post_type IN (1, 2) AND p.raw <> '' "
+                      "AND EXISTS (SELECT FROM forumgate.archive_posts f WHERE f.topic_id = t.id AND f.post_number = 1 "
+                      "            AND f.deleted_at IS NULL AND f.post_type IN (1, 2) AND f.raw <> '') "
+                      "AND NOT EXISTS (SELECT FROM forumgate.import_posts i WHERE i.old_id = p.id) ORDER BY p.id")) {
             summary.findings.push_back({"not_imported", row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
                                         "the archive has this post; the new forum got no copy of it"});
         }
-        summary.posts_expected = txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::uint64_t>() +
-                                 summary.findings.size();
+        summary.posts_expected =
+            txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::uint64_t>() + summary.findings.size();
         for (auto &[id, topic] : by_old) {
             topics.push_back(std::move(topic));
         }
@@ -112,69 +116,73 @@ verify_summary run_verify(verify_options const &options)
         std::lock_guard const guard{lock};
         summary.findings.push_back(std::move(finding));
     };
-    base::in_parallel(options.concurrency, topics,
-                [&] { return std::make_unique<target_forum>(site, client_options, pacer, options.retries, options.api_key); },
-                [&](target_forum &target, expected_topic const &topic) {
-                    std::string const topic_target = "/t/" + std::to_string(topic.new_id) + ".json";
-                    try {
-                        auto const shown_topic = read_topic(site.url(topic_target), target.get_json(topic_target, options.api_username));
-                        auto wanted_tags = topic.tags;
-                        auto got_tags = shown_topic.tags;
-                        for (auto *list : {&wanted_tags, &got_tags}) {
-                            for (auto &tag : *list) {
-                                tag = base::ascii_lower(tag);
-                            }
-                            std::ranges::sort(*list);
-                        }
-                        if (wanted_tags != got_tags) {
-                            add({"tags", topic.old_id, 0, "tags differ"});
-                        }
-                        auto const posts = target.topic_posts(topic.new_id);
-                        std::map<std::int64_t, target_post const *> by_id;
-                        std::map<std::pair<std::string, std::string>, int> copies;
-                        for (auto const &post : posts) {
-                            by_id.emplace(post.id, &post);
-                            ++copies[{base::ascii_lower(post.username), same_instant(post.created_at)}];
-                        }
-                        int last_number = 0;
-                        for (auto const &want : topic.posts) {
-                            auto const found = by_id.find(want.new_id);
-                            if (found == by_id.end()) {
-                                add({"missing", topic.old_id, want.old_id,
-                                     "new post " + std::to_string(want.new_id) + " is not in topic " + std::to_string(topic.new_id)});
-                                continue;
-                            }
-                            auto const &got = *found->second;
-                            if (base::ascii_lower(got.username) != want.author) {
-                                add({"author", topic.old_id, want.old_id, "by " + got.username + ", expected " + want.author});
-                            }
-                            if (same_instant(got.created_at) != same_instant(want.created_at)) {
-                                add({"date", topic.old_id, want.old_id, "created " + got.created_at + ", expected " + want.created_at});
-                            }
-                            if (got.post_number != want.new_post_number || got.post_number <= last_number) {
-                                add({"order", topic.old_id, want.old_id,
-                                     "post number " + std::to_string(got.post_number) + ", expected " + std::to_string(want.new_post_number) +
-                                         " after " + std::to_string(last_number)});
-                            }
-                            last_number = got.post_number;
-                            if (!want.raw.empty() && got.raw != want.raw) {
-                                add({"content", topic.old_id, want.old_id, "the raw differs from what the import sent"});
-                            }
-                            if (copies[{base::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
-                                add({"duplicate", topic.old_id, want.old_id,
-                                     "more than one post by " + got.username + " at " + got.created_at});
-                            }
-                        }
-                        std::lock_guard const guard{lock};
-                        ++summary.topics_checked;
-                        summary.posts_checked += topic.posts.size();
-                    } catch (web::fetch_error const &problem) {
-                        add({"unreachable", topic.old_id, 0, problem.what()});
-                    } catch (bad_answer const &problem) {
-                        add({"unreachable", topic.old_id, 0, problem.what()});
+    base::in_parallel(
+        options.concurrency, topics,
+        [&] { return std::make_unique<target_forum>(site, client_options, pacer, options.retries, options.api_key); },
+        [&](target_forum &target, expected_topic const &topic) {
+            std::string const topic_target = "/t/" + std::to_string(topic.new_id) + ".json";
+            try {
+                auto const shown_topic =
+                    read_topic(site.url(topic_target), target.get_json(topic_target, options.api_username));
+                auto wanted_tags = topic.tags;
+                auto got_tags = shown_topic.tags;
+                for (auto *list : {&wanted_tags, &got_tags}) {
+                    for (auto &tag : *list) {
+                        tag = base::ascii_lower(tag);
                     }
-                    shown.add();
-                });
+                    std::ranges::sort(*list);
+                }
+                if (wanted_tags != got_tags) {
+                    add({"tags", topic.old_id, 0, "tags differ"});
+                }
+                auto const posts = target.topic_posts(topic.new_id);
+                std::map<std::int64_t, target_post const *> by_id;
+                std::map<std::pair<std::string, std::string>, int> copies;
+                for (auto const &post : posts) {
+                    by_id.emplace(post.id, &post);
+                    ++copies[{base::ascii_lower(post.username), same_instant(post.created_at)}];
+                }
+                int last_number = 0;
+                for (auto const &want : topic.posts) {
+                    auto const found = by_id.find(want.new_id);
+                    if (found == by_id.end()) {
+                        add({"missing", topic.old_id, want.old_id,
+                             "new post " + std::to_string(want.new_id) + " is not in topic " +
+                                 std::to_string(topic.new_id)});
+                        continue;
+                    }
+                    auto const &got = *found->second;
+                    if (base::ascii_lower(got.username) != want.author) {
+                        add({"author", topic.old_id, want.old_id, "by " + got.username + ", expected " + want.author});
+                    }
+                    if (same_instant(got.created_at) != same_instant(want.created_at)) {
+                        add({"date", topic.old_id, want.old_id,
+                             "created " + got.created_at + ", expected " + want.created_at});
+                    }
+                    if (got.post_number != want.new_post_number || got.post_number <= last_number) {
+                        add({"order", topic.old_id, want.old_id,
+                             "post number " + std::to_string(got.post_number) + ", expected " +
+                                 std::to_string(want.new_post_number) + " after " + std::to_string(last_number)});
+                    }
+                    last_number = got.post_number;
+                    if (!want.raw.empty() && got.raw != want.raw) {
+                        add({"content", topic.old_id, want.old_id, "the raw differs from what the import sent"});
+                    }
+                    if (copies[{base::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
+                        add({"duplicate", topic.old_id, want.old_id,
+                             "more than one post by " + got.username + " at " + got.created_at});
+                    }
+                }
+                std::lock_guard const guard{lock};
+                ++summary.topics_checked;
+                summary.posts_checked += topic.posts.size();
+            } catch (web::fetch_error const &problem) {
+                add({"unreachable", topic.old_id, 0, problem.what()});
+            } catch (bad_answer const &problem) {
+                add({"unreachable", topic.old_id, 0, problem.what()});
+            }
+            shown.add();
+        });
     std::ranges::sort(summary.findings, [](verify_finding const &a, verify_finding const &b) {
         return std::tie(a.old_topic_id, a.old_post_id, a.check) < std::tie(b.old_topic_id, b.old_post_id, b.check);
     });
@@ -192,11 +200,12 @@ void write_verify_report(verify_summary const &summary, std::filesystem::path co
                                   {"findings", nlohmann::ordered_json::array()}};
     std::map<std::string, int> by_check;
     for (auto const &finding : summary.findings) {
-        report["findings"].push_back({{"check", finding.check},
-                                      {"old_topic_id", finding.old_topic_id},
-                                      {"old_post_id", finding.old_post_id == 0 ? nlohmann::ordered_json(nullptr)
-                                                                               : nlohmann::ordered_json(finding.old_post_id)},
-                                      {"detail", finding.detail}});
+        report["findings"].push_back(
+            {{"check", finding.check},
+             {"old_topic_id", finding.old_topic_id},
+             {"old_post_id",
+              finding.old_post_id == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(finding.old_post_id)},
+             {"detail", finding.detail}});
         ++by_check[finding.check];
     }
     report["counts"] = by_check;

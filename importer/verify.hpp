@@ -31,7 +31,7 @@ struct verify_options
 /// One difference found.
 struct verify_finding
 {
-    std::string check;   ///< missing, duplicate, author, date, order, tags, content, unreachable, not_imported
+    std::string check; ///< missing, duplicate, author, date, order, tags, content, unreachable, not_imported
     std::int64_t old_topic_id = 0;
     std::int64_t old_post_id = 0; ///< 0: about the topic
     std::string detail;

@@ -12,11 +12,20 @@ void append_copy_text(std::string &out, std::string_view value)
     }
     for (char const c : value) {
         switch (c) {
-        case '\\': out.append("\\\\"); break;
-        case '\t': out.append("\\t"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        default: out.push_back(c);
+        case '\\':
+            out.append("\\\\");
+            break;
+        case '\t':
+            out.append("\\t");
+            break;
+        case '\n':
+            out.append("\\n");
+            break;
+        case '\r':
+            out.append("\\r");
+            break;
+        default:
+            out.push_back(c);
         }
     }
 }
@@ -34,12 +43,24 @@ void append_copy_unescaped(std::string &out, std::string_view in)
         char const c = in[slash + 1];
         pos = slash + 2;
         switch (c) {
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'v': out.push_back('\v'); break;
+        case 'b':
+            out.push_back('\b');
+            break;
+        case 'f':
+            out.push_back('\f');
+            break;
+        case 'n':
+            out.push_back('\n');
+            break;
+        case 'r':
+            out.push_back('\r');
+            break;
+        case 't':
+            out.push_back('\t');
+            break;
+        case 'v':
+            out.push_back('\v');
+            break;
         case 'x': {
             unsigned value = 0;
             std::size_t digits = 0;
@@ -64,6 +85,5 @@ void append_copy_unescaped(std::string &out, std::string_view in)
         }
     }
 }
-
 
 } // namespace forumgate::mappings

@@ -145,7 +145,8 @@ public:
         for (;;) {
             auto const tab = line.find('\t');
             if (count == m_fields.size()) {
-                throw input_error{fmt::format("a row with more than {} fields{}", m_fields.size(), names_in_brackets())};
+                throw input_error{
+                    fmt::format("a row with more than {} fields{}", m_fields.size(), names_in_brackets())};
             }
             m_fields[count++] = line.substr(0, tab);
             if (tab == std::string_view::npos) {
@@ -154,8 +155,8 @@ public:
             line.remove_prefix(tab + 1);
         }
         if (count != m_fields.size()) {
-            throw input_error{fmt::format("a row with {} field{} instead of {}{}", count, count == 1 ? "" : "s", m_fields.size(),
-                                          names_in_brackets())};
+            throw input_error{fmt::format("a row with {} field{} instead of {}{}", count, count == 1 ? "" : "s",
+                                          m_fields.size(), names_in_brackets())};
         }
     }
 

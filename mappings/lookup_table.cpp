@@ -5,8 +5,7 @@
 
 namespace forumgate::mappings {
 
-std::optional<std::uint32_t>
-id_table::build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries)
+std::optional<std::uint32_t> id_table::build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries)
 {
     m_keys.clear();
     m_values.clear();
@@ -111,7 +110,8 @@ std::optional<std::uint32_t> string_table::find(std::string_view k) const noexce
 
 std::size_t string_table::memory_bytes() const noexcept
 {
-    return m_arena.capacity() + (m_offsets.capacity() + m_values.capacity() + m_slots.capacity()) * sizeof(std::uint32_t);
+    return m_arena.capacity() +
+           (m_offsets.capacity() + m_values.capacity() + m_slots.capacity()) * sizeof(std::uint32_t);
 }
 
 } // namespace forumgate::mappings

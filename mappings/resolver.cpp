@@ -1,7 +1,6 @@
 #include "mappings/resolver.hpp"
 
 #include "base/digest.hpp"
-
 #include "base/url_codec.hpp"
 
 #include <re2/re2.h>
@@ -15,11 +14,16 @@ namespace forumgate::mappings {
 std::string_view to_string(outcome value) noexcept
 {
     switch (value) {
-    case outcome::redirect: return "redirect";
-    case outcome::pass_through: return "pass_through";
-    case outcome::not_found: return "not_found";
-    case outcome::gone: return "gone";
-    case outcome::bad_request: return "bad_request";
+    case outcome::redirect:
+        return "redirect";
+    case outcome::pass_through:
+        return "pass_through";
+    case outcome::not_found:
+        return "not_found";
+    case outcome::gone:
+        return "gone";
+    case outcome::bad_request:
+        return "bad_request";
     }
     return "not_found";
 }
@@ -27,18 +31,30 @@ std::string_view to_string(outcome value) noexcept
 std::string_view to_string(reason value) noexcept
 {
     switch (value) {
-    case reason::mapped: return "mapped";
-    case reason::nearest_post: return "nearest_post";
-    case reason::site_page: return "site_page";
-    case reason::not_in_map: return "not_in_map";
-    case reason::rule: return "rule";
-    case reason::unknown_host: return "unknown_host";
-    case reason::unknown_shape: return "unknown_shape";
-    case reason::unknown_id: return "unknown_id";
-    case reason::unmappable: return "unmappable";
-    case reason::not_migrated: return "not_migrated";
-    case reason::malformed: return "malformed";
-    case reason::too_long: return "too_long";
+    case reason::mapped:
+        return "mapped";
+    case reason::nearest_post:
+        return "nearest_post";
+    case reason::site_page:
+        return "site_page";
+    case reason::not_in_map:
+        return "not_in_map";
+    case reason::rule:
+        return "rule";
+    case reason::unknown_host:
+        return "unknown_host";
+    case reason::unknown_shape:
+        return "unknown_shape";
+    case reason::unknown_id:
+        return "unknown_id";
+    case reason::unmappable:
+        return "unmappable";
+    case reason::not_migrated:
+        return "not_migrated";
+    case reason::malformed:
+        return "malformed";
+    case reason::too_long:
+        return "too_long";
     }
     return "unknown_shape";
 }
@@ -49,11 +65,10 @@ namespace {
 bool is_tracking_param(std::string_view key) noexcept
 {
     static constexpr std::string_view TRACKING[] = {
-        "_ga", "_gl", "_hsenc", "_hsmi", "dclid", "fbclid", "gbraid", "gclid", "igshid", "mc_cid",
-        "mc_eid", "mkt_tok", "msclkid", "ref", "ref_src", "twclid", "u", "wbraid", "yclid",
+        "_ga",    "_gl",     "_hsenc",  "_hsmi", "dclid",   "fbclid", "gbraid", "gclid",  "igshid", "mc_cid",
+        "mc_eid", "mkt_tok", "msclkid", "ref",   "ref_src", "twclid", "u",      "wbraid", "yclid",
     };
-    return key.starts_with("utm_") ||
-           std::find(std::begin(TRACKING), std::end(TRACKING), key) != std::end(TRACKING);
+    return key.starts_with("utm_") || std::find(std::begin(TRACKING), std::end(TRACKING), key) != std::end(TRACKING);
 }
 
 // Query parameters a topic view understands (Discourse carries these over when it corrects a
@@ -65,9 +80,9 @@ bool is_topic_param(std::string_view key) noexcept
 
 enum class query_policy : std::uint8_t
 {
-    none,       ///< drop every parameter
-    topic,      ///< keep only the topic view's own parameters
-    page_only,  ///< keep only `page` (raw topic pages)
+    none,      ///< drop every parameter
+    topic,     ///< keep only the topic view's own parameters
+    page_only, ///< keep only `page` (raw topic pages)
     all_but_tracking,
 };
 
@@ -200,8 +215,8 @@ private:
     decision redirect(reason why = reason::mapped)
     {
         m_decision.status = 301;
-        m_decision.what = why == reason::site_page || why == reason::not_in_map ? outcome::pass_through
-                                                                                : outcome::redirect;
+        m_decision.what =
+            why == reason::site_page || why == reason::not_in_map ? outcome::pass_through : outcome::redirect;
         m_decision.why = why;
         return std::move(m_decision);
     }
@@ -406,7 +421,11 @@ decision resolution::post(url_shape const &shape)
         if (p->new_post_number == 0) {
             return gone(url_kind::post);
         }
-        location().literal("/posts").number(p->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
+        location()
+            .literal("/posts")
+            .number(p->new_id)
+            .segments(m_url, shape.tail_begin, shape.tail_end)
+            .format(shape.format);
         return redirect();
     }
     // post_link: straight to the post inside its topic, one hop.
@@ -441,10 +460,16 @@ decision resolution::topic_resource(url_shape const &shape)
     auto loc = location();
     switch (shape.id) {
     case shape_id::post_by_number:
-        loc.literal("/posts/by_number").number(new_topic_of(*t, target)).number(target.new_post_number == 0 ? 1 : target.new_post_number).format(shape.format);
+        loc.literal("/posts/by_number")
+            .number(new_topic_of(*t, target))
+            .number(target.new_post_number == 0 ? 1 : target.new_post_number)
+            .format(shape.format);
         break;
     case shape_id::post_by_date:
-        loc.literal("/posts/by-date").number(t->new_id).segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format);
+        loc.literal("/posts/by-date")
+            .number(t->new_id)
+            .segments(m_url, shape.tail_begin, shape.tail_end)
+            .format(shape.format);
         break;
     case shape_id::topic_resource:
         // Its parameters (post_ids[], post_number) hold old numbers that mean other posts on
@@ -519,7 +544,9 @@ decision resolution::category(url_shape const &shape)
     if (shape.id == shape_id::tag_in_category) {
         loc.segment(new_tag);
     }
-    loc.segments(m_url, shape.tail_begin, shape.tail_end).format(shape.format).query(m_url, query_policy::all_but_tracking);
+    loc.segments(m_url, shape.tail_begin, shape.tail_end)
+        .format(shape.format)
+        .query(m_url, query_policy::all_but_tracking);
     return redirect();
 }
 

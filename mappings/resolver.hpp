@@ -50,11 +50,11 @@ struct request
 /// The answer.
 struct decision
 {
-    int status = 404;          ///< 301, 400, 404, 410 or 414
+    int status = 404; ///< 301, 400, 404, 410 or 414
     outcome what = outcome::not_found;
     reason why = reason::unknown_shape;
     url_kind kind = url_kind::other;
-    std::string location;      ///< absolute URL for 301s; empty otherwise
+    std::string location; ///< absolute URL for 301s; empty otherwise
 };
 
 /// Resolves an old URL against a snapshot.

@@ -1,16 +1,15 @@
 #include "mappings/snapshot.hpp"
 
 #include "base/digest.hpp"
-
 #include "base/error.hpp"
 #include "base/url_codec.hpp"
 #include "mappings/url_shape.hpp"
 
+#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 namespace forumgate::mappings {
 namespace {
@@ -103,8 +102,8 @@ void normalise(site_settings &settings)
         path.pop_back();
     }
     bool const path_ok = std::all_of(path.begin(), path.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+               c == '_' || c == '~' || c == '/';
     });
     if (!path_ok || path.find("//") != std::string::npos) {
         throw input_error{fmt::format("new base '{}' has a path forumgate cannot use safely", settings.new_base)};
@@ -122,14 +121,14 @@ void normalise(site_settings &settings)
         }
         host = checked_host(h, "old host");
         if (host == split->host) {
-            throw input_error{fmt::format("old host '{}' is also the new base's host: every redirect would loop", host)};
+            throw input_error{
+                fmt::format("old host '{}' is also the new base's host: every redirect would loop", host)};
         }
     }
     for (auto &host : settings.upload_hosts) {
         host = checked_host(host, "upload host");
     }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // rules
@@ -151,16 +150,16 @@ rule compile_rule(rule_row const &row)
     bool stray_backslash = false;
     for (std::size_t i = 0; i < row.replacement.size(); ++i) {
         if (row.replacement[i] == '\\') {
-            bool const group = i + 1 < row.replacement.size() && row.replacement[i + 1] >= '0' &&
-                               row.replacement[i + 1] <= '9';
+            bool const group =
+                i + 1 < row.replacement.size() && row.replacement[i + 1] >= '0' && row.replacement[i + 1] <= '9';
             stray_backslash = stray_backslash || !group;
             ++i;
         }
     }
     if (row.replacement.empty() || row.replacement.front() != '/' || row.replacement.starts_with("//") ||
         base::has_control_bytes(row.replacement) || stray_backslash) {
-        throw input_error{fmt::format("rule '{}': replacement '{}' must be a path starting with one '/'",
-                                      row.pattern, row.replacement)};
+        throw input_error{fmt::format("rule '{}': replacement '{}' must be a path starting with one '/'", row.pattern,
+                                      row.replacement)};
     }
     return rule{std::move(pattern), row.replacement, row.kind};
 }
@@ -365,10 +364,13 @@ void snapshot_builder::add(topic_row const &row)
             c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         }
     }
-    pending_topic const topic{old_id, new_id, static_cast<std::uint32_t>(new_slug_offset),
+    pending_topic const topic{old_id,
+                              new_id,
+                              static_cast<std::uint32_t>(new_slug_offset),
                               static_cast<std::uint32_t>(old_slug_offset),
                               static_cast<std::uint16_t>(slugs.size() - new_slug_offset),
-                              static_cast<std::uint16_t>(m_old_slugs.size() - old_slug_offset), row.restricted};
+                              static_cast<std::uint16_t>(m_old_slugs.size() - old_slug_offset),
+                              row.restricted};
     m_pending_topics.push_back(topic);
 }
 
@@ -383,12 +385,14 @@ void snapshot_builder::add(post_row const &row)
     post.old_post_number = row.old_post_number | (row.hidden ? snapshot::POST_HIDDEN : 0U);
     if (row.new_id) {
         if (!row.new_topic_id || !row.new_post_number) {
-            throw input_error{fmt::format("post {}: a migrated post needs its new topic id and new post number", row.old_id)};
+            throw input_error{
+                fmt::format("post {}: a migrated post needs its new topic id and new post number", row.old_id)};
         }
         post.new_id = checked_id(*row.new_id, "post", row.old_id);
         post.new_topic_id = checked_id(*row.new_topic_id, "post", row.old_id);
         if (*row.new_post_number == 0 || *row.new_post_number >= snapshot::POST_HIDDEN) {
-            throw input_error{fmt::format("post {}: new post number {} is out of range", row.old_id, *row.new_post_number)};
+            throw input_error{
+                fmt::format("post {}: new post number {} is out of range", row.old_id, *row.new_post_number)};
         }
         post.new_post_number = *row.new_post_number;
     }
@@ -427,11 +431,12 @@ void snapshot_builder::add(upload_row const &row)
     if (row.new_url) {
         std::string_view const url = *row.new_url;
         if (!std::all_of(url.begin(), url.end(), is_url_char)) {
-            throw input_error{fmt::format("upload {}: new URL '{}' has characters a URL cannot hold; percent-encode them",
-                                          row.old_path, url)};
+            throw input_error{fmt::format(
+                "upload {}: new URL '{}' has characters a URL cannot hold; percent-encode them", row.old_path, url)};
         }
         if (url.starts_with("//")) {
-            throw input_error{fmt::format("upload {}: new URL '{}' is protocol-relative; give the full URL", row.old_path, url)};
+            throw input_error{
+                fmt::format("upload {}: new URL '{}' is protocol-relative; give the full URL", row.old_path, url)};
         }
         auto const scheme_end = url.find("://");
         if (url.find("//", scheme_end == std::string_view::npos ? 0 : scheme_end + 3) != std::string_view::npos) {
@@ -440,11 +445,13 @@ void snapshot_builder::add(upload_row const &row)
         if (!url.starts_with("/")) {
             auto const split = split_http_url(url);
             if (!split || split->host.empty()) {
-                throw input_error{fmt::format("upload {}: new URL '{}' is neither a path nor an http(s) URL", row.old_path, url)};
+                throw input_error{
+                    fmt::format("upload {}: new URL '{}' is neither a path nor an http(s) URL", row.old_path, url)};
             }
             if (!m_snapshot->is_upload_host(split->host)) {
-                throw input_error{fmt::format("upload {}: new URL host '{}' is neither the new forum nor an upload host",
-                                              row.old_path, split->host)};
+                throw input_error{
+                    fmt::format("upload {}: new URL host '{}' is neither the new forum nor an upload host",
+                                row.old_path, split->host)};
             }
         }
     }
@@ -496,8 +503,8 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
             ++distinct_topics;
         }
     }
-    snap.m_topics_dense = distinct_topics > 0 &&
-                          std::uint64_t{last_id} - first_id + 1 <= id_table::DENSE_SLOTS_PER_KEY * distinct_topics + 1024;
+    snap.m_topics_dense = distinct_topics > 0 && std::uint64_t{last_id} - first_id + 1 <=
+                                                     id_table::DENSE_SLOTS_PER_KEY * distinct_topics + 1024;
     snap.m_first_topic_id = snap.m_topics_dense ? first_id : 0;
     snap.m_topics.reserve(snap.m_topics_dense ? last_id - first_id + 1 : distinct_topics);
     snap.m_posts.reserve(m_posts.size());
@@ -542,7 +549,8 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         snap.m_topics.push_back(topic);
     };
     while (next_topic < m_pending_topics.size() || next_post < m_posts.size()) {
-        std::uint32_t const listed = next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
+        std::uint32_t const listed =
+            next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
         std::uint32_t const by_post = next_post < m_posts.size() ? m_posts[next_post].old_topic_id : UINT32_MAX;
         if (listed <= by_post) {
             add_topic(&m_pending_topics[next_topic++], listed);
@@ -573,8 +581,9 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         }
         ++listed_index;
         if (pending.old_slug_length > 0) {
-            snap.m_topic_by_slug.add(std::string_view{m_old_slugs}.substr(pending.old_slug_offset, pending.old_slug_length),
-                                     static_cast<std::uint32_t>(i));
+            snap.m_topic_by_slug.add(
+                std::string_view{m_old_slugs}.substr(pending.old_slug_offset, pending.old_slug_length),
+                static_cast<std::uint32_t>(i));
         }
     }
     snap.m_topic_by_slug.build();
@@ -595,7 +604,8 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         if (!row.old_slug_path.empty()) {
             snap.m_category_by_path.add(row.old_slug_path, index);
             auto const slash = row.old_slug_path.rfind('/');
-            leaves.emplace_back(slash == std::string::npos ? row.old_slug_path : row.old_slug_path.substr(slash + 1), index);
+            leaves.emplace_back(slash == std::string::npos ? row.old_slug_path : row.old_slug_path.substr(slash + 1),
+                                index);
         }
     }
     if (auto const duplicate = snap.m_category_by_id.build(category_ids)) {
@@ -671,7 +681,7 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     m_upload_rows = {};
 
     snap.m_slugs.shrink_to_fit();
-    snap.m_counts = {distinct_topics, snap.m_posts.size(), snap.m_categories.size(), snap.m_users.size(),
+    snap.m_counts = {distinct_topics,    snap.m_posts.size(),   snap.m_categories.size(), snap.m_users.size(),
                      snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
     snap.m_version = m_version;
     m_category_rows = {};

@@ -1,15 +1,17 @@
 #include "mappings/store.hpp"
 
-#include "mappings/copy.hpp"
 #include "base/csv.hpp"
 #include "base/error.hpp"
 #include "base/url_codec.hpp"
+#include "mappings/copy.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -24,9 +26,6 @@
 #include <span>
 #include <unordered_map>
 #include <utility>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace forumgate::mappings {
 namespace {
@@ -492,7 +491,8 @@ auto with_context(std::string_view what, Action &&action) -> decltype(action())
 std::string shown(std::string_view value)
 {
     std::string out{value.substr(0, MAX_SHOWN_VALUE)};
-    std::replace_if(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }, '?');
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }, '?');
     if (value.size() > MAX_SHOWN_VALUE) {
         out += "…";
     }
@@ -525,7 +525,8 @@ void check_schema(pqxx::transaction_base &txn, std::string const &description)
         return;
     }
     if (version == 0) {
-        throw database_error{fmt::format("the database at {} has no forumgate schema yet: run `forumgate db migrate`", description)};
+        throw database_error{
+            fmt::format("the database at {} has no forumgate schema yet: run `forumgate db migrate`", description)};
     }
     if (version > SCHEMA_VERSION) {
         throw database_error{newer_schema_message(description, version)};
@@ -736,7 +737,8 @@ private:
             expected += column.name;
         }
         if (!m_reader.next(m_fields)) {
-            throw input_error{fmt::format("{}:1: the file is empty; its first line must name the columns: {}", m_name, expected)};
+            throw input_error{
+                fmt::format("{}:1: the file is empty; its first line must name the columns: {}", m_name, expected)};
         }
         m_header_fields = m_fields.size();
         for (std::size_t i = 0; i < m_fields.size(); ++i) {
@@ -881,7 +883,8 @@ public:
         }
         m_entries = {};
         if (repeat_line != UINT64_MAX) {
-            throw input_error{fmt::format("{}:{}: {} {} already on line {}", file.name(), repeat_line, m_what, repeated_id, first_line)};
+            throw input_error{fmt::format("{}:{}: {} {} already on line {}", file.name(), repeat_line, m_what,
+                                          repeated_id, first_line)};
         }
     }
 
@@ -917,8 +920,9 @@ double seconds_since(std::chrono::steady_clock::time_point start)
 /// Inserts the staging table's rows into a map table, and updates the rows whose values
 /// differ; identical rows are not touched (so an identical reload bumps no version).
 /// \return the rows inserted and updated.
-std::pair<std::int64_t, std::int64_t> merge(pqxx::transaction_base &txn, std::string_view staging, std::string_view table,
-                                            std::string_view key, std::initializer_list<std::string_view> values)
+std::pair<std::int64_t, std::int64_t> merge(pqxx::transaction_base &txn, std::string_view staging,
+                                            std::string_view table, std::string_view key,
+                                            std::initializer_list<std::string_view> values)
 {
     std::string value_list;
     std::string assignments;
@@ -943,19 +947,20 @@ std::pair<std::int64_t, std::int64_t> merge(pqxx::transaction_base &txn, std::st
     // xmax is 0 on a freshly inserted row version and set on an updated one (the old version's
     // row lock carries over): the usual way to tell the two apart in one statement.
     auto const started = std::chrono::steady_clock::now();
-    auto const row = txn.exec1(fmt::format(
-        "WITH changed AS ("
-        "INSERT INTO forumgate.{table} AS target ({key}, {values}) "
-        "SELECT {key}, {values} FROM {staging} AS staged WHERE NOT EXISTS ("
-        "SELECT FROM forumgate.{table} AS stored WHERE stored.{key} = staged.{key} "
-        "AND ({stored_values}) IS NOT DISTINCT FROM ({staged_values})) "
-        "ON CONFLICT ({key}) DO UPDATE SET {assignments} "
-        "WHERE ({target_values}) IS DISTINCT FROM ({new_values}) "
-        "RETURNING (target.xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM changed",
-        fmt::arg("table", table), fmt::arg("key", key), fmt::arg("values", value_list), fmt::arg("staging", staging),
-        fmt::arg("assignments", assignments), fmt::arg("target_values", target_values), fmt::arg("new_values", new_values),
-        fmt::arg("stored_values", stored_values), fmt::arg("staged_values", staged_values)));
+    auto const row = txn.exec1(
+        fmt::format("WITH changed AS ("
+                    "INSERT INTO forumgate.{table} AS target ({key}, {values}) "
+                    "SELECT {key}, {values} FROM {staging} AS staged WHERE NOT EXISTS ("
+                    "SELECT FROM forumgate.{table} AS stored WHERE stored.{key} = staged.{key} "
+                    "AND ({stored_values}) IS NOT DISTINCT FROM ({staged_values})) "
+                    "ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+                    "WHERE ({target_values}) IS DISTINCT FROM ({new_values}) "
+                    "RETURNING (target.xmax = 0) AS inserted) "
+                    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM changed",
+                    fmt::arg("table", table), fmt::arg("key", key), fmt::arg("values", value_list),
+                    fmt::arg("staging", staging), fmt::arg("assignments", assignments),
+                    fmt::arg("target_values", target_values), fmt::arg("new_values", new_values),
+                    fmt::arg("stored_values", stored_values), fmt::arg("staged_values", staged_values)));
     spdlog::debug("merged {} into forumgate.{} in {:.1f} s", staging, table, seconds_since(started));
     return {row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
 }
@@ -966,8 +971,16 @@ load_result::file file_result(map_file const &file, std::pair<std::int64_t, std:
 }
 
 namespace topic_csv {
-enum : std::size_t { old_id, old_slug, new_id, new_slug, restricted };
-constexpr std::array<column_spec, 5> COLUMNS{{{"old_id", true}, {"old_slug", true}, {"new_id", true}, {"new_slug", true}, {"restricted", false}}};
+enum : std::size_t
+{
+    old_id,
+    old_slug,
+    new_id,
+    new_slug,
+    restricted
+};
+constexpr std::array<column_spec, 5> COLUMNS{
+    {{"old_id", true}, {"old_slug", true}, {"new_id", true}, {"new_slug", true}, {"restricted", false}}};
 } // namespace topic_csv
 
 load_result::file load_topics(pqxx::work &txn, fs::path const &path, site_settings const &settings)
@@ -1000,11 +1013,21 @@ load_result::file load_topics(pqxx::work &txn, fs::path const &path, site_settin
         duplicates.check(file);
         staging.complete();
     }
-    return file_result(file, merge(txn, "fg_load_topics", "topics", "old_id", {"old_slug", "new_id", "new_slug", "restricted"}));
+    return file_result(
+        file, merge(txn, "fg_load_topics", "topics", "old_id", {"old_slug", "new_id", "new_slug", "restricted"}));
 }
 
 namespace post_csv {
-enum : std::size_t { old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden };
+enum : std::size_t
+{
+    old_id,
+    old_topic_id,
+    old_post_number,
+    new_id,
+    new_topic_id,
+    new_post_number,
+    hidden
+};
 constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
                                               {"old_topic_id", true},
                                               {"old_post_number", true},
@@ -1018,20 +1041,21 @@ constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
 /// posts failed on it.
 [[noreturn]] void explain_post_number_clash(pqxx::transaction_base &txn, std::string const &message)
 {
-    auto const in_file = txn.exec(
-        "SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, f.line, f.old_id FROM fg_load_posts s "
-        "JOIN fg_load_posts f ON f.old_topic_id = s.old_topic_id AND f.old_post_number = s.old_post_number "
-        "AND f.line < s.line ORDER BY s.line LIMIT 1");
+    auto const in_file =
+        txn.exec("SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, f.line, f.old_id FROM fg_load_posts s "
+                 "JOIN fg_load_posts f ON f.old_topic_id = s.old_topic_id AND f.old_post_number = s.old_post_number "
+                 "AND f.line < s.line ORDER BY s.line LIMIT 1");
     if (!in_file.empty()) {
         auto const &r = in_file[0];
         throw input_error{fmt::format("posts.csv:{}: post {}: topic {} post number {} is already post {} on line {}",
-                                      r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[5].c_str(), r[4].c_str())};
+                                      r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[5].c_str(),
+                                      r[4].c_str())};
     }
-    auto const stored = txn.exec(
-        "SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, p.old_id FROM fg_load_posts s "
-        "JOIN forumgate.posts p ON p.old_topic_id = s.old_topic_id AND p.old_post_number = s.old_post_number "
-        "AND p.old_id <> s.old_id WHERE NOT EXISTS (SELECT FROM fg_load_posts o WHERE o.old_id = p.old_id) "
-        "ORDER BY s.line LIMIT 1");
+    auto const stored =
+        txn.exec("SELECT s.line, s.old_id, s.old_topic_id, s.old_post_number, p.old_id FROM fg_load_posts s "
+                 "JOIN forumgate.posts p ON p.old_topic_id = s.old_topic_id AND p.old_post_number = s.old_post_number "
+                 "AND p.old_id <> s.old_id WHERE NOT EXISTS (SELECT FROM fg_load_posts o WHERE o.old_id = p.old_id) "
+                 "ORDER BY s.line LIMIT 1");
     if (!stored.empty()) {
         auto const &r = stored[0];
         throw input_error{fmt::format("posts.csv:{}: post {}: topic {} post number {} is already post {} in the map",
@@ -1043,8 +1067,9 @@ constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
 load_result::file load_posts(pqxx::work &txn, fs::path const &path, site_settings const &settings)
 {
     map_file file{path, "posts.csv", post_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_posts (old_id bigint, old_topic_id bigint, old_post_number integer, "
-             "new_id bigint, new_topic_id bigint, new_post_number integer, hidden boolean, line bigint) ON COMMIT DROP");
+    txn.exec(
+        "CREATE TEMP TABLE fg_load_posts (old_id bigint, old_topic_id bigint, old_post_number integer, "
+        "new_id bigint, new_topic_id bigint, new_post_number integer, hidden boolean, line bigint) ON COMMIT DROP");
     row_checker<post_row> checker{settings, false};
     id_duplicates duplicates{"post"};
     {
@@ -1078,8 +1103,9 @@ load_result::file load_posts(pqxx::work &txn, fs::path const &path, site_setting
     std::string clash;
     try {
         pqxx::subtransaction merging{txn, "merge_posts"};
-        auto const changed = merge(merging, "fg_load_posts", "posts", "old_id",
-                                   {"old_topic_id", "old_post_number", "new_id", "new_topic_id", "new_post_number", "hidden"});
+        auto const changed =
+            merge(merging, "fg_load_posts", "posts", "old_id",
+                  {"old_topic_id", "old_post_number", "new_id", "new_topic_id", "new_post_number", "hidden"});
         merging.commit();
         return file_result(file, changed);
     } catch (pqxx::unique_violation const &e) {
@@ -1089,7 +1115,14 @@ load_result::file load_posts(pqxx::work &txn, fs::path const &path, site_setting
 }
 
 namespace category_csv {
-enum : std::size_t { old_id, old_slug_path, new_id, new_slug_path, restricted };
+enum : std::size_t
+{
+    old_id,
+    old_slug_path,
+    new_id,
+    new_slug_path,
+    restricted
+};
 constexpr std::array<column_spec, 5> COLUMNS{
     {{"old_id", true}, {"old_slug_path", true}, {"new_id", true}, {"new_slug_path", true}, {"restricted", false}}};
 } // namespace category_csv
@@ -1132,26 +1165,31 @@ load_result::file load_categories(pqxx::work &txn, fs::path const &path, site_se
 // the snapshot looks names up).
 struct name_file
 {
-    std::string_view file;      ///< "users.csv"
-    std::string_view table;     ///< "users"
+    std::string_view file;       ///< "users.csv"
+    std::string_view table;      ///< "users"
     std::string_view old_column; ///< "old_username"
     std::string_view new_column; ///< "new_username"
-    std::string_view label;     ///< "user", in messages
+    std::string_view label;      ///< "user", in messages
 };
 
 constexpr name_file USERS_FILE{"users.csv", "users", "old_username", "new_username", "user"};
 constexpr name_file TAGS_FILE{"tags.csv", "tags", "old_name", "new_name", "tag"};
 
 template <typename Row>
-load_result::file load_names(pqxx::work &txn, fs::path const &path, site_settings const &settings, name_file const &spec,
-                             std::string Row::*old_name, std::optional<std::string> Row::*new_name)
+load_result::file load_names(pqxx::work &txn, fs::path const &path, site_settings const &settings,
+                             name_file const &spec, std::string Row::*old_name,
+                             std::optional<std::string> Row::*new_name)
 {
-    enum : std::size_t { old_index, new_index };
+    enum : std::size_t
+    {
+        old_index,
+        new_index
+    };
     std::array<column_spec, 2> const columns{{{spec.old_column, true}, {spec.new_column, true}}};
     map_file file{path, std::string{spec.file}, columns};
     std::string const staging_table = fmt::format("fg_load_{}", spec.table);
-    txn.exec(fmt::format("CREATE TEMP TABLE {} ({}_lower text, {} text, {} text, line bigint) ON COMMIT DROP", staging_table,
-                         spec.old_column, spec.old_column, spec.new_column));
+    txn.exec(fmt::format("CREATE TEMP TABLE {} ({}_lower text, {} text, {} text, line bigint) ON COMMIT DROP",
+                         staging_table, spec.old_column, spec.old_column, spec.new_column));
     row_checker<Row> checker{settings, true};
     name_duplicates duplicates{spec.label};
     {
@@ -1187,7 +1225,11 @@ load_result::file load_tags(pqxx::work &txn, fs::path const &path, site_settings
 }
 
 namespace upload_csv {
-enum : std::size_t { old_path, new_url };
+enum : std::size_t
+{
+    old_path,
+    new_url
+};
 constexpr std::array<column_spec, 2> COLUMNS{{{"old_path", true}, {"new_url", true}}};
 } // namespace upload_csv
 
@@ -1217,7 +1259,12 @@ load_result::file load_uploads(pqxx::work &txn, fs::path const &path, site_setti
 }
 
 namespace rule_csv {
-enum : std::size_t { pattern, replacement, kind };
+enum : std::size_t
+{
+    pattern,
+    replacement,
+    kind
+};
 constexpr std::array<column_spec, 3> COLUMNS{{{"pattern", true}, {"replacement", true}, {"kind", false}}};
 } // namespace rule_csv
 
@@ -1259,14 +1306,19 @@ load_result::file load_rules(pqxx::work &txn, fs::path const &path, site_setting
         staging.complete();
     }
     // Rules are tried in order, so the file replaces them all: rule N is the file's Nth row.
-    auto result = file_result(file, merge(txn, "fg_load_rules", "rules", "position", {"pattern", "replacement", "kind"}));
+    auto result =
+        file_result(file, merge(txn, "fg_load_rules", "rules", "position", {"pattern", "replacement", "kind"}));
     result.deleted = static_cast<std::int64_t>(
         txn.exec_params("DELETE FROM forumgate.rules WHERE position > $1", position).affected_rows());
     return result;
 }
 
 namespace settings_csv {
-enum : std::size_t { key, value };
+enum : std::size_t
+{
+    key,
+    value
+};
 constexpr std::array<column_spec, 2> COLUMNS{{{"key", true}, {"value", true}}};
 } // namespace settings_csv
 
@@ -1483,7 +1535,6 @@ void export_file(pqxx::transaction_base &txn, fs::path const &dir, export_table 
     out.close();
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Snapshot rows: the map tables as a snapshot reads them, from the store or from a file
 //
@@ -1515,7 +1566,8 @@ struct snapshot_table
 constexpr std::array<std::string_view, 5> TOPIC_COLUMNS{"old_id", "old_slug", "new_id", "new_slug", "restricted"};
 constexpr std::array<std::string_view, 7> POST_COLUMNS{"old_id",       "old_topic_id",    "old_post_number", "new_id",
                                                        "new_topic_id", "new_post_number", "hidden"};
-constexpr std::array<std::string_view, 5> CATEGORY_COLUMNS{"old_id", "old_slug_path", "new_id", "new_slug_path", "restricted"};
+constexpr std::array<std::string_view, 5> CATEGORY_COLUMNS{"old_id", "old_slug_path", "new_id", "new_slug_path",
+                                                           "restricted"};
 constexpr std::array<std::string_view, 2> USER_COLUMNS{"old_username", "new_username"};
 constexpr std::array<std::string_view, 2> TAG_COLUMNS{"old_name", "new_name"};
 constexpr std::array<std::string_view, 2> UPLOAD_COLUMNS{"old_path", "new_url"};
@@ -1730,7 +1782,8 @@ public:
         std::error_code error;
         fs::rename(m_temporary, m_file, error);
         if (error) {
-            throw input_error{fmt::format("renaming {} to {}: {}", m_temporary.string(), m_file.string(), error.message())};
+            throw input_error{
+                fmt::format("renaming {} to {}: {}", m_temporary.string(), m_file.string(), error.message())};
         }
         m_committed = true;
         // The rename is durable once the folder is flushed too. The file is complete either
@@ -1839,7 +1892,8 @@ private:
         m_end = unread;
         if (m_end == m_buffer.size()) {
             if (m_buffer.size() >= MAX_SNAPSHOT_LINE_BYTES) {
-                fail_at_end(fmt::format("a line longer than {} MiB: not a forumgate snapshot file", MAX_SNAPSHOT_LINE_BYTES >> 20U));
+                fail_at_end(fmt::format("a line longer than {} MiB: not a forumgate snapshot file",
+                                        MAX_SNAPSHOT_LINE_BYTES >> 20U));
             }
             m_buffer.resize(m_buffer.size() * 2);
         }
@@ -1883,7 +1937,8 @@ struct snapshot_file_header
 snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_view &line)
 {
     std::string const expected = fmt::format("{} {}", SNAPSHOT_MAGIC, SNAPSHOT_FORMAT);
-    std::string const not_a_snapshot = fmt::format("not a forumgate snapshot file (its first line would be \"{}\")", expected);
+    std::string const not_a_snapshot =
+        fmt::format("not a forumgate snapshot file (its first line would be \"{}\")", expected);
     bool has_line = false;
     try {
         has_line = in.next(line);
@@ -1897,9 +1952,10 @@ snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_
     if (line != expected) {
         auto const [magic, format] = split_keyword(line);
         if (magic == SNAPSHOT_MAGIC) {
-            in.fail(fmt::format("snapshot format '{}' is not one this forumgate reads (it reads {}): written by another "
-                                "version of forumgate?",
-                                shown(format), SNAPSHOT_FORMAT));
+            in.fail(
+                fmt::format("snapshot format '{}' is not one this forumgate reads (it reads {}): written by another "
+                            "version of forumgate?",
+                            shown(format), SNAPSHOT_FORMAT));
         }
         in.fail(not_a_snapshot);
     }
@@ -1954,8 +2010,8 @@ snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_
 
 /// Reads the rows of one table into `builder`; `line` holds its table line and, after, the
 /// line that follows its rows.
-void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen, snapshot_builder &builder,
-                         snapshot_row_decoder &decoder)
+void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen,
+                         snapshot_builder &builder, snapshot_row_decoder &decoder)
 {
     // table NAME COLUMNS ROWS
     auto const [name, after_name] = split_keyword(split_keyword(line).second);
@@ -1981,8 +2037,8 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
     }
     auto const rows = base::is_digits(count) ? base::parse_uint(count) : std::nullopt;
     if (!rows) {
-        in.fail(fmt::format("table {}: row count '{}' is not a number (a table line is `table NAME COLUMNS ROWS`)", table.name,
-                            shown(count)));
+        in.fail(fmt::format("table {}: row count '{}' is not a number (a table line is `table NAME COLUMNS ROWS`)",
+                            table.name, shown(count)));
     }
     std::uint64_t const table_line = in.line_number();
     if (table.table == map_table::posts) {
@@ -1992,16 +2048,16 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
     copy_row row{table.columns};
     for (std::uint64_t read = 0; read < *rows; ++read) {
         if (!in.next(line)) {
-            in.fail_at_end(fmt::format("the file ends after {} of the {} rows of table {} (line {}): it was cut short", read, *rows,
-                                       table.name, table_line));
+            in.fail_at_end(fmt::format("the file ends after {} of the {} rows of table {} (line {}): it was cut short",
+                                       read, *rows, table.name, table_line));
         }
         try {
             row.split(line);
             decoder.add(table.table, row, builder);
         } catch (input_error const &e) {
             if (line == "end" || line.starts_with("table ")) {
-                in.fail(fmt::format("table {} (line {}) has {} rows, not the {} its table line says", table.name, table_line, read,
-                                    *rows));
+                in.fail(fmt::format("table {} (line {}) has {} rows, not the {} its table line says", table.name,
+                                    table_line, read, *rows));
             }
             in.fail(fmt::format("table {}: {}", table.name, e.what()));
         }
@@ -2011,7 +2067,8 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
     }
     if (line != "end" && !line.starts_with("table ") &&
         static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) + 1 == table.columns.size()) {
-        in.fail(fmt::format("table {} (line {}) has more rows than the {} its table line says", table.name, table_line, *rows));
+        in.fail(fmt::format("table {} (line {}) has more rows than the {} its table line says", table.name, table_line,
+                            *rows));
     }
 }
 
@@ -2095,19 +2152,21 @@ std::vector<int> store::migrate()
         txn.commit();
     });
     for (auto const &step : MIGRATIONS) {
-        with_context(fmt::format("applying migration {} ({}) to {}", step.version, step.description, m_description), [&] {
-            pqxx::work txn{*m_connection};
-            txn.exec(lock);
-            // Read again under the lock: another process may have applied it meanwhile.
-            if (!txn.exec_params("SELECT FROM forumgate.schema_migrations WHERE version = $1", step.version).empty()) {
-                return;
-            }
-            txn.exec(std::string{step.sql});
-            txn.exec_params("INSERT INTO forumgate.schema_migrations (version, description) VALUES ($1, $2)", step.version,
-                            std::string{step.description});
-            txn.commit();
-            applied.push_back(step.version);
-        });
+        with_context(
+            fmt::format("applying migration {} ({}) to {}", step.version, step.description, m_description), [&] {
+                pqxx::work txn{*m_connection};
+                txn.exec(lock);
+                // Read again under the lock: another process may have applied it meanwhile.
+                if (!txn.exec_params("SELECT FROM forumgate.schema_migrations WHERE version = $1", step.version)
+                         .empty()) {
+                    return;
+                }
+                txn.exec(std::string{step.sql});
+                txn.exec_params("INSERT INTO forumgate.schema_migrations (version, description) VALUES ($1, $2)",
+                                step.version, std::string{step.description});
+                txn.commit();
+                applied.push_back(step.version);
+            });
     }
     return applied;
 }
@@ -2179,7 +2238,8 @@ load_result store::load_csv(std::filesystem::path const &dir, std::optional<site
                 continue;
             }
             if (!settings) {
-                throw input_error{"the map has no site settings yet: --new-base and --old-host are needed on the first load"};
+                throw input_error{
+                    "the map has no site settings yet: --new-base and --old-host are needed on the first load"};
             }
             auto const started = std::chrono::steady_clock::now();
             result.files.push_back(kind.load(txn, path, *settings));
@@ -2203,14 +2263,32 @@ void store::export_csv(std::filesystem::path const &dir)
         // Text keys are ordered by byte (COLLATE "C"), so exports are the same whatever the
         // database's locale.
         std::array<export_table, 7> const tables{{
-            {"topics.csv", "topics", "old_id",
+            {"topics.csv",
+             "topics",
+             "old_id",
              {{"old_id", number}, {"old_slug", text}, {"new_id", number}, {"new_slug", text}, {"restricted", flag}}},
-            {"posts.csv", "posts", "old_id",
-             {{"old_id", number}, {"old_topic_id", number}, {"old_post_number", number}, {"new_id", number},
-              {"new_topic_id", number}, {"new_post_number", number}, {"hidden", flag}}},
-            {"categories.csv", "categories", "old_id",
-             {{"old_id", number}, {"old_slug_path", text}, {"new_id", number}, {"new_slug_path", text}, {"restricted", flag}}},
-            {"users.csv", "users", "old_username_lower COLLATE \"C\"", {{"old_username", text}, {"new_username", text}}},
+            {"posts.csv",
+             "posts",
+             "old_id",
+             {{"old_id", number},
+              {"old_topic_id", number},
+              {"old_post_number", number},
+              {"new_id", number},
+              {"new_topic_id", number},
+              {"new_post_number", number},
+              {"hidden", flag}}},
+            {"categories.csv",
+             "categories",
+             "old_id",
+             {{"old_id", number},
+              {"old_slug_path", text},
+              {"new_id", number},
+              {"new_slug_path", text},
+              {"restricted", flag}}},
+            {"users.csv",
+             "users",
+             "old_username_lower COLLATE \"C\"",
+             {{"old_username", text}, {"new_username", text}}},
             {"tags.csv", "tags", "old_name_lower COLLATE \"C\"", {{"old_name", text}, {"new_name", text}}},
             {"uploads.csv", "uploads", "old_path COLLATE \"C\"", {{"old_path", text}, {"new_url", text}}},
             {"rules.csv", "rules", "position", {{"pattern", text}, {"replacement", text}, {"kind", text}}},
@@ -2244,15 +2322,16 @@ map_stats store::stats()
     return with_context(fmt::format("counting the map in {}", m_description), [&] {
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
         check_schema(txn, m_description);
-        auto const row = txn.exec1(
-            "SELECT v.version, t.total, t.not_migrated, t.restricted, p.total, p.not_migrated, "
-            "(SELECT count(*) FROM forumgate.categories), (SELECT count(*) FROM forumgate.users), "
-            "(SELECT count(*) FROM forumgate.tags), (SELECT count(*) FROM forumgate.uploads), "
-            "(SELECT count(*) FROM forumgate.rules), (SELECT count(*) FROM forumgate.misses) "
-            "FROM forumgate.map_version v, "
-            "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated, "
-            "count(*) FILTER (WHERE restricted) AS restricted FROM forumgate.topics) t, "
-            "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated FROM forumgate.posts) p");
+        auto const row =
+            txn.exec1("SELECT v.version, t.total, t.not_migrated, t.restricted, p.total, p.not_migrated, "
+                      "(SELECT count(*) FROM forumgate.categories), (SELECT count(*) FROM forumgate.users), "
+                      "(SELECT count(*) FROM forumgate.tags), (SELECT count(*) FROM forumgate.uploads), "
+                      "(SELECT count(*) FROM forumgate.rules), (SELECT count(*) FROM forumgate.misses) "
+                      "FROM forumgate.map_version v, "
+                      "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated, "
+                      "count(*) FILTER (WHERE restricted) AS restricted FROM forumgate.topics) t, "
+                      "(SELECT count(*) AS total, count(*) FILTER (WHERE new_id IS NULL) AS not_migrated FROM "
+                      "forumgate.posts) p");
         map_stats out;
         out.version = row[0].as<std::int64_t>();
         out.topics = row[1].as<std::int64_t>();
@@ -2293,10 +2372,11 @@ std::shared_ptr<snapshot const> store::load_snapshot()
         check_schema(txn, m_description);
         auto settings = read_settings(txn);
         if (!settings) {
-            throw input_error{fmt::format("the map in {} has no site settings yet: load it with --new-base and --old-host first",
-                                          m_description)};
+            throw input_error{fmt::format(
+                "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
         }
-        auto const counts = txn.exec1("SELECT (SELECT version FROM forumgate.map_version), (SELECT count(*) FROM forumgate.posts)");
+        auto const counts =
+            txn.exec1("SELECT (SELECT version FROM forumgate.map_version), (SELECT count(*) FROM forumgate.posts)");
         builder = std::make_unique<snapshot_builder>(std::move(*settings));
         builder->set_version(counts[0].as<std::int64_t>());
         builder->reserve_posts(counts[1].as<std::size_t>());
@@ -2346,7 +2426,8 @@ void store::record_misses(std::vector<miss_count> const &misses)
             }
         }
         bool const storable = miss.hits > 0 && !target.empty() && target.find('\0') == std::string_view::npos &&
-                              miss.reason.find('\0') == std::string::npos && base::is_valid_utf8(target) && base::is_valid_utf8(miss.reason);
+                              miss.reason.find('\0') == std::string::npos && base::is_valid_utf8(target) &&
+                              base::is_valid_utf8(miss.reason);
         if (storable) {
             rows.emplace_back(target, &miss);
         } else {
@@ -2354,7 +2435,8 @@ void store::record_misses(std::vector<miss_count> const &misses)
         }
     }
     if (skipped > 0) {
-        spdlog::warn("miss log: {} of {} entries skipped (no hits, or a target that is not UTF-8 text)", skipped, misses.size());
+        spdlog::warn("miss log: {} of {} entries skipped (no hits, or a target that is not UTF-8 text)", skipped,
+                     misses.size());
     }
     if (rows.empty()) {
         return;
@@ -2381,7 +2463,8 @@ void store::record_misses(std::vector<miss_count> const &misses)
         txn.exec("INSERT INTO forumgate.misses AS m (target, reason, hits) "
                  "SELECT target, (array_agg(reason ORDER BY position DESC))[1], sum(hits)::bigint "
                  "FROM fg_misses GROUP BY target ORDER BY target "
-                 "ON CONFLICT (target) DO UPDATE SET hits = m.hits + excluded.hits, reason = excluded.reason, last_seen = now()");
+                 "ON CONFLICT (target) DO UPDATE SET hits = m.hits + excluded.hits, reason = excluded.reason, "
+                 "last_seen = now()");
         txn.commit();
     });
 }
@@ -2397,8 +2480,8 @@ void store::write_snapshot_file(std::filesystem::path const &file)
         check_schema(txn, m_description);
         auto const settings = read_settings(txn);
         if (!settings) {
-            throw input_error{fmt::format("the map in {} has no site settings yet: load it with --new-base and --old-host first",
-                                          m_description)};
+            throw input_error{fmt::format(
+                "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
         }
         std::string count_query = "SELECT (SELECT version FROM forumgate.map_version)";
         for (auto const &spec : SNAPSHOT_TABLES) {
@@ -2429,8 +2512,9 @@ void store::write_snapshot_file(std::filesystem::path const &file)
             }
             copy.complete();
             if (written != rows) {
-                throw database_error{fmt::format("reading forumgate.{}: {} rows counted, but {} read in the same transaction",
-                                                 spec.name, rows, written)};
+                throw database_error{
+                    fmt::format("reading forumgate.{}: {} rows counted, but {} read in the same transaction", spec.name,
+                                rows, written)};
             }
             total_rows += written;
         }

@@ -120,8 +120,7 @@ parsed_url::status parsed_url::parse(std::string_view target)
         }
         auto const eq = pair.find('=');
         std::string_view const raw_key = pair.substr(0, eq);
-        std::string_view const raw_value =
-            eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        std::string_view const raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
         std::size_t const key_start = m_buffer.size();
         if (!base::append_form_decoded(m_buffer, raw_key)) {
             m_buffer.resize(key_start);
@@ -159,14 +158,22 @@ std::string_view parsed_url::param_value(std::string_view key) const noexcept
 std::string_view to_string(url_kind kind) noexcept
 {
     switch (kind) {
-    case url_kind::topic: return "topic";
-    case url_kind::post: return "post";
-    case url_kind::category: return "category";
-    case url_kind::user: return "user";
-    case url_kind::tag: return "tag";
-    case url_kind::upload: return "upload";
-    case url_kind::site_page: return "site_page";
-    case url_kind::other: return "other";
+    case url_kind::topic:
+        return "topic";
+    case url_kind::post:
+        return "post";
+    case url_kind::category:
+        return "category";
+    case url_kind::user:
+        return "user";
+    case url_kind::tag:
+        return "tag";
+    case url_kind::upload:
+        return "upload";
+    case url_kind::site_page:
+        return "site_page";
+    case url_kind::other:
+        return "other";
     }
     return "other";
 }
@@ -273,8 +280,7 @@ bool is_plain_word(std::string_view s) noexcept
         return false;
     }
     return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     });
 }
 
@@ -339,8 +345,7 @@ url_shape parse_topic(parsed_url &url)
             shape.tail_end = n;
             return shape;
         }
-        if (format == url_format::json &&
-            (next == "posts" || next == "post_ids" || next == "excerpts")) {
+        if (format == url_format::json && (next == "posts" || next == "post_ids" || next == "excerpts")) {
             shape.id = shape_id::topic_resource;
             shape.tail_begin = rest;
             shape.tail_end = n;
@@ -361,14 +366,12 @@ url_shape parse_post(parsed_url &url)
     }
     url_shape shape = make(shape_id::post_link, format);
     if (short_link) {
-        if (n <= 3 && format == url_format::none && read_id(url[1], shape) &&
-            (n == 2 || base::is_digits(url[2]))) {
+        if (n <= 3 && format == url_format::none && read_id(url[1], shape) && (n == 2 || base::is_digits(url[2]))) {
             return shape;
         }
         return make(shape_id::unknown);
     }
-    if (url[1] == "by_number" && n == 4 && read_id(url[2], shape) &&
-        read_post_number(url[3], shape) && !shape.last) {
+    if (url[1] == "by_number" && n == 4 && read_id(url[2], shape) && read_post_number(url[3], shape) && !shape.last) {
         shape.id = shape_id::post_by_number;
         return shape;
     }
@@ -412,8 +415,7 @@ url_shape parse_raw(parsed_url &url)
 
 bool is_category_keyword(std::string_view s) noexcept
 {
-    return s == "l" || s == "none" || s == "all" || s == "subcategories" || s == "show" ||
-           s == "find_by_slug";
+    return s == "l" || s == "none" || s == "all" || s == "subcategories" || s == "show" || s == "find_by_slug";
 }
 
 // Reads a category path starting at segment `begin`: slugs, then an optional id, then a tail.
@@ -542,8 +544,8 @@ url_shape parse_tags(parsed_url &url)
         }
         return shape;
     }
-    if (url[1] == "none" || url[1] == "all" || url[1] == "upload" || url[1] == "list" ||
-        url[1] == "filter" || url[1] == "personal_messages" || url[1] == "check") {
+    if (url[1] == "none" || url[1] == "all" || url[1] == "upload" || url[1] == "list" || url[1] == "filter" ||
+        url[1] == "personal_messages" || url[1] == "check") {
         return make(shape_id::site_page, format);
     }
     if (n > 4 || !tail_is_plain(url, 2)) {
@@ -573,8 +575,7 @@ url_shape parse_upload(parsed_url &url)
     std::string_view const file = url[n - 1];
     auto const dot = file.rfind('.');
     std::string_view const stem = dot == std::string_view::npos ? file : file.substr(0, dot);
-    std::string_view const extension =
-        dot == std::string_view::npos ? std::string_view{} : file.substr(dot + 1);
+    std::string_view const extension = dot == std::string_view::npos ? std::string_view{} : file.substr(dot + 1);
     url_shape shape = make(shape_id::upload_path);
     shape.second_name = extension;
     if (url[1] == "short-url") {
@@ -586,8 +587,7 @@ url_shape parse_upload(parsed_url &url)
         return shape;
     }
     // original/…/{sha1}.{ext}, optimized/…/{sha1}_{version}_{w}x{h}.{ext}, {site}/{sha1}.{ext}
-    if (stem.size() >= 40 && is_hex(stem.substr(0, 40)) &&
-        (stem.size() == 40 || stem[40] == '_')) {
+    if (stem.size() >= 40 && is_hex(stem.substr(0, 40)) && (stem.size() == 40 || stem[40] == '_')) {
         shape.id = shape_id::upload_sha1;
         shape.name = stem.substr(0, 40);
         return shape;
@@ -598,12 +598,47 @@ url_shape parse_upload(parsed_url &url)
 
 // First segments that Discourse serves as site-wide pages, lists and feeds.
 constexpr std::string_view SITE_PAGES[] = {
-    "about", "admin", "badges", "bookmarks", "categories", "categories_and_hot",
-    "categories_and_latest", "categories_and_top", "conduct", "directory_items", "embed",
-    "faq", "favicon.ico", "filter", "g", "groups", "guidelines", "hot", "latest", "login",
-    "manifest.webmanifest", "my", "new", "news.xml", "opensearch.xml", "password-reset",
-    "posted", "posts", "privacy", "read", "robots.txt", "rules", "search", "signup", "sitemap.xml",
-    "sitemap_recent.xml", "tags", "tos", "top", "unread", "user-badges",
+    "about",
+    "admin",
+    "badges",
+    "bookmarks",
+    "categories",
+    "categories_and_hot",
+    "categories_and_latest",
+    "categories_and_top",
+    "conduct",
+    "directory_items",
+    "embed",
+    "faq",
+    "favicon.ico",
+    "filter",
+    "g",
+    "groups",
+    "guidelines",
+    "hot",
+    "latest",
+    "login",
+    "manifest.webmanifest",
+    "my",
+    "new",
+    "news.xml",
+    "opensearch.xml",
+    "password-reset",
+    "posted",
+    "posts",
+    "privacy",
+    "read",
+    "robots.txt",
+    "rules",
+    "search",
+    "signup",
+    "sitemap.xml",
+    "sitemap_recent.xml",
+    "tags",
+    "tos",
+    "top",
+    "unread",
+    "user-badges",
 };
 
 bool is_site_page(std::string_view first) noexcept

@@ -50,18 +50,12 @@ public:
     {
         return {m_segments.data(), m_segment_count};
     }
-    [[nodiscard]] std::span<param const> params() const noexcept
-    {
-        return {m_params.data(), m_param_count};
-    }
+    [[nodiscard]] std::span<param const> params() const noexcept { return {m_params.data(), m_param_count}; }
     /// \return the value of the first parameter named `key`, or an empty view.
     [[nodiscard]] std::string_view param_value(std::string_view key) const noexcept;
 
     /// Shortens segment `i` (used to take `.json` or `.rss` off the last one).
-    void trim_segment(std::size_t i, std::size_t count) noexcept
-    {
-        m_segments[i].remove_suffix(count);
-    }
+    void trim_segment(std::size_t i, std::size_t count) noexcept { m_segments[i].remove_suffix(count); }
 
 private:
     std::string m_buffer;
@@ -89,29 +83,29 @@ enum class url_kind : std::uint8_t
 /// The recognised shapes. Each names the Discourse route(s) it covers.
 enum class shape_id : std::uint8_t
 {
-    unknown,           ///< no built-in shape
-    unmappable,        ///< a real route whose ids mean nothing on the new forum (/t/external_id/…)
-    site_page,         ///< /latest, /about, /search, feeds, sitemaps…: same path on the new base
-    categories_root,   ///< /c and /category: Discourse sends these to /categories
-    topic,             ///< /t/{slug}/{id}[/{n}|/last][/print|/summary|/wordpress][.json|.rss]
-    topic_by_slug,     ///< /t/{slug}, /t/id_for/{slug}: looked up by the old slug
-    topic_resource,    ///< /t/{id}/posts.json, post_ids.json, excerpts.json (slug-less target)
-    post_link,         ///< /p/{id}[/{user_id}], /posts/{id}: the post inside its topic
-    post_resource,     ///< /posts/{id}.json, /posts/{id}/raw, /posts/{id}/cooked
-    post_by_number,    ///< /posts/by_number/{topic_id}/{n}[.json]
-    post_by_date,      ///< /posts/by-date/{topic_id}/{date}
-    raw_topic,         ///< /raw/{topic_id}[/{n}]
-    category,          ///< /c/{slug path}/{id}[tail], /category/…, /c/{id}/show
-    category_by_slug,  ///< /c/{slug path}[tail] without an id
-    tag_in_category,   ///< /tags/c/{slug path}/{id}/{tag}[tail]
-    user,              ///< /u/{name}[tail], /users/{name}[tail]
-    user_avatar,       ///< /user_avatar/{host}/{name}/{size}/{version}.{ext}
-    letter_avatar,     ///< /letter_avatar/{name}/{size}/{version}.{ext}
-    tag,               ///< /tag/{name}[tail], /tags/{name} (pre-2019 form)
-    tag_intersection,  ///< /tags/intersection/{tag}/{tag}…
-    upload_sha1,       ///< /uploads/{site}/original|optimized/…/{sha1}[_{v}_{w}x{h}].{ext}, /uploads/{site}/{sha1}.{ext}
-    upload_short,      ///< /uploads/short-url/{base62}.{ext}
-    upload_path,       ///< any other /uploads/… path (oldest scheme): looked up as a whole
+    unknown,          ///< no built-in shape
+    unmappable,       ///< a real route whose ids mean nothing on the new forum (/t/external_id/…)
+    site_page,        ///< /latest, /about, /search, feeds, sitemaps…: same path on the new base
+    categories_root,  ///< /c and /category: Discourse sends these to /categories
+    topic,            ///< /t/{slug}/{id}[/{n}|/last][/print|/summary|/wordpress][.json|.rss]
+    topic_by_slug,    ///< /t/{slug}, /t/id_for/{slug}: looked up by the old slug
+    topic_resource,   ///< /t/{id}/posts.json, post_ids.json, excerpts.json (slug-less target)
+    post_link,        ///< /p/{id}[/{user_id}], /posts/{id}: the post inside its topic
+    post_resource,    ///< /posts/{id}.json, /posts/{id}/raw, /posts/{id}/cooked
+    post_by_number,   ///< /posts/by_number/{topic_id}/{n}[.json]
+    post_by_date,     ///< /posts/by-date/{topic_id}/{date}
+    raw_topic,        ///< /raw/{topic_id}[/{n}]
+    category,         ///< /c/{slug path}/{id}[tail], /category/…, /c/{id}/show
+    category_by_slug, ///< /c/{slug path}[tail] without an id
+    tag_in_category,  ///< /tags/c/{slug path}/{id}/{tag}[tail]
+    user,             ///< /u/{name}[tail], /users/{name}[tail]
+    user_avatar,      ///< /user_avatar/{host}/{name}/{size}/{version}.{ext}
+    letter_avatar,    ///< /letter_avatar/{name}/{size}/{version}.{ext}
+    tag,              ///< /tag/{name}[tail], /tags/{name} (pre-2019 form)
+    tag_intersection, ///< /tags/intersection/{tag}/{tag}…
+    upload_sha1,  ///< /uploads/{site}/original|optimized/…/{sha1}[_{v}_{w}x{h}].{ext}, /uploads/{site}/{sha1}.{ext}
+    upload_short, ///< /uploads/short-url/{base62}.{ext}
+    upload_path,  ///< any other /uploads/… path (oldest scheme): looked up as a whole
 };
 
 /// The response format asked for by an extension on the last segment.

@@ -17,11 +17,11 @@ namespace forumgate::redirector {
 /// Limits and timeouts of a connection (settings; see docs/serve.md).
 struct connection_limits
 {
-    std::uint32_t header_limit = 8 * 1024;                ///< request line and headers (431 beyond)
-    std::size_t target_limit = 4096;                      ///< request target (414 beyond)
-    std::chrono::milliseconds request_timeout{10'000};    ///< to receive one whole request head
-    std::chrono::milliseconds keepalive_timeout{60'000};  ///< idle between requests
-    std::size_t pipeline_limit = 16;                      ///< answers batched before writing
+    std::uint32_t header_limit = 8 * 1024;               ///< request line and headers (431 beyond)
+    std::size_t target_limit = 4096;                     ///< request target (414 beyond)
+    std::chrono::milliseconds request_timeout{10'000};   ///< to receive one whole request head
+    std::chrono::milliseconds keepalive_timeout{60'000}; ///< idle between requests
+    std::size_t pipeline_limit = 16;                     ///< answers batched before writing
 };
 
 /// What a handler knows of the connection a request came on.

@@ -23,8 +23,7 @@ void map_holder::replace(std::shared_ptr<mappings::snapshot const> map) noexcept
 reloader::reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
                    std::chrono::seconds min_interval)
     : m_load{std::move(load)}, m_holder{holder}, m_on_swap{std::move(on_swap)}, m_on_failure{std::move(on_failure)},
-      m_min_interval{min_interval},
-      m_thread{[this] { run(); }}
+      m_min_interval{min_interval}, m_thread{[this] { run(); }}
 {}
 
 reloader::~reloader()
@@ -88,7 +87,8 @@ void reloader::run()
             if (m_on_failure) {
                 m_on_failure();
             }
-            spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(), e.what());
+            spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(),
+                         e.what());
         }
     }
 }

@@ -120,7 +120,8 @@ std::string metrics::prometheus() const
             cumulative += s.latency[b].load(std::memory_order_relaxed);
         }
         if (b < LATENCY_BUCKETS_US.size()) {
-            out += fmt::format("forumgate_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", LATENCY_BUCKETS_US[b] / 1e6, cumulative);
+            out += fmt::format("forumgate_request_duration_seconds_bucket{{le=\"{}\"}} {}\n",
+                               LATENCY_BUCKETS_US[b] / 1e6, cumulative);
         } else {
             out += fmt::format("forumgate_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
         }
@@ -130,24 +131,30 @@ std::string metrics::prometheus() const
     }
     out += fmt::format("forumgate_request_duration_seconds_sum {}\nforumgate_request_duration_seconds_count {}\n",
                        static_cast<double>(sum_ns) / 1e9, cumulative);
-    out += fmt::format("# HELP forumgate_reloads_total Map reloads, by result.\n# TYPE forumgate_reloads_total counter\n"
-                       "forumgate_reloads_total{{result=\"ok\"}} {}\nforumgate_reloads_total{{result=\"failed\"}} {}\n",
-                       m_reloads_ok.load(), m_reloads_failed.load());
-    out += fmt::format("# HELP forumgate_last_reload_timestamp_seconds When the map was last loaded.\n"
-                       "# TYPE forumgate_last_reload_timestamp_seconds gauge\nforumgate_last_reload_timestamp_seconds {}\n",
-                       m_last_reload_unix.load());
-    out += fmt::format("# HELP forumgate_map_version Version of the map being served.\n# TYPE forumgate_map_version gauge\n"
-                       "forumgate_map_version {}\n",
-                       m_map_version.load());
-    out += fmt::format("# HELP forumgate_map_entries Entries of the map being served.\n# TYPE forumgate_map_entries gauge\n"
-                       "forumgate_map_entries{{table=\"topics\"}} {}\nforumgate_map_entries{{table=\"posts\"}} {}\n",
-                       m_map_topics.load(), m_map_posts.load());
-    out += fmt::format("# HELP forumgate_map_bytes Memory held by the map being served.\n# TYPE forumgate_map_bytes gauge\n"
-                       "forumgate_map_bytes {}\n",
-                       m_map_bytes.load());
-    out += fmt::format("# HELP forumgate_open_connections Client connections open now.\n# TYPE forumgate_open_connections gauge\n"
-                       "forumgate_open_connections {}\n",
-                       m_connections.load());
+    out +=
+        fmt::format("# HELP forumgate_reloads_total Map reloads, by result.\n# TYPE forumgate_reloads_total counter\n"
+                    "forumgate_reloads_total{{result=\"ok\"}} {}\nforumgate_reloads_total{{result=\"failed\"}} {}\n",
+                    m_reloads_ok.load(), m_reloads_failed.load());
+    out += fmt::format(
+        "# HELP forumgate_last_reload_timestamp_seconds When the map was last loaded.\n"
+        "# TYPE forumgate_last_reload_timestamp_seconds gauge\nforumgate_last_reload_timestamp_seconds {}\n",
+        m_last_reload_unix.load());
+    out += fmt::format(
+        "# HELP forumgate_map_version Version of the map being served.\n# TYPE forumgate_map_version gauge\n"
+        "forumgate_map_version {}\n",
+        m_map_version.load());
+    out += fmt::format(
+        "# HELP forumgate_map_entries Entries of the map being served.\n# TYPE forumgate_map_entries gauge\n"
+        "forumgate_map_entries{{table=\"topics\"}} {}\nforumgate_map_entries{{table=\"posts\"}} {}\n",
+        m_map_topics.load(), m_map_posts.load());
+    out += fmt::format(
+        "# HELP forumgate_map_bytes Memory held by the map being served.\n# TYPE forumgate_map_bytes gauge\n"
+        "forumgate_map_bytes {}\n",
+        m_map_bytes.load());
+    out += fmt::format(
+        "# HELP forumgate_open_connections Client connections open now.\n# TYPE forumgate_open_connections gauge\n"
+        "forumgate_open_connections {}\n",
+        m_connections.load());
     return out;
 }
 

@@ -27,7 +27,8 @@ public:
     };
 
     /// Upper bounds of the latency histogram buckets, in microseconds.
-    static constexpr std::array<std::uint32_t, 10> LATENCY_BUCKETS_US = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000};
+    static constexpr std::array<std::uint32_t, 10> LATENCY_BUCKETS_US = {50,   100,  250,   500,   1000,
+                                                                         2500, 5000, 10000, 50000, 250000};
 
     void count(mappings::outcome what, mappings::url_kind kind, std::chrono::nanoseconds latency) noexcept;
     void count(rejection what) noexcept;

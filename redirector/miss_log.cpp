@@ -10,8 +10,7 @@
 
 namespace forumgate::redirector {
 
-miss_log::miss_log(std::string db, std::size_t interval_seconds)
-    : m_db{std::move(db)}, m_interval{interval_seconds}
+miss_log::miss_log(std::string db, std::size_t interval_seconds) : m_db{std::move(db)}, m_interval{interval_seconds}
 {
     if (!m_db.empty() && m_interval > 0) {
         m_thread = std::thread{[this] { run(); }};
@@ -71,7 +70,8 @@ void miss_log::flush()
             m_warned = false;
         }
         if (overflow > 0) {
-            spdlog::warn("miss log: {} misses of more than {} different URLs were counted but not kept", overflow, MAX_DISTINCT);
+            spdlog::warn("miss log: {} misses of more than {} different URLs were counted but not kept", overflow,
+                         MAX_DISTINCT);
         }
     } catch (std::exception const &e) {
         // Keep the counts for the next try; the store may be back by then.

@@ -40,8 +40,8 @@ void request_head::on_response_impl(int, boost::beast::string_view, int, boost::
     ec = http::error::bad_method; // never called for a request parser
 }
 
-void request_head::on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
-                                 boost::beast::error_code &)
+void request_head::on_field_impl(http::field name, boost::beast::string_view name_string,
+                                 boost::beast::string_view value, boost::beast::error_code &)
 {
     // Beast 1.74 has no enum values for the X-Forwarded-* fields: compare their names.
     if (name == http::field::unknown) {

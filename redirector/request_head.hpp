@@ -49,8 +49,10 @@ private:
     void on_header_impl(boost::beast::error_code &ec) override;
     void on_body_init_impl(boost::optional<std::uint64_t> const &content_length, boost::beast::error_code &ec) override;
     std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code &ec) override;
-    void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions, boost::beast::error_code &ec) override;
-    std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body, boost::beast::error_code &ec) override;
+    void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                              boost::beast::error_code &ec) override;
+    std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
+                                   boost::beast::error_code &ec) override;
     void on_finish_impl(boost::beast::error_code &ec) override;
 
     request_fields &m_fields;

@@ -23,9 +23,9 @@ struct answer_policy
 /// The parts of a request the answer depends on.
 struct request_line
 {
-    bool head = false;       ///< HEAD: headers only
-    bool keep_alive = true;  ///< the connection stays open afterwards
-    bool http10 = false;     ///< answer as HTTP/1.0 (Connection: keep-alive spelled out)
+    bool head = false;      ///< HEAD: headers only
+    bool keep_alive = true; ///< the connection stays open afterwards
+    bool http10 = false;    ///< answer as HTTP/1.0 (Connection: keep-alive spelled out)
 };
 
 /// Appends the response for `decision` to `out`. `date` is an IMF-fixdate (cached per second).

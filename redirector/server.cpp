@@ -1,12 +1,12 @@
 #include "redirector/server.hpp"
 
 #include "base/error.hpp"
+#include "mappings/store.hpp"
 #include "redirector/map_holder.hpp"
 #include "redirector/metrics.hpp"
 #include "redirector/miss_log.hpp"
 #include "redirector/response.hpp"
 #include "redirector/session.hpp"
-#include "mappings/store.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -57,7 +57,6 @@ tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting)
 }
 
 namespace {
-
 
 /// An address or CIDR block of a trusted proxy.
 struct network
@@ -163,7 +162,8 @@ struct redirect_state : handler_state
 class redirect_handler : public request_handler
 {
 public:
-    redirect_handler(map_holder &maps, metrics &counters, miss_log &misses, std::shared_ptr<live_settings const> settings)
+    redirect_handler(map_holder &maps, metrics &counters, miss_log &misses,
+                     std::shared_ptr<live_settings const> settings)
         : m_maps{maps}, m_metrics{counters}, m_misses{misses}, m_settings{std::move(settings)}
     {}
 
@@ -214,7 +214,9 @@ public:
             search_words = words;
             m_misses.record(request.target, decision.why);
         }
-        append_answer(out, decision, decision.what == mappings::outcome::bad_request ? request_line{line.head, false, line.http10} : line,
+        append_answer(out, decision,
+                      decision.what == mappings::outcome::bad_request ? request_line{line.head, false, line.http10}
+                                                                      : line,
                       s.settings->policy, date, s.map->settings().new_base, search_words);
         m_metrics.count(decision.what, decision.kind, std::chrono::steady_clock::now() - start);
         if (s.settings->log) {
@@ -240,8 +242,9 @@ private:
             return {};
         }
         auto const shape = mappings::parse_shape(url);
-        if (shape.name.empty() || (shape.id != mappings::shape_id::topic && shape.id != mappings::shape_id::topic_by_slug &&
-                                   shape.id != mappings::shape_id::category_by_slug)) {
+        if (shape.name.empty() ||
+            (shape.id != mappings::shape_id::topic && shape.id != mappings::shape_id::topic_by_slug &&
+             shape.id != mappings::shape_id::category_by_slug)) {
             return {};
         }
         std::string words{shape.name.substr(0, 100)};
@@ -313,7 +316,8 @@ public:
             if (m_clients.draining()) {
                 append_error(out, 503, line, date);
             } else {
-                append_ok(out, "text/plain; charset=utf-8", fmt::format("ready, map version {}\n", m_maps.current()->version()), line, date);
+                append_ok(out, "text/plain; charset=utf-8",
+                          fmt::format("ready, map version {}\n", m_maps.current()->version()), line, date);
             }
         } else if (path == "/metrics") {
             m_metrics.set_connections(m_clients.size());
@@ -347,8 +351,8 @@ public:
     listener(net::io_context &io, bool threaded, tcp::endpoint endpoint, request_handler &handler,
              connection_registry &registry, connection_limits const &limits,
              std::shared_ptr<net::ssl::context> const *tls)
-        : m_io{io}, m_threaded{threaded}, m_acceptor{net::make_strand(io)}, m_handler{handler}, m_registry{registry},
-          m_limits{limits}, m_tls{tls}
+        : m_io{io}, m_threaded{threaded}, m_acceptor{net::make_strand(io)}, m_handler{handler},
+          m_registry{registry}, m_limits{limits}, m_tls{tls}
     {
         beast::error_code ec;
         m_acceptor.open(endpoint.protocol(), ec);
@@ -390,7 +394,8 @@ private:
         // Each connection gets its own strand.
         // Each connection gets its own strand when several threads run the io_context; with
         // one thread a strand only adds work to every handler.
-        auto const executor = m_threaded ? net::any_io_executor{net::make_strand(m_io)} : net::any_io_executor{m_io.get_executor()};
+        auto const executor =
+            m_threaded ? net::any_io_executor{net::make_strand(m_io)} : net::any_io_executor{m_io.get_executor()};
         m_acceptor.async_accept(executor, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
     }
 
@@ -429,8 +434,9 @@ private:
 std::shared_ptr<net::ssl::context> load_tls(serve_settings const &settings)
 {
     auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
-    context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                         net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                         net::ssl::context::single_dh_use);
     beast::error_code ec;
     context->use_certificate_chain_file(settings.tls_cert, ec);
     if (ec) {
@@ -497,8 +503,8 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     if (!first) {
         first = mappings::read_snapshot_file(settings.snapshot);
     }
-    spdlog::info("map version {} loaded: {} topics, {} posts, {:.1f} MiB, in {:.2f} s", first->version(), first->size().topics,
-                 first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
+    spdlog::info("map version {} loaded: {} topics, {} posts, {:.1f} MiB, in {:.2f} s", first->version(),
+                 first->size().topics, first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
     metrics counters;
@@ -530,13 +536,15 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
             // of the file gives the setting its default back instead of leaving the old value.
             serve_settings fresh;
             for (auto const &entry : serve_setting_table()) {
-                if (std::find(from_command_line.begin(), from_command_line.end(), entry.name) != from_command_line.end()) {
+                if (std::find(from_command_line.begin(), from_command_line.end(), entry.name) !=
+                    from_command_line.end()) {
                     std::visit([&](auto member) { fresh.*member = settings.*member; }, entry.value);
                 }
             }
             read_config_file(config_file, fresh, from_command_line);
             for (auto const &name : apply_reloadable(fresh, next)) {
-                spdlog::warn("setting {} changed in {} but needs a restart; keeping the running value", name, config_file);
+                spdlog::warn("setting {} changed in {} but needs a restart; keeping the running value", name,
+                             config_file);
             }
         }
         // Everything that can fail first, so that a failed reload changes nothing. The
@@ -553,22 +561,21 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
             std::atomic_store(&tls, std::move(context));
         }
     };
-    reloader reloads{
-        [&]() -> std::shared_ptr<mappings::snapshot const> {
-            std::shared_ptr<mappings::snapshot const> map;
-            if (!settings.db.empty()) {
-                map = load_from_store();
-            } else {
-                map = mappings::read_snapshot_file(settings.snapshot);
-            }
-            return map;
-        },
-        maps,
-        [&](mappings::snapshot const &map) {
-            counters.count_reload(true);
-            counters.set_map(map.version(), map.size().topics, map.size().posts, map.memory_bytes());
-        },
-        [&] { counters.count_reload(false); }, std::chrono::seconds{settings.reload_min_interval}};
+    reloader reloads{[&]() -> std::shared_ptr<mappings::snapshot const> {
+                         std::shared_ptr<mappings::snapshot const> map;
+                         if (!settings.db.empty()) {
+                             map = load_from_store();
+                         } else {
+                             map = mappings::read_snapshot_file(settings.snapshot);
+                         }
+                         return map;
+                     },
+                     maps,
+                     [&](mappings::snapshot const &map) {
+                         counters.count_reload(true);
+                         counters.set_map(map.version(), map.size().topics, map.size().posts, map.memory_bytes());
+                     },
+                     [&] { counters.count_reload(false); }, std::chrono::seconds{settings.reload_min_interval}};
 
     // Declared before the io_context: after a drain timeout its destructor destroys the
     // sessions still open, and they use the handler, registry and limits they were given.
@@ -579,13 +586,16 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
     bool const threaded = settings.threads > 1;
     std::vector<std::shared_ptr<listener>> listeners;
     for (auto const &text : settings.listen) {
-        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "listen"), redirects, clients, limits, nullptr));
+        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "listen"), redirects, clients,
+                                                       limits, nullptr));
     }
     for (auto const &text : settings.tls_listen) {
-        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "tls-listen"), redirects, clients, limits, &tls));
+        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(text, "tls-listen"), redirects,
+                                                       clients, limits, &tls));
     }
     if (!settings.admin_listen.empty()) {
-        listeners.push_back(std::make_shared<listener>(io, threaded, parse_endpoint(settings.admin_listen, "admin-listen"), admin,
+        listeners.push_back(std::make_shared<listener>(io, threaded,
+                                                       parse_endpoint(settings.admin_listen, "admin-listen"), admin,
                                                        admin_clients, admin_limits, nullptr));
     }
     for (auto const &l : listeners) {
@@ -620,8 +630,8 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
             signals.async_wait(on_signal);
             return;
         }
-        spdlog::info("{}: no new connections; finishing requests in flight (at most {} ms)", number == SIGTERM ? "SIGTERM" : "SIGINT",
-                     settings.drain_timeout_ms);
+        spdlog::info("{}: no new connections; finishing requests in flight (at most {} ms)",
+                     number == SIGTERM ? "SIGTERM" : "SIGINT", settings.drain_timeout_ms);
         for (auto const &l : listeners) {
             l->stop();
         }
@@ -666,7 +676,8 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
         auto const interval = std::max<std::int64_t>(settings.stats_interval, 1);
         spdlog::info("stats: {} req/s, {} connections, {} redirects, {} not found, map version {}",
                      (total - last_requests) / static_cast<std::uint64_t>(interval), clients.size(),
-                     counters.requests(mappings::outcome::redirect) + counters.requests(mappings::outcome::pass_through),
+                     counters.requests(mappings::outcome::redirect) +
+                         counters.requests(mappings::outcome::pass_through),
                      counters.requests(mappings::outcome::not_found), maps.current()->version());
         last_requests = total;
         stats_timer.expires_after(std::chrono::seconds{interval});

@@ -160,7 +160,8 @@ private:
             if (!m_timer_armed) {
                 m_timer_armed = true;
                 m_request_timer.expires_at(m_request_deadline);
-                m_request_timer.async_wait(beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
+                m_request_timer.async_wait(
+                    beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
             }
         } else {
             layer.expires_never();
@@ -301,7 +302,8 @@ private:
         beast::get_lowest_layer(m_stream).expires_never();
         watch_idle(m_limits.request_timeout); // a client that reads no answers is cut off
         m_writing = true;
-        net::async_write(m_stream, net::buffer(m_out), beast::bind_front_handler(&session::on_write, this->shared_from_this()));
+        net::async_write(m_stream, net::buffer(m_out),
+                         beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t)
@@ -378,7 +380,7 @@ void start_tls_session(tcp::socket socket, net::ssl::context &tls, request_handl
                        connection_registry &registry, connection_limits const &limits)
 {
     auto s = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(handler, registry, limits, true,
-                                                                           std::move(socket), tls);
+                                                                             std::move(socket), tls);
     s->run(true);
 }
 

@@ -19,21 +19,27 @@ std::vector<setting> const &serve_setting_table()
         {"tls-listen", &s::tls_listen, false, "ADDR:PORT to serve HTTPS on (repeatable; needs tls-cert and tls-key)"},
         {"tls-cert", &s::tls_cert, true, "PEM certificate chain for HTTPS (re-read on reload)"},
         {"tls-key", &s::tls_key, true, "PEM private key for HTTPS (re-read on reload)"},
-        {"admin-listen", &s::admin_listen, false, "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
-        {"snapshot", &s::snapshot, false, "Snapshot file (from `forumgate map snapshot`) to start from when the store is unreachable"},
+        {"admin-listen", &s::admin_listen, false,
+         "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
+        {"snapshot", &s::snapshot, false,
+         "Snapshot file (from `forumgate map snapshot`) to start from when the store is unreachable"},
         {"threads", &s::threads, false, "I/O threads"},
         {"max-connections", &s::max_connections, false, "Open connections at most; more are refused with 503"},
         {"header-limit", &s::header_limit, false, "Bytes of request line and headers at most (431 beyond)"},
-        {"request-timeout-ms", &s::request_timeout_ms, false, "Milliseconds to receive a whole request head (408 beyond)"},
-        {"keepalive-timeout-ms", &s::keepalive_timeout_ms, false, "Milliseconds an idle keep-alive connection stays open"},
+        {"request-timeout-ms", &s::request_timeout_ms, false,
+         "Milliseconds to receive a whole request head (408 beyond)"},
+        {"keepalive-timeout-ms", &s::keepalive_timeout_ms, false,
+         "Milliseconds an idle keep-alive connection stays open"},
         {"drain-timeout-ms", &s::drain_timeout_ms, false, "Milliseconds SIGTERM waits for requests in flight"},
         {"soft", &s::soft, true, "Answer 302 with soft-max-age instead of 301 (trial period after a switch)"},
         {"permanent-max-age", &s::permanent_max_age, true, "Seconds browsers and CDNs may cache a 301"},
         {"soft-max-age", &s::soft_max_age, true, "Seconds a soft 302 may be cached"},
         {"miss-max-age", &s::miss_max_age, true, "Seconds a 404 or 410 may be cached"},
-        {"trusted-proxy", &s::trusted_proxy, true, "Address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)"},
+        {"trusted-proxy", &s::trusted_proxy, true,
+         "Address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)"},
         {"access-log", &s::access_log, true, "File to append an access log to, '-' for standard output (off if empty)"},
-        {"miss-log-interval", &s::miss_log_interval, false, "Seconds between flushes of 404 counts to the store (0: off)"},
+        {"miss-log-interval", &s::miss_log_interval, false,
+         "Seconds between flushes of 404 counts to the store (0: off)"},
         {"stats-interval", &s::stats_interval, false, "Seconds between stats lines in the log (0: off)"},
         {"reload-min-interval", &s::reload_min_interval, false, "Seconds between two reloads caused by store changes"},
         {"listen-for-changes", &s::listen_for_changes, false, "Reload when the store announces a change (NOTIFY)"},
@@ -120,13 +126,15 @@ void read_config_file(std::filesystem::path const &file, serve_settings &values,
                     } else if (value == "false" || value == "no" || value == "off" || value == "0") {
                         values.*member = false;
                     } else {
-                        throw argument_error{fmt::format("{}:{}: {} must be true or false, not '{}'", file.string(), number, key, value)};
+                        throw argument_error{fmt::format("{}:{}: {} must be true or false, not '{}'", file.string(),
+                                                         number, key, value)};
                     }
                 } else if constexpr (std::is_same_v<type, std::int64_t>) {
                     std::int64_t parsed = 0;
                     auto const result = std::from_chars(value.data(), value.data() + value.size(), parsed);
                     if (result.ec != std::errc{} || result.ptr != value.data() + value.size()) {
-                        throw argument_error{fmt::format("{}:{}: {} must be a whole number, not '{}'", file.string(), number, key, value)};
+                        throw argument_error{fmt::format("{}:{}: {} must be a whole number, not '{}'", file.string(),
+                                                         number, key, value)};
                     }
                     values.*member = parsed;
                 } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {

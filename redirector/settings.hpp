@@ -51,7 +51,7 @@ struct setting
                                 std::int64_t serve_settings::*, bool serve_settings::*>;
     std::string_view name; ///< option `--name` and config key `name`
     member value;
-    bool reloadable;       ///< SIGHUP applies a new value from the config file
+    bool reloadable; ///< SIGHUP applies a new value from the config file
     std::string_view help;
 };
 

@@ -4,6 +4,7 @@
 // Discourse's API schemas (discourse.md §2, §3.1, §3.6).
 
 #include "rehearsal/api.hpp"
+
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/pages.hpp"
 
@@ -12,8 +13,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <limits>
 #include <exception>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -48,7 +49,10 @@ constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource co
 constexpr std::string_view INVALID_API_CREDENTIALS =
     "You are not permitted to view the requested resource. The API username or key is invalid.";
 
-api_response not_found() { return error_answer(404, NOT_FOUND_MESSAGE, "not_found"); }
+api_response not_found()
+{
+    return error_answer(404, NOT_FOUND_MESSAGE, "not_found");
+}
 
 // -- Request parsing ---------------------------------------------------------------------------
 
@@ -101,7 +105,8 @@ public:
             }
             auto const eq = pair.find('=');
             m_pairs.emplace_back(percent_decode(pair.substr(0, eq), true),
-                                 eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true));
+                                 eq == std::string_view::npos ? std::string{}
+                                                              : percent_decode(pair.substr(eq + 1), true));
         }
     }
 
@@ -258,7 +263,10 @@ std::string excerpt_of(std::string_view cooked)
     return text;
 }
 
-std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
+std::string topic_slug(topic const &subject)
+{
+    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
+}
 
 /// Reads the forum for one request: the state, who asks, and the serializers that depend on both.
 class reader
@@ -432,7 +440,9 @@ json reader::topic_list_item(topic const &subject, std::vector<std::int64_t> &po
         }
     };
     if (original == last) {
-        posters.push_back({{"extras", "latest single"}, {"description", "Original Poster, Most Recent Poster"}, {"user_id", original}});
+        posters.push_back({{"extras", "latest single"},
+                           {"description", "Original Poster, Most Recent Poster"},
+                           {"user_id", original}});
         note(original);
     } else {
         posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
@@ -632,12 +642,12 @@ json reader::admin_user_json(user const &account, bool with_email, bool detailed
                         {"bounce_score", 0},
                         {"reset_bounce_score_after", nullptr},
                         {"can_view_action_logs", true},
-                        {"single_sign_on_record",
-                         account.external_id ? json{{"user_id", account.id}, {"external_id", *account.external_id},
-                                                    {"external_username", account.username},
-                                                    {"external_email", account.email},
-                                                    {"external_name", account.name}}
-                                             : json(nullptr)},
+                        {"single_sign_on_record", account.external_id ? json{{"user_id", account.id},
+                                                                             {"external_id", *account.external_id},
+                                                                             {"external_username", account.username},
+                                                                             {"external_email", account.email},
+                                                                             {"external_name", account.name}}
+                                                                      : json(nullptr)},
                         {"approved_by", nullptr},
                         {"suspended_by", nullptr},
                         {"groups", json::array()}});
@@ -655,16 +665,17 @@ api_response reader::site() const
             categories.push_back(category_json(place, true));
         }
     }
-    return json_answer(200, json{{"default_archetype", "regular"},
-                                 {"notification_levels", {{"muted", 0}, {"regular", 1}, {"tracking", 2}, {"watching", 3}}},
-                                 {"post_types", {{"regular", 1}, {"moderator_action", 2}, {"small_action", 3}, {"whisper", 4}}},
-                                 {"trust_levels", {{"newuser", 0}, {"basic", 1}, {"member", 2}, {"regular", 3}, {"leader", 4}}},
-                                 {"groups", json::array()},
-                                 {"filters", {"latest", "unread", "new", "top", "categories"}},
-                                 {"can_create_tag", m_who.staff()},
-                                 {"can_tag_topics", !m_who.is_anonymous() && m_state.settings().tagging_enabled},
-                                 {"uncategorized_category_id", nullptr},
-                                 {"categories", std::move(categories)}});
+    return json_answer(
+        200, json{{"default_archetype", "regular"},
+                  {"notification_levels", {{"muted", 0}, {"regular", 1}, {"tracking", 2}, {"watching", 3}}},
+                  {"post_types", {{"regular", 1}, {"moderator_action", 2}, {"small_action", 3}, {"whisper", 4}}},
+                  {"trust_levels", {{"newuser", 0}, {"basic", 1}, {"member", 2}, {"regular", 3}, {"leader", 4}}},
+                  {"groups", json::array()},
+                  {"filters", {"latest", "unread", "new", "top", "categories"}},
+                  {"can_create_tag", m_who.staff()},
+                  {"can_tag_topics", !m_who.is_anonymous() && m_state.settings().tagging_enabled},
+                  {"uncategorized_category_id", nullptr},
+                  {"categories", std::move(categories)}});
 }
 
 api_response reader::categories(query_params const &query) const
@@ -757,7 +768,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
     if (last < listed.size()) {
         std::string base = "/latest.json";
         if (category_id) {
-            base = "/c/" + m_state.category_slug_path(*category_id) + "/" + std::to_string(*category_id) + "/l/latest.json";
+            base = "/c/" + m_state.category_slug_path(*category_id) + "/" + std::to_string(*category_id) +
+                   "/l/latest.json";
         }
         list["more_topics_url"] = base + "?page=" + std::to_string(page + 1);
     }
@@ -908,57 +920,58 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
     for (auto const post_id : stream) {
         stream_ids.push_back(post_id);
     }
-    json out{{"post_stream", {{"posts", std::move(posts)}, {"stream", std::move(stream_ids)}}},
-             {"timeline_lookup", json::array()},
-             {"suggested_topics", json::array()},
-             {"tags", subject->tags},
-             {"tags_descriptions", json::object()},
-             {"id", subject->id},
-             {"title", subject->title},
-             {"fancy_title", subject->fancy_title},
-             {"posts_count", subject->posts_count},
-             {"created_at", format_time(subject->created_at)},
-             {"views", subject->views},
-             {"reply_count", std::max(0, subject->posts_count - 1)},
-             {"like_count", subject->like_count},
-             {"last_posted_at", format_time(subject->last_posted_at)},
-             {"visible", subject->visible},
-             {"closed", subject->closed},
-             {"archived", subject->archived},
-             {"has_summary", false},
-             {"archetype", to_string(subject->kind)},
-             {"slug", topic_slug(*subject)},
-             {"category_id", subject->category_id ? json(*subject->category_id) : json(nullptr)},
-             {"word_count", nullptr},
-             {"deleted_at", time_or_null(subject->deleted_at)},
-             {"user_id", subject->user_id},
-             {"featured_link", nullptr},
-             {"pinned_globally", false},
-             {"pinned_at", subject->pinned ? json(format_time(subject->created_at)) : json(nullptr)},
-             {"pinned_until", nullptr},
-             {"image_url", nullptr},
-             {"slow_mode_seconds", 0},
-             {"draft", nullptr},
-             {"draft_key", "topic_" + std::to_string(subject->id)},
-             {"draft_sequence", 0},
-             {"unpinned", nullptr},
-             {"pinned", subject->pinned},
-             {"current_post_number", stream.empty() ? 1 : m_state.find_post(stream[first < last ? first : 0])->post_number},
-             {"highest_post_number", subject->highest_post_number},
-             {"deleted_by", nullptr},
-             {"has_deleted", staff && has_deleted},
-             {"actions_summary", json::array()},
-             {"chunk_size", api::POSTS_PER_PAGE},
-             {"bookmarked", false},
-             {"bookmarks", json::array()},
-             {"topic_timer", nullptr},
-             {"message_bus_last_id", 0},
-             {"participant_count", static_cast<int>(counts.size())},
-             {"show_read_indicator", false},
-             {"thumbnails", nullptr},
-             {"slow_mode_enabled_until", nullptr},
-             {"summarizable", false},
-             {"details", std::move(details)}};
+    json out{
+        {"post_stream", {{"posts", std::move(posts)}, {"stream", std::move(stream_ids)}}},
+        {"timeline_lookup", json::array()},
+        {"suggested_topics", json::array()},
+        {"tags", subject->tags},
+        {"tags_descriptions", json::object()},
+        {"id", subject->id},
+        {"title", subject->title},
+        {"fancy_title", subject->fancy_title},
+        {"posts_count", subject->posts_count},
+        {"created_at", format_time(subject->created_at)},
+        {"views", subject->views},
+        {"reply_count", std::max(0, subject->posts_count - 1)},
+        {"like_count", subject->like_count},
+        {"last_posted_at", format_time(subject->last_posted_at)},
+        {"visible", subject->visible},
+        {"closed", subject->closed},
+        {"archived", subject->archived},
+        {"has_summary", false},
+        {"archetype", to_string(subject->kind)},
+        {"slug", topic_slug(*subject)},
+        {"category_id", subject->category_id ? json(*subject->category_id) : json(nullptr)},
+        {"word_count", nullptr},
+        {"deleted_at", time_or_null(subject->deleted_at)},
+        {"user_id", subject->user_id},
+        {"featured_link", nullptr},
+        {"pinned_globally", false},
+        {"pinned_at", subject->pinned ? json(format_time(subject->created_at)) : json(nullptr)},
+        {"pinned_until", nullptr},
+        {"image_url", nullptr},
+        {"slow_mode_seconds", 0},
+        {"draft", nullptr},
+        {"draft_key", "topic_" + std::to_string(subject->id)},
+        {"draft_sequence", 0},
+        {"unpinned", nullptr},
+        {"pinned", subject->pinned},
+        {"current_post_number", stream.empty() ? 1 : m_state.find_post(stream[first < last ? first : 0])->post_number},
+        {"highest_post_number", subject->highest_post_number},
+        {"deleted_by", nullptr},
+        {"has_deleted", staff && has_deleted},
+        {"actions_summary", json::array()},
+        {"chunk_size", api::POSTS_PER_PAGE},
+        {"bookmarked", false},
+        {"bookmarks", json::array()},
+        {"topic_timer", nullptr},
+        {"message_bus_last_id", 0},
+        {"participant_count", static_cast<int>(counts.size())},
+        {"show_read_indicator", false},
+        {"thumbnails", nullptr},
+        {"slow_mode_enabled_until", nullptr},
+        {"summarizable", false},
+        {"details", std::move(details)}};
     return json_answer(200, out);
 }
 
@@ -1188,7 +1201,8 @@ api_response reader::tags() const
     }
     json list = json::array();
     for (auto const &[name, count] : counts) {
-        list.push_back(json{{"id", name}, {"text", name}, {"name", name}, {"count", count}, {"pm_count", 0}, {"target_tag", nullptr}});
+        list.push_back(json{
+            {"id", name}, {"text", name}, {"name", name}, {"count", count}, {"pm_count", 0}, {"target_tag", nullptr}});
     }
     return json_answer(200, json{{"tags", std::move(list)}, {"extras", {{"categories", json::array()}}}});
 }

@@ -79,6 +79,7 @@ struct api_memory
 
 /// Charges one request to the site-wide admin-API budget of `per_minute` requests.
 /// \return the 429 answer Discourse gives when the budget is spent (nothing is charged then).
-[[nodiscard]] std::optional<api_response> charge_admin_api(api_memory &memory, std::int64_t now_seconds, int per_minute);
+[[nodiscard]] std::optional<api_response> charge_admin_api(api_memory &memory, std::int64_t now_seconds,
+                                                           int per_minute);
 
 } // namespace forumgate::rehearsal::detail

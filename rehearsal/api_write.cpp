@@ -4,9 +4,9 @@
 // write and answers with Discourse's shapes, status codes and error bodies. Wordings that
 // discourse.md does not give and that could not be confirmed are marked "unconfirmed".
 
-#include "rehearsal/api_detail.hpp"
 #include "base/digest.hpp"
 #include "base/iso_time.hpp"
+#include "rehearsal/api_detail.hpp"
 #include "rehearsal/slug.hpp"
 
 #include <algorithm>
@@ -77,16 +77,18 @@ api_response missing_parameter(std::string_view name)
 /// Discourse::InvalidParameters (message invalid_params; wording unconfirmed).
 api_response invalid_parameter(std::string_view name)
 {
-    return error_answer(400, "You supplied invalid parameters to the request: " + std::string{name}, "invalid_parameters");
+    return error_answer(400, "You supplied invalid parameters to the request: " + std::string{name},
+                        "invalid_parameters");
 }
 
 /// RateLimiter::LimitExceeded as ApplicationController renders it: 429 with Retry-After and,
 /// when the limiter has one, Discourse-Rate-Limit-Error-Code.
 api_response rate_limited(int wait_seconds, std::string_view error_code = {})
 {
-    auto answer = json_answer(429, json{{"errors", json::array({rate_limit_message(wait_seconds)})},
-                                        {"error_type", "rate_limit"},
-                                        {"extras", {{"wait_seconds", wait_seconds}, {"time_left", rate_limit_time_left(wait_seconds)}}}});
+    auto answer = json_answer(
+        429, json{{"errors", json::array({rate_limit_message(wait_seconds)})},
+                  {"error_type", "rate_limit"},
+                  {"extras", {{"wait_seconds", wait_seconds}, {"time_left", rate_limit_time_left(wait_seconds)}}}});
     answer.headers.emplace_back("Retry-After", std::to_string(wait_seconds));
     if (!error_code.empty()) {
         answer.headers.emplace_back("Discourse-Rate-Limit-Error-Code", std::string{error_code});
@@ -142,7 +144,8 @@ public:
     {
         std::vector<std::pair<std::string, std::string>> found;
         for (auto const &[key, value] : m_pairs) {
-            if (key.size() > prefix.size() + 2 && key.starts_with(prefix) && key[prefix.size()] == '[' && key.back() == ']') {
+            if (key.size() > prefix.size() + 2 && key.starts_with(prefix) && key[prefix.size()] == '[' &&
+                key.back() == ']') {
                 found.emplace_back(key.substr(prefix.size() + 1, key.size() - prefix.size() - 2), value);
             }
         }
@@ -161,7 +164,8 @@ public:
             return false;
         }
         std::string lower = *value;
-        std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::ranges::transform(lower, lower.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return lower != "0" && lower != "f" && lower != "false" && lower != "off";
     }
 
@@ -284,7 +288,8 @@ std::optional<std::string> read_multipart(std::string_view content_type, std::st
                 continue;
             }
             std::string field{line.substr(0, colon)};
-            std::ranges::transform(field, field.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            std::ranges::transform(field, field.begin(),
+                                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
             auto value = line.substr(colon + 1);
             while (!value.empty() && value.front() == ' ') {
                 value.remove_prefix(1);
@@ -461,7 +466,8 @@ std::string human_filesize(std::int64_t bytes)
 class writer
 {
 public:
-    writer(forum_state &state, caller const &asking, api_request const &request, params const &given, api_memory &memory)
+    writer(forum_state &state, caller const &asking, api_request const &request, params const &given,
+           api_memory &memory)
         : m_state(state), m_asking(asking), m_request(request), m_params(given), m_memory(memory)
     {}
 
@@ -691,11 +697,12 @@ api_response writer::create_user()
         for (auto const &line : problem.errors()) {
             message += (message.empty() ? "" : "\n") + line;
         }
-        return json_answer(200, json{{"success", false},
-                                     {"message", message},
-                                     {"errors", user_errors_by_field(problem.errors())},
-                                     {"values", {{"name", request.name}, {"username", request.username}, {"email", request.email}}},
-                                     {"is_developer", false}});
+        return json_answer(
+            200, json{{"success", false},
+                      {"message", message},
+                      {"errors", user_errors_by_field(problem.errors())},
+                      {"values", {{"name", request.name}, {"username", request.username}, {"email", request.email}}},
+                      {"is_developer", false}});
     }
 }
 
@@ -821,7 +828,8 @@ api_response writer::create_post_unmemoized()
             request.user_id = author.id;
             request.title = m_params.get("title").value_or("");
             request.raw = raw;
-            request.kind = m_params.get("archetype") == "private_message" ? archetype::private_message : archetype::regular;
+            request.kind =
+                m_params.get("archetype") == "private_message" ? archetype::private_message : archetype::regular;
             if (request.kind == archetype::regular) {
                 // category: an id, or a name as older clients send it.
                 if (auto const text = m_params.get("category"); text && !text->empty()) {
@@ -900,14 +908,54 @@ json writer::created_post_json(post const &item) const
     // fields of schema-topic-create-response.json in the order of api-topic-create-response.json;
     // values as the read side serializes the same post.
     json const full = post_json(m_state, m_asking.who, item);
-    static constexpr std::string_view KEYS[] = {
-        "id", "name", "username", "avatar_template", "created_at", "raw", "cooked", "post_number", "post_type",
-        "updated_at", "reply_count", "reply_to_post_number", "quote_count", "incoming_link_count", "reads",
-        "readers_count", "score", "yours", "topic_id", "topic_slug", "display_username", "primary_group_name",
-        "primary_group_flair_url", "primary_group_flair_bg_color", "primary_group_flair_color", "version", "can_edit",
-        "can_delete", "can_recover", "can_wiki", "user_title", "bookmarked", "actions_summary", "moderator", "admin",
-        "staff", "user_id", "draft_sequence", "hidden", "trust_level", "deleted_at", "user_deleted", "edit_reason",
-        "can_view_edit_history", "wiki", "reviewable_id", "reviewable_score_count", "reviewable_score_pending_count"};
+    static constexpr std::string_view KEYS[] = {"id",
+                                                "name",
+                                                "username",
+                                                "avatar_template",
+                                                "created_at",
+                                                "raw",
+                                                "cooked",
+                                                "post_number",
+                                                "post_type",
+                                                "updated_at",
+                                                "reply_count",
+                                                "reply_to_post_number",
+                                                "quote_count",
+                                                "incoming_link_count",
+                                                "reads",
+                                                "readers_count",
+                                                "score",
+                                                "yours",
+                                                "topic_id",
+                                                "topic_slug",
+                                                "display_username",
+                                                "primary_group_name",
+                                                "primary_group_flair_url",
+                                                "primary_group_flair_bg_color",
+                                                "primary_group_flair_color",
+                                                "version",
+                                                "can_edit",
+                                                "can_delete",
+                                                "can_recover",
+                                                "can_wiki",
+                                                "user_title",
+                                                "bookmarked",
+                                                "actions_summary",
+                                                "moderator",
+                                                "admin",
+                                                "staff",
+                                                "user_id",
+                                                "draft_sequence",
+                                                "hidden",
+                                                "trust_level",
+                                                "deleted_at",
+                                                "user_deleted",
+                                                "edit_reason",
+                                                "can_view_edit_history",
+                                                "wiki",
+                                                "reviewable_id",
+                                                "reviewable_score_count",
+                                                "reviewable_score_pending_count"};
     json out = json::object();
     for (auto const key_view : KEYS) {
         std::string const key{key_view};
@@ -1071,7 +1119,8 @@ api_response writer::create_upload()
     if (!type || type->empty()) {
         return missing_parameter("upload_type");
     }
-    auto const file = std::ranges::find_if(m_params.files, [](uploaded_file const &part) { return part.field == "file"; });
+    auto const file =
+        std::ranges::find_if(m_params.files, [](uploaded_file const &part) { return part.field == "file"; });
     if (file == m_params.files.end()) {
         // upload.file_missing (wording unconfirmed); `url=` downloads are not offered here.
         return errors_answer(422, {"Sorry, you need to provide a file to upload."});
@@ -1176,7 +1225,8 @@ api_response writer::sync_sso()
     // DiscourseConnectBase.parse's messages (wordings unconfirmed).
     auto const payload = base64_decode(sso);
     if (sso.empty() || !payload) {
-        return sso_failure(422, "The SSO field must be Base64 encoded, using only A-Z, a-z, 0-9, +, /, and = characters.");
+        return sso_failure(422,
+                           "The SSO field must be Base64 encoded, using only A-Z, a-z, 0-9, +, /, and = characters.");
     }
     if (base::hmac_sha256_hex(settings.discourse_connect_secret, sso) != sig) {
         return sso_failure(422, "Bad signature for payload");
@@ -1246,7 +1296,8 @@ api_response answer_write(forum_state &state, caller const &asking, api_request 
     return writer{state, asking, request, given, memory}.answer();
 }
 
-std::optional<api_response> answer_admin_read(forum_state const &state, caller const &asking, api_request const &request)
+std::optional<api_response> answer_admin_read(forum_state const &state, caller const &asking,
+                                              api_request const &request)
 {
     auto const parts = path_parts(request.path);
     if (!matches(parts, {"admin", "site_settings"})) {
@@ -1257,8 +1308,8 @@ std::optional<api_response> answer_admin_read(forum_state const &state, caller c
     }
     json list = json::array();
     for (auto const &info : setting_table()) {
-        std::string_view const type = info.type == setting_type::integer  ? "integer"
-                                      : info.type == setting_type::boolean ? "bool"
+        std::string_view const type = info.type == setting_type::integer       ? "integer"
+                                      : info.type == setting_type::boolean     ? "bool"
                                       : info.type == setting_type::enumeration ? "enum"
                                                                                : "string";
         list.push_back(json{{"setting", info.name},

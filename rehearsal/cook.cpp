@@ -251,8 +251,8 @@ std::string renderer::blocks(std::string_view text)
                 ++i;
             }
             ++i; // the closing fence, if any
-            out += "<pre><code class=\"lang-" + (language.empty() ? std::string{"auto"} : attribute(language)) +
-                   "\">" + escape_html(code) + "</code></pre>\n";
+            out += "<pre><code class=\"lang-" + (language.empty() ? std::string{"auto"} : attribute(language)) + "\">" +
+                   escape_html(code) + "</code></pre>\n";
             continue;
         }
         if (trimmed.front() == '#') {
@@ -356,8 +356,8 @@ std::string renderer::inline_text(std::string_view text)
         // Bare URLs become links (Discourse's linkify).
         if (at_word_start && (starts_with(text.substr(i), "http://") || starts_with(text.substr(i), "https://"))) {
             std::size_t end = i;
-            while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '<' &&
-                   text[end] != '>' && text[end] != '"') {
+            while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '<' && text[end] != '>' &&
+                   text[end] != '"') {
                 ++end;
             }
             while (end > i && std::string_view{".,;:!?)"}.find(text[end - 1]) != std::string_view::npos) {

@@ -1,7 +1,7 @@
 #include "rehearsal/forum.hpp"
 
-#include "rehearsal/cook.hpp"
 #include "base/digest.hpp"
+#include "rehearsal/cook.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -58,7 +58,7 @@ struct setting_entry
     setting_member member;
 };
 
-#define FORUMGATE_SETTING(name) setting_entry{#name, &site_settings::name}
+#define FORUMGATE_SETTING(name) (setting_entry{#name, &site_settings::name})
 
 std::vector<setting_entry> const &setting_entries()
 {
@@ -286,8 +286,8 @@ void set_setting(site_settings &settings, std::string_view name, std::string_vie
             } else if constexpr (std::is_same_v<value_type, slug_method>) {
                 auto const method = parse_slug_method(text);
                 if (!method) {
-                    throw validation_error{{"Invalid value for " + std::string{name} +
-                                            ": must be one of ascii, encoded, none"}};
+                    throw validation_error{
+                        {"Invalid value for " + std::string{name} + ": must be one of ascii, encoded, none"}};
                 }
                 target = *method;
             } else {
@@ -356,8 +356,8 @@ std::optional<std::pair<int, int>> image_size(std::string_view bytes)
                 ++pos;
                 continue;
             }
-            bool const start_of_frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                                        marker != 0xCC;
+            bool const start_of_frame =
+                marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (start_of_frame) {
                 return std::pair{read_be16(bytes, pos + 7), read_be16(bytes, pos + 5)};
             }
@@ -552,8 +552,7 @@ bool forum_state::in_group(viewer const &who, std::string_view group_name) const
         return who.trust_level() >= group_name[12] - '0';
     }
     group const *const custom = find_group(group_name);
-    return custom != nullptr &&
-           std::binary_search(custom->user_ids.begin(), custom->user_ids.end(), *who.user_id());
+    return custom != nullptr && std::binary_search(custom->user_ids.begin(), custom->user_ids.end(), *who.user_id());
 }
 
 bool forum_state::can_see_category(viewer const &who, category const &place) const
@@ -581,9 +580,9 @@ bool forum_state::can_see_topic(viewer const &who, topic const &subject) const
             return true;
         }
         auto const id = who.user_id();
-        return id && (subject.user_id == *id || std::find(subject.allowed_user_ids.begin(),
-                                                          subject.allowed_user_ids.end(),
-                                                          *id) != subject.allowed_user_ids.end());
+        return id &&
+               (subject.user_id == *id || std::find(subject.allowed_user_ids.begin(), subject.allowed_user_ids.end(),
+                                                    *id) != subject.allowed_user_ids.end());
     }
     if (subject.category_id) {
         category const *const place = find_category(*subject.category_id);
@@ -677,15 +676,14 @@ void forum_state::validate_body(std::string const &raw, bool first_post, archety
     std::string_view const stripped = strip(raw);
     std::size_t const length = utf8_length(stripped);
     int const minimum = kind == archetype::private_message ? m_settings.min_personal_message_post_length
-                        : first_post                        ? m_settings.min_first_post_length
-                                                            : m_settings.min_post_length;
+                        : first_post                       ? m_settings.min_first_post_length
+                                                           : m_settings.min_post_length;
     if (stripped.empty()) {
         errors.emplace_back("Body can't be blank");
     } else if (length < static_cast<std::size_t>(minimum)) {
         errors.push_back("Body is too short (minimum is " + std::to_string(minimum) + " characters)");
     } else if (length > static_cast<std::size_t>(m_settings.max_post_length)) {
-        errors.push_back("Body is too long (maximum is " + std::to_string(m_settings.max_post_length) +
-                         " characters)");
+        errors.push_back("Body is too long (maximum is " + std::to_string(m_settings.max_post_length) + " characters)");
     }
 }
 
@@ -724,8 +722,7 @@ std::vector<std::string> forum_state::clean_tags(std::vector<std::string> const 
     }
     if (cleaned.size() > static_cast<std::size_t>(m_settings.max_tags_per_topic)) {
         // Wording of Discourse's tags limit message is unverified.
-        errors.push_back("You can only apply " + std::to_string(m_settings.max_tags_per_topic) +
-                         " tags to a topic.");
+        errors.push_back("You can only apply " + std::to_string(m_settings.max_tags_per_topic) + " tags to a topic.");
     }
     return cleaned;
 }
@@ -851,8 +848,9 @@ std::vector<forum_state::limiter> forum_state::topic_limiters(user const &author
     // Topic's rate_limit declarations (default, per day, private messages per day), then its
     // first post's default limiter.
     std::vector<limiter> limiters;
-    limiters.push_back({"create_topic", 1,
-                        new_user(author) ? m_settings.rate_limit_new_user_create_topic : m_settings.rate_limit_create_topic});
+    limiters.push_back(
+        {"create_topic", 1,
+         new_user(author) ? m_settings.rate_limit_new_user_create_topic : m_settings.rate_limit_create_topic});
     if (kind == archetype::regular) {
         if (posting_on_first_day(author)) {
             limiters.push_back({"first-day-topics-per-day", m_settings.max_topics_in_first_day, DAY});
@@ -862,8 +860,9 @@ std::vector<forum_state::limiter> forum_state::topic_limiters(user const &author
     } else {
         limiters.push_back({"pms-per-day", m_settings.max_personal_messages_per_day, DAY});
     }
-    limiters.push_back({"create_post", 1,
-                        new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
+    limiters.push_back(
+        {"create_post", 1,
+         new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
     return limiters;
 }
 
@@ -871,8 +870,9 @@ std::vector<forum_state::limiter> forum_state::post_limiters(user const &author)
 {
     constexpr int DAY = 24 * 60 * 60;
     std::vector<limiter> limiters;
-    limiters.push_back({"create_post", 1,
-                        new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
+    limiters.push_back(
+        {"create_post", 1,
+         new_user(author) ? m_settings.rate_limit_new_user_create_post : m_settings.rate_limit_create_post});
     if (posting_on_first_day(author)) {
         limiters.push_back({"first-day-replies-per-day", m_settings.max_replies_in_first_day, DAY});
     }
@@ -1046,8 +1046,8 @@ user const &forum_state::create_user(create_user_request const &request)
     std::string const username{strip(request.username)};
     bool valid_username = !username.empty() && username.size() <= 60;
     for (char const c : username) {
-        bool const allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                             c == '_' || c == '.' || c == '-' || static_cast<unsigned char>(c) >= 0x80;
+        bool const allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                             c == '.' || c == '-' || static_cast<unsigned char>(c) >= 0x80;
         valid_username = valid_username && allowed;
     }
     if (!valid_username) {
@@ -1371,9 +1371,9 @@ edit_result forum_state::edit_post(edit_post_request const &request)
     record_limiters(editor.id, limiters);
     edit_result result;
     result.changed = true;
-    bool const is_last = std::none_of(target.post_ids_by_number.upper_bound(item.post_number),
-                                      target.post_ids_by_number.end(),
-                                      [this](auto const &entry) { return !m_posts.at(entry.second).deleted_at; });
+    bool const is_last =
+        std::none_of(target.post_ids_by_number.upper_bound(item.post_number), target.post_ids_by_number.end(),
+                     [this](auto const &entry) { return !m_posts.at(entry.second).deleted_at; });
     bool const bypass = request.bypass_bump && (who.staff() || editor.trust_level >= 4);
     if (is_last && item.type != post_type::whisper && !bypass) {
         target.bumped_at = edited_at;

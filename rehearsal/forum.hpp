@@ -22,9 +22,9 @@
 namespace forumgate::rehearsal {
 
 // The forum keeps time in milliseconds since the epoch, as Discourse's JSON shows it.
-using base::timestamp;
 using base::format_time;
 using base::parse_time;
+using base::timestamp;
 
 // ---------------------------------------------------------------------------------------------
 // Errors the REST layer turns into HTTP answers.
@@ -534,8 +534,8 @@ public:
     /// Changes a topic's status as `PUT /t/{id}/status` does and records the small-action post
     /// Discourse adds ("closed.enabled", "archived.disabled", "visible.disabled",
     /// "pinned.enabled", …). status is one of closed, archived, visible, pinned.
-    post const &set_topic_status(std::int64_t topic_id, std::string_view status, bool enabled,
-                                 std::int64_t by_user_id, std::optional<timestamp> at = std::nullopt);
+    post const &set_topic_status(std::int64_t topic_id, std::string_view status, bool enabled, std::int64_t by_user_id,
+                                 std::optional<timestamp> at = std::nullopt);
     /// Changes a topic's tags as `PUT /t/{slug}/{id}.json` with `tags[]` does (PostRevisor's
     /// tags field): unknown tags are created only for staff or trust ≥ min_trust_to_create_tag,
     /// others dropped; more than max_tags_per_topic is a validation_error. `who` must be staff

@@ -37,16 +37,16 @@ private:
 };
 
 constexpr std::array<char const *, 24> FIRST_NAMES = {
-    "Ann", "Bob", "Chloé", "Dev", "Eleanor", "Farid", "Grace", "Hamza", "Imogen", "José", "Kofi", "Łucja",
-    "Mary", "Ngozi", "Oisín", "Priya", "Quentin", "Rosa", "Siobhán", "Tomás", "Uma", "Zoë", "Björn", "李雷"};
-constexpr std::array<char const *, 16> SURNAMES = {"Lee",    "Smith",  "O'Connor", "Müller", "Patel",  "Brontë",
-                                                   "Nowak",  "Okafor", "García",   "Jones",  "Khan",   "Dubois",
+    "Ann",  "Bob",   "Chloé", "Dev",   "Eleanor", "Farid", "Grace",   "Hamza", "Imogen", "José", "Kofi",  "Łucja",
+    "Mary", "Ngozi", "Oisín", "Priya", "Quentin", "Rosa",  "Siobhán", "Tomás", "Uma",    "Zoë",  "Björn", "李雷"};
+constexpr std::array<char const *, 16> SURNAMES = {"Lee",    "Smith",  "O'Connor", "Müller",  "Patel", "Brontë",
+                                                   "Nowak",  "Okafor", "García",   "Jones",   "Khan",  "Dubois",
                                                    "Walker", "Ahmed",  "Evans",    "Ó Briain"};
 constexpr std::array<char const *, 30> WORDS = {
-    "co-op",     "members",  "meeting",  "housing",   "rent",      "garden",   "volunteers", "budget",
-    "minutes",   "proposal", "vote",     "kitchen",   "repairs",   "bakery",   "delivery",   "rota",
-    "community", "shares",   "loan",     "newsletter", "workshop", "training", "café",       "allotment",
-    "solar",     "bikes",    "festival", "committee", "insurance", "accounts"};
+    "co-op",     "members",  "meeting",  "housing",    "rent",      "garden",   "volunteers", "budget",
+    "minutes",   "proposal", "vote",     "kitchen",    "repairs",   "bakery",   "delivery",   "rota",
+    "community", "shares",   "loan",     "newsletter", "workshop",  "training", "café",       "allotment",
+    "solar",     "bikes",    "festival", "committee",  "insurance", "accounts"};
 constexpr std::array<char const *, 12> SENTENCES = {
     "I think we should talk about this at the next meeting.",
     "Thanks everyone for coming along on Saturday, it was a great turnout.",
@@ -60,9 +60,9 @@ constexpr std::array<char const *, 12> SENTENCES = {
     "Please remember to bring your own cups to reduce waste.",
     "I agree with the points above but we need to check the budget first.",
     "Reminder: shares can be bought from the treasurer at any meeting."};
-constexpr std::array<char const *, 8> COMMON_TITLES = {"Meeting minutes",   "Volunteers needed", "Welcome!",
-                                                       "AGM 2019",          "Rota for next month",
-                                                       "Lost property",     "Newsletter ideas",  "Help with the garden"};
+constexpr std::array<char const *, 8> COMMON_TITLES = {"Meeting minutes",  "Volunteers needed",   "Welcome!",
+                                                       "AGM 2019",         "Rota for next month", "Lost property",
+                                                       "Newsletter ideas", "Help with the garden"};
 // Titles every generated forum has (spread over the timeline): very short, digits-only,
 // apostrophes, non-ASCII, emoji codes.
 constexpr std::array<char const *, 10> SPECIAL_TITLES = {"AGM",
@@ -75,7 +75,7 @@ constexpr std::array<char const *, 10> SPECIAL_TITLES = {"AGM",
                                                          "Зустріч кооперативу",
                                                          ":tada: Party time :tada:",
                                                          "Straße, Łódź & Ørsted: our twin co-ops"};
-constexpr std::array<char const *, 9> TAG_NAMES = {"agm",        "minutes", "housing",     "food",     "events",
+constexpr std::array<char const *, 9> TAG_NAMES = {"agm",          "minutes", "housing",     "food",   "events",
                                                    "volunteering", "finance", "help-wanted", "réunion"};
 constexpr std::array<char const *, 12> MONTHS = {"January", "February", "March",     "April",   "May",      "June",
                                                  "July",    "August",   "September", "October", "November", "December"};
@@ -380,8 +380,8 @@ void generator::plan_topics()
         if (!subject.private_message) {
             // The first regular topics get each status once; the rest by chance.
             std::size_t const regular_index = i - i / 21;
-            auto const roll = regular_index < 4 ? std::array<std::uint64_t, 4>{0, 8, 10, 11}[regular_index]
-                                                : m_dice.below(100);
+            auto const roll =
+                regular_index < 4 ? std::array<std::uint64_t, 4>{0, 8, 10, 11}[regular_index] : m_dice.below(100);
             std::string status;
             bool enabled = true;
             if (roll < 8) {
@@ -571,19 +571,19 @@ void generator::apply(planned_event const &event)
                 recipients.push_back(id);
             }
         }
-        subject.id = m_state
-                         .create_topic({.user_id = subject.author,
-                                        .title = subject.title,
-                                        .raw = raw,
-                                        .category_id = subject.category_id,
-                                        .kind = subject.private_message ? archetype::private_message
-                                                                        : archetype::regular,
-                                        .recipient_ids = recipients,
-                                        .tags = subject.tags,
-                                        .created_at = event.at,
-                                        .external_id = std::nullopt,
-                                        .skip_validations = true})
-                         .id;
+        subject.id =
+            m_state
+                .create_topic({.user_id = subject.author,
+                               .title = subject.title,
+                               .raw = raw,
+                               .category_id = subject.category_id,
+                               .kind = subject.private_message ? archetype::private_message : archetype::regular,
+                               .recipient_ids = recipients,
+                               .tags = subject.tags,
+                               .created_at = event.at,
+                               .external_id = std::nullopt,
+                               .skip_validations = true})
+                .id;
         if (!subject.private_message && subject.category_id != m_restricted_category) {
             m_public_topic_ids.push_back(subject.id);
         }

@@ -34,7 +34,13 @@ struct http_server::state
         : io{context}, acceptor{net::make_strand(context)}, handler{std::move(h)}, faults{f}, random{f.seed}
     {}
 
-    enum class fault : std::uint8_t { none, error, timeout, drop };
+    enum class fault : std::uint8_t
+    {
+        none,
+        error,
+        timeout,
+        drop
+    };
 
     fault draw()
     {
@@ -78,7 +84,8 @@ private:
         m_parser->body_limit(http_server::BODY_LIMIT);
         m_parser->header_limit(64 * 1024);
         m_stream.expires_after(IDLE_TIMEOUT);
-        http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&connection::on_read, shared_from_this()));
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         beast::bind_front_handler(&connection::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t)
@@ -134,7 +141,8 @@ private:
             return;
         case http_server::state::fault::error: {
             bool const bad_gateway = (m_shared->errors.fetch_add(1) % 2) == 1;
-            answer(api_response{bad_gateway ? 502 : 500, "text/html",
+            answer(api_response{bad_gateway ? 502 : 500,
+                                "text/html",
                                 bad_gateway ? "<html><body><h1>502 Bad Gateway</h1></body></html>\n"
                                             : "<html><body><h1>Internal Server Error</h1></body></html>\n",
                                 {}},
@@ -149,8 +157,10 @@ private:
             response = m_shared->handler(request);
         } catch (std::exception const &e) {
             // Discourse answers an unexpected exception with a 500 and a JSON error.
-            response = api_response{500, "application/json; charset=utf-8",
-                                    fmt::format(R"({{"errors":["{}"],"error_type":"server_error"}})", "internal error"), {}};
+            response = api_response{500,
+                                    "application/json; charset=utf-8",
+                                    fmt::format(R"({{"errors":["{}"],"error_type":"server_error"}})", "internal error"),
+                                    {}};
         }
         answer(std::move(response), keep_alive);
     }
@@ -258,7 +268,8 @@ http_server::http_server(net::io_context &io, tcp::endpoint const &endpoint, api
         acceptor.listen(net::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-        throw std::runtime_error{fmt::format("cannot listen on {}:{}: {}", endpoint.address().to_string(), endpoint.port(), ec.message())};
+        throw std::runtime_error{
+            fmt::format("cannot listen on {}:{}: {}", endpoint.address().to_string(), endpoint.port(), ec.message())};
     }
     do_accept(m_state);
 }

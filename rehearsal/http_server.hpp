@@ -28,8 +28,8 @@ struct api_request
     std::string api_username; ///< Api-Username header
     std::string content_type;
     std::string body;
-    std::string client;       ///< the peer's address, for per-IP limits
-    std::string host;         ///< Host header, else the address and port the request came in on
+    std::string client; ///< the peer's address, for per-IP limits
+    std::string host;   ///< Host header, else the address and port the request came in on
 };
 
 /// The answer.

@@ -4,6 +4,7 @@
 // it) and pages_feeds.cpp (RSS, sitemaps, robots.txt).
 
 #include "rehearsal/pages.hpp"
+
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/pages_parts.hpp"
 
@@ -40,7 +41,10 @@ std::string checked_host(std::string_view host)
     return std::string{host};
 }
 
-bool is_control(unsigned char c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; }
+bool is_control(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
 
 constexpr std::array<std::string_view, 7> WEEKDAYS{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<std::string_view, 12> MONTHS{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -269,8 +273,8 @@ std::string rfc2822(timestamp when)
 {
     auto const t = civil(when);
     return std::string{WEEKDAYS[t.weekday]} + ", " + two_digits(t.day) + " " + std::string{MONTHS[t.month - 1]} + " " +
-           std::to_string(t.year) + " " + two_digits(t.hours) + ":" + two_digits(t.minutes) + ":" + two_digits(t.seconds) +
-           " +0000";
+           std::to_string(t.year) + " " + two_digits(t.hours) + ":" + two_digits(t.minutes) + ":" +
+           two_digits(t.seconds) + " +0000";
 }
 
 void append_xml_schema_time(std::string &out, timestamp when)
@@ -301,8 +305,9 @@ std::string xml_schema_time(timestamp when)
 
 std::string long_date(timestamp when)
 {
-    constexpr std::array<std::string_view, 12> NAMES{"January", "February", "March",     "April",   "May",      "June",
-                                                     "July",    "August",   "September", "October", "November", "December"};
+    constexpr std::array<std::string_view, 12> NAMES{"January",   "February", "March",    "April",
+                                                     "May",       "June",     "July",     "August",
+                                                     "September", "October",  "November", "December"};
     auto const t = civil(when);
     return std::string{NAMES[t.month - 1]} + " " + std::to_string(t.day) + ", " + std::to_string(t.year);
 }
@@ -360,7 +365,10 @@ std::string plain_text(std::string_view html, std::size_t length)
 
 // -- URLs ---------------------------------------------------------------------------------------
 
-std::string topic_slug(topic const &subject) { return subject.slug.empty() ? std::string{"topic"} : subject.slug; }
+std::string topic_slug(topic const &subject)
+{
+    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
+}
 
 std::string topic_path(topic const &subject, std::optional<int> post_number)
 {
@@ -383,11 +391,15 @@ std::string user_path(user const &account)
     return "/u/" + percent_encode(lower);
 }
 
-std::string tag_path(std::string_view name) { return "/tag/" + percent_encode(name); }
+std::string tag_path(std::string_view name)
+{
+    return "/tag/" + percent_encode(name);
+}
 
 // -- Lists --------------------------------------------------------------------------------------
 
-std::vector<topic const *> list_topics(forum_state const &state, viewer const &who, list_filter const &filter, list_order order)
+std::vector<topic const *> list_topics(forum_state const &state, viewer const &who, list_filter const &filter,
+                                       list_order order)
 {
     std::set<std::int64_t> places;
     if (filter.category_id) {
@@ -565,8 +577,10 @@ api_response not_found_page(page_request const &request)
 api_response redirect(page_request const &request, int status, std::string_view path)
 {
     std::string const location = path.starts_with("/") ? request.absolute(path) : std::string{path};
-    api_response answer{status, std::string{HTML_TYPE},
-                        "<html><body>You are being <a href=\"" + escape_text(location) + "\">redirected</a>.</body></html>",
+    api_response answer{status,
+                        std::string{HTML_TYPE},
+                        "<html><body>You are being <a href=\"" + escape_text(location) +
+                            "\">redirected</a>.</body></html>",
                         {}};
     answer.headers.emplace_back("Location", location);
     return answer;
@@ -579,8 +593,8 @@ api_response json_answer(int status, nlohmann::ordered_json const &body)
 
 api_response json_error(int status, std::string_view message, std::string_view type)
 {
-    return json_answer(status, nlohmann::ordered_json{{"errors", nlohmann::ordered_json::array({message})},
-                                                      {"error_type", type}});
+    return json_answer(
+        status, nlohmann::ordered_json{{"errors", nlohmann::ordered_json::array({message})}, {"error_type", type}});
 }
 
 } // namespace pages

@@ -57,7 +57,10 @@ std::string element(std::string_view name, std::string_view text)
     return out;
 }
 
-std::string yes_no(bool value) { return value ? "Yes" : "No"; }
+std::string yes_no(bool value)
+{
+    return value ? "Yes" : "No";
+}
 
 std::string plural(std::size_t count, std::string_view word)
 {
@@ -80,7 +83,10 @@ std::string channel_head(std::string_view title, std::string_view link, std::str
     return out;
 }
 
-api_response rss_answer(std::string body) { return api_response{200, std::string{RSS_TYPE}, std::move(body), {}}; }
+api_response rss_answer(std::string body)
+{
+    return api_response{200, std::string{RSS_TYPE}, std::move(body), {}};
+}
 
 /// A feed of topics (list.rss.erb): each with its first post, counts and status.
 api_response topic_list_feed(page_request const &request, std::vector<topic const *> topics, std::size_t limit,
@@ -120,9 +126,10 @@ api_response topic_list_feed(page_request const &request, std::vector<topic cons
         out += "        " + element("discourse:topicPinned", yes_no(subject->pinned)) + "\n";
         out += "        " + element("discourse:topicClosed", yes_no(subject->closed)) + "\n";
         out += "        " + element("discourse:topicArchived", yes_no(subject->archived)) + "\n";
-        out += "        <guid isPermaLink=\"false\">" + escape_text(request.hostname) + "-topic-" + std::to_string(subject->id) +
-               "</guid>\n";
-        out += "        <source url=\"" + escape_text(url + ".rss") + "\">" + escape_text(subject->title) + "</source>\n";
+        out += "        <guid isPermaLink=\"false\">" + escape_text(request.hostname) + "-topic-" +
+               std::to_string(subject->id) + "</guid>\n";
+        out +=
+            "        <source url=\"" + escape_text(url + ".rss") + "\">" + escape_text(subject->title) + "</source>\n";
         out += "      </item>\n";
     }
     out += RSS_CLOSE;
@@ -163,7 +170,8 @@ std::vector<post const *> public_posts(forum_state const &state, std::optional<s
             continue;
         }
         topic const *subject = state.find_topic(item.topic_id);
-        if (subject == nullptr || !state.listed_for(anonymous, *subject) || !state.can_see_post(anonymous, item, false)) {
+        if (subject == nullptr || !state.listed_for(anonymous, *subject) ||
+            !state.can_see_post(anonymous, item, false)) {
             continue;
         }
         out.push_back(&item);
@@ -204,7 +212,8 @@ api_response topic_feed(page_request const &request, std::int64_t topic_id)
         std::string const post_url = request.absolute(topic_path(*subject, item->post_number));
         std::string body = "<p><a href=\"" + escape_text(request.absolute(user_path(writer))) + "\">@" +
                            escape_text(writer.username) + "</a> wrote:</p>\n<blockquote>\n";
-        body += item->hidden ? std::string{"This post was flagged by the community and is temporarily hidden."} : item->cooked;
+        body += item->hidden ? std::string{"This post was flagged by the community and is temporarily hidden."}
+                             : item->cooked;
         body += "\n</blockquote>\n<p><a href=\"" + escape_text(post_url) + "\">Read full topic</a></p>";
         std::string creator = "@" + writer.username + (writer.name.empty() ? "" : " " + writer.name);
         out += "      <item>\n";
@@ -215,7 +224,8 @@ api_response topic_feed(page_request const &request, std::int64_t topic_id)
         out += "        " + element("pubDate", rfc2822(item->created_at)) + "\n";
         out += "        <guid isPermaLink=\"false\">" + escape_text(request.hostname) + "-post-" +
                std::to_string(subject->id) + "-" + std::to_string(item->post_number) + "</guid>\n";
-        out += "        <source url=\"" + escape_text(url + ".rss") + "\">" + escape_text(subject->title) + "</source>\n";
+        out +=
+            "        <source url=\"" + escape_text(url + ".rss") + "\">" + escape_text(subject->title) + "</source>\n";
         out += "      </item>\n";
     }
     out += RSS_CLOSE;
@@ -242,7 +252,8 @@ api_response category_feed(page_request const &request)
     if (asked != percent_decode(canonical, false)) {
         return redirect(request, 301, canonical + ".rss");
     }
-    auto const topics = list_topics(request.state, request.who, list_filter{.category_id = place->id}, list_order::created);
+    auto const topics =
+        list_topics(request.state, request.who, list_filter{.category_id = place->id}, list_order::created);
     return topic_list_feed(request, topics, CATEGORY_FEED_SIZE, place->name + " - " + std::string{SITE_TITLE},
                            request.absolute(canonical),
                            "Topics in the '" + place->name + "' category " + place->description,
@@ -335,10 +346,11 @@ api_response sitemap_index(page_request const &request)
         }
         return latest.value_or(fallback);
     };
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex "
+                      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
     auto const entry = [&](std::string_view name, timestamp last) {
-        out += "  <sitemap>\n    " + element("loc", request.absolute("/sitemap_" + std::string{name} + ".xml")) + "\n    " +
-               element("lastmod", xml_schema_time(last)) + "\n  </sitemap>\n";
+        out += "  <sitemap>\n    " + element("loc", request.absolute("/sitemap_" + std::string{name} + ".xml")) +
+               "\n    " + element("lastmod", xml_schema_time(last)) + "\n  </sitemap>\n";
     };
     auto const recent = recent_topics(state);
     entry("recent", newest(recent.begin(), recent.end()));
@@ -354,22 +366,22 @@ api_response sitemap_index(page_request const &request)
 /// `/news.xml`: Google News entries for topics bumped in the last 72 hours.
 api_response news_sitemap(page_request const &request)
 {
-    std::string out =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"\n"
-        "    xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"\n"
-        "    xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\"\n"
-        "    xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n"
-        "    xsi:schemaLocation=\"http://www.sitemaps.org/schemas/sitemap/0.9\n"
-        "        http://www.sitemaps.org/schemas/sitemap/0.9/sitemap.xsd\n"
-        "        http://www.google.com/schemas/sitemap-news/0.9\n"
-        "        http://www.google.com/schemas/sitemap-news/0.9/sitemap-news.xsd\n"
-        "        http://www.google.com/schemas/sitemap-image/1.1\n"
-        "        http://www.google.com/schemas/sitemap-image/1.1/sitemap-image.xsd\">\n";
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"\n"
+                      "    xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"\n"
+                      "    xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\"\n"
+                      "    xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n"
+                      "    xsi:schemaLocation=\"http://www.sitemaps.org/schemas/sitemap/0.9\n"
+                      "        http://www.sitemaps.org/schemas/sitemap/0.9/sitemap.xsd\n"
+                      "        http://www.google.com/schemas/sitemap-news/0.9\n"
+                      "        http://www.google.com/schemas/sitemap-news/0.9/sitemap-news.xsd\n"
+                      "        http://www.google.com/schemas/sitemap-image/1.1\n"
+                      "        http://www.google.com/schemas/sitemap-image/1.1/sitemap-image.xsd\">\n";
     for (topic const *subject : recent_topics(request.state)) {
         out += "      <url>\n          " + element("loc", request.absolute(topic_path(*subject))) +
                "\n          <news:news>\n              <news:publication>\n                  " +
-               element("news:name", SITE_TITLE) + "\n                  <news:language>en</news:language>\n"
+               element("news:name", SITE_TITLE) +
+               "\n                  <news:language>en</news:language>\n"
                "              </news:publication>\n              " +
                element("news:publication_date", xml_schema_time(subject->created_at)) + "\n              " +
                element("news:title", subject->title) + "\n          </news:news>\n      </url>\n";
@@ -380,16 +392,18 @@ api_response news_sitemap(page_request const &request)
 
 /// Paths robots.txt disallows for every crawler, then those for all but Googlebot
 /// (RobotsTxtController::DISALLOWED_PATHS, DISALLOWED_WITH_HEADER_PATHS).
-constexpr std::array<std::string_view, 9> DISALLOWED{"/admin/",   "/auth/",        "/assets/browser-update*.js",
-                                                     "/email/",   "/search",       "/session",
+constexpr std::array<std::string_view, 9> DISALLOWED{"/admin/",       "/auth/",      "/assets/browser-update*.js",
+                                                     "/email/",       "/search",     "/session",
                                                      "/user-api-key", "/*?api_key*", "/*?*api_key*"};
-constexpr std::array<std::string_view, 6> DISALLOWED_BUT_FOR_GOOGLE{"/badges", "/my", "/tag/*/l", "/g", "/t/*/*.rss", "/c/*.rss"};
+constexpr std::array<std::string_view, 6> DISALLOWED_BUT_FOR_GOOGLE{"/badges", "/my",        "/tag/*/l",
+                                                                    "/g",      "/t/*/*.rss", "/c/*.rss"};
 /// blocked_crawler_user_agents' default.
 constexpr std::array<std::string_view, 5> BLOCKED_AGENTS{"mauibot", "semrushbot", "ahrefsbot", "blexbot", "seo spider"};
 
 api_response robots_txt(page_request const &request)
 {
-    std::string out = "# See http://www.robotstxt.org/robotstxt.html for documentation on how to use the robots.txt file\n#\n";
+    std::string out =
+        "# See http://www.robotstxt.org/robotstxt.html for documentation on how to use the robots.txt file\n#\n";
     for (auto const agent : BLOCKED_AGENTS) {
         out += "User-agent: " + std::string{agent} + "\nDisallow: /\n\n";
     }
@@ -444,7 +458,8 @@ api_response answer_feed(page_request const &request)
             return not_found_page(request);
         }
         std::string const description = "Topics tagged " + found->name;
-        return topic_list_feed(request, list_topics(state, request.who, list_filter{.tag = found->name}, list_order::latest),
+        return topic_list_feed(request,
+                               list_topics(state, request.who, list_filter{.tag = found->name}, list_order::latest),
                                LIST_FEED_SIZE, site + " - " + description, request.absolute(tag_path(found->name)),
                                description, request.absolute(tag_path(found->name) + ".rss"), request.who);
     }
@@ -456,13 +471,13 @@ api_response answer_feed(page_request const &request)
         std::string const link = request.absolute(user_path(*account) + "/activity");
         if (p.size() == 3) {
             std::string const description = "Latest posts by @" + account->username;
-            return post_list_feed(request, public_posts(state, account->id), site + " - " + description, link, description,
-                                  link + ".rss");
+            return post_list_feed(request, public_posts(state, account->id), site + " - " + description, link,
+                                  description, link + ".rss");
         }
         std::string const description = "Latest topics by @" + account->username;
-        return topic_list_feed(request, list_topics(state, anonymous, list_filter{.user_id = account->id}, list_order::created),
-                               LIST_FEED_SIZE, site + " - " + description, link + "/topics", description,
-                               link + "/topics.rss", anonymous);
+        return topic_list_feed(
+            request, list_topics(state, anonymous, list_filter{.user_id = account->id}, list_order::created),
+            LIST_FEED_SIZE, site + " - " + description, link + "/topics", description, link + "/topics.rss", anonymous);
     }
     return not_found_page(request);
 }
@@ -495,8 +510,9 @@ api_response answer_sitemap(page_request const &request)
         }
         auto const first = static_cast<std::size_t>(*number - 1) * size;
         auto const last = std::min(topics.size(), first + size);
-        return urlset(request, std::vector<topic const *>(topics.begin() + static_cast<std::ptrdiff_t>(first),
-                                                           topics.begin() + static_cast<std::ptrdiff_t>(last)),
+        return urlset(request,
+                      std::vector<topic const *>(topics.begin() + static_cast<std::ptrdiff_t>(first),
+                                                 topics.begin() + static_cast<std::ptrdiff_t>(last)),
                       false);
     }
     return not_found_page(request);

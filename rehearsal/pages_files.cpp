@@ -58,7 +58,8 @@ std::string_view content_type_for(std::string_view extension)
 
 bool is_hex(std::string_view text)
 {
-    return std::ranges::all_of(text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
+    return std::ranges::all_of(
+        text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
 }
 
 bool is_alphanumeric(std::string_view text)
@@ -88,8 +89,8 @@ api_response send_upload(upload const &file, bool as_attachment)
             auto const byte = static_cast<unsigned char>(c);
             ascii.push_back(byte < 0x20 || byte >= 0x7F || c == '"' || c == '\\' ? '_' : c);
         }
-        answer.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + ascii +
-                                                               "\"; filename*=UTF-8''" + percent_encode(file.original_filename));
+        answer.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+                                                               percent_encode(file.original_filename));
     }
     return answer;
 }
@@ -101,7 +102,10 @@ std::string last_segment(page_request const &request)
 }
 
 /// \return the part of a file name before its first dot.
-std::string_view stem(std::string_view name) { return name.substr(0, name.find('.')); }
+std::string_view stem(std::string_view name)
+{
+    return name.substr(0, name.find('.'));
+}
 
 /// The short URLs a lookup asks for: `short_urls[]=…` (form or query) or `{"short_urls":[…]}`.
 std::vector<std::string> requested_short_urls(page_request const &request)
@@ -170,9 +174,11 @@ std::optional<api_response> answer_file(page_request const &request)
         } else if (p.size() >= 5 && p[2] == "original") {
             // /uploads/default/original/{N}X/{h1}/…/{sha1}.{ext}: the tree is not checked, the
             // upload is found by its sha1 (Upload.find_by(sha1:)).
-            shape = std::all_of(p.begin() + 3, p.end() - 1, [](std::string const &dir) { return is_alphanumeric(dir); });
+            shape =
+                std::all_of(p.begin() + 3, p.end() - 1, [](std::string const &dir) { return is_alphanumeric(dir); });
         }
-        upload const *file = shape && sha1.size() == 40 && is_hex(sha1) ? request.state.find_upload_by_sha1(sha1) : nullptr;
+        upload const *file =
+            shape && sha1.size() == 40 && is_hex(sha1) ? request.state.find_upload_by_sha1(sha1) : nullptr;
         return file != nullptr ? send_upload(*file, false) : not_found_page(request);
     }
     if (p[0] == "secure-uploads" || p[0] == "secure-media-uploads") {

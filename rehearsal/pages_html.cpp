@@ -99,8 +99,8 @@ api_response list_page(page_request const &request, page_head head, std::string_
     for (std::size_t i = first; i < last; ++i) {
         topic const &subject = *topics[i];
         main += "<div class=\"topic-list-item\" itemprop=\"itemListElement\">" +
-                link(request, topic_path(subject), subject.fancy_title, "class=\"title raw-link\" itemprop=\"url\"") + " " +
-                category_badge(request, subject.category_id) + " <span class=\"posts\" title=\"posts\">" +
+                link(request, topic_path(subject), subject.fancy_title, "class=\"title raw-link\" itemprop=\"url\"") +
+                " " + category_badge(request, subject.category_id) + " <span class=\"posts\" title=\"posts\">" +
                 std::to_string(subject.posts_count) + "</span> <time datetime=\"" + format_time(subject.bumped_at) +
                 "\">" + long_date(subject.bumped_at) + "</time></div>\n";
     }
@@ -126,7 +126,8 @@ api_response topic_page(page_request const &request, topic const &subject, std::
                         std::optional<int> post_number)
 {
     auto const &state = request.state;
-    auto const stream = state.post_stream(request.who, subject.id, request.who.staff() && request.param("show_deleted"));
+    auto const stream =
+        state.post_stream(request.who, subject.id, request.who.staff() && request.param("show_deleted"));
     if (page <= 1) {
         page = 1;
         if (post_number) {
@@ -158,22 +159,25 @@ api_response topic_page(page_request const &request, topic const &subject, std::
     }
 
     std::string main = "<div id=\"topic-title\">\n<h1>" + link(request, path, subject.fancy_title) + "</h1>\n" +
-                       category_badge(request, subject.category_id) + "\n" + tag_links(request, subject.tags) + "</div>\n";
+                       category_badge(request, subject.category_id) + "\n" + tag_links(request, subject.tags) +
+                       "</div>\n";
     main += "<div class=\"post-stream\">\n";
     for (std::size_t i = first; i < last; ++i) {
         post const &item = *state.find_post(stream[i]);
         user const &writer = author(state, item.user_id);
-        main += "<div id=\"post_" + std::to_string(item.post_number) +
-                "\" class=\"topic-body crawler-post\" itemprop=\"comment\">\n<div class=\"crawler-post-meta\">"
-                "<span class=\"creator\">" +
-                link(request, user_path(writer), "<span itemprop=\"name\">" + escape_text(writer.username) + "</span>") +
-                "</span> <time datetime=\"" + format_time(item.created_at) + "\" class=\"post-time\">" +
-                long_date(item.created_at) + "</time> <span itemprop=\"position\">#" + std::to_string(item.post_number) +
-                "</span></div>\n";
+        main +=
+            "<div id=\"post_" + std::to_string(item.post_number) +
+            "\" class=\"topic-body crawler-post\" itemprop=\"comment\">\n<div class=\"crawler-post-meta\">"
+            "<span class=\"creator\">" +
+            link(request, user_path(writer), "<span itemprop=\"name\">" + escape_text(writer.username) + "</span>") +
+            "</span> <time datetime=\"" + format_time(item.created_at) + "\" class=\"post-time\">" +
+            long_date(item.created_at) + "</time> <span itemprop=\"position\">#" + std::to_string(item.post_number) +
+            "</span></div>\n";
         bool const own = request.who.user_id() == item.user_id;
         if (item.hidden && !request.who.staff() && !own) {
-            main += "<div class=\"post\" itemprop=\"text\"><p>This post was flagged by the community and is temporarily "
-                    "hidden.</p></div>\n";
+            main +=
+                "<div class=\"post\" itemprop=\"text\"><p>This post was flagged by the community and is temporarily "
+                "hidden.</p></div>\n";
         } else if (item.type == post_type::small_action) {
             main += "<div class=\"small-action\">" + escape_text(item.action_code) + "</div>\n";
             if (!item.cooked.empty()) {
@@ -186,7 +190,8 @@ api_response topic_page(page_request const &request, topic const &subject, std::
     }
     main += "</div>\n";
     if (!head.prev.empty() || !head.next.empty()) {
-        main += "<div role=\"navigation\" itemscope itemtype=\"http://schema.org/SiteNavigationElement\" class=\"topic-body "
+        main += "<div role=\"navigation\" itemscope itemtype=\"http://schema.org/SiteNavigationElement\" "
+                "class=\"topic-body "
                 "crawler-post\">";
         if (!head.prev.empty()) {
             main += "<span itemprop=\"name\"><a rel=\"prev\" itemprop=\"url\" href=\"" + escape_text(head.prev) +
@@ -215,7 +220,8 @@ api_response show_topic(page_request const &request, std::int64_t topic_id, std:
     std::int64_t const highest = std::max(1, subject->highest_post_number);
     // (A page past `highest` is past the end whatever the rule; checked first so that the
     // product below cannot overflow.)
-    if (page < 0 || page > highest || (std::max<std::int64_t>(page, 1) - 1) * static_cast<std::int64_t>(POSTS_PER_PAGE) >= highest) {
+    if (page < 0 || page > highest ||
+        (std::max<std::int64_t>(page, 1) - 1) * static_cast<std::int64_t>(POSTS_PER_PAGE) >= highest) {
         return not_found_page(request);
     }
     // Slugs compare after URL-unescaping (the encoded slug method stores them percent-encoded).
@@ -380,7 +386,8 @@ api_response category_route(page_request const &request)
         return redirect(request, 301, canonical + suffix + (request.raw.query.empty() ? "" : "?" + request.raw.query));
     }
     list_filter which{.category_id = place->id};
-    auto topics = list_topics(request.state, request.who, which, filter == "top" ? list_order::top : list_order::latest);
+    auto topics =
+        list_topics(request.state, request.who, which, filter == "top" ? list_order::top : list_order::latest);
     if (no_subcategories) {
         std::erase_if(topics, [&](topic const *subject) { return subject->category_id != place->id; });
     }
@@ -395,7 +402,8 @@ api_response category_route(page_request const &request)
     std::string children;
     for (auto const &[id, child] : request.state.categories()) {
         if (child.parent_id == place->id && request.state.can_see_category(request.who, child)) {
-            children += "<li>" + link(request, category_path(request.state, child), escape_text(child.name)) + "</li>\n";
+            children +=
+                "<li>" + link(request, category_path(request.state, child), escape_text(child.name)) + "</li>\n";
         }
     }
     if (!children.empty()) {
@@ -412,8 +420,9 @@ api_response categories_page(page_request const &request)
     auto const item = [&](category const &place) {
         return link(request, category_path(state, place), escape_text(place.name), "class=\"category-name\"") +
                " <span class=\"topics\">" + std::to_string(place.topic_count) + " topics</span>" +
-               (place.description.empty() ? std::string{}
-                                          : " <span class=\"description\">" + escape_text(place.description) + "</span>");
+               (place.description.empty()
+                    ? std::string{}
+                    : " <span class=\"description\">" + escape_text(place.description) + "</span>");
     };
     for (auto const &[id, place] : state.categories()) {
         if (place.parent_id || !state.can_see_category(request.who, place)) {
@@ -445,7 +454,8 @@ api_response categories_page(page_request const &request)
 api_response user_route(page_request const &request)
 {
     auto const &p = request.parts;
-    bool const sub_page_known = p.size() == 2 || (p.size() == 3 && (p[2] == "summary" || p[2] == "activity" || p[2] == "badges")) ||
+    bool const sub_page_known = p.size() == 2 ||
+                                (p.size() == 3 && (p[2] == "summary" || p[2] == "activity" || p[2] == "badges")) ||
                                 (p.size() == 4 && p[2] == "activity");
     user const *account = request.state.find_user_by_username(p[1]);
     if (!sub_page_known || account == nullptr || (account->staged && !request.who.staff())) {
@@ -466,7 +476,8 @@ api_response user_route(page_request const &request)
     }
     intro += "<p>Joined <time datetime=\"" + format_time(account->created_at) + "\">" + long_date(account->created_at) +
              "</time></p>\n</div>\n<h2>Topics</h2>\n";
-    auto const topics = list_topics(request.state, request.who, list_filter{.user_id = account->id}, list_order::created);
+    auto const topics =
+        list_topics(request.state, request.who, list_filter{.user_id = account->id}, list_order::created);
     return list_page(request, head, path, topics, intro);
 }
 
@@ -496,7 +507,8 @@ api_response tags_page(page_request const &request)
     }
     std::string main = "<h1>Tags</h1>\n<ul class=\"tag-list\">\n";
     for (auto const &[id, item] : request.state.tags()) {
-        auto const count = list_topics(request.state, request.who, list_filter{.tag = item.name}, list_order::latest).size();
+        auto const count =
+            list_topics(request.state, request.who, list_filter{.tag = item.name}, list_order::latest).size();
         main += "<li>" + link(request, tag_path(item.name), escape_text(item.name), "class=\"discourse-tag\"") + " × " +
                 std::to_string(count) + "</li>\n";
     }

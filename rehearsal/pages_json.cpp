@@ -63,7 +63,9 @@ json topic_list_item(page_request const &request, topic const &subject, std::vec
     };
     json posters = json::array();
     if (original == last) {
-        posters.push_back({{"extras", "latest single"}, {"description", "Original Poster, Most Recent Poster"}, {"user_id", original}});
+        posters.push_back({{"extras", "latest single"},
+                           {"description", "Original Poster, Most Recent Poster"},
+                           {"user_id", original}});
         note(original);
     } else {
         posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
@@ -148,18 +150,18 @@ api_response tag_json(page_request const &request)
                                   "?match_all_tags=true&page=" + std::to_string(page + 1) +
                                   "&tags%5B%5D=" + percent_encode(found->name);
     }
-    auto const visible_count = list_topics(request.state, viewer::anonymous(), list_filter{.tag = found->name},
-                                           list_order::latest).size();
-    list.update(json{{"draft", nullptr},
-                     {"draft_key", "new_topic"},
-                     {"draft_sequence", request.who.is_anonymous() ? json(nullptr) : json(0)},
-                     {"per_page", TOPICS_PER_PAGE},
-                     {"tags", json::array({json{{"id", found->id},
-                                                {"name", found->name},
-                                                {"topic_count", visible_count},
-                                                {"staff", false}}})},
-                     {"topics", std::move(items)}});
-    return json_answer(200, json{{"users", std::move(users)}, {"primary_groups", json::array()}, {"topic_list", std::move(list)}});
+    auto const visible_count =
+        list_topics(request.state, viewer::anonymous(), list_filter{.tag = found->name}, list_order::latest).size();
+    list.update(json{
+        {"draft", nullptr},
+        {"draft_key", "new_topic"},
+        {"draft_sequence", request.who.is_anonymous() ? json(nullptr) : json(0)},
+        {"per_page", TOPICS_PER_PAGE},
+        {"tags", json::array({json{
+                     {"id", found->id}, {"name", found->name}, {"topic_count", visible_count}, {"staff", false}}})},
+        {"topics", std::move(items)}});
+    return json_answer(
+        200, json{{"users", std::move(users)}, {"primary_groups", json::array()}, {"topic_list", std::move(list)}});
 }
 
 /// `/about.json`: the parts of AboutSerializer a client reads (title, admins, moderators, stats).
@@ -177,7 +179,9 @@ api_response about_json(page_request const &request)
         }
         return out;
     };
-    json stats{{"topic_count", counts.topics}, {"post_count", counts.posts}, {"user_count", counts.users},
+    json stats{{"topic_count", counts.topics},
+               {"post_count", counts.posts},
+               {"user_count", counts.users},
                {"like_count", counts.likes}};
     return json_answer(200, json{{"about",
                                   {{"stats", std::move(stats)},

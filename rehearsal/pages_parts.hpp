@@ -32,10 +32,10 @@ struct page_request
     forum_state const &state;
     viewer who;
     api_request const &raw;
-    std::vector<std::string> parts; ///< path segments, percent-decoded
-    std::string format;             ///< "", "json", "rss", "xml" or "txt"
-    std::string base;               ///< `http://{host}`, no slash at the end
-    std::string hostname;           ///< the host without its port (RSS guids)
+    std::vector<std::string> parts;                         ///< path segments, percent-decoded
+    std::string format;                                     ///< "", "json", "rss", "xml" or "txt"
+    std::string base;                                       ///< `http://{host}`, no slash at the end
+    std::string hostname;                                   ///< the host without its port (RSS guids)
     std::vector<std::pair<std::string, std::string>> query; ///< decoded, in order
 
     /// \return the first query value named `name`, or nullopt.
@@ -116,7 +116,8 @@ struct list_filter
 [[nodiscard]] std::vector<topic const *> list_topics(forum_state const &state, viewer const &who,
                                                      list_filter const &filter, list_order order);
 /// \return the posts of `subject` that `who` may see, by post number (the post stream).
-[[nodiscard]] std::vector<post const *> visible_posts(forum_state const &state, viewer const &who, topic const &subject);
+[[nodiscard]] std::vector<post const *> visible_posts(forum_state const &state, viewer const &who,
+                                                      topic const &subject);
 /// \return the user with that id, or the system user when there is none.
 [[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);
 
@@ -148,17 +149,18 @@ constexpr std::string_view HTML_TYPE = "text/html; charset=utf-8";
 /// Represents the parts of an HTML page's head beside its title.
 struct page_head
 {
-    std::string title;                ///< without the site title (added)
-    std::string canonical;            ///< absolute; none when empty
-    std::string description;          ///< meta description, plain text
-    std::string next;                 ///< absolute URL of the next page, if any
-    std::string prev;                 ///< absolute URL of the previous page, if any
-    std::string feed;                 ///< absolute URL of the page's RSS feed, if any
+    std::string title;       ///< without the site title (added)
+    std::string canonical;   ///< absolute; none when empty
+    std::string description; ///< meta description, plain text
+    std::string next;        ///< absolute URL of the next page, if any
+    std::string prev;        ///< absolute URL of the previous page, if any
+    std::string feed;        ///< absolute URL of the page's RSS feed, if any
 };
 
 /// \return a whole HTML5 page: doctype, head (charset, title, description, canonical, next/prev,
 /// feed) and a body with the site's header and `main` (HTML, already escaped).
-[[nodiscard]] api_response html_page(page_request const &request, int status, page_head const &head, std::string_view main);
+[[nodiscard]] api_response html_page(page_request const &request, int status, page_head const &head,
+                                     std::string_view main);
 /// \return Discourse's 404 page (text/html).
 [[nodiscard]] api_response not_found_page(page_request const &request);
 /// \return a redirect (301 or 302) to `path` made absolute, with Rails' small HTML body.

@@ -1,6 +1,6 @@
 #include "rehearsal/seed.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "base/error.hpp" // forumgate::input_error
 
 #include <nlohmann/json.hpp>
@@ -233,8 +233,8 @@ void seed_reader::read_settings(json const &document, site_settings &settings) c
 
 forum_state seed_reader::read(json const &document, std::function<timestamp()> clock)
 {
-    check_keys(document, "", {"format", "version", "site_settings", "groups", "categories", "users", "tags", "uploads",
-                              "topics"});
+    check_keys(document, "",
+               {"format", "version", "site_settings", "groups", "categories", "users", "tags", "uploads", "topics"});
     if (optional_string(document, "format", "") != std::string{SEED_FORMAT}) {
         fail("", "\"format\" must be \"" + std::string{SEED_FORMAT} + "\"");
     }
@@ -257,8 +257,9 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
         user record;
         record.id = require_int(item, "id", where);
         where = "user " + std::to_string(record.id);
-        check_keys(item, where, {"id", "username", "name", "email", "created_at", "trust_level", "admin", "moderator",
-                                 "active", "staged", "external_id"});
+        check_keys(item, where,
+                   {"id", "username", "name", "email", "created_at", "trust_level", "admin", "moderator", "active",
+                    "staged", "external_id"});
         bool const is_system = record.id == SYSTEM_USER_ID && !system_given;
         if (!user_ids.insert(record.id).second && !is_system) {
             fail(where, "id used twice");
@@ -328,8 +329,9 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
         category record;
         record.id = require_int(item, "id", where);
         where = "category " + std::to_string(record.id);
-        check_keys(item, where, {"id", "name", "slug", "parent_id", "read_restricted", "allowed_groups", "description",
-                                 "color", "text_color", "position"});
+        check_keys(item, where,
+                   {"id", "name", "slug", "parent_id", "read_restricted", "allowed_groups", "description", "color",
+                    "text_color", "position"});
         if (category_parents.contains(record.id)) {
             fail(where, "id used twice");
         }
@@ -359,11 +361,11 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
             current = category_parents.at(*current);
         }
         for (auto const &name : state.find_category(id)->allowed_groups) {
-            static constexpr std::string_view AUTOMATIC[] = {"everyone", "admins", "moderators", "staff",
-                                                             "trust_level_0", "trust_level_1", "trust_level_2",
-                                                             "trust_level_3", "trust_level_4"};
-            if (!group_names.contains(name) && std::find(std::begin(AUTOMATIC), std::end(AUTOMATIC), name) ==
-                                                   std::end(AUTOMATIC)) {
+            static constexpr std::string_view AUTOMATIC[] = {"everyone",      "admins",        "moderators",
+                                                             "staff",         "trust_level_0", "trust_level_1",
+                                                             "trust_level_2", "trust_level_3", "trust_level_4"};
+            if (!group_names.contains(name) &&
+                std::find(std::begin(AUTOMATIC), std::end(AUTOMATIC), name) == std::end(AUTOMATIC)) {
                 fail(where, "group \"" + name + "\" does not exist");
             }
         }
@@ -459,9 +461,10 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
         topic record;
         record.id = require_int(item, "id", where);
         where = "topic " + std::to_string(record.id);
-        check_keys(item, where, {"id", "title", "slug", "category_id", "user_id", "created_at", "bumped_at",
-                                 "last_posted_at", "archetype", "allowed_user_ids", "visible", "closed", "archived",
-                                 "pinned", "deleted_at", "tags", "external_id", "views", "posts"});
+        check_keys(item, where,
+                   {"id", "title", "slug", "category_id", "user_id", "created_at", "bumped_at", "last_posted_at",
+                    "archetype", "allowed_user_ids", "visible", "closed", "archived", "pinned", "deleted_at", "tags",
+                    "external_id", "views", "posts"});
         if (!topic_ids.insert(record.id).second) {
             fail(where, "id used twice");
         }
@@ -523,9 +526,9 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
             post reply;
             reply.id = require_int(entry, "id", post_where);
             post_where = where + ": post " + std::to_string(reply.id);
-            check_keys(entry, post_where, {"id", "post_number", "user_id", "created_at", "updated_at", "post_type",
-                                           "action_code", "raw", "reply_to_post_number", "deleted_at", "hidden",
-                                           "version", "like_count", "reads", "wiki"});
+            check_keys(entry, post_where,
+                       {"id", "post_number", "user_id", "created_at", "updated_at", "post_type", "action_code", "raw",
+                        "reply_to_post_number", "deleted_at", "hidden", "version", "like_count", "reads", "wiki"});
             if (!post_ids.insert(reply.id).second) {
                 fail(post_where, "id used twice");
             }
@@ -565,8 +568,9 @@ forum_state seed_reader::read(json const &document, std::function<timestamp()> c
         }
         for (auto const &reply : topic_posts) {
             if (reply.reply_to_post_number && !numbers.contains(*reply.reply_to_post_number)) {
-                fail(where + ": post " + std::to_string(reply.id),
-                     "replies to post number " + std::to_string(*reply.reply_to_post_number) + ", which does not exist");
+                fail(where + ": post " + std::to_string(reply.id), "replies to post number " +
+                                                                       std::to_string(*reply.reply_to_post_number) +
+                                                                       ", which does not exist");
             }
         }
         state.insert_topic(std::move(record));

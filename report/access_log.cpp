@@ -7,7 +7,10 @@
 namespace forumgate::report {
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
 
 int digits_value(std::string_view s) noexcept
 {
@@ -217,7 +220,8 @@ log_line_kind parse_log_line(std::string_view line, log_request &out, std::strin
     }
     out.method = request.substr(0, method_end);
     std::string_view target = request.substr(method_end + 1);
-    if (auto const space = target.rfind(' '); space != std::string_view::npos && target.substr(space + 1).starts_with("HTTP/")) {
+    if (auto const space = target.rfind(' ');
+        space != std::string_view::npos && target.substr(space + 1).starts_with("HTTP/")) {
         target = target.substr(0, space);
     }
     while (!target.empty() && target.back() == ' ') {

@@ -23,10 +23,10 @@ struct log_request
 /// What a log line is.
 enum class log_line_kind : std::uint8_t
 {
-    request,    ///< a request with a method and a target
+    request, ///< a request with a method and a target
     no_request, ///< a well-formed line for a connection that sent no usable request line ("-", TLS bytes on a plain port…)
     blank,      ///< an empty line
-    malformed,  ///< not in the combined or common format
+    malformed, ///< not in the combined or common format
 };
 
 /// Parses one line (without its line end). Escapes that nginx and Apache write into the request

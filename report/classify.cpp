@@ -1,7 +1,7 @@
 #include "report/classify.hpp"
 
-#include "report/store_inputs.hpp"
 #include "base/url_codec.hpp"
+#include "report/store_inputs.hpp"
 #include "report/web_fetcher.hpp"
 
 #include <fmt/format.h>
@@ -14,11 +14,15 @@ namespace {
 url_outcome outcome_of(mappings::outcome what) noexcept
 {
     switch (what) {
-    case mappings::outcome::redirect: return url_outcome::redirected;
-    case mappings::outcome::pass_through: return url_outcome::passed_through;
-    case mappings::outcome::gone: return url_outcome::gone;
+    case mappings::outcome::redirect:
+        return url_outcome::redirected;
+    case mappings::outcome::pass_through:
+        return url_outcome::passed_through;
+    case mappings::outcome::gone:
+        return url_outcome::gone;
     case mappings::outcome::not_found:
-    case mappings::outcome::bad_request: return url_outcome::not_found;
+    case mappings::outcome::bad_request:
+        return url_outcome::not_found;
     }
     return url_outcome::not_found;
 }
@@ -27,7 +31,8 @@ url_outcome outcome_of(mappings::outcome what) noexcept
 mappings::request request_of(url_tally const &tally, std::size_t i)
 {
     auto const &url = tally[i];
-    return mappings::request{url.host.empty() ? std::string_view{tally.main_host()} : std::string_view{url.host}, url.target};
+    return mappings::request{url.host.empty() ? std::string_view{tally.main_host()} : std::string_view{url.host},
+                             url.target};
 }
 
 /// The path of an absolute URL, without its query.
@@ -140,7 +145,8 @@ std::vector<verdict> classify_answers(url_tally const &tally, std::vector<probe_
                 v.outcome = outcome_of(local->what);
             } else {
                 // No map to ask: the same path on the new forum is a pass-through.
-                bool const same_path = path_of_url(answer.location) == request.target.substr(0, request.target.find_first_of("?#"));
+                bool const same_path =
+                    path_of_url(answer.location) == request.target.substr(0, request.target.find_first_of("?#"));
                 v.outcome = same_path ? url_outcome::passed_through : url_outcome::redirected;
             }
             continue;

@@ -3,9 +3,9 @@
 // asking a running redirector over HTTP (--via), then, optionally, with each target checked on
 // the new forum (--check-targets).
 
-#include "report/outcome.hpp"
 #include "mappings/resolver.hpp"
 #include "mappings/snapshot.hpp"
+#include "report/outcome.hpp"
 #include "report/url_tally.hpp"
 
 #include <cstdint>
@@ -53,9 +53,9 @@ private:
 /// A running redirector's answer to one URL (--via).
 struct probe_answer
 {
-    int status = 0;       ///< 0: no answer (see problem)
+    int status = 0; ///< 0: no answer (see problem)
     std::string location;
-    std::string problem;  ///< why there was no answer
+    std::string problem; ///< why there was no answer
 };
 
 /// Turns the redirector's answers into verdicts (`answers[i]` is the answer to `tally[i]`). With a map (`map` not null) the kind and the

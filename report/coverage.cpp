@@ -1,16 +1,16 @@
 #include "report/coverage.hpp"
 
-#include "report/classify.hpp"
 #include "base/error.hpp"
+#include "mappings/old_url.hpp"
+#include "mappings/store.hpp"
+#include "report/classify.hpp"
 #include "report/figures.hpp"
 #include "report/inputs.hpp"
-#include "mappings/old_url.hpp"
-#include "web/progress.hpp"
 #include "report/redirector_probe.hpp"
 #include "report/sitemap.hpp"
-#include "mappings/store.hpp"
 #include "report/store_inputs.hpp"
 #include "report/target_check.hpp"
+#include "web/progress.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -31,7 +31,8 @@ bool is_web_url(std::string_view s)
 
 std::string utc_now()
 {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 /// The unmatched-shape misses the rules could address, with their hits.
@@ -67,14 +68,16 @@ void check_options(coverage_options const &options)
                                  "redirector with --via"};
         }
         if (!options.old_hosts.empty() || !options.new_base.empty() || !options.upload_hosts.empty()) {
-            throw argument_error{"--old-host, --new-base and --upload-host go with --via: without it the map in the store "
-                                 "names the hosts"};
+            throw argument_error{
+                "--old-host, --new-base and --upload-host go with --via: without it the map in the store "
+                "names the hosts"};
         }
     } else {
         (void)web::site_url::parse(options.via, "--via");
         if (!store && (options.old_hosts.empty() || options.new_base.empty())) {
-            throw argument_error{"--via without --db needs --old-host (the host names to ask for) and --new-base (to tell "
-                                 "a redirect off the new forum)"};
+            throw argument_error{
+                "--via without --db needs --old-host (the host names to ask for) and --new-base (to tell "
+                "a redirect off the new forum)"};
         }
     }
     if (options.http.concurrency < 1 || options.http.concurrency > 64) {
@@ -128,7 +131,8 @@ coverage_report run_coverage(coverage_options const &options)
         explainer = miss_explainer::load(*store);
         site = map->settings();
         report.map_version = map->version();
-        spdlog::info("coverage: the map (version {}) of {} → {}", map->version(), site.old_hosts.front(), site.new_base);
+        spdlog::info("coverage: the map (version {}) of {} → {}", map->version(), site.old_hosts.front(),
+                     site.new_base);
     }
     if (!options.old_hosts.empty()) {
         site.old_hosts = options.old_hosts;
@@ -223,8 +227,8 @@ coverage_report run_coverage(coverage_options const &options)
         report.proposals = propose_rules(candidates, *map);
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("coverage: {} URLs, {} hits, {} missed; {:.1f} s", report.total.urls, report.total.hits, report.missed_urls,
-                 report.seconds);
+    spdlog::info("coverage: {} URLs, {} hits, {} missed; {:.1f} s", report.total.urls, report.total.hits,
+                 report.missed_urls, report.seconds);
     return report;
 }
 

@@ -51,9 +51,15 @@ std::string thousands(std::uint64_t value)
     return out;
 }
 
-std::optional<double> coverage_report::coverage_by_urls() const { return percent(covered.urls, total.urls); }
+std::optional<double> coverage_report::coverage_by_urls() const
+{
+    return percent(covered.urls, total.urls);
+}
 
-std::optional<double> coverage_report::coverage_by_hits() const { return percent(covered.hits, total.hits); }
+std::optional<double> coverage_report::coverage_by_hits() const
+{
+    return percent(covered.hits, total.hits);
+}
 
 namespace {
 
@@ -61,7 +67,7 @@ listed_url list_entry(url_tally const &tally, std::vector<verdict> const &verdic
 {
     auto const &v = verdicts[i];
     return listed_url{tally.display(i), tally[i].hits, v.kind,          v.outcome, v.why,
-                      v.status,          v.location,    v.target_status, v.hops,    v.detail};
+                      v.status,         v.location,    v.target_status, v.hops,    v.detail};
 }
 
 /// The indexes of `selected` with the most hits first (then by URL), at most `top` (0: all).
@@ -86,7 +92,8 @@ void keep_top(std::vector<std::size_t> &selected, url_tally const &tally, std::s
 
 } // namespace
 
-void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<verdict> const &verdicts, std::size_t top)
+void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<verdict> const &verdicts,
+                      std::size_t top)
 {
     constexpr std::size_t KIND_COUNT = static_cast<std::size_t>(mappings::url_kind::other) + 1;
     std::array<kind_figures, KIND_COUNT> kinds{};

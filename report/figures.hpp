@@ -11,6 +11,7 @@ namespace forumgate::report {
 
 /// Fills `out`'s totals, outcomes, reasons, kinds, days, top_missed (at most `top`, 0: all),
 /// missed_urls and chains (at most `top`) from `tally` and `verdicts` (one per URL).
-void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<verdict> const &verdicts, std::size_t top);
+void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<verdict> const &verdicts,
+                      std::size_t top);
 
 } // namespace forumgate::report

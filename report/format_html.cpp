@@ -11,15 +11,24 @@ namespace {
 std::string_view colour(url_outcome outcome) noexcept
 {
     switch (outcome) {
-    case url_outcome::redirected: return "#2e7d32";
-    case url_outcome::passed_through: return "#81c784";
-    case url_outcome::chain: return "#c0ca33";
-    case url_outcome::not_found: return "#d32f2f";
-    case url_outcome::gone: return "#8d6e63";
-    case url_outcome::target_broken: return "#f57c00";
-    case url_outcome::loop: return "#7b1fa2";
-    case url_outcome::off_site: return "#212121";
-    case url_outcome::error: return "#546e7a";
+    case url_outcome::redirected:
+        return "#2e7d32";
+    case url_outcome::passed_through:
+        return "#81c784";
+    case url_outcome::chain:
+        return "#c0ca33";
+    case url_outcome::not_found:
+        return "#d32f2f";
+    case url_outcome::gone:
+        return "#8d6e63";
+    case url_outcome::target_broken:
+        return "#f57c00";
+    case url_outcome::loop:
+        return "#7b1fa2";
+    case url_outcome::off_site:
+        return "#212121";
+    case url_outcome::error:
+        return "#546e7a";
     }
     return "#000";
 }
@@ -99,15 +108,22 @@ private:
     std::string m_out;
 };
 
-std::string pct(std::uint64_t part, std::uint64_t whole) { return format_percent(percent(part, whole), part, whole); }
+std::string pct(std::uint64_t part, std::uint64_t whole)
+{
+    return format_percent(percent(part, whole), part, whole);
+}
 
 /// A number cell, sortable by its value.
-void number_cell(page &p, std::uint64_t value) { p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value, thousands(value)); }
+void number_cell(page &p, std::uint64_t value)
+{
+    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value, thousands(value));
+}
 
 void percent_cell(page &p, std::uint64_t part, std::uint64_t whole)
 {
     auto const value = percent(part, whole);
-    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value ? fmt::format("{:.4f}", *value) : std::string{"-1"}, pct(part, whole));
+    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value ? fmt::format("{:.4f}", *value) : std::string{"-1"},
+        pct(part, whole));
 }
 
 void legend(page &p, coverage_report const &r)
@@ -140,7 +156,8 @@ void outcome_chart(page &p, coverage_report const &r)
         p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 18, by_hits ? "by hits" : "by URL");
         int const bar_y = y + 24;
         if (whole == 0) {
-            p.f("<rect x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" fill=\"#eee\"><title>none counted</title></rect>", bar_y, BAR);
+            p.f("<rect x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" fill=\"#eee\"><title>none counted</title></rect>",
+                bar_y, BAR);
         }
         double x = 0.0;
         for (auto const outcome : ALL_OUTCOMES) {
@@ -150,9 +167,10 @@ void outcome_chart(page &p, coverage_report const &r)
                 continue;
             }
             double const w = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
-            p.f("<rect x=\"{:.3f}%\" y=\"{}\" width=\"{:.3f}%\" height=\"{}\" fill=\"{}\"><title>", x, bar_y, std::max(w, 0.2), BAR,
-                colour(outcome));
-            p.text(fmt::format("{}: {} {} ({})", label(outcome), thousands(part), by_hits ? "hits" : "URLs", pct(part, whole)));
+            p.f("<rect x=\"{:.3f}%\" y=\"{}\" width=\"{:.3f}%\" height=\"{}\" fill=\"{}\"><title>", x, bar_y,
+                std::max(w, 0.2), BAR, colour(outcome));
+            p.text(fmt::format("{}: {} {} ({})", label(outcome), thousands(part), by_hits ? "hits" : "URLs",
+                               pct(part, whole)));
             p.raw("</title></rect>");
             x += w;
         }
@@ -172,15 +190,18 @@ void kind_chart(page &p, coverage_report const &r)
     int row = 0;
     for (auto const &k : r.kinds) {
         int const y = row * ROW;
-        double const share = k.all.urls == 0 ? 0.0 : 100.0 * static_cast<double>(k.covered.urls) / static_cast<double>(k.all.urls);
+        double const share =
+            k.all.urls == 0 ? 0.0 : 100.0 * static_cast<double>(k.covered.urls) / static_cast<double>(k.all.urls);
         p.f("<text x=\"0\" y=\"{}\">{}</text>", y + 17, mappings::to_string(k.kind));
         p.f("<text x=\"100%\" y=\"{}\" text-anchor=\"end\">", y + 17);
-        p.text(fmt::format("{} of {} URL{}", pct(k.covered.urls, k.all.urls), thousands(k.all.urls), k.all.urls == 1 ? "" : "s"));
+        p.text(fmt::format("{} of {} URL{}", pct(k.covered.urls, k.all.urls), thousands(k.all.urls),
+                           k.all.urls == 1 ? "" : "s"));
         p.raw("</text>");
         p.f("<rect x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" fill=\"#f2c4c4\"></rect>", y + 22, BAR);
         p.f("<rect x=\"0\" y=\"{}\" width=\"{:.3f}%\" height=\"{}\" fill=\"{}\"><title>", y + 22, share, BAR,
             colour(url_outcome::redirected));
-        p.text(fmt::format("{}: {} of {} URLs covered", mappings::to_string(k.kind), thousands(k.covered.urls), thousands(k.all.urls)));
+        p.text(fmt::format("{}: {} of {} URLs covered", mappings::to_string(k.kind), thousands(k.covered.urls),
+                           thousands(k.all.urls)));
         p.raw("</title></rect>");
         ++row;
     }
@@ -198,7 +219,8 @@ void day_chart(page &p, coverage_report const &r)
     }
     double const slot = 100.0 / static_cast<double>(r.days.size());
     double const bar = slot * (r.days.size() > 60 ? 1.0 : 0.8);
-    p.f("<svg width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"Hits per day, covered and missed\">", HEIGHT + AXIS);
+    p.f("<svg width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"Hits per day, covered and missed\">",
+        HEIGHT + AXIS);
     for (std::size_t i = 0; i < r.days.size(); ++i) {
         auto const &d = r.days[i];
         double const x = slot * static_cast<double>(i);
@@ -207,10 +229,10 @@ void day_chart(page &p, coverage_report const &r)
         p.raw("<g><title>");
         p.text(fmt::format("{}: {} hits, {} covered", d.date, thousands(d.hits), pct(d.covered_hits, d.hits)));
         p.raw("</title>");
-        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect>", x, HEIGHT - total, bar,
-            total - covered, colour(url_outcome::not_found));
-        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect></g>", x, HEIGHT - covered, bar,
-            covered, colour(url_outcome::redirected));
+        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect>", x,
+            HEIGHT - total, bar, total - covered, colour(url_outcome::not_found));
+        p.f("<rect x=\"{:.3f}%\" y=\"{:.2f}\" width=\"{:.3f}%\" height=\"{:.2f}\" fill=\"{}\"></rect></g>", x,
+            HEIGHT - covered, bar, covered, colour(url_outcome::redirected));
     }
     p.f("<text x=\"0\" y=\"{}\">{}</text>", HEIGHT + 18, r.days.front().date);
     if (r.days.size() > 1) {
@@ -266,12 +288,24 @@ std::string escape_html(std::string_view text)
     out.reserve(text.size());
     for (char const c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out.push_back(c); break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out.push_back(c);
+            break;
         }
     }
     return out;
@@ -289,36 +323,45 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     p.raw(STYLE);
     p.raw("</style></head><body><main>\n<h1>Coverage of old links</h1><p class=\"sub\">");
     p.text(fmt::format("{} → {} · {} · ", old_host, r.new_base, r.generated_at));
-    p.text(r.resolved_by == "redirector" ? fmt::format("asked the redirector at {}", r.redirector)
-                                         : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : ""));
-    p.text(r.targets_checked ? fmt::format(" · {} targets checked on the new forum", thousands(r.targets)) : " · targets not checked");
+    p.text(r.resolved_by == "redirector"
+               ? fmt::format("asked the redirector at {}", r.redirector)
+               : fmt::format("resolved with the map{}",
+                             r.map_version ? fmt::format(" (version {})", *r.map_version) : ""));
+    p.text(r.targets_checked ? fmt::format(" · {} targets checked on the new forum", thousands(r.targets))
+                             : " · targets not checked");
     p.raw("</p>\n");
 
     // The headline: what share of old links and of real traffic lands somewhere.
     auto const tone = [](std::uint64_t part, std::uint64_t whole) { return part == whole ? "good" : "bad"; };
     p.raw("<section class=\"headline\">");
-    p.f("<div class=\"figure\" id=\"coverage-urls\"><span class=\"value {}\">{}</span><span class=\"what\">of {} old URLs land on a working page</span></div>",
+    p.f("<div class=\"figure\" id=\"coverage-urls\"><span class=\"value {}\">{}</span><span class=\"what\">of {} old "
+        "URLs land on a working page</span></div>",
         tone(r.covered.urls, r.total.urls), pct(r.covered.urls, r.total.urls), thousands(r.total.urls));
     if (r.total.hits > 0) {
-        p.f("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value {}\">{}</span><span class=\"what\">of {} hits (real "
+        p.f("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value {}\">{}</span><span class=\"what\">of {} "
+            "hits (real "
             "traffic)</span></div>",
             tone(r.covered.hits, r.total.hits), pct(r.covered.hits, r.total.hits), thousands(r.total.hits));
     } else {
-        p.raw("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value\">–</span><span class=\"what\">of hits: none counted "
+        p.raw("<div class=\"figure\" id=\"coverage-hits\"><span class=\"value\">–</span><span class=\"what\">of hits: "
+              "none counted "
               "(give access logs or --from-misses)</span></div>");
     }
-    p.f("<div class=\"figure\" id=\"missed\"><span class=\"value {}\">{}</span><span class=\"what\">URLs go nowhere</span></div>",
+    p.f("<div class=\"figure\" id=\"missed\"><span class=\"value {}\">{}</span><span class=\"what\">URLs go "
+        "nowhere</span></div>",
         r.missed_urls == 0 ? "good" : "bad", thousands(r.missed_urls));
     auto const off_site = r.outcomes[static_cast<std::size_t>(url_outcome::off_site)].urls;
     if (off_site > 0) {
-        p.f("<div class=\"figure\" id=\"off-site\"><span class=\"value bad\">{}</span><span class=\"what\">redirects off the new forum: must never happen</span></div>",
+        p.f("<div class=\"figure\" id=\"off-site\"><span class=\"value bad\">{}</span><span class=\"what\">redirects "
+            "off the new forum: must never happen</span></div>",
             thousands(off_site));
     }
     p.raw("</section>\n");
 
     p.raw("<section><h2>Outcomes</h2>");
     outcome_chart(p, r);
-    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"outcomes\"><thead><tr><th>outcome</th><th class=\"n\">URLs</th>"
+    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"outcomes\"><thead><tr><th>outcome</th><th "
+          "class=\"n\">URLs</th>"
           "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th></tr></thead><tbody>");
     for (auto const outcome : ALL_OUTCOMES) {
         auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
@@ -336,7 +379,8 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     if (!r.kinds.empty()) {
         p.raw("<section><h2>By kind of URL</h2>");
         kind_chart(p, r);
-        p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"kinds\"><thead><tr><th>kind</th><th class=\"n\">URLs</th>"
+        p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"kinds\"><thead><tr><th>kind</th><th "
+              "class=\"n\">URLs</th>"
               "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th></tr></thead><tbody>");
         for (auto const &k : r.kinds) {
             p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
@@ -360,7 +404,8 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         any_reason = any_reason || r.reasons[i].urls > 0;
     }
     if (any_reason) {
-        p.raw("<section><h2>Why URLs miss</h2><div class=\"table-wrap\"><table class=\"sortable\" id=\"reasons\"><thead><tr>"
+        p.raw("<section><h2>Why URLs miss</h2><div class=\"table-wrap\"><table class=\"sortable\" "
+              "id=\"reasons\"><thead><tr>"
               "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th></tr></thead><tbody>");
         for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
             if (r.reasons[i].urls == 0) {
@@ -380,16 +425,19 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     if (r.top_missed.empty()) {
         p.raw("<p>None: every old URL lands on a working page.</p>");
     } else {
-        p.f("<p class=\"note\">{} of {} missed URLs, the most hits first. Click a heading to sort.</p>", thousands(r.top_missed.size()),
-            thousands(r.missed_urls));
+        p.f("<p class=\"note\">{} of {} missed URLs, the most hits first. Click a heading to sort.</p>",
+            thousands(r.top_missed.size()), thousands(r.missed_urls));
         missed_table(p, r);
     }
     p.raw("</section>\n");
 
     if (!r.chains.empty()) {
-        p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target redirects again: "
-              "each hop costs the reader time. Point the map at the final URL.</p><div class=\"table-wrap\"><table class=\"sortable\" "
-              "id=\"chains\"><thead><tr><th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th></tr></thead><tbody>");
+        p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target "
+              "redirects again: "
+              "each hop costs the reader time. Point the map at the final URL.</p><div class=\"table-wrap\"><table "
+              "class=\"sortable\" "
+              "id=\"chains\"><thead><tr><th class=\"n\">hits</th><th>old URL</th><th "
+              "class=\"n\">hops</th><th>chain</th></tr></thead><tbody>");
         for (auto const &u : r.chains) {
             p.raw("<tr>");
             number_cell(p, u.hits);
@@ -404,9 +452,12 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     p.raw("<section><h2>Proposed rules</h2>");
     if (!r.proposals.empty()) {
         p.raw("<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped places. "
-              "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and load the map.</p>"
-              "<div class=\"table-wrap\"><table class=\"sortable\" id=\"proposals\"><thead><tr><th>pattern</th><th>replacement</th>"
-              "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for example</th></tr></thead><tbody>");
+              "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
+              "load the map.</p>"
+              "<div class=\"table-wrap\"><table class=\"sortable\" "
+              "id=\"proposals\"><thead><tr><th>pattern</th><th>replacement</th>"
+              "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
+              "example</th></tr></thead><tbody>");
         for (auto const &rule : r.proposals) {
             p.raw("<tr><td class=\"url\"><code>");
             p.text(rule.pattern);
@@ -454,13 +505,15 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     }
     p.raw("</ul>");
     if (!in.sitemaps.empty()) {
-        p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents), thousands(in.sitemap_urls));
+        p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents),
+            thousands(in.sitemap_urls));
     }
     if (!in.access_logs.empty()) {
-        p.f("<p>Access logs: {} lines, {} requests counted; left out: {} not GET or HEAD, {} without a usable request line, "
+        p.f("<p>Access logs: {} lines, {} requests counted; left out: {} not GET or HEAD, {} without a usable request "
+            "line, "
             "{} for Discourse's own machinery (assets, message bus…).</p>",
-            thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method), thousands(in.skipped_no_request),
-            thousands(in.skipped_internal));
+            thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
+            thousands(in.skipped_no_request), thousands(in.skipped_internal));
     }
     if (in.malformed > 0) {
         p.f("<p class=\"bad\">{} input lines could not be read and were skipped; the first:</p><ul id=\"malformed\">",

@@ -40,13 +40,15 @@ json json_format::to_json(coverage_report const &report)
     json outcomes = json::array();
     for (auto const outcome : ALL_OUTCOMES) {
         auto const &c = report.outcomes[static_cast<std::size_t>(outcome)];
-        outcomes.push_back(json{{"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}});
+        outcomes.push_back(json{
+            {"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}});
     }
     json reasons = json::array();
     for (std::size_t r = 1; r < MISS_REASON_COUNT; ++r) {
         auto const &c = report.reasons[r];
         if (c.urls > 0) {
-            reasons.push_back(json{{"reason", to_string(static_cast<miss_reason>(r))}, {"urls", c.urls}, {"hits", c.hits}});
+            reasons.push_back(
+                json{{"reason", to_string(static_cast<miss_reason>(r))}, {"urls", c.urls}, {"hits", c.hits}});
         }
     }
     json kinds = json::array();
@@ -100,22 +102,23 @@ json json_format::to_json(coverage_report const &report)
         {"new_base", report.new_base},
         {"targets_checked", report.targets_checked},
         {"targets", report.targets},
-        {"inputs",
-         json{{"sitemaps", in.sitemaps},
-              {"access_logs", in.access_logs},
-              {"url_lists", in.url_lists},
-              {"from_map", in.from_map},
-              {"from_misses", in.from_misses},
-              {"sitemap_documents", in.sitemap_documents},
-              {"sitemap_urls", in.sitemap_urls},
-              {"log_lines", in.log_lines},
-              {"log_requests", in.log_requests},
-              {"list_urls", in.list_urls},
-              {"map_urls", in.map_urls},
-              {"miss_log_urls", in.miss_log_urls},
-              {"skipped", json{{"method", in.skipped_method}, {"no_request", in.skipped_no_request}, {"internal", in.skipped_internal}}},
-              {"malformed_lines", in.malformed},
-              {"malformed_examples", malformed}}},
+        {"inputs", json{{"sitemaps", in.sitemaps},
+                        {"access_logs", in.access_logs},
+                        {"url_lists", in.url_lists},
+                        {"from_map", in.from_map},
+                        {"from_misses", in.from_misses},
+                        {"sitemap_documents", in.sitemap_documents},
+                        {"sitemap_urls", in.sitemap_urls},
+                        {"log_lines", in.log_lines},
+                        {"log_requests", in.log_requests},
+                        {"list_urls", in.list_urls},
+                        {"map_urls", in.map_urls},
+                        {"miss_log_urls", in.miss_log_urls},
+                        {"skipped", json{{"method", in.skipped_method},
+                                         {"no_request", in.skipped_no_request},
+                                         {"internal", in.skipped_internal}}},
+                        {"malformed_lines", in.malformed},
+                        {"malformed_examples", malformed}}},
         {"totals", json{{"urls", report.total.urls},
                         {"hits", report.total.hits},
                         {"covered_urls", report.covered.urls},

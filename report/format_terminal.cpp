@@ -23,8 +23,8 @@ std::string shortened(std::string_view text, std::size_t width)
 /// The number of UTF-8 characters in `text`.
 std::size_t characters(std::string_view text)
 {
-    return static_cast<std::size_t>(
-        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+    return static_cast<std::size_t>(std::count_if(
+        text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
 }
 
 std::string what_happened(listed_url const &u)
@@ -47,11 +47,12 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         text += s;
         text += '\n';
     };
-    std::string const how = r.resolved_by == "redirector"
-                                ? fmt::format("asked the redirector at {}", r.redirector)
-                                : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
-    line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits), how,
-                     r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
+    std::string const how =
+        r.resolved_by == "redirector"
+            ? fmt::format("asked the redirector at {}", r.redirector)
+            : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
+    line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits),
+                     how, r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
     line(fmt::format("coverage: {} of URLs, {} of hits",
                      format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls),
                      format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits)));
@@ -66,7 +67,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
     for (auto const &k : r.kinds) {
         line(fmt::format("{:<12} {:>12} {:>9} {:>14} {:>9}", mappings::to_string(k.kind), thousands(k.all.urls),
                          format_percent(percent(k.covered.urls, k.all.urls), k.covered.urls, k.all.urls),
-                         thousands(k.all.hits), format_percent(percent(k.covered.hits, k.all.hits), k.covered.hits, k.all.hits)));
+                         thousands(k.all.hits),
+                         format_percent(percent(k.covered.hits, k.all.hits), k.covered.hits, k.all.hits)));
     }
     bool any_reason = false;
     for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
@@ -79,7 +81,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             line("misses by likely reason");
             any_reason = true;
         }
-        line(fmt::format("  {:<42} {:>10} URLs {:>12} hits", label(static_cast<miss_reason>(i)), thousands(c.urls), thousands(c.hits)));
+        line(fmt::format("  {:<42} {:>10} URLs {:>12} hits", label(static_cast<miss_reason>(i)), thousands(c.urls),
+                         thousands(c.hits)));
     }
     if (!r.top_missed.empty()) {
         line("");
@@ -94,8 +97,9 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             auto const &u = r.top_missed[i];
             std::string const url = shortened(u.url, URL_WIDTH);
             std::string const why = what_happened(u);
-            line(fmt::format("  {:>10}  {}{}  {:<9} {}{}", thousands(u.hits), url, std::string(width - characters(url), ' '),
-                             mappings::to_string(u.kind), label(u.outcome), why.empty() ? "" : " · " + why));
+            line(fmt::format("  {:>10}  {}{}  {:<9} {}{}", thousands(u.hits), url,
+                             std::string(width - characters(url), ' '), mappings::to_string(u.kind), label(u.outcome),
+                             why.empty() ? "" : " · " + why));
         }
     }
     if (!r.chains.empty()) {
@@ -103,8 +107,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         line("redirect chains (the target redirects again)");
         for (std::size_t i = 0; i < std::min(r.chains.size(), LIST_ROWS); ++i) {
             auto const &u = r.chains[i];
-            line(fmt::format("  {:>10}  {}  {} hop{}: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops, u.hops == 1 ? "" : "s",
-                             u.detail));
+            line(fmt::format("  {:>10}  {}  {} hop{}: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops,
+                             u.hops == 1 ? "" : "s", u.detail));
         }
     }
     if (!r.proposals.empty()) {
@@ -120,13 +124,15 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         line("");
         line(fmt::format("malformed input lines: {} (skipped)", thousands(in.malformed)));
         for (auto const &m : in.malformed_examples) {
-            line(fmt::format("  {}:{}: {}{}", m.file, m.line, m.problem, m.text.empty() ? "" : ": " + shortened(m.text, URL_WIDTH)));
+            line(fmt::format("  {}:{}: {}{}", m.file, m.line, m.problem,
+                             m.text.empty() ? "" : ": " + shortened(m.text, URL_WIDTH)));
         }
     }
     if (!in.access_logs.empty()) {
-        line(fmt::format("access logs: {} lines, {} requests counted; skipped {} not GET/HEAD, {} without a request, {} internal",
-                         thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
-                         thousands(in.skipped_no_request), thousands(in.skipped_internal)));
+        line(fmt::format(
+            "access logs: {} lines, {} requests counted; skipped {} not GET/HEAD, {} without a request, {} internal",
+            thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
+            thousands(in.skipped_no_request), thousands(in.skipped_internal)));
     }
     out << text;
 }

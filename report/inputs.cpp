@@ -1,9 +1,9 @@
 #include "report/inputs.hpp"
 
-#include "report/access_log.hpp"
 #include "base/error.hpp"
-#include "report/line_reader.hpp"
 #include "mappings/old_url.hpp"
+#include "report/access_log.hpp"
+#include "report/line_reader.hpp"
 #include "web/progress.hpp"
 
 #include <array>
@@ -36,10 +36,13 @@ bool is_internal_path(std::string_view target) noexcept
     // Discourse's asset, polling and tracking routes (config/routes.rb): requested by its own
     // pages and by browsers, never the place a link leads to.
     static constexpr std::array<std::string_view, 19> PREFIXES = {
-        "/assets/",         "/stylesheets/",     "/theme-javascripts/", "/extra-locales/",    "/svg-sprite/",
-        "/message-bus/",    "/presence/",        "/highlight-js/",      "/service-worker",    "/srv/status",
-        "/logs/report_js_error", "/session/csrf", "/topics/timings",    "/clicks/track",      "/composer_messages",
-        "/draft.json",      "/browser-update",   "/favicon/proxied",    "/bootstrap/"};
+        "/assets/",        "/stylesheets/",         "/theme-javascripts/",
+        "/extra-locales/", "/svg-sprite/",          "/message-bus/",
+        "/presence/",      "/highlight-js/",        "/service-worker",
+        "/srv/status",     "/logs/report_js_error", "/session/csrf",
+        "/topics/timings", "/clicks/track",         "/composer_messages",
+        "/draft.json",     "/browser-update",       "/favicon/proxied",
+        "/bootstrap/"};
     for (auto const prefix : PREFIXES) {
         if (target.starts_with(prefix)) {
             return true;
@@ -57,7 +60,8 @@ void note_malformed(input_summary &summary, std::string_view file, std::uint64_t
         if (text.size() > QUOTED_BYTES) {
             shown += "…";
         }
-        summary.malformed_examples.push_back(malformed_line{std::string{file}, line, std::string{problem}, std::move(shown)});
+        summary.malformed_examples.push_back(
+            malformed_line{std::string{file}, line, std::string{problem}, std::move(shown)});
     }
 }
 
@@ -78,10 +82,16 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
                 pending = 0;
             }
             switch (parse_log_line(line, request, scratch, problem)) {
-            case log_line_kind::blank: continue;
-            case log_line_kind::malformed: note_malformed(summary, reader.name(), reader.line_number(), problem, line); continue;
-            case log_line_kind::no_request: ++summary.skipped_no_request; continue;
-            case log_line_kind::request: break;
+            case log_line_kind::blank:
+                continue;
+            case log_line_kind::malformed:
+                note_malformed(summary, reader.name(), reader.line_number(), problem, line);
+                continue;
+            case log_line_kind::no_request:
+                ++summary.skipped_no_request;
+                continue;
+            case log_line_kind::request:
+                break;
             }
             if (request.method != "GET" && request.method != "HEAD") {
                 ++summary.skipped_method;

@@ -23,7 +23,10 @@ constexpr unsigned ZLIB_BUFFER = 1U << 17U;
 /// A line longer than this is no log line or URL; reading stops rather than fill the memory.
 constexpr std::size_t MAX_LINE = std::size_t{64} << 20U;
 
-gzFile as_gz(void *file) { return static_cast<gzFile>(file); }
+gzFile as_gz(void *file)
+{
+    return static_cast<gzFile>(file);
+}
 
 } // namespace
 
@@ -32,7 +35,8 @@ line_reader::line_reader(std::filesystem::path const &path) : m_name{path.string
     errno = 0;
     gzFile const file = gzopen(m_name.c_str(), "rb");
     if (file == nullptr) {
-        throw input_error{fmt::format("{}: cannot open: {}", m_name, errno != 0 ? std::strerror(errno) : "out of memory")};
+        throw input_error{
+            fmt::format("{}: cannot open: {}", m_name, errno != 0 ? std::strerror(errno) : "out of memory")};
     }
     gzbuffer(file, ZLIB_BUFFER);
     m_file = file;
@@ -58,7 +62,8 @@ bool line_reader::fill()
     }
     if (m_buffer.size() - m_size < READ_BLOCK) {
         if (m_buffer.size() >= MAX_LINE) {
-            throw input_error{fmt::format("{}:{}: a line longer than {} MiB: not a text file?", m_name, m_line + 1, MAX_LINE >> 20U)};
+            throw input_error{
+                fmt::format("{}:{}: a line longer than {} MiB: not a text file?", m_name, m_line + 1, MAX_LINE >> 20U)};
         }
         m_buffer.resize(m_buffer.size() * 2);
     }
@@ -72,7 +77,8 @@ bool line_reader::fill()
     if (got <= 0 && code != Z_OK && code != Z_STREAM_END) {
         m_end = true;
         if (code == Z_BUF_ERROR) {
-            throw input_error{fmt::format("{}:{}: the gzip data ends early (the file was cut short)", m_name, m_line + 1)};
+            throw input_error{
+                fmt::format("{}:{}: the gzip data ends early (the file was cut short)", m_name, m_line + 1)};
         }
         throw input_error{fmt::format("{}:{}: cannot read: {}", m_name, m_line + 1,
                                       code == Z_ERRNO ? std::strerror(errno) : message)};
@@ -133,7 +139,8 @@ std::string read_text_file(std::filesystem::path const &path, std::size_t limit)
 
 std::string gunzip_if_compressed(std::string data, std::string_view what, std::size_t limit)
 {
-    if (data.size() < 2 || static_cast<unsigned char>(data[0]) != 0x1FU || static_cast<unsigned char>(data[1]) != 0x8BU) {
+    if (data.size() < 2 || static_cast<unsigned char>(data[0]) != 0x1FU ||
+        static_cast<unsigned char>(data[1]) != 0x8BU) {
         return data;
     }
     z_stream stream{};
@@ -155,7 +162,8 @@ std::string gunzip_if_compressed(std::string data, std::string_view what, std::s
         result = inflate(&stream, Z_NO_FLUSH);
         if (result != Z_OK && result != Z_STREAM_END) {
             inflateEnd(&stream);
-            throw input_error{fmt::format("{}: damaged gzip data{}", what, result == Z_BUF_ERROR ? " (cut short)" : "")};
+            throw input_error{
+                fmt::format("{}: damaged gzip data{}", what, result == Z_BUF_ERROR ? " (cut short)" : "")};
         }
         out.append(block.data(), block.size() - stream.avail_out);
         if (out.size() > limit) {

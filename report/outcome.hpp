@@ -23,8 +23,9 @@ enum class url_outcome : std::uint8_t
 };
 inline constexpr std::size_t OUTCOME_COUNT = 9;
 inline constexpr std::array<url_outcome, OUTCOME_COUNT> ALL_OUTCOMES = {
-    url_outcome::redirected,    url_outcome::passed_through, url_outcome::chain, url_outcome::not_found, url_outcome::gone,
-    url_outcome::target_broken, url_outcome::loop,           url_outcome::off_site, url_outcome::error};
+    url_outcome::redirected, url_outcome::passed_through, url_outcome::chain,
+    url_outcome::not_found,  url_outcome::gone,           url_outcome::target_broken,
+    url_outcome::loop,       url_outcome::off_site,       url_outcome::error};
 
 /// \return the name used in the JSON report ("passed_through").
 [[nodiscard]] std::string_view to_string(url_outcome value) noexcept;

@@ -49,7 +49,7 @@ std::vector<probe_answer> ask_redirector(web::site_url const &via, url_tally con
                 answer.status = 400;
             } else {
                 web::http_request request{.target = *target,
-                                               .headers = {{"Host", url.host.empty() ? tally.main_host() : url.host}}};
+                                          .headers = {{"Host", url.host.empty() ? tally.main_host() : url.host}}};
                 for (int attempt = 1;; ++attempt) {
                     pacer.admit();
                     try {

@@ -2,9 +2,9 @@
 // The facts of a coverage report, worked out once and handed to every formatter (HTML, JSON,
 // terminal), which only lay them out.
 
+#include "mappings/url_shape.hpp"
 #include "report/outcome.hpp"
 #include "report/rule_proposals.hpp"
-#include "mappings/url_shape.hpp"
 
 #include <array>
 #include <cstdint>
@@ -53,7 +53,7 @@ struct input_summary
     std::uint64_t skipped_no_request = 0;
     std::uint64_t skipped_internal = 0;
 
-    std::uint64_t malformed = 0; ///< log and list lines that could not be read
+    std::uint64_t malformed = 0;                    ///< log and list lines that could not be read
     std::vector<malformed_line> malformed_examples; ///< the first few
 };
 
@@ -103,14 +103,14 @@ struct coverage_report
     input_summary inputs;
 
     tally_count total;
-    tally_count covered; ///< redirected, passed through or chain
-    std::array<tally_count, OUTCOME_COUNT> outcomes{}; ///< by url_outcome
+    tally_count covered;                                  ///< redirected, passed through or chain
+    std::array<tally_count, OUTCOME_COUNT> outcomes{};    ///< by url_outcome
     std::array<tally_count, MISS_REASON_COUNT> reasons{}; ///< misses (not found, gone) by likely reason
-    std::vector<kind_figures> kinds;  ///< kinds that occur, in url_kind order
-    std::vector<day_figures> days;    ///< in date order; empty without access logs
-    std::vector<listed_url> top_missed; ///< not covered, the most hits first
-    std::uint64_t missed_urls = 0;     ///< all of them (top_missed may be cut)
-    std::vector<listed_url> chains;    ///< redirect chains, the most hits first
+    std::vector<kind_figures> kinds;                      ///< kinds that occur, in url_kind order
+    std::vector<day_figures> days;                        ///< in date order; empty without access logs
+    std::vector<listed_url> top_missed;                   ///< not covered, the most hits first
+    std::uint64_t missed_urls = 0;                        ///< all of them (top_missed may be cut)
+    std::vector<listed_url> chains;                       ///< redirect chains, the most hits first
     std::vector<rule_proposal> proposals;
     bool proposals_possible = false; ///< a map was at hand to try rules on
     double seconds = 0.0;

@@ -41,7 +41,10 @@ struct token
     std::string text; ///< the literal, or this URL's value at the place
 };
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
 
 bool is_slug_char(char c) noexcept
 {
@@ -117,7 +120,8 @@ std::vector<token> generalise(std::string_view target, bool slugs)
         segment.remove_prefix(1);
         // A slug may carry an extension (.html, .php): kept literal.
         auto const dot = segment.rfind('.');
-        std::string_view const extension = dot != std::string_view::npos && segment.size() - dot <= 6 ? segment.substr(dot) : "";
+        std::string_view const extension =
+            dot != std::string_view::npos && segment.size() - dot <= 6 ? segment.substr(dot) : "";
         std::string_view const stem = segment.substr(0, segment.size() - extension.size());
         if (is_slug(stem)) {
             tokens.push_back(token{true, capture_kind::slug, std::string{stem}});
@@ -170,8 +174,8 @@ bool has_control_bytes(std::string_view s) noexcept
 /// A group of misses sharing a generalised shape.
 struct group
 {
-    std::vector<std::size_t> members;          ///< indexes into the misses
-    std::vector<std::vector<token>> tokens;    ///< each member's pieces
+    std::vector<std::size_t> members;       ///< indexes into the misses
+    std::vector<std::vector<token>> tokens; ///< each member's pieces
 };
 
 /// The replacements worth trying for captures of these kinds.
@@ -289,7 +293,8 @@ std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, 
         }
         // The most asked-for URLs first: they decide between the candidates.
         std::sort(g.members.begin(), g.members.end(), [&](std::size_t a, std::size_t b) {
-            return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits : misses[a].target < misses[b].target;
+            return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits
+                                                    : misses[a].target < misses[b].target;
         });
 
         auto const evaluate = [&](std::string const &replacement, std::size_t limit, rule_proposal *record) {

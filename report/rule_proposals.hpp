@@ -38,7 +38,8 @@ struct rule_proposal
 /// on an old host). Groups need at least two distinct URLs; a proposal is made only when the
 /// rule redirects at least one of them to a mapped place (a topic, post, category, user or tag
 /// the map knows). \return the proposals, the most hits won first.
-[[nodiscard]] std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, mappings::snapshot const &map);
+[[nodiscard]] std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses,
+                                                       mappings::snapshot const &map);
 
 /// \return `proposals` as a rules.csv file: the header row, then one row each (RFC 4180 quoting).
 [[nodiscard]] std::string rules_csv(std::span<rule_proposal const> proposals);

@@ -1,8 +1,8 @@
 #include "report/sitemap.hpp"
 
 #include "base/error.hpp"
-#include "report/line_reader.hpp"
 #include "base/url_codec.hpp"
+#include "report/line_reader.hpp"
 #include "report/web_fetcher.hpp"
 
 #include <fmt/format.h>
@@ -33,7 +33,9 @@ public:
 
     [[noreturn]] void fail(std::size_t pos, std::string_view message) const
     {
-        auto const line = 1 + std::count(m_xml.begin(), m_xml.begin() + static_cast<std::ptrdiff_t>(std::min(pos, m_xml.size())), '\n');
+        auto const line =
+            1 +
+            std::count(m_xml.begin(), m_xml.begin() + static_cast<std::ptrdiff_t>(std::min(pos, m_xml.size())), '\n');
         throw input_error{fmt::format("{}:{}: {}", m_name, line, message)};
     }
 
@@ -281,8 +283,9 @@ sitemap_totals read_sitemaps(std::string const &source, web_fetcher &fetcher,
         } else {
             auto [answer, final_url] = fetcher.get_following(current.where, MAX_REDIRECTS);
             if (answer.status != 200) {
-                throw input_error{fmt::format("{}: HTTP {}{}", current.where, answer.status,
-                                              final_url == current.where ? std::string{} : " (from " + final_url + ")")};
+                throw input_error{
+                    fmt::format("{}: HTTP {}{}", current.where, answer.status,
+                                final_url == current.where ? std::string{} : " (from " + final_url + ")")};
             }
             text = gunzip_if_compressed(std::move(answer.body), current.where, MAX_SITEMAP_BYTES);
         }
@@ -314,7 +317,8 @@ sitemap_totals read_sitemaps(std::string const &source, web_fetcher &fetcher,
                 }
             }
             if (!next.file && !is_web_url(next.where)) {
-                throw input_error{fmt::format("{}: the index lists '{}', which is no http(s) URL", current.where, location)};
+                throw input_error{
+                    fmt::format("{}: the index lists '{}', which is no http(s) URL", current.where, location)};
             }
             if (seen.insert(next.where).second) {
                 listed.push_back(std::move(next));

@@ -1,9 +1,9 @@
 #include "report/store_inputs.hpp"
 
-#include "mappings/copy.hpp"
 #include "base/error.hpp"
-#include "mappings/store.hpp"
 #include "base/url_codec.hpp"
+#include "mappings/copy.hpp"
+#include "mappings/store.hpp"
 #include "mappings/url_shape.hpp"
 
 #include <fmt/format.h>
@@ -34,7 +34,8 @@ void append_segment(std::string &out, std::string_view segment)
 
 /// Reads each row of `query` (its first column's text in `text`, the rest raw) and calls `f(row)`.
 template <typename F>
-void each_row(pqxx::transaction_base &txn, std::string const &what, std::string const &query, std::size_t columns, F &&f)
+void each_row(pqxx::transaction_base &txn, std::string const &what, std::string const &query, std::size_t columns,
+              F &&f)
 {
     mappings::copy_reader rows{txn, what, query, columns};
     while (rows.next()) {
@@ -82,8 +83,8 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
                          add(target);
                      }
                  });
-        each_row(txn, "forumgate.categories", "SELECT old_id, old_slug_path FROM forumgate.categories ORDER BY old_id", 2,
-                 [&](mappings::copy_row const &row) {
+        each_row(txn, "forumgate.categories", "SELECT old_id, old_slug_path FROM forumgate.categories ORDER BY old_id",
+                 2, [&](mappings::copy_row const &row) {
                      row.text(1, text);
                      target = "/c";
                      std::string_view path = text;
@@ -159,7 +160,8 @@ miss_explainer miss_explainer::load(mappings::store &store)
     reading("restricted topics and categories", [&] {
         read_only_transaction txn{store.connection()};
         std::string text;
-        each_row(txn, "forumgate.topics", "SELECT lower(old_slug) FROM forumgate.topics WHERE restricted AND old_slug <> ''", 1,
+        each_row(txn, "forumgate.topics",
+                 "SELECT lower(old_slug) FROM forumgate.topics WHERE restricted AND old_slug <> ''", 1,
                  [&](mappings::copy_row const &row) {
                      row.text(0, text);
                      out.m_restricted_slugs.insert(text);
@@ -167,14 +169,17 @@ miss_explainer miss_explainer::load(mappings::store &store)
         // From the archive: private messages, topics in read-restricted categories, and topic
         // ids the old forum refused to show (403) when fetch swept for them.
         std::string const restricted_topics =
-            "SELECT t.id FROM forumgate.archive_topics t LEFT JOIN forumgate.archive_categories c ON c.id = t.category_id "
+            "SELECT t.id FROM forumgate.archive_topics t LEFT JOIN forumgate.archive_categories c ON c.id = "
+            "t.category_id "
             "WHERE t.archetype = 'private_message' OR coalesce(c.read_restricted, false)";
-        each_row(txn, "forumgate.archive_topics", restricted_topics + " UNION SELECT id FROM forumgate.archive_absent_topics WHERE status = 403",
-                 1, [&](mappings::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
+        each_row(txn, "forumgate.archive_topics",
+                 restricted_topics + " UNION SELECT id FROM forumgate.archive_absent_topics WHERE status = 403", 1,
+                 [&](mappings::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
         each_row(txn, "forumgate.archive_posts",
                  "SELECT p.id FROM forumgate.archive_posts p WHERE p.topic_id IN (" + restricted_topics + ")", 1,
                  [&](mappings::copy_row const &row) { out.m_restricted_posts.insert(row.number(0)); });
-        each_row(txn, "forumgate.archive_categories", "SELECT id FROM forumgate.archive_categories WHERE read_restricted", 1,
+        each_row(txn, "forumgate.archive_categories",
+                 "SELECT id FROM forumgate.archive_categories WHERE read_restricted", 1,
                  [&](mappings::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
         each_row(txn, "forumgate.topics", "SELECT old_id FROM forumgate.topics WHERE restricted", 1,
                  [&](mappings::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
@@ -192,14 +197,21 @@ miss_reason miss_explainer::explain(mappings::decision const &d, std::string_vie
         return miss_reason::none;
     }
     switch (d.why) {
-    case reason::unknown_host: return miss_reason::unknown_host;
-    case reason::unknown_shape: return miss_reason::unknown_shape;
-    case reason::unmappable: return miss_reason::unmappable;
-    case reason::not_migrated: return miss_reason::not_migrated;
+    case reason::unknown_host:
+        return miss_reason::unknown_host;
+    case reason::unknown_shape:
+        return miss_reason::unknown_shape;
+    case reason::unmappable:
+        return miss_reason::unmappable;
+    case reason::not_migrated:
+        return miss_reason::not_migrated;
     case reason::malformed:
-    case reason::too_long: return miss_reason::malformed;
-    case reason::unknown_id: break;
-    default: return miss_reason::never_imported;
+    case reason::too_long:
+        return miss_reason::malformed;
+    case reason::unknown_id:
+        break;
+    default:
+        return miss_reason::never_imported;
     }
     // An id or name the map does not have: restricted on the old forum, or never imported.
     mappings::parsed_url url;
@@ -211,7 +223,7 @@ miss_reason miss_explainer::explain(mappings::decision const &d, std::string_vie
     switch (shape.id) {
     case shape_id::topic_by_slug:
         return m_restricted_slugs.contains(base::ascii_lower(shape.name)) ? miss_reason::restricted
-                                                                              : miss_reason::never_imported;
+                                                                          : miss_reason::never_imported;
     case shape_id::topic:
     case shape_id::topic_resource:
     case shape_id::post_by_number:

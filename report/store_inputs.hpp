@@ -3,8 +3,8 @@
 // (--from-map), the redirector's miss log (--from-misses), and what tells why a URL misses
 // (restricted topics and categories, from the map and from the archive of the old forum).
 
-#include "report/outcome.hpp"
 #include "mappings/resolver.hpp"
+#include "report/outcome.hpp"
 #include "report/url_tally.hpp"
 
 #include <cstdint>

@@ -112,11 +112,20 @@ std::size_t check_verdict_targets(std::vector<verdict> &verdicts, http_check_opt
         v.hops = static_cast<std::uint8_t>(std::min(result.hops, 255));
         v.detail = result.detail;
         switch (result.result) {
-        case target_result::state::ok: break;
-        case target_result::state::chain: v.outcome = url_outcome::chain; break;
-        case target_result::state::broken: v.outcome = url_outcome::target_broken; break;
-        case target_result::state::loop: v.outcome = url_outcome::loop; break;
-        case target_result::state::error: v.outcome = url_outcome::error; break;
+        case target_result::state::ok:
+            break;
+        case target_result::state::chain:
+            v.outcome = url_outcome::chain;
+            break;
+        case target_result::state::broken:
+            v.outcome = url_outcome::target_broken;
+            break;
+        case target_result::state::loop:
+            v.outcome = url_outcome::loop;
+            break;
+        case target_result::state::error:
+            v.outcome = url_outcome::error;
+            break;
         }
     }
     return targets.size();

@@ -28,9 +28,9 @@ struct target_result
         error,  ///< no answer (connection refused, timeout, TLS…)
     };
     state result = state::error;
-    int status = 0;      ///< the last answer's status (0: none)
-    int hops = 0;        ///< redirects followed
-    std::string detail;  ///< the chain, or what failed
+    int status = 0;     ///< the last answer's status (0: none)
+    int hops = 0;       ///< redirects followed
+    std::string detail; ///< the chain, or what failed
 };
 
 /// GETs each of `urls` (absolute URLs), following redirects. Never throws for one URL.

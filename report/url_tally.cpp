@@ -18,7 +18,8 @@ std::string normal_host(std::string_view host)
         }
         return out;
     }
-    if (auto const colon = out.rfind(':'); colon != std::string::npos && base::is_digits(std::string_view{out}.substr(colon + 1))) {
+    if (auto const colon = out.rfind(':');
+        colon != std::string::npos && base::is_digits(std::string_view{out}.substr(colon + 1))) {
         out.resize(colon);
     }
     while (!out.empty() && out.back() == '.') {
@@ -35,7 +36,9 @@ std::string printable(std::string_view text, unsigned char lowest_kept, bool url
 {
     std::string out;
     out.reserve(text.size());
-    auto const escape = [&](unsigned char byte) { out += url ? fmt::format("%{:02X}", byte) : fmt::format("\\x{:02x}", byte); };
+    auto const escape = [&](unsigned char byte) {
+        out += url ? fmt::format("%{:02X}", byte) : fmt::format("\\x{:02x}", byte);
+    };
     for (std::size_t i = 0; i < text.size();) {
         auto const byte = static_cast<unsigned char>(text[i]);
         if (byte < lowest_kept || byte == 0x7FU) {
@@ -70,9 +73,15 @@ std::string printable(std::string_view text, unsigned char lowest_kept, bool url
 
 } // namespace
 
-std::string printable_url(std::string_view text) { return printable(text, 0x21U, true); }
+std::string printable_url(std::string_view text)
+{
+    return printable(text, 0x21U, true);
+}
 
-std::string printable_text(std::string_view text) { return printable(text, 0x20U, false); }
+std::string printable_text(std::string_view text)
+{
+    return printable(text, 0x20U, false);
+}
 
 url_tally::url_tally(std::string main_host) : m_main_host{normal_host(main_host)} {}
 

@@ -78,14 +78,14 @@ std::string resolve_reference(std::string_view base, std::string_view location)
         return std::string{origin} + std::string{path} + std::string{location};
     }
     auto const last_slash = path.rfind('/');
-    return std::string{origin} + std::string{path.substr(0, last_slash == std::string_view::npos ? 0 : last_slash + 1)} +
+    return std::string{origin} +
+           std::string{path.substr(0, last_slash == std::string_view::npos ? 0 : last_slash + 1)} +
            std::string{location};
 }
 
 web_fetcher::web_fetcher(web::http_client::options options, web::request_pacer &pacer, web::retry_policy policy)
     : m_options{std::move(options)}, m_pacer{pacer}, m_policy{policy}
-{
-}
+{}
 
 web_fetcher::~web_fetcher() = default;
 
@@ -100,7 +100,8 @@ web::http_response web_fetcher::get(std::string const &url)
     if (!client) {
         client = std::make_unique<web::http_client>(parts->site, m_options);
     }
-    web::http_request request{.target = parts->target, .headers = {{"Accept", "text/html,application/xml;q=0.9,*/*;q=0.8"}}};
+    web::http_request request{.target = parts->target,
+                              .headers = {{"Accept", "text/html,application/xml;q=0.9,*/*;q=0.8"}}};
     try {
         return web::polite_send(*client, m_pacer, request, m_policy);
     } catch (web::fetch_error const &e) {

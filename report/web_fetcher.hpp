@@ -20,12 +20,13 @@ namespace forumgate::report {
 /// How the report's HTTP work is done (asking a redirector, checking targets).
 struct http_check_options
 {
-    unsigned concurrency = 4; ///< requests in flight at once
-    double rate = 0.0;        ///< requests per second in all; 0: no cap
+    unsigned concurrency = 4;                                    ///< requests in flight at once
+    double rate = 0.0;                                           ///< requests per second in all; 0: no cap
     std::chrono::milliseconds timeout{std::chrono::seconds{15}}; ///< for one exchange
-    std::string ca_file{};    ///< PEM file of certificate authorities to trust (TLS)
-    int attempts = 3;         ///< per request, the first included (transport failures, 5xx, 429)
-    int max_redirects = 10;   ///< followed from a target before it counts as a loop (browsers stop at 20, crawlers sooner)
+    std::string ca_file{};                                       ///< PEM file of certificate authorities to trust (TLS)
+    int attempts = 3; ///< per request, the first included (transport failures, 5xx, 429)
+    int max_redirects =
+        10; ///< followed from a target before it counts as a loop (browsers stop at 20, crawlers sooner)
 
     [[nodiscard]] web::http_client::options client_options() const;
     [[nodiscard]] web::retry_policy retry() const;
@@ -35,7 +36,7 @@ struct http_check_options
 struct split_url_parts
 {
     web::site_url site; ///< scheme, host and port (no prefix)
-    std::string target;      ///< path and query, starting with '/'
+    std::string target; ///< path and query, starting with '/'
 };
 
 /// \return the parts of an absolute http(s) URL (a fragment dropped), or nullopt if it is not one.

@@ -105,7 +105,10 @@ http_client::http_client(site_url site, options settings)
     }
 }
 
-http_client::~http_client() { m_connection->close(); }
+http_client::~http_client()
+{
+    m_connection->close();
+}
 
 http_response http_client::send(http_request const &request)
 {
@@ -149,8 +152,8 @@ http_response http_client::send(http_request const &request)
             if (m_site.tls) {
                 c.secure.emplace(c.io, *c.tls_context);
                 if (SSL_set_tlsext_host_name(c.secure->native_handle(), m_site.host.c_str()) != 1) {
-                    throw fail("setting the TLS server name", beast::error_code{static_cast<int>(::ERR_get_error()),
-                                                                              net::error::get_ssl_category()});
+                    throw fail("setting the TLS server name",
+                               beast::error_code{static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()});
                 }
                 c.secure->set_verify_callback(net::ssl::host_name_verification{m_site.host});
             } else {

@@ -72,8 +72,8 @@ namespace {
 std::chrono::milliseconds backoff(retry_policy const &policy, int attempt)
 {
     thread_local std::mt19937_64 random{std::random_device{}()};
-    auto const bound = std::min<std::int64_t>(policy.backoff_cap.count(),
-                                              policy.backoff_base.count() << std::min(attempt, 20));
+    auto const bound =
+        std::min<std::int64_t>(policy.backoff_cap.count(), policy.backoff_base.count() << std::min(attempt, 20));
     std::uniform_int_distribution<std::int64_t> pick{bound / 2, std::max<std::int64_t>(bound / 2, bound)};
     return std::chrono::milliseconds{pick(random)};
 }
@@ -91,13 +91,15 @@ std::string first_error_message(std::string_view body)
         }
     }
     std::string out{body.substr(0, 120)};
-    std::ranges::replace_if(out, [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    std::ranges::replace_if(
+        out, [](char c) { return c == '\n' || c == '\r'; }, ' ');
     return out;
 }
 
 } // namespace
 
-http_response polite_send(http_client &client, request_pacer &pacer, http_request const &request, retry_policy const &policy)
+http_response polite_send(http_client &client, request_pacer &pacer, http_request const &request,
+                          retry_policy const &policy)
 {
     std::string const url = client.site().url(request.target);
     std::string last_reason;
@@ -119,8 +121,8 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
             if (answer.status == 429) {
                 rate_limited = true;
                 auto const retry_after = answer.header("Retry-After");
-                auto const seconds = retry_after ? parse_retry_after(*retry_after, std::chrono::system_clock::now())
-                                                 : std::nullopt;
+                auto const seconds =
+                    retry_after ? parse_retry_after(*retry_after, std::chrono::system_clock::now()) : std::nullopt;
                 if (seconds && *seconds > policy.longest_retry_after) {
                     throw fetch_error{url + ": rate limited, Retry-After " + std::to_string(seconds->count()) +
                                           " s is longer than " + std::to_string(policy.longest_retry_after.count()) +
@@ -152,8 +154,8 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
             last_reason = problem.what();
         }
         if (attempt >= policy.max_attempts) {
-            throw fetch_error{url + ": gave up after " + std::to_string(attempt) + " attempts; last: " + last_reason, url,
-                              last_status, false};
+            throw fetch_error{url + ": gave up after " + std::to_string(attempt) + " attempts; last: " + last_reason,
+                              url, last_status, false};
         }
         pacer.count_retry(rate_limited);
         std::this_thread::sleep_for(wait.value_or(backoff(policy, attempt)));

@@ -70,8 +70,7 @@ class fetch_error : public std::runtime_error
 public:
     fetch_error(std::string message, std::string url, int status, bool permanent)
         : std::runtime_error(std::move(message)), m_url(std::move(url)), m_status(status), m_permanent(permanent)
-    {
-    }
+    {}
     [[nodiscard]] std::string const &url() const noexcept { return m_url; }
     [[nodiscard]] int status() const noexcept { return m_status; }
     [[nodiscard]] bool permanent() const noexcept { return m_permanent; }

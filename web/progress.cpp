@@ -46,7 +46,8 @@ std::string progress::line() const
     double const elapsed = std::max(seconds(), 1e-3);
     std::string out = fmt::format("{}: {} {}", m_phase, done, m_unit);
     if (m_total > 0) {
-        out = fmt::format("{}: {}/{} {} {:.0f}%", m_phase, done, m_total, m_unit, 100.0 * static_cast<double>(done) / static_cast<double>(m_total));
+        out = fmt::format("{}: {}/{} {} {:.0f}%", m_phase, done, m_total, m_unit,
+                          100.0 * static_cast<double>(done) / static_cast<double>(m_total));
     }
     if (!m_secondary_unit.empty()) {
         out += fmt::format(" · {} {}", m_secondary.load(), m_secondary_unit);
@@ -57,7 +58,8 @@ std::string progress::line() const
         out += fmt::format(" · {} failed", failed);
     }
     if (m_total > done && done > 0) {
-        auto const left = static_cast<std::int64_t>(elapsed * static_cast<double>(m_total - done) / static_cast<double>(done));
+        auto const left =
+            static_cast<std::int64_t>(elapsed * static_cast<double>(m_total - done) / static_cast<double>(done));
         out += fmt::format(" · ETA {}:{:02}", left / 60, left % 60);
     } else {
         out += fmt::format(" · {:.1f} s", elapsed);

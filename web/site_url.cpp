@@ -57,7 +57,8 @@ site_url site_url::parse(std::string_view text, std::string_view what)
         throw fail("the host is missing");
     }
     for (char const c : site.host) {
-        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':';
+        bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '.' || c == ':';
         if (!ok) {
             throw fail("the host may hold only letters, digits, '-', '.' (and ':' in an IPv6 address)");
         }
@@ -89,10 +90,19 @@ std::string site_url::host_header() const
     return out;
 }
 
-std::string site_url::origin() const { return (tls ? "https://" : "http://") + host_header(); }
+std::string site_url::origin() const
+{
+    return (tls ? "https://" : "http://") + host_header();
+}
 
-std::string site_url::target(std::string_view path_and_query) const { return prefix + std::string{path_and_query}; }
+std::string site_url::target(std::string_view path_and_query) const
+{
+    return prefix + std::string{path_and_query};
+}
 
-std::string site_url::url(std::string_view path_and_query) const { return origin() + target(path_and_query); }
+std::string site_url::url(std::string_view path_and_query) const
+{
+    return origin() + target(path_and_query);
+}
 
 } // namespace forumgate::web

@@ -13,7 +13,7 @@ namespace forumgate::web {
 struct site_url
 {
     bool tls = true;
-    std::string host;   ///< lowercase; an IPv6 address without brackets
+    std::string host; ///< lowercase; an IPv6 address without brackets
     std::uint16_t port = 443;
     std::string prefix; ///< "" or "/forum" (no trailing slash)
 

@@ -12,9 +12,8 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <zlib.h>
-
 #include <sys/resource.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,14 +26,19 @@ namespace {
 using namespace forumgate;
 using clock_type = std::chrono::steady_clock;
 
-double seconds_since(clock_type::time_point start) { return std::chrono::duration<double>(clock_type::now() - start).count(); }
+double seconds_since(clock_type::time_point start)
+{
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
 
 /// Writes `lines` log lines to `path` (gzip-compressed when `compressed`), over 7 days.
 void write_log(std::string const &path, std::vector<std::string> const &targets, bool compressed)
 {
     static constexpr std::array<std::string_view, 4> AGENTS = {
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Safari/537.36",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 "
+        "Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 "
+        "Mobile/15E148 Safari/604.1",
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
         "Mozilla/5.0 (X11; Linux x86_64; rv:119.0) Gecko/20100101 Firefox/119.0"};
     static constexpr std::array<std::string_view, 7> DAYS = {"01", "02", "03", "04", "05", "06", "07"};
@@ -70,7 +74,8 @@ void write_log(std::string const &path, std::vector<std::string> const &targets,
             method = "POST";
             target = "/topics/timings";
         } else if (roll < 32) {
-            block += "203.0.113.9 - - [" + std::string{DAYS[day]} + "/May/2024:03:00:00 +0000] \"-\" 400 0 \"-\" \"-\"\n";
+            block +=
+                "203.0.113.9 - - [" + std::string{DAYS[day]} + "/May/2024:03:00:00 +0000] \"-\" 400 0 \"-\" \"-\"\n";
             continue;
         } else if (roll < 33) {
             block += "garbage that is no log line\n";
@@ -79,9 +84,11 @@ void write_log(std::string const &path, std::vector<std::string> const &targets,
         if (target.starts_with("/t/0/") || roll > 985) {
             status = 404;
         }
-        block += fmt::format("{}.{}.{}.{} - - [{}/May/2024:{:02}:{:02}:{:02} +0100] \"{} {} HTTP/1.1\" {} {} \"{}\" \"{}\"\n", 10 + roll % 200,
-                             (i >> 8U) & 0xFFU, i & 0xFFU, roll % 250 + 1, DAYS[day], second / 3600, second / 60 % 60, second % 60,
-                             method, target, status, 1000 + roll * 7, roll < 500 ? "-" : "https://www.google.com/", AGENTS[i % AGENTS.size()]);
+        block += fmt::format(
+            "{}.{}.{}.{} - - [{}/May/2024:{:02}:{:02}:{:02} +0100] \"{} {} HTTP/1.1\" {} {} \"{}\" \"{}\"\n",
+            10 + roll % 200, (i >> 8U) & 0xFFU, i & 0xFFU, roll % 250 + 1, DAYS[day], second / 3600, second / 60 % 60,
+            second % 60, method, target, status, 1000 + roll * 7, roll < 500 ? "-" : "https://www.google.com/",
+            AGENTS[i % AGENTS.size()]);
         if (block.size() > (1U << 20U)) {
             flush();
         }
@@ -143,14 +150,15 @@ int main(int argc, char **argv)
 
     auto const build_start = clock_type::now();
     mappings::snapshot_builder builder{bench::synthetic_settings()};
-    bench::generate_map(map_options, [&](mappings::topic_row const &row) { builder.add(row); },
-                        [&](mappings::post_row const &row) { builder.add(row); });
+    bench::generate_map(
+        map_options, [&](mappings::topic_row const &row) { builder.add(row); },
+        [&](mappings::post_row const &row) { builder.add(row); });
     auto const map = builder.build();
     auto const targets = bench::synthetic_targets(map_options, lines);
     write_log(log, targets, false);
     write_log(log + ".gz", targets, true);
-    std::cerr << fmt::format("map of {} topics and {} posts and logs of {} lines made in {:.1f} s\n", map_options.topics,
-                             map_options.posts, lines, seconds_since(build_start));
+    std::cerr << fmt::format("map of {} topics and {} posts and logs of {} lines made in {:.1f} s\n",
+                             map_options.topics, map_options.posts, lines, seconds_since(build_start));
 
     for (auto const &[name, path] : {std::pair{"plain", log}, std::pair{"gzip", log + ".gz"}}) {
         (void)run_once(path, *map); // warm the page cache and the allocator
@@ -164,10 +172,11 @@ int main(int argc, char **argv)
         auto const &t = timings[timings.size() / 2];
         double const total = t.read_seconds + t.resolve_seconds;
         // One line per log, key=value, for scripts/bench/coverage to read.
-        std::cout << fmt::format("{} lines={} requests={} urls={} covered_hits={} read_s={:.3f} resolve_s={:.3f} total_s={:.3f} "
-                                 "lines_per_s={:.0f}\n",
-                                 name, t.lines, t.requests, t.urls, t.covered, t.read_seconds, t.resolve_seconds, total,
-                                 static_cast<double>(t.lines) / total);
+        std::cout << fmt::format(
+            "{} lines={} requests={} urls={} covered_hits={} read_s={:.3f} resolve_s={:.3f} total_s={:.3f} "
+            "lines_per_s={:.0f}\n",
+            name, t.lines, t.requests, t.urls, t.covered, t.read_seconds, t.resolve_seconds, total,
+            static_cast<double>(t.lines) / total);
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);

@@ -44,7 +44,8 @@ std::string topic_location(std::string_view new_base, mappings::topic_row const 
 /// Writes the topics of the synthetic map into the store with COPY and the nginx map body to
 /// `nginx_map` (`OLD_ID LOCATION;` lines), both in one pass. Posts are generated (the topics'
 /// restricted flags come from the same random sequence as in the other benchmarks) and dropped.
-void fill(mappings::store &store, bench::synthetic_map_options const &options, std::string const &nginx_map, bool write_store)
+void fill(mappings::store &store, bench::synthetic_map_options const &options, std::string const &nginx_map,
+          bool write_store)
 {
     auto const new_base = bench::synthetic_settings().new_base;
     std::ofstream map_file{nginx_map};
@@ -113,7 +114,8 @@ int main(int argc, char **argv)
     bench::synthetic_map_options options;
     app.add_option("--db", db, "PostgreSQL connection string")->envname("FORUMGATE_DB")->required();
     app.add_option("--topics", options.topics, "Topics in the synthetic map")->capture_default_str();
-    app.add_option("--nginx-map", nginx_map, "File to write the nginx map body to (OLD_ID LOCATION; lines)")->required();
+    app.add_option("--nginx-map", nginx_map, "File to write the nginx map body to (OLD_ID LOCATION; lines)")
+        ->required();
     app.add_option("--targets", targets_file, "File to write the request targets to, one a line")->required();
     app.add_option("--count", target_count, "Request targets to write")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
@@ -128,7 +130,8 @@ int main(int argc, char **argv)
         auto const stats = store.stats();
         // Same topic count and no posts: the store already holds this map (a rerun against
         // FORUMGATE_DB); only the nginx map is written again.
-        bool const write_store = stats.topics != options.topics || stats.posts != 0 || stats.users != 0 || stats.categories != 0;
+        bool const write_store =
+            stats.topics != options.topics || stats.posts != 0 || stats.users != 0 || stats.categories != 0;
         fill(store, options, nginx_map, write_store);
         write_targets(options, target_count, targets_file);
         std::cerr << fmt::format("redirect_workload: {} {} topics, wrote {} and {} targets to {} in {:.1f} s\n",

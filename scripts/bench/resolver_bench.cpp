@@ -44,7 +44,8 @@ struct fixture
             builder.add(mappings::user_row{fmt::format("member{}", i), fmt::format("member-{}", i)});
         }
         for (std::uint64_t c = 1; c <= 30; ++c) {
-            builder.add(mappings::category_row{c, fmt::format("general/c{}", c), 100 + c, fmt::format("general/c{}", c), false});
+            builder.add(mappings::category_row{c, fmt::format("general/c{}", c), 100 + c, fmt::format("general/c{}", c),
+                                               false});
         }
         map = builder.build();
         targets = bench::synthetic_targets(options, 1 << 16);

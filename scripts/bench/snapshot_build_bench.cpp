@@ -9,7 +9,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
-
 #include <sys/resource.h>
 
 #include <chrono>
@@ -100,8 +99,8 @@ int main(int argc, char **argv)
         if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
             auto const start = clock_type::now();
             fill(store, options);
-            std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics, options.posts,
-                                     seconds_since(start));
+            std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics,
+                                     options.posts, seconds_since(start));
         }
         double best = 1e9;
         std::shared_ptr<mappings::snapshot const> map;
@@ -119,7 +118,8 @@ int main(int argc, char **argv)
         std::cout << fmt::format("topics {} posts {}\n", map->size().topics, posts)
                   << fmt::format("snapshot_build_seconds_best {:.2f}\n", best)
                   << fmt::format("snapshot_bytes {}\n", map->memory_bytes())
-                  << fmt::format("snapshot_bytes_per_post {:.1f}\n", static_cast<double>(map->memory_bytes()) / static_cast<double>(posts))
+                  << fmt::format("snapshot_bytes_per_post {:.1f}\n",
+                                 static_cast<double>(map->memory_bytes()) / static_cast<double>(posts))
                   << fmt::format("peak_rss_bytes {}\n", usage.ru_maxrss * 1024L);
     } catch (std::exception const &e) {
         std::cerr << "snapshot_build_bench: " << e.what() << '\n';

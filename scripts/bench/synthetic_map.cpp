@@ -13,8 +13,9 @@ mappings::site_settings synthetic_settings()
 
 std::string synthetic_slug(std::uint32_t id)
 {
-    static constexpr char const *WORDS[] = {"minutes", "agm", "proposal", "vote", "budget", "housing", "food",
-                                            "co-op",   "meeting", "open", "collective", "birmingham", "plan"};
+    static constexpr char const *WORDS[] = {"minutes",    "agm",        "proposal", "vote",    "budget",
+                                            "housing",    "food",       "co-op",    "meeting", "open",
+                                            "collective", "birmingham", "plan"};
     constexpr std::size_t count = std::size(WORDS);
     return fmt::format("{}-{}-{}", WORDS[id % count], WORDS[(id / count) % count], WORDS[(id / 7) % count]);
 }
@@ -25,7 +26,9 @@ namespace {
 class topic_picker
 {
 public:
-    topic_picker(std::mt19937_64 &random, std::uint32_t topics, popularity spread) : m_random{random}, m_topics{topics}, m_spread{spread} {}
+    topic_picker(std::mt19937_64 &random, std::uint32_t topics, popularity spread)
+        : m_random{random}, m_topics{topics}, m_spread{spread}
+    {}
 
     /// \return the old id of a topic, a popular one more often.
     std::uint32_t operator()()

@@ -71,7 +71,8 @@ void generate_map(synthetic_map_options const &options, TopicSink &&topic, PostS
         t.new_slug = t.old_slug;
         t.restricted = percent(random) < 2;
         topic(t);
-        std::uint64_t count = i + 1 == options.topics ? posts_left : std::min<std::uint64_t>(posts_left, 1 + length(random));
+        std::uint64_t count =
+            i + 1 == options.topics ? posts_left : std::min<std::uint64_t>(posts_left, 1 + length(random));
         posts_left -= count;
         std::uint32_t new_number = 0;
         for (std::uint32_t n = 1; n <= count; ++n) {

@@ -1,6 +1,7 @@
 // forumgate::base::csv_reader: RFC 4180 records, and errors that point at the right file and line.
 
 #include "base/csv.hpp"
+
 #include "base/error.hpp"
 
 #include <gtest/gtest.h>
@@ -139,7 +140,8 @@ TEST(csv_reader, refuses_an_unterminated_quote_at_the_line_its_record_starts)
     std::string const message = error_of("a,b\nc,\"never closed\nmore\nand more\n");
     EXPECT_EQ(message, "map.csv:2: quoted field is not closed before the end of the file");
     // The record starts on line 1; the unclosed quote opens on line 2.
-    EXPECT_EQ(error_of("a,\"b\nc\",\"d\ne"), "map.csv:1: quoted field opened on line 2 is not closed before the end of the file");
+    EXPECT_EQ(error_of("a,\"b\nc\",\"d\ne"),
+              "map.csv:1: quoted field opened on line 2 is not closed before the end of the file");
 }
 
 TEST(csv_reader, counts_lines_of_multi_line_records_before_a_bad_one)

@@ -144,12 +144,12 @@ TEST(utf8, valid)
 {
     EXPECT_TRUE(forumgate::base::is_valid_utf8(""));
     EXPECT_TRUE(forumgate::base::is_valid_utf8("plain ascii"));
-    EXPECT_TRUE(forumgate::base::is_valid_utf8("caf\xC3\xA9"));          // é
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("caf\xC3\xA9"));              // é
     EXPECT_TRUE(forumgate::base::is_valid_utf8("\xE6\x97\xA5\xE6\x9C\xAC")); // 日本
-    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF0\x9F\x98\x80"));     // U+1F600
-    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF4\x8F\xBF\xBF"));     // U+10FFFF
-    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xED\x9F\xBF"));         // U+D7FF, just below surrogates
-    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xEE\x80\x80"));         // U+E000, just above
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF0\x9F\x98\x80"));         // U+1F600
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xF4\x8F\xBF\xBF"));         // U+10FFFF
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xED\x9F\xBF"));             // U+D7FF, just below surrogates
+    EXPECT_TRUE(forumgate::base::is_valid_utf8("\xEE\x80\x80"));             // U+E000, just above
     EXPECT_TRUE(forumgate::base::is_valid_utf8(std::string_view{"\0", 1}));
 }
 
@@ -157,19 +157,19 @@ TEST(utf8, invalid)
 {
     EXPECT_FALSE(forumgate::base::is_valid_utf8("\xFF"));
     EXPECT_FALSE(forumgate::base::is_valid_utf8("\xFE"));
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\x80"));           // lone continuation byte
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC0\xAF"));       // overlong '/'
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC1\xBF"));       // overlong
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE0\x80\xAF"));   // overlong 3-byte
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF0\x80\x80\xAF")); // overlong 4-byte
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xA0\x80"));   // U+D800 surrogate
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xBF\xBF"));   // U+DFFF surrogate
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF4\x90\x80\x80")); // U+110000
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\x80"));                 // lone continuation byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC0\xAF"));             // overlong '/'
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC1\xBF"));             // overlong
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE0\x80\xAF"));         // overlong 3-byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF0\x80\x80\xAF"));     // overlong 4-byte
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xA0\x80"));         // U+D800 surrogate
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xED\xBF\xBF"));         // U+DFFF surrogate
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF4\x90\x80\x80"));     // U+110000
     EXPECT_FALSE(forumgate::base::is_valid_utf8("\xF8\x88\x80\x80\x80")); // 5-byte form
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC3"));           // truncated
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE6\x97"));       // truncated
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xC3("));       // bad continuation
-    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xE9"));        // Latin-1 é
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xC3"));                 // truncated
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("\xE6\x97"));             // truncated
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xC3("));             // bad continuation
+    EXPECT_FALSE(forumgate::base::is_valid_utf8("caf\xE9"));              // Latin-1 é
 }
 
 TEST(control_bytes, detected)

@@ -36,7 +36,8 @@ std::string first_difference(std::string const &a, std::string const &b)
             return "(they differ only in line endings)";
         }
         if (!more_a || !more_b || line_a != line_b) {
-            return "line " + std::to_string(number) + ":\n  docs/configuration.md: " + (more_a ? line_a : "(end of file)") +
+            return "line " + std::to_string(number) +
+                   ":\n  docs/configuration.md: " + (more_a ? line_a : "(end of file)") +
                    "\n  generated now:         " + (more_b ? line_b : "(end of file)");
         }
     }
@@ -50,7 +51,8 @@ bool lists_option(std::string const &help, std::string const &name)
     for (auto at = help.find(option); at != std::string::npos; at = help.find(option, at + 1)) {
         char const before = at == 0 ? ' ' : help[at - 1];
         char const after = at + option.size() < help.size() ? help[at + option.size()] : '\n';
-        if ((before == ' ' || before == ',') && (after == ' ' || after == ',' || after == '{' || after == '=' || after == '\n')) {
+        if ((before == ' ' || before == ',') &&
+            (after == ' ' || after == ',' || after == '{' || after == '=' || after == '\n')) {
             return true;
         }
     }
@@ -86,8 +88,8 @@ TEST(configuration_doc, lists_the_subcommands_it_should)
     // Guards the script's reading of the "Subcommands:" sections: a format change in CLI11
     // would otherwise give a doc with no commands that still matches itself.
     auto const doc = read_file(SOURCE_DIR / "docs/configuration.md");
-    for (std::string const command : {"db migrate", "map load", "map export", "map stats", "map snapshot", "resolve", "serve",
-                                      "rehearsal-forum", "fetch", "import"}) {
+    for (std::string const command : {"db migrate", "map load", "map export", "map stats", "map snapshot", "resolve",
+                                      "serve", "rehearsal-forum", "fetch", "import"}) {
         EXPECT_NE(doc.find("\n### forumgate " + command + "\n"), std::string::npos) << command;
         EXPECT_NE(doc.find("Usage: forumgate " + command + " [OPTIONS]"), std::string::npos) << command;
     }
@@ -131,7 +133,8 @@ TEST(configuration_doc, systemd_unit_uses_serve_options_that_exist)
         std::string word;
         while (words >> word) {
             if (word.rfind("--", 0) == 0) {
-                auto const name = word.substr(2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
+                auto const name =
+                    word.substr(2, word.find('=') == std::string::npos ? std::string::npos : word.find('=') - 2);
                 EXPECT_TRUE(lists_option(help, name)) << word << " is no option of forumgate serve";
             }
         }

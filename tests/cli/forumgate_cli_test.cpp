@@ -66,33 +66,39 @@ TEST_F(forumgate_cli, load_then_resolve_prints_one_line_per_url)
                                    "/t/some-other-slug/776", "/t/spam-topic/777", "/t/nothing/999999",
                                    "/viewtopic.php?t=775", "/u/ALICE_OLD/activity"});
     EXPECT_EQ(result.exit_code, 1) << "a 404 and a 410 are problems";
-    EXPECT_EQ(result.out,
-              "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\t/t/agm-2023-minutes/774/3\n"
-              "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\thttps://www." + OLD_HOST + "/p/9003\n"
-              "301\thttps://forum.brum.coop/t/1776\t/t/some-other-slug/776\n"
-              "410\t-\t/t/spam-topic/777\n"
-              "404\t-\t/t/nothing/999999\n"
-              "301\thttps://forum.brum.coop/t/proposal-food-co-op/1775\t/viewtopic.php?t=775\n"
-              "301\thttps://forum.brum.coop/u/alice/activity\t/u/ALICE_OLD/activity\n");
+    EXPECT_EQ(result.out, "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\t/t/agm-2023-minutes/774/3\n"
+                          "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774/2\thttps://www." +
+                              OLD_HOST +
+                              "/p/9003\n"
+                              "301\thttps://forum.brum.coop/t/1776\t/t/some-other-slug/776\n"
+                              "410\t-\t/t/spam-topic/777\n"
+                              "404\t-\t/t/nothing/999999\n"
+                              "301\thttps://forum.brum.coop/t/proposal-food-co-op/1775\t/viewtopic.php?t=775\n"
+                              "301\thttps://forum.brum.coop/u/alice/activity\t/u/ALICE_OLD/activity\n");
 }
 
 TEST_F(forumgate_cli, resolve_reads_standard_input_and_exits_zero_when_all_redirect)
 {
     load_fixture();
-    auto const result = forumgate({"resolve"}, "/t/774\r\n\n/c/working-groups/housing\nhttps://" + OLD_HOST + "/latest?utm_source=mail\n");
+    auto const result = forumgate({"resolve"}, "/t/774\r\n\n/c/working-groups/housing\nhttps://" + OLD_HOST +
+                                                   "/latest?utm_source=mail\n");
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(result.out, "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774\t/t/774\n"
                           "301\thttps://forum.brum.coop/c/working-groups/housing/14\t/c/working-groups/housing\n"
-                          "301\thttps://forum.brum.coop/latest\thttps://" + OLD_HOST + "/latest?utm_source=mail\n");
+                          "301\thttps://forum.brum.coop/latest\thttps://" +
+                              OLD_HOST + "/latest?utm_source=mail\n");
 }
 
 TEST_F(forumgate_cli, resolve_never_echoes_control_characters)
 {
     load_fixture();
-    auto const result = forumgate({"resolve", "/t/x\tz/774", "ftp://" + OLD_HOST + "/t/774", "/t/%0d%0aLocation:evil/774"});
+    auto const result =
+        forumgate({"resolve", "/t/x\tz/774", "ftp://" + OLD_HOST + "/t/774", "/t/%0d%0aLocation:evil/774"});
     EXPECT_EQ(result.out, "400\t-\t/t/x\\x09z/774\n"
-                          "400\t-\tftp://" + OLD_HOST + "/t/774\n"
-                          "400\t-\t/t/%0d%0aLocation:evil/774\n");
+                          "400\t-\tftp://" +
+                              OLD_HOST +
+                              "/t/774\n"
+                              "400\t-\t/t/%0d%0aLocation:evil/774\n");
 }
 
 TEST_F(forumgate_cli, stats_counts_what_was_loaded)
@@ -126,9 +132,11 @@ TEST_F(forumgate_cli, export_then_load_elsewhere_gives_the_same_map)
     auto const loaded = run_process(FORUMGATE_BINARY, {"map", "load", "--db", other.conninfo(), dir.path().string()});
     ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
     temp_dir again;
-    auto const reexported = run_process(FORUMGATE_BINARY, {"map", "export", "--db", other.conninfo(), again.path().string()});
+    auto const reexported =
+        run_process(FORUMGATE_BINARY, {"map", "export", "--db", other.conninfo(), again.path().string()});
     ASSERT_EQ(reexported.exit_code, 0) << reexported.err;
-    for (auto const *name : {"topics.csv", "posts.csv", "users.csv", "categories.csv", "uploads.csv", "rules.csv", "settings.csv"}) {
+    for (auto const *name :
+         {"topics.csv", "posts.csv", "users.csv", "categories.csv", "uploads.csv", "rules.csv", "settings.csv"}) {
         EXPECT_EQ(read_file(dir.path() / name), read_file(again.path() / name)) << name;
     }
 }
@@ -139,9 +147,10 @@ TEST_F(forumgate_cli, a_bad_row_names_file_and_line_and_changes_nothing)
     auto const before = forumgate({"map", "stats", "--json"});
     temp_dir dir;
     std::ofstream{dir.path() / "topics.csv"} << "old_id,old_slug,new_id,new_slug\n800,new-topic,1800,new-topic\n";
-    std::ofstream{dir.path() / "posts.csv"} << "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n"
-                                               "9100,800,1,19100,1800,1\n"
-                                               "9101,800,two,19101,1800,2\n";
+    std::ofstream{dir.path() / "posts.csv"}
+        << "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n"
+           "9100,800,1,19100,1800,1\n"
+           "9101,800,two,19101,1800,2\n";
     auto const result = forumgate({"map", "load", dir.path().string()});
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find("posts.csv:3:"), std::string::npos) << result.err;
@@ -151,7 +160,8 @@ TEST_F(forumgate_cli, a_bad_row_names_file_and_line_and_changes_nothing)
 
 TEST_F(forumgate_cli, first_load_needs_the_hosts)
 {
-    auto const result = forumgate({"map", "load", "--new-base", "https://forum.brum.coop", std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+    auto const result = forumgate(
+        {"map", "load", "--new-base", "https://forum.brum.coop", std::string{FORUMGATE_FIXTURES} + "/cli-map"});
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find("--old-host"), std::string::npos) << result.err;
 }

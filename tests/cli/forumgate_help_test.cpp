@@ -66,8 +66,8 @@ TEST(forumgate, missing_database_is_explained)
 
 TEST(forumgate, unreachable_database_is_fatal_and_hides_the_password)
 {
-    auto const result = run_process(FORUMGATE_BINARY,
-                                    {"map", "stats", "--db", "host=/nonexistent-forumgate-socket-dir dbname=x password=s3cret"});
+    auto const result = run_process(
+        FORUMGATE_BINARY, {"map", "stats", "--db", "host=/nonexistent-forumgate-socket-dir dbname=x password=s3cret"});
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_EQ(result.err.find("s3cret"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("/nonexistent-forumgate-socket-dir"), std::string::npos) << result.err;

@@ -6,12 +6,12 @@
 #include "tests/support/server_process.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace forumgate::testing {
 namespace {
@@ -33,7 +33,8 @@ TEST(rehearsal_forum_command, serves_and_stops_on_sigterm)
     EXPECT_NE(latest->body.find("\"topic_list\""), std::string::npos) << latest->body;
 
     http_client client{port};
-    ASSERT_TRUE(client.send("GET /site.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: wrong\r\nApi-Username: system\r\n\r\n"));
+    ASSERT_TRUE(
+        client.send("GET /site.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: wrong\r\nApi-Username: system\r\n\r\n"));
     auto const refused = client.read_response();
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 403);
@@ -53,11 +54,13 @@ TEST(rehearsal_forum_command, serves_and_stops_on_sigterm)
 
 TEST(rehearsal_forum_command, generate_then_save_then_start_from_the_save)
 {
-    auto const saved = std::filesystem::temp_directory_path() / ("rehearsal-save-" + std::to_string(::getpid()) + ".json");
+    auto const saved =
+        std::filesystem::temp_directory_path() / ("rehearsal-save-" + std::to_string(::getpid()) + ".json");
     std::string first_latest;
     {
-        server_process server{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "30",
-                                                 "--save", saved.string()}};
+        server_process server{
+            FORUMGATE_BINARY,
+            {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "30", "--save", saved.string()}};
         ASSERT_TRUE(server.wait_listening(1)) << server.log();
         auto const latest = http_request(server.ports().at(0), "/latest.json", "localhost");
         ASSERT_TRUE(latest);
@@ -84,8 +87,8 @@ TEST(rehearsal_forum_command, settings_and_the_admin_api_budget_from_the_command
     std::string const key = "write-key-for-the-command-test";
     std::ofstream{key_file} << key << "\n";
     server_process server{FORUMGATE_BINARY,
-                          {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string(), "--setting",
-                           "min_topic_title_length=3", "--setting", "min_first_post_length=2", "--setting",
+                          {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string(),
+                           "--setting", "min_topic_title_length=3", "--setting", "min_first_post_length=2", "--setting",
                            "allow_uncategorized_topics=true", "--admin-api-rate", "2"}};
     ASSERT_TRUE(server.wait_listening(1)) << server.log();
     auto const port = server.ports().at(0);
@@ -131,16 +134,20 @@ TEST(rehearsal_forum_command, settings_and_the_admin_api_budget_from_the_command
 
 TEST(rehearsal_forum_command, a_bad_setting_is_fatal_and_named)
 {
-    server_process unknown{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_lenght=1"}};
+    server_process unknown{FORUMGATE_BINARY,
+                           {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_lenght=1"}};
     EXPECT_EQ(unknown.wait_exit(std::chrono::seconds{10}), 2);
-    EXPECT_NE(unknown.log().find("--setting min_post_lenght: No setting named 'min_post_lenght' exists"), std::string::npos)
+    EXPECT_NE(unknown.log().find("--setting min_post_lenght: No setting named 'min_post_lenght' exists"),
+              std::string::npos)
         << unknown.log();
-    server_process bad_value{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length=few"}};
+    server_process bad_value{FORUMGATE_BINARY,
+                             {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length=few"}};
     EXPECT_EQ(bad_value.wait_exit(std::chrono::seconds{10}), 2);
     EXPECT_NE(bad_value.log().find("--setting min_post_length: Invalid value for min_post_length: must be an integer"),
               std::string::npos)
         << bad_value.log();
-    server_process no_value{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length"}};
+    server_process no_value{FORUMGATE_BINARY,
+                            {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length"}};
     EXPECT_EQ(no_value.wait_exit(std::chrono::seconds{10}), 2);
     EXPECT_NE(no_value.log().find("expected NAME=VALUE"), std::string::npos) << no_value.log();
 }

@@ -2,9 +2,9 @@
 // finding mentions and uploads in posts) and of printable_text, against the recorded answers in
 // tests/fixtures/discourse and hand-made broken ones.
 
-#include "importer/archive.hpp"
 #include "importer/discourse_json.hpp"
 
+#include "importer/archive.hpp"
 #include "tests/support/json_shape.hpp"
 
 #include <gtest/gtest.h>
@@ -45,9 +45,11 @@ TEST(discourse_json, reads_recorded_topic_lists_and_both_forms_of_more_topics_ur
     list["topic_list"].erase("more_topics_url");
     EXPECT_EQ(read_topic_list("u", list).next_page, std::nullopt);
     list["topic_list"]["more_topics_url"] = "/latest?order=created";
-    EXPECT_NE(error_of([&] { (void)read_topic_list("https://old/latest.json", list); })
-                  .find("https://old/latest.json: topic_list.more_topics_url /latest?order=created has no page parameter"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of([&] {
+            (void)read_topic_list("https://old/latest.json", list);
+        }).find("https://old/latest.json: topic_list.more_topics_url /latest?order=created has no page parameter"),
+        std::string::npos);
 }
 
 TEST(discourse_json, reads_a_recorded_topic_and_its_posts)
@@ -62,8 +64,9 @@ TEST(discourse_json, reads_a_recorded_topic_and_its_posts)
     // The recording's raw is a parsed document (an array), not markdown: refused by name.
     auto recorded = fixture("api-topic-posts-by-ids.json");
     auto const first_id = recorded["post_stream"]["posts"][0]["id"].get<long>();
-    EXPECT_NE(error_of([&] { (void)read_posts("https://old/t/1/posts.json", recorded, true); })
-                  .find("post " + std::to_string(first_id) + ".raw is array, expected a string"),
+    EXPECT_NE(error_of([&] {
+                  (void)read_posts("https://old/t/1/posts.json", recorded, true);
+              }).find("post " + std::to_string(first_id) + ".raw is array, expected a string"),
               std::string::npos);
     for (auto &post : recorded["post_stream"]["posts"]) {
         post["raw"] = "Markdown of post " + std::to_string(post["id"].get<long>());
@@ -78,8 +81,9 @@ TEST(discourse_json, reads_a_recorded_topic_and_its_posts)
     for (auto &post : without_raw["post_stream"]["posts"]) {
         post.erase("raw");
     }
-    EXPECT_NE(error_of([&] { (void)read_posts("https://old/t/1/posts.json", without_raw, true); })
-                  .find("https://old/t/1/posts.json: post " + std::to_string(posts.front().id) + " has no field 'raw'"),
+    EXPECT_NE(error_of([&] {
+                  (void)read_posts("https://old/t/1/posts.json", without_raw, true);
+              }).find("https://old/t/1/posts.json: post " + std::to_string(posts.front().id) + " has no field 'raw'"),
               std::string::npos);
 }
 
@@ -91,13 +95,16 @@ TEST(discourse_json, names_the_url_and_field_of_what_is_wrong)
                   .find("https://old/t/57.json: topic " + std::to_string(topic["id"].get<long>()) +
                         ".highest_post_number is string, expected an integer"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { (void)parse_answer("https://old/site.json", "<html>Bad gateway</html>"); })
-                  .find("https://old/site.json: not JSON"),
+    EXPECT_NE(error_of([&] {
+                  (void)parse_answer("https://old/site.json", "<html>Bad gateway</html>");
+              }).find("https://old/site.json: not JSON"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { (void)parse_answer("https://old/t/1.json", "{\"title\":\"\xC3\x28\"}"); }).find("not JSON"),
-              std::string::npos);
-    EXPECT_NE(error_of([&] { (void)read_site_categories("https://old/site.json", json::parse(R"({"categories":[{"id":3}]})")); })
-                  .find("https://old/site.json: category 3 has no field 'name'"),
+    EXPECT_NE(
+        error_of([&] { (void)parse_answer("https://old/t/1.json", "{\"title\":\"\xC3\x28\"}"); }).find("not JSON"),
+        std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  (void)read_site_categories("https://old/site.json", json::parse(R"({"categories":[{"id":3}]})"));
+              }).find("https://old/site.json: category 3 has no field 'name'"),
               std::string::npos);
 }
 
@@ -112,7 +119,8 @@ TEST(discourse_json, reads_users_from_both_answers)
 
 TEST(discourse_json, tags_as_names_or_objects)
 {
-    auto const tags = read_tags("u", json::parse(R"({"tags":[{"id":"agm","text":"agm","count":3},{"id":"x","name":"minutes","count":1}]})"));
+    auto const tags = read_tags(
+        "u", json::parse(R"({"tags":[{"id":"agm","text":"agm","count":3},{"id":"x","name":"minutes","count":1}]})"));
     ASSERT_EQ(tags.size(), 2U);
     EXPECT_EQ(tags[0], (std::pair<std::string, int>{"agm", 3}));
     EXPECT_EQ(tags[1], (std::pair<std::string, int>{"minutes", 1}));
@@ -150,5 +158,6 @@ TEST(printable_text, escapes_what_is_not_utf8_text)
 TEST(pg_text_array, quotes_every_element)
 {
     EXPECT_EQ(pg_text_array({}), "{}");
-    EXPECT_EQ(pg_text_array({"a", "b c", "q\"uote", "back\\slash", "NULL"}), R"({"a","b c","q\"uote","back\\slash","NULL"})");
+    EXPECT_EQ(pg_text_array({"a", "b c", "q\"uote", "back\\slash", "NULL"}),
+              R"({"a","b c","q\"uote","back\\slash","NULL"})");
 }

@@ -5,25 +5,22 @@
 #include "importer/fetch.hpp"
 
 #include "base/error.hpp"
-
+#include "mappings/store.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
-#include "mappings/store.hpp"
-
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include <atomic>
 #include <csignal>
-#include <random>
 #include <fstream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -46,14 +43,13 @@ public:
 
     explicit old_forum(std::size_t topics, rehearsal::fault_plan faults = {}, wrapper wrap = {})
         : m_forum{rehearsal::generate_forum({.topic_count = topics, .seed = 11})}, m_api{m_forum, ADMIN_KEY},
-          m_wrap{std::move(wrap)},
-          m_server{m_io,
-                   {net::ip::make_address("127.0.0.1"), 0},
-                   [this](rehearsal::api_request const &request) {
-                       auto answer = m_api.handle(request);
-                       return m_wrap ? m_wrap(request, std::move(answer)) : answer;
-                   },
-                   faults},
+          m_wrap{std::move(wrap)}, m_server{m_io,
+                                            {net::ip::make_address("127.0.0.1"), 0},
+                                            [this](rehearsal::api_request const &request) {
+                                                auto answer = m_api.handle(request);
+                                                return m_wrap ? m_wrap(request, std::move(answer)) : answer;
+                                            },
+                                            faults},
           m_threads{}
     {
         for (int i = 0; i < 2; ++i) {
@@ -119,11 +115,14 @@ std::string archive_dump(test_database const &db)
     for (auto const *query :
          {"SELECT id, parent_id, name, slug, read_restricted FROM forumgate.archive_categories ORDER BY id",
           "SELECT name FROM forumgate.archive_tags ORDER BY name",
-          "SELECT id, title, slug, category_id, user_id, archetype, created_at, visible, closed, archived, pinned, deleted_at, "
+          "SELECT id, title, slug, category_id, user_id, archetype, created_at, visible, closed, archived, pinned, "
+          "deleted_at, "
           "tags, highest_post_number, participants FROM forumgate.archive_topics ORDER BY id",
-          "SELECT id, topic_id, post_number, user_id, username, post_type, action_code, raw, cooked, created_at, updated_at, "
+          "SELECT id, topic_id, post_number, user_id, username, post_type, action_code, raw, cooked, created_at, "
+          "updated_at, "
           "reply_to_post_number, version, deleted_at, mentions, upload_refs FROM forumgate.archive_posts ORDER BY id",
-          "SELECT username_lower, id, username, name, email, missing FROM forumgate.archive_users ORDER BY username_lower",
+          "SELECT username_lower, id, username, name, email, missing FROM forumgate.archive_users ORDER BY "
+          "username_lower",
           "SELECT sha1, extension, short_url, filesize FROM forumgate.archive_uploads ORDER BY sha1",
           "SELECT kind, key FROM forumgate.archive_failures ORDER BY kind, key"}) {
         for (auto const &row : txn.exec(query)) {
@@ -186,15 +185,18 @@ void expect_archive_matches(rehearsal::forum &forum, rehearsal::viewer const &wh
                 }
                 EXPECT_EQ(row->second[1].as<std::int64_t>(), id);
                 EXPECT_EQ(row->second[2].as<int>(), post.post_number);
-                EXPECT_EQ(row->second[3].as<std::string>(), state.find_user(post.user_id)->username) << "post " << post_id;
+                EXPECT_EQ(row->second[3].as<std::string>(), state.find_user(post.user_id)->username)
+                    << "post " << post_id;
                 EXPECT_EQ(row->second[4].as<int>(), static_cast<int>(post.type)) << "post " << post_id;
                 EXPECT_EQ(row->second[5].as<std::string>(), post.raw) << "post " << post_id;
-                EXPECT_EQ(row->second[6].as<std::string>(), forumgate::base::format_time(post.created_at)) << "post " << post_id;
+                EXPECT_EQ(row->second[6].as<std::string>(), forumgate::base::format_time(post.created_at))
+                    << "post " << post_id;
                 EXPECT_EQ(row->second[7].as<bool>(), post.deleted_at.has_value()) << "post " << post_id;
                 for (auto const &[upload_id, upload] : state.uploads()) {
                     if (post.raw.find(upload.short_url()) != std::string::npos) {
                         expected_uploads.insert(upload.sha1);
-                        auto const file = uploads_dir / upload.sha1.substr(0, 2) / (upload.sha1 + "." + upload.extension);
+                        auto const file =
+                            uploads_dir / upload.sha1.substr(0, 2) / (upload.sha1 + "." + upload.extension);
                         EXPECT_EQ(forumgate::testing::read_file(file), upload.bytes) << file;
                     }
                 }
@@ -269,7 +271,8 @@ TEST(fetch, a_rerun_fetches_only_what_changed)
         for (auto const &[id, topic] : state.topics()) {
             if (topic.kind == rehearsal::archetype::regular && !topic.deleted_at && topic.category_id &&
                 !state.find_category(*topic.category_id)->read_restricted && !topic.closed) {
-                auto const &post = state.create_post({.user_id = topic.user_id, .topic_id = id,
+                auto const &post = state.create_post({.user_id = topic.user_id,
+                                                      .topic_id = id,
                                                       .raw = "A late reply, written after the first fetch.",
                                                       .skip_validations = true});
                 return std::pair{id, post.id};
@@ -282,7 +285,8 @@ TEST(fetch, a_rerun_fetches_only_what_changed)
     EXPECT_EQ(third.topics_fetched, 1U);
     pqxx::connection connection{db.conninfo()};
     pqxx::read_transaction txn{connection};
-    EXPECT_EQ(txn.exec_params1("SELECT raw FROM forumgate.archive_posts WHERE id = $1 AND topic_id = $2", reply_id, topic_id)[0]
+    EXPECT_EQ(txn.exec_params1("SELECT raw FROM forumgate.archive_posts WHERE id = $1 AND topic_id = $2", reply_id,
+                               topic_id)[0]
                   .as<std::string>(),
               "A late reply, written after the first fetch.");
 }
@@ -309,7 +313,8 @@ TEST(fetch, faults_do_not_change_the_archive)
     source.set_wrapper([&](rehearsal::api_request const &, rehearsal::api_response answer) {
         if (++counter % 25 == 0) {
             return rehearsal::api_response{
-                429, "application/json; charset=utf-8",
+                429,
+                "application/json; charset=utf-8",
                 R"({"errors":["You’ve performed this action too many times. Please wait 1 seconds before trying again."],"error_type":"rate_limit","extras":{"wait_seconds":1,"time_left":"1 second"}})",
                 {{"Retry-After", "1"}, {"Discourse-Rate-Limit-Error-Code", "admin_api_key_rate_limit"}}};
         }
@@ -366,9 +371,11 @@ TEST(fetch, bad_answers_are_recorded_with_url_and_reason_and_retried_next_run)
                 answer.body.insert(at + 7, "\xC3\x28");
             }
         } else if (request.path == vanished) {
-            return rehearsal::api_response{404, "application/json; charset=utf-8",
-                                           R"({"errors":["The requested URL or resource could not be found."],"error_type":"not_found"})",
-                                           {}};
+            return rehearsal::api_response{
+                404,
+                "application/json; charset=utf-8",
+                R"({"errors":["The requested URL or resource could not be found."],"error_type":"not_found"})",
+                {}};
         } else if (request.path.starts_with("/uploads/default/original/") &&
                    (bad_upload_path.empty() || bad_upload_path == request.path)) {
             bad_upload_path = request.path;
@@ -382,8 +389,11 @@ TEST(fetch, bad_answers_are_recorded_with_url_and_reason_and_retried_next_run)
     for (auto const &failure : first.archive.failures) {
         reasons[failure.kind + " " + failure.key] = failure.reason;
     }
-    auto const reason = [&](std::string const &key) { return reasons.contains(key) ? reasons.at(key) : std::string{"(none)"}; };
-    EXPECT_NE(reason("topic " + std::to_string(victims[0])).find(source.url() + broken + ": not JSON"), std::string::npos)
+    auto const reason = [&](std::string const &key) {
+        return reasons.contains(key) ? reasons.at(key) : std::string{"(none)"};
+    };
+    EXPECT_NE(reason("topic " + std::to_string(victims[0])).find(source.url() + broken + ": not JSON"),
+              std::string::npos)
         << reason("topic " + std::to_string(victims[0]));
     EXPECT_NE(reason("topic " + std::to_string(victims[1])).find("has no field 'post_stream'"), std::string::npos)
         << reason("topic " + std::to_string(victims[1]));
@@ -453,10 +463,12 @@ TEST(fetch, posts_of_deleted_accounts_and_mentions_of_unknown_users_are_kept)
     EXPECT_GE(summary.archive.missing_users, 1);
     pqxx::connection connection{db.conninfo()};
     pqxx::read_transaction txn{connection};
-    EXPECT_TRUE(txn.exec1("SELECT missing FROM forumgate.archive_users WHERE username_lower = 'nobody_here'")[0].as<bool>());
-    EXPECT_TRUE(txn.exec_params1("SELECT username IS NULL AND user_id IS NULL FROM forumgate.archive_posts WHERE id = $1",
-                                 victim_post)[0]
-                    .as<bool>());
+    EXPECT_TRUE(
+        txn.exec1("SELECT missing FROM forumgate.archive_users WHERE username_lower = 'nobody_here'")[0].as<bool>());
+    EXPECT_TRUE(
+        txn.exec_params1("SELECT username IS NULL AND user_id IS NULL FROM forumgate.archive_posts WHERE id = $1",
+                         victim_post)[0]
+            .as<bool>());
 }
 
 TEST(fetch, refuses_an_archive_of_another_forum)
@@ -471,7 +483,8 @@ TEST(fetch, refuses_an_archive_of_another_forum)
         (void)importer::run_fetch(options);
         ADD_FAILURE() << "no error";
     } catch (argument_error const &e) {
-        EXPECT_NE(std::string{e.what()}.find("the archive holds " + source.url() + ", not http://127.0.0.2:9"), std::string::npos)
+        EXPECT_NE(std::string{e.what()}.find("the archive holds " + source.url() + ", not http://127.0.0.2:9"),
+                  std::string::npos)
             << e.what();
     }
     auto admin = options_for(source, db, dir);
@@ -491,9 +504,10 @@ TEST(fetch_command, killed_at_random_points_and_rerun_ends_identical_to_an_unint
     ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
     std::string const source = "http://127.0.0.1:" + std::to_string(forum.ports().front());
     auto fetch_args = [&](test_database const &db, std::string const &uploads) {
-        return std::vector<std::string>{"fetch",         "--db",          db.conninfo(), "--source", source,
-                                        "--api-key-file", key_file.string(), "--include-private-messages",
-                                        "--uploads-dir", uploads,        "--no-progress"};
+        return std::vector<std::string>{
+            "fetch",         "--db",           db.conninfo(),     "--source",
+            source,          "--api-key-file", key_file.string(), "--include-private-messages",
+            "--uploads-dir", uploads,          "--no-progress"};
     };
 
     test_database reference;
@@ -542,9 +556,9 @@ TEST(fetch_command, status_lists_failures_and_exit_code_says_incomplete)
     test_database db;
     temp_dir dir;
     // Nothing listens on this port: the site answer fails, which is fatal.
-    auto const dead = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9",
-                                                     "--retries", "1", "--no-progress", "--uploads-dir",
-                                                     (dir.path() / "u").string()});
+    auto const dead =
+        run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9", "--retries",
+                                       "1", "--no-progress", "--uploads-dir", (dir.path() / "u").string()});
     EXPECT_EQ(dead.exit_code, 2);
     EXPECT_NE(dead.err.find("http://127.0.0.1:9/site.json"), std::string::npos) << dead.err;
 
@@ -552,9 +566,10 @@ TEST(fetch_command, status_lists_failures_and_exit_code_says_incomplete)
     EXPECT_EQ(status.exit_code, 0) << status.err;
     EXPECT_NE(status.out.find("archive of http://127.0.0.1:9 (anonymous)"), std::string::npos) << status.out;
 
-    auto const no_key = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9",
-                                                       "--include-private-messages"},
-                                    {{"FORUMGATE_SOURCE_API_KEY", ""}});
+    auto const no_key =
+        run_process(FORUMGATE_BINARY,
+                    {"fetch", "--db", db.conninfo(), "--source", "http://127.0.0.1:9", "--include-private-messages"},
+                    {{"FORUMGATE_SOURCE_API_KEY", ""}});
     EXPECT_EQ(no_key.exit_code, 2);
     EXPECT_NE(no_key.err.find("--include-private-messages needs an admin API key"), std::string::npos) << no_key.err;
 }

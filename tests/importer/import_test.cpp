@@ -4,25 +4,22 @@
 // a run killed at random points and rerun leaves exactly one copy of every post; validation
 // refusals and noisy settings are reported as Discourse words them.
 
+#include "base/error.hpp"
+#include "base/url_codec.hpp"
 #include "importer/fetch.hpp"
 #include "importer/publish.hpp"
 #include "importer/verify.hpp"
-
-#include "rehearsal/api.hpp"
-#include "base/error.hpp"
-#include "rehearsal/generator.hpp"
-#include "rehearsal/http_server.hpp"
 #include "mappings/resolver.hpp"
 #include "mappings/store.hpp"
-#include "base/url_codec.hpp"
-
+#include "rehearsal/api.hpp"
+#include "rehearsal/generator.hpp"
+#include "rehearsal/http_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include <atomic>
@@ -65,7 +62,10 @@ public:
 
     /// The old forum is reached as 127.0.0.1, the new one as localhost: the map refuses an old
     /// host that is also the new base's.
-    [[nodiscard]] std::string url() const { return "http://" + m_host + ":" + std::to_string(m_server.local_endpoint().port()); }
+    [[nodiscard]] std::string url() const
+    {
+        return "http://" + m_host + ":" + std::to_string(m_server.local_endpoint().port());
+    }
     rehearsal::forum &forum() { return m_forum; }
 
 private:
@@ -188,15 +188,16 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
     auto const map = mappings::store{db.conninfo()}.load_snapshot();
     pqxx::connection connection{db.conninfo()};
     pqxx::read_transaction txn{connection};
-    auto const rows = txn.exec("SELECT p.id, p.topic_id, t.slug, p.post_number, i.new_id, p.created_at FROM forumgate.archive_posts p "
-                               "JOIN forumgate.archive_topics t ON t.id = p.topic_id JOIN forumgate.import_posts i ON i.old_id = p.id");
+    auto const rows = txn.exec(
+        "SELECT p.id, p.topic_id, t.slug, p.post_number, i.new_id, p.created_at FROM forumgate.archive_posts p "
+        "JOIN forumgate.archive_topics t ON t.id = p.topic_id JOIN forumgate.import_posts i ON i.old_id = p.id");
     ASSERT_GT(rows.size(), 150U);
     target.forum().read([&](rehearsal::forum_state const &state) {
         for (auto const &row : rows) {
             auto const old_id = row[0].as<std::int64_t>();
             for (auto const &path : {"/p/" + std::to_string(old_id), "/t/" + row[2].as<std::string>() + "/" +
-                                                                        std::to_string(row[1].as<std::int64_t>()) + "/" +
-                                                                        std::to_string(row[3].as<int>())}) {
+                                                                         std::to_string(row[1].as<std::int64_t>()) +
+                                                                         "/" + std::to_string(row[3].as<int>())}) {
                 auto const decision = mappings::resolve({OLD_HOST, path}, *map);
                 EXPECT_EQ(decision.status, 301) << path;
                 if (decision.status != 301) {
@@ -207,7 +208,8 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
                 std::vector<std::string> segments;
                 for (std::size_t at = location.find("/t/") + 3; at <= location.size();) {
                     auto const slash = location.find('/', at);
-                    segments.push_back(location.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
+                    segments.push_back(
+                        location.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
                     at = slash == std::string::npos ? location.size() + 1 : slash + 1;
                 }
                 // Slugs are never all digits; a restricted topic's URL has none (no title leaks).
@@ -223,7 +225,9 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
 
     // A second run finds everything done and creates nothing.
     auto const again = importer::run_import(import_options_for(target, db, dir));
-    EXPECT_EQ(again.topics_created + again.posts_created + again.users_created + again.uploads_created + again.posts_edited, 0U);
+    EXPECT_EQ(again.topics_created + again.posts_created + again.users_created + again.uploads_created +
+                  again.posts_edited,
+              0U);
     EXPECT_EQ(again.failures, 0U) << failures(again);
 }
 
@@ -265,8 +269,8 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
     // Run for real with only the per-user rate limits relaxed (they would make the test wait
     // for minutes): the short titles fail with Discourse's message.
     target.forum().write([](rehearsal::forum_state &state) {
-        for (auto const *setting : {"rate_limit_create_topic", "rate_limit_create_post", "rate_limit_new_user_create_topic",
-                                    "rate_limit_new_user_create_post"}) {
+        for (auto const *setting : {"rate_limit_create_topic", "rate_limit_create_post",
+                                    "rate_limit_new_user_create_topic", "rate_limit_new_user_create_post"}) {
             rehearsal::set_setting(state.settings(), setting, "0");
         }
         for (auto const *setting : {"max_topics_per_day", "max_topics_in_first_day", "max_replies_in_first_day",
@@ -278,15 +282,16 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
     options.dry_run = false;
     auto const summary = importer::run_import(options);
     EXPECT_GT(summary.failures, 0U);
-    EXPECT_NE(failures(summary).find("Title is too short (minimum is 15 characters)"), std::string::npos) << failures(summary);
+    EXPECT_NE(failures(summary).find("Title is too short (minimum is 15 characters)"), std::string::npos)
+        << failures(summary);
     // Relax the setting as an admin would, and the next run imports what failed.
     target.forum().write([](rehearsal::forum_state &state) {
-        for (auto const *setting : {"min_topic_title_length=2", "allow_duplicate_topic_titles=true", "min_post_length=1",
-                                    "min_first_post_length=1", "unique_posts_mins=0", "min_personal_message_post_length=1", "rate_limit_create_topic=0",
-                                    "rate_limit_create_post=0", "rate_limit_new_user_create_topic=0",
-                                    "rate_limit_new_user_create_post=0", "max_topics_per_day=10000",
-                                    "max_topics_in_first_day=10000", "max_replies_in_first_day=10000",
-                                    "max_consecutive_replies=0", "max_personal_messages_per_day=10000"}) {
+        for (auto const *setting :
+             {"min_topic_title_length=2", "allow_duplicate_topic_titles=true", "min_post_length=1",
+              "min_first_post_length=1", "unique_posts_mins=0", "min_personal_message_post_length=1",
+              "rate_limit_create_topic=0", "rate_limit_create_post=0", "rate_limit_new_user_create_topic=0",
+              "rate_limit_new_user_create_post=0", "max_topics_per_day=10000", "max_topics_in_first_day=10000",
+              "max_replies_in_first_day=10000", "max_consecutive_replies=0", "max_personal_messages_per_day=10000"}) {
             std::string_view const text{setting};
             auto const eq = text.find('=');
             rehearsal::set_setting(state.settings(), text.substr(0, eq), text.substr(eq + 1));
@@ -306,23 +311,26 @@ TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_o
     using forumgate::testing::server_process;
     temp_dir dir;
     auto const key_file = dir.write("admin.key", std::string{KEY} + "\n");
-    server_process old{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "40", "--generate-seed", "7",
-                                          "--admin-key-file", key_file.string()}};
-    server_process target{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string(),
-                                             "--setting", "disable_emails=yes"}};
+    server_process old{FORUMGATE_BINARY,
+                       {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "40", "--generate-seed", "7",
+                        "--admin-key-file", key_file.string()}};
+    server_process target{FORUMGATE_BINARY,
+                          {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string(),
+                           "--setting", "disable_emails=yes"}};
     ASSERT_TRUE(old.wait_listening(1)) << old.log();
     ASSERT_TRUE(target.wait_listening(1)) << target.log();
     std::string const source = "http://127.0.0.1:" + std::to_string(old.ports().front());
     std::string const destination = "http://localhost:" + std::to_string(target.ports().front());
     test_database db;
     auto const uploads = (dir.path() / "uploads").string();
-    auto const fetched = run_process(FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", source, "--api-key-file",
-                                                        key_file.string(), "--include-private-messages", "--uploads-dir", uploads,
-                                                        "--no-progress"});
+    auto const fetched = run_process(
+        FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", source, "--api-key-file", key_file.string(),
+                           "--include-private-messages", "--uploads-dir", uploads, "--no-progress"});
     ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-    std::vector<std::string> args{"import", "--db", db.conninfo(), "--target", destination, "--api-key-file", key_file.string(),
-                                  "--uploads-dir", uploads, "--old-host", OLD_HOST, "--skip-validations", "--no-progress",
-                                  "--rate", "60"};
+    std::vector<std::string> args{
+        "import",          "--db",          db.conninfo(), "--target",   destination, "--api-key-file",
+        key_file.string(), "--uploads-dir", uploads,       "--old-host", OLD_HOST,    "--skip-validations",
+        "--no-progress",   "--rate",        "60"};
     std::mt19937 random{std::random_device{}()};
     int killed = 0;
     for (int round = 0; round < 5; ++round) {
@@ -337,9 +345,9 @@ TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_o
     EXPECT_GE(killed, 3);
     auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 300);
     ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
-    auto const verified = run_process(FORUMGATE_BINARY, {"verify", "--db", db.conninfo(), "--target", destination, "--api-key-file",
-                                                         key_file.string(), "--no-progress", "--report",
-                                                         (dir.path() / "verify.json").string()});
+    auto const verified = run_process(FORUMGATE_BINARY, {"verify", "--db", db.conninfo(), "--target", destination,
+                                                         "--api-key-file", key_file.string(), "--no-progress",
+                                                         "--report", (dir.path() / "verify.json").string()});
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
     EXPECT_NE(verified.out.find("PASSED"), std::string::npos) << verified.out;
     // verify passing means no post is missing and none is there twice (two posts by one author

@@ -2,8 +2,8 @@
 // against a small ID map snapshot.
 
 #include "importer/rewrite.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
@@ -41,8 +41,14 @@ std::shared_ptr<snapshot const> build_map()
     return b.build();
 }
 
-std::string old_short() { return "upload://" + forumgate::base::base62_from_sha1(SHA_OLD) + ".png"; }
-std::string new_short() { return "upload://" + forumgate::base::base62_from_sha1(SHA_NEW) + ".png"; }
+std::string old_short()
+{
+    return "upload://" + forumgate::base::base62_from_sha1(SHA_OLD) + ".png";
+}
+std::string new_short()
+{
+    return "upload://" + forumgate::base::base62_from_sha1(SHA_NEW) + ".png";
+}
 
 } // namespace
 
@@ -94,16 +100,17 @@ TEST(rewrite, quotes_get_new_topic_post_number_and_username)
 TEST(rewrite, uploads_mentions_and_hashtags)
 {
     auto const map = build_map();
-    auto const result = rewrite_post("![photo|10x10](" + old_short() + ")\n" +
-                                         "<img src=\"/uploads/default/original/1X/" + SHA_OLD + ".png\">\n" +
-                                         "Thanks @zoe and @Bob, see #working-groups:housing and #general.\n" +
-                                         "![gone](upload://abc.png)",
-                                     *map);
-    EXPECT_EQ(result.raw, "![photo|10x10](" + new_short() + ")\n" + "<img src=\"/uploads/default/original/1X/" + SHA_NEW +
-                              ".png\">\n" + "Thanks @zoe_b and @Bob, see #working-groups:housing-coops and #general.\n" +
+    auto const result = rewrite_post(
+        "![photo|10x10](" + old_short() + ")\n" + "<img src=\"/uploads/default/original/1X/" + SHA_OLD + ".png\">\n" +
+            "Thanks @zoe and @Bob, see #working-groups:housing and #general.\n" + "![gone](upload://abc.png)",
+        *map);
+    EXPECT_EQ(result.raw, "![photo|10x10](" + new_short() + ")\n" + "<img src=\"/uploads/default/original/1X/" +
+                              SHA_NEW + ".png\">\n" +
+                              "Thanks @zoe_b and @Bob, see #working-groups:housing-coops and #general.\n" +
                               "![gone](upload://abc.png)");
     ASSERT_EQ(result.problems.size(), 1U);
-    EXPECT_NE(result.problems[0].find("upload upload://abc.png: not in the map"), std::string::npos) << result.problems[0];
+    EXPECT_NE(result.problems[0].find("upload upload://abc.png: not in the map"), std::string::npos)
+        << result.problems[0];
 }
 
 TEST(rewrite, code_is_left_as_written)
@@ -128,7 +135,8 @@ TEST(rewrite, a_restricted_topic_keeps_no_title_in_its_new_link)
 TEST(rewrite, rewriting_twice_changes_nothing_more)
 {
     auto const map = build_map();
-    auto const once = rewrite_post("[quote=\"zoe, post:3, topic:774\"]\nx\n[/quote] https://forum.cooperationbirmingham.org.uk/t/774 @zoe", *map);
+    auto const once = rewrite_post(
+        "[quote=\"zoe, post:3, topic:774\"]\nx\n[/quote] https://forum.cooperationbirmingham.org.uk/t/774 @zoe", *map);
     auto const twice = rewrite_post(once.raw, *map);
     EXPECT_EQ(twice.raw, once.raw);
 }

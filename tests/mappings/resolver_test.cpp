@@ -22,10 +22,10 @@ constexpr std::string_view BASE = "https://forum.brum.coop";
 constexpr std::string_view CDN = "https://cdn.brum.coop";
 
 // Upload SHA-1s (of short words) and the base62 names Python gives for them.
-std::string const PHOTO = "de6756810009c13da0038b7c37bb025408e264b4";  // agm-photo
+std::string const PHOTO = "de6756810009c13da0038b7c37bb025408e264b4"; // agm-photo
 std::string const PHOTO_BASE62 = "vJtoJiJU9H2I4kJSa5njmf5cOZm";
-std::string const SHEET = "2c07695ff3ae03083fe1d284bf43d8e1d31ad247";  // budget-sheet, on the CDN
-std::string const SCAN = "14e6e631984c6fe9dea845b5a73e9639657dba00";   // secret-scan, not migrated
+std::string const SHEET = "2c07695ff3ae03083fe1d284bf43d8e1d31ad247";   // budget-sheet, on the CDN
+std::string const SCAN = "14e6e631984c6fe9dea845b5a73e9639657dba00";    // secret-scan, not migrated
 std::string const MINUTES = "ee135d29eaa11fdacfbf2993ddf80cbbc90f581a"; // minutes-pdf, secure upload
 std::string const UNKNOWN = "50d8b4a941c26b89482c94ab324b5a274f9ced66";
 std::string const UNKNOWN_BASE62 = "bxcudQxazzUU0QyB9l7rRSy6npc";
@@ -46,9 +46,8 @@ std::uint32_t new_number_774(std::uint32_t old_number)
 
 std::shared_ptr<snapshot const> build_map()
 {
-    snapshot_builder b{site_settings{std::string{BASE},
-                                     {std::string{OLD_HOST}, "www.forum.cooperationbirmingham.org.uk"},
-                                     {"cdn.brum.coop"}}};
+    snapshot_builder b{site_settings{
+        std::string{BASE}, {std::string{OLD_HOST}, "www.forum.cooperationbirmingham.org.uk"}, {"cdn.brum.coop"}}};
     // Topics.
     b.add(topic_row{774, "agm-minutes", 1774, "agm-minutes-2019", false});
     b.add(topic_row{775, "board-secrets", 1775, "board-secrets-new", true});
@@ -243,10 +242,10 @@ TEST(resolve_topic, post_numbers)
 
 TEST(resolve_topic, post_not_migrated_goes_to_nearest)
 {
-    expect_redirect("/t/agm-minutes/774/7", post_774(6), reason::nearest_post);  // 6 is 1 away, 9 is 2
-    expect_redirect("/t/agm-minutes/774/8", post_774(9), reason::nearest_post);  // 9 is 1 away, 6 is 2
+    expect_redirect("/t/agm-minutes/774/7", post_774(6), reason::nearest_post);   // 6 is 1 away, 9 is 2
+    expect_redirect("/t/agm-minutes/774/8", post_774(9), reason::nearest_post);   // 9 is 1 away, 6 is 2
     expect_redirect("/t/agm-minutes/774/30", post_774(29), reason::nearest_post); // tie: the earlier
-    expect_redirect("/t/agm-minutes/774/5", post_774(4), reason::nearest_post);  // hidden, tie
+    expect_redirect("/t/agm-minutes/774/5", post_774(4), reason::nearest_post);   // hidden, tie
     expect_redirect("/t/agm-minutes/774/10", post_774(9), reason::nearest_post);
     // A number the map never had (23 of topic 800): 22 and 24 are as near; the earlier wins.
     expect_redirect("/t/budget-2020/800/23", "/t/budget-2020/1800/22", reason::nearest_post);
@@ -379,7 +378,7 @@ TEST(resolve_topic, unicode_slugs)
     std::string const new_slug = "%E6%97%A5%E6%9C%AC%E8%AA%9E";
     expect_redirect("/t/%E6%97%A5%E6%9C%AC/778", "/t/" + new_slug + "/1778");
     expect_redirect("/t/%e6%97%a5%e6%9c%ac/778/1", "/t/" + new_slug + "/1778");
-    expect_redirect("/t/%E6%97%A5%E6%9C%AC", "/t/" + new_slug + "/1778"); // by old slug
+    expect_redirect("/t/%E6%97%A5%E6%9C%AC", "/t/" + new_slug + "/1778");           // by old slug
     expect_redirect("/t/\xE6\x97\xA5\xE6\x9C\xAC/778", "/t/" + new_slug + "/1778"); // raw UTF-8
     expect_redirect("/t/caf%C3%A9/774", "/t/agm-minutes-2019/1774");
 }
@@ -401,9 +400,10 @@ TEST(resolve_topic, query_parameters)
     expect_redirect("/t/agm-minutes/774?u=bob&utm_source=newsletter&utm_medium=email&fbclid=abc&foo=bar",
                     "/t/agm-minutes-2019/1774");
     expect_redirect("/t/agm-minutes/774?print=true&utm_source=x", "/t/agm-minutes-2019/1774?print=true");
-    expect_redirect("/t/agm-minutes/774?filter=summary&username_filters=alice%2Cbob&filter_top_level_replies=true"
-                    "&preview_theme_id=3",
-                    "/t/agm-minutes-2019/1774?filter=summary&username_filters=alice%2Cbob&filter_top_level_replies=true");
+    expect_redirect(
+        "/t/agm-minutes/774?filter=summary&username_filters=alice%2Cbob&filter_top_level_replies=true"
+        "&preview_theme_id=3",
+        "/t/agm-minutes-2019/1774?filter=summary&username_filters=alice%2Cbob&filter_top_level_replies=true");
     expect_redirect("/t/agm-minutes/774/3?username_filters=a+b", "/t/agm-minutes-2019/1774/3?username_filters=a%20b");
     expect_redirect("/t/agm-minutes/774#post_5", "/t/agm-minutes-2019/1774");
 }
@@ -580,7 +580,8 @@ TEST(resolve_category, root_restricted_gone_unknown)
 TEST(resolve_category, tags_in_category)
 {
     expect_redirect("/tags/c/general/5/housing", "/tags/c/general/12/homes");
-    expect_redirect("/tags/c/working-groups/housing/7/energy/l/top", "/tags/c/working-groups/housing-coops/14/energy/l/top");
+    expect_redirect("/tags/c/working-groups/housing/7/energy/l/top",
+                    "/tags/c/working-groups/housing-coops/14/energy/l/top");
     expect_redirect("/tags/c/general/5/unlisted", "/tags/c/general/12/unlisted");
     expect_redirect("/tags/c/staff/9/housing", "/tags/c/16/homes");
     expect_status("/tags/c/general/5/obsolete", 410, reason::not_migrated);
@@ -630,7 +631,8 @@ TEST(resolve_user, avatars)
                     "/user_avatar/forum.brum.coop/bob/45/7.png", reason::not_in_map);
     expect_status("/user_avatar/forum.cooperationbirmingham.org.uk/spammer/45/7.png", 410, reason::not_migrated);
     expect_redirect("/letter_avatar/john.smith/45/5_abcdef.png", "/letter_avatar/john_smith/45/5_abcdef.png");
-    expect_resolves("/letter_avatar/bob/45/5_abcdef.png", 301, "/letter_avatar/bob/45/5_abcdef.png", reason::not_in_map);
+    expect_resolves("/letter_avatar/bob/45/5_abcdef.png", 301, "/letter_avatar/bob/45/5_abcdef.png",
+                    reason::not_in_map);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,12 +703,32 @@ TEST(resolve_upload, gone_and_unknown)
 
 TEST(resolve_site_page, pass_through)
 {
-    for (std::string_view const target :
-         {"/latest", "/latest.rss", "/latest.json", "/top", "/top/weekly", "/about", "/faq", "/guidelines",
-          "/tos", "/privacy", "/sitemap.xml", "/sitemap_3.xml", "/sitemap_recent.xml", "/news.xml",
-          "/robots.txt", "/g/board", "/groups/board/members", "/badges", "/badges/1/first-post",
-          "/categories", "/categories.json", "/new", "/unread", "/hot", "/search",
-          "/letter_avatar_proxy/v4/letter/a/9de0a6/45.png"}) {
+    for (std::string_view const target : {"/latest",
+                                          "/latest.rss",
+                                          "/latest.json",
+                                          "/top",
+                                          "/top/weekly",
+                                          "/about",
+                                          "/faq",
+                                          "/guidelines",
+                                          "/tos",
+                                          "/privacy",
+                                          "/sitemap.xml",
+                                          "/sitemap_3.xml",
+                                          "/sitemap_recent.xml",
+                                          "/news.xml",
+                                          "/robots.txt",
+                                          "/g/board",
+                                          "/groups/board/members",
+                                          "/badges",
+                                          "/badges/1/first-post",
+                                          "/categories",
+                                          "/categories.json",
+                                          "/new",
+                                          "/unread",
+                                          "/hot",
+                                          "/search",
+                                          "/letter_avatar_proxy/v4/letter/a/9de0a6/45.png"}) {
         expect_resolves(target, 301, target, reason::site_page);
         EXPECT_EQ(resolve_target(target).what, outcome::pass_through);
         EXPECT_EQ(resolve_target(target).kind, url_kind::site_page);
@@ -723,7 +745,8 @@ TEST(resolve_site_page, query_parameters)
     expect_resolves("/latest?order=views&ascending=true&u=bob&fbclid=x&gclid=y&_ga=z&mc_cid=w", 301,
                     "/latest?order=views&ascending=true", reason::site_page);
     expect_resolves("/latest.rss?utm_source=feedburner", 301, "/latest.rss", reason::site_page);
-    expect_resolves("/search?q=%22quoted%22%20%26%20more", 301, "/search?q=%22quoted%22%20%26%20more", reason::site_page);
+    expect_resolves("/search?q=%22quoted%22%20%26%20more", 301, "/search?q=%22quoted%22%20%26%20more",
+                    reason::site_page);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -731,13 +754,17 @@ TEST(resolve_site_page, query_parameters)
 
 TEST(resolve_host, hosts)
 {
-    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "www.forum.cooperationbirmingham.org.uk");
+    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped,
+                    "www.forum.cooperationbirmingham.org.uk");
     expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "Forum.CooperationBirmingham.ORG.uk");
-    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "forum.cooperationbirmingham.org.uk:443");
-    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "forum.cooperationbirmingham.org.uk:8080");
+    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped,
+                    "forum.cooperationbirmingham.org.uk:443");
+    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped,
+                    "forum.cooperationbirmingham.org.uk:8080");
     expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, ""); // no Host: the main one
     expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "forum.cooperationbirmingham.org.uk.");
-    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped, "forum.cooperationbirmingham.org.uk.:443");
+    expect_resolves("/t/774", 301, "/t/agm-minutes-2019/1774", reason::mapped,
+                    "forum.cooperationbirmingham.org.uk.:443");
     expect_resolves("/t/774", 404, "", reason::unknown_host, "evil.example");
     expect_resolves("/t/774", 404, "", reason::unknown_host, "forum.brum.coop"); // the new forum itself
     expect_resolves("/t/774", 404, "", reason::unknown_host, "cooperationbirmingham.org.uk");
@@ -822,12 +849,31 @@ TEST(resolve_hostile, open_redirect_attempts)
 
 TEST(resolve_hostile, control_bytes_and_bad_encoding)
 {
-    for (std::string_view const target :
-         {"/t/%0d%0aSet-Cookie:x/774", "/t/agm-minutes/774%0d%0a", "/t/agm-minutes/774?x=%0d%0aSet-Cookie:x",
-          "/t/agm-minutes/774?%0d%0a=1", "/latest?q=a%0Ab", "/t/%00/774", "/t/agm-minutes/774?x=%00",
-          "/t/agm-minutes/774\r\nSet-Cookie: x", "/t/agm-minutes/774?x=\r\n", "/t/a\tb/774", "/t/%09/774",
-          "/t/%FF/774", "/t/%C0%AF/774", "/t/%ED%A0%80/774", "/t/%F4%90%80%80/774", "/t/%zz/774", "/t/774%",
-          "/t/774%2", "/%", "/u/%E9t%E9", "t/774", "", "*", "http://evil.example/t/774", "?x=1"}) {
+    for (std::string_view const target : {"/t/%0d%0aSet-Cookie:x/774",
+                                          "/t/agm-minutes/774%0d%0a",
+                                          "/t/agm-minutes/774?x=%0d%0aSet-Cookie:x",
+                                          "/t/agm-minutes/774?%0d%0a=1",
+                                          "/latest?q=a%0Ab",
+                                          "/t/%00/774",
+                                          "/t/agm-minutes/774?x=%00",
+                                          "/t/agm-minutes/774\r\nSet-Cookie: x",
+                                          "/t/agm-minutes/774?x=\r\n",
+                                          "/t/a\tb/774",
+                                          "/t/%09/774",
+                                          "/t/%FF/774",
+                                          "/t/%C0%AF/774",
+                                          "/t/%ED%A0%80/774",
+                                          "/t/%F4%90%80%80/774",
+                                          "/t/%zz/774",
+                                          "/t/774%",
+                                          "/t/774%2",
+                                          "/%",
+                                          "/u/%E9t%E9",
+                                          "t/774",
+                                          "",
+                                          "*",
+                                          "http://evil.example/t/774",
+                                          "?x=1"}) {
         SCOPED_TRACE(target);
         decision const d = resolve_target(target);
         expect_invariants(d, target);
@@ -836,7 +882,7 @@ TEST(resolve_hostile, control_bytes_and_bad_encoding)
     }
     // NUL and raw bytes given as such.
     for (std::string const &target : {std::string{"/t/a\0b/774", 10}, std::string{"/t/774\0", 7},
-                                     std::string{"/t/agm-minutes/774?x=\x7F"}, std::string{"/t/\xFF/774"}}) {
+                                      std::string{"/t/agm-minutes/774?x=\x7F"}, std::string{"/t/\xFF/774"}}) {
         decision const d = resolve_target(target);
         expect_invariants(d, "raw bytes");
         EXPECT_EQ(d.status, 400);
@@ -917,7 +963,8 @@ TEST(resolve_hostile, many_parameters)
     expect_invariants(d, "many parameters");
     EXPECT_EQ(d.status, 301);
     // Only the first parameters are looked at.
-    EXPECT_EQ(static_cast<std::size_t>(std::count(d.location.begin(), d.location.end(), '&')), parsed_url::MAX_PARAMS - 1);
+    EXPECT_EQ(static_cast<std::size_t>(std::count(d.location.begin(), d.location.end(), '&')),
+              parsed_url::MAX_PARAMS - 1);
 }
 
 TEST(resolve_hostile, location_is_only_url_characters)
@@ -932,7 +979,8 @@ TEST(resolve_hostile, location_is_only_url_characters)
 TEST(resolve_api, scratch_reuse_gives_the_same_answers)
 {
     parsed_url scratch;
-    for (std::string_view const target : {"/t/774/3", "/t/%zz", "/u/John.Smith", "/viewtopic.php?t=774", "/latest?order=x"}) {
+    for (std::string_view const target :
+         {"/t/774/3", "/t/%zz", "/u/John.Smith", "/viewtopic.php?t=774", "/latest?order=x"}) {
         decision const a = resolve(request{OLD_HOST, target}, map(), scratch);
         decision const b = resolve(request{OLD_HOST, target}, map());
         EXPECT_EQ(a.status, b.status) << target;
@@ -956,16 +1004,100 @@ TEST(resolve_property, random_targets_keep_invariants)
 {
     std::mt19937 random{20240611};
     std::vector<std::string> const pieces = {
-        "/t", "/p", "/c", "/u", "/tag", "/tags", "/posts", "/raw", "/uploads", "/category", "/user_avatar",
-        "/letter_avatar", "/forum", "/go", "/viewtopic.php", "/default", "/original", "/1X", "/short-url",
-        "/intersection", "/by_number", "/agm-minutes", "/774", "/775", "/776", "/777", "/780", "/800", "/900",
-        "/10023", "/12005", "/5", "/7", "/9", "/3", "/23", "/last", "/print", "/summary", "/l", "/latest",
-        "/none", "/show", "/john.smith", "/housing", "/" + PHOTO + ".png", "/" + PHOTO_BASE62, "/board-secrets",
-        ".json", ".rss", "/", "//", "/.", "/..", "%2F", "%2f", "%5C", "\\", "%0d%0a", "%00", "\r\n", " ", "%FF",
-        "%C0%AF", "%ED%A0%80", "%zz", "%", "%7", "%74", "evil.example", "//evil.example", "@evil.example",
-        "?page=2", "?page=99999999999999999999", "&u=x", "&utm_source=y", "?print=true", "&filter=summary",
-        "?t=774", "?q=%3Cx%3E", "#frag", "4294967296", "99999999999999999999999", "\xE6\x97\xA5", "\xFF",
-        "https://evil.example", ":", ";", "=", "&", "+", "\"", "<", ">",
+        "/t",
+        "/p",
+        "/c",
+        "/u",
+        "/tag",
+        "/tags",
+        "/posts",
+        "/raw",
+        "/uploads",
+        "/category",
+        "/user_avatar",
+        "/letter_avatar",
+        "/forum",
+        "/go",
+        "/viewtopic.php",
+        "/default",
+        "/original",
+        "/1X",
+        "/short-url",
+        "/intersection",
+        "/by_number",
+        "/agm-minutes",
+        "/774",
+        "/775",
+        "/776",
+        "/777",
+        "/780",
+        "/800",
+        "/900",
+        "/10023",
+        "/12005",
+        "/5",
+        "/7",
+        "/9",
+        "/3",
+        "/23",
+        "/last",
+        "/print",
+        "/summary",
+        "/l",
+        "/latest",
+        "/none",
+        "/show",
+        "/john.smith",
+        "/housing",
+        "/" + PHOTO + ".png",
+        "/" + PHOTO_BASE62,
+        "/board-secrets",
+        ".json",
+        ".rss",
+        "/",
+        "//",
+        "/.",
+        "/..",
+        "%2F",
+        "%2f",
+        "%5C",
+        "\\",
+        "%0d%0a",
+        "%00",
+        "\r\n",
+        " ",
+        "%FF",
+        "%C0%AF",
+        "%ED%A0%80",
+        "%zz",
+        "%",
+        "%7",
+        "%74",
+        "evil.example",
+        "//evil.example",
+        "@evil.example",
+        "?page=2",
+        "?page=99999999999999999999",
+        "&u=x",
+        "&utm_source=y",
+        "?print=true",
+        "&filter=summary",
+        "?t=774",
+        "?q=%3Cx%3E",
+        "#frag",
+        "4294967296",
+        "99999999999999999999999",
+        "\xE6\x97\xA5",
+        "\xFF",
+        "https://evil.example",
+        ":",
+        ";",
+        "=",
+        "&",
+        "+",
+        "\"",
+        "<",
+        ">",
     };
     std::vector<std::string> const hosts = {std::string{OLD_HOST}, "www.forum.cooperationbirmingham.org.uk:8080", "",
                                             "evil.example", "FORUM.cooperationbirmingham.org.uk"};

@@ -1,8 +1,8 @@
 // Tests of mappings/snapshot: settings, builder checks, lookups, base62, rules.
 
 #include "mappings/snapshot.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "base/error.hpp"
 
 #include <gtest/gtest.h>
@@ -36,8 +36,8 @@ void expect_input_error(F &&f, std::initializer_list<std::string_view> parts)
     }
 }
 
-topic_row topic(std::uint64_t old_id, std::string old_slug, std::optional<std::uint64_t> new_id,
-                std::string new_slug, bool restricted = false)
+topic_row topic(std::uint64_t old_id, std::string old_slug, std::optional<std::uint64_t> new_id, std::string new_slug,
+                bool restricted = false)
 {
     return {old_id, std::move(old_slug), new_id, std::move(new_slug), restricted};
 }
@@ -91,27 +91,35 @@ TEST(settings, bad_new_base)
 
 TEST(settings, bad_hosts)
 {
-    expect_input_error([] {
-        site_settings s{"https://forum.brum.coop", {}, {}};
-        normalise(s);
-    }, {"no old host"});
-    expect_input_error([] {
-        site_settings s{"https://forum.brum.coop", {"old host"}, {}};
-        normalise(s);
-    }, {"old host", "'old host'", "not a host name"});
-    expect_input_error([] {
-        site_settings s{"https://forum.brum.coop", {"old.example"}, {"cdn.example/x"}};
-        normalise(s);
-    }, {"upload host", "cdn.example/x"});
+    expect_input_error(
+        [] {
+            site_settings s{"https://forum.brum.coop", {}, {}};
+            normalise(s);
+        },
+        {"no old host"});
+    expect_input_error(
+        [] {
+            site_settings s{"https://forum.brum.coop", {"old host"}, {}};
+            normalise(s);
+        },
+        {"old host", "'old host'", "not a host name"});
+    expect_input_error(
+        [] {
+            site_settings s{"https://forum.brum.coop", {"old.example"}, {"cdn.example/x"}};
+            normalise(s);
+        },
+        {"upload host", "cdn.example/x"});
 }
 
 TEST(settings, old_host_equal_to_new_host_loops)
 {
     for (auto const *old_host : {"forum.brum.coop", "FORUM.brum.coop", "forum.brum.coop:8080"}) {
-        expect_input_error([old_host] {
-            site_settings s{"https://Forum.Brum.Coop", {"forum.cooperationbirmingham.org.uk", old_host}, {}};
-            normalise(s);
-        }, {"forum.brum.coop", "loop"});
+        expect_input_error(
+            [old_host] {
+                site_settings s{"https://Forum.Brum.Coop", {"forum.cooperationbirmingham.org.uk", old_host}, {}};
+                normalise(s);
+            },
+            {"forum.brum.coop", "loop"});
     }
 }
 
@@ -126,8 +134,11 @@ TEST(settings, host_of_url)
 
 TEST(snapshot, builder_refuses_bad_settings)
 {
-    expect_input_error([] { snapshot_builder b{site_settings{"https://forum.brum.coop?x", {"a.example"}, {}}}; },
-                       {"query"});
+    expect_input_error(
+        [] {
+            snapshot_builder b{site_settings{"https://forum.brum.coop?x", {"a.example"}, {}}};
+        },
+        {"query"});
 }
 
 TEST(snapshot, settings_and_hosts)
@@ -175,8 +186,10 @@ TEST(snapshot_builder, ids_out_of_range)
 TEST(snapshot_builder, migrated_post_needs_new_numbers)
 {
     snapshot_builder b{settings()};
-    expect_input_error([&] { b.add(post(7, 1, 1, 100, std::nullopt, 1)); }, {"post 7", "new topic id and new post number"});
-    expect_input_error([&] { b.add(post(7, 1, 1, 100, 10, std::nullopt)); }, {"post 7", "new topic id and new post number"});
+    expect_input_error([&] { b.add(post(7, 1, 1, 100, std::nullopt, 1)); },
+                       {"post 7", "new topic id and new post number"});
+    expect_input_error([&] { b.add(post(7, 1, 1, 100, 10, std::nullopt)); },
+                       {"post 7", "new topic id and new post number"});
     b.add(post(7, 1, 1, std::nullopt, std::nullopt, std::nullopt)); // not migrated: fine
 }
 
@@ -227,12 +240,15 @@ TEST(snapshot_builder, duplicate_categories)
 TEST(snapshot_builder, upload_urls)
 {
     snapshot_builder b{settings()};
-    auto const add = [&](std::string new_url) { b.add(upload_row{"/uploads/default/1/abcdef0123456789.png", std::move(new_url)}); };
+    auto const add = [&](std::string new_url) {
+        b.add(upload_row{"/uploads/default/1/abcdef0123456789.png", std::move(new_url)});
+    };
     add("/uploads/default/original/1X/x.png");
     add("https://forum.brum.coop/uploads/default/original/1X/x.png");
     add("https://CDN.brum.coop/original/1X/x.png");
     add("http://cdn.brum.coop:8080/x.png?v=1");
-    expect_input_error([&] { add("https://evil.example/x.png"); }, {"evil.example", "neither the new forum nor an upload host"});
+    expect_input_error([&] { add("https://evil.example/x.png"); },
+                       {"evil.example", "neither the new forum nor an upload host"});
     expect_input_error([&] { add("//evil.example/x.png"); }, {"protocol-relative"});
     expect_input_error([&] { add("ftp://cdn.brum.coop/x.png"); }, {"neither a path nor an http(s) URL"});
     expect_input_error([&] { add("javascript:alert(1)"); }, {"neither a path nor an http(s) URL"});
@@ -244,7 +260,12 @@ TEST(snapshot_builder, upload_urls)
     expect_input_error([&] { add("/uploads\\x.png"); }, {"percent-encode"});
     expect_input_error([&] { add("https://cdn.brum.coop//evil.example/x.png"); }, {"//"});
     expect_input_error([&] { add("/uploads//x.png"); }, {"//"});
-    expect_input_error([&] { b.add(upload_row{"not a path", "/x.png"}); (void)b.build(); }, {"not a path", "not a valid path"});
+    expect_input_error(
+        [&] {
+            b.add(upload_row{"not a path", "/x.png"});
+            (void)b.build();
+        },
+        {"not a path", "not a valid path"});
 }
 
 TEST(snapshot_builder, bad_short_upload_url)
@@ -485,17 +506,24 @@ TEST(snapshot, builder_is_reusable_after_build)
 TEST(base62, known_vectors)
 {
     // Computed with Python: int(sha1_hex, 16) written in base 62 with alphabet 0-9a-zA-Z.
-    EXPECT_EQ(forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("08ef77f82f543e6d9b050ec01afc06c55b51890f"), "1h2SuDICDCGJb2ZJcZfoF8D06Gr");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("ffffffffffffffffffffffffffffffffffffffff"), "AwGeptL1TMEBFSqZfp4BXWGY80v");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+              "v8vA6WnPVTOE1o39waNFVmAqEJj");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("08ef77f82f543e6d9b050ec01afc06c55b51890f"),
+              "1h2SuDICDCGJb2ZJcZfoF8D06Gr");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("ffffffffffffffffffffffffffffffffffffffff"),
+              "AwGeptL1TMEBFSqZfp4BXWGY80v");
     EXPECT_EQ(forumgate::base::base62_from_sha1("00000000000000000000000000000000000000ff"), "47");
     EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000001"), "1");
     EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000000"), "0");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"), "v8vA6WnPVTOE1o39waNFVmAqEJj");
+    EXPECT_EQ(forumgate::base::base62_from_sha1("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"),
+              "v8vA6WnPVTOE1o39waNFVmAqEJj");
 
-    EXPECT_EQ(forumgate::base::sha1_from_base62("v8vA6WnPVTOE1o39waNFVmAqEJj"), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("1h2SuDICDCGJb2ZJcZfoF8D06Gr"), "08ef77f82f543e6d9b050ec01afc06c55b51890f");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80v"), "ffffffffffffffffffffffffffffffffffffffff");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("v8vA6WnPVTOE1o39waNFVmAqEJj"),
+              "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("1h2SuDICDCGJb2ZJcZfoF8D06Gr"),
+              "08ef77f82f543e6d9b050ec01afc06c55b51890f");
+    EXPECT_EQ(forumgate::base::sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80v"),
+              "ffffffffffffffffffffffffffffffffffffffff");
     EXPECT_EQ(forumgate::base::sha1_from_base62("47"), "00000000000000000000000000000000000000ff");
     EXPECT_EQ(forumgate::base::sha1_from_base62("0"), "0000000000000000000000000000000000000000");
 }
@@ -509,8 +537,10 @@ TEST(base62, invalid)
     EXPECT_EQ(forumgate::base::sha1_from_base62("zzzzzzzzzzzzzzzzzzzzzzzzzzzz"), std::nullopt);
     EXPECT_EQ(forumgate::base::sha1_from_base62(std::string(100, '1')), std::nullopt);
     expect_input_error([] { (void)forumgate::base::base62_from_sha1("xyz"); }, {"xyz", "SHA-1"});
-    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd8070g"); }, {"SHA-1"});
-    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd807091"); }, {"SHA-1"});
+    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd8070g"); },
+                       {"SHA-1"});
+    expect_input_error([] { (void)forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd807091"); },
+                       {"SHA-1"});
 }
 
 TEST(base62, round_trip)

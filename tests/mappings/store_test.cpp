@@ -1,16 +1,16 @@
 // The store against a real PostgreSQL: migrations, CSV load and export, the map version and
 // its notification, snapshots, and connection strings.
 
-#include "base/error.hpp"
-#include "base/digest.hpp"
-#include "mappings/resolver.hpp"
 #include "mappings/store.hpp"
+
+#include "base/digest.hpp"
+#include "base/error.hpp"
+#include "mappings/resolver.hpp"
 #include "tests/support/test_db.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -150,17 +150,20 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
     {
         pqxx::connection c{m_db.conninfo()};
         pqxx::work txn{c};
-        txn.exec("DROP TABLE forumgate.misses, forumgate.archive_source, forumgate.archive_categories, forumgate.archive_tags, "
-                 "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
-                 "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures, "
-                 "forumgate.import_target, forumgate.import_users, forumgate.import_posts, forumgate.import_failures");
+        txn.exec(
+            "DROP TABLE forumgate.misses, forumgate.archive_source, forumgate.archive_categories, "
+            "forumgate.archive_tags, "
+            "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
+            "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures, "
+            "forumgate.import_target, forumgate.import_users, forumgate.import_posts, forumgate.import_failures");
         txn.exec("DELETE FROM forumgate.schema_migrations WHERE version >= 2");
         txn.commit();
     }
     store s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 1);
     std::string const message = message_of<database_error>([&] { (void)s.stats(); });
-    EXPECT_NE(message.find("has forumgate schema version 1, older than the " + std::to_string(forumgate::mappings::SCHEMA_VERSION) +
+    EXPECT_NE(message.find("has forumgate schema version 1, older than the " +
+                           std::to_string(forumgate::mappings::SCHEMA_VERSION) +
                            " this build needs: run `forumgate db migrate`"),
               std::string::npos)
         << message;
@@ -358,14 +361,17 @@ TEST_F(store_test, refuses_bad_values_with_file_and_line)
     dir.write("posts.csv", posts_header + "4294967296,774,1,,,,\n");
     EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: old_id '4294967296' is out of range (1 to 4294967295)");
     dir.write("posts.csv", posts_header + "9001,774,2147483648,,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: old_post_number '2147483648' is out of range (1 to 2147483647)");
+    EXPECT_EQ(message_of<input_error>(load),
+              "posts.csv:2: old_post_number '2147483648' is out of range (1 to 2147483647)");
     dir.write("posts.csv", posts_header + "9001,774,1,19001,,,\n");
     // The snapshot builder's own check, with file and line in front.
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: post 9001: a migrated post needs its new topic id and new post number");
+    EXPECT_EQ(message_of<input_error>(load),
+              "posts.csv:2: post 9001: a migrated post needs its new topic id and new post number");
     fs::remove(dir.path() / "posts.csv");
 
     dir.write("topics.csv", "old_id,old_slug,new_id,new_slug\n774,bad\xFF,1774,a\n");
-    EXPECT_TRUE(message_of<input_error>(load).starts_with("topics.csv:2: old_slug 'bad")) << message_of<input_error>(load);
+    EXPECT_TRUE(message_of<input_error>(load).starts_with("topics.csv:2: old_slug 'bad"))
+        << message_of<input_error>(load);
     fs::remove(dir.path() / "topics.csv");
 
     dir.write("uploads.csv", "old_path,new_url\n"
@@ -373,7 +379,8 @@ TEST_F(store_test, refuses_bad_values_with_file_and_line)
                              "upload://not-base62!.png,/uploads/x.png\n");
     EXPECT_EQ(message_of<input_error>(load), "uploads.csv:3: upload upload://not-base62!.png: not a valid short URL");
     dir.write("uploads.csv", "old_path,new_url\n/uploads/a.png,https://evil.example/a.png\n");
-    EXPECT_TRUE(message_of<input_error>(load).starts_with("uploads.csv:2: upload /uploads/a.png: new URL host 'evil.example'"));
+    EXPECT_TRUE(
+        message_of<input_error>(load).starts_with("uploads.csv:2: upload /uploads/a.png: new URL host 'evil.example'"));
     fs::remove(dir.path() / "uploads.csv");
 
     dir.write("rules.csv", "pattern,replacement,kind\n^/a$,/b,\n(unclosed,/c,redirect\n");
@@ -395,9 +402,11 @@ TEST_F(store_test, explains_clashing_post_numbers)
     auto const load = [&] { (void)migrated().load_csv(dir.path(), std::nullopt); };
     std::string const header = "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n";
     dir.write("posts.csv", header + "9101,800,1,,,\n9102,800,1,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:3: post 9102: topic 800 post number 1 is already post 9101 on line 2");
+    EXPECT_EQ(message_of<input_error>(load),
+              "posts.csv:3: post 9102: topic 800 post number 1 is already post 9101 on line 2");
     dir.write("posts.csv", header + "9100,774,1,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: post 9100: topic 774 post number 1 is already post 9001 in the map");
+    EXPECT_EQ(message_of<input_error>(load),
+              "posts.csv:2: post 9100: topic 774 post number 1 is already post 9001 in the map");
     EXPECT_EQ(migrated().stats().posts, 5);
 
     // Renumbering within one load is fine: 9001 and 9003 swap numbers.
@@ -432,8 +441,9 @@ TEST_F(store_test, loads_a_large_posts_file_in_blocks_and_batches)
         int const topic = (i - 1) / 10 + 1;
         int const number = (i - 1) % 10 + 1;
         posts += std::to_string(i) + "," + std::to_string(topic) + "," + std::to_string(number) + "," +
-                 (i % 100 == 0 ? std::string{",,"} : std::to_string(i + 1'000'000) + "," + std::to_string(topic + 500'000) + "," +
-                  std::to_string(number)) +
+                 (i % 100 == 0 ? std::string{",,"}
+                               : std::to_string(i + 1'000'000) + "," + std::to_string(topic + 500'000) + "," +
+                                     std::to_string(number)) +
                  (i % 7 == 0 ? ",true\n" : ",false\n");
     }
     dir.write("posts.csv", posts);
@@ -482,8 +492,8 @@ TEST_F(store_test, export_then_load_elsewhere_gives_the_same_map_and_files)
     EXPECT_EQ(other.stats(), migrated().stats());
     temp_dir second;
     other.export_csv(second.path());
-    for (auto const *name : {"topics.csv", "posts.csv", "users.csv", "categories.csv", "tags.csv", "uploads.csv", "rules.csv",
-                             "settings.csv"}) {
+    for (auto const *name : {"topics.csv", "posts.csv", "users.csv", "categories.csv", "tags.csv", "uploads.csv",
+                             "rules.csv", "settings.csv"}) {
         EXPECT_EQ(read_file(first.path() / name), read_file(second.path() / name)) << name;
     }
 }
@@ -503,9 +513,10 @@ TEST_F(store_test, text_with_tabs_line_breaks_and_backslashes_survives_the_round
 
     temp_dir exported;
     migrated().export_csv(exported.path());
-    EXPECT_EQ(read_file(exported.path() / "topics.csv"), "old_id,old_slug,new_id,new_slug,restricted\n"
-                                                         "1,back\\slash\ttab,2,\"two\nlines\r\nand \"\"quotes\"\"\",false\n"
-                                                         "3,\\N,4,\\\\N,false\n");
+    EXPECT_EQ(read_file(exported.path() / "topics.csv"),
+              "old_id,old_slug,new_id,new_slug,restricted\n"
+              "1,back\\slash\ttab,2,\"two\nlines\r\nand \"\"quotes\"\"\",false\n"
+              "3,\\N,4,\\\\N,false\n");
     auto const again = migrated().load_csv(exported.path(), std::nullopt);
     EXPECT_EQ(again.version_after, again.version_before);
 }
@@ -646,7 +657,8 @@ std::map<std::string, stored_miss> read_misses(std::string const &conninfo)
     pqxx::connection c{conninfo};
     pqxx::read_transaction txn{c};
     std::map<std::string, stored_miss> out;
-    for (auto const &row : txn.exec("SELECT target, reason, hits, first_seen::text, last_seen::text FROM forumgate.misses")) {
+    for (auto const &row :
+         txn.exec("SELECT target, reason, hits, first_seen::text, last_seen::text FROM forumgate.misses")) {
         out[row[0].as<std::string>()] = {row[1].as<std::string>(), row[2].as<std::int64_t>(), row[3].as<std::string>(),
                                          row[4].as<std::string>()};
     }
@@ -666,7 +678,8 @@ TEST_F(store_test, record_misses_adds_up_hits_and_leaves_the_map_alone)
     EXPECT_EQ(first.at("/t/778").first_seen, first.at("/t/778").last_seen);
 
     // The same target twice in one batch counts twice, and its last reason wins.
-    migrated().record_misses({{"/t/778", "unknown_shape", 2}, {"/nowhere", "unknown_shape", 1}, {"/t/778", "not_migrated", 4}});
+    migrated().record_misses(
+        {{"/t/778", "unknown_shape", 2}, {"/nowhere", "unknown_shape", 1}, {"/t/778", "not_migrated", 4}});
     auto const second = read_misses(m_db.conninfo());
     ASSERT_EQ(second.size(), 3U);
     EXPECT_EQ(second.at("/t/778").hits, 9);
@@ -679,7 +692,8 @@ TEST_F(store_test, record_misses_adds_up_hits_and_leaves_the_map_alone)
 
     EXPECT_EQ(migrated().map_version(), 1) << "misses are not part of the map";
     (void)connection.await_notification(1, 0);
-    EXPECT_TRUE(listener.m_payloads.empty()) << "recording misses announced map version " << listener.m_payloads.front();
+    EXPECT_TRUE(listener.m_payloads.empty())
+        << "recording misses announced map version " << listener.m_payloads.front();
     EXPECT_EQ(migrated().stats().misses, 3);
 }
 
@@ -712,19 +726,50 @@ std::vector<forumgate::mappings::request> sample_requests()
 {
     using forumgate::base::base62_from_sha1;
     static std::vector<std::string> const targets = {
-        "/t/agm-2023-minutes/774", "/t/agm-2023-minutes/774/2", "/t/agm-2023-minutes/774/3", "/t/774/last",
-        "/t/agm-2023-minutes/774?page=2", "/t/proposal-food-co-op/775", "/t/board-only-budget-draft/776", "/t/spam-topic/777",
-        "/t/778", "/t/agm-2023-minutes", "/t/board-only-budget-draft", "/t/774.json", "/p/9001", "/p/9002", "/posts/9003",
-        "/p/9999", "/raw/774/2", "/c/general/5", "/c/working-groups/housing", "/c/housing/7", "/c/board/9", "/c/nowhere",
-        "/u/Alice_Old", "/u/ALICE_OLD/activity", "/u/gone_user", "/u/someone-else", "/u/bob%20%22the%20builder%22",
-        "/tag/housing", "/tag/Housing", "/tag/retired-tag", "/tags/other",
+        "/t/agm-2023-minutes/774",
+        "/t/agm-2023-minutes/774/2",
+        "/t/agm-2023-minutes/774/3",
+        "/t/774/last",
+        "/t/agm-2023-minutes/774?page=2",
+        "/t/proposal-food-co-op/775",
+        "/t/board-only-budget-draft/776",
+        "/t/spam-topic/777",
+        "/t/778",
+        "/t/agm-2023-minutes",
+        "/t/board-only-budget-draft",
+        "/t/774.json",
+        "/p/9001",
+        "/p/9002",
+        "/posts/9003",
+        "/p/9999",
+        "/raw/774/2",
+        "/c/general/5",
+        "/c/working-groups/housing",
+        "/c/housing/7",
+        "/c/board/9",
+        "/c/nowhere",
+        "/u/Alice_Old",
+        "/u/ALICE_OLD/activity",
+        "/u/gone_user",
+        "/u/someone-else",
+        "/u/bob%20%22the%20builder%22",
+        "/tag/housing",
+        "/tag/Housing",
+        "/tag/retired-tag",
+        "/tags/other",
         "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png",
         "/uploads/default/optimized/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0_2_690x500.png",
         "/uploads/default/original/1X/1b5e66b9e889f6133fbc812a88d951f1cc597e1f.pdf",
         "/uploads/default/original/1X/2c6f77cafa9a07244acd923b99ea62f2dd6a8f2a.jpg",
         "/uploads/short-url/" + base62_from_sha1("0a4d55a8d778e5022fab701977c5d840bbc486d0") + ".png",
-        "/uploads/default/original/1X/ffffffffffffffffffffffffffffffffffffffff.png", "/index.php?board=1,2", "/forum/x",
-        "/latest", "/about", "/nowhere/at/all", "/%zz", "/t/x\tz/774"};
+        "/uploads/default/original/1X/ffffffffffffffffffffffffffffffffffffffff.png",
+        "/index.php?board=1,2",
+        "/forum/x",
+        "/latest",
+        "/about",
+        "/nowhere/at/all",
+        "/%zz",
+        "/t/x\tz/774"};
     std::vector<forumgate::mappings::request> out;
     for (auto const &target : targets) {
         out.push_back({"", target});
@@ -784,7 +829,8 @@ TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
                                     "upload_host cdn.brum.coop\n"
                                     "table topics old_id,old_slug,new_id,new_slug,restricted 4\n"))
         << content;
-    EXPECT_NE(content.find("\n776\tboard-only-budget-draft\t1776\tboard-only-budget-draft\tt\n"), std::string::npos) << content;
+    EXPECT_NE(content.find("\n776\tboard-only-budget-draft\t1776\tboard-only-budget-draft\tt\n"), std::string::npos)
+        << content;
     EXPECT_NE(content.find("\n777\tspam-topic\t\\N\t\tf\n"), std::string::npos) << content;
     EXPECT_NE(content.find("\ntable rules pattern,replacement,kind 2\n"), std::string::npos) << content;
     EXPECT_TRUE(content.ends_with("\nend\n"));
@@ -795,9 +841,11 @@ TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
     // Not vacuous: the sample gives redirects, 410s and 404s.
     auto const all = decisions(*from_file);
     auto const has = [&](std::string_view part) {
-        return std::any_of(all.begin(), all.end(), [&](std::string const &d) { return d.find(part) != std::string::npos; });
+        return std::any_of(all.begin(), all.end(),
+                           [&](std::string const &d) { return d.find(part) != std::string::npos; });
     };
-    EXPECT_TRUE(has(" /t/agm-2023-minutes/774/3 -> 301 redirect mapped https://forum.brum.coop/t/agm-2023-minutes/1774/2"));
+    EXPECT_TRUE(
+        has(" /t/agm-2023-minutes/774/3 -> 301 redirect mapped https://forum.brum.coop/t/agm-2023-minutes/1774/2"));
     EXPECT_TRUE(has("-> 410 gone not_migrated"));
     EXPECT_TRUE(has("-> 404 not_found unknown_id"));
 
@@ -829,7 +877,8 @@ TEST_F(store_test, an_empty_map_makes_a_snapshot_file_too)
 TEST_F(store_test, write_snapshot_file_needs_settings_and_a_writable_place)
 {
     temp_dir dir;
-    std::string const message = message_of<input_error>([&] { migrated().write_snapshot_file(dir.path() / "x.snapshot"); });
+    std::string const message =
+        message_of<input_error>([&] { migrated().write_snapshot_file(dir.path() / "x.snapshot"); });
     EXPECT_NE(message.find("no site settings yet"), std::string::npos) << message;
     EXPECT_FALSE(fs::exists(dir.path() / "x.snapshot"));
     migrated().set_settings(brum_settings());
@@ -875,12 +924,13 @@ TEST_F(store_test, a_cut_snapshot_file_is_refused_with_file_and_line)
     auto const cut_two = content.substr(0, content.rfind('\n', content.rfind('\n', content.size() - 2) - 1) + 1);
     forumgate::testing::write_file(file, cut_two);
     EXPECT_EQ(message_of<input_error>(read),
-              fmt::format("{}:{}: the file ends after 1 of the 2 rows of table rules (line {}): it was cut short", name, lines - 1,
-                          lines - 3));
+              fmt::format("{}:{}: the file ends after 1 of the 2 rows of table rules (line {}): it was cut short", name,
+                          lines - 1, lines - 3));
 
     // Without the end line.
     forumgate::testing::write_file(file, content.substr(0, content.size() - 4));
-    EXPECT_EQ(message_of<input_error>(read), fmt::format("{}:{}: the file ends without its end line: it was cut short", name, lines));
+    EXPECT_EQ(message_of<input_error>(read),
+              fmt::format("{}:{}: the file ends without its end line: it was cut short", name, lines));
 
     // Cut in the middle of a line.
     forumgate::testing::write_file(file, content.substr(0, content.size() - 2));
@@ -893,7 +943,8 @@ TEST_F(store_test, a_cut_snapshot_file_is_refused_with_file_and_line)
 
     // A table line that promises more rows than follow.
     // Line 12 is the posts table line, announcing 5 rows.
-    std::string const posts_line = "\ntable posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 5\n";
+    std::string const posts_line =
+        "\ntable posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 5\n";
     ASSERT_NE(content.find(posts_line), std::string::npos) << content;
     std::string more = content;
     more[more.find(posts_line) + posts_line.size() - 2] = '6';
@@ -916,15 +967,17 @@ TEST_F(store_test, a_file_that_is_not_a_snapshot_is_refused_clearly)
         return message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(file); });
     };
     std::string const name = (dir.path() / "map.snapshot").string();
-    std::string const not_a_snapshot = "not a forumgate snapshot file (its first line would be \"forumgate-snapshot 1\")";
+    std::string const not_a_snapshot =
+        "not a forumgate snapshot file (its first line would be \"forumgate-snapshot 1\")";
     EXPECT_EQ(read("old_id,old_slug,new_id,new_slug\n774,a,1774,a\n"), name + ":1: " + not_a_snapshot);
     EXPECT_EQ(read(""), name + ":1: the file is empty, " + not_a_snapshot);
     EXPECT_EQ(read(std::string(100, '\0')), name + ":1: " + not_a_snapshot) << "no line feed at all";
-    EXPECT_EQ(read("forumgate-snapshot 2\n"), name + ":1: snapshot format '2' is not one this forumgate reads (it reads 1): "
-                                                      "written by another version of forumgate?");
+    EXPECT_EQ(read("forumgate-snapshot 2\n"),
+              name + ":1: snapshot format '2' is not one this forumgate reads (it reads 1): "
+                     "written by another version of forumgate?");
     std::string const missing = (dir.path() / "missing.snapshot").string();
-    std::string const not_there =
-        message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(dir.path() / "missing.snapshot"); });
+    std::string const not_there = message_of<input_error>(
+        [&] { (void)forumgate::mappings::read_snapshot_file(dir.path() / "missing.snapshot"); });
     EXPECT_EQ(not_there, missing + ": cannot be opened: No such file or directory");
 }
 
@@ -939,17 +992,19 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
     std::string const header = "forumgate-snapshot 1\nversion 3\nnew_base https://forum.brum.coop\n"
                                "old_host forum.cooperationbirmingham.org.uk\n";
     std::string const topics = "table topics old_id,old_slug,new_id,new_slug,restricted 1\n";
-    std::string const rest = "table posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 0\n"
-                             "table categories old_id,old_slug_path,new_id,new_slug_path,restricted 0\n"
-                             "table users old_username,new_username 0\ntable tags old_name,new_name 0\n"
-                             "table uploads old_path,new_url 0\ntable rules pattern,replacement,kind 0\nend\n";
+    std::string const rest =
+        "table posts old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden 0\n"
+        "table categories old_id,old_slug_path,new_id,new_slug_path,restricted 0\n"
+        "table users old_username,new_username 0\ntable tags old_name,new_name 0\n"
+        "table uploads old_path,new_url 0\ntable rules pattern,replacement,kind 0\nend\n";
     // The good file first, so that each failure below is the one line changed.
     std::string const row = "774\ta\t1774\tb\tf\n";
     auto const good = forumgate::mappings::read_snapshot_file(dir.write("map.snapshot", header + topics + row + rest));
     EXPECT_EQ(good->version(), 3);
     EXPECT_EQ(good->new_slug(*good->find_topic(774)), "b");
 
-    EXPECT_EQ(read(header + topics + "x774\ta\t1774\tb\tf\n" + rest), name + ":6: table topics: old_id 'x774' is not a number");
+    EXPECT_EQ(read(header + topics + "x774\ta\t1774\tb\tf\n" + rest),
+              name + ":6: table topics: old_id 'x774' is not a number");
     EXPECT_EQ(read(header + topics + "774\ta\t1774\tb\n" + rest),
               name + ":6: table topics: a row with 4 fields instead of 5 (old_id,old_slug,new_id,new_slug,restricted)");
     EXPECT_EQ(read(header + topics + "774\ta\t1774\tb\tyes\n" + rest),
@@ -959,14 +1014,18 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
     EXPECT_EQ(read(header + "table topics old_id,old_slug 1\n"),
               name + ":5: table topics has the columns 'old_id,old_slug', but this forumgate reads "
                      "old_id,old_slug,new_id,new_slug,restricted");
-    EXPECT_EQ(read(header + "table threads old_id 1\n"),
-              name + ":5: unknown table 'threads' (the tables are topics, posts, categories, users, tags, uploads, rules)");
-    EXPECT_EQ(read(header + topics + row + topics + "775\ta\t1775\tb\tf\n" + rest), name + ":7: table topics appears twice");
+    EXPECT_EQ(
+        read(header + "table threads old_id 1\n"),
+        name + ":5: unknown table 'threads' (the tables are topics, posts, categories, users, tags, uploads, rules)");
+    EXPECT_EQ(read(header + topics + row + topics + "775\ta\t1775\tb\tf\n" + rest),
+              name + ":7: table topics appears twice");
     EXPECT_EQ(read(header + topics + row + "end\n"), name + ":7: no table posts before the end line");
     EXPECT_EQ(read(header + topics + row + rest + "more\n"), name + ":14: more lines after the end line");
-    EXPECT_EQ(read(header + topics + row + "stray line\n" + rest), name + ":7: 'stray line' is neither a table line nor the end line");
+    EXPECT_EQ(read(header + topics + row + "stray line\n" + rest),
+              name + ":7: 'stray line' is neither a table line nor the end line");
     EXPECT_EQ(read(header + "colour blue\n" + topics),
-              name + ":5: unknown header line 'colour blue' (expected version, new_base, old_host, upload_host or table)");
+              name +
+                  ":5: unknown header line 'colour blue' (expected version, new_base, old_host, upload_host or table)");
     EXPECT_EQ(read("forumgate-snapshot 1\nnew_base https://forum.brum.coop\nold_host a.example\n" + topics),
               name + ":4: no version line before the first table");
     EXPECT_EQ(read("forumgate-snapshot 1\nversion 1\nversion 2\n"), name + ":3: version already on line 2");
@@ -975,7 +1034,8 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
                     .starts_with(name + ":3: the settings are unusable: "));
     // Clashing rows are found when the whole map is built: the file is named, not a line.
     std::string const two_topics = "table topics old_id,old_slug,new_id,new_slug,restricted 2\n";
-    EXPECT_EQ(read(header + two_topics + row + "774\tc\t1775\td\tf\n" + rest), name + ": topic 774 appears more than once");
+    EXPECT_EQ(read(header + two_topics + row + "774\tc\t1775\td\tf\n" + rest),
+              name + ": topic 774 appears more than once");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -996,7 +1056,8 @@ TEST(conninfo, with_database_replaces_only_the_database)
 {
     using forumgate::mappings::describe_conninfo;
     using forumgate::mappings::with_database;
-    std::string const keyword_value = with_database("host=/tmp/pg dbname=postgres password='a b\\'c' sslmode=disable", "forumgate-test");
+    std::string const keyword_value =
+        with_database("host=/tmp/pg dbname=postgres password='a b\\'c' sslmode=disable", "forumgate-test");
     EXPECT_EQ(describe_conninfo(keyword_value), "host=/tmp/pg dbname=forumgate-test");
     EXPECT_NE(keyword_value.find("password='a b\\'c'"), std::string::npos) << "other settings are kept";
     EXPECT_NE(keyword_value.find("sslmode=disable"), std::string::npos);

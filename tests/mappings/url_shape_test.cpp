@@ -581,17 +581,36 @@ TEST(parse_shape, uploads)
 
 TEST(parse_shape, site_pages)
 {
-    for (auto const *target :
-         {"/", "/latest", "/latest.json", "/latest.rss", "/top", "/top/weekly", "/about", "/faq",
-          "/search", "/sitemap.xml", "/sitemap_3.xml", "/sitemap_recent.xml", "/robots.txt",
-          "/g/board", "/groups/board/members", "/badges/1/first-post", "/categories",
-          "/categories.json", "/new", "/unread", "/privacy", "/tos", "/guidelines", "/news.xml"}) {
+    for (auto const *target : {"/",
+                               "/latest",
+                               "/latest.json",
+                               "/latest.rss",
+                               "/top",
+                               "/top/weekly",
+                               "/about",
+                               "/faq",
+                               "/search",
+                               "/sitemap.xml",
+                               "/sitemap_3.xml",
+                               "/sitemap_recent.xml",
+                               "/robots.txt",
+                               "/g/board",
+                               "/groups/board/members",
+                               "/badges/1/first-post",
+                               "/categories",
+                               "/categories.json",
+                               "/new",
+                               "/unread",
+                               "/privacy",
+                               "/tos",
+                               "/guidelines",
+                               "/news.xml"}) {
         auto p = shape_of(target);
         EXPECT_EQ(p->shape.id, shape_id::site_page) << target;
     }
     EXPECT_EQ(shape_of("/latest.rss")->shape.format, url_format::rss);
-    for (auto const *target : {"/sitemap_x.xml", "/sitemap_.xml", "/viewtopic.php", "/latest/a/b/c",
-                               "/g/a.b", "/wp-admin", "/%5Cevil.example", "/evil.example"}) {
+    for (auto const *target : {"/sitemap_x.xml", "/sitemap_.xml", "/viewtopic.php", "/latest/a/b/c", "/g/a.b",
+                               "/wp-admin", "/%5Cevil.example", "/evil.example"}) {
         EXPECT_EQ(shape_of(target)->shape.id, shape_id::unknown) << target;
     }
 }

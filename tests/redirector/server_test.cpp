@@ -45,8 +45,9 @@ std::string const TOPIC_774 = NEW_BASE + "/t/agm-2023-minutes/1774";
 /// Loads tests/fixtures/cli-map into `db` (the same map forumgate_cli_test uses).
 void load_fixture_map(std::string const &db)
 {
-    auto const result = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db, "--new-base", NEW_BASE, "--old-host", OLD_HOST,
-                                                       "--old-host", "www." + OLD_HOST, std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+    auto const result =
+        run_process(FORUMGATE_BINARY, {"map", "load", "--db", db, "--new-base", NEW_BASE, "--old-host", OLD_HOST,
+                                       "--old-host", "www." + OLD_HOST, std::string{FORUMGATE_FIXTURES} + "/cli-map"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
 }
 
@@ -75,8 +76,8 @@ std::string request(std::string_view target, std::string_view method = "GET", st
     if (auto const location = response.header("Location")) {
         // On the new forum, and nothing a browser could read as another host: no // or \ after it.
         std::string_view const path = std::string_view{*location}.substr(std::min(location->size(), NEW_BASE.size()));
-        if (!location->starts_with(NEW_BASE + "/") || path.starts_with("//") || path.find('\\') != std::string_view::npos ||
-            path.find("//") != std::string_view::npos) {
+        if (!location->starts_with(NEW_BASE + "/") || path.starts_with("//") ||
+            path.find('\\') != std::string_view::npos || path.find("//") != std::string_view::npos) {
             return ::testing::AssertionFailure() << "Location off the new forum: " << *location;
         }
     }
@@ -130,8 +131,10 @@ protected:
     static running_server start(std::vector<std::string> extra = {}, std::string const &db = {}, bool tls = false)
     {
         std::vector<std::pair<std::string, std::string>> const defaults = {
-            {"--listen", "127.0.0.1:0"},   {"--admin-listen", "127.0.0.1:0"},
-            {"--stats-interval", "0"},      {"--reload-min-interval", "0"},
+            {"--listen", "127.0.0.1:0"},
+            {"--admin-listen", "127.0.0.1:0"},
+            {"--stats-interval", "0"},
+            {"--reload-min-interval", "0"},
             {"--db", db.empty() ? s_db->conninfo() : db}};
         std::vector<std::string> args{"serve"};
         for (auto const &[option, value] : defaults) {
@@ -141,7 +144,8 @@ protected:
         }
         args.insert(args.end(), extra.begin(), extra.end());
         running_server server;
-        server.process = std::make_unique<server_process>(FORUMGATE_BINARY, args, std::map<std::string, std::string>{{"FORUMGATE_DB", ""}});
+        server.process = std::make_unique<server_process>(FORUMGATE_BINARY, args,
+                                                          std::map<std::string, std::string>{{"FORUMGATE_DB", ""}});
         if (!server.process->wait_listening(tls ? 3 : 2)) {
             throw std::runtime_error{"the server did not come up:\n" + server.process->log()}; // ends the test
         }
@@ -172,7 +176,8 @@ protected:
 
     /// Sends `bytes` on a new connection and expects one answer `status` (0: any 4xx) that says
     /// Connection: close, then the connection closed by the server.
-    static void expect_refused_and_closed(running_server &server, std::string_view name, std::string const &bytes, int status)
+    static void expect_refused_and_closed(running_server &server, std::string_view name, std::string const &bytes,
+                                          int status)
     {
         SCOPED_TRACE(name);
         http_client client{server.port, 3s};
@@ -202,23 +207,23 @@ test_database *server_test::s_db = nullptr;
 TEST_F(server_test, every_url_shape_gets_the_answer_forumgate_resolve_gives)
 {
     std::vector<std::string> const urls = {
-        "/t/agm-2023-minutes/774/3",                                                   // topic and post number
-        "/t/774",                                                                      // topic
-        "/p/9003",                                                                     // post
-        "/t/some-other-slug/776",                                                      // restricted topic
-        "/c/working-groups/housing",                                                   // category
-        "/u/ALICE_OLD/activity",                                                       // user
-        "/u/someone-else",                                                             // user not in the map
-        "/tag/housing",                                                                // tag not in the map
-        "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png",  // upload
-        "/latest?utm_source=mail&page=2",                                              // site page
-        "/",                                                                           // home page
-        "/t/nothing/999999",                                                           // 404
-        "/wp-admin",                                                                   // 404, no shape
-        "/t/spam-topic/777",                                                           // 410
-        "/u/gone_user",                                                                // 410
-        "/viewtopic.php?t=775",                                                        // custom rule
-        "/t/%zz/774",                                                                  // 400
+        "/t/agm-2023-minutes/774/3",                                                 // topic and post number
+        "/t/774",                                                                    // topic
+        "/p/9003",                                                                   // post
+        "/t/some-other-slug/776",                                                    // restricted topic
+        "/c/working-groups/housing",                                                 // category
+        "/u/ALICE_OLD/activity",                                                     // user
+        "/u/someone-else",                                                           // user not in the map
+        "/tag/housing",                                                              // tag not in the map
+        "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png", // upload
+        "/latest?utm_source=mail&page=2",                                            // site page
+        "/",                                                                         // home page
+        "/t/nothing/999999",                                                         // 404
+        "/wp-admin",                                                                 // 404, no shape
+        "/t/spam-topic/777",                                                         // 410
+        "/u/gone_user",                                                              // 410
+        "/viewtopic.php?t=775",                                                      // custom rule
+        "/t/%zz/774",                                                                // 400
     };
     std::vector<std::string> args{"resolve", "--db", s_db->conninfo()};
     args.insert(args.end(), urls.begin(), urls.end());
@@ -355,8 +360,8 @@ TEST_F(server_test, pipelined_answers_before_a_malformed_request_are_sent_then_i
 {
     auto server = start();
     http_client client{server.port};
-    ASSERT_TRUE(client.send(request("/t/774") + request("/t/775") + request("/t/nothing/999999") + "GET /t/%0d%0a/774 HTTP/1.1\r\nHost: " +
-                            OLD_HOST + "\r\n\r\n" + request("/t/774")));
+    ASSERT_TRUE(client.send(request("/t/774") + request("/t/775") + request("/t/nothing/999999") +
+                            "GET /t/%0d%0a/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\n\r\n" + request("/t/774")));
     for (int const status : {301, 301, 404, 400}) {
         auto const response = client.read_response();
         ASSERT_TRUE(response) << status << ": " << client.received();
@@ -414,12 +419,14 @@ TEST_F(server_test, other_methods_get_405_with_allow_and_keep_the_connection)
     }
     // A body is read and thrown away, not taken for the next request.
     std::string const body = "GET /wp-admin HTTP/1.1\r\nHost: " + OLD_HOST + "\r\n\r\n";
-    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nContent-Type: text/plain\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body));
+    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST +
+                            "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body));
     auto const posted = client.read_response();
     ASSERT_TRUE(posted);
     EXPECT_EQ(posted->status, 405);
-    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST +
+                            "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
     auto const chunked = client.read_response();
     ASSERT_TRUE(chunked);
     EXPECT_EQ(chunked->status, 405);
@@ -435,7 +442,8 @@ TEST_F(server_test, a_foreign_host_gets_421_and_no_redirect)
 {
     auto server = start();
     http_client client{server.port};
-    for (auto const &host : std::vector<std::string>{"evil.example", "forum.brum.coop", "127.0.0.1", OLD_HOST + ".evil.example", "[::1]:80"}) {
+    for (auto const &host : std::vector<std::string>{"evil.example", "forum.brum.coop", "127.0.0.1",
+                                                     OLD_HOST + ".evil.example", "[::1]:80"}) {
         ASSERT_TRUE(client.send(request("/t/774", "GET", host)));
         auto const response = client.read_response();
         ASSERT_TRUE(response) << host;
@@ -443,7 +451,8 @@ TEST_F(server_test, a_foreign_host_gets_421_and_no_redirect)
         EXPECT_EQ(response->status, 421) << host;
         EXPECT_FALSE(response->header("Location").has_value());
     }
-    for (auto const &host : std::vector<std::string>{OLD_HOST + ":8080", "www." + OLD_HOST, "FORUM.cooperationbirmingham.org.uk."}) {
+    for (auto const &host :
+         std::vector<std::string>{OLD_HOST + ":8080", "www." + OLD_HOST, "FORUM.cooperationbirmingham.org.uk."}) {
         ASSERT_TRUE(client.send(request("/t/774", "GET", host)));
         auto const response = client.read_response();
         ASSERT_TRUE(response) << host;
@@ -456,8 +465,8 @@ TEST_F(server_test, a_second_host_header_is_400_and_closes)
     auto server = start();
     expect_refused_and_closed(server, "two hosts",
                               "GET /t/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nHost: evil.example\r\n\r\n", 400);
-    expect_refused_and_closed(server, "the same host twice", "GET /t/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nHost: " + OLD_HOST + "\r\n\r\n",
-                              400);
+    expect_refused_and_closed(server, "the same host twice",
+                              "GET /t/774 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nHost: " + OLD_HOST + "\r\n\r\n", 400);
     expect_refused_and_closed(server, "HTTP/1.1 without Host", "GET /t/774 HTTP/1.1\r\n\r\n", 400);
 }
 
@@ -494,24 +503,31 @@ TEST_F(server_test, malformed_requests_get_4xx_and_close_and_the_server_keeps_se
         {"space in a header name", "GET /t/774 HTTP/1.1\r\n" + host + "Bad Name: x\r\n\r\n", 400},
         {"CR inside a header", "GET /t/774 HTTP/1.1\r\n" + host + "X-A: b\rc\r\n\r\n", 400},
         {"target over 4096 bytes", "GET /t/" + std::string(5000, 'a') + "/774 HTTP/1.1\r\n" + host + "\r\n", 414},
-        {"request line over the header limit", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n" + host + "\r\n", 414},
+        {"request line over the header limit", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n" + host + "\r\n",
+         414},
         {"headers over 8 KiB", long_header, 431},
         {"Content-Length and Transfer-Encoding",
          "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
         {"Transfer-Encoding and Content-Length",
          "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400},
-        {"two different Content-Length", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
+        {"two different Content-Length",
+         "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
         {"Content-Length not a number", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: abc\r\n\r\n", 400},
         {"Content-Length negative", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: -1\r\n\r\n", 400},
-        {"Content-Length past 64 bits", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 99999999999999999999999\r\n\r\n", 400},
+        {"Content-Length past 64 bits",
+         "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 99999999999999999999999\r\n\r\n", 400},
         {"Content-Length 1.5", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 1.5\r\n\r\nx", 400},
         {"body over 64 KiB", "POST /t/774 HTTP/1.1\r\n" + host + "Content-Length: 100000\r\n\r\n", 413},
-        {"chunked garbage", "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
+        {"chunked garbage",
+         "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
         {"chunk size past 64 bits",
-         "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\nhello\r\n0\r\n\r\n", 400},
-        {"chunked, but not last", "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n" + request("/wp-admin"),
+         "POST /t/774 HTTP/1.1\r\n" + host +
+             "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
          400},
-        {"unknown transfer coding", "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip\r\n\r\n" + request("/wp-admin"), 400},
+        {"chunked, but not last",
+         "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n" + request("/wp-admin"), 400},
+        {"unknown transfer coding",
+         "POST /t/774 HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip\r\n\r\n" + request("/wp-admin"), 400},
         {"NUL in the target", std::string{"GET /t/\0/774 HTTP/1.1\r\n", 24} + host + "\r\n", 400},
         {"NUL in a header value", "GET /t/774 HTTP/1.1\r\n" + host + std::string{"X-A: a\0b\r\n\r\n", 12}, 400},
         {"NUL in the method", std::string{"G\0T /t/774 HTTP/1.1\r\n", 21} + host + "\r\n", 400},
@@ -599,7 +615,8 @@ TEST_F(server_test, open_redirect_and_header_injection_attempts_stay_on_the_new_
         }
     }
     // Raw CR and LF in the target never reach the resolver; neither does a folded header.
-    expect_refused_and_closed(server, "raw CRLF", "GET /a\r\nSet-Cookie: x HTTP/1.1\r\nHost: " + OLD_HOST + "\r\n\r\n", 400);
+    expect_refused_and_closed(server, "raw CRLF", "GET /a\r\nSet-Cookie: x HTTP/1.1\r\nHost: " + OLD_HOST + "\r\n\r\n",
+                              400);
     expect_refused_and_closed(server, "raw CR", "GET /a\rSet-Cookie:x HTTP/1.1\r\nHost: " + OLD_HOST + "\r\n\r\n", 400);
     EXPECT_TRUE(serving(server));
 }
@@ -762,8 +779,8 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
         clients.emplace_back(guarded([&] { // keep-alive, two requests pipelined at a time
             http_client client{server.port};
             while (!stop) {
-                if (!client.send(request("/t/774") + request("/t/agm-2023-minutes/774")) || !check(client.read_response()) ||
-                    !check(client.read_response())) {
+                if (!client.send(request("/t/774") + request("/t/agm-2023-minutes/774")) ||
+                    !check(client.read_response()) || !check(client.read_response())) {
                     return;
                 }
             }
@@ -777,14 +794,16 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
 
     // While they run: SIGHUP every 100 ms, and a change to the map in the store (NOTIFY).
     temp_dir changed;
-    changed.write("topics.csv", "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
+    changed.write("topics.csv",
+                  "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
     auto const begun = std::chrono::steady_clock::now();
     bool loaded = false;
     while (std::chrono::steady_clock::now() - begun < 3s) {
         server->signal(SIGHUP);
         std::this_thread::sleep_for(100ms);
         if (!loaded && std::chrono::steady_clock::now() - begun > 1s) {
-            auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), changed.path().string()});
+            auto const load =
+                run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), changed.path().string()});
             EXPECT_EQ(load.exit_code, 0) << load.err;
             loaded = true;
         }
@@ -794,7 +813,9 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
         thread.join();
     }
 
-    EXPECT_TRUE(failures.empty()) << failures.size() << " failed, the first:\n" << failures.front() << "\n" << server->log();
+    EXPECT_TRUE(failures.empty()) << failures.size() << " failed, the first:\n"
+                                  << failures.front() << "\n"
+                                  << server->log();
     EXPECT_GT(answered.load(), 100U);
     EXPECT_GT(saw_new.load(), 0U) << "the new map was never served during the run";
     EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 2s)) << server->log();
@@ -814,7 +835,8 @@ TEST_F(server_test, a_store_change_alone_is_picked_up_by_notify)
     load_fixture_map(db.conninfo());
     auto server = start({}, db.conninfo());
     temp_dir changed;
-    changed.write("topics.csv", "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
+    changed.write("topics.csv",
+                  "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
     auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), changed.path().string()});
     ASSERT_EQ(load.exit_code, 0) << load.err;
     EXPECT_TRUE(server->wait_for_log("reload (store changed, version 2)", 5s)) << server->log();
@@ -841,7 +863,8 @@ TEST_F(server_test, a_reload_with_the_store_gone_keeps_serving_the_old_map)
     auto const reload = forumgate::testing::http_request(server.admin_port, "/reload", "localhost", "POST");
     ASSERT_TRUE(reload);
     EXPECT_EQ(reload->status, 200);
-    EXPECT_TRUE(server->wait_for_log("reload (admin request) failed, still serving map version 1", 5s)) << server->log();
+    EXPECT_TRUE(server->wait_for_log("reload (admin request) failed, still serving map version 1", 5s))
+        << server->log();
     EXPECT_TRUE(serving(server));
     auto const ready = forumgate::testing::http_request(server.admin_port, "/readyz", "localhost");
     ASSERT_TRUE(ready);
@@ -856,7 +879,8 @@ TEST_F(server_test, a_reload_with_the_store_gone_keeps_serving_the_old_map)
 TEST_F(server_test, start_up_with_the_store_unreachable_fails_fast)
 {
     temp_dir dir;
-    std::string const nowhere = "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
+    std::string const nowhere =
+        "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
     auto const begun = std::chrono::steady_clock::now();
     server_process server{FORUMGATE_BINARY, {"serve", "--db", nowhere, "--listen", "127.0.0.1:0"}};
     auto const status = server.wait_exit(10s);
@@ -873,7 +897,8 @@ TEST_F(server_test, start_up_with_the_store_unreachable_uses_the_snapshot_file)
     auto const file = dir.path() / "map.snapshot";
     auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", s_db->conninfo(), file.string()});
     ASSERT_EQ(written.exit_code, 0) << written.err;
-    std::string const nowhere = "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
+    std::string const nowhere =
+        "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
     auto server = start({"--db", nowhere, "--snapshot", file.string()});
     ASSERT_TRUE(server->running()) << server->log();
     EXPECT_NE(server->log().find("starting from snapshot file"), std::string::npos) << server->log();
@@ -925,9 +950,11 @@ TEST_F(server_test, a_sighup_while_the_first_map_loads_is_handled_once_running)
     // The store hangs for a second at start-up: a SIGHUP then (logrotate, an impatient operator)
     // must not kill the server with the signal's default action.
     black_hole store;
-    std::string const hanging = "host=127.0.0.1 port=" + std::to_string(store.port()) + " dbname=nothing connect_timeout=1";
-    server_process server{FORUMGATE_BINARY, {"serve", "--db", hanging, "--snapshot", file.string(), "--listen", "127.0.0.1:0",
-                                             "--admin-listen", "127.0.0.1:0", "--stats-interval", "0", "--no-listen-for-changes"}};
+    std::string const hanging =
+        "host=127.0.0.1 port=" + std::to_string(store.port()) + " dbname=nothing connect_timeout=1";
+    server_process server{FORUMGATE_BINARY,
+                          {"serve", "--db", hanging, "--snapshot", file.string(), "--listen", "127.0.0.1:0",
+                           "--admin-listen", "127.0.0.1:0", "--stats-interval", "0", "--no-listen-for-changes"}};
     std::this_thread::sleep_for(400ms);
     ASSERT_TRUE(server.running()) << server.log();
     server.signal(SIGHUP);
@@ -1031,8 +1058,8 @@ TEST_F(server_test, access_log_has_one_line_per_request_and_believes_only_truste
     auto server = start({"--config", config.string()});
     http_client client{server.port};
     auto const send = [&](std::string const &extra) {
-        ASSERT_TRUE(client.send("GET /t/774?x=\"y\" HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nUser-Agent: agent \"quoted\" \\ back\r\n" +
-                                extra + "\r\n"));
+        ASSERT_TRUE(client.send("GET /t/774?x=\"y\" HTTP/1.1\r\nHost: " + OLD_HOST +
+                                "\r\nUser-Agent: agent \"quoted\" \\ back\r\n" + extra + "\r\n"));
         ASSERT_TRUE(client.read_response());
     };
     send("X-Forwarded-For: 203.0.113.7, 198.51.100.9\r\n");
@@ -1056,7 +1083,8 @@ TEST_F(server_test, access_log_has_one_line_per_request_and_believes_only_truste
     EXPECT_TRUE(client.closed_by_peer(2s));
     ASSERT_EQ(server->wait_exit(5s), 0) << server->log();
 
-    std::istringstream lines{forumgate::testing::read_file(dir.path() / "access.log.1") + forumgate::testing::read_file(log)};
+    std::istringstream lines{forumgate::testing::read_file(dir.path() / "access.log.1") +
+                             forumgate::testing::read_file(log)};
     std::vector<std::string> written;
     for (std::string line; std::getline(lines, line);) {
         written.push_back(line);
@@ -1069,13 +1097,16 @@ TEST_F(server_test, access_log_has_one_line_per_request_and_believes_only_truste
     EXPECT_TRUE(written[2].starts_with("127.0.0.1 - - [")) << written[2];
     for (auto const &line : written) {
         // Combined format, as nginx and Apache write it (and forumgate coverage reads it).
-        EXPECT_NE(line.find(" +0000] \"GET /t/774?x=\\x22y\\x22 HTTP/1.1\" 301 - \"-\" \"agent \\x22quoted\\x22 \\x5C back\""),
-                  std::string::npos)
+        EXPECT_NE(
+            line.find(
+                " +0000] \"GET /t/774?x=\\x22y\\x22 HTTP/1.1\" 301 - \"-\" \"agent \\x22quoted\\x22 \\x5C back\""),
+            std::string::npos)
             << line;
         auto const open = line.find('[');
         ASSERT_NE(open, std::string::npos) << line;
         auto const stamp = line.substr(open + 1, 26); // 27/Nov/2026:08:13:31 +0000
-        EXPECT_TRUE(stamp.size() == 26 && stamp[2] == '/' && stamp[6] == '/' && stamp[11] == ':' && stamp[20] == ' ') << stamp;
+        EXPECT_TRUE(stamp.size() == 26 && stamp[2] == '/' && stamp[6] == '/' && stamp[11] == ':' && stamp[20] == ' ')
+            << stamp;
     }
 }
 
@@ -1092,9 +1123,11 @@ TEST_F(server_test, a_stats_line_is_logged_every_interval)
 TEST_F(server_test, start_up_on_a_port_in_use_fails_with_exit_2)
 {
     auto first = start();
-    server_process second{FORUMGATE_BINARY, {"serve", "--db", s_db->conninfo(), "--listen", "127.0.0.1:" + std::to_string(first.port)}};
+    server_process second{FORUMGATE_BINARY,
+                          {"serve", "--db", s_db->conninfo(), "--listen", "127.0.0.1:" + std::to_string(first.port)}};
     EXPECT_EQ(second.wait_exit(10s), 2) << second.log();
-    EXPECT_NE(second.log().find("cannot listen on 127.0.0.1:" + std::to_string(first.port)), std::string::npos) << second.log();
+    EXPECT_NE(second.log().find("cannot listen on 127.0.0.1:" + std::to_string(first.port)), std::string::npos)
+        << second.log();
     EXPECT_TRUE(serving(first));
 }
 
@@ -1227,8 +1260,9 @@ TEST_F(server_test, admin_endpoints_report_health_readiness_metrics_and_reload)
 /// Makes a self-signed certificate for CN `name`: key.pem and cert.pem in `dir`.
 bool make_certificate(fs::path const &dir, std::string const &name)
 {
-    auto const made = run_process("/usr/bin/openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-days",
-                                                       "1", "-keyout", (dir / "key.new").string(), "-out", (dir / "cert.new").string()});
+    auto const made = run_process("/usr/bin/openssl",
+                                  {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-days",
+                                   "1", "-keyout", (dir / "key.new").string(), "-out", (dir / "cert.new").string()});
     if (made.exit_code != 0) {
         ADD_FAILURE() << made.err;
         return false;
@@ -1241,9 +1275,11 @@ bool make_certificate(fs::path const &dir, std::string const &name)
 /// \return the subject of the certificate the server on `port` presents.
 std::string certificate_subject(std::uint16_t port)
 {
-    auto const shown = run_process("/bin/sh", {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
-                                                         " -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -subject"},
-                                   {}, {}, 10);
+    auto const shown =
+        run_process("/bin/sh",
+                    {"-c", "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                               " -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -subject"},
+                    {}, {}, 10);
     return shown.out;
 }
 
@@ -1259,8 +1295,9 @@ TEST_F(server_test, tls_listener_answers_with_the_redirect_and_reloads_its_certi
                         {}, true);
     ASSERT_NE(server.tls_port, 0);
     std::string const authority = OLD_HOST + ":" + std::to_string(server.tls_port);
-    auto const fetched = run_process("/usr/bin/curl", {"-sk", "--max-time", "5", "--resolve", authority + ":127.0.0.1", "-o", "/dev/null",
-                                                       "-w", "%{http_code} %{redirect_url}", "https://" + authority + "/t/774"});
+    auto const fetched = run_process("/usr/bin/curl", {"-sk", "--max-time", "5", "--resolve", authority + ":127.0.0.1",
+                                                       "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                                                       "https://" + authority + "/t/774"});
     EXPECT_EQ(fetched.out, "301 " + TOPIC_774) << fetched.err;
     auto const head = run_process("/usr/bin/curl", {"-skI", "--max-time", "5", "--resolve", authority + ":127.0.0.1",
                                                     "https://" + authority + "/t/nothing/999999"});
@@ -1291,8 +1328,9 @@ TEST_F(server_test, tls_listener_answers_with_the_redirect_and_reloads_its_certi
         std::this_thread::sleep_for(50ms);
     }
     EXPECT_NE(subject.find("reloaded.example"), std::string::npos) << subject << server->log();
-    auto const again = run_process("/usr/bin/curl", {"-sk", "--max-time", "5", "--resolve", authority + ":127.0.0.1", "-o", "/dev/null",
-                                                     "-w", "%{http_code} %{redirect_url}", "https://" + authority + "/t/774"});
+    auto const again = run_process("/usr/bin/curl",
+                                   {"-sk", "--max-time", "5", "--resolve", authority + ":127.0.0.1", "-o", "/dev/null",
+                                    "-w", "%{http_code} %{redirect_url}", "https://" + authority + "/t/774"});
     EXPECT_EQ(again.out, "301 " + TOPIC_774) << again.err;
     EXPECT_TRUE(serving(server));
 }
@@ -1304,7 +1342,8 @@ TEST_F(server_test, a_failed_settings_reload_changes_nothing)
     }
     temp_dir dir;
     ASSERT_TRUE(make_certificate(dir.path(), "localhost"));
-    std::string const tls_files = "tls-cert = " + (dir.path() / "cert.pem").string() + "\ntls-key = " + (dir.path() / "key.pem").string() + "\n";
+    std::string const tls_files =
+        "tls-cert = " + (dir.path() / "cert.pem").string() + "\ntls-key = " + (dir.path() / "key.pem").string() + "\n";
     auto const config = dir.write("forumgate.conf", "soft = true\n" + tls_files);
     auto server = start({"--config", config.string(), "--tls-listen", "127.0.0.1:0"}, {}, true);
     ASSERT_NE(server.tls_port, 0);
@@ -1315,8 +1354,8 @@ TEST_F(server_test, a_failed_settings_reload_changes_nothing)
     EXPECT_EQ(status_of(), 302);
 
     // soft = false, but the certificate is missing: nothing of it is applied.
-    dir.write("forumgate.conf", "soft = false\ntls-cert = " + (dir.path() / "missing.pem").string() + "\ntls-key = " +
-                                    (dir.path() / "key.pem").string() + "\n");
+    dir.write("forumgate.conf", "soft = false\ntls-cert = " + (dir.path() / "missing.pem").string() +
+                                    "\ntls-key = " + (dir.path() / "key.pem").string() + "\n");
     server->signal(SIGHUP);
     EXPECT_TRUE(server->wait_for_log("config reload failed, keeping the running settings", 2s)) << server->log();
     EXPECT_EQ(status_of(), 302);
@@ -1356,9 +1395,9 @@ TEST_F(server_test, miss_log_adds_404_and_410_counts_to_the_store)
     auto server = start({"--miss-log-interval", "1"}, db.conninfo());
     http_client client{server.port};
     // One target the store cannot keep (not UTF-8): it must not stop the others being written.
-    std::string const requests = request("/t/nothing/999999") + request("/t/nothing/999999") + request("/t/nothing/999999") +
-                                 request("/t/spam-topic/777") + request("/wp-admin") + request("/wp-admin") + request("/t/774") +
-                                 request("/wp-login.php?x=\xff\xfe");
+    std::string const requests = request("/t/nothing/999999") + request("/t/nothing/999999") +
+                                 request("/t/nothing/999999") + request("/t/spam-topic/777") + request("/wp-admin") +
+                                 request("/wp-admin") + request("/t/774") + request("/wp-login.php?x=\xff\xfe");
     ASSERT_TRUE(client.send(requests));
     for (int i = 0; i < 8; ++i) {
         ASSERT_TRUE(client.read_response());

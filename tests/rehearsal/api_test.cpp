@@ -4,15 +4,13 @@
 // over a real loopback socket.
 
 #include "rehearsal/api.hpp"
-#include "rehearsal/generator.hpp"
 
+#include "rehearsal/generator.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_shape.hpp"
 
 #include <boost/asio/io_context.hpp>
-
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -75,35 +73,47 @@ protected:
             state.settings().unique_posts_mins = 0;
             general = state.create_category({.name = "General", .description = "Talk about anything."}).id;
             repairs = state.create_category({.name = "Repairs", .parent_id = general}).id;
-            board = state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-            admin = state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true}).id;
+            board =
+                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
+            admin =
+                state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true})
+                    .id;
             ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
             bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org"}).id;
             state.create_tag("faq");
-            welcome = state.create_topic({.user_id = ann,
-                                          .title = "Welcome to the rehearsal forum",
-                                          .raw = "This is the first post of the topic.",
-                                          .category_id = general,
-                                          .tags = {"faq"},
-                                          .external_id = "old-42"})
+            welcome = state
+                          .create_topic({.user_id = ann,
+                                         .title = "Welcome to the rehearsal forum",
+                                         .raw = "This is the first post of the topic.",
+                                         .category_id = general,
+                                         .tags = {"faq"},
+                                         .external_id = "old-42"})
                           .id;
             first_post = state.find_post_by_number(welcome, 1)->id;
             second = state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that is long enough."}).id;
-            deleted = state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
+            deleted =
+                state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
             state.delete_post(deleted, admin);
-            whisper = state.create_post(
-                {.user_id = admin, .topic_id = welcome, .raw = "A whisper only staff can read.", .type = post_type::whisper}).id;
-            last = state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."}).id;
-            secret = state.create_topic({.user_id = admin,
-                                         .title = "Minutes of the board meeting",
-                                         .raw = "Only the board may read these minutes.",
-                                         .category_id = board})
+            whisper = state
+                          .create_post({.user_id = admin,
+                                        .topic_id = welcome,
+                                        .raw = "A whisper only staff can read.",
+                                        .type = post_type::whisper})
+                          .id;
+            last =
+                state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."}).id;
+            secret = state
+                         .create_topic({.user_id = admin,
+                                        .title = "Minutes of the board meeting",
+                                        .raw = "Only the board may read these minutes.",
+                                        .category_id = board})
                          .id;
-            message = state.create_topic({.user_id = ann,
-                                          .title = "A private word with Bob",
-                                          .raw = "Just between the two of us, Bob.",
-                                          .kind = archetype::private_message,
-                                          .recipient_ids = {bob}})
+            message = state
+                          .create_topic({.user_id = ann,
+                                         .title = "A private word with Bob",
+                                         .raw = "Just between the two of us, Bob.",
+                                         .kind = archetype::private_message,
+                                         .recipient_ids = {bob}})
                           .id;
         });
     }
@@ -288,7 +298,9 @@ TEST_F(api_fixture, anonymous_clients_do_not_see_restricted_categories_or_messag
     EXPECT_EQ(get_json("/site.json")["categories"][1]["parent_category_id"], general);
 
     auto const not_found = get_json("/t/" + std::to_string(secret) + ".json", "", 404);
-    EXPECT_EQ(not_found, json::parse(R"({"errors":["The requested URL or resource could not be found."],"error_type":"not_found"})"));
+    EXPECT_EQ(
+        not_found,
+        json::parse(R"({"errors":["The requested URL or resource could not be found."],"error_type":"not_found"})"));
     EXPECT_EQ(get("/t/" + std::to_string(message) + ".json").status, 404);
     EXPECT_EQ(get("/t/" + std::to_string(message) + ".json", "ann").status, 200);
     EXPECT_EQ(get("/t/" + std::to_string(message) + ".json", "admin").status, 200);
@@ -316,7 +328,8 @@ TEST_F(api_fixture, deleted_posts_and_whispers_are_for_staff)
     EXPECT_EQ(staff["post_stream"]["stream"].size(), 4U); // the whisper, not the deleted post
     auto const everything = get_json("/t/" + std::to_string(welcome) + ".json?show_deleted=true", "admin");
     EXPECT_EQ(everything["post_stream"]["stream"].size(), 5U);
-    EXPECT_EQ(get_json("/t/" + std::to_string(welcome) + ".json?show_deleted=true")["post_stream"]["stream"].size(), 3U);
+    EXPECT_EQ(get_json("/t/" + std::to_string(welcome) + ".json?show_deleted=true")["post_stream"]["stream"].size(),
+              3U);
 
     EXPECT_EQ(get("/posts/" + std::to_string(deleted) + ".json").status, 404);
     EXPECT_EQ(get("/posts/" + std::to_string(whisper) + ".json").status, 404);
@@ -356,7 +369,8 @@ TEST_F(api_fixture, category_lists_include_subcategories_and_page)
     });
     auto const general_list = get_json("/c/general/" + std::to_string(general) + "/l/latest.json");
     EXPECT_EQ(general_list["topic_list"]["topics"].size(), 30U);
-    EXPECT_EQ(general_list["topic_list"]["more_topics_url"], "/c/general/" + std::to_string(general) + "/l/latest.json?page=1");
+    EXPECT_EQ(general_list["topic_list"]["more_topics_url"],
+              "/c/general/" + std::to_string(general) + "/l/latest.json?page=1");
     auto const child = "/c/general/repairs/" + std::to_string(repairs) + "/l/latest.json";
     auto const first = get_json(child);
     EXPECT_EQ(first["topic_list"]["more_topics_url"], child + "?page=1");
@@ -371,7 +385,8 @@ TEST_F(api_fixture, category_lists_include_subcategories_and_page)
 TEST_F(api_fixture, reply_counts_count_visible_replies)
 {
     shared.write([&](forum_state &state) {
-        (void)state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Replying to Bob's post here.", .reply_to_post_number = 2});
+        (void)state.create_post(
+            {.user_id = ann, .topic_id = welcome, .raw = "Replying to Bob's post here.", .reply_to_post_number = 2});
         (void)state.create_post({.user_id = admin,
                                  .topic_id = welcome,
                                  .raw = "A whispered reply to Bob's post.",
@@ -466,7 +481,8 @@ TEST_F(api_fixture, external_id_redirects_to_the_topic)
     auto const renamed = get("/t/old-title/" + std::to_string(welcome) + "/2.json?page=1");
     EXPECT_EQ(renamed.status, 301);
     ASSERT_EQ(renamed.headers.size(), 1U);
-    EXPECT_EQ(renamed.headers[0].second, "/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + "/2.json?page=1");
+    EXPECT_EQ(renamed.headers[0].second,
+              "/t/welcome-to-the-rehearsal-forum/" + std::to_string(welcome) + "/2.json?page=1");
     // A slug where the id goes: found by slug, 301.
     auto const by_slug = get("/t/welcome-to-the-rehearsal-forum.json");
     EXPECT_EQ(by_slug.status, 301);

@@ -5,18 +5,15 @@
 // limits on a hand-moved clock, the admin-API budget, permissions, DiscourseConnect sync;
 // one test over a real loopback socket.
 
-#include "rehearsal/api.hpp"
 #include "base/digest.hpp"
+#include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
-
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_shape.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <memory>
@@ -90,14 +87,16 @@ std::string base64(std::string_view bytes)
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
         std::uint32_t const n = (static_cast<unsigned char>(bytes[i]) << 16U) |
-                                (static_cast<unsigned char>(bytes[i + 1]) << 8U) | static_cast<unsigned char>(bytes[i + 2]);
+                                (static_cast<unsigned char>(bytes[i + 1]) << 8U) |
+                                static_cast<unsigned char>(bytes[i + 2]);
         out += {ALPHABET[(n >> 18U) & 63U], ALPHABET[(n >> 12U) & 63U], ALPHABET[(n >> 6U) & 63U], ALPHABET[n & 63U]};
     }
     if (i + 1 == bytes.size()) {
         std::uint32_t const n = static_cast<unsigned char>(bytes[i]) << 16U;
         out += {ALPHABET[(n >> 18U) & 63U], ALPHABET[(n >> 12U) & 63U], '=', '='};
     } else if (i + 2 == bytes.size()) {
-        std::uint32_t const n = (static_cast<unsigned char>(bytes[i]) << 16U) | (static_cast<unsigned char>(bytes[i + 1]) << 8U);
+        std::uint32_t const n =
+            (static_cast<unsigned char>(bytes[i]) << 16U) | (static_cast<unsigned char>(bytes[i + 1]) << 8U);
         out += {ALPHABET[(n >> 18U) & 63U], ALPHABET[(n >> 12U) & 63U], ALPHABET[(n >> 6U) & 63U], '='};
     }
     return out;
@@ -125,13 +124,24 @@ protected:
         shared.write([this](forum_state &state) {
             timestamp const long_ago = *parse_time("2019-03-01T10:00:00Z");
             general = state.create_category({.name = "General"}).id;
-            admin = state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org",
-                                       .created_at = long_ago, .admin = true})
+            admin = state
+                        .create_user({.username = "admin",
+                                      .name = "Admin",
+                                      .email = "admin@example.org",
+                                      .created_at = long_ago,
+                                      .admin = true})
                         .id;
-            ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org", .created_at = long_ago}).id;
-            bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org", .created_at = long_ago}).id;
+            ann = state
+                      .create_user(
+                          {.username = "ann", .name = "Ann Lee", .email = "ann@example.org", .created_at = long_ago})
+                      .id;
+            bob =
+                state
+                    .create_user({.username = "bob", .name = "Bob", .email = "bob@example.org", .created_at = long_ago})
+                    .id;
             (void)state.create_group("board", {bob});
-            board = state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
+            board =
+                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
         });
     }
 
@@ -234,14 +244,15 @@ TEST_F(write_fixture, topic_creation_follows_the_schema_and_the_recorded_shape)
 
     // A reply answers the same shape. (The schema types reply_to_post_number as string|null;
     // Discourse sends the number, so a reply to a post is checked against the recording only.)
-    auto const answered = reply("ann", created["topic_id"], "A reply to the first post, long enough.",
-                                {{"reply_to_post_number", "1"}});
+    auto const answered =
+        reply("ann", created["topic_id"], "A reply to the first post, long enough.", {{"reply_to_post_number", "1"}});
     EXPECT_EQ(joined(shape_differences(fixture("api-topic-create-response.json"), answered)), "");
     EXPECT_EQ(answered["reply_to_post_number"], 1);
     EXPECT_EQ(answered["post_number"], 2);
 
     // nested_post=true: {action, post, success}.
-    auto const nested = reply("admin", created["topic_id"], "A nested answer from the admin.", {{"nested_post", "true"}});
+    auto const nested =
+        reply("admin", created["topic_id"], "A nested answer from the admin.", {{"nested_post", "true"}});
     EXPECT_EQ(nested["action"], "create_post");
     EXPECT_EQ(nested["success"], true);
     EXPECT_EQ(nested["post"]["post_number"], 3);
@@ -251,12 +262,12 @@ TEST_F(write_fixture, upload_follows_the_schema_and_the_recorded_shape)
 {
     std::string const png = make_png(3, 2, std::string(18, '\x7f'));
     std::string const boundary = "----forumgate-test-boundary";
-    std::string const body = "--" + boundary +
-                             "\r\nContent-Disposition: form-data; name=\"upload_type\"\r\n\r\ncomposer\r\n--" + boundary +
-                             "\r\nContent-Disposition: form-data; name=\"synchronous\"\r\n\r\ntrue\r\n--" + boundary +
-                             "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\n"
-                             "Content-Type: image/png\r\n\r\n" +
-                             png + "\r\n--" + boundary + "--\r\n";
+    std::string const body =
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"upload_type\"\r\n\r\ncomposer\r\n--" + boundary +
+        "\r\nContent-Disposition: form-data; name=\"synchronous\"\r\n\r\ntrue\r\n--" + boundary +
+        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\n"
+        "Content-Type: image/png\r\n\r\n" +
+        png + "\r\n--" + boundary + "--\r\n";
     auto const answer = send(verb::post, "/uploads.json", body, "multipart/form-data; boundary=" + boundary, "ann");
     ASSERT_EQ(answer.status, 200) << answer.body;
     auto const stored = body_of(answer);
@@ -282,11 +293,12 @@ TEST_F(write_fixture, upload_follows_the_schema_and_the_recorded_shape)
     EXPECT_EQ(stored["extension"], "png");
 
     // Without synchronous=true Discourse answers only success.
-    auto const background = send(verb::post, "/uploads.json",
-                                 "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\ncomposer\r\n--" +
-                                     boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.png\"\r\n\r\n" +
-                                     make_png(1, 1, "abc") + "\r\n--" + boundary + "--\r\n",
-                                 "multipart/form-data; boundary=" + boundary, "ann");
+    auto const background =
+        send(verb::post, "/uploads.json",
+             "--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\ncomposer\r\n--" + boundary +
+                 "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.png\"\r\n\r\n" +
+                 make_png(1, 1, "abc") + "\r\n--" + boundary + "--\r\n",
+             "multipart/form-data; boundary=" + boundary, "ann");
     EXPECT_EQ(background.status, 200);
     EXPECT_EQ(body_of(background), json::parse(R"({"success":"OK"})"));
 }
@@ -297,9 +309,9 @@ TEST_F(write_fixture, uploads_refused_for_extension_and_size)
     auto const upload = [&](std::string const &filename, std::string const &bytes) {
         return send(verb::post, "/uploads.json",
                     "--" + boundary + "\r\nContent-Disposition: form-data; name=\"upload_type\"\r\n\r\ncomposer\r\n--" +
-                        boundary + "\r\nContent-Disposition: form-data; name=\"synchronous\"\r\n\r\ntrue\r\n--" + boundary +
-                        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename + "\"\r\n\r\n" + bytes +
-                        "\r\n--" + boundary + "--\r\n",
+                        boundary + "\r\nContent-Disposition: form-data; name=\"synchronous\"\r\n\r\ntrue\r\n--" +
+                        boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
+                        "\"\r\n\r\n" + bytes + "\r\n--" + boundary + "--\r\n",
                     "multipart/form-data; boundary=" + boundary, "ann");
     };
     auto const exe = upload("tool.exe", "MZ");
@@ -310,7 +322,8 @@ TEST_F(write_fixture, uploads_refused_for_extension_and_size)
     auto const big = upload("big.png", make_png(20, 20, std::string(1200, 'x')));
     EXPECT_EQ(big.status, 422);
     EXPECT_EQ(body_of(big)["errors"][0], "Sorry, the file you are trying to upload is too big (maximum size is 1 KB).");
-    auto const nothing = send(verb::post, "/uploads.json", "upload_type=composer", "application/x-www-form-urlencoded", "ann");
+    auto const nothing =
+        send(verb::post, "/uploads.json", "upload_type=composer", "application/x-www-form-urlencoded", "ann");
     EXPECT_EQ(nothing.status, 422);
 }
 
@@ -337,8 +350,11 @@ TEST_F(write_fixture, user_creation_and_activation_match_the_recordings)
     // active is honoured only for admins: a member's call makes an inactive user, who cannot
     // act through the API until activated.
     auto const inactive = body_of(post("/users.json",
-                                       {{"name", "Yves"}, {"email", "yves@example.org"}, {"password", "another long password"},
-                                        {"username", "yves"}, {"active", "true"}},
+                                       {{"name", "Yves"},
+                                        {"email", "yves@example.org"},
+                                        {"password", "another long password"},
+                                        {"username", "yves"},
+                                        {"active", "true"}},
                                        "ann"));
     EXPECT_EQ(inactive["success"], true);
     EXPECT_EQ(inactive["active"], false);
@@ -355,7 +371,8 @@ TEST_F(write_fixture, user_creation_and_activation_match_the_recordings)
 
 TEST_F(write_fixture, user_creation_failures_are_200_with_success_false)
 {
-    auto const taken = post("/users.json", {{"name", "Ann"}, {"email", "ann2@example.org"}, {"username", "Ann"}}, "admin");
+    auto const taken =
+        post("/users.json", {{"name", "Ann"}, {"email", "ann2@example.org"}, {"username", "Ann"}}, "admin");
     EXPECT_EQ(taken.status, 200);
     auto const answer = body_of(taken);
     EXPECT_EQ(answer["success"], false);
@@ -374,22 +391,25 @@ TEST_F(write_fixture, user_creation_failures_are_200_with_success_false)
     EXPECT_EQ(post("/users.json", {{"email", "x@example.org"}}, "admin").status, 400);
 
     // hide_email_address_taken: a taken address looks like a success, without user_id.
-    ASSERT_EQ(put("/admin/site_settings/hide_email_address_taken", {{"hide_email_address_taken", "true"}}, "admin").status, 200);
+    ASSERT_EQ(
+        put("/admin/site_settings/hide_email_address_taken", {{"hide_email_address_taken", "true"}}, "admin").status,
+        200);
     auto const hidden = body_of(post("/users.json", {{"email", "ann@example.org"}, {"username", "ann3"}}, "admin"));
     EXPECT_EQ(hidden["success"], true);
     EXPECT_EQ(hidden["active"], false);
     EXPECT_FALSE(hidden.contains("user_id"));
     EXPECT_EQ(get("/u/ann3.json").status, 404);
-    auto const fresh = body_of(post("/users.json", {{"email", "new@example.org"}, {"username", "newone"}, {"active", "true"}}, "admin"));
+    auto const fresh = body_of(
+        post("/users.json", {{"email", "new@example.org"}, {"username", "newone"}, {"active", "true"}}, "admin"));
     EXPECT_EQ(fresh["success"], true);
     EXPECT_FALSE(fresh.contains("user_id"));
 }
 
 TEST_F(write_fixture, category_creation_answers_the_read_shape)
 {
-    auto const created = post("/categories.json",
-                              {{"name", "Housing"}, {"color", "BF1E2E"}, {"text_color", "FFFFFF"}, {"description", "Homes."}},
-                              "admin");
+    auto const created =
+        post("/categories.json",
+             {{"name", "Housing"}, {"color", "BF1E2E"}, {"text_color", "FFFFFF"}, {"description", "Homes."}}, "admin");
     ASSERT_EQ(created.status, 200) << created.body;
     auto const answer = body_of(created);
     auto const id = answer["category"]["id"].get<std::int64_t>();
@@ -398,16 +418,17 @@ TEST_F(write_fixture, category_creation_answers_the_read_shape)
     EXPECT_EQ(answer, body_of(get("/c/" + std::to_string(id) + "/show.json", "admin")));
 
     // A subcategory restricted to a group: permissions[board]=1.
-    auto const restricted = body_of(post("/categories.json",
-                                         {{"name", "Repairs"}, {"parent_category_id", std::to_string(id)}, {"permissions[board]", "1"}},
-                                         "admin"));
+    auto const restricted = body_of(
+        post("/categories.json",
+             {{"name", "Repairs"}, {"parent_category_id", std::to_string(id)}, {"permissions[board]", "1"}}, "admin"));
     EXPECT_EQ(restricted["category"]["read_restricted"], true);
     EXPECT_EQ(restricted["category"]["parent_category_id"], id);
     auto const child = restricted["category"]["id"].dump();
     EXPECT_EQ(get("/c/" + child + "/show.json").status, 404);
     EXPECT_EQ(get("/c/" + child + "/show.json", "bob").status, 200);
     // permissions[everyone]: public.
-    EXPECT_EQ(body_of(post("/categories.json", {{"name", "Open"}, {"permissions[everyone]", "1"}}, "admin"))["category"]["read_restricted"],
+    EXPECT_EQ(body_of(post("/categories.json", {{"name", "Open"}, {"permissions[everyone]", "1"}},
+                           "admin"))["category"]["read_restricted"],
               false);
 
     EXPECT_EQ(post("/categories.json", {{"name", "Mine"}}, "ann").status, 403);
@@ -434,15 +455,23 @@ TEST_F(write_fixture, ids_and_post_numbers_are_assigned_as_discourse_does)
     EXPECT_EQ(second["id"].get<std::int64_t>(), first["id"].get<std::int64_t>() + 1);
     EXPECT_EQ(whisper["id"].get<std::int64_t>(), first["id"].get<std::int64_t>() + 2);
     // Closing and opening take numbers too (small actions).
-    auto const closed = put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "true"}}, "admin");
+    auto const closed =
+        put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "true"}}, "admin");
     EXPECT_EQ(closed.status, 200);
     EXPECT_EQ(body_of(closed), json::parse(R"({"success":"OK","topic_status_update":null})"));
-    auto const refused = post("/posts.json", {{"topic_id", std::to_string(topic_id)}, {"raw", "Trying to reply when closed."}}, "ann");
+    auto const refused =
+        post("/posts.json", {{"topic_id", std::to_string(topic_id)}, {"raw", "Trying to reply when closed."}}, "ann");
     EXPECT_EQ(refused.status, 422);
     EXPECT_EQ(body_of(refused), (json{{"action", "create_post"}, {"errors", {TOPIC_NOT_FOUND}}}));
-    EXPECT_EQ(put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "false"}}, "admin").status, 200);
-    EXPECT_EQ(put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "true"}}, "ann").status, 403);
-    EXPECT_EQ(put("/t/" + std::to_string(topic_id) + "/status", {{"status", "melted"}, {"enabled", "true"}}, "admin").status, 400);
+    EXPECT_EQ(
+        put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "false"}}, "admin").status,
+        200);
+    EXPECT_EQ(
+        put("/t/" + std::to_string(topic_id) + "/status", {{"status", "closed"}, {"enabled", "true"}}, "ann").status,
+        403);
+    EXPECT_EQ(
+        put("/t/" + std::to_string(topic_id) + "/status", {{"status", "melted"}, {"enabled", "true"}}, "admin").status,
+        400);
     wait(60);
     auto const last = reply("ann", topic_id, "Replying again after it opened.");
     EXPECT_EQ(last["post_number"], 6);
@@ -456,7 +485,9 @@ TEST_F(write_fixture, ids_and_post_numbers_are_assigned_as_discourse_does)
 TEST_F(write_fixture, external_id_created_at_and_slugs)
 {
     auto const created = new_topic("admin", "Café co-op — réunion générale",
-                                   {{"external_id", "cb-774"}, {"created_at", "2016-02-02T10:00:00.000Z"}, {"tags[]", "AGM"},
+                                   {{"external_id", "cb-774"},
+                                    {"created_at", "2016-02-02T10:00:00.000Z"},
+                                    {"tags[]", "AGM"},
                                     {"tags[]", "minutes"}});
     std::int64_t const topic_id = created["topic_id"];
     EXPECT_EQ(created["topic_slug"], "cafe-co-op-reunion-generale");
@@ -471,20 +502,26 @@ TEST_F(write_fixture, external_id_created_at_and_slugs)
     EXPECT_EQ(new_topic("admin", "合作社会议的纪要和决定事项以及下一步的计划")["topic_slug"], "topic");
     // External ids are unique and at most 50 characters.
     auto const again = post("/posts.json",
-                            {{"title", "Another topic with the same id"}, {"raw", "Long enough body for this one."},
-                             {"category", std::to_string(general)}, {"external_id", "cb-774"}},
+                            {{"title", "Another topic with the same id"},
+                             {"raw", "Long enough body for this one."},
+                             {"category", std::to_string(general)},
+                             {"external_id", "cb-774"}},
                             "admin");
     EXPECT_EQ(again.status, 422);
     EXPECT_EQ(body_of(again)["errors"], json::array({"External id has already been taken"}));
     auto const too_long = post("/posts.json",
-                               {{"title", "A topic with a long external id"}, {"raw", "Long enough body for this one."},
-                                {"category", std::to_string(general)}, {"external_id", std::string(51, 'x')}},
+                               {{"title", "A topic with a long external id"},
+                                {"raw", "Long enough body for this one."},
+                                {"category", std::to_string(general)},
+                                {"external_id", std::string(51, 'x')}},
                                "admin");
     EXPECT_EQ(body_of(too_long)["errors"], json::array({"External id is too long (maximum is 50 characters)"}));
     // A category given by name, as older clients send it.
-    EXPECT_EQ(body_of(get("/t/" + new_topic("admin", "Filed by the category name", {{"category", "general"}})["topic_id"].dump() +
-                          ".json"))["category_id"],
-              general);
+    EXPECT_EQ(
+        body_of(get("/t/" +
+                    new_topic("admin", "Filed by the category name", {{"category", "general"}})["topic_id"].dump() +
+                    ".json"))["category_id"],
+        general);
 }
 
 TEST_F(write_fixture, private_messages_and_json_bodies)
@@ -501,15 +538,19 @@ TEST_F(write_fixture, private_messages_and_json_bodies)
     EXPECT_EQ(body_of(get("/t/" + topic_id + ".json", "bob"))["archetype"], "private_message");
     EXPECT_EQ(get("/t/" + topic_id + ".json").status, 404);
     auto const nobody = post("/posts.json",
-                             {{"title", "A private word with nobody"}, {"raw", "Nobody will ever read this."},
-                              {"archetype", "private_message"}, {"target_recipients", "ghost"}},
+                             {{"title", "A private word with nobody"},
+                              {"raw", "Nobody will ever read this."},
+                              {"archetype", "private_message"},
+                              {"target_recipients", "ghost"}},
                              "ann");
     EXPECT_EQ(nobody.status, 422);
 
     // A JSON edit with the post nested as Discourse reads it.
-    auto const post_id = shared.read([&](forum_state const &state) { return state.find_post_by_number(std::stoll(topic_id), 1)->id; });
-    auto const edited = send(verb::put, "/posts/" + std::to_string(post_id) + ".json",
-                             json{{"post", {{"raw", "Just between the two of us, edited."}}}}.dump(), "application/json", "ann");
+    auto const post_id =
+        shared.read([&](forum_state const &state) { return state.find_post_by_number(std::stoll(topic_id), 1)->id; });
+    auto const edited =
+        send(verb::put, "/posts/" + std::to_string(post_id) + ".json",
+             json{{"post", {{"raw", "Just between the two of us, edited."}}}}.dump(), "application/json", "ann");
     EXPECT_EQ(edited.status, 200) << edited.body;
     EXPECT_EQ(body_of(edited)["post"]["raw"], "Just between the two of us, edited.");
     EXPECT_EQ(send(verb::post, "/posts.json", "{not json", "application/json", "ann").status, 400);
@@ -519,27 +560,36 @@ TEST_F(write_fixture, private_messages_and_json_bodies)
 
 TEST_F(write_fixture, validation_failures_are_422_with_discourses_messages)
 {
-    auto const refused = post("/posts.json", {{"title", "Too short"}, {"raw", "tiny"}, {"category", std::to_string(general)}}, "ann");
+    auto const refused =
+        post("/posts.json", {{"title", "Too short"}, {"raw", "tiny"}, {"category", std::to_string(general)}}, "ann");
     EXPECT_EQ(refused.status, 422);
     auto const answer = body_of(refused);
-    EXPECT_EQ(answer, (json{{"action", "create_post"},
-                            {"errors", {"Title is too short (minimum is 15 characters)", "Body is too short (minimum is 20 characters)"}}}));
+    EXPECT_EQ(
+        answer,
+        (json{{"action", "create_post"},
+              {"errors",
+               {"Title is too short (minimum is 15 characters)", "Body is too short (minimum is 20 characters)"}}}));
     EXPECT_FALSE(answer.contains("success"));
     EXPECT_FALSE(answer.contains("error_type"));
 
     (void)new_topic("ann", "Volunteers needed for Saturday");
     auto const duplicate = post("/posts.json",
-                                {{"title", "volunteers needed for saturday"}, {"raw", "Another body that is long enough."},
+                                {{"title", "volunteers needed for saturday"},
+                                 {"raw", "Another body that is long enough."},
                                  {"category", std::to_string(general)}},
                                 "bob");
     EXPECT_EQ(body_of(duplicate)["errors"], json::array({"Title has already been used"}));
-    auto const nowhere = post("/posts.json", {{"title", "A topic without a category"}, {"raw", "A body that is long enough."}}, "bob");
+    auto const nowhere =
+        post("/posts.json", {{"title", "A topic without a category"}, {"raw", "A body that is long enough."}}, "bob");
     EXPECT_EQ(body_of(nowhere)["errors"], json::array({"Category can't be blank"}));
-    auto const lost = post("/posts.json", {{"topic_id", "99999"}, {"raw", "A reply to a topic that is not there."}}, "bob");
+    auto const lost =
+        post("/posts.json", {{"topic_id", "99999"}, {"raw", "A reply to a topic that is not there."}}, "bob");
     EXPECT_EQ(lost.status, 422);
     EXPECT_EQ(body_of(lost)["errors"], json::array({TOPIC_NOT_FOUND}));
     EXPECT_EQ(post("/posts.json", {{"title", "No body at all here"}}, "bob").status, 400);
-    EXPECT_EQ(post("/posts.json", {{"title", "Unknown category here"}, {"raw", "A body long enough for it."}, {"category", "9999"}}, "bob")
+    EXPECT_EQ(post("/posts.json",
+                   {{"title", "Unknown category here"}, {"raw", "A body long enough for it."}, {"category", "9999"}},
+                   "bob")
                   .status,
               400);
     // Nothing was created by the failures.
@@ -580,8 +630,8 @@ TEST_F(write_fixture, site_settings_change_through_the_admin_endpoint)
     EXPECT_EQ(get("/admin/site_settings.json", "ann").status, 404);
     EXPECT_EQ(shared.read([](forum_state const &state) { return state.settings().min_post_length; }), 1);
     // JSON works too.
-    EXPECT_EQ(send(verb::put, "/admin/site_settings/allow_duplicate_topic_titles", R"({"allow_duplicate_topic_titles":true})",
-                   "application/json", "admin")
+    EXPECT_EQ(send(verb::put, "/admin/site_settings/allow_duplicate_topic_titles",
+                   R"({"allow_duplicate_topic_titles":true})", "application/json", "admin")
                   .status,
               200);
     EXPECT_TRUE(shared.read([](forum_state const &state) { return state.settings().allow_duplicate_topic_titles; }));
@@ -591,13 +641,18 @@ TEST_F(write_fixture, site_settings_change_through_the_admin_endpoint)
 
 TEST_F(write_fixture, a_repeated_post_within_120_seconds_gets_the_first_answer)
 {
-    auto const topic_id = std::to_string(new_topic("admin", "Retried requests land once")["topic_id"].get<std::int64_t>());
-    fields const request{{"topic_id", topic_id}, {"raw", "The same reply, sent twice."}, {"created_at", "2016-01-01T00:00:00Z"}};
+    auto const topic_id =
+        std::to_string(new_topic("admin", "Retried requests land once")["topic_id"].get<std::int64_t>());
+    fields const request{
+        {"topic_id", topic_id}, {"raw", "The same reply, sent twice."}, {"created_at", "2016-01-01T00:00:00Z"}};
     auto const first = post("/posts.json", request, "admin");
     wait(100);
     auto const second = post("/posts.json", request, "admin");
     EXPECT_EQ(first.body, second.body);
-    EXPECT_EQ(shared.read([&](forum_state const &state) { return state.find_topic(std::stoll(topic_id))->highest_post_number; }), 2);
+    EXPECT_EQ(shared.read([&](forum_state const &state) {
+        return state.find_topic(std::stoll(topic_id))->highest_post_number;
+    }),
+              2);
     // Another user, or after 120 s: a new post.
     wait(21);
     auto const later = body_of(post("/posts.json", request, "admin"));
@@ -620,13 +675,17 @@ TEST_F(write_fixture, members_are_rate_limited_on_the_servers_clock)
     (void)new_topic("ann", "The first topic of Ann today");
     // 15 s between topics (Ann is an old member), whatever created_at says.
     auto const limited = post("/posts.json",
-                              {{"title", "The second topic of Ann today"}, {"raw", "Another body that is long enough."},
-                               {"category", std::to_string(general)}, {"created_at", "2015-06-01T00:00:00Z"}},
+                              {{"title", "The second topic of Ann today"},
+                               {"raw", "Another body that is long enough."},
+                               {"category", std::to_string(general)},
+                               {"created_at", "2015-06-01T00:00:00Z"}},
                               "ann");
     EXPECT_EQ(limited.status, 429);
-    EXPECT_EQ(body_of(limited),
-              json::parse(R"({"errors":["You’ve performed this action too many times. Please wait 15 seconds before trying again."],)"
-                          R"("error_type":"rate_limit","extras":{"wait_seconds":15,"time_left":"15 seconds"}})"));
+    EXPECT_EQ(
+        body_of(limited),
+        json::parse(
+            R"({"errors":["You’ve performed this action too many times. Please wait 15 seconds before trying again."],)"
+            R"("error_type":"rate_limit","extras":{"wait_seconds":15,"time_left":"15 seconds"}})"));
     EXPECT_EQ(header_of(limited, "Retry-After"), "15");
     EXPECT_FALSE(header_of(limited, "Discourse-Rate-Limit-Error-Code"));
     // skip_validations (an Api-Key option) turns the limiters off; staff are never limited.
@@ -641,20 +700,23 @@ TEST_F(write_fixture, members_are_rate_limited_on_the_servers_clock)
     wait(30);
     (void)reply("bob", topic_id, "Same words, said twice.");
     wait(30);
-    auto const again = post("/posts.json", {{"topic_id", std::to_string(topic_id)}, {"raw", "Same  words, said twice."}}, "bob");
+    auto const again =
+        post("/posts.json", {{"topic_id", std::to_string(topic_id)}, {"raw", "Same  words, said twice."}}, "bob");
     EXPECT_EQ(again.status, 422);
     EXPECT_EQ(body_of(again)["errors"], json::array({"Body is too similar to what you recently posted"}));
 }
 
 TEST_F(write_fixture, accounts_made_through_the_api_are_new_users)
 {
-    auto const created = body_of(post("/users.json", {{"email", "new@example.org"}, {"username", "newbie"}, {"active", "true"}}, "admin"));
+    auto const created = body_of(
+        post("/users.json", {{"email", "new@example.org"}, {"username", "newbie"}, {"active", "true"}}, "admin"));
     ASSERT_EQ(created["success"], true);
     (void)new_topic("newbie", "The first topic of a newcomer");
     wait(60);
     // Trust level 0: 120 s between topics, 30 s between posts, three topics on the first day.
     auto const limited = post("/posts.json",
-                              {{"title", "The second topic of the newcomer"}, {"raw", "A body that is long enough."},
+                              {{"title", "The second topic of the newcomer"},
+                               {"raw", "A body that is long enough."},
                                {"category", std::to_string(general)}},
                               "newbie");
     EXPECT_EQ(limited.status, 429);
@@ -666,7 +728,8 @@ TEST_F(write_fixture, accounts_made_through_the_api_are_new_users)
     (void)new_topic("newbie", "The third topic of the newcomer");
     wait(120);
     auto const fourth = post("/posts.json",
-                             {{"title", "The fourth topic of the newcomer"}, {"raw", "A body that is long enough."},
+                             {{"title", "The fourth topic of the newcomer"},
+                              {"raw", "A body that is long enough."},
                               {"category", std::to_string(general)}},
                              "newbie");
     EXPECT_EQ(fourth.status, 429);
@@ -708,7 +771,8 @@ TEST_F(write_fixture, the_admin_api_budget_is_shared_by_every_key_request)
     auto const answer = body_of(spent);
     EXPECT_EQ(answer["error_type"], "rate_limit");
     EXPECT_EQ(answer["extras"]["wait_seconds"], 45);
-    EXPECT_EQ(answer["errors"][0], "You’ve performed this action too many times. Please wait 45 seconds before trying again.");
+    EXPECT_EQ(answer["errors"][0],
+              "You’ve performed this action too many times. Please wait 45 seconds before trying again.");
     wait(45);
     EXPECT_EQ(send(verb::get, "/site.json", "", "", "admin", &limited).status, 200);
     // Discourse's own spec: a limit of 1 a minute, the second call waits 60 s.
@@ -726,7 +790,8 @@ TEST_F(write_fixture, the_admin_api_budget_is_shared_by_every_key_request)
 
 TEST_F(write_fixture, permissions_hold_whatever_the_options)
 {
-    fields const into_board{{"title", "A topic in the board room"}, {"raw", "Only the board should read this."},
+    fields const into_board{{"title", "A topic in the board room"},
+                            {"raw", "Only the board should read this."},
                             {"category", std::to_string(board)}};
     auto const refused = post("/posts.json", into_board, "ann");
     EXPECT_EQ(refused.status, 403);
@@ -739,27 +804,36 @@ TEST_F(write_fixture, permissions_hold_whatever_the_options)
     ASSERT_EQ(allowed.status, 200) << allowed.body;
     // Replying in a topic one may not see: the topic-not-found 422, skip_validations or not.
     auto const topic_id = body_of(allowed)["topic_id"].dump();
-    auto const hidden_reply = post("/posts.json",
-                                   {{"topic_id", topic_id}, {"raw", "Ann tries to reply anyway."}, {"skip_validations", "true"}},
-                                   "ann");
+    auto const hidden_reply =
+        post("/posts.json",
+             {{"topic_id", topic_id}, {"raw", "Ann tries to reply anyway."}, {"skip_validations", "true"}}, "ann");
     EXPECT_EQ(hidden_reply.status, 422);
     EXPECT_EQ(body_of(hidden_reply)["errors"], json::array({TOPIC_NOT_FOUND}));
     // Whispers and no_bump need staff.
     auto const public_topic = new_topic("admin", "A public topic to whisper in")["topic_id"].dump();
-    EXPECT_EQ(post("/posts.json", {{"topic_id", public_topic}, {"raw", "Ann tries to whisper."}, {"whisper", "true"}}, "ann").status, 403);
-    EXPECT_EQ(post("/posts.json", {{"topic_id", public_topic}, {"raw", "Ann tries not to bump."}, {"no_bump", "true"}}, "ann").status, 400);
+    EXPECT_EQ(
+        post("/posts.json", {{"topic_id", public_topic}, {"raw", "Ann tries to whisper."}, {"whisper", "true"}}, "ann")
+            .status,
+        403);
+    EXPECT_EQ(
+        post("/posts.json", {{"topic_id", public_topic}, {"raw", "Ann tries not to bump."}, {"no_bump", "true"}}, "ann")
+            .status,
+        400);
     // Editing someone else's post.
     auto const first_id = body_of(allowed)["id"].dump();
     EXPECT_EQ(put("/posts/" + first_id + ".json", {{"post[raw]", "Ann edits Bob's board post."}}, "ann").status, 404);
     auto const admins_post = new_topic("admin", "The admin's own topic here")["id"].dump();
-    EXPECT_EQ(put("/posts/" + admins_post + ".json", {{"post[raw]", "Ann edits the admin's post."}}, "ann").status, 403);
+    EXPECT_EQ(put("/posts/" + admins_post + ".json", {{"post[raw]", "Ann edits the admin's post."}}, "ann").status,
+              403);
 }
 
 TEST_F(write_fixture, writes_need_valid_credentials)
 {
-    auto const anonymous = post("/posts.json", {{"title", "An anonymous topic here"}, {"raw", "Written by nobody at all."}}, "");
+    auto const anonymous =
+        post("/posts.json", {{"title", "An anonymous topic here"}, {"raw", "Written by nobody at all."}}, "");
     EXPECT_EQ(anonymous.status, 403);
-    EXPECT_EQ(body_of(anonymous), json::parse(R"({"errors":["You need to be logged in to do that."],"error_type":"not_logged_in"})"));
+    EXPECT_EQ(body_of(anonymous),
+              json::parse(R"({"errors":["You need to be logged in to do that."],"error_type":"not_logged_in"})"));
     api_request wrong;
     wrong.method = verb::post;
     wrong.path = "/posts.json";
@@ -794,8 +868,10 @@ TEST_F(write_fixture, edits_answer_the_post_and_bump_as_discourse_does)
     auto const before = bumped_at();
     wait(3600);
     std::string const target = "/posts/" + first["id"].dump() + ".json";
-    auto const edited = put(target, {{"post[raw]", "Edited: the first post of the topic."}, {"post[edit_reason]", "typo"},
-                                     {"title", "A topic whose posts were edited"}},
+    auto const edited = put(target,
+                            {{"post[raw]", "Edited: the first post of the topic."},
+                             {"post[edit_reason]", "typo"},
+                             {"title", "A topic whose posts were edited"}},
                             "ann");
     ASSERT_EQ(edited.status, 200) << edited.body;
     auto const answer = body_of(edited);
@@ -808,18 +884,24 @@ TEST_F(write_fixture, edits_answer_the_post_and_bump_as_discourse_does)
     auto const after_first = bumped_at();
     EXPECT_NE(after_first, before);
     wait(3600);
-    EXPECT_EQ(put(target, {{"post[raw]", "Edited again, asking not to bump."}, {"bypass_bump", "true"}}, "ann").status, 200);
+    EXPECT_EQ(put(target, {{"post[raw]", "Edited again, asking not to bump."}, {"bypass_bump", "true"}}, "ann").status,
+              200);
     auto const after_member = bumped_at();
     EXPECT_NE(after_member, after_first);
     wait(3600);
-    EXPECT_EQ(put(target, {{"post[raw]", "Edited by staff, who may not bump."}, {"bypass_bump", "true"}}, "admin").status, 200);
+    EXPECT_EQ(
+        put(target, {{"post[raw]", "Edited by staff, who may not bump."}, {"bypass_bump", "true"}}, "admin").status,
+        200);
     EXPECT_EQ(bumped_at(), after_member);
 
     // post[original_text] differing from the stored raw: an edit conflict.
-    auto const conflict = put(target, {{"post[raw]", "My edit."}, {"post[original_text]", "What I saw long ago."}}, "ann");
+    auto const conflict =
+        put(target, {{"post[raw]", "My edit."}, {"post[original_text]", "What I saw long ago."}}, "ann");
     EXPECT_EQ(conflict.status, 409);
     EXPECT_TRUE(body_of(conflict).contains("errors"));
-    EXPECT_EQ(put(target, {{"post[raw]", "An edit that starts from the text."}, {"post[original_text]", "Edited by staff, who may not bump."}},
+    EXPECT_EQ(put(target,
+                  {{"post[raw]", "An edit that starts from the text."},
+                   {"post[original_text]", "Edited by staff, who may not bump."}},
                   "ann")
                   .status,
               200);
@@ -839,20 +921,28 @@ protected:
 
     void enable()
     {
-        ASSERT_EQ(put("/admin/site_settings/discourse_connect_secret", {{"discourse_connect_secret", SECRET}}, "admin").status, 200);
-        // The URL comes first (EnableSsoValidator).
-        ASSERT_EQ(put("/admin/site_settings/enable_discourse_connect", {{"enable_discourse_connect", "true"}}, "admin").status, 422);
-        ASSERT_EQ(put("/admin/site_settings/discourse_connect_url", {{"discourse_connect_url", "https://sso.example.org/login"}}, "admin")
+        ASSERT_EQ(put("/admin/site_settings/discourse_connect_secret", {{"discourse_connect_secret", SECRET}}, "admin")
                       .status,
                   200);
-        ASSERT_EQ(put("/admin/site_settings/enable_discourse_connect", {{"enable_discourse_connect", "true"}}, "admin").status, 200);
+        // The URL comes first (EnableSsoValidator).
+        ASSERT_EQ(put("/admin/site_settings/enable_discourse_connect", {{"enable_discourse_connect", "true"}}, "admin")
+                      .status,
+                  422);
+        ASSERT_EQ(put("/admin/site_settings/discourse_connect_url",
+                      {{"discourse_connect_url", "https://sso.example.org/login"}}, "admin")
+                      .status,
+                  200);
+        ASSERT_EQ(put("/admin/site_settings/enable_discourse_connect", {{"enable_discourse_connect", "true"}}, "admin")
+                      .status,
+                  200);
     }
 
     /// Posts `payload` (a query string) signed with `secret`, `sso` percent-encoded once.
     api_response sync(std::string const &payload, std::string const &secret = SECRET, std::string const &as = "admin")
     {
         std::string const sso = base64(payload);
-        return send(verb::post, "/admin/users/sync_sso", "sso=" + form_escape(sso) + "&sig=" + forumgate::base::hmac_sha256_hex(secret, sso),
+        return send(verb::post, "/admin/users/sync_sso",
+                    "sso=" + form_escape(sso) + "&sig=" + forumgate::base::hmac_sha256_hex(secret, sso),
                     "application/x-www-form-urlencoded", as);
     }
 };
@@ -914,9 +1004,12 @@ TEST_F(sso_fixture, sync_sso_refusals)
     EXPECT_EQ(sync("email=five%40example.org").status, 422); // no external_id
     auto const no_email = sync("external_id=cb-6&username=six");
     EXPECT_EQ(no_email.status, 403);
-    EXPECT_EQ(body_of(no_email), json::parse(R"({"failed":"FAILED","message":"Validation failed: Primary email can't be blank"})"));
+    EXPECT_EQ(body_of(no_email),
+              json::parse(R"({"failed":"FAILED","message":"Validation failed: Primary email can't be blank"})"));
     std::string const not_base64 = "sso=%3F%3F%3F&sig=" + forumgate::base::hmac_sha256_hex(SECRET, "???");
-    EXPECT_EQ(send(verb::post, "/admin/users/sync_sso", not_base64, "application/x-www-form-urlencoded", "admin").status, 422);
+    EXPECT_EQ(
+        send(verb::post, "/admin/users/sync_sso", not_base64, "application/x-www-form-urlencoded", "admin").status,
+        422);
 }
 
 TEST_F(sso_fixture, a_plus_in_the_payload_is_decoded_once)
@@ -939,7 +1032,8 @@ TEST_F(sso_fixture, a_plus_in_the_payload_is_decoded_once)
                            "application/x-www-form-urlencoded", "admin");
     EXPECT_EQ(good.status, 200) << good.body;
     // Sent with a bare '+', which form decoding turns into a space: the signature fails.
-    auto const bare = send(verb::post, "/admin/users/sync_sso", "sso=" + sso + "&sig=" + sig, "application/x-www-form-urlencoded", "admin");
+    auto const bare = send(verb::post, "/admin/users/sync_sso", "sso=" + sso + "&sig=" + sig,
+                           "application/x-www-form-urlencoded", "admin");
     EXPECT_EQ(bare.status, 422);
 }
 
@@ -958,9 +1052,10 @@ TEST_F(write_fixture, posts_a_topic_over_loopback_and_reads_it_back)
                                         {"category", std::to_string(general)},
                                         {"tags[]", "loopback"}});
     testing::http_client client{port};
-    ASSERT_TRUE(client.send("POST /posts.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: " + std::string{ADMIN_KEY} +
-                            "\r\nApi-Username: admin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body));
+    ASSERT_TRUE(
+        client.send("POST /posts.json HTTP/1.1\r\nHost: localhost\r\nApi-Key: " + std::string{ADMIN_KEY} +
+                    "\r\nApi-Username: admin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body));
     auto const created = client.read_response();
     std::optional<testing::http_response> read_back;
     if (created && created->status == 200) {

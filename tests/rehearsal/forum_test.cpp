@@ -1,6 +1,6 @@
 #include "rehearsal/forum.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
@@ -31,7 +31,8 @@ protected:
         housing = state.create_category({.name = "Housing"}).id;
         repairs = state.create_category({.name = "Repairs & Maintenance", .parent_id = housing}).id;
         board = state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-        admin = state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true}).id;
+        admin =
+            state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true}).id;
         ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
         bob = state.create_user({.username = "Bob", .name = "Bob", .email = "bob@example.org"}).id;
         (void)state.create_group("board", {ann});
@@ -88,7 +89,8 @@ TEST(site_settings, defaults_are_discourses)
     EXPECT_EQ(get_setting(settings, "authorized_extensions"), "jpg|jpeg|png|gif|heic|heif|webp");
 
     auto const &table = setting_table();
-    auto const entry = std::find_if(table.begin(), table.end(), [](auto const &e) { return e.name == "min_post_length"; });
+    auto const entry =
+        std::find_if(table.begin(), table.end(), [](auto const &e) { return e.name == "min_post_length"; });
     ASSERT_NE(entry, table.end());
     EXPECT_EQ(entry->type, setting_type::integer);
     EXPECT_EQ(entry->default_value, "20");
@@ -207,11 +209,10 @@ TEST_F(forum_fixture, post_numbers_count_small_actions_and_whispers)
                                        "you were looking at it?"});
     EXPECT_EQ(reply(topic_id, admin).post_number, 5);
     // Whispers need staff.
-    EXPECT_THROW((void)state.create_post({.user_id = bob,
-                                          .topic_id = other,
-                                          .raw = "I am trying to whisper here",
-                                          .type = post_type::whisper}),
-                 permission_error);
+    EXPECT_THROW(
+        (void)state.create_post(
+            {.user_id = bob, .topic_id = other, .raw = "I am trying to whisper here", .type = post_type::whisper}),
+        permission_error);
 }
 
 TEST_F(forum_fixture, reply_dates_bump_and_reply_to)
@@ -244,14 +245,16 @@ TEST_F(forum_fixture, validations_give_discourses_messages)
     EXPECT_EQ(errors_of([&] { (void)new_topic("  volunteers NEEDED ", general, bob); }),
               std::vector<std::string>{"Title has already been used"});
     EXPECT_EQ(errors_of([&] {
-                  (void)state.create_topic({.user_id = ann, .title = "A long enough title", .raw = "+1", .category_id = general});
+                  (void)state.create_topic(
+                      {.user_id = ann, .title = "A long enough title", .raw = "+1", .category_id = general});
               }),
               std::vector<std::string>{"Body is too short (minimum is 20 characters)"});
     auto const topic_id = new_topic("A topic to reply in", general, ann).id;
     EXPECT_EQ(errors_of([&] { (void)reply(topic_id, bob, "+1"); }),
               std::vector<std::string>{"Body is too short (minimum is 20 characters)"});
     EXPECT_EQ(errors_of([&] {
-                  (void)state.create_topic({.user_id = ann, .title = "Nowhere to put it", .raw = "A body long enough to pass."});
+                  (void)state.create_topic(
+                      {.user_id = ann, .title = "Nowhere to put it", .raw = "A body long enough to pass."});
               }),
               std::vector<std::string>{"Category can't be blank"});
     // Both problems at once, in Discourse's order (title first).
@@ -266,16 +269,17 @@ TEST_F(forum_fixture, validations_give_discourses_messages)
 
 TEST_F(forum_fixture, skip_validations_and_relaxed_settings)
 {
-    auto const &brief = state.create_topic({.user_id = ann,
-                                            .title = "AGM",
-                                            .raw = "+1",
-                                            .category_id = general,
-                                            .skip_validations = true});
+    auto const &brief = state.create_topic(
+        {.user_id = ann, .title = "AGM", .raw = "+1", .category_id = general, .skip_validations = true});
     EXPECT_EQ(brief.slug, "agm");
-    EXPECT_EQ(state.create_topic({.user_id = bob, .title = "agm", .raw = "x", .category_id = general, .skip_validations = true})
+    EXPECT_EQ(state
+                  .create_topic(
+                      {.user_id = bob, .title = "agm", .raw = "x", .category_id = general, .skip_validations = true})
                   .slug,
               "agm");
-    EXPECT_EQ(state.create_post({.user_id = bob, .topic_id = brief.id, .raw = "+1", .skip_validations = true}).post_number, 2);
+    EXPECT_EQ(
+        state.create_post({.user_id = bob, .topic_id = brief.id, .raw = "+1", .skip_validations = true}).post_number,
+        2);
     // skip_validations never skips permissions.
     EXPECT_THROW((void)state.create_topic({.user_id = bob,
                                            .title = "Into the board room",
@@ -372,7 +376,11 @@ TEST_F(forum_fixture, post_stream_per_viewer)
 {
     auto const topic_id = new_topic("Stream of posts here", general, ann).id;
     auto const p2 = reply(topic_id, bob).id;
-    auto const p3 = state.create_post({.user_id = admin, .topic_id = topic_id, .raw = "A whisper among staff.", .type = post_type::whisper}).id;
+    auto const p3 =
+        state
+            .create_post(
+                {.user_id = admin, .topic_id = topic_id, .raw = "A whisper among staff.", .type = post_type::whisper})
+            .id;
     auto const p4 = reply(topic_id, ann).id;
     state.delete_post(p4, admin);
     auto const p5 = state.set_topic_status(topic_id, "pinned", true, admin).id;
@@ -404,12 +412,14 @@ TEST_F(forum_fixture, editing_creates_versions_and_bumps_only_the_last_post)
 {
     auto const topic_id = new_topic("Editing the posts", general, ann).id;
     auto const first_id = state.find_post_by_number(topic_id, 1)->id;
-    auto const last_id = state.create_post({.user_id = bob,
-                                            .topic_id = topic_id,
-                                            .raw = "The last post of the topic.",
-                                            .created_at = at("2024-05-02T00:00:00Z")})
+    auto const last_id = state
+                             .create_post({.user_id = bob,
+                                           .topic_id = topic_id,
+                                           .raw = "The last post of the topic.",
+                                           .created_at = at("2024-05-02T00:00:00Z")})
                              .id;
-    auto const same = state.edit_post({.post_id = first_id, .editor_id = ann, .raw = "This is the first post of the topic."});
+    auto const same =
+        state.edit_post({.post_id = first_id, .editor_id = ann, .raw = "This is the first post of the topic."});
     EXPECT_FALSE(same.changed);
     EXPECT_EQ(state.find_post(first_id)->version, 1);
 
@@ -519,11 +529,13 @@ TEST_F(limits_fixture, new_users_wait_between_topics_and_get_three_on_their_firs
     (void)new_topic(ann, 3);
     wait(120);
     // max_topics_in_first_day (3) per day since the first of them.
-    EXPECT_EQ(refusal([&] { (void)new_topic(ann, 4); }), (std::pair<std::string, int>{"first-day-topics-per-day", 86400 - 360}));
+    EXPECT_EQ(refusal([&] { (void)new_topic(ann, 4); }),
+              (std::pair<std::string, int>{"first-day-topics-per-day", 86400 - 360}));
     try {
         (void)new_topic(ann, 4);
     } catch (rate_limit_error const &e) {
-        EXPECT_STREQ(e.what(), "You\u2019ve performed this action too many times. Please wait 23 hours before trying again.");
+        EXPECT_STREQ(e.what(),
+                     "You\u2019ve performed this action too many times. Please wait 23 hours before trying again.");
     }
     // Nothing was created by the refusals; staff and skip_validations are not limited.
     EXPECT_EQ(state.topics().size(), 3U);
@@ -539,8 +551,9 @@ TEST_F(limits_fixture, replies_wait_and_first_day_replies_are_counted)
 {
     auto const topic_id = new_topic(admin, 1).id;
     auto const reply = [&](int number) {
-        return state.create_post(
-            {.user_id = ann, .topic_id = topic_id, .raw = "Reply number " + std::to_string(number) + " from Ann here."});
+        return state.create_post({.user_id = ann,
+                                  .topic_id = topic_id,
+                                  .raw = "Reply number " + std::to_string(number) + " from Ann here."});
     };
     state.settings().max_consecutive_replies = 0;
     (void)reply(1);
@@ -589,7 +602,8 @@ TEST_F(limits_fixture, the_same_body_twice_within_unique_posts_mins_is_refused)
               }),
               std::vector<std::string>{"Body is too similar to what you recently posted"});
     // skip_validations skips it; staff are never checked.
-    (void)state.create_post({.user_id = ann, .topic_id = second, .raw = "Same words in two topics.", .skip_validations = true});
+    (void)state.create_post(
+        {.user_id = ann, .topic_id = second, .raw = "Same words in two topics.", .skip_validations = true});
     (void)state.create_post({.user_id = admin, .topic_id = first, .raw = "Staff may repeat themselves."});
     (void)state.create_post({.user_id = admin, .topic_id = second, .raw = "Staff may repeat themselves."});
     // After unique_posts_mins (5) minutes it is allowed again.
@@ -603,15 +617,17 @@ TEST_F(limits_fixture, max_consecutive_replies_spares_the_topic_author)
     auto const bob = state.create_user({.username = "bob", .email = "bob@example.org"}).id;
     auto const topic_id = new_topic(ann, 1).id;
     auto const say = [&](std::int64_t user_id, int number) {
-        (void)state.create_post(
-            {.user_id = user_id, .topic_id = topic_id, .raw = "Message number " + std::to_string(number) + " in a row."});
+        (void)state.create_post({.user_id = user_id,
+                                 .topic_id = topic_id,
+                                 .raw = "Message number " + std::to_string(number) + " in a row."});
     };
     say(bob, 1);
     say(bob, 2);
     say(bob, 3);
-    EXPECT_EQ(errors_of([&] { say(bob, 4); }),
-              std::vector<std::string>{"No more than 3 consecutive replies are allowed. Please edit your previous reply, "
-                                       "or wait for someone to reply to you."});
+    EXPECT_EQ(
+        errors_of([&] { say(bob, 4); }),
+        std::vector<std::string>{"No more than 3 consecutive replies are allowed. Please edit your previous reply, "
+                                 "or wait for someone to reply to you."});
     // The topic's author may go on; once someone else replied, so may Bob.
     say(ann, 5);
     say(ann, 6);
@@ -650,10 +666,11 @@ TEST_F(forum_fixture, add_upload_computes_sha1_size_and_urls)
     // The same bytes again: the same upload.
     EXPECT_EQ(state.add_upload({.user_id = bob, .original_filename = "copy.png", .bytes = png}).id, file.id);
     // A post's cooked HTML points at the real URL.
-    auto const topic_id = state.create_topic({.user_id = ann,
-                                              .title = "A picture for you",
-                                              .raw = "![photo|3x2](" + file.short_url() + ")",
-                                              .category_id = general})
+    auto const topic_id = state
+                              .create_topic({.user_id = ann,
+                                             .title = "A picture for you",
+                                             .raw = "![photo|3x2](" + file.short_url() + ")",
+                                             .category_id = general})
                               .id;
     EXPECT_NE(state.find_post_by_number(topic_id, 1)->cooked.find("src=\"" + file.url() + "\""), std::string::npos);
 
@@ -682,14 +699,16 @@ TEST(forum, readers_and_writers_share_one_lock)
     auto const user_id = shared.write([](forum_state &state) {
         return state.create_user({.username = "writer", .email = "w@example.org", .admin = true}).id;
     });
-    auto const category_id = shared.write([](forum_state &state) { return state.create_category({.name = "Busy"}).id; });
+    auto const category_id =
+        shared.write([](forum_state &state) { return state.create_category({.name = "Busy"}).id; });
     std::thread writer{[&] {
         for (int i = 0; i < 200; ++i) {
             shared.write([&](forum_state &state) {
-                return state.create_topic({.user_id = user_id,
-                                           .title = "Busy topic number " + std::to_string(i),
-                                           .raw = "A body long enough to pass.",
-                                           .category_id = category_id})
+                return state
+                    .create_topic({.user_id = user_id,
+                                   .title = "Busy topic number " + std::to_string(i),
+                                   .raw = "A body long enough to pass.",
+                                   .category_id = category_id})
                     .id;
             });
         }

@@ -2,10 +2,10 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "rehearsal/generator.hpp"
-#include "base/digest.hpp"
 
-#include "rehearsal/seed.hpp"
+#include "base/digest.hpp"
 #include "mappings/snapshot.hpp"
+#include "rehearsal/seed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -52,7 +52,8 @@ TEST(generator, counts_near_n)
     std::size_t const private_messages = state.topics().size() - count_regular_topics(state);
     EXPECT_GE(private_messages, 5U);
     EXPECT_LE(private_messages, 15U);
-    double const posts_per_topic = static_cast<double>(state.posts().size()) / static_cast<double>(state.topics().size());
+    double const posts_per_topic =
+        static_cast<double>(state.posts().size()) / static_cast<double>(state.topics().size());
     EXPECT_GT(posts_per_topic, 4.5);
     EXPECT_LT(posts_per_topic, 8.0);
     EXPECT_GE(state.users().size(), 50U); // N/4 plus the system user
@@ -95,7 +96,8 @@ TEST(generator, every_reference_is_valid)
 {
     forum_state const &state = sample();
     std::regex const quote{R"RE(\[quote="([^,"]+), post:(\d+), topic:(\d+)"\])RE"};
-    std::regex const topic_link{R"RE((?:^|[\s(])(?:https://forum\.cooperationbirmingham\.org\.uk)?/t/(?:([^/\s)?]*[^/\s)?\d][^/\s)?]*)/)?(\d+)(?:/(\d+))?)RE"};
+    std::regex const topic_link{
+        R"RE((?:^|[\s(])(?:https://forum\.cooperationbirmingham\.org\.uk)?/t/(?:([^/\s)?]*[^/\s)?\d][^/\s)?]*)/)?(\d+)(?:/(\d+))?)RE"};
     std::regex const post_link{R"RE(/p/(\d+))RE"};
     std::regex const user_link{R"RE(/u/([\w.\-]+))RE"};
     std::regex const tag_link{R"RE(/tag/([^\s)/?]+))RE"};
@@ -190,8 +192,9 @@ TEST(generator, contains_every_special_case)
     EXPECT_TRUE(slugs.contains("cafe-co-op-reunion"));
     EXPECT_TRUE(slugs.contains("co-ops-agm"));
     EXPECT_TRUE(slugs.contains("topic"));
-    EXPECT_TRUE(std::any_of(title_counts.begin(), title_counts.end(), [](auto const &entry) { return entry.second > 1; }))
-        << "no duplicate titles";
+    EXPECT_TRUE(std::any_of(title_counts.begin(), title_counts.end(), [](auto const &entry) {
+        return entry.second > 1;
+    })) << "no duplicate titles";
 
     bool private_message = false;
     bool deleted_topic = false;
@@ -251,10 +254,11 @@ TEST(generator, contains_every_special_case)
         all_raw += item.raw;
         all_raw += '\n';
     }
-    for (char const *shape : {"https://forum.cooperationbirmingham.org.uk/t/", "https://forum.cooperationbirmingham.org.uk/p/",
-                              "https://forum.cooperationbirmingham.org.uk/c/", "https://forum.cooperationbirmingham.org.uk/u/",
-                              "https://forum.cooperationbirmingham.org.uk/tag/", "?page=2", "(/t/", " /t/", "/p/", "/c/",
-                              "/u/", "/tag/", "@", "[quote=\""}) {
+    for (char const *shape :
+         {"https://forum.cooperationbirmingham.org.uk/t/", "https://forum.cooperationbirmingham.org.uk/p/",
+          "https://forum.cooperationbirmingham.org.uk/c/", "https://forum.cooperationbirmingham.org.uk/u/",
+          "https://forum.cooperationbirmingham.org.uk/tag/", "?page=2", "(/t/", " /t/", "/p/", "/c/", "/u/", "/tag/",
+          "@", "[quote=\""}) {
         EXPECT_NE(all_raw.find(shape), std::string::npos) << shape;
     }
     EXPECT_TRUE(std::regex_search(all_raw, std::regex{R"RE(/t/\d+/\d+)RE"}));

@@ -5,9 +5,8 @@
 
 #include "tests/support/http_client.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 
 #include <thread>
 
@@ -23,8 +22,9 @@ class running_server
 {
 public:
     running_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {})
-        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults},
-          m_thread{[this] { m_io.run(); }}
+        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults}, m_thread{[this] {
+              m_io.run();
+          }}
     {}
 
     ~running_server()
@@ -47,8 +47,9 @@ private:
 
 rehearsal::api_response echo(rehearsal::api_request const &request)
 {
-    std::string body = "{\"path\":\"" + request.path + "\",\"query\":\"" + request.query + "\",\"key\":\"" + request.api_key +
-                       "\",\"user\":\"" + request.api_username + "\",\"body\":\"" + request.body + "\"}";
+    std::string body = "{\"path\":\"" + request.path + "\",\"query\":\"" + request.query + "\",\"key\":\"" +
+                       request.api_key + "\",\"user\":\"" + request.api_username + "\",\"body\":\"" + request.body +
+                       "\"}";
     return {request.path == "/missing" ? 404 : 200, "application/json; charset=utf-8", body, {{"X-Echo", "yes"}}};
 }
 
@@ -58,8 +59,9 @@ TEST(rehearsal_http_server, passes_request_parts_to_the_handler)
 {
     running_server server{echo};
     http_client client{server.port()};
-    ASSERT_TRUE(client.send("POST /posts.json?x=1 HTTP/1.1\r\nHost: localhost\r\nApi-Key: k1\r\nApi-Username: system\r\n"
-                            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nraw=hello"));
+    ASSERT_TRUE(
+        client.send("POST /posts.json?x=1 HTTP/1.1\r\nHost: localhost\r\nApi-Key: k1\r\nApi-Username: system\r\n"
+                    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nraw=hello"));
     auto const response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
@@ -101,7 +103,8 @@ TEST(rehearsal_http_server, malformed_request_gets_400_and_close)
 
 TEST(rehearsal_http_server, handler_exception_is_a_json_500)
 {
-    running_server server{[](rehearsal::api_request const &) -> rehearsal::api_response { throw std::runtime_error{"boom"}; }};
+    running_server server{
+        [](rehearsal::api_request const &) -> rehearsal::api_response { throw std::runtime_error{"boom"}; }};
     auto const response = forumgate::testing::http_request(server.port(), "/t/1.json", "localhost");
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 500);

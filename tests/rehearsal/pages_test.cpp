@@ -4,17 +4,15 @@
 // XML checker, a crawl of a generated forum through its HTML and its sitemaps, and requests over a
 // real loopback socket.
 
-#include "rehearsal/api.hpp"
-#include "base/digest.hpp"
-#include "rehearsal/generator.hpp"
 #include "rehearsal/pages.hpp"
 
+#include "base/digest.hpp"
+#include "rehearsal/api.hpp"
+#include "rehearsal/generator.hpp"
 #include "tests/support/http_client.hpp"
 
 #include <boost/asio/io_context.hpp>
-
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <deque>
@@ -148,22 +146,23 @@ private:
 
     void skip_space()
     {
-        while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t' || m_text[m_pos] == '\r')) {
+        while (m_pos < m_text.size() &&
+               (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t' || m_text[m_pos] == '\r')) {
             ++m_pos;
         }
     }
 
     static bool name_char(char c)
     {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' ||
-               c == '.';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+               c == ':' || c == '.';
     }
 
     std::string name()
     {
         auto const start = m_pos;
-        expect(m_pos < m_text.size() && ((m_text[m_pos] >= 'a' && m_text[m_pos] <= 'z') || (m_text[m_pos] >= 'A' && m_text[m_pos] <= 'Z') ||
-                                         m_text[m_pos] == '_'),
+        expect(m_pos < m_text.size() && ((m_text[m_pos] >= 'a' && m_text[m_pos] <= 'z') ||
+                                         (m_text[m_pos] >= 'A' && m_text[m_pos] <= 'Z') || m_text[m_pos] == '_'),
                "bad name");
         while (m_pos < m_text.size() && name_char(m_text[m_pos])) {
             ++m_pos;
@@ -193,7 +192,10 @@ private:
             expect(!digits.empty(), "empty character reference");
             unsigned long code = 0;
             for (char const c : digits) {
-                int const value = (c >= '0' && c <= '9') ? c - '0' : hex && (c >= 'a' && c <= 'f') ? c - 'a' + 10 : hex && (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+                int const value = (c >= '0' && c <= '9')          ? c - '0'
+                                  : hex && (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                  : hex && (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                                                  : -1;
                 expect(value >= 0, "bad character reference");
                 code = code * (hex ? 16 : 10) + static_cast<unsigned long>(value);
                 expect(code <= 0x10FFFF, "character reference out of range");
@@ -216,8 +218,10 @@ private:
             }
         } else {
             // HTML knows many more names (&hellip;, &rsquo;); XML only the five above.
-            expect(m_html && !body.empty() && std::ranges::all_of(body, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }),
-                   "unknown entity &" + std::string{body} + ";");
+            expect(
+                m_html && !body.empty() &&
+                    std::ranges::all_of(body, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }),
+                "unknown entity &" + std::string{body} + ";");
             out += "&" + std::string{body} + ";";
         }
         m_pos = end + 1;
@@ -248,7 +252,8 @@ private:
             std::string value;
             if (m_text.substr(m_pos, 1) == "=") {
                 ++m_pos;
-                expect(m_pos < m_text.size() && (m_text[m_pos] == '"' || m_text[m_pos] == '\''), "unquoted attribute value");
+                expect(m_pos < m_text.size() && (m_text[m_pos] == '"' || m_text[m_pos] == '\''),
+                       "unquoted attribute value");
                 char const quote = m_text[m_pos++];
                 while (true) {
                     expect(m_pos < m_text.size(), "unterminated attribute value");
@@ -270,7 +275,7 @@ private:
             }
             out.attributes.emplace_back(std::move(key), std::move(value));
         }
-        static std::set<std::string, std::less<>> const VOID{"area", "base", "br", "col", "embed", "hr", "img",
+        static std::set<std::string, std::less<>> const VOID{"area",  "base", "br",   "col",    "embed", "hr", "img",
                                                              "input", "link", "meta", "source", "track", "wbr"};
         if (m_html && VOID.contains(out.name)) {
             return out;
@@ -311,12 +316,19 @@ private:
     std::size_t m_pos = 0;
 };
 
-node parse_xml(std::string_view text) { return markup_parser{text, false}.document(); }
-node parse_html(std::string_view text) { return markup_parser{text, true}.document(); }
+node parse_xml(std::string_view text)
+{
+    return markup_parser{text, false}.document();
+}
+node parse_html(std::string_view text)
+{
+    return markup_parser{text, true}.document();
+}
 
 TEST(markup_parser, refuses_broken_documents)
 {
-    EXPECT_NO_THROW(parse_xml("<?xml version=\"1.0\"?>\n<a x=\"1&amp;2\"><b>t &lt; <![CDATA[<p>]]]]><![CDATA[>]]></b><c/></a>"));
+    EXPECT_NO_THROW(
+        parse_xml("<?xml version=\"1.0\"?>\n<a x=\"1&amp;2\"><b>t &lt; <![CDATA[<p>]]]]><![CDATA[>]]></b><c/></a>"));
     EXPECT_EQ(parse_xml("<a><b>x<![CDATA[<p>]]]]><![CDATA[>]]></b></a>").children[0].text, "x<p>]]>");
     EXPECT_THROW(parse_xml("<a><b></a></b>"), std::runtime_error);
     EXPECT_THROW(parse_xml("<a>fish & chips</a>"), std::runtime_error);
@@ -327,7 +339,8 @@ TEST(markup_parser, refuses_broken_documents)
     EXPECT_THROW(parse_xml("<a>\xC3</a>"), std::runtime_error);
     EXPECT_THROW(parse_xml("<a></a><b></b>"), std::runtime_error);
     EXPECT_THROW(parse_xml("<a>x ]]> y</a>"), std::runtime_error);
-    EXPECT_NO_THROW(parse_html("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body itemscope>&hellip;<br></body></html>"));
+    EXPECT_NO_THROW(parse_html(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body itemscope>&hellip;<br></body></html>"));
     EXPECT_THROW(parse_html("<!DOCTYPE html>\n<html><body><p></body></html>"), std::runtime_error);
 }
 
@@ -357,7 +370,8 @@ class client_of
 public:
     explicit client_of(api const &server) : m_server(server) {}
 
-    [[nodiscard]] api_response get(std::string const &target, std::string const &username = "", std::string const &host = HOST) const
+    [[nodiscard]] api_response get(std::string const &target, std::string const &username = "",
+                                   std::string const &host = HOST) const
     {
         api_request request;
         auto const question = target.find('?');
@@ -388,61 +402,100 @@ protected:
             state.set_rate_limits(false); // the fixture writes faster than Discourse lets a user post
             general = state.create_category({.name = "General", .description = "Talk about anything."}).id;
             repairs = state.create_category({.name = "Repairs", .parent_id = general}).id;
-            board = state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-            admin = state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true}).id;
+            board =
+                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
+            admin =
+                state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true})
+                    .id;
             ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
             bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org"}).id;
             state.create_user({.username = "cid", .name = "Cid", .email = "cid@example.org"});
             state.create_tag("faq");
             state.create_tag("bulk");
-            picture = state.add_upload({.user_id = ann, .original_filename = "red dot.png", .bytes = make_png(2, 1, std::string_view{"\xff\0\0\xff\0\0", 6})}).id;
+            picture = state
+                          .add_upload({.user_id = ann,
+                                       .original_filename = "red dot.png",
+                                       .bytes = make_png(2, 1, std::string_view{"\xff\0\0\xff\0\0", 6})})
+                          .id;
             auto const &file = *state.find_upload(picture);
-            welcome = state.create_topic({.user_id = ann,
-                                          .title = "Welcome to the rehearsal forum",
-                                          .raw = "This is the first post. ![dot|2x1](" + file.short_url() + ")",
-                                          .category_id = general,
-                                          .tags = {"faq"},
-                                          .external_id = "old-42"})
+            welcome = state
+                          .create_topic({.user_id = ann,
+                                         .title = "Welcome to the rehearsal forum",
+                                         .raw = "This is the first post. ![dot|2x1](" + file.short_url() + ")",
+                                         .category_id = general,
+                                         .tags = {"faq"},
+                                         .external_id = "old-42"})
                           .id;
             state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that is long enough."});
-            deleted_post = state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
+            deleted_post =
+                state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
             state.delete_post(deleted_post, admin);
-            whisper = state.create_post({.user_id = admin, .topic_id = welcome, .raw = "A whisper only staff can read.",
-                                         .type = post_type::whisper})
+            whisper = state
+                          .create_post({.user_id = admin,
+                                        .topic_id = welcome,
+                                        .raw = "A whisper only staff can read.",
+                                        .type = post_type::whisper})
                           .id;
             state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."});
-            fix = state.create_topic({.user_id = bob, .title = "Fixing a bicycle puncture", .raw = "Patch kits work well enough.",
-                                      .category_id = repairs})
+            fix = state
+                      .create_topic({.user_id = bob,
+                                     .title = "Fixing a bicycle puncture",
+                                     .raw = "Patch kits work well enough.",
+                                     .category_id = repairs})
                       .id;
-            long_topic = state.create_topic({.user_id = ann, .title = "A long thread about everything", .raw = "Post number one of the long thread.",
-                                             .category_id = general})
+            long_topic = state
+                             .create_topic({.user_id = ann,
+                                            .title = "A long thread about everything",
+                                            .raw = "Post number one of the long thread.",
+                                            .category_id = general})
                              .id;
             for (int n = 2; n <= 45; ++n) {
-                state.create_post({.user_id = n % 2 == 0 ? bob : ann, .topic_id = long_topic,
-                                   .raw = "Reply number " + std::to_string(n) + " of the long thread.", .skip_validations = true});
+                state.create_post({.user_id = n % 2 == 0 ? bob : ann,
+                                   .topic_id = long_topic,
+                                   .raw = "Reply number " + std::to_string(n) + " of the long thread.",
+                                   .skip_validations = true});
             }
             for (int i = 0; i < 35; ++i) {
-                state.create_topic({.user_id = ann, .title = "Bulk topic number " + std::to_string(i) + " for paging",
-                                    .raw = "Bulk body text that is long enough.", .category_id = general, .tags = {"bulk"},
+                state.create_topic({.user_id = ann,
+                                    .title = "Bulk topic number " + std::to_string(i) + " for paging",
+                                    .raw = "Bulk body text that is long enough.",
+                                    .category_id = general,
+                                    .tags = {"bulk"},
                                     .skip_validations = true});
             }
-            escaped = state.create_topic({.user_id = bob,
-                                          .title = "Fish & chips <b>\"best\"</b> it's ]]> here",
-                                          .raw = "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
-                                          .category_id = general,
-                                          .skip_validations = true})
+            escaped = state
+                          .create_topic({.user_id = bob,
+                                         .title = "Fish & chips <b>\"best\"</b> it's ]]> here",
+                                         .raw = "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
+                                         .category_id = general,
+                                         .skip_validations = true})
                           .id;
-            secret = state.create_topic({.user_id = admin, .title = "Minutes of the board meeting",
-                                         .raw = "Only the board may read these minutes.", .category_id = board, .tags = {"faq"}})
+            secret = state
+                         .create_topic({.user_id = admin,
+                                        .title = "Minutes of the board meeting",
+                                        .raw = "Only the board may read these minutes.",
+                                        .category_id = board,
+                                        .tags = {"faq"}})
                          .id;
-            message = state.create_topic({.user_id = ann, .title = "A private word with Bob", .raw = "Just between the two of us, Bob.",
-                                          .kind = archetype::private_message, .recipient_ids = {bob}})
+            message = state
+                          .create_topic({.user_id = ann,
+                                         .title = "A private word with Bob",
+                                         .raw = "Just between the two of us, Bob.",
+                                         .kind = archetype::private_message,
+                                         .recipient_ids = {bob}})
                           .id;
-            hidden_topic = state.create_topic({.user_id = ann, .title = "An unlisted topic for testing", .raw = "Nobody lists this one.",
-                                               .category_id = general, .visible = false})
+            hidden_topic = state
+                               .create_topic({.user_id = ann,
+                                              .title = "An unlisted topic for testing",
+                                              .raw = "Nobody lists this one.",
+                                              .category_id = general,
+                                              .visible = false})
                                .id;
-            gone = state.create_topic({.user_id = ann, .title = "A topic that was deleted", .raw = "This topic goes away soon.",
-                                       .category_id = general})
+            gone = state
+                       .create_topic({.user_id = ann,
+                                      .title = "A topic that was deleted",
+                                      .raw = "This topic goes away soon.",
+                                      .category_id = general})
                        .id;
             state.delete_post(state.find_post_by_number(gone, 1)->id, admin);
         });
@@ -570,7 +623,8 @@ TEST_F(pages_fixture, short_urls_send_the_file_and_secure_urls_redirect)
     ASSERT_EQ(answer.status, 200);
     EXPECT_EQ(answer.body, file.bytes);
     EXPECT_EQ(answer.content_type, "image/png");
-    EXPECT_EQ(header(answer, "Content-Disposition"), "attachment; filename=\"red dot.png\"; filename*=UTF-8''red%20dot.png");
+    EXPECT_EQ(header(answer, "Content-Disposition"),
+              "attachment; filename=\"red dot.png\"; filename*=UTF-8''red%20dot.png");
     EXPECT_EQ(client.get("/uploads/short-url/zzzzzzzzzzz.png").status, 404);
     EXPECT_EQ(client.get("/uploads/short-url/not-base62!.png").status, 404);
     expect_redirect("/secure-uploads/original/1X/" + file.sha1 + ".png", 302, file.url());
@@ -589,7 +643,8 @@ TEST_F(pages_fixture, lookup_urls)
         request.content_type = content_type;
         request.host = HOST;
         auto const answer = read([&](forum_state const &state) {
-            auto const who = username.empty() ? viewer::anonymous() : viewer::of(*state.find_user_by_username(username));
+            auto const who =
+                username.empty() ? viewer::anonymous() : viewer::of(*state.find_user_by_username(username));
             return answer_page(state, who, request);
         });
         EXPECT_TRUE(answer.has_value());
@@ -603,20 +658,24 @@ TEST_F(pages_fixture, lookup_urls)
               json::parse(R"({"errors":["You need to be logged in to do that."],"error_type":"not_logged_in"})"));
 
     // Found uploads only, each short URL once, in the order asked.
-    auto const form = lookup("short_urls%5B%5D=" + file.short_url() + "&short_urls%5B%5D=" + unknown + "&short_urls[]=" +
-                                 file.short_url(),
+    auto const form = lookup("short_urls%5B%5D=" + file.short_url() + "&short_urls%5B%5D=" + unknown +
+                                 "&short_urls[]=" + file.short_url(),
                              "application/x-www-form-urlencoded; charset=UTF-8", "admin");
     ASSERT_EQ(form.status, 200);
     EXPECT_EQ(form.content_type, "application/json; charset=utf-8");
-    auto const expected = json::array({{{"short_url", file.short_url()}, {"url", file.url()}, {"short_path", file.short_path()}}});
+    auto const expected =
+        json::array({{{"short_url", file.short_url()}, {"url", file.url()}, {"short_path", file.short_path()}}});
     EXPECT_EQ(json::parse(form.body), expected);
-    EXPECT_EQ(json::parse(lookup(json{{"short_urls", {file.short_url(), unknown}}}.dump(), "application/json", "ann").body), expected);
+    EXPECT_EQ(
+        json::parse(lookup(json{{"short_urls", {file.short_url(), unknown}}}.dump(), "application/json", "ann").body),
+        expected);
     EXPECT_EQ(json::parse(lookup("", "application/x-www-form-urlencoded", "ann").body), json::array());
     // Other POSTs are not the pages' (the JSON API's write side answers them).
     api_request other;
     other.method = boost::beast::http::verb::post;
     other.path = "/posts.json";
-    EXPECT_FALSE(read([&](forum_state const &state) { return answer_page(state, viewer::anonymous(), other); }).has_value());
+    EXPECT_FALSE(
+        read([&](forum_state const &state) { return answer_page(state, viewer::anonymous(), other); }).has_value());
 }
 
 // -- Topics ---------------------------------------------------------------------------------------
@@ -803,7 +862,8 @@ TEST_F(pages_fixture, lists_and_site_pages)
     EXPECT_EQ(head_links(latest).at("next"), std::string{BASE} + "/latest?page=1");
     // Pages past the end are empty, whatever the number.
     auto const far = html("/latest?page=9223372036854775807");
-    EXPECT_TRUE(std::ranges::none_of(far.all("a"), [](node const *anchor) { return anchor->attribute("itemprop") == "url"; }));
+    EXPECT_TRUE(
+        std::ranges::none_of(far.all("a"), [](node const *anchor) { return anchor->attribute("itemprop") == "url"; }));
     EXPECT_FALSE(head_links(far).contains("next"));
     auto const last_page = html("/latest?page=1");
     EXPECT_FALSE(head_links(last_page).contains("next"));
@@ -887,7 +947,8 @@ TEST_F(pages_fixture, tag_pages_and_json)
     auto const rest = json::parse(client.get("/tag/bulk.json?match_all_tags=true&page=1&tags%5B%5D=bulk").body);
     EXPECT_EQ(rest["topic_list"]["topics"].size(), 5U);
     EXPECT_FALSE(rest["topic_list"].contains("more_topics_url"));
-    EXPECT_EQ(json::parse(client.get("/tag/bulk.json?page=9223372036854775807").body)["topic_list"]["topics"].size(), 0U);
+    EXPECT_EQ(json::parse(client.get("/tag/bulk.json?page=9223372036854775807").body)["topic_list"]["topics"].size(),
+              0U);
     auto const missing = client.get("/tag/nope.json");
     EXPECT_EQ(missing.status, 404);
     EXPECT_EQ(json::parse(missing.body)["error_type"], "not_found");
@@ -921,7 +982,8 @@ std::vector<node const *> feed_items(node const &root, std::string const &self)
             items.push_back(&child);
             EXPECT_FALSE(child.child_text("title").empty());
             EXPECT_TRUE(child.child_text("link").starts_with(BASE));
-            EXPECT_EQ(child.child_text("pubDate").size(), 31U) << child.child_text("pubDate"); // Wed, 01 May 2024 12:01:00 +0000
+            EXPECT_EQ(child.child_text("pubDate").size(), 31U)
+                << child.child_text("pubDate"); // Wed, 01 May 2024 12:01:00 +0000
         }
     }
     return items;
@@ -940,7 +1002,8 @@ TEST_F(pages_fixture, list_feeds)
         EXPECT_FALSE(links.contains(BASE + url_of(hidden)));
     }
     // The escaped topic: its title comes back as written, its body in one piece.
-    auto const escaped_item = std::ranges::find_if(items, [&](node const *item) { return item->child_text("link") == BASE + url_of(escaped); });
+    auto const escaped_item = std::ranges::find_if(
+        items, [&](node const *item) { return item->child_text("link") == BASE + url_of(escaped); });
     ASSERT_NE(escaped_item, items.end());
     EXPECT_EQ((*escaped_item)->child_text("title"), "Fish & chips <b>\"best\"</b> it's ]]> here");
     EXPECT_NE((*escaped_item)->child_text("description").find("<code>a ]]&gt; b</code>"), std::string::npos);
@@ -951,7 +1014,8 @@ TEST_F(pages_fixture, list_feeds)
 
     auto const category = xml("/c/general/" + std::to_string(general) + ".rss", RSS);
     EXPECT_EQ(feed_items(category, "/c/general/" + std::to_string(general) + ".rss").size(), 25U);
-    expect_redirect("/c/wrong/" + std::to_string(general) + ".rss", 301, "/c/general/" + std::to_string(general) + ".rss");
+    expect_redirect("/c/wrong/" + std::to_string(general) + ".rss", 301,
+                    "/c/general/" + std::to_string(general) + ".rss");
     EXPECT_EQ(client.get("/c/board-room/" + std::to_string(board) + ".rss").status, 404);
 
     auto const tagged = xml("/tag/faq.rss", RSS);
@@ -1014,9 +1078,10 @@ TEST_F(pages_fixture, sitemaps_list_every_public_topic_once)
         EXPECT_EQ(entry->child_text("lastmod").size(), 20U) << entry->child_text("lastmod"); // 2024-05-01T12:00:00Z
     }
     // recent first, then ceil(39 / 10) numbered pages.
-    ASSERT_EQ(sitemaps, (std::vector<std::string>{BASE + std::string{"/sitemap_recent.xml"}, BASE + std::string{"/sitemap_1.xml"},
-                                                  BASE + std::string{"/sitemap_2.xml"}, BASE + std::string{"/sitemap_3.xml"},
-                                                  BASE + std::string{"/sitemap_4.xml"}}));
+    ASSERT_EQ(sitemaps,
+              (std::vector<std::string>{BASE + std::string{"/sitemap_recent.xml"}, BASE + std::string{"/sitemap_1.xml"},
+                                        BASE + std::string{"/sitemap_2.xml"}, BASE + std::string{"/sitemap_3.xml"},
+                                        BASE + std::string{"/sitemap_4.xml"}}));
     std::multiset<std::string> locs;
     for (std::size_t i = 1; i < sitemaps.size(); ++i) {
         auto const page = xml(sitemaps[i].substr(std::string{BASE}.size()), "text/xml; charset=UTF-8");
@@ -1159,7 +1224,8 @@ TEST_F(generated_fixture, sitemaps_and_feeds_hold_only_public_topics)
         std::set<std::string> urls;
         for (auto const &[id, subject] : state.topics()) {
             if (state.listed_for(viewer::anonymous(), subject)) {
-                urls.insert(BASE + std::string{"/t/"} + (subject.slug.empty() ? "topic" : subject.slug) + "/" + std::to_string(id));
+                urls.insert(BASE + std::string{"/t/"} + (subject.slug.empty() ? "topic" : subject.slug) + "/" +
+                            std::to_string(id));
             }
         }
         return urls;
@@ -1222,7 +1288,8 @@ TEST_F(pages_fixture, serves_over_loopback)
     EXPECT_EQ(moved->status, 301);
     EXPECT_EQ(moved->header("Location"), "http://old.example" + url_of(welcome));
     ASSERT_TRUE(robots);
-    EXPECT_NE(robots->body.find("Sitemap: http://127.0.0.1:" + std::to_string(port) + "/sitemap.xml"), std::string::npos);
+    EXPECT_NE(robots->body.find("Sitemap: http://127.0.0.1:" + std::to_string(port) + "/sitemap.xml"),
+              std::string::npos);
 }
 
 } // namespace

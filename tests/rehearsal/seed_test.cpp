@@ -1,13 +1,13 @@
 #include "rehearsal/seed.hpp"
-#include "base/digest.hpp"
 
+#include "base/digest.hpp"
 #include "base/error.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace forumgate::rehearsal {
 namespace {
@@ -252,7 +252,8 @@ TEST(seed, load_keeps_ids_numbers_and_fields)
                                            .category_id = 1});
     EXPECT_EQ(added.id, 776);
     EXPECT_EQ(more.find_post_by_number(added.id, 1)->id, 9012);
-    EXPECT_EQ(more.create_post({.user_id = 1, .topic_id = 774, .raw = "Staff reply in the closed topic"}).post_number, 6);
+    EXPECT_EQ(more.create_post({.user_id = 1, .topic_id = 774, .raw = "Staff reply in the closed topic"}).post_number,
+              6);
 }
 
 TEST(seed, errors_name_the_file_and_item)
@@ -265,11 +266,13 @@ TEST(seed, errors_name_the_file_and_item)
               "seed.json: topic 774: category 9 does not exist");
     EXPECT_EQ(load_error(edited("\"reply_to_post_number\": 1", "\"reply_to_post_number\": 2")),
               "seed.json: topic 774: post 9003: replies to post number 2, which does not exist");
-    EXPECT_EQ(load_error(edited("\"user_id\": 1,\n      \"created_at\": \"2017", "\"user_id\": 3,\n      \"created_at\": \"2017")),
+    EXPECT_EQ(load_error(edited("\"user_id\": 1,\n      \"created_at\": \"2017",
+                                "\"user_id\": 3,\n      \"created_at\": \"2017")),
               "seed.json: topic 775: user 3 does not exist");
     EXPECT_EQ(load_error(edited("\"post_number\": 4", "\"post_number\": 3")),
               "seed.json: topic 774: post 9004 has post number 3 twice");
-    EXPECT_EQ(load_error(edited("\"post_number\": 1", "\"post_number\": 2")), "seed.json: topic 774: has no post number 1");
+    EXPECT_EQ(load_error(edited("\"post_number\": 1", "\"post_number\": 2")),
+              "seed.json: topic 774: has no post number 1");
     EXPECT_EQ(load_error(edited("\"username\": \"zoë\"", "\"username\": \"ADMIN\"")),
               "seed.json: user 2: username \"ADMIN\" used twice");
     EXPECT_EQ(load_error(edited("\"parent_id\": 1", "\"parent_id\": 5")), "seed.json: category 5: is its own ancestor");
@@ -281,7 +284,8 @@ TEST(seed, errors_name_the_file_and_item)
                                 "\"created_at\": \"last year\",\n      \"bumped_at\"")),
               "seed.json: topic 775: \"created_at\" is not an ISO-8601 time: last year");
     EXPECT_EQ(load_error(edited("\"views\": 12", "\"veiws\": 12")), "seed.json: topic 774: unknown key \"veiws\"");
-    EXPECT_EQ(load_error(edited("\"reads\": 7", "\"read\": 7")), "seed.json: topic 774: post 9001: unknown key \"read\"");
+    EXPECT_EQ(load_error(edited("\"reads\": 7", "\"read\": 7")),
+              "seed.json: topic 774: post 9001: unknown key \"read\"");
     EXPECT_EQ(load_error(edited("\"min_post_length\": 1", "\"min_post_length\": \"1\"")),
               "seed.json: site setting min_post_length: must be an integer");
     EXPECT_EQ(load_error(edited("\"sha1\": \"", "\"sha1\": \"0")).find("seed.json: upload 1: \"sha1\" is 0"), 0U);
@@ -326,7 +330,8 @@ TEST(seed, uploads_from_a_path)
 
 TEST(seed, writes_after_load_round_trip_too)
 {
-    forum_state state = load_seed(canonical_seed(), "seed.json", {}, [] { return *parse_time("2020-01-01T00:00:00Z"); });
+    forum_state state =
+        load_seed(canonical_seed(), "seed.json", {}, [] { return *parse_time("2020-01-01T00:00:00Z"); });
     (void)state.create_post({.user_id = 1, .topic_id = 774, .raw = "x", .skip_validations = true});
     (void)state.create_user({.username = "new.user", .name = "Nöw", .email = "new@example.org"});
     std::string const saved = save_seed(state);

@@ -75,7 +75,9 @@ TEST(slug, truncated_to_255)
 
 TEST(slug, invalid_utf8_is_a_separator)
 {
-    EXPECT_EQ(slug_for("ab\xFF" "cd"), "ab-cd");
+    EXPECT_EQ(slug_for("ab\xFF"
+                       "cd"),
+              "ab-cd");
     EXPECT_EQ(slug_for("ab\xC3"), "ab");
 }
 

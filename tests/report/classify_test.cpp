@@ -3,8 +3,8 @@
 // archive), and from a redirector's answers with and without a map.
 
 #include "report/classify.hpp"
-#include "report/store_inputs.hpp"
 
+#include "report/store_inputs.hpp"
 #include "tests/report/report_map.hpp"
 
 #include <gtest/gtest.h>
@@ -64,11 +64,16 @@ std::string const OTHER_OLD_HOST = "www." + REPORT_OLD_HOST;
 TEST_F(classify_test, resolves_in_process_with_likely_reasons)
 {
     std::vector<expected> const cases = {
-        {"", "/t/agm-2023-minutes/774", url_outcome::redirected, miss_reason::none, url_kind::topic, REPORT_NEW_BASE + "/t/agm-2023-minutes/1774"},
-        {OTHER_OLD_HOST, "/p/9003", url_outcome::redirected, miss_reason::none, url_kind::post, REPORT_NEW_BASE + "/t/agm-2023-minutes/1774/2"},
-        {"", "/viewtopic.php?t=775", url_outcome::redirected, miss_reason::none, url_kind::topic, REPORT_NEW_BASE + "/t/proposal-food-co-op/1775"},
-        {"", "/latest", url_outcome::passed_through, miss_reason::none, url_kind::site_page, REPORT_NEW_BASE + "/latest"},
-        {"", "/u/somebody", url_outcome::passed_through, miss_reason::none, url_kind::user, REPORT_NEW_BASE + "/u/somebody"},
+        {"", "/t/agm-2023-minutes/774", url_outcome::redirected, miss_reason::none, url_kind::topic,
+         REPORT_NEW_BASE + "/t/agm-2023-minutes/1774"},
+        {OTHER_OLD_HOST, "/p/9003", url_outcome::redirected, miss_reason::none, url_kind::post,
+         REPORT_NEW_BASE + "/t/agm-2023-minutes/1774/2"},
+        {"", "/viewtopic.php?t=775", url_outcome::redirected, miss_reason::none, url_kind::topic,
+         REPORT_NEW_BASE + "/t/proposal-food-co-op/1775"},
+        {"", "/latest", url_outcome::passed_through, miss_reason::none, url_kind::site_page,
+         REPORT_NEW_BASE + "/latest"},
+        {"", "/u/somebody", url_outcome::passed_through, miss_reason::none, url_kind::user,
+         REPORT_NEW_BASE + "/u/somebody"},
         {"", "/t/spam-topic/777", url_outcome::gone, miss_reason::not_migrated, url_kind::topic, ""},
         {"", "/u/gone_user", url_outcome::gone, miss_reason::not_migrated, url_kind::user, ""},
         {"", "/t/some-topic/999", url_outcome::not_found, miss_reason::never_imported, url_kind::topic, ""},
@@ -99,7 +104,9 @@ TEST_F(classify_test, resolves_in_process_with_likely_reasons)
         EXPECT_EQ(to_string(v.why), to_string(c.why));
         EXPECT_EQ(mappings::to_string(v.kind), mappings::to_string(c.kind));
         EXPECT_EQ(v.location, c.location);
-        EXPECT_EQ(v.status, c.location.empty() ? (c.outcome == url_outcome::gone ? 410 : (c.why == miss_reason::malformed ? 400 : 404)) : 301);
+        EXPECT_EQ(v.status, c.location.empty()
+                                ? (c.outcome == url_outcome::gone ? 410 : (c.why == miss_reason::malformed ? 400 : 404))
+                                : 301);
     }
 }
 
@@ -129,12 +136,12 @@ TEST_F(classify_test, reads_a_redirectors_answers_without_a_map)
     miss_explainer const nothing;
     auto const verdicts = classify_answers(tally, given, site, nullptr, nothing);
     std::vector<std::pair<url_outcome, miss_reason>> const wanted = {
-        {url_outcome::redirected, miss_reason::none},      {url_outcome::passed_through, miss_reason::none},
-        {url_outcome::redirected, miss_reason::none},      {url_outcome::off_site, miss_reason::none},
-        {url_outcome::off_site, miss_reason::none},        {url_outcome::error, miss_reason::none},
-        {url_outcome::not_found, miss_reason::unknown},    {url_outcome::gone, miss_reason::not_migrated},
-        {url_outcome::not_found, miss_reason::malformed},  {url_outcome::not_found, miss_reason::unknown_host},
-        {url_outcome::error, miss_reason::none},           {url_outcome::error, miss_reason::none},
+        {url_outcome::redirected, miss_reason::none},     {url_outcome::passed_through, miss_reason::none},
+        {url_outcome::redirected, miss_reason::none},     {url_outcome::off_site, miss_reason::none},
+        {url_outcome::off_site, miss_reason::none},       {url_outcome::error, miss_reason::none},
+        {url_outcome::not_found, miss_reason::unknown},   {url_outcome::gone, miss_reason::not_migrated},
+        {url_outcome::not_found, miss_reason::malformed}, {url_outcome::not_found, miss_reason::unknown_host},
+        {url_outcome::error, miss_reason::none},          {url_outcome::error, miss_reason::none},
     };
     for (std::size_t i = 0; i < wanted.size(); ++i) {
         SCOPED_TRACE(tally[i].target);
@@ -164,7 +171,8 @@ TEST_F(classify_test, with_a_map_a_redirectors_miss_gets_the_maps_reason)
 
 TEST(site_check, tells_the_new_forum_and_upload_hosts_from_elsewhere)
 {
-    site_check const check{mappings::site_settings{"https://forum.brum.coop/forum", {REPORT_OLD_HOST}, {"cdn.brum.coop"}}};
+    site_check const check{
+        mappings::site_settings{"https://forum.brum.coop/forum", {REPORT_OLD_HOST}, {"cdn.brum.coop"}}};
     EXPECT_EQ(check.off_site_problem("https://forum.brum.coop/forum/t/x/1"), "");
     EXPECT_EQ(check.off_site_problem("https://FORUM.brum.coop:443/forum/t/x/1"), "");
     EXPECT_EQ(check.off_site_problem("https://cdn.brum.coop/a.png"), "");

@@ -3,8 +3,8 @@
 // --from-misses); --check-targets against a real loopback web site standing in for the new
 // forum; exit codes for --fail-under and off-site redirects; bad command lines.
 
-#include "tests/report/loopback_site.hpp"
 #include "report/sitemap.hpp"
+#include "tests/report/loopback_site.hpp"
 #include "tests/report/report_map.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_shape.hpp"
@@ -33,7 +33,8 @@ using nlohmann::json;
 
 /// Two days of the old forum's log: topics, posts, a share link, users, phpBB-era links that a
 /// rule could send on, a scanner, Discourse's own polling, and two lines no server writes.
-std::string const ACCESS_LOG = R"(203.0.113.7 - - [01/May/2024:10:00:00 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
+std::string const ACCESS_LOG =
+    R"(203.0.113.7 - - [01/May/2024:10:00:00 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
 203.0.113.7 - - [01/May/2024:10:00:01 +0100] "GET /t/agm-2023-minutes/774/3?u=alice HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
 203.0.113.8 - - [01/May/2024:10:00:02 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "https://www.google.com/" "Mozilla/5.0"
 203.0.113.8 - - [01/May/2024:10:00:03 +0100] "GET /p/9004 HTTP/1.1" 302 0 "-" "Mozilla/5.0"
@@ -101,7 +102,8 @@ std::map<std::string, std::string> missed(json const &report)
 {
     std::map<std::string, std::string> out;
     for (auto const &u : report["top_missed"]) {
-        out[u["url"]] = u["outcome"].get<std::string>() + " " + (u["reason"].is_null() ? std::string{"-"} : u["reason"].get<std::string>());
+        out[u["url"]] = u["outcome"].get<std::string>() + " " +
+                        (u["reason"].is_null() ? std::string{"-"} : u["reason"].get<std::string>());
     }
     return out;
 }
@@ -125,7 +127,9 @@ protected:
         log = dir.path() / "access.log.1.gz";
         write_gzip(log, ACCESS_LOG);
         sitemap = dir.write("sitemap.xml", SITEMAP);
-        urls = dir.write("urls.txt", "# from the newsletter\n/t/proposal-food-co-op/775\nhttps://www.forum.cooperationbirmingham.org.uk/c/working-groups/housing/7\n");
+        urls = dir.write("urls.txt", "# from the "
+                                     "newsletter\n/t/proposal-food-co-op/775\nhttps://"
+                                     "www.forum.cooperationbirmingham.org.uk/c/working-groups/housing/7\n");
     }
 
     static test_database *s_db;
@@ -144,21 +148,23 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     auto const json_file = dir.path() / "coverage.json";
     auto const html_file = dir.path() / "coverage.html";
     auto const rules_file = dir.path() / "proposed-rules.csv";
-    auto const result = coverage({"--db", s_db->conninfo(), "--access-log", log.string(), "--sitemap", sitemap.string(), "--urls",
-                                  urls.string(), "--from-map", "--json", json_file.string(), "--html", html_file.string(), "--rules",
-                                  rules_file.string()});
+    auto const result = coverage({"--db", s_db->conninfo(), "--access-log", log.string(), "--sitemap", sitemap.string(),
+                                  "--urls", urls.string(), "--from-map", "--json", json_file.string(), "--html",
+                                  html_file.string(), "--rules", rules_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // Results on stdout: the summary, with the malformed lines and where they are.
     EXPECT_NE(result.out.find("forumgate coverage: "), std::string::npos) << result.out;
     EXPECT_NE(result.out.find(log.string() + ":10: no [time] field"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find(log.string() + ":18: the request line has no closing quote"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(log.string() + ":18: the request line has no closing quote"), std::string::npos)
+        << result.out;
     // Talk on stderr, and no warnings or errors in it.
     EXPECT_EQ(result.err.find(" error "), std::string::npos) << result.err;
     EXPECT_EQ(result.err.find(" warning "), std::string::npos) << result.err;
 
     auto const report = forumgate::testing::read_json_file(json_file.string());
     auto const violations = forumgate::testing::schema_violations(
-        forumgate::testing::read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"), report);
+        forumgate::testing::read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"),
+        report);
     EXPECT_TRUE(violations.empty()) << joined(violations);
 
     EXPECT_EQ(report["inputs"]["log_lines"], 18);
@@ -173,13 +179,14 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     // Hits: 774 ×3, 774/3, /p/9004, /u/Alice_Old/activity, /latest land (7); showthread ×3,
     // 999, 777, wp-login, board-only miss (7).
     EXPECT_EQ(report["totals"]["covered_hits"], 7);
-    EXPECT_EQ(missed(report), (std::map<std::string, std::string>{{"/showthread.php?tid=774", "not_found unknown_shape"},
-                                                                  {"/showthread.php?tid=775", "not_found unknown_shape"},
-                                                                  {"/t/some-topic/999", "not_found never_imported"},
-                                                                  {"/t/spam-topic/777", "gone not_migrated"},
-                                                                  {"/wp-login.php", "not_found unknown_shape"},
-                                                                  {"/t/board-only-budget-draft", "not_found restricted"},
-                                                                  {"/u/gone_user", "gone not_migrated"}}));
+    EXPECT_EQ(missed(report),
+              (std::map<std::string, std::string>{{"/showthread.php?tid=774", "not_found unknown_shape"},
+                                                  {"/showthread.php?tid=775", "not_found unknown_shape"},
+                                                  {"/t/some-topic/999", "not_found never_imported"},
+                                                  {"/t/spam-topic/777", "gone not_migrated"},
+                                                  {"/wp-login.php", "not_found unknown_shape"},
+                                                  {"/t/board-only-budget-draft", "not_found restricted"},
+                                                  {"/u/gone_user", "gone not_migrated"}}));
     EXPECT_EQ(report["top_missed"][0]["url"], "/showthread.php?tid=775"); // 2 hits: the most
     ASSERT_EQ(report["days"].size(), 2U);
     EXPECT_EQ(report["days"][0]["date"], "2024-05-01");
@@ -191,7 +198,8 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
 
     auto const html = forumgate::testing::read_file(html_file);
     EXPECT_NE(html.find("id=\"coverage-hits\""), std::string::npos);
-    EXPECT_EQ(forumgate::testing::read_file(rules_file), "pattern,replacement,kind\n^/showthread\\.php\\?tid=(\\d+)$,/t/\\1,rewrite\n");
+    EXPECT_EQ(forumgate::testing::read_file(rules_file),
+              "pattern,replacement,kind\n^/showthread\\.php\\?tid=(\\d+)$,/t/\\1,rewrite\n");
 }
 
 TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
@@ -199,8 +207,8 @@ TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
     test_database db;
     forumgate::testing::load_report_map(db);
     auto const rules_file = dir.path() / "proposed.csv";
-    auto const before = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--rules", rules_file.string(), "--json",
-                                  (dir.path() / "before.json").string()});
+    auto const before = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--rules", rules_file.string(),
+                                  "--json", (dir.path() / "before.json").string()});
     ASSERT_EQ(before.exit_code, 0) << before.err;
 
     // As the report says: the map's own rules first, then the proposals, and load.
@@ -212,7 +220,8 @@ TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
     auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), rules_dir.string()});
     ASSERT_EQ(load.exit_code, 0) << load.err;
 
-    auto const after = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--json", (dir.path() / "after.json").string()});
+    auto const after =
+        coverage({"--db", db.conninfo(), "--access-log", log.string(), "--json", (dir.path() / "after.json").string()});
     ASSERT_EQ(after.exit_code, 0) << after.err;
     auto const was = forumgate::testing::read_json_file((dir.path() / "before.json").string());
     auto const is = forumgate::testing::read_json_file((dir.path() / "after.json").string());
@@ -245,7 +254,8 @@ TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_NE(bad.err.find("--fail-under 150"), std::string::npos) << bad.err;
     // No hits (a sitemap alone): auto measures URLs.
-    auto const sitemap_only = coverage({"--db", s_db->conninfo(), "--sitemap", sitemap.string(), "--fail-under", "100"});
+    auto const sitemap_only =
+        coverage({"--db", s_db->conninfo(), "--sitemap", sitemap.string(), "--fail-under", "100"});
     EXPECT_EQ(sitemap_only.exit_code, 0) << sitemap_only.err;
     EXPECT_NE(sitemap_only.err.find("100.00% of URLs meets"), std::string::npos) << sitemap_only.err;
 }
@@ -253,11 +263,13 @@ TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
 TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
 {
     server_process serve{FORUMGATE_BINARY,
-                         {"serve", "--db", s_db->conninfo(), "--listen", "127.0.0.1:0", "--stats-interval", "0", "--miss-log-interval", "1"},
+                         {"serve", "--db", s_db->conninfo(), "--listen", "127.0.0.1:0", "--stats-interval", "0",
+                          "--miss-log-interval", "1"},
                          {{"FORUMGATE_DB", ""}}};
     ASSERT_TRUE(serve.wait_listening(1)) << serve.log();
     std::string const via = "http://127.0.0.1:" + std::to_string(serve.ports().at(0));
-    std::vector<std::string> const inputs = {"--access-log", log.string(), "--sitemap", sitemap.string(), "--urls", urls.string()};
+    std::vector<std::string> const inputs = {"--access-log",   log.string(), "--sitemap",
+                                             sitemap.string(), "--urls",     urls.string()};
 
     auto run = [&](std::vector<std::string> args, std::string const &name) {
         args.insert(args.end(), inputs.begin(), inputs.end());
@@ -268,8 +280,8 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
     };
     auto const in_process = run({"--db", s_db->conninfo()}, "in-process.json");
     auto const asked = run({"--db", s_db->conninfo(), "--via", via, "--concurrency", "3"}, "via.json");
-    auto const without_store = run({"--via", via, "--old-host", REPORT_OLD_HOST, "--old-host", "www." + REPORT_OLD_HOST, "--new-base",
-                                    REPORT_NEW_BASE},
+    auto const without_store = run({"--via", via, "--old-host", REPORT_OLD_HOST, "--old-host", "www." + REPORT_OLD_HOST,
+                                    "--new-base", REPORT_NEW_BASE},
                                    "via-without-store.json");
 
     EXPECT_EQ(asked["resolved_by"], "redirector");
@@ -288,7 +300,8 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
     json from_misses;
     for (int attempt = 0; attempt < 50; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds{200});
-        auto const result = coverage({"--db", s_db->conninfo(), "--from-misses", "--json", (dir.path() / "misses.json").string()});
+        auto const result =
+            coverage({"--db", s_db->conninfo(), "--from-misses", "--json", (dir.path() / "misses.json").string()});
         if (result.exit_code == 0) {
             from_misses = forumgate::testing::read_json_file((dir.path() / "misses.json").string());
             if (from_misses["inputs"]["miss_log_urls"] == 6) {
@@ -312,7 +325,8 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     loopback_site site;
     site.serve("/t/agm-2023-minutes/1774", {200, "text/html", "<html>AGM</html>", {}});
     site.serve("/t/agm-2023-minutes/1774/2", {200, "text/html", "<html>AGM</html>", {}});
-    site.serve("/t/proposal-food-co-op/1775", {301, "text/html", "", {{"Location", "/t/proposal-food-co-op-2024/1775"}}});
+    site.serve("/t/proposal-food-co-op/1775",
+               {301, "text/html", "", {{"Location", "/t/proposal-food-co-op-2024/1775"}}});
     site.serve("/t/proposal-food-co-op-2024/1775", {200, "text/html", "<html>food</html>", {}});
     site.serve("/t/1776", {301, "text/html", "", {{"Location", "/t/board/1776"}}});
     site.serve("/t/board/1776", {302, "text/html", "", {{"Location", site.url("/t/1776")}}});
@@ -322,11 +336,12 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     test_database db;
     std::string const new_base = "http://127.0.0.1:" + std::to_string(site.port());
     forumgate::testing::load_report_map(db, new_base);
-    auto const list = dir.write("targets.txt", "/t/agm-2023-minutes/774\n/p/9003\n/t/agm-2023-minutes/774/3\n/t/proposal-food-co-op/775\n"
-                                               "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n");
+    auto const list = dir.write(
+        "targets.txt", "/t/agm-2023-minutes/774\n/p/9003\n/t/agm-2023-minutes/774/3\n/t/proposal-food-co-op/775\n"
+                       "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n");
     auto const json_file = dir.path() / "targets.json";
-    auto const result = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--concurrency", "2", "--rate",
-                                  "200", "--json", json_file.string()});
+    auto const result = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--concurrency",
+                                  "2", "--rate", "200", "--json", json_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto const report = forumgate::testing::read_json_file(json_file.string());
     EXPECT_EQ(report["targets_checked"], true);
@@ -351,18 +366,21 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     }
     // A chain still lands, so it counts as covered: 5 of 8.
     EXPECT_EQ(report["totals"]["covered_urls"], 5);
-    auto const strict = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--fail-under", "100"});
+    auto const strict =
+        coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--fail-under", "100"});
     EXPECT_EQ(strict.exit_code, 1) << strict.err;
 }
 
 TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
 {
     // The new forum: a generated rehearsal forum, serving Discourse's HTML topic pages.
-    server_process forum{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "20"}, {{"FORUMGATE_DB", ""}}};
+    server_process forum{
+        FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "20"}, {{"FORUMGATE_DB", ""}}};
     ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
     std::uint16_t const port = forum.ports().at(0);
     std::string const new_base = "http://127.0.0.1:" + std::to_string(port);
-    auto const sitemap_answer = forumgate::testing::http_request(port, "/sitemap_1.xml", "127.0.0.1:" + std::to_string(port));
+    auto const sitemap_answer =
+        forumgate::testing::http_request(port, "/sitemap_1.xml", "127.0.0.1:" + std::to_string(port));
     ASSERT_TRUE(sitemap_answer && sitemap_answer->status == 200);
     auto const topics = forumgate::report::parse_sitemap(sitemap_answer->body, "sitemap_1.xml").locations;
     ASSERT_GE(topics.size(), 5U);
@@ -390,13 +408,13 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     fs::create_directories(map_dir);
     forumgate::testing::write_file(map_dir / "topics.csv", csv);
     test_database db;
-    auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), "--new-base", new_base, "--old-host",
-                                                     "forum.old.example", map_dir.string()});
+    auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), "--new-base", new_base,
+                                                     "--old-host", "forum.old.example", map_dir.string()});
     ASSERT_EQ(load.exit_code, 0) << load.err;
     auto const urls_file = dir.write("rehearsal-urls.txt", list);
     auto const json_file = dir.path() / "rehearsal.json";
-    auto const result = coverage({"--db", db.conninfo(), "--urls", urls_file.string(), "--check-targets", "--concurrency", "4",
-                                  "--json", json_file.string()});
+    auto const result = coverage({"--db", db.conninfo(), "--urls", urls_file.string(), "--check-targets",
+                                  "--concurrency", "4", "--json", json_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto const report = forumgate::testing::read_json_file(json_file.string());
     auto const counts = outcomes(report);
@@ -405,7 +423,8 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     EXPECT_EQ(counts.at("target_broken").first, 1U);
     ASSERT_EQ(report["chains"].size(), 1U);
     // The rehearsal forum, like Discourse, corrects the slug with a 301 to the canonical URL.
-    EXPECT_NE(report["chains"][0]["detail"].get<std::string>().find(" → " + topics[0]), std::string::npos) << report["chains"].dump();
+    EXPECT_NE(report["chains"][0]["detail"].get<std::string>().find(" → " + topics[0]), std::string::npos)
+        << report["chains"].dump();
     ASSERT_EQ(report["top_missed"].size(), 1U);
     EXPECT_EQ(report["top_missed"][0]["target_status"], 404);
     EXPECT_EQ(report["top_missed"][0]["location"], missing_target);
@@ -418,8 +437,8 @@ TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)
     rogue.serve("/t/agm-2023-minutes/774", {301, "text/html", "", {{"Location", "https://evil.example/t/774"}}});
     rogue.serve("/latest", {301, "text/html", "", {{"Location", REPORT_NEW_BASE + "/latest"}}});
     auto const list = dir.write("two.txt", "/t/agm-2023-minutes/774\n/latest\n");
-    auto const result = coverage({"--via", rogue.url(""), "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
-                                  list.string(), "--json", (dir.path() / "rogue.json").string()});
+    auto const result = coverage({"--via", rogue.url(""), "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE,
+                                  "--urls", list.string(), "--json", (dir.path() / "rogue.json").string()});
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_NE(result.err.find("1 URLs were redirected off the new forum"), std::string::npos) << result.err;
     auto const report = forumgate::testing::read_json_file((dir.path() / "rogue.json").string());
@@ -430,19 +449,21 @@ TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)
 TEST_F(coverage_command_test, a_redirector_that_does_not_answer_is_an_error_per_url)
 {
     auto const list = dir.write("one.txt", "/t/agm-2023-minutes/774\n");
-    auto const result = coverage({"--via", "http://127.0.0.1:1", "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
-                                  list.string(), "--timeout", "2", "--json", (dir.path() / "down.json").string()});
+    auto const result =
+        coverage({"--via", "http://127.0.0.1:1", "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
+                  list.string(), "--timeout", "2", "--json", (dir.path() / "down.json").string()});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     auto const report = forumgate::testing::read_json_file((dir.path() / "down.json").string());
     EXPECT_EQ(outcomes(report).at("error").first, 1U);
-    EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos) << report["top_missed"].dump();
+    EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos)
+        << report["top_missed"].dump();
 }
 
 TEST_F(coverage_command_test, reads_a_log_from_standard_input)
 {
-    auto const result = run_process(FORUMGATE_BINARY,
-                                    {"coverage", "--db", s_db->conninfo(), "--access-log", "-", "--json", "-", "--no-progress"},
-                                    {{"FORUMGATE_DB", ""}}, ACCESS_LOG);
+    auto const result = run_process(
+        FORUMGATE_BINARY, {"coverage", "--db", s_db->conninfo(), "--access-log", "-", "--json", "-", "--no-progress"},
+        {{"FORUMGATE_DB", ""}}, ACCESS_LOG);
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // The JSON report on stdout; the summary went to stderr.
     auto const report = json::parse(result.out);
@@ -464,7 +485,8 @@ TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
              {{"--from-map"}, "--from-map reads the map from the store"},
              {{"--urls", urls.string()}, "resolving old URLs needs the map"},
              {{"--via", "http://127.0.0.1:1", "--urls", urls.string()}, "--via without --db needs --old-host"},
-             {{"--db", db, "--old-host", "x.example", "--urls", urls.string()}, "--old-host, --new-base and --upload-host go with --via"},
+             {{"--db", db, "--old-host", "x.example", "--urls", urls.string()},
+              "--old-host, --new-base and --upload-host go with --via"},
              {{"--db", db, "--via", "ftp://x", "--urls", urls.string()}, "--via ftp://x"},
              {{"--db", db, "--access-log", "/nonexistent/access.log"}, "/nonexistent/access.log: no such file"},
              {{"--db", db, "--urls", urls.string(), "--concurrency", "0"}, "--concurrency 0"},
@@ -478,8 +500,9 @@ TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
     }
     auto const help = run_process(FORUMGATE_BINARY, {"coverage", "--help"});
     EXPECT_EQ(help.exit_code, 0);
-    for (auto const *option : {"--sitemap", "--access-log", "--urls", "--from-map", "--from-misses", "--via", "--check-targets",
-                               "--concurrency", "--rate", "--html", "--json", "--fail-under", "--db"}) {
+    for (auto const *option :
+         {"--sitemap", "--access-log", "--urls", "--from-map", "--from-misses", "--via", "--check-targets",
+          "--concurrency", "--rate", "--html", "--json", "--fail-under", "--db"}) {
         EXPECT_NE(help.out.find(option), std::string::npos) << option;
     }
 }

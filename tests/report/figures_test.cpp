@@ -16,7 +16,7 @@ TEST(figures, counts_by_url_and_by_hits)
     auto const r = forumgate::testing::sample_report();
     EXPECT_EQ(r.total.urls, 11U);
     EXPECT_EQ(r.total.hits, 211U);
-    EXPECT_EQ(r.covered.urls, 5U);  // redirected 3, passed through 1, chain 1
+    EXPECT_EQ(r.covered.urls, 5U); // redirected 3, passed through 1, chain 1
     EXPECT_EQ(r.covered.hits, 185U);
     EXPECT_EQ(format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls), "45.5%");
     EXPECT_EQ(format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits), "87.7%");
@@ -76,8 +76,8 @@ TEST(figures, lists_the_worst_misses_first_and_cuts_to_top)
         urls.push_back(u.url);
     }
     // By hits, then by host and URL; URLs made printable.
-    EXPECT_EQ(urls, (std::vector<std::string>{"/t/some-topic/999", "/viewtopic.php?t=774", "/t/spam-topic/777", "/u/alice",
-                                              "/t/<script>alert(1)</script>/5", "/t/x/1"}));
+    EXPECT_EQ(urls, (std::vector<std::string>{"/t/some-topic/999", "/viewtopic.php?t=774", "/t/spam-topic/777",
+                                              "/u/alice", "/t/<script>alert(1)</script>/5", "/t/x/1"}));
     EXPECT_EQ(r.top_missed[0].why, miss_reason::never_imported);
     EXPECT_EQ(r.top_missed[0].status, 404);
     EXPECT_EQ(r.top_missed[3].target_status, 404);
@@ -95,7 +95,7 @@ TEST(figures, writes_shares_without_rounding_a_miss_away)
 {
     EXPECT_EQ(format_percent(percent(1, 3), 1, 3), "33.3%");
     EXPECT_EQ(format_percent(percent(9999, 10000), 9999, 10000), "99.9%"); // not 100%
-    EXPECT_EQ(format_percent(percent(1, 100000), 1, 100000), "<0.1%");    // not 0.0%
+    EXPECT_EQ(format_percent(percent(1, 100000), 1, 100000), "<0.1%");     // not 0.0%
     EXPECT_EQ(format_percent(percent(7, 7), 7, 7), "100%");
     EXPECT_EQ(format_percent(percent(0, 7), 0, 7), "0.0%");
     EXPECT_EQ(format_percent(percent(0, 0), 0, 0), "–");

@@ -36,10 +36,11 @@ std::string chromium()
     return {};
 }
 
-#define REQUIRE_CHROMIUM()                                                                                                  \
-    if (chromium().empty()) {                                                                                               \
-        GTEST_SKIP() << "chromium is not installed, so the HTML report was not rendered (scripts/test installs Debian's "   \
-                        "chromium: apt-get install chromium)";                                                              \
+#define REQUIRE_CHROMIUM()                                                                                             \
+    if (chromium().empty()) {                                                                                          \
+        GTEST_SKIP()                                                                                                   \
+            << "chromium is not installed, so the HTML report was not rendered (scripts/test installs Debian's "       \
+               "chromium: apt-get install chromium)";                                                                  \
     }
 
 std::string html_of(coverage_report const &r)
@@ -62,7 +63,8 @@ fs::path save(std::string const &name, std::string const &html)
 forumgate::testing::process_result run_chromium(fs::path const &page, std::vector<std::string> extra)
 {
     forumgate::testing::temp_dir profile;
-    std::vector<std::string> args = {"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    std::vector<std::string> args = {"--headless",        "--no-sandbox",
+                                     "--disable-gpu",     "--disable-dev-shm-usage",
                                      "--hide-scrollbars", "--user-data-dir=" + profile.path().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back("file://" + page.string());
@@ -173,7 +175,8 @@ TEST(html_format, fits_a_phone_and_sorts_its_tables)
     auto const result = run_chromium(page, {"--dump-dom", "--window-size=390,844"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto const &dom = result.out;
-    EXPECT_EQ(attribute(dom, "data-page-width"), attribute(dom, "data-viewport-width")) << "the page is wider than the window";
+    EXPECT_EQ(attribute(dom, "data-page-width"), attribute(dom, "data-viewport-width"))
+        << "the page is wider than the window";
     EXPECT_EQ(attribute(dom, "data-phone-width"), "360");
     EXPECT_EQ(attribute(dom, "data-phone-content-width"), "360") << "something is wider than a 360-pixel phone";
     EXPECT_EQ(attribute(dom, "data-sort"), "ascending");
@@ -185,11 +188,13 @@ TEST(html_format, screenshots_on_a_desktop_and_a_phone)
 {
     REQUIRE_CHROMIUM();
     auto const page = save("coverage-report.html", html_of(forumgate::testing::sample_report()));
-    for (auto const &[name, width, height] : {std::tuple{"coverage-desktop.png", 1280U, 2400U}, std::tuple{"coverage-phone.png", 390U, 2400U}}) {
+    for (auto const &[name, width, height] :
+         {std::tuple{"coverage-desktop.png", 1280U, 2400U}, std::tuple{"coverage-phone.png", 390U, 2400U}}) {
         auto const shot = OUTPUT_DIR / name;
         fs::remove(shot);
-        auto const result = run_chromium(page, {"--screenshot=" + shot.string(),
-                                                "--window-size=" + std::to_string(width) + "," + std::to_string(height)});
+        auto const result =
+            run_chromium(page, {"--screenshot=" + shot.string(),
+                                "--window-size=" + std::to_string(width) + "," + std::to_string(height)});
         ASSERT_EQ(result.exit_code, 0) << result.err;
         ASSERT_TRUE(fs::exists(shot)) << result.err;
         EXPECT_EQ(png_size(shot), (std::pair<std::uint32_t, std::uint32_t>{width, height}));

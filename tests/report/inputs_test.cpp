@@ -2,9 +2,9 @@
 // lists, with malformed lines counted and shown with file and line, never stopping the run.
 
 #include "report/inputs.hpp"
-#include "report/line_reader.hpp"
 
 #include "base/error.hpp"
+#include "report/line_reader.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
@@ -23,16 +23,21 @@ std::string const OLD_HOST = "forum.cooperationbirmingham.org.uk";
 /// A day of requests to the old forum: pages, a share link, Discourse's own polling, a POST,
 /// a scanner, a proxy request and two lines no server writes.
 std::string const LOG =
-    "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\r\n"
-    "203.0.113.8 - - [10/Oct/2023:13:55:37 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\r\n"
-    "203.0.113.8 - - [10/Oct/2023:13:56:00 +0100] \"GET /assets/application-3f2a.js HTTP/1.1\" 200 90000 \"-\" \"Mozilla/5.0\"\n"
+    "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" "
+    "\"Mozilla/5.0\"\r\n"
+    "203.0.113.8 - - [10/Oct/2023:13:55:37 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" "
+    "\"Mozilla/5.0\"\r\n"
+    "203.0.113.8 - - [10/Oct/2023:13:56:00 +0100] \"GET /assets/application-3f2a.js HTTP/1.1\" 200 90000 \"-\" "
+    "\"Mozilla/5.0\"\n"
     "203.0.113.8 - - [10/Oct/2023:13:56:01 +0100] \"POST /message-bus/abc/poll HTTP/1.1\" 200 2 \"-\" \"Mozilla/5.0\"\n"
     "\n"
-    "203.0.113.9 - - [11/Oct/2023:09:00:00 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:00 +0100] \"GET /t/agm-2023-minutes/774 HTTP/1.1\" 200 5123 \"-\" "
+    "\"Mozilla/5.0\"\n"
     "this line is not in any log format\n"
     "203.0.113.9 - - [11/Oct/2023:09:00:01 +0100] \"GET /wp-login.php HTTP/1.1\" 404 150 \"-\" \"scanner\"\n"
     "203.0.113.9 - - [11/Oct/2023:09:00:02 +0100] \"-\" 400 0 \"-\" \"-\"\n"
-    "203.0.113.9 - - [11/Oct/2023:09:00:03 +0100] \"GET http://www.forum.cooperationbirmingham.org.uk/u/alice HTTP/1.1\" 301 0 \"-\" \"-\"\n"
+    "203.0.113.9 - - [11/Oct/2023:09:00:03 +0100] \"GET http://www.forum.cooperationbirmingham.org.uk/u/alice "
+    "HTTP/1.1\" 301 0 \"-\" \"-\"\n"
     "203.0.113.9 - - [11/Oct/2023:09:00:04 +0100] \"GET /t/cut-sho";
 
 /// Writes `content` gzip-compressed to `path`.
@@ -152,7 +157,8 @@ TEST(inputs, a_cut_short_gzip_log_counts_what_was_read)
     ASSERT_EQ(summary.malformed, 1U);
     EXPECT_EQ(summary.malformed_examples[0].file, file);
     EXPECT_EQ(summary.malformed_examples[0].line, summary.log_lines + 1);
-    EXPECT_NE(summary.malformed_examples[0].problem.find("cut short"), std::string::npos) << summary.malformed_examples[0].problem;
+    EXPECT_NE(summary.malformed_examples[0].problem.find("cut short"), std::string::npos)
+        << summary.malformed_examples[0].problem;
 }
 
 TEST(inputs, an_unreadable_log_is_an_error_naming_it)
@@ -183,9 +189,10 @@ TEST(inputs, reads_url_lists)
     input_summary summary;
     read_url_list(file, tally, summary);
     EXPECT_EQ(summary.list_urls, 4U);
-    EXPECT_EQ(hits_of(tally), (std::map<std::string, std::uint64_t>{{" /t/agm-2023-minutes/774", 0},
-                                                                    {"www.forum.cooperationbirmingham.org.uk /u/alice", 0},
-                                                                    {" /latest", 0}}));
+    EXPECT_EQ(hits_of(tally),
+              (std::map<std::string, std::uint64_t>{{" /t/agm-2023-minutes/774", 0},
+                                                    {"www.forum.cooperationbirmingham.org.uk /u/alice", 0},
+                                                    {" /latest", 0}}));
     ASSERT_EQ(summary.malformed, 2U);
     EXPECT_EQ(summary.malformed_examples[0].file, file);
     EXPECT_EQ(summary.malformed_examples[0].line, 6U);
@@ -236,10 +243,12 @@ TEST(line_reader, decompresses_in_memory_gzip_and_refuses_damaged_data)
     EXPECT_EQ(gunzip_if_compressed(bytes, "sitemap.xml.gz", 1U << 20U), "<urlset/>");
     EXPECT_EQ(gunzip_if_compressed("<urlset/>", "sitemap.xml", 1U << 20U), "<urlset/>");
     try {
-        (void)gunzip_if_compressed(bytes.substr(0, bytes.size() - 12), "https://forum.example/sitemap.xml.gz", 1U << 20U);
+        (void)gunzip_if_compressed(bytes.substr(0, bytes.size() - 12), "https://forum.example/sitemap.xml.gz",
+                                   1U << 20U);
         FAIL() << "no error";
     } catch (input_error const &e) {
-        EXPECT_NE(std::string{e.what()}.find("https://forum.example/sitemap.xml.gz: damaged gzip data"), std::string::npos)
+        EXPECT_NE(std::string{e.what()}.find("https://forum.example/sitemap.xml.gz: damaged gzip data"),
+                  std::string::npos)
             << e.what();
     }
 }

@@ -22,17 +22,19 @@ class loopback_site
 {
 public:
     loopback_site()
-        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0},
+        : m_server{m_io,
+                   {net::ip::make_address("127.0.0.1"), 0},
                    [this](forumgate::rehearsal::api_request const &request) {
                        std::lock_guard const lock{m_mutex};
                        ++m_asked[request.path];
                        auto const found = m_pages.find(request.path);
-                       return found != m_pages.end() ? found->second : forumgate::rehearsal::api_response{404, "text/plain", "not here", {}};
+                       return found != m_pages.end()
+                                  ? found->second
+                                  : forumgate::rehearsal::api_response{404, "text/plain", "not here", {}};
                    },
                    {}},
           m_thread{[this] { m_io.run(); }}
-    {
-    }
+    {}
     ~loopback_site()
     {
         m_io.stop();

@@ -37,8 +37,9 @@ inline void load_report_map(test_database const &db, std::string const &new_base
              "highest_post_number, posts_count, data) VALUES "
              "(950, 'Board pay', 'board-pay', 'private_message', true, false, false, false, 1, 1, '{}'), "
              "(951, 'Open topic', 'open-topic', 'regular', true, false, false, false, 1, 1, '{}')");
-    txn.exec("INSERT INTO forumgate.archive_posts (id, topic_id, post_number, post_type, raw, cooked, created_at) VALUES "
-             "(99950, 950, 1, 1, 'x', '<p>x</p>', now()), (99951, 951, 1, 1, 'y', '<p>y</p>', now())");
+    txn.exec(
+        "INSERT INTO forumgate.archive_posts (id, topic_id, post_number, post_type, raw, cooked, created_at) VALUES "
+        "(99950, 950, 1, 1, 'x', '<p>x</p>', now()), (99951, 951, 1, 1, 'y', '<p>y</p>', now())");
     txn.commit();
 }
 

@@ -16,7 +16,8 @@ namespace {
 
 std::shared_ptr<mappings::snapshot const> sample_map()
 {
-    mappings::snapshot_builder builder{mappings::site_settings{"https://forum.brum.coop", {"forum.cooperationbirmingham.org.uk"}, {}}};
+    mappings::snapshot_builder builder{
+        mappings::site_settings{"https://forum.brum.coop", {"forum.cooperationbirmingham.org.uk"}, {}}};
     builder.add(mappings::topic_row{774, "agm-2023-minutes", 1774, "agm-2023-minutes", false});
     builder.add(mappings::topic_row{775, "proposal-food-co-op", 1775, "proposal-food-co-op", false});
     for (std::uint32_t n = 1; n <= 3; ++n) {
@@ -82,7 +83,8 @@ TEST(rule_proposals, proposes_rewrites_that_win_hits_back)
     EXPECT_EQ(phpbb->won_urls, 2U);
     EXPECT_EQ(phpbb->won_hits, 15U);
     ASSERT_EQ(phpbb->examples.size(), 2U);
-    EXPECT_EQ(phpbb->examples[0], (std::pair<std::string, std::string>{"/viewtopic.php?t=774", "https://forum.brum.coop/t/agm-2023-minutes/1774"}));
+    EXPECT_EQ(phpbb->examples[0], (std::pair<std::string, std::string>{
+                                      "/viewtopic.php?t=774", "https://forum.brum.coop/t/agm-2023-minutes/1774"}));
 
     auto const *archive = find(proposals, R"(^/archive/topic/(\d+)-(\d+)\.html$)");
     ASSERT_NE(archive, nullptr) << patterns(proposals);
@@ -102,7 +104,8 @@ TEST(rule_proposals, proposes_rewrites_that_win_hits_back)
 
     // Each loads as a rule, and the rule does what the proposal says.
     for (auto const &p : proposals) {
-        EXPECT_NO_THROW((void)mappings::compile_rule(mappings::rule_row{p.pattern, p.replacement, mappings::rule_kind::rewrite}))
+        EXPECT_NO_THROW(
+            (void)mappings::compile_rule(mappings::rule_row{p.pattern, p.replacement, mappings::rule_kind::rewrite}))
             << p.pattern;
     }
 }
@@ -110,8 +113,8 @@ TEST(rule_proposals, proposes_rewrites_that_win_hits_back)
 TEST(rule_proposals, none_without_a_group_the_map_can_answer)
 {
     auto const map = sample_map();
-    std::vector<unmatched_url> const misses = {{"/wp-login.php", 100}, {"/xmlrpc.php", 100}, {"/.env", 3}, {"/a/1/b/2/c/3/d/4", 1},
-                                               {"/a/5/b/6/c/7/d/8", 1}};
+    std::vector<unmatched_url> const misses = {
+        {"/wp-login.php", 100}, {"/xmlrpc.php", 100}, {"/.env", 3}, {"/a/1/b/2/c/3/d/4", 1}, {"/a/5/b/6/c/7/d/8", 1}};
     EXPECT_TRUE(propose_rules(misses, *map).empty());
     EXPECT_TRUE(propose_rules({}, *map).empty());
 }
@@ -125,5 +128,6 @@ TEST(rule_proposals, writes_rules_csv)
     plain.pattern = R"(^/x/(\d+)$)";
     plain.replacement = R"(/p/\1)";
     std::vector<rule_proposal> const proposals{quoted, plain};
-    EXPECT_EQ(rules_csv(proposals), "pattern,replacement,kind\n\"^/t\\.php\\?a=(\\d+),b$\",/t/\\1,rewrite\n^/x/(\\d+)$,/p/\\1,rewrite\n");
+    EXPECT_EQ(rules_csv(proposals),
+              "pattern,replacement,kind\n\"^/t\\.php\\?a=(\\d+),b$\",/t/\\1,rewrite\n^/x/(\\d+)$,/p/\\1,rewrite\n");
 }

@@ -3,11 +3,11 @@
 // from a real loopback server, following the index.
 
 #include "report/sitemap.hpp"
-#include "report/web_fetcher.hpp"
 
 #include "base/error.hpp"
-#include "tests/support/test_db.hpp"
+#include "report/web_fetcher.hpp"
 #include "tests/report/loopback_site.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -38,7 +38,8 @@ std::string gzip(std::string_view content)
 
 std::string urlset(std::vector<std::string> const &urls)
 {
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+    std::string out =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
     for (auto const &url : urls) {
         out += "  <url>\n    <loc>" + url + "</loc>\n    <lastmod>2023-10-10T13:55:36Z</lastmod>\n  </url>\n";
     }
@@ -47,7 +48,8 @@ std::string urlset(std::vector<std::string> const &urls)
 
 std::string index_of(std::vector<std::string> const &sitemaps)
 {
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex "
+                      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
     for (auto const &sitemap : sitemaps) {
         out += "  <sitemap>\n    <loc>" + sitemap + "</loc>\n  </sitemap>\n";
     }
@@ -75,23 +77,27 @@ struct fetcher_for_tests
 
 TEST(sitemap, parses_a_urlset)
 {
-    auto const document = parse_sitemap(urlset({"https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774",
-                                                "https://forum.cooperationbirmingham.org.uk/t/proposal-food-co-op/775"}),
-                                        "sitemap_1.xml");
+    auto const document =
+        parse_sitemap(urlset({"https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774",
+                              "https://forum.cooperationbirmingham.org.uk/t/proposal-food-co-op/775"}),
+                      "sitemap_1.xml");
     EXPECT_FALSE(document.index);
-    EXPECT_EQ(document.locations, (std::vector<std::string>{"https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774",
-                                                            "https://forum.cooperationbirmingham.org.uk/t/proposal-food-co-op/775"}));
+    EXPECT_EQ(document.locations,
+              (std::vector<std::string>{"https://forum.cooperationbirmingham.org.uk/t/agm-2023-minutes/774",
+                                        "https://forum.cooperationbirmingham.org.uk/t/proposal-food-co-op/775"}));
 }
 
 TEST(sitemap, decodes_entities_cdata_and_skips_extensions)
 {
-    std::string const xml = "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- made by Discourse -->\n"
-                            "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">"
-                            "<url><loc>\n  https://forum.example/search?q=a&amp;b&#38;c&#x3D;&lt;d&gt;  \n</loc>"
-                            "<image:image><image:loc>https://forum.example/uploads/a.png</image:loc></image:image></url>"
-                            "<url><loc><![CDATA[https://forum.example/t/caf&eacute/5]]></loc></url>"
-                            "<url><loc>https://forum.example/t/caf&#xE9;/6</loc></url>"
-                            "</urlset>";
+    std::string const xml =
+        "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- made by Discourse -->\n"
+        "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" "
+        "xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">"
+        "<url><loc>\n  https://forum.example/search?q=a&amp;b&#38;c&#x3D;&lt;d&gt;  \n</loc>"
+        "<image:image><image:loc>https://forum.example/uploads/a.png</image:loc></image:image></url>"
+        "<url><loc><![CDATA[https://forum.example/t/caf&eacute/5]]></loc></url>"
+        "<url><loc>https://forum.example/t/caf&#xE9;/6</loc></url>"
+        "</urlset>";
     auto const document = parse_sitemap(xml, "sitemap.xml");
     EXPECT_EQ(document.locations, (std::vector<std::string>{"https://forum.example/search?q=a&b&c=<d>",
                                                             "https://forum.example/t/caf&eacute/5",
@@ -100,8 +106,8 @@ TEST(sitemap, decodes_entities_cdata_and_skips_extensions)
 
 TEST(sitemap, parses_an_index)
 {
-    auto const document = parse_sitemap(index_of({"https://forum.example/sitemap_1.xml", "https://forum.example/sitemap_recent.xml"}),
-                                        "sitemap.xml");
+    auto const document = parse_sitemap(
+        index_of({"https://forum.example/sitemap_1.xml", "https://forum.example/sitemap_recent.xml"}), "sitemap.xml");
     EXPECT_TRUE(document.index);
     EXPECT_EQ(document.locations.size(), 2U);
 }
@@ -119,7 +125,8 @@ TEST(sitemap, errors_name_the_file_and_line)
               "sitemap_1.xml:3: an & that starts no entity (write &amp;)");
     EXPECT_EQ(parse_error("<urlset><url><loc>&nbsp;</loc></url></urlset>"), "sitemap_1.xml:1: unknown entity &nbsp;");
     EXPECT_EQ(parse_error("<urlset><url><loc> </loc></url></urlset>"), "sitemap_1.xml:1: an empty <loc>");
-    EXPECT_EQ(parse_error("<urlset><url><loc><b>x</b></loc></url></urlset>"), "sitemap_1.xml:1: a <loc> holds markup instead of a URL");
+    EXPECT_EQ(parse_error("<urlset><url><loc><b>x</b></loc></url></urlset>"),
+              "sitemap_1.xml:1: a <loc> holds markup instead of a URL");
     EXPECT_EQ(parse_error(""), "sitemap_1.xml:1: no root element: not a sitemap");
 }
 
@@ -129,13 +136,17 @@ TEST(sitemap, reads_a_saved_set_from_files_following_the_index)
     dir.write("sitemap_1.xml", urlset({"https://forum.example/t/a/1", "https://forum.example/t/b/2"}));
     auto const recent = gzip(urlset({"https://forum.example/t/c/3"}));
     dir.write("sitemap_recent.xml.gz", recent);
-    auto const index = dir.write("sitemap.xml", index_of({"https://forum.example/sitemap_1.xml", "https://forum.example/sitemap_recent.xml.gz"}));
+    auto const index =
+        dir.write("sitemap.xml",
+                  index_of({"https://forum.example/sitemap_1.xml", "https://forum.example/sitemap_recent.xml.gz"}));
     fetcher_for_tests http;
     std::vector<std::string> urls;
-    auto const totals = read_sitemaps(index.string(), http.fetcher, [&](std::string_view url) { urls.emplace_back(url); });
+    auto const totals =
+        read_sitemaps(index.string(), http.fetcher, [&](std::string_view url) { urls.emplace_back(url); });
     EXPECT_EQ(totals.documents, 3U);
     EXPECT_EQ(totals.urls, 3U);
-    EXPECT_EQ(urls, (std::vector<std::string>{"https://forum.example/t/a/1", "https://forum.example/t/b/2", "https://forum.example/t/c/3"}));
+    EXPECT_EQ(urls, (std::vector<std::string>{"https://forum.example/t/a/1", "https://forum.example/t/b/2",
+                                              "https://forum.example/t/c/3"}));
 }
 
 TEST(sitemap, a_bad_sitemap_in_a_set_is_an_error_naming_it)
@@ -148,7 +159,8 @@ TEST(sitemap, a_bad_sitemap_in_a_set_is_an_error_naming_it)
         (void)read_sitemaps(index.string(), http.fetcher, [](std::string_view) {});
         FAIL() << "no error";
     } catch (input_error const &e) {
-        EXPECT_EQ(std::string{e.what()}, (dir.path() / "sitemap_1.xml").string() + ":3: the document ends before </urlset> (it was cut short?)");
+        EXPECT_EQ(std::string{e.what()}, (dir.path() / "sitemap_1.xml").string() +
+                                             ":3: the document ends before </urlset> (it was cut short?)");
     }
 }
 
@@ -157,15 +169,20 @@ TEST(sitemap, reads_a_set_over_http_following_the_index_and_redirects)
     loopback_site server;
     // /sitemap.xml moved; the index lists a plain and a gzip sitemap, and the plain one twice.
     server.serve("/sitemap.xml", {301, "text/html", "", {{"Location", "/sitemaps/index.xml"}}});
-    server.serve("/sitemaps/index.xml", {200, "application/xml", index_of({server.url("/sitemap_1.xml"), server.url("/sitemap_2.xml.gz"),
-                                                                           server.url("/sitemap_1.xml")}),
+    server.serve("/sitemaps/index.xml", {200,
+                                         "application/xml",
+                                         index_of({server.url("/sitemap_1.xml"), server.url("/sitemap_2.xml.gz"),
+                                                   server.url("/sitemap_1.xml")}),
                                          {}});
-    server.serve("/sitemap_1.xml", {200, "application/xml", urlset({"https://forum.example/t/a/1", "https://forum.example/t/b/2"}), {}});
+    server.serve("/sitemap_1.xml",
+                 {200, "application/xml", urlset({"https://forum.example/t/a/1", "https://forum.example/t/b/2"}), {}});
     server.serve("/sitemap_2.xml.gz", {200, "application/gzip", gzip(urlset({"https://forum.example/t/c/3"})), {}});
     fetcher_for_tests http;
     std::vector<std::string> urls;
-    auto const totals = read_sitemaps(server.url("/sitemap.xml"), http.fetcher, [&](std::string_view url) { urls.emplace_back(url); });
-    EXPECT_EQ(urls, (std::vector<std::string>{"https://forum.example/t/a/1", "https://forum.example/t/b/2", "https://forum.example/t/c/3"}));
+    auto const totals =
+        read_sitemaps(server.url("/sitemap.xml"), http.fetcher, [&](std::string_view url) { urls.emplace_back(url); });
+    EXPECT_EQ(urls, (std::vector<std::string>{"https://forum.example/t/a/1", "https://forum.example/t/b/2",
+                                              "https://forum.example/t/c/3"}));
     EXPECT_EQ(totals.documents, 3U);
     EXPECT_EQ(server.asked("/sitemap_1.xml"), 1);
 }
@@ -189,7 +206,8 @@ TEST(sitemap, resolves_references_as_browsers_do)
     EXPECT_EQ(resolve_reference("https://forum.example/a/b?x=1", "c?d"), "https://forum.example/a/c?d");
     EXPECT_EQ(resolve_reference("https://forum.example/a/b", "?page=2"), "https://forum.example/a/b?page=2");
     EXPECT_EQ(resolve_reference("https://forum.example/a/b", "//cdn.example/x.png"), "https://cdn.example/x.png");
-    EXPECT_EQ(resolve_reference("http://forum.example/a", "https://forum.brum.coop/t/1"), "https://forum.brum.coop/t/1");
+    EXPECT_EQ(resolve_reference("http://forum.example/a", "https://forum.brum.coop/t/1"),
+              "https://forum.brum.coop/t/1");
     auto const parts = split_url("https://Forum.Brum.Coop:8443/t/x/1?page=2#post");
     ASSERT_TRUE(parts);
     EXPECT_EQ(parts->site.host, "forum.brum.coop");

@@ -1,9 +1,9 @@
 // What the report reads from a real store: every old URL the map knows (--from-map), the miss
 // log (--from-misses), and the map and archive facts behind a miss's likely reason.
 
-#include "report/classify.hpp"
 #include "report/store_inputs.hpp"
 
+#include "report/classify.hpp"
 #include "tests/report/report_map.hpp"
 
 #include <gtest/gtest.h>
@@ -30,15 +30,15 @@ TEST(store_inputs, lists_every_url_the_map_knows_in_its_common_shapes)
         EXPECT_EQ(tally[i].sources, FROM_MAP);
         targets.insert(tally[i].target);
     }
-    EXPECT_EQ(targets, (std::set<std::string>{
-                           // topics
-                           "/t/agm-2023-minutes/774", "/t/proposal-food-co-op/775", "/t/board-only-budget-draft/776",
-                           "/t/spam-topic/777",
-                           // public posts (9002 is hidden), and the first post of each is its topic
-                           "/p/9001", "/p/9003", "/t/agm-2023-minutes/774/3", "/p/9004", "/p/9005",
-                           // categories, users, the upload
-                           "/c/general/5", "/c/working-groups/housing/7", "/u/Alice_Old", "/u/gone_user",
-                           "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png"}));
+    EXPECT_EQ(targets,
+              (std::set<std::string>{// topics
+                                     "/t/agm-2023-minutes/774", "/t/proposal-food-co-op/775",
+                                     "/t/board-only-budget-draft/776", "/t/spam-topic/777",
+                                     // public posts (9002 is hidden), and the first post of each is its topic
+                                     "/p/9001", "/p/9003", "/t/agm-2023-minutes/774/3", "/p/9004", "/p/9005",
+                                     // categories, users, the upload
+                                     "/c/general/5", "/c/working-groups/housing/7", "/u/Alice_Old", "/u/gone_user",
+                                     "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png"}));
 
     // Resolved, they all land except what was deliberately not migrated.
     auto const map = store.load_snapshot();

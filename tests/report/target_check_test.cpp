@@ -7,9 +7,8 @@
 #include "tests/report/loopback_site.hpp"
 
 #include <gtest/gtest.h>
-
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace forumgate;
@@ -67,7 +66,8 @@ protected:
         site.serve("/loop/a", {301, "text/html", "", {{"Location", "/loop/b"}}});
         site.serve("/loop/b", {301, "text/html", "", {{"Location", site.url("/loop/a")}}});
         for (int i = 0; i < 15; ++i) {
-            site.serve("/long/" + std::to_string(i), {301, "text/html", "", {{"Location", "/long/" + std::to_string(i + 1)}}});
+            site.serve("/long/" + std::to_string(i),
+                       {301, "text/html", "", {{"Location", "/long/" + std::to_string(i + 1)}}});
         }
     }
 
@@ -78,8 +78,12 @@ protected:
 
 TEST_F(target_check_test, tells_each_kind_of_target)
 {
-    std::vector<std::string> const urls = {site.url("/t/agm-2023-minutes/1774"), site.url("/t/gone/1"),   site.url("/broken/500"),
-                                           site.url("/no-location"),              site.url("/t/1775"),     site.url("/loop/a"),
+    std::vector<std::string> const urls = {site.url("/t/agm-2023-minutes/1774"),
+                                           site.url("/t/gone/1"),
+                                           site.url("/broken/500"),
+                                           site.url("/no-location"),
+                                           site.url("/t/1775"),
+                                           site.url("/loop/a"),
                                            site.url("/long/0"),
                                            "http://127.0.0.1:" + std::to_string(closed_port()) + "/t/1"};
     auto const results = check_targets(urls, quick(), nullptr);
@@ -104,7 +108,8 @@ TEST_F(target_check_test, tells_each_kind_of_target)
     EXPECT_EQ(results[4].result, state::chain);
     EXPECT_EQ(results[4].hops, 2);
     EXPECT_EQ(results[4].status, 200);
-    EXPECT_EQ(results[4].detail, urls[4] + " → " + site.url("/t/proposal/1775") + " → " + site.url("/t/proposal-food-co-op/1775"));
+    EXPECT_EQ(results[4].detail,
+              urls[4] + " → " + site.url("/t/proposal/1775") + " → " + site.url("/t/proposal-food-co-op/1775"));
 
     EXPECT_EQ(results[5].result, state::loop);
     EXPECT_EQ(results[5].detail, urls[5] + " → " + site.url("/loop/b") + " → " + site.url("/loop/a"));

@@ -177,7 +177,8 @@ bool http_client::fill(std::chrono::steady_clock::time_point deadline)
         return false;
     }
     while (true) {
-        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto const left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             return false;
         }
@@ -219,7 +220,8 @@ std::optional<http_response> http_client::read_response(bool to_head)
     bool until_close = false;
     if (!to_head && response.status != 204 && response.status != 304 && response.status / 100 != 1) {
         if (auto const length = response.header("Content-Length")) {
-            if (std::from_chars(length->data(), length->data() + length->size(), body_size).ptr != length->data() + length->size()) {
+            if (std::from_chars(length->data(), length->data() + length->size(), body_size).ptr !=
+                length->data() + length->size()) {
                 response.problem = "bad Content-Length: " + *length;
                 body_size = 0;
             }
@@ -274,7 +276,11 @@ std::optional<http_response> http_request(std::uint16_t port, std::string_view t
 {
     http_client client{port};
     std::string request{method};
-    request.append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\nConnection: close\r\n\r\n");
+    request.append(" ")
+        .append(target)
+        .append(" HTTP/1.1\r\nHost: ")
+        .append(host)
+        .append("\r\nConnection: close\r\n\r\n");
     if (!client.send(request)) {
         return std::nullopt;
     }

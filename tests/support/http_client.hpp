@@ -80,7 +80,7 @@ private:
 
 /// Sends one `GET target` (or HEAD, or any `method`) with `Host: host` on a new connection and
 /// reads the answer. \return nullopt if no whole answer came.
-[[nodiscard]] std::optional<http_response> http_request(std::uint16_t port, std::string_view target, std::string_view host,
-                                                        std::string_view method = "GET");
+[[nodiscard]] std::optional<http_response> http_request(std::uint16_t port, std::string_view target,
+                                                        std::string_view host, std::string_view method = "GET");
 
 } // namespace forumgate::testing

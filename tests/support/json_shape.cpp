@@ -14,15 +14,22 @@ using nlohmann::json;
 std::string type_name(json const &value)
 {
     switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "boolean";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "other";
+    case json::value_t::number_float:
+        return "number";
+    case json::value_t::string:
+        return "string";
+    case json::value_t::array:
+        return "array";
+    case json::value_t::object:
+        return "object";
+    default:
+        return "other";
     }
 }
 
@@ -32,7 +39,7 @@ struct shape
 {
     std::set<std::string> types; ///< types seen, null aside
     bool seen = false;
-    std::size_t objects = 0;     ///< instances that were objects
+    std::size_t objects = 0;                                   ///< instances that were objects
     std::map<std::string, std::pair<std::size_t, shape>> keys; ///< key -> (instances holding it, shape)
     std::unique_ptr<shape> element;
 

@@ -46,13 +46,14 @@ TEST(json_shape, differences_are_named_by_path)
 TEST(json_shape, null_in_the_example_accepts_any_type)
 {
     EXPECT_TRUE(shape_differences(json{{"draft", nullptr}}, json{{"draft", "x"}}).empty());
-    EXPECT_EQ(shape_differences(json{{"draft", nullptr}}, json::object()), std::vector<std::string>{"$.draft: missing"});
+    EXPECT_EQ(shape_differences(json{{"draft", nullptr}}, json::object()),
+              std::vector<std::string>{"$.draft: missing"});
 }
 
 TEST(json_shape, array_elements_are_merged)
 {
-    json const example = {{"posts", json::array({{{"id", 1}, {"title", nullptr}, {"wiki", false}},
-                                                 {{"id", 2}, {"title", "x"}}})}};
+    json const example = {
+        {"posts", json::array({{{"id", 1}, {"title", nullptr}, {"wiki", false}}, {{"id", 2}, {"title", "x"}}})}};
     EXPECT_TRUE(shape_differences(example, json{{"posts", json::array({{{"id", 3}, {"title", "y"}}})}}).empty());
     EXPECT_EQ(shape_differences(example, json{{"posts", json::array({{{"title", "y"}}})}}),
               std::vector<std::string>{"$.posts[0].id: missing"});
@@ -73,7 +74,10 @@ TEST(json_shape, schema_required_types_and_items)
     json missing = json::object();
     EXPECT_FALSE(schema_violations(schema, missing).empty());
     json const array_schema = {{"type", "array"}, {"items", {{"type", "integer"}}}};
-    EXPECT_EQ(schema_violations(array_schema, json::array({1, "two"})), std::vector<std::string>{"$[1]: expected integer, got string"});
-    json const closed = {{"type", "object"}, {"additionalProperties", false}, {"properties", {{"a", {{"type", "string"}}}}}};
-    EXPECT_EQ(schema_violations(closed, json{{"a", "x"}, {"b", 1}}), std::vector<std::string>{"$.b: not allowed by the schema"});
+    EXPECT_EQ(schema_violations(array_schema, json::array({1, "two"})),
+              std::vector<std::string>{"$[1]: expected integer, got string"});
+    json const closed = {
+        {"type", "object"}, {"additionalProperties", false}, {"properties", {{"a", {{"type", "string"}}}}}};
+    EXPECT_EQ(schema_violations(closed, json{{"a", "x"}, {"b", 1}}),
+              std::vector<std::string>{"$.b: not allowed by the schema"});
 }

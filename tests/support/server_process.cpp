@@ -20,7 +20,8 @@ namespace {
 std::filesystem::path make_log_dir()
 {
     char const *const tmpdir = std::getenv("TMPDIR");
-    std::string pattern = std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-server-XXXXXX";
+    std::string pattern =
+        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-server-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) {
@@ -154,7 +155,8 @@ std::size_t server_process::log_count(std::string_view text) const
     return count;
 }
 
-bool server_process::wait_for_log(std::string_view text, std::chrono::milliseconds timeout, std::size_t occurrences) const
+bool server_process::wait_for_log(std::string_view text, std::chrono::milliseconds timeout,
+                                  std::size_t occurrences) const
 {
     auto const deadline = std::chrono::steady_clock::now() + timeout;
     while (log_count(text) < occurrences) {

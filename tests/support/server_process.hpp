@@ -44,7 +44,8 @@ public:
     [[nodiscard]] std::size_t log_count(std::string_view text) const;
     /// Waits until `text` occurs at least `occurrences` times in the log.
     /// \return false if it did not within `timeout`.
-    [[nodiscard]] bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout, std::size_t occurrences = 1) const;
+    [[nodiscard]] bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout,
+                                    std::size_t occurrences = 1) const;
 
     /// Sends signal `number`. \pre the program was not reaped yet.
     void signal(int number) const;

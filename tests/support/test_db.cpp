@@ -25,7 +25,8 @@ std::atomic<unsigned> g_database_counter{0};
 
 std::string unique_database_name()
 {
-    auto const now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto const now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     return "forumgate-test-" + std::to_string(::getpid()) + "-" + std::to_string(now.count()) + "-" +
            std::to_string(g_database_counter++);
 }
@@ -49,8 +50,8 @@ test_database::test_database()
         pqxx::nontransaction create{connection};
         create.exec("CREATE DATABASE " + create.quote_name(m_name));
     } catch (std::exception const &e) {
-        std::string const message = "creating test database " + m_name + " on " + mappings::describe_conninfo(m_server) +
-                                    ": " + e.what();
+        std::string const message =
+            "creating test database " + m_name + " on " + mappings::describe_conninfo(m_server) + ": " + e.what();
         ADD_FAILURE() << message;
         throw std::runtime_error{message};
     }
@@ -76,7 +77,8 @@ test_database::~test_database()
 temp_dir::temp_dir()
 {
     char const *const tmpdir = std::getenv("TMPDIR");
-    std::string pattern = std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-test-XXXXXX";
+    std::string pattern =
+        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-test-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) {

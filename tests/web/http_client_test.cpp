@@ -4,15 +4,14 @@
 // 4xx final at once with the URL in the message.
 
 #include "web/http_client.hpp"
-#include "web/polite.hpp"
-#include "web/site_url.hpp"
 
 #include "base/error.hpp"
 #include "rehearsal/http_server.hpp"
-
-#include <gtest/gtest.h>
+#include "web/polite.hpp"
+#include "web/site_url.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
@@ -28,10 +27,10 @@ class running_server
 {
 public:
     explicit running_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {})
-        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults},
-          m_thread{[this] { m_io.run(); }}
-    {
-    }
+        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults}, m_thread{[this] {
+              m_io.run();
+          }}
+    {}
     ~running_server()
     {
         m_io.stop();
@@ -54,7 +53,10 @@ private:
 
 rehearsal::api_response ok(rehearsal::api_request const &request)
 {
-    return {200, "application/json; charset=utf-8", "{\"path\":\"" + request.path + "\",\"key\":\"" + request.api_key + "\"}", {}};
+    return {200,
+            "application/json; charset=utf-8",
+            "{\"path\":\"" + request.path + "\",\"key\":\"" + request.api_key + "\"}",
+            {}};
 }
 
 retry_policy fast_policy()
@@ -99,8 +101,8 @@ TEST(site_url, parses_base_urls)
 TEST(site_url, refuses_what_is_not_a_base_url)
 {
     for (auto const *bad : {"forum.brum.coop", "ftp://forum.brum.coop", "https://", "https://a:b@forum.brum.coop",
-                            "https://forum.brum.coop:0", "https://forum.brum.coop:99999", "https://forum.brum.coop/?x=1",
-                            "https://forum brum.coop", "https://forum.brum.coop:"}) {
+                            "https://forum.brum.coop:0", "https://forum.brum.coop:99999",
+                            "https://forum.brum.coop/?x=1", "https://forum brum.coop", "https://forum.brum.coop:"}) {
         try {
             (void)site_url::parse(bad, "--source");
             ADD_FAILURE() << bad << " was accepted";
@@ -179,9 +181,11 @@ TEST(polite_send, client_errors_are_final_at_once)
     std::atomic<int> calls{0};
     running_server server{[&](rehearsal::api_request const &) {
         ++calls;
-        return rehearsal::api_response{403, "application/json",
-                                       R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})",
-                                       {}};
+        return rehearsal::api_response{
+            403,
+            "application/json",
+            R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})",
+            {}};
     }};
     http_client client{server.site(), short_timeouts()};
     request_pacer pacer;
@@ -205,7 +209,8 @@ TEST(polite_send, a_429_pauses_for_retry_after)
     running_server server{[&](rehearsal::api_request const &request) {
         if (calls++ == 0) {
             return rehearsal::api_response{
-                429, "application/json",
+                429,
+                "application/json",
                 R"({"errors":["You’ve performed this action too many times."],"error_type":"rate_limit","extras":{"wait_seconds":1}})",
                 {{"Retry-After", "1"}}};
         }
