@@ -1,5 +1,7 @@
 #include "rehearsal/cook.hpp"
 
+#include "base/text.hpp"
+
 #include <cctype>
 #include <vector>
 
@@ -21,16 +23,9 @@ bool starts_with(std::string_view text, std::string_view prefix)
     return text.substr(0, prefix.size()) == prefix;
 }
 
-std::string_view trim(std::string_view text)
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
+// Markdown's blank characters around a line or a field are spaces and tabs (lines have lost
+// their CR and LF already): base::trim.
+using base::trim;
 
 bool is_word_char(char c)
 {
@@ -52,8 +47,31 @@ public:
     std::string inline_text(std::string_view text);
 
 private:
+    /// Represents the lines of a text being cut into blocks, and where each starts in it.
+    struct block_cursor
+    {
+        std::string_view text;
+        std::vector<std::string_view> lines;
+        std::vector<std::size_t> offsets; ///< byte offset of each line inside `text`
+        std::size_t i = 0;                ///< the line being looked at
+    };
+
     std::string resolve_url(std::string_view url) const;
     std::string quote(std::string_view params, std::string_view body);
+    // Block steps: each looks at the cursor's line; when it starts its kind of block, appends
+    // the block to `out`, moves the cursor past it and returns true.
+    bool quote_block(block_cursor &at, std::string &out, std::vector<std::string_view> &paragraph);
+    static bool fenced_code(block_cursor &at, std::string &out);
+    bool heading(block_cursor &at, std::string &out);
+    bool block_quote(block_cursor &at, std::string &out);
+    bool list(block_cursor &at, std::string &out);
+    std::string paragraph_html(std::vector<std::string_view> const &paragraph);
+    // Inline steps: each looks at text[i]; when it starts its kind of span, appends the span's
+    // HTML to `out`, moves `i` past it and returns true.
+    bool link_or_image(std::string_view text, std::size_t &i, std::string &out);
+    static bool bare_url(std::string_view text, std::size_t &i, std::string &out);
+    bool emphasis(std::string_view text, std::size_t &i, std::string &out);
+    static bool mention(std::string_view text, std::size_t &i, std::string &out);
 
     upload_url_resolver const &m_uploads;
 };
@@ -175,129 +193,293 @@ std::string renderer::quote(std::string_view params, std::string_view body)
     return out;
 }
 
+std::string renderer::paragraph_html(std::vector<std::string_view> const &paragraph)
+{
+    std::string out = "<p>";
+    for (std::size_t i = 0; i < paragraph.size(); ++i) {
+        if (i > 0) {
+            out += "<br>\n";
+        }
+        out += inline_text(trim(paragraph[i]));
+    }
+    out += "</p>\n";
+    return out;
+}
+
+bool renderer::quote_block(block_cursor &at, std::string &out, std::vector<std::string_view> &paragraph)
+{
+    std::string_view const text = at.text;
+    std::string_view const line = at.lines[at.i];
+    std::string_view const trimmed = trim(line);
+    if (!starts_with(trimmed, "[quote")) {
+        return false;
+    }
+    std::size_t const start = at.offsets[at.i] + static_cast<std::size_t>(trimmed.data() - line.data());
+    std::size_t const close_bracket = text.find(']', start);
+    std::size_t const body_start = close_bracket == std::string_view::npos ? 0 : close_bracket + 1;
+    std::size_t const end =
+        close_bracket == std::string_view::npos ? std::string_view::npos : find_quote_end(text, body_start);
+    if (end == std::string_view::npos) {
+        return false;
+    }
+    if (!paragraph.empty()) {
+        out += paragraph_html(paragraph);
+        paragraph.clear();
+    }
+    std::string_view params = text.substr(start + 6, close_bracket - start - 6);
+    if (!params.empty() && params.front() == '=') {
+        params.remove_prefix(1);
+    }
+    out += quote(params, text.substr(body_start, end - body_start));
+    std::size_t const after = end + 8;
+    // Continue with the line after the closing tag (text after it on the same line starts a
+    // new paragraph).
+    while (at.i < at.lines.size() && at.offsets[at.i] + at.lines[at.i].size() < after) {
+        ++at.i;
+    }
+    if (at.i < at.lines.size()) {
+        std::string_view const rest = trim(text.substr(after, at.offsets[at.i] + at.lines[at.i].size() - after));
+        if (!rest.empty()) {
+            paragraph.push_back(rest);
+        }
+        ++at.i;
+    }
+    return true;
+}
+
+bool renderer::fenced_code(block_cursor &at, std::string &out)
+{
+    std::string_view const trimmed = trim(at.lines[at.i]);
+    if (!starts_with(trimmed, "```")) {
+        return false;
+    }
+    std::string_view const language = trim(trimmed.substr(3));
+    std::string code;
+    ++at.i;
+    while (at.i < at.lines.size() && !starts_with(trim(at.lines[at.i]), "```")) {
+        code += at.lines[at.i];
+        code += '\n';
+        ++at.i;
+    }
+    ++at.i; // the closing fence, if any
+    out += "<pre><code class=\"lang-" + (language.empty() ? std::string{"auto"} : attribute(language)) + "\">" +
+           escape_html(code) + "</code></pre>\n";
+    return true;
+}
+
+bool renderer::heading(block_cursor &at, std::string &out)
+{
+    std::string_view const trimmed = trim(at.lines[at.i]);
+    if (trimmed.front() != '#') {
+        return false;
+    }
+    std::size_t level = 0;
+    while (level < trimmed.size() && trimmed[level] == '#') {
+        ++level;
+    }
+    if (level > 6 || level >= trimmed.size() || trimmed[level] != ' ') {
+        return false;
+    }
+    auto const tag = std::to_string(level);
+    out += "<h" + tag + ">" + inline_text(trim(trimmed.substr(level))) + "</h" + tag + ">\n";
+    ++at.i;
+    return true;
+}
+
+bool renderer::block_quote(block_cursor &at, std::string &out)
+{
+    if (trim(at.lines[at.i]).front() != '>') {
+        return false;
+    }
+    std::string inner;
+    while (at.i < at.lines.size() && !trim(at.lines[at.i]).empty() && trim(at.lines[at.i]).front() == '>') {
+        std::string_view content = trim(at.lines[at.i]).substr(1);
+        if (!content.empty() && content.front() == ' ') {
+            content.remove_prefix(1);
+        }
+        inner += content;
+        inner += '\n';
+        ++at.i;
+    }
+    out += "<blockquote>\n" + blocks(inner) + "</blockquote>\n";
+    return true;
+}
+
+bool renderer::list(block_cursor &at, std::string &out)
+{
+    auto const is_item = [](std::string_view line) {
+        return starts_with(trim(line), "- ") || starts_with(trim(line), "* ");
+    };
+    if (!is_item(at.lines[at.i])) {
+        return false;
+    }
+    out += "<ul>\n";
+    while (at.i < at.lines.size() && is_item(at.lines[at.i])) {
+        out += "<li>" + inline_text(trim(trim(at.lines[at.i]).substr(2))) + "</li>\n";
+        ++at.i;
+    }
+    out += "</ul>\n";
+    return true;
+}
+
 std::string renderer::blocks(std::string_view text)
 {
+    block_cursor at{text, split_lines(text), {}, 0};
+    at.offsets.reserve(at.lines.size());
+    for (auto const line : at.lines) {
+        at.offsets.push_back(static_cast<std::size_t>(line.data() - text.data()));
+    }
     std::string out;
-    auto const lines = split_lines(text);
     std::vector<std::string_view> paragraph;
     auto const flush = [&] {
-        if (paragraph.empty()) {
-            return;
+        if (!paragraph.empty()) {
+            out += paragraph_html(paragraph);
+            paragraph.clear();
         }
-        out += "<p>";
-        for (std::size_t i = 0; i < paragraph.size(); ++i) {
-            if (i > 0) {
-                out += "<br>\n";
-            }
-            out += inline_text(trim(paragraph[i]));
-        }
-        out += "</p>\n";
-        paragraph.clear();
     };
-
-    // Byte offset of each line inside `text`, for quotes spanning lines.
-    std::vector<std::size_t> offsets;
-    offsets.reserve(lines.size());
-    for (auto const line : lines) {
-        offsets.push_back(static_cast<std::size_t>(line.data() - text.data()));
-    }
-
-    std::size_t i = 0;
-    while (i < lines.size()) {
-        std::string_view const line = lines[i];
-        std::string_view const trimmed = trim(line);
-        if (is_blank(line)) {
+    while (at.i < at.lines.size()) {
+        if (is_blank(at.lines[at.i])) {
             flush();
-            ++i;
+            ++at.i;
             continue;
         }
-        if (starts_with(trimmed, "[quote")) {
-            std::size_t const start = offsets[i] + static_cast<std::size_t>(trimmed.data() - line.data());
-            std::size_t const close_bracket = text.find(']', start);
-            std::size_t const body_start = close_bracket == std::string_view::npos ? 0 : close_bracket + 1;
-            std::size_t const end =
-                close_bracket == std::string_view::npos ? std::string_view::npos : find_quote_end(text, body_start);
-            if (end != std::string_view::npos) {
-                flush();
-                std::string_view params = text.substr(start + 6, close_bracket - start - 6);
-                if (!params.empty() && params.front() == '=') {
-                    params.remove_prefix(1);
-                }
-                out += quote(params, text.substr(body_start, end - body_start));
-                std::size_t const after = end + 8;
-                // Continue with the line after the closing tag (text after it on the same line
-                // starts a new paragraph).
-                while (i < lines.size() && offsets[i] + lines[i].size() < after) {
-                    ++i;
-                }
-                if (i < lines.size()) {
-                    std::string_view const rest = trim(text.substr(after, offsets[i] + lines[i].size() - after));
-                    if (!rest.empty()) {
-                        paragraph.push_back(rest);
-                    }
-                    ++i;
-                }
-                continue;
-            }
-        }
-        if (starts_with(trimmed, "```")) {
-            flush();
-            std::string_view const language = trim(trimmed.substr(3));
-            std::string code;
-            ++i;
-            while (i < lines.size() && !starts_with(trim(lines[i]), "```")) {
-                code += lines[i];
-                code += '\n';
-                ++i;
-            }
-            ++i; // the closing fence, if any
-            out += "<pre><code class=\"lang-" + (language.empty() ? std::string{"auto"} : attribute(language)) + "\">" +
-                   escape_html(code) + "</code></pre>\n";
+        if (quote_block(at, out, paragraph)) {
             continue;
         }
-        if (trimmed.front() == '#') {
-            std::size_t level = 0;
-            while (level < trimmed.size() && trimmed[level] == '#') {
-                ++level;
-            }
-            if (level <= 6 && level < trimmed.size() && trimmed[level] == ' ') {
-                flush();
-                auto const tag = std::to_string(level);
-                out += "<h" + tag + ">" + inline_text(trim(trimmed.substr(level))) + "</h" + tag + ">\n";
-                ++i;
-                continue;
-            }
-        }
-        if (trimmed.front() == '>') {
+        // The other blocks end a paragraph only when they start (a line starting with '#' that
+        // is no heading belongs to the paragraph).
+        std::string block;
+        if (fenced_code(at, block) || heading(at, block) || block_quote(at, block) || list(at, block)) {
             flush();
-            std::string inner;
-            while (i < lines.size() && !trim(lines[i]).empty() && trim(lines[i]).front() == '>') {
-                std::string_view content = trim(lines[i]).substr(1);
-                if (!content.empty() && content.front() == ' ') {
-                    content.remove_prefix(1);
-                }
-                inner += content;
-                inner += '\n';
-                ++i;
-            }
-            out += "<blockquote>\n" + blocks(inner) + "</blockquote>\n";
+            out += block;
             continue;
         }
-        if (starts_with(trimmed, "- ") || starts_with(trimmed, "* ")) {
-            flush();
-            out += "<ul>\n";
-            while (i < lines.size() && (starts_with(trim(lines[i]), "- ") || starts_with(trim(lines[i]), "* "))) {
-                out += "<li>" + inline_text(trim(trim(lines[i]).substr(2))) + "</li>\n";
-                ++i;
-            }
-            out += "</ul>\n";
-            continue;
-        }
-        paragraph.push_back(line);
-        ++i;
+        paragraph.push_back(at.lines[at.i]);
+        ++at.i;
     }
     flush();
     return out;
+}
+
+bool renderer::link_or_image(std::string_view text, std::size_t &i, std::string &out)
+{
+    char const c = text[i];
+    if (c != '[' && !(c == '!' && i + 1 < text.size() && text[i + 1] == '[')) {
+        return false;
+    }
+    bool const image = c == '!';
+    std::size_t const open = image ? i + 1 : i;
+    std::size_t const close = text.find("](", open);
+    std::size_t const end = close == std::string_view::npos ? close : text.find(')', close + 2);
+    if (close == std::string_view::npos || end == std::string_view::npos ||
+        text.substr(open + 1, close - open - 1).find('\n') != std::string_view::npos) {
+        return false;
+    }
+    std::string_view const label = text.substr(open + 1, close - open - 1);
+    std::string_view const target = trim(text.substr(close + 2, end - close - 2));
+    std::string const url = resolve_url(target);
+    if (image) {
+        std::string_view alt = label;
+        std::string size;
+        if (auto const bar = label.find('|'); bar != std::string_view::npos) {
+            alt = label.substr(0, bar);
+            size = label.substr(bar + 1);
+        }
+        out += "<img src=\"" + attribute(url) + "\" alt=\"" + attribute(alt) + "\"";
+        if (starts_with(target, "upload://")) {
+            std::string_view base62 = target.substr(9);
+            base62 = base62.substr(0, base62.find('.'));
+            out += " data-base62-sha1=\"" + attribute(base62) + "\"";
+        }
+        if (auto const x = size.find('x'); x != std::string::npos) {
+            out += " width=\"" + attribute(size.substr(0, x)) + "\" height=\"" + attribute(size.substr(x + 1)) + "\"";
+        }
+        out += ">";
+    } else {
+        std::string_view text_part = label;
+        bool attachment = false;
+        if (auto const bar = label.find("|attachment"); bar != std::string_view::npos) {
+            text_part = label.substr(0, bar);
+            attachment = true;
+        }
+        out += "<a";
+        if (attachment) {
+            out += " class=\"attachment\"";
+        }
+        out += " href=\"" + attribute(url) + "\">" + inline_text(text_part) + "</a>";
+    }
+    i = end + 1;
+    return true;
+}
+
+bool renderer::bare_url(std::string_view text, std::size_t &i, std::string &out)
+{
+    if (!starts_with(text.substr(i), "http://") && !starts_with(text.substr(i), "https://")) {
+        return false;
+    }
+    std::size_t end = i;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '<' && text[end] != '>' &&
+           text[end] != '"') {
+        ++end;
+    }
+    while (end > i && std::string_view{".,;:!?)"}.find(text[end - 1]) != std::string_view::npos) {
+        --end;
+    }
+    std::string_view const url = text.substr(i, end - i);
+    out += "<a href=\"" + attribute(url) + "\">" + escape_html(url) + "</a>";
+    i = end;
+    return true;
+}
+
+bool renderer::emphasis(std::string_view text, std::size_t &i, std::string &out)
+{
+    char const c = text[i];
+    if (c == '`') {
+        std::size_t const end = text.find('`', i + 1);
+        if (end != std::string_view::npos) {
+            out += "<code>" + escape_html(text.substr(i + 1, end - i - 1)) + "</code>";
+            i = end + 1;
+            return true;
+        }
+    }
+    if (c == '*' && i + 1 < text.size() && text[i + 1] == '*') {
+        std::size_t const end = text.find("**", i + 2);
+        if (end != std::string_view::npos && end > i + 2) {
+            out += "<strong>" + inline_text(text.substr(i + 2, end - i - 2)) + "</strong>";
+            i = end + 2;
+            return true;
+        }
+    }
+    if (c == '*' && i + 1 < text.size() && text[i + 1] != ' ') {
+        std::size_t const end = text.find('*', i + 1);
+        if (end != std::string_view::npos && text[end - 1] != ' ') {
+            out += "<em>" + inline_text(text.substr(i + 1, end - i - 1)) + "</em>";
+            i = end + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool renderer::mention(std::string_view text, std::size_t &i, std::string &out)
+{
+    if (text[i] != '@') {
+        return false;
+    }
+    std::size_t end = i + 1;
+    while (end < text.size() && (is_word_char(text[end]) || text[end] == '.' || text[end] == '-')) {
+        ++end;
+    }
+    while (end > i + 1 && (text[end - 1] == '.' || text[end - 1] == '-')) {
+        --end;
+    }
+    if (end == i + 1) {
+        return false;
+    }
+    std::string_view const name = text.substr(i + 1, end - i - 1);
+    out += "<a class=\"mention\" href=\"/u/" + attribute(name) + "\">@" + escape_html(name) + "</a>";
+    i = end;
+    return true;
 }
 
 std::string renderer::inline_text(std::string_view text)
@@ -305,107 +487,11 @@ std::string renderer::inline_text(std::string_view text)
     std::string out;
     std::size_t i = 0;
     while (i < text.size()) {
-        char const c = text[i];
         bool const at_word_start = i == 0 || !is_word_char(text[i - 1]);
-        // Images and links: ![alt|WxH](url) and [text](url).
-        if (c == '[' || (c == '!' && i + 1 < text.size() && text[i + 1] == '[')) {
-            bool const image = c == '!';
-            std::size_t const open = image ? i + 1 : i;
-            std::size_t const close = text.find("](", open);
-            std::size_t const end = close == std::string_view::npos ? close : text.find(')', close + 2);
-            if (close != std::string_view::npos && end != std::string_view::npos &&
-                text.substr(open + 1, close - open - 1).find('\n') == std::string_view::npos) {
-                std::string_view const label = text.substr(open + 1, close - open - 1);
-                std::string_view const target = trim(text.substr(close + 2, end - close - 2));
-                std::string const url = resolve_url(target);
-                if (image) {
-                    std::string_view alt = label;
-                    std::string size;
-                    if (auto const bar = label.find('|'); bar != std::string_view::npos) {
-                        alt = label.substr(0, bar);
-                        size = label.substr(bar + 1);
-                    }
-                    out += "<img src=\"" + attribute(url) + "\" alt=\"" + attribute(alt) + "\"";
-                    if (starts_with(target, "upload://")) {
-                        std::string_view base62 = target.substr(9);
-                        base62 = base62.substr(0, base62.find('.'));
-                        out += " data-base62-sha1=\"" + attribute(base62) + "\"";
-                    }
-                    if (auto const x = size.find('x'); x != std::string::npos) {
-                        out += " width=\"" + attribute(size.substr(0, x)) + "\" height=\"" +
-                               attribute(size.substr(x + 1)) + "\"";
-                    }
-                    out += ">";
-                } else {
-                    std::string_view text_part = label;
-                    bool attachment = false;
-                    if (auto const bar = label.find("|attachment"); bar != std::string_view::npos) {
-                        text_part = label.substr(0, bar);
-                        attachment = true;
-                    }
-                    out += "<a";
-                    if (attachment) {
-                        out += " class=\"attachment\"";
-                    }
-                    out += " href=\"" + attribute(url) + "\">" + inline_text(text_part) + "</a>";
-                }
-                i = end + 1;
-                continue;
-            }
-        }
-        // Bare URLs become links (Discourse's linkify).
-        if (at_word_start && (starts_with(text.substr(i), "http://") || starts_with(text.substr(i), "https://"))) {
-            std::size_t end = i;
-            while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '<' && text[end] != '>' &&
-                   text[end] != '"') {
-                ++end;
-            }
-            while (end > i && std::string_view{".,;:!?)"}.find(text[end - 1]) != std::string_view::npos) {
-                --end;
-            }
-            std::string_view const url = text.substr(i, end - i);
-            out += "<a href=\"" + attribute(url) + "\">" + escape_html(url) + "</a>";
-            i = end;
+        // Images and links, bare URLs (Discourse's linkify), code, bold and em, @mentions.
+        if (link_or_image(text, i, out) || (at_word_start && bare_url(text, i, out)) || emphasis(text, i, out) ||
+            (at_word_start && mention(text, i, out))) {
             continue;
-        }
-        if (c == '`') {
-            std::size_t const end = text.find('`', i + 1);
-            if (end != std::string_view::npos) {
-                out += "<code>" + escape_html(text.substr(i + 1, end - i - 1)) + "</code>";
-                i = end + 1;
-                continue;
-            }
-        }
-        if (c == '*' && i + 1 < text.size() && text[i + 1] == '*') {
-            std::size_t const end = text.find("**", i + 2);
-            if (end != std::string_view::npos && end > i + 2) {
-                out += "<strong>" + inline_text(text.substr(i + 2, end - i - 2)) + "</strong>";
-                i = end + 2;
-                continue;
-            }
-        }
-        if (c == '*' && i + 1 < text.size() && text[i + 1] != ' ') {
-            std::size_t const end = text.find('*', i + 1);
-            if (end != std::string_view::npos && text[end - 1] != ' ') {
-                out += "<em>" + inline_text(text.substr(i + 1, end - i - 1)) + "</em>";
-                i = end + 1;
-                continue;
-            }
-        }
-        if (c == '@' && at_word_start) {
-            std::size_t end = i + 1;
-            while (end < text.size() && (is_word_char(text[end]) || text[end] == '.' || text[end] == '-')) {
-                ++end;
-            }
-            while (end > i + 1 && (text[end - 1] == '.' || text[end - 1] == '-')) {
-                --end;
-            }
-            if (end > i + 1) {
-                std::string_view const name = text.substr(i + 1, end - i - 1);
-                out += "<a class=\"mention\" href=\"/u/" + attribute(name) + "\">@" + escape_html(name) + "</a>";
-                i = end;
-                continue;
-            }
         }
         out += escape_html(text.substr(i, 1));
         ++i;
@@ -427,30 +513,7 @@ std::string cook(std::string_view raw, upload_url_resolver const &uploads)
 
 std::string escape_html(std::string_view text)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (char const c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
-    return out;
+    return base::html_escape(text);
 }
 
 std::string fancy_title(std::string_view title)

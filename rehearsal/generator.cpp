@@ -221,22 +221,30 @@ void generator::make_users()
         // Accounts are spread over the first tenth of the timeline, in id order.
         return span_point(0.1 * static_cast<double>(index) / static_cast<double>(count));
     };
-    m_staff.push_back(m_state
-                          .create_user({.username = "coopadmin",
-                                        .name = "Co-op Admin",
-                                        .email = "admin@example.org",
-                                        .created_at = joined(0),
-                                        .trust_level = 4,
-                                        .admin = true})
-                          .id);
-    m_staff.push_back(m_state
-                          .create_user({.username = "mod.mary",
-                                        .name = "Mary Moderator",
-                                        .email = "mary@example.org",
-                                        .created_at = joined(1),
-                                        .trust_level = 3,
-                                        .moderator = true})
-                          .id);
+    // The staff come first: an admin and a moderator.
+    struct staff_account
+    {
+        char const *username;
+        char const *name;
+        char const *email;
+        int trust_level;
+        bool admin; ///< false: a moderator
+    };
+    static constexpr std::array<staff_account, 2> STAFF = {{
+        {"coopadmin", "Co-op Admin", "admin@example.org", 4, true},
+        {"mod.mary", "Mary Moderator", "mary@example.org", 3, false},
+    }};
+    for (std::size_t i = 0; i < STAFF.size(); ++i) {
+        m_staff.push_back(m_state
+                              .create_user({.username = STAFF[i].username,
+                                            .name = STAFF[i].name,
+                                            .email = STAFF[i].email,
+                                            .created_at = joined(i),
+                                            .trust_level = STAFF[i].trust_level,
+                                            .admin = STAFF[i].admin,
+                                            .moderator = !STAFF[i].admin})
+                              .id);
+    }
     for (std::size_t i = 2; i < count; ++i) {
         std::string first = m_dice.pick(FIRST_NAMES);
         std::string last = m_dice.pick(SURNAMES);

@@ -1,5 +1,8 @@
 #include "rehearsal/slug.hpp"
 
+#include "base/text.hpp"
+#include "base/url_codec.hpp"
+
 #include <array>
 
 namespace forumgate::rehearsal {
@@ -7,221 +10,26 @@ namespace {
 
 // Rails' I18n default approximations (I18n::Backend::Transliterator::HashTransliterator),
 // U+00C0 to U+017F in order. An empty entry has no approximation and becomes a separator.
+// clang-format off
 constexpr std::array<char const *, 0x180 - 0xC0> LATIN_APPROXIMATIONS = {
-    // U+00C0
-    "A",
-    "A",
-    "A",
-    "A",
-    "A",
-    "A",
-    "AE",
-    "C",
-    "E",
-    "E",
-    "E",
-    "E",
-    "I",
-    "I",
-    "I",
-    "I",
-    // U+00D0
-    "D",
-    "N",
-    "O",
-    "O",
-    "O",
-    "O",
-    "O",
-    "x",
-    "O",
-    "U",
-    "U",
-    "U",
-    "U",
-    "Y",
-    "Th",
-    "ss",
-    // U+00E0
-    "a",
-    "a",
-    "a",
-    "a",
-    "a",
-    "a",
-    "ae",
-    "c",
-    "e",
-    "e",
-    "e",
-    "e",
-    "i",
-    "i",
-    "i",
-    "i",
-    // U+00F0
-    "d",
-    "n",
-    "o",
-    "o",
-    "o",
-    "o",
-    "o",
-    "",
-    "o",
-    "u",
-    "u",
-    "u",
-    "u",
-    "y",
-    "th",
-    "y",
-    // U+0100
-    "A",
-    "a",
-    "A",
-    "a",
-    "A",
-    "a",
-    "C",
-    "c",
-    "C",
-    "c",
-    "C",
-    "c",
-    "C",
-    "c",
-    "D",
-    "d",
-    // U+0110
-    "D",
-    "d",
-    "E",
-    "e",
-    "E",
-    "e",
-    "E",
-    "e",
-    "E",
-    "e",
-    "E",
-    "e",
-    "G",
-    "g",
-    "G",
-    "g",
-    // U+0120
-    "G",
-    "g",
-    "G",
-    "g",
-    "H",
-    "h",
-    "H",
-    "h",
-    "I",
-    "i",
-    "I",
-    "i",
-    "I",
-    "i",
-    "I",
-    "i",
-    // U+0130
-    "I",
-    "i",
-    "IJ",
-    "ij",
-    "J",
-    "j",
-    "K",
-    "k",
-    "k",
-    "L",
-    "l",
-    "L",
-    "l",
-    "L",
-    "l",
-    "L",
-    // U+0140
-    "l",
-    "L",
-    "l",
-    "N",
-    "n",
-    "N",
-    "n",
-    "N",
-    "n",
-    "'n",
-    "NG",
-    "ng",
-    "O",
-    "o",
-    "O",
-    "o",
-    // U+0150
-    "O",
-    "o",
-    "OE",
-    "oe",
-    "R",
-    "r",
-    "R",
-    "r",
-    "R",
-    "r",
-    "S",
-    "s",
-    "S",
-    "s",
-    "S",
-    "s",
-    // U+0160
-    "S",
-    "s",
-    "T",
-    "t",
-    "T",
-    "t",
-    "T",
-    "t",
-    "U",
-    "u",
-    "U",
-    "u",
-    "U",
-    "u",
-    "U",
-    "u",
-    // U+0170
-    "U",
-    "u",
-    "U",
-    "u",
-    "W",
-    "w",
-    "Y",
-    "y",
-    "Y",
-    "Z",
-    "z",
-    "Z",
-    "z",
-    "Z",
-    "z",
-    "s",
+    /* U+00C0 */ "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I",
+    /* U+00D0 */ "D", "N", "O", "O", "O", "O", "O", "x", "O", "U", "U", "U", "U", "Y", "Th", "ss",
+    /* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    /* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+    /* U+0100 */ "A", "a", "A", "a", "A", "a", "C", "c", "C", "c", "C", "c", "C", "c", "D", "d",
+    /* U+0110 */ "D", "d", "E", "e", "E", "e", "E", "e", "E", "e", "E", "e", "G", "g", "G", "g",
+    /* U+0120 */ "G", "g", "G", "g", "H", "h", "H", "h", "I", "i", "I", "i", "I", "i", "I", "i",
+    /* U+0130 */ "I", "i", "IJ", "ij", "J", "j", "K", "k", "k", "L", "l", "L", "l", "L", "l", "L",
+    /* U+0140 */ "l", "L", "l", "N", "n", "N", "n", "N", "n", "'n", "NG", "ng", "O", "o", "O", "o",
+    /* U+0150 */ "O", "o", "OE", "oe", "R", "r", "R", "r", "R", "r", "S", "s", "S", "s", "S", "s",
+    /* U+0160 */ "S", "s", "T", "t", "T", "t", "T", "t", "U", "u", "U", "u", "U", "u", "U", "u",
+    /* U+0170 */ "U", "u", "U", "u", "W", "w", "Y", "y", "Y", "Z", "z", "Z", "z", "Z", "z", "s",
 };
+// clang-format on
 
 bool is_ascii_alnum(char32_t c) noexcept
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-char ascii_lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool is_ruby_space(char c) noexcept
@@ -282,7 +90,7 @@ std::string ascii_generator(std::string_view text)
                 out.push_back('-');
             }
             pending_separator = false;
-            out.push_back(ascii_lower(c));
+            out.push_back(base::ascii_lower(c));
         }
     };
     std::size_t pos = 0;
@@ -338,19 +146,10 @@ std::string encoded_generator(std::string_view text)
             kept.push_back(c);
         }
     }
-    std::string const lower = lowercase_utf8(kept);
-    constexpr char HEX[] = "0123456789ABCDEF";
+    // CGI.escape keeps exactly the unreserved characters (letters, digits, `-._~`) here: its
+    // space-to-`+` rule never applies, as white space became `-` above.
     std::string out;
-    for (char const c : lower) {
-        auto const byte = static_cast<unsigned char>(c);
-        if (is_ascii_alnum(byte) || c == '_' || c == '.' || c == '-' || c == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(HEX[byte >> 4U]);
-            out.push_back(HEX[byte & 0xFU]);
-        }
-    }
+    base::append_encoded_query_component(out, lowercase_utf8(kept));
     return out;
 }
 
@@ -501,6 +300,17 @@ void append_utf8(std::string &out, char32_t code_point)
         put(0x80U | ((code_point >> 6U) & 0x3FU));
         put(0x80U | (code_point & 0x3FU));
     }
+}
+
+std::string_view ruby_strip(std::string_view text) noexcept
+{
+    while (!text.empty() && is_ruby_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_ruby_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
 }
 
 std::size_t utf8_length(std::string_view text) noexcept

@@ -51,6 +51,11 @@ constexpr std::size_t SLUG_MAX_LENGTH = 255;
 /// Appends the UTF-8 encoding of `code_point` to `out`.
 void append_utf8(std::string &out, char32_t code_point);
 
+/// \return `text` without leading and trailing ASCII white space: space, tab, LF, CR, and also
+/// form feed and vertical tab (Ruby's `\s`, which Discourse's `strip` calls remove; base::trim
+/// keeps those two).
+[[nodiscard]] std::string_view ruby_strip(std::string_view text) noexcept;
+
 /// \return the number of code points in `text` (what Ruby's String#length counts).
 [[nodiscard]] std::size_t utf8_length(std::string_view text) noexcept;
 

@@ -8,6 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
 
 namespace forumgate::rehearsal {
 namespace {
@@ -258,36 +261,39 @@ TEST(seed, load_keeps_ids_numbers_and_fields)
 
 TEST(seed, errors_name_the_file_and_item)
 {
-    EXPECT_EQ(load_error(edited("\"post_number\": 3", "\"post_number\": 1")),
-              "seed.json: topic 774: post 9003 has post number 1 twice");
-    EXPECT_EQ(load_error(edited("\"id\": 9011", "\"id\": 9001")), "seed.json: topic 775: post 9001: id used twice");
-    EXPECT_EQ(load_error(edited("\"id\": 775", "\"id\": 774")), "seed.json: topic 774: id used twice");
-    EXPECT_EQ(load_error(edited("\"category_id\": 1", "\"category_id\": 9")),
-              "seed.json: topic 774: category 9 does not exist");
-    EXPECT_EQ(load_error(edited("\"reply_to_post_number\": 1", "\"reply_to_post_number\": 2")),
-              "seed.json: topic 774: post 9003: replies to post number 2, which does not exist");
-    EXPECT_EQ(load_error(edited("\"user_id\": 1,\n      \"created_at\": \"2017",
-                                "\"user_id\": 3,\n      \"created_at\": \"2017")),
-              "seed.json: topic 775: user 3 does not exist");
-    EXPECT_EQ(load_error(edited("\"post_number\": 4", "\"post_number\": 3")),
-              "seed.json: topic 774: post 9004 has post number 3 twice");
-    EXPECT_EQ(load_error(edited("\"post_number\": 1", "\"post_number\": 2")),
-              "seed.json: topic 774: has no post number 1");
-    EXPECT_EQ(load_error(edited("\"username\": \"zoë\"", "\"username\": \"ADMIN\"")),
-              "seed.json: user 2: username \"ADMIN\" used twice");
-    EXPECT_EQ(load_error(edited("\"parent_id\": 1", "\"parent_id\": 5")), "seed.json: category 5: is its own ancestor");
-    EXPECT_EQ(load_error(edited("\"tags\": [\n        \"agm\"", "\"tags\": [\n        \"nope\"")),
-              "seed.json: topic 774: tag \"nope\" does not exist");
-    EXPECT_EQ(load_error(edited("\"raw\": \"Just us\"", "\"raw\": 5")),
-              "seed.json: topic 775: post 9011: \"raw\" must be a string");
-    EXPECT_EQ(load_error(edited("\"created_at\": \"2017-01-01T00:00:00.000Z\",\n      \"bumped_at\"",
-                                "\"created_at\": \"last year\",\n      \"bumped_at\"")),
-              "seed.json: topic 775: \"created_at\" is not an ISO-8601 time: last year");
-    EXPECT_EQ(load_error(edited("\"views\": 12", "\"veiws\": 12")), "seed.json: topic 774: unknown key \"veiws\"");
-    EXPECT_EQ(load_error(edited("\"reads\": 7", "\"read\": 7")),
-              "seed.json: topic 774: post 9001: unknown key \"read\"");
-    EXPECT_EQ(load_error(edited("\"min_post_length\": 1", "\"min_post_length\": \"1\"")),
-              "seed.json: site setting min_post_length: must be an integer");
+    // Each row: a text of the canonical seed, what it is changed to, and the message.
+    struct broken_seed
+    {
+        std::string_view from;
+        std::string_view to;
+        std::string_view message;
+    };
+    for (auto const &[from, to, message] : std::initializer_list<broken_seed>{
+             {"\"post_number\": 3", "\"post_number\": 1", "seed.json: topic 774: post 9003 has post number 1 twice"},
+             {"\"id\": 9011", "\"id\": 9001", "seed.json: topic 775: post 9001: id used twice"},
+             {"\"id\": 775", "\"id\": 774", "seed.json: topic 774: id used twice"},
+             {"\"category_id\": 1", "\"category_id\": 9", "seed.json: topic 774: category 9 does not exist"},
+             {"\"reply_to_post_number\": 1", "\"reply_to_post_number\": 2",
+              "seed.json: topic 774: post 9003: replies to post number 2, which does not exist"},
+             {"\"user_id\": 1,\n      \"created_at\": \"2017", "\"user_id\": 3,\n      \"created_at\": \"2017",
+              "seed.json: topic 775: user 3 does not exist"},
+             {"\"post_number\": 4", "\"post_number\": 3", "seed.json: topic 774: post 9004 has post number 3 twice"},
+             {"\"post_number\": 1", "\"post_number\": 2", "seed.json: topic 774: has no post number 1"},
+             {"\"username\": \"zoë\"", "\"username\": \"ADMIN\"", "seed.json: user 2: username \"ADMIN\" used twice"},
+             {"\"parent_id\": 1", "\"parent_id\": 5", "seed.json: category 5: is its own ancestor"},
+             {"\"tags\": [\n        \"agm\"", "\"tags\": [\n        \"nope\"",
+              "seed.json: topic 774: tag \"nope\" does not exist"},
+             {"\"raw\": \"Just us\"", "\"raw\": 5", "seed.json: topic 775: post 9011: \"raw\" must be a string"},
+             {"\"created_at\": \"2017-01-01T00:00:00.000Z\",\n      \"bumped_at\"",
+              "\"created_at\": \"last year\",\n      \"bumped_at\"",
+              "seed.json: topic 775: \"created_at\" is not an ISO-8601 time: last year"},
+             {"\"views\": 12", "\"veiws\": 12", "seed.json: topic 774: unknown key \"veiws\""},
+             {"\"reads\": 7", "\"read\": 7", "seed.json: topic 774: post 9001: unknown key \"read\""},
+             {"\"min_post_length\": 1", "\"min_post_length\": \"1\"",
+              "seed.json: site setting min_post_length: must be an integer"},
+         }) {
+        EXPECT_EQ(load_error(edited(std::string{from}, std::string{to})), message) << to;
+    }
     EXPECT_EQ(load_error(edited("\"sha1\": \"", "\"sha1\": \"0")).find("seed.json: upload 1: \"sha1\" is 0"), 0U);
     EXPECT_EQ(load_error(edited("\"version\": 1,", "\"version\": 2,")), "seed.json: \"version\" must be 1");
     EXPECT_EQ(load_error("{"), load_error("{").substr(0, 30) + load_error("{").substr(30));
@@ -341,10 +347,17 @@ TEST(seed, writes_after_load_round_trip_too)
 
 TEST(seed, base64)
 {
-    EXPECT_EQ(encode_base64(""), "");
-    EXPECT_EQ(encode_base64("f"), "Zg==");
-    EXPECT_EQ(encode_base64("fo"), "Zm8=");
-    EXPECT_EQ(encode_base64("foo"), "Zm9v");
+    // RFC 4648's test vectors, both ways.
+    for (auto const &[bytes, text] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"", ""},
+             {"f", "Zg=="},
+             {"fo", "Zm8="},
+             {"foo", "Zm9v"},
+             {"foobar", "Zm9vYmFy"},
+         }) {
+        EXPECT_EQ(encode_base64(bytes), text);
+        EXPECT_EQ(decode_base64(text), bytes);
+    }
     EXPECT_EQ(decode_base64("Zm9v\nYmE="), "fooba");
     EXPECT_EQ(decode_base64("Zg"), "f");
     EXPECT_FALSE(decode_base64("Z"));
