@@ -47,7 +47,7 @@ std::string excerpt_of(std::string_view cooked)
 
 std::string avatar_template(user const &account)
 {
-    return "/letter_avatar_proxy/v4/letter/" + lowercase(account.username.substr(0, 1)) + "/0088cc/{size}.png";
+    return "/letter_avatar_proxy/v4/letter/" + base::ascii_lower(account.username.substr(0, 1)) + "/0088cc/{size}.png";
 }
 
 /// A topic as topic lists serialize it: the same keys as the JSON API's /latest.json (api.cpp).
