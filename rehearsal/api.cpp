@@ -9,6 +9,7 @@
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/pages.hpp"
 #include "rehearsal/request.hpp"
+#include "rehearsal/serializers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,10 @@ namespace {
 using json = nlohmann::ordered_json;
 using detail::error_answer;
 using detail::json_answer;
+using serializers::avatar_template;
+using serializers::time_or_null;
+using serializers::topic_slug;
+using serializers::user_brief;
 
 constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource could not be found.";
 constexpr std::string_view INVALID_API_CREDENTIALS =
@@ -69,16 +74,6 @@ std::optional<std::int64_t> to_id(std::string_view text)
 
 // -- Serializers -------------------------------------------------------------------------------
 
-json time_or_null(std::optional<timestamp> const &when)
-{
-    return when ? json(format_time(*when)) : json(nullptr);
-}
-
-std::string avatar_template(user const &account)
-{
-    return "/letter_avatar_proxy/v4/letter/" + base::ascii_lower(account.username.substr(0, 1)) + "/0088cc/{size}.png";
-}
-
 /// \return an age as the admin user list writes it (AgeWithUnits: "< 1m", "17m", "3h", "2d",
 /// "4mon", "1y").
 std::string age_text(timestamp from, timestamp to)
@@ -101,42 +96,6 @@ std::string age_text(timestamp from, timestamp to)
         return std::to_string(days / 30) + "mon";
     }
     return std::to_string(days / 365) + "y";
-}
-
-/// Characters of a pinned topic's excerpt (site setting topic_excerpt_maxlength).
-constexpr std::size_t EXCERPT_LENGTH = 220;
-
-/// \return the text of `cooked` without its tags, cut at EXCERPT_LENGTH characters with
-/// "&hellip;" when cut, as Discourse's excerpt of a first post.
-std::string excerpt_of(std::string_view cooked)
-{
-    std::string text;
-    bool in_tag = false;
-    for (char const c : cooked) {
-        if (c == '<') {
-            in_tag = true;
-        } else if (c == '>') {
-            in_tag = false;
-        } else if (!in_tag) {
-            text.push_back(c);
-        }
-    }
-    std::size_t pos = 0;
-    std::size_t characters = 0;
-    while (pos < text.size() && characters < EXCERPT_LENGTH) {
-        (void)next_code_point(text, pos);
-        ++characters;
-    }
-    if (pos < text.size()) {
-        text.resize(pos);
-        text += "&hellip;";
-    }
-    return text;
-}
-
-std::string topic_slug(topic const &subject)
-{
-    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
 }
 
 /// Reads the forum for one request: the state, who asks, and the serializers that depend on both.
@@ -170,9 +129,7 @@ public:
     // Pieces (public for the write side's answers, api_detail.hpp).
     [[nodiscard]] user const &author(std::int64_t user_id) const;
     [[nodiscard]] json category_json(category const &place, bool flat) const;
-    [[nodiscard]] json topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const;
     [[nodiscard]] json post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const;
-    [[nodiscard]] json user_brief(user const &account) const;
     [[nodiscard]] json admin_user_json(user const &account, bool with_email, bool detailed) const;
     [[nodiscard]] std::vector<post const *> visible_posts(topic const &subject) const;
 
@@ -197,10 +154,7 @@ private:
 
 user const &reader::author(std::int64_t user_id) const
 {
-    if (auto const *account = m_state.find_user(user_id)) {
-        return *account;
-    }
-    return *m_state.find_user(SYSTEM_USER_ID);
+    return serializers::author(m_state, user_id);
 }
 
 std::map<std::int64_t, reader::authored> const &reader::authored_counts() const
@@ -235,14 +189,6 @@ int reader::reply_count(topic const &subject, int number) const
         }
     }
     return count;
-}
-
-json reader::user_brief(user const &account) const
-{
-    return json{{"id", account.id},
-                {"username", account.username},
-                {"name", account.name},
-                {"avatar_template", avatar_template(account)}};
 }
 
 std::vector<post const *> reader::visible_posts(topic const &subject) const
@@ -297,72 +243,6 @@ json reader::category_json(category const &place, bool flat) const
         out["topics"] = json::array();
     }
     return out;
-}
-
-json reader::topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const
-{
-    auto const posts = visible_posts(subject);
-    std::int64_t const original = subject.user_id;
-    std::int64_t const last = posts.empty() ? original : posts.back()->user_id;
-    json posters = json::array();
-    auto note = [&](std::int64_t id) {
-        if (std::ranges::find(poster_ids, id) == poster_ids.end()) {
-            poster_ids.push_back(id);
-        }
-    };
-    if (original == last) {
-        posters.push_back({{"extras", "latest single"},
-                           {"description", "Original Poster, Most Recent Poster"},
-                           {"user_id", original}});
-        note(original);
-    } else {
-        posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
-        posters.push_back({{"extras", "latest"}, {"description", "Most Recent Poster"}, {"user_id", last}});
-        note(original);
-        note(last);
-    }
-    json item{{"id", subject.id},
-              {"title", subject.title},
-              {"fancy_title", subject.fancy_title},
-              {"slug", topic_slug(subject)},
-              {"posts_count", subject.posts_count},
-              {"reply_count", std::max(0, subject.posts_count - 1)},
-              {"highest_post_number", subject.highest_post_number},
-              {"image_url", nullptr},
-              {"created_at", format_time(subject.created_at)},
-              {"last_posted_at", format_time(subject.last_posted_at)},
-              {"bumped", true},
-              {"bumped_at", format_time(subject.bumped_at)},
-              {"archetype", to_string(subject.kind)},
-              {"unseen", false},
-              {"last_read_post_number", nullptr},
-              {"unread", 0},
-              {"new_posts", 0},
-              {"unread_posts", 0},
-              {"pinned", subject.pinned},
-              {"unpinned", nullptr},
-              {"visible", subject.visible},
-              {"closed", subject.closed},
-              {"archived", subject.archived},
-              {"notification_level", nullptr},
-              {"bookmarked", nullptr},
-              {"liked", nullptr},
-              {"tags", subject.tags},
-              {"views", subject.views},
-              {"like_count", subject.like_count},
-              {"has_summary", false},
-              {"has_best_of", false},
-              {"starred", false},
-              {"last_poster_username", author(last).username},
-              {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
-              {"pinned_globally", false},
-              {"featured_link", nullptr},
-              {"posters", std::move(posters)}};
-    // Pinned topics carry their first post's excerpt (TopicListItemSerializer#include_excerpt?).
-    if (subject.pinned && !posts.empty() && posts.front()->post_number == 1) {
-        item["excerpt"] = excerpt_of(posts.front()->cooked);
-    }
-    return item;
 }
 
 json reader::post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const
@@ -622,19 +502,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, paramet
     });
     std::size_t const first = static_cast<std::size_t>(page) * api::TOPICS_PER_PAGE;
     std::size_t const last = std::min(listed.size(), first + api::TOPICS_PER_PAGE);
-    json topics = json::array();
-    std::vector<std::int64_t> poster_ids;
-    for (std::size_t i = first; i < last; ++i) {
-        topics.push_back(topic_list_item(*listed[i], poster_ids));
-    }
-    json users = json::array();
-    for (auto const id : poster_ids) {
-        auto const &account = author(id);
-        users.push_back(json{{"id", account.id},
-                             {"username", account.username},
-                             {"name", account.name},
-                             {"avatar_template", avatar_template(account)}});
-    }
+    auto page_of_list = serializers::topic_list_json(m_state, listed, first, last,
+                                                     [this](topic const &subject) { return visible_posts(subject); });
     json list{{"can_create_topic", !m_who.is_anonymous()}};
     if (last < listed.size()) {
         std::string base = "/latest.json";
@@ -648,8 +517,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, paramet
                      {"draft_key", "new_topic"},
                      {"draft_sequence", m_who.is_anonymous() ? json(nullptr) : json(0)},
                      {"per_page", api::TOPICS_PER_PAGE},
-                     {"topics", std::move(topics)}});
-    return json_answer(200, json{{"users", std::move(users)}, {"topic_list", std::move(list)}});
+                     {"topics", std::move(page_of_list.topics)}});
+    return json_answer(200, json{{"users", std::move(page_of_list.users)}, {"topic_list", std::move(list)}});
 }
 
 api_response reader::topic_show(std::string_view id_text, parameters const &query, std::optional<int> near_post_number,

@@ -305,11 +305,6 @@ std::string plain_text(std::string_view html, std::size_t length)
 
 // -- URLs ---------------------------------------------------------------------------------------
 
-std::string topic_slug(topic const &subject)
-{
-    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
-}
-
 std::string topic_path(topic const &subject, std::optional<int> post_number)
 {
     std::string path = "/t/" + topic_slug(subject) + "/" + std::to_string(subject.id);
@@ -402,14 +397,6 @@ std::vector<post const *> visible_posts(forum_state const &state, viewer const &
         out.push_back(state.find_post(id));
     }
     return out;
-}
-
-user const &author(forum_state const &state, std::int64_t user_id)
-{
-    if (auto const *account = state.find_user(user_id)) {
-        return *account;
-    }
-    return *state.find_user(SYSTEM_USER_ID);
 }
 
 // -- Shared by the HTML and JSON routes --------------------------------------------------------

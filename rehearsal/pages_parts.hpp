@@ -8,6 +8,7 @@
 #include "rehearsal/forum.hpp"
 #include "rehearsal/http_server.hpp"
 #include "rehearsal/request.hpp"
+#include "rehearsal/serializers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@
 #include <vector>
 
 namespace forumgate::rehearsal::pages {
+
+using serializers::author;
+using serializers::topic_slug;
 
 /// The site's title (SiteSetting.title), in page titles, feeds and the news sitemap.
 constexpr std::string_view SITE_TITLE = "Rehearsal forum";
@@ -81,8 +85,6 @@ void append_xml_schema_time(std::string &out, timestamp when);
 
 // -- Discourse's URLs (relative, percent-encoded) -------------------------------------------------
 
-/// \return the slug used in the topic's URLs (`topic` when it has none).
-[[nodiscard]] std::string topic_slug(topic const &subject);
 /// \return `/t/{slug}/{id}`, with `/{post_number}` when given (Post#url writes `/1` too).
 [[nodiscard]] std::string topic_path(topic const &subject, std::optional<int> post_number = std::nullopt);
 /// \return `/c/{slug path}/{id}` (Category#url).
@@ -117,8 +119,6 @@ struct list_filter
 /// \return the posts of `subject` that `who` may see, by post number (the post stream).
 [[nodiscard]] std::vector<post const *> visible_posts(forum_state const &state, viewer const &who,
                                                       topic const &subject);
-/// \return the user with that id, or the system user when there is none.
-[[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);
 
 // -- Shared by the HTML and JSON routes ----------------------------------------------------------
 
