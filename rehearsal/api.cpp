@@ -5,8 +5,11 @@
 
 #include "rehearsal/api.hpp"
 
+#include "base/text.hpp"
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/pages.hpp"
+#include "rehearsal/request.hpp"
+#include "rehearsal/serializers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +47,10 @@ namespace {
 using json = nlohmann::ordered_json;
 using detail::error_answer;
 using detail::json_answer;
+using serializers::avatar_template;
+using serializers::time_or_null;
+using serializers::topic_slug;
+using serializers::user_brief;
 
 constexpr std::string_view NOT_FOUND_MESSAGE = "The requested URL or resource could not be found.";
 constexpr std::string_view INVALID_API_CREDENTIALS =
@@ -53,93 +60,6 @@ api_response not_found()
 {
     return error_answer(404, NOT_FOUND_MESSAGE, "not_found");
 }
-
-// -- Request parsing ---------------------------------------------------------------------------
-
-int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string percent_decode(std::string_view text, bool plus_is_space)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char const c = text[i];
-        if (c == '%' && i + 2 < text.size()) {
-            int const high = hex_value(text[i + 1]);
-            int const low = hex_value(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out.push_back(static_cast<char>(high * 16 + low));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(plus_is_space && c == '+' ? ' ' : c);
-    }
-    return out;
-}
-
-/// The query string as name/value pairs in order (names keep their `[]`).
-class query_params
-{
-public:
-    explicit query_params(std::string_view query)
-    {
-        while (!query.empty()) {
-            auto const amp = query.find('&');
-            auto const pair = query.substr(0, amp);
-            query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-            if (pair.empty()) {
-                continue;
-            }
-            auto const eq = pair.find('=');
-            m_pairs.emplace_back(percent_decode(pair.substr(0, eq), true),
-                                 eq == std::string_view::npos ? std::string{}
-                                                              : percent_decode(pair.substr(eq + 1), true));
-        }
-    }
-
-    [[nodiscard]] std::optional<std::string> get(std::string_view name) const
-    {
-        for (auto const &[key, value] : m_pairs) {
-            if (key == name) {
-                return value;
-            }
-        }
-        return std::nullopt;
-    }
-
-    [[nodiscard]] std::vector<std::string> all(std::string_view name) const
-    {
-        std::vector<std::string> values;
-        for (auto const &[key, value] : m_pairs) {
-            if (key == name) {
-                values.push_back(value);
-            }
-        }
-        return values;
-    }
-
-    [[nodiscard]] bool flag(std::string_view name) const
-    {
-        auto const value = get(name);
-        return value && (*value == "true" || *value == "1" || *value == "t");
-    }
-
-private:
-    std::vector<std::pair<std::string, std::string>> m_pairs;
-};
 
 std::optional<std::int64_t> to_id(std::string_view text)
 {
@@ -152,61 +72,7 @@ std::optional<std::int64_t> to_id(std::string_view text)
     return value;
 }
 
-/// Path segments, decoded, with a trailing `.json` taken off the last one.
-struct route
-{
-    std::vector<std::string> parts;
-    bool json = false;
-
-    explicit route(std::string_view path)
-    {
-        while (!path.empty()) {
-            auto const slash = path.find('/');
-            auto const part = path.substr(0, slash);
-            path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-            if (!part.empty()) {
-                parts.push_back(percent_decode(part, false));
-            }
-        }
-        if (!parts.empty() && parts.back().size() > 5 && parts.back().ends_with(".json")) {
-            parts.back().resize(parts.back().size() - 5);
-            json = true;
-        }
-    }
-
-    [[nodiscard]] bool is(std::initializer_list<std::string_view> pattern) const
-    {
-        if (pattern.size() != parts.size()) {
-            return false;
-        }
-        std::size_t i = 0;
-        for (auto const want : pattern) {
-            if (want != "*" && want != parts[i]) {
-                return false;
-            }
-            ++i;
-        }
-        return true;
-    }
-};
-
 // -- Serializers -------------------------------------------------------------------------------
-
-json time_or_null(std::optional<timestamp> const &when)
-{
-    return when ? json(format_time(*when)) : json(nullptr);
-}
-
-std::string lowercase_ascii(std::string text)
-{
-    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-std::string avatar_template(user const &account)
-{
-    return "/letter_avatar_proxy/v4/letter/" + lowercase_ascii(account.username.substr(0, 1)) + "/0088cc/{size}.png";
-}
 
 /// \return an age as the admin user list writes it (AgeWithUnits: "< 1m", "17m", "3h", "2d",
 /// "4mon", "1y").
@@ -232,66 +98,30 @@ std::string age_text(timestamp from, timestamp to)
     return std::to_string(days / 365) + "y";
 }
 
-/// Characters of a pinned topic's excerpt (site setting topic_excerpt_maxlength).
-constexpr std::size_t EXCERPT_LENGTH = 220;
-
-/// \return the text of `cooked` without its tags, cut at EXCERPT_LENGTH characters with
-/// "&hellip;" when cut, as Discourse's excerpt of a first post.
-std::string excerpt_of(std::string_view cooked)
-{
-    std::string text;
-    bool in_tag = false;
-    for (char const c : cooked) {
-        if (c == '<') {
-            in_tag = true;
-        } else if (c == '>') {
-            in_tag = false;
-        } else if (!in_tag) {
-            text.push_back(c);
-        }
-    }
-    std::size_t pos = 0;
-    std::size_t characters = 0;
-    while (pos < text.size() && characters < EXCERPT_LENGTH) {
-        (void)next_code_point(text, pos);
-        ++characters;
-    }
-    if (pos < text.size()) {
-        text.resize(pos);
-        text += "&hellip;";
-    }
-    return text;
-}
-
-std::string topic_slug(topic const &subject)
-{
-    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
-}
-
 /// Reads the forum for one request: the state, who asks, and the serializers that depend on both.
 class reader
 {
 public:
     reader(forum_state const &state, viewer who) : m_state(state), m_who(who) {}
 
-    [[nodiscard]] api_response answer(api_request const &request) const;
+    [[nodiscard]] api_response answer(request const &asked) const;
 
 private:
     // Routes.
     [[nodiscard]] api_response site() const;
-    [[nodiscard]] api_response categories(query_params const &query) const;
+    [[nodiscard]] api_response categories(parameters const &query) const;
     [[nodiscard]] api_response category_show(std::string_view id_text) const;
-    [[nodiscard]] api_response topic_list(std::optional<std::int64_t> category_id, query_params const &query) const;
-    [[nodiscard]] api_response topic_show(std::string_view id_text, query_params const &query,
+    [[nodiscard]] api_response topic_list(std::optional<std::int64_t> category_id, parameters const &query) const;
+    [[nodiscard]] api_response topic_show(std::string_view id_text, parameters const &query,
                                           std::optional<int> near_post_number = std::nullopt,
                                           std::optional<std::string> url_slug = std::nullopt) const;
     /// /t/{x}.json where x is not an id: a topic found by its slug is a 301 to its URL.
     [[nodiscard]] api_response topic_by_slug(std::string const &slug) const;
-    [[nodiscard]] api_response topic_posts(std::string_view id_text, query_params const &query) const;
+    [[nodiscard]] api_response topic_posts(std::string_view id_text, parameters const &query) const;
     [[nodiscard]] api_response post_show(std::string_view id_text) const;
     [[nodiscard]] api_response topic_by_external_id(std::string const &external_id) const;
     [[nodiscard]] api_response user_show(std::string_view username) const;
-    [[nodiscard]] api_response admin_users_list(std::string const &kind, query_params const &query) const;
+    [[nodiscard]] api_response admin_users_list(std::string const &kind, parameters const &query) const;
     [[nodiscard]] api_response admin_user_show(std::string_view id_text) const;
     [[nodiscard]] api_response tags() const;
 
@@ -299,9 +129,7 @@ public:
     // Pieces (public for the write side's answers, api_detail.hpp).
     [[nodiscard]] user const &author(std::int64_t user_id) const;
     [[nodiscard]] json category_json(category const &place, bool flat) const;
-    [[nodiscard]] json topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const;
     [[nodiscard]] json post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const;
-    [[nodiscard]] json user_brief(user const &account) const;
     [[nodiscard]] json admin_user_json(user const &account, bool with_email, bool detailed) const;
     [[nodiscard]] std::vector<post const *> visible_posts(topic const &subject) const;
 
@@ -326,10 +154,7 @@ private:
 
 user const &reader::author(std::int64_t user_id) const
 {
-    if (auto const *account = m_state.find_user(user_id)) {
-        return *account;
-    }
-    return *m_state.find_user(SYSTEM_USER_ID);
+    return serializers::author(m_state, user_id);
 }
 
 std::map<std::int64_t, reader::authored> const &reader::authored_counts() const
@@ -364,14 +189,6 @@ int reader::reply_count(topic const &subject, int number) const
         }
     }
     return count;
-}
-
-json reader::user_brief(user const &account) const
-{
-    return json{{"id", account.id},
-                {"username", account.username},
-                {"name", account.name},
-                {"avatar_template", avatar_template(account)}};
 }
 
 std::vector<post const *> reader::visible_posts(topic const &subject) const
@@ -426,72 +243,6 @@ json reader::category_json(category const &place, bool flat) const
         out["topics"] = json::array();
     }
     return out;
-}
-
-json reader::topic_list_item(topic const &subject, std::vector<std::int64_t> &poster_ids) const
-{
-    auto const posts = visible_posts(subject);
-    std::int64_t const original = subject.user_id;
-    std::int64_t const last = posts.empty() ? original : posts.back()->user_id;
-    json posters = json::array();
-    auto note = [&](std::int64_t id) {
-        if (std::ranges::find(poster_ids, id) == poster_ids.end()) {
-            poster_ids.push_back(id);
-        }
-    };
-    if (original == last) {
-        posters.push_back({{"extras", "latest single"},
-                           {"description", "Original Poster, Most Recent Poster"},
-                           {"user_id", original}});
-        note(original);
-    } else {
-        posters.push_back({{"extras", nullptr}, {"description", "Original Poster"}, {"user_id", original}});
-        posters.push_back({{"extras", "latest"}, {"description", "Most Recent Poster"}, {"user_id", last}});
-        note(original);
-        note(last);
-    }
-    json item{{"id", subject.id},
-              {"title", subject.title},
-              {"fancy_title", subject.fancy_title},
-              {"slug", topic_slug(subject)},
-              {"posts_count", subject.posts_count},
-              {"reply_count", std::max(0, subject.posts_count - 1)},
-              {"highest_post_number", subject.highest_post_number},
-              {"image_url", nullptr},
-              {"created_at", format_time(subject.created_at)},
-              {"last_posted_at", format_time(subject.last_posted_at)},
-              {"bumped", true},
-              {"bumped_at", format_time(subject.bumped_at)},
-              {"archetype", to_string(subject.kind)},
-              {"unseen", false},
-              {"last_read_post_number", nullptr},
-              {"unread", 0},
-              {"new_posts", 0},
-              {"unread_posts", 0},
-              {"pinned", subject.pinned},
-              {"unpinned", nullptr},
-              {"visible", subject.visible},
-              {"closed", subject.closed},
-              {"archived", subject.archived},
-              {"notification_level", nullptr},
-              {"bookmarked", nullptr},
-              {"liked", nullptr},
-              {"tags", subject.tags},
-              {"views", subject.views},
-              {"like_count", subject.like_count},
-              {"has_summary", false},
-              {"has_best_of", false},
-              {"starred", false},
-              {"last_poster_username", author(last).username},
-              {"category_id", subject.category_id ? json(*subject.category_id) : json(nullptr)},
-              {"pinned_globally", false},
-              {"featured_link", nullptr},
-              {"posters", std::move(posters)}};
-    // Pinned topics carry their first post's excerpt (TopicListItemSerializer#include_excerpt?).
-    if (subject.pinned && !posts.empty() && posts.front()->post_number == 1) {
-        item["excerpt"] = excerpt_of(posts.front()->cooked);
-    }
-    return item;
 }
 
 json reader::post_json(post const &item, topic const &subject, bool in_stream, bool with_raw) const
@@ -592,7 +343,7 @@ json reader::admin_user_json(user const &account, bool with_email, bool detailed
                     {"last_seen_age", nullptr},
                     {"last_emailed_age", nullptr},
                     {"created_at_age", age_text(account.created_at, m_state.now())},
-                    {"username_lower", lowercase_ascii(account.username)},
+                    {"username_lower", base::ascii_lower(account.username)},
                     {"trust_level", account.trust_level},
                     {"trust_level_locked", false},
                     {"flag_level", 0},
@@ -678,10 +429,10 @@ api_response reader::site() const
                   {"categories", std::move(categories)}});
 }
 
-api_response reader::categories(query_params const &query) const
+api_response reader::categories(parameters const &query) const
 {
     std::optional<std::int64_t> parent;
-    if (auto const text = query.get("parent_category_id")) {
+    if (auto const text = query.first("parent_category_id")) {
         parent = to_id(*text);
         if (!parent) {
             return not_found();
@@ -713,10 +464,10 @@ api_response reader::category_show(std::string_view id_text) const
     return json_answer(200, json{{"category", category_json(*place, true)}});
 }
 
-api_response reader::topic_list(std::optional<std::int64_t> category_id, query_params const &query) const
+api_response reader::topic_list(std::optional<std::int64_t> category_id, parameters const &query) const
 {
     int page = 0;
-    if (auto const text = query.get("page")) {
+    if (auto const text = query.first("page")) {
         page = static_cast<int>(std::max<std::int64_t>(0, to_id(*text).value_or(0)));
     }
     std::set<std::int64_t> places;
@@ -751,19 +502,8 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
     });
     std::size_t const first = static_cast<std::size_t>(page) * api::TOPICS_PER_PAGE;
     std::size_t const last = std::min(listed.size(), first + api::TOPICS_PER_PAGE);
-    json topics = json::array();
-    std::vector<std::int64_t> poster_ids;
-    for (std::size_t i = first; i < last; ++i) {
-        topics.push_back(topic_list_item(*listed[i], poster_ids));
-    }
-    json users = json::array();
-    for (auto const id : poster_ids) {
-        auto const &account = author(id);
-        users.push_back(json{{"id", account.id},
-                             {"username", account.username},
-                             {"name", account.name},
-                             {"avatar_template", avatar_template(account)}});
-    }
+    auto page_of_list = serializers::topic_list_json(m_state, listed, first, last,
+                                                     [this](topic const &subject) { return visible_posts(subject); });
     json list{{"can_create_topic", !m_who.is_anonymous()}};
     if (last < listed.size()) {
         std::string base = "/latest.json";
@@ -777,12 +517,12 @@ api_response reader::topic_list(std::optional<std::int64_t> category_id, query_p
                      {"draft_key", "new_topic"},
                      {"draft_sequence", m_who.is_anonymous() ? json(nullptr) : json(0)},
                      {"per_page", api::TOPICS_PER_PAGE},
-                     {"topics", std::move(topics)}});
-    return json_answer(200, json{{"users", std::move(users)}, {"topic_list", std::move(list)}});
+                     {"topics", std::move(page_of_list.topics)}});
+    return json_answer(200, json{{"users", std::move(page_of_list.users)}, {"topic_list", std::move(list)}});
 }
 
-api_response reader::topic_show(std::string_view id_text, query_params const &query,
-                                std::optional<int> near_post_number, std::optional<std::string> url_slug) const
+api_response reader::topic_show(std::string_view id_text, parameters const &query, std::optional<int> near_post_number,
+                                std::optional<std::string> url_slug) const
 {
     auto const id = to_id(id_text);
     auto const *subject = id ? m_state.find_topic(*id) : nullptr;
@@ -796,7 +536,7 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
     // Discourse answers 404 for N < 0 or (N-1)·20 ≥ highest_post_number (discourse.md §1).
     std::int64_t page = 1;
     std::int64_t asked_page = 0;
-    if (auto const text = query.get("page")) {
+    if (auto const text = query.first("page")) {
         asked_page = to_id(*text).value_or(0);
         if (asked_page < 0) {
             return not_found();
@@ -826,7 +566,7 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
         return answer;
     }
     std::size_t first = std::min(stream.size(), static_cast<std::size_t>(page - 1) * api::POSTS_PER_PAGE);
-    if (near_post_number && !query.get("page")) {
+    if (near_post_number && !query.first("page")) {
         // /t/{id}/{n}.json: the 20 posts around post n, as TopicView#filter_posts_near: a
         // quarter of a chunk before the post nearest n, the rest after, kept inside the stream.
         std::size_t closest = 0;
@@ -975,7 +715,7 @@ api_response reader::topic_show(std::string_view id_text, query_params const &qu
     return json_answer(200, out);
 }
 
-api_response reader::topic_posts(std::string_view id_text, query_params const &query) const
+api_response reader::topic_posts(std::string_view id_text, parameters const &query) const
 {
     auto const id = to_id(id_text);
     auto const *subject = id ? m_state.find_topic(*id) : nullptr;
@@ -1115,7 +855,7 @@ api_response reader::user_show(std::string_view username) const
     return json_answer(200, json{{"user_badges", json::array()}, {"user", std::move(user)}});
 }
 
-api_response reader::admin_users_list(std::string const &kind, query_params const &query) const
+api_response reader::admin_users_list(std::string const &kind, parameters const &query) const
 {
     if (!m_who.staff()) {
         return not_found();
@@ -1161,7 +901,7 @@ api_response reader::admin_users_list(std::string const &kind, query_params cons
         return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
     });
     std::int64_t page = 1;
-    if (auto const text = query.get("page")) {
+    if (auto const text = query.first("page")) {
         page = std::max<std::int64_t>(1, to_id(*text).value_or(1));
     }
     bool const with_email = query.flag("show_emails");
@@ -1207,21 +947,21 @@ api_response reader::tags() const
     return json_answer(200, json{{"tags", std::move(list)}, {"extras", {{"categories", json::array()}}}});
 }
 
-api_response reader::answer(api_request const &request) const
+api_response reader::answer(request const &asked) const
 {
-    if (request.method != boost::beast::http::verb::get && request.method != boost::beast::http::verb::head) {
+    if (!asked.is_read()) {
         return not_found();
     }
-    route const path{request.path};
-    query_params const query{request.query};
-    auto const &p = path.parts;
-    if (!path.json) {
+    auto const &query = asked.query;
+    auto const &p = asked.api_parts;
+    auto const is = [&](std::initializer_list<std::string_view> pattern) { return asked.api_is(pattern); };
+    if (asked.format != "json") {
         // Raw markdown as plain text: /raw/{topic_id}[/{post_number}], /posts/{id}/raw.
         post const *item = nullptr;
-        if ((path.is({"raw", "*"}) || path.is({"raw", "*", "*"})) && to_id(p[1])) {
+        if ((is({"raw", "*"}) || is({"raw", "*", "*"})) && to_id(p[1])) {
             auto const number = p.size() == 3 ? to_id(p[2]) : std::optional<std::int64_t>{1};
             item = number ? m_state.find_post_by_number(*to_id(p[1]), static_cast<int>(*number)) : nullptr;
-        } else if (path.is({"posts", "*", "raw"}) && to_id(p[1])) {
+        } else if (is({"posts", "*", "raw"}) && to_id(p[1])) {
             item = m_state.find_post(*to_id(p[1]));
         }
         if (item != nullptr && m_state.can_see_post(m_who, *item, false)) {
@@ -1229,16 +969,16 @@ api_response reader::answer(api_request const &request) const
         }
         return not_found();
     }
-    if (path.is({"site"})) {
+    if (is({"site"})) {
         return site();
     }
-    if (path.is({"categories"})) {
+    if (is({"categories"})) {
         return categories(query);
     }
-    if (path.is({"c", "*", "show"})) {
+    if (is({"c", "*", "show"})) {
         return category_show(p[1]);
     }
-    if (path.is({"latest"})) {
+    if (is({"latest"})) {
         return topic_list(std::nullopt, query);
     }
     if (p.size() >= 4 && p[0] == "c" && p[p.size() - 2] == "l" && p.back() == "latest") {
@@ -1261,41 +1001,41 @@ api_response reader::answer(api_request const &request) const
         }
         return topic_list(found->id, query);
     }
-    if (path.is({"t", "external_id", "*"})) {
+    if (is({"t", "external_id", "*"})) {
         return topic_by_external_id(p[2]);
     }
-    if (path.is({"t", "*"})) {
+    if (is({"t", "*"})) {
         if (!to_id(p[1])) {
             return topic_by_slug(p[1]);
         }
         return topic_show(p[1], query);
     }
-    if (path.is({"t", "*", "posts"})) {
+    if (is({"t", "*", "posts"})) {
         return topic_posts(p[1], query);
     }
-    if (path.is({"t", "*", "*"})) {
+    if (is({"t", "*", "*"})) {
         // /t/{id}/{post_number} or /t/{slug}/{id}: slugs are never all digits.
         if (to_id(p[1]) && to_id(p[2])) {
             return topic_show(p[1], query, static_cast<int>(*to_id(p[2])));
         }
         return topic_show(p[2], query, std::nullopt, p[1]);
     }
-    if (path.is({"t", "*", "*", "*"}) && to_id(p[3])) {
+    if (is({"t", "*", "*", "*"}) && to_id(p[3])) {
         return topic_show(p[2], query, static_cast<int>(*to_id(p[3])), p[1]);
     }
-    if (path.is({"posts", "*"})) {
+    if (is({"posts", "*"})) {
         return post_show(p[1]);
     }
-    if (path.is({"u", "*"}) || path.is({"users", "*"})) {
+    if (is({"u", "*"}) || is({"users", "*"})) {
         return user_show(p[1]);
     }
-    if (path.is({"admin", "users", "list", "*"})) {
+    if (is({"admin", "users", "list", "*"})) {
         return admin_users_list(p[3], query);
     }
-    if (path.is({"admin", "users", "*"})) {
+    if (is({"admin", "users", "*"})) {
         return admin_user_show(p[2]);
     }
-    if (path.is({"tags"})) {
+    if (is({"tags"})) {
         return tags();
     }
     return not_found();
@@ -1304,11 +1044,6 @@ api_response reader::answer(api_request const &request) const
 } // namespace
 
 namespace detail {
-
-std::string url_decode(std::string_view text, bool plus_is_space)
-{
-    return percent_decode(text, plus_is_space);
-}
 
 std::optional<std::int64_t> parse_id(std::string_view text)
 {
@@ -1371,7 +1106,7 @@ api::api(forum &state, std::string admin_key, api_options options)
 
 api::~api() = default;
 
-api_response api::handle(api_request const &request) const
+api_response api::handle(api_request const &received) const
 {
     // Every request with a valid Api-Key is charged to the one site-wide budget, reads too.
     auto const charge = [this](forum_state const &state, detail::caller const &asking) -> std::optional<api_response> {
@@ -1381,38 +1116,40 @@ api_response api::handle(api_request const &request) const
         return detail::charge_admin_api(*m_memory, seconds_of(state.now()), m_options.admin_api_requests_per_minute);
     };
     try {
-        if (request.method == boost::beast::http::verb::get || request.method == boost::beast::http::verb::head) {
+        // Parsed once, outside the forum's lock, for every route below.
+        request const asked{received};
+        if (asked.is_read()) {
             return m_forum.read([&](forum_state const &state) {
                 detail::caller asking;
-                if (auto refused = authenticate(state, request, m_admin_key, asking)) {
+                if (auto refused = authenticate(state, received, m_admin_key, asking)) {
                     return *std::move(refused);
                 }
                 if (auto spent = charge(state, asking)) {
                     return *std::move(spent);
                 }
-                if (auto admin = detail::answer_admin_read(state, asking, request)) {
+                if (auto admin = detail::answer_admin_read(state, asking, asked)) {
                     return *std::move(admin);
                 }
-                if (auto page = answer_page(state, asking.who, request)) {
+                if (auto page = answer_page(state, asking.who, asked)) {
                     return *std::move(page);
                 }
-                return reader{state, asking.who}.answer(request);
+                return reader{state, asking.who}.answer(asked);
             });
         }
         // Writes (POST, PUT, DELETE) hold the forum exclusively for the whole request.
         return m_forum.write([&](forum_state &state) {
             detail::caller asking;
-            if (auto refused = authenticate(state, request, m_admin_key, asking)) {
+            if (auto refused = authenticate(state, received, m_admin_key, asking)) {
                 return *std::move(refused);
             }
             if (auto spent = charge(state, asking)) {
                 return *std::move(spent);
             }
             // POST /uploads/lookup-urls reads, but is a POST: the page routes answer it.
-            if (auto page = answer_page(state, asking.who, request)) {
+            if (auto page = answer_page(state, asking.who, asked)) {
                 return *std::move(page);
             }
-            return detail::answer_write(state, asking, request, *m_memory);
+            return detail::answer_write(state, asking, asked, *m_memory);
         });
     } catch (not_found_error const &) {
         return not_found();

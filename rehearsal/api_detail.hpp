@@ -6,6 +6,7 @@
 #include "rehearsal/api.hpp"
 #include "rehearsal/forum.hpp"
 #include "rehearsal/http_server.hpp"
+#include "rehearsal/request.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -55,8 +56,6 @@ struct api_memory
 /// \return Discourse's generic JSON error: `{"errors":[message],"error_type":type}`.
 [[nodiscard]] api_response error_answer(int status, std::string_view message, std::string_view type);
 
-/// \return `text` percent-decoded (and `+` as a space when `plus_is_space`).
-[[nodiscard]] std::string url_decode(std::string_view text, bool plus_is_space);
 /// \return a whole decimal number, or nullopt.
 [[nodiscard]] std::optional<std::int64_t> parse_id(std::string_view text);
 /// \return a category as `/c/{id}/show.json` has it, seen by `who`.
@@ -69,13 +68,13 @@ struct api_memory
 // -- From api_write.cpp.
 
 /// Answers a write (any method but GET and HEAD). \pre the caller holds the forum's exclusive lock.
-[[nodiscard]] api_response answer_write(forum_state &state, caller const &asking, api_request const &request,
+[[nodiscard]] api_response answer_write(forum_state &state, caller const &asking, request const &asked,
                                         api_memory &memory);
 
 /// Answers `GET /admin/site_settings.json` (admins; 404 for anyone else), or nullopt for any
 /// other request.
 [[nodiscard]] std::optional<api_response> answer_admin_read(forum_state const &state, caller const &asking,
-                                                            api_request const &request);
+                                                            request const &asked);
 
 /// Charges one request to the site-wide admin-API budget of `per_minute` requests.
 /// \return the 429 answer Discourse gives when the budget is spent (nothing is charged then).

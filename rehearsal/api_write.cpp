@@ -6,6 +6,7 @@
 
 #include "base/digest.hpp"
 #include "base/iso_time.hpp"
+#include "base/text.hpp"
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/slug.hpp"
 
@@ -98,289 +99,6 @@ api_response rate_limited(int wait_seconds, std::string_view error_code = {})
 
 // -- Parameters --------------------------------------------------------------------------------
 
-/// A file sent in a multipart body.
-struct uploaded_file
-{
-    std::string field;
-    std::string filename;
-    std::string content_type;
-    std::string bytes;
-};
-
-/// Represents a request's parameters as Rails merges them: query string first, then the body.
-/// Names are kept as sent (`tags[]`, `post[raw]`); a JSON body is flattened to the same names.
-class params
-{
-public:
-    void add(std::string name, std::string value) { m_pairs.emplace_back(std::move(name), std::move(value)); }
-
-    /// \return the last value of `name` (Rails keeps the last of repeated scalar names).
-    [[nodiscard]] std::optional<std::string> get(std::string_view name) const
-    {
-        std::optional<std::string> found;
-        for (auto const &[key, value] : m_pairs) {
-            if (key == name) {
-                found = value;
-            }
-        }
-        return found;
-    }
-
-    /// \return every value of `name` and of `name[]`, in order.
-    [[nodiscard]] std::vector<std::string> all(std::string_view name) const
-    {
-        std::string const listed = std::string{name} + "[]";
-        std::vector<std::string> values;
-        for (auto const &[key, value] : m_pairs) {
-            if (key == name || key == listed) {
-                values.push_back(value);
-            }
-        }
-        return values;
-    }
-
-    /// \return the (key, value) of every `prefix[key]`, e.g. the groups of `permissions[staff]=1`.
-    [[nodiscard]] std::vector<std::pair<std::string, std::string>> nested(std::string_view prefix) const
-    {
-        std::vector<std::pair<std::string, std::string>> found;
-        for (auto const &[key, value] : m_pairs) {
-            if (key.size() > prefix.size() + 2 && key.starts_with(prefix) && key[prefix.size()] == '[' &&
-                key.back() == ']') {
-                found.emplace_back(key.substr(prefix.size() + 1, key.size() - prefix.size() - 2), value);
-            }
-        }
-        return found;
-    }
-
-    /// \return whether `name` is exactly "true", as Discourse tests skip_validations, whisper, ….
-    [[nodiscard]] bool is_true(std::string_view name) const { return get(name) == "true"; }
-
-    /// \return `name` as ActiveRecord casts a boolean: absent or empty is false, and so are
-    /// 0, f, false, off (any case); anything else is true.
-    [[nodiscard]] bool truthy(std::string_view name) const
-    {
-        auto const value = get(name);
-        if (!value || value->empty()) {
-            return false;
-        }
-        std::string lower = *value;
-        std::ranges::transform(lower, lower.begin(),
-                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return lower != "0" && lower != "f" && lower != "false" && lower != "off";
-    }
-
-    [[nodiscard]] std::vector<std::pair<std::string, std::string>> const &pairs() const noexcept { return m_pairs; }
-
-    std::vector<uploaded_file> files;
-
-private:
-    std::vector<std::pair<std::string, std::string>> m_pairs;
-};
-
-void read_form(std::string_view text, params &into)
-{
-    while (!text.empty()) {
-        auto const amp = text.find('&');
-        auto const pair = text.substr(0, amp);
-        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-        if (pair.empty()) {
-            continue;
-        }
-        auto const eq = pair.find('=');
-        into.add(url_decode(pair.substr(0, eq), true),
-                 eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true));
-    }
-}
-
-/// Flattens a JSON value into Rails parameter names: `{"post":{"raw":"x"}}` → `post[raw]=x`,
-/// `{"tags":["a","b"]}` → `tags[]=a`, `tags[]=b`. Booleans and numbers become their text.
-void flatten_json(std::string const &name, json const &value, params &into)
-{
-    if (value.is_object()) {
-        for (auto const &item : value.items()) {
-            flatten_json(name.empty() ? item.key() : name + "[" + item.key() + "]", item.value(), into);
-        }
-    } else if (value.is_array()) {
-        for (auto const &element : value) {
-            flatten_json(name + "[]", element, into);
-        }
-    } else if (value.is_string()) {
-        into.add(name, value.get<std::string>());
-    } else if (value.is_null()) {
-        into.add(name, "");
-    } else {
-        into.add(name, value.dump());
-    }
-}
-
-/// \return the value of `attribute` in a header value such as `form-data; name="file"`.
-std::optional<std::string> header_attribute(std::string_view header, std::string_view attribute)
-{
-    std::size_t pos = 0;
-    while (pos < header.size()) {
-        auto const semicolon = header.find(';', pos);
-        auto part = header.substr(pos, semicolon == std::string_view::npos ? std::string_view::npos : semicolon - pos);
-        pos = semicolon == std::string_view::npos ? header.size() : semicolon + 1;
-        while (!part.empty() && part.front() == ' ') {
-            part.remove_prefix(1);
-        }
-        auto const eq = part.find('=');
-        if (eq == std::string_view::npos) {
-            continue;
-        }
-        std::string key{part.substr(0, eq)};
-        std::ranges::transform(key, key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (key != attribute) {
-            continue;
-        }
-        auto value = part.substr(eq + 1);
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-        }
-        return std::string{value};
-    }
-    return std::nullopt;
-}
-
-/// Reads a multipart/form-data body: fields become parameters, parts with a filename files.
-/// \return what is wrong with the body, or nullopt.
-std::optional<std::string> read_multipart(std::string_view content_type, std::string_view body, params &into)
-{
-    auto const boundary = header_attribute(content_type, "boundary");
-    if (!boundary || boundary->empty()) {
-        return "multipart body without a boundary";
-    }
-    std::string const delimiter = "--" + *boundary;
-    std::size_t pos = body.find(delimiter);
-    if (pos == std::string_view::npos) {
-        return "multipart body without its boundary line";
-    }
-    while (true) {
-        pos += delimiter.size();
-        if (body.substr(pos, 2) == "--") {
-            return std::nullopt; // the closing delimiter
-        }
-        if (body.substr(pos, 2) != "\r\n") {
-            return "multipart boundary line not followed by CRLF";
-        }
-        pos += 2;
-        auto const head_end = body.find("\r\n\r\n", pos);
-        if (head_end == std::string_view::npos) {
-            return "multipart part without the blank line after its headers";
-        }
-        std::string_view const head = body.substr(pos, head_end - pos);
-        auto const next = body.find("\r\n" + delimiter, head_end + 4);
-        if (next == std::string_view::npos) {
-            return "multipart part not closed by the boundary";
-        }
-        std::string_view const content = body.substr(head_end + 4, next - head_end - 4);
-        std::optional<std::string> name;
-        std::optional<std::string> filename;
-        std::string part_type;
-        std::size_t line_start = 0;
-        while (line_start <= head.size()) {
-            auto const line_end = head.find("\r\n", line_start);
-            auto const line = head.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
-                                                                                         : line_end - line_start);
-            line_start = line_end == std::string_view::npos ? head.size() + 1 : line_end + 2;
-            auto const colon = line.find(':');
-            if (colon == std::string_view::npos) {
-                continue;
-            }
-            std::string field{line.substr(0, colon)};
-            std::ranges::transform(field, field.begin(),
-                                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            auto value = line.substr(colon + 1);
-            while (!value.empty() && value.front() == ' ') {
-                value.remove_prefix(1);
-            }
-            if (field == "content-disposition") {
-                name = header_attribute(value, "name");
-                filename = header_attribute(value, "filename");
-            } else if (field == "content-type") {
-                part_type = value;
-            }
-        }
-        if (!name) {
-            return "multipart part without a name";
-        }
-        if (filename) {
-            into.files.push_back(uploaded_file{*name, *filename, part_type, std::string{content}});
-        } else {
-            into.add(*name, std::string{content});
-        }
-        pos = next + 2;
-    }
-}
-
-/// Reads the request's parameters. \return what is wrong with the body, or nullopt.
-std::optional<std::string> read_params(api_request const &request, params &into)
-{
-    read_form(request.query, into);
-    std::string type = request.content_type.substr(0, request.content_type.find(';'));
-    std::ranges::transform(type, type.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (type == "application/json") {
-        if (request.body.empty()) {
-            return std::nullopt;
-        }
-        json const document = json::parse(request.body, nullptr, false);
-        if (document.is_discarded() || !document.is_object()) {
-            return "the body is not a JSON object";
-        }
-        flatten_json("", document, into);
-        return std::nullopt;
-    }
-    if (type == "multipart/form-data") {
-        return read_multipart(request.content_type, request.body, into);
-    }
-    // Form-encoded, as the Ruby client sends, and what any other type is read as.
-    read_form(request.body, into);
-    return std::nullopt;
-}
-
-/// The path's segments, decoded, with a trailing `.json` taken off the last one.
-std::vector<std::string> path_parts(std::string_view path)
-{
-    std::vector<std::string> parts;
-    while (!path.empty()) {
-        auto const slash = path.find('/');
-        auto const part = path.substr(0, slash);
-        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-        if (!part.empty()) {
-            parts.push_back(url_decode(part, false));
-        }
-    }
-    if (!parts.empty() && parts.back().size() > 5 && parts.back().ends_with(".json")) {
-        parts.back().resize(parts.back().size() - 5);
-    }
-    return parts;
-}
-
-bool matches(std::vector<std::string> const &parts, std::initializer_list<std::string_view> pattern)
-{
-    if (pattern.size() != parts.size()) {
-        return false;
-    }
-    std::size_t i = 0;
-    for (auto const want : pattern) {
-        if (want != "*" && want != parts[i]) {
-            return false;
-        }
-        ++i;
-    }
-    return true;
-}
-
-std::string trimmed(std::string_view text)
-{
-    auto const first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    auto const last = text.find_last_not_of(" \t\r\n");
-    return std::string{text.substr(first, last - first + 1)};
-}
-
 /// \return the bytes of a Base64 text, line breaks ignored (DiscourseConnect accepts strict and
 /// MIME Base64), or nullopt if it has any other character outside the alphabet.
 std::optional<std::string> base64_decode(std::string_view text)
@@ -466,9 +184,8 @@ std::string human_filesize(std::int64_t bytes)
 class writer
 {
 public:
-    writer(forum_state &state, caller const &asking, api_request const &request, params const &given,
-           api_memory &memory)
-        : m_state(state), m_asking(asking), m_request(request), m_params(given), m_memory(memory)
+    writer(forum_state &state, caller const &asking, request const &asked, api_memory &memory)
+        : m_state(state), m_asking(asking), m_request(asked), m_params(asked.params), m_memory(memory)
     {}
 
     [[nodiscard]] api_response answer();
@@ -495,28 +212,28 @@ private:
 
     forum_state &m_state;
     caller const &m_asking;
-    api_request const &m_request;
-    params const &m_params;
+    request const &m_request;
+    parameters const &m_params;
     api_memory &m_memory;
 };
 
 api_response writer::answer()
 {
     using boost::beast::http::verb;
-    auto const parts = path_parts(m_request.path);
+    auto const &parts = m_request.api_parts;
     bool const post = m_request.method == verb::post;
     bool const put = m_request.method == verb::put;
 
     // The admin routes exist only for staff (Discourse's route constraints): 404 otherwise.
     if (!parts.empty() && parts[0] == "admin") {
         bool const admin = m_asking.who.admin();
-        if (put && matches(parts, {"admin", "users", "*", "activate"}) && m_asking.who.staff()) {
+        if (put && m_request.api_is({"admin", "users", "*", "activate"}) && m_asking.who.staff()) {
             return activate_user(parts[2]);
         }
-        if (put && matches(parts, {"admin", "site_settings", "*"}) && admin) {
+        if (put && m_request.api_is({"admin", "site_settings", "*"}) && admin) {
             return update_site_setting(parts[2]);
         }
-        if (post && matches(parts, {"admin", "users", "sync_sso"}) && admin) {
+        if (post && m_request.api_is({"admin", "users", "sync_sso"}) && admin) {
             return sync_sso();
         }
         return not_found();
@@ -526,25 +243,25 @@ api_response writer::answer()
     if (m_asking.account == nullptr) {
         return error_answer(403, NOT_LOGGED_IN_MESSAGE, "not_logged_in");
     }
-    if (post && matches(parts, {"categories"})) {
+    if (post && m_request.api_is({"categories"})) {
         return create_category();
     }
-    if (post && matches(parts, {"users"})) {
+    if (post && m_request.api_is({"users"})) {
         return create_user();
     }
-    if (post && matches(parts, {"posts"})) {
+    if (post && m_request.api_is({"posts"})) {
         return create_post();
     }
-    if (put && matches(parts, {"posts", "*"})) {
+    if (put && m_request.api_is({"posts", "*"})) {
         return edit_post(parts[1]);
     }
-    if (post && matches(parts, {"uploads"})) {
+    if (post && m_request.api_is({"uploads"})) {
         return create_upload();
     }
-    if (put && matches(parts, {"t", "*", "status"})) {
+    if (put && m_request.api_is({"t", "*", "status"})) {
         return topic_status(parts[1]);
     }
-    if (put && (matches(parts, {"t", "*", "*"}) || matches(parts, {"t", "*"}))) {
+    if (put && (m_request.api_is({"t", "*", "*"}) || m_request.api_is({"t", "*"}))) {
         return update_topic(parts.back());
     }
     return not_found();
@@ -558,30 +275,30 @@ api_response writer::create_category()
     if (!m_asking.who.admin()) {
         return invalid_access();
     }
-    auto const name = m_params.get("name");
+    auto const name = m_params.last("name");
     if (!name || name->empty()) {
         return missing_parameter("name");
     }
     create_category_request request;
     request.name = *name;
-    if (auto const slug = m_params.get("slug"); slug && !slug->empty()) {
+    if (auto const slug = m_params.last("slug"); slug && !slug->empty()) {
         request.slug = *slug;
     }
-    if (auto const color = m_params.get("color"); color && !color->empty()) {
+    if (auto const color = m_params.last("color"); color && !color->empty()) {
         request.color = *color;
     }
-    if (auto const text_color = m_params.get("text_color"); text_color && !text_color->empty()) {
+    if (auto const text_color = m_params.last("text_color"); text_color && !text_color->empty()) {
         request.text_color = *text_color;
     }
-    request.description = m_params.get("description").value_or("");
-    if (auto const position = m_params.get("position"); position && !position->empty()) {
+    request.description = m_params.last("description").value_or("");
+    if (auto const position = m_params.last("position"); position && !position->empty()) {
         auto const number = parse_id(*position);
         if (!number) {
             return invalid_parameter("position");
         }
         request.position = static_cast<int>(*number);
     }
-    if (auto const parent = m_params.get("parent_category_id"); parent && !parent->empty()) {
+    if (auto const parent = m_params.last("parent_category_id"); parent && !parent->empty()) {
         auto const parent_id = parse_id(*parent);
         if (!parent_id || m_state.find_category(*parent_id) == nullptr) {
             return invalid_parameter("parent_category_id");
@@ -659,23 +376,24 @@ std::string activation_message(std::string const &email)
 
 api_response writer::create_user()
 {
-    auto const email = m_params.get("email");
+    auto const email = m_params.last("email");
     if (!email || email->empty()) {
         return missing_parameter("email");
     }
-    auto const username = m_params.get("username");
+    auto const username = m_params.last("username");
     if (!username || username->empty()) {
         return missing_parameter("username");
     }
     // hide_email_address_taken: a taken address answers like a success, without user_id.
-    if (m_state.settings().hide_email_address_taken && m_state.find_user_by_email(trimmed(*email)) != nullptr) {
+    if (m_state.settings().hide_email_address_taken &&
+        m_state.find_user_by_email(std::string{base::trim(*email)}) != nullptr) {
         return json_answer(200, json{{"success", true}, {"active", false}, {"message", activation_message(*email)}});
     }
     // active, approved and staged count only for an API request made as an admin.
     bool const admin_api = m_asking.api && m_asking.who.admin();
     create_user_request request;
     request.username = *username;
-    request.name = m_params.get("name").value_or("");
+    request.name = m_params.last("name").value_or("");
     request.email = *email;
     request.trust_level = DEFAULT_TRUST_LEVEL;
     request.active = admin_api && m_params.truthy("active");
@@ -724,7 +442,8 @@ std::string writer::memo_key() const
     // client's address; Discourse adds user agent and referrer, which the server does not pass on).
     auto sorted = m_params.pairs();
     std::ranges::sort(sorted);
-    std::string key = m_request.path + "\n" + std::to_string(m_asking.account->id) + "\n" + m_request.client + "\n";
+    std::string key =
+        m_request.raw.path + "\n" + std::to_string(m_asking.account->id) + "\n" + m_request.raw.client + "\n";
     for (auto const &[name, value] : sorted) {
         key += name + "=" + base::sha1_hex(value) + "\n";
     }
@@ -733,7 +452,7 @@ std::string writer::memo_key() const
 
 api_response writer::create_post()
 {
-    auto const raw = m_params.get("raw");
+    auto const raw = m_params.last("raw");
     if (!raw || raw->empty()) {
         return missing_parameter("raw");
     }
@@ -774,17 +493,17 @@ api_response writer::create_post_unmemoized()
 {
     user const &author = *m_asking.account;
     viewer const &who = m_asking.who;
-    std::string const raw = *m_params.get("raw");
+    std::string const raw = *m_params.last("raw");
     // Options only an API request may use (is_api?): dropped silently otherwise.
     bool const skip_validations = m_asking.api && m_params.is_true("skip_validations");
     bool const import_mode = m_asking.api && m_params.is_true("import_mode");
     std::optional<timestamp> created_at;
     std::optional<std::string> external_id;
     if (m_asking.api) {
-        if (auto const text = m_params.get("created_at"); text && !text->empty()) {
+        if (auto const text = m_params.last("created_at"); text && !text->empty()) {
             created_at = parse_time(*text); // what Time.zone.parse cannot read is left out
         }
-        if (auto const text = m_params.get("external_id"); text && !text->empty()) {
+        if (auto const text = m_params.last("external_id"); text && !text->empty()) {
             external_id = *text;
         }
     }
@@ -796,7 +515,7 @@ api_response writer::create_post_unmemoized()
 
     try {
         post const *created = nullptr;
-        if (auto const topic_text = m_params.get("topic_id"); topic_text && !topic_text->empty()) {
+        if (auto const topic_text = m_params.last("topic_id"); topic_text && !topic_text->empty()) {
             // A reply. whisper=true needs staff (Discourse's message for it is unconfirmed, so
             // the generic one is used).
             bool const whisper = m_params.is_true("whisper");
@@ -811,7 +530,7 @@ api_response writer::create_post_unmemoized()
             request.user_id = author.id;
             request.topic_id = *topic_id;
             request.raw = raw;
-            if (auto const number = m_params.get("reply_to_post_number"); number && !number->empty()) {
+            if (auto const number = m_params.last("reply_to_post_number"); number && !number->empty()) {
                 if (auto const value = parse_id(*number)) {
                     request.reply_to_post_number = static_cast<int>(*value);
                 }
@@ -826,13 +545,13 @@ api_response writer::create_post_unmemoized()
             // A new topic (reply_to_post_number is dropped without a topic).
             create_topic_request request;
             request.user_id = author.id;
-            request.title = m_params.get("title").value_or("");
+            request.title = m_params.last("title").value_or("");
             request.raw = raw;
             request.kind =
-                m_params.get("archetype") == "private_message" ? archetype::private_message : archetype::regular;
+                m_params.last("archetype") == "private_message" ? archetype::private_message : archetype::regular;
             if (request.kind == archetype::regular) {
                 // category: an id, or a name as older clients send it.
-                if (auto const text = m_params.get("category"); text && !text->empty()) {
+                if (auto const text = m_params.last("category"); text && !text->empty()) {
                     category const *place = nullptr;
                     if (auto const id = parse_id(*text)) {
                         place = m_state.find_category(*id);
@@ -852,14 +571,14 @@ api_response writer::create_post_unmemoized()
                 }
             } else {
                 // target_recipients (target_usernames before it): comma-separated usernames.
-                auto names = m_params.get("target_recipients");
+                auto names = m_params.last("target_recipients");
                 if (!names) {
-                    names = m_params.get("target_usernames");
+                    names = m_params.last("target_usernames");
                 }
                 std::string_view list = names ? std::string_view{*names} : std::string_view{};
                 while (!list.empty()) {
                     auto const comma = list.find(',');
-                    std::string const name = trimmed(list.substr(0, comma));
+                    std::string const name{base::trim(list.substr(0, comma))};
                     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
                     if (name.empty()) {
                         continue;
@@ -874,7 +593,7 @@ api_response writer::create_post_unmemoized()
                     request.recipient_ids.push_back(recipient->id);
                 }
             }
-            request.tags = m_params.all("tags");
+            request.tags = m_params.listed("tags");
             request.created_at = created_at;
             request.external_id = external_id;
             request.skip_validations = skip_validations;
@@ -979,15 +698,15 @@ api_response writer::edit_post(std::string_view id_text)
     if (item == nullptr || !m_state.can_see_post(m_asking.who, *item, true)) {
         return not_found();
     }
-    auto const raw = m_params.get("post[raw]");
+    auto const raw = m_params.last("post[raw]");
     if (!raw) {
         return missing_parameter("post");
     }
     // post[original_text] (post[raw_old] before it): the text the editor started from. If the
     // post changed since, the edit is refused (edit_conflict; wording unconfirmed).
-    auto original = m_params.get("post[original_text]");
+    auto original = m_params.last("post[original_text]");
     if (!original) {
-        original = m_params.get("post[raw_old]");
+        original = m_params.last("post[raw_old]");
     }
     if (original && *original != item->raw) {
         return errors_answer(409, {"This post was edited by another user and your changes can no longer be saved."});
@@ -996,7 +715,7 @@ api_response writer::edit_post(std::string_view id_text)
     request.post_id = item->id;
     request.editor_id = m_asking.account->id;
     request.raw = *raw;
-    if (auto const title = m_params.get("title")) {
+    if (auto const title = m_params.last("title")) {
         request.title = *title;
     }
     // bypass_bump (top level or in post[…]) counts only for staff and trust level 4; the
@@ -1013,7 +732,7 @@ api_response writer::edit_post(std::string_view id_text)
     }
     json body = post_json(m_state, m_asking.who, *m_state.find_post(item->id));
     // The reason is shown with the answer; the forum does not keep it (post revisions are not modelled).
-    if (auto const reason = m_params.get("post[edit_reason]"); reason && !reason->empty()) {
+    if (auto const reason = m_params.last("post[edit_reason]"); reason && !reason->empty()) {
         body["edit_reason"] = *reason;
     }
     return json_answer(200, json{{"post", std::move(body)}});
@@ -1021,11 +740,11 @@ api_response writer::edit_post(std::string_view id_text)
 
 api_response writer::topic_status(std::string_view id_text)
 {
-    auto const status = m_params.get("status");
+    auto const status = m_params.last("status");
     if (!status || status->empty()) {
         return missing_parameter("status");
     }
-    auto const enabled = m_params.get("enabled");
+    auto const enabled = m_params.last("enabled");
     if (!enabled || enabled->empty()) {
         return missing_parameter("enabled");
     }
@@ -1055,11 +774,11 @@ api_response writer::update_topic(std::string_view id_text)
     if (!id) {
         return not_found();
     }
-    if (m_params.get("title") || m_params.get("category_id")) {
+    if (m_params.last("title") || m_params.last("category_id")) {
         return invalid_parameter("title/category_id (the rehearsal forum changes only tags here)");
     }
     try {
-        m_state.set_topic_tags(*id, m_params.all("tags"), m_asking.who);
+        m_state.set_topic_tags(*id, m_params.listed("tags"), m_asking.who);
     } catch (not_found_error const &) {
         return not_found();
     } catch (permission_error const &) {
@@ -1112,9 +831,9 @@ json writer::upload_json(upload const &file) const
 
 api_response writer::create_upload()
 {
-    auto type = m_params.get("upload_type");
+    auto type = m_params.last("upload_type");
     if (!type || type->empty()) {
-        type = m_params.get("type"); // older clients; deprecated since Discourse 3.4
+        type = m_params.last("type"); // older clients; deprecated since Discourse 3.4
     }
     if (!type || type->empty()) {
         return missing_parameter("upload_type");
@@ -1145,8 +864,8 @@ api_response writer::update_site_setting(std::string const &name)
 {
     // One field named like the setting: PUT /admin/site_settings/min_post_length with
     // min_post_length=1. A missing field sets an empty value, which integers refuse.
-    std::string const value = m_params.get(name).value_or("");
-    if (name == "enable_discourse_connect" && (trimmed(value) == "true" || trimmed(value) == "t") &&
+    std::string const value = m_params.last(name).value_or("");
+    if (name == "enable_discourse_connect" && (base::trim(value) == "true" || base::trim(value) == "t") &&
         m_state.settings().discourse_connect_url.empty()) {
         // EnableSsoValidator (wording unconfirmed).
         return errors_answer(422, {"You must set 'discourse_connect_url' before enabling this setting."});
@@ -1220,8 +939,8 @@ api_response writer::sync_sso()
     }
     // The sso field is form-decoded once (a `+` in it must have been sent as %2B), as fixed
     // Discourse does; unfixed versions decoded it twice, so the importer avoids `+` anyway.
-    std::string const sso = m_params.get("sso").value_or("");
-    std::string const sig = m_params.get("sig").value_or("");
+    std::string const sso = m_params.last("sso").value_or("");
+    std::string const sig = m_params.last("sig").value_or("");
     // DiscourseConnectBase.parse's messages (wordings unconfirmed).
     auto const payload = base64_decode(sso);
     if (sso.empty() || !payload) {
@@ -1231,13 +950,13 @@ api_response writer::sync_sso()
     if (base::hmac_sha256_hex(settings.discourse_connect_secret, sso) != sig) {
         return sso_failure(422, "Bad signature for payload");
     }
-    params fields;
-    read_form(*payload, fields);
-    std::string const external_id = trimmed(fields.get("external_id").value_or(""));
+    parameters fields;
+    fields.add_form(*payload);
+    std::string const external_id{base::trim(fields.last("external_id").value_or(""))};
     if (external_id.empty()) {
         return sso_failure(422, "external_id is blank");
     }
-    std::string const email = trimmed(fields.get("email").value_or(""));
+    std::string const email{base::trim(fields.last("email").value_or(""))};
     bool const require_activation = fields.is_true("require_activation");
 
     // Found by external_id; else (unless require_activation) a user with the e-mail is adopted;
@@ -1252,8 +971,8 @@ api_response writer::sync_sso()
     }
     if (found == nullptr) {
         create_user_request request;
-        request.username = suggest_username(fields.get("username").value_or(""), email);
-        request.name = fields.get("name").value_or("");
+        request.username = suggest_username(fields.last("username").value_or(""), email);
+        request.name = fields.last("name").value_or("");
         if (request.name.empty()) {
             request.name = request.username;
         }
@@ -1276,10 +995,10 @@ api_response writer::sync_sso()
     if (!account.active && !require_activation) {
         account.active = true;
     }
-    if (auto const admin = fields.get("admin")) {
+    if (auto const admin = fields.last("admin")) {
         account.admin = *admin == "true";
     }
-    if (auto const moderator = fields.get("moderator")) {
+    if (auto const moderator = fields.last("moderator")) {
         account.moderator = *moderator == "true";
     }
     return json_answer(200, admin_user_json(m_state, m_asking.who, account));
@@ -1287,20 +1006,17 @@ api_response writer::sync_sso()
 
 } // namespace
 
-api_response answer_write(forum_state &state, caller const &asking, api_request const &request, api_memory &memory)
+api_response answer_write(forum_state &state, caller const &asking, request const &asked, api_memory &memory)
 {
-    params given;
-    if (auto const problem = read_params(request, given)) {
-        return error_answer(400, "Reading the request body: " + *problem, "invalid_parameters");
+    if (asked.body_problem) {
+        return error_answer(400, "Reading the request body: " + *asked.body_problem, "invalid_parameters");
     }
-    return writer{state, asking, request, given, memory}.answer();
+    return writer{state, asking, asked, memory}.answer();
 }
 
-std::optional<api_response> answer_admin_read(forum_state const &state, caller const &asking,
-                                              api_request const &request)
+std::optional<api_response> answer_admin_read(forum_state const &state, caller const &asking, request const &asked)
 {
-    auto const parts = path_parts(request.path);
-    if (!matches(parts, {"admin", "site_settings"})) {
+    if (!asked.api_is({"admin", "site_settings"})) {
         return std::nullopt;
     }
     if (!asking.who.admin()) {

@@ -21,9 +21,6 @@ namespace pages {
 
 namespace {
 
-/// The formats a path may end in that change which route answers (`/latest.rss`).
-constexpr std::array<std::string_view, 4> FORMATS{"json", "rss", "xml", "txt"};
-
 /// \return `host` if it is a plausible Host header value (name or address, optional port),
 /// else "": it goes into URLs, XML and Location headers.
 std::string checked_host(std::string_view host)
@@ -85,42 +82,11 @@ civil_time civil(timestamp when)
 
 // -- page_request -------------------------------------------------------------------------------
 
-page_request::page_request(forum_state const &forum, viewer asking, api_request const &request)
-    : state(forum), who(asking), raw(request)
+page_request::page_request(forum_state const &forum, viewer asking, request const &asked)
+    : state(forum), who(asking), raw(asked.raw), parsed(asked), parts(asked.parts), format(asked.format),
+      query(asked.query)
 {
-    std::string_view path = request.path;
-    while (!path.empty()) {
-        auto const slash = path.find('/');
-        auto const part = path.substr(0, slash);
-        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
-        if (!part.empty()) {
-            parts.push_back(percent_decode(part, false));
-        }
-    }
-    if (!parts.empty()) {
-        auto &last = parts.back();
-        auto const dot = last.rfind('.');
-        if (dot != std::string::npos && dot > 0) {
-            auto const suffix = std::string_view{last}.substr(dot + 1);
-            if (std::ranges::find(FORMATS, suffix) != FORMATS.end()) {
-                format = std::string{suffix};
-                last.resize(dot);
-            }
-        }
-    }
-    std::string_view rest = request.query;
-    while (!rest.empty()) {
-        auto const amp = rest.find('&');
-        auto const pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (pair.empty()) {
-            continue;
-        }
-        auto const eq = pair.find('=');
-        query.emplace_back(percent_decode(pair.substr(0, eq), true),
-                           eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true));
-    }
-    std::string host = checked_host(request.host);
+    std::string host = checked_host(raw.host);
     if (host.empty()) {
         host = "localhost"; // in-process requests carry no Host
     }
@@ -134,12 +100,7 @@ page_request::page_request(forum_state const &forum, viewer asking, api_request 
 
 std::optional<std::string> page_request::param(std::string_view name) const
 {
-    for (auto const &[key, value] : query) {
-        if (key == name) {
-            return value;
-        }
-    }
-    return std::nullopt;
+    return query.first(name);
 }
 
 std::int64_t page_request::page() const
@@ -157,25 +118,10 @@ std::int64_t page_request::page() const
 
 bool page_request::is(std::initializer_list<std::string_view> pattern) const
 {
-    if (pattern.size() != parts.size()) {
-        return false;
-    }
-    std::size_t i = 0;
-    for (auto const want : pattern) {
-        if (want != "*" && want != parts[i]) {
-            return false;
-        }
-        ++i;
-    }
-    return true;
+    return parsed.is(pattern);
 }
 
 // -- Text ---------------------------------------------------------------------------------------
-
-std::string percent_decode(std::string_view text, bool plus_is_space)
-{
-    return detail::url_decode(text, plus_is_space); // the JSON API's decoder: one rule for both
-}
 
 std::string percent_encode(std::string_view text)
 {
@@ -326,12 +272,6 @@ std::optional<std::int64_t> to_id(std::string_view text)
     return value;
 }
 
-std::string lowercase(std::string text)
-{
-    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 /// \return the text of `html` without tags, cut at `length` bytes on a character boundary.
 std::string plain_text(std::string_view html, std::size_t length)
 {
@@ -365,11 +305,6 @@ std::string plain_text(std::string_view html, std::size_t length)
 
 // -- URLs ---------------------------------------------------------------------------------------
 
-std::string topic_slug(topic const &subject)
-{
-    return subject.slug.empty() ? std::string{"topic"} : subject.slug;
-}
-
 std::string topic_path(topic const &subject, std::optional<int> post_number)
 {
     std::string path = "/t/" + topic_slug(subject) + "/" + std::to_string(subject.id);
@@ -386,9 +321,7 @@ std::string category_path(forum_state const &state, category const &place)
 
 std::string user_path(user const &account)
 {
-    std::string lower = account.username;
-    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return "/u/" + percent_encode(lower);
+    return "/u/" + percent_encode(base::ascii_lower(account.username));
 }
 
 std::string tag_path(std::string_view name)
@@ -466,14 +399,6 @@ std::vector<post const *> visible_posts(forum_state const &state, viewer const &
     return out;
 }
 
-user const &author(forum_state const &state, std::int64_t user_id)
-{
-    if (auto const *account = state.find_user(user_id)) {
-        return *account;
-    }
-    return *state.find_user(SYSTEM_USER_ID);
-}
-
 // -- Shared by the HTML and JSON routes --------------------------------------------------------
 
 tag const *requested_tag(page_request const &request, std::string &filter)
@@ -482,7 +407,7 @@ tag const *requested_tag(page_request const &request, std::string &filter)
     if (!request.state.settings().tagging_enabled || p.size() < 2) {
         return nullptr;
     }
-    tag const *found = request.state.find_tag(lowercase(p[1]));
+    tag const *found = request.state.find_tag(base::ascii_lower(p[1]));
     if (found == nullptr) {
         return nullptr;
     }
@@ -599,19 +524,19 @@ api_response json_error(int status, std::string_view message, std::string_view t
 
 } // namespace pages
 
-std::optional<api_response> answer_page(forum_state const &state, viewer const &who, api_request const &request)
+std::optional<api_response> answer_page(forum_state const &state, viewer const &who, request const &asked)
 {
     using boost::beast::http::verb;
-    if (request.method == verb::post) {
-        if (request.path == "/uploads/lookup-urls" || request.path == "/uploads/lookup-urls.json") {
-            return pages::lookup_upload_urls(pages::page_request{state, who, request});
+    if (asked.method == verb::post) {
+        if (asked.raw.path == "/uploads/lookup-urls" || asked.raw.path == "/uploads/lookup-urls.json") {
+            return pages::lookup_upload_urls(pages::page_request{state, who, asked});
         }
         return std::nullopt;
     }
-    if (request.method != verb::get && request.method != verb::head) {
+    if (!asked.is_read()) {
         return std::nullopt;
     }
-    pages::page_request const page{state, who, request};
+    pages::page_request const page{state, who, asked};
     // Files first: an upload's own extension may look like a format (`.txt`, `.xml`).
     if (auto file = pages::answer_file(page)) {
         return file;

@@ -5,6 +5,7 @@
 
 #include "rehearsal/forum.hpp"
 #include "rehearsal/http_server.hpp"
+#include "rehearsal/request.hpp"
 
 #include <optional>
 
@@ -13,6 +14,6 @@ namespace forumgate::rehearsal {
 /// Answers `request` when it is one of the routes this part serves; nullopt hands it on to the
 /// JSON API. `who` is the viewer the credentials name (anonymous without a key).
 [[nodiscard]] std::optional<api_response> answer_page(forum_state const &state, viewer const &who,
-                                                      api_request const &request);
+                                                      request const &asked);
 
 } // namespace forumgate::rehearsal

@@ -249,7 +249,7 @@ api_response category_feed(page_request const &request)
     for (std::size_t i = 1; i < p.size(); ++i) {
         asked += "/" + p[i];
     }
-    if (asked != percent_decode(canonical, false)) {
+    if (asked != url_decode(canonical, false)) {
         return redirect(request, 301, canonical + ".rss");
     }
     auto const topics =
@@ -451,9 +451,7 @@ api_response answer_feed(page_request const &request)
         return category_feed(request);
     }
     if (request.is({"tag", "*"}) && state.settings().tagging_enabled) {
-        std::string name = p[1];
-        std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        tag const *found = state.find_tag(name);
+        tag const *found = state.find_tag(base::ascii_lower(p[1]));
         if (found == nullptr) {
             return not_found_page(request);
         }

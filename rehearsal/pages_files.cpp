@@ -46,8 +46,7 @@ std::string_view content_type_for(std::string_view extension)
                                            {"mp4", "video/mp4"},
                                            {"mp3", "audio/mpeg"},
                                            {"webm", "video/webm"}}};
-    std::string lower{extension};
-    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string const lower = base::ascii_lower(extension);
     for (auto const &entry : TYPES) {
         if (entry.extension == lower) {
             return entry.type;
@@ -67,13 +66,6 @@ bool is_alphanumeric(std::string_view text)
     return !text.empty() && std::ranges::all_of(text, [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     });
-}
-
-std::string lowercase(std::string_view text)
-{
-    std::string out{text};
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 /// \return the file's bytes with its type and a long cache lifetime. `as_attachment` adds the
@@ -116,7 +108,7 @@ std::vector<std::string> requested_short_urls(page_request const &request)
             wanted.push_back(std::move(value));
         }
     };
-    for (auto const &[key, value] : request.query) {
+    for (auto const &[key, value] : request.query.pairs()) {
         note(key, value);
     }
     if (request.raw.content_type.find("json") != std::string::npos) {
@@ -130,14 +122,9 @@ std::vector<std::string> requested_short_urls(page_request const &request)
         }
         return wanted;
     }
-    std::string_view rest = request.raw.body;
-    while (!rest.empty()) {
-        auto const amp = rest.find('&');
-        auto const pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        auto const eq = pair.find('=');
-        if (eq != std::string_view::npos) {
-            note(percent_decode(pair.substr(0, eq), true), percent_decode(pair.substr(eq + 1), true));
+    for (auto &field : split_form(request.raw.body)) {
+        if (field.value) {
+            note(field.name, *std::move(field.value));
         }
     }
     return wanted;
@@ -167,7 +154,7 @@ std::optional<api_response> answer_file(page_request const &request)
         if (p[1] != "default") {
             return not_found_page(request);
         }
-        auto const sha1 = lowercase(stem(file_name));
+        auto const sha1 = base::ascii_lower(stem(file_name));
         bool shape = false;
         if (p.size() == 3) {
             shape = true; // /uploads/default/{sha1}.{ext}
@@ -187,7 +174,7 @@ std::optional<api_response> answer_file(page_request const &request)
             return not_found_page(request);
         }
         std::string const file_name = last_segment(request);
-        auto sha1 = lowercase(stem(file_name));
+        auto sha1 = base::ascii_lower(stem(file_name));
         sha1 = sha1.substr(0, sha1.find('_')); // optimized images: {sha1}_{version}_{w}x{h}
         upload const *file = sha1.size() == 40 && is_hex(sha1) ? request.state.find_upload_by_sha1(sha1) : nullptr;
         return file != nullptr ? redirect(request, 302, file->url()) : not_found_page(request);

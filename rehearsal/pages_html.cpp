@@ -225,7 +225,7 @@ api_response show_topic(page_request const &request, std::int64_t topic_id, std:
         return not_found_page(request);
     }
     // Slugs compare after URL-unescaping (the encoded slug method stores them percent-encoded).
-    if (!url_slug || *url_slug != percent_decode(topic_slug(*subject), false)) {
+    if (!url_slug || *url_slug != url_decode(topic_slug(*subject), false)) {
         return redirect(request, 301, paged(topic_path(*subject, post_number), page, 0));
     }
     return topic_page(request, *subject, page, post_number);
@@ -250,9 +250,9 @@ api_response topic_route(page_request const &request)
             return show_topic(request, *id, std::nullopt, std::nullopt); // no slug: 301
         }
         // /t/{slug}: found by its slug (Topic.find_by_slug, lowercased), then 301.
-        std::string const wanted = lowercase(p[1]);
+        std::string const wanted = base::ascii_lower(p[1]);
         for (auto const &[id, subject] : request.state.topics()) {
-            if (percent_decode(subject.slug, false) == wanted && request.state.can_see_topic(request.who, subject)) {
+            if (url_decode(subject.slug, false) == wanted && request.state.can_see_topic(request.who, subject)) {
                 return redirect(request, 301, topic_path(subject));
             }
         }
@@ -308,14 +308,14 @@ category const *find_by_slug_path(forum_state const &state, std::vector<std::str
 {
     category const *found = nullptr;
     for (auto const &raw_slug : slugs) {
-        std::string const slug = lowercase(raw_slug);
+        std::string const slug = base::ascii_lower(raw_slug);
         category const *level = nullptr;
         for (auto const &[id, place] : state.categories()) {
             std::optional<std::int64_t> const parent = found ? std::optional{found->id} : std::nullopt;
             if (place.parent_id != parent) {
                 continue;
             }
-            if (percent_decode(place.slug, false) == slug || std::to_string(id) + "-category" == slug) {
+            if (url_decode(place.slug, false) == slug || std::to_string(id) + "-category" == slug) {
                 level = &place;
                 break;
             }
@@ -382,7 +382,7 @@ api_response category_route(page_request const &request)
     }
     std::string const canonical = category_path(request.state, *place);
     std::string const asked = "/c/" + join_segments(named.begin(), named.end());
-    if (percent_decode(asked, false) != percent_decode(canonical, false)) {
+    if (url_decode(asked, false) != url_decode(canonical, false)) {
         return redirect(request, 301, canonical + suffix + (request.raw.query.empty() ? "" : "?" + request.raw.query));
     }
     list_filter which{.category_id = place->id};

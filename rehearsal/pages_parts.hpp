@@ -4,8 +4,11 @@
 // sitemaps write them, Discourse's URL builders, topic lists, and the answers they build.
 // Internal to forumgate_rehearsal_api.
 
+#include "base/text.hpp"
 #include "rehearsal/forum.hpp"
 #include "rehearsal/http_server.hpp"
+#include "rehearsal/request.hpp"
+#include "rehearsal/serializers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +22,9 @@
 
 namespace forumgate::rehearsal::pages {
 
+using serializers::author;
+using serializers::topic_slug;
+
 /// The site's title (SiteSetting.title), in page titles, feeds and the news sitemap.
 constexpr std::string_view SITE_TITLE = "Rehearsal forum";
 
@@ -27,16 +33,17 @@ constexpr std::string_view SITE_TITLE = "Rehearsal forum";
 /// query, and the absolute base URL taken from the Host header.
 struct page_request
 {
-    page_request(forum_state const &forum, viewer asking, api_request const &request);
+    page_request(forum_state const &forum, viewer asking, request const &asked);
 
     forum_state const &state;
     viewer who;
     api_request const &raw;
-    std::vector<std::string> parts;                         ///< path segments, percent-decoded
-    std::string format;                                     ///< "", "json", "rss", "xml" or "txt"
-    std::string base;                                       ///< `http://{host}`, no slash at the end
-    std::string hostname;                                   ///< the host without its port (RSS guids)
-    std::vector<std::pair<std::string, std::string>> query; ///< decoded, in order
+    request const &parsed;
+    std::vector<std::string> const &parts; ///< path segments, percent-decoded
+    std::string const &format;             ///< "", "json", "rss", "xml" or "txt"
+    parameters const &query;               ///< the query string, decoded, in order
+    std::string base;                      ///< `http://{host}`, no slash at the end
+    std::string hostname;                  ///< the host without its port (RSS guids)
 
     /// \return the first query value named `name`, or nullopt.
     [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
@@ -51,8 +58,6 @@ struct page_request
 
 // -- Text ---------------------------------------------------------------------------------------
 
-/// \return `text` with `%XX` decoded (and `+` as a space when `plus_is_space`).
-[[nodiscard]] std::string percent_decode(std::string_view text, bool plus_is_space);
 /// \return `text` percent-encoded for one URL path segment or query value: every byte but
 /// ASCII letters, digits and `-._~` becomes `%XX`.
 [[nodiscard]] std::string percent_encode(std::string_view text);
@@ -74,16 +79,12 @@ void append_xml_schema_time(std::string &out, timestamp when);
 [[nodiscard]] std::string long_date(timestamp when);
 /// \return `id` as a number if `text` is all digits (no sign), else nullopt.
 [[nodiscard]] std::optional<std::int64_t> to_id(std::string_view text);
-/// \return `text` with ASCII letters lowercased.
-[[nodiscard]] std::string lowercase(std::string text);
 /// \return the text of `html` without its tags and surrounding spaces, cut at `length` bytes
 /// (on a character boundary, with "…" added) when longer.
 [[nodiscard]] std::string plain_text(std::string_view html, std::size_t length);
 
 // -- Discourse's URLs (relative, percent-encoded) -------------------------------------------------
 
-/// \return the slug used in the topic's URLs (`topic` when it has none).
-[[nodiscard]] std::string topic_slug(topic const &subject);
 /// \return `/t/{slug}/{id}`, with `/{post_number}` when given (Post#url writes `/1` too).
 [[nodiscard]] std::string topic_path(topic const &subject, std::optional<int> post_number = std::nullopt);
 /// \return `/c/{slug path}/{id}` (Category#url).
@@ -118,8 +119,6 @@ struct list_filter
 /// \return the posts of `subject` that `who` may see, by post number (the post stream).
 [[nodiscard]] std::vector<post const *> visible_posts(forum_state const &state, viewer const &who,
                                                       topic const &subject);
-/// \return the user with that id, or the system user when there is none.
-[[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);
 
 // -- Shared by the HTML and JSON routes ----------------------------------------------------------
 

@@ -645,7 +645,7 @@ TEST_F(pages_fixture, lookup_urls)
         auto const answer = read([&](forum_state const &state) {
             auto const who =
                 username.empty() ? viewer::anonymous() : viewer::of(*state.find_user_by_username(username));
-            return answer_page(state, who, request);
+            return answer_page(state, who, forumgate::rehearsal::request{request});
         });
         EXPECT_TRUE(answer.has_value());
         return answer.value_or(api_response{});
@@ -674,8 +674,9 @@ TEST_F(pages_fixture, lookup_urls)
     api_request other;
     other.method = boost::beast::http::verb::post;
     other.path = "/posts.json";
-    EXPECT_FALSE(
-        read([&](forum_state const &state) { return answer_page(state, viewer::anonymous(), other); }).has_value());
+    EXPECT_FALSE(read([&](forum_state const &state) {
+                     return answer_page(state, viewer::anonymous(), forumgate::rehearsal::request{other});
+                 }).has_value());
 }
 
 // -- Topics ---------------------------------------------------------------------------------------
