@@ -24,6 +24,7 @@ enum class state : std::uint8_t
     quoted,       ///< inside a quoted field
     after_quote,  ///< a quote inside a quoted field: closes it, or is the first half of ""
     after_cr,     ///< a CR outside quotes: must be followed by LF
+    record_end,   ///< an LF outside quotes: the record is complete
 };
 
 /// Bytes that end a run of unquoted field content, as a table: one load per byte in the
@@ -45,6 +46,63 @@ bool is_field_end(char c) noexcept
     return FIELD_ENDS.ends[static_cast<unsigned char>(c)];
 }
 
+/// \return true for the bytes that end a field outside quotes.
+bool is_delimiter(char c) noexcept
+{
+    return c == ',' || c == '\n' || c == '\r';
+}
+
+/// Appends the run of bytes from `pos` that `keep` accepts (up to `end`) to `field`.
+/// \return the position after the run.
+template <typename Keep>
+std::size_t append_run(std::string &field, char const *data, std::size_t pos, std::size_t end, Keep keep)
+{
+    std::size_t run_end = pos;
+    while (run_end < end && keep(data[run_end])) {
+        ++run_end;
+    }
+    field.append(data + pos, run_end - pos);
+    return run_end;
+}
+
+/// The fields of the record being read, reusing the strings of the caller's vector.
+class record_fields
+{
+public:
+    explicit record_fields(std::vector<std::string> &fields) : m_fields{fields} {}
+
+    void start()
+    {
+        if (m_used == m_fields.size()) {
+            m_fields.emplace_back();
+        } else {
+            m_fields[m_used].clear();
+        }
+        m_field = &m_fields[m_used++];
+    }
+    [[nodiscard]] std::string &field() noexcept { return *m_field; }
+    bool end()
+    {
+        m_fields.resize(m_used);
+        return true;
+    }
+
+private:
+    std::vector<std::string> &m_fields;
+    std::size_t m_used = 0;
+    std::string *m_field = nullptr;
+};
+
+/// The state after a delimiter (is_delimiter) outside quotes; a comma starts the next field.
+state after_delimiter(char c, record_fields &record)
+{
+    if (c == ',') {
+        record.start();
+        return state::field_start;
+    }
+    return c == '\n' ? state::record_end : state::after_cr;
+}
+
 std::string describe_byte(char c)
 {
     auto const byte = static_cast<unsigned char>(c);
@@ -52,6 +110,22 @@ std::string describe_byte(char c)
         return fmt::format("byte 0x{:02X}", byte);
     }
     return fmt::format("'{}'", c);
+}
+
+constexpr std::string_view QUOTE_IN_UNQUOTED_FIELD =
+    "quote inside an unquoted field (quote the whole field and double the quote: \"a \"\"b\"\"\")";
+
+std::string after_closing_quote_message(char c)
+{
+    return fmt::format("{} after a closing quote (a quoted field must end at a comma or the line end)",
+                       describe_byte(c));
+}
+
+std::string unclosed_quote_message(std::uint64_t record_line, std::uint64_t quote_line)
+{
+    return quote_line == record_line
+               ? std::string{"quoted field is not closed before the end of the file"}
+               : fmt::format("quoted field opened on line {} is not closed before the end of the file", quote_line);
 }
 
 } // namespace
@@ -99,28 +173,11 @@ bool csv_reader::fill()
 
 bool csv_reader::next(std::vector<std::string> &fields)
 {
-    std::size_t used = 0;
-    std::string *field = nullptr;
-    auto const start_field = [&] {
-        if (used == fields.size()) {
-            fields.emplace_back();
-        } else {
-            fields[used].clear();
-        }
-        field = &fields[used++];
-    };
-    auto const end_record = [&] {
-        fields.resize(used);
-        return true;
-    };
-
+    record_fields record{fields};
     state st = state::record_start;
     bool cr_on_empty_line = false;
     std::uint64_t quote_line = 0;
-    for (;;) {
-        if (m_pos == m_end && !fill()) {
-            break;
-        }
+    while (m_pos < m_end || fill()) {
         char const *const data = m_buffer.data();
         char const c = data[m_pos];
         switch (st) {
@@ -134,7 +191,7 @@ bool csv_reader::next(std::vector<std::string> &fields)
                 st = state::after_cr;
             } else {
                 m_record_line = m_line;
-                start_field();
+                record.start();
                 st = state::field_start;
             }
             break;
@@ -143,16 +200,9 @@ bool csv_reader::next(std::vector<std::string> &fields)
                 ++m_pos;
                 quote_line = m_line;
                 st = state::quoted;
-            } else if (c == ',') {
+            } else if (is_delimiter(c)) {
                 ++m_pos;
-                start_field();
-            } else if (c == '\n') {
-                ++m_pos;
-                ++m_line;
-                return end_record();
-            } else if (c == '\r') {
-                ++m_pos;
-                st = state::after_cr;
+                st = after_delimiter(c, record);
             } else {
                 st = state::unquoted;
             }
@@ -160,42 +210,24 @@ bool csv_reader::next(std::vector<std::string> &fields)
         case state::unquoted: {
             // Copy the run up to the next special byte in one go: most fields are short and
             // unquoted, and this loop is most of the time spent on a large file.
-            std::size_t run_end = m_pos;
-            while (run_end < m_end && !is_field_end(data[run_end])) {
-                ++run_end;
-            }
-            field->append(data + m_pos, run_end - m_pos);
-            m_pos = run_end;
+            m_pos = append_run(record.field(), data, m_pos, m_end, [](char b) { return !is_field_end(b); });
             if (m_pos == m_end) {
                 break;
             }
-            char const end = data[m_pos++];
-            if (end == ',') {
-                start_field();
-                st = state::field_start;
-            } else if (end == '\n') {
-                ++m_line;
-                return end_record();
-            } else if (end == '\r') {
-                st = state::after_cr;
-            } else {
-                fail_at(m_line,
-                        "quote inside an unquoted field (quote the whole field and double the quote: \"a \"\"b\"\"\")");
+            char const delimiter = data[m_pos++];
+            if (delimiter == '"') {
+                fail_at(m_line, QUOTE_IN_UNQUOTED_FIELD);
             }
+            st = after_delimiter(delimiter, record);
             break;
         }
         case state::quoted: {
-            std::size_t run_end = m_pos;
-            while (run_end < m_end && data[run_end] != '"' && data[run_end] != '\n') {
-                ++run_end;
-            }
-            field->append(data + m_pos, run_end - m_pos);
-            m_pos = run_end;
+            m_pos = append_run(record.field(), data, m_pos, m_end, [](char b) { return b != '"' && b != '\n'; });
             if (m_pos == m_end) {
                 break;
             }
             if (data[m_pos++] == '\n') {
-                field->push_back('\n');
+                record.field().push_back('\n');
                 ++m_line;
             } else {
                 st = state::after_quote;
@@ -205,20 +237,12 @@ bool csv_reader::next(std::vector<std::string> &fields)
         case state::after_quote:
             ++m_pos;
             if (c == '"') {
-                field->push_back('"');
+                record.field().push_back('"');
                 st = state::quoted;
-            } else if (c == ',') {
-                start_field();
-                st = state::field_start;
-            } else if (c == '\n') {
-                ++m_line;
-                return end_record();
-            } else if (c == '\r') {
-                st = state::after_cr;
+            } else if (is_delimiter(c)) {
+                st = after_delimiter(c, record);
             } else {
-                fail_at(m_line,
-                        fmt::format("{} after a closing quote (a quoted field must end at a comma or the line end)",
-                                    describe_byte(c)));
+                fail_at(m_line, after_closing_quote_message(c));
             }
             break;
         case state::after_cr:
@@ -226,35 +250,24 @@ bool csv_reader::next(std::vector<std::string> &fields)
                 fail_at(m_line, "carriage return not followed by a line feed outside quotes");
             }
             ++m_pos;
+            m_line += cr_on_empty_line ? 1 : 0;
+            st = cr_on_empty_line ? state::record_start : state::record_end;
+            cr_on_empty_line = false;
+            break;
+        case state::record_end:
+            break;
+        }
+        if (st == state::record_end) {
             ++m_line;
-            if (cr_on_empty_line) {
-                cr_on_empty_line = false;
-                st = state::record_start;
-                break;
-            }
-            return end_record();
+            return record.end();
         }
     }
 
-    // End of input.
-    switch (st) {
-    case state::record_start:
-        return false;
-    case state::after_cr:
-        // A final line ending in a lone CR: take the CR as its line end.
-        return cr_on_empty_line ? false : end_record();
-    case state::quoted:
-        fail_at(
-            m_record_line,
-            quote_line == m_record_line
-                ? std::string{"quoted field is not closed before the end of the file"}
-                : fmt::format("quoted field opened on line {} is not closed before the end of the file", quote_line));
-    case state::field_start:
-    case state::unquoted:
-    case state::after_quote:
-        break;
+    // End of input. A final line ending in a lone CR takes the CR as its line end.
+    if (st == state::quoted) {
+        fail_at(m_record_line, unclosed_quote_message(m_record_line, quote_line));
     }
-    return end_record();
+    return st != state::record_start && !(st == state::after_cr && cr_on_empty_line) && record.end();
 }
 
 } // namespace forumgate::base

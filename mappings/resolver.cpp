@@ -1,7 +1,9 @@
 #include "mappings/resolver.hpp"
 
 #include "base/digest.hpp"
+#include "base/enum_names.hpp"
 #include "base/url_codec.hpp"
+#include "mappings/location_builder.hpp"
 
 #include <re2/re2.h>
 
@@ -11,156 +13,28 @@
 
 namespace forumgate::mappings {
 
+namespace {
+
+// In the order of the enums' values.
+constexpr std::array<std::string_view, 5> OUTCOME_NAMES = {"redirect", "pass_through", "not_found", "gone",
+                                                           "bad_request"};
+constexpr std::array<std::string_view, 12> REASON_NAMES = {"mapped",     "nearest_post", "site_page",     "not_in_map",
+                                                           "rule",       "unknown_host", "unknown_shape", "unknown_id",
+                                                           "unmappable", "not_migrated", "malformed",     "too_long"};
+
+} // namespace
+
 std::string_view to_string(outcome value) noexcept
 {
-    switch (value) {
-    case outcome::redirect:
-        return "redirect";
-    case outcome::pass_through:
-        return "pass_through";
-    case outcome::not_found:
-        return "not_found";
-    case outcome::gone:
-        return "gone";
-    case outcome::bad_request:
-        return "bad_request";
-    }
-    return "not_found";
+    return base::enum_name(OUTCOME_NAMES, value, "not_found");
 }
 
 std::string_view to_string(reason value) noexcept
 {
-    switch (value) {
-    case reason::mapped:
-        return "mapped";
-    case reason::nearest_post:
-        return "nearest_post";
-    case reason::site_page:
-        return "site_page";
-    case reason::not_in_map:
-        return "not_in_map";
-    case reason::rule:
-        return "rule";
-    case reason::unknown_host:
-        return "unknown_host";
-    case reason::unknown_shape:
-        return "unknown_shape";
-    case reason::unknown_id:
-        return "unknown_id";
-    case reason::unmappable:
-        return "unmappable";
-    case reason::not_migrated:
-        return "not_migrated";
-    case reason::malformed:
-        return "malformed";
-    case reason::too_long:
-        return "too_long";
-    }
-    return "unknown_shape";
+    return base::enum_name(REASON_NAMES, value, "unknown_shape");
 }
 
 namespace {
-
-// Query parameters that only tell where a click came from: never carried over.
-bool is_tracking_param(std::string_view key) noexcept
-{
-    static constexpr std::string_view TRACKING[] = {
-        "_ga",    "_gl",     "_hsenc",  "_hsmi", "dclid",   "fbclid", "gbraid", "gclid",  "igshid", "mc_cid",
-        "mc_eid", "mkt_tok", "msclkid", "ref",   "ref_src", "twclid", "u",      "wbraid", "yclid",
-    };
-    return key.starts_with("utm_") || std::find(std::begin(TRACKING), std::end(TRACKING), key) != std::end(TRACKING);
-}
-
-// Query parameters a topic view understands (Discourse carries these over when it corrects a
-// topic URL; `page` is turned into a post number instead).
-bool is_topic_param(std::string_view key) noexcept
-{
-    return key == "print" || key == "filter" || key == "username_filters" || key == "filter_top_level_replies";
-}
-
-enum class query_policy : std::uint8_t
-{
-    none,      ///< drop every parameter
-    topic,     ///< keep only the topic view's own parameters
-    page_only, ///< keep only `page` (raw topic pages)
-    all_but_tracking,
-};
-
-// Builds a Location: the new base, then path segments (each percent-encoded, so nothing taken
-// from the request can change the URL's structure), then the kept query parameters.
-class location_builder
-{
-public:
-    explicit location_builder(std::string &out) : m_out{out} {}
-
-    location_builder &literal(std::string_view trusted)
-    {
-        m_out.append(trusted);
-        return *this;
-    }
-
-    location_builder &segment(std::string_view untrusted)
-    {
-        if (untrusted.empty()) {
-            return *this; // never an empty segment: `//` could read as a host
-        }
-        m_out.push_back('/');
-        base::append_encoded_segment(m_out, untrusted);
-        return *this;
-    }
-
-    location_builder &number(std::uint64_t value)
-    {
-        std::array<char, 24> buffer{};
-        auto const result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-        m_out.push_back('/');
-        m_out.append(buffer.data(), result.ptr);
-        return *this;
-    }
-
-    location_builder &segments(parsed_url const &url, std::size_t begin, std::size_t end)
-    {
-        for (std::size_t i = begin; i < end; ++i) {
-            segment(url[i]);
-        }
-        return *this;
-    }
-
-    location_builder &format(url_format fmt)
-    {
-        if (fmt == url_format::json) {
-            m_out.append(".json");
-        } else if (fmt == url_format::rss) {
-            m_out.append(".rss");
-        }
-        return *this;
-    }
-
-    location_builder &query(parsed_url const &url, query_policy policy)
-    {
-        if (policy == query_policy::none) {
-            return *this;
-        }
-        char separator = '?';
-        for (auto const &[key, value] : url.params()) {
-            bool const keep = policy == query_policy::topic       ? is_topic_param(key)
-                              : policy == query_policy::page_only ? key == "page"
-                                                                  : !is_tracking_param(key);
-            if (!keep) {
-                continue;
-            }
-            m_out.push_back(separator);
-            separator = '&';
-            base::append_encoded_query_component(m_out, key);
-            m_out.push_back('=');
-            base::append_encoded_query_component(m_out, value);
-        }
-        return *this;
-    }
-
-private:
-    std::string &m_out;
-};
 
 decision refuse(int status, outcome what, reason why, url_kind kind = url_kind::other)
 {

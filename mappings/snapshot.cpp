@@ -466,8 +466,69 @@ void snapshot_builder::add(rule_row const &row)
 std::shared_ptr<snapshot const> snapshot_builder::build()
 {
     snapshot &snap = *m_snapshot;
+    std::size_t const distinct_topics = build_topics();
+    build_categories();
 
-    // Topics: the listed ones, plus any that only posts name (no slug known), by old id.
+    // Users and tags: case-insensitive old names.
+    build_names(m_users, snap.m_users, snap.m_user_by_name);
+    build_names(m_tags, snap.m_tags, snap.m_tag_by_name);
+
+    build_uploads();
+
+    snap.m_slugs.shrink_to_fit();
+    snap.m_counts = {distinct_topics,    snap.m_posts.size(),   snap.m_categories.size(), snap.m_users.size(),
+                     snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
+    snap.m_version = m_version;
+    m_category_rows = {};
+    std::shared_ptr<snapshot const> result{std::move(m_snapshot)};
+    m_snapshot = std::make_unique<snapshot>();
+    return result;
+}
+
+// Topics: the listed ones, plus any that only posts name (no slug known), by old id.
+std::size_t snapshot_builder::build_topics()
+{
+    snapshot &snap = *m_snapshot;
+    sort_topics_and_posts();
+    std::size_t const distinct_topics = choose_topic_layout();
+    snap.m_posts.reserve(m_posts.size());
+    id_pairs post_ids;
+    post_ids.reserve(m_posts.size());
+
+    std::size_t next_topic = 0;
+    std::size_t next_post = 0;
+    while (next_topic < m_pending_topics.size() || next_post < m_posts.size()) {
+        std::uint32_t const listed =
+            next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
+        std::uint32_t const by_post = next_post < m_posts.size() ? m_posts[next_post].old_topic_id : UINT32_MAX;
+        if (listed <= by_post) {
+            add_topic(&m_pending_topics[next_topic++], listed, next_post, post_ids);
+        } else {
+            add_topic(nullptr, by_post, next_post, post_ids);
+        }
+    }
+    m_posts = {};
+
+    if (!snap.m_topics_dense) {
+        id_pairs topic_ids;
+        topic_ids.reserve(snap.m_topics.size());
+        for (std::size_t i = 0; i < snap.m_topics.size(); ++i) {
+            topic_ids.emplace_back(snap.m_topics[i].old_id, static_cast<std::uint32_t>(i));
+        }
+        (void)snap.m_topic_by_id.build(topic_ids); // unique: checked in sort_topics_and_posts
+    }
+    if (auto const duplicate = snap.m_post_by_id.build(post_ids)) {
+        throw input_error{fmt::format("post {} appears more than once", *duplicate)};
+    }
+    post_ids = {};
+    index_old_topic_slugs();
+    m_pending_topics = {};
+    m_old_slugs = {};
+    return distinct_topics;
+}
+
+void snapshot_builder::sort_topics_and_posts()
+{
     std::sort(m_pending_topics.begin(), m_pending_topics.end(),
               [](pending_topic const &a, pending_topic const &b) { return a.old_id < b.old_id; });
     for (std::size_t i = 1; i < m_pending_topics.size(); ++i) {
@@ -480,99 +541,81 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
                    ? a.old_topic_id < b.old_topic_id
                    : (a.old_post_number & ~snapshot::POST_HIDDEN) < (b.old_post_number & ~snapshot::POST_HIDDEN);
     });
+}
 
-    // Dense ids (few gaps) get the direct layout; count the distinct topic ids to decide.
+// Dense ids (few gaps) get the direct layout; count the distinct topic ids to decide.
+std::size_t snapshot_builder::choose_topic_layout()
+{
+    snapshot &snap = *m_snapshot;
     std::size_t distinct_topics = 0;
     std::uint32_t first_id = UINT32_MAX;
     std::uint32_t last_id = 0;
-    {
-        std::size_t t = 0;
-        std::size_t p = 0;
-        while (t < m_pending_topics.size() || p < m_posts.size()) {
-            std::uint32_t const listed = t < m_pending_topics.size() ? m_pending_topics[t].old_id : UINT32_MAX;
-            std::uint32_t const by_post = p < m_posts.size() ? m_posts[p].old_topic_id : UINT32_MAX;
-            std::uint32_t const id = std::min(listed, by_post);
-            while (t < m_pending_topics.size() && m_pending_topics[t].old_id == id) {
-                ++t;
-            }
-            while (p < m_posts.size() && m_posts[p].old_topic_id == id) {
-                ++p;
-            }
-            first_id = std::min(first_id, id);
-            last_id = std::max(last_id, id);
-            ++distinct_topics;
+    std::size_t t = 0;
+    std::size_t p = 0;
+    while (t < m_pending_topics.size() || p < m_posts.size()) {
+        std::uint32_t const listed = t < m_pending_topics.size() ? m_pending_topics[t].old_id : UINT32_MAX;
+        std::uint32_t const by_post = p < m_posts.size() ? m_posts[p].old_topic_id : UINT32_MAX;
+        std::uint32_t const id = std::min(listed, by_post);
+        while (t < m_pending_topics.size() && m_pending_topics[t].old_id == id) {
+            ++t;
         }
+        while (p < m_posts.size() && m_posts[p].old_topic_id == id) {
+            ++p;
+        }
+        first_id = std::min(first_id, id);
+        last_id = std::max(last_id, id);
+        ++distinct_topics;
     }
     snap.m_topics_dense = distinct_topics > 0 && std::uint64_t{last_id} - first_id + 1 <=
                                                      id_table::DENSE_SLOTS_PER_KEY * distinct_topics + 1024;
     snap.m_first_topic_id = snap.m_topics_dense ? first_id : 0;
     snap.m_topics.reserve(snap.m_topics_dense ? last_id - first_id + 1 : distinct_topics);
-    snap.m_posts.reserve(m_posts.size());
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> post_ids;
-    post_ids.reserve(m_posts.size());
+    return distinct_topics;
+}
 
-    std::size_t next_topic = 0;
-    std::size_t next_post = 0;
-    auto const add_topic = [&](pending_topic const *pending, std::uint32_t old_id) {
-        if (snap.m_topics_dense) {
-            // Empty entries for the gaps (old_id 0 never matches a lookup).
-            while (snap.m_topics.size() < old_id - first_id) {
-                snap.m_topics.push_back({0, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0});
-            }
-        }
-        auto const topic_index = static_cast<std::uint32_t>(snap.m_topics.size());
-        snapshot::topic topic{old_id, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0};
-        if (pending != nullptr) {
-            topic.new_id = pending->new_id;
-            topic.new_slug_offset = pending->new_slug_offset;
-            topic.new_slug_length = pending->new_slug_length;
-            topic.flags = pending->restricted ? snapshot::TOPIC_RESTRICTED : 0;
-        }
-        std::uint32_t previous_number = 0;
-        while (next_post < m_posts.size() && m_posts[next_post].old_topic_id == old_id) {
-            pending_post const &p = m_posts[next_post++];
-            std::uint32_t const number = p.old_post_number & ~snapshot::POST_HIDDEN;
-            if (number == previous_number) {
-                throw input_error{fmt::format("topic {}: post number {} appears more than once", old_id, number)};
-            }
-            previous_number = number;
-            if ((p.old_post_number & snapshot::POST_HIDDEN) != 0) {
-                topic.flags |= snapshot::TOPIC_HAS_HIDDEN_POSTS;
-            }
-            if (pending == nullptr && topic.new_id == 0 && p.new_topic_id != 0) {
-                topic.new_id = p.new_topic_id; // a topic known only through its posts
-            }
-            post_ids.emplace_back(p.old_id, static_cast<std::uint32_t>(snap.m_posts.size()));
-            snap.m_posts.push_back({p.old_post_number, p.new_post_number, p.new_topic_id, p.new_id, topic_index});
-        }
-        topic.post_count = static_cast<std::uint32_t>(snap.m_posts.size()) - topic.first_post;
-        snap.m_topics.push_back(topic);
-    };
-    while (next_topic < m_pending_topics.size() || next_post < m_posts.size()) {
-        std::uint32_t const listed =
-            next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
-        std::uint32_t const by_post = next_post < m_posts.size() ? m_posts[next_post].old_topic_id : UINT32_MAX;
-        if (listed <= by_post) {
-            add_topic(&m_pending_topics[next_topic++], listed);
-        } else {
-            add_topic(nullptr, by_post);
+void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post,
+                                 id_pairs &post_ids)
+{
+    snapshot &snap = *m_snapshot;
+    if (snap.m_topics_dense) {
+        // Empty entries for the gaps (old_id 0 never matches a lookup).
+        while (snap.m_topics.size() < old_id - snap.m_first_topic_id) {
+            snap.m_topics.push_back({0, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0});
         }
     }
-    m_posts = {};
+    auto const topic_index = static_cast<std::uint32_t>(snap.m_topics.size());
+    snapshot::topic topic{old_id, 0, 0, static_cast<std::uint32_t>(snap.m_posts.size()), 0, 0, 0};
+    if (pending != nullptr) {
+        topic.new_id = pending->new_id;
+        topic.new_slug_offset = pending->new_slug_offset;
+        topic.new_slug_length = pending->new_slug_length;
+        topic.flags = pending->restricted ? snapshot::TOPIC_RESTRICTED : 0;
+    }
+    std::uint32_t previous_number = 0;
+    while (next_post < m_posts.size() && m_posts[next_post].old_topic_id == old_id) {
+        pending_post const &p = m_posts[next_post++];
+        std::uint32_t const number = p.old_post_number & ~snapshot::POST_HIDDEN;
+        if (number == previous_number) {
+            throw input_error{fmt::format("topic {}: post number {} appears more than once", old_id, number)};
+        }
+        previous_number = number;
+        if ((p.old_post_number & snapshot::POST_HIDDEN) != 0) {
+            topic.flags |= snapshot::TOPIC_HAS_HIDDEN_POSTS;
+        }
+        if (pending == nullptr && topic.new_id == 0 && p.new_topic_id != 0) {
+            topic.new_id = p.new_topic_id; // a topic known only through its posts
+        }
+        post_ids.emplace_back(p.old_id, static_cast<std::uint32_t>(snap.m_posts.size()));
+        snap.m_posts.push_back({p.old_post_number, p.new_post_number, p.new_topic_id, p.new_id, topic_index});
+    }
+    topic.post_count = static_cast<std::uint32_t>(snap.m_posts.size()) - topic.first_post;
+    snap.m_topics.push_back(topic);
+}
 
-    if (!snap.m_topics_dense) {
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> topic_ids;
-        topic_ids.reserve(snap.m_topics.size());
-        for (std::size_t i = 0; i < snap.m_topics.size(); ++i) {
-            topic_ids.emplace_back(snap.m_topics[i].old_id, static_cast<std::uint32_t>(i));
-        }
-        (void)snap.m_topic_by_id.build(topic_ids); // unique: checked above
-    }
-    if (auto const duplicate = snap.m_post_by_id.build(post_ids)) {
-        throw input_error{fmt::format("post {} appears more than once", *duplicate)};
-    }
-    post_ids = {};
-    // Old slugs, for /t/{slug} links: the topic with the lowest old id wins a shared slug.
+// Old slugs, for /t/{slug} links: the topic with the lowest old id wins a shared slug.
+void snapshot_builder::index_old_topic_slugs()
+{
+    snapshot &snap = *m_snapshot;
     std::size_t listed_index = 0;
     for (std::size_t i = 0; i < snap.m_topics.size() && listed_index < m_pending_topics.size(); ++i) {
         pending_topic const &pending = m_pending_topics[listed_index];
@@ -587,13 +630,14 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         }
     }
     snap.m_topic_by_slug.build();
-    m_pending_topics = {};
-    m_old_slugs = {};
+}
 
-    // Categories.
+void snapshot_builder::build_categories()
+{
+    snapshot &snap = *m_snapshot;
     std::sort(m_category_rows.begin(), m_category_rows.end(),
               [](category_row const &a, category_row const &b) { return a.old_id < b.old_id; });
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> category_ids;
+    id_pairs category_ids;
     std::vector<std::pair<std::string, std::uint32_t>> leaves;
     for (auto const &row : m_category_rows) {
         auto const index = static_cast<std::uint32_t>(snap.m_categories.size());
@@ -621,22 +665,24 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
         }
     }
     snap.m_category_by_leaf.build();
+}
 
-    // Users and tags: case-insensitive old names.
-    auto const build_names = [](auto &rows, std::vector<snapshot::renamed> &out, string_table &table) {
-        for (auto &[old_name, new_name] : rows) {
-            table.add(old_name, static_cast<std::uint32_t>(out.size()));
-            out.push_back({new_name.value_or(std::string{})});
-        }
-        table.build();
-        rows = {};
-    };
-    build_names(m_users, snap.m_users, snap.m_user_by_name);
-    build_names(m_tags, snap.m_tags, snap.m_tag_by_name);
+void snapshot_builder::build_names(renamed_rows &rows, std::vector<snapshot::renamed> &out, string_table &table)
+{
+    for (auto &[old_name, new_name] : rows) {
+        table.add(old_name, static_cast<std::uint32_t>(out.size()));
+        out.push_back({new_name.value_or(std::string{})});
+    }
+    table.build();
+    rows = {};
+}
 
-    // Uploads: by sha1 when the old path carries one, and by the whole normalised path. The
-    // sha1 of an optimized copy (a thumbnail) is its original's: an original row wins the sha1,
-    // whatever the order of the rows, so every form of the image leads to the full-size file.
+// Uploads: by sha1 when the old path carries one, and by the whole normalised path. The
+// sha1 of an optimized copy (a thumbnail) is its original's: an original row wins the sha1,
+// whatever the order of the rows, so every form of the image leads to the full-size file.
+void snapshot_builder::build_uploads()
+{
+    snapshot &snap = *m_snapshot;
     std::vector<std::pair<std::string, std::uint32_t>> thumbnail_sha1s;
     for (auto const &row : m_upload_rows) {
         auto const index = static_cast<std::uint32_t>(snap.m_uploads.size());
@@ -679,15 +725,6 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     snap.m_upload_by_path.build();
     snap.m_upload_by_sha1.build();
     m_upload_rows = {};
-
-    snap.m_slugs.shrink_to_fit();
-    snap.m_counts = {distinct_topics,    snap.m_posts.size(),   snap.m_categories.size(), snap.m_users.size(),
-                     snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
-    snap.m_version = m_version;
-    m_category_rows = {};
-    std::shared_ptr<snapshot const> result{std::move(m_snapshot)};
-    m_snapshot = std::make_unique<snapshot>();
-    return result;
 }
 
 } // namespace forumgate::mappings

@@ -296,13 +296,29 @@ private:
         bool restricted;
     };
 
+    /// (old id, index) pairs for an id_table.
+    using id_pairs = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+    /// (lower-case old name, new name) of users or tags.
+    using renamed_rows = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
+    /// Each step of build(): moves its rows into the snapshot and indexes them.
+    /// \return build_topics: the number of distinct old topic ids.
+    std::size_t build_topics();
+    void sort_topics_and_posts();
+    std::size_t choose_topic_layout();
+    void add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post, id_pairs &post_ids);
+    void index_old_topic_slugs();
+    void build_categories();
+    static void build_names(renamed_rows &rows, std::vector<snapshot::renamed> &out, string_table &table);
+    void build_uploads();
+
     std::unique_ptr<snapshot> m_snapshot;
     std::vector<pending_topic> m_pending_topics;
     std::string m_old_slugs;
     std::vector<pending_post> m_posts;
     std::vector<category_row> m_category_rows;
-    std::vector<std::pair<std::string, std::optional<std::string>>> m_users;
-    std::vector<std::pair<std::string, std::optional<std::string>>> m_tags;
+    renamed_rows m_users;
+    renamed_rows m_tags;
     std::vector<upload_row> m_upload_rows;
     std::int64_t m_version = 0;
 };

@@ -1,5 +1,6 @@
 #include "mappings/url_shape.hpp"
 
+#include "base/enum_names.hpp"
 #include "base/url_codec.hpp"
 
 #include <algorithm>
@@ -63,6 +64,15 @@ parsed_url::status parsed_url::parse(std::string_view target)
     // Decoded text is never longer than the raw text, so the views taken below stay valid.
     m_buffer.reserve(target.size());
 
+    if (auto const result = parse_path(path); result != status::ok) {
+        return result;
+    }
+    parse_query(query);
+    return status::ok;
+}
+
+parsed_url::status parsed_url::parse_path(std::string_view path)
+{
     // Split on the raw `/` first, so that an escaped %2F stays inside its segment. A path with
     // too many segments is still read to its end: a bad escape further on makes it malformed.
     bool too_deep = false;
@@ -105,7 +115,11 @@ parsed_url::status parsed_url::parse(std::string_view target)
         m_segment_count = 0;
         return status::too_deep;
     }
+    return status::ok;
+}
 
+void parsed_url::parse_query(std::string_view query)
+{
     // Query parameters: a malformed one is skipped, never fatal (trackers write odd things).
     std::size_t qpos = 0;
     while (qpos < query.size() && m_param_count < MAX_PARAMS) {
@@ -139,7 +153,6 @@ parsed_url::status parsed_url::parse(std::string_view target)
         }
         m_params[m_param_count++] = param{key, value};
     }
-    return status::ok;
 }
 
 std::string_view parsed_url::param_value(std::string_view key) const noexcept
@@ -157,25 +170,9 @@ std::string_view parsed_url::param_value(std::string_view key) const noexcept
 
 std::string_view to_string(url_kind kind) noexcept
 {
-    switch (kind) {
-    case url_kind::topic:
-        return "topic";
-    case url_kind::post:
-        return "post";
-    case url_kind::category:
-        return "category";
-    case url_kind::user:
-        return "user";
-    case url_kind::tag:
-        return "tag";
-    case url_kind::upload:
-        return "upload";
-    case url_kind::site_page:
-        return "site_page";
-    case url_kind::other:
-        return "other";
-    }
-    return "other";
+    static constexpr std::array<std::string_view, 8> NAMES = {"topic", "post",   "category",  "user",
+                                                              "tag",   "upload", "site_page", "other"};
+    return base::enum_name(NAMES, kind, "other");
 }
 
 url_kind kind_of(shape_id id) noexcept

@@ -58,6 +58,10 @@ public:
     void trim_segment(std::size_t i, std::size_t count) noexcept { m_segments[i].remove_suffix(count); }
 
 private:
+    /// The two halves of parse(): decodes into m_buffer and keeps views of it.
+    [[nodiscard]] status parse_path(std::string_view path);
+    void parse_query(std::string_view query);
+
     std::string m_buffer;
     std::array<std::string_view, MAX_SEGMENTS> m_segments{};
     std::array<param, MAX_PARAMS> m_params{};

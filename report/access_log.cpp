@@ -1,16 +1,14 @@
 #include "report/access_log.hpp"
 
+#include "base/text.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 
 namespace forumgate::report {
 namespace {
-
-bool is_digit(char c) noexcept
-{
-    return c >= '0' && c <= '9';
-}
 
 int digits_value(std::string_view s) noexcept
 {
@@ -19,19 +17,6 @@ int digits_value(std::string_view s) noexcept
         value = value * 10 + (c - '0');
     }
     return value;
-}
-
-bool all_digits(std::string_view s) noexcept
-{
-    if (s.empty()) {
-        return false;
-    }
-    for (char const c : s) {
-        if (!is_digit(c)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /// \return 1-12 for Jan…Dec (as both servers write them, in English whatever the locale), or 0.
@@ -55,8 +40,8 @@ bool parse_time(std::string_view time, std::int32_t &day) noexcept
     }
     std::string_view const dd = time.substr(0, 2);
     std::string_view const yyyy = time.substr(7, 4);
-    if (!all_digits(dd) || !all_digits(yyyy) || !all_digits(time.substr(12, 2)) || !all_digits(time.substr(15, 2)) ||
-        !all_digits(time.substr(18, 2))) {
+    if (!base::is_digits(dd) || !base::is_digits(yyyy) || !base::is_digits(time.substr(12, 2)) ||
+        !base::is_digits(time.substr(15, 2)) || !base::is_digits(time.substr(18, 2))) {
         return false;
     }
     unsigned const month = month_number(time.substr(3, 3));
@@ -66,20 +51,6 @@ bool parse_time(std::string_view time, std::int32_t &day) noexcept
     }
     day = days_from_civil(digits_value(yyyy), month, static_cast<unsigned>(d));
     return true;
-}
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /// Undoes the escapes of a logged request line: nginx writes `"`, `\` and bytes outside
@@ -94,8 +65,8 @@ void unescape(std::string_view in, std::string &out)
             continue;
         }
         char const next = in[i + 1];
-        if (next == 'x' && i + 3 < in.size() && hex_value(in[i + 2]) >= 0 && hex_value(in[i + 3]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(in[i + 2]) * 16 + hex_value(in[i + 3])));
+        if (next == 'x' && i + 3 < in.size() && base::hex_value(in[i + 2]) >= 0 && base::hex_value(in[i + 3]) >= 0) {
+            out.push_back(static_cast<char>(base::hex_value(in[i + 2]) * 16 + base::hex_value(in[i + 3])));
             i += 3;
             continue;
         }
@@ -192,7 +163,8 @@ log_line_kind parse_log_line(std::string_view line, log_request &out, std::strin
     rest.remove_prefix(end + 1);
 
     // STATUS SIZE, then anything (referrer, user agent, further fields).
-    if (rest.size() < 4 || rest[0] != ' ' || !all_digits(rest.substr(1, 3)) || (rest.size() > 4 && rest[4] != ' ')) {
+    if (rest.size() < 4 || rest[0] != ' ' || !base::is_digits(rest.substr(1, 3)) ||
+        (rest.size() > 4 && rest[4] != ' ')) {
         problem = "no three-digit status after the request line";
         return log_line_kind::malformed;
     }
@@ -204,7 +176,7 @@ log_line_kind parse_log_line(std::string_view line, log_request &out, std::strin
     }
     rest.remove_prefix(1);
     std::string_view const size = rest.substr(0, rest.find(' '));
-    if (size != "-" && !all_digits(size)) {
+    if (size != "-" && !base::is_digits(size)) {
         problem = "the size after the status is neither a number nor -";
         return log_line_kind::malformed;
     }
@@ -236,28 +208,16 @@ log_line_kind parse_log_line(std::string_view line, log_request &out, std::strin
 
 std::int32_t days_from_civil(int year, unsigned month, unsigned day) noexcept
 {
-    // Howard Hinnant's days_from_civil (http://howardhinnant.github.io/date_algorithms.html).
-    year -= month <= 2 ? 1 : 0;
-    int const era = (year >= 0 ? year : year - 399) / 400;
-    auto const yoe = static_cast<unsigned>(year - era * 400);
-    unsigned const doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    unsigned const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<int>(doe) - 719468;
+    // A day past the month's end counts on into the next month, as sys_days does for it.
+    std::chrono::sys_days const date{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}};
+    return static_cast<std::int32_t>(date.time_since_epoch().count());
 }
 
 std::string date_of_day(std::int32_t day)
 {
-    int const z = day + 719468;
-    int const era = (z >= 0 ? z : z - 146096) / 146097;
-    auto const doe = static_cast<unsigned>(z - era * 146097);
-    unsigned const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int year = static_cast<int>(yoe) + era * 400;
-    unsigned const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned const mp = (5 * doy + 2) / 153;
-    unsigned const d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned const m = mp < 10 ? mp + 3 : mp - 9;
-    year += m <= 2 ? 1 : 0;
-    return fmt::format("{:04}-{:02}-{:02}", year, m, d);
+    std::chrono::year_month_day const date{std::chrono::sys_days{std::chrono::days{day}}};
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()));
 }
 
 } // namespace forumgate::report

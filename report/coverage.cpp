@@ -112,26 +112,30 @@ void check_options(coverage_options const &options)
     }
 }
 
-coverage_report run_coverage(coverage_options const &options)
-{
-    check_options(options);
-    auto const started = std::chrono::steady_clock::now();
-    coverage_report report;
-    report.generated_at = utc_now();
+namespace {
 
-    // The map and the site: from the store; with --via, the hosts may be given instead.
-    std::unique_ptr<mappings::store> store;
+/// The map and the site the old URLs are resolved against.
+struct loaded_map
+{
+    std::unique_ptr<mappings::store> store; ///< null without --db
     std::shared_ptr<mappings::snapshot const> map;
     miss_explainer explainer;
     mappings::site_settings site;
+};
+
+// The map and the site: from the store; with --via, the hosts may be given instead.
+loaded_map load_map(coverage_options const &options, coverage_report &report)
+{
+    loaded_map loaded;
+    auto &site = loaded.site;
     if (!options.database.empty()) {
-        store = std::make_unique<mappings::store>(options.database);
-        store->migrate();
-        map = store->load_snapshot();
-        explainer = miss_explainer::load(*store);
-        site = map->settings();
-        report.map_version = map->version();
-        spdlog::info("coverage: the map (version {}) of {} → {}", map->version(), site.old_hosts.front(),
+        loaded.store = std::make_unique<mappings::store>(options.database);
+        loaded.store->migrate();
+        loaded.map = loaded.store->load_snapshot();
+        loaded.explainer = miss_explainer::load(*loaded.store);
+        site = loaded.map->settings();
+        report.map_version = loaded.map->version();
+        spdlog::info("coverage: the map (version {}) of {} → {}", loaded.map->version(), site.old_hosts.front(),
                      site.new_base);
     }
     if (!options.old_hosts.empty()) {
@@ -146,30 +150,37 @@ coverage_report run_coverage(coverage_options const &options)
     mappings::normalise(site);
     report.old_hosts = site.old_hosts;
     report.new_base = site.new_base;
+    return loaded;
+}
 
-    // Every input into one tally of distinct URLs.
-    url_tally tally{site.old_hosts.front()};
-    auto &in = report.inputs;
+void read_sitemap_inputs(coverage_options const &options, url_tally &tally, input_summary &in)
+{
+    web::request_pacer pacer{options.http.rate};
+    web_fetcher fetcher{options.http.client_options(), pacer, options.http.retry()};
+    for (auto const &source : options.sitemaps) {
+        auto const totals = read_sitemaps(source, fetcher, [&](std::string_view url) {
+            if (auto const request = mappings::request_from_url(url, {})) {
+                tally.add(request->host, request->target, 0, FROM_SITEMAP);
+            } else {
+                note_malformed(in, source, 0, "a sitemap <loc> that is no http(s) URL", url);
+            }
+        });
+        in.sitemap_documents += totals.documents;
+        in.sitemap_urls += totals.urls;
+        spdlog::info("coverage: sitemap {}: {} URLs in {} documents", source, totals.urls, totals.documents);
+    }
+}
+
+// Every input into one tally of distinct URLs.
+void read_inputs(coverage_options const &options, loaded_map const &loaded, url_tally &tally, input_summary &in)
+{
     in.sitemaps = options.sitemaps;
     in.access_logs = options.access_logs;
     in.url_lists = options.url_lists;
     in.from_map = options.from_map;
     in.from_misses = options.from_misses;
     if (!options.sitemaps.empty()) {
-        web::request_pacer pacer{options.http.rate};
-        web_fetcher fetcher{options.http.client_options(), pacer, options.http.retry()};
-        for (auto const &source : options.sitemaps) {
-            auto const totals = read_sitemaps(source, fetcher, [&](std::string_view url) {
-                if (auto const request = mappings::request_from_url(url, {})) {
-                    tally.add(request->host, request->target, 0, FROM_SITEMAP);
-                } else {
-                    note_malformed(in, source, 0, "a sitemap <loc> that is no http(s) URL", url);
-                }
-            });
-            in.sitemap_documents += totals.documents;
-            in.sitemap_urls += totals.urls;
-            spdlog::info("coverage: sitemap {}: {} URLs in {} documents", source, totals.urls, totals.documents);
-        }
+        read_sitemap_inputs(options, tally, in);
     }
     if (!options.access_logs.empty()) {
         web::progress progress{"reading access logs", "lines", 0, options.terminal, options.quiet};
@@ -185,31 +196,48 @@ coverage_report run_coverage(coverage_options const &options)
         read_url_list(file, tally, in);
     }
     if (options.from_map) {
-        in.map_urls = add_map_urls(*store, tally);
+        in.map_urls = add_map_urls(*loaded.store, tally);
         spdlog::info("coverage: {} URLs from the map", in.map_urls);
     }
     if (options.from_misses) {
-        in.miss_log_urls = add_miss_log(*store, tally);
+        in.miss_log_urls = add_miss_log(*loaded.store, tally);
         spdlog::info("coverage: {} URLs from the miss log", in.miss_log_urls);
     }
     spdlog::info("coverage: {} distinct old URLs", tally.size());
+}
 
-    // Where each URL lands: the resolver in-process, or a running redirector.
-    std::vector<verdict> verdicts;
+// Where each URL lands: the resolver in-process, or a running redirector.
+std::vector<verdict> classify_all(coverage_options const &options, loaded_map const &loaded, url_tally const &tally,
+                                  coverage_report &report)
+{
     if (options.via.empty()) {
         report.resolved_by = "map";
-        verdicts = classify_in_process(tally, *map, explainer);
-    } else {
-        report.resolved_by = "redirector";
-        report.redirector = options.via;
-        auto const via = web::site_url::parse(options.via, "--via");
-        std::vector<probe_answer> answers;
-        {
-            web::progress progress{"asking the redirector", "URLs", tally.size(), options.terminal, options.quiet};
-            answers = ask_redirector(via, tally, options.http, &progress);
-        }
-        verdicts = classify_answers(tally, answers, site, map.get(), explainer);
+        return classify_in_process(tally, *loaded.map, loaded.explainer);
     }
+    report.resolved_by = "redirector";
+    report.redirector = options.via;
+    auto const via = web::site_url::parse(options.via, "--via");
+    std::vector<probe_answer> answers;
+    {
+        web::progress progress{"asking the redirector", "URLs", tally.size(), options.terminal, options.quiet};
+        answers = ask_redirector(via, tally, options.http, &progress);
+    }
+    return classify_answers(tally, answers, loaded.site, loaded.map.get(), loaded.explainer);
+}
+
+} // namespace
+
+coverage_report run_coverage(coverage_options const &options)
+{
+    check_options(options);
+    auto const started = std::chrono::steady_clock::now();
+    coverage_report report;
+    report.generated_at = utc_now();
+
+    loaded_map const loaded = load_map(options, report);
+    url_tally tally{loaded.site.old_hosts.front()};
+    read_inputs(options, loaded, tally, report.inputs);
+    std::vector<verdict> verdicts = classify_all(options, loaded, tally, report);
 
     // What the redirects lead to on the new forum.
     if (options.check_targets) {
@@ -221,10 +249,10 @@ coverage_report run_coverage(coverage_options const &options)
     work_out_figures(report, tally, verdicts, options.top);
 
     // Rules for misses that share a shape, tried against the map.
-    if (map) {
+    if (loaded.map) {
         report.proposals_possible = true;
         auto const candidates = unmatched(tally, verdicts);
-        report.proposals = propose_rules(candidates, *map);
+        report.proposals = propose_rules(candidates, *loaded.map);
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("coverage: {} URLs, {} hits, {} missed; {:.1f} s", report.total.urls, report.total.hits,

@@ -1,5 +1,7 @@
 #include "report/format_html.hpp"
 
+#include "base/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -96,7 +98,7 @@ class page
 {
 public:
     void raw(std::string_view s) { m_out.append(s); }
-    void text(std::string_view s) { m_out.append(escape_html(s)); }
+    void text(std::string_view s) { base::append_html_escaped(m_out, s); }
     template <typename... Args>
     void f(fmt::format_string<Args...> format, Args &&...args)
     {
@@ -242,6 +244,19 @@ void day_chart(page &p, coverage_report const &r)
     p.f("<p class=\"note\">Tallest bar: {} hits. Green: hits on covered URLs; red: the rest.</p>", thousands(most));
 }
 
+/// A sortable table's opening up to its body: `header_cells` are the <th> cells.
+void table_start(page &p, std::string_view id, std::string_view header_cells)
+{
+    p.f("<div class=\"table-wrap\"><table class=\"sortable\" id=\"{}\"><thead><tr>", id);
+    p.raw(header_cells);
+    p.raw("</tr></thead><tbody>");
+}
+
+void table_end(page &p)
+{
+    p.raw("</tbody></table></div>");
+}
+
 void url_cell(page &p, std::string_view url)
 {
     p.raw("<td class=\"url\"><code>");
@@ -262,9 +277,9 @@ std::string why_text(listed_url const &u)
 
 void missed_table(page &p, coverage_report const &r)
 {
-    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"top-missed\"><thead><tr>"
-          "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
-          "<th>likely reason</th><th>redirected to</th></tr></thead><tbody>");
+    table_start(p, "top-missed",
+                "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
+                "<th>likely reason</th><th>redirected to</th>");
     for (auto const &u : r.top_missed) {
         p.raw("<tr>");
         number_cell(p, u.hits);
@@ -277,44 +292,11 @@ void missed_table(page &p, coverage_report const &r)
         p.text(u.location);
         p.raw("</td></tr>");
     }
-    p.raw("</tbody></table></div>");
+    table_end(p);
 }
 
-} // namespace
-
-std::string escape_html(std::string_view text)
+void head_section(page &p, coverage_report const &r, std::string const &old_host)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (char const c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out.push_back(c);
-            break;
-        }
-    }
-    return out;
-}
-
-void html_format::write(coverage_report const &r, std::ostream &out) const
-{
-    page p;
-    std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
     p.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
           "<meta name=\"generator\" content=\"forumgate coverage\"><title>");
@@ -330,8 +312,11 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     p.text(r.targets_checked ? fmt::format(" · {} targets checked on the new forum", thousands(r.targets))
                              : " · targets not checked");
     p.raw("</p>\n");
+}
 
-    // The headline: what share of old links and of real traffic lands somewhere.
+// The headline: what share of old links and of real traffic lands somewhere.
+void headline_section(page &p, coverage_report const &r)
+{
     auto const tone = [](std::uint64_t part, std::uint64_t whole) { return part == whole ? "good" : "bad"; };
     p.raw("<section class=\"headline\">");
     p.f("<div class=\"figure\" id=\"coverage-urls\"><span class=\"value {}\">{}</span><span class=\"what\">of {} old "
@@ -357,12 +342,15 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
             thousands(off_site));
     }
     p.raw("</section>\n");
+}
 
+void outcomes_section(page &p, coverage_report const &r)
+{
     p.raw("<section><h2>Outcomes</h2>");
     outcome_chart(p, r);
-    p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"outcomes\"><thead><tr><th>outcome</th><th "
-          "class=\"n\">URLs</th>"
-          "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th></tr></thead><tbody>");
+    table_start(p, "outcomes",
+                "<th>outcome</th><th class=\"n\">URLs</th>"
+                "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>");
     for (auto const outcome : ALL_OUTCOMES) {
         auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
         p.f("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
@@ -374,53 +362,70 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         percent_cell(p, c.hits, r.total.hits);
         p.raw("</tr>");
     }
-    p.raw("</tbody></table></div></section>\n");
+    table_end(p);
+    p.raw("</section>\n");
+}
 
-    if (!r.kinds.empty()) {
-        p.raw("<section><h2>By kind of URL</h2>");
-        kind_chart(p, r);
-        p.raw("<div class=\"table-wrap\"><table class=\"sortable\" id=\"kinds\"><thead><tr><th>kind</th><th "
-              "class=\"n\">URLs</th>"
-              "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th></tr></thead><tbody>");
-        for (auto const &k : r.kinds) {
-            p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
-            number_cell(p, k.all.urls);
-            percent_cell(p, k.covered.urls, k.all.urls);
-            number_cell(p, k.all.hits);
-            percent_cell(p, k.covered.hits, k.all.hits);
-            p.raw("</tr>");
-        }
-        p.raw("</tbody></table></div></section>\n");
+void kinds_section(page &p, coverage_report const &r)
+{
+    if (r.kinds.empty()) {
+        return;
     }
-
-    if (!r.days.empty()) {
-        p.raw("<section><h2>Per day</h2>");
-        day_chart(p, r);
-        p.raw("</section>\n");
+    p.raw("<section><h2>By kind of URL</h2>");
+    kind_chart(p, r);
+    table_start(p, "kinds",
+                "<th>kind</th><th class=\"n\">URLs</th>"
+                "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>");
+    for (auto const &k : r.kinds) {
+        p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
+        number_cell(p, k.all.urls);
+        percent_cell(p, k.covered.urls, k.all.urls);
+        number_cell(p, k.all.hits);
+        percent_cell(p, k.covered.hits, k.all.hits);
+        p.raw("</tr>");
     }
+    table_end(p);
+    p.raw("</section>\n");
+}
 
+void days_section(page &p, coverage_report const &r)
+{
+    if (r.days.empty()) {
+        return;
+    }
+    p.raw("<section><h2>Per day</h2>");
+    day_chart(p, r);
+    p.raw("</section>\n");
+}
+
+void reasons_section(page &p, coverage_report const &r)
+{
     bool any_reason = false;
     for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
         any_reason = any_reason || r.reasons[i].urls > 0;
     }
-    if (any_reason) {
-        p.raw("<section><h2>Why URLs miss</h2><div class=\"table-wrap\"><table class=\"sortable\" "
-              "id=\"reasons\"><thead><tr>"
-              "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th></tr></thead><tbody>");
-        for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
-            if (r.reasons[i].urls == 0) {
-                continue;
-            }
-            p.raw("<tr><td>");
-            p.text(label(static_cast<miss_reason>(i)));
-            p.raw("</td>");
-            number_cell(p, r.reasons[i].urls);
-            number_cell(p, r.reasons[i].hits);
-            p.raw("</tr>");
-        }
-        p.raw("</tbody></table></div></section>\n");
+    if (!any_reason) {
+        return;
     }
+    p.raw("<section><h2>Why URLs miss</h2>");
+    table_start(p, "reasons", "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>");
+    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
+        if (r.reasons[i].urls == 0) {
+            continue;
+        }
+        p.raw("<tr><td>");
+        p.text(label(static_cast<miss_reason>(i)));
+        p.raw("</td>");
+        number_cell(p, r.reasons[i].urls);
+        number_cell(p, r.reasons[i].hits);
+        p.raw("</tr>");
+    }
+    table_end(p);
+    p.raw("</section>\n");
+}
 
+void top_missed_section(page &p, coverage_report const &r)
+{
     p.raw("<section><h2>Top missed URLs</h2>");
     if (r.top_missed.empty()) {
         p.raw("<p>None: every old URL lands on a working page.</p>");
@@ -430,50 +435,62 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         missed_table(p, r);
     }
     p.raw("</section>\n");
+}
 
-    if (!r.chains.empty()) {
-        p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target "
-              "redirects again: "
-              "each hop costs the reader time. Point the map at the final URL.</p><div class=\"table-wrap\"><table "
-              "class=\"sortable\" "
-              "id=\"chains\"><thead><tr><th class=\"n\">hits</th><th>old URL</th><th "
-              "class=\"n\">hops</th><th>chain</th></tr></thead><tbody>");
-        for (auto const &u : r.chains) {
-            p.raw("<tr>");
-            number_cell(p, u.hits);
-            url_cell(p, u.url);
-            p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
-            p.text(u.detail);
-            p.raw("</td></tr>");
-        }
-        p.raw("</tbody></table></div></section>\n");
+void chains_section(page &p, coverage_report const &r)
+{
+    if (r.chains.empty()) {
+        return;
     }
+    p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target "
+          "redirects again: "
+          "each hop costs the reader time. Point the map at the final URL.</p>");
+    table_start(p, "chains", "<th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th>");
+    for (auto const &u : r.chains) {
+        p.raw("<tr>");
+        number_cell(p, u.hits);
+        url_cell(p, u.url);
+        p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
+        p.text(u.detail);
+        p.raw("</td></tr>");
+    }
+    table_end(p);
+    p.raw("</section>\n");
+}
 
+void proposal_rows(page &p, coverage_report const &r)
+{
+    table_start(p, "proposals",
+                "<th>pattern</th><th>replacement</th>"
+                "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
+                "example</th>");
+    for (auto const &rule : r.proposals) {
+        p.raw("<tr><td class=\"url\"><code>");
+        p.text(rule.pattern);
+        p.raw("</code></td><td><code>");
+        p.text(rule.replacement);
+        p.raw("</code></td>");
+        number_cell(p, rule.won_urls);
+        number_cell(p, rule.matched_urls);
+        number_cell(p, rule.won_hits);
+        p.raw("<td class=\"url\">");
+        if (!rule.examples.empty()) {
+            p.text(rule.examples.front().first + " → " + rule.examples.front().second);
+        }
+        p.raw("</td></tr>");
+    }
+    table_end(p);
+}
+
+void proposals_section(page &p, coverage_report const &r)
+{
     p.raw("<section><h2>Proposed rules</h2>");
     if (!r.proposals.empty()) {
         p.raw("<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped places. "
               "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
-              "load the map.</p>"
-              "<div class=\"table-wrap\"><table class=\"sortable\" "
-              "id=\"proposals\"><thead><tr><th>pattern</th><th>replacement</th>"
-              "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
-              "example</th></tr></thead><tbody>");
-        for (auto const &rule : r.proposals) {
-            p.raw("<tr><td class=\"url\"><code>");
-            p.text(rule.pattern);
-            p.raw("</code></td><td><code>");
-            p.text(rule.replacement);
-            p.raw("</code></td>");
-            number_cell(p, rule.won_urls);
-            number_cell(p, rule.matched_urls);
-            number_cell(p, rule.won_hits);
-            p.raw("<td class=\"url\">");
-            if (!rule.examples.empty()) {
-                p.text(rule.examples.front().first + " → " + rule.examples.front().second);
-            }
-            p.raw("</td></tr>");
-        }
-        p.raw("</tbody></table></div><pre id=\"rules-csv\">");
+              "load the map.</p>");
+        proposal_rows(p, r);
+        p.raw("<pre id=\"rules-csv\">");
         p.text(rules_csv(r.proposals));
         p.raw("</pre>");
     } else if (r.proposals_possible) {
@@ -482,9 +499,11 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         p.raw("<p>None tried: rules are tried against the map, and no map was given (--db).</p>");
     }
     p.raw("</section>\n");
+}
 
-    auto const &in = r.inputs;
-    p.raw("<section><h2>Inputs</h2><ul>");
+void input_list(page &p, input_summary const &in)
+{
+    p.raw("<ul>");
     auto const list_files = [&p](std::string_view what, std::vector<std::string> const &files) {
         for (auto const &file : files) {
             p.raw("<li>");
@@ -504,6 +523,13 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         p.f("<li>the redirector's miss log: {} URLs</li>", thousands(in.miss_log_urls));
     }
     p.raw("</ul>");
+}
+
+void inputs_section(page &p, coverage_report const &r)
+{
+    auto const &in = r.inputs;
+    p.raw("<section><h2>Inputs</h2>");
+    input_list(p, in);
     if (!in.sitemaps.empty()) {
         p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents),
             thousands(in.sitemap_urls));
@@ -530,7 +556,26 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
         p.raw("</ul>");
     }
     p.f("<p class=\"note\">Made by forumgate coverage in {:.1f} s.</p>", r.seconds);
-    p.raw("</section>\n</main><script>");
+    p.raw("</section>\n");
+}
+
+} // namespace
+
+void html_format::write(coverage_report const &r, std::ostream &out) const
+{
+    page p;
+    std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
+    head_section(p, r, old_host);
+    headline_section(p, r);
+    outcomes_section(p, r);
+    kinds_section(p, r);
+    days_section(p, r);
+    reasons_section(p, r);
+    top_missed_section(p, r);
+    chains_section(p, r);
+    proposals_section(p, r);
+    inputs_section(p, r);
+    p.raw("</main><script>");
     p.raw(SCRIPT);
     p.raw("</script></body></html>\n");
     out << p.str();

@@ -16,7 +16,4 @@ public:
     void write(coverage_report const &report, std::ostream &out) const override;
 };
 
-/// \return `text` escaped for HTML text and attribute values (& < > " ').
-[[nodiscard]] std::string escape_html(std::string_view text);
-
 } // namespace forumgate::report

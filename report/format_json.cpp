@@ -28,21 +28,52 @@ json listed(listed_url const &u)
                 {"detail", u.detail.empty() ? json(nullptr) : json(u.detail)}};
 }
 
-} // namespace
-
-json json_format::to_json(coverage_report const &report)
+/// \return a JSON array of `convert(item)` for each item.
+template <typename Range, typename Convert>
+json array_of(Range const &items, Convert convert)
 {
-    auto const &in = report.inputs;
-    json malformed = json::array();
-    for (auto const &m : in.malformed_examples) {
-        malformed.push_back(json{{"file", m.file}, {"line", m.line}, {"problem", m.problem}, {"text", m.text}});
+    json out = json::array();
+    for (auto const &item : items) {
+        out.push_back(convert(item));
     }
-    json outcomes = json::array();
-    for (auto const outcome : ALL_OUTCOMES) {
+    return out;
+}
+
+json inputs_json(input_summary const &in)
+{
+    json const malformed = array_of(in.malformed_examples, [](auto const &m) {
+        return json{{"file", m.file}, {"line", m.line}, {"problem", m.problem}, {"text", m.text}};
+    });
+    return json{
+        {"sitemaps", in.sitemaps},
+        {"access_logs", in.access_logs},
+        {"url_lists", in.url_lists},
+        {"from_map", in.from_map},
+        {"from_misses", in.from_misses},
+        {"sitemap_documents", in.sitemap_documents},
+        {"sitemap_urls", in.sitemap_urls},
+        {"log_lines", in.log_lines},
+        {"log_requests", in.log_requests},
+        {"list_urls", in.list_urls},
+        {"map_urls", in.map_urls},
+        {"miss_log_urls", in.miss_log_urls},
+        {"skipped",
+         json{{"method", in.skipped_method}, {"no_request", in.skipped_no_request}, {"internal", in.skipped_internal}}},
+        {"malformed_lines", in.malformed},
+        {"malformed_examples", malformed}};
+}
+
+json outcomes_json(coverage_report const &report)
+{
+    return array_of(ALL_OUTCOMES, [&report](url_outcome outcome) {
         auto const &c = report.outcomes[static_cast<std::size_t>(outcome)];
-        outcomes.push_back(json{
-            {"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}});
-    }
+        return json{
+            {"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}};
+    });
+}
+
+json reasons_json(coverage_report const &report)
+{
     json reasons = json::array();
     for (std::size_t r = 1; r < MISS_REASON_COUNT; ++r) {
         auto const &c = report.reasons[r];
@@ -51,46 +82,47 @@ json json_format::to_json(coverage_report const &report)
                 json{{"reason", to_string(static_cast<miss_reason>(r))}, {"urls", c.urls}, {"hits", c.hits}});
         }
     }
-    json kinds = json::array();
-    for (auto const &k : report.kinds) {
-        kinds.push_back(json{{"kind", mappings::to_string(k.kind)},
-                             {"urls", k.all.urls},
-                             {"hits", k.all.hits},
-                             {"covered_urls", k.covered.urls},
-                             {"covered_hits", k.covered.hits},
-                             {"coverage_by_urls", optional_number(percent(k.covered.urls, k.all.urls))},
-                             {"coverage_by_hits", optional_number(percent(k.covered.hits, k.all.hits))}});
-    }
-    json days = json::array();
-    for (auto const &d : report.days) {
-        days.push_back(json{{"date", d.date},
-                            {"hits", d.hits},
-                            {"covered_hits", d.covered_hits},
-                            {"coverage", optional_number(percent(d.covered_hits, d.hits))}});
-    }
-    json missed = json::array();
-    for (auto const &u : report.top_missed) {
-        missed.push_back(listed(u));
-    }
-    json chains = json::array();
-    for (auto const &u : report.chains) {
-        chains.push_back(listed(u));
-    }
-    json proposals = json::array();
-    for (auto const &p : report.proposals) {
-        json examples = json::array();
-        for (auto const &[old_target, location] : p.examples) {
-            examples.push_back(json{{"old", old_target}, {"location", location}});
-        }
-        proposals.push_back(json{{"pattern", p.pattern},
-                                 {"replacement", p.replacement},
-                                 {"kind", p.kind},
-                                 {"matched_urls", p.matched_urls},
-                                 {"matched_hits", p.matched_hits},
-                                 {"won_urls", p.won_urls},
-                                 {"won_hits", p.won_hits},
-                                 {"examples", examples}});
-    }
+    return reasons;
+}
+
+json kind_json(kind_figures const &k)
+{
+    return json{{"kind", mappings::to_string(k.kind)},
+                {"urls", k.all.urls},
+                {"hits", k.all.hits},
+                {"covered_urls", k.covered.urls},
+                {"covered_hits", k.covered.hits},
+                {"coverage_by_urls", optional_number(percent(k.covered.urls, k.all.urls))},
+                {"coverage_by_hits", optional_number(percent(k.covered.hits, k.all.hits))}};
+}
+
+json day_json(day_figures const &d)
+{
+    return json{{"date", d.date},
+                {"hits", d.hits},
+                {"covered_hits", d.covered_hits},
+                {"coverage", optional_number(percent(d.covered_hits, d.hits))}};
+}
+
+json proposal_json(rule_proposal const &p)
+{
+    json const examples = array_of(p.examples, [](auto const &example) {
+        return json{{"old", example.first}, {"location", example.second}};
+    });
+    return json{{"pattern", p.pattern},
+                {"replacement", p.replacement},
+                {"kind", p.kind},
+                {"matched_urls", p.matched_urls},
+                {"matched_hits", p.matched_hits},
+                {"won_urls", p.won_urls},
+                {"won_hits", p.won_hits},
+                {"examples", examples}};
+}
+
+} // namespace
+
+json json_format::to_json(coverage_report const &report)
+{
     return json{
         {"format", "forumgate-coverage"},
         {"version", VERSION},
@@ -102,23 +134,7 @@ json json_format::to_json(coverage_report const &report)
         {"new_base", report.new_base},
         {"targets_checked", report.targets_checked},
         {"targets", report.targets},
-        {"inputs", json{{"sitemaps", in.sitemaps},
-                        {"access_logs", in.access_logs},
-                        {"url_lists", in.url_lists},
-                        {"from_map", in.from_map},
-                        {"from_misses", in.from_misses},
-                        {"sitemap_documents", in.sitemap_documents},
-                        {"sitemap_urls", in.sitemap_urls},
-                        {"log_lines", in.log_lines},
-                        {"log_requests", in.log_requests},
-                        {"list_urls", in.list_urls},
-                        {"map_urls", in.map_urls},
-                        {"miss_log_urls", in.miss_log_urls},
-                        {"skipped", json{{"method", in.skipped_method},
-                                         {"no_request", in.skipped_no_request},
-                                         {"internal", in.skipped_internal}}},
-                        {"malformed_lines", in.malformed},
-                        {"malformed_examples", malformed}}},
+        {"inputs", inputs_json(report.inputs)},
         {"totals", json{{"urls", report.total.urls},
                         {"hits", report.total.hits},
                         {"covered_urls", report.covered.urls},
@@ -126,13 +142,13 @@ json json_format::to_json(coverage_report const &report)
                         {"missed_urls", report.missed_urls}}},
         {"coverage", json{{"by_urls", optional_number(report.coverage_by_urls())},
                           {"by_hits", optional_number(report.coverage_by_hits())}}},
-        {"outcomes", outcomes},
-        {"miss_reasons", reasons},
-        {"kinds", kinds},
-        {"days", days},
-        {"top_missed", missed},
-        {"chains", chains},
-        {"rule_proposals", proposals},
+        {"outcomes", outcomes_json(report)},
+        {"miss_reasons", reasons_json(report)},
+        {"kinds", array_of(report.kinds, kind_json)},
+        {"days", array_of(report.days, day_json)},
+        {"top_missed", array_of(report.top_missed, listed)},
+        {"chains", array_of(report.chains, listed)},
+        {"rule_proposals", array_of(report.proposals, proposal_json)},
         {"rule_proposals_possible", report.proposals_possible},
         {"elapsed_seconds", report.seconds},
     };

@@ -1,6 +1,7 @@
 #include "report/rule_proposals.hpp"
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "mappings/resolver.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace forumgate::report {
@@ -163,14 +165,6 @@ std::string pattern_of(std::vector<token> const &tokens)
     return out;
 }
 
-bool has_control_bytes(std::string_view s) noexcept
-{
-    return std::any_of(s.begin(), s.end(), [](char c) {
-        auto const byte = static_cast<unsigned char>(c);
-        return byte < 0x20U || byte == 0x7FU;
-    });
-}
-
 /// A group of misses sharing a generalised shape.
 struct group
 {
@@ -226,19 +220,18 @@ std::string rules_csv(std::span<rule_proposal const> proposals)
     return out;
 }
 
-std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, mappings::snapshot const &map)
-{
-    std::string const &main_host = map.settings().old_hosts.front();
-    std::vector<rule_proposal> out;
+namespace {
 
-    // Group by shape: first with the numbers generalised, then, for URLs left alone, with
-    // slug-like segments too.
+// Group by shape: first with the numbers generalised, then, for URLs left alone, with
+// slug-like segments too.
+std::vector<group> group_misses(std::span<unmatched_url const> misses)
+{
     std::vector<bool> grouped(misses.size(), false);
     std::vector<group> groups;
     for (bool const slugs : {false, true}) {
         std::map<std::string, group> by_key;
         for (std::size_t i = 0; i < misses.size(); ++i) {
-            if (grouped[i] || has_control_bytes(misses[i].target) || !misses[i].target.starts_with('/')) {
+            if (grouped[i] || base::has_control_bytes(misses[i].target) || !misses[i].target.starts_with('/')) {
                 continue;
             }
             auto tokens = generalise(misses[i].target, slugs);
@@ -255,98 +248,152 @@ std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, 
             }
         }
     }
+    return groups;
+}
 
-    mappings::parsed_url scratch;
-    for (auto &g : groups) {
-        // A place where every URL of the group holds the same value is no variable: literal.
-        std::vector<token> shape = g.tokens.front();
-        std::vector<std::size_t> capture_positions;
-        for (std::size_t t = 0; t < shape.size(); ++t) {
-            if (!shape[t].capture) {
+/// A group's pattern and the kinds of its captures.
+struct group_pattern
+{
+    std::string pattern;
+    std::vector<capture_kind> kinds;
+};
+
+/// \return the group's pattern, or nullopt if it has no variable place or too many.
+std::optional<group_pattern> pattern_of_group(group const &g)
+{
+    // A place where every URL of the group holds the same value is no variable: literal.
+    std::vector<token> shape = g.tokens.front();
+    std::size_t captures = 0;
+    for (std::size_t t = 0; t < shape.size(); ++t) {
+        if (!shape[t].capture) {
+            continue;
+        }
+        bool const constant = std::all_of(g.tokens.begin(), g.tokens.end(),
+                                          [&](auto const &tokens) { return tokens[t].text == shape[t].text; });
+        if (constant) {
+            shape[t].capture = false;
+        } else {
+            ++captures;
+        }
+    }
+    if (captures == 0 || captures > MAX_CAPTURES) {
+        return std::nullopt;
+    }
+    std::vector<token> merged;
+    group_pattern out;
+    for (auto const &t : shape) {
+        if (t.capture) {
+            merged.push_back(t);
+            out.kinds.push_back(t.kind);
+        } else {
+            add_literal(merged, t.text);
+        }
+    }
+    out.pattern = pattern_of(merged);
+    return out;
+}
+
+/// Represents the trial of replacements for one group of misses against the map.
+class group_trial
+{
+public:
+    group_trial(std::span<unmatched_url const> misses, group const &g, RE2 const &re, mappings::snapshot const &map,
+                mappings::parsed_url &scratch)
+        : m_misses{misses}, m_group{g}, m_re{re}, m_map{map}, m_scratch{scratch}
+    {}
+
+    /// Rewrites the first `limit` members with `replacement` and resolves them; fills `record`
+    /// (matches and examples) if given. \return (hits, URLs) that land on a mapped place.
+    std::pair<std::uint64_t, std::uint64_t> evaluate(std::string const &replacement, std::size_t limit,
+                                                     rule_proposal *record) const
+    {
+        std::string const &main_host = m_map.settings().old_hosts.front();
+        std::uint64_t won_urls = 0;
+        std::uint64_t won_hits = 0;
+        std::string rewritten;
+        for (std::size_t k = 0; k < std::min(limit, m_group.members.size()); ++k) {
+            auto const &miss = m_misses[m_group.members[k]];
+            re2::StringPiece const text{miss.target.data(), miss.target.size()};
+            if (!RE2::Extract(text, m_re, replacement, &rewritten)) {
                 continue;
             }
-            bool const constant = std::all_of(g.tokens.begin(), g.tokens.end(),
-                                              [&](auto const &tokens) { return tokens[t].text == shape[t].text; });
-            if (constant) {
-                shape[t].capture = false;
-            } else {
-                capture_positions.push_back(t);
+            if (record != nullptr) {
+                ++record->matched_urls;
+                record->matched_hits += miss.hits;
+            }
+            auto const d = mappings::resolve(mappings::request{main_host, rewritten}, m_map, m_scratch);
+            if (d.what == mappings::outcome::redirect) {
+                ++won_urls;
+                won_hits += miss.hits;
+                if (record != nullptr && record->examples.size() < 3) {
+                    record->examples.emplace_back(std::string{miss.target}, d.location);
+                }
             }
         }
-        if (capture_positions.empty() || capture_positions.size() > MAX_CAPTURES) {
-            continue;
-        }
-        std::vector<token> merged;
-        std::vector<capture_kind> kinds;
-        for (auto const &t : shape) {
-            if (t.capture) {
-                merged.push_back(t);
-                kinds.push_back(t.kind);
-            } else {
-                add_literal(merged, t.text);
-            }
-        }
-        std::string const pattern = pattern_of(merged);
-        RE2 const re{pattern};
-        if (!re.ok()) {
-            continue;
-        }
-        // The most asked-for URLs first: they decide between the candidates.
-        std::sort(g.members.begin(), g.members.end(), [&](std::size_t a, std::size_t b) {
-            return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits
-                                                    : misses[a].target < misses[b].target;
-        });
+        return std::pair{won_hits, won_urls};
+    }
 
-        auto const evaluate = [&](std::string const &replacement, std::size_t limit, rule_proposal *record) {
-            std::uint64_t won_urls = 0;
-            std::uint64_t won_hits = 0;
-            std::string rewritten;
-            for (std::size_t k = 0; k < std::min(limit, g.members.size()); ++k) {
-                auto const &miss = misses[g.members[k]];
-                re2::StringPiece const text{miss.target.data(), miss.target.size()};
-                if (!RE2::Extract(text, re, replacement, &rewritten)) {
-                    continue;
-                }
-                if (record != nullptr) {
-                    ++record->matched_urls;
-                    record->matched_hits += miss.hits;
-                }
-                auto const d = mappings::resolve(mappings::request{main_host, rewritten}, map, scratch);
-                if (d.what == mappings::outcome::redirect) {
-                    ++won_urls;
-                    won_hits += miss.hits;
-                    if (record != nullptr && record->examples.size() < 3) {
-                        record->examples.emplace_back(std::string{miss.target}, d.location);
-                    }
-                }
-            }
-            return std::pair{won_hits, won_urls};
-        };
+private:
+    std::span<unmatched_url const> m_misses;
+    group const &m_group;
+    RE2 const &m_re;
+    mappings::snapshot const &m_map;
+    mappings::parsed_url &m_scratch;
+};
 
-        std::string best;
-        std::pair<std::uint64_t, std::uint64_t> best_score{0, 0};
-        for (auto const &candidate : candidates(kinds)) {
-            auto const score = evaluate(candidate, SAMPLE, nullptr);
-            if (score > best_score) {
-                best_score = score;
-                best = candidate;
-            }
+/// \return the best rule for one group, or nullopt if none sends any of it to a mapped place.
+std::optional<rule_proposal> propose_for(group &g, std::span<unmatched_url const> misses, mappings::snapshot const &map,
+                                         mappings::parsed_url &scratch)
+{
+    auto const found = pattern_of_group(g);
+    if (!found) {
+        return std::nullopt;
+    }
+    RE2 const re{found->pattern};
+    if (!re.ok()) {
+        return std::nullopt;
+    }
+    // The most asked-for URLs first: they decide between the candidates.
+    std::sort(g.members.begin(), g.members.end(), [&](std::size_t a, std::size_t b) {
+        return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits : misses[a].target < misses[b].target;
+    });
+    group_trial const trial{misses, g, re, map, scratch};
+    std::string best;
+    std::pair<std::uint64_t, std::uint64_t> best_score{0, 0};
+    for (auto const &candidate : candidates(found->kinds)) {
+        auto const score = trial.evaluate(candidate, SAMPLE, nullptr);
+        if (score > best_score) {
+            best_score = score;
+            best = candidate;
         }
-        if (best_score.second == 0) {
-            continue;
+    }
+    if (best_score.second == 0) {
+        return std::nullopt;
+    }
+    try {
+        (void)mappings::compile_rule(mappings::rule_row{found->pattern, best, mappings::rule_kind::rewrite});
+    } catch (input_error const &) {
+        return std::nullopt; // not loadable as it stands: better no proposal than a wrong one
+    }
+    rule_proposal proposal;
+    proposal.pattern = found->pattern;
+    proposal.replacement = best;
+    auto const [hits, urls] = trial.evaluate(best, g.members.size(), &proposal);
+    proposal.won_hits = hits;
+    proposal.won_urls = urls;
+    return proposal;
+}
+
+} // namespace
+
+std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, mappings::snapshot const &map)
+{
+    std::vector<rule_proposal> out;
+    mappings::parsed_url scratch;
+    for (auto &g : group_misses(misses)) {
+        if (auto proposal = propose_for(g, misses, map, scratch)) {
+            out.push_back(std::move(*proposal));
         }
-        try {
-            (void)mappings::compile_rule(mappings::rule_row{pattern, best, mappings::rule_kind::rewrite});
-        } catch (input_error const &) {
-            continue; // not loadable as it stands: better no proposal than a wrong one
-        }
-        rule_proposal proposal;
-        proposal.pattern = pattern;
-        proposal.replacement = best;
-        auto const [hits, urls] = evaluate(best, g.members.size(), &proposal);
-        proposal.won_hits = hits;
-        proposal.won_urls = urls;
-        out.push_back(std::move(proposal));
     }
     std::sort(out.begin(), out.end(), [](auto const &a, auto const &b) {
         if (a.won_hits != b.won_hits) {

@@ -1,6 +1,7 @@
 #include "report/sitemap.hpp"
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "base/url_codec.hpp"
 #include "report/line_reader.hpp"
 #include "report/web_fetcher.hpp"
@@ -129,15 +130,6 @@ private:
     std::string_view m_name;
 };
 
-std::string_view trim(std::string_view s)
-{
-    auto const first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 /// The qualified name of the tag starting at `pos` (just after '<' or "</").
 std::string_view tag_name(std::string_view xml, std::size_t pos)
 {
@@ -251,7 +243,7 @@ sitemap_document parse_sitemap(std::string_view xml, std::string_view name)
             }
             scan.fail(next, "a <loc> holds markup instead of a URL");
         }
-        std::string_view const url = trim(text);
+        std::string_view const url = base::trim(text);
         if (url.empty()) {
             scan.fail(tag_start, "an empty <loc>");
         }

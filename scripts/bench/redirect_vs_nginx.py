@@ -15,12 +15,13 @@ import statistics
 import sys
 import time
 
+import bench_common
+
 BEGIN_MARK = "<!-- redirect-vs-nginx:begin (written by scripts/bench/redirect-vs-nginx) -->"
 END_MARK = "<!-- redirect-vs-nginx:end -->"
 
 
-def say(text):
-    print(f"redirect_vs_nginx.py: {text}", file=sys.stderr)
+say = bench_common.sayer("redirect_vs_nginx.py")
 
 
 def ask(connection, host, target):
@@ -187,16 +188,9 @@ def command_table(args):
     table = "\n".join(lines)
     print(table)
     if args.doc:
-        with open(args.doc, encoding="utf-8") as f:
-            text = f.read()
-        if BEGIN_MARK not in text or END_MARK not in text:
-            say(f"{args.doc} has no table markers; not changed")
-            return 2
-        head, rest = text.split(BEGIN_MARK, 1)
-        _, tail = rest.split(END_MARK, 1)
-        with open(args.doc, "w", encoding="utf-8") as f:
-            f.write(f"{head}{BEGIN_MARK}\n{table}\n{END_MARK}{tail}")
-        say(f"wrote the table into {args.doc}")
+        written = bench_common.write_table_into_doc(args.doc, table, BEGIN_MARK, END_MARK, say)
+        if written != 0:
+            return written
     if failed:
         say("floors not met: " + "; ".join(failed))
     return 0

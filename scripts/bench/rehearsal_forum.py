@@ -19,6 +19,8 @@ import statistics
 import sys
 import time
 
+import bench_common
+
 BEGIN_MARK = "<!-- rehearsal-forum:begin (written by scripts/bench/rehearsal-forum) -->"
 END_MARK = "<!-- rehearsal-forum:end -->"
 
@@ -27,8 +29,7 @@ END_MARK = "<!-- rehearsal-forum:end -->"
 POSTS_BEYOND_FIRST_PAGE = 40
 
 
-def say(text):
-    print(f"rehearsal_forum.py: {text}", file=sys.stderr)
+say = bench_common.sayer("rehearsal_forum.py")
 
 
 def get(port, target, host="127.0.0.1"):
@@ -209,16 +210,9 @@ def command_table(args):
     table = "\n".join(lines)
     print(table)
     if args.doc:
-        with open(args.doc, encoding="utf-8") as f:
-            text = f.read()
-        if BEGIN_MARK not in text or END_MARK not in text:
-            say(f"{args.doc} has no {BEGIN_MARK} … {END_MARK} block; not written")
-            return 2
-        before, rest = text.split(BEGIN_MARK, 1)
-        _, after = rest.split(END_MARK, 1)
-        with open(args.doc, "w", encoding="utf-8") as f:
-            f.write(before + BEGIN_MARK + "\n" + table + "\n" + END_MARK + after)
-        say(f"table written into {args.doc}")
+        written = bench_common.write_table_into_doc(args.doc, table, BEGIN_MARK, END_MARK, say)
+        if written != 0:
+            return written
     return 0
 
 

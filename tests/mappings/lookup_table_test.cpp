@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -13,8 +14,21 @@
 using namespace forumgate::mappings;
 
 namespace {
+
 using entries = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+// A string_table holding the given (key, value) rows, built.
+string_table built_table(std::initializer_list<std::pair<std::string_view, std::uint32_t>> rows)
+{
+    string_table table;
+    for (auto const &[key, value] : rows) {
+        table.add(key, value);
+    }
+    table.build();
+    return table;
 }
+
+} // namespace
 
 TEST(id_table, empty)
 {
@@ -158,12 +172,8 @@ TEST(string_table, empty)
 
 TEST(string_table, finds_keys)
 {
-    string_table table;
-    table.add("general", 1);
-    table.add("working-groups/housing", 2);
-    table.add("", 3);
-    table.add("\xE6\x97\xA5\xE6\x9C\xAC", 4);
-    table.build();
+    string_table const table =
+        built_table({{"general", 1}, {"working-groups/housing", 2}, {"", 3}, {"\xE6\x97\xA5\xE6\x9C\xAC", 4}});
     EXPECT_EQ(table.size(), 4U);
     EXPECT_EQ(table.find("general"), 1U);
     EXPECT_EQ(table.find("working-groups/housing"), 2U);
@@ -177,12 +187,7 @@ TEST(string_table, finds_keys)
 
 TEST(string_table, duplicate_keys_keep_the_first)
 {
-    string_table table;
-    table.add("housing", 10);
-    table.add("energy", 11);
-    table.add("housing", 12);
-    table.add("housing", 13);
-    table.build();
+    string_table const table = built_table({{"housing", 10}, {"energy", 11}, {"housing", 12}, {"housing", 13}});
     EXPECT_EQ(table.size(), 4U);
     EXPECT_EQ(table.find("housing"), 10U);
     EXPECT_EQ(table.find("energy"), 11U);

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace forumgate::mappings;
@@ -228,6 +230,30 @@ std::unique_ptr<parsed> shape_of(std::string_view target)
     return p;
 }
 
+// Each target parses, and parse_shape finds the given shape in it.
+void expect_shape_ids(std::initializer_list<std::pair<std::string_view, shape_id>> cases)
+{
+    for (auto const &[target, id] : cases) {
+        EXPECT_EQ(shape_of(target)->shape.id, id) << target;
+    }
+}
+
+// The target has the given shape, and the shape names the given slug or name...
+void expect_named(std::string_view target, shape_id id, std::string_view name)
+{
+    auto const p = shape_of(target);
+    EXPECT_EQ(p->shape.id, id) << target;
+    EXPECT_EQ(p->shape.name, name) << target;
+}
+
+// ...or the given number.
+void expect_numbered(std::string_view target, shape_id id, std::uint64_t number)
+{
+    auto const p = shape_of(target);
+    EXPECT_EQ(p->shape.id, id) << target;
+    EXPECT_EQ(p->shape.number, number) << target;
+}
+
 list tail_of(parsed const &p)
 {
     list out;
@@ -323,20 +349,16 @@ TEST(parse_shape, topic_views_and_formats)
 
 TEST(parse_shape, topics_by_slug_and_unmappable)
 {
-    auto p = shape_of("/t/2019-agm");
-    EXPECT_EQ(p->shape.id, shape_id::topic_by_slug);
-    EXPECT_EQ(p->shape.name, "2019-agm");
+    expect_named("/t/2019-agm", shape_id::topic_by_slug, "2019-agm");
 
-    p = shape_of("/t/id_for/agm-minutes");
-    EXPECT_EQ(p->shape.id, shape_id::topic_by_slug);
-    EXPECT_EQ(p->shape.name, "agm-minutes");
+    expect_named("/t/id_for/agm-minutes", shape_id::topic_by_slug, "agm-minutes");
 
-    EXPECT_EQ(shape_of("/t/external_id/abc-1")->shape.id, shape_id::unmappable);
-    EXPECT_EQ(shape_of("/t/external_id/abc-1.json")->shape.id, shape_id::unmappable);
-    EXPECT_EQ(shape_of("/t")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/t/slug/notanid")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/t/slug/774/3/4")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/t/slug/774/nonsense")->shape.id, shape_id::unknown);
+    expect_shape_ids({{"/t/external_id/abc-1", shape_id::unmappable},
+                      {"/t/external_id/abc-1.json", shape_id::unmappable},
+                      {"/t", shape_id::unknown},
+                      {"/t/slug/notanid", shape_id::unknown},
+                      {"/t/slug/774/3/4", shape_id::unknown},
+                      {"/t/slug/774/nonsense", shape_id::unknown}});
 }
 
 TEST(parse_shape, huge_numbers)
@@ -364,22 +386,16 @@ TEST(parse_shape, huge_numbers)
 
 TEST(parse_shape, posts)
 {
-    auto p = shape_of("/p/123");
-    EXPECT_EQ(p->shape.id, shape_id::post_link);
-    EXPECT_EQ(p->shape.number, 123U);
-    p = shape_of("/p/123/45");
-    EXPECT_EQ(p->shape.id, shape_id::post_link);
-    EXPECT_EQ(p->shape.number, 123U);
-    EXPECT_EQ(shape_of("/p/123/x")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/p/123/45/6")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/p/123.json")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/p")->shape.id, shape_id::unknown);
+    expect_numbered("/p/123", shape_id::post_link, 123U);
+    expect_numbered("/p/123/45", shape_id::post_link, 123U);
+    expect_shape_ids({{"/p/123/x", shape_id::unknown},
+                      {"/p/123/45/6", shape_id::unknown},
+                      {"/p/123.json", shape_id::unknown},
+                      {"/p", shape_id::unknown}});
 
-    p = shape_of("/posts/123");
-    EXPECT_EQ(p->shape.id, shape_id::post_link);
-    EXPECT_EQ(p->shape.number, 123U);
+    expect_numbered("/posts/123", shape_id::post_link, 123U);
 
-    p = shape_of("/posts/123.json");
+    auto p = shape_of("/posts/123.json");
     EXPECT_EQ(p->shape.id, shape_id::post_resource);
     EXPECT_EQ(p->shape.format, url_format::json);
     EXPECT_TRUE(tail_of(*p).empty());
@@ -418,9 +434,8 @@ TEST(parse_shape, raw)
     p = shape_of("/raw/774/3");
     EXPECT_EQ(p->shape.id, shape_id::raw_topic);
     EXPECT_EQ(p->shape.post_number, 3U);
-    EXPECT_EQ(shape_of("/raw/774/last")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/raw/slug")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/raw")->shape.id, shape_id::unknown);
+    expect_shape_ids(
+        {{"/raw/774/last", shape_id::unknown}, {"/raw/slug", shape_id::unknown}, {"/raw", shape_id::unknown}});
 }
 
 TEST(parse_shape, categories)
@@ -445,9 +460,7 @@ TEST(parse_shape, categories)
     EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
     EXPECT_EQ(name_path_of(*p), (list{"working-groups", "housing"}));
 
-    p = shape_of("/c/5-category");
-    EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
-    EXPECT_EQ(p->shape.name, "5-category");
+    expect_named("/c/5-category", shape_id::category_by_slug, "5-category");
 
     p = shape_of("/c/general/5/l/latest");
     EXPECT_EQ(p->shape.id, shape_id::category);
@@ -472,23 +485,19 @@ TEST(parse_shape, categories)
     EXPECT_EQ(tail_of(*p), list{"show"});
     EXPECT_EQ(p->shape.format, url_format::json);
 
-    p = shape_of("/category/general");
-    EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
-    EXPECT_EQ(p->shape.name, "general");
+    expect_named("/category/general", shape_id::category_by_slug, "general");
 
-    EXPECT_EQ(shape_of("/c")->shape.id, shape_id::categories_root);
-    EXPECT_EQ(shape_of("/category")->shape.id, shape_id::categories_root);
-    EXPECT_EQ(shape_of("/c/l/latest")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/c/general/5/l/a.b")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/c/general/5/a/b/c/d/e")->shape.id, shape_id::unknown);
+    expect_shape_ids({{"/c", shape_id::categories_root},
+                      {"/category", shape_id::categories_root},
+                      {"/c/l/latest", shape_id::unknown},
+                      {"/c/general/5/l/a.b", shape_id::unknown},
+                      {"/c/general/5/a/b/c/d/e", shape_id::unknown}});
 }
 
 TEST(parse_shape, users)
 {
-    auto p = shape_of("/u/John");
-    EXPECT_EQ(p->shape.id, shape_id::user);
-    EXPECT_EQ(p->shape.name, "John");
-    p = shape_of("/users/john/activity");
+    expect_named("/u/John", shape_id::user, "John");
+    auto p = shape_of("/users/john/activity");
     EXPECT_EQ(p->shape.id, shape_id::user);
     EXPECT_EQ(p->shape.name, "john");
     EXPECT_EQ(tail_of(*p), list{"activity"});
@@ -500,9 +509,8 @@ TEST(parse_shape, users)
     EXPECT_EQ(p->shape.name, "john");
     EXPECT_EQ(p->shape.format, url_format::rss);
     EXPECT_EQ(tail_of(*p), list{"activity"});
-    EXPECT_EQ(shape_of("/u/by-external/42")->shape.id, shape_id::unmappable);
-    EXPECT_EQ(shape_of("/u")->shape.id, shape_id::site_page);
-    EXPECT_EQ(shape_of("/u/john/a.b")->shape.id, shape_id::unknown);
+    expect_shape_ids(
+        {{"/u/by-external/42", shape_id::unmappable}, {"/u", shape_id::site_page}, {"/u/john/a.b", shape_id::unknown}});
 
     p = shape_of("/user_avatar/forum.cooperationbirmingham.org.uk/john/120/3.png");
     EXPECT_EQ(p->shape.id, shape_id::user_avatar);
@@ -512,23 +520,19 @@ TEST(parse_shape, users)
     EXPECT_EQ(p->shape.id, shape_id::letter_avatar);
     EXPECT_EQ(p->shape.name, "john");
     EXPECT_EQ(tail_of(*p), (list{"45", "5_abc.png"}));
-    EXPECT_EQ(shape_of("/user_avatar/host/john/big/3.png")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/letter_avatar/john/45")->shape.id, shape_id::unknown);
+    expect_shape_ids(
+        {{"/user_avatar/host/john/big/3.png", shape_id::unknown}, {"/letter_avatar/john/45", shape_id::unknown}});
 }
 
 TEST(parse_shape, tags)
 {
-    auto p = shape_of("/tag/housing");
-    EXPECT_EQ(p->shape.id, shape_id::tag);
-    EXPECT_EQ(p->shape.name, "housing");
-    p = shape_of("/tag/housing.rss");
+    expect_named("/tag/housing", shape_id::tag, "housing");
+    auto p = shape_of("/tag/housing.rss");
     EXPECT_EQ(p->shape.name, "housing");
     EXPECT_EQ(p->shape.format, url_format::rss);
     p = shape_of("/tag/housing/l/latest");
     EXPECT_EQ(tail_of(*p), (list{"l", "latest"}));
-    p = shape_of("/tags/housing");
-    EXPECT_EQ(p->shape.id, shape_id::tag);
-    EXPECT_EQ(p->shape.name, "housing");
+    expect_named("/tags/housing", shape_id::tag, "housing");
     p = shape_of("/tags/intersection/housing/energy");
     EXPECT_EQ(p->shape.id, shape_id::tag_intersection);
     EXPECT_EQ(tail_of(*p), (list{"housing", "energy"}));
@@ -542,10 +546,10 @@ TEST(parse_shape, tags)
     EXPECT_EQ(p->shape.number, 7U);
     EXPECT_EQ(p->shape.second_name, "energy");
     EXPECT_EQ(tail_of(*p), (list{"l", "top"}));
-    EXPECT_EQ(shape_of("/tags")->shape.id, shape_id::site_page);
-    EXPECT_EQ(shape_of("/tags.json")->shape.id, shape_id::site_page);
-    EXPECT_EQ(shape_of("/tags/c/5")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/tag")->shape.id, shape_id::unknown);
+    expect_shape_ids({{"/tags", shape_id::site_page},
+                      {"/tags.json", shape_id::site_page},
+                      {"/tags/c/5", shape_id::unknown},
+                      {"/tag", shape_id::unknown}});
 }
 
 TEST(parse_shape, uploads)
@@ -565,15 +569,12 @@ TEST(parse_shape, uploads)
     EXPECT_EQ(p->shape.name, sha1);
     p = shape_of("/secure-media-uploads/default/original/1X/" + sha1 + ".mp4");
     EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    p = shape_of("/uploads/default/12/abcdef0123456789.png");
-    EXPECT_EQ(p->shape.id, shape_id::upload_path);
-    EXPECT_EQ(p->shape.name, "abcdef0123456789.png");
+    expect_named("/uploads/default/12/abcdef0123456789.png", shape_id::upload_path, "abcdef0123456789.png");
     p = shape_of("/uploads/short-url/v8vA6WnPVTOE1o39waNFVmAqEJj.png");
     EXPECT_EQ(p->shape.id, shape_id::upload_short);
     EXPECT_EQ(p->shape.name, "v8vA6WnPVTOE1o39waNFVmAqEJj");
     EXPECT_EQ(p->shape.second_name, "png");
-    EXPECT_EQ(shape_of("/uploads/short-url/a/b.png")->shape.id, shape_id::unknown);
-    EXPECT_EQ(shape_of("/uploads/x.png")->shape.id, shape_id::unknown);
+    expect_shape_ids({{"/uploads/short-url/a/b.png", shape_id::unknown}, {"/uploads/x.png", shape_id::unknown}});
     // 40 hex digits followed by something else than `_`: not a sha1 name.
     p = shape_of("/uploads/default/" + sha1 + "x.png");
     EXPECT_EQ(p->shape.id, shape_id::upload_path);

@@ -5,6 +5,7 @@
 
 #include "report/format_html.hpp"
 
+#include "base/text.hpp"
 #include "tests/report/sample_report.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_db.hpp"
@@ -128,7 +129,8 @@ TEST(html_format, is_self_contained_and_escapes_what_it_quotes)
     EXPECT_EQ(html.find("viewBox"), std::string::npos); // charts keep their text size on any screen
     EXPECT_NE(html.find("<svg width=\"100%\""), std::string::npos);
     EXPECT_NE(html.find("pattern,replacement,kind\n^/viewtopic\\.php\\?t=(\\d+)$,/t/\\1,rewrite\n"), std::string::npos);
-    EXPECT_EQ(escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    EXPECT_EQ(forumgate::base::html_escape("<a href=\"x\">'&'</a>"),
+              "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
 
 TEST(html_format, renders_the_headline_figures_in_chromium)

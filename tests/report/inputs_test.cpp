@@ -87,46 +87,44 @@ void expect_day_one_log(url_tally const &tally, input_summary const &summary, st
 
 } // namespace
 
-TEST(inputs, reads_a_plain_access_log)
+// Represents one reading of inputs: a folder for the input files, the tally they go into and
+// the summary of what they held.
+class inputs : public ::testing::Test
 {
+protected:
     temp_dir dir;
-    auto const file = dir.write("access.log", LOG).string();
     url_tally tally{OLD_HOST};
     input_summary summary;
+};
+
+TEST_F(inputs, reads_a_plain_access_log)
+{
+    auto const file = dir.write("access.log", LOG).string();
     read_access_log(file, tally, summary, false, nullptr);
     expect_day_one_log(tally, summary, file);
 }
 
-TEST(inputs, reads_a_gzip_access_log_the_same)
+TEST_F(inputs, reads_a_gzip_access_log_the_same)
 {
-    temp_dir dir;
     auto const file = (dir.path() / "access.log.1.gz").string();
     write_gzip(file, LOG);
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     read_access_log(file, tally, summary, false, nullptr);
     expect_day_one_log(tally, summary, file);
 }
 
-TEST(inputs, counts_internal_paths_when_asked)
+TEST_F(inputs, counts_internal_paths_when_asked)
 {
-    temp_dir dir;
     auto const file = dir.write("access.log", LOG).string();
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     read_access_log(file, tally, summary, true, nullptr);
     EXPECT_EQ(summary.skipped_internal, 0U);
     EXPECT_EQ(hits_of(tally).at(" /assets/application-3f2a.js"), 1U);
 }
 
-TEST(inputs, adds_up_many_logs)
+TEST_F(inputs, adds_up_many_logs)
 {
-    temp_dir dir;
     auto const plain = dir.write("access.log", LOG).string();
     auto const compressed = (dir.path() / "access.log.2.gz").string();
     write_gzip(compressed, LOG);
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     read_access_log(plain, tally, summary, false, nullptr);
     read_access_log(compressed, tally, summary, false, nullptr);
     EXPECT_EQ(summary.log_lines, 22U);
@@ -135,7 +133,7 @@ TEST(inputs, adds_up_many_logs)
     EXPECT_EQ(hits_of(tally).at(" /t/agm-2023-minutes/774"), 6U);
 }
 
-TEST(inputs, a_cut_short_gzip_log_counts_what_was_read)
+TEST_F(inputs, a_cut_short_gzip_log_counts_what_was_read)
 {
     // A rotated log copied while it was being compressed: the gzip stream stops mid-way.
     std::string big;
@@ -143,14 +141,11 @@ TEST(inputs, a_cut_short_gzip_log_counts_what_was_read)
         big += "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/topic/" + std::to_string(i) +
                " HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\n";
     }
-    temp_dir dir;
     auto const whole = dir.path() / "whole.gz";
     write_gzip(whole, big);
     std::string const bytes = forumgate::testing::read_file(whole);
     auto const file = dir.write("cut.log.gz", std::string_view{bytes}.substr(0, bytes.size() / 2)).string();
 
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     EXPECT_NO_THROW(read_access_log(file, tally, summary, false, nullptr));
     EXPECT_GT(summary.log_requests, 1000U);
     EXPECT_LT(summary.log_requests, 20000U);
@@ -161,10 +156,8 @@ TEST(inputs, a_cut_short_gzip_log_counts_what_was_read)
         << summary.malformed_examples[0].problem;
 }
 
-TEST(inputs, an_unreadable_log_is_an_error_naming_it)
+TEST_F(inputs, an_unreadable_log_is_an_error_naming_it)
 {
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     try {
         read_access_log("/nonexistent/access.log", tally, summary, false, nullptr);
         FAIL() << "no error";
@@ -173,9 +166,8 @@ TEST(inputs, an_unreadable_log_is_an_error_naming_it)
     }
 }
 
-TEST(inputs, reads_url_lists)
+TEST_F(inputs, reads_url_lists)
 {
-    temp_dir dir;
     auto const file = dir.write("urls.txt", "# links from the co-op's newsletter\r\n"
                                             "/t/agm-2023-minutes/774\r\n"
                                             "\r\n"
@@ -185,8 +177,6 @@ TEST(inputs, reads_url_lists)
                                             "ftp://forum.cooperationbirmingham.org.uk/x\n"
                                             "/latest")
                           .string();
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     read_url_list(file, tally, summary);
     EXPECT_EQ(summary.list_urls, 4U);
     EXPECT_EQ(hits_of(tally),
@@ -200,16 +190,13 @@ TEST(inputs, reads_url_lists)
     EXPECT_NE(summary.malformed_examples[0].problem.find("neither a path"), std::string::npos);
 }
 
-TEST(inputs, keeps_only_the_first_malformed_lines)
+TEST_F(inputs, keeps_only_the_first_malformed_lines)
 {
     std::string junk;
     for (int i = 0; i < 50; ++i) {
         junk += "junk line " + std::to_string(i) + "\n";
     }
-    temp_dir dir;
     auto const file = dir.write("junk.log", junk).string();
-    url_tally tally{OLD_HOST};
-    input_summary summary;
     read_access_log(file, tally, summary, false, nullptr);
     EXPECT_EQ(summary.malformed, 50U);
     ASSERT_EQ(summary.malformed_examples.size(), MAX_MALFORMED_EXAMPLES);
@@ -253,7 +240,7 @@ TEST(line_reader, decompresses_in_memory_gzip_and_refuses_damaged_data)
     }
 }
 
-TEST(inputs, knows_discourse_machinery_from_pages)
+TEST_F(inputs, knows_discourse_machinery_from_pages)
 {
     EXPECT_TRUE(is_internal_path("/assets/application-3f2a.js"));
     EXPECT_TRUE(is_internal_path("/message-bus/abc/poll"));

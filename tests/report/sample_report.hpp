@@ -16,26 +16,33 @@ namespace forumgate::testing {
 /// Days of the sample logs: 2024-05-01, 02 and 03.
 inline constexpr std::int32_t SAMPLE_DAY = 19844;
 
-inline report::coverage_report sample_report(std::size_t top = 50)
+namespace sample_detail {
+
+/// One old URL of the sample: its hits per day and where it lands.
+struct row
+{
+    std::string host;
+    std::string target;
+    std::vector<std::pair<int, std::uint64_t>> days; ///< day offset, hits
+    report::url_outcome outcome;
+    report::miss_reason why;
+    mappings::url_kind kind;
+    int status;
+    std::string location;
+    int target_status = 0;
+    int hops = 0;
+    std::string detail{};
+};
+
+inline std::string const BASE = "https://forum.brum.coop";
+
+/// The first rows: the covered outcomes and the first misses.
+inline std::vector<row> first_rows()
 {
     using namespace forumgate::report;
     using mappings::url_kind;
-    struct row
-    {
-        std::string host;
-        std::string target;
-        std::vector<std::pair<int, std::uint64_t>> days; ///< day offset, hits
-        url_outcome outcome;
-        miss_reason why;
-        url_kind kind;
-        int status;
-        std::string location;
-        int target_status = 0;
-        int hops = 0;
-        std::string detail{};
-    };
-    std::string const base = "https://forum.brum.coop";
-    std::vector<row> const rows = {
+    std::string const &base = BASE;
+    return {
         {"",
          "/t/agm-2023-minutes/774",
          {{0, 70}, {1, 50}},
@@ -90,6 +97,16 @@ inline report::coverage_report sample_report(std::size_t top = 50)
          url_kind::other,
          404,
          ""},
+    };
+}
+
+/// The other rows: the other misses, a broken target and a URL that could not be asked.
+inline std::vector<row> other_rows()
+{
+    using namespace forumgate::report;
+    using mappings::url_kind;
+    std::string const &base = BASE;
+    return {
         {"", "/t/spam-topic/777", {{2, 3}}, url_outcome::gone, miss_reason::not_migrated, url_kind::topic, 410, ""},
         {"",
          "/u/alice",
@@ -131,6 +148,38 @@ inline report::coverage_report sample_report(std::size_t top = 50)
          0,
          base + "/t/x/1: connecting: Connection refused"},
     };
+}
+
+/// The sample's access log and sitemap inputs.
+inline void fill_inputs(report::input_summary &in)
+{
+    in.sitemaps = {"sitemap.xml"};
+    in.access_logs = {"access.log", "access.log.1.gz"};
+    in.sitemap_documents = 2;
+    in.sitemap_urls = 2;
+    in.log_lines = 260;
+    in.log_requests = 211;
+    in.skipped_method = 20;
+    in.skipped_no_request = 3;
+    in.skipped_internal = 24;
+    in.malformed = 2;
+    in.malformed_examples = {
+        {"access.log", 7, "no [time] field: not the combined or common log format", "this is no log line"},
+        {"access.log.1.gz", 120, "the gzip data ends early (the file was cut short); the rest of the file is skipped",
+         ""}};
+}
+
+} // namespace sample_detail
+
+inline report::coverage_report sample_report(std::size_t top = 50)
+{
+    using namespace forumgate::report;
+    using sample_detail::row;
+    std::string const &base = sample_detail::BASE;
+    std::vector<row> rows = sample_detail::first_rows();
+    for (auto &r : sample_detail::other_rows()) {
+        rows.push_back(std::move(r));
+    }
     url_tally tally{"forum.cooperationbirmingham.org.uk"};
     std::vector<verdict> verdicts;
     for (auto const &r : rows) {
@@ -160,21 +209,7 @@ inline report::coverage_report sample_report(std::size_t top = 50)
     out.new_base = base;
     out.targets_checked = true;
     out.targets = 7;
-    auto &in = out.inputs;
-    in.sitemaps = {"sitemap.xml"};
-    in.access_logs = {"access.log", "access.log.1.gz"};
-    in.sitemap_documents = 2;
-    in.sitemap_urls = 2;
-    in.log_lines = 260;
-    in.log_requests = 211;
-    in.skipped_method = 20;
-    in.skipped_no_request = 3;
-    in.skipped_internal = 24;
-    in.malformed = 2;
-    in.malformed_examples = {
-        {"access.log", 7, "no [time] field: not the combined or common log format", "this is no log line"},
-        {"access.log.1.gz", 120, "the gzip data ends early (the file was cut short); the rest of the file is skipped",
-         ""}};
+    sample_detail::fill_inputs(out.inputs);
     work_out_figures(out, tally, verdicts, top);
     rule_proposal proposal;
     proposal.pattern = R"(^/viewtopic\.php\?t=(\d+)$)";
