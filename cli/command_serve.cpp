@@ -1,6 +1,7 @@
 // forumgate serve: the redirect server; forumgate map snapshot: the file it can start from.
 
 #include "cli/commands.hpp"
+#include "redirector/map_source.hpp"
 #include "redirector/server.hpp"
 
 #include <CLI/CLI.hpp>

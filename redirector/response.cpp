@@ -1,5 +1,6 @@
 #include "redirector/response.hpp"
 
+#include "base/text.hpp"
 #include "base/url_codec.hpp"
 
 #include <array>
@@ -42,32 +43,6 @@ void append_body(std::string &out, std::string_view content_type, std::string_vi
     out.append("\r\n\r\n");
     if (!request.head) {
         out.append(body);
-    }
-}
-
-// Text for an HTML page: the few characters HTML gives meaning to are escaped.
-void append_html_escaped(std::string &out, std::string_view text)
-{
-    for (char const c : text) {
-        switch (c) {
-        case '&':
-            out.append("&amp;");
-            break;
-        case '<':
-            out.append("&lt;");
-            break;
-        case '>':
-            out.append("&gt;");
-            break;
-        case '"':
-            out.append("&quot;");
-            break;
-        case '\'':
-            out.append("&#39;");
-            break;
-        default:
-            out.push_back(c);
-        }
     }
 }
 
@@ -125,6 +100,18 @@ std::string http_date(std::int64_t unix_seconds)
     return std::string{buffer.data(), static_cast<std::size_t>(n)};
 }
 
+std::string_view current_http_date()
+{
+    thread_local std::time_t last = 0;
+    thread_local std::string text;
+    std::time_t const now = std::time(nullptr);
+    if (now != last) {
+        last = now;
+        text = http_date(now);
+    }
+    return text;
+}
+
 void append_answer(std::string &out, mappings::decision const &decision, request_line const &request,
                    answer_policy const &policy, std::string_view date, std::string_view new_base,
                    std::string_view search_words)
@@ -175,19 +162,19 @@ void append_answer(std::string &out, mappings::decision const &decision, request
     body.append("</title></head>\n<body><h1>");
     body.append(decision.status == 410 ? "This was not moved to the new forum" : "This page was not found");
     body.append("</h1>\n<p>The forum has moved to <a href=\"");
-    append_html_escaped(body, new_base);
+    base::append_html_escaped(body, new_base);
     body.append("/\">");
-    append_html_escaped(body, new_base);
+    base::append_html_escaped(body, new_base);
     body.append("</a>.");
     if (!search_words.empty()) {
         std::string query;
         base::append_encoded_query_component(query, search_words);
         body.append(" <a href=\"");
-        append_html_escaped(body, new_base);
+        base::append_html_escaped(body, new_base);
         body.append("/search?q=");
         body.append(query); // percent-encoded: nothing left for HTML to read
         body.append("\">Search it for &ldquo;");
-        append_html_escaped(body, search_words);
+        base::append_html_escaped(body, search_words);
         body.append("&rdquo;</a>.");
     }
     body.append("</p></body></html>\n");

@@ -46,6 +46,10 @@ void append_ok(std::string &out, std::string_view content_type, std::string_view
 /// \return the IMF-fixdate (RFC 9110) for `unix_seconds`, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 [[nodiscard]] std::string http_date(std::int64_t unix_seconds);
 
+/// \return the IMF-fixdate of now, formatted once a second per thread (every answer has a
+/// Date header). Valid until this thread's next call.
+[[nodiscard]] std::string_view current_http_date();
+
 /// \return the reason phrase of a status code this server sends.
 [[nodiscard]] std::string_view reason_phrase(int status) noexcept;
 

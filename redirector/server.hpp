@@ -1,27 +1,93 @@
 #pragma once
 // forumgate serve: the redirect server. Loads the map, listens, answers, reloads, drains.
 
+#include "redirector/admin_handler.hpp"
+#include "redirector/connection_registry.hpp"
+#include "redirector/listener.hpp"
+#include "redirector/map_holder.hpp"
+#include "redirector/map_source.hpp"
+#include "redirector/metrics.hpp"
+#include "redirector/miss_log.hpp"
+#include "redirector/redirect_handler.hpp"
 #include "redirector/settings.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
 
+#include <csignal>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
-#include <string_view>
+#include <vector>
 
 namespace forumgate::redirector {
 
-/// Parses `ADDR:PORT` (`[IPv6]:PORT`; `*` for every IPv4 address) as `--{setting}` gives it
-/// (also `forumgate rehearsal-forum --listen`).
-/// \throws argument_error naming the option and the text.
-[[nodiscard]] boost::asio::ip::tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting);
+/// Represents one run of the redirect server: its map, handlers and listeners, and what it does
+/// on SIGHUP (reload), SIGTERM and SIGINT (drain), and every stats interval.
+class server
+{
+public:
+    /// Blocks SIGHUP, SIGTERM and SIGINT, loads the first map, opens the listeners and, with a
+    /// store, listens for its changes. `from_command_line` names the settings given on the command
+    /// line: they win over `config_file` on every reload too.
+    /// \throws argument_error for unusable settings (a port in use, a bad certificate),
+    /// database_error / input_error when the first map cannot be loaded.
+    server(serve_settings settings, std::string config_file, std::vector<std::string> from_command_line);
+    ~server();
+    server(server const &) = delete;
+    server &operator=(server const &) = delete;
+
+    /// Serves until SIGTERM or SIGINT and the drain that follows.
+    /// \return the exit code: 0 after a clean shutdown.
+    int run();
+
+private:
+    void open_listeners();
+    void on_signal(boost::beast::error_code ec, int number);
+    void reload();
+    void reload_settings();
+    void drain(int number);
+    void on_drain_timeout(boost::beast::error_code ec);
+    void check_drained();
+    void on_stats(boost::beast::error_code ec);
+
+    serve_settings const m_settings; ///< as started: the reload of a setting starts from here
+    std::string const m_config_file;
+    std::vector<std::string> const m_from_command_line;
+    sigset_t m_handled_signals;
+    metrics m_counters;
+    map_holder m_maps;
+    miss_log m_misses;
+    connection_limits m_limits;
+    connection_registry m_clients;
+    std::shared_ptr<boost::asio::ssl::context> m_tls; ///< replaced (atomically) by a reload
+    redirect_handler m_redirects;
+    std::mutex m_settings_mutex;
+    serve_settings m_current; ///< the settings in force, after reloads
+    reloader m_reloads;
+    // Declared before the io_context: after a drain timeout its destructor destroys the
+    // sessions still open, and they use the handler, registry and limits they were given.
+    admin_handler m_admin;
+    connection_registry m_admin_clients{64};
+    connection_limits m_admin_limits;
+    boost::asio::io_context m_io;
+    std::vector<std::shared_ptr<listener>> m_listeners;
+    std::unique_ptr<change_listener> m_changes;
+    boost::asio::steady_timer m_stats_timer;
+    boost::asio::signal_set m_signals;
+    boost::asio::steady_timer m_drain_timer; ///< the drain timeout
+    boost::asio::steady_timer m_drain_poll;  ///< looks for the last connection to go
+    std::uint64_t m_last_requests = 0;       ///< at the last stats line
+};
 
 /// Runs the server until SIGTERM or SIGINT, then drains it.
 /// \return the exit code: 0 after a clean shutdown.
 /// \throws argument_error for unusable settings, database_error / input_error when the first
 /// map cannot be loaded (a failure on the first load is fatal; later ones are not).
 int serve(serve_settings settings, std::string const &config_file, std::vector<std::string> const &from_command_line);
-
-/// Writes the snapshot file `serve --snapshot` starts from: the map in the store, now.
-void write_snapshot_file(std::string const &db, std::filesystem::path const &file);
 
 } // namespace forumgate::redirector

@@ -3,15 +3,26 @@
 // do_read → on_read → do_write → on_write).
 
 #include "redirector/connection.hpp"
+#include "redirector/connection_registry.hpp"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
-#include <mutex>
-#include <unordered_set>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace forumgate::redirector {
 
@@ -19,36 +30,396 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-/// A connection the server can ask to wind down.
-class closable
+/// What a session does to its stream besides reading and writing: one specialisation per kind
+/// of stream (plain TCP and TLS here; the tests add Beast's test stream).
+template <typename Stream>
+struct stream_control;
+
+/// Plain HTTP over TCP.
+template <>
+struct stream_control<beast::tcp_stream>
 {
-public:
-    virtual ~closable() = default;
-    /// Closes the connection if it is between requests; otherwise after the current one.
-    virtual void close_when_idle() = 0;
+    static constexpr bool HANDSHAKE = false;
+
+    static net::ip::address remote_address(beast::tcp_stream &stream)
+    {
+        beast::error_code ec;
+        auto const endpoint = stream.socket().remote_endpoint(ec);
+        return ec ? net::ip::address{} : endpoint.address();
+    }
+    /// The session keeps its deadlines with timers of its own.
+    static void stop_expiry(beast::tcp_stream &stream) { stream.expires_never(); }
+    /// Makes the pending read end with an error, leaving the connection open for an answer.
+    static void cancel(beast::tcp_stream &stream) { stream.cancel(); }
+    static void close(beast::tcp_stream &stream)
+    {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.close();
+    }
+    /// Best effort, without blocking: a full server says so and hangs up.
+    static void refuse(beast::tcp_stream &stream, std::string_view busy)
+    {
+        auto &socket = stream.socket();
+        beast::error_code ec;
+        socket.non_blocking(true, ec);
+        socket.write_some(net::buffer(busy.data(), busy.size()), ec);
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+    }
 };
 
-/// Represents the set of open connections, so a shutdown can drain them and so their number
-/// stays bounded.
-class connection_registry
+/// HTTPS: TLS over TCP.
+template <>
+struct stream_control<beast::ssl_stream<beast::tcp_stream>>
+{
+    using stream = beast::ssl_stream<beast::tcp_stream>;
+    static constexpr bool HANDSHAKE = true;
+
+    static net::ip::address remote_address(stream &s)
+    {
+        return stream_control<beast::tcp_stream>::remote_address(s.next_layer());
+    }
+    static void stop_expiry(stream &s) { s.next_layer().expires_never(); }
+    static void cancel(stream &s) { s.next_layer().cancel(); }
+    /// Skips the TLS close_notify round trip: the connection is done either way.
+    static void close(stream &s) { stream_control<beast::tcp_stream>::close(s.next_layer()); }
+    /// No 503 in clear text on a TLS port: only the hang-up.
+    static void refuse(stream &s, std::string_view)
+    {
+        auto &socket = s.next_layer().socket();
+        beast::error_code ec;
+        socket.non_blocking(true, ec);
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+    }
+};
+
+/// Represents one connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
+/// (or, in the tests, beast::test::stream), with a stream_control<Stream>.
+template <typename Stream>
+class session : public closable, public std::enable_shared_from_this<session<Stream>>
 {
 public:
-    explicit connection_registry(std::size_t max_connections) : m_max{max_connections} {}
+    /// Where the connection is in its read → answer → write loop.
+    enum class phase : std::uint8_t
+    {
+        opening,   ///< accepted: the TLS handshake, or the first read not yet begun
+        refused,   ///< the server was full or draining: never registered, closed at once
+        reading,   ///< a read is pending
+        answering, ///< parsing what was read and appending the answers
+        writing,   ///< answers being sent; more requests may follow on the connection
+        finishing, ///< the last answers being sent; the connection closes after them
+        closed,    ///< the socket is closed
+    };
 
-    /// \return false if the server is full or draining (the connection is then refused).
-    [[nodiscard]] bool add(closable *connection);
-    void remove(closable *connection);
-    /// Stops new connections and asks the open ones to close when idle.
-    void drain();
-    [[nodiscard]] std::size_t size() const;
-    [[nodiscard]] bool draining() const noexcept { return m_draining.load(std::memory_order_relaxed); }
+    /// Where the deadline of a request begun stands (m_request_timer).
+    enum class deadline : std::uint8_t
+    {
+        off,    ///< no request begun, or the timer cancelled
+        armed,  ///< the timer waits for the current request's deadline
+        passed, ///< the deadline passed during a read, which was cancelled: answer 408
+    };
+
+    template <typename... Args>
+    session(request_handler &handler, connection_registry &registry, connection_limits const &limits, bool tls,
+            Args &&...stream_args)
+        : m_stream{std::forward<Args>(stream_args)...}, m_request_timer{m_stream.get_executor()},
+          m_idle_timer{m_stream.get_executor()}, m_handler{handler},
+          m_registry{registry}, m_limits{limits}, m_state{handler.new_state()}
+    {
+        m_peer.tls = tls;
+        m_peer.address = control::remote_address(m_stream);
+        m_out.reserve(1024);
+    }
+
+    ~session() override
+    {
+        if (m_phase != phase::refused) {
+            m_registry.remove(this);
+        }
+    }
+
+    session(session const &) = delete;
+    session &operator=(session const &) = delete;
+
+    /// Registers and starts reading (after the TLS handshake); refuses with 503 when the server
+    /// is full or draining.
+    void run()
+    {
+        if (!m_registry.add(this)) {
+            m_phase = phase::refused;
+            control::refuse(m_stream, BUSY);
+            return;
+        }
+        if constexpr (control::HANDSHAKE) {
+            beast::get_lowest_layer(m_stream).expires_after(m_limits.request_timeout);
+            m_stream.async_handshake(net::ssl::stream_base::server,
+                                     beast::bind_front_handler(&session::on_handshake, this->shared_from_this()));
+        } else {
+            net::dispatch(m_stream.get_executor(),
+                          beast::bind_front_handler(&session::do_read, this->shared_from_this()));
+        }
+    }
+
+    void close_when_idle() override
+    {
+        // Runs on any thread: hop onto the connection's strand. A connection being destroyed
+        // has no owner left and needs nothing.
+        if (auto self = this->weak_from_this().lock()) {
+            net::post(m_stream.get_executor(), [self] {
+                self->m_draining = true;
+                if (self->idle_reading()) {
+                    control::cancel(self->m_stream);
+                }
+            });
+        }
+    }
 
 private:
-    mutable std::mutex m_mutex;
-    std::unordered_set<closable *> m_connections;
-    std::size_t m_max;
-    std::atomic<bool> m_draining{false};
+    using control = stream_control<Stream>;
+
+    static constexpr std::string_view BUSY =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n";
+
+    /// Bytes asked of the socket per read: a typical request head fits many times over.
+    static constexpr std::size_t READ_SIZE = 16 * 1024;
+
+    /// \return true if a request has begun: some of it is buffered or parsed.
+    [[nodiscard]] bool request_begun() const noexcept { return m_buffer.size() > 0 || m_parser.has_value(); }
+    /// \return true if waiting between requests.
+    [[nodiscard]] bool idle_reading() const noexcept { return m_phase == phase::reading && !request_begun(); }
+
+    void on_handshake(beast::error_code ec)
+    {
+        if (ec) {
+            return; // a failed handshake is the client's business: nothing to answer
+        }
+        do_read();
+    }
+
+    void do_read()
+    {
+        // Draining: a request already begun is finished; an idle connection is closed.
+        if (m_draining && !request_begun()) {
+            do_close();
+            return;
+        }
+        // A request that has started must be complete by its deadline; between requests the
+        // keep-alive timeout applies. The request deadline is kept by a timer of our own that
+        // cancels the read: the stream's own expiry closes the socket, and then no 408 can be sent.
+        control::stop_expiry(m_stream);
+        if (request_begun()) {
+            if (m_deadline != deadline::armed) {
+                m_deadline = deadline::armed;
+                m_request_timer.expires_at(m_request_deadline);
+                m_request_timer.async_wait(
+                    beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
+            }
+        } else {
+            watch_idle(m_limits.keepalive_timeout);
+        }
+        m_phase = phase::reading;
+        m_stream.async_read_some(m_buffer.prepare(READ_SIZE),
+                                 beast::bind_front_handler(&session::on_read, this->shared_from_this()));
+    }
+
+    void on_request_timeout(beast::error_code ec)
+    {
+        if (ec || m_deadline != deadline::armed) {
+            return; // cancelled: the request was complete in time, or the connection closed
+        }
+        if (m_phase == phase::reading) {
+            m_deadline = deadline::passed;
+            control::cancel(m_stream);
+        } else {
+            m_deadline = deadline::off; // the next do_read() arms the timer again, already expired
+        }
+    }
+
+    void disarm_request_timer()
+    {
+        if (m_deadline == deadline::armed) {
+            m_deadline = deadline::off;
+            m_request_timer.cancel();
+        }
+    }
+
+    // The keep-alive and write deadlines, kept lazily: each read or write only moves
+    // m_idle_deadline; the timer is armed once and, when it fires early, re-armed at the moved
+    // deadline. A timer operation per read and per write (what the stream's own expiry does)
+    // cost a measurable share of the CPU per request.
+    void watch_idle(std::chrono::steady_clock::duration timeout)
+    {
+        m_idle_deadline = std::chrono::steady_clock::now() + timeout;
+        if (!m_idle_armed) {
+            m_idle_armed = true;
+            m_idle_timer.expires_at(m_idle_deadline);
+            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+        }
+    }
+
+    void on_idle_timeout(beast::error_code ec)
+    {
+        m_idle_armed = false;
+        if (ec || m_phase == phase::closed) {
+            return; // cancelled: the connection closed
+        }
+        if (std::chrono::steady_clock::now() < m_idle_deadline) {
+            m_idle_armed = true;
+            m_idle_timer.expires_at(m_idle_deadline);
+            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+            return;
+        }
+        // Idle between requests, or stuck writing: close. (A request begun has its own timer.)
+        if (idle_reading() || m_phase == phase::writing || m_phase == phase::finishing) {
+            control::cancel(m_stream);
+        }
+    }
+
+    void on_read(beast::error_code ec, std::size_t bytes)
+    {
+        m_phase = phase::answering;
+        bool const timed_out = m_deadline == deadline::passed;
+        if (timed_out) {
+            m_deadline = deadline::off;
+        }
+        if (ec) {
+            if ((timed_out || ec == beast::error::timeout) && request_begun()) {
+                m_handler.reject(408, m_fields, m_out); // a slow client mid-request
+                do_write(true);
+                return;
+            }
+            do_close(); // end of stream, reset, idle timeout, cancelled for shutdown
+            return;
+        }
+        if (!request_begun()) {
+            m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
+        }
+        m_buffer.commit(bytes);
+        process();
+    }
+
+    /// Parses the request begun from the buffer. \return false if more bytes are needed, else
+    /// true with `ec` set if the request is malformed.
+    bool parse(beast::error_code &ec)
+    {
+        if (!m_parser) {
+            m_parser.emplace(m_fields, m_limits.header_limit);
+            m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
+        }
+        while (!m_parser->is_done() && m_buffer.size() > 0) {
+            std::size_t const used = m_parser->put(m_buffer.data(), ec);
+            m_buffer.consume(used);
+            if (ec) {
+                break;
+            }
+        }
+        return !(ec == beast::http::error::need_more || (!ec && !m_parser->is_done()));
+    }
+
+    /// \return the status that refuses a request the parser failed on with `ec`.
+    int status_for(beast::error_code const &ec) const
+    {
+        if (ec == beast::http::error::header_limit && m_parser->got_some() && m_fields.target.empty() &&
+            m_buffer.size() > 0 && m_fields.method == beast::http::verb::unknown) {
+            return 414; // the request line alone was too long
+        }
+        return status_for_parse_error(ec);
+    }
+
+    // Parses every complete request in the buffer and answers each, then writes the batch.
+    void process()
+    {
+        bool last = false; // no request is read after this answer
+        std::size_t answered = 0;
+        while (!last && answered < m_limits.pipeline_limit && m_buffer.size() > 0) {
+            beast::error_code ec;
+            if (!parse(ec)) {
+                break; // wait for the rest of this request
+            }
+            if (ec) {
+                m_handler.reject(status_for(ec), m_fields, m_out);
+                last = true;
+                break;
+            }
+            if (m_fields.target.size() > m_limits.target_limit) {
+                m_handler.reject(414, m_fields, m_out);
+                last = true;
+                break;
+            }
+            bool const keep_alive = m_parser->keep_alive() && !m_draining && !m_registry.draining();
+            m_fields.keep_alive = keep_alive;
+            m_parser.reset();
+            disarm_request_timer();
+            if (!m_handler.handle(m_fields, m_peer, m_state.get(), m_out) || !keep_alive) {
+                last = true;
+            }
+            ++answered;
+        }
+        if (!m_out.empty()) {
+            do_write(last);
+        } else if (last) {
+            do_close();
+        } else {
+            do_read();
+        }
+    }
+
+    /// Sends the answers in m_out; `last`: then closes the connection.
+    void do_write(bool last)
+    {
+        control::stop_expiry(m_stream);
+        watch_idle(m_limits.request_timeout); // a client that reads no answers is cut off
+        m_phase = last ? phase::finishing : phase::writing;
+        net::async_write(m_stream, net::buffer(m_out),
+                         beast::bind_front_handler(&session::on_write, this->shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t)
+    {
+        bool const last = m_phase == phase::finishing;
+        m_phase = phase::answering;
+        m_out.clear();
+        if (ec || last) {
+            do_close();
+            return;
+        }
+        process(); // more pipelined requests may be waiting in the buffer
+    }
+
+    void do_close()
+    {
+        disarm_request_timer();
+        m_phase = phase::closed;
+        if (m_idle_armed) {
+            m_idle_timer.cancel();
+        }
+        control::close(m_stream);
+    }
+
+    Stream m_stream;
+    net::steady_timer m_request_timer; ///< the deadline of a request begun (408)
+    net::steady_timer m_idle_timer;    ///< keep-alive and write deadlines, see watch_idle()
+    std::chrono::steady_clock::time_point m_idle_deadline{};
+    std::chrono::steady_clock::time_point m_request_deadline{};
+    beast::flat_buffer m_buffer;
+    request_fields m_fields;
+    std::optional<request_head> m_parser;
+    std::string m_out;
+    request_handler &m_handler;
+    connection_registry &m_registry;
+    connection_limits const &m_limits;
+    std::unique_ptr<handler_state> m_state;
+    peer m_peer;
+    phase m_phase = phase::opening;
+    deadline m_deadline = deadline::off;
+    bool m_draining = false;   ///< the server is stopping: finish the request begun, then close
+    bool m_idle_armed = false; ///< m_idle_timer waits (the timer runs apart from the phase)
 };
+
+extern template class session<beast::tcp_stream>;
+extern template class session<beast::ssl_stream<beast::tcp_stream>>;
 
 /// Starts serving an accepted socket: plain HTTP.
 void start_plain_session(tcp::socket socket, request_handler &handler, connection_registry &registry,

@@ -1,6 +1,7 @@
 #include "redirector/settings.hpp"
 
 #include "base/error.hpp"
+#include "base/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -69,21 +70,6 @@ void add_serve_options(CLI::App &app, serve_settings &values, std::string &confi
     app.get_option("--db")->envname("FORUMGATE_DB");
 }
 
-namespace {
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-} // namespace
-
 void read_config_file(std::filesystem::path const &file, serve_settings &values, std::vector<std::string> const &keep)
 {
     std::ifstream in{file};
@@ -99,7 +85,7 @@ void read_config_file(std::filesystem::path const &file, serve_settings &values,
         if (auto const hash = text.find('#'); hash != std::string_view::npos) {
             text = text.substr(0, hash);
         }
-        text = trim(text);
+        text = base::trim(text);
         if (text.empty()) {
             continue;
         }
@@ -107,8 +93,8 @@ void read_config_file(std::filesystem::path const &file, serve_settings &values,
         if (eq == std::string_view::npos) {
             throw argument_error{fmt::format("{}:{}: expected `name = value`", file.string(), number)};
         }
-        std::string const key{trim(text.substr(0, eq))};
-        std::string const value{trim(text.substr(eq + 1))};
+        std::string const key{base::trim(text.substr(0, eq))};
+        std::string const value{base::trim(text.substr(eq + 1))};
         auto const &table = serve_setting_table();
         auto const entry = std::find_if(table.begin(), table.end(), [&](setting const &s) { return s.name == key; });
         if (entry == table.end()) {

@@ -1,0 +1,60 @@
+#include "redirector/map_source.hpp"
+
+#include "base/error.hpp"
+#include "mappings/store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace forumgate::redirector {
+
+std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db)
+{
+    mappings::store store{db};
+    store.migrate();
+    return store.load_snapshot();
+}
+
+std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings)
+{
+    std::shared_ptr<mappings::snapshot const> first;
+    auto const start = std::chrono::steady_clock::now();
+    if (!settings.db.empty()) {
+        try {
+            first = load_map_from_store(settings.db);
+        } catch (database_error const &e) {
+            if (settings.snapshot.empty()) {
+                throw;
+            }
+            spdlog::warn("store unreachable ({}); starting from snapshot file {}", e.what(), settings.snapshot);
+        }
+    }
+    if (!first) {
+        first = mappings::read_snapshot_file(settings.snapshot);
+    }
+    spdlog::info("map version {} loaded: {} topics, {} posts, {:.1f} MiB, in {:.2f} s", first->version(),
+                 first->size().topics, first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return first;
+}
+
+std::shared_ptr<mappings::snapshot const> reload_map(serve_settings const &settings)
+{
+    if (!settings.db.empty()) {
+        return load_map_from_store(settings.db);
+    }
+    return mappings::read_snapshot_file(settings.snapshot);
+}
+
+void write_snapshot_file(std::string const &db, std::filesystem::path const &file)
+{
+    mappings::store store{db};
+    store.migrate();
+    auto const start = std::chrono::steady_clock::now();
+    store.write_snapshot_file(file);
+    spdlog::info("map version {} written to {} in {:.1f} s", store.map_version(), file.string(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+} // namespace forumgate::redirector

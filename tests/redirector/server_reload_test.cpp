@@ -1,0 +1,331 @@
+// The redirect server's reloads: under load, on NOTIFY, with the store gone; start-up with the
+// store unreachable; SIGHUP at start-up; settings changed in the config file.
+
+#include "tests/redirector/server_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pqxx/pqxx>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+namespace {
+
+using namespace forumgate::testing;
+
+/// Represents a TCP port on 127.0.0.1 that takes connections (the kernel completes them) and never
+/// answers: a store that hangs.
+class black_hole
+{
+public:
+    black_hole()
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof address;
+        if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&address), size) != 0 || ::listen(m_fd, 16) != 0 ||
+            ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &size) != 0) {
+            throw std::runtime_error{"black hole: cannot listen"};
+        }
+        m_port = ntohs(address.sin_port);
+    }
+    ~black_hole() { ::close(m_fd); }
+    black_hole(black_hole const &) = delete;
+    black_hole &operator=(black_hole const &) = delete;
+
+    [[nodiscard]] std::uint16_t port() const noexcept { return m_port; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// reloads
+
+TEST_F(server_test, a_store_change_alone_is_picked_up_by_notify)
+{
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({}, db.conninfo());
+    temp_dir changed;
+    changed.write("topics.csv",
+                  "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
+    auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), changed.path().string()});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    EXPECT_TRUE(server->wait_for_log("reload (store changed, version 2)", 5s)) << server->log();
+    EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 5s)) << server->log();
+    auto const after = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/agm-minutes-renamed/1774");
+}
+
+TEST_F(server_test, a_reload_with_the_store_gone_keeps_serving_the_old_map)
+{
+    auto doomed = std::make_unique<test_database>();
+    load_fixture_map(doomed->conninfo());
+    auto server = start({}, doomed->conninfo());
+    ASSERT_TRUE(serving(server));
+    {
+        pqxx::connection admin{std::getenv(forumgate::testing::TEST_DB_VARIABLE)};
+        pqxx::nontransaction drop{admin};
+        drop.exec("DROP DATABASE " + drop.quote_name(doomed->name()) + " WITH (FORCE)");
+    }
+    server->signal(SIGHUP);
+    EXPECT_TRUE(server->wait_for_log("reload (SIGHUP) failed, still serving map version 1", 5s)) << server->log();
+    EXPECT_TRUE(serving(server));
+    auto const reload = forumgate::testing::http_request(server.admin_port, "/reload", "localhost", "POST");
+    ASSERT_TRUE(reload);
+    EXPECT_EQ(reload->status, 200);
+    EXPECT_TRUE(server->wait_for_log("reload (admin request) failed, still serving map version 1", 5s))
+        << server->log();
+    EXPECT_TRUE(serving(server));
+    auto const ready = forumgate::testing::http_request(server.admin_port, "/readyz", "localhost");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200);
+    auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metric(metrics->body, "forumgate_reloads_total{result=\"failed\"}"), 2) << metrics->body;
+    server->signal(SIGTERM);
+    EXPECT_EQ(server->wait_exit(5s), 0) << server->log();
+}
+
+TEST_F(server_test, start_up_with_the_store_unreachable_fails_fast)
+{
+    temp_dir dir;
+    std::string const nowhere =
+        "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
+    auto const begun = std::chrono::steady_clock::now();
+    server_process server{FORUMGATE_BINARY, {"serve", "--db", nowhere, "--listen", "127.0.0.1:0"}};
+    auto const status = server.wait_exit(10s);
+    EXPECT_EQ(status, 2) << server.log();
+    EXPECT_LT(std::chrono::steady_clock::now() - begun, 5s);
+    EXPECT_NE(server.log().find("error connecting to host="), std::string::npos) << server.log();
+    EXPECT_NE(server.log().find("hint: check --db"), std::string::npos) << server.log();
+    EXPECT_EQ(server.log().find("listening on"), std::string::npos) << server.log();
+}
+
+TEST_F(server_test, start_up_with_the_store_unreachable_uses_the_snapshot_file)
+{
+    temp_dir dir;
+    auto const file = dir.path() / "map.snapshot";
+    auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", s_db->conninfo(), file.string()});
+    ASSERT_EQ(written.exit_code, 0) << written.err;
+    std::string const nowhere =
+        "host=" + (dir.path() / "no-server-here").string() + " port=5432 dbname=nothing connect_timeout=2";
+    auto server = start({"--db", nowhere, "--snapshot", file.string()});
+    ASSERT_TRUE(server->running()) << server->log();
+    EXPECT_NE(server->log().find("starting from snapshot file"), std::string::npos) << server->log();
+    EXPECT_TRUE(serving(server));
+    auto const post = forumgate::testing::http_request(server.port, "/p/9003", OLD_HOST);
+    ASSERT_TRUE(post);
+    EXPECT_EQ(post->header("Location"), NEW_BASE + "/t/agm-2023-minutes/1774/2");
+    // A reload while the store is still away keeps the snapshot's map.
+    server->signal(SIGHUP);
+    EXPECT_TRUE(server->wait_for_log("failed, still serving map version 1", 5s)) << server->log();
+    EXPECT_TRUE(serving(server));
+}
+
+TEST_F(server_test, a_sighup_while_the_first_map_loads_is_handled_once_running)
+{
+    temp_dir dir;
+    auto const file = dir.path() / "map.snapshot";
+    auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", s_db->conninfo(), file.string()});
+    ASSERT_EQ(written.exit_code, 0) << written.err;
+    // The store hangs for a second at start-up: a SIGHUP then (logrotate, an impatient operator)
+    // must not kill the server with the signal's default action.
+    black_hole store;
+    std::string const hanging =
+        "host=127.0.0.1 port=" + std::to_string(store.port()) + " dbname=nothing connect_timeout=1";
+    server_process server{FORUMGATE_BINARY,
+                          {"serve", "--db", hanging, "--snapshot", file.string(), "--listen", "127.0.0.1:0",
+                           "--admin-listen", "127.0.0.1:0", "--stats-interval", "0", "--no-listen-for-changes"}};
+    std::this_thread::sleep_for(400ms);
+    ASSERT_TRUE(server.running()) << server.log();
+    server.signal(SIGHUP);
+    ASSERT_TRUE(server.wait_listening(2, 10s)) << "killed by SIGHUP at start-up:\n" << server.log();
+    EXPECT_TRUE(server.wait_for_log("SIGHUP: reloading", 5s)) << server.log();
+    EXPECT_TRUE(server.wait_for_log("reload (SIGHUP) failed, still serving map version 1", 5s)) << server.log();
+    auto const answer = forumgate::testing::http_request(server.ports()[0], "/t/774", OLD_HOST);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->header("Location"), TOPIC_774);
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(5s), 0) << server.log();
+}
+
+TEST_F(server_test, soft_mode_answers_302_briefly_cached)
+{
+    auto server = start({"--soft"});
+    auto const response = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 302);
+    EXPECT_EQ(response->header("Location"), TOPIC_774);
+    EXPECT_EQ(response->header("Cache-Control"), "max-age=300");
+}
+
+TEST_F(server_test, a_config_change_to_soft_false_and_sighup_give_301_without_restart)
+{
+    temp_dir dir;
+    auto const config = dir.write("forumgate.conf", "# trial period\nsoft = true\nsoft-max-age = 120\n");
+    auto server = start({"--config", config.string()});
+    auto const soft = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(soft);
+    EXPECT_EQ(soft->status, 302);
+    EXPECT_EQ(soft->header("Cache-Control"), "max-age=120");
+
+    http_client kept{server.port}; // a connection open across the reload sees the change too
+    ASSERT_TRUE(kept.send(request("/t/774")));
+    ASSERT_TRUE(kept.read_response());
+
+    dir.write("forumgate.conf", "soft = false\npermanent-max-age = 86400\n");
+    auto const pid_before = server->pid();
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("SIGHUP", 2s));
+    auto const hard = poll_status(server, 301);
+    ASSERT_TRUE(hard);
+    EXPECT_EQ(hard->status, 301);
+    EXPECT_EQ(hard->header("Cache-Control"), "public, max-age=86400");
+    ASSERT_TRUE(kept.send(request("/t/774")));
+    auto const on_kept = kept.read_response();
+    ASSERT_TRUE(on_kept);
+    EXPECT_EQ(on_kept->status, 301);
+    EXPECT_EQ(server->pid(), pid_before);
+    EXPECT_TRUE(server->running());
+
+    // A setting that needs a restart is named and kept.
+    dir.write("forumgate.conf", "soft = false\nthreads = 3\n");
+    server->signal(SIGHUP);
+    EXPECT_TRUE(server->wait_for_log("setting threads changed", 2s)) << server->log();
+    EXPECT_TRUE(serving(server));
+}
+
+TEST_F(server_test, a_setting_taken_out_of_the_config_file_returns_to_its_default_on_sighup)
+{
+    temp_dir dir;
+    auto const config = dir.write("forumgate.conf", "soft = true\nmiss-max-age = 5\n");
+    auto server = start({"--config", config.string(), "--permanent-max-age", "600"});
+    auto const soft = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(soft);
+    EXPECT_EQ(soft->status, 302);
+    // The trial period is over: the operator deletes the line rather than writing soft = false.
+    dir.write("forumgate.conf", "# soft period over\n");
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("SIGHUP", 2s));
+    auto const hard = poll_status(server, 301, 50);
+    ASSERT_TRUE(hard);
+    EXPECT_EQ(hard->status, 301) << server->log();
+    EXPECT_EQ(hard->header("Cache-Control"), "public, max-age=600") << "the command line still wins";
+    auto const miss = forumgate::testing::http_request(server.port, "/t/nothing/999999", OLD_HOST);
+    ASSERT_TRUE(miss);
+    EXPECT_EQ(miss->header("Cache-Control"), "public, max-age=60");
+    EXPECT_EQ(server->log_count("needs a restart"), 0U) << server->log();
+}
+
+// Last in this program: its timing (a reload within a three-second run) assumes a store that
+// has already served the tests above, as it had when all the server tests were one program.
+TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_map)
+{
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({"--threads", "2"}, db.conninfo());
+    std::string const renamed = NEW_BASE + "/t/agm-minutes-renamed/1774";
+
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> answered{0};
+    std::atomic<std::uint64_t> saw_new{0};
+    std::mutex failures_mutex;
+    std::vector<std::string> failures;
+    auto const fail = [&](std::string what) {
+        std::lock_guard const lock{failures_mutex};
+        if (failures.size() < 20) {
+            failures.push_back(std::move(what));
+        }
+    };
+    auto const check = [&](std::optional<http_response> const &response) {
+        if (!response) {
+            fail("no answer");
+            return false;
+        }
+        auto const location = response->header("Location").value_or("");
+        if (response->status != 301 || (location != TOPIC_774 && location != renamed) || !response->problem.empty()) {
+            fail(response->head);
+            return false;
+        }
+        ++answered;
+        if (location == renamed) {
+            ++saw_new;
+        }
+        return true;
+    };
+    auto const guarded = [&](auto body) {
+        return [&, body] {
+            try {
+                body();
+            } catch (std::exception const &e) {
+                fail(e.what());
+            }
+        };
+    };
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.emplace_back(guarded([&] { // keep-alive, two requests pipelined at a time
+            http_client client{server.port};
+            while (!stop) {
+                if (!client.send(request("/t/774") + request("/t/agm-2023-minutes/774")) ||
+                    !check(client.read_response()) || !check(client.read_response())) {
+                    return;
+                }
+            }
+        }));
+    }
+    clients.emplace_back(guarded([&] { // a new connection for every request
+        while (!stop) {
+            check(forumgate::testing::http_request(server.port, "/t/774", OLD_HOST));
+        }
+    }));
+
+    // While they run: SIGHUP every 100 ms, and a change to the map in the store (NOTIFY).
+    temp_dir changed;
+    changed.write("topics.csv",
+                  "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
+    auto const begun = std::chrono::steady_clock::now();
+    bool loaded = false;
+    while (std::chrono::steady_clock::now() - begun < 3s) {
+        server->signal(SIGHUP);
+        std::this_thread::sleep_for(100ms);
+        if (!loaded && std::chrono::steady_clock::now() - begun > 1s) {
+            auto const load =
+                run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), changed.path().string()});
+            EXPECT_EQ(load.exit_code, 0) << load.err;
+            loaded = true;
+        }
+    }
+    stop = true;
+    for (auto &thread : clients) {
+        thread.join();
+    }
+
+    EXPECT_TRUE(failures.empty()) << failures.size() << " failed, the first:\n"
+                                  << failures.front() << "\n"
+                                  << server->log();
+    EXPECT_GT(answered.load(), 100U);
+    EXPECT_GT(saw_new.load(), 0U) << "the new map was never served during the run";
+    EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 2s)) << server->log();
+    EXPECT_GE(server->log_count("reload (SIGHUP)"), 3U) << server->log();
+    EXPECT_EQ(server->log_count("failed"), 0U) << server->log();
+    auto const after = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->header("Location"), renamed);
+    auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metric(metrics->body, "forumgate_map_version"), 2) << metrics->body;
+}
+
+} // namespace

@@ -1,0 +1,297 @@
+// Tests of redirector/session: one connection driven through Beast's test stream, no socket and
+// no database. The handler answers 200 with the request target as its body, so each test reads
+// exactly what the session did: which requests it answered, in which order, and when it closed.
+
+#include "redirector/session.hpp"
+
+#include "redirector/response.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace forumgate::redirector {
+
+/// Beast's in-memory test stream: no timers of its own; a cancelled read ends as the end of
+/// the stream, which the session treats as it treats an aborted read.
+template <>
+struct stream_control<beast::test::stream>
+{
+    static constexpr bool HANDSHAKE = false;
+
+    static net::ip::address remote_address(beast::test::stream &) { return net::ip::make_address("127.0.0.1"); }
+    static void stop_expiry(beast::test::stream &) {}
+    static void cancel(beast::test::stream &stream) { stream.close_remote(); }
+    static void close(beast::test::stream &stream) { stream.close(); }
+    static void refuse(beast::test::stream &stream, std::string_view busy)
+    {
+        beast::error_code ec;
+        stream.write_some(net::buffer(busy.data(), busy.size()), ec);
+        stream.close();
+    }
+};
+
+} // namespace forumgate::redirector
+
+namespace {
+
+using namespace forumgate::redirector;
+using namespace std::chrono_literals;
+
+constexpr std::string_view DATE = "Fri, 27 Nov 2026 03:00:00 GMT";
+
+/// Represents a handler that answers 200 with the target as the body, and records what it saw.
+class echo_handler : public request_handler
+{
+public:
+    std::unique_ptr<handler_state> new_state() override { return nullptr; }
+
+    bool handle(request_fields const &request, peer const &, handler_state *, std::string &out) override
+    {
+        targets.push_back(request.target);
+        append_ok(out, "text/plain", request.target,
+                  {request.method == http::verb::head, request.keep_alive, request.http10()}, DATE);
+        return true;
+    }
+
+    void reject(int status, request_fields const &request, std::string &out) override
+    {
+        rejected.push_back(status);
+        append_error(out, status, {false, false, request.http10()}, DATE);
+    }
+
+    std::vector<std::string> targets;
+    std::vector<int> rejected;
+};
+
+std::string get(std::string_view target, std::string_view extra = {})
+{
+    return "GET " + std::string{target} + " HTTP/1.1\r\nHost: old.example\r\n" + std::string{extra} + "\r\n";
+}
+
+/// \return how often `needle` occurs in `text`.
+std::size_t count(std::string const &text, std::string_view needle)
+{
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) {
+        ++n;
+    }
+    return n;
+}
+
+class session_test : public ::testing::Test
+{
+protected:
+    session_test()
+    {
+        m_limits.request_timeout = 100ms;
+        m_limits.keepalive_timeout = 10s;
+    }
+
+    /// Opens a connection: the session on one end of a test stream, the test on the other.
+    void open()
+    {
+        beast::test::stream server_end{m_io};
+        server_end.connect(m_client);
+        std::make_shared<session<beast::test::stream>>(m_handler, m_registry, m_limits, false, std::move(server_end))
+            ->run();
+        settle();
+    }
+
+    /// Sends `bytes` as the client and lets the session do all it can without waiting.
+    void send(std::string_view bytes)
+    {
+        m_client.write_some(net::buffer(bytes.data(), bytes.size()));
+        settle();
+    }
+
+    /// Runs every handler that is ready.
+    void settle()
+    {
+        m_io.restart();
+        while (m_io.poll() > 0) {
+        }
+    }
+
+    /// Lets the timers run for `time`.
+    void wait(std::chrono::milliseconds time)
+    {
+        m_io.restart();
+        m_io.run_for(time);
+        settle();
+    }
+
+    /// \return what the session has written so far.
+    [[nodiscard]] std::string received() const { return std::string{m_client.str()}; }
+
+    /// \return true while the session is open (registered); a closed one has unregistered.
+    [[nodiscard]] bool open_connection() const { return m_registry.size() == 1; }
+
+    net::io_context m_io;
+    beast::test::stream m_client{m_io};
+    echo_handler m_handler;
+    connection_limits m_limits;
+    connection_registry m_registry{4};
+};
+
+TEST_F(session_test, pipelined_requests_are_answered_in_order_in_one_batch)
+{
+    open();
+    send(get("/t/1") + get("/t/2") + get("/t/3"));
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1", "/t/2", "/t/3"}));
+    std::string const out = received();
+    EXPECT_EQ(count(out, "HTTP/1.1 200 OK"), 3U) << out;
+    EXPECT_LT(out.find("\r\n\r\n/t/1"), out.find("\r\n\r\n/t/2"));
+    EXPECT_LT(out.find("\r\n\r\n/t/2"), out.find("\r\n\r\n/t/3"));
+    EXPECT_EQ(count(out, "Connection:"), 0U) << "HTTP/1.1 stays open: " << out;
+    EXPECT_TRUE(open_connection());
+}
+
+TEST_F(session_test, more_pipelined_requests_than_a_batch_are_all_answered)
+{
+    m_limits.pipeline_limit = 4;
+    open();
+    std::string all;
+    for (int i = 0; i < 10; ++i) {
+        all += get("/t/" + std::to_string(i));
+    }
+    send(all);
+    EXPECT_EQ(m_handler.targets.size(), 10U);
+    EXPECT_EQ(count(received(), "HTTP/1.1 200 OK"), 10U);
+    EXPECT_TRUE(open_connection());
+}
+
+TEST_F(session_test, a_request_in_pieces_is_answered_once_complete)
+{
+    open();
+    std::string const request = get("/t/774");
+    send(request.substr(0, 10));
+    EXPECT_TRUE(m_handler.targets.empty());
+    EXPECT_EQ(received(), "");
+    send(request.substr(10));
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/774"}));
+    EXPECT_TRUE(open_connection());
+}
+
+TEST_F(session_test, a_partial_request_then_silence_gets_408_and_closes)
+{
+    open();
+    send("GET /t/774 HTTP/1.1\r\nHo");
+    wait(300ms);
+    EXPECT_EQ(m_handler.rejected, (std::vector<int>{408}));
+    EXPECT_TRUE(received().starts_with("HTTP/1.1 408 Request Timeout\r\n")) << received();
+    EXPECT_EQ(count(received(), "Connection: close"), 1U);
+    EXPECT_FALSE(open_connection());
+}
+
+TEST_F(session_test, a_malformed_head_is_answered_400_and_closes)
+{
+    open();
+    send(get("/t/1") + "GARBAGE\r\n\r\n" + get("/t/2"));
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1"}));
+    EXPECT_EQ(m_handler.rejected, (std::vector<int>{400}));
+    std::string const out = received();
+    EXPECT_EQ(count(out, "HTTP/1.1 200 OK"), 1U) << out;
+    EXPECT_EQ(count(out, "HTTP/1.1 400 Bad Request"), 1U) << out;
+    EXPECT_FALSE(open_connection()) << "answered after the 400";
+}
+
+TEST_F(session_test, limits_give_414_and_431)
+{
+    for (auto const &[name, bytes, status] : std::vector<std::tuple<std::string, std::string, int>>{
+             {"target", get("/" + std::string(5000, 'a')), 414},
+             {"request line", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n\r\n", 414},
+             {"headers", get("/t/1", "X-Padding: " + std::string(9000, 'a') + "\r\n"), 431},
+         }) {
+        SCOPED_TRACE(name);
+        m_handler.rejected.clear();
+        m_client = beast::test::stream{m_io};
+        open();
+        send(bytes);
+        EXPECT_EQ(m_handler.rejected, (std::vector<int>{status}));
+        EXPECT_FALSE(open_connection());
+    }
+}
+
+TEST_F(session_test, connection_close_and_http10_close_after_the_answer)
+{
+    for (auto const &request : {get("/t/1", "Connection: close\r\n"), std::string{"GET /t/1 HTTP/1.0\r\n\r\n"}}) {
+        SCOPED_TRACE(request);
+        m_client = beast::test::stream{m_io};
+        open();
+        send(request + get("/t/2"));
+        EXPECT_EQ(count(received(), " 200 OK"), 1U) << received();
+        EXPECT_EQ(count(received(), "Connection: close"), 1U) << received();
+        EXPECT_FALSE(open_connection());
+    }
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1", "/t/1"}));
+}
+
+TEST_F(session_test, keep_alive_stays_open_for_http11_and_http10_that_asks)
+{
+    open();
+    send(get("/t/1"));
+    send("GET /t/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    send(get("/t/3"));
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1", "/t/2", "/t/3"}));
+    EXPECT_EQ(count(received(), "Connection: keep-alive"), 1U) << received();
+    EXPECT_EQ(count(received(), "Connection: close"), 0U) << received();
+    EXPECT_TRUE(open_connection());
+}
+
+TEST_F(session_test, head_is_answered_without_a_body_and_the_next_request_follows)
+{
+    open();
+    send("HEAD /t/774 HTTP/1.1\r\nHost: old.example\r\n\r\n" + get("/t/2"));
+    std::string const out = received();
+    std::string const head_answer = out.substr(0, out.find("\r\n\r\n") + 4);
+    EXPECT_NE(head_answer.find("Content-Length: 6\r\n"), std::string::npos) << out;
+    EXPECT_TRUE(out.substr(head_answer.size()).starts_with("HTTP/1.1 200 OK\r\n")) << out;
+    EXPECT_TRUE(out.ends_with("\r\n\r\n/t/2")) << out;
+}
+
+TEST_F(session_test, an_idle_connection_is_closed_after_the_keepalive_timeout)
+{
+    m_limits.keepalive_timeout = 50ms;
+    open();
+    send(get("/t/1"));
+    EXPECT_TRUE(open_connection());
+    wait(200ms);
+    EXPECT_FALSE(open_connection());
+    EXPECT_EQ(count(received(), "HTTP/1.1"), 1U) << "closed silently: " << received();
+}
+
+TEST_F(session_test, a_drain_closes_an_idle_connection_and_finishes_a_request_begun)
+{
+    open();
+    send(get("/t/1"));
+    beast::test::stream idle_client{m_io};
+    std::swap(idle_client, m_client);
+    open();
+    send("GET /t/2 HTTP/1.1\r\n");
+    ASSERT_EQ(m_registry.size(), 2U);
+    m_registry.drain();
+    settle();
+    EXPECT_EQ(m_registry.size(), 1U) << "the idle connection is closed at once";
+    send("Host: old.example\r\n\r\n");
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1", "/t/2"}));
+    EXPECT_EQ(count(received(), "Connection: close"), 1U) << received();
+    EXPECT_EQ(m_registry.size(), 0U);
+}
+
+TEST_F(session_test, a_full_registry_refuses_with_503)
+{
+    connection_registry full{0};
+    beast::test::stream server_end{m_io};
+    server_end.connect(m_client);
+    std::make_shared<session<beast::test::stream>>(m_handler, full, m_limits, false, std::move(server_end))->run();
+    settle();
+    EXPECT_TRUE(received().starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << received();
+    EXPECT_NE(received().find("Retry-After: 5\r\n"), std::string::npos);
+    EXPECT_EQ(full.size(), 0U);
+}
+
+} // namespace
