@@ -1,6 +1,7 @@
 #include "importer/discourse_json.hpp"
 
 #include "base/url_codec.hpp"
+#include "importer/markdown.hpp"
 
 #include <re2/re2.h>
 
@@ -349,35 +350,6 @@ user_record read_user(std::string const &url, json const &user)
     out.data = item;
     return out;
 }
-
-namespace {
-
-/// Blanks out fenced code blocks and inline code spans, where `@name` and links are not live.
-std::string without_code(std::string_view raw)
-{
-    std::string out{raw};
-    std::size_t at = 0;
-    while ((at = out.find("```", at)) != std::string::npos) {
-        auto const end = out.find("```", at + 3);
-        auto const stop = end == std::string::npos ? out.size() : end + 3;
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(stop), ' ');
-        at = stop;
-    }
-    at = 0;
-    while ((at = out.find('`', at)) != std::string::npos) {
-        auto const end = out.find('`', at + 1);
-        if (end == std::string::npos || out.find('\n', at) < end) {
-            ++at;
-            continue;
-        }
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(end + 1),
-                  ' ');
-        at = end + 1;
-    }
-    return out;
-}
-
-} // namespace
 
 std::vector<std::string> mentioned_usernames(std::string_view raw)
 {
