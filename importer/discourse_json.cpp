@@ -1,6 +1,7 @@
 #include "importer/discourse_json.hpp"
 
 #include "base/url_codec.hpp"
+#include "importer/markdown.hpp"
 
 #include <re2/re2.h>
 
@@ -38,26 +39,68 @@ json const &field(std::string const &url, json const &object, std::string_view k
                      ", expected " + std::string{expected}};
 }
 
-std::int64_t need_id(std::string const &url, json const &object, std::string_view key, std::string_view where)
+/// How a JSON field of type T is recognised and named in an error.
+template <typename T>
+struct json_kind;
+
+template <>
+struct json_kind<std::int64_t>
+{
+    static bool is(json const &value) { return value.is_number_integer(); }
+    static constexpr char const *NAME = "an integer";
+    static constexpr char const *OR_NULL = "an integer or null";
+};
+
+template <>
+struct json_kind<std::string>
+{
+    static bool is(json const &value) { return value.is_string(); }
+    static constexpr char const *NAME = "a string";
+    static constexpr char const *OR_NULL = "a string or null";
+};
+
+template <>
+struct json_kind<bool>
+{
+    static bool is(json const &value) { return value.is_boolean(); }
+    static constexpr char const *OR_NULL = "true or false";
+};
+
+/// The field `key` of `object`, which must be there with type T. \throws bad_answer.
+template <typename T>
+T need(std::string const &url, json const &object, std::string_view key, std::string_view where)
 {
     auto const &value = field(url, object, key, where);
-    if (!value.is_number_integer()) {
-        wrong_type(url, where, key, value, "an integer");
+    if (!json_kind<T>::is(value)) {
+        wrong_type(url, where, key, value, json_kind<T>::NAME);
     }
-    return value.get<std::int64_t>();
+    return value.get<T>();
 }
 
-std::optional<std::int64_t> maybe_id(std::string const &url, json const &object, std::string_view key,
-                                     std::string_view where)
+/// The field `key` of `object`: nullopt if absent or null, else it must have type T.
+/// \throws bad_answer.
+template <typename T>
+std::optional<T> maybe(std::string const &url, json const &object, std::string_view key, std::string_view where)
 {
     auto const found = object.find(key);
     if (found == object.end() || found->is_null()) {
         return std::nullopt;
     }
-    if (!found->is_number_integer()) {
-        wrong_type(url, where, key, *found, "an integer or null");
+    if (!json_kind<T>::is(*found)) {
+        wrong_type(url, where, key, *found, json_kind<T>::OR_NULL);
     }
-    return found->get<std::int64_t>();
+    return found->get<T>();
+}
+
+std::int64_t need_id(std::string const &url, json const &object, std::string_view key, std::string_view where)
+{
+    return need<std::int64_t>(url, object, key, where);
+}
+
+std::optional<std::int64_t> maybe_id(std::string const &url, json const &object, std::string_view key,
+                                     std::string_view where)
+{
+    return maybe<std::int64_t>(url, object, key, where);
 }
 
 int int_or(std::string const &url, json const &object, std::string_view key, std::string_view where, int fallback)
@@ -68,36 +111,18 @@ int int_or(std::string const &url, json const &object, std::string_view key, std
 
 std::string need_text(std::string const &url, json const &object, std::string_view key, std::string_view where)
 {
-    auto const &value = field(url, object, key, where);
-    if (!value.is_string()) {
-        wrong_type(url, where, key, value, "a string");
-    }
-    return value.get<std::string>();
+    return need<std::string>(url, object, key, where);
 }
 
 std::optional<std::string> maybe_text(std::string const &url, json const &object, std::string_view key,
                                       std::string_view where)
 {
-    auto const found = object.find(key);
-    if (found == object.end() || found->is_null()) {
-        return std::nullopt;
-    }
-    if (!found->is_string()) {
-        wrong_type(url, where, key, *found, "a string or null");
-    }
-    return found->get<std::string>();
+    return maybe<std::string>(url, object, key, where);
 }
 
 bool flag_or(std::string const &url, json const &object, std::string_view key, std::string_view where, bool fallback)
 {
-    auto const found = object.find(key);
-    if (found == object.end() || found->is_null()) {
-        return fallback;
-    }
-    if (!found->is_boolean()) {
-        wrong_type(url, where, key, *found, "true or false");
-    }
-    return found->get<bool>();
+    return maybe<bool>(url, object, key, where).value_or(fallback);
 }
 
 json const &need_array(std::string const &url, json const &object, std::string_view key, std::string_view where)
@@ -349,35 +374,6 @@ user_record read_user(std::string const &url, json const &user)
     out.data = item;
     return out;
 }
-
-namespace {
-
-/// Blanks out fenced code blocks and inline code spans, where `@name` and links are not live.
-std::string without_code(std::string_view raw)
-{
-    std::string out{raw};
-    std::size_t at = 0;
-    while ((at = out.find("```", at)) != std::string::npos) {
-        auto const end = out.find("```", at + 3);
-        auto const stop = end == std::string::npos ? out.size() : end + 3;
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(stop), ' ');
-        at = stop;
-    }
-    at = 0;
-    while ((at = out.find('`', at)) != std::string::npos) {
-        auto const end = out.find('`', at + 1);
-        if (end == std::string::npos || out.find('\n', at) < end) {
-            ++at;
-            continue;
-        }
-        std::fill(out.begin() + static_cast<std::ptrdiff_t>(at), out.begin() + static_cast<std::ptrdiff_t>(end + 1),
-                  ' ');
-        at = end + 1;
-    }
-    return out;
-}
-
-} // namespace
 
 std::vector<std::string> mentioned_usernames(std::string_view raw)
 {

@@ -2,6 +2,7 @@
 
 #include "base/digest.hpp"
 #include "base/url_codec.hpp"
+#include "importer/markdown.hpp"
 #include "mappings/old_url.hpp"
 #include "mappings/resolver.hpp"
 
@@ -23,38 +24,6 @@ struct edit
     std::size_t end;
     std::string text;
 };
-
-/// Marks the bytes inside fenced code blocks and inline code spans.
-std::vector<bool> code_mask(std::string_view raw)
-{
-    std::vector<bool> code(raw.size(), false);
-    auto mark = [&](std::size_t from, std::size_t to) {
-        std::fill(code.begin() + static_cast<std::ptrdiff_t>(from), code.begin() + static_cast<std::ptrdiff_t>(to),
-                  true);
-    };
-    std::size_t at = 0;
-    while ((at = raw.find("```", at)) != std::string_view::npos) {
-        auto const end = raw.find("```", at + 3);
-        auto const stop = end == std::string_view::npos ? raw.size() : end + 3;
-        mark(at, stop);
-        at = stop;
-    }
-    at = 0;
-    while ((at = raw.find('`', at)) != std::string_view::npos) {
-        if (code[at]) {
-            ++at;
-            continue;
-        }
-        auto const end = raw.find('`', at + 1);
-        if (end == std::string_view::npos || raw.substr(at, end - at).find('\n') != std::string_view::npos) {
-            ++at;
-            continue;
-        }
-        mark(at, end + 1);
-        at = end + 1;
-    }
-    return code;
-}
 
 bool is_url_end(char c)
 {

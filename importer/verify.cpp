@@ -52,6 +52,105 @@ std::string same_instant(std::string const &time)
     return out;
 }
 
+/// The copied posts the store expects on the new forum, by topic; adds to `summary` the posts
+/// import should have copied and has no record of. \throws argument_error if no import ran.
+std::vector<expected_topic> read_expected(verify_options const &options, verify_summary &summary)
+{
+    mappings::store store{options.database};
+    if (store.schema_version() < 4) {
+        throw argument_error{"nothing to verify: no import has run against this database"};
+    }
+    pqxx::read_transaction txn{store.connection()};
+    std::map<std::int64_t, expected_topic> by_old;
+    for (auto const &row : txn.exec_params(
+             "SELECT i.old_topic_id, i.new_topic_id, t.tags, i.old_id, p.post_number, i.new_id, i.new_post_number, "
+             "CASE WHEN i.attributed THEN lower($1) ELSE lower(coalesce(u.new_username, p.username)) END, "
+             "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.sent_raw "
+             "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id "
+             "JOIN forumgate.archive_topics t ON t.id = i.old_topic_id "
+             "LEFT JOIN forumgate.import_users u ON u.username_lower = lower(p.username) ORDER BY i.old_topic_id, "
+             "p.post_number",
+             options.api_username)) {
+        auto &topic = by_old[row[0].as<std::int64_t>()];
+        topic.old_id = row[0].as<std::int64_t>();
+        topic.new_id = row[1].as<std::int64_t>();
+        topic.tags = read_text_array(row[2]);
+        topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(), row[6].as<int>(),
+                               row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()});
+    }
+    // Posts import copies (see import_state.cpp's copied()) that have no record of being copied.
+    for (auto const &row :
+         txn.exec("SELECT p.topic_id, p.id FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id "
+                  "= p.topic_id "
+                  "WHERE t.deleted_at IS NULL AND p.deleted_at IS NULL AND p.post_type IN (1, 2) AND p.raw <> '' "
+                  "AND EXISTS (SELECT FROM forumgate.archive_posts f WHERE f.topic_id = t.id AND f.post_number = 1 "
+                  "            AND f.deleted_at IS NULL AND f.post_type IN (1, 2) AND f.raw <> '') "
+                  "AND NOT EXISTS (SELECT FROM forumgate.import_posts i WHERE i.old_id = p.id) ORDER BY p.id")) {
+        summary.findings.push_back({"not_imported", row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
+                                    "the archive has this post; the new forum got no copy of it"});
+    }
+    summary.posts_expected =
+        txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::uint64_t>() + summary.findings.size();
+    std::vector<expected_topic> topics;
+    for (auto &[id, topic] : by_old) {
+        topics.push_back(std::move(topic));
+    }
+    return topics;
+}
+
+/// Adds a finding for each way the new topic's `posts` differ from what the store expects.
+template <typename Add>
+void check_posts(expected_topic const &topic, std::vector<target_post> const &posts, Add const &add)
+{
+    std::map<std::int64_t, target_post const *> by_id;
+    std::map<std::pair<std::string, std::string>, int> copies;
+    for (auto const &post : posts) {
+        by_id.emplace(post.id, &post);
+        ++copies[{base::ascii_lower(post.username), same_instant(post.created_at)}];
+    }
+    int last_number = 0;
+    for (auto const &want : topic.posts) {
+        auto const found = by_id.find(want.new_id);
+        if (found == by_id.end()) {
+            add({"missing", topic.old_id, want.old_id,
+                 "new post " + std::to_string(want.new_id) + " is not in topic " + std::to_string(topic.new_id)});
+            continue;
+        }
+        auto const &got = *found->second;
+        if (base::ascii_lower(got.username) != want.author) {
+            add({"author", topic.old_id, want.old_id, "by " + got.username + ", expected " + want.author});
+        }
+        if (same_instant(got.created_at) != same_instant(want.created_at)) {
+            add({"date", topic.old_id, want.old_id, "created " + got.created_at + ", expected " + want.created_at});
+        }
+        if (got.post_number != want.new_post_number || got.post_number <= last_number) {
+            add({"order", topic.old_id, want.old_id,
+                 "post number " + std::to_string(got.post_number) + ", expected " +
+                     std::to_string(want.new_post_number) + " after " + std::to_string(last_number)});
+        }
+        last_number = got.post_number;
+        if (!want.raw.empty() && got.raw != want.raw) {
+            add({"content", topic.old_id, want.old_id, "the raw differs from what the import sent"});
+        }
+        if (copies[{base::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
+            add({"duplicate", topic.old_id, want.old_id,
+                 "more than one post by " + got.username + " at " + got.created_at});
+        }
+    }
+}
+
+/// \return whether the tags of the new topic are the old ones (in any case and order).
+bool same_tags(std::vector<std::string> wanted_tags, std::vector<std::string> got_tags)
+{
+    for (auto *list : {&wanted_tags, &got_tags}) {
+        for (auto &tag : *list) {
+            tag = base::ascii_lower(tag);
+        }
+        std::ranges::sort(*list);
+    }
+    return wanted_tags == got_tags;
+}
+
 } // namespace
 
 verify_summary run_verify(verify_options const &options)
@@ -62,48 +161,7 @@ verify_summary run_verify(verify_options const &options)
     }
     auto const site = web::site_url::parse(options.target, "--target");
     verify_summary summary;
-    std::vector<expected_topic> topics;
-    {
-        mappings::store store{options.database};
-        if (store.schema_version() < 4) {
-            throw argument_error{"nothing to verify: no import has run against this database"};
-        }
-        pqxx::read_transaction txn{store.connection()};
-        std::map<std::int64_t, expected_topic> by_old;
-        for (auto const &row : txn.exec_params(
-                 "SELECT i.old_topic_id, i.new_topic_id, t.tags, i.old_id, p.post_number, i.new_id, i.new_post_number, "
-                 "CASE WHEN i.attributed THEN lower($1) ELSE lower(coalesce(u.new_username, p.username)) END, "
-                 "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.sent_raw "
-                 "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id "
-                 "JOIN forumgate.archive_topics t ON t.id = i.old_topic_id "
-                 "LEFT JOIN forumgate.import_users u ON u.username_lower = lower(p.username) ORDER BY i.old_topic_id, "
-                 "p.post_number",
-                 options.api_username)) {
-            auto &topic = by_old[row[0].as<std::int64_t>()];
-            topic.old_id = row[0].as<std::int64_t>();
-            topic.new_id = row[1].as<std::int64_t>();
-            topic.tags = read_text_array(row[2]);
-            topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(),
-                                   row[6].as<int>(), row[7].as<std::string>(), row[8].as<std::string>(),
-                                   row[9].as<std::string>()});
-        }
-        // Posts import copies (see publish.cpp's copied()) that have no record of being copied.
-        for (auto const &row :
-             txn.exec("SELECT p.topic_id, p.id FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id "
-                      "= p.topic_id "
-                      "WHERE t.deleted_at IS NULL AND p.deleted_at IS NULL AND p.post_type IN (1, 2) AND p.raw <> '' "
-                      "AND EXISTS (SELECT FROM forumgate.archive_posts f WHERE f.topic_id = t.id AND f.post_number = 1 "
-                      "            AND f.deleted_at IS NULL AND f.post_type IN (1, 2) AND f.raw <> '') "
-                      "AND NOT EXISTS (SELECT FROM forumgate.import_posts i WHERE i.old_id = p.id) ORDER BY p.id")) {
-            summary.findings.push_back({"not_imported", row[0].as<std::int64_t>(), row[1].as<std::int64_t>(),
-                                        "the archive has this post; the new forum got no copy of it"});
-        }
-        summary.posts_expected =
-            txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::uint64_t>() + summary.findings.size();
-        for (auto &[id, topic] : by_old) {
-            topics.push_back(std::move(topic));
-        }
-    }
+    auto const topics = read_expected(options, summary);
 
     web::request_pacer pacer{options.rate};
     web::http_client::options client_options;
@@ -124,55 +182,10 @@ verify_summary run_verify(verify_options const &options)
             try {
                 auto const shown_topic =
                     read_topic(site.url(topic_target), target.get_json(topic_target, options.api_username));
-                auto wanted_tags = topic.tags;
-                auto got_tags = shown_topic.tags;
-                for (auto *list : {&wanted_tags, &got_tags}) {
-                    for (auto &tag : *list) {
-                        tag = base::ascii_lower(tag);
-                    }
-                    std::ranges::sort(*list);
-                }
-                if (wanted_tags != got_tags) {
+                if (!same_tags(topic.tags, shown_topic.tags)) {
                     add({"tags", topic.old_id, 0, "tags differ"});
                 }
-                auto const posts = target.topic_posts(topic.new_id);
-                std::map<std::int64_t, target_post const *> by_id;
-                std::map<std::pair<std::string, std::string>, int> copies;
-                for (auto const &post : posts) {
-                    by_id.emplace(post.id, &post);
-                    ++copies[{base::ascii_lower(post.username), same_instant(post.created_at)}];
-                }
-                int last_number = 0;
-                for (auto const &want : topic.posts) {
-                    auto const found = by_id.find(want.new_id);
-                    if (found == by_id.end()) {
-                        add({"missing", topic.old_id, want.old_id,
-                             "new post " + std::to_string(want.new_id) + " is not in topic " +
-                                 std::to_string(topic.new_id)});
-                        continue;
-                    }
-                    auto const &got = *found->second;
-                    if (base::ascii_lower(got.username) != want.author) {
-                        add({"author", topic.old_id, want.old_id, "by " + got.username + ", expected " + want.author});
-                    }
-                    if (same_instant(got.created_at) != same_instant(want.created_at)) {
-                        add({"date", topic.old_id, want.old_id,
-                             "created " + got.created_at + ", expected " + want.created_at});
-                    }
-                    if (got.post_number != want.new_post_number || got.post_number <= last_number) {
-                        add({"order", topic.old_id, want.old_id,
-                             "post number " + std::to_string(got.post_number) + ", expected " +
-                                 std::to_string(want.new_post_number) + " after " + std::to_string(last_number)});
-                    }
-                    last_number = got.post_number;
-                    if (!want.raw.empty() && got.raw != want.raw) {
-                        add({"content", topic.old_id, want.old_id, "the raw differs from what the import sent"});
-                    }
-                    if (copies[{base::ascii_lower(got.username), same_instant(got.created_at)}] > 1) {
-                        add({"duplicate", topic.old_id, want.old_id,
-                             "more than one post by " + got.username + " at " + got.created_at});
-                    }
-                }
+                check_posts(topic, target.topic_posts(topic.new_id), add);
                 std::lock_guard const guard{lock};
                 ++summary.topics_checked;
                 summary.posts_checked += topic.posts.size();

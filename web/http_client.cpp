@@ -38,6 +38,40 @@ std::optional<std::string> http_response::header(std::string_view name) const
     return std::nullopt;
 }
 
+namespace {
+
+std::string describe(beast::error_code const &ec)
+{
+    if (ec == beast::error::timeout) {
+        return "timed out";
+    }
+    return ec.message();
+}
+
+/// The request as sent: the site's host and prefix, our user agent, the caller's headers.
+http::request<http::string_body> build_message(site_url const &site, std::string const &user_agent,
+                                               http_request const &request)
+{
+    http::request<http::string_body> message{request.method, site.target(request.target), 11};
+    message.set(http::field::host, site.host_header());
+    message.set(http::field::user_agent, user_agent);
+    message.set(http::field::accept, "application/json, */*;q=0.5");
+    for (auto const &[name, value] : request.headers) {
+        message.set(name, value);
+    }
+    if (!request.content_type.empty()) {
+        message.set(http::field::content_type, request.content_type);
+    }
+    if (!request.body.empty() || request.method == http::verb::post || request.method == http::verb::put) {
+        message.body() = request.body;
+        message.prepare_payload();
+    }
+    return message;
+}
+
+} // namespace
+
+/// Represents the kept-alive connection to the forum (plain or TLS) and its read buffer.
 struct http_client::connection
 {
     net::io_context io;
@@ -69,19 +103,78 @@ struct http_client::connection
         buffer.clear();
         open = false;
     }
-};
 
-namespace {
-
-std::string describe(beast::error_code const &ec)
-{
-    if (ec == beast::error::timeout) {
-        return "timed out";
+    /// Closes the connection. \return the error to throw for `step` of the exchange with `url`.
+    transport_error failure(std::string const &url, std::string const &step, beast::error_code const &ec)
+    {
+        close();
+        return transport_error{url + ": " + step + ": " + describe(ec)};
     }
-    return ec.message();
-}
 
-} // namespace
+    /// Resolves and connects (and shakes hands) within `connect_timeout`. \throws transport_error.
+    void connect(site_url const &site, std::chrono::milliseconds connect_timeout, std::string const &url)
+    {
+        beast::error_code ec;
+        tcp::resolver resolver{io};
+        tcp::resolver::results_type endpoints;
+        resolver.async_resolve(site.host, std::to_string(site.port),
+                               [&](beast::error_code const &e, tcp::resolver::results_type found) {
+                                   ec = e;
+                                   endpoints = std::move(found);
+                               });
+        if (wait(ec); ec) {
+            throw failure(url, "resolving " + site.host, ec);
+        }
+        if (site.tls) {
+            secure.emplace(io, *tls_context);
+            if (SSL_set_tlsext_host_name(secure->native_handle(), site.host.c_str()) != 1) {
+                throw failure(url, "setting the TLS server name",
+                              beast::error_code{static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()});
+            }
+            secure->set_verify_callback(net::ssl::host_name_verification{site.host});
+        } else {
+            plain.emplace(io);
+        }
+        lowest().expires_after(connect_timeout);
+        lowest().async_connect(endpoints, [&](beast::error_code const &e, tcp::endpoint const &) { ec = e; });
+        if (wait(ec); ec) {
+            throw failure(url, "connecting", ec);
+        }
+        if (site.tls) {
+            secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code const &e) { ec = e; });
+            if (wait(ec); ec) {
+                throw failure(url, "TLS handshake", ec);
+            }
+        }
+        open = true;
+    }
+
+    /// Writes `message` and reads the answer into `parser`, both within `timeout`.
+    /// \return the first error, if any.
+    beast::error_code exchange(http::request<http::string_body> &message,
+                               http::response_parser<http::string_body> &parser, std::chrono::milliseconds timeout)
+    {
+        beast::error_code ec;
+        lowest().expires_after(timeout);
+        auto on_write = [&](beast::error_code const &e, std::size_t) { ec = e; };
+        if (secure) {
+            http::async_write(*secure, message, on_write);
+        } else {
+            http::async_write(*plain, message, on_write);
+        }
+        wait(ec);
+        if (!ec) {
+            auto on_read = [&](beast::error_code const &e, std::size_t) { ec = e; };
+            if (secure) {
+                http::async_read(*secure, buffer, parser, on_read);
+            } else {
+                http::async_read(*plain, buffer, parser, on_read);
+            }
+            wait(ec);
+        }
+        return ec;
+    }
+};
 
 http_client::http_client(site_url site, options settings)
     : m_site(std::move(site)), m_options(std::move(settings)), m_connection(std::make_unique<connection>())
@@ -114,85 +207,15 @@ http_response http_client::send(http_request const &request)
 {
     auto &c = *m_connection;
     std::string const url = m_site.url(request.target);
-    auto fail = [&](std::string const &step, beast::error_code const &ec) {
-        c.close();
-        return transport_error{url + ": " + step + ": " + describe(ec)};
-    };
-
-    http::request<http::string_body> message{request.method, m_site.target(request.target), 11};
-    message.set(http::field::host, m_site.host_header());
-    message.set(http::field::user_agent, m_options.user_agent);
-    message.set(http::field::accept, "application/json, */*;q=0.5");
-    for (auto const &[name, value] : request.headers) {
-        message.set(name, value);
-    }
-    if (!request.content_type.empty()) {
-        message.set(http::field::content_type, request.content_type);
-    }
-    if (!request.body.empty() || request.method == http::verb::post || request.method == http::verb::put) {
-        message.body() = request.body;
-        message.prepare_payload();
-    }
-
+    auto message = build_message(m_site, m_options.user_agent, request);
     for (int attempt = 0;; ++attempt) {
         bool const reused = c.open;
-        beast::error_code ec;
         if (!c.open) {
-            // Resolve and connect (and shake hands) within connect_timeout.
-            tcp::resolver resolver{c.io};
-            tcp::resolver::results_type endpoints;
-            resolver.async_resolve(m_site.host, std::to_string(m_site.port),
-                                   [&](beast::error_code const &e, tcp::resolver::results_type found) {
-                                       ec = e;
-                                       endpoints = std::move(found);
-                                   });
-            if (c.wait(ec); ec) {
-                throw fail("resolving " + m_site.host, ec);
-            }
-            if (m_site.tls) {
-                c.secure.emplace(c.io, *c.tls_context);
-                if (SSL_set_tlsext_host_name(c.secure->native_handle(), m_site.host.c_str()) != 1) {
-                    throw fail("setting the TLS server name",
-                               beast::error_code{static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()});
-                }
-                c.secure->set_verify_callback(net::ssl::host_name_verification{m_site.host});
-            } else {
-                c.plain.emplace(c.io);
-            }
-            c.lowest().expires_after(m_options.connect_timeout);
-            c.lowest().async_connect(endpoints, [&](beast::error_code const &e, tcp::endpoint const &) { ec = e; });
-            if (c.wait(ec); ec) {
-                throw fail("connecting", ec);
-            }
-            if (m_site.tls) {
-                c.secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code const &e) { ec = e; });
-                if (c.wait(ec); ec) {
-                    throw fail("TLS handshake", ec);
-                }
-            }
-            c.open = true;
+            c.connect(m_site, m_options.connect_timeout, url);
         }
-
-        c.lowest().expires_after(m_options.timeout);
-        auto on_write = [&](beast::error_code const &e, std::size_t) { ec = e; };
-        if (c.secure) {
-            http::async_write(*c.secure, message, on_write);
-        } else {
-            http::async_write(*c.plain, message, on_write);
-        }
-        c.wait(ec);
         http::response_parser<http::string_body> parser;
         parser.body_limit(m_options.body_limit);
-        if (!ec) {
-            auto on_read = [&](beast::error_code const &e, std::size_t) { ec = e; };
-            if (c.secure) {
-                http::async_read(*c.secure, c.buffer, parser, on_read);
-            } else {
-                http::async_read(*c.plain, c.buffer, parser, on_read);
-            }
-            c.wait(ec);
-        }
-        if (ec) {
+        if (auto const ec = c.exchange(message, parser, m_options.timeout); ec) {
             // A reused connection the server had closed while idle: nothing of the answer
             // arrived, so the request was not handled. Open a new one and send it again.
             bool const stale = reused && attempt == 0 && !parser.got_some() &&
@@ -202,7 +225,7 @@ http_response http_client::send(http_request const &request)
                 c.close();
                 continue;
             }
-            throw fail(parser.got_some() ? "reading the answer" : "sending the request", ec);
+            throw c.failure(url, parser.got_some() ? "reading the answer" : "sending the request", ec);
         }
         auto &answer = parser.get();
         http_response out;

@@ -9,6 +9,7 @@
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
+#include "tests/support/loopback_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
@@ -43,33 +44,14 @@ public:
 
     explicit old_forum(std::size_t topics, rehearsal::fault_plan faults = {}, wrapper wrap = {})
         : m_forum{rehearsal::generate_forum({.topic_count = topics, .seed = 11})}, m_api{m_forum, ADMIN_KEY},
-          m_wrap{std::move(wrap)}, m_server{m_io,
-                                            {net::ip::make_address("127.0.0.1"), 0},
-                                            [this](rehearsal::api_request const &request) {
+          m_wrap{std::move(wrap)}, m_server{[this](rehearsal::api_request const &request) {
                                                 auto answer = m_api.handle(request);
                                                 return m_wrap ? m_wrap(request, std::move(answer)) : answer;
                                             },
-                                            faults},
-          m_threads{}
-    {
-        for (int i = 0; i < 2; ++i) {
-            m_threads.emplace_back([this] { m_io.run(); });
-        }
-    }
-    ~old_forum()
-    {
-        m_io.stop();
-        for (auto &thread : m_threads) {
-            thread.join();
-        }
-    }
-    old_forum(old_forum const &) = delete;
-    old_forum &operator=(old_forum const &) = delete;
+                                            faults, 2}
+    {}
 
-    [[nodiscard]] std::string url() const
-    {
-        return "http://127.0.0.1:" + std::to_string(m_server.local_endpoint().port());
-    }
+    [[nodiscard]] std::string url() const { return m_server.url(); }
     rehearsal::forum &forum() { return m_forum; }
     void set_wrapper(wrapper wrap) { m_wrap = std::move(wrap); }
 
@@ -77,9 +59,7 @@ private:
     rehearsal::forum m_forum;
     rehearsal::api m_api;
     wrapper m_wrap;
-    net::io_context m_io;
-    rehearsal::http_server m_server;
-    std::vector<std::thread> m_threads;
+    forumgate::testing::loopback_server m_server;
 };
 
 importer::fetch_options options_for(old_forum const &source, test_database const &db, temp_dir const &dir)

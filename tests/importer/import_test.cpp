@@ -14,6 +14,7 @@
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
+#include "tests/support/loopback_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
@@ -43,38 +44,19 @@ class forum_server
 {
 public:
     explicit forum_server(rehearsal::forum_state state, std::string host = "127.0.0.1")
-        : m_forum{std::move(state)}, m_api{m_forum, KEY}, m_host{std::move(host)},
-          m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, m_api.handler(), {}}
-    {
-        for (int i = 0; i < 2; ++i) {
-            m_threads.emplace_back([this] { m_io.run(); });
-        }
-    }
-    ~forum_server()
-    {
-        m_io.stop();
-        for (auto &thread : m_threads) {
-            thread.join();
-        }
-    }
-    forum_server(forum_server const &) = delete;
-    forum_server &operator=(forum_server const &) = delete;
+        : m_forum{std::move(state)}, m_api{m_forum, KEY}, m_host{std::move(host)}, m_server{m_api.handler(), {}, 2}
+    {}
 
     /// The old forum is reached as 127.0.0.1, the new one as localhost: the map refuses an old
     /// host that is also the new base's.
-    [[nodiscard]] std::string url() const
-    {
-        return "http://" + m_host + ":" + std::to_string(m_server.local_endpoint().port());
-    }
+    [[nodiscard]] std::string url() const { return m_server.url(m_host); }
     rehearsal::forum &forum() { return m_forum; }
 
 private:
     rehearsal::forum m_forum;
     rehearsal::api m_api;
     std::string m_host;
-    net::io_context m_io;
-    rehearsal::http_server m_server;
-    std::vector<std::thread> m_threads;
+    forumgate::testing::loopback_server m_server;
 };
 
 /// How far the new forum's clock runs ahead of the real one (to outwait its 120-s memo of

@@ -4,6 +4,7 @@
 #include "importer/rewrite.hpp"
 
 #include "base/digest.hpp"
+#include "importer/discourse_json.hpp"
 #include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
@@ -121,6 +122,16 @@ TEST(rewrite, code_is_left_as_written)
     auto const result = rewrite_post(raw, *map);
     EXPECT_EQ(result.raw, raw);
     EXPECT_EQ(result.changes, 0);
+}
+
+TEST(rewrite, agrees_with_fetch_on_what_is_code)
+{
+    // A backtick with its only partner inside a fenced block opens no inline span: fetch counts
+    // the mention as live, so the rewrite must rewrite it (the two once disagreed here).
+    auto const map = build_map();
+    std::string const raw = "` @zoe ```x```";
+    EXPECT_EQ(forumgate::importer::mentioned_usernames(raw), (std::vector<std::string>{"zoe"}));
+    EXPECT_EQ(rewrite_post(raw, *map).raw, "` @zoe_b ```x```");
 }
 
 TEST(rewrite, a_restricted_topic_keeps_no_title_in_its_new_link)

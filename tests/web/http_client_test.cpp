@@ -6,7 +6,7 @@
 #include "web/http_client.hpp"
 
 #include "base/error.hpp"
-#include "rehearsal/http_server.hpp"
+#include "tests/support/loopback_server.hpp"
 #include "web/polite.hpp"
 #include "web/site_url.hpp"
 
@@ -23,32 +23,13 @@ namespace {
 
 namespace net = boost::asio;
 
-class running_server
+/// Represents the loopback server a test talks to, as the client addresses it.
+class running_server : public forumgate::testing::loopback_server
 {
 public:
-    explicit running_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {})
-        : m_server{m_io, {net::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults}, m_thread{[this] {
-              m_io.run();
-          }}
-    {}
-    ~running_server()
-    {
-        m_io.stop();
-        m_thread.join();
-    }
-    running_server(running_server const &) = delete;
-    running_server &operator=(running_server const &) = delete;
+    using loopback_server::loopback_server;
 
-    [[nodiscard]] site_url site() const
-    {
-        return site_url::parse("http://127.0.0.1:" + std::to_string(m_server.local_endpoint().port()), "--source");
-    }
-    [[nodiscard]] std::uint64_t requests() const { return m_server.requests(); }
-
-private:
-    net::io_context m_io;
-    rehearsal::http_server m_server;
-    std::thread m_thread;
+    [[nodiscard]] site_url site() const { return site_url::parse(url(), "--source"); }
 };
 
 rehearsal::api_response ok(rehearsal::api_request const &request)

@@ -1,0 +1,107 @@
+#include "importer/import_rewrite.hpp"
+
+#include "base/parallel.hpp"
+#include "importer/archive.hpp"
+#include "web/progress.hpp"
+
+namespace forumgate::importer {
+
+namespace {
+
+/// Represents a post the import sent, with the raw it last sent.
+struct sent_post
+{
+    std::int64_t old_id = 0;
+    std::int64_t new_id = 0;
+    std::string sent_raw;
+    old_post post;
+    bool attributed = false;
+};
+
+std::vector<sent_post> read_sent(import_state &state)
+{
+    std::vector<sent_post> posts;
+    pqxx::connection connection{state.options.database};
+    pqxx::read_transaction txn{connection};
+    state.snapshot = mappings::store{state.options.database}.load_snapshot();
+    for (auto const &row :
+         txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
+                  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
+                  "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id ORDER BY "
+                  "i.old_id")) {
+        sent_post item;
+        item.old_id = row[0].as<std::int64_t>();
+        item.new_id = row[1].as<std::int64_t>();
+        item.sent_raw = row[2].as<std::string>();
+        item.post.raw = row[3].as<std::string>();
+        item.post.username = row[4].as<std::string>();
+        item.post.created_at = row[5].as<std::string>();
+        item.attributed = row[6].as<bool>();
+        posts.push_back(std::move(item));
+    }
+    return posts;
+}
+
+/// Edits the post if its raw changed and records what was sent. \return whether it was edited.
+/// \throws target_refusal, web::fetch_error.
+bool edit_if_changed(import_state &state, worker &self, sent_post const &item, std::string const &raw,
+                     std::vector<std::string> const &problems)
+{
+    bool edited = false;
+    if (raw != item.sent_raw) {
+        self.target.edit_post(
+            state.options.api_username, item.new_id,
+            {{"post[raw]", raw}, {"post[edit_reason]", "links to the old forum updated"}, {"bypass_bump", "true"}});
+        edited = true;
+    }
+    pqxx::work txn{self.store.connection()};
+    txn.exec_params("UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
+                    "WHERE old_id = $1",
+                    item.old_id, raw, pg_text_array(problems));
+    import_state::clear_failure(txn, "edit", std::to_string(item.old_id));
+    txn.commit();
+    return edited;
+}
+
+} // namespace
+
+void rewrite_pass(import_state &state)
+{
+    auto const posts = read_sent(state);
+    auto const &options = state.options;
+    web::progress shown{"rewrite", "posts", posts.size(), options.terminal, options.quiet};
+    base::in_parallel(
+        options.concurrency, posts, [&] { return state.make_worker(); },
+        [&](worker &self, sent_post const &item) {
+            std::vector<std::string> problems;
+            auto const raw = state.composed_raw(item.post, *state.snapshot, problems, item.attributed);
+            if (item.attributed) {
+                problems.push_back("posted by " + options.api_username + " with the author named");
+            }
+            bool edited = false;
+            try {
+                edited = edit_if_changed(state, self, item, raw, problems);
+            } catch (target_refusal const &refusal) {
+                import_state::record_failure(self.store.connection(), "edit", std::to_string(item.old_id),
+                                             refusal.what());
+            } catch (web::fetch_error const &problem) {
+                import_state::record_failure(self.store.connection(), "edit", std::to_string(item.old_id),
+                                             problem.what());
+            }
+            std::lock_guard const lock{state.counts};
+            auto &summary = state.summary;
+            summary.posts_edited += edited ? 1 : 0;
+            if (!problems.empty()) {
+                ++summary.posts_with_problems;
+                for (auto const &problem : problems) {
+                    if (summary.problem_lines.size() < 1000) {
+                        summary.problem_lines.push_back("post " + std::to_string(item.old_id) + " (new " +
+                                                        std::to_string(item.new_id) + "): " + problem);
+                    }
+                }
+            }
+            shown.add();
+        });
+}
+
+} // namespace forumgate::importer

@@ -1,0 +1,400 @@
+#include "importer/import_topics.hpp"
+
+#include "base/iso_time.hpp"
+#include "base/parallel.hpp"
+#include "base/text.hpp"
+#include "importer/archive.hpp"
+#include "importer/import_map.hpp"
+#include "web/progress.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace forumgate::importer {
+
+namespace {
+
+/// Represents a post as it is about to be sent: its raw, the rewrite's problems, and whether it
+/// is posted by the admin with the author named.
+struct outgoing_post
+{
+    std::string raw;
+    std::vector<std::string> problems;
+    bool attributed = false;
+};
+
+/// Represents the copy of one archived topic: its posts, and those already on the new forum.
+class topic_import
+{
+public:
+    topic_import(import_state &state, worker &self, std::int64_t topic_id)
+        : m_state(state), m_options(state.options), m_self(self), m_connection(self.store.connection()),
+          m_key(std::to_string(topic_id)), m_external_id(state.options.external_id_prefix + m_key)
+    {
+        read(topic_id);
+    }
+
+    /// \return the posts created or reconciled.
+    std::uint64_t run()
+    {
+        bool const is_message = m_topic.archetype == "private_message";
+        m_hidden_topic = m_state.restricted(m_topic.category_id) || is_message;
+        auto const first = std::ranges::find(m_posts, 1, &old_post::post_number);
+        if (m_topic.deleted || first == m_posts.end() || !copied(*first, false)) {
+            // Deliberately not copied: the map says so, and the redirector answers 410.
+            write_not_copied();
+            return 0;
+        }
+        try {
+            find_earlier_topic();
+            read_existing_posts();
+            for (auto const &post : m_posts) {
+                if (copied(post, m_options.keep_whispers) && !m_done.contains(post.id)) {
+                    copy_post(post);
+                }
+            }
+            write_skipped();
+            pqxx::work txn{m_connection};
+            import_state::clear_failure(txn, "topic", m_key);
+            txn.commit();
+        } catch (target_refusal const &refusal) {
+            import_state::record_failure(m_connection, "topic", m_key, refusal.what());
+        } catch (web::fetch_error const &problem) {
+            import_state::record_failure(m_connection, "topic", m_key, problem.what());
+        } catch (bad_answer const &problem) {
+            import_state::record_failure(m_connection, "topic", m_key, problem.what());
+        }
+        return m_count;
+    }
+
+private:
+    /// The archived topic, its posts, and the posts an earlier run copied.
+    void read(std::int64_t topic_id)
+    {
+        pqxx::read_transaction txn{m_connection};
+        auto const row = txn.exec_params1("SELECT id, title, slug, category_id, archetype, created_at, deleted_at "
+                                          "IS NOT NULL, tags, participants "
+                                          "FROM forumgate.archive_topics WHERE id = $1",
+                                          topic_id);
+        m_topic.id = row[0].as<std::int64_t>();
+        m_topic.title = row[1].as<std::string>();
+        m_topic.slug = row[2].as<std::string>();
+        m_topic.category_id = row[3].is_null() ? std::nullopt : std::optional{row[3].as<std::int64_t>()};
+        m_topic.archetype = row[4].as<std::string>();
+        m_topic.created_at = row[5].as<std::string>();
+        m_topic.deleted = row[6].as<bool>();
+        m_topic.tags = read_text_array(row[7]);
+        m_topic.participants = read_text_array(row[8]);
+        for (auto const &p : txn.exec_params(
+                 "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
+                 "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+                 "reply_to_post_number, "
+                 "deleted_at IS NOT NULL FROM forumgate.archive_posts WHERE topic_id = $1 ORDER BY post_number",
+                 topic_id)) {
+            m_posts.push_back({p[0].as<std::int64_t>(), p[1].as<int>(), p[2].as<std::string>(), p[3].as<int>(),
+                               p[4].as<std::string>(), p[5].as<std::string>(),
+                               p[6].is_null() ? std::nullopt : std::optional{p[6].as<int>()}, p[7].as<bool>()});
+        }
+        for (auto const &p :
+             txn.exec_params("SELECT old_id, new_id, new_post_number, new_topic_id FROM forumgate.import_posts "
+                             "WHERE old_topic_id = $1",
+                             topic_id)) {
+            m_done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
+            m_new_topic_id = p[3].as<std::int64_t>();
+        }
+    }
+
+    [[nodiscard]] std::vector<form_field> tag_fields() const
+    {
+        std::vector<form_field> tags;
+        for (auto const &tag : m_topic.tags) {
+            tags.push_back({"tags[]", tag});
+        }
+        return tags;
+    }
+
+    /// Reconcile: a topic created by an earlier run that stopped before recording it.
+    void find_earlier_topic()
+    {
+        if (m_new_topic_id) {
+            return;
+        }
+        m_new_topic_id = m_self.target.topic_by_external_id(m_external_id);
+        if (m_new_topic_id) {
+            spdlog::info("import: topic {} found on the new forum as {} (external id {})", m_topic.id, *m_new_topic_id,
+                         m_external_id);
+            if (!m_topic.tags.empty()) {
+                // The run that created it may have stopped before its tags were set.
+                m_self.target.update_topic(m_options.api_username, *m_new_topic_id, tag_fields());
+            }
+        }
+    }
+
+    /// The new topic's posts, when some posts still to copy may already be there.
+    void read_existing_posts()
+    {
+        m_reconcile = m_new_topic_id && std::ranges::any_of(m_posts, [&](old_post const &post) {
+                          return copied(post, m_options.keep_whispers) && !m_done.contains(post.id);
+                      });
+        if (m_reconcile) {
+            m_existing = m_self.target.topic_posts(*m_new_topic_id);
+        }
+    }
+
+    /// The new forum's copy of `post` from an earlier run: same time, by the author or the admin.
+    [[nodiscard]] target_post const *find_existing(old_post const &post) const
+    {
+        auto const when = base::parse_time(post.created_at);
+        // The author, or the admin who posted it naming the author.
+        auto const author =
+            base::ascii_lower(post.username.empty() ? m_options.api_username : m_state.acting_user(post.username));
+        auto const admin = base::ascii_lower(m_options.api_username);
+        for (auto const &candidate : m_existing) {
+            auto const by = base::ascii_lower(candidate.username);
+            if ((by == author || by == admin) && base::parse_time(candidate.created_at) == when) {
+                return &candidate;
+            }
+        }
+        return nullptr;
+    }
+
+    void copy_post(old_post const &post)
+    {
+        // A post whose account was deleted on the old forum has no author: the admin posts it,
+        // saying so.
+        bool const deleted_author = post.username.empty();
+        auto const acting = deleted_author ? m_options.api_username : m_state.acting_user(post.username);
+        if (acting.empty()) {
+            throw target_refusal{"post " + std::to_string(post.id) + ": its author " + post.username +
+                                     " was not placed on the new forum (see the user failures)",
+                                 0,
+                                 {}};
+        }
+        outgoing_post out;
+        out.raw = m_state.composed_raw(post, *m_state.snapshot, out.problems, deleted_author);
+        out.attributed = deleted_author;
+        created_post made;
+        bool reconciled = false;
+        if (auto const *there = m_reconcile ? find_existing(post) : nullptr) {
+            made = {there->id, *m_new_topic_id, there->post_number, {}};
+            reconciled = true;
+        } else if (post.post_number == 1 && !m_new_topic_id) {
+            made = as_author_or_admin(post, acting, out, [&](std::string const &who, std::string const &text) {
+                return create_topic(who, text, post.created_at);
+            });
+            m_new_topic_id = made.topic_id;
+            m_new_slug = made.topic_slug;
+        } else if (post.post_number == 1) {
+            throw target_refusal{"topic " + m_key + ": the new forum has topic " + std::to_string(*m_new_topic_id) +
+                                     " for it, but not its first post",
+                                 0,
+                                 {}};
+        } else {
+            made = create_reply(post, acting, out);
+        }
+        m_done.emplace(post.id, std::pair{made.id, made.post_number});
+        record_post(post, made, out, reconciled);
+        ++m_count;
+        std::lock_guard const lock{m_state.counts};
+        ++(reconciled ? m_state.summary.posts_reconciled : m_state.summary.posts_created);
+        if (post.post_number == 1 && !reconciled) {
+            ++m_state.summary.topics_created;
+        }
+    }
+
+    /// Creates as `acting`; an author the new forum does not let post there (a restricted
+    /// category whose groups they are not in) is named at the top of a post by the admin instead.
+    template <typename Create>
+    created_post as_author_or_admin(old_post const &post, std::string const &acting, outgoing_post &out,
+                                    Create const &create)
+    {
+        try {
+            return create(acting, out.raw);
+        } catch (target_refusal const &refusal) {
+            // Discourse refuses a reply in a topic the user may not post in with a 422 "topic not
+            // found" message (PostCreator#valid?), a new topic with a 403.
+            bool const not_allowed =
+                refusal.status() == 403 ||
+                (refusal.status() == 422 && std::ranges::any_of(refusal.errors(), [](std::string const &error) {
+                     return error.find("closed or deleted") != std::string::npos;
+                 }));
+            if (!not_allowed || base::iequals(acting, m_options.api_username)) {
+                throw;
+            }
+            out.attributed = true;
+            out.raw = m_state.composed_raw(post, *m_state.snapshot, out.problems, true);
+            out.problems.push_back("posted by " + m_options.api_username + " with the author named: " + acting +
+                                   " may not post there on the new forum");
+            return create(m_options.api_username, out.raw);
+        }
+    }
+
+    created_post create_reply(old_post const &post, std::string const &acting, outgoing_post &out)
+    {
+        std::vector<form_field> fields{
+            {"topic_id", std::to_string(*m_new_topic_id)}, {"raw", out.raw}, {"created_at", post.created_at}};
+        if (post.reply_to) {
+            for (auto const &other : m_posts) {
+                if (other.post_number == *post.reply_to && m_done.contains(other.id)) {
+                    fields.push_back({"reply_to_post_number", std::to_string(m_done.at(other.id).second)});
+                }
+            }
+        }
+        if (post.post_type == 4) {
+            fields.push_back({"whisper", "true"});
+        }
+        if (m_options.skip_validations) {
+            fields.push_back({"skip_validations", "true"});
+        }
+        fields.push_back({"import_mode", "true"});
+        return as_author_or_admin(post, acting, out, [&](std::string const &who, std::string const &text) {
+            auto with_text = fields;
+            with_text[1].value = text;
+            return m_self.target.create_post(who, with_text);
+        });
+    }
+
+    created_post create_topic(std::string const &acting, std::string const &raw, std::string const &created_at)
+    {
+        std::vector<form_field> fields{
+            {"title", m_topic.title}, {"raw", raw}, {"created_at", created_at}, {"external_id", m_external_id}};
+        if (m_topic.archetype == "private_message") {
+            std::string recipients;
+            for (auto const &participant : m_topic.participants) {
+                auto const name = m_state.acting_user(participant);
+                if (!name.empty() && !base::iequals(name, acting)) {
+                    recipients += (recipients.empty() ? "" : ",") + name;
+                }
+            }
+            fields.push_back({"archetype", "private_message"});
+            fields.push_back({"target_recipients", recipients});
+        } else if (m_topic.category_id) {
+            auto const category = m_state.new_category.find(*m_topic.category_id);
+            if (category == m_state.new_category.end()) {
+                throw target_refusal{"topic " + std::to_string(m_topic.id) + ": its category " +
+                                         std::to_string(*m_topic.category_id) + " was not placed on the new forum",
+                                     0,
+                                     {}};
+            }
+            fields.push_back({"category", std::to_string(category->second)});
+        }
+        if (m_options.skip_validations) {
+            fields.push_back({"skip_validations", "true"});
+        }
+        fields.push_back({"import_mode", "true"});
+        auto const tags = tag_fields();
+        fields.insert(fields.end(), tags.begin(), tags.end());
+        auto made = m_self.target.create_post(acting, fields);
+        if (!m_topic.tags.empty() && !base::iequals(acting, m_options.api_username)) {
+            // Discourse drops, without a word, the tags an author may not create (below
+            // min_trust_to_create_tag): the admin sets them all again.
+            m_self.target.update_topic(m_options.api_username, made.topic_id, tags);
+        }
+        return made;
+    }
+
+    void record_post(old_post const &post, created_post const &made, outgoing_post const &out, bool reconciled)
+    {
+        pqxx::work txn{m_connection};
+        if (post.post_number == 1) {
+            write_map_topic(txn, {m_topic.id, m_topic.slug, made.topic_id,
+                                  m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic});
+        }
+        write_map_post(txn, {post.id, m_topic.id, post.post_number, made.id, made.topic_id, made.post_number,
+                             post.post_type == 4});
+        txn.exec_params(
+            "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
+            "sent_raw, problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON "
+            "CONFLICT (old_id) "
+            "DO UPDATE SET new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
+            "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
+            "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
+            post.id, m_topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : out.raw,
+            pg_text_array(out.problems), reconciled, out.attributed);
+        txn.commit();
+    }
+
+    /// The map row of an old post that gets no new place.
+    [[nodiscard]] map_post uncopied(old_post const &post) const
+    {
+        return {post.id, m_topic.id, post.post_number, 0, 0, 0, post.deleted || post.post_type == 4};
+    }
+
+    /// The posts deliberately not copied (small actions, whispers, deleted) go into the map
+    /// without a new place: the redirector sends their links to the nearest copied post.
+    void write_skipped()
+    {
+        pqxx::work txn{m_connection};
+        std::uint64_t skipped = 0;
+        for (auto const &post : m_posts) {
+            if (m_done.contains(post.id) || copied(post, m_options.keep_whispers)) {
+                continue;
+            }
+            write_map_uncopied_post(txn, uncopied(post));
+            ++skipped;
+        }
+        txn.commit();
+        std::lock_guard const lock{m_state.counts};
+        m_state.summary.posts_skipped += skipped;
+    }
+
+    void write_not_copied()
+    {
+        pqxx::work txn{m_connection};
+        write_map_uncopied_topic(txn, m_topic.id, m_topic.slug, m_hidden_topic);
+        for (auto const &post : m_posts) {
+            write_map_uncopied_post(txn, uncopied(post));
+        }
+        import_state::clear_failure(txn, "topic", m_key);
+        txn.commit();
+        std::lock_guard const lock{m_state.counts};
+        m_state.summary.posts_skipped += m_posts.size();
+    }
+
+    import_state &m_state;
+    import_options const &m_options;
+    worker &m_self;
+    pqxx::connection &m_connection;
+    std::string const m_key;
+    std::string const m_external_id;
+    old_topic m_topic;
+    std::vector<old_post> m_posts;
+    std::map<std::int64_t, std::pair<std::int64_t, int>> m_done; ///< old post id -> new id, new number
+    std::optional<std::int64_t> m_new_topic_id;
+    bool m_hidden_topic = false;
+    bool m_reconcile = false;
+    std::vector<target_post> m_existing;
+    std::string m_new_slug;
+    std::uint64_t m_count = 0;
+};
+
+} // namespace
+
+void import_topics(import_state &state, worker &main)
+{
+    std::vector<std::int64_t> topics;
+    {
+        pqxx::read_transaction txn{main.store.connection()};
+        // Oldest first: with created_at sent, the order only matters for new ids.
+        for (auto const &row : txn.exec("SELECT id FROM forumgate.archive_topics ORDER BY created_at, id")) {
+            topics.push_back(row[0].as<std::int64_t>());
+        }
+    }
+    state.snapshot = main.store.load_snapshot();
+    auto const &options = state.options;
+    web::progress shown{"topics", "topics", topics.size(), options.terminal, options.quiet};
+    shown.set_secondary_unit("posts");
+    base::in_parallel(
+        options.concurrency, topics, [&] { return state.make_worker(); },
+        [&](worker &self, std::int64_t topic_id) {
+            auto const posts = topic_import{state, self, topic_id}.run();
+            shown.add();
+            shown.add_secondary(posts);
+        });
+    spdlog::info("import: topics {} created; posts {} created, {} found already there, {} skipped",
+                 state.summary.topics_created, state.summary.posts_created, state.summary.posts_reconciled,
+                 state.summary.posts_skipped);
+}
+
+} // namespace forumgate::importer
