@@ -145,47 +145,15 @@ std::string percent_encode(std::string_view text)
 
 void append_escaped(std::string &out, std::string_view text)
 {
-    // Which bytes need more than copying: the five that are escaped and the control characters
-    // XML forbids. Runs of the others are copied at once; most text has none of these.
-    static constexpr auto SPECIAL = [] {
-        std::array<bool, 256> table{};
-        for (unsigned c = 0; c < 0x20; ++c) {
-            table[c] = c != '\t' && c != '\n' && c != '\r';
-        }
-        for (unsigned char const c : {'&', '<', '>', '"', '\''}) {
-            table[c] = true;
-        }
-        return table;
-    }();
+    // base's HTML escaping (& < > " '), with the control characters XML forbids left out.
     std::size_t plain_from = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        char const c = text[i];
-        if (!SPECIAL[static_cast<unsigned char>(c)]) {
-            continue;
+        if (is_control(static_cast<unsigned char>(text[i]))) {
+            base::append_html_escaped(out, text.substr(plain_from, i - plain_from));
+            plain_from = i + 1;
         }
-        out.append(text.substr(plain_from, i - plain_from));
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            break; // a control character: left out
-        }
-        plain_from = i + 1;
     }
-    out.append(text.substr(plain_from));
+    base::append_html_escaped(out, text.substr(plain_from));
 }
 
 std::string escape_text(std::string_view text)
