@@ -1,6 +1,8 @@
 """Helpers shared by the benchmark scripts' Python halves (redirect_vs_nginx.py, rehearsal_forum.py)."""
 
+import os
 import sys
+import time
 
 
 def write_table_into_doc(doc, table, begin_mark, end_mark, say):
@@ -21,3 +23,22 @@ def write_table_into_doc(doc, table, begin_mark, end_mark, say):
 def sayer(program):
     """Return a function that writes one line of talk to stderr, naming the program."""
     return lambda text: print(f"{program}: {text}", file=sys.stderr)
+
+
+def wait_for(probe, timeout, pid, who, interval, say):
+    """Call probe() until it returns true (connection errors count as not yet).
+
+    Return 0 once it does; 2 if process pid (when given) exits first, saying so; None when
+    timeout seconds pass, for the caller to say what did not answer."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pid and not os.path.exists(f"/proc/{pid}"):
+            say(f"{who} (pid {pid}) exited before answering")
+            return 2
+        try:
+            if probe():
+                return 0
+        except OSError:
+            pass
+        time.sleep(interval)
+    return None

@@ -10,7 +10,6 @@ Results go to stdout, talk to stderr.
 
 import argparse
 import http.client
-import os
 import statistics
 import sys
 import time
@@ -33,22 +32,18 @@ def ask(connection, host, target):
 
 
 def command_wait(args):
-    deadline = time.time() + args.timeout
-    while time.time() < deadline:
-        if args.pid and not os.path.exists(f"/proc/{args.pid}"):
-            say(f"{args.name} (pid {args.pid}) exited before answering")
-            return 2
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-            status, _ = ask(connection, args.host, args.probe)
-            connection.close()
-            if status == 301:
-                print(f"{time.time() - args.since:.3f}")
-                return 0
-        except OSError:
-            pass
-        time.sleep(0.005)
-    say(f"{args.name} did not answer {args.probe} with 301 within {args.timeout} s")
+    def answers_301():
+        connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+        status, _ = ask(connection, args.host, args.probe)
+        connection.close()
+        return status == 301
+
+    waited = bench_common.wait_for(answers_301, args.timeout, args.pid, args.name, 0.005, say)
+    if waited == 0:
+        print(f"{time.time() - args.since:.3f}")
+        return 0
+    if waited is None:
+        say(f"{args.name} did not answer {args.probe} with 301 within {args.timeout} s")
     return 2
 
 

@@ -17,7 +17,6 @@ import os
 import re
 import statistics
 import sys
-import time
 
 import bench_common
 
@@ -49,20 +48,15 @@ def get_json(port, target):
 
 
 def command_wait(args):
-    deadline = time.time() + args.timeout
-    while time.time() < deadline:
-        if args.pid and not os.path.exists(f"/proc/{args.pid}"):
-            say(f"the server (pid {args.pid}) exited before answering")
-            return 2
-        try:
-            status, _ = get(args.port, "/latest.json")
-            if status == 200:
-                return 0
-        except OSError:
-            pass
-        time.sleep(0.05)
-    say(f"no 200 for /latest.json on port {args.port} within {args.timeout} s")
-    return 2
+    def answers_200():
+        status, _ = get(args.port, "/latest.json")
+        return status == 200
+
+    waited = bench_common.wait_for(answers_200, args.timeout, args.pid, "the server", 0.05, say)
+    if waited is None:
+        say(f"no 200 for /latest.json on port {args.port} within {args.timeout} s")
+        return 2
+    return waited
 
 
 def listed_topics(port):

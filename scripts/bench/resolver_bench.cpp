@@ -89,11 +89,13 @@ void resolve_mix_uniform(benchmark::State &state)
     run(state, shared_fixture().uniform_targets);
 }
 
-std::vector<std::string> only(std::string_view prefix_of_shape)
+// 4096 targets of the mix that `keep` accepts (repeated if fewer).
+template <typename Keep>
+std::vector<std::string> matching(Keep keep)
 {
     std::vector<std::string> out;
     for (auto const &t : shared_fixture().targets) {
-        if (t.starts_with(prefix_of_shape) && out.size() < 4096) {
+        if (keep(t) && out.size() < 4096) {
             out.push_back(t);
         }
     }
@@ -101,6 +103,11 @@ std::vector<std::string> only(std::string_view prefix_of_shape)
         out.push_back(out.front());
     }
     return out;
+}
+
+std::vector<std::string> only(std::string_view prefix_of_shape)
+{
+    return matching([prefix_of_shape](std::string const &t) { return t.starts_with(prefix_of_shape); });
 }
 
 void resolve_topic_links(benchmark::State &state)
@@ -117,18 +124,7 @@ void resolve_post_links(benchmark::State &state)
 
 void resolve_page_links(benchmark::State &state)
 {
-    static auto const targets = [] {
-        std::vector<std::string> out;
-        for (auto const &t : shared_fixture().targets) {
-            if (t.find("?page=") != std::string::npos && out.size() < 4096) {
-                out.push_back(t);
-            }
-        }
-        while (out.size() < 4096) {
-            out.push_back(out.front());
-        }
-        return out;
-    }();
+    static auto const targets = matching([](std::string const &t) { return t.find("?page=") != std::string::npos; });
     run(state, targets);
 }
 

@@ -506,26 +506,19 @@ TEST(snapshot, builder_is_reusable_after_build)
 TEST(base62, known_vectors)
 {
     // Computed with Python: int(sha1_hex, 16) written in base 62 with alphabet 0-9a-zA-Z.
-    EXPECT_EQ(forumgate::base::base62_from_sha1("da39a3ee5e6b4b0d3255bfef95601890afd80709"),
-              "v8vA6WnPVTOE1o39waNFVmAqEJj");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("08ef77f82f543e6d9b050ec01afc06c55b51890f"),
-              "1h2SuDICDCGJb2ZJcZfoF8D06Gr");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("ffffffffffffffffffffffffffffffffffffffff"),
-              "AwGeptL1TMEBFSqZfp4BXWGY80v");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("00000000000000000000000000000000000000ff"), "47");
+    std::pair<std::string, std::string> const both_ways[] = {
+        {"da39a3ee5e6b4b0d3255bfef95601890afd80709", "v8vA6WnPVTOE1o39waNFVmAqEJj"},
+        {"08ef77f82f543e6d9b050ec01afc06c55b51890f", "1h2SuDICDCGJb2ZJcZfoF8D06Gr"},
+        {"ffffffffffffffffffffffffffffffffffffffff", "AwGeptL1TMEBFSqZfp4BXWGY80v"},
+        {"00000000000000000000000000000000000000ff", "47"},
+        {"0000000000000000000000000000000000000000", "0"}};
+    for (auto const &[sha1, base62] : both_ways) {
+        EXPECT_EQ(forumgate::base::base62_from_sha1(sha1), base62) << sha1;
+        EXPECT_EQ(forumgate::base::sha1_from_base62(base62), sha1) << base62;
+    }
     EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000001"), "1");
-    EXPECT_EQ(forumgate::base::base62_from_sha1("0000000000000000000000000000000000000000"), "0");
     EXPECT_EQ(forumgate::base::base62_from_sha1("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"),
-              "v8vA6WnPVTOE1o39waNFVmAqEJj");
-
-    EXPECT_EQ(forumgate::base::sha1_from_base62("v8vA6WnPVTOE1o39waNFVmAqEJj"),
-              "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("1h2SuDICDCGJb2ZJcZfoF8D06Gr"),
-              "08ef77f82f543e6d9b050ec01afc06c55b51890f");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("AwGeptL1TMEBFSqZfp4BXWGY80v"),
-              "ffffffffffffffffffffffffffffffffffffffff");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("47"), "00000000000000000000000000000000000000ff");
-    EXPECT_EQ(forumgate::base::sha1_from_base62("0"), "0000000000000000000000000000000000000000");
+              "v8vA6WnPVTOE1o39waNFVmAqEJj"); // upper-case hex reads the same
 }
 
 TEST(base62, invalid)
