@@ -5,7 +5,7 @@
 // map is whole. Never duplicates: the map is written as each creation is confirmed, and a rerun
 // reconciles what the new forum already has before creating anything.
 
-#include "web/polite.hpp"
+#include "importer/new_forum_access.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -14,31 +14,20 @@
 
 namespace forumgate::importer {
 
-/// What `forumgate import` is asked to do.
-struct import_options
+/// What `forumgate import` is asked to do, besides reaching the new forum.
+struct import_options : new_forum_access
 {
-    std::string database;
-    std::string target;                  ///< the new forum's base URL
-    std::string api_key;                 ///< an all-users admin key of the new forum
-    std::string api_username = "system"; ///< the admin who creates categories, uploads and edits
-    std::string fallback_user;           ///< set: posts of unplaced authors go to this account
-    std::filesystem::path category_map;  ///< CSV `old,new` (ids or slug paths), optional
-    std::string sso_secret;              ///< set: users are provisioned through sync_sso
+    std::string fallback_user;          ///< set: posts of unplaced authors go to this account
+    std::filesystem::path category_map; ///< CSV `old,new` (ids or slug paths), optional
+    std::string sso_secret;             ///< set: users are provisioned through sync_sso
     std::string external_id_prefix = "fg-";
     std::filesystem::path uploads_dir = "forumgate-uploads";
     std::string placeholder_email_domain = "users.invalid";
     std::vector<std::string> old_hosts; ///< more old host names for the map (the source's is added)
-    int concurrency = 4;
-    double rate = 0.0;
     bool dry_run = false;
     bool allow_notifications = false;
     bool skip_validations = false;
     bool keep_whispers = false;
-    std::string ca_file;
-    std::chrono::milliseconds timeout{std::chrono::seconds{60}};
-    web::retry_policy retries{};
-    bool terminal = false;
-    bool quiet = false;
 };
 
 /// One thing the preflight found (dry run, and the start of every run).

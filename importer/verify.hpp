@@ -4,7 +4,7 @@
 // date, in order, with the tags of its topic and the raw the import last sent (links, quotes and
 // uploads rewritten); and nothing that should have been copied missing.
 
-#include "web/polite.hpp"
+#include "importer/new_forum_access.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -13,20 +13,9 @@
 
 namespace forumgate::importer {
 
-struct verify_options
-{
-    std::string database;
-    std::string target;
-    std::string api_key;
-    std::string api_username = "system";
-    int concurrency = 4;
-    double rate = 0.0;
-    std::string ca_file;
-    std::chrono::milliseconds timeout{std::chrono::seconds{60}};
-    web::retry_policy retries{};
-    bool terminal = false;
-    bool quiet = false;
-};
+/// What `forumgate verify` is asked to do: compare the store with the new forum it reaches.
+struct verify_options : new_forum_access
+{};
 
 /// One difference found.
 struct verify_finding
