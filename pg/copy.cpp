@@ -1,0 +1,89 @@
+#include "pg/copy.hpp"
+
+#include <cctype>
+
+namespace forumgate::pg {
+
+void append_copy_text(std::string &out, std::string_view value)
+{
+    if (value.find_first_of("\\\t\n\r") == std::string_view::npos) {
+        out.append(value);
+        return;
+    }
+    for (char const c : value) {
+        switch (c) {
+        case '\\':
+            out.append("\\\\");
+            break;
+        case '\t':
+            out.append("\\t");
+            break;
+        case '\n':
+            out.append("\\n");
+            break;
+        case '\r':
+            out.append("\\r");
+            break;
+        default:
+            out.push_back(c);
+        }
+    }
+}
+
+void append_copy_unescaped(std::string &out, std::string_view in)
+{
+    std::size_t pos = 0;
+    while (pos < in.size()) {
+        auto const slash = in.find('\\', pos);
+        if (slash == std::string_view::npos || slash + 1 == in.size()) {
+            out.append(in.substr(pos));
+            return;
+        }
+        out.append(in.substr(pos, slash - pos));
+        char const c = in[slash + 1];
+        pos = slash + 2;
+        switch (c) {
+        case 'b':
+            out.push_back('\b');
+            break;
+        case 'f':
+            out.push_back('\f');
+            break;
+        case 'n':
+            out.push_back('\n');
+            break;
+        case 'r':
+            out.push_back('\r');
+            break;
+        case 't':
+            out.push_back('\t');
+            break;
+        case 'v':
+            out.push_back('\v');
+            break;
+        case 'x': {
+            unsigned value = 0;
+            std::size_t digits = 0;
+            while (digits < 2 && pos < in.size() && std::isxdigit(static_cast<unsigned char>(in[pos])) != 0) {
+                char const h = in[pos++];
+                value = value * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                ++digits;
+            }
+            out.push_back(digits == 0 ? 'x' : static_cast<char>(value));
+            break;
+        }
+        default:
+            if (c >= '0' && c <= '7') {
+                unsigned value = static_cast<unsigned>(c - '0');
+                for (int digits = 1; digits < 3 && pos < in.size() && in[pos] >= '0' && in[pos] <= '7'; ++digits) {
+                    value = value * 8 + static_cast<unsigned>(in[pos++] - '0');
+                }
+                out.push_back(static_cast<char>(value));
+            } else {
+                out.push_back(c); // "\\" and any other escaped character stand for themselves
+            }
+        }
+    }
+}
+
+} // namespace forumgate::pg
