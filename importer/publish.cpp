@@ -13,7 +13,7 @@
 #include "importer/rewrite.hpp"
 #include "importer/target.hpp"
 #include "mappings/snapshot.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "web/progress.hpp"
 #include "web/site_url.hpp"
 
@@ -149,7 +149,7 @@ struct worker
           store(run.options.database)
     {}
     target_forum target;
-    mappings::store store;
+    store::database store;
 };
 
 std::string random_password()
@@ -303,18 +303,18 @@ private:
         }
         if (settings.empty()) {
             txn.exec_params("INSERT INTO forumgate.settings (new_base, old_hosts) VALUES ($1, $2::text[])", target,
-                            pg_text_array(hosts));
+                            pg::text_array_literal(hosts));
         } else if (settings[0][0].as<std::string>() != target) {
             throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target +
                                  "; use another database, or load settings with forumgate map load --new-base"};
         } else {
-            for (auto const &host : read_text_array(settings[0][1])) {
+            for (auto const &host : pg::read_text_array(settings[0][1])) {
                 if (std::ranges::find(hosts, host) == hosts.end()) {
                     hosts.push_back(host);
                 }
             }
             txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]",
-                            pg_text_array(hosts));
+                            pg::text_array_literal(hosts));
         }
         txn.commit();
     }
@@ -1071,8 +1071,8 @@ private:
             topic.archetype = row[4].as<std::string>();
             topic.created_at = row[5].as<std::string>();
             topic.deleted = row[6].as<bool>();
-            topic.tags = read_text_array(row[7]);
-            topic.participants = read_text_array(row[8]);
+            topic.tags = pg::read_text_array(row[7]);
+            topic.participants = pg::read_text_array(row[8]);
             for (auto const &p : txn.exec_params(
                      "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
                      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
@@ -1322,7 +1322,7 @@ private:
             "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
             "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
             post.id, topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : raw,
-            pg_text_array(problems), reconciled, attributed);
+            pg::text_array_literal(problems), reconciled, attributed);
         txn.commit();
     }
 
@@ -1387,7 +1387,7 @@ private:
         {
             pqxx::connection connection{m_options.database};
             pqxx::read_transaction txn{connection};
-            m_snapshot = mappings::store{m_options.database}.load_snapshot();
+            m_snapshot = store::database{m_options.database}.load_snapshot();
             for (auto const &row :
                  txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
                           "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
@@ -1426,7 +1426,7 @@ private:
                     txn.exec_params(
                         "UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
                         "WHERE old_id = $1",
-                        item.old_id, raw, pg_text_array(problems));
+                        item.old_id, raw, pg::text_array_literal(problems));
                     clear_failure(txn, "edit", std::to_string(item.old_id));
                     txn.commit();
                 } catch (target_refusal const &refusal) {

@@ -1,7 +1,7 @@
 #include "redirector/server.hpp"
 
 #include "base/error.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "redirector/map_holder.hpp"
 #include "redirector/metrics.hpp"
 #include "redirector/miss_log.hpp"
@@ -484,7 +484,7 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
 
     // The first map: from the store, or from the snapshot file when the store cannot be reached.
     auto const load_from_store = [db = settings.db] {
-        mappings::store store{db};
+        store::database store{db};
         store.migrate();
         return store.load_snapshot();
     };
@@ -501,7 +501,7 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
         }
     }
     if (!first) {
-        first = mappings::read_snapshot_file(settings.snapshot);
+        first = store::read_snapshot_file(settings.snapshot);
     }
     spdlog::info("map version {} loaded: {} topics, {} posts, {:.1f} MiB, in {:.2f} s", first->version(),
                  first->size().topics, first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
@@ -566,7 +566,7 @@ int serve(serve_settings settings, std::string const &config_file, std::vector<s
                          if (!settings.db.empty()) {
                              map = load_from_store();
                          } else {
-                             map = mappings::read_snapshot_file(settings.snapshot);
+                             map = store::read_snapshot_file(settings.snapshot);
                          }
                          return map;
                      },
@@ -708,7 +708,7 @@ namespace forumgate::redirector {
 
 void write_snapshot_file(std::string const &db, std::filesystem::path const &file)
 {
-    mappings::store store{db};
+    store::database store{db};
     store.migrate();
     auto const start = std::chrono::steady_clock::now();
     store.write_snapshot_file(file);

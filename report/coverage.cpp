@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "mappings/old_url.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "report/classify.hpp"
 #include "report/figures.hpp"
 #include "report/inputs.hpp"
@@ -120,12 +120,12 @@ coverage_report run_coverage(coverage_options const &options)
     report.generated_at = utc_now();
 
     // The map and the site: from the store; with --via, the hosts may be given instead.
-    std::unique_ptr<mappings::store> store;
+    std::unique_ptr<store::database> store;
     std::shared_ptr<mappings::snapshot const> map;
     miss_explainer explainer;
     mappings::site_settings site;
     if (!options.database.empty()) {
-        store = std::make_unique<mappings::store>(options.database);
+        store = std::make_unique<store::database>(options.database);
         store->migrate();
         map = store->load_snapshot();
         explainer = miss_explainer::load(*store);
