@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -34,7 +34,7 @@ void add_db_command(CLI::App &app, command &run)
     migrate->callback([&run, db] {
         run = [db] {
             require_db(*db);
-            mappings::store store{*db};
+            store::database store{*db};
             auto const applied = store.migrate();
             if (applied.empty()) {
                 spdlog::info("schema is up to date at version {}", store.schema_version());

@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -26,7 +26,7 @@ struct load_options
 };
 
 // Settings given on the command line, completed from the stored ones.
-std::optional<mappings::site_settings> settings_from(load_options const &options, mappings::store &store)
+std::optional<mappings::site_settings> settings_from(load_options const &options, store::database &store)
 {
     if (options.new_base.empty() && options.old_hosts.empty() && options.upload_hosts.empty()) {
         return std::nullopt; // keep what is stored (or what settings.csv says)
@@ -56,7 +56,7 @@ int run_load(load_options const &options)
     if (!std::filesystem::is_directory(options.dir)) {
         throw argument_error{fmt::format("{} is not a directory", options.dir)};
     }
-    mappings::store store{options.db};
+    store::database store{options.db};
     store.migrate();
     auto const result = store.load_csv(options.dir, settings_from(options, store));
     for (auto const &file : result.files) {
@@ -77,7 +77,7 @@ int run_export(std::string const &db, std::string const &dir)
 {
     require_db(db);
     std::filesystem::create_directories(dir);
-    mappings::store store{db};
+    store::database store{db};
     store.migrate();
     store.export_csv(dir);
     spdlog::info("map version {} written to {}", store.map_version(), dir);
@@ -87,7 +87,7 @@ int run_export(std::string const &db, std::string const &dir)
 int run_stats(std::string const &db, bool as_json)
 {
     require_db(db);
-    mappings::store store{db};
+    store::database store{db};
     store.migrate();
     auto const s = store.stats();
     if (as_json) {

@@ -4,7 +4,7 @@
 #include "cli/commands.hpp"
 #include "mappings/old_url.hpp"
 #include "mappings/resolver.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -40,7 +40,7 @@ std::string printable(std::string_view url)
 int run_resolve(resolve_options const &options)
 {
     require_db(options.db);
-    mappings::store store{options.db};
+    store::database store{options.db};
     store.migrate();
     auto const map = store.load_snapshot();
     std::string const &main_host = map->settings().old_hosts.front();

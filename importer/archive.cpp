@@ -91,39 +91,6 @@ std::string printable_text(std::string_view text)
     return out;
 }
 
-namespace {} // namespace
-
-std::vector<std::string> read_text_array(pqxx::field const &field)
-{
-    std::vector<std::string> out;
-    auto parser = field.as_array();
-    for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
-        if (item.first == pqxx::array_parser::string_value) {
-            out.push_back(item.second);
-        }
-    }
-    return out;
-}
-
-std::string pg_text_array(std::vector<std::string> const &items)
-{
-    std::string out = "{";
-    for (auto const &item : items) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        out += '"';
-        for (char const c : item) {
-            if (c == '"' || c == '\\') {
-                out += '\\';
-            }
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
-
 void archive::begin_run(archive_identity const &identity, bool reset)
 {
     pqxx::work txn{m_connection};
@@ -244,8 +211,8 @@ void archive::store_topic(topic_record const &t, std::string const &signature, s
         "fetched_at = now()",
         t.id, t.title, t.fancy_title, t.slug, nullable{t.category_id}.get(), nullable{t.user_id}.get(), t.archetype,
         t.created_at, nullable{t.bumped_at}.get(), nullable{t.last_posted_at}.get(), t.visible, t.closed, t.archived,
-        t.pinned, nullable{t.deleted_at}.get(), pg_text_array(t.tags), t.highest_post_number, t.posts_count, t.views,
-        t.like_count, pg_text_array(t.participants), signature, t.data.dump());
+        t.pinned, nullable{t.deleted_at}.get(), pg::text_array_literal(t.tags), t.highest_post_number, t.posts_count,
+        t.views, t.like_count, pg::text_array_literal(t.participants), signature, t.data.dump());
 
     // The posts: those no longer shown go, the rest are replaced. Post numbers may move between
     // ids only by a topic split/merge on the old forum; clearing first keeps (topic, number)
@@ -278,7 +245,8 @@ void archive::store_topic(topic_record const &t, std::string const &signature, s
                         p.id, t.id, p.post_number, nullable{p.user_id}.get(), empty_as_null(p.username).get(),
                         p.post_type, empty_as_null(p.action_code).get(), p.raw, p.cooked, p.created_at, p.updated_at,
                         nullable{p.reply_to_post_number}.get(), p.version, p.like_count, p.reads, p.hidden, p.wiki,
-                        nullable{p.deleted_at}.get(), pg_text_array(mentioned_usernames(p.raw)), pg_text_array(refs));
+                        nullable{p.deleted_at}.get(), pg::text_array_literal(mentioned_usernames(p.raw)),
+                        pg::text_array_literal(refs));
     }
     txn.exec_params("DELETE FROM forumgate.archive_absent_topics WHERE id = $1", t.id);
     txn.exec_params("DELETE FROM forumgate.archive_failures WHERE kind = 'topic' AND key = $1", std::to_string(t.id));

@@ -4,6 +4,7 @@
 // whole topics, users and uploads, never part of one.
 
 #include "importer/discourse_json.hpp"
+#include "pg/text_array.hpp"
 
 #include <pqxx/pqxx>
 
@@ -121,11 +122,5 @@ private:
 /// \return `text` with every byte that is not part of valid UTF-8, and every control character,
 /// written as `\xNN`: remote text (a broken answer quoted in an error) made safe to store and print.
 [[nodiscard]] std::string printable_text(std::string_view text);
-
-/// \return the strings of a text[] column (NULL elements left out).
-[[nodiscard]] std::vector<std::string> read_text_array(pqxx::field const &field);
-
-/// \return a PostgreSQL array literal of `items` (each quoted), for text[] parameters.
-[[nodiscard]] std::string pg_text_array(std::vector<std::string> const &items);
 
 } // namespace forumgate::importer

@@ -10,7 +10,7 @@
 #include "base/parallel.hpp"
 #include "base/url_codec.hpp"
 #include "mappings/snapshot.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "web/progress.hpp"
 
 #include <fmt/format.h>
@@ -76,7 +76,7 @@ struct worker
 
     run_context &context;
     web::http_client client;
-    mappings::store store;
+    store::database store;
     archive records;
 };
 
@@ -214,7 +214,7 @@ public:
         // Check the database: the schema is created or brought up to date, and the archive must
         // be of this forum, fetched the same way.
         {
-            mappings::store store{m_options.database};
+            store::database store{m_options.database};
             store.migrate();
             archive{store.connection()}.begin_run({m_context.site.origin() + m_context.site.prefix,
                                                    !m_options.api_key.empty(), m_options.include_private_messages},
@@ -570,7 +570,7 @@ fetch_summary run_fetch(fetch_options const &options)
 
 archive_status fetch_status(std::string const &database)
 {
-    mappings::store store{database};
+    store::database store{database};
     if (store.schema_version() < 3) {
         return {};
     }

@@ -7,13 +7,13 @@ namespace forumgate::importer {
 void insert_map_settings(pqxx::work &txn, std::string const &new_base, std::vector<std::string> const &old_hosts)
 {
     txn.exec_params("INSERT INTO forumgate.settings (new_base, old_hosts) VALUES ($1, $2::text[])", new_base,
-                    pg_text_array(old_hosts));
+                    forumgate::pg::text_array_literal(old_hosts));
 }
 
 void update_map_old_hosts(pqxx::work &txn, std::vector<std::string> const &old_hosts)
 {
     txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]",
-                    pg_text_array(old_hosts));
+                    forumgate::pg::text_array_literal(old_hosts));
 }
 
 void add_map_upload_host(pqxx::work &txn, std::string const &host)

@@ -23,7 +23,7 @@ std::vector<sent_post> read_sent(import_state &state)
     std::vector<sent_post> posts;
     pqxx::connection connection{state.options.database};
     pqxx::read_transaction txn{connection};
-    state.snapshot = mappings::store{state.options.database}.load_snapshot();
+    state.snapshot = store::database{state.options.database}.load_snapshot();
     for (auto const &row :
          txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
                   "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
@@ -57,7 +57,7 @@ bool edit_if_changed(import_state &state, worker &self, sent_post const &item, s
     pqxx::work txn{self.store.connection()};
     txn.exec_params("UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
                     "WHERE old_id = $1",
-                    item.old_id, raw, pg_text_array(problems));
+                    item.old_id, raw, forumgate::pg::text_array_literal(problems));
     import_state::clear_failure(txn, "edit", std::to_string(item.old_id));
     txn.commit();
     return edited;

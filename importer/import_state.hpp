@@ -7,7 +7,7 @@
 #include "importer/publish.hpp"
 #include "importer/target.hpp"
 #include "mappings/snapshot.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "web/http_client.hpp"
 #include "web/polite.hpp"
 #include "web/site_url.hpp"
@@ -84,7 +84,7 @@ struct worker
           store(run.options.database)
     {}
     target_forum target;
-    mappings::store store;
+    store::database store;
 };
 
 /// Represents the state an import run's phases share: its options and counts, and the places

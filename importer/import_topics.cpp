@@ -84,8 +84,8 @@ private:
         m_topic.archetype = row[4].as<std::string>();
         m_topic.created_at = row[5].as<std::string>();
         m_topic.deleted = row[6].as<bool>();
-        m_topic.tags = read_text_array(row[7]);
-        m_topic.participants = read_text_array(row[8]);
+        m_topic.tags = pg::read_text_array(row[7]);
+        m_topic.participants = pg::read_text_array(row[8]);
         for (auto const &p : txn.exec_params(
                  "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
                  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
@@ -311,7 +311,7 @@ private:
             "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
             "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
             post.id, m_topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : out.raw,
-            pg_text_array(out.problems), reconciled, out.attributed);
+            forumgate::pg::text_array_literal(out.problems), reconciled, out.attributed);
         txn.commit();
     }
 

@@ -150,7 +150,7 @@ private:
             throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target() +
                                  "; use another database, or load settings with forumgate map load --new-base"};
         } else {
-            add_hosts(hosts, read_text_array(settings[0][1]));
+            add_hosts(hosts, pg::read_text_array(settings[0][1]));
             update_map_old_hosts(txn, hosts);
         }
     }

@@ -6,7 +6,7 @@
 #include "importer/archive.hpp"
 #include "importer/discourse_json.hpp"
 #include "importer/target.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "web/progress.hpp"
 #include "web/site_url.hpp"
 
@@ -56,7 +56,7 @@ std::string same_instant(std::string const &time)
 /// import should have copied and has no record of. \throws argument_error if no import ran.
 std::vector<expected_topic> read_expected(verify_options const &options, verify_summary &summary)
 {
-    mappings::store store{options.database};
+    store::database store{options.database};
     if (store.schema_version() < 4) {
         throw argument_error{"nothing to verify: no import has run against this database"};
     }
@@ -74,7 +74,7 @@ std::vector<expected_topic> read_expected(verify_options const &options, verify_
         auto &topic = by_old[row[0].as<std::int64_t>()];
         topic.old_id = row[0].as<std::int64_t>();
         topic.new_id = row[1].as<std::int64_t>();
-        topic.tags = read_text_array(row[2]);
+        topic.tags = pg::read_text_array(row[2]);
         topic.posts.push_back({row[3].as<std::int64_t>(), row[4].as<int>(), row[5].as<std::int64_t>(), row[6].as<int>(),
                                row[7].as<std::string>(), row[8].as<std::string>(), row[9].as<std::string>()});
     }

@@ -1,6 +1,6 @@
 #include "redirector/map_holder.hpp"
 
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
@@ -103,7 +103,7 @@ class map_change_receiver : public pqxx::notification_receiver
 {
 public:
     map_change_receiver(pqxx::connection_base &connection, std::function<void(std::string const &)> &changed)
-        : pqxx::notification_receiver{connection, mappings::MAP_CHANNEL}, m_changed{changed}
+        : pqxx::notification_receiver{connection, store::MAP_CHANNEL}, m_changed{changed}
     {}
 
     void operator()(std::string const &payload, int) override { m_changed(payload); }

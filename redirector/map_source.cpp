@@ -1,7 +1,7 @@
 #include "redirector/map_source.hpp"
 
 #include "base/error.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +11,7 @@ namespace forumgate::redirector {
 
 std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db)
 {
-    mappings::store store{db};
+    store::database store{db};
     store.migrate();
     return store.load_snapshot();
 }
@@ -31,7 +31,7 @@ std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &s
         }
     }
     if (!first) {
-        first = mappings::read_snapshot_file(settings.snapshot);
+        first = store::read_snapshot_file(settings.snapshot);
     }
     spdlog::info("map version {} loaded: {} topics, {} posts, {:.1f} MiB, in {:.2f} s", first->version(),
                  first->size().topics, first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
@@ -44,12 +44,12 @@ std::shared_ptr<mappings::snapshot const> reload_map(serve_settings const &setti
     if (!settings.db.empty()) {
         return load_map_from_store(settings.db);
     }
-    return mappings::read_snapshot_file(settings.snapshot);
+    return store::read_snapshot_file(settings.snapshot);
 }
 
 void write_snapshot_file(std::string const &db, std::filesystem::path const &file)
 {
-    mappings::store store{db};
+    store::database store{db};
     store.migrate();
     auto const start = std::chrono::steady_clock::now();
     store.write_snapshot_file(file);

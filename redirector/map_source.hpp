@@ -21,7 +21,7 @@ namespace forumgate::redirector {
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings);
 
 /// \return the map a reload serves: from the store when there is one, else from the snapshot file.
-/// \throws as load_map_from_store() and mappings::read_snapshot_file() do.
+/// \throws as load_map_from_store() and store::read_snapshot_file() do.
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> reload_map(serve_settings const &settings);
 
 /// Writes the snapshot file `serve --snapshot` starts from: the map in the store, now.

@@ -1,7 +1,7 @@
 #include "redirector/miss_log.hpp"
 
 #include "base/error.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -57,13 +57,13 @@ void miss_log::flush()
     if (counts.empty()) {
         return;
     }
-    std::vector<mappings::miss_count> rows;
+    std::vector<store::miss_count> rows;
     rows.reserve(counts.size());
     for (auto &[target, value] : counts) {
         rows.push_back({target, std::string{mappings::to_string(value.first)}, value.second});
     }
     try {
-        mappings::store store{m_db};
+        store::database store{m_db};
         store.record_misses(rows);
         if (m_warned) {
             spdlog::info("miss log written to the store again");

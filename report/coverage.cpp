@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "mappings/old_url.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "report/classify.hpp"
 #include "report/figures.hpp"
 #include "report/inputs.hpp"
@@ -117,7 +117,7 @@ namespace {
 /// The map and the site the old URLs are resolved against.
 struct loaded_map
 {
-    std::unique_ptr<mappings::store> store; ///< null without --db
+    std::unique_ptr<store::database> store; ///< null without --db
     std::shared_ptr<mappings::snapshot const> map;
     miss_explainer explainer;
     mappings::site_settings site;
@@ -129,7 +129,7 @@ loaded_map load_map(coverage_options const &options, coverage_report &report)
     loaded_map loaded;
     auto &site = loaded.site;
     if (!options.database.empty()) {
-        loaded.store = std::make_unique<mappings::store>(options.database);
+        loaded.store = std::make_unique<store::database>(options.database);
         loaded.store->migrate();
         loaded.map = loaded.store->load_snapshot();
         loaded.explainer = miss_explainer::load(*loaded.store);

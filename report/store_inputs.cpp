@@ -2,9 +2,9 @@
 
 #include "base/error.hpp"
 #include "base/url_codec.hpp"
-#include "mappings/copy.hpp"
-#include "mappings/store.hpp"
 #include "mappings/url_shape.hpp"
+#include "pg/copy.hpp"
+#include "store/store.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -37,7 +37,7 @@ template <typename F>
 void each_row(pqxx::transaction_base &txn, std::string const &what, std::string const &query, std::size_t columns,
               F &&f)
 {
-    mappings::copy_reader rows{txn, what, query, columns};
+    pg::copy_reader rows{txn, what, query, columns};
     while (rows.next()) {
         f(rows.row());
     }
@@ -46,7 +46,7 @@ void each_row(pqxx::transaction_base &txn, std::string const &what, std::string 
 
 } // namespace
 
-std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
+std::uint64_t add_map_urls(store::database &store, url_tally &tally)
 {
     std::uint64_t added = 0;
     auto const add = [&](std::string const &target) {
@@ -58,7 +58,7 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
         std::string text;
         std::string target;
         each_row(txn, "forumgate.topics", "SELECT old_id, old_slug FROM forumgate.topics ORDER BY old_id", 2,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(1, text);
                      target = "/t";
                      if (!text.empty()) {
@@ -71,7 +71,7 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
                  "SELECT p.old_id, p.old_topic_id, p.old_post_number, coalesce(t.old_slug, '') FROM forumgate.posts p "
                  "LEFT JOIN forumgate.topics t ON t.old_id = p.old_topic_id WHERE NOT p.hidden "
                  "ORDER BY p.old_topic_id, p.old_post_number",
-                 4, [&](mappings::copy_row const &row) {
+                 4, [&](pg::copy_row const &row) {
                      add(fmt::format("/p/{}", row.number(0)));
                      if (row.number(2) > 1) {
                          row.text(3, text);
@@ -84,7 +84,7 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
                      }
                  });
         each_row(txn, "forumgate.categories", "SELECT old_id, old_slug_path FROM forumgate.categories ORDER BY old_id",
-                 2, [&](mappings::copy_row const &row) {
+                 2, [&](pg::copy_row const &row) {
                      row.text(1, text);
                      target = "/c";
                      std::string_view path = text;
@@ -97,21 +97,21 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
                      add(target);
                  });
         each_row(txn, "forumgate.users", "SELECT old_username FROM forumgate.users ORDER BY old_username_lower", 1,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(0, text);
                      target = "/u";
                      append_segment(target, text);
                      add(target);
                  });
         each_row(txn, "forumgate.tags", "SELECT old_name FROM forumgate.tags ORDER BY old_name_lower", 1,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(0, text);
                      target = "/tag";
                      append_segment(target, text);
                      add(target);
                  });
         each_row(txn, "forumgate.uploads", "SELECT old_path FROM forumgate.uploads ORDER BY old_path", 1,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(0, text);
                      target.clear();
                      std::string_view path = text;
@@ -137,14 +137,14 @@ std::uint64_t add_map_urls(mappings::store &store, url_tally &tally)
     return added;
 }
 
-std::uint64_t add_miss_log(mappings::store &store, url_tally &tally)
+std::uint64_t add_miss_log(store::database &store, url_tally &tally)
 {
     std::uint64_t rows_read = 0;
     reading("the miss log (forumgate.misses)", [&] {
         read_only_transaction txn{store.connection()};
         std::string target;
         each_row(txn, "forumgate.misses", "SELECT target, hits FROM forumgate.misses ORDER BY hits DESC, target", 2,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(0, target);
                      tally.add({}, target, row.number(1), FROM_MISS_LOG);
                      ++rows_read;
@@ -154,7 +154,7 @@ std::uint64_t add_miss_log(mappings::store &store, url_tally &tally)
     return rows_read;
 }
 
-miss_explainer miss_explainer::load(mappings::store &store)
+miss_explainer miss_explainer::load(store::database &store)
 {
     miss_explainer out;
     reading("restricted topics and categories", [&] {
@@ -162,7 +162,7 @@ miss_explainer miss_explainer::load(mappings::store &store)
         std::string text;
         each_row(txn, "forumgate.topics",
                  "SELECT lower(old_slug) FROM forumgate.topics WHERE restricted AND old_slug <> ''", 1,
-                 [&](mappings::copy_row const &row) {
+                 [&](pg::copy_row const &row) {
                      row.text(0, text);
                      out.m_restricted_slugs.insert(text);
                  });
@@ -174,17 +174,17 @@ miss_explainer miss_explainer::load(mappings::store &store)
             "WHERE t.archetype = 'private_message' OR coalesce(c.read_restricted, false)";
         each_row(txn, "forumgate.archive_topics",
                  restricted_topics + " UNION SELECT id FROM forumgate.archive_absent_topics WHERE status = 403", 1,
-                 [&](mappings::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
+                 [&](pg::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
         each_row(txn, "forumgate.archive_posts",
                  "SELECT p.id FROM forumgate.archive_posts p WHERE p.topic_id IN (" + restricted_topics + ")", 1,
-                 [&](mappings::copy_row const &row) { out.m_restricted_posts.insert(row.number(0)); });
+                 [&](pg::copy_row const &row) { out.m_restricted_posts.insert(row.number(0)); });
         each_row(txn, "forumgate.archive_categories",
                  "SELECT id FROM forumgate.archive_categories WHERE read_restricted", 1,
-                 [&](mappings::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
+                 [&](pg::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
         each_row(txn, "forumgate.topics", "SELECT old_id FROM forumgate.topics WHERE restricted", 1,
-                 [&](mappings::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
+                 [&](pg::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
         each_row(txn, "forumgate.categories", "SELECT old_id FROM forumgate.categories WHERE restricted", 1,
-                 [&](mappings::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
+                 [&](pg::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
         txn.commit();
     });
     return out;

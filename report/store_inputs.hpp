@@ -12,8 +12,8 @@
 #include <string_view>
 #include <unordered_set>
 
-namespace forumgate::mappings {
-class store;
+namespace forumgate::store {
+class database;
 }
 
 namespace forumgate::report {
@@ -24,11 +24,11 @@ namespace forumgate::report {
 /// each tag as `/tag/{name}` and each upload by its old path. Hidden posts (deleted, whispers)
 /// are left out: no public link to them exists.
 /// \return how many URLs were added. \throws database_error.
-std::uint64_t add_map_urls(mappings::store &store, url_tally &tally);
+std::uint64_t add_map_urls(store::database &store, url_tally &tally);
 
 /// Adds to `tally` every target in the redirector's miss log, with its hits.
 /// \return how many rows the log held. \throws database_error.
-std::uint64_t add_miss_log(mappings::store &store, url_tally &tally);
+std::uint64_t add_miss_log(store::database &store, url_tally &tally);
 
 /// Represents what the store knows about why an old URL that got no redirect missed.
 class miss_explainer
@@ -39,7 +39,7 @@ public:
 
     /// Reads restricted topics' old slugs from the map, and the topics, posts and categories the
     /// archive of the old forum (forumgate fetch) found private. \throws database_error.
-    [[nodiscard]] static miss_explainer load(mappings::store &store);
+    [[nodiscard]] static miss_explainer load(store::database &store);
 
     /// \return the likely reason `d`, the resolver's answer for `target`, is a miss; none if
     /// it is a redirect.

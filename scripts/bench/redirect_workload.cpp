@@ -7,8 +7,8 @@
 // with no post rows forumgate carries a post number over unchanged, so both must give the same
 // answer to every target.
 
-#include "mappings/copy.hpp"
-#include "mappings/store.hpp"
+#include "pg/copy.hpp"
+#include "store/store.hpp"
 #include "scripts/bench/synthetic_map.hpp"
 
 #include <CLI/CLI.hpp>
@@ -44,7 +44,7 @@ std::string topic_location(std::string_view new_base, mappings::topic_row const 
 /// Writes the topics of the synthetic map into the store with COPY and the nginx map body to
 /// `nginx_map` (`OLD_ID LOCATION;` lines), both in one pass. Posts are generated (the topics'
 /// restricted flags come from the same random sequence as in the other benchmarks) and dropped.
-void fill(mappings::store &store, bench::synthetic_map_options const &options, std::string const &nginx_map,
+void fill(store::database &store, bench::synthetic_map_options const &options, std::string const &nginx_map,
           bool write_store)
 {
     auto const new_base = bench::synthetic_settings().new_base;
@@ -59,7 +59,7 @@ void fill(mappings::store &store, bench::synthetic_map_options const &options, s
         t.commit();
     }
     pqxx::work t{connection};
-    std::optional<mappings::copy_writer> topics;
+    std::optional<pg::copy_writer> topics;
     if (write_store) {
         topics.emplace(t, "forumgate.topics");
     }
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 
     try {
         auto const start = clock_type::now();
-        mappings::store store{db};
+        store::database store{db};
         store.migrate();
         if (!store.settings()) {
             store.set_settings(bench::synthetic_settings());

@@ -2,9 +2,9 @@
 // (1M topics and 10M posts by default) unless it already holds one of that size, then loads
 // the snapshot several times and prints seconds, snapshot bytes, bytes per post and peak RSS.
 
-#include "mappings/copy.hpp"
-#include "mappings/store.hpp"
+#include "pg/copy.hpp"
 #include "scripts/bench/synthetic_map.hpp"
+#include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -25,7 +25,7 @@ double seconds_since(clock_type::time_point start)
 }
 
 // Writes the synthetic map straight into the store's tables with COPY.
-void fill(mappings::store &store, bench::synthetic_map_options const &options)
+void fill(store::database &store, bench::synthetic_map_options const &options)
 {
     auto &connection = store.connection();
     {
@@ -36,7 +36,7 @@ void fill(mappings::store &store, bench::synthetic_map_options const &options)
     // Two passes through the generator: one COPY per table (COPY allows one at a time).
     {
         pqxx::work t{connection};
-        mappings::copy_writer topics{t, "forumgate.topics"};
+        pg::copy_writer topics{t, "forumgate.topics"};
         bench::generate_map(
             options,
             [&](mappings::topic_row const &row) {
@@ -53,7 +53,7 @@ void fill(mappings::store &store, bench::synthetic_map_options const &options)
     }
     {
         pqxx::work t{connection};
-        mappings::copy_writer posts{t, "forumgate.posts"};
+        pg::copy_writer posts{t, "forumgate.posts"};
         bench::generate_map(
             options, [](mappings::topic_row const &) {},
             [&](mappings::post_row const &row) {
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     CLI11_PARSE(app, argc, argv);
 
     try {
-        mappings::store store{db};
+        store::database store{db};
         store.migrate();
         if (!store.settings()) {
             store.set_settings(bench::synthetic_settings());

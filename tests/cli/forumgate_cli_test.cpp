@@ -1,7 +1,7 @@
 // The map commands end to end: load CSV files into a real PostgreSQL, resolve old URLs,
 // export, reload, and the errors a user sees.
 
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -54,7 +54,7 @@ TEST_F(forumgate_cli, migrate_twice_reports_up_to_date)
     EXPECT_NE(first.err.find("applied migration 1"), std::string::npos) << first.err;
     auto const second = forumgate({"db", "migrate"});
     ASSERT_EQ(second.exit_code, 0) << second.err;
-    EXPECT_NE(second.err.find("schema is up to date at version " + std::to_string(forumgate::mappings::SCHEMA_VERSION)),
+    EXPECT_NE(second.err.find("schema is up to date at version " + std::to_string(forumgate::store::SCHEMA_VERSION)),
               std::string::npos)
         << second.err;
 }

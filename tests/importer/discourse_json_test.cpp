@@ -157,7 +157,7 @@ TEST(printable_text, escapes_what_is_not_utf8_text)
 
 TEST(pg_text_array, quotes_every_element)
 {
-    EXPECT_EQ(pg_text_array({}), "{}");
-    EXPECT_EQ(pg_text_array({"a", "b c", "q\"uote", "back\\slash", "NULL"}),
+    EXPECT_EQ(forumgate::pg::text_array_literal({}), "{}");
+    EXPECT_EQ(forumgate::pg::text_array_literal({"a", "b c", "q\"uote", "back\\slash", "NULL"}),
               R"({"a","b c","q\"uote","back\\slash","NULL"})");
 }

@@ -5,7 +5,7 @@
 #include "importer/fetch.hpp"
 
 #include "base/error.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"

@@ -10,7 +10,7 @@
 #include "importer/publish.hpp"
 #include "importer/verify.hpp"
 #include "mappings/resolver.hpp"
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
@@ -167,7 +167,7 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
 
     // Through the map, as the redirector answers: /p/{old id} and /t/{slug}/{old topic}/{n}
     // reach the new post that has the old post's author-visible content and date.
-    auto const map = mappings::store{db.conninfo()}.load_snapshot();
+    auto const map = store::database{db.conninfo()}.load_snapshot();
     pqxx::connection connection{db.conninfo()};
     pqxx::read_transaction txn{connection};
     auto const rows = txn.exec(

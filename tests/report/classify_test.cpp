@@ -37,7 +37,7 @@ protected:
     {
         s_db = new test_database;
         forumgate::testing::load_report_map(*s_db);
-        mappings::store store{s_db->conninfo()};
+        store::database store{s_db->conninfo()};
         s_map = store.load_snapshot();
         s_explainer = new miss_explainer{miss_explainer::load(store)};
     }

@@ -4,7 +4,7 @@
 // user, an upload and the viewtopic.php rule) in a private database, with an archive that
 // knows some topics and a category the old forum kept private.
 
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ inline std::string const REPORT_NEW_BASE = "https://forum.brum.coop";
 /// - category 30: read-restricted.
 inline void load_report_map(test_database const &db, std::string const &new_base = REPORT_NEW_BASE)
 {
-    mappings::store store{db.conninfo()};
+    store::database store{db.conninfo()};
     store.migrate();
     (void)store.load_csv(std::filesystem::path{FORUMGATE_FIXTURES} / "cli-map",
                          mappings::site_settings{new_base, {REPORT_OLD_HOST, "www." + REPORT_OLD_HOST}, {}});

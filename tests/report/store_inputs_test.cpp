@@ -20,7 +20,7 @@ TEST(store_inputs, lists_every_url_the_map_knows_in_its_common_shapes)
 {
     test_database db;
     forumgate::testing::load_report_map(db);
-    mappings::store store{db.conninfo()};
+    store::database store{db.conninfo()};
     url_tally tally{REPORT_OLD_HOST};
     EXPECT_EQ(add_map_urls(store, tally), 14U);
     std::set<std::string> targets;
@@ -56,7 +56,7 @@ TEST(store_inputs, reads_the_miss_log_with_its_hits)
 {
     test_database db;
     forumgate::testing::load_report_map(db);
-    mappings::store store{db.conninfo()};
+    store::database store{db.conninfo()};
     store.record_misses({{"/t/some-topic/999", "unknown_id", 7}, {"/wp-login.php", "unknown_shape", 2}});
     store.record_misses({{"/t/some-topic/999", "unknown_id", 3}});
     url_tally tally{REPORT_OLD_HOST};
@@ -73,7 +73,7 @@ TEST(store_inputs, reads_the_miss_log_with_its_hits)
 TEST(store_inputs, a_store_without_an_archive_explains_by_the_map_alone)
 {
     test_database db;
-    mappings::store store{db.conninfo()};
+    store::database store{db.conninfo()};
     store.migrate();
     (void)store.load_csv(std::filesystem::path{FORUMGATE_FIXTURES} / "cli-map",
                          mappings::site_settings{"https://forum.brum.coop", {REPORT_OLD_HOST}, {}});

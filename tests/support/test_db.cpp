@@ -1,6 +1,6 @@
 #include "tests/support/test_db.hpp"
 
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -51,11 +51,11 @@ test_database::test_database()
         create.exec("CREATE DATABASE " + create.quote_name(m_name));
     } catch (std::exception const &e) {
         std::string const message =
-            "creating test database " + m_name + " on " + mappings::describe_conninfo(m_server) + ": " + e.what();
+            "creating test database " + m_name + " on " + pg::describe_conninfo(m_server) + ": " + e.what();
         ADD_FAILURE() << message;
         throw std::runtime_error{message};
     }
-    m_conninfo = mappings::with_database(m_server, m_name);
+    m_conninfo = pg::with_database(m_server, m_name);
 }
 
 test_database::~test_database()

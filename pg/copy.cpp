@@ -1,8 +1,8 @@
-#include "mappings/copy.hpp"
+#include "pg/copy.hpp"
 
 #include <cctype>
 
-namespace forumgate::mappings {
+namespace forumgate::pg {
 
 void append_copy_text(std::string &out, std::string_view value)
 {
@@ -86,4 +86,4 @@ void append_copy_unescaped(std::string &out, std::string_view in)
     }
 }
 
-} // namespace forumgate::mappings
+} // namespace forumgate::pg

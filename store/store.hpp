@@ -1,7 +1,9 @@
 #pragma once
-// The ID-map store: the map in PostgreSQL, its migrations, CSV import/export and snapshots.
+// The store: the map in PostgreSQL (database), its migrations, CSV load/export, snapshots and the
+// miss log. Connection strings are described by pg/connection.hpp.
 
 #include "mappings/snapshot.hpp"
+#include "pg/connection.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +16,7 @@
 // Not a forward declaration: in libpqxx 6.4 pqxx::connection is an alias of a template.
 #include <pqxx/connection>
 
-namespace forumgate::mappings {
+namespace forumgate::store {
 
 /// The schema version this build of forumgate writes and reads.
 inline constexpr int SCHEMA_VERSION = 4;
@@ -71,15 +73,15 @@ struct miss_count
 };
 
 /// Represents a connection to the store (one PostgreSQL database holding the `forumgate` schema).
-class store
+class database
 {
 public:
     /// Connects. \throws database_error naming the connection string's host and database, never
     /// its password.
-    explicit store(std::string const &conninfo);
-    ~store();
-    store(store const &) = delete;
-    store &operator=(store const &) = delete;
+    explicit database(std::string const &conninfo);
+    ~database();
+    database(database const &) = delete;
+    database &operator=(database const &) = delete;
 
     /// Applies every migration newer than the database's schema version, each in a transaction.
     /// \return the versions applied (empty if up to date).
@@ -90,16 +92,16 @@ public:
     [[nodiscard]] int schema_version();
 
     /// \return the site settings, or nullopt if none were ever set.
-    [[nodiscard]] std::optional<site_settings> settings();
+    [[nodiscard]] std::optional<mappings::site_settings> settings();
     /// Sets the site settings (checked with normalise()). \throws input_error if unusable.
-    void set_settings(site_settings settings);
+    void set_settings(mappings::site_settings settings);
 
     /// Loads the CSV files found in `dir` (topics.csv, posts.csv, users.csv, categories.csv,
     /// tags.csv, uploads.csv, rules.csv; each optional) in one transaction. Rows are inserted
     /// or, when changed, updated; unchanged rows change nothing, not even the map version.
     /// `settings`, if given, are stored in the same transaction.
     /// \throws input_error "FILE:LINE: what is wrong" for the first bad row; nothing is changed.
-    load_result load_csv(std::filesystem::path const &dir, std::optional<site_settings> settings);
+    load_result load_csv(std::filesystem::path const &dir, std::optional<mappings::site_settings> settings);
 
     /// Writes the whole map to `dir` as CSV files in the format load_csv reads (and settings.csv).
     void export_csv(std::filesystem::path const &dir);
@@ -109,7 +111,7 @@ public:
 
     /// Builds a snapshot of the whole map as it is at one moment (one repeatable-read
     /// transaction). \throws input_error if no settings are stored yet.
-    [[nodiscard]] std::shared_ptr<snapshot const> load_snapshot();
+    [[nodiscard]] std::shared_ptr<mappings::snapshot const> load_snapshot();
 
     /// Adds miss counts to forumgate.misses in one transaction (hits are summed per target;
     /// first_seen kept, last_seen and reason updated). Does not touch the map version and
@@ -134,17 +136,11 @@ private:
     std::unique_ptr<pqxx::connection> m_connection;
 };
 
-/// Builds a snapshot from a file written by store::write_snapshot_file, without a database. The
+/// Builds a snapshot from a file written by database::write_snapshot_file, without a database. The
 /// snapshot is the one load_snapshot() would have built at the moment the file was written
 /// (same version, rows and checks).
 /// \throws input_error "FILE:LINE: …" if the file cannot be read, is not a snapshot file, is
 /// truncated or holds a bad row; "FILE: …" if the rows clash (a duplicate old id).
-[[nodiscard]] std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &file);
+[[nodiscard]] std::shared_ptr<mappings::snapshot const> read_snapshot_file(std::filesystem::path const &file);
 
-/// \return `conninfo` with its database name replaced by `dbname` (libpq keyword/value or URI).
-[[nodiscard]] std::string with_database(std::string const &conninfo, std::string const &dbname);
-
-/// \return a description of `conninfo` for messages: host, port, database, user; no password.
-[[nodiscard]] std::string describe_conninfo(std::string const &conninfo);
-
-} // namespace forumgate::mappings
+} // namespace forumgate::store

@@ -1,7 +1,7 @@
 // The store against a real PostgreSQL: migrations, CSV load and export, the map version and
 // its notification, snapshots, and connection strings.
 
-#include "mappings/store.hpp"
+#include "store/store.hpp"
 
 #include "base/digest.hpp"
 #include "base/error.hpp"
@@ -18,7 +18,7 @@
 #include <map>
 #include <thread>
 
-namespace forumgate::mappings {
+namespace forumgate::store {
 // For readable failures of EXPECT_EQ on stats.
 void PrintTo(map_stats const &s, std::ostream *out)
 {
@@ -27,7 +27,7 @@ void PrintTo(map_stats const &s, std::ostream *out)
          << " not migrated), categories " << s.categories << ", users " << s.users << ", tags " << s.tags
          << ", uploads " << s.uploads << ", rules " << s.rules << ", misses " << s.misses << "}";
 }
-} // namespace forumgate::mappings
+} // namespace forumgate::store
 
 namespace {
 
@@ -35,11 +35,11 @@ namespace fs = std::filesystem;
 using forumgate::argument_error;
 using forumgate::database_error;
 using forumgate::input_error;
-using forumgate::mappings::load_result;
-using forumgate::mappings::map_stats;
 using forumgate::mappings::site_settings;
 using forumgate::mappings::snapshot;
-using forumgate::mappings::store;
+using forumgate::store::database;
+using forumgate::store::load_result;
+using forumgate::store::map_stats;
 using forumgate::testing::read_file;
 using forumgate::testing::temp_dir;
 using forumgate::testing::test_database;
@@ -98,10 +98,10 @@ class store_test : public ::testing::Test
 {
 protected:
     /// A store on the test database, migrated.
-    store &migrated()
+    database &migrated()
     {
         if (!m_store) {
-            m_store = std::make_unique<store>(m_db.conninfo());
+            m_store = std::make_unique<database>(m_db.conninfo());
             (void)m_store->migrate();
         }
         return *m_store;
@@ -111,7 +111,7 @@ protected:
     load_result load_sample() { return migrated().load_csv(sample_dir(), std::nullopt); }
 
     test_database m_db;
-    std::unique_ptr<store> m_store;
+    std::unique_ptr<database> m_store;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -119,10 +119,10 @@ protected:
 
 TEST_F(store_test, migrate_applies_every_version_once)
 {
-    store s{m_db.conninfo()};
+    database s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 0);
     EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4}));
-    EXPECT_EQ(s.schema_version(), forumgate::mappings::SCHEMA_VERSION);
+    EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     EXPECT_TRUE(s.migrate().empty());
     EXPECT_EQ(s.map_version(), 0);
     EXPECT_FALSE(s.settings().has_value());
@@ -131,16 +131,16 @@ TEST_F(store_test, migrate_applies_every_version_once)
 TEST_F(store_test, two_processes_migrating_at_once_apply_each_migration_once)
 {
     auto const migrate = [this] {
-        store s{m_db.conninfo()};
+        database s{m_db.conninfo()};
         return s.migrate();
     };
     auto first = std::async(std::launch::async, migrate);
     auto second = std::async(std::launch::async, migrate);
     auto const a = first.get();
     auto const b = second.get();
-    EXPECT_EQ(a.size() + b.size(), static_cast<std::size_t>(forumgate::mappings::SCHEMA_VERSION))
+    EXPECT_EQ(a.size() + b.size(), static_cast<std::size_t>(forumgate::store::SCHEMA_VERSION))
         << "a migration ran in both or neither";
-    EXPECT_EQ(store{m_db.conninfo()}.schema_version(), forumgate::mappings::SCHEMA_VERSION);
+    EXPECT_EQ(database{m_db.conninfo()}.schema_version(), forumgate::store::SCHEMA_VERSION);
 }
 
 TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
@@ -159,16 +159,16 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
         txn.exec("DELETE FROM forumgate.schema_migrations WHERE version >= 2");
         txn.commit();
     }
-    store s{m_db.conninfo()};
+    database s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 1);
     std::string const message = message_of<database_error>([&] { (void)s.stats(); });
     EXPECT_NE(message.find("has forumgate schema version 1, older than the " +
-                           std::to_string(forumgate::mappings::SCHEMA_VERSION) +
+                           std::to_string(forumgate::store::SCHEMA_VERSION) +
                            " this build needs: run `forumgate db migrate`"),
               std::string::npos)
         << message;
     EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4}));
-    EXPECT_EQ(s.schema_version(), forumgate::mappings::SCHEMA_VERSION);
+    EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     auto const stats = s.stats();
     EXPECT_EQ(stats.version, 1) << "a migration is not a change of the map";
     EXPECT_EQ(stats.topics, 4);
@@ -177,7 +177,7 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
 
 TEST_F(store_test, refuses_a_database_from_a_newer_forumgate)
 {
-    store &s = migrated();
+    database &s = migrated();
     {
         pqxx::connection c{m_db.conninfo()};
         pqxx::work txn{c};
@@ -196,7 +196,7 @@ TEST_F(store_test, refuses_a_database_from_a_newer_forumgate)
 
 TEST_F(store_test, says_to_migrate_a_database_without_the_schema)
 {
-    store s{m_db.conninfo()};
+    database s{m_db.conninfo()};
     std::string const message = message_of<database_error>([&] { (void)s.stats(); });
     EXPECT_NE(message.find("no forumgate schema yet: run `forumgate db migrate`"), std::string::npos) << message;
     EXPECT_THROW((void)s.load_csv(sample_dir(), std::nullopt), database_error);
@@ -486,7 +486,7 @@ TEST_F(store_test, export_then_load_elsewhere_gives_the_same_map_and_files)
     EXPECT_EQ(again.version_after, again.version_before);
 
     test_database other_db;
-    store other{other_db.conninfo()};
+    database other{other_db.conninfo()};
     (void)other.migrate();
     (void)other.load_csv(first.path(), std::nullopt);
     EXPECT_EQ(other.stats(), migrated().stats());
@@ -529,7 +529,7 @@ class map_listener : public pqxx::notification_receiver
 {
 public:
     explicit map_listener(pqxx::connection &connection)
-        : pqxx::notification_receiver{connection, forumgate::mappings::MAP_CHANNEL}
+        : pqxx::notification_receiver{connection, forumgate::store::MAP_CHANNEL}
     {}
     void operator()(std::string const &payload, int /*backend_pid*/) override { m_payloads.push_back(payload); }
     std::vector<std::string> m_payloads;
@@ -701,7 +701,7 @@ TEST_F(store_test, record_misses_skips_what_postgresql_cannot_store_and_cuts_lon
 {
     std::string const long_target = "/" + std::string(4095, 'x');
     // An é (two bytes) straddling the cut: the cut goes before it, never through it.
-    std::string const long_utf8 = "/" + std::string(forumgate::mappings::MAX_MISS_TARGET_BYTES - 2, 'y') + "\xC3\xA9zz";
+    std::string const long_utf8 = "/" + std::string(forumgate::store::MAX_MISS_TARGET_BYTES - 2, 'y') + "\xC3\xA9zz";
     migrated().record_misses({{"/bad\xFF", "unknown_shape", 1},
                               {std::string{"/nul\0byte", 9}, "unknown_shape", 1},
                               {"/no-hits", "unknown_shape", 0},
@@ -711,8 +711,8 @@ TEST_F(store_test, record_misses_skips_what_postgresql_cannot_store_and_cuts_lon
     auto const misses = read_misses(m_db.conninfo());
     ASSERT_EQ(misses.size(), 3U);
     EXPECT_EQ(misses.count("/fine"), 1U);
-    EXPECT_EQ(misses.at(long_target.substr(0, forumgate::mappings::MAX_MISS_TARGET_BYTES)).hits, 2);
-    EXPECT_EQ(misses.count(long_utf8.substr(0, forumgate::mappings::MAX_MISS_TARGET_BYTES - 1)), 1U);
+    EXPECT_EQ(misses.at(long_target.substr(0, forumgate::store::MAX_MISS_TARGET_BYTES)).hits, 2);
+    EXPECT_EQ(misses.count(long_utf8.substr(0, forumgate::store::MAX_MISS_TARGET_BYTES - 1)), 1U);
     migrated().record_misses({});
     EXPECT_EQ(migrated().stats().misses, 3);
 }
@@ -836,7 +836,7 @@ TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
     EXPECT_TRUE(content.ends_with("\nend\n"));
 
     auto const from_store = migrated().load_snapshot();
-    auto const from_file = forumgate::mappings::read_snapshot_file(file);
+    auto const from_file = forumgate::store::read_snapshot_file(file);
     expect_same_snapshot(*from_file, *from_store);
     // Not vacuous: the sample gives redirects, 410s and 404s.
     auto const all = decisions(*from_file);
@@ -853,7 +853,7 @@ TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
     dir.write("tags.csv", "old_name,new_name\nhousing,homes\n");
     (void)migrated().load_csv(dir.path(), std::nullopt);
     migrated().write_snapshot_file(file);
-    auto const changed = forumgate::mappings::read_snapshot_file(file);
+    auto const changed = forumgate::store::read_snapshot_file(file);
     EXPECT_EQ(changed->version(), 2);
     EXPECT_EQ(changed->find_tag("housing")->new_name, "homes");
     std::vector<std::string> names;
@@ -869,7 +869,7 @@ TEST_F(store_test, an_empty_map_makes_a_snapshot_file_too)
     migrated().set_settings(brum_settings());
     temp_dir dir;
     migrated().write_snapshot_file(dir.path() / "empty.snapshot");
-    auto const from_file = forumgate::mappings::read_snapshot_file(dir.path() / "empty.snapshot");
+    auto const from_file = forumgate::store::read_snapshot_file(dir.path() / "empty.snapshot");
     expect_same_snapshot(*from_file, *migrated().load_snapshot());
     EXPECT_EQ(from_file->size().topics, 0U);
 }
@@ -898,7 +898,7 @@ TEST_F(store_test, text_with_tabs_line_breaks_and_backslashes_survives_a_snapsho
     (void)migrated().load_csv(dir.path(), brum_settings());
     fs::path const file = dir.path() / "map.snapshot";
     migrated().write_snapshot_file(file);
-    auto const snap = forumgate::mappings::read_snapshot_file(file);
+    auto const snap = forumgate::store::read_snapshot_file(file);
     EXPECT_EQ(snap->new_slug(*snap->find_topic(1)), "two\nlines\r\nand \"quotes\"");
     EXPECT_EQ(snap->new_slug(*snap->find_topic(3)), "\\\\N") << "not mistaken for NULL";
     EXPECT_EQ(snap->find_topic_by_slug("back\\slash\ttab"), snap->find_topic(1));
@@ -917,7 +917,7 @@ TEST_F(store_test, a_cut_snapshot_file_is_refused_with_file_and_line)
     migrated().write_snapshot_file(file);
     std::string const content = read_file(file);
     std::string const name = file.string();
-    auto const read = [&] { (void)forumgate::mappings::read_snapshot_file(file); };
+    auto const read = [&] { (void)forumgate::store::read_snapshot_file(file); };
     auto const lines = count_lines(content);
 
     // Without the last row and the end line.
@@ -964,7 +964,7 @@ TEST_F(store_test, a_file_that_is_not_a_snapshot_is_refused_clearly)
     temp_dir dir;
     auto const read = [&](std::string const &content) {
         fs::path const file = dir.write("map.snapshot", content);
-        return message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(file); });
+        return message_of<input_error>([&] { (void)forumgate::store::read_snapshot_file(file); });
     };
     std::string const name = (dir.path() / "map.snapshot").string();
     std::string const not_a_snapshot =
@@ -976,8 +976,8 @@ TEST_F(store_test, a_file_that_is_not_a_snapshot_is_refused_clearly)
               name + ":1: snapshot format '2' is not one this forumgate reads (it reads 1): "
                      "written by another version of forumgate?");
     std::string const missing = (dir.path() / "missing.snapshot").string();
-    std::string const not_there = message_of<input_error>(
-        [&] { (void)forumgate::mappings::read_snapshot_file(dir.path() / "missing.snapshot"); });
+    std::string const not_there =
+        message_of<input_error>([&] { (void)forumgate::store::read_snapshot_file(dir.path() / "missing.snapshot"); });
     EXPECT_EQ(not_there, missing + ": cannot be opened: No such file or directory");
 }
 
@@ -987,7 +987,7 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
     std::string const name = (dir.path() / "map.snapshot").string();
     auto const read = [&](std::string const &content) {
         fs::path const file = dir.write("map.snapshot", content);
-        return message_of<input_error>([&] { (void)forumgate::mappings::read_snapshot_file(file); });
+        return message_of<input_error>([&] { (void)forumgate::store::read_snapshot_file(file); });
     };
     std::string const header = "forumgate-snapshot 1\nversion 3\nnew_base https://forum.brum.coop\n"
                                "old_host forum.cooperationbirmingham.org.uk\n";
@@ -999,7 +999,7 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
         "table uploads old_path,new_url 0\ntable rules pattern,replacement,kind 0\nend\n";
     // The good file first, so that each failure below is the one line changed.
     std::string const row = "774\ta\t1774\tb\tf\n";
-    auto const good = forumgate::mappings::read_snapshot_file(dir.write("map.snapshot", header + topics + row + rest));
+    auto const good = forumgate::store::read_snapshot_file(dir.write("map.snapshot", header + topics + row + rest));
     EXPECT_EQ(good->version(), 3);
     EXPECT_EQ(good->new_slug(*good->find_topic(774)), "b");
 
@@ -1043,7 +1043,7 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
 
 TEST(conninfo, describe_never_shows_the_password)
 {
-    using forumgate::mappings::describe_conninfo;
+    using forumgate::pg::describe_conninfo;
     EXPECT_EQ(describe_conninfo("host=/tmp/pg port=5432 dbname=forum user=bob password=hunter2"),
               "host=/tmp/pg port=5432 dbname=forum user=bob");
     EXPECT_EQ(describe_conninfo("postgresql://bob:hunter2@db.example:5433/forum?sslmode=require"),
@@ -1054,8 +1054,8 @@ TEST(conninfo, describe_never_shows_the_password)
 
 TEST(conninfo, with_database_replaces_only_the_database)
 {
-    using forumgate::mappings::describe_conninfo;
-    using forumgate::mappings::with_database;
+    using forumgate::pg::describe_conninfo;
+    using forumgate::pg::with_database;
     std::string const keyword_value =
         with_database("host=/tmp/pg dbname=postgres password='a b\\'c' sslmode=disable", "forumgate-test");
     EXPECT_EQ(describe_conninfo(keyword_value), "host=/tmp/pg dbname=forumgate-test");
@@ -1072,8 +1072,8 @@ TEST(conninfo, with_database_replaces_only_the_database)
 
 TEST_F(store_test, a_failed_connection_names_the_database_but_not_the_password)
 {
-    std::string const server = forumgate::mappings::with_database(m_db.conninfo(), "no-such-database");
-    std::string const message = message_of<database_error>([&] { store s{server + " password=hunter2"}; });
+    std::string const server = forumgate::pg::with_database(m_db.conninfo(), "no-such-database");
+    std::string const message = message_of<database_error>([&] { database s{server + " password=hunter2"}; });
     EXPECT_TRUE(message.starts_with("connecting to ")) << message;
     EXPECT_NE(message.find("dbname=no-such-database"), std::string::npos) << message;
     EXPECT_NE(message.find("does not exist"), std::string::npos) << message;

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace forumgate::mappings {
+namespace forumgate::pg {
 
 /// Rows are sent to the server in COPY blocks of about this size. One libpq call per block
 /// instead of per row is most of the speed of a large load; bigger blocks save little more and
@@ -309,4 +309,4 @@ private:
     copy_row m_row;
 };
 
-} // namespace forumgate::mappings
+} // namespace forumgate::pg

@@ -1,0 +1,513 @@
+#include "base/error.hpp"
+#include "base/text.hpp"
+#include "base/url_codec.hpp"
+#include "pg/connection.hpp"
+#include "pg/copy.hpp"
+#include "store/detail.hpp"
+#include "store/schema.hpp"
+#include "store/settings_table.hpp"
+#include "store/snapshot_rows.hpp"
+#include "store/store.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace forumgate::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot files (docs/map-files.md, "Snapshot files")
+//
+//   forumgate-snapshot 1
+//   version 12
+//   new_base https://forum.brum.coop
+//   old_host forum.cooperationbirmingham.org.uk
+//   upload_host cdn.brum.coop
+//   table topics old_id,old_slug,new_id,new_slug,restricted 4
+//   774<TAB>agm-2023-minutes<TAB>1774<TAB>agm-2023-minutes<TAB>f
+//   … (exactly 4 rows, then the next table line: every table of SNAPSHOT_TABLES once)
+//   end
+//
+// Rows are COPY text rows of snapshot_query(); setting values are COPY-escaped too. Every line
+// ends in a line feed. The row counts and the end line make a truncated file an error.
+
+constexpr std::string_view SNAPSHOT_MAGIC = "forumgate-snapshot";
+/// The format version written and read. A change to the format is a new version; readers
+/// refuse versions they do not know rather than guess.
+constexpr int SNAPSHOT_FORMAT = 1;
+
+/// Snapshot files are written and read in blocks of this size: one system call per block
+/// instead of per row is most of the speed; larger blocks only hold more memory.
+constexpr std::size_t SNAPSHOT_BLOCK_BYTES = std::size_t{1} << 20U;
+
+/// A longer line is refused. It bounds the memory that reading a file which is not a snapshot
+/// (one huge line) can take, far above any real row (a slug, a URL, a rule).
+constexpr std::size_t MAX_SNAPSHOT_LINE_BYTES = std::size_t{64} << 20U;
+
+/// Represents a snapshot file being written. It is written as FILE.tmp-PID beside FILE, then
+/// flushed to disk and renamed over FILE by commit(): a reader (a redirector starting) sees
+/// the old file or the whole new one, never a part. Without commit() the temporary file is
+/// removed.
+class snapshot_file_writer
+{
+public:
+    explicit snapshot_file_writer(fs::path file) : m_file{std::move(file)}
+    {
+        m_temporary = m_file;
+        m_temporary += fmt::format(".tmp-{}", ::getpid());
+        m_fd = ::open(m_temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m_fd < 0) {
+            throw input_error{fmt::format("{}: cannot be written: {}", m_temporary.string(), std::strerror(errno))};
+        }
+        m_block.reserve(SNAPSHOT_BLOCK_BYTES + 4096);
+    }
+    ~snapshot_file_writer()
+    {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+        if (!m_committed) {
+            std::error_code ignored;
+            fs::remove(m_temporary, ignored);
+        }
+    }
+    snapshot_file_writer(snapshot_file_writer const &) = delete;
+    snapshot_file_writer &operator=(snapshot_file_writer const &) = delete;
+
+    /// Appends a line (a line feed is added).
+    void line(std::string_view text)
+    {
+        m_block.append(text);
+        m_block.push_back('\n');
+        if (m_block.size() >= SNAPSHOT_BLOCK_BYTES) {
+            flush();
+        }
+    }
+    /// Appends `key value`, the value COPY-escaped.
+    void setting(std::string_view key, std::string_view value)
+    {
+        m_block.append(key);
+        m_block.push_back(' ');
+        pg::append_copy_text(m_block, value);
+        line("");
+    }
+
+    /// Writes what is left, flushes the file to disk and renames it over FILE.
+    void commit()
+    {
+        flush();
+        if (::fsync(m_fd) != 0) {
+            fail("flushing to disk");
+        }
+        if (::close(std::exchange(m_fd, -1)) != 0) {
+            fail("closing");
+        }
+        std::error_code error;
+        fs::rename(m_temporary, m_file, error);
+        if (error) {
+            throw input_error{
+                fmt::format("renaming {} to {}: {}", m_temporary.string(), m_file.string(), error.message())};
+        }
+        m_committed = true;
+        // The rename is durable once the folder is flushed too. The file is complete either
+        // way, so a failure here is not worth failing the whole write for.
+        fs::path const folder = m_file.has_parent_path() ? m_file.parent_path() : fs::path{"."};
+        int const folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (folder_fd >= 0) {
+            (void)::fsync(folder_fd);
+            ::close(folder_fd);
+        }
+    }
+
+private:
+    [[noreturn]] void fail(std::string_view what) const
+    {
+        throw input_error{fmt::format("{}: {} failed: {}", m_temporary.string(), what, std::strerror(errno))};
+    }
+    void flush()
+    {
+        std::string_view rest = m_block;
+        while (!rest.empty()) {
+            ssize_t const written = ::write(m_fd, rest.data(), rest.size());
+            if (written < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                fail("write");
+            }
+            rest.remove_prefix(static_cast<std::size_t>(written));
+        }
+        m_block.clear();
+    }
+
+    fs::path m_file;
+    fs::path m_temporary;
+    int m_fd = -1;
+    std::string m_block;
+    bool m_committed = false;
+};
+
+/// Represents a snapshot file being read line by line (in blocks of SNAPSHOT_BLOCK_BYTES),
+/// and where in it: every error names FILE:LINE.
+class snapshot_file_reader
+{
+public:
+    explicit snapshot_file_reader(fs::path const &file) : m_name{file.string()}
+    {
+        m_stream.open(file, std::ios::binary);
+        if (!m_stream) {
+            throw input_error{fmt::format("{}: cannot be opened: {}", m_name, std::strerror(errno))};
+        }
+        m_buffer.resize(SNAPSHOT_BLOCK_BYTES);
+    }
+
+    /// Reads the next line, without its line feed; `line` is valid until the next call.
+    /// \return false at the end of the file. \throws input_error if the last line has no line
+    /// feed (the file was cut), or a line is longer than MAX_SNAPSHOT_LINE_BYTES.
+    bool next(std::string_view &line)
+    {
+        std::size_t scanned = m_begin;
+        for (;;) {
+            auto const *const start = m_buffer.data() + scanned;
+            auto const *const feed = static_cast<char const *>(std::memchr(start, '\n', m_end - scanned));
+            if (feed != nullptr) {
+                auto const end = static_cast<std::size_t>(feed - m_buffer.data());
+                line = std::string_view{m_buffer.data() + m_begin, end - m_begin};
+                m_begin = end + 1;
+                ++m_line;
+                return true;
+            }
+            scanned = m_end;
+            if (m_eof) {
+                if (m_begin == m_end) {
+                    return false;
+                }
+                ++m_line;
+                fail("the last line ends without a line feed: the file was cut short");
+            }
+            scanned -= m_begin;
+            fill();
+        }
+    }
+
+    /// The number of the line last read (1 for the first).
+    [[nodiscard]] std::uint64_t line_number() const noexcept { return m_line; }
+
+    /// \throws input_error "FILE:LINE: message" for the line last read.
+    [[noreturn]] void fail(std::string_view message) const { fail_at(m_line, message); }
+    [[noreturn]] void fail_at(std::uint64_t line, std::string_view message) const
+    {
+        throw input_error{fmt::format("{}:{}: {}", m_name, line, message)};
+    }
+    /// \throws input_error "FILE:LINE: message" for the line after the last (a missing line).
+    [[noreturn]] void fail_at_end(std::string_view message) const { fail_at(m_line + 1, message); }
+
+    [[nodiscard]] std::string const &name() const noexcept { return m_name; }
+
+private:
+    /// Moves the unread part to the front and reads more after it (growing the buffer if one
+    /// line fills it).
+    void fill()
+    {
+        std::size_t const unread = m_end - m_begin;
+        std::memmove(m_buffer.data(), m_buffer.data() + m_begin, unread);
+        m_begin = 0;
+        m_end = unread;
+        if (m_end == m_buffer.size()) {
+            if (m_buffer.size() >= MAX_SNAPSHOT_LINE_BYTES) {
+                fail_at_end(fmt::format("a line longer than {} MiB: not a forumgate snapshot file",
+                                        MAX_SNAPSHOT_LINE_BYTES >> 20U));
+            }
+            m_buffer.resize(m_buffer.size() * 2);
+        }
+        m_stream.read(m_buffer.data() + m_end, static_cast<std::streamsize>(m_buffer.size() - m_end));
+        m_end += static_cast<std::size_t>(m_stream.gcount());
+        if (m_stream.eof()) {
+            m_eof = true;
+        } else if (!m_stream) {
+            fail_at_end(fmt::format("cannot be read: {}", std::strerror(errno)));
+        }
+    }
+
+    std::string m_name;
+    std::ifstream m_stream;
+    std::vector<char> m_buffer;
+    std::size_t m_begin = 0; ///< the first unread byte in m_buffer
+    std::size_t m_end = 0;   ///< one past the last byte read into m_buffer
+    bool m_eof = false;
+    std::uint64_t m_line = 0;
+};
+
+/// Splits "keyword rest" at its first space (rest is empty without one).
+std::pair<std::string_view, std::string_view> split_keyword(std::string_view line)
+{
+    auto const space = line.find(' ');
+    if (space == std::string_view::npos) {
+        return {line, {}};
+    }
+    return {line.substr(0, space), line.substr(space + 1)};
+}
+
+/// The header of a snapshot file: its format line, map version and settings.
+struct snapshot_file_header
+{
+    std::int64_t version = 0;
+    site_settings settings;
+    std::uint64_t settings_line = 0; ///< the new_base line, for messages about the settings
+};
+
+/// Reads the header up to and including the first table line (left in `line`).
+snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_view &line)
+{
+    std::string const expected = fmt::format("{} {}", SNAPSHOT_MAGIC, SNAPSHOT_FORMAT);
+    std::string const not_a_snapshot =
+        fmt::format("not a forumgate snapshot file (its first line would be \"{}\")", expected);
+    bool has_line = false;
+    try {
+        has_line = in.next(line);
+    } catch (input_error const &) {
+        // No line feed in the whole file, or none in the first 64 MiB: binary, or something else.
+        in.fail_at(1, not_a_snapshot);
+    }
+    if (!has_line) {
+        in.fail_at_end(fmt::format("the file is empty, {}", not_a_snapshot));
+    }
+    if (line != expected) {
+        auto const [magic, format] = split_keyword(line);
+        if (magic == SNAPSHOT_MAGIC) {
+            in.fail(
+                fmt::format("snapshot format '{}' is not one this forumgate reads (it reads {}): written by another "
+                            "version of forumgate?",
+                            shown(format), SNAPSHOT_FORMAT));
+        }
+        in.fail(not_a_snapshot);
+    }
+    snapshot_file_header header;
+    std::uint64_t version_line = 0;
+    std::string value;
+    for (;;) {
+        if (!in.next(line)) {
+            in.fail_at_end("the file ends in its header: it was cut short");
+        }
+        auto const [keyword, rest] = split_keyword(line);
+        if (keyword == "table") {
+            break;
+        }
+        if (keyword == "version") {
+            if (version_line != 0) {
+                in.fail(fmt::format("version already on line {}", version_line));
+            }
+            auto const parsed = base::is_digits(rest) ? base::parse_uint(rest) : std::nullopt;
+            if (!parsed || *parsed > static_cast<std::uint64_t>(INT64_MAX)) {
+                in.fail(fmt::format("version '{}' is not a number", shown(rest)));
+            }
+            header.version = static_cast<std::int64_t>(*parsed);
+            version_line = in.line_number();
+            continue;
+        }
+        value.clear();
+        pg::append_copy_unescaped(value, rest);
+        if (keyword == "new_base") {
+            if (header.settings_line != 0) {
+                in.fail(fmt::format("new_base already on line {}", header.settings_line));
+            }
+            header.settings.new_base = value;
+            header.settings_line = in.line_number();
+        } else if (keyword == "old_host") {
+            header.settings.old_hosts.push_back(value);
+        } else if (keyword == "upload_host") {
+            header.settings.upload_hosts.push_back(value);
+        } else {
+            in.fail(fmt::format("unknown header line '{}' (expected version, new_base, old_host, upload_host or table)",
+                                shown(line)));
+        }
+    }
+    if (version_line == 0) {
+        in.fail("no version line before the first table");
+    }
+    if (header.settings_line == 0) {
+        in.fail("no new_base line before the first table");
+    }
+    return header;
+}
+
+/// Reads the rows of one table into `builder`; `line` holds its table line and, after, the
+/// line that follows its rows.
+void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen,
+                         snapshot_builder &builder, snapshot_row_decoder &decoder)
+{
+    // table NAME COLUMNS ROWS
+    auto const [name, after_name] = split_keyword(split_keyword(line).second);
+    auto const [columns, count] = split_keyword(after_name);
+    auto const known = std::find_if(SNAPSHOT_TABLES.begin(), SNAPSHOT_TABLES.end(),
+                                    [&](snapshot_table const &t) { return t.name == name; });
+    if (known == SNAPSHOT_TABLES.end()) {
+        std::string names;
+        for (auto const &t : SNAPSHOT_TABLES) {
+            names += fmt::format("{}{}", names.empty() ? "" : ", ", t.name);
+        }
+        in.fail(fmt::format("unknown table '{}' (the tables are {})", shown(name), names));
+    }
+    auto const &table = *known;
+    auto const index = static_cast<std::size_t>(known - SNAPSHOT_TABLES.begin());
+    if (seen[index]) {
+        in.fail(fmt::format("table {} appears twice", table.name));
+    }
+    seen[index] = true;
+    if (columns != column_list(table)) {
+        in.fail(fmt::format("table {} has the columns '{}', but this forumgate reads {}", table.name, shown(columns),
+                            column_list(table)));
+    }
+    auto const rows = base::is_digits(count) ? base::parse_uint(count) : std::nullopt;
+    if (!rows) {
+        in.fail(fmt::format("table {}: row count '{}' is not a number (a table line is `table NAME COLUMNS ROWS`)",
+                            table.name, shown(count)));
+    }
+    std::uint64_t const table_line = in.line_number();
+    if (table.table == map_table::posts) {
+        builder.reserve_posts(static_cast<std::size_t>(std::min<std::uint64_t>(*rows, MAX_ID)));
+    }
+
+    pg::copy_row row{table.columns};
+    for (std::uint64_t read = 0; read < *rows; ++read) {
+        if (!in.next(line)) {
+            in.fail_at_end(fmt::format("the file ends after {} of the {} rows of table {} (line {}): it was cut short",
+                                       read, *rows, table.name, table_line));
+        }
+        try {
+            row.split(line);
+            decoder.add(table.table, row, builder);
+        } catch (input_error const &e) {
+            if (line == "end" || line.starts_with("table ")) {
+                in.fail(fmt::format("table {} (line {}) has {} rows, not the {} its table line says", table.name,
+                                    table_line, read, *rows));
+            }
+            in.fail(fmt::format("table {}: {}", table.name, e.what()));
+        }
+    }
+    if (!in.next(line)) {
+        in.fail_at_end("the file ends without its end line: it was cut short");
+    }
+    if (line != "end" && !line.starts_with("table ") &&
+        static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) + 1 == table.columns.size()) {
+        in.fail(fmt::format("table {} (line {}) has more rows than the {} its table line says", table.name, table_line,
+                            *rows));
+    }
+}
+
+} // namespace
+
+void database::write_snapshot_file(std::filesystem::path const &file)
+{
+    auto const started = std::chrono::steady_clock::now();
+    std::int64_t total_rows = 0;
+    pg::with_context(fmt::format("writing a snapshot of the map in {} to {}", m_description, file.string()), [&] {
+        // One repeatable-read transaction, as load_snapshot: every table, and its row count, as
+        // it was at the same moment.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        auto const settings = read_settings(txn);
+        if (!settings) {
+            throw input_error{fmt::format(
+                "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
+        }
+        std::string count_query = "SELECT (SELECT version FROM forumgate.map_version)";
+        for (auto const &spec : SNAPSHOT_TABLES) {
+            count_query += fmt::format(", (SELECT count(*) FROM forumgate.{})", spec.name);
+        }
+        auto const counts = txn.exec1(count_query);
+
+        snapshot_file_writer out{file};
+        out.line(fmt::format("{} {}", SNAPSHOT_MAGIC, SNAPSHOT_FORMAT));
+        out.line(fmt::format("version {}", counts[0].as<std::int64_t>()));
+        out.setting("new_base", settings->new_base);
+        for (auto const &host : settings->old_hosts) {
+            out.setting("old_host", host);
+        }
+        for (auto const &host : settings->upload_hosts) {
+            out.setting("upload_host", host);
+        }
+        for (std::size_t i = 0; i < SNAPSHOT_TABLES.size(); ++i) {
+            auto const &spec = SNAPSHOT_TABLES[i];
+            auto const rows = counts[static_cast<int>(i + 1)].as<std::int64_t>();
+            out.line(fmt::format("table {} {} {}", spec.name, column_list(spec), rows));
+            // The lines as the server sends them are the file's rows: no decoding, no encoding.
+            pg::copy_reader copy{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.columns};
+            std::int64_t written = 0;
+            while (copy.next_line()) {
+                out.line(copy.line());
+                ++written;
+            }
+            copy.complete();
+            if (written != rows) {
+                throw database_error{
+                    fmt::format("reading forumgate.{}: {} rows counted, but {} read in the same transaction", spec.name,
+                                rows, written)};
+            }
+            total_rows += written;
+        }
+        out.line("end");
+        txn.commit();
+        out.commit();
+    });
+    spdlog::debug("snapshot of {} rows written to {} in {:.1f} s", total_rows, file.string(), seconds_since(started));
+}
+
+std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &file)
+{
+    snapshot_file_reader in{file};
+    std::string_view line;
+    auto header = read_snapshot_header(in, line);
+    std::unique_ptr<snapshot_builder> builder;
+    try {
+        builder = std::make_unique<snapshot_builder>(std::move(header.settings));
+    } catch (input_error const &e) {
+        in.fail_at(header.settings_line, fmt::format("the settings are unusable: {}", e.what()));
+    }
+    builder->set_version(header.version);
+
+    // Tables, each once, in any order, until the end line.
+    std::array<bool, SNAPSHOT_TABLES.size()> seen{};
+    snapshot_row_decoder decoder;
+    while (line != "end") {
+        if (!line.starts_with("table ")) {
+            in.fail(fmt::format("'{}' is neither a table line nor the end line", shown(line)));
+        }
+        read_snapshot_table(in, line, seen, *builder, decoder);
+    }
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        if (!seen[i]) {
+            in.fail(fmt::format("no table {} before the end line", SNAPSHOT_TABLES[i].name));
+        }
+    }
+    if (in.next(line)) {
+        in.fail("more lines after the end line");
+    }
+    try {
+        return builder->build();
+    } catch (input_error const &e) {
+        throw input_error{fmt::format("{}: {}", in.name(), e.what())};
+    }
+}
+
+} // namespace forumgate::store
