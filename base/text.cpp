@@ -26,11 +26,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept
-{
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 std::string_view trim(std::string_view s) noexcept
 {
     constexpr std::string_view SPACE = " \t\r\n";

@@ -22,9 +22,6 @@ namespace forumgate::base {
 /// \return true if `a` equals `b` ignoring ASCII case.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
-/// \return true if `s` starts with `prefix`, ignoring ASCII case.
-[[nodiscard]] bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
-
 /// \return `s` without leading and trailing spaces, tabs, CR and LF.
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept;
 

@@ -20,6 +20,16 @@ set(FORUMGATE_LAYER_report base pg web mappings store)
 set(FORUMGATE_LAYER_rehearsal base)
 set(FORUMGATE_LAYERS base pg web mappings store importer redirector report rehearsal)
 
+# forumgate_layer_may_use(LAYER USED RESULT): sets RESULT to TRUE if library folder LAYER may
+# include or link library folder USED (itself, or one its line above names), else FALSE.
+function(forumgate_layer_may_use layer used result)
+  if(used STREQUAL layer OR used IN_LIST FORUMGATE_LAYER_${layer})
+    set(${result} TRUE PARENT_SCOPE)
+  else()
+    set(${result} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
 # forumgate_check_link_layering(): fails the configure step when a library of the tree links a
 # library of the tree its layer may not use. Library forumgate_X (or forumgate_X_suffix) is in
 # folder X.
@@ -42,11 +52,8 @@ function(forumgate_check_link_layering)
         if(NOT link MATCHES "^forumgate_([a-z]+)" OR link STREQUAL "forumgate_warnings")
           continue()
         endif()
-        set(used ${CMAKE_MATCH_1})
-        if(used STREQUAL layer)
-          continue()
-        endif()
-        if(NOT used IN_LIST FORUMGATE_LAYER_${layer})
+        forumgate_layer_may_use(${layer} ${CMAKE_MATCH_1} allowed)
+        if(NOT allowed)
           message(FATAL_ERROR "layering: ${target} (${layer}/) links ${link}, but ${layer}/ may use only: "
                               "${FORUMGATE_LAYER_${layer}} (cmake/layering.cmake)")
         endif()
