@@ -1,7 +1,7 @@
 #include "importer/import_categories.hpp"
 
 #include "base/error.hpp"
-#include "importer/import_map.hpp"
+#include "store/map_writer.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -184,7 +184,8 @@ private:
             }
         }
         pqxx::work txn{m_main.store.connection()};
-        write_map_category(txn, category.id, old_path, placed->id, path_of(*placed), m_state.restricted(category.id));
+        store::map_writer{txn}.put_category(category.id, old_path, placed->id, path_of(*placed),
+                                            m_state.restricted(category.id));
         import_state::clear_failure(txn, "category", std::to_string(category.id));
         txn.commit();
         m_state.new_category.emplace(category.id, placed->id);

@@ -4,7 +4,7 @@
 #include "base/parallel.hpp"
 #include "base/text.hpp"
 #include "importer/archive.hpp"
-#include "importer/import_map.hpp"
+#include "store/map_writer.hpp"
 #include "web/progress.hpp"
 
 #include <spdlog/spdlog.h>
@@ -297,12 +297,13 @@ private:
     void record_post(old_post const &post, created_post const &made, outgoing_post const &out, bool reconciled)
     {
         pqxx::work txn{m_connection};
+        store::map_writer map{txn};
         if (post.post_number == 1) {
-            write_map_topic(txn, {m_topic.id, m_topic.slug, made.topic_id,
-                                  m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic});
+            map.put_topic({m_topic.id, m_topic.slug, made.topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug,
+                           m_hidden_topic});
         }
-        write_map_post(txn, {post.id, m_topic.id, post.post_number, made.id, made.topic_id, made.post_number,
-                             post.post_type == 4});
+        map.put_post(
+            {post.id, m_topic.id, post.post_number, made.id, made.topic_id, made.post_number, post.post_type == 4});
         txn.exec_params(
             "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
             "sent_raw, problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON "
@@ -316,7 +317,7 @@ private:
     }
 
     /// The map row of an old post that gets no new place.
-    [[nodiscard]] map_post uncopied(old_post const &post) const
+    [[nodiscard]] store::map_post uncopied(old_post const &post) const
     {
         return {post.id, m_topic.id, post.post_number, 0, 0, 0, post.deleted || post.post_type == 4};
     }
@@ -331,7 +332,7 @@ private:
             if (m_done.contains(post.id) || copied(post, m_options.keep_whispers)) {
                 continue;
             }
-            write_map_uncopied_post(txn, uncopied(post));
+            store::map_writer{txn}.put_uncopied_post(uncopied(post));
             ++skipped;
         }
         txn.commit();
@@ -342,9 +343,10 @@ private:
     void write_not_copied()
     {
         pqxx::work txn{m_connection};
-        write_map_uncopied_topic(txn, m_topic.id, m_topic.slug, m_hidden_topic);
+        store::map_writer map{txn};
+        map.put_uncopied_topic({m_topic.id, m_topic.slug, 0, {}, m_hidden_topic});
         for (auto const &post : m_posts) {
-            write_map_uncopied_post(txn, uncopied(post));
+            map.put_uncopied_post(uncopied(post));
         }
         import_state::clear_failure(txn, "topic", m_key);
         txn.commit();

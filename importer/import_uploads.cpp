@@ -1,7 +1,7 @@
 #include "importer/import_uploads.hpp"
 
 #include "base/parallel.hpp"
-#include "importer/import_map.hpp"
+#include "store/map_writer.hpp"
 #include "web/progress.hpp"
 
 #include <fstream>
@@ -48,10 +48,11 @@ void upload_one(import_state &state, worker &self, pending_upload const &upload,
     // Uploads served from another host (a CDN): the map must allow it.
     auto const host =
         web::site_url::parse(absolute.substr(0, absolute.find('/', absolute.find("//") + 2)), "an upload URL").host;
+    store::map_writer map{txn};
     if (host != site.host) {
-        add_map_upload_host(txn, host);
+        map.add_upload_host(host);
     }
-    write_map_upload(txn, old_path, absolute);
+    map.put_upload(old_path, absolute);
     import_state::clear_failure(txn, "upload", upload.sha1);
     txn.commit();
     std::lock_guard const lock{state.counts};

@@ -2,7 +2,7 @@
 
 #include "base/error.hpp"
 #include "base/text.hpp"
-#include "importer/import_map.hpp"
+#include "store/map_writer.hpp"
 #include "web/progress.hpp"
 
 #include <fmt/format.h>
@@ -199,7 +199,7 @@ private:
                         key, placed.id, placed.username, how);
         // The map: /u/old and @old reach the person (a fallback is not them: left out).
         if (how != "fallback") {
-            write_map_user(txn, key, user.username, placed.username);
+            store::map_writer{txn}.put_user(user.username, placed.username);
         }
         import_state::clear_failure(txn, "user", key);
         txn.commit();

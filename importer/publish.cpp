@@ -2,20 +2,20 @@
 // map's settings); read the new forum's settings and refuse to be noisy; categories; users;
 // uploads; topics, each with its replies in order, reconciled first with what the new forum
 // already holds; then the pass that rewrites every copied post against the whole map. Each
-// phase has its own file (importer/import_*.cpp); the map rows they write are in import_map.cpp.
+// phase has its own file (importer/import_*.cpp); the map rows they write go through store::map_writer.
 
 #include "importer/publish.hpp"
 
 #include "base/error.hpp"
 #include "importer/archive.hpp"
 #include "importer/import_categories.hpp"
-#include "importer/import_map.hpp"
 #include "importer/import_preflight.hpp"
 #include "importer/import_rewrite.hpp"
 #include "importer/import_state.hpp"
 #include "importer/import_topics.hpp"
 #include "importer/import_uploads.hpp"
 #include "importer/import_users.hpp"
+#include "store/map_writer.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -145,13 +145,13 @@ private:
         std::vector<std::string> hosts{source_host};
         add_hosts(hosts, m_state.options.old_hosts);
         if (settings.empty()) {
-            insert_map_settings(txn, target(), hosts);
+            store::map_writer{txn}.insert_settings(target(), hosts);
         } else if (settings[0][0].as<std::string>() != target()) {
             throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target() +
                                  "; use another database, or load settings with forumgate map load --new-base"};
         } else {
             add_hosts(hosts, pg::read_text_array(settings[0][1]));
-            update_map_old_hosts(txn, hosts);
+            store::map_writer{txn}.set_old_hosts(hosts);
         }
     }
 

@@ -2,6 +2,7 @@
 #include "pg/connection.hpp"
 #include "pg/copy.hpp"
 #include "store/detail.hpp"
+#include "store/map_tables.hpp"
 #include "store/schema.hpp"
 #include "store/settings_table.hpp"
 #include "store/store.hpp"
@@ -133,57 +134,36 @@ private:
     bool m_closed = false;
 };
 
-/// How a column is written to CSV.
-enum class cell : std::uint8_t
+/// Writes one map table to {name}.csv, its columns in their MAP_TABLES order.
+void export_file(pqxx::transaction_base &txn, fs::path const &dir, map_table_spec const &spec)
 {
-    number, ///< digits, or empty for NULL
-    text,   ///< quoted when needed, empty for NULL
-    flag,   ///< true/false
-};
-
-struct export_column
-{
-    std::string_view name;
-    cell kind;
-};
-
-/// One exported table: its file, its columns (named as in the file and the table), its order.
-struct export_table
-{
-    std::string_view file;
-    std::string_view table;
-    std::string_view order_by;
-    std::vector<export_column> columns;
-};
-
-void export_file(pqxx::transaction_base &txn, fs::path const &dir, export_table const &spec)
-{
-    std::string select;
-    std::vector<std::string_view> header;
-    for (auto const &column : spec.columns) {
-        select += fmt::format("{}{}", select.empty() ? "" : ", ", column.name);
-        header.push_back(column.name);
-    }
-    csv_writer out{dir / spec.file, header};
-    pg::copy_reader rows{txn, fmt::format("forumgate.{}", spec.table),
-                         fmt::format("SELECT {} FROM forumgate.{} ORDER BY {}", select, spec.table, spec.order_by),
-                         spec.columns.size()};
+    csv_writer out{dir / fmt::format("{}.csv", spec.name), spec.names};
+    pg::copy_reader rows{
+        txn, fmt::format("forumgate.{}", spec.name),
+        fmt::format("SELECT {} FROM forumgate.{} ORDER BY {}", column_list(spec, ", "), spec.name, spec.export_order),
+        spec.columns.size()};
     std::string text;
     while (rows.next()) {
         pg::copy_row const &row = rows.row();
-        std::size_t i = 0;
-        for (auto const &column : spec.columns) {
+        for (std::size_t i = 0; i < spec.columns.size(); ++i) {
             if (row.is_null(i)) {
                 out.raw("");
-            } else if (column.kind == cell::number) {
+                continue;
+            }
+            switch (spec.columns[i].type) {
+            case column_type::id:
+            case column_type::post_number:
                 out.raw(row.raw(i));
-            } else if (column.kind == cell::flag) {
+                break;
+            case column_type::flag:
                 out.flag(row.flag(i));
-            } else {
+                break;
+            case column_type::text:
+            case column_type::rule_kind:
                 row.text(i, text);
                 out.text(text);
+                break;
             }
-            ++i;
         }
         out.end_row();
     }
@@ -200,41 +180,7 @@ void database::export_csv(std::filesystem::path const &dir)
         // One snapshot of the database for all files, so that they agree with each other.
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
         check_schema(txn, m_description);
-        using enum cell;
-        // Text keys are ordered by byte (COLLATE "C"), so exports are the same whatever the
-        // database's locale.
-        std::array<export_table, 7> const tables{{
-            {"topics.csv",
-             "topics",
-             "old_id",
-             {{"old_id", number}, {"old_slug", text}, {"new_id", number}, {"new_slug", text}, {"restricted", flag}}},
-            {"posts.csv",
-             "posts",
-             "old_id",
-             {{"old_id", number},
-              {"old_topic_id", number},
-              {"old_post_number", number},
-              {"new_id", number},
-              {"new_topic_id", number},
-              {"new_post_number", number},
-              {"hidden", flag}}},
-            {"categories.csv",
-             "categories",
-             "old_id",
-             {{"old_id", number},
-              {"old_slug_path", text},
-              {"new_id", number},
-              {"new_slug_path", text},
-              {"restricted", flag}}},
-            {"users.csv",
-             "users",
-             "old_username_lower COLLATE \"C\"",
-             {{"old_username", text}, {"new_username", text}}},
-            {"tags.csv", "tags", "old_name_lower COLLATE \"C\"", {{"old_name", text}, {"new_name", text}}},
-            {"uploads.csv", "uploads", "old_path COLLATE \"C\"", {{"old_path", text}, {"new_url", text}}},
-            {"rules.csv", "rules", "position", {{"pattern", text}, {"replacement", text}, {"kind", text}}},
-        }};
-        for (auto const &table : tables) {
+        for (auto const &table : MAP_TABLES) {
             export_file(txn, dir, table);
         }
         if (auto const stored = read_settings(txn)) {

@@ -2,6 +2,7 @@
 #include "pg/copy.hpp"
 #include "store/detail.hpp"
 #include "store/map_file.hpp"
+#include "store/map_tables.hpp"
 #include "store/schema.hpp"
 #include "store/settings_table.hpp"
 #include "store/store.hpp"
@@ -14,11 +15,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 // Loading map files (CSV) into the map tables: each file is read, checked and COPYed into a
 // staging table, then merged into its table, all in one transaction.
@@ -37,7 +39,7 @@ constexpr std::int64_t LOAD_LOCK_KEY = 0x66676C6F61646D70;
 /// \return the rows inserted and updated.
 std::pair<std::int64_t, std::int64_t> merge(pqxx::transaction_base &txn, std::string_view staging,
                                             std::string_view table, std::string_view key,
-                                            std::initializer_list<std::string_view> values)
+                                            std::span<std::string_view const> values)
 {
     std::string value_list;
     std::string assignments;
@@ -85,72 +87,190 @@ load_result::file file_result(map_file const &file, std::pair<std::int64_t, std:
     return {file.name(), file.rows(), changed.first, changed.second, 0};
 }
 
-namespace topic_csv {
-enum : std::size_t
+std::string staging_name(map_table_spec const &table)
 {
-    old_id,
-    old_slug,
-    new_id,
-    new_slug,
-    restricted
-};
-constexpr std::array<column_spec, 5> COLUMNS{
-    {{"old_id", true}, {"old_slug", true}, {"new_id", true}, {"new_slug", true}, {"restricted", false}}};
-} // namespace topic_csv
-
-load_result::file load_topics(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    map_file file{path, "topics.csv", topic_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_topics (old_id bigint, old_slug text, new_id bigint, new_slug text, "
-             "restricted boolean, line bigint) ON COMMIT DROP");
-    row_checker<topic_row> checker{settings, false};
-    id_duplicates duplicates{"topic"};
-    {
-        pg::copy_writer staging{txn, "fg_load_topics"};
-        topic_row row;
-        while (file.next()) {
-            row.old_id = file.id(topic_csv::old_id);
-            row.old_slug = file.text(topic_csv::old_slug);
-            row.new_id = file.optional_id(topic_csv::new_id);
-            row.new_slug = file.text(topic_csv::new_slug);
-            row.restricted = file.flag(topic_csv::restricted);
-            checker.check(row, file);
-            duplicates.add(row.old_id, file);
-            staging.number(row.old_id);
-            staging.text(row.old_slug);
-            staging.number(row.new_id);
-            staging.text(row.new_slug);
-            staging.flag(row.restricted);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        duplicates.check(file);
-        staging.complete();
-    }
-    return file_result(
-        file, merge(txn, "fg_load_topics", "topics", "old_id", {"old_slug", "new_id", "new_slug", "restricted"}));
+    return fmt::format("fg_load_{}", table.name);
 }
 
-namespace post_csv {
-enum : std::size_t
+/// Creates a load's staging table: the table's key where it is derived, its columns, and the
+/// line each row came from (for messages).
+void create_staging_table(pqxx::work &txn, map_table_spec const &table)
 {
-    old_id,
-    old_topic_id,
-    old_post_number,
-    new_id,
-    new_topic_id,
-    new_post_number,
-    hidden
+    std::string columns;
+    if (table.key_from == derived_key::lowercase) {
+        columns = fmt::format("{} text, ", table.key);
+    } else if (table.key_from == derived_key::position) {
+        columns = fmt::format("{} integer, ", table.key);
+    }
+    for (auto const &column : table.columns) {
+        columns += fmt::format("{} {}, ", column.name, sql_type(column.type));
+    }
+    txn.exec(fmt::format("CREATE TEMP TABLE {} ({}line bigint) ON COMMIT DROP", staging_name(table), columns));
+}
+
+/// Writes the current row of `file` to the staging table, in the order create_staging_table
+/// made its columns. `position`: the row's place in the file.
+void stage_row(pg::copy_writer &staging, map_file const &file, map_table_spec const &table, std::int64_t position)
+{
+    if (table.key_from == derived_key::lowercase) {
+        staging.text(base::ascii_lower(file.text(0)));
+    } else if (table.key_from == derived_key::position) {
+        staging.number(static_cast<std::uint64_t>(position));
+    }
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        auto const &column = table.columns[i];
+        if (column.empty_is_null && file.field(i).empty()) {
+            staging.null();
+            continue;
+        }
+        switch (column.type) {
+        case column_type::id:
+            staging.number(file.id(i));
+            break;
+        case column_type::post_number:
+            staging.number(file.post_number(i));
+            break;
+        case column_type::flag:
+            staging.flag(file.flag(i));
+            break;
+        case column_type::text:
+            staging.text(file.text(i));
+            break;
+        case column_type::rule_kind:
+            staging.text(file.kind(i) == rule_kind::rewrite ? "rewrite" : "redirect");
+            break;
+        }
+    }
+    staging.number(file.line());
+    staging.end_row();
+}
+
+/// Finds nothing: rules may repeat (each is tried in turn).
+struct no_duplicates
+{
+    template <typename Row>
+    void add(Row const & /*row*/, map_file const & /*file*/)
+    {}
+    void check(map_file const & /*file*/) {}
 };
-constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
-                                              {"old_topic_id", true},
-                                              {"old_post_number", true},
-                                              {"new_id", true},
-                                              {"new_topic_id", true},
-                                              {"new_post_number", true},
-                                              {"hidden", false}}};
-} // namespace post_csv
+
+/// Reads a map file into its table's staging table: each row is read into a Row (`read`),
+/// checked as a snapshot build would (`check_build`: also the checks build() makes), and
+/// checked against the file's other rows (`duplicates`).
+template <typename Row, typename Duplicates>
+void stage_file(pqxx::work &txn, map_file &file, map_table_spec const &table, site_settings const &settings,
+                bool check_build, void (*read)(map_file const &, Row &), Duplicates &&duplicates)
+{
+    create_staging_table(txn, table);
+    row_checker<Row> checker{settings, check_build};
+    pg::copy_writer staging{txn, staging_name(table)};
+    Row row;
+    while (file.next()) {
+        read(file, row);
+        checker.check(row, file);
+        duplicates.add(row, file);
+        stage_row(staging, file, table, file.rows());
+    }
+    checker.finish(file);
+    duplicates.check(file);
+    staging.complete();
+}
+
+/// Inserts the staging table's rows into the map table, and updates the rows whose values
+/// differ (merge()). \return what a load reports of the file.
+load_result::file merge_file(pqxx::transaction_base &txn, map_file const &file, map_table_spec const &table)
+{
+    std::vector<std::string_view> values;
+    for (auto const name : table.names) {
+        if (name != table.key) {
+            values.push_back(name);
+        }
+    }
+    return file_result(file, merge(txn, staging_name(table), table.name, table.key, values));
+}
+
+/// Old ids given twice in a file of topics, posts or categories.
+struct old_id_duplicates : id_duplicates
+{
+    using id_duplicates::id_duplicates;
+    template <typename Row>
+    void add(Row const &row, map_file const &file)
+    {
+        id_duplicates::add(row.old_id, file);
+    }
+};
+
+/// Names given twice (ignoring ASCII case) in a file of users or tags, or upload paths.
+template <typename Row>
+struct old_name_duplicates : name_duplicates
+{
+    old_name_duplicates(std::string_view what, std::string Row::*name, bool ignore_case)
+        : name_duplicates{what}, m_name{name}, m_ignore_case{ignore_case}
+    {}
+    void add(Row const &row, map_file const &file)
+    {
+        std::string const &name = row.*m_name;
+        name_duplicates::add(m_ignore_case ? base::ascii_lower(name) : name, name, file);
+    }
+    void check(map_file const & /*file*/) {}
+
+    std::string Row::*m_name;
+    bool m_ignore_case;
+};
+
+void read_topic(map_file const &file, topic_row &row)
+{
+    row.old_id = file.id(0);
+    row.old_slug = file.text(1);
+    row.new_id = file.optional_id(2);
+    row.new_slug = file.text(3);
+    row.restricted = file.flag(4);
+}
+
+void read_post(map_file const &file, post_row &row)
+{
+    row.old_id = file.id(0);
+    row.old_topic_id = file.id(1);
+    row.old_post_number = file.post_number(2);
+    row.new_id = file.optional_id(3);
+    row.new_topic_id = file.optional_id(4);
+    row.new_post_number = file.optional_post_number(5);
+    row.hidden = file.flag(6);
+}
+
+void read_category(map_file const &file, category_row &row)
+{
+    row.old_id = file.id(0);
+    row.old_slug_path = file.text(1);
+    row.new_id = file.optional_id(2);
+    row.new_slug_path = file.text(3);
+    row.restricted = file.flag(4);
+}
+
+void read_user(map_file const &file, user_row &row)
+{
+    row.old_username = file.text(0);
+    file.optional_text(1, row.new_username);
+}
+
+void read_tag(map_file const &file, tag_row &row)
+{
+    row.old_name = file.text(0);
+    file.optional_text(1, row.new_name);
+}
+
+void read_upload(map_file const &file, upload_row &row)
+{
+    row.old_path = file.text(0);
+    file.optional_text(1, row.new_url);
+}
+
+void read_rule(map_file const &file, rule_row &row)
+{
+    row.pattern = file.text(0);
+    row.replacement = file.text(1);
+    row.kind = file.kind(2);
+}
 
 /// Explains why (old_topic_id, old_post_number) is not unique, with lines, after the merge of
 /// posts failed on it.
@@ -179,253 +299,53 @@ constexpr std::array<column_spec, 7> COLUMNS{{{"old_id", true},
     throw database_error{fmt::format("loading posts.csv: {}", message)};
 }
 
-load_result::file load_posts(pqxx::work &txn, fs::path const &path, site_settings const &settings)
+/// Loads one map file of `table` (which `dir / {name}.csv` names) in the caller's transaction.
+load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec const &table,
+                             site_settings const &settings)
 {
-    map_file file{path, "posts.csv", post_csv::COLUMNS};
-    txn.exec(
-        "CREATE TEMP TABLE fg_load_posts (old_id bigint, old_topic_id bigint, old_post_number integer, "
-        "new_id bigint, new_topic_id bigint, new_post_number integer, hidden boolean, line bigint) ON COMMIT DROP");
-    row_checker<post_row> checker{settings, false};
-    id_duplicates duplicates{"post"};
-    {
-        pg::copy_writer staging{txn, "fg_load_posts"};
-        post_row row;
-        while (file.next()) {
-            row.old_id = file.id(post_csv::old_id);
-            row.old_topic_id = file.id(post_csv::old_topic_id);
-            row.old_post_number = file.post_number(post_csv::old_post_number);
-            row.new_id = file.optional_id(post_csv::new_id);
-            row.new_topic_id = file.optional_id(post_csv::new_topic_id);
-            row.new_post_number = file.optional_post_number(post_csv::new_post_number);
-            row.hidden = file.flag(post_csv::hidden);
-            checker.check(row, file);
-            duplicates.add(row.old_id, file);
-            staging.number(row.old_id);
-            staging.number(row.old_topic_id);
-            staging.number(row.old_post_number);
-            staging.number(row.new_id);
-            staging.number(row.new_topic_id);
-            staging.number(row.new_post_number);
-            staging.flag(row.hidden);
-            staging.number(file.line());
-            staging.end_row();
+    switch (table.table) {
+    case map_table::topics:
+        stage_file(txn, file, table, settings, false, read_topic, old_id_duplicates{table.what});
+        break;
+    case map_table::posts: {
+        stage_file(txn, file, table, settings, false, read_post, old_id_duplicates{table.what});
+        // In a savepoint, so that a clash of post numbers can be explained afterwards.
+        std::string clash;
+        try {
+            pqxx::subtransaction merging{txn, "merge_posts"};
+            auto result = merge_file(merging, file, table);
+            merging.commit();
+            return result;
+        } catch (pqxx::unique_violation const &e) {
+            clash = pg::server_message(e);
         }
-        checker.finish(file);
-        duplicates.check(file);
-        staging.complete();
+        explain_post_number_clash(txn, clash);
     }
-    // In a savepoint, so that a clash of post numbers can be explained afterwards.
-    std::string clash;
-    try {
-        pqxx::subtransaction merging{txn, "merge_posts"};
-        auto const changed =
-            merge(merging, "fg_load_posts", "posts", "old_id",
-                  {"old_topic_id", "old_post_number", "new_id", "new_topic_id", "new_post_number", "hidden"});
-        merging.commit();
-        return file_result(file, changed);
-    } catch (pqxx::unique_violation const &e) {
-        clash = pg::server_message(e);
+    case map_table::categories:
+        stage_file(txn, file, table, settings, true, read_category, old_id_duplicates{table.what});
+        break;
+    case map_table::users:
+        stage_file(txn, file, table, settings, true, read_user,
+                   old_name_duplicates<user_row>{table.what, &user_row::old_username, true});
+        break;
+    case map_table::tags:
+        stage_file(txn, file, table, settings, true, read_tag,
+                   old_name_duplicates<tag_row>{table.what, &tag_row::old_name, true});
+        break;
+    case map_table::uploads:
+        stage_file(txn, file, table, settings, true, read_upload,
+                   old_name_duplicates<upload_row>{table.what, &upload_row::old_path, false});
+        break;
+    case map_table::rules: {
+        stage_file(txn, file, table, settings, true, read_rule, no_duplicates{});
+        // Rules are tried in order, so the file replaces them all: rule N is the file's Nth row.
+        auto result = merge_file(txn, file, table);
+        result.deleted = static_cast<std::int64_t>(
+            txn.exec_params("DELETE FROM forumgate.rules WHERE position > $1", file.rows()).affected_rows());
+        return result;
     }
-    explain_post_number_clash(txn, clash);
-}
-
-namespace category_csv {
-enum : std::size_t
-{
-    old_id,
-    old_slug_path,
-    new_id,
-    new_slug_path,
-    restricted
-};
-constexpr std::array<column_spec, 5> COLUMNS{
-    {{"old_id", true}, {"old_slug_path", true}, {"new_id", true}, {"new_slug_path", true}, {"restricted", false}}};
-} // namespace category_csv
-
-load_result::file load_categories(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    map_file file{path, "categories.csv", category_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_categories (old_id bigint, old_slug_path text, new_id bigint, "
-             "new_slug_path text, restricted boolean, line bigint) ON COMMIT DROP");
-    row_checker<category_row> checker{settings, true};
-    id_duplicates duplicates{"category"};
-    {
-        pg::copy_writer staging{txn, "fg_load_categories"};
-        category_row row;
-        while (file.next()) {
-            row.old_id = file.id(category_csv::old_id);
-            row.old_slug_path = file.text(category_csv::old_slug_path);
-            row.new_id = file.optional_id(category_csv::new_id);
-            row.new_slug_path = file.text(category_csv::new_slug_path);
-            row.restricted = file.flag(category_csv::restricted);
-            checker.check(row, file);
-            duplicates.add(row.old_id, file);
-            staging.number(row.old_id);
-            staging.text(row.old_slug_path);
-            staging.number(row.new_id);
-            staging.text(row.new_slug_path);
-            staging.flag(row.restricted);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        duplicates.check(file);
-        staging.complete();
     }
-    return file_result(file, merge(txn, "fg_load_categories", "categories", "old_id",
-                                   {"old_slug_path", "new_id", "new_slug_path", "restricted"}));
-}
-
-// users.csv and tags.csv: a name and its new name, compared without regard to ASCII case (as
-// the snapshot looks names up).
-struct name_file
-{
-    std::string_view file;       ///< "users.csv"
-    std::string_view table;      ///< "users"
-    std::string_view old_column; ///< "old_username"
-    std::string_view new_column; ///< "new_username"
-    std::string_view label;      ///< "user", in messages
-};
-
-constexpr name_file USERS_FILE{"users.csv", "users", "old_username", "new_username", "user"};
-constexpr name_file TAGS_FILE{"tags.csv", "tags", "old_name", "new_name", "tag"};
-
-template <typename Row>
-load_result::file load_names(pqxx::work &txn, fs::path const &path, site_settings const &settings,
-                             name_file const &spec, std::string Row::*old_name,
-                             std::optional<std::string> Row::*new_name)
-{
-    enum : std::size_t
-    {
-        old_index,
-        new_index
-    };
-    std::array<column_spec, 2> const columns{{{spec.old_column, true}, {spec.new_column, true}}};
-    map_file file{path, std::string{spec.file}, columns};
-    std::string const staging_table = fmt::format("fg_load_{}", spec.table);
-    txn.exec(fmt::format("CREATE TEMP TABLE {} ({}_lower text, {} text, {} text, line bigint) ON COMMIT DROP",
-                         staging_table, spec.old_column, spec.old_column, spec.new_column));
-    row_checker<Row> checker{settings, true};
-    name_duplicates duplicates{spec.label};
-    {
-        pg::copy_writer staging{txn, staging_table};
-        Row row;
-        while (file.next()) {
-            row.*old_name = file.text(old_index);
-            file.optional_text(new_index, row.*new_name);
-            checker.check(row, file);
-            std::string key = base::ascii_lower(row.*old_name);
-            staging.text(key);
-            duplicates.add(std::move(key), row.*old_name, file);
-            staging.text(row.*old_name);
-            staging.text_or_null(row.*new_name);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        staging.complete();
-    }
-    std::string const key = fmt::format("{}_lower", spec.old_column);
-    return file_result(file, merge(txn, staging_table, spec.table, key, {spec.old_column, spec.new_column}));
-}
-
-load_result::file load_users(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    return load_names(txn, path, settings, USERS_FILE, &user_row::old_username, &user_row::new_username);
-}
-
-load_result::file load_tags(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    return load_names(txn, path, settings, TAGS_FILE, &tag_row::old_name, &tag_row::new_name);
-}
-
-namespace upload_csv {
-enum : std::size_t
-{
-    old_path,
-    new_url
-};
-constexpr std::array<column_spec, 2> COLUMNS{{{"old_path", true}, {"new_url", true}}};
-} // namespace upload_csv
-
-load_result::file load_uploads(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    map_file file{path, "uploads.csv", upload_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_uploads (old_path text, new_url text, line bigint) ON COMMIT DROP");
-    row_checker<upload_row> checker{settings, true};
-    name_duplicates duplicates{"upload"};
-    {
-        pg::copy_writer staging{txn, "fg_load_uploads"};
-        upload_row row;
-        while (file.next()) {
-            row.old_path = file.text(upload_csv::old_path);
-            file.optional_text(upload_csv::new_url, row.new_url);
-            checker.check(row, file);
-            duplicates.add(row.old_path, row.old_path, file);
-            staging.text(row.old_path);
-            staging.text_or_null(row.new_url);
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        staging.complete();
-    }
-    return file_result(file, merge(txn, "fg_load_uploads", "uploads", "old_path", {"new_url"}));
-}
-
-namespace rule_csv {
-enum : std::size_t
-{
-    pattern,
-    replacement,
-    kind
-};
-constexpr std::array<column_spec, 3> COLUMNS{{{"pattern", true}, {"replacement", true}, {"kind", false}}};
-} // namespace rule_csv
-
-std::string_view rule_kind_name(rule_kind kind)
-{
-    return kind == rule_kind::rewrite ? "rewrite" : "redirect";
-}
-
-load_result::file load_rules(pqxx::work &txn, fs::path const &path, site_settings const &settings)
-{
-    map_file file{path, "rules.csv", rule_csv::COLUMNS};
-    txn.exec("CREATE TEMP TABLE fg_load_rules (position integer, pattern text, replacement text, kind text, "
-             "line bigint) ON COMMIT DROP");
-    row_checker<rule_row> checker{settings, true};
-    std::int64_t position = 0;
-    {
-        pg::copy_writer staging{txn, "fg_load_rules"};
-        rule_row row;
-        while (file.next()) {
-            row.pattern = file.text(rule_csv::pattern);
-            row.replacement = file.text(rule_csv::replacement);
-            std::string const kind = base::ascii_lower(file.text(rule_csv::kind));
-            if (kind.empty() || kind == "redirect") {
-                row.kind = rule_kind::redirect;
-            } else if (kind == "rewrite") {
-                row.kind = rule_kind::rewrite;
-            } else {
-                file.fail(fmt::format("kind '{}' is neither redirect nor rewrite", shown(file.field(rule_csv::kind))));
-            }
-            checker.check(row, file);
-            staging.number(static_cast<std::uint64_t>(++position));
-            staging.text(row.pattern);
-            staging.text(row.replacement);
-            staging.text(rule_kind_name(row.kind));
-            staging.number(file.line());
-            staging.end_row();
-        }
-        checker.finish(file);
-        staging.complete();
-    }
-    // Rules are tried in order, so the file replaces them all: rule N is the file's Nth row.
-    auto result =
-        file_result(file, merge(txn, "fg_load_rules", "rules", "position", {"pattern", "replacement", "kind"}));
-    result.deleted = static_cast<std::int64_t>(
-        txn.exec_params("DELETE FROM forumgate.rules WHERE position > $1", position).affected_rows());
-    return result;
+    return merge_file(txn, file, table);
 }
 
 namespace settings_csv {
@@ -434,7 +354,8 @@ enum : std::size_t
     key,
     value
 };
-constexpr std::array<column_spec, 2> COLUMNS{{{"key", true}, {"value", true}}};
+constexpr std::array<map_column, 2> COLUMNS{
+    {{"key", column_type::text, true, false}, {"value", column_type::text, true, false}}};
 } // namespace settings_csv
 
 /// Reads settings.csv (normalised). \throws input_error naming the file.
@@ -472,23 +393,6 @@ site_settings read_settings_file(fs::path const &path, std::int64_t &rows)
     return settings;
 }
 
-/// The map files in the order they are loaded.
-struct map_file_kind
-{
-    std::string_view name;
-    load_result::file (*load)(pqxx::work &, fs::path const &, site_settings const &);
-};
-
-constexpr std::array<map_file_kind, 7> MAP_FILES{{
-    {"topics.csv", load_topics},
-    {"posts.csv", load_posts},
-    {"categories.csv", load_categories},
-    {"users.csv", load_users},
-    {"tags.csv", load_tags},
-    {"uploads.csv", load_uploads},
-    {"rules.csv", load_rules},
-}};
-
 } // namespace
 
 load_result database::load_csv(std::filesystem::path const &dir, std::optional<site_settings> settings)
@@ -524,8 +428,9 @@ load_result database::load_csv(std::filesystem::path const &dir, std::optional<s
             settings = read_settings(txn);
         }
 
-        for (auto const &kind : MAP_FILES) {
-            fs::path const path = dir / kind.name;
+        for (auto const &table : MAP_TABLES) {
+            std::string const name = fmt::format("{}.csv", table.name);
+            fs::path const path = dir / name;
             if (!fs::exists(path)) {
                 continue;
             }
@@ -534,8 +439,9 @@ load_result database::load_csv(std::filesystem::path const &dir, std::optional<s
                     "the map has no site settings yet: --new-base and --old-host are needed on the first load"};
             }
             auto const started = std::chrono::steady_clock::now();
-            result.files.push_back(kind.load(txn, path, *settings));
-            spdlog::debug("{}: {} rows read, checked and merged in {:.1f} s", kind.name, result.files.back().rows,
+            map_file file{path, name, table.columns};
+            result.files.push_back(load_table(txn, file, table, *settings));
+            spdlog::debug("{}: {} rows read, checked and merged in {:.1f} s", name, result.files.back().rows,
                           seconds_since(started));
         }
         result.version_after = read_map_version(txn);

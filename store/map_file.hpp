@@ -7,6 +7,7 @@
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
 #include "store/detail.hpp"
+#include "store/map_tables.hpp"
 
 #include <fmt/format.h>
 
@@ -53,17 +54,11 @@ constexpr std::size_t CHECK_BATCH_ROWS = 65536;
 // rules.csv replaces all rules: its order is the order they are tried in. settings.csv is
 // read only when the load is given no settings.
 
-struct column_spec
-{
-    std::string_view name;
-    bool required;
-};
-
 /// Represents one map file being read: its header, then each row's fields by column.
 class map_file
 {
 public:
-    map_file(std::filesystem::path const &path, std::string name, std::span<column_spec const> columns)
+    map_file(std::filesystem::path const &path, std::string name, std::span<map_column const> columns)
         : m_name{std::move(name)}, m_columns{columns}, m_reader{m_stream, m_name}, m_index(columns.size(), NO_FIELD)
     {
         m_stream.open(path, std::ios::binary);
@@ -123,6 +118,19 @@ public:
         fail(fmt::format("{} '{}' is not true or false", m_columns[column].name, shown(field(column))));
     }
 
+    /// \return a rule's kind: redirect (also when empty) or rewrite, in any case.
+    [[nodiscard]] rule_kind kind(std::size_t column) const
+    {
+        std::string const value = base::ascii_lower(field(column));
+        if (value.empty() || value == "redirect") {
+            return rule_kind::redirect;
+        }
+        if (value == "rewrite") {
+            return rule_kind::rewrite;
+        }
+        fail(fmt::format("{} '{}' is neither redirect nor rewrite", m_columns[column].name, shown(field(column))));
+    }
+
     /// \return a text value, checked to be UTF-8 without NUL bytes (PostgreSQL text holds neither).
     [[nodiscard]] std::string_view text(std::size_t column) const
     {
@@ -163,7 +171,7 @@ private:
         m_header_fields = m_fields.size();
         for (std::size_t i = 0; i < m_fields.size(); ++i) {
             auto const known = std::find_if(m_columns.begin(), m_columns.end(),
-                                            [&](column_spec const &c) { return c.name == m_fields[i]; });
+                                            [&](map_column const &c) { return c.name == m_fields[i]; });
             if (known == m_columns.end()) {
                 fail(fmt::format("unknown column {} (the columns are {})", shown(m_fields[i]), expected));
             }
@@ -198,7 +206,7 @@ private:
     }
 
     std::string m_name;
-    std::span<column_spec const> m_columns;
+    std::span<map_column const> m_columns;
     std::ifstream m_stream;
     base::csv_reader m_reader;
     std::vector<std::string> m_fields;

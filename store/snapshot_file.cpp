@@ -45,7 +45,7 @@ namespace fs = std::filesystem;
 //   upload_host cdn.brum.coop
 //   table topics old_id,old_slug,new_id,new_slug,restricted 4
 //   774<TAB>agm-2023-minutes<TAB>1774<TAB>agm-2023-minutes<TAB>f
-//   … (exactly 4 rows, then the next table line: every table of SNAPSHOT_TABLES once)
+//   … (exactly 4 rows, then the next table line: every table of MAP_TABLES once)
 //   end
 //
 // Rows are COPY text rows of snapshot_query(); setting values are COPY-escaped too. Every line
@@ -359,17 +359,17 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
     // table NAME COLUMNS ROWS
     auto const [name, after_name] = split_keyword(split_keyword(line).second);
     auto const [columns, count] = split_keyword(after_name);
-    auto const known = std::find_if(SNAPSHOT_TABLES.begin(), SNAPSHOT_TABLES.end(),
-                                    [&](snapshot_table const &t) { return t.name == name; });
-    if (known == SNAPSHOT_TABLES.end()) {
+    auto const known = std::find_if(MAP_TABLES.begin(), MAP_TABLES.end(),
+                                    [&](map_table_spec const &t) { return t.name == name; });
+    if (known == MAP_TABLES.end()) {
         std::string names;
-        for (auto const &t : SNAPSHOT_TABLES) {
+        for (auto const &t : MAP_TABLES) {
             names += fmt::format("{}{}", names.empty() ? "" : ", ", t.name);
         }
         in.fail(fmt::format("unknown table '{}' (the tables are {})", shown(name), names));
     }
     auto const &table = *known;
-    auto const index = static_cast<std::size_t>(known - SNAPSHOT_TABLES.begin());
+    auto const index = static_cast<std::size_t>(known - MAP_TABLES.begin());
     if (seen[index]) {
         in.fail(fmt::format("table {} appears twice", table.name));
     }
@@ -388,7 +388,7 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
         builder.reserve_posts(static_cast<std::size_t>(std::min<std::uint64_t>(*rows, MAX_ID)));
     }
 
-    pg::copy_row row{table.columns};
+    pg::copy_row row{table.names};
     for (std::uint64_t read = 0; read < *rows; ++read) {
         if (!in.next(line)) {
             in.fail_at_end(fmt::format("the file ends after {} of the {} rows of table {} (line {}): it was cut short",
@@ -432,7 +432,7 @@ void database::write_snapshot_file(std::filesystem::path const &file)
                 "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
         }
         std::string count_query = "SELECT (SELECT version FROM forumgate.map_version)";
-        for (auto const &spec : SNAPSHOT_TABLES) {
+        for (auto const &spec : MAP_TABLES) {
             count_query += fmt::format(", (SELECT count(*) FROM forumgate.{})", spec.name);
         }
         auto const counts = txn.exec1(count_query);
@@ -447,12 +447,12 @@ void database::write_snapshot_file(std::filesystem::path const &file)
         for (auto const &host : settings->upload_hosts) {
             out.setting("upload_host", host);
         }
-        for (std::size_t i = 0; i < SNAPSHOT_TABLES.size(); ++i) {
-            auto const &spec = SNAPSHOT_TABLES[i];
+        for (std::size_t i = 0; i < MAP_TABLES.size(); ++i) {
+            auto const &spec = MAP_TABLES[i];
             auto const rows = counts[static_cast<int>(i + 1)].as<std::int64_t>();
             out.line(fmt::format("table {} {} {}", spec.name, column_list(spec), rows));
             // The lines as the server sends them are the file's rows: no decoding, no encoding.
-            pg::copy_reader copy{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.columns};
+            pg::copy_reader copy{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.names};
             std::int64_t written = 0;
             while (copy.next_line()) {
                 out.line(copy.line());
@@ -487,7 +487,7 @@ std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &
     builder->set_version(header.version);
 
     // Tables, each once, in any order, until the end line.
-    std::array<bool, SNAPSHOT_TABLES.size()> seen{};
+    std::array<bool, MAP_TABLES.size()> seen{};
     snapshot_row_decoder decoder;
     while (line != "end") {
         if (!line.starts_with("table ")) {
@@ -497,7 +497,7 @@ std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &
     }
     for (std::size_t i = 0; i < seen.size(); ++i) {
         if (!seen[i]) {
-            in.fail(fmt::format("no table {} before the end line", SNAPSHOT_TABLES[i].name));
+            in.fail(fmt::format("no table {} before the end line", MAP_TABLES[i].name));
         }
     }
     if (in.next(line)) {

@@ -39,9 +39,9 @@ std::shared_ptr<snapshot const> database::load_snapshot()
 
         try {
             snapshot_row_decoder decoder;
-            for (auto const &spec : SNAPSHOT_TABLES) {
+            for (auto const &spec : MAP_TABLES) {
                 table = spec.name;
-                pg::copy_reader rows{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.columns};
+                pg::copy_reader rows{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.names};
                 while (rows.next()) {
                     decoder.add(spec.table, rows.row(), *builder);
                 }

@@ -1,0 +1,87 @@
+#include "store/map_writer.hpp"
+
+#include "base/text.hpp"
+#include "pg/text_array.hpp"
+
+namespace forumgate::store {
+
+void map_writer::insert_settings(std::string const &new_base, std::vector<std::string> const &old_hosts)
+{
+    m_txn.exec_params("INSERT INTO forumgate.settings (new_base, old_hosts) VALUES ($1, $2::text[])", new_base,
+                      pg::text_array_literal(old_hosts));
+}
+
+void map_writer::set_old_hosts(std::vector<std::string> const &old_hosts)
+{
+    m_txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]",
+                      pg::text_array_literal(old_hosts));
+}
+
+void map_writer::add_upload_host(std::string const &host)
+{
+    m_txn.exec_params("UPDATE forumgate.settings SET upload_hosts = upload_hosts || $1::text "
+                      "WHERE NOT ($1 = ANY(upload_hosts))",
+                      host);
+}
+
+void map_writer::put_category(std::int64_t old_id, std::string const &old_slug_path, std::int64_t new_id,
+                              std::string const &new_slug_path, bool restricted)
+{
+    m_txn.exec_params("INSERT INTO forumgate.categories (old_id, old_slug_path, new_id, new_slug_path, restricted) "
+                      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET "
+                      "old_slug_path = excluded.old_slug_path, new_id = excluded.new_id, "
+                      "new_slug_path = excluded.new_slug_path, restricted = excluded.restricted",
+                      old_id, old_slug_path, new_id, new_slug_path, restricted);
+}
+
+void map_writer::put_user(std::string const &old_username, std::string const &new_username)
+{
+    m_txn.exec_params("INSERT INTO forumgate.users (old_username_lower, old_username, new_username) "
+                      "VALUES ($1, $2, $3) ON CONFLICT (old_username_lower) DO UPDATE SET "
+                      "old_username = excluded.old_username, new_username = excluded.new_username",
+                      base::ascii_lower(old_username), old_username, new_username);
+}
+
+void map_writer::put_upload(std::string const &old_path, std::string const &new_url)
+{
+    m_txn.exec_params("INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) "
+                      "ON CONFLICT (old_path) DO UPDATE SET new_url = excluded.new_url",
+                      old_path, new_url);
+}
+
+void map_writer::put_topic(map_topic const &row)
+{
+    m_txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) "
+                      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET "
+                      "old_slug = excluded.old_slug, new_id = excluded.new_id, "
+                      "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug "
+                      "ELSE excluded.new_slug END, restricted = excluded.restricted",
+                      row.old_id, row.old_slug, row.new_id, row.new_slug, row.restricted);
+}
+
+void map_writer::put_post(map_post const &row)
+{
+    m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
+                      "new_post_number, hidden) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (old_id) DO UPDATE "
+                      "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, "
+                      "new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
+                      "new_post_number = excluded.new_post_number, hidden = excluded.hidden",
+                      row.old_id, row.old_topic_id, row.old_post_number, row.new_id, row.new_topic_id,
+                      row.new_post_number, row.hidden);
+}
+
+void map_writer::put_uncopied_topic(map_topic const &row)
+{
+    m_txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, restricted) VALUES ($1, $2, $3) "
+                      "ON CONFLICT (old_id) DO NOTHING",
+                      row.old_id, row.old_slug, row.restricted);
+}
+
+void map_writer::put_uncopied_post(map_post const &row)
+{
+    m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
+                      "VALUES ($1, $2, $3, $4) ON CONFLICT (old_id) DO NOTHING",
+                      row.old_id, row.old_topic_id, row.old_post_number, row.hidden);
+}
+
+} // namespace forumgate::store
