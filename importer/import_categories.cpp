@@ -1,6 +1,7 @@
 #include "importer/import_categories.hpp"
 
 #include "base/error.hpp"
+#include "store/archive_reader.hpp"
 #include "store/map_writer.hpp"
 
 #include <spdlog/spdlog.h>
@@ -62,28 +63,18 @@ private:
     void read_archive()
     {
         pqxx::read_transaction txn{m_main.store.connection()};
-        for (auto const &row :
-             txn.exec("SELECT id, parent_id, name, slug, coalesce(description, ''), coalesce(color, ''), "
-                      "coalesce(text_color, ''), read_restricted FROM forumgate.archive_categories")) {
-            category_record category;
-            category.id = row[0].as<std::int64_t>();
-            category.parent_id = row[1].is_null() ? std::nullopt : std::optional{row[1].as<std::int64_t>()};
-            category.name = row[2].as<std::string>();
-            category.slug = row[3].as<std::string>();
-            category.description = row[4].as<std::string>();
-            category.color = row[5].as<std::string>();
-            category.text_color = row[6].as<std::string>();
-            category.read_restricted = row[7].as<bool>();
-            m_state.categories.emplace(category.id, category);
+        for (auto &category : store::archive_reader{txn}.categories()) {
+            auto const id = category.id;
+            m_state.categories.emplace(id, std::move(category));
         }
         for (auto const &row : txn.exec("SELECT old_id, new_id FROM forumgate.categories WHERE new_id IS NOT NULL")) {
             m_state.new_category.emplace(row[0].as<std::int64_t>(), row[1].as<std::int64_t>());
         }
     }
 
-    [[nodiscard]] std::vector<category_record const *> parents_first() const
+    [[nodiscard]] std::vector<store::archived_category const *> parents_first() const
     {
-        std::vector<category_record const *> order;
+        std::vector<store::archived_category const *> order;
         for (bool const children : {false, true}) {
             for (auto const &[id, category] : m_state.categories) {
                 if (category.parent_id.has_value() == children) {
@@ -111,7 +102,7 @@ private:
 
     /// A --category-map line (by old id or slug path, naming a new id or slug path), else the new
     /// forum's category with the same slug path. \throws input_error if a named one is not there.
-    [[nodiscard]] std::optional<target_category> find_placed(category_record const &category,
+    [[nodiscard]] std::optional<target_category> find_placed(store::archived_category const &category,
                                                              std::string const &old_path) const
     {
         std::optional<target_category> placed;
@@ -139,7 +130,7 @@ private:
     }
 
     /// Creates `category` on the new forum. \return nullopt after recording why it could not.
-    std::optional<target_category> create(category_record const &category)
+    std::optional<target_category> create(store::archived_category const &category)
     {
         auto &connection = m_main.store.connection();
         std::vector<form_field> fields{{"name", category.name}};
@@ -172,7 +163,7 @@ private:
         }
     }
 
-    void place(category_record const &category)
+    void place(store::archived_category const &category)
     {
         std::string const old_path = m_state.old_slug_path(category.id);
         auto placed = find_placed(category, old_path);

@@ -14,7 +14,7 @@ struct sent_post
     std::int64_t old_id = 0;
     std::int64_t new_id = 0;
     std::string sent_raw;
-    old_post post;
+    store::archived_post post;
     bool attributed = false;
 };
 

@@ -8,7 +8,7 @@
 
 namespace forumgate::importer {
 
-bool copied(old_post const &post, bool keep_whispers)
+bool copied(store::archived_post const &post, bool keep_whispers)
 {
     return !post.deleted && !post.raw.empty() &&
            (post.post_type == 1 || post.post_type == 2 || (keep_whispers && post.post_type == 4));
@@ -46,7 +46,7 @@ std::string import_state::old_slug_path(std::int64_t id) const
                : own;
 }
 
-std::string import_state::composed_raw(old_post const &post, mappings::snapshot const &map,
+std::string import_state::composed_raw(store::archived_post const &post, mappings::snapshot const &map,
                                        std::vector<std::string> &problems, bool attributed_post) const
 {
     auto result = rewrite_post(post.raw, map);

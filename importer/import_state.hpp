@@ -7,6 +7,7 @@
 #include "importer/publish.hpp"
 #include "importer/target.hpp"
 #include "mappings/snapshot.hpp"
+#include "store/archive_reader.hpp"
 #include "store/store.hpp"
 #include "web/http_client.hpp"
 #include "web/polite.hpp"
@@ -36,36 +37,9 @@ struct old_user
     bool missing = false;
 };
 
-/// Represents an archived topic of the old forum, with what creating it again needs.
-struct old_topic
-{
-    std::int64_t id = 0;
-    std::string title;
-    std::string slug;
-    std::optional<std::int64_t> category_id;
-    std::string archetype;
-    std::string created_at;
-    bool deleted = false;
-    std::vector<std::string> tags;
-    std::vector<std::string> participants;
-};
-
-/// Represents an archived post of the old forum.
-struct old_post
-{
-    std::int64_t id = 0;
-    int post_number = 0;
-    std::string username;
-    int post_type = 1;
-    std::string raw;
-    std::string created_at;
-    std::optional<int> reply_to;
-    bool deleted = false;
-};
-
 /// Posts of these types are copied; small actions (3) are the new forum's own to make, and
 /// whispers (4) only with --keep-whispers.
-[[nodiscard]] bool copied(old_post const &post, bool keep_whispers);
+[[nodiscard]] bool copied(store::archived_post const &post, bool keep_whispers);
 
 /// Represents what every thread of a run shares to reach the new forum.
 struct run_context
@@ -98,7 +72,7 @@ struct import_state
     import_summary summary;
     std::mutex counts; ///< guards summary while threads work
     std::string source;
-    std::map<std::int64_t, category_record> categories;
+    std::map<std::int64_t, store::archived_category> categories;
     std::map<std::int64_t, std::int64_t> new_category;
     std::unordered_map<std::string, std::string> new_username; ///< old lowercase -> new
     std::set<std::string> attributed;                          ///< old lowercase names posted as someone else
@@ -118,7 +92,7 @@ struct import_state
 
     /// The raw to send: rewritten against the map as it is, with the original author named at
     /// the top when the post goes to another account. `problems` receives the rewrite's.
-    [[nodiscard]] std::string composed_raw(old_post const &post, mappings::snapshot const &map,
+    [[nodiscard]] std::string composed_raw(store::archived_post const &post, mappings::snapshot const &map,
                                            std::vector<std::string> &problems, bool attributed_post = false) const;
 
     /// Adds `reason` to the run's failures under `kind key`, in its own transaction.

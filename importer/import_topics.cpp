@@ -4,6 +4,7 @@
 #include "base/parallel.hpp"
 #include "base/text.hpp"
 #include "importer/archive.hpp"
+#include "store/archive_reader.hpp"
 #include "store/map_writer.hpp"
 #include "web/progress.hpp"
 
@@ -40,7 +41,7 @@ public:
     {
         bool const is_message = m_topic.archetype == "private_message";
         m_hidden_topic = m_state.restricted(m_topic.category_id) || is_message;
-        auto const first = std::ranges::find(m_posts, 1, &old_post::post_number);
+        auto const first = std::ranges::find(m_posts, 1, &store::archived_post::post_number);
         if (m_topic.deleted || first == m_posts.end() || !copied(*first, false)) {
             // Deliberately not copied: the map says so, and the redirector answers 410.
             write_not_copied();
@@ -73,29 +74,9 @@ private:
     void read(std::int64_t topic_id)
     {
         pqxx::read_transaction txn{m_connection};
-        auto const row = txn.exec_params1("SELECT id, title, slug, category_id, archetype, created_at, deleted_at "
-                                          "IS NOT NULL, tags, participants "
-                                          "FROM forumgate.archive_topics WHERE id = $1",
-                                          topic_id);
-        m_topic.id = row[0].as<std::int64_t>();
-        m_topic.title = row[1].as<std::string>();
-        m_topic.slug = row[2].as<std::string>();
-        m_topic.category_id = row[3].is_null() ? std::nullopt : std::optional{row[3].as<std::int64_t>()};
-        m_topic.archetype = row[4].as<std::string>();
-        m_topic.created_at = row[5].as<std::string>();
-        m_topic.deleted = row[6].as<bool>();
-        m_topic.tags = pg::read_text_array(row[7]);
-        m_topic.participants = pg::read_text_array(row[8]);
-        for (auto const &p : txn.exec_params(
-                 "SELECT id, post_number, coalesce(username, ''), post_type, raw, "
-                 "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-                 "reply_to_post_number, "
-                 "deleted_at IS NOT NULL FROM forumgate.archive_posts WHERE topic_id = $1 ORDER BY post_number",
-                 topic_id)) {
-            m_posts.push_back({p[0].as<std::int64_t>(), p[1].as<int>(), p[2].as<std::string>(), p[3].as<int>(),
-                               p[4].as<std::string>(), p[5].as<std::string>(),
-                               p[6].is_null() ? std::nullopt : std::optional{p[6].as<int>()}, p[7].as<bool>()});
-        }
+        store::archive_reader archive{txn};
+        m_topic = archive.topic(topic_id);
+        m_posts = archive.posts(topic_id);
         for (auto const &p :
              txn.exec_params("SELECT old_id, new_id, new_post_number, new_topic_id FROM forumgate.import_posts "
                              "WHERE old_topic_id = $1",
@@ -134,7 +115,7 @@ private:
     /// The new topic's posts, when some posts still to copy may already be there.
     void read_existing_posts()
     {
-        m_reconcile = m_new_topic_id && std::ranges::any_of(m_posts, [&](old_post const &post) {
+        m_reconcile = m_new_topic_id && std::ranges::any_of(m_posts, [&](store::archived_post const &post) {
                           return copied(post, m_options.keep_whispers) && !m_done.contains(post.id);
                       });
         if (m_reconcile) {
@@ -143,7 +124,7 @@ private:
     }
 
     /// The new forum's copy of `post` from an earlier run: same time, by the author or the admin.
-    [[nodiscard]] target_post const *find_existing(old_post const &post) const
+    [[nodiscard]] target_post const *find_existing(store::archived_post const &post) const
     {
         auto const when = base::parse_time(post.created_at);
         // The author, or the admin who posted it naming the author.
@@ -159,7 +140,7 @@ private:
         return nullptr;
     }
 
-    void copy_post(old_post const &post)
+    void copy_post(store::archived_post const &post)
     {
         // A post whose account was deleted on the old forum has no author: the admin posts it,
         // saying so.
@@ -206,7 +187,7 @@ private:
     /// Creates as `acting`; an author the new forum does not let post there (a restricted
     /// category whose groups they are not in) is named at the top of a post by the admin instead.
     template <typename Create>
-    created_post as_author_or_admin(old_post const &post, std::string const &acting, outgoing_post &out,
+    created_post as_author_or_admin(store::archived_post const &post, std::string const &acting, outgoing_post &out,
                                     Create const &create)
     {
         try {
@@ -230,7 +211,7 @@ private:
         }
     }
 
-    created_post create_reply(old_post const &post, std::string const &acting, outgoing_post &out)
+    created_post create_reply(store::archived_post const &post, std::string const &acting, outgoing_post &out)
     {
         std::vector<form_field> fields{
             {"topic_id", std::to_string(*m_new_topic_id)}, {"raw", out.raw}, {"created_at", post.created_at}};
@@ -294,7 +275,8 @@ private:
         return made;
     }
 
-    void record_post(old_post const &post, created_post const &made, outgoing_post const &out, bool reconciled)
+    void record_post(store::archived_post const &post, created_post const &made, outgoing_post const &out,
+                     bool reconciled)
     {
         pqxx::work txn{m_connection};
         store::map_writer map{txn};
@@ -317,7 +299,7 @@ private:
     }
 
     /// The map row of an old post that gets no new place.
-    [[nodiscard]] store::map_post uncopied(old_post const &post) const
+    [[nodiscard]] store::map_post uncopied(store::archived_post const &post) const
     {
         return {post.id, m_topic.id, post.post_number, 0, 0, 0, post.deleted || post.post_type == 4};
     }
@@ -360,8 +342,8 @@ private:
     pqxx::connection &m_connection;
     std::string const m_key;
     std::string const m_external_id;
-    old_topic m_topic;
-    std::vector<old_post> m_posts;
+    store::archived_topic m_topic;
+    std::vector<store::archived_post> m_posts;
     std::map<std::int64_t, std::pair<std::int64_t, int>> m_done; ///< old post id -> new id, new number
     std::optional<std::int64_t> m_new_topic_id;
     bool m_hidden_topic = false;
@@ -379,9 +361,7 @@ void import_topics(import_state &state, worker &main)
     {
         pqxx::read_transaction txn{main.store.connection()};
         // Oldest first: with created_at sent, the order only matters for new ids.
-        for (auto const &row : txn.exec("SELECT id FROM forumgate.archive_topics ORDER BY created_at, id")) {
-            topics.push_back(row[0].as<std::int64_t>());
-        }
+        topics = store::archive_reader{txn}.topic_ids_oldest_first();
     }
     state.snapshot = main.store.load_snapshot();
     auto const &options = state.options;

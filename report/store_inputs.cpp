@@ -4,6 +4,7 @@
 #include "base/url_codec.hpp"
 #include "mappings/url_shape.hpp"
 #include "pg/copy.hpp"
+#include "store/archive_reader.hpp"
 #include "store/store.hpp"
 
 #include <fmt/format.h>
@@ -168,19 +169,10 @@ miss_explainer miss_explainer::load(store::database &store)
                  });
         // From the archive: private messages, topics in read-restricted categories, and topic
         // ids the old forum refused to show (403) when fetch swept for them.
-        std::string const restricted_topics =
-            "SELECT t.id FROM forumgate.archive_topics t LEFT JOIN forumgate.archive_categories c ON c.id = "
-            "t.category_id "
-            "WHERE t.archetype = 'private_message' OR coalesce(c.read_restricted, false)";
-        each_row(txn, "forumgate.archive_topics",
-                 restricted_topics + " UNION SELECT id FROM forumgate.archive_absent_topics WHERE status = 403", 1,
-                 [&](pg::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
-        each_row(txn, "forumgate.archive_posts",
-                 "SELECT p.id FROM forumgate.archive_posts p WHERE p.topic_id IN (" + restricted_topics + ")", 1,
-                 [&](pg::copy_row const &row) { out.m_restricted_posts.insert(row.number(0)); });
-        each_row(txn, "forumgate.archive_categories",
-                 "SELECT id FROM forumgate.archive_categories WHERE read_restricted", 1,
-                 [&](pg::copy_row const &row) { out.m_restricted_categories.insert(row.number(0)); });
+        auto archived = store::archive_reader{txn}.restrictions();
+        out.m_restricted_topics = std::move(archived.topics);
+        out.m_restricted_posts = std::move(archived.posts);
+        out.m_restricted_categories = std::move(archived.categories);
         each_row(txn, "forumgate.topics", "SELECT old_id FROM forumgate.topics WHERE restricted", 1,
                  [&](pg::copy_row const &row) { out.m_restricted_topics.insert(row.number(0)); });
         each_row(txn, "forumgate.categories", "SELECT old_id FROM forumgate.categories WHERE restricted", 1,
