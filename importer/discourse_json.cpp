@@ -321,8 +321,9 @@ topic_record read_topic(std::string const &url, json const &topic)
     auto const &stream = field(url, topic, "post_stream", where);
     for (auto const &id : need_array(url, stream, "stream", where + ".post_stream")) {
         if (!id.is_number_integer()) {
-            throw bad_answer{url + ": " + where + ".post_stream.stream holds " + std::string{type_name(id)} +
-                             ", expected post ids"};
+            std::string message = url;
+            message.append(": ").append(where).append(".post_stream.stream holds ").append(type_name(id));
+            throw bad_answer{message + ", expected post ids"};
         }
         out.stream.push_back(id.get<std::int64_t>());
     }

@@ -240,7 +240,7 @@ public:
 private:
     /// Categories (the flat list of /site.json, subcategories included) and tags. The forum
     /// must answer here: if it cannot, nothing else would work, so the run stops.
-    void fetch_site(worker &main)
+    void fetch_site(worker &main) const
     {
         auto const url = m_context.site.url("/site.json");
         auto const categories = read_site_categories(url, main.get_json("/site.json"));
@@ -264,7 +264,7 @@ private:
     }
 
     /// Every page of /latest.json (all categories the viewer may see, pinned first).
-    std::map<std::int64_t, std::string> list_topics(worker &main)
+    std::map<std::int64_t, std::string> list_topics(worker &main) const
     {
         std::map<std::int64_t, std::string> listed;
         web::progress shown{"listing", "pages", 0, m_options.terminal, m_options.quiet};

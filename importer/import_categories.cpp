@@ -94,7 +94,7 @@ private:
             if (found == m_existing.end()) {
                 break;
             }
-            path = found->slug + "/" + path;
+            path.insert(0, "/").insert(0, found->slug);
             parent = found->parent_id;
         }
         return path;

@@ -145,8 +145,10 @@ private:
 
     void check_post_lengths()
     {
-        for (auto const &[name, first] :
-             {std::pair{"min_first_post_length", true}, std::pair{"min_post_length", false}}) {
+        for (auto const &check : {std::pair{"min_first_post_length", true}, std::pair{"min_post_length", false}}) {
+            // Named copies, not structured bindings: lambdas below capture them.
+            char const *const name = check.first;
+            bool const first = check.second;
             if (auto const minimum = number(name)) {
                 report(fmt::format("SELECT count(*), min(p.id) FROM forumgate.archive_posts p JOIN "
                                    "forumgate.archive_topics t ON t.id = p.topic_id WHERE t.archetype = 'regular' AND "

@@ -277,7 +277,7 @@ target_user target_forum::create_user(std::vector<form_field> const &fields)
     if (!body.is_object() || !body.value("success", false)) {
         auto errors = errors_of(body);
         if (errors.empty()) {
-            errors.push_back("refused without a reason");
+            errors.emplace_back("refused without a reason");
         }
         throw target_refusal{"creating a user (" + site().url("/users.json") + "): " + joined(errors), 200, errors};
     }

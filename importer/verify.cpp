@@ -92,6 +92,7 @@ std::vector<expected_topic> read_expected(verify_options const &options, verify_
     summary.posts_expected =
         txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::uint64_t>() + summary.findings.size();
     std::vector<expected_topic> topics;
+    topics.reserve(by_old.size());
     for (auto &[id, topic] : by_old) {
         topics.push_back(std::move(topic));
     }

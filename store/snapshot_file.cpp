@@ -357,10 +357,11 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
                          snapshot_builder &builder, snapshot_row_decoder &decoder)
 {
     // table NAME COLUMNS ROWS
-    auto const [name, after_name] = split_keyword(split_keyword(line).second);
+    auto const [name_part, after_name] = split_keyword(split_keyword(line).second);
+    std::string_view const name = name_part; // a named copy: the lambda below captures it
     auto const [columns, count] = split_keyword(after_name);
-    auto const known = std::find_if(MAP_TABLES.begin(), MAP_TABLES.end(),
-                                    [&](map_table_spec const &t) { return t.name == name; });
+    auto const known =
+        std::find_if(MAP_TABLES.begin(), MAP_TABLES.end(), [&](map_table_spec const &t) { return t.name == name; });
     if (known == MAP_TABLES.end()) {
         std::string names;
         for (auto const &t : MAP_TABLES) {
