@@ -83,7 +83,7 @@ std::string printable_text(std::string_view text)
     return printable(text, 0x20U, false);
 }
 
-url_tally::url_tally(std::string main_host) : m_main_host{normal_host(main_host)} {}
+url_tally::url_tally(std::string_view main_host) : m_main_host{normal_host(main_host)} {}
 
 std::uint32_t url_tally::add(std::string_view host, std::string_view target, std::uint64_t hits, source_bit source,
                              std::int32_t day)

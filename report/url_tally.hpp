@@ -47,7 +47,7 @@ public:
     static constexpr std::int32_t NO_DAY = INT32_MIN;
 
     /// `main_host`: the old forum's main host name (bare paths belong to it).
-    explicit url_tally(std::string main_host);
+    explicit url_tally(std::string_view main_host);
 
     /// Counts `hits` requests for `target` on `host` (any case, a port or final dot is
     /// ignored; empty: the main host) from `source`, on `day` (NO_DAY: not known).

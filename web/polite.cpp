@@ -147,15 +147,21 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
                 if (answer.status == 401 || answer.status == 403) {
                     hint = "; check --api-key-file and --api-username, or whether this needs an admin key";
                 }
-                throw fetch_error{url + ": " + last_reason + hint, url, answer.status, true};
+                std::string message = url;
+                message.append(": ").append(last_reason).append(hint);
+                throw fetch_error{message, url, answer.status, true};
             }
         } catch (transport_error const &problem) {
             last_status = 0;
             last_reason = problem.what();
         }
         if (attempt >= policy.max_attempts) {
-            throw fetch_error{url + ": gave up after " + std::to_string(attempt) + " attempts; last: " + last_reason,
-                              url, last_status, false};
+            std::string message = url;
+            message.append(": gave up after ")
+                .append(std::to_string(attempt))
+                .append(" attempts; last: ")
+                .append(last_reason);
+            throw fetch_error{message, url, last_status, false};
         }
         pacer.count_retry(rate_limited);
         std::this_thread::sleep_for(wait.value_or(backoff(policy, attempt)));
