@@ -3,6 +3,8 @@
 // missing field or one of the wrong type is a bad_answer naming the URL and the field, so one
 // malformed answer fails one item, never the run.
 
+#include "store/archive_reader.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -25,18 +27,11 @@ public:
 /// Parses `body` as JSON. \throws bad_answer "URL: not JSON: …" (invalid UTF-8 included).
 [[nodiscard]] nlohmann::json parse_answer(std::string const &url, std::string const &body);
 
-/// Represents a category of the old forum.
-struct category_record
+/// Represents a category of the old forum: what the archive keeps of it for the import
+/// (store::archived_category), and the rest of the answer.
+struct category_record : store::archived_category
 {
-    std::int64_t id = 0;
-    std::optional<std::int64_t> parent_id;
-    std::string name;
-    std::string slug;
-    std::string description;
-    std::string color;
-    std::string text_color;
     int position = 0;
-    bool read_restricted = false;
     int topic_count = 0;
     nlohmann::json data;
 };

@@ -218,12 +218,14 @@ struct old_name_duplicates : name_duplicates
     bool m_ignore_case;
 };
 
-void read_topic(map_file const &file, topic_row &row)
+/// Reads a topic's or a category's row: old id, old slug (path), new id, new slug (path), restricted.
+template <typename Row, std::string Row::*old_slug, std::string Row::*new_slug>
+void read_place(map_file const &file, Row &row)
 {
     row.old_id = file.id(0);
-    row.old_slug = file.text(1);
+    row.*old_slug = file.text(1);
     row.new_id = file.optional_id(2);
-    row.new_slug = file.text(3);
+    row.*new_slug = file.text(3);
     row.restricted = file.flag(4);
 }
 
@@ -238,31 +240,12 @@ void read_post(map_file const &file, post_row &row)
     row.hidden = file.flag(6);
 }
 
-void read_category(map_file const &file, category_row &row)
+/// Reads a row of a name and its new name (none when empty): users, tags, uploads.
+template <typename Row, std::string Row::*old_name, std::optional<std::string> Row::*new_name>
+void read_names(map_file const &file, Row &row)
 {
-    row.old_id = file.id(0);
-    row.old_slug_path = file.text(1);
-    row.new_id = file.optional_id(2);
-    row.new_slug_path = file.text(3);
-    row.restricted = file.flag(4);
-}
-
-void read_user(map_file const &file, user_row &row)
-{
-    row.old_username = file.text(0);
-    file.optional_text(1, row.new_username);
-}
-
-void read_tag(map_file const &file, tag_row &row)
-{
-    row.old_name = file.text(0);
-    file.optional_text(1, row.new_name);
-}
-
-void read_upload(map_file const &file, upload_row &row)
-{
-    row.old_path = file.text(0);
-    file.optional_text(1, row.new_url);
+    row.*old_name = file.text(0);
+    file.optional_text(1, row.*new_name);
 }
 
 void read_rule(map_file const &file, rule_row &row)
@@ -305,7 +288,8 @@ load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec con
 {
     switch (table.table) {
     case map_table::topics:
-        stage_file(txn, file, table, settings, false, read_topic, old_id_duplicates{table.what});
+        stage_file(txn, file, table, settings, false, read_place<topic_row, &topic_row::old_slug, &topic_row::new_slug>,
+                   old_id_duplicates{table.what});
         break;
     case map_table::posts: {
         stage_file(txn, file, table, settings, false, read_post, old_id_duplicates{table.what});
@@ -322,18 +306,22 @@ load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec con
         explain_post_number_clash(txn, clash);
     }
     case map_table::categories:
-        stage_file(txn, file, table, settings, true, read_category, old_id_duplicates{table.what});
+        stage_file(txn, file, table, settings, true,
+                   read_place<category_row, &category_row::old_slug_path, &category_row::new_slug_path>,
+                   old_id_duplicates{table.what});
         break;
     case map_table::users:
-        stage_file(txn, file, table, settings, true, read_user,
+        stage_file(txn, file, table, settings, true,
+                   read_names<user_row, &user_row::old_username, &user_row::new_username>,
                    old_name_duplicates<user_row>{table.what, &user_row::old_username, true});
         break;
     case map_table::tags:
-        stage_file(txn, file, table, settings, true, read_tag,
+        stage_file(txn, file, table, settings, true, read_names<tag_row, &tag_row::old_name, &tag_row::new_name>,
                    old_name_duplicates<tag_row>{table.what, &tag_row::old_name, true});
         break;
     case map_table::uploads:
-        stage_file(txn, file, table, settings, true, read_upload,
+        stage_file(txn, file, table, settings, true,
+                   read_names<upload_row, &upload_row::old_path, &upload_row::new_url>,
                    old_name_duplicates<upload_row>{table.what, &upload_row::old_path, false});
         break;
     case map_table::rules: {

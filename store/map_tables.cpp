@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace forumgate::store {
 
 std::string column_list(map_table_spec const &table, std::string_view separator)
@@ -27,18 +29,9 @@ std::string snapshot_query(map_table_spec const &table)
 
 std::string_view sql_type(column_type type)
 {
-    switch (type) {
-    case column_type::id:
-        return "bigint";
-    case column_type::post_number:
-        return "integer";
-    case column_type::flag:
-        return "boolean";
-    case column_type::text:
-    case column_type::rule_kind:
-        break;
-    }
-    return "text";
+    // By column_type: id, post_number, text, flag, rule_kind.
+    static constexpr std::array<std::string_view, 5> SQL_TYPES{"bigint", "integer", "text", "boolean", "text"};
+    return SQL_TYPES.at(static_cast<std::size_t>(type));
 }
 
 } // namespace forumgate::store

@@ -55,19 +55,13 @@ public:
             builder.add(m_category);
             return;
         case map_table::users:
-            row.text(0, m_user.old_username);
-            row.text(1, m_user.new_username);
-            builder.add(m_user);
+            add_names(row, builder, m_user, &user_row::old_username, &user_row::new_username);
             return;
         case map_table::tags:
-            row.text(0, m_tag.old_name);
-            row.text(1, m_tag.new_name);
-            builder.add(m_tag);
+            add_names(row, builder, m_tag, &tag_row::old_name, &tag_row::new_name);
             return;
         case map_table::uploads:
-            row.text(0, m_upload.old_path);
-            row.text(1, m_upload.new_url);
-            builder.add(m_upload);
+            add_names(row, builder, m_upload, &upload_row::old_path, &upload_row::new_url);
             return;
         case map_table::rules:
             row.text(0, m_rule.pattern);
@@ -95,6 +89,16 @@ private:
         new_id = row.optional_number<Id>(2);
         row.text(3, new_slug);
         restricted = row.flag(4);
+    }
+
+    /// Adds a row of a name and its new name: users, tags, uploads.
+    template <typename Row>
+    static void add_names(pg::copy_row const &row, snapshot_builder &builder, Row &out, std::string Row::*old_name,
+                          std::optional<std::string> Row::*new_name)
+    {
+        row.text(0, out.*old_name);
+        row.text(1, out.*new_name);
+        builder.add(out);
     }
 
     /// A post number: PostgreSQL's integer holds it, but a file could hold any number.
