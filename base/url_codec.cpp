@@ -101,44 +101,55 @@ void append_encoded_query_component(std::string &out, std::string_view component
     encode(out, component, CLASSES.query);
 }
 
+std::optional<char32_t> next_utf8(std::string_view s, std::size_t &pos) noexcept
+{
+    auto const lead = static_cast<unsigned char>(s[pos]);
+    if (lead < 0x80U) {
+        ++pos;
+        return lead;
+    }
+    std::size_t length = 0;
+    char32_t code_point = 0;
+    if ((lead & 0xE0U) == 0xC0U) {
+        length = 2;
+        code_point = lead & 0x1FU;
+    } else if ((lead & 0xF0U) == 0xE0U) {
+        length = 3;
+        code_point = lead & 0x0FU;
+    } else if ((lead & 0xF8U) == 0xF0U) {
+        length = 4;
+        code_point = lead & 0x07U;
+    } else {
+        ++pos;
+        return std::nullopt;
+    }
+    if (pos + length > s.size()) {
+        ++pos;
+        return std::nullopt;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        auto const next = static_cast<unsigned char>(s[pos + k]);
+        if ((next & 0xC0U) != 0x80U) {
+            ++pos;
+            return std::nullopt;
+        }
+        code_point = (code_point << 6U) | (next & 0x3FU);
+    }
+    static constexpr char32_t MINIMUM[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < MINIMUM[length] || code_point > 0x10FFFFU || (code_point >= 0xD800U && code_point <= 0xDFFFU)) {
+        ++pos;
+        return std::nullopt;
+    }
+    pos += length;
+    return code_point;
+}
+
 bool is_valid_utf8(std::string_view s) noexcept
 {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto const c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80U) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if ((c & 0xE0U) == 0xC0U) {
-            len = 2;
-            cp = c & 0x1FU;
-        } else if ((c & 0xF0U) == 0xE0U) {
-            len = 3;
-            cp = c & 0x0FU;
-        } else if ((c & 0xF8U) == 0xF0U) {
-            len = 4;
-            cp = c & 0x07U;
-        } else {
+    for (std::size_t pos = 0; pos < s.size();) {
+        if (!next_utf8(s, pos)) {
             return false;
         }
-        if (i + len > s.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            auto const cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0U) != 0x80U) {
-                return false;
-            }
-            cp = (cp << 6U) | (cc & 0x3FU);
-        }
-        static constexpr std::uint32_t MIN_FOR_LEN[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < MIN_FOR_LEN[len] || cp > 0x10FFFFU || (cp >= 0xD800U && cp <= 0xDFFFU)) {
-            return false;
-        }
-        i += len;
     }
     return true;
 }

@@ -3,6 +3,8 @@
 
 #include "base/text.hpp"
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,11 @@ void append_encoded_segment(std::string &out, std::string_view segment);
 
 /// Appends `component` as a query key or value (unreserved characters kept, the rest escaped).
 void append_encoded_query_component(std::string &out, std::string_view component);
+
+/// Decodes the UTF-8 character at `pos` (\pre pos < s.size()) and moves `pos` past it.
+/// \return its code point, or nullopt for a malformed sequence (overlong, surrogate, beyond
+/// U+10FFFF, cut short, a stray continuation byte), past whose first byte `pos` moves.
+[[nodiscard]] std::optional<char32_t> next_utf8(std::string_view s, std::size_t &pos) noexcept;
 
 /// \return true if `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;

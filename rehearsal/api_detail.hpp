@@ -1,12 +1,13 @@
 #pragma once
-// Private to the REST API's two halves, api.cpp (reads) and api_write.cpp (writes): who asks,
-// the read side's serializers that write answers share, what the API remembers between
-// requests, and the write side's entry points.
+// Private to the REST API's two halves, reads (api.cpp, api_read_*.cpp) and writes
+// (api_write.cpp, api_write_*.cpp): who asks, the read side's serializers that write answers
+// share, what the API remembers between requests, and the write side's entry points.
 
 #include "rehearsal/api.hpp"
 #include "rehearsal/forum.hpp"
 #include "rehearsal/http_server.hpp"
 #include "rehearsal/request.hpp"
+#include "rehearsal/serializers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,12 +50,12 @@ struct api_memory
     std::deque<std::pair<std::int64_t, std::string>> post_result_expiry; ///< (expires, key), oldest first
 };
 
-// -- From api.cpp: the read side's pieces, so that write answers have the same shapes.
+// -- From the read side (api.cpp, api_read_*.cpp): its pieces, so that write answers have the
+// same shapes.
 
-/// \return an answer with `body` as JSON.
-[[nodiscard]] api_response json_answer(int status, json const &body);
-/// \return Discourse's generic JSON error: `{"errors":[message],"error_type":type}`.
-[[nodiscard]] api_response error_answer(int status, std::string_view message, std::string_view type);
+using serializers::error_answer;
+using serializers::json_answer;
+using serializers::not_found_answer;
 
 /// \return a whole decimal number, or nullopt.
 [[nodiscard]] std::optional<std::int64_t> parse_id(std::string_view text);
@@ -65,7 +66,7 @@ struct api_memory
 /// \return a user as `/admin/users/{id}.json` has it (AdminDetailedUserSerializer).
 [[nodiscard]] json admin_user_json(forum_state const &state, viewer const &who, user const &account);
 
-// -- From api_write.cpp.
+// -- From the write side (api_write.cpp).
 
 /// Answers a write (any method but GET and HEAD). \pre the caller holds the forum's exclusive lock.
 [[nodiscard]] api_response answer_write(forum_state &state, caller const &asking, request const &asked,

@@ -299,6 +299,34 @@ std::string tag_path(std::string_view name)
 
 // -- Lists --------------------------------------------------------------------------------------
 
+void sort_topics(std::vector<topic const *> &listed, list_order order)
+{
+    switch (order) {
+    case list_order::latest:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            if (a->pinned != b->pinned) {
+                return a->pinned;
+            }
+            if (a->bumped_at != b->bumped_at) {
+                return a->bumped_at > b->bumped_at;
+            }
+            return a->id > b->id;
+        });
+        break;
+    case list_order::created:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
+        });
+        break;
+    case list_order::top:
+        std::ranges::sort(listed, [](topic const *a, topic const *b) {
+            return std::tuple{a->like_count, a->posts_count, a->views, -a->id} >
+                   std::tuple{b->like_count, b->posts_count, b->views, -b->id};
+        });
+        break;
+    }
+}
+
 std::vector<topic const *> list_topics(forum_state const &state, viewer const &who, list_filter const &filter,
                                        list_order order)
 {
@@ -331,30 +359,7 @@ std::vector<topic const *> list_topics(forum_state const &state, viewer const &w
         }
         listed.push_back(&subject);
     }
-    switch (order) {
-    case list_order::latest:
-        std::ranges::sort(listed, [](topic const *a, topic const *b) {
-            if (a->pinned != b->pinned) {
-                return a->pinned;
-            }
-            if (a->bumped_at != b->bumped_at) {
-                return a->bumped_at > b->bumped_at;
-            }
-            return a->id > b->id;
-        });
-        break;
-    case list_order::created:
-        std::ranges::sort(listed, [](topic const *a, topic const *b) {
-            return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
-        });
-        break;
-    case list_order::top:
-        std::ranges::sort(listed, [](topic const *a, topic const *b) {
-            return std::tuple{a->like_count, a->posts_count, a->views, -a->id} >
-                   std::tuple{b->like_count, b->posts_count, b->views, -b->id};
-        });
-        break;
-    }
+    sort_topics(listed, order);
     return listed;
 }
 
@@ -477,17 +482,6 @@ api_response redirect(page_request const &request, int status, std::string_view 
                         {}};
     answer.headers.emplace_back("Location", location);
     return answer;
-}
-
-api_response json_answer(int status, nlohmann::ordered_json const &body)
-{
-    return api_response{status, "application/json; charset=utf-8", body.dump(), {}};
-}
-
-api_response json_error(int status, std::string_view message, std::string_view type)
-{
-    return json_answer(
-        status, nlohmann::ordered_json{{"errors", nlohmann::ordered_json::array({message})}, {"error_type", type}});
 }
 
 } // namespace pages

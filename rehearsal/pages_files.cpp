@@ -186,7 +186,7 @@ api_response lookup_upload_urls(page_request const &request)
 {
     // UploadsController requires a login for everything but the file routes.
     if (request.who.is_anonymous()) {
-        return json_error(403, NOT_LOGGED_IN, "not_logged_in");
+        return error_answer(403, NOT_LOGGED_IN, "not_logged_in");
     }
     nlohmann::ordered_json found = nlohmann::ordered_json::array();
     std::set<std::string> answered;

@@ -76,6 +76,16 @@ std::string tag_links(page_request const &request, std::vector<std::string> cons
     return out + "</div>\n";
 }
 
+/// \return a page with only a title, its canonical path and `main` (HTML), answered 200.
+api_response titled_page(page_request const &request, std::string_view title, std::string_view canonical_path,
+                         std::string_view main)
+{
+    page_head head;
+    head.title = std::string{title};
+    head.canonical = request.absolute(canonical_path);
+    return html_page(request, 200, head, main);
+}
+
 // -- Topic lists --------------------------------------------------------------------------------
 
 /// A page of a topic list (latest, top, a category, a tag, a user's topics): 30 topics a page,
@@ -441,10 +451,7 @@ api_response categories_page(page_request const &request)
         main += "</div>\n";
     }
     main += "</div>\n";
-    page_head head;
-    head.title = "Categories";
-    head.canonical = request.absolute("/categories");
-    return html_page(request, 200, head, main);
+    return titled_page(request, "Categories", "/categories", main);
 }
 
 // -- Users --------------------------------------------------------------------------------------
@@ -513,10 +520,7 @@ api_response tags_page(page_request const &request)
                 std::to_string(count) + "</li>\n";
     }
     main += "</ul>\n";
-    page_head head;
-    head.title = "Tags";
-    head.canonical = request.absolute("/tags");
-    return html_page(request, 200, head, main);
+    return titled_page(request, "Tags", "/tags", main);
 }
 
 // -- Static pages and /about -------------------------------------------------------------------
@@ -536,10 +540,7 @@ api_response about_page(page_request const &request)
             std::to_string(counts.topics) + "</td></tr>\n<tr><td>Posts</td><td>" + std::to_string(counts.posts) +
             "</td></tr>\n<tr><td>Users</td><td>" + std::to_string(counts.users) + "</td></tr>\n<tr><td>Likes</td><td>" +
             std::to_string(counts.likes) + "</td></tr>\n</table>\n";
-    page_head head;
-    head.title = "About";
-    head.canonical = request.absolute("/about");
-    return html_page(request, 200, head, main);
+    return titled_page(request, "About", "/about", main);
 }
 
 } // namespace
@@ -595,10 +596,8 @@ api_response answer_html(page_request const &request)
     }
     for (auto const &page : STATIC_PAGES) {
         if (request.is({page.path})) {
-            page_head head;
-            head.title = std::string{page.title};
-            head.canonical = request.absolute("/" + std::string{page.path});
-            return html_page(request, 200, head, "<h1>" + escape_text(page.title) + "</h1>\n");
+            return titled_page(request, page.title, "/" + std::string{page.path},
+                               "<h1>" + escape_text(page.title) + "</h1>\n");
         }
     }
     return not_found_page(request);

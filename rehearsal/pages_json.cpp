@@ -22,7 +22,7 @@ api_response tag_json(page_request const &request)
     std::string filter;
     tag const *found = requested_tag(request, filter);
     if (found == nullptr) {
-        return json_error(404, "The requested URL or resource could not be found.", "not_found");
+        return not_found_answer();
     }
     auto const topics = list_topics(request.state, request.who, list_filter{.tag = found->name},
                                     filter == "top" ? list_order::top : list_order::latest);

@@ -112,6 +112,8 @@ struct list_filter
     std::optional<std::int64_t> user_id{}; ///< topics the user created
 };
 
+/// Sorts `listed` in `order`.
+void sort_topics(std::vector<topic const *> &listed, list_order order);
 /// \return the topics `who` sees in lists (regular, not deleted, listed unless staff) that
 /// match `filter`, in `order`.
 [[nodiscard]] std::vector<topic const *> list_topics(forum_state const &state, viewer const &who,
@@ -164,10 +166,10 @@ struct page_head
 [[nodiscard]] api_response not_found_page(page_request const &request);
 /// \return a redirect (301 or 302) to `path` made absolute, with Rails' small HTML body.
 [[nodiscard]] api_response redirect(page_request const &request, int status, std::string_view path);
-/// \return a JSON answer.
-[[nodiscard]] api_response json_answer(int status, nlohmann::ordered_json const &body);
-/// \return Discourse's JSON error `{errors:[message], error_type}`.
-[[nodiscard]] api_response json_error(int status, std::string_view message, std::string_view type);
+// JSON answers and errors, as the API writes them.
+using serializers::error_answer;
+using serializers::json_answer;
+using serializers::not_found_answer;
 
 // -- Routes, one file each -----------------------------------------------------------------------
 

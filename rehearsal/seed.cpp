@@ -39,7 +39,7 @@ std::string encode_base64(std::string_view bytes)
     return out;
 }
 
-std::optional<std::string> decode_base64(std::string_view text)
+std::optional<std::string> decode_base64(std::string_view text, base64_leftover leftover)
 {
     std::string out;
     std::uint32_t buffer = 0;
@@ -64,7 +64,7 @@ std::optional<std::string> decode_base64(std::string_view text)
             out.push_back(static_cast<char>((buffer >> static_cast<unsigned>(bits)) & 0xFFU));
         }
     }
-    if (bits >= 6) {
+    if (bits >= 6 && leftover == base64_leftover::refuse) {
         return std::nullopt; // a lone sixth of a byte cannot come from valid Base64
     }
     return out;

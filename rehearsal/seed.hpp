@@ -46,7 +46,16 @@ void save_seed_file(forum_state const &state, std::filesystem::path const &file)
 
 /// \return `bytes` in standard Base64 with padding, no line breaks.
 [[nodiscard]] std::string encode_base64(std::string_view bytes);
-/// \return the bytes of standard Base64 text (padding optional; CR/LF ignored), or nullopt.
-[[nodiscard]] std::optional<std::string> decode_base64(std::string_view text);
+/// What decode_base64() does with a lone sixth of a byte left at the end, which valid Base64
+/// never has.
+enum class base64_leftover
+{
+    refuse, ///< the text is not Base64 (seed files)
+    drop,   ///< ignored, as Ruby's Base64.decode64 ignores it (DiscourseConnect payloads)
+};
+/// \return the bytes of standard Base64 text (padding optional; CR/LF ignored), or nullopt if
+/// it has any other character outside the alphabet, or anything but padding after padding.
+[[nodiscard]] std::optional<std::string> decode_base64(std::string_view text,
+                                                       base64_leftover leftover = base64_leftover::refuse);
 
 } // namespace forumgate::rehearsal

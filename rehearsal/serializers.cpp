@@ -84,6 +84,21 @@ json topic_list_item(forum_state const &state, topic const &subject, std::vector
 
 } // namespace
 
+api_response json_answer(int status, json const &body)
+{
+    return api_response{status, "application/json; charset=utf-8", body.dump(), {}};
+}
+
+api_response error_answer(int status, std::string_view message, std::string_view type)
+{
+    return json_answer(status, json{{"errors", json::array({message})}, {"error_type", type}});
+}
+
+api_response not_found_answer()
+{
+    return error_answer(404, "The requested URL or resource could not be found.", "not_found");
+}
+
 user const &author(forum_state const &state, std::int64_t user_id)
 {
     if (auto const *account = state.find_user(user_id)) {

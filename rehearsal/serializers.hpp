@@ -1,9 +1,10 @@
 #pragma once
-// Discourse's JSON shapes that more than one route of the rehearsal forum writes: the JSON
-// API's topic lists and the tag pages' topic lists, users as lists name them, and the small
-// pieces (avatar templates, slugs, excerpts) every shape uses.
+// Discourse's JSON shapes that more than one route of the rehearsal forum writes: JSON answers
+// and errors, the JSON API's topic lists and the tag pages' topic lists, users as lists name
+// them, and the small pieces (avatar templates, slugs, excerpts) every shape uses.
 
 #include "rehearsal/forum.hpp"
+#include "rehearsal/http_server.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,13 @@
 namespace forumgate::rehearsal::serializers {
 
 using json = nlohmann::ordered_json;
+
+/// \return an answer with `body` as JSON.
+[[nodiscard]] api_response json_answer(int status, json const &body);
+/// \return Discourse's generic JSON error: `{"errors":[message],"error_type":type}`.
+[[nodiscard]] api_response error_answer(int status, std::string_view message, std::string_view type);
+/// \return Discourse's 404 JSON error (Discourse::NotFound).
+[[nodiscard]] api_response not_found_answer();
 
 /// \return the user `user_id`, or the system user when there is none (a deleted author).
 [[nodiscard]] user const &author(forum_state const &state, std::int64_t user_id);

@@ -241,45 +241,7 @@ std::string slug_for(std::string_view title, slug_method method, std::string_vie
 char32_t next_code_point(std::string_view text, std::size_t &pos) noexcept
 {
     constexpr char32_t REPLACEMENT = 0xFFFD;
-    auto const lead = static_cast<unsigned char>(text[pos]);
-    if (lead < 0x80) {
-        ++pos;
-        return lead;
-    }
-    std::size_t length = 0;
-    char32_t code_point = 0;
-    if ((lead & 0xE0U) == 0xC0U) {
-        length = 2;
-        code_point = lead & 0x1FU;
-    } else if ((lead & 0xF0U) == 0xE0U) {
-        length = 3;
-        code_point = lead & 0x0FU;
-    } else if ((lead & 0xF8U) == 0xF0U) {
-        length = 4;
-        code_point = lead & 0x07U;
-    } else {
-        ++pos;
-        return REPLACEMENT;
-    }
-    if (pos + length > text.size()) {
-        ++pos;
-        return REPLACEMENT;
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        auto const next = static_cast<unsigned char>(text[pos + i]);
-        if ((next & 0xC0U) != 0x80U) {
-            ++pos;
-            return REPLACEMENT;
-        }
-        code_point = (code_point << 6U) | (next & 0x3FU);
-    }
-    constexpr std::array<char32_t, 5> MINIMUM = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < MINIMUM[length] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-        ++pos;
-        return REPLACEMENT;
-    }
-    pos += length;
-    return code_point;
+    return base::next_utf8(text, pos).value_or(REPLACEMENT);
 }
 
 void append_utf8(std::string &out, char32_t code_point)

@@ -153,6 +153,26 @@ TEST(utf8, valid)
     EXPECT_TRUE(forumgate::base::is_valid_utf8(std::string_view{"\0", 1}));
 }
 
+TEST(utf8, next_character)
+{
+    using forumgate::base::next_utf8;
+    std::string_view const text = "a\xC3\xA9\xF0\x9F\x98\x80\xFF\xE6\x97";
+    std::size_t pos = 0;
+    EXPECT_EQ(next_utf8(text, pos), U'a');
+    EXPECT_EQ(pos, 1U);
+    EXPECT_EQ(next_utf8(text, pos), U'\u00E9');
+    EXPECT_EQ(pos, 3U);
+    EXPECT_EQ(next_utf8(text, pos), U'\U0001F600');
+    EXPECT_EQ(pos, 7U);
+    EXPECT_EQ(next_utf8(text, pos), std::nullopt); // not a lead byte: one byte on
+    EXPECT_EQ(pos, 8U);
+    EXPECT_EQ(next_utf8(text, pos), std::nullopt); // cut short: one byte on
+    EXPECT_EQ(pos, 9U);
+    pos = 0;
+    EXPECT_EQ(next_utf8("\xED\xA0\x80", pos), std::nullopt); // surrogate
+    EXPECT_EQ(pos, 1U);
+}
+
 TEST(utf8, invalid)
 {
     EXPECT_FALSE(forumgate::base::is_valid_utf8("\xFF"));

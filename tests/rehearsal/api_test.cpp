@@ -6,40 +6,25 @@
 #include "rehearsal/api.hpp"
 
 #include "rehearsal/generator.hpp"
+#include "tests/rehearsal/api_support.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_shape.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
-#include <thread>
 
 namespace forumgate::rehearsal {
 namespace {
 
 using nlohmann::json;
-using testing::read_json_file;
+using namespace test_support;
 using testing::schema_violations;
 using testing::shape_differences;
 
 constexpr char const *ADMIN_KEY = "test-admin-key-0123456789";
-
-json fixture(std::string const &name)
-{
-    return read_json_file(std::string{FORUMGATE_FIXTURES} + "/discourse/" + name);
-}
-
-std::string joined(std::vector<std::string> const &lines)
-{
-    std::string out;
-    for (auto const &line : lines) {
-        out += line + "\n";
-    }
-    return out;
-}
 
 /// Leaves out of a recorded actions_summary entry what current Discourse does not always send:
 /// hidden and can_defer_flags (2014 fields, gone from the schema) and count (sent only when
@@ -49,13 +34,6 @@ void strip_old_action_fields(json &action)
     action.erase("hidden");
     action.erase("can_defer_flags");
     action.erase("count");
-}
-
-/// A clock that moves one minute per reading, so topics and posts have distinct times.
-std::function<timestamp()> ticking_clock()
-{
-    auto now = std::make_shared<timestamp>(*parse_time("2024-05-01T12:00:00Z"));
-    return [now] { return *now += std::chrono::minutes{1}; };
 }
 
 // A small forum: a public category with a subcategory, a restricted one, an admin and two
@@ -121,15 +99,7 @@ protected:
     /// Answers GET `target` as `username` (with the admin key), or anonymously.
     api_response get(std::string const &target, std::string const &username = "") const
     {
-        api_request request;
-        auto const question = target.find('?');
-        request.path = target.substr(0, question);
-        request.query = question == std::string::npos ? "" : target.substr(question + 1);
-        if (!username.empty()) {
-            request.api_key = ADMIN_KEY;
-            request.api_username = username;
-        }
-        return server.handle(request);
+        return server.handle(get_request(target, ADMIN_KEY, username));
     }
 
     json get_json(std::string const &target, std::string const &username = "", int status = 200) const
@@ -166,13 +136,13 @@ TEST_F(api_fixture, latest_matches_the_recorded_shape)
 {
     add_topics(30); // the recording has more_topics_url: a second page must exist
     auto const answer = get_json("/latest.json");
-    EXPECT_EQ(joined(shape_differences(fixture("api-latest-topics.json"), answer)), "");
+    EXPECT_EQ(joined(shape_differences(discourse_fixture("api-latest-topics.json"), answer)), "");
 }
 
 TEST_F(api_fixture, category_latest_matches_the_recorded_shape)
 {
     // The 2013 recording has "visible    " (a typo) and "starred"; the first is left out.
-    auto expected = fixture("api-category-latest-topics.json");
+    auto expected = discourse_fixture("api-category-latest-topics.json");
     for (auto &item : expected["topic_list"]["topics"]) {
         item.erase("visible    ");
     }
@@ -184,7 +154,7 @@ TEST_F(api_fixture, category_latest_matches_the_recorded_shape)
 TEST_F(api_fixture, categories_match_the_recorded_shape)
 {
     // "hotness" was dropped from Discourse long ago; the recording still has it.
-    auto expected = fixture("api-categories-list.json");
+    auto expected = discourse_fixture("api-categories-list.json");
     for (auto &item : expected["category_list"]["categories"]) {
         item.erase("hotness");
     }
@@ -203,8 +173,8 @@ TEST_F(api_fixture, topic_show_follows_the_schema_and_the_recorded_shape)
     // The current schema (additionalProperties: false) is followed where it and the 2013
     // recording disagree: has_best_of, details.links/suggested_topics/auto_close_at and the
     // posts' avg_time/hidden_reason_id are gone from current Discourse.
-    EXPECT_EQ(joined(schema_violations(fixture("schema-topic-show-response.json"), answer)), "");
-    auto expected = fixture("api-topic-show.json");
+    EXPECT_EQ(joined(schema_violations(discourse_fixture("schema-topic-show-response.json"), answer)), "");
+    auto expected = discourse_fixture("api-topic-show.json");
     expected.erase("has_best_of");
     for (auto const *key : {"links", "suggested_topics", "auto_close_at"}) {
         expected["details"].erase(key);
@@ -225,7 +195,7 @@ TEST_F(api_fixture, posts_by_ids_match_the_recorded_shape)
     // string. It was made on a forum with plugins (discourse-solved: *accepted_answer; user
     // fields: user_created_at, user_date_of_birth) and before primary_group_flair_* became
     // flair_* (the current schema's names, which the server sends).
-    auto expected = fixture("api-topic-posts-by-ids.json");
+    auto expected = discourse_fixture("api-topic-posts-by-ids.json");
     for (auto &item : expected["post_stream"]["posts"]) {
         for (auto &action : item["actions_summary"]) {
             strip_old_action_fields(action);
@@ -248,9 +218,9 @@ TEST_F(api_fixture, posts_by_ids_match_the_recorded_shape)
 TEST_F(api_fixture, post_show_follows_the_schema_and_the_recorded_shape)
 {
     auto const answer = get_json("/posts/" + std::to_string(second) + ".json");
-    EXPECT_EQ(joined(schema_violations(fixture("schema-post-show-response.json"), answer)), "");
+    EXPECT_EQ(joined(schema_violations(discourse_fixture("schema-post-show-response.json"), answer)), "");
     // actions_summary's hidden and can_defer_flags are 2014 fields the current schema leaves out.
-    auto expected = fixture("api-post-show-with-raw.json");
+    auto expected = discourse_fixture("api-post-show-with-raw.json");
     for (auto &action : expected["actions_summary"]) {
         strip_old_action_fields(action);
     }
@@ -266,7 +236,7 @@ TEST_F(api_fixture, post_show_follows_the_schema_and_the_recorded_shape)
 TEST_F(api_fixture, user_show_matches_the_recorded_shape)
 {
     auto const answer = get_json("/u/ann.json", "admin");
-    EXPECT_EQ(joined(shape_differences(fixture("api-user-show.json"), answer)), "");
+    EXPECT_EQ(joined(shape_differences(discourse_fixture("api-user-show.json"), answer)), "");
     EXPECT_EQ(answer["user"]["email"], "ann@example.org");
     EXPECT_EQ(get_json("/users/Ann.json", "admin")["user"]["id"], ann);
     EXPECT_FALSE(get_json("/u/ann.json")["user"].contains("email"));
@@ -276,11 +246,11 @@ TEST_F(api_fixture, user_show_matches_the_recorded_shape)
 TEST_F(api_fixture, admin_users_match_the_recorded_shapes)
 {
     auto const list = get_json("/admin/users/list/active.json?show_emails=true", "admin");
-    EXPECT_EQ(joined(shape_differences(fixture("api-admin-users-list.json"), list)), "");
+    EXPECT_EQ(joined(shape_differences(discourse_fixture("api-admin-users-list.json"), list)), "");
     ASSERT_EQ(list.size(), 3U);
     EXPECT_EQ(list[0]["email"], "bob@example.org");
     auto const one = get_json("/admin/users/" + std::to_string(ann) + ".json", "admin");
-    EXPECT_EQ(joined(shape_differences(fixture("api-admin-user-show.json"), one)), "");
+    EXPECT_EQ(joined(shape_differences(discourse_fixture("api-admin-user-show.json"), one)), "");
     EXPECT_EQ(get("/admin/users/list/active.json", "ann").status, 404);
     EXPECT_EQ(get("/admin/users/list/active.json").status, 404);
 }
@@ -516,18 +486,14 @@ TEST_F(api_fixture, tags_and_unknown_routes)
 
 TEST_F(api_fixture, serves_over_loopback)
 {
-    namespace net = boost::asio;
-    net::io_context io;
-    http_server listener{io, {net::ip::make_address("127.0.0.1"), 0}, server.handler(), {}};
-    std::thread runner{[&io] { io.run(); }};
-    auto const port = listener.local_endpoint().port();
+    loopback served{server.handler()};
+    auto const port = served.port();
     testing::http_client client{port};
     ASSERT_TRUE(client.send("GET /t/" + std::to_string(secret) + ".json HTTP/1.1\r\nHost: localhost\r\nApi-Key: " +
                             std::string{ADMIN_KEY} + "\r\nApi-Username: admin\r\n\r\n"));
     auto const response = client.read_response();
     auto const anonymous = testing::http_request(port, "/t/" + std::to_string(secret) + ".json", "localhost");
-    io.stop();
-    runner.join();
+    served.stop();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(json::parse(response->body)["title"], "Minutes of the board meeting");
@@ -560,8 +526,8 @@ TEST(api_generated_forum, crawl_sees_what_each_viewer_may_see)
 {
     forum shared{generate_forum({.topic_count = 70, .seed = 7})};
     api const server{shared, ADMIN_KEY};
-    auto const topic_schema = fixture("schema-topic-show-response.json");
-    auto const post_schema = fixture("schema-post-show-response.json");
+    auto const topic_schema = discourse_fixture("schema-topic-show-response.json");
+    auto const post_schema = discourse_fixture("schema-post-show-response.json");
     std::string admin_name = shared.read([](forum_state const &state) {
         for (auto const &[id, account] : state.users()) {
             if (account.admin && id > 0) {

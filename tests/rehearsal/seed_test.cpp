@@ -362,6 +362,12 @@ TEST(seed, base64)
     EXPECT_EQ(decode_base64("Zg"), "f");
     EXPECT_FALSE(decode_base64("Z"));
     EXPECT_FALSE(decode_base64("Zm9v!"));
+    // DiscourseConnect payloads are decoded as Ruby's Base64.decode64 does: a lone sixth of a
+    // byte at the end is dropped; characters outside the alphabet are still refused.
+    EXPECT_EQ(decode_base64("Zm9vY", base64_leftover::drop), "foo");
+    EXPECT_EQ(decode_base64("Z", base64_leftover::drop), "");
+    EXPECT_FALSE(decode_base64("Zm9v!", base64_leftover::drop));
+    EXPECT_FALSE(decode_base64("Zg==Zg", base64_leftover::drop));
 }
 
 } // namespace
