@@ -14,7 +14,6 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <map>
 #include <thread>
@@ -33,26 +32,7 @@ using nlohmann::json;
 
 /// Two days of the old forum's log: topics, posts, a share link, users, phpBB-era links that a
 /// rule could send on, a scanner, Discourse's own polling, and two lines no server writes.
-std::string const ACCESS_LOG =
-    R"(203.0.113.7 - - [01/May/2024:10:00:00 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.7 - - [01/May/2024:10:00:01 +0100] "GET /t/agm-2023-minutes/774/3?u=alice HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:02 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "https://www.google.com/" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:03 +0100] "GET /p/9004 HTTP/1.1" 302 0 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:04 +0100] "GET /assets/application-3f2a.js HTTP/1.1" 200 90000 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:05 +0100] "POST /topics/timings HTTP/1.1" 200 2 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:00 +0100] "GET /showthread.php?tid=774 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:01 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:02 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-not a log line at all
-203.0.113.9 - - [02/May/2024:09:00:00 +0100] "GET /t/some-topic/999 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:01 +0100] "GET /t/spam-topic/777 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:02 +0100] "GET /u/Alice_Old/activity HTTP/1.1" 200 900 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:03 +0100] "GET /latest HTTP/1.1" 200 900 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:04 +0100] "GET /wp-login.php HTTP/1.1" 404 150 "-" "scanner"
-203.0.113.9 - - [02/May/2024:09:00:05 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:06 +0100] "GET /t/board-only-budget-draft HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:07 +0100] "GET /t/cut-sh
-)";
+std::string const ACCESS_LOG = forumgate::testing::read_file(fs::path{FORUMGATE_FIXTURES} / "coverage" / "access.log");
 
 std::string const SITEMAP = R"(<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -61,23 +41,6 @@ std::string const SITEMAP = R"(<?xml version="1.0" encoding="UTF-8"?>
   <url><loc>https://forum.cooperationbirmingham.org.uk/c/general/5</loc></url>
 </urlset>
 )";
-
-void write_gzip(fs::path const &path, std::string_view content)
-{
-    gzFile file = gzopen(path.c_str(), "wb");
-    ASSERT_NE(file, nullptr);
-    gzwrite(file, content.data(), static_cast<unsigned>(content.size()));
-    gzclose(file);
-}
-
-std::string joined(std::vector<std::string> const &lines)
-{
-    std::string out;
-    for (auto const &line : lines) {
-        out += line + "\n";
-    }
-    return out;
-}
 
 /// Runs `forumgate coverage ARGS` with FORUMGATE_DB unset and progress off.
 forumgate::testing::process_result coverage(std::vector<std::string> args)
@@ -125,7 +88,7 @@ protected:
     {
         ASSERT_NE(s_db, nullptr) << "no test database (see the first failure)";
         log = dir.path() / "access.log.1.gz";
-        write_gzip(log, ACCESS_LOG);
+        forumgate::testing::write_gzip_file(log, ACCESS_LOG);
         sitemap = dir.write("sitemap.xml", SITEMAP);
         urls = dir.write("urls.txt", "# from the "
                                      "newsletter\n/t/proposal-food-co-op/775\nhttps://"
@@ -165,7 +128,7 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     auto const violations = forumgate::testing::schema_violations(
         forumgate::testing::read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"),
         report);
-    EXPECT_TRUE(violations.empty()) << joined(violations);
+    EXPECT_TRUE(violations.empty()) << forumgate::testing::joined_lines(violations);
 
     EXPECT_EQ(report["inputs"]["log_lines"], 18);
     EXPECT_EQ(report["inputs"]["log_requests"], 14);
@@ -494,8 +457,9 @@ TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
              {{"--db", db, "--urls", "-", "--access-log", "-"}, "standard input ('-') can be read once"},
          }) {
         auto const result = coverage(args);
-        EXPECT_EQ(result.exit_code, 2) << joined(args) << result.err;
-        EXPECT_NE(result.err.find(message), std::string::npos) << joined(args) << "\n" << result.err;
+        EXPECT_EQ(result.exit_code, 2) << forumgate::testing::joined_lines(args) << result.err;
+        EXPECT_NE(result.err.find(message), std::string::npos) << forumgate::testing::joined_lines(args) << "\n"
+                                                               << result.err;
         EXPECT_TRUE(result.out.empty()) << result.out;
     }
     auto const help = run_process(FORUMGATE_BINARY, {"coverage", "--help"});

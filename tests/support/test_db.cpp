@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cerrno>
@@ -107,6 +108,19 @@ void write_file(std::filesystem::path const &path, std::string_view content)
     out.close();
     if (!out) {
         throw std::runtime_error{"writing " + path.string() + ": " + std::strerror(errno)};
+    }
+}
+
+void write_gzip_file(std::filesystem::path const &path, std::string_view content)
+{
+    gzFile file = gzopen(path.c_str(), "wb");
+    if (file == nullptr) {
+        throw std::runtime_error{"writing " + path.string() + ": " + std::strerror(errno)};
+    }
+    bool const written =
+        gzwrite(file, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size());
+    if (gzclose(file) != Z_OK || !written) {
+        throw std::runtime_error{"writing " + path.string() + " gzip-compressed"};
     }
 }
 

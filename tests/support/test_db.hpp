@@ -60,6 +60,9 @@ private:
 /// Writes `content` to `path` byte for byte (replacing the file). \throws std::runtime_error.
 void write_file(std::filesystem::path const &path, std::string_view content);
 
+/// Writes `content` gzip-compressed to `path` (replacing the file). \throws std::runtime_error.
+void write_gzip_file(std::filesystem::path const &path, std::string_view content);
+
 /// \return the content of `path` byte for byte. \throws std::runtime_error if it cannot be read.
 [[nodiscard]] std::string read_file(std::filesystem::path const &path);
 
