@@ -4,28 +4,27 @@
 
 namespace forumgate::pg {
 
+namespace {
+
+// The bytes COPY's text format must escape, and the letter each is written with after `\`.
+constexpr std::string_view ESCAPED_BYTES = "\\\t\n\r";
+constexpr std::string_view ESCAPE_LETTERS = "\\tnr";
+
+} // namespace
+
 void append_copy_text(std::string &out, std::string_view value)
 {
-    if (value.find_first_of("\\\t\n\r") == std::string_view::npos) {
+    if (value.find_first_of(ESCAPED_BYTES) == std::string_view::npos) {
         out.append(value);
         return;
     }
     for (char const c : value) {
-        switch (c) {
-        case '\\':
-            out.append("\\\\");
-            break;
-        case '\t':
-            out.append("\\t");
-            break;
-        case '\n':
-            out.append("\\n");
-            break;
-        case '\r':
-            out.append("\\r");
-            break;
-        default:
+        auto const escaped = ESCAPED_BYTES.find(c);
+        if (escaped == std::string_view::npos) {
             out.push_back(c);
+        } else {
+            out.push_back('\\');
+            out.push_back(ESCAPE_LETTERS[escaped]);
         }
     }
 }
