@@ -75,18 +75,20 @@ test_database::~test_database()
     }
 }
 
-temp_dir::temp_dir()
+std::filesystem::path make_temp_folder(std::string_view prefix)
 {
     char const *const tmpdir = std::getenv("TMPDIR");
     std::string pattern =
-        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-test-XXXXXX";
+        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/" + std::string{prefix} + "-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) {
         throw std::runtime_error{"making a temporary folder " + pattern + ": " + std::strerror(errno)};
     }
-    m_path = buffer.data();
+    return buffer.data();
 }
+
+temp_dir::temp_dir() : m_path{make_temp_folder("forumgate-test")} {}
 
 temp_dir::~temp_dir()
 {

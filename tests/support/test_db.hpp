@@ -38,6 +38,10 @@ private:
     std::string m_conninfo;
 };
 
+/// Makes a new, empty folder `PREFIX-XXXXXX` under TMPDIR (or /tmp), which the caller removes.
+/// \return its path. \throws std::runtime_error if it cannot be made.
+[[nodiscard]] std::filesystem::path make_temp_folder(std::string_view prefix);
+
 /// Represents a new, empty folder under TMPDIR (or /tmp), removed with its content at destruction.
 class temp_dir
 {
