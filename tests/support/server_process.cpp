@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -187,6 +188,24 @@ bool server_process::running()
         return false;
     }
     return done == 0;
+}
+
+int kill_at_random_points(std::string const &program, std::vector<std::string> const &args, int rounds,
+                          std::chrono::milliseconds shortest, std::chrono::milliseconds longest)
+{
+    std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<std::chrono::milliseconds::rep> wait{shortest.count(), longest.count()};
+    int killed = 0;
+    for (int round = 0; round < rounds; ++round) {
+        server_process run{program, args};
+        std::this_thread::sleep_for(std::chrono::milliseconds{wait(random)});
+        if (run.running()) {
+            run.signal(SIGKILL);
+            ++killed;
+        }
+        (void)run.wait_exit(std::chrono::seconds{10});
+    }
+    return killed;
 }
 
 } // namespace forumgate::testing
