@@ -28,6 +28,29 @@ namespace forumgate::base {
 /// \return the value of an ASCII hex digit, or -1 if `c` is none.
 [[nodiscard]] int hex_value(char c) noexcept;
 
+/// \return the byte that the C escape `\` + `letter` stands for (b, f, n, r, t, v: backspace,
+/// form feed, LF, CR, TAB, vertical tab), or nullopt for any other letter. PostgreSQL's COPY
+/// text and Apache's access log both escape control bytes this way.
+[[nodiscard]] constexpr std::optional<char> control_escape(char letter) noexcept
+{
+    switch (letter) {
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case 'v':
+        return '\v';
+    default:
+        return std::nullopt;
+    }
+}
+
 /// \return true if `s` holds a byte below 0x20 or 0x7F (CR, LF, NUL, TAB...).
 [[nodiscard]] bool has_control_bytes(std::string_view s) noexcept;
 
@@ -36,12 +59,6 @@ namespace forumgate::base {
 
 /// Parses an all-digit string. \return nullopt if not all digits or it overflows 64 bits.
 [[nodiscard]] std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
-
-/// ASCII lower-casing (usernames, host names, tags compare case-insensitively).
-[[nodiscard]] std::string ascii_lower(std::string_view s);
-
-/// \return true if `a` equals `b` ignoring ASCII case.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// Appends `text` with the five characters that HTML gives meaning escaped (`&`, `<`, `>`, `"`
 /// and `'`, as Rails' ERB::Util.html_escape does), safe in element content and quoted attributes.

@@ -32,15 +32,7 @@ std::optional<mappings::site_settings> settings_from(load_options const &options
         return std::nullopt; // keep what is stored (or what settings.csv says)
     }
     mappings::site_settings settings = store.settings().value_or(mappings::site_settings{});
-    if (!options.new_base.empty()) {
-        settings.new_base = options.new_base;
-    }
-    if (!options.old_hosts.empty()) {
-        settings.old_hosts = options.old_hosts;
-    }
-    if (!options.upload_hosts.empty()) {
-        settings.upload_hosts = options.upload_hosts;
-    }
+    mappings::override_with(settings, {options.new_base, options.old_hosts, options.upload_hosts});
     if (settings.new_base.empty()) {
         throw argument_error{"--new-base is needed: the store has no new base URL yet"};
     }

@@ -92,32 +92,16 @@ std::optional<T> maybe(std::string const &url, json const &object, std::string_v
     return found->get<T>();
 }
 
-std::int64_t need_id(std::string const &url, json const &object, std::string_view key, std::string_view where)
-{
-    return need<std::int64_t>(url, object, key, where);
-}
-
-std::optional<std::int64_t> maybe_id(std::string const &url, json const &object, std::string_view key,
-                                     std::string_view where)
-{
-    return maybe<std::int64_t>(url, object, key, where);
-}
+// The readers the records use, by what the field holds.
+constexpr auto need_id = need<std::int64_t>;
+constexpr auto maybe_id = maybe<std::int64_t>;
+constexpr auto need_text = need<std::string>;
+constexpr auto maybe_text = maybe<std::string>;
 
 int int_or(std::string const &url, json const &object, std::string_view key, std::string_view where, int fallback)
 {
     auto const value = maybe_id(url, object, key, where);
     return value ? static_cast<int>(*value) : fallback;
-}
-
-std::string need_text(std::string const &url, json const &object, std::string_view key, std::string_view where)
-{
-    return need<std::string>(url, object, key, where);
-}
-
-std::optional<std::string> maybe_text(std::string const &url, json const &object, std::string_view key,
-                                      std::string_view where)
-{
-    return maybe<std::string>(url, object, key, where);
 }
 
 bool flag_or(std::string const &url, json const &object, std::string_view key, std::string_view where, bool fallback)

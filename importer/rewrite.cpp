@@ -168,14 +168,22 @@ private:
     void quotes()
     {
         static RE2 const quote{R"re(\[quote="([^"\]\n]*)"\])re"};
+        each_match_outside_code(quote,
+                                [this](std::size_t begin, std::string_view inside) { quote_fields(begin, inside); });
+    }
+
+    /// Calls `on_match(begin, group)` with the first group of each match of `pattern` (which has
+    /// one group) that does not start inside code, in order.
+    template <typename on_match_fn>
+    void each_match_outside_code(RE2 const &pattern, on_match_fn &&on_match)
+    {
         re2::StringPiece input{m_raw.data(), m_raw.size()};
-        re2::StringPiece inside;
-        while (RE2::FindAndConsume(&input, quote, &inside)) {
-            auto const begin = static_cast<std::size_t>(inside.data() - m_raw.data());
-            if (m_code[begin]) {
-                continue;
+        re2::StringPiece group;
+        while (RE2::FindAndConsume(&input, pattern, &group)) {
+            auto const begin = static_cast<std::size_t>(group.data() - m_raw.data());
+            if (!m_code[begin]) {
+                on_match(begin, std::string_view{group.data(), group.size()});
             }
-            quote_fields(begin, std::string_view{inside.data(), inside.size()});
         }
     }
 
@@ -285,41 +293,29 @@ private:
     void mentions()
     {
         static RE2 const mention{R"((?:^|[^\w@/.:`])@([\w][\w.\-]*[\w]|[\w]))"};
-        re2::StringPiece input{m_raw.data(), m_raw.size()};
-        re2::StringPiece name;
-        while (RE2::FindAndConsume(&input, mention, &name)) {
-            auto const begin = static_cast<std::size_t>(name.data() - m_raw.data());
-            if (m_code[begin]) {
-                continue;
-            }
-            std::string const old_name{name.data(), name.size()};
+        each_match_outside_code(mention, [this](std::size_t begin, std::string_view name) {
+            std::string const old_name{name};
             auto const *user = m_map.find_user(old_name);
             if (user != nullptr && !user->new_name.empty() && !base::iequals(user->new_name, old_name)) {
                 replace(begin, begin + name.size(), user->new_name);
             }
-        }
+        });
     }
 
     void hashtags()
     {
         static RE2 const hashtag{R"((?:^|[\s(])#([a-z0-9][a-z0-9_\-]*(?::[a-z0-9][a-z0-9_\-]*)?))"};
-        re2::StringPiece input{m_raw.data(), m_raw.size()};
-        re2::StringPiece tag;
-        while (RE2::FindAndConsume(&input, hashtag, &tag)) {
-            auto const begin = static_cast<std::size_t>(tag.data() - m_raw.data());
-            if (m_code[begin]) {
-                continue;
-            }
-            std::string path{tag.data(), tag.size()};
+        each_match_outside_code(hashtag, [this](std::size_t begin, std::string_view tag) {
+            std::string path{tag};
             std::replace(path.begin(), path.end(), ':', '/');
             auto const *category = m_map.find_category_by_path(path);
             if (category == nullptr || category->new_id == 0 || category->new_slug_path.empty()) {
-                continue; // a tag, or a heading-like word: not ours to change
+                return; // a tag, or a heading-like word: not ours to change
             }
             std::string text = category->new_slug_path;
             std::replace(text.begin(), text.end(), '/', ':');
             replace(begin, begin + tag.size(), text);
-        }
+        });
     }
 
     std::string_view m_raw;

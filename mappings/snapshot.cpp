@@ -87,6 +87,19 @@ std::string host_of_url(std::string_view url)
     return split ? split->host : std::string{};
 }
 
+void override_with(site_settings &settings, site_settings const &given)
+{
+    if (!given.new_base.empty()) {
+        settings.new_base = given.new_base;
+    }
+    if (!given.old_hosts.empty()) {
+        settings.old_hosts = given.old_hosts;
+    }
+    if (!given.upload_hosts.empty()) {
+        settings.upload_hosts = given.upload_hosts;
+    }
+}
+
 void normalise(site_settings &settings)
 {
     auto const split = split_http_url(settings.new_base);

@@ -30,6 +30,10 @@ struct site_settings
 /// \throws input_error naming the bad value.
 void normalise(site_settings &settings);
 
+/// Overrides `settings` with what `given` sets: its new base if not empty, each host list if not
+/// empty (command-line options over stored settings).
+void override_with(site_settings &settings, site_settings const &given);
+
 /// \return the host (lower-case, without port) of an http(s) URL, or empty if it has none.
 [[nodiscard]] std::string host_of_url(std::string_view url);
 

@@ -1,31 +1,30 @@
 #include "pg/copy.hpp"
 
-#include <cctype>
+#include "base/text.hpp"
 
 namespace forumgate::pg {
 
+namespace {
+
+// The bytes COPY's text format must escape, and the letter each is written with after `\`.
+constexpr std::string_view ESCAPED_BYTES = "\\\t\n\r";
+constexpr std::string_view ESCAPE_LETTERS = "\\tnr";
+
+} // namespace
+
 void append_copy_text(std::string &out, std::string_view value)
 {
-    if (value.find_first_of("\\\t\n\r") == std::string_view::npos) {
+    if (value.find_first_of(ESCAPED_BYTES) == std::string_view::npos) {
         out.append(value);
         return;
     }
     for (char const c : value) {
-        switch (c) {
-        case '\\':
-            out.append("\\\\");
-            break;
-        case '\t':
-            out.append("\\t");
-            break;
-        case '\n':
-            out.append("\\n");
-            break;
-        case '\r':
-            out.append("\\r");
-            break;
-        default:
+        auto const escaped = ESCAPED_BYTES.find(c);
+        if (escaped == std::string_view::npos) {
             out.push_back(c);
+        } else {
+            out.push_back('\\');
+            out.push_back(ESCAPE_LETTERS[escaped]);
         }
     }
 }
@@ -42,46 +41,24 @@ void append_copy_unescaped(std::string &out, std::string_view in)
         out.append(in.substr(pos, slash - pos));
         char const c = in[slash + 1];
         pos = slash + 2;
-        switch (c) {
-        case 'b':
-            out.push_back('\b');
-            break;
-        case 'f':
-            out.push_back('\f');
-            break;
-        case 'n':
-            out.push_back('\n');
-            break;
-        case 'r':
-            out.push_back('\r');
-            break;
-        case 't':
-            out.push_back('\t');
-            break;
-        case 'v':
-            out.push_back('\v');
-            break;
-        case 'x': {
+        if (auto const control = base::control_escape(c)) {
+            out.push_back(*control);
+        } else if (c == 'x') {
             unsigned value = 0;
             std::size_t digits = 0;
-            while (digits < 2 && pos < in.size() && std::isxdigit(static_cast<unsigned char>(in[pos])) != 0) {
-                char const h = in[pos++];
-                value = value * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+            while (digits < 2 && pos < in.size() && base::hex_value(in[pos]) >= 0) {
+                value = value * 16 + static_cast<unsigned>(base::hex_value(in[pos++]));
                 ++digits;
             }
             out.push_back(digits == 0 ? 'x' : static_cast<char>(value));
-            break;
-        }
-        default:
-            if (c >= '0' && c <= '7') {
-                unsigned value = static_cast<unsigned>(c - '0');
-                for (int digits = 1; digits < 3 && pos < in.size() && in[pos] >= '0' && in[pos] <= '7'; ++digits) {
-                    value = value * 8 + static_cast<unsigned>(in[pos++] - '0');
-                }
-                out.push_back(static_cast<char>(value));
-            } else {
-                out.push_back(c); // "\\" and any other escaped character stand for themselves
+        } else if (c >= '0' && c <= '7') {
+            unsigned value = static_cast<unsigned>(c - '0');
+            for (int digits = 1; digits < 3 && pos < in.size() && in[pos] >= '0' && in[pos] <= '7'; ++digits) {
+                value = value * 8 + static_cast<unsigned>(in[pos++] - '0');
             }
+            out.push_back(static_cast<char>(value));
+        } else {
+            out.push_back(c); // "\\" and any other escaped character stand for themselves
         }
     }
 }

@@ -15,6 +15,20 @@ std::size_t next_shard_index() noexcept
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+/// Appends the HELP and TYPE lines that open the metric family `name`.
+void append_family(std::string &out, std::string_view name, std::string_view help, std::string_view type)
+{
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
+}
+
+/// Appends a gauge without labels: its HELP and TYPE lines and its one sample.
+template <typename T>
+void append_gauge(std::string &out, std::string_view name, std::string_view help, T value)
+{
+    append_family(out, name, help, "gauge");
+    out += fmt::format("{} {}\n", name, value);
+}
+
 } // namespace
 
 metrics::shard &metrics::my_shard() noexcept
@@ -87,8 +101,8 @@ std::string metrics::prometheus() const
 {
     std::string out;
     out.reserve(8192);
-    out += "# HELP forumgate_requests_total Requests answered from the map, by outcome and old URL kind.\n"
-           "# TYPE forumgate_requests_total counter\n";
+    append_family(out, "forumgate_requests_total", "Requests answered from the map, by outcome and old URL kind.",
+                  "counter");
     for (std::size_t o = 0; o < OUTCOMES; ++o) {
         for (std::size_t k = 0; k < KINDS; ++k) {
             std::uint64_t total = 0;
@@ -102,8 +116,7 @@ std::string metrics::prometheus() const
             }
         }
     }
-    out += "# HELP forumgate_rejected_total Requests refused before the map was asked.\n"
-           "# TYPE forumgate_rejected_total counter\n";
+    append_family(out, "forumgate_rejected_total", "Requests refused before the map was asked.", "counter");
     for (std::size_t r = 0; r < std::size(REJECTION_NAMES); ++r) {
         std::uint64_t total = 0;
         for (auto const &s : m_shards) {
@@ -111,8 +124,8 @@ std::string metrics::prometheus() const
         }
         out += fmt::format("forumgate_rejected_total{{reason=\"{}\"}} {}\n", REJECTION_NAMES[r], total);
     }
-    out += "# HELP forumgate_request_duration_seconds Time to make the answer once the request head is read.\n"
-           "# TYPE forumgate_request_duration_seconds histogram\n";
+    append_family(out, "forumgate_request_duration_seconds", "Time to make the answer once the request head is read.",
+                  "histogram");
     std::uint64_t cumulative = 0;
     std::uint64_t sum_ns = 0;
     for (std::size_t b = 0; b <= LATENCY_BUCKETS_US.size(); ++b) {
@@ -131,30 +144,17 @@ std::string metrics::prometheus() const
     }
     out += fmt::format("forumgate_request_duration_seconds_sum {}\nforumgate_request_duration_seconds_count {}\n",
                        static_cast<double>(sum_ns) / 1e9, cumulative);
-    out +=
-        fmt::format("# HELP forumgate_reloads_total Map reloads, by result.\n# TYPE forumgate_reloads_total counter\n"
-                    "forumgate_reloads_total{{result=\"ok\"}} {}\nforumgate_reloads_total{{result=\"failed\"}} {}\n",
-                    m_reloads_ok.load(), m_reloads_failed.load());
-    out += fmt::format(
-        "# HELP forumgate_last_reload_timestamp_seconds When the map was last loaded.\n"
-        "# TYPE forumgate_last_reload_timestamp_seconds gauge\nforumgate_last_reload_timestamp_seconds {}\n",
-        m_last_reload_unix.load());
-    out += fmt::format(
-        "# HELP forumgate_map_version Version of the map being served.\n# TYPE forumgate_map_version gauge\n"
-        "forumgate_map_version {}\n",
-        m_map_version.load());
-    out += fmt::format(
-        "# HELP forumgate_map_entries Entries of the map being served.\n# TYPE forumgate_map_entries gauge\n"
-        "forumgate_map_entries{{table=\"topics\"}} {}\nforumgate_map_entries{{table=\"posts\"}} {}\n",
-        m_map_topics.load(), m_map_posts.load());
-    out += fmt::format(
-        "# HELP forumgate_map_bytes Memory held by the map being served.\n# TYPE forumgate_map_bytes gauge\n"
-        "forumgate_map_bytes {}\n",
-        m_map_bytes.load());
-    out += fmt::format(
-        "# HELP forumgate_open_connections Client connections open now.\n# TYPE forumgate_open_connections gauge\n"
-        "forumgate_open_connections {}\n",
-        m_connections.load());
+    append_family(out, "forumgate_reloads_total", "Map reloads, by result.", "counter");
+    out += fmt::format("forumgate_reloads_total{{result=\"ok\"}} {}\nforumgate_reloads_total{{result=\"failed\"}} {}\n",
+                       m_reloads_ok.load(), m_reloads_failed.load());
+    append_gauge(out, "forumgate_last_reload_timestamp_seconds", "When the map was last loaded.",
+                 m_last_reload_unix.load());
+    append_gauge(out, "forumgate_map_version", "Version of the map being served.", m_map_version.load());
+    append_family(out, "forumgate_map_entries", "Entries of the map being served.", "gauge");
+    out += fmt::format("forumgate_map_entries{{table=\"topics\"}} {}\nforumgate_map_entries{{table=\"posts\"}} {}\n",
+                       m_map_topics.load(), m_map_posts.load());
+    append_gauge(out, "forumgate_map_bytes", "Memory held by the map being served.", m_map_bytes.load());
+    append_gauge(out, "forumgate_open_connections", "Client connections open now.", m_connections.load());
     return out;
 }
 

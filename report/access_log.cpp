@@ -54,7 +54,7 @@ bool parse_time(std::string_view time, std::int32_t &day) noexcept
 }
 
 /// Undoes the escapes of a logged request line: nginx writes `"`, `\` and bytes outside
-/// printable ASCII as `\xHH`; Apache writes `\"`, `\\`, `\n`, `\t`… and `\xhh`.
+/// printable ASCII as `\xHH`; Apache writes `\"`, `\\`, `\n`, `\t`… (base::control_escape's letters) and `\xhh`.
 void unescape(std::string_view in, std::string &out)
 {
     out.clear();
@@ -70,30 +70,13 @@ void unescape(std::string_view in, std::string &out)
             i += 3;
             continue;
         }
-        switch (next) {
-        case '"':
-        case '\\':
+        if (next == '"' || next == '\\') {
             out.push_back(next);
-            break;
-        case 'n':
-            out.push_back('\n');
-            break;
-        case 'r':
-            out.push_back('\r');
-            break;
-        case 't':
-            out.push_back('\t');
-            break;
-        case 'b':
-            out.push_back('\b');
-            break;
-        case 'v':
-            out.push_back('\v');
-            break;
-        default:
+        } else if (auto const control = base::control_escape(next)) {
+            out.push_back(*control);
+        } else {
             out.push_back(c);
             out.push_back(next);
-            break;
         }
         ++i;
     }

@@ -2,7 +2,6 @@
 
 #include "base/error.hpp"
 #include "mappings/old_url.hpp"
-#include "store/store.hpp"
 #include "report/classify.hpp"
 #include "report/figures.hpp"
 #include "report/inputs.hpp"
@@ -10,6 +9,7 @@
 #include "report/sitemap.hpp"
 #include "report/store_inputs.hpp"
 #include "report/target_check.hpp"
+#include "store/store.hpp"
 #include "web/progress.hpp"
 
 #include <fmt/chrono.h>
@@ -138,15 +138,7 @@ loaded_map load_map(coverage_options const &options, coverage_report &report)
         spdlog::info("coverage: the map (version {}) of {} → {}", loaded.map->version(), site.old_hosts.front(),
                      site.new_base);
     }
-    if (!options.old_hosts.empty()) {
-        site.old_hosts = options.old_hosts;
-    }
-    if (!options.new_base.empty()) {
-        site.new_base = options.new_base;
-    }
-    if (!options.upload_hosts.empty()) {
-        site.upload_hosts = options.upload_hosts;
-    }
+    mappings::override_with(site, {options.new_base, options.old_hosts, options.upload_hosts});
     mappings::normalise(site);
     report.old_hosts = site.old_hosts;
     report.new_base = site.new_base;

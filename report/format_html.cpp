@@ -128,6 +128,16 @@ void percent_cell(page &p, std::uint64_t part, std::uint64_t whole)
         pct(part, whole));
 }
 
+/// Four cells: `shown`'s URLs, `part`'s share of `whole`'s URLs, `shown`'s hits, `part`'s share of
+/// `whole`'s hits.
+void urls_and_hits_cells(page &p, tally_count const &shown, tally_count const &part, tally_count const &whole)
+{
+    number_cell(p, shown.urls);
+    percent_cell(p, part.urls, whole.urls);
+    number_cell(p, shown.hits);
+    percent_cell(p, part.hits, whole.hits);
+}
+
 void legend(page &p, coverage_report const &r)
 {
     p.raw("<ul class=\"legend\">");
@@ -356,10 +366,7 @@ void outcomes_section(page &p, coverage_report const &r)
         p.f("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
         p.text(label(outcome));
         p.raw("</td>");
-        number_cell(p, c.urls);
-        percent_cell(p, c.urls, r.total.urls);
-        number_cell(p, c.hits);
-        percent_cell(p, c.hits, r.total.hits);
+        urls_and_hits_cells(p, c, c, r.total);
         p.raw("</tr>");
     }
     table_end(p);
@@ -378,10 +385,7 @@ void kinds_section(page &p, coverage_report const &r)
                 "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>");
     for (auto const &k : r.kinds) {
         p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
-        number_cell(p, k.all.urls);
-        percent_cell(p, k.covered.urls, k.all.urls);
-        number_cell(p, k.all.hits);
-        percent_cell(p, k.covered.hits, k.all.hits);
+        urls_and_hits_cells(p, k.all, k.covered, k.all);
         p.raw("</tr>");
     }
     table_end(p);

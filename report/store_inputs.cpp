@@ -97,20 +97,24 @@ std::uint64_t add_map_urls(store::database &store, url_tally &tally)
                      target += fmt::format("/{}", row.number(0));
                      add(target);
                  });
-        each_row(txn, "forumgate.users", "SELECT old_username FROM forumgate.users ORDER BY old_username_lower", 1,
-                 [&](pg::copy_row const &row) {
-                     row.text(0, text);
-                     target = "/u";
-                     append_segment(target, text);
-                     add(target);
-                 });
-        each_row(txn, "forumgate.tags", "SELECT old_name FROM forumgate.tags ORDER BY old_name_lower", 1,
-                 [&](pg::copy_row const &row) {
-                     row.text(0, text);
-                     target = "/tag";
-                     append_segment(target, text);
-                     add(target);
-                 });
+        // Users and tags: one name under a fixed prefix.
+        struct named_rows
+        {
+            char const *table;
+            char const *query;
+            char const *prefix;
+        };
+        for (auto const &[table, query, prefix] :
+             {named_rows{"forumgate.users", "SELECT old_username FROM forumgate.users ORDER BY old_username_lower",
+                         "/u"},
+              named_rows{"forumgate.tags", "SELECT old_name FROM forumgate.tags ORDER BY old_name_lower", "/tag"}}) {
+            each_row(txn, table, query, 1, [&](pg::copy_row const &row) {
+                row.text(0, text);
+                target = prefix;
+                append_segment(target, text);
+                add(target);
+            });
+        }
         each_row(txn, "forumgate.uploads", "SELECT old_path FROM forumgate.uploads ORDER BY old_path", 1,
                  [&](pg::copy_row const &row) {
                      row.text(0, text);

@@ -20,6 +20,17 @@ def write_table_into_doc(doc, table, begin_mark, end_mark, say):
     return 0
 
 
+def publish_table(lines, doc, begin_mark, end_mark, say):
+    """Print the table made of lines; with doc, also write it into doc between the marks.
+
+    Return an exit code (0, or 2 when doc has no such block)."""
+    table = "\n".join(lines)
+    print(table)
+    if doc:
+        return write_table_into_doc(doc, table, begin_mark, end_mark, say)
+    return 0
+
+
 def sayer(program):
     """Return a function that writes one line of talk to stderr, naming the program."""
     return lambda text: print(f"{program}: {text}", file=sys.stderr)

@@ -180,12 +180,9 @@ def command_table(args):
         f"nginx {100 * errors['nginx']:.1f}% of requests. Most time other programs took in a run "
         f"counted here: {other_server:.0f}% of the server's core, {other_wrk:.0f}% of wrk's.",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if args.doc:
-        written = bench_common.write_table_into_doc(args.doc, table, BEGIN_MARK, END_MARK, say)
-        if written != 0:
-            return written
+    written = bench_common.publish_table(lines, args.doc, BEGIN_MARK, END_MARK, say)
+    if written != 0:
+        return written
     if failed:
         say("floors not met: " + "; ".join(failed))
     return 0

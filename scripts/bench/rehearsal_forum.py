@@ -201,13 +201,7 @@ def command_table(args):
         + (f" (at most {max(int(r['busy_pct']) for r in busy_runs)}%): their latencies are the least sure figures."
            if busy_runs else ".")
     )
-    table = "\n".join(lines)
-    print(table)
-    if args.doc:
-        written = bench_common.write_table_into_doc(args.doc, table, BEGIN_MARK, END_MARK, say)
-        if written != 0:
-            return written
-    return 0
+    return bench_common.publish_table(lines, args.doc, BEGIN_MARK, END_MARK, say)
 
 
 def main():

@@ -9,12 +9,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace {
 
 namespace fs = std::filesystem;
 using forumgate::testing::process_result;
+using forumgate::testing::read_file;
 using forumgate::testing::run_process;
 using forumgate::testing::temp_dir;
 using forumgate::testing::test_database;
@@ -34,14 +34,6 @@ protected:
         auto const result = forumgate({"map", "load", "--new-base", "https://forum.brum.coop", "--old-host", OLD_HOST,
                                        "--old-host", "www." + OLD_HOST, std::string{FORUMGATE_FIXTURES} + "/cli-map"});
         ASSERT_EQ(result.exit_code, 0) << result.err;
-    }
-
-    static std::string read_file(fs::path const &path)
-    {
-        std::ifstream in{path, std::ios::binary};
-        std::ostringstream out;
-        out << in.rdbuf();
-        return out.str();
     }
 
     test_database m_db;

@@ -5,10 +5,10 @@
 #include "importer/fetch.hpp"
 
 #include "base/error.hpp"
-#include "store/store.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
+#include "store/store.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
@@ -21,7 +21,6 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -191,6 +190,14 @@ void expect_archive_matches(rehearsal::forum &forum, rehearsal::viewer const &wh
     });
 }
 
+/// \return the rows of `table_where` ("archive_posts WHERE …", in schema forumgate) in `db`.
+int archive_count(test_database const &db, std::string const &table_where)
+{
+    pqxx::connection connection{db.conninfo()};
+    pqxx::read_transaction txn{connection};
+    return txn.exec1("SELECT count(*) FROM forumgate." + table_where)[0].as<int>();
+}
+
 } // namespace
 
 TEST(fetch, anonymous_archive_equals_what_anonymous_visitors_see)
@@ -205,10 +212,8 @@ TEST(fetch, anonymous_archive_equals_what_anonymous_visitors_see)
     EXPECT_GT(summary.archive.users, 5);
     EXPECT_GT(summary.topics_absent, 0U); // deleted topics, private messages, restricted ids met by the sweep
     // No restricted category either.
-    pqxx::connection connection{db.conninfo()};
-    pqxx::read_transaction txn{connection};
-    EXPECT_EQ(txn.exec1("SELECT count(*) FROM forumgate.archive_categories WHERE read_restricted")[0].as<int>(), 0);
-    EXPECT_EQ(txn.exec1("SELECT count(*) FROM forumgate.archive_users WHERE email IS NOT NULL")[0].as<int>(), 0);
+    EXPECT_EQ(archive_count(db, "archive_categories WHERE read_restricted"), 0);
+    EXPECT_EQ(archive_count(db, "archive_users WHERE email IS NOT NULL"), 0);
 }
 
 TEST(fetch, admin_archive_has_restricted_topics_private_messages_whispers_and_deleted_posts)
@@ -223,12 +228,10 @@ TEST(fetch, admin_archive_has_restricted_topics_private_messages_whispers_and_de
     });
     expect_archive_matches(source.forum(), admin, true, db, dir.path() / "uploads");
     EXPECT_GT(summary.archive.private_messages, 0);
-    pqxx::connection connection{db.conninfo()};
-    pqxx::read_transaction txn{connection};
-    EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.archive_categories WHERE read_restricted")[0].as<int>(), 0);
-    EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.archive_posts WHERE post_type = 4")[0].as<int>(), 0);
-    EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.archive_posts WHERE deleted_at IS NOT NULL")[0].as<int>(), 0);
-    EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.archive_users WHERE email IS NOT NULL")[0].as<int>(), 5);
+    EXPECT_GT(archive_count(db, "archive_categories WHERE read_restricted"), 0);
+    EXPECT_GT(archive_count(db, "archive_posts WHERE post_type = 4"), 0); // whispers
+    EXPECT_GT(archive_count(db, "archive_posts WHERE deleted_at IS NOT NULL"), 0);
+    EXPECT_GT(archive_count(db, "archive_users WHERE email IS NOT NULL"), 5);
 }
 
 TEST(fetch, a_rerun_fetches_only_what_changed)
@@ -498,18 +501,9 @@ TEST(fetch_command, killed_at_random_points_and_rerun_ends_identical_to_an_unint
     test_database interrupted;
     auto args = fetch_args(interrupted, (dir.path() / "interrupted").string());
     args.insert(args.end(), {"--rate", "100", "--concurrency", "4"}); // slow enough to be caught mid-way
-    std::mt19937 random{std::random_device{}()};
-    int killed = 0;
-    for (int round = 0; round < 5; ++round) {
-        server_process run{FORUMGATE_BINARY, args};
-        std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>{50, 600}(random)});
-        if (run.running()) {
-            run.signal(SIGKILL);
-            ++killed;
-        }
-        (void)run.wait_exit(std::chrono::seconds{10});
-    }
-    EXPECT_GE(killed, 3);
+    EXPECT_GE(forumgate::testing::kill_at_random_points(FORUMGATE_BINARY, args, 5, std::chrono::milliseconds{50},
+                                                        std::chrono::milliseconds{600}),
+              3);
     auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 120);
     ASSERT_EQ(finished.exit_code, 0) << finished.err;
     EXPECT_EQ(archive_dump(interrupted), archive_dump(reference));

@@ -10,10 +10,10 @@
 #include "importer/publish.hpp"
 #include "importer/verify.hpp"
 #include "mappings/resolver.hpp"
-#include "store/store.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
+#include "store/store.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
@@ -25,7 +25,6 @@
 
 #include <atomic>
 #include <csignal>
-#include <random>
 #include <thread>
 
 using namespace forumgate;
@@ -313,18 +312,9 @@ TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_o
         "import",          "--db",          db.conninfo(), "--target",   destination, "--api-key-file",
         key_file.string(), "--uploads-dir", uploads,       "--old-host", OLD_HOST,    "--skip-validations",
         "--no-progress",   "--rate",        "60"};
-    std::mt19937 random{std::random_device{}()};
-    int killed = 0;
-    for (int round = 0; round < 5; ++round) {
-        server_process run{FORUMGATE_BINARY, args};
-        std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>{200, 1500}(random)});
-        if (run.running()) {
-            run.signal(SIGKILL);
-            ++killed;
-        }
-        (void)run.wait_exit(std::chrono::seconds{10});
-    }
-    EXPECT_GE(killed, 3);
+    EXPECT_GE(forumgate::testing::kill_at_random_points(FORUMGATE_BINARY, args, 5, std::chrono::milliseconds{200},
+                                                        std::chrono::milliseconds{1500}),
+              3);
     auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 300);
     ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
     auto const verified = run_process(FORUMGATE_BINARY, {"verify", "--db", db.conninfo(), "--target", destination,

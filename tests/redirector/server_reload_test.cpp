@@ -228,81 +228,122 @@ TEST_F(server_test, a_setting_taken_out_of_the_config_file_returns_to_its_defaul
     EXPECT_EQ(server->log_count("needs a restart"), 0U) << server->log();
 }
 
-// Last in this program: its timing (a reload within a three-second run) assumes a store that
-// has already served the tests above, as it had when all the server tests were one program.
-TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_map)
+/// Represents clients that ask for topic 774 without pause while the map changes under them:
+/// three keep-alive connections with two requests pipelined at a time, and one new connection
+/// for every request. Each answer must be a 301 to the old target or to `renamed`; the first 20
+/// that are not are kept.
+class clients_under_load
 {
-    test_database db;
-    load_fixture_map(db.conninfo());
-    auto server = start({"--threads", "2"}, db.conninfo());
-    std::string const renamed = NEW_BASE + "/t/agm-minutes-renamed/1774";
-
-    std::atomic<bool> stop{false};
-    std::atomic<std::uint64_t> answered{0};
-    std::atomic<std::uint64_t> saw_new{0};
-    std::mutex failures_mutex;
-    std::vector<std::string> failures;
-    auto const fail = [&](std::string what) {
-        std::lock_guard const lock{failures_mutex};
-        if (failures.size() < 20) {
-            failures.push_back(std::move(what));
+public:
+    clients_under_load(std::uint16_t port, std::string renamed) : m_port{port}, m_renamed{std::move(renamed)}
+    {
+        for (int i = 0; i < 3; ++i) {
+            m_threads.emplace_back(&clients_under_load::run_guarded, this, &clients_under_load::keep_alive_client);
         }
-    };
-    auto const check = [&](std::optional<http_response> const &response) {
+        m_threads.emplace_back(&clients_under_load::run_guarded, this, &clients_under_load::new_connection_client);
+    }
+    ~clients_under_load() { stop(); }
+    clients_under_load(clients_under_load const &) = delete;
+    clients_under_load &operator=(clients_under_load const &) = delete;
+
+    /// Stops the clients and waits for them.
+    void stop()
+    {
+        m_stop = true;
+        for (auto &thread : m_threads) {
+            if (thread.joinable()) {
+                thread.join();
+            }
+        }
+    }
+
+    [[nodiscard]] std::uint64_t answered() const noexcept { return m_answered.load(); }
+    /// \return how many answers sent the client to `renamed` (the new map's target).
+    [[nodiscard]] std::uint64_t saw_new() const noexcept { return m_saw_new.load(); }
+    /// After stop(): the answers (or errors) that were wrong.
+    [[nodiscard]] std::vector<std::string> const &failures() const noexcept { return m_failures; }
+
+private:
+    void keep_alive_client()
+    {
+        http_client client{m_port};
+        while (!m_stop) {
+            if (!client.send(request("/t/774") + request("/t/agm-2023-minutes/774")) ||
+                !check(client.read_response()) || !check(client.read_response())) {
+                return;
+            }
+        }
+    }
+
+    void new_connection_client()
+    {
+        while (!m_stop) {
+            check(forumgate::testing::http_request(m_port, "/t/774", OLD_HOST));
+        }
+    }
+
+    /// Runs one of the clients above, keeping any exception it throws as a failure.
+    void run_guarded(void (clients_under_load::*client)())
+    {
+        try {
+            (this->*client)();
+        } catch (std::exception const &e) {
+            fail(e.what());
+        }
+    }
+
+    bool check(std::optional<http_response> const &response)
+    {
         if (!response) {
             fail("no answer");
             return false;
         }
         auto const location = response->header("Location").value_or("");
-        if (response->status != 301 || (location != TOPIC_774 && location != renamed) || !response->problem.empty()) {
+        if (response->status != 301 || (location != TOPIC_774 && location != m_renamed) || !response->problem.empty()) {
             fail(response->head);
             return false;
         }
-        ++answered;
-        if (location == renamed) {
-            ++saw_new;
+        ++m_answered;
+        if (location == m_renamed) {
+            ++m_saw_new;
         }
         return true;
-    };
-    auto const guarded = [&](auto body) {
-        return [&, body] {
-            try {
-                body();
-            } catch (std::exception const &e) {
-                fail(e.what());
-            }
-        };
-    };
-    std::vector<std::thread> clients;
-    for (int i = 0; i < 3; ++i) {
-        clients.emplace_back(guarded([&] { // keep-alive, two requests pipelined at a time
-            http_client client{server.port};
-            while (!stop) {
-                if (!client.send(request("/t/774") + request("/t/agm-2023-minutes/774")) ||
-                    !check(client.read_response()) || !check(client.read_response())) {
-                    return;
-                }
-            }
-        }));
     }
-    clients.emplace_back(guarded([&] { // a new connection for every request
-        while (!stop) {
-            check(forumgate::testing::http_request(server.port, "/t/774", OLD_HOST));
-        }
-    }));
 
-    // While they run: SIGHUP every 100 ms, and a change to the map in the store (NOTIFY).
+    void fail(std::string what)
+    {
+        std::lock_guard const lock{m_failures_mutex};
+        if (m_failures.size() < 20) {
+            m_failures.push_back(std::move(what));
+        }
+    }
+
+    std::uint16_t m_port;
+    std::string m_renamed;
+    std::atomic<bool> m_stop{false};
+    std::atomic<std::uint64_t> m_answered{0};
+    std::atomic<std::uint64_t> m_saw_new{0};
+    std::mutex m_failures_mutex;
+    std::vector<std::string> m_failures;
+    std::vector<std::thread> m_threads;
+};
+
+/// Sends SIGHUP to `server` every 100 ms, and after 1 s renames topic 774 in the store `db`
+/// (`forumgate map load`, which NOTIFYs): for at least 3 s, then on until `clients` have been
+/// answered from the new map, for on a loaded machine `map load` and the rebuild it causes can
+/// take longer than the 3 s. The 30 s bound only stops a broken reload from hanging the test
+/// (saw_new() then fails the test).
+void sighup_while_the_map_changes(running_server const &server, test_database const &db,
+                                  clients_under_load const &clients)
+{
     temp_dir changed;
     changed.write("topics.csv",
                   "old_id,old_slug,new_id,new_slug,restricted\n774,agm-2023-minutes,1774,agm-minutes-renamed,false\n");
     auto const begun = std::chrono::steady_clock::now();
     bool loaded = false;
-    // At least 3 s of SIGHUPs; then on until the clients have been answered from the new map, for
-    // on a loaded machine `map load` and the rebuild it causes can take longer than the 3 s. The
-    // bound only stops a broken reload from hanging the test (saw_new then fails below).
     auto const running = [&] {
         auto const elapsed = std::chrono::steady_clock::now() - begun;
-        return elapsed < 3s || (saw_new.load() == 0 && elapsed < 30s);
+        return elapsed < 3s || (clients.saw_new() == 0 && elapsed < 30s);
     };
     while (running()) {
         server->signal(SIGHUP);
@@ -314,16 +355,26 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
             loaded = true;
         }
     }
-    stop = true;
-    for (auto &thread : clients) {
-        thread.join();
-    }
+}
 
-    EXPECT_TRUE(failures.empty()) << failures.size() << " failed, the first:\n"
-                                  << failures.front() << "\n"
-                                  << server->log();
-    EXPECT_GT(answered.load(), 100U);
-    EXPECT_GT(saw_new.load(), 0U) << "the new map was never served during the run";
+// Last in this program: its timing (a reload within a three-second run) assumes a store that
+// has already served the tests above, as it had when all the server tests were one program.
+TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_map)
+{
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({"--threads", "2"}, db.conninfo());
+    std::string const renamed = NEW_BASE + "/t/agm-minutes-renamed/1774";
+
+    clients_under_load clients{server.port, renamed};
+    sighup_while_the_map_changes(server, db, clients);
+    clients.stop();
+
+    EXPECT_TRUE(clients.failures().empty()) << clients.failures().size() << " failed, the first:\n"
+                                            << clients.failures().front() << "\n"
+                                            << server->log();
+    EXPECT_GT(clients.answered(), 100U);
+    EXPECT_GT(clients.saw_new(), 0U) << "the new map was never served during the run";
     EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 2s)) << server->log();
     EXPECT_GE(server->log_count("reload (SIGHUP)"), 3U) << server->log();
     EXPECT_EQ(server->log_count("failed"), 0U) << server->log();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 using namespace forumgate::report;
@@ -20,7 +21,21 @@ struct parsed
     int status = 0;
     std::string date;
     std::string problem;
+
+    bool operator==(parsed const &) const = default;
 };
+
+void PrintTo(parsed const &p, std::ostream *out)
+{
+    *out << "{kind " << static_cast<int>(p.kind) << ", " << p.method << " " << p.target << ", status " << p.status
+         << ", " << p.date << ", problem '" << p.problem << "'}";
+}
+
+/// What parse() gives for a line with a usable request.
+parsed request_line(std::string method, std::string target, int status, std::string date)
+{
+    return {log_line_kind::request, std::move(method), std::move(target), status, std::move(date), {}};
+}
 
 parsed parse(std::string const &line)
 {
@@ -46,11 +61,7 @@ TEST(access_log, reads_an_nginx_combined_line)
     auto const p = parse(
         R"(203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] "GET /t/agm-2023-minutes/774/3?u=alice HTTP/1.1" 200 5123 )"
         R"("https://www.google.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0 Safari/537.36")");
-    ASSERT_EQ(p.kind, log_line_kind::request) << p.problem;
-    EXPECT_EQ(p.method, "GET");
-    EXPECT_EQ(p.target, "/t/agm-2023-minutes/774/3?u=alice");
-    EXPECT_EQ(p.status, 200);
-    EXPECT_EQ(p.date, "2023-10-10");
+    EXPECT_EQ(p, request_line("GET", "/t/agm-2023-minutes/774/3?u=alice", 200, "2023-10-10"));
 }
 
 TEST(access_log, reads_apache_lines_with_escaped_quotes_and_users)
@@ -59,17 +70,11 @@ TEST(access_log, reads_apache_lines_with_escaped_quotes_and_users)
     auto const p = parse(
         R"(198.51.100.23 - alice [01/Mar/2024:00:00:01 -0500] "GET /search?q=\"co-op housing\" HTTP/1.1" 200 812 )"
         R"("-" "curl/8.4.0 \"quoted\"")");
-    ASSERT_EQ(p.kind, log_line_kind::request) << p.problem;
-    EXPECT_EQ(p.target, R"(/search?q="co-op housing")");
-    EXPECT_EQ(p.date, "2024-03-01");
+    EXPECT_EQ(p, request_line("GET", R"(/search?q="co-op housing")", 200, "2024-03-01"));
 
     auto const head =
         parse(R"(::1 - - [29/Feb/2024:23:59:59 +0000] "HEAD /latest.rss HTTP/1.0" 304 - "-" "Feedly/1.0")");
-    ASSERT_EQ(head.kind, log_line_kind::request) << head.problem;
-    EXPECT_EQ(head.method, "HEAD");
-    EXPECT_EQ(head.target, "/latest.rss");
-    EXPECT_EQ(head.status, 304);
-    EXPECT_EQ(head.date, "2024-02-29");
+    EXPECT_EQ(head, request_line("HEAD", "/latest.rss", 304, "2024-02-29"));
 }
 
 TEST(access_log, reads_common_vhost_and_longer_formats)

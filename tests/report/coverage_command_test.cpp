@@ -14,7 +14,6 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <map>
 #include <thread>
@@ -22,37 +21,12 @@
 namespace {
 
 namespace fs = std::filesystem;
-using forumgate::testing::loopback_site;
-using forumgate::testing::REPORT_NEW_BASE;
-using forumgate::testing::REPORT_OLD_HOST;
-using forumgate::testing::run_process;
-using forumgate::testing::server_process;
-using forumgate::testing::temp_dir;
-using forumgate::testing::test_database;
+using namespace forumgate::testing;
 using nlohmann::json;
 
 /// Two days of the old forum's log: topics, posts, a share link, users, phpBB-era links that a
 /// rule could send on, a scanner, Discourse's own polling, and two lines no server writes.
-std::string const ACCESS_LOG =
-    R"(203.0.113.7 - - [01/May/2024:10:00:00 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.7 - - [01/May/2024:10:00:01 +0100] "GET /t/agm-2023-minutes/774/3?u=alice HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:02 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "https://www.google.com/" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:03 +0100] "GET /p/9004 HTTP/1.1" 302 0 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:04 +0100] "GET /assets/application-3f2a.js HTTP/1.1" 200 90000 "-" "Mozilla/5.0"
-203.0.113.8 - - [01/May/2024:10:00:05 +0100] "POST /topics/timings HTTP/1.1" 200 2 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:00 +0100] "GET /showthread.php?tid=774 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:01 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [01/May/2024:11:00:02 +0100] "GET /showthread.php?tid=775 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-not a log line at all
-203.0.113.9 - - [02/May/2024:09:00:00 +0100] "GET /t/some-topic/999 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:01 +0100] "GET /t/spam-topic/777 HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:02 +0100] "GET /u/Alice_Old/activity HTTP/1.1" 200 900 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:03 +0100] "GET /latest HTTP/1.1" 200 900 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:04 +0100] "GET /wp-login.php HTTP/1.1" 404 150 "-" "scanner"
-203.0.113.9 - - [02/May/2024:09:00:05 +0100] "GET /t/agm-2023-minutes/774 HTTP/1.1" 200 5123 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:06 +0100] "GET /t/board-only-budget-draft HTTP/1.1" 404 150 "-" "Mozilla/5.0"
-203.0.113.9 - - [02/May/2024:09:00:07 +0100] "GET /t/cut-sh
-)";
+std::string const ACCESS_LOG = read_file(fs::path{FORUMGATE_FIXTURES} / "coverage" / "access.log");
 
 std::string const SITEMAP = R"(<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -62,25 +36,8 @@ std::string const SITEMAP = R"(<?xml version="1.0" encoding="UTF-8"?>
 </urlset>
 )";
 
-void write_gzip(fs::path const &path, std::string_view content)
-{
-    gzFile file = gzopen(path.c_str(), "wb");
-    ASSERT_NE(file, nullptr);
-    gzwrite(file, content.data(), static_cast<unsigned>(content.size()));
-    gzclose(file);
-}
-
-std::string joined(std::vector<std::string> const &lines)
-{
-    std::string out;
-    for (auto const &line : lines) {
-        out += line + "\n";
-    }
-    return out;
-}
-
 /// Runs `forumgate coverage ARGS` with FORUMGATE_DB unset and progress off.
-forumgate::testing::process_result coverage(std::vector<std::string> args)
+process_result coverage(std::vector<std::string> args)
 {
     args.insert(args.begin(), "coverage");
     args.emplace_back("--no-progress");
@@ -114,7 +71,7 @@ protected:
     static void SetUpTestSuite()
     {
         s_db = new test_database;
-        forumgate::testing::load_report_map(*s_db);
+        load_report_map(*s_db);
     }
     static void TearDownTestSuite()
     {
@@ -125,7 +82,7 @@ protected:
     {
         ASSERT_NE(s_db, nullptr) << "no test database (see the first failure)";
         log = dir.path() / "access.log.1.gz";
-        write_gzip(log, ACCESS_LOG);
+        write_gzip_file(log, ACCESS_LOG);
         sitemap = dir.write("sitemap.xml", SITEMAP);
         urls = dir.write("urls.txt", "# from the "
                                      "newsletter\n/t/proposal-food-co-op/775\nhttps://"
@@ -161,11 +118,10 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     EXPECT_EQ(result.err.find(" error "), std::string::npos) << result.err;
     EXPECT_EQ(result.err.find(" warning "), std::string::npos) << result.err;
 
-    auto const report = forumgate::testing::read_json_file(json_file.string());
-    auto const violations = forumgate::testing::schema_violations(
-        forumgate::testing::read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"),
-        report);
-    EXPECT_TRUE(violations.empty()) << joined(violations);
+    auto const report = read_json_file(json_file.string());
+    auto const violations = schema_violations(
+        read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"), report);
+    EXPECT_TRUE(violations.empty()) << joined_lines(violations);
 
     EXPECT_EQ(report["inputs"]["log_lines"], 18);
     EXPECT_EQ(report["inputs"]["log_requests"], 14);
@@ -196,16 +152,15 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     EXPECT_EQ(report["rule_proposals"][0]["pattern"], "^/showthread\\.php\\?tid=(\\d+)$");
     EXPECT_EQ(report["rule_proposals"][0]["won_hits"], 3);
 
-    auto const html = forumgate::testing::read_file(html_file);
+    auto const html = read_file(html_file);
     EXPECT_NE(html.find("id=\"coverage-hits\""), std::string::npos);
-    EXPECT_EQ(forumgate::testing::read_file(rules_file),
-              "pattern,replacement,kind\n^/showthread\\.php\\?tid=(\\d+)$,/t/\\1,rewrite\n");
+    EXPECT_EQ(read_file(rules_file), "pattern,replacement,kind\n^/showthread\\.php\\?tid=(\\d+)$,/t/\\1,rewrite\n");
 }
 
 TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
 {
     test_database db;
-    forumgate::testing::load_report_map(db);
+    load_report_map(db);
     auto const rules_file = dir.path() / "proposed.csv";
     auto const before = coverage({"--db", db.conninfo(), "--access-log", log.string(), "--rules", rules_file.string(),
                                   "--json", (dir.path() / "before.json").string()});
@@ -214,17 +169,17 @@ TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
     // As the report says: the map's own rules first, then the proposals, and load.
     fs::path const rules_dir = dir.path() / "rules";
     fs::create_directories(rules_dir);
-    std::string const own = forumgate::testing::read_file(fs::path{FORUMGATE_FIXTURES} / "cli-map" / "rules.csv");
-    std::string const proposed = forumgate::testing::read_file(rules_file);
-    forumgate::testing::write_file(rules_dir / "rules.csv", own + proposed.substr(proposed.find('\n') + 1));
+    std::string const own = read_file(fs::path{FORUMGATE_FIXTURES} / "cli-map" / "rules.csv");
+    std::string const proposed = read_file(rules_file);
+    write_file(rules_dir / "rules.csv", own + proposed.substr(proposed.find('\n') + 1));
     auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), rules_dir.string()});
     ASSERT_EQ(load.exit_code, 0) << load.err;
 
     auto const after =
         coverage({"--db", db.conninfo(), "--access-log", log.string(), "--json", (dir.path() / "after.json").string()});
     ASSERT_EQ(after.exit_code, 0) << after.err;
-    auto const was = forumgate::testing::read_json_file((dir.path() / "before.json").string());
-    auto const is = forumgate::testing::read_json_file((dir.path() / "after.json").string());
+    auto const was = read_json_file((dir.path() / "before.json").string());
+    auto const is = read_json_file((dir.path() / "after.json").string());
     EXPECT_EQ(is["totals"]["covered_hits"].get<int>(), was["totals"]["covered_hits"].get<int>() + 3);
     EXPECT_EQ(missed(is).count("/showthread.php?tid=775"), 0U);
     EXPECT_TRUE(is["rule_proposals"].empty());
@@ -276,7 +231,7 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
         args.insert(args.end(), {"--json", (dir.path() / name).string()});
         auto const result = coverage(args);
         EXPECT_EQ(result.exit_code, 0) << result.err;
-        return forumgate::testing::read_json_file((dir.path() / name).string());
+        return read_json_file((dir.path() / name).string());
     };
     auto const in_process = run({"--db", s_db->conninfo()}, "in-process.json");
     auto const asked = run({"--db", s_db->conninfo(), "--via", via, "--concurrency", "3"}, "via.json");
@@ -303,7 +258,7 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
         auto const result =
             coverage({"--db", s_db->conninfo(), "--from-misses", "--json", (dir.path() / "misses.json").string()});
         if (result.exit_code == 0) {
-            from_misses = forumgate::testing::read_json_file((dir.path() / "misses.json").string());
+            from_misses = read_json_file((dir.path() / "misses.json").string());
             if (from_misses["inputs"]["miss_log_urls"] == 6) {
                 break;
             }
@@ -335,7 +290,7 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     // /u/somebody is not there: 404.
     test_database db;
     std::string const new_base = "http://127.0.0.1:" + std::to_string(site.port());
-    forumgate::testing::load_report_map(db, new_base);
+    load_report_map(db, new_base);
     auto const list = dir.write(
         "targets.txt", "/t/agm-2023-minutes/774\n/p/9003\n/t/agm-2023-minutes/774/3\n/t/proposal-food-co-op/775\n"
                        "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n");
@@ -343,7 +298,7 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     auto const result = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--concurrency",
                                   "2", "--rate", "200", "--json", json_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    auto const report = forumgate::testing::read_json_file(json_file.string());
+    auto const report = read_json_file(json_file.string());
     EXPECT_EQ(report["targets_checked"], true);
     EXPECT_EQ(report["targets"], 7); // /p/9003 and /t/…/774/3 share their target
     EXPECT_EQ(site.asked("/t/agm-2023-minutes/1774/2"), 1);
@@ -379,8 +334,7 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
     std::uint16_t const port = forum.ports().at(0);
     std::string const new_base = "http://127.0.0.1:" + std::to_string(port);
-    auto const sitemap_answer =
-        forumgate::testing::http_request(port, "/sitemap_1.xml", "127.0.0.1:" + std::to_string(port));
+    auto const sitemap_answer = http_request(port, "/sitemap_1.xml", "127.0.0.1:" + std::to_string(port));
     ASSERT_TRUE(sitemap_answer && sitemap_answer->status == 200);
     auto const topics = forumgate::report::parse_sitemap(sitemap_answer->body, "sitemap_1.xml").locations;
     ASSERT_GE(topics.size(), 5U);
@@ -406,7 +360,7 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     }
     fs::path const map_dir = dir.path() / "rehearsal-map";
     fs::create_directories(map_dir);
-    forumgate::testing::write_file(map_dir / "topics.csv", csv);
+    write_file(map_dir / "topics.csv", csv);
     test_database db;
     auto const load = run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), "--new-base", new_base,
                                                      "--old-host", "forum.old.example", map_dir.string()});
@@ -416,7 +370,7 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     auto const result = coverage({"--db", db.conninfo(), "--urls", urls_file.string(), "--check-targets",
                                   "--concurrency", "4", "--json", json_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    auto const report = forumgate::testing::read_json_file(json_file.string());
+    auto const report = read_json_file(json_file.string());
     auto const counts = outcomes(report);
     EXPECT_EQ(counts.at("redirected").first, topics.size() - 2);
     EXPECT_EQ(counts.at("chain").first, 1U);
@@ -441,7 +395,7 @@ TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)
                                   "--urls", list.string(), "--json", (dir.path() / "rogue.json").string()});
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_NE(result.err.find("1 URLs were redirected off the new forum"), std::string::npos) << result.err;
-    auto const report = forumgate::testing::read_json_file((dir.path() / "rogue.json").string());
+    auto const report = read_json_file((dir.path() / "rogue.json").string());
     EXPECT_EQ(outcomes(report).at("off_site").first, 1U);
     EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("https://evil.example"), std::string::npos);
 }
@@ -453,7 +407,7 @@ TEST_F(coverage_command_test, a_redirector_that_does_not_answer_is_an_error_per_
         coverage({"--via", "http://127.0.0.1:1", "--old-host", REPORT_OLD_HOST, "--new-base", REPORT_NEW_BASE, "--urls",
                   list.string(), "--timeout", "2", "--json", (dir.path() / "down.json").string()});
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    auto const report = forumgate::testing::read_json_file((dir.path() / "down.json").string());
+    auto const report = read_json_file((dir.path() / "down.json").string());
     EXPECT_EQ(outcomes(report).at("error").first, 1U);
     EXPECT_NE(report["top_missed"][0]["detail"].get<std::string>().find("127.0.0.1:1"), std::string::npos)
         << report["top_missed"].dump();
@@ -494,8 +448,8 @@ TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)
              {{"--db", db, "--urls", "-", "--access-log", "-"}, "standard input ('-') can be read once"},
          }) {
         auto const result = coverage(args);
-        EXPECT_EQ(result.exit_code, 2) << joined(args) << result.err;
-        EXPECT_NE(result.err.find(message), std::string::npos) << joined(args) << "\n" << result.err;
+        EXPECT_EQ(result.exit_code, 2) << joined_lines(args) << result.err;
+        EXPECT_NE(result.err.find(message), std::string::npos) << joined_lines(args) << "\n" << result.err;
         EXPECT_TRUE(result.out.empty()) << result.out;
     }
     auto const help = run_process(FORUMGATE_BINARY, {"coverage", "--help"});

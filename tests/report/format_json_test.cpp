@@ -46,15 +46,6 @@ void check_enums(json const &schema, json const &value, std::string const &path,
     }
 }
 
-std::string joined(std::vector<std::string> const &lines)
-{
-    std::string out;
-    for (auto const &line : lines) {
-        out += line + "\n";
-    }
-    return out;
-}
-
 } // namespace
 
 TEST(json_format, is_valid_against_the_documented_schema)
@@ -63,10 +54,10 @@ TEST(json_format, is_valid_against_the_documented_schema)
     create_format("json")->write(forumgate::testing::sample_report(), text);
     auto const report = json::parse(text.str());
     auto const violations = forumgate::testing::schema_violations(schema(), report);
-    EXPECT_TRUE(violations.empty()) << joined(violations);
+    EXPECT_TRUE(violations.empty()) << forumgate::testing::joined_lines(violations);
     std::vector<std::string> bad_values;
     check_enums(schema(), report, "$", bad_values);
-    EXPECT_TRUE(bad_values.empty()) << joined(bad_values);
+    EXPECT_TRUE(bad_values.empty()) << forumgate::testing::joined_lines(bad_values);
 }
 
 TEST(json_format, holds_the_figures)

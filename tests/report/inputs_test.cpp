@@ -8,13 +8,13 @@
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <map>
 
 using namespace forumgate;
 using namespace forumgate::report;
 using forumgate::testing::temp_dir;
+using forumgate::testing::write_gzip_file;
 
 namespace {
 
@@ -39,15 +39,6 @@ std::string const LOG =
     "203.0.113.9 - - [11/Oct/2023:09:00:03 +0100] \"GET http://www.forum.cooperationbirmingham.org.uk/u/alice "
     "HTTP/1.1\" 301 0 \"-\" \"-\"\n"
     "203.0.113.9 - - [11/Oct/2023:09:00:04 +0100] \"GET /t/cut-sho";
-
-/// Writes `content` gzip-compressed to `path`.
-void write_gzip(std::filesystem::path const &path, std::string_view content)
-{
-    gzFile file = gzopen(path.c_str(), "wb");
-    ASSERT_NE(file, nullptr);
-    ASSERT_EQ(gzwrite(file, content.data(), static_cast<unsigned>(content.size())), static_cast<int>(content.size()));
-    ASSERT_EQ(gzclose(file), Z_OK);
-}
 
 /// The tally as "host target" → hits.
 std::map<std::string, std::uint64_t> hits_of(url_tally const &tally)
@@ -107,7 +98,7 @@ TEST_F(inputs, reads_a_plain_access_log)
 TEST_F(inputs, reads_a_gzip_access_log_the_same)
 {
     auto const file = (dir.path() / "access.log.1.gz").string();
-    write_gzip(file, LOG);
+    write_gzip_file(file, LOG);
     read_access_log(file, tally, summary, false, nullptr);
     expect_day_one_log(tally, summary, file);
 }
@@ -124,7 +115,7 @@ TEST_F(inputs, adds_up_many_logs)
 {
     auto const plain = dir.write("access.log", LOG).string();
     auto const compressed = (dir.path() / "access.log.2.gz").string();
-    write_gzip(compressed, LOG);
+    write_gzip_file(compressed, LOG);
     read_access_log(plain, tally, summary, false, nullptr);
     read_access_log(compressed, tally, summary, false, nullptr);
     EXPECT_EQ(summary.log_lines, 22U);
@@ -142,7 +133,7 @@ TEST_F(inputs, a_cut_short_gzip_log_counts_what_was_read)
                " HTTP/1.1\" 200 5123 \"-\" \"Mozilla/5.0\"\n";
     }
     auto const whole = dir.path() / "whole.gz";
-    write_gzip(whole, big);
+    write_gzip_file(whole, big);
     std::string const bytes = forumgate::testing::read_file(whole);
     auto const file = dir.write("cut.log.gz", std::string_view{bytes}.substr(0, bytes.size() / 2)).string();
 
@@ -225,7 +216,7 @@ TEST(line_reader, reads_long_lines_and_a_last_line_without_end)
 TEST(line_reader, decompresses_in_memory_gzip_and_refuses_damaged_data)
 {
     temp_dir dir;
-    write_gzip(dir.path() / "s.gz", "<urlset/>");
+    write_gzip_file(dir.path() / "s.gz", "<urlset/>");
     std::string const bytes = forumgate::testing::read_file(dir.path() / "s.gz");
     EXPECT_EQ(gunzip_if_compressed(bytes, "sitemap.xml.gz", 1U << 20U), "<urlset/>");
     EXPECT_EQ(gunzip_if_compressed("<urlset/>", "sitemap.xml", 1U << 20U), "<urlset/>");

@@ -182,4 +182,13 @@ nlohmann::json read_json_file(std::string const &path)
     }
 }
 
+std::string joined_lines(std::vector<std::string> const &lines)
+{
+    std::string out;
+    for (auto const &line : lines) {
+        out += line + "\n";
+    }
+    return out;
+}
+
 } // namespace forumgate::testing

@@ -22,6 +22,10 @@ namespace forumgate::testing {
 /// `items`, `additionalProperties: false`. \return one line per violation; empty if valid.
 [[nodiscard]] std::vector<std::string> schema_violations(nlohmann::json const &schema, nlohmann::json const &actual);
 
+/// \return `lines`, each followed by a newline (schema violations or a command line in a failure
+/// message).
+[[nodiscard]] std::string joined_lines(std::vector<std::string> const &lines);
+
 /// Reads a JSON file. \throws std::runtime_error naming the file.
 [[nodiscard]] nlohmann::json read_json_file(std::string const &path);
 

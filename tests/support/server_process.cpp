@@ -11,24 +11,12 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
 namespace forumgate::testing {
 namespace {
-
-std::filesystem::path make_log_dir()
-{
-    char const *const tmpdir = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-server-XXXXXX";
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (::mkdtemp(buffer.data()) == nullptr) {
-        throw std::runtime_error{"making a temporary folder " + pattern + ": " + std::strerror(errno)};
-    }
-    return buffer.data();
-}
 
 std::string read_all(std::filesystem::path const &path)
 {
@@ -43,7 +31,7 @@ std::string read_all(std::filesystem::path const &path)
 
 server_process::server_process(std::string const &program, std::vector<std::string> const &args,
                                std::map<std::string, std::string> const &env)
-    : m_dir{make_log_dir()}, m_log_file{m_dir / "server.log"}
+    : m_dir{make_temp_folder("forumgate-server")}, m_log_file{m_dir / "server.log"}
 {
     ::signal(SIGPIPE, SIG_IGN); // writing to a connection the server closed must not kill the test
     int const log_fd = ::open(m_log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -200,6 +188,24 @@ bool server_process::running()
         return false;
     }
     return done == 0;
+}
+
+int kill_at_random_points(std::string const &program, std::vector<std::string> const &args, int rounds,
+                          std::chrono::milliseconds shortest, std::chrono::milliseconds longest)
+{
+    std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<std::chrono::milliseconds::rep> wait{shortest.count(), longest.count()};
+    int killed = 0;
+    for (int round = 0; round < rounds; ++round) {
+        server_process run{program, args};
+        std::this_thread::sleep_for(std::chrono::milliseconds{wait(random)});
+        if (run.running()) {
+            run.signal(SIGKILL);
+            ++killed;
+        }
+        (void)run.wait_exit(std::chrono::seconds{10});
+    }
+    return killed;
 }
 
 } // namespace forumgate::testing

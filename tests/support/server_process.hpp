@@ -68,4 +68,10 @@ private:
     std::vector<std::uint16_t> m_ports;
 };
 
+/// Crashes `program args` at random points: starts it `rounds` times, one after the other, and
+/// SIGKILLs each run still going after a random wait between `shortest` and `longest`.
+/// \return how many runs were killed (the others had finished).
+[[nodiscard]] int kill_at_random_points(std::string const &program, std::vector<std::string> const &args, int rounds,
+                                        std::chrono::milliseconds shortest, std::chrono::milliseconds longest);
+
 } // namespace forumgate::testing

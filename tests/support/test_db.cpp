@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cerrno>
@@ -74,18 +75,20 @@ test_database::~test_database()
     }
 }
 
-temp_dir::temp_dir()
+std::filesystem::path make_temp_folder(std::string_view prefix)
 {
     char const *const tmpdir = std::getenv("TMPDIR");
     std::string pattern =
-        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/forumgate-test-XXXXXX";
+        std::string{tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp"} + "/" + std::string{prefix} + "-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) == nullptr) {
         throw std::runtime_error{"making a temporary folder " + pattern + ": " + std::strerror(errno)};
     }
-    m_path = buffer.data();
+    return buffer.data();
 }
+
+temp_dir::temp_dir() : m_path{make_temp_folder("forumgate-test")} {}
 
 temp_dir::~temp_dir()
 {
@@ -107,6 +110,19 @@ void write_file(std::filesystem::path const &path, std::string_view content)
     out.close();
     if (!out) {
         throw std::runtime_error{"writing " + path.string() + ": " + std::strerror(errno)};
+    }
+}
+
+void write_gzip_file(std::filesystem::path const &path, std::string_view content)
+{
+    gzFile file = gzopen(path.c_str(), "wb");
+    if (file == nullptr) {
+        throw std::runtime_error{"writing " + path.string() + ": " + std::strerror(errno)};
+    }
+    bool const written =
+        gzwrite(file, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size());
+    if (gzclose(file) != Z_OK || !written) {
+        throw std::runtime_error{"writing " + path.string() + " gzip-compressed"};
     }
 }
 

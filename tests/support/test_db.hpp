@@ -38,6 +38,10 @@ private:
     std::string m_conninfo;
 };
 
+/// Makes a new, empty folder `PREFIX-XXXXXX` under TMPDIR (or /tmp), which the caller removes.
+/// \return its path. \throws std::runtime_error if it cannot be made.
+[[nodiscard]] std::filesystem::path make_temp_folder(std::string_view prefix);
+
 /// Represents a new, empty folder under TMPDIR (or /tmp), removed with its content at destruction.
 class temp_dir
 {
@@ -59,6 +63,9 @@ private:
 
 /// Writes `content` to `path` byte for byte (replacing the file). \throws std::runtime_error.
 void write_file(std::filesystem::path const &path, std::string_view content);
+
+/// Writes `content` gzip-compressed to `path` (replacing the file). \throws std::runtime_error.
+void write_gzip_file(std::filesystem::path const &path, std::string_view content);
 
 /// \return the content of `path` byte for byte. \throws std::runtime_error if it cannot be read.
 [[nodiscard]] std::string read_file(std::filesystem::path const &path);

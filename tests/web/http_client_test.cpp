@@ -57,6 +57,21 @@ http_client::options short_timeouts()
     return options;
 }
 
+/// The fetch_error that polite_send (fast_policy, short_timeouts) throws asking `server` for
+/// `target`; nullopt, and a test failure, if it throws none.
+std::optional<fetch_error> polite_send_error(running_server const &server, std::string target)
+{
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    try {
+        (void)polite_send(client, pacer, {.target = std::move(target)}, fast_policy());
+    } catch (fetch_error const &e) {
+        return e;
+    }
+    ADD_FAILURE() << "no error";
+    return std::nullopt;
+}
+
 } // namespace
 
 TEST(site_url, parses_base_urls)
@@ -168,19 +183,14 @@ TEST(polite_send, client_errors_are_final_at_once)
             R"({"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"})",
             {}};
     }};
-    http_client client{server.site(), short_timeouts()};
-    request_pacer pacer;
-    try {
-        (void)polite_send(client, pacer, {.target = "/admin/users/list/active.json"}, fast_policy());
-        ADD_FAILURE() << "no error";
-    } catch (fetch_error const &e) {
-        EXPECT_EQ(e.status(), 403);
-        EXPECT_TRUE(e.permanent());
-        std::string const message = e.what();
-        EXPECT_NE(message.find("/admin/users/list/active.json: HTTP 403 (You are not permitted"), std::string::npos)
-            << message;
-        EXPECT_NE(message.find("--api-key-file"), std::string::npos) << message;
-    }
+    auto const error = polite_send_error(server, "/admin/users/list/active.json");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->status(), 403);
+    EXPECT_TRUE(error->permanent());
+    std::string const message = error->what();
+    EXPECT_NE(message.find("/admin/users/list/active.json: HTTP 403 (You are not permitted"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("--api-key-file"), std::string::npos) << message;
     EXPECT_EQ(calls.load(), 1);
 }
 
@@ -212,16 +222,11 @@ TEST(polite_send, a_very_long_retry_after_fails_the_request_instead_of_stalling)
     running_server server{[](rehearsal::api_request const &) {
         return rehearsal::api_response{429, "text/plain", "Slow down", {{"Retry-After", "7200"}}};
     }};
-    http_client client{server.site(), short_timeouts()};
-    request_pacer pacer;
-    try {
-        (void)polite_send(client, pacer, {.target = "/latest.json"}, fast_policy());
-        ADD_FAILURE() << "no error";
-    } catch (fetch_error const &e) {
-        EXPECT_EQ(e.status(), 429);
-        EXPECT_FALSE(e.permanent());
-        EXPECT_NE(std::string{e.what()}.find("Retry-After 7200 s"), std::string::npos) << e.what();
-    }
+    auto const error = polite_send_error(server, "/latest.json");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->status(), 429);
+    EXPECT_FALSE(error->permanent());
+    EXPECT_NE(std::string{error->what()}.find("Retry-After 7200 s"), std::string::npos) << error->what();
 }
 
 TEST(retry_after, reads_seconds_and_dates)
