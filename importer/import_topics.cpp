@@ -160,6 +160,11 @@ private:
         if (auto const *there = m_reconcile ? find_existing(post) : nullptr) {
             made = {there->id, *m_new_topic_id, there->post_number, {}};
             reconciled = true;
+            if (!out.attributed && base::iequals(there->username, m_options.api_username) &&
+                !base::iequals(acting, m_options.api_username)) {
+                // The earlier run posted it as the admin, naming the author (as_author_or_admin).
+                attribute_to_admin(post, acting, out);
+            }
         } else if (post.post_number == 1 && !m_new_topic_id) {
             made = as_author_or_admin(post, acting, out, [&](std::string const &who, std::string const &text) {
                 return create_topic(who, text, post.created_at);
@@ -203,12 +208,18 @@ private:
             if (!not_allowed || base::iequals(acting, m_options.api_username)) {
                 throw;
             }
-            out.attributed = true;
-            out.raw = m_state.composed_raw(post, *m_state.snapshot, out.problems, true);
-            out.problems.push_back("posted by " + m_options.api_username + " with the author named: " + acting +
-                                   " may not post there on the new forum");
+            attribute_to_admin(post, acting, out);
             return create(m_options.api_username, out.raw);
         }
+    }
+
+    /// Makes `out` the admin's post naming its author `acting`, who may not post there.
+    void attribute_to_admin(store::archived_post const &post, std::string const &acting, outgoing_post &out)
+    {
+        out.attributed = true;
+        out.raw = m_state.composed_raw(post, *m_state.snapshot, out.problems, true);
+        out.problems.push_back("posted by " + m_options.api_username + " with the author named: " + acting +
+                               " may not post there on the new forum");
     }
 
     created_post create_reply(store::archived_post const &post, std::string const &acting, outgoing_post &out)

@@ -212,6 +212,43 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
     EXPECT_EQ(again.failures, 0U) << failures(again);
 }
 
+TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_rerun_and_stay_attributed)
+{
+    // A run killed after the admin posted a topic in a staff-only category (naming its author,
+    // who may not post there), before the run recorded it: the rerun finds the topic and its
+    // posts on the new forum, and records them as the admin's, naming the author.
+    forum_server old{rehearsal::generate_forum({.topic_count = 40, .seed = 11})};
+    forum_server target{new_forum_state(), "localhost"};
+    test_database db;
+    temp_dir dir;
+    ASSERT_TRUE(importer::run_fetch(fetch_options_for(old, db, dir)).archive.failures.empty());
+    auto const first = importer::run_import(import_options_for(target, db, dir));
+    ASSERT_EQ(first.failures, 0U) << failures(first);
+    auto const posts_before = post_count(target.forum());
+    std::size_t forgotten = 0;
+    {
+        pqxx::connection connection{db.conninfo()};
+        pqxx::work txn{connection};
+        auto const topic = txn.exec(
+            "SELECT i.old_topic_id FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id "
+            "JOIN forumgate.import_users u ON u.username_lower = lower(p.username) "
+            "WHERE i.attributed AND p.post_number = 1 AND lower(u.new_username) <> 'system' "
+            "ORDER BY i.old_topic_id LIMIT 1");
+        ASSERT_EQ(topic.size(), 1U) << "the generated forum has no topic the admin posted for its author";
+        forgotten = txn.exec_params("DELETE FROM forumgate.import_posts WHERE old_topic_id = $1",
+                                    topic[0][0].as<std::int64_t>())
+                        .affected_rows();
+        txn.commit();
+    }
+    auto const again = importer::run_import(import_options_for(target, db, dir));
+    EXPECT_EQ(again.failures, 0U) << failures(again);
+    EXPECT_EQ(again.posts_created, 0U);
+    EXPECT_EQ(again.posts_reconciled, forgotten);
+    EXPECT_EQ(post_count(target.forum()), posts_before);
+    auto const verified = importer::run_verify(verify_options_for(target, db));
+    EXPECT_TRUE(verified.passed()) << describe(verified);
+}
+
 TEST(import, refuses_to_start_while_the_new_forum_would_mail_members)
 {
     forum_server old{rehearsal::generate_forum({.topic_count = 5, .seed = 2})};
