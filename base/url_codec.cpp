@@ -72,9 +72,7 @@ void encode(std::string &out, std::string_view in, std::array<bool, 256> const &
         if (run == in.size()) {
             return;
         }
-        auto const byte = static_cast<unsigned char>(in[run]);
-        char const escaped[3] = {'%', HEX_DIGITS[byte >> 4U], HEX_DIGITS[byte & 0xFU]};
-        out.append(escaped, 3);
+        append_escaped_byte(out, static_cast<unsigned char>(in[run]));
         i = run + 1;
     }
 }
@@ -89,6 +87,12 @@ bool append_percent_decoded(std::string &out, std::string_view in)
 bool append_form_decoded(std::string &out, std::string_view in)
 {
     return decode(out, in, true);
+}
+
+void append_escaped_byte(std::string &out, unsigned char byte)
+{
+    char const escaped[3] = {'%', HEX_DIGITS[byte >> 4U], HEX_DIGITS[byte & 0xFU]};
+    out.append(escaped, 3);
 }
 
 void append_encoded_segment(std::string &out, std::string_view segment)

@@ -25,6 +25,9 @@ void append_encoded_segment(std::string &out, std::string_view segment);
 /// Appends `component` as a query key or value (unreserved characters kept, the rest escaped).
 void append_encoded_query_component(std::string &out, std::string_view component);
 
+/// Appends `byte` as a percent escape (`%2F`), upper-case hex as RFC 3986 recommends.
+void append_escaped_byte(std::string &out, unsigned char byte);
+
 /// Decodes the UTF-8 character at `pos` (\pre pos < s.size()) and moves `pos` past it.
 /// \return its code point, or nullopt for a malformed sequence (overlong, surrogate, beyond
 /// U+10FFFF, cut short, a stray continuation byte), past whose first byte `pos` moves.

@@ -528,25 +528,18 @@ decision resolution::site_page(url_shape const &shape)
     return redirect(reason::site_page);
 }
 
-bool is_hex_digit(char c) noexcept
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 // Makes a rule's output, which may carry any text from the request, into a plain path and
 // query: every byte outside a small safe set is escaped (so no CR, LF, space, backslash or
 // quote), a `%` that starts no escape is escaped, runs of `/` in the path become one (no `//`
 // that a browser could read as a host) and a `/` in the query is escaped.
 std::string plain_path(std::string_view replaced)
 {
-    static constexpr char HEX[] = "0123456789ABCDEF";
     std::string path;
     path.reserve(replaced.size() + 1);
     path.push_back('/');
     bool in_query = false;
     for (std::size_t i = 0; i < replaced.size(); ++i) {
         char const c = replaced[i];
-        auto const byte = static_cast<unsigned char>(c);
         if (c == '/' && !in_query) {
             if (path.back() != '/') {
                 path.push_back('/');
@@ -558,19 +551,18 @@ std::string plain_path(std::string_view replaced)
             path.push_back(c);
             continue;
         }
-        if (c == '%' && i + 2 < replaced.size() && is_hex_digit(replaced[i + 1]) && is_hex_digit(replaced[i + 2])) {
+        if (c == '%' && i + 2 < replaced.size() && base::hex_value(replaced[i + 1]) >= 0 &&
+            base::hex_value(replaced[i + 2]) >= 0) {
             path.push_back(c);
             continue;
         }
         bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                            std::string_view{"-._~?&=+:@!$,;*()"}.find(c) != std::string_view::npos;
-        if (plain) {
-            path.push_back(c);
-        } else {
-            path.push_back('%');
-            path.push_back(HEX[byte >> 4U]);
-            path.push_back(HEX[byte & 0xFU]);
+        if (!plain) {
+            base::append_escaped_byte(path, static_cast<unsigned char>(c));
+            continue;
         }
+        path.push_back(c);
     }
     return path;
 }
