@@ -267,6 +267,19 @@ void table_end(page &p)
     p.raw("</tbody></table></div>");
 }
 
+/// A sortable table with a row for each of `rows`: `write_row(row)` writes the row's cells.
+template <typename Rows, typename WriteRow>
+void sortable_table(page &p, std::string_view id, std::string_view header_cells, Rows const &rows, WriteRow &&write_row)
+{
+    table_start(p, id, header_cells);
+    for (auto const &row : rows) {
+        p.raw("<tr>");
+        write_row(row);
+        p.raw("</tr>");
+    }
+    table_end(p);
+}
+
 void url_cell(page &p, std::string_view url)
 {
     p.raw("<td class=\"url\"><code>");
@@ -287,22 +300,20 @@ std::string why_text(listed_url const &u)
 
 void missed_table(page &p, coverage_report const &r)
 {
-    table_start(p, "top-missed",
-                "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
-                "<th>likely reason</th><th>redirected to</th>");
-    for (auto const &u : r.top_missed) {
-        p.raw("<tr>");
-        number_cell(p, u.hits);
-        url_cell(p, u.url);
-        p.f("<td>{}</td><td>", mappings::to_string(u.kind));
-        p.text(label(u.outcome));
-        p.f("</td><td class=\"n\" data-v=\"{0}\">{0}</td><td>", u.status);
-        p.text(why_text(u));
-        p.raw("</td><td class=\"url\">");
-        p.text(u.location);
-        p.raw("</td></tr>");
-    }
-    table_end(p);
+    sortable_table(p, "top-missed",
+                   "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
+                   "<th>likely reason</th><th>redirected to</th>",
+                   r.top_missed, [&p](listed_url const &u) {
+                       number_cell(p, u.hits);
+                       url_cell(p, u.url);
+                       p.f("<td>{}</td><td>", mappings::to_string(u.kind));
+                       p.text(label(u.outcome));
+                       p.f("</td><td class=\"n\" data-v=\"{0}\">{0}</td><td>", u.status);
+                       p.text(why_text(u));
+                       p.raw("</td><td class=\"url\">");
+                       p.text(u.location);
+                       p.raw("</td>");
+                   });
 }
 
 void head_section(page &p, coverage_report const &r, std::string const &old_host)
@@ -358,18 +369,16 @@ void outcomes_section(page &p, coverage_report const &r)
 {
     p.raw("<section><h2>Outcomes</h2>");
     outcome_chart(p, r);
-    table_start(p, "outcomes",
-                "<th>outcome</th><th class=\"n\">URLs</th>"
-                "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>");
-    for (auto const outcome : ALL_OUTCOMES) {
-        auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
-        p.f("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
-        p.text(label(outcome));
-        p.raw("</td>");
-        urls_and_hits_cells(p, c, c, r.total);
-        p.raw("</tr>");
-    }
-    table_end(p);
+    sortable_table(p, "outcomes",
+                   "<th>outcome</th><th class=\"n\">URLs</th>"
+                   "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>",
+                   ALL_OUTCOMES, [&p, &r](url_outcome outcome) {
+                       auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+                       p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
+                       p.text(label(outcome));
+                       p.raw("</td>");
+                       urls_and_hits_cells(p, c, c, r.total);
+                   });
     p.raw("</section>\n");
 }
 
@@ -380,15 +389,13 @@ void kinds_section(page &p, coverage_report const &r)
     }
     p.raw("<section><h2>By kind of URL</h2>");
     kind_chart(p, r);
-    table_start(p, "kinds",
-                "<th>kind</th><th class=\"n\">URLs</th>"
-                "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>");
-    for (auto const &k : r.kinds) {
-        p.f("<tr><td>{}</td>", mappings::to_string(k.kind));
-        urls_and_hits_cells(p, k.all, k.covered, k.all);
-        p.raw("</tr>");
-    }
-    table_end(p);
+    sortable_table(p, "kinds",
+                   "<th>kind</th><th class=\"n\">URLs</th>"
+                   "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>",
+                   r.kinds, [&p](auto const &k) {
+                       p.f("<td>{}</td>", mappings::to_string(k.kind));
+                       urls_and_hits_cells(p, k.all, k.covered, k.all);
+                   });
     p.raw("</section>\n");
 }
 
@@ -449,41 +456,38 @@ void chains_section(page &p, coverage_report const &r)
     p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target "
           "redirects again: "
           "each hop costs the reader time. Point the map at the final URL.</p>");
-    table_start(p, "chains", "<th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th>");
-    for (auto const &u : r.chains) {
-        p.raw("<tr>");
-        number_cell(p, u.hits);
-        url_cell(p, u.url);
-        p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
-        p.text(u.detail);
-        p.raw("</td></tr>");
-    }
-    table_end(p);
+    sortable_table(p, "chains", "<th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th>",
+                   r.chains, [&p](listed_url const &u) {
+                       number_cell(p, u.hits);
+                       url_cell(p, u.url);
+                       p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
+                       p.text(u.detail);
+                       p.raw("</td>");
+                   });
     p.raw("</section>\n");
 }
 
 void proposal_rows(page &p, coverage_report const &r)
 {
-    table_start(p, "proposals",
-                "<th>pattern</th><th>replacement</th>"
-                "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
-                "example</th>");
-    for (auto const &rule : r.proposals) {
-        p.raw("<tr><td class=\"url\"><code>");
-        p.text(rule.pattern);
-        p.raw("</code></td><td><code>");
-        p.text(rule.replacement);
-        p.raw("</code></td>");
-        number_cell(p, rule.won_urls);
-        number_cell(p, rule.matched_urls);
-        number_cell(p, rule.won_hits);
-        p.raw("<td class=\"url\">");
-        if (!rule.examples.empty()) {
-            p.text(rule.examples.front().first + " → " + rule.examples.front().second);
-        }
-        p.raw("</td></tr>");
-    }
-    table_end(p);
+    sortable_table(p, "proposals",
+                   "<th>pattern</th><th>replacement</th>"
+                   "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
+                   "example</th>",
+                   r.proposals, [&p](auto const &rule) {
+                       p.raw("<td class=\"url\"><code>");
+                       p.text(rule.pattern);
+                       p.raw("</code></td><td><code>");
+                       p.text(rule.replacement);
+                       p.raw("</code></td>");
+                       number_cell(p, rule.won_urls);
+                       number_cell(p, rule.matched_urls);
+                       number_cell(p, rule.won_hits);
+                       p.raw("<td class=\"url\">");
+                       if (!rule.examples.empty()) {
+                           p.text(rule.examples.front().first + " → " + rule.examples.front().second);
+                       }
+                       p.raw("</td>");
+                   });
 }
 
 void proposals_section(page &p, coverage_report const &r)
