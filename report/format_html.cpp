@@ -1,5 +1,6 @@
 #include "report/format_html.hpp"
 
+#include "base/enum_names.hpp"
 #include "base/text.hpp"
 
 #include <fmt/format.h>
@@ -10,29 +11,22 @@
 namespace forumgate::report {
 namespace {
 
+/// The chart colour of each outcome, in url_outcome's order: greens land, reds and browns miss.
+constexpr std::array<std::string_view, OUTCOME_COUNT> COLOURS = {
+    "#2e7d32", // redirected
+    "#81c784", // passed_through
+    "#c0ca33", // chain
+    "#d32f2f", // not_found
+    "#8d6e63", // gone
+    "#f57c00", // target_broken
+    "#7b1fa2", // loop
+    "#212121", // off_site
+    "#546e7a", // error
+};
+
 std::string_view colour(url_outcome outcome) noexcept
 {
-    switch (outcome) {
-    case url_outcome::redirected:
-        return "#2e7d32";
-    case url_outcome::passed_through:
-        return "#81c784";
-    case url_outcome::chain:
-        return "#c0ca33";
-    case url_outcome::not_found:
-        return "#d32f2f";
-    case url_outcome::gone:
-        return "#8d6e63";
-    case url_outcome::target_broken:
-        return "#f57c00";
-    case url_outcome::loop:
-        return "#7b1fa2";
-    case url_outcome::off_site:
-        return "#212121";
-    case url_outcome::error:
-        return "#546e7a";
-    }
-    return "#000";
+    return base::enum_name(COLOURS, outcome, "#000");
 }
 
 constexpr std::string_view STYLE = R"css(
