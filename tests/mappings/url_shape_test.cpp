@@ -632,6 +632,15 @@ TEST(kinds, every_shape_has_a_kind)
     EXPECT_EQ(kind_of(shape_id::site_page), url_kind::site_page);
     EXPECT_EQ(kind_of(shape_id::unknown), url_kind::other);
     EXPECT_EQ(kind_of(shape_id::unmappable), url_kind::other);
+    EXPECT_EQ(kind_of(shape_id::post_resource), url_kind::post);
+    EXPECT_EQ(kind_of(shape_id::post_by_date), url_kind::post);
+    EXPECT_EQ(kind_of(shape_id::category), url_kind::category);
+    EXPECT_EQ(kind_of(shape_id::user), url_kind::user);
+    EXPECT_EQ(kind_of(shape_id::user_avatar), url_kind::user);
+    EXPECT_EQ(kind_of(shape_id::tag), url_kind::tag);
+    EXPECT_EQ(kind_of(shape_id::tag_intersection), url_kind::tag);
+    EXPECT_EQ(kind_of(shape_id::upload_sha1), url_kind::upload);
+    EXPECT_EQ(kind_of(shape_id::upload_path), url_kind::upload);
     EXPECT_EQ(to_string(url_kind::topic), "topic");
     EXPECT_EQ(to_string(url_kind::site_page), "site_page");
     EXPECT_EQ(to_string(url_kind::other), "other");
