@@ -1,9 +1,9 @@
 #include "report/inputs.hpp"
 
 #include "base/error.hpp"
+#include "base/line_reader.hpp"
 #include "mappings/old_url.hpp"
 #include "report/access_log.hpp"
-#include "report/line_reader.hpp"
 #include "web/progress.hpp"
 
 #include <array>
@@ -68,7 +68,7 @@ void note_malformed(input_summary &summary, std::string_view file, std::uint64_t
 void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
                      web::progress *progress)
 {
-    line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
+    base::line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
     std::string_view line;
     std::string scratch;
     log_request request;
@@ -128,7 +128,7 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
 
 void read_url_list(std::string const &path, url_tally &tally, input_summary &summary)
 {
-    line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
+    base::line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
     std::string_view line;
     try {
         while (reader.next(line)) {

@@ -1,9 +1,9 @@
 #include "report/sitemap.hpp"
 
 #include "base/error.hpp"
+#include "base/line_reader.hpp"
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
-#include "report/line_reader.hpp"
 #include "report/web_fetcher.hpp"
 
 #include <fmt/format.h>
@@ -271,7 +271,7 @@ sitemap_totals read_sitemaps(std::string const &source, web_fetcher &fetcher,
         }
         std::string text;
         if (current.file) {
-            text = read_text_file(current.where, MAX_SITEMAP_BYTES);
+            text = base::read_text_file(current.where, MAX_SITEMAP_BYTES);
         } else {
             auto [answer, final_url] = fetcher.get_following(current.where, MAX_REDIRECTS);
             if (answer.status != 200) {
@@ -279,7 +279,7 @@ sitemap_totals read_sitemaps(std::string const &source, web_fetcher &fetcher,
                     fmt::format("{}: HTTP {}{}", current.where, answer.status,
                                 final_url == current.where ? std::string{} : " (from " + final_url + ")")};
             }
-            text = gunzip_if_compressed(std::move(answer.body), current.where, MAX_SITEMAP_BYTES);
+            text = base::gunzip_if_compressed(std::move(answer.body), current.where, MAX_SITEMAP_BYTES);
         }
         auto const document = parse_sitemap(text, current.where);
         if (!document.index) {

@@ -1,4 +1,5 @@
 #include "base/error.hpp"
+#include "base/line_reader.hpp"
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
 #include "pg/connection.hpp"
@@ -23,7 +24,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <span>
 #include <string>
@@ -56,13 +56,10 @@ constexpr std::string_view SNAPSHOT_MAGIC = "forumgate-snapshot";
 /// refuse versions they do not know rather than guess.
 constexpr int SNAPSHOT_FORMAT = 1;
 
-/// Snapshot files are written and read in blocks of this size: one system call per block
-/// instead of per row is most of the speed; larger blocks only hold more memory.
+/// Snapshot files are written in blocks of this size (and read by base::line_reader in blocks
+/// as large): one system call per block instead of per row is most of the speed; larger blocks
+/// only hold more memory.
 constexpr std::size_t SNAPSHOT_BLOCK_BYTES = std::size_t{1} << 20U;
-
-/// A longer line is refused. It bounds the memory that reading a file which is not a snapshot
-/// (one huge line) can take, far above any real row (a slug, a URL, a rule).
-constexpr std::size_t MAX_SNAPSHOT_LINE_BYTES = std::size_t{64} << 20U;
 
 /// Represents a snapshot file being written. It is written as FILE.tmp-PID beside FILE, then
 /// flushed to disk and renamed over FILE by commit(): a reader (a redirector starting) sees
@@ -167,95 +164,34 @@ private:
     bool m_committed = false;
 };
 
-/// Represents a snapshot file being read line by line (in blocks of SNAPSHOT_BLOCK_BYTES),
-/// and where in it: every error names FILE:LINE.
+/// Represents a snapshot file being read line by line, and where in it: every error names
+/// FILE:LINE.
 class snapshot_file_reader
 {
 public:
-    explicit snapshot_file_reader(fs::path const &file) : m_name{file.string()}
-    {
-        m_stream.open(file, std::ios::binary);
-        if (!m_stream) {
-            throw input_error{fmt::format("{}: cannot be opened: {}", m_name, std::strerror(errno))};
-        }
-        m_buffer.resize(SNAPSHOT_BLOCK_BYTES);
-    }
+    explicit snapshot_file_reader(fs::path const &file) : m_lines{file, base::line_reader::line_ends::exact} {}
 
     /// Reads the next line, without its line feed; `line` is valid until the next call.
     /// \return false at the end of the file. \throws input_error if the last line has no line
-    /// feed (the file was cut), or a line is longer than MAX_SNAPSHOT_LINE_BYTES.
-    bool next(std::string_view &line)
-    {
-        std::size_t scanned = m_begin;
-        for (;;) {
-            auto const *const start = m_buffer.data() + scanned;
-            auto const *const feed = static_cast<char const *>(std::memchr(start, '\n', m_end - scanned));
-            if (feed != nullptr) {
-                auto const end = static_cast<std::size_t>(feed - m_buffer.data());
-                line = std::string_view{m_buffer.data() + m_begin, end - m_begin};
-                m_begin = end + 1;
-                ++m_line;
-                return true;
-            }
-            scanned = m_end;
-            if (m_eof) {
-                if (m_begin == m_end) {
-                    return false;
-                }
-                ++m_line;
-                fail("the last line ends without a line feed: the file was cut short");
-            }
-            scanned -= m_begin;
-            fill();
-        }
-    }
+    /// feed (the file was cut), or a line is too long to be a snapshot's.
+    bool next(std::string_view &line) { return m_lines.next(line); }
 
     /// The number of the line last read (1 for the first).
-    [[nodiscard]] std::uint64_t line_number() const noexcept { return m_line; }
+    [[nodiscard]] std::uint64_t line_number() const noexcept { return m_lines.line_number(); }
 
     /// \throws input_error "FILE:LINE: message" for the line last read.
-    [[noreturn]] void fail(std::string_view message) const { fail_at(m_line, message); }
+    [[noreturn]] void fail(std::string_view message) const { fail_at(line_number(), message); }
     [[noreturn]] void fail_at(std::uint64_t line, std::string_view message) const
     {
-        throw input_error{fmt::format("{}:{}: {}", m_name, line, message)};
+        throw input_error{fmt::format("{}:{}: {}", name(), line, message)};
     }
     /// \throws input_error "FILE:LINE: message" for the line after the last (a missing line).
-    [[noreturn]] void fail_at_end(std::string_view message) const { fail_at(m_line + 1, message); }
+    [[noreturn]] void fail_at_end(std::string_view message) const { fail_at(line_number() + 1, message); }
 
-    [[nodiscard]] std::string const &name() const noexcept { return m_name; }
+    [[nodiscard]] std::string const &name() const noexcept { return m_lines.name(); }
 
 private:
-    /// Moves the unread part to the front and reads more after it (growing the buffer if one
-    /// line fills it).
-    void fill()
-    {
-        std::size_t const unread = m_end - m_begin;
-        std::memmove(m_buffer.data(), m_buffer.data() + m_begin, unread);
-        m_begin = 0;
-        m_end = unread;
-        if (m_end == m_buffer.size()) {
-            if (m_buffer.size() >= MAX_SNAPSHOT_LINE_BYTES) {
-                fail_at_end(fmt::format("a line longer than {} MiB: not a forumgate snapshot file",
-                                        MAX_SNAPSHOT_LINE_BYTES >> 20U));
-            }
-            m_buffer.resize(m_buffer.size() * 2);
-        }
-        m_stream.read(m_buffer.data() + m_end, static_cast<std::streamsize>(m_buffer.size() - m_end));
-        m_end += static_cast<std::size_t>(m_stream.gcount());
-        if (m_stream.eof()) {
-            m_eof = true;
-        } else if (!m_stream) {
-            fail_at_end(fmt::format("cannot be read: {}", std::strerror(errno)));
-        }
-    }
-
-    std::string m_name;
-    std::ifstream m_stream;
-    std::vector<char> m_buffer;
-    std::size_t m_begin = 0; ///< the first unread byte in m_buffer
-    std::size_t m_end = 0;   ///< one past the last byte read into m_buffer
-    bool m_eof = false;
-    std::uint64_t m_line = 0;
+    base::line_reader m_lines;
 };
 
 /// Splits "keyword rest" at its first space (rest is empty without one).

@@ -4,7 +4,6 @@
 #include "report/inputs.hpp"
 
 #include "base/error.hpp"
-#include "report/line_reader.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
@@ -193,42 +192,6 @@ TEST_F(inputs, keeps_only_the_first_malformed_lines)
     ASSERT_EQ(summary.malformed_examples.size(), MAX_MALFORMED_EXAMPLES);
     EXPECT_EQ(summary.malformed_examples.back().line, MAX_MALFORMED_EXAMPLES);
     EXPECT_EQ(tally.size(), 0U);
-}
-
-TEST(line_reader, reads_long_lines_and_a_last_line_without_end)
-{
-    std::string const long_line(3U << 20U, 'x'); // longer than one read block
-    temp_dir dir;
-    auto const file = dir.write("long.txt", "first\n" + long_line + "\nlast");
-    line_reader reader{file};
-    std::string_view line;
-    ASSERT_TRUE(reader.next(line));
-    EXPECT_EQ(line, "first");
-    ASSERT_TRUE(reader.next(line));
-    EXPECT_EQ(line.size(), long_line.size());
-    EXPECT_EQ(reader.line_number(), 2U);
-    ASSERT_TRUE(reader.next(line));
-    EXPECT_EQ(line, "last");
-    EXPECT_FALSE(reader.next(line));
-    EXPECT_FALSE(reader.compressed());
-}
-
-TEST(line_reader, decompresses_in_memory_gzip_and_refuses_damaged_data)
-{
-    temp_dir dir;
-    write_gzip_file(dir.path() / "s.gz", "<urlset/>");
-    std::string const bytes = forumgate::testing::read_file(dir.path() / "s.gz");
-    EXPECT_EQ(gunzip_if_compressed(bytes, "sitemap.xml.gz", 1U << 20U), "<urlset/>");
-    EXPECT_EQ(gunzip_if_compressed("<urlset/>", "sitemap.xml", 1U << 20U), "<urlset/>");
-    try {
-        (void)gunzip_if_compressed(bytes.substr(0, bytes.size() - 12), "https://forum.example/sitemap.xml.gz",
-                                   1U << 20U);
-        FAIL() << "no error";
-    } catch (input_error const &e) {
-        EXPECT_NE(std::string{e.what()}.find("https://forum.example/sitemap.xml.gz: damaged gzip data"),
-                  std::string::npos)
-            << e.what();
-    }
 }
 
 TEST_F(inputs, knows_discourse_machinery_from_pages)

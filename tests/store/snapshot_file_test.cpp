@@ -349,7 +349,7 @@ TEST_F(store_test, a_file_that_is_not_a_snapshot_is_refused_clearly)
     std::string const missing = (dir.path() / "missing.snapshot").string();
     std::string const not_there =
         message_of<input_error>([&] { (void)forumgate::store::read_snapshot_file(dir.path() / "missing.snapshot"); });
-    EXPECT_EQ(not_there, missing + ": cannot be opened: No such file or directory");
+    EXPECT_EQ(not_there, missing + ": cannot open: No such file or directory");
 }
 
 TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line)

@@ -1,4 +1,4 @@
-#include "report/line_reader.hpp"
+#include "base/line_reader.hpp"
 
 #include "base/error.hpp"
 
@@ -10,7 +10,7 @@
 #include <climits>
 #include <cstring>
 
-namespace forumgate::report {
+namespace forumgate::base {
 namespace {
 
 /// Bytes asked of zlib at a time. Large enough that a log of a million lines costs a few
@@ -30,7 +30,8 @@ gzFile as_gz(void *file)
 
 } // namespace
 
-line_reader::line_reader(std::filesystem::path const &path) : m_name{path.string()}, m_buffer(READ_BLOCK)
+line_reader::line_reader(std::filesystem::path const &path, line_ends ends)
+    : m_name{path.string()}, m_ends{ends}, m_buffer(READ_BLOCK)
 {
     errno = 0;
     gzFile const file = gzopen(m_name.c_str(), "rb");
@@ -108,6 +109,10 @@ bool line_reader::next(std::string_view &line)
             if (m_size == m_begin) {
                 return false;
             }
+            if (m_ends == line_ends::exact) {
+                throw input_error{fmt::format("{}:{}: the last line ends without a line feed: the file was cut short",
+                                              m_name, m_line + 1)};
+            }
             // The last line, without a line end.
             line = std::string_view{m_buffer.data() + m_begin, m_size - m_begin};
             m_begin = m_size;
@@ -115,7 +120,7 @@ bool line_reader::next(std::string_view &line)
         }
         scanned = m_begin + pending;
     }
-    if (!line.empty() && line.back() == '\r') {
+    if (m_ends == line_ends::text && !line.empty() && line.back() == '\r') {
         line.remove_suffix(1);
     }
     ++m_line;
@@ -175,4 +180,4 @@ std::string gunzip_if_compressed(std::string data, std::string_view what, std::s
     return out;
 }
 
-} // namespace forumgate::report
+} // namespace forumgate::base
