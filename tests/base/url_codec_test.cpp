@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 using namespace forumgate::base;
 
@@ -66,15 +67,9 @@ TEST(percent_decode, escapes_both_cases)
 
 TEST(percent_decode, malformed_escapes)
 {
-    EXPECT_FALSE(decoded("%"));
-    EXPECT_FALSE(decoded("abc%"));
-    EXPECT_FALSE(decoded("%4"));
-    EXPECT_FALSE(decoded("abc%4"));
-    EXPECT_FALSE(decoded("%zz"));
-    EXPECT_FALSE(decoded("%g1"));
-    EXPECT_FALSE(decoded("%1g"));
-    EXPECT_FALSE(decoded("%%41"));
-    EXPECT_FALSE(decoded("% 1"));
+    for (std::string_view const text : {"%", "abc%", "%4", "abc%4", "%zz", "%g1", "%1g", "%%41", "% 1"}) {
+        EXPECT_FALSE(decoded(text)) << text;
+    }
 }
 
 TEST(percent_decode, appends)
@@ -194,27 +189,22 @@ TEST(utf8, invalid)
 
 TEST(control_bytes, detected)
 {
-    EXPECT_FALSE(forumgate::base::has_control_bytes(""));
-    EXPECT_FALSE(forumgate::base::has_control_bytes("plain text ~!"));
-    EXPECT_FALSE(forumgate::base::has_control_bytes("\xE6\x97\xA5"));
-    EXPECT_TRUE(forumgate::base::has_control_bytes("a\rb"));
-    EXPECT_TRUE(forumgate::base::has_control_bytes("a\nb"));
-    EXPECT_TRUE(forumgate::base::has_control_bytes("\t"));
-    EXPECT_TRUE(forumgate::base::has_control_bytes(std::string_view{"a\0b", 3}));
-    EXPECT_TRUE(forumgate::base::has_control_bytes("\x1F"));
-    EXPECT_TRUE(forumgate::base::has_control_bytes("\x7F"));
+    for (std::string_view const text : {"", "plain text ~!", "\xE6\x97\xA5"}) {
+        EXPECT_FALSE(forumgate::base::has_control_bytes(text)) << text;
+    }
+    using namespace std::string_view_literals;
+    for (std::string_view const text : {"a\rb"sv, "a\nb"sv, "\t"sv, "a\0b"sv, "\x1F"sv, "\x7F"sv}) {
+        EXPECT_TRUE(forumgate::base::has_control_bytes(text)) << text;
+    }
 }
 
 TEST(digits, is_digits)
 {
     EXPECT_TRUE(forumgate::base::is_digits("0"));
     EXPECT_TRUE(forumgate::base::is_digits("0123456789"));
-    EXPECT_FALSE(forumgate::base::is_digits(""));
-    EXPECT_FALSE(forumgate::base::is_digits("12a"));
-    EXPECT_FALSE(forumgate::base::is_digits("-1"));
-    EXPECT_FALSE(forumgate::base::is_digits("+1"));
-    EXPECT_FALSE(forumgate::base::is_digits(" 1"));
-    EXPECT_FALSE(forumgate::base::is_digits("1.0"));
+    for (std::string_view const text : {"", "12a", "-1", "+1", " 1", "1.0"}) {
+        EXPECT_FALSE(forumgate::base::is_digits(text)) << text;
+    }
 }
 
 TEST(digits, parse_uint)

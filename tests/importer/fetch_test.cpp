@@ -25,8 +25,7 @@
 #include <thread>
 
 using namespace forumgate;
-using forumgate::testing::temp_dir;
-using forumgate::testing::test_database;
+using namespace forumgate::testing;
 
 namespace {
 
@@ -82,6 +81,28 @@ importer::fetch_options admin_options_for(old_forum const &source, test_database
     options.api_key = ADMIN_KEY;
     options.include_private_messages = true;
     return options;
+}
+
+/// One fetch's world: an old forum of `topics` topics, an empty archive database and a folder
+/// for the uploads.
+struct fetch_world
+{
+    explicit fetch_world(std::size_t topics) : source{topics} {}
+
+    [[nodiscard]] importer::fetch_options options() const { return options_for(source, db, dir); }
+    [[nodiscard]] std::filesystem::path uploads_dir() const { return dir.path() / "uploads"; }
+
+    old_forum source;
+    test_database db;
+    temp_dir dir;
+};
+
+/// Runs a fetch and expects it to end with no failures. \return its summary.
+importer::fetch_summary fetch_without_failures(importer::fetch_options const &options)
+{
+    auto summary = importer::run_fetch(options);
+    EXPECT_TRUE(summary.archive.failures.empty()) << summary.archive.failures.front().reason;
+    return summary;
 }
 
 /// The archive as one text, every column but the fetch times, rows in key order: equal texts
@@ -202,44 +223,37 @@ int archive_count(test_database const &db, std::string const &table_where)
 
 TEST(fetch, anonymous_archive_equals_what_anonymous_visitors_see)
 {
-    old_forum source{40};
-    test_database db;
-    temp_dir dir;
-    auto const summary = importer::run_fetch(options_for(source, db, dir));
-    EXPECT_TRUE(summary.archive.failures.empty()) << summary.archive.failures.front().reason;
-    expect_archive_matches(source.forum(), rehearsal::viewer::anonymous(), false, db, dir.path() / "uploads");
+    fetch_world world{40};
+    auto const summary = fetch_without_failures(world.options());
+    expect_archive_matches(world.source.forum(), rehearsal::viewer::anonymous(), false, world.db, world.uploads_dir());
     EXPECT_EQ(summary.archive.private_messages, 0);
     EXPECT_GT(summary.archive.users, 5);
     EXPECT_GT(summary.topics_absent, 0U); // deleted topics, private messages, restricted ids met by the sweep
     // No restricted category either.
-    EXPECT_EQ(archive_count(db, "archive_categories WHERE read_restricted"), 0);
-    EXPECT_EQ(archive_count(db, "archive_users WHERE email IS NOT NULL"), 0);
+    EXPECT_EQ(archive_count(world.db, "archive_categories WHERE read_restricted"), 0);
+    EXPECT_EQ(archive_count(world.db, "archive_users WHERE email IS NOT NULL"), 0);
 }
 
 TEST(fetch, admin_archive_has_restricted_topics_private_messages_whispers_and_deleted_posts)
 {
-    old_forum source{40};
-    test_database db;
-    temp_dir dir;
-    auto const summary = importer::run_fetch(admin_options_for(source, db, dir));
-    EXPECT_TRUE(summary.archive.failures.empty()) << summary.archive.failures.front().reason;
-    auto const admin = source.forum().read([](rehearsal::forum_state const &state) {
+    fetch_world world{40};
+    auto const summary = fetch_without_failures(admin_options_for(world.source, world.db, world.dir));
+    auto const admin = world.source.forum().read([](rehearsal::forum_state const &state) {
         return rehearsal::viewer::of(*state.find_user(rehearsal::SYSTEM_USER_ID));
     });
-    expect_archive_matches(source.forum(), admin, true, db, dir.path() / "uploads");
+    expect_archive_matches(world.source.forum(), admin, true, world.db, world.uploads_dir());
     EXPECT_GT(summary.archive.private_messages, 0);
-    EXPECT_GT(archive_count(db, "archive_categories WHERE read_restricted"), 0);
-    EXPECT_GT(archive_count(db, "archive_posts WHERE post_type = 4"), 0); // whispers
-    EXPECT_GT(archive_count(db, "archive_posts WHERE deleted_at IS NOT NULL"), 0);
-    EXPECT_GT(archive_count(db, "archive_users WHERE email IS NOT NULL"), 5);
+    EXPECT_GT(archive_count(world.db, "archive_categories WHERE read_restricted"), 0);
+    EXPECT_GT(archive_count(world.db, "archive_posts WHERE post_type = 4"), 0); // whispers
+    EXPECT_GT(archive_count(world.db, "archive_posts WHERE deleted_at IS NOT NULL"), 0);
+    EXPECT_GT(archive_count(world.db, "archive_users WHERE email IS NOT NULL"), 5);
 }
 
 TEST(fetch, a_rerun_fetches_only_what_changed)
 {
-    old_forum source{30};
-    test_database db;
-    temp_dir dir;
-    auto const options = options_for(source, db, dir);
+    fetch_world world{30};
+    auto &[source, db, dir] = world;
+    auto const options = world.options();
     auto const first = importer::run_fetch(options);
     ASSERT_TRUE(first.archive.failures.empty());
     auto const before = archive_dump(db);
@@ -284,13 +298,12 @@ TEST(fetch, faults_do_not_change_the_archive)
         old_forum source{25};
         ASSERT_TRUE(importer::run_fetch(options_for(source, clean_db, clean_dir)).archive.failures.empty());
     }
-    rehearsal::fault_plan faults;
-    faults.error_share = 0.15;
-    faults.drop_share = 0.1;
-    faults.timeout_share = 0.03;
-    faults.hang = std::chrono::milliseconds{1500};
-    faults.seed = 5;
-    old_forum source{25, faults};
+    old_forum source{25,
+                     {.error_share = 0.15,
+                      .timeout_share = 0.03,
+                      .drop_share = 0.1,
+                      .hang = std::chrono::milliseconds{1500},
+                      .seed = 5}};
     // 429s too: every 25th request is refused with Retry-After: 1.
     std::atomic<int> counter{0};
     source.set_wrapper([&](rehearsal::api_request const &, rehearsal::api_response answer) {
@@ -307,17 +320,15 @@ TEST(fetch, faults_do_not_change_the_archive)
     options.timeout = std::chrono::milliseconds{500};
     options.retries.max_attempts = 60;
     // The archive identity names the source URL; both forums are the same forum on other ports.
-    auto const summary = importer::run_fetch(options);
-    EXPECT_TRUE(summary.archive.failures.empty()) << summary.archive.failures.front().reason;
+    auto const summary = fetch_without_failures(options);
     EXPECT_GT(summary.retries, 10U);
     EXPECT_EQ(archive_dump(faulty_db), archive_dump(clean_db));
 }
 
 TEST(fetch, bad_answers_are_recorded_with_url_and_reason_and_retried_next_run)
 {
-    old_forum source{30};
-    test_database db;
-    temp_dir dir;
+    fetch_world world{30};
+    auto &[source, db, dir] = world;
     // Pick victims: a topic answered with broken JSON, one without its post stream, one whose
     // posts carry invalid UTF-8, one that disappears after being listed, an upload with the wrong
     // bytes, and an author the forum no longer knows.
@@ -409,9 +420,8 @@ TEST(fetch, bad_answers_are_recorded_with_url_and_reason_and_retried_next_run)
 
 TEST(fetch, posts_of_deleted_accounts_and_mentions_of_unknown_users_are_kept)
 {
-    old_forum source{20};
-    test_database db;
-    temp_dir dir;
+    fetch_world world{20};
+    auto &[source, db, dir] = world;
     // A post whose author's account was deleted: Discourse keeps the post with no user
     // (user_id and username null, user_deleted true). And a post mentioning @nobody_here, a
     // name the forum does not know (/u/nobody_here.json answers 404).
@@ -441,8 +451,7 @@ TEST(fetch, posts_of_deleted_accounts_and_mentions_of_unknown_users_are_kept)
         }
         return answer;
     });
-    auto const summary = importer::run_fetch(options_for(source, db, dir));
-    EXPECT_TRUE(summary.archive.failures.empty()) << summary.archive.failures.front().reason;
+    auto const summary = fetch_without_failures(world.options());
     EXPECT_GE(summary.archive.missing_users, 1);
     pqxx::connection connection{db.conninfo()};
     pqxx::read_transaction txn{connection};
@@ -456,10 +465,9 @@ TEST(fetch, posts_of_deleted_accounts_and_mentions_of_unknown_users_are_kept)
 
 TEST(fetch, refuses_an_archive_of_another_forum)
 {
-    old_forum source{5};
-    test_database db;
-    temp_dir dir;
-    auto options = options_for(source, db, dir);
+    fetch_world world{5};
+    auto &[source, db, dir] = world;
+    auto options = world.options();
     ASSERT_TRUE(importer::run_fetch(options).archive.failures.empty());
     options.source = "http://127.0.0.2:9";
     try {
@@ -477,15 +485,10 @@ TEST(fetch, refuses_an_archive_of_another_forum)
 
 TEST(fetch_command, killed_at_random_points_and_rerun_ends_identical_to_an_uninterrupted_fetch)
 {
-    using forumgate::testing::run_process;
-    using forumgate::testing::server_process;
     temp_dir dir;
     auto const key_file = dir.write("admin.key", std::string{ADMIN_KEY} + "\n");
-    server_process forum{FORUMGATE_BINARY,
-                         {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "80", "--generate-seed", "3",
-                          "--admin-key-file", key_file.string()}};
-    ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
-    std::string const source = "http://127.0.0.1:" + std::to_string(forum.ports().front());
+    auto const forum = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", "80", "--generate-seed", "3"});
+    std::string const source = "http://127.0.0.1:" + std::to_string(forum->ports().front());
     auto fetch_args = [&](test_database const &db, std::string const &uploads) {
         return std::vector<std::string>{
             "fetch",         "--db",           db.conninfo(),     "--source",
@@ -526,7 +529,6 @@ TEST(fetch_command, killed_at_random_points_and_rerun_ends_identical_to_an_unint
 
 TEST(fetch_command, status_lists_failures_and_exit_code_says_incomplete)
 {
-    using forumgate::testing::run_process;
     test_database db;
     temp_dir dir;
     // Nothing listens on this port: the site answer fails, which is fatal.

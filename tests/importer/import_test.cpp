@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 #include "base/url_codec.hpp"
 #include "importer/fetch.hpp"
+#include "importer/new_forum_access.hpp"
 #include "importer/publish.hpp"
 #include "importer/verify.hpp"
 #include "mappings/resolver.hpp"
@@ -28,8 +29,7 @@
 #include <thread>
 
 using namespace forumgate;
-using forumgate::testing::temp_dir;
-using forumgate::testing::test_database;
+using namespace forumgate::testing;
 
 namespace {
 
@@ -74,41 +74,62 @@ rehearsal::forum_state new_forum_state(bool quiet = true)
     return state;
 }
 
-importer::fetch_options fetch_options_for(forum_server const &old, test_database const &db, temp_dir const &dir)
+/// One import's world: an old forum generated from `generated`, an empty new forum (`quiet`: it
+/// mails no one), the database and the uploads folder.
+struct import_world
 {
-    importer::fetch_options options;
-    options.source = old.url();
-    options.database = db.conninfo();
-    options.api_key = KEY;
-    options.include_private_messages = true;
-    options.uploads_dir = dir.path() / "uploads";
-    options.quiet = true;
-    return options;
-}
+    explicit import_world(rehearsal::generator_options const &generated = {.topic_count = 40, .seed = 11},
+                          bool quiet = true)
+        : old{rehearsal::generate_forum(generated)}, target{new_forum_state(quiet), "localhost"}
+    {}
 
-importer::import_options import_options_for(forum_server const &target, test_database const &db, temp_dir const &dir)
-{
-    importer::import_options options;
-    options.database = db.conninfo();
-    options.target = target.url();
-    options.api_key = KEY;
-    options.uploads_dir = dir.path() / "uploads";
-    options.old_hosts = {OLD_HOST};
-    options.skip_validations = true;
-    options.quiet = true;
-    options.retries.backoff_base = std::chrono::milliseconds{1};
-    return options;
-}
+    /// Fetches the old forum into the archive. \return whether the fetch ended with no failures.
+    [[nodiscard]] bool fetch_old() const
+    {
+        importer::fetch_options options;
+        options.source = old.url();
+        options.database = db.conninfo();
+        options.api_key = KEY;
+        options.include_private_messages = true;
+        options.uploads_dir = dir.path() / "uploads";
+        options.quiet = true;
+        return importer::run_fetch(options).archive.failures.empty();
+    }
 
-importer::verify_options verify_options_for(forum_server const &target, test_database const &db)
-{
-    importer::verify_options options;
-    options.database = db.conninfo();
-    options.target = target.url();
-    options.api_key = KEY;
-    options.quiet = true;
-    return options;
-}
+    [[nodiscard]] importer::import_options import_options() const
+    {
+        importer::import_options options;
+        set_access(options);
+        options.uploads_dir = dir.path() / "uploads";
+        options.old_hosts = {OLD_HOST};
+        options.skip_validations = true;
+        options.retries.backoff_base = std::chrono::milliseconds{1};
+        return options;
+    }
+    [[nodiscard]] importer::import_summary run_import() const { return importer::run_import(import_options()); }
+
+    [[nodiscard]] importer::verify_summary run_verify() const
+    {
+        importer::verify_options options;
+        set_access(options);
+        return importer::run_verify(options);
+    }
+
+    /// Sets what import and verify share: the database, the new forum and its admin key, and
+    /// no progress output.
+    void set_access(importer::new_forum_access &access) const
+    {
+        access.database = db.conninfo();
+        access.target = target.url();
+        access.api_key = KEY;
+        access.quiet = true;
+    }
+
+    forum_server old;
+    forum_server target;
+    test_database db;
+    temp_dir dir;
+};
 
 std::string describe(importer::verify_summary const &summary)
 {
@@ -146,13 +167,10 @@ std::size_t post_count(rehearsal::forum &forum)
 
 TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_the_same_post)
 {
-    forum_server old{rehearsal::generate_forum({.topic_count = 40, .seed = 11})};
-    forum_server target{new_forum_state(), "localhost"};
-    test_database db;
-    temp_dir dir;
-    ASSERT_TRUE(importer::run_fetch(fetch_options_for(old, db, dir)).archive.failures.empty());
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
 
-    auto const summary = importer::run_import(import_options_for(target, db, dir));
+    auto const summary = world.run_import();
     EXPECT_EQ(summary.failures, 0U) << failures(summary);
     EXPECT_GT(summary.topics_created, 30U);
     EXPECT_GT(summary.posts_created, 150U);
@@ -160,20 +178,20 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
     EXPECT_GT(summary.posts_skipped, 0U); // small actions, whispers, deleted posts
     EXPECT_GT(summary.posts_edited, 0U);  // links to later topics, quotes of the same topic
 
-    auto const verified = importer::run_verify(verify_options_for(target, db));
+    auto const verified = world.run_verify();
     EXPECT_TRUE(verified.passed()) << describe(verified);
     EXPECT_EQ(verified.posts_checked, verified.posts_expected);
 
     // Through the map, as the redirector answers: /p/{old id} and /t/{slug}/{old topic}/{n}
     // reach the new post that has the old post's author-visible content and date.
-    auto const map = store::database{db.conninfo()}.load_snapshot();
-    pqxx::connection connection{db.conninfo()};
+    auto const map = store::database{world.db.conninfo()}.load_snapshot();
+    pqxx::connection connection{world.db.conninfo()};
     pqxx::read_transaction txn{connection};
     auto const rows = txn.exec(
         "SELECT p.id, p.topic_id, t.slug, p.post_number, i.new_id, p.created_at FROM forumgate.archive_posts p "
         "JOIN forumgate.archive_topics t ON t.id = p.topic_id JOIN forumgate.import_posts i ON i.old_id = p.id");
     ASSERT_GT(rows.size(), 150U);
-    target.forum().read([&](rehearsal::forum_state const &state) {
+    world.target.forum().read([&](rehearsal::forum_state const &state) {
         for (auto const &row : rows) {
             auto const old_id = row[0].as<std::int64_t>();
             for (auto const &path : {"/p/" + std::to_string(old_id), "/t/" + row[2].as<std::string>() + "/" +
@@ -205,7 +223,7 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
     });
 
     // A second run finds everything done and creates nothing.
-    auto const again = importer::run_import(import_options_for(target, db, dir));
+    auto const again = world.run_import();
     EXPECT_EQ(again.topics_created + again.posts_created + again.users_created + again.uploads_created +
                   again.posts_edited,
               0U);
@@ -217,17 +235,14 @@ TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_r
     // A run killed after the admin posted a topic in a staff-only category (naming its author,
     // who may not post there), before the run recorded it: the rerun finds the topic and its
     // posts on the new forum, and records them as the admin's, naming the author.
-    forum_server old{rehearsal::generate_forum({.topic_count = 40, .seed = 11})};
-    forum_server target{new_forum_state(), "localhost"};
-    test_database db;
-    temp_dir dir;
-    ASSERT_TRUE(importer::run_fetch(fetch_options_for(old, db, dir)).archive.failures.empty());
-    auto const first = importer::run_import(import_options_for(target, db, dir));
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
+    auto const first = world.run_import();
     ASSERT_EQ(first.failures, 0U) << failures(first);
-    auto const posts_before = post_count(target.forum());
+    auto const posts_before = post_count(world.target.forum());
     std::size_t forgotten = 0;
     {
-        pqxx::connection connection{db.conninfo()};
+        pqxx::connection connection{world.db.conninfo()};
         pqxx::work txn{connection};
         auto const topic = txn.exec(
             "SELECT i.old_topic_id FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id "
@@ -240,40 +255,34 @@ TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_r
                         .affected_rows();
         txn.commit();
     }
-    auto const again = importer::run_import(import_options_for(target, db, dir));
+    auto const again = world.run_import();
     EXPECT_EQ(again.failures, 0U) << failures(again);
     EXPECT_EQ(again.posts_created, 0U);
     EXPECT_EQ(again.posts_reconciled, forgotten);
-    EXPECT_EQ(post_count(target.forum()), posts_before);
-    auto const verified = importer::run_verify(verify_options_for(target, db));
+    EXPECT_EQ(post_count(world.target.forum()), posts_before);
+    auto const verified = world.run_verify();
     EXPECT_TRUE(verified.passed()) << describe(verified);
 }
 
 TEST(import, refuses_to_start_while_the_new_forum_would_mail_members)
 {
-    forum_server old{rehearsal::generate_forum({.topic_count = 5, .seed = 2})};
-    forum_server target{new_forum_state(false), "localhost"};
-    test_database db;
-    temp_dir dir;
-    ASSERT_TRUE(importer::run_fetch(fetch_options_for(old, db, dir)).archive.failures.empty());
+    import_world world{{.topic_count = 5, .seed = 2}, false};
+    ASSERT_TRUE(world.fetch_old());
     try {
-        (void)importer::run_import(import_options_for(target, db, dir));
+        (void)world.run_import();
         ADD_FAILURE() << "no error";
     } catch (argument_error const &e) {
         EXPECT_NE(std::string{e.what()}.find("disable_emails is \"no\""), std::string::npos) << e.what();
         EXPECT_NE(std::string{e.what()}.find("--allow-notifications"), std::string::npos) << e.what();
     }
-    EXPECT_EQ(post_count(target.forum()), 0U);
+    EXPECT_EQ(post_count(world.target.forum()), 0U);
 }
 
 TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failures_carry_discourses_words)
 {
-    forum_server old{rehearsal::generate_forum({.topic_count = 40, .seed = 11})};
-    forum_server target{new_forum_state(), "localhost"};
-    test_database db;
-    temp_dir dir;
-    ASSERT_TRUE(importer::run_fetch(fetch_options_for(old, db, dir)).archive.failures.empty());
-    auto options = import_options_for(target, db, dir);
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
+    auto options = world.import_options();
     options.skip_validations = false;
     options.dry_run = true;
     auto const dry = importer::run_import(options);
@@ -282,11 +291,11 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
         titles = titles || finding.what.find("titles shorter than 15 characters") != std::string::npos;
     }
     EXPECT_TRUE(titles);
-    EXPECT_EQ(post_count(target.forum()), 0U); // a dry run creates nothing
+    EXPECT_EQ(post_count(world.target.forum()), 0U); // a dry run creates nothing
 
     // Run for real with only the per-user rate limits relaxed (they would make the test wait
     // for minutes): the short titles fail with Discourse's message.
-    target.forum().write([](rehearsal::forum_state &state) {
+    world.target.forum().write([](rehearsal::forum_state &state) {
         for (auto const *setting : {"rate_limit_create_topic", "rate_limit_create_post",
                                     "rate_limit_new_user_create_topic", "rate_limit_new_user_create_post"}) {
             rehearsal::set_setting(state.settings(), setting, "0");
@@ -303,7 +312,7 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
     EXPECT_NE(failures(summary).find("Title is too short (minimum is 15 characters)"), std::string::npos)
         << failures(summary);
     // Relax the setting as an admin would, and the next run imports what failed.
-    target.forum().write([](rehearsal::forum_state &state) {
+    world.target.forum().write([](rehearsal::forum_state &state) {
         for (auto const *setting :
              {"min_topic_title_length=2", "allow_duplicate_topic_titles=true", "min_post_length=1",
               "min_first_post_length=1", "unique_posts_mins=0", "min_personal_message_post_length=1",
@@ -319,26 +328,18 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
     clock_ahead_seconds += 180; // Discourse answers the same request within 120 s from its memo
     auto const second = importer::run_import(options);
     EXPECT_EQ(second.failures, 0U) << failures(second);
-    auto const verified = importer::run_verify(verify_options_for(target, db));
+    auto const verified = world.run_verify();
     EXPECT_TRUE(verified.passed()) << describe(verified);
 }
 
 TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_of_every_post)
 {
-    using forumgate::testing::run_process;
-    using forumgate::testing::server_process;
     temp_dir dir;
     auto const key_file = dir.write("admin.key", std::string{KEY} + "\n");
-    server_process old{FORUMGATE_BINARY,
-                       {"rehearsal-forum", "--listen", "127.0.0.1:0", "--generate", "40", "--generate-seed", "7",
-                        "--admin-key-file", key_file.string()}};
-    server_process target{FORUMGATE_BINARY,
-                          {"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string(),
-                           "--setting", "disable_emails=yes"}};
-    ASSERT_TRUE(old.wait_listening(1)) << old.log();
-    ASSERT_TRUE(target.wait_listening(1)) << target.log();
-    std::string const source = "http://127.0.0.1:" + std::to_string(old.ports().front());
-    std::string const destination = "http://localhost:" + std::to_string(target.ports().front());
+    auto const old = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", "40", "--generate-seed", "7"});
+    auto const target = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--setting", "disable_emails=yes"});
+    std::string const source = "http://127.0.0.1:" + std::to_string(old->ports().front());
+    std::string const destination = "http://localhost:" + std::to_string(target->ports().front());
     test_database db;
     auto const uploads = (dir.path() / "uploads").string();
     auto const fetched = run_process(

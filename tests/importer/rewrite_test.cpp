@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+
 using namespace forumgate;
 using namespace forumgate::mappings;
 using forumgate::importer::rewrite_post;
@@ -51,16 +53,21 @@ std::string new_short()
     return "upload://" + forumgate::base::base62_from_sha1(SHA_NEW) + ".png";
 }
 
+/// `raw` rewritten against the map above.
+importer::rewrite_result rewritten(std::string_view raw)
+{
+    static auto const map = build_map();
+    return rewrite_post(raw, *map);
+}
+
 } // namespace
 
 TEST(rewrite, absolute_and_relative_links_land_where_the_redirector_sends_them)
 {
-    auto const map = build_map();
-    auto const result = rewrite_post("See https://forum.cooperationbirmingham.org.uk/t/agm-minutes/774/4.\n"
-                                     "[minutes](/t/agm-minutes/774/3) and <a href=\"/p/10005\">five</a>\n"
-                                     "[cat](https://forum.cooperationbirmingham.org.uk/c/working-groups/housing/7)\n"
-                                     "Elsewhere: https://example.org/t/x/774 stays.",
-                                     *map);
+    auto const result = rewritten("See https://forum.cooperationbirmingham.org.uk/t/agm-minutes/774/4.\n"
+                                  "[minutes](/t/agm-minutes/774/3) and <a href=\"/p/10005\">five</a>\n"
+                                  "[cat](https://forum.cooperationbirmingham.org.uk/c/working-groups/housing/7)\n"
+                                  "Elsewhere: https://example.org/t/x/774 stays.");
     EXPECT_EQ(result.raw, "See https://forum.brum.coop/t/agm-minutes/1774/3.\n"
                           "[minutes](/t/agm-minutes/1774/2) and <a href=\"/t/agm-minutes/1774/4\">five</a>\n"
                           "[cat](https://forum.brum.coop/c/working-groups/housing-coops/14)\n"
@@ -71,9 +78,8 @@ TEST(rewrite, absolute_and_relative_links_land_where_the_redirector_sends_them)
 
 TEST(rewrite, links_to_topics_not_imported_yet_are_listed_and_left)
 {
-    auto const map = build_map();
     std::string const raw = "Later: https://forum.cooperationbirmingham.org.uk/t/later/776 and [x](/t/999)";
-    auto const result = rewrite_post(raw, *map);
+    auto const result = rewritten(raw);
     EXPECT_EQ(result.raw, raw);
     ASSERT_EQ(result.problems.size(), 2U);
     EXPECT_NE(result.problems[0].find("link https://forum.cooperationbirmingham.org.uk/t/later/776: not_migrated"),
@@ -84,12 +90,10 @@ TEST(rewrite, links_to_topics_not_imported_yet_are_listed_and_left)
 
 TEST(rewrite, quotes_get_new_topic_post_number_and_username)
 {
-    auto const map = build_map();
-    auto const result = rewrite_post("[quote=\"zoe, post:4, topic:774\"]\nHello\n[/quote]\n"
-                                     "[quote=\"Zoë B, post:1, topic:774, full:true, username:zoe\"]\nHi\n[/quote]\n"
-                                     "[quote=\"bob\"]\nold style\n[/quote]\n"
-                                     "[quote=\"bob, post:2, topic:774\"]\nwhisper\n[/quote]",
-                                     *map);
+    auto const result = rewritten("[quote=\"zoe, post:4, topic:774\"]\nHello\n[/quote]\n"
+                                  "[quote=\"Zoë B, post:1, topic:774, full:true, username:zoe\"]\nHi\n[/quote]\n"
+                                  "[quote=\"bob\"]\nold style\n[/quote]\n"
+                                  "[quote=\"bob, post:2, topic:774\"]\nwhisper\n[/quote]");
     EXPECT_EQ(result.raw, "[quote=\"zoe_b, post:3, topic:1774\"]\nHello\n[/quote]\n"
                           "[quote=\"Zoë B, post:1, topic:1774, full:true, username:zoe_b\"]\nHi\n[/quote]\n"
                           "[quote=\"bob\"]\nold style\n[/quote]\n"
@@ -100,11 +104,9 @@ TEST(rewrite, quotes_get_new_topic_post_number_and_username)
 
 TEST(rewrite, uploads_mentions_and_hashtags)
 {
-    auto const map = build_map();
-    auto const result = rewrite_post(
+    auto const result = rewritten(
         "![photo|10x10](" + old_short() + ")\n" + "<img src=\"/uploads/default/original/1X/" + SHA_OLD + ".png\">\n" +
-            "Thanks @zoe and @Bob, see #working-groups:housing and #general.\n" + "![gone](upload://abc.png)",
-        *map);
+        "Thanks @zoe and @Bob, see #working-groups:housing and #general.\n" + "![gone](upload://abc.png)");
     EXPECT_EQ(result.raw, "![photo|10x10](" + new_short() + ")\n" + "<img src=\"/uploads/default/original/1X/" +
                               SHA_NEW + ".png\">\n" +
                               "Thanks @zoe_b and @Bob, see #working-groups:housing-coops and #general.\n" +
@@ -116,10 +118,9 @@ TEST(rewrite, uploads_mentions_and_hashtags)
 
 TEST(rewrite, code_is_left_as_written)
 {
-    auto const map = build_map();
     std::string const raw = "```\nhttps://forum.cooperationbirmingham.org.uk/t/agm-minutes/774 @zoe\n```\n"
                             "Inline `@zoe /t/774` too.";
-    auto const result = rewrite_post(raw, *map);
+    auto const result = rewritten(raw);
     EXPECT_EQ(result.raw, raw);
     EXPECT_EQ(result.changes, 0);
 }
@@ -128,16 +129,14 @@ TEST(rewrite, agrees_with_fetch_on_what_is_code)
 {
     // A backtick with its only partner inside a fenced block opens no inline span: fetch counts
     // the mention as live, so the rewrite must rewrite it (the two once disagreed here).
-    auto const map = build_map();
     std::string const raw = "` @zoe ```x```";
     EXPECT_EQ(forumgate::importer::mentioned_usernames(raw), (std::vector<std::string>{"zoe"}));
-    EXPECT_EQ(rewrite_post(raw, *map).raw, "` @zoe_b ```x```");
+    EXPECT_EQ(rewritten(raw).raw, "` @zoe_b ```x```");
 }
 
 TEST(rewrite, a_restricted_topic_keeps_no_title_in_its_new_link)
 {
-    auto const map = build_map();
-    auto const result = rewrite_post("https://forum.cooperationbirmingham.org.uk/t/board-room/775", *map);
+    auto const result = rewritten("https://forum.cooperationbirmingham.org.uk/t/board-room/775");
     EXPECT_EQ(result.raw.find("board-room"), std::string::npos) << result.raw;
     EXPECT_NE(result.raw.find("https://forum.brum.coop/t/"), std::string::npos) << result.raw;
     EXPECT_NE(result.raw.find("1775"), std::string::npos) << result.raw;
@@ -145,9 +144,8 @@ TEST(rewrite, a_restricted_topic_keeps_no_title_in_its_new_link)
 
 TEST(rewrite, rewriting_twice_changes_nothing_more)
 {
-    auto const map = build_map();
-    auto const once = rewrite_post(
-        "[quote=\"zoe, post:3, topic:774\"]\nx\n[/quote] https://forum.cooperationbirmingham.org.uk/t/774 @zoe", *map);
-    auto const twice = rewrite_post(once.raw, *map);
+    auto const once = rewritten(
+        "[quote=\"zoe, post:3, topic:774\"]\nx\n[/quote] https://forum.cooperationbirmingham.org.uk/t/774 @zoe");
+    auto const twice = rewritten(once.raw);
     EXPECT_EQ(twice.raw, once.raw);
 }

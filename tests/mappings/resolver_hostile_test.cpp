@@ -233,105 +233,48 @@ namespace {
 // Pieces the random targets are made of: real shapes and ids in the map...
 std::vector<std::string> real_pieces()
 {
-    return {"/t",
-            "/p",
-            "/c",
-            "/u",
-            "/tag",
-            "/tags",
-            "/posts",
-            "/raw",
-            "/uploads",
-            "/category",
-            "/user_avatar",
+    return {// The URL shapes.
+            "/t", "/p", "/c", "/u", "/tag", "/tags", "/posts", "/raw", "/uploads", "/category", "/user_avatar",
             "/letter_avatar",
-            "/forum",
-            "/go",
-            "/viewtopic.php",
-            "/default",
-            "/original",
-            "/1X",
-            "/short-url",
-            "/intersection",
-            "/by_number",
-            "/agm-minutes",
-            "/774",
-            "/775",
-            "/776",
-            "/777",
-            "/780",
-            "/800",
-            "/900",
-            "/10023",
-            "/12005",
-            "/5",
-            "/7",
-            "/9",
-            "/3",
-            "/23",
-            "/last",
-            "/print",
-            "/summary",
-            "/l",
-            "/latest",
-            "/none",
-            "/show",
-            "/john.smith",
-            "/housing",
-            "/" + PHOTO + ".png",
-            "/" + PHOTO_BASE62,
+            // Prefixes of the custom rules.
+            "/forum", "/go", "/viewtopic.php",
+            // Words inside paths (uploads, tag intersections, posts by number).
+            "/default", "/original", "/1X", "/short-url", "/intersection", "/by_number",
+            // Slugs and ids in the map.
+            "/agm-minutes", "/774", "/775", "/776", "/777", "/780", "/800", "/900", "/10023", "/12005", "/5", "/7",
+            "/9", "/3", "/23",
+            // Views and lists.
+            "/last", "/print", "/summary", "/l", "/latest", "/none", "/show",
+            // Names.
+            "/john.smith", "/housing",
+            // Uploads.
+            "/" + PHOTO + ".png", "/" + PHOTO_BASE62,
+            // A restricted topic's slug.
             "/board-secrets",
-            ".json",
-            ".rss"};
+            // Formats.
+            ".json", ".rss"};
 }
 
 // ...and hostile bytes.
 std::vector<std::string> hostile_pieces()
 {
-    return {"/",
-            "//",
-            "/.",
-            "/..",
-            "%2F",
-            "%2f",
-            "%5C",
-            "\\",
-            "%0d%0a",
-            "%00",
-            "\r\n",
-            " ",
-            "%FF",
-            "%C0%AF",
-            "%ED%A0%80",
-            "%zz",
-            "%",
-            "%7",
-            "%74",
-            "evil.example",
-            "//evil.example",
-            "@evil.example",
-            "?page=2",
-            "?page=99999999999999999999",
-            "&u=x",
-            "&utm_source=y",
-            "?print=true",
-            "&filter=summary",
-            "?t=774",
-            "?q=%3Cx%3E",
-            "#frag",
-            "4294967296",
-            "99999999999999999999999",
-            "\xE6\x97\xA5",
-            "\xFF",
+    return {// Slashes and dots.
+            "/", "//", "/.", "/..", "%2F", "%2f", "%5C", "\\",
+            // Escapes, good and bad.
+            "%0d%0a", "%00", "\r\n", " ", "%FF", "%C0%AF", "%ED%A0%80", "%zz", "%", "%7", "%74",
+            // Other hosts.
+            "evil.example", "//evil.example", "@evil.example",
+            // Query strings and fragments.
+            "?page=2", "?page=99999999999999999999", "&u=x", "&utm_source=y", "?print=true", "&filter=summary",
+            "?t=774", "?q=%3Cx%3E", "#frag",
+            // Numbers too large.
+            "4294967296", "99999999999999999999999",
+            // UTF-8, and a byte that is not.
+            "\xE6\x97\xA5", "\xFF",
+            // A whole URL.
             "https://evil.example",
-            ":",
-            ";",
-            "=",
-            "&",
-            "+",
-            "\"",
-            "<",
-            ">"};
+            // Punctuation.
+            ":", ";", "=", "&", "+", "\"", "<", ">"};
 }
 
 std::vector<std::string> random_pieces()

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -136,34 +139,22 @@ TEST(parsed_url, at_most_max_params)
 TEST(parsed_url, malformed_paths)
 {
     parsed_url url;
-    EXPECT_EQ(parse(url, ""), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "t/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "http://evil.example/t/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "*"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "?x=1"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "#x"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%zz"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774%"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774%4"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%0d%0aSet-Cookie:x/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%00/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/a\r\nb/774"), parsed_url::status::malformed);
+    for (std::string_view const target :
+         {"", "t/774", "http://evil.example/t/774", "*", "?x=1", "#x", "/t/%zz", "/t/774%", "/t/774%4",
+          "/t/%0d%0aSet-Cookie:x/774", "/t/%00/774", "/t/a\r\nb/774", "/t/%7F/774", "/t/%FF/774", "/t/%C0%AF/774",
+          "/t/%ED%A0%80/774", "/t/\xFF/774"}) {
+        EXPECT_EQ(parse(url, target), parsed_url::status::malformed) << target;
+    }
     EXPECT_EQ(parse(url, std::string_view{"/t/a\0b/774", 10}), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%7F/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%FF/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%C0%AF/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/%ED%A0%80/774"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/\xFF/774"), parsed_url::status::malformed);
 }
 
 TEST(parsed_url, control_bytes_in_query_are_malformed)
 {
     parsed_url url;
-    EXPECT_EQ(parse(url, "/t/774?x=%0d%0aSet-Cookie:x"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774?%0A=1"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774?x=%00"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774?x=a\r\nSet-Cookie:x"), parsed_url::status::malformed);
-    EXPECT_EQ(parse(url, "/t/774#a\nb"), parsed_url::status::malformed);
+    for (std::string_view const target :
+         {"/t/774?x=%0d%0aSet-Cookie:x", "/t/774?%0A=1", "/t/774?x=%00", "/t/774?x=a\r\nSet-Cookie:x", "/t/774#a\nb"}) {
+        EXPECT_EQ(parse(url, target), parsed_url::status::malformed) << target;
+    }
     // Far past the parameters looked at, still refused.
     std::string target = "/latest?";
     for (int i = 0; i < 100; ++i) {
@@ -238,22 +229,6 @@ void expect_shape_ids(std::initializer_list<std::pair<std::string_view, shape_id
     }
 }
 
-// The target has the given shape, and the shape names the given slug or name...
-void expect_named(std::string_view target, shape_id id, std::string_view name)
-{
-    auto const p = shape_of(target);
-    EXPECT_EQ(p->shape.id, id) << target;
-    EXPECT_EQ(p->shape.name, name) << target;
-}
-
-// ...or the given number.
-void expect_numbered(std::string_view target, shape_id id, std::uint64_t number)
-{
-    auto const p = shape_of(target);
-    EXPECT_EQ(p->shape.id, id) << target;
-    EXPECT_EQ(p->shape.number, number) << target;
-}
-
 list tail_of(parsed const &p)
 {
     list out;
@@ -272,86 +247,97 @@ list name_path_of(parsed const &p)
     return out;
 }
 
+/// What a test expects of a target's shape: the fields it names are checked, the others not.
+struct expected_shape
+{
+    std::optional<shape_id> id{};
+    std::optional<url_format> format{};
+    std::optional<bool> last{};
+    std::optional<bool> number_overflow{};
+    std::optional<std::uint64_t> number{};
+    std::optional<std::uint32_t> post_number{};
+    std::optional<std::string> name{};
+    std::optional<std::string> second_name{};
+    std::optional<list> name_path{}; ///< the segments of a category's slug path
+    std::optional<list> tail{};      ///< the segments carried over unchanged
+};
+
+/// The target parses, and parse_shape finds in it what `want` names.
+void expect_shape(std::string_view target, expected_shape const &want)
+{
+    SCOPED_TRACE(target);
+    auto const p = shape_of(target);
+    auto const &shape = p->shape;
+    auto const check = [](auto const &wanted, auto const &actual, std::string_view field) {
+        if (wanted) {
+            EXPECT_EQ(actual, *wanted) << field;
+        }
+    };
+    check(want.id, shape.id, "id");
+    check(want.format, shape.format, "format");
+    check(want.last, shape.last, "last");
+    check(want.number_overflow, shape.number_overflow, "number_overflow");
+    check(want.number, shape.number, "number");
+    check(want.post_number, shape.post_number, "post_number");
+    check(want.name, shape.name, "name");
+    check(want.second_name, shape.second_name, "second_name");
+    check(want.name_path, name_path_of(*p), "name path");
+    check(want.tail, tail_of(*p), "tail");
+}
+
 } // namespace
 
 TEST(parse_shape, topics)
 {
-    auto p = shape_of("/t/agm-minutes/774");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.name, "agm-minutes");
-    EXPECT_EQ(p->shape.post_number, 0U);
-    EXPECT_FALSE(p->shape.last);
-    EXPECT_EQ(p->shape.format, url_format::none);
-    EXPECT_TRUE(tail_of(*p).empty());
+    expect_shape("/t/agm-minutes/774", {.id = shape_id::topic,
+                                        .format = url_format::none,
+                                        .last = false,
+                                        .number = 774U,
+                                        .post_number = 0U,
+                                        .name = "agm-minutes",
+                                        .tail = list{}});
 
-    p = shape_of("/t/774");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.name, "");
+    expect_shape("/t/774", {.id = shape_id::topic, .number = 774U, .name = ""});
 
-    p = shape_of("/t/774/3");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.post_number, 3U);
+    expect_shape("/t/774/3", {.id = shape_id::topic, .number = 774U, .post_number = 3U});
 
-    p = shape_of("/t/agm-minutes/774/3");
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.post_number, 3U);
+    expect_shape("/t/agm-minutes/774/3", {.number = 774U, .post_number = 3U});
 
-    p = shape_of("/t/2019/774"); // an all-digit slug does not exist: topic 2019, post 774
-    EXPECT_EQ(p->shape.number, 2019U);
-    EXPECT_EQ(p->shape.post_number, 774U);
+    // An all-digit slug does not exist: topic 2019, post 774
+    expect_shape("/t/2019/774", {.number = 2019U, .post_number = 774U});
 
     for (auto const *target : {"/t/agm-minutes/774/last", "/t/774/last"}) {
-        p = shape_of(target);
-        EXPECT_EQ(p->shape.id, shape_id::topic) << target;
-        EXPECT_TRUE(p->shape.last) << target;
-        EXPECT_EQ(p->shape.number, 774U) << target;
+        expect_shape(target, {.id = shape_id::topic, .last = true, .number = 774U});
     }
 }
 
 TEST(parse_shape, topic_views_and_formats)
 {
     for (auto const *view : {"print", "summary", "wordpress"}) {
-        auto p = shape_of(std::string{"/t/agm-minutes/774/"} + view);
-        EXPECT_EQ(p->shape.id, shape_id::topic) << view;
-        EXPECT_EQ(tail_of(*p), list{view});
-        p = shape_of(std::string{"/t/774/"} + view);
-        EXPECT_EQ(p->shape.id, shape_id::topic) << view;
-        EXPECT_EQ(tail_of(*p), list{view});
+        expect_shape(std::string{"/t/agm-minutes/774/"} + view, {.id = shape_id::topic, .tail = list{view}});
+        expect_shape(std::string{"/t/774/"} + view, {.id = shape_id::topic, .tail = list{view}});
     }
-    auto p = shape_of("/t/agm-minutes/774.json");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_EQ(p->shape.format, url_format::json);
-    EXPECT_EQ(p->shape.number, 774U);
+    expect_shape("/t/agm-minutes/774.json", {.id = shape_id::topic, .format = url_format::json, .number = 774U});
 
-    p = shape_of("/t/agm-minutes/774/3.json");
-    EXPECT_EQ(p->shape.format, url_format::json);
-    EXPECT_EQ(p->shape.post_number, 3U);
+    expect_shape("/t/agm-minutes/774/3.json", {.format = url_format::json, .post_number = 3U});
 
-    p = shape_of("/t/agm-minutes/774.rss");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_EQ(p->shape.format, url_format::rss);
-    EXPECT_EQ(p->shape.number, 774U);
+    expect_shape("/t/agm-minutes/774.rss", {.id = shape_id::topic, .format = url_format::rss, .number = 774U});
 
     EXPECT_EQ(shape_of("/t/agm-minutes/774/3.rss")->shape.id, shape_id::unknown);
 
     for (auto const *resource : {"posts", "post_ids", "excerpts"}) {
-        p = shape_of(std::string{"/t/774/"} + resource + ".json");
-        EXPECT_EQ(p->shape.id, shape_id::topic_resource) << resource;
-        EXPECT_EQ(p->shape.number, 774U);
-        EXPECT_EQ(tail_of(*p), list{resource});
-        EXPECT_EQ(p->shape.format, url_format::json);
+        expect_shape(
+            std::string{"/t/774/"} + resource + ".json",
+            {.id = shape_id::topic_resource, .format = url_format::json, .number = 774U, .tail = list{resource}});
     }
     EXPECT_EQ(shape_of("/t/774/posts")->shape.id, shape_id::unknown);
 }
 
 TEST(parse_shape, topics_by_slug_and_unmappable)
 {
-    expect_named("/t/2019-agm", shape_id::topic_by_slug, "2019-agm");
+    expect_shape("/t/2019-agm", {.id = shape_id::topic_by_slug, .name = "2019-agm"});
 
-    expect_named("/t/id_for/agm-minutes", shape_id::topic_by_slug, "agm-minutes");
+    expect_shape("/t/id_for/agm-minutes", {.id = shape_id::topic_by_slug, .name = "agm-minutes"});
 
     expect_shape_ids({{"/t/external_id/abc-1", shape_id::unmappable},
                       {"/t/external_id/abc-1.json", shape_id::unmappable},
@@ -363,129 +349,81 @@ TEST(parse_shape, topics_by_slug_and_unmappable)
 
 TEST(parse_shape, huge_numbers)
 {
-    auto p = shape_of("/t/99999999999999999999999");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_TRUE(p->shape.number_overflow);
+    expect_shape("/t/99999999999999999999999", {.id = shape_id::topic, .number_overflow = true});
 
-    p = shape_of("/t/slug/4294967296");
-    EXPECT_EQ(p->shape.id, shape_id::topic);
-    EXPECT_TRUE(p->shape.number_overflow);
+    expect_shape("/t/slug/4294967296", {.id = shape_id::topic, .number_overflow = true});
 
-    p = shape_of("/t/slug/4294967295");
-    EXPECT_FALSE(p->shape.number_overflow);
-    EXPECT_EQ(p->shape.number, 4294967295U);
+    expect_shape("/t/slug/4294967295", {.number_overflow = false, .number = 4294967295U});
 
-    p = shape_of("/p/18446744073709551616");
-    EXPECT_EQ(p->shape.id, shape_id::post_link);
-    EXPECT_TRUE(p->shape.number_overflow);
+    expect_shape("/p/18446744073709551616", {.id = shape_id::post_link, .number_overflow = true});
 
-    p = shape_of("/t/slug/774/99999999999"); // a post number past any topic: its last post
-    EXPECT_TRUE(p->shape.last);
-    EXPECT_FALSE(p->shape.number_overflow);
+    // A post number past any topic: its last post.
+    expect_shape("/t/slug/774/99999999999", {.last = true, .number_overflow = false});
 }
 
 TEST(parse_shape, posts)
 {
-    expect_numbered("/p/123", shape_id::post_link, 123U);
-    expect_numbered("/p/123/45", shape_id::post_link, 123U);
+    expect_shape("/p/123", {.id = shape_id::post_link, .number = 123U});
+    expect_shape("/p/123/45", {.id = shape_id::post_link, .number = 123U});
     expect_shape_ids({{"/p/123/x", shape_id::unknown},
                       {"/p/123/45/6", shape_id::unknown},
                       {"/p/123.json", shape_id::unknown},
                       {"/p", shape_id::unknown}});
 
-    expect_numbered("/posts/123", shape_id::post_link, 123U);
+    expect_shape("/posts/123", {.id = shape_id::post_link, .number = 123U});
 
-    auto p = shape_of("/posts/123.json");
-    EXPECT_EQ(p->shape.id, shape_id::post_resource);
-    EXPECT_EQ(p->shape.format, url_format::json);
-    EXPECT_TRUE(tail_of(*p).empty());
+    expect_shape("/posts/123.json", {.id = shape_id::post_resource, .format = url_format::json, .tail = list{}});
 
     for (auto const *resource : {"raw", "cooked", "revisions"}) {
-        p = shape_of(std::string{"/posts/123/"} + resource);
-        EXPECT_EQ(p->shape.id, shape_id::post_resource) << resource;
-        EXPECT_EQ(tail_of(*p), list{resource});
+        expect_shape(std::string{"/posts/123/"} + resource, {.id = shape_id::post_resource, .tail = list{resource}});
     }
 
-    p = shape_of("/posts/by_number/774/3");
-    EXPECT_EQ(p->shape.id, shape_id::post_by_number);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.post_number, 3U);
-    p = shape_of("/posts/by_number/774/3.json");
-    EXPECT_EQ(p->shape.id, shape_id::post_by_number);
-    EXPECT_EQ(p->shape.format, url_format::json);
+    expect_shape("/posts/by_number/774/3", {.id = shape_id::post_by_number, .number = 774U, .post_number = 3U});
+    expect_shape("/posts/by_number/774/3.json", {.id = shape_id::post_by_number, .format = url_format::json});
     EXPECT_EQ(shape_of("/posts/by_number/774/last")->shape.id, shape_id::unknown);
 
-    p = shape_of("/posts/by-date/774/2019-05-01");
-    EXPECT_EQ(p->shape.id, shape_id::post_by_date);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(tail_of(*p), list{"2019-05-01"});
+    expect_shape("/posts/by-date/774/2019-05-01",
+                 {.id = shape_id::post_by_date, .number = 774U, .tail = list{"2019-05-01"}});
 
-    p = shape_of("/posts.rss");
-    EXPECT_EQ(p->shape.id, shape_id::site_page);
-    EXPECT_EQ(p->shape.format, url_format::rss);
+    expect_shape("/posts.rss", {.id = shape_id::site_page, .format = url_format::rss});
 }
 
 TEST(parse_shape, raw)
 {
-    auto p = shape_of("/raw/774");
-    EXPECT_EQ(p->shape.id, shape_id::raw_topic);
-    EXPECT_EQ(p->shape.number, 774U);
-    EXPECT_EQ(p->shape.post_number, 0U);
-    p = shape_of("/raw/774/3");
-    EXPECT_EQ(p->shape.id, shape_id::raw_topic);
-    EXPECT_EQ(p->shape.post_number, 3U);
+    expect_shape("/raw/774", {.id = shape_id::raw_topic, .number = 774U, .post_number = 0U});
+    expect_shape("/raw/774/3", {.id = shape_id::raw_topic, .post_number = 3U});
     expect_shape_ids(
         {{"/raw/774/last", shape_id::unknown}, {"/raw/slug", shape_id::unknown}, {"/raw", shape_id::unknown}});
 }
 
 TEST(parse_shape, categories)
 {
-    auto p = shape_of("/c/general/5");
-    EXPECT_EQ(p->shape.id, shape_id::category);
-    EXPECT_EQ(p->shape.number, 5U);
-    EXPECT_EQ(name_path_of(*p), list{"general"});
-    EXPECT_TRUE(tail_of(*p).empty());
+    expect_shape("/c/general/5",
+                 {.id = shape_id::category, .number = 5U, .name_path = list{"general"}, .tail = list{}});
 
-    p = shape_of("/c/working-groups/housing/7");
-    EXPECT_EQ(p->shape.id, shape_id::category);
-    EXPECT_EQ(p->shape.number, 7U);
-    EXPECT_EQ(name_path_of(*p), (list{"working-groups", "housing"}));
+    expect_shape("/c/working-groups/housing/7",
+                 {.id = shape_id::category, .number = 7U, .name_path = list{"working-groups", "housing"}});
 
-    p = shape_of("/c/general");
-    EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
-    EXPECT_EQ(p->shape.name, "general");
-    EXPECT_EQ(name_path_of(*p), list{"general"});
+    expect_shape("/c/general", {.id = shape_id::category_by_slug, .name = "general", .name_path = list{"general"}});
 
-    p = shape_of("/c/working-groups/housing");
-    EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
-    EXPECT_EQ(name_path_of(*p), (list{"working-groups", "housing"}));
+    expect_shape("/c/working-groups/housing",
+                 {.id = shape_id::category_by_slug, .name_path = list{"working-groups", "housing"}});
 
-    expect_named("/c/5-category", shape_id::category_by_slug, "5-category");
+    expect_shape("/c/5-category", {.id = shape_id::category_by_slug, .name = "5-category"});
 
-    p = shape_of("/c/general/5/l/latest");
-    EXPECT_EQ(p->shape.id, shape_id::category);
-    EXPECT_EQ(tail_of(*p), (list{"l", "latest"}));
+    expect_shape("/c/general/5/l/latest", {.id = shape_id::category, .tail = list{"l", "latest"}});
 
-    p = shape_of("/c/general/l/top");
-    EXPECT_EQ(p->shape.id, shape_id::category_by_slug);
-    EXPECT_EQ(name_path_of(*p), list{"general"});
-    EXPECT_EQ(tail_of(*p), (list{"l", "top"}));
+    expect_shape("/c/general/l/top",
+                 {.id = shape_id::category_by_slug, .name_path = list{"general"}, .tail = list{"l", "top"}});
 
-    p = shape_of("/c/general/5/none");
-    EXPECT_EQ(tail_of(*p), list{"none"});
+    expect_shape("/c/general/5/none", {.tail = list{"none"}});
 
-    p = shape_of("/c/general/5.rss");
-    EXPECT_EQ(p->shape.id, shape_id::category);
-    EXPECT_EQ(p->shape.format, url_format::rss);
-    EXPECT_EQ(p->shape.number, 5U);
+    expect_shape("/c/general/5.rss", {.id = shape_id::category, .format = url_format::rss, .number = 5U});
 
-    p = shape_of("/c/5/show.json");
-    EXPECT_EQ(p->shape.id, shape_id::category);
-    EXPECT_EQ(p->shape.number, 5U);
-    EXPECT_EQ(tail_of(*p), list{"show"});
-    EXPECT_EQ(p->shape.format, url_format::json);
+    expect_shape("/c/5/show.json",
+                 {.id = shape_id::category, .format = url_format::json, .number = 5U, .tail = list{"show"}});
 
-    expect_named("/category/general", shape_id::category_by_slug, "general");
+    expect_shape("/category/general", {.id = shape_id::category_by_slug, .name = "general"});
 
     expect_shape_ids({{"/c", shape_id::categories_root},
                       {"/category", shape_id::categories_root},
@@ -496,56 +434,34 @@ TEST(parse_shape, categories)
 
 TEST(parse_shape, users)
 {
-    expect_named("/u/John", shape_id::user, "John");
-    auto p = shape_of("/users/john/activity");
-    EXPECT_EQ(p->shape.id, shape_id::user);
-    EXPECT_EQ(p->shape.name, "john");
-    EXPECT_EQ(tail_of(*p), list{"activity"});
-    p = shape_of("/u/john.smith.json");
-    EXPECT_EQ(p->shape.id, shape_id::user);
-    EXPECT_EQ(p->shape.name, "john.smith");
-    EXPECT_EQ(p->shape.format, url_format::json);
-    p = shape_of("/u/john/activity.rss");
-    EXPECT_EQ(p->shape.name, "john");
-    EXPECT_EQ(p->shape.format, url_format::rss);
-    EXPECT_EQ(tail_of(*p), list{"activity"});
+    expect_shape("/u/John", {.id = shape_id::user, .name = "John"});
+    expect_shape("/users/john/activity", {.id = shape_id::user, .name = "john", .tail = list{"activity"}});
+    expect_shape("/u/john.smith.json", {.id = shape_id::user, .format = url_format::json, .name = "john.smith"});
+    expect_shape("/u/john/activity.rss", {.format = url_format::rss, .name = "john", .tail = list{"activity"}});
     expect_shape_ids(
         {{"/u/by-external/42", shape_id::unmappable}, {"/u", shape_id::site_page}, {"/u/john/a.b", shape_id::unknown}});
 
-    p = shape_of("/user_avatar/forum.cooperationbirmingham.org.uk/john/120/3.png");
-    EXPECT_EQ(p->shape.id, shape_id::user_avatar);
-    EXPECT_EQ(p->shape.name, "john");
-    EXPECT_EQ(tail_of(*p), (list{"120", "3.png"}));
-    p = shape_of("/letter_avatar/john/45/5_abc.png");
-    EXPECT_EQ(p->shape.id, shape_id::letter_avatar);
-    EXPECT_EQ(p->shape.name, "john");
-    EXPECT_EQ(tail_of(*p), (list{"45", "5_abc.png"}));
+    expect_shape("/user_avatar/forum.cooperationbirmingham.org.uk/john/120/3.png",
+                 {.id = shape_id::user_avatar, .name = "john", .tail = list{"120", "3.png"}});
+    expect_shape("/letter_avatar/john/45/5_abc.png",
+                 {.id = shape_id::letter_avatar, .name = "john", .tail = list{"45", "5_abc.png"}});
     expect_shape_ids(
         {{"/user_avatar/host/john/big/3.png", shape_id::unknown}, {"/letter_avatar/john/45", shape_id::unknown}});
 }
 
 TEST(parse_shape, tags)
 {
-    expect_named("/tag/housing", shape_id::tag, "housing");
-    auto p = shape_of("/tag/housing.rss");
-    EXPECT_EQ(p->shape.name, "housing");
-    EXPECT_EQ(p->shape.format, url_format::rss);
-    p = shape_of("/tag/housing/l/latest");
-    EXPECT_EQ(tail_of(*p), (list{"l", "latest"}));
-    expect_named("/tags/housing", shape_id::tag, "housing");
-    p = shape_of("/tags/intersection/housing/energy");
-    EXPECT_EQ(p->shape.id, shape_id::tag_intersection);
-    EXPECT_EQ(tail_of(*p), (list{"housing", "energy"}));
-    p = shape_of("/tags/c/general/5/housing");
-    EXPECT_EQ(p->shape.id, shape_id::tag_in_category);
-    EXPECT_EQ(p->shape.number, 5U);
-    EXPECT_EQ(p->shape.second_name, "housing");
-    EXPECT_EQ(name_path_of(*p), list{"general"});
-    p = shape_of("/tags/c/working-groups/housing/7/energy/l/top");
-    EXPECT_EQ(p->shape.id, shape_id::tag_in_category);
-    EXPECT_EQ(p->shape.number, 7U);
-    EXPECT_EQ(p->shape.second_name, "energy");
-    EXPECT_EQ(tail_of(*p), (list{"l", "top"}));
+    expect_shape("/tag/housing", {.id = shape_id::tag, .name = "housing"});
+    expect_shape("/tag/housing.rss", {.format = url_format::rss, .name = "housing"});
+    expect_shape("/tag/housing/l/latest", {.tail = list{"l", "latest"}});
+    expect_shape("/tags/housing", {.id = shape_id::tag, .name = "housing"});
+    expect_shape("/tags/intersection/housing/energy",
+                 {.id = shape_id::tag_intersection, .tail = list{"housing", "energy"}});
+    expect_shape(
+        "/tags/c/general/5/housing",
+        {.id = shape_id::tag_in_category, .number = 5U, .second_name = "housing", .name_path = list{"general"}});
+    expect_shape("/tags/c/working-groups/housing/7/energy/l/top",
+                 {.id = shape_id::tag_in_category, .number = 7U, .second_name = "energy", .tail = list{"l", "top"}});
     expect_shape_ids({{"/tags", shape_id::site_page},
                       {"/tags.json", shape_id::site_page},
                       {"/tags/c/5", shape_id::unknown},
@@ -555,29 +471,20 @@ TEST(parse_shape, tags)
 TEST(parse_shape, uploads)
 {
     std::string const sha1 = "0123456789abcdef0123456789abcdef01234567";
-    auto p = shape_of("/uploads/default/original/2X/a/" + sha1 + ".png");
-    EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    EXPECT_EQ(p->shape.name, sha1);
-    EXPECT_EQ(p->shape.second_name, "png");
-    p = shape_of("/uploads/default/optimized/2X/a/" + sha1 + "_2_690x388.jpeg");
-    EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    EXPECT_EQ(p->shape.name, sha1);
-    p = shape_of("/uploads/default/" + sha1 + ".png");
-    EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    p = shape_of("/secure-uploads/original/1X/" + sha1 + ".pdf");
-    EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    EXPECT_EQ(p->shape.name, sha1);
-    p = shape_of("/secure-media-uploads/default/original/1X/" + sha1 + ".mp4");
-    EXPECT_EQ(p->shape.id, shape_id::upload_sha1);
-    expect_named("/uploads/default/12/abcdef0123456789.png", shape_id::upload_path, "abcdef0123456789.png");
-    p = shape_of("/uploads/short-url/v8vA6WnPVTOE1o39waNFVmAqEJj.png");
-    EXPECT_EQ(p->shape.id, shape_id::upload_short);
-    EXPECT_EQ(p->shape.name, "v8vA6WnPVTOE1o39waNFVmAqEJj");
-    EXPECT_EQ(p->shape.second_name, "png");
+    expect_shape("/uploads/default/original/2X/a/" + sha1 + ".png",
+                 {.id = shape_id::upload_sha1, .name = sha1, .second_name = "png"});
+    expect_shape("/uploads/default/optimized/2X/a/" + sha1 + "_2_690x388.jpeg",
+                 {.id = shape_id::upload_sha1, .name = sha1});
+    expect_shape("/uploads/default/" + sha1 + ".png", {.id = shape_id::upload_sha1});
+    expect_shape("/secure-uploads/original/1X/" + sha1 + ".pdf", {.id = shape_id::upload_sha1, .name = sha1});
+    expect_shape("/secure-media-uploads/default/original/1X/" + sha1 + ".mp4", {.id = shape_id::upload_sha1});
+    expect_shape("/uploads/default/12/abcdef0123456789.png",
+                 {.id = shape_id::upload_path, .name = "abcdef0123456789.png"});
+    expect_shape("/uploads/short-url/v8vA6WnPVTOE1o39waNFVmAqEJj.png",
+                 {.id = shape_id::upload_short, .name = "v8vA6WnPVTOE1o39waNFVmAqEJj", .second_name = "png"});
     expect_shape_ids({{"/uploads/short-url/a/b.png", shape_id::unknown}, {"/uploads/x.png", shape_id::unknown}});
     // 40 hex digits followed by something else than `_`: not a sha1 name.
-    p = shape_of("/uploads/default/" + sha1 + "x.png");
-    EXPECT_EQ(p->shape.id, shape_id::upload_path);
+    expect_shape("/uploads/default/" + sha1 + "x.png", {.id = shape_id::upload_path});
 }
 
 TEST(parse_shape, site_pages)
@@ -606,8 +513,7 @@ TEST(parse_shape, site_pages)
                                "/tos",
                                "/guidelines",
                                "/news.xml"}) {
-        auto p = shape_of(target);
-        EXPECT_EQ(p->shape.id, shape_id::site_page) << target;
+        EXPECT_EQ(shape_of(target)->shape.id, shape_id::site_page) << target;
     }
     EXPECT_EQ(shape_of("/latest.rss")->shape.format, url_format::rss);
     for (auto const *target : {"/sitemap_x.xml", "/sitemap_.xml", "/viewtopic.php", "/latest/a/b/c", "/g/a.b",

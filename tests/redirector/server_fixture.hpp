@@ -162,6 +162,19 @@ protected:
         return ::testing::AssertionSuccess();
     }
 
+    /// Sends a GET of `target` on `client`'s connection and reads one answer.
+    /// \return success if an answer came.
+    static ::testing::AssertionResult answered(http_client &client, std::string_view target = "/t/774")
+    {
+        if (!client.send(request(target))) {
+            return ::testing::AssertionFailure() << "could not send the request for " << target;
+        }
+        if (!client.read_response()) {
+            return ::testing::AssertionFailure() << "no answer for " << target << "; received: " << client.received();
+        }
+        return ::testing::AssertionSuccess();
+    }
+
     /// Sends `bytes` on a new connection and expects one answer `status` (0: any 4xx) that says
     /// Connection: close, then the connection closed by the server.
     static void expect_refused_and_closed(running_server &server, std::string_view name, std::string const &bytes,

@@ -192,8 +192,7 @@ TEST_F(server_test, an_idle_keep_alive_connection_is_closed_after_the_keepalive_
     auto server = start({"--keepalive-timeout-ms", "300"});
     {
         http_client client{server.port};
-        ASSERT_TRUE(client.send(request("/t/774")));
-        ASSERT_TRUE(client.read_response());
+        ASSERT_TRUE(answered(client));
         auto const answered = std::chrono::steady_clock::now();
         EXPECT_TRUE(client.closed_by_peer(3s));
         auto const idle = std::chrono::steady_clock::now() - answered;
@@ -210,8 +209,7 @@ TEST_F(server_test, an_idle_keep_alive_connection_is_closed_after_the_keepalive_
         // Requests keep it open: the timeout counts from the last answer.
         http_client client{server.port};
         for (int i = 0; i < 4; ++i) {
-            ASSERT_TRUE(client.send(request("/t/774"))) << i;
-            ASSERT_TRUE(client.read_response()) << i;
+            ASSERT_TRUE(answered(client)) << i;
             std::this_thread::sleep_for(150ms);
         }
     }

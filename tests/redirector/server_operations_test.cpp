@@ -98,8 +98,7 @@ TEST_F(server_test, sigterm_finishes_a_request_half_sent_and_exits_zero)
 {
     auto server = start({"--drain-timeout-ms", "3000"});
     http_client idle{server.port};
-    ASSERT_TRUE(idle.send(request("/t/774")));
-    ASSERT_TRUE(idle.read_response());
+    ASSERT_TRUE(answered(idle));
     http_client busy{server.port};
     std::string const bytes = request("/t/774");
     ASSERT_TRUE(busy.send(bytes.substr(0, 20)));

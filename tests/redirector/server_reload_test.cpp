@@ -181,8 +181,7 @@ TEST_F(server_test, a_config_change_to_soft_false_and_sighup_give_301_without_re
     EXPECT_EQ(soft->header("Cache-Control"), "max-age=120");
 
     http_client kept{server.port}; // a connection open across the reload sees the change too
-    ASSERT_TRUE(kept.send(request("/t/774")));
-    ASSERT_TRUE(kept.read_response());
+    ASSERT_TRUE(answered(kept));
 
     dir.write("forumgate.conf", "soft = false\npermanent-max-age = 86400\n");
     auto const pid_before = server->pid();

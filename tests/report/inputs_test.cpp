@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string_view>
 
 using namespace forumgate;
 using namespace forumgate::report;
@@ -196,10 +197,11 @@ TEST_F(inputs, keeps_only_the_first_malformed_lines)
 
 TEST_F(inputs, knows_discourse_machinery_from_pages)
 {
-    EXPECT_TRUE(is_internal_path("/assets/application-3f2a.js"));
-    EXPECT_TRUE(is_internal_path("/message-bus/abc/poll"));
-    EXPECT_TRUE(is_internal_path("/stylesheets/desktop_theme_1.css"));
-    EXPECT_FALSE(is_internal_path("/t/assets/5"));
-    EXPECT_FALSE(is_internal_path("/latest"));
-    EXPECT_FALSE(is_internal_path("/uploads/default/original/1X/abc.png"));
+    for (std::string_view const path :
+         {"/assets/application-3f2a.js", "/message-bus/abc/poll", "/stylesheets/desktop_theme_1.css"}) {
+        EXPECT_TRUE(is_internal_path(path)) << path;
+    }
+    for (std::string_view const path : {"/t/assets/5", "/latest", "/uploads/default/original/1X/abc.png"}) {
+        EXPECT_FALSE(is_internal_path(path)) << path;
+    }
 }

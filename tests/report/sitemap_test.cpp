@@ -66,6 +66,12 @@ std::string parse_error(std::string_view xml)
     return "no error";
 }
 
+/// Expects parsing `xml` as sitemap_1.xml to fail at `line`, saying `what`.
+void expect_refused_at(std::string_view xml, int line, std::string_view what)
+{
+    EXPECT_EQ(parse_error(xml), "sitemap_1.xml:" + std::to_string(line) + ": " + std::string{what}) << xml;
+}
+
 struct fetcher_for_tests
 {
     web::request_pacer pacer;
@@ -114,20 +120,19 @@ TEST(sitemap, parses_an_index)
 
 TEST(sitemap, errors_name_the_file_and_line)
 {
-    EXPECT_EQ(parse_error("<!DOCTYPE html>\n<html><body>Not found</body></html>"),
-              "sitemap_1.xml:2: not a sitemap: the root element is <html>, not <urlset> or <sitemapindex>");
-    EXPECT_EQ(parse_error("<urlset>\n<url>\n<loc>https://forum.example/t/1"), "sitemap_1.xml:3: a <loc> is not closed");
-    EXPECT_EQ(parse_error("<urlset>\n<url><loc>https://forum.example/t/1</loc></url>\n<url><loc>https://for"),
-              "sitemap_1.xml:3: a <loc> is not closed");
-    EXPECT_EQ(parse_error("<urlset>\n<url><loc>https://forum.example/t/1</loc></url>\n"),
-              "sitemap_1.xml:3: the document ends before </urlset> (it was cut short?)");
-    EXPECT_EQ(parse_error("<urlset>\n\n<url><loc>https://forum.example/?a=1&b=2</loc></url></urlset>"),
-              "sitemap_1.xml:3: an & that starts no entity (write &amp;)");
-    EXPECT_EQ(parse_error("<urlset><url><loc>&nbsp;</loc></url></urlset>"), "sitemap_1.xml:1: unknown entity &nbsp;");
-    EXPECT_EQ(parse_error("<urlset><url><loc> </loc></url></urlset>"), "sitemap_1.xml:1: an empty <loc>");
-    EXPECT_EQ(parse_error("<urlset><url><loc><b>x</b></loc></url></urlset>"),
-              "sitemap_1.xml:1: a <loc> holds markup instead of a URL");
-    EXPECT_EQ(parse_error(""), "sitemap_1.xml:1: no root element: not a sitemap");
+    expect_refused_at("<!DOCTYPE html>\n<html><body>Not found</body></html>", 2,
+                      "not a sitemap: the root element is <html>, not <urlset> or <sitemapindex>");
+    expect_refused_at("<urlset>\n<url>\n<loc>https://forum.example/t/1", 3, "a <loc> is not closed");
+    expect_refused_at("<urlset>\n<url><loc>https://forum.example/t/1</loc></url>\n<url><loc>https://for", 3,
+                      "a <loc> is not closed");
+    expect_refused_at("<urlset>\n<url><loc>https://forum.example/t/1</loc></url>\n", 3,
+                      "the document ends before </urlset> (it was cut short?)");
+    expect_refused_at("<urlset>\n\n<url><loc>https://forum.example/?a=1&b=2</loc></url></urlset>", 3,
+                      "an & that starts no entity (write &amp;)");
+    expect_refused_at("<urlset><url><loc>&nbsp;</loc></url></urlset>", 1, "unknown entity &nbsp;");
+    expect_refused_at("<urlset><url><loc> </loc></url></urlset>", 1, "an empty <loc>");
+    expect_refused_at("<urlset><url><loc><b>x</b></loc></url></urlset>", 1, "a <loc> holds markup instead of a URL");
+    expect_refused_at("", 1, "no root element: not a sitemap");
 }
 
 TEST(sitemap, reads_a_saved_set_from_files_following_the_index)

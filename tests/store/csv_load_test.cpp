@@ -6,6 +6,24 @@
 namespace forumgate::store::store_tests {
 namespace {
 
+/// A folder of map files that the tests write one by one, loading the folder after each into
+/// `store` with `settings` (or, with none, those of its settings.csv).
+struct csv_folder
+{
+    /// Writes `content` to the file `name` and loads the folder. \return the message of the
+    /// input_error the load throws (a test failure if it throws none).
+    std::string refusal(std::string const &name, std::string const &content) const
+    {
+        dir.write(name, content);
+        return message_of<input_error>([this] { (void)store.load_csv(dir.path(), settings); });
+    }
+    void remove(std::string const &name) const { fs::remove(dir.path() / name); }
+
+    database &store;
+    std::optional<site_settings> settings;
+    temp_dir dir{};
+};
+
 // ---------------------------------------------------------------------------------------------
 // Loading
 
@@ -121,80 +139,76 @@ TEST_F(store_test, the_first_load_needs_settings)
 
 TEST_F(store_test, refuses_bad_headers)
 {
-    temp_dir dir;
-    auto const load = [&] { (void)migrated().load_csv(dir.path(), brum_settings()); };
-    dir.write("topics.csv", "old_id,old_slug,new_id\n774,a,1774\n");
-    EXPECT_EQ(message_of<input_error>(load), "topics.csv:1: missing column new_slug");
-    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug,colour\n774,a,1774,a,red\n");
-    EXPECT_EQ(message_of<input_error>(load),
+    csv_folder csv{migrated(), brum_settings()};
+    EXPECT_EQ(csv.refusal("topics.csv", "old_id,old_slug,new_id\n774,a,1774\n"),
+              "topics.csv:1: missing column new_slug");
+    EXPECT_EQ(csv.refusal("topics.csv", "old_id,old_slug,new_id,new_slug,colour\n774,a,1774,a,red\n"),
               "topics.csv:1: unknown column colour (the columns are old_id,old_slug,new_id,new_slug,restricted)");
-    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug,old_id\n");
-    EXPECT_EQ(message_of<input_error>(load), "topics.csv:1: column old_id appears twice");
-    dir.write("topics.csv", "");
-    EXPECT_TRUE(message_of<input_error>(load).starts_with("topics.csv:1: the file is empty"));
-    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug\n774,a,1774\n");
-    EXPECT_EQ(message_of<input_error>(load), "topics.csv:2: 3 fields, but the first line names 4 columns");
+    EXPECT_EQ(csv.refusal("topics.csv", "old_id,old_slug,new_id,new_slug,old_id\n"),
+              "topics.csv:1: column old_id appears twice");
+    EXPECT_TRUE(csv.refusal("topics.csv", "").starts_with("topics.csv:1: the file is empty"));
+    EXPECT_EQ(csv.refusal("topics.csv", "old_id,old_slug,new_id,new_slug\n774,a,1774\n"),
+              "topics.csv:2: 3 fields, but the first line names 4 columns");
 }
 
 TEST_F(store_test, refuses_duplicate_keys_with_both_lines)
 {
-    temp_dir dir;
-    auto const load = [&] { (void)migrated().load_csv(dir.path(), brum_settings()); };
-    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug\n774,a,1774,a\n775,b,1775,b\n\"774\",c,1776,c\n");
-    EXPECT_EQ(message_of<input_error>(load), "topics.csv:4: topic 774 already on line 2");
-    fs::remove(dir.path() / "topics.csv");
-    dir.write("users.csv", "old_username,new_username\nAlice,alice\nbob,bob\nALICE,alice2\n");
-    EXPECT_EQ(message_of<input_error>(load), "users.csv:4: user ALICE already on line 2");
-    fs::remove(dir.path() / "users.csv");
-    dir.write("posts.csv", "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n"
-                           "9101,800,1,,,\n9102,800,2,,,\n9101,801,1,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:4: post 9101 already on line 2");
+    csv_folder csv{migrated(), brum_settings()};
+    EXPECT_EQ(
+        csv.refusal("topics.csv", "old_id,old_slug,new_id,new_slug\n774,a,1774,a\n775,b,1775,b\n\"774\",c,1776,c\n"),
+        "topics.csv:4: topic 774 already on line 2");
+    csv.remove("topics.csv");
+    EXPECT_EQ(csv.refusal("users.csv", "old_username,new_username\nAlice,alice\nbob,bob\nALICE,alice2\n"),
+              "users.csv:4: user ALICE already on line 2");
+    csv.remove("users.csv");
+    EXPECT_EQ(csv.refusal("posts.csv", "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n"
+                                       "9101,800,1,,,\n9102,800,2,,,\n9101,801,1,,,\n"),
+              "posts.csv:4: post 9101 already on line 2");
 }
 
 TEST_F(store_test, refuses_bad_values_with_file_and_line)
 {
-    temp_dir dir;
-    auto const load = [&] { (void)migrated().load_csv(dir.path(), brum_settings()); };
+    csv_folder csv{migrated(), brum_settings()};
     std::string const posts_header = "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden\n";
-    dir.write("posts.csv", posts_header + "9001,774,1,,,,\n9002,774,2,,,,maybe\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:3: hidden 'maybe' is not true or false");
-    dir.write("posts.csv", posts_header + "9001,774,1,,,,\n9002,774,-2,,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:3: old_post_number '-2' is not a number");
-    dir.write("posts.csv", posts_header + "9001,774, 1,,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: old_post_number ' 1' is not a number");
-    dir.write("posts.csv", posts_header + "4294967296,774,1,,,,\n");
-    EXPECT_EQ(message_of<input_error>(load), "posts.csv:2: old_id '4294967296' is out of range (1 to 4294967295)");
-    dir.write("posts.csv", posts_header + "9001,774,2147483648,,,,\n");
-    EXPECT_EQ(message_of<input_error>(load),
-              "posts.csv:2: old_post_number '2147483648' is out of range (1 to 2147483647)");
-    dir.write("posts.csv", posts_header + "9001,774,1,19001,,,\n");
-    // The snapshot builder's own check, with file and line in front.
-    EXPECT_EQ(message_of<input_error>(load),
-              "posts.csv:2: post 9001: a migrated post needs its new topic id and new post number");
-    fs::remove(dir.path() / "posts.csv");
+    struct refused_posts
+    {
+        std::string rows;
+        std::string message;
+    };
+    for (auto const &[rows, message] : std::vector<refused_posts>{
+             {"9001,774,1,,,,\n9002,774,2,,,,maybe\n", "posts.csv:3: hidden 'maybe' is not true or false"},
+             {"9001,774,1,,,,\n9002,774,-2,,,,\n", "posts.csv:3: old_post_number '-2' is not a number"},
+             {"9001,774, 1,,,,\n", "posts.csv:2: old_post_number ' 1' is not a number"},
+             {"4294967296,774,1,,,,\n", "posts.csv:2: old_id '4294967296' is out of range (1 to 4294967295)"},
+             {"9001,774,2147483648,,,,\n",
+              "posts.csv:2: old_post_number '2147483648' is out of range (1 to 2147483647)"},
+             // The snapshot builder's own check, with file and line in front.
+             {"9001,774,1,19001,,,\n",
+              "posts.csv:2: post 9001: a migrated post needs its new topic id and new post number"}}) {
+        EXPECT_EQ(csv.refusal("posts.csv", posts_header + rows), message) << rows;
+    }
+    csv.remove("posts.csv");
 
-    dir.write("topics.csv", "old_id,old_slug,new_id,new_slug\n774,bad\xFF,1774,a\n");
-    EXPECT_TRUE(message_of<input_error>(load).starts_with("topics.csv:2: old_slug 'bad"))
-        << message_of<input_error>(load);
-    fs::remove(dir.path() / "topics.csv");
+    std::string const bad_slug = csv.refusal("topics.csv", "old_id,old_slug,new_id,new_slug\n774,bad\xFF,1774,a\n");
+    EXPECT_TRUE(bad_slug.starts_with("topics.csv:2: old_slug 'bad")) << bad_slug;
+    csv.remove("topics.csv");
 
-    dir.write("uploads.csv", "old_path,new_url\n"
-                             "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png,\n"
-                             "upload://not-base62!.png,/uploads/x.png\n");
-    EXPECT_EQ(message_of<input_error>(load), "uploads.csv:3: upload upload://not-base62!.png: not a valid short URL");
-    dir.write("uploads.csv", "old_path,new_url\n/uploads/a.png,https://evil.example/a.png\n");
-    EXPECT_TRUE(
-        message_of<input_error>(load).starts_with("uploads.csv:2: upload /uploads/a.png: new URL host 'evil.example'"));
-    fs::remove(dir.path() / "uploads.csv");
+    EXPECT_EQ(csv.refusal("uploads.csv", "old_path,new_url\n"
+                                         "/uploads/default/original/1X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png,\n"
+                                         "upload://not-base62!.png,/uploads/x.png\n"),
+              "uploads.csv:3: upload upload://not-base62!.png: not a valid short URL");
+    EXPECT_TRUE(csv.refusal("uploads.csv", "old_path,new_url\n/uploads/a.png,https://evil.example/a.png\n")
+                    .starts_with("uploads.csv:2: upload /uploads/a.png: new URL host 'evil.example'"));
+    csv.remove("uploads.csv");
 
-    dir.write("rules.csv", "pattern,replacement,kind\n^/a$,/b,\n(unclosed,/c,redirect\n");
-    EXPECT_TRUE(message_of<input_error>(load).starts_with("rules.csv:3: rule '(unclosed'"));
-    dir.write("rules.csv", "pattern,replacement,kind\n^/a$,/b,sometimes\n");
-    EXPECT_EQ(message_of<input_error>(load), "rules.csv:2: kind 'sometimes' is neither redirect nor rewrite");
-    fs::remove(dir.path() / "rules.csv");
+    EXPECT_TRUE(csv.refusal("rules.csv", "pattern,replacement,kind\n^/a$,/b,\n(unclosed,/c,redirect\n")
+                    .starts_with("rules.csv:3: rule '(unclosed'"));
+    EXPECT_EQ(csv.refusal("rules.csv", "pattern,replacement,kind\n^/a$,/b,sometimes\n"),
+              "rules.csv:2: kind 'sometimes' is neither redirect nor rewrite");
+    csv.remove("rules.csv");
 
-    dir.write("settings.csv", "key,value\nnew_base,https://forum.brum.coop\nold_hosts,x\n");
-    EXPECT_EQ(message_of<input_error>([&] { (void)migrated().load_csv(dir.path(), std::nullopt); }),
+    csv_folder own_settings{migrated(), std::nullopt};
+    EXPECT_EQ(own_settings.refusal("settings.csv", "key,value\nnew_base,https://forum.brum.coop\nold_hosts,x\n"),
               "settings.csv:3: unknown key 'old_hosts' (the keys are new_base, old_host and upload_host)");
     EXPECT_EQ(migrated().stats().version, 0) << "nothing was stored";
 }
@@ -202,20 +216,17 @@ TEST_F(store_test, refuses_bad_values_with_file_and_line)
 TEST_F(store_test, explains_clashing_post_numbers)
 {
     (void)load_sample();
-    temp_dir dir;
-    auto const load = [&] { (void)migrated().load_csv(dir.path(), std::nullopt); };
+    csv_folder csv{migrated(), std::nullopt};
     std::string const header = "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number\n";
-    dir.write("posts.csv", header + "9101,800,1,,,\n9102,800,1,,,\n");
-    EXPECT_EQ(message_of<input_error>(load),
+    EXPECT_EQ(csv.refusal("posts.csv", header + "9101,800,1,,,\n9102,800,1,,,\n"),
               "posts.csv:3: post 9102: topic 800 post number 1 is already post 9101 on line 2");
-    dir.write("posts.csv", header + "9100,774,1,,,\n");
-    EXPECT_EQ(message_of<input_error>(load),
+    EXPECT_EQ(csv.refusal("posts.csv", header + "9100,774,1,,,\n"),
               "posts.csv:2: post 9100: topic 774 post number 1 is already post 9001 in the map");
     EXPECT_EQ(migrated().stats().posts, 5);
 
     // Renumbering within one load is fine: 9001 and 9003 swap numbers.
-    dir.write("posts.csv", header + "9001,774,3,19001,1774,1\n9003,774,1,19002,1774,2\n");
-    auto const result = migrated().load_csv(dir.path(), std::nullopt);
+    csv.dir.write("posts.csv", header + "9001,774,3,19001,1774,1\n9003,774,1,19002,1774,2\n");
+    auto const result = migrated().load_csv(csv.dir.path(), std::nullopt);
     EXPECT_EQ(find_file(result, "posts.csv")->updated, 2);
 }
 

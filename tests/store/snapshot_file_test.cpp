@@ -187,10 +187,8 @@ std::size_t count_lines(std::string_view text)
 
 TEST_F(store_test, a_snapshot_file_gives_the_same_snapshot_as_the_store)
 {
-    (void)load_sample();
     temp_dir dir;
-    fs::path const file = dir.path() / "map.snapshot";
-    migrated().write_snapshot_file(file);
+    fs::path const file = write_sample_snapshot(dir);
     std::string const content = read_file(file);
     EXPECT_TRUE(content.starts_with("forumgate-snapshot 1\n"
                                     "version 1\n"
@@ -282,10 +280,8 @@ TEST_F(store_test, text_with_tabs_line_breaks_and_backslashes_survives_a_snapsho
 
 TEST_F(store_test, a_cut_snapshot_file_is_refused_with_file_and_line)
 {
-    (void)load_sample();
     temp_dir dir;
-    fs::path const file = dir.path() / "map.snapshot";
-    migrated().write_snapshot_file(file);
+    fs::path const file = write_sample_snapshot(dir);
     std::string const content = read_file(file);
     std::string const name = file.string();
     auto const read = [&] { (void)forumgate::store::read_snapshot_file(file); };

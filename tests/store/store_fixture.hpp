@@ -110,6 +110,15 @@ protected:
     /// Loads the sample map (settings from its settings.csv).
     load_result load_sample() { return migrated().load_csv(sample_dir(), std::nullopt); }
 
+    /// Loads the sample map and writes its snapshot file, map.snapshot in `dir`. \return its path.
+    fs::path write_sample_snapshot(temp_dir const &dir)
+    {
+        (void)load_sample();
+        fs::path file = dir.path() / "map.snapshot";
+        migrated().write_snapshot_file(file);
+        return file;
+    }
+
     test_database m_db;
     std::unique_ptr<database> m_store;
 };

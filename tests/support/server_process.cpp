@@ -208,4 +208,17 @@ int kill_at_random_points(std::string const &program, std::vector<std::string> c
     return killed;
 }
 
+std::unique_ptr<server_process> start_rehearsal_forum(std::string const &forumgate,
+                                                      std::filesystem::path const &key_file,
+                                                      std::vector<std::string> const &more)
+{
+    std::vector<std::string> args{"rehearsal-forum", "--listen", "127.0.0.1:0", "--admin-key-file", key_file.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    auto forum = std::make_unique<server_process>(forumgate, args);
+    if (!forum->wait_listening(1)) {
+        throw std::runtime_error{"the rehearsal forum did not come up:\n" + forum->log()};
+    }
+    return forum;
+}
+
 } // namespace forumgate::testing

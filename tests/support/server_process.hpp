@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,13 @@ private:
     std::filesystem::path m_log_file;
     std::vector<std::uint16_t> m_ports;
 };
+
+/// Starts `forumgate rehearsal-forum` (`forumgate` is the program) on a free loopback port, with
+/// the admin API key in `key_file` and `more` arguments, and waits until it listens.
+/// \throws std::runtime_error with its log if it does not come up (the test fails).
+[[nodiscard]] std::unique_ptr<server_process> start_rehearsal_forum(std::string const &forumgate,
+                                                                    std::filesystem::path const &key_file,
+                                                                    std::vector<std::string> const &more = {});
 
 /// Crashes `program args` at random points: starts it `rounds` times, one after the other, and
 /// SIGKILLs each run still going after a random wait between `shortest` and `longest`.

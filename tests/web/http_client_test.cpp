@@ -142,10 +142,7 @@ TEST(http_client, a_dead_port_is_a_transport_error_naming_the_url)
 
 TEST(http_client, a_silent_server_times_out)
 {
-    rehearsal::fault_plan faults;
-    faults.timeout_share = 1.0;
-    faults.hang = std::chrono::milliseconds{3000};
-    running_server server{ok, faults};
+    running_server server{ok, {.timeout_share = 1.0, .hang = std::chrono::milliseconds{3000}}};
     http_client client{server.site(), short_timeouts()};
     auto const started = std::chrono::steady_clock::now();
     EXPECT_THROW((void)client.send({.target = "/latest.json"}), transport_error);
@@ -154,13 +151,12 @@ TEST(http_client, a_silent_server_times_out)
 
 TEST(polite_send, retries_errors_drops_and_timeouts_until_answered)
 {
-    rehearsal::fault_plan faults;
-    faults.error_share = 0.3;
-    faults.drop_share = 0.15;
-    faults.timeout_share = 0.05;
-    faults.hang = std::chrono::milliseconds{1000};
-    faults.seed = 7;
-    running_server server{ok, faults};
+    running_server server{ok,
+                          {.error_share = 0.3,
+                           .timeout_share = 0.05,
+                           .drop_share = 0.15,
+                           .hang = std::chrono::milliseconds{1000},
+                           .seed = 7}};
     http_client client{server.site(), short_timeouts()};
     request_pacer pacer;
     for (int i = 0; i < 60; ++i) {
