@@ -38,16 +38,17 @@ struct fetch_options
 /// What a run did.
 struct fetch_summary
 {
-    std::uint64_t topics_fetched = 0;
-    std::uint64_t topics_unchanged = 0;
-    std::uint64_t topics_absent = 0;
-    std::uint64_t posts_fetched = 0;
-    std::uint64_t users_fetched = 0;
-    std::uint64_t uploads_fetched = 0;
-    std::uint64_t requests = 0;
-    std::uint64_t retries = 0;
-    double seconds = 0.0;
-    archive_status archive; ///< the archive after the run, failures included
+    std::uint64_t topics_fetched = 0;   ///< archived by this run: new, changed, failed before, or --full
+    std::uint64_t topics_unchanged = 0; ///< archived already with the same signature: not asked again
+    std::uint64_t topics_absent =
+        0; ///< asked for, but deleted, private or never used (404, 403, 410), or a left-out message
+    std::uint64_t posts_fetched = 0;   ///< posts of the topics fetched
+    std::uint64_t users_fetched = 0;   ///< user records archived, from the user list and from posts
+    std::uint64_t uploads_fetched = 0; ///< upload files archived
+    std::uint64_t requests = 0;        ///< HTTP requests sent to the old forum, retries included
+    std::uint64_t retries = 0;         ///< requests sent again after a timeout, a dropped connection, 429 or 5xx
+    double seconds = 0.0;              ///< wall-clock time of the run
+    archive_status archive;            ///< the archive after the run, failures included
 };
 
 /// Runs a fetch. Items that fail are recorded in the archive with their URL and reason and
