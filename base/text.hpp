@@ -3,6 +3,7 @@
 // Everything here is byte-wise ASCII: host names, usernames, tags and HTTP tokens compare
 // case-insensitively in ASCII only, as Discourse and HTTP do.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +54,20 @@ namespace forumgate::base {
 
 /// \return true if `s` holds a byte below 0x20 or 0x7F (CR, LF, NUL, TAB...).
 [[nodiscard]] bool has_control_bytes(std::string_view s) noexcept;
+
+/// Reads `text` as pieces between `separator`s (path segments, query pairs, list items).
+/// \pre pos <= text.size(). \return the piece that starts at `pos`, up to the next separator or
+/// the end, and moves `pos` past that separator: past the end (text.size() + 1) after the last.
+[[nodiscard]] constexpr std::string_view next_piece(std::string_view text, char separator, std::size_t &pos) noexcept
+{
+    std::size_t end = text.find(separator, pos);
+    if (end == std::string_view::npos) {
+        end = text.size();
+    }
+    std::string_view const piece = text.substr(pos, end - pos);
+    pos = end + 1;
+    return piece;
+}
 
 /// \return true if `s` is non-empty and all ASCII digits.
 [[nodiscard]] bool is_digits(std::string_view s) noexcept;

@@ -2,6 +2,7 @@
 
 #include "base/digest.hpp"
 #include "base/error.hpp"
+#include "base/text.hpp"
 #include "base/url_codec.hpp"
 #include "mappings/url_shape.hpp"
 
@@ -322,20 +323,17 @@ std::string normal_slug_path(std::string_view path)
     std::string out;
     std::size_t pos = 0;
     while (pos <= path.size()) {
-        auto end = path.find('/', pos);
-        if (end == std::string_view::npos) {
-            end = path.size();
+        std::string_view const segment = base::next_piece(path, '/', pos);
+        if (segment.empty()) {
+            continue;
         }
-        if (end > pos) {
-            if (!out.empty()) {
-                out.push_back('/');
-            }
-            std::size_t const start = out.size();
-            append_slug_text(out, path.substr(pos, end - pos));
-            std::string const lower = base::ascii_lower(std::string_view{out}.substr(start));
-            out.replace(start, std::string::npos, lower);
+        if (!out.empty()) {
+            out.push_back('/');
         }
-        pos = end + 1;
+        std::size_t const start = out.size();
+        append_slug_text(out, segment);
+        std::string const lower = base::ascii_lower(std::string_view{out}.substr(start));
+        out.replace(start, std::string::npos, lower);
     }
     return out;
 }

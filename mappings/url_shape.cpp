@@ -1,6 +1,7 @@
 #include "mappings/url_shape.hpp"
 
 #include "base/enum_names.hpp"
+#include "base/text.hpp"
 #include "base/url_codec.hpp"
 
 #include <algorithm>
@@ -78,12 +79,7 @@ parsed_url::status parsed_url::parse_path(std::string_view path)
     bool too_deep = false;
     std::size_t pos = 1;
     while (pos <= path.size()) {
-        std::size_t end = path.find('/', pos);
-        if (end == std::string_view::npos) {
-            end = path.size();
-        }
-        std::string_view const raw = path.substr(pos, end - pos);
-        pos = end + 1;
+        std::string_view const raw = base::next_piece(path, '/', pos);
         if (raw.empty()) {
             continue;
         }
@@ -123,12 +119,7 @@ void parsed_url::parse_query(std::string_view query)
     // Query parameters: a malformed one is skipped, never fatal (trackers write odd things).
     std::size_t qpos = 0;
     while (qpos < query.size() && m_param_count < MAX_PARAMS) {
-        std::size_t end = query.find('&', qpos);
-        if (end == std::string_view::npos) {
-            end = query.size();
-        }
-        std::string_view const pair = query.substr(qpos, end - qpos);
-        qpos = end + 1;
+        std::string_view const pair = base::next_piece(query, '&', qpos);
         if (pair.empty()) {
             continue;
         }

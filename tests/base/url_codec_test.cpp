@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 using namespace forumgate::base;
@@ -233,4 +234,19 @@ TEST(ascii_case, lower_and_iequals)
     EXPECT_FALSE(forumgate::base::iequals("john", "jo_n"));
     EXPECT_FALSE(forumgate::base::iequals("[", "{")); // 0x5B vs 0x7B: not letters, not equal
     EXPECT_FALSE(forumgate::base::iequals("@", "`"));
+}
+
+TEST(pieces, between_separators_empty_ones_included)
+{
+    std::vector<std::string_view> pieces;
+    std::string_view const text = "/c/meta//7";
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        pieces.push_back(next_piece(text, '/', pos));
+    }
+    EXPECT_EQ(pieces, (std::vector<std::string_view>{"", "c", "meta", "", "7"}));
+    EXPECT_EQ(pos, text.size() + 1);
+    pos = 0;
+    EXPECT_EQ(next_piece("", '&', pos), "");
+    EXPECT_EQ(pos, 1U);
 }
