@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -62,6 +63,20 @@ target_result check_one(web_fetcher &fetcher, std::string const &url, int max_re
     }
 }
 
+/// The outcome of a redirect once its target was checked: its own (redirected or passed
+/// through) when the target answered 200 at once, else what the check found.
+url_outcome outcome_after_check(url_outcome redirect, target_result::state target) noexcept
+{
+    // In target_result::state's order, from chain on.
+    static constexpr std::array<url_outcome, 4> FOUND = {url_outcome::chain, url_outcome::target_broken,
+                                                         url_outcome::loop, url_outcome::error};
+    static_assert(static_cast<std::size_t>(target_result::state::error) == FOUND.size());
+    if (target == target_result::state::ok) {
+        return redirect;
+    }
+    return FOUND[static_cast<std::size_t>(target) - 1];
+}
+
 } // namespace
 
 std::vector<target_result> check_targets(std::vector<std::string> const &urls, http_check_options const &options,
@@ -111,22 +126,7 @@ std::size_t check_verdict_targets(std::vector<verdict> &verdicts, http_check_opt
         v.target_status = static_cast<std::uint16_t>(result.status);
         v.hops = static_cast<std::uint8_t>(std::min(result.hops, 255));
         v.detail = result.detail;
-        switch (result.result) {
-        case target_result::state::ok:
-            break;
-        case target_result::state::chain:
-            v.outcome = url_outcome::chain;
-            break;
-        case target_result::state::broken:
-            v.outcome = url_outcome::target_broken;
-            break;
-        case target_result::state::loop:
-            v.outcome = url_outcome::loop;
-            break;
-        case target_result::state::error:
-            v.outcome = url_outcome::error;
-            break;
-        }
+        v.outcome = outcome_after_check(v.outcome, result.result);
     }
     return targets.size();
 }
