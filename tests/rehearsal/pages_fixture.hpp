@@ -45,50 +45,23 @@ private:
 // members; a tagged topic with a deleted reply, a whisper and an upload; a topic of 45 posts;
 // 35 topics tagged "bulk"; a topic whose title and body need escaping; a restricted topic, a
 // private message, an unlisted and a deleted topic.
-class pages_fixture : public ::testing::Test
+class pages_fixture : public ::testing::Test, protected small_forum
 {
 protected:
     pages_fixture() : shared{forum_state{ticking_clock()}}, server{shared, ADMIN_KEY}, client{server}
     {
         shared.write([this](forum_state &state) {
             state.set_rate_limits(false); // the fixture writes faster than Discourse lets a user post
-            general = state.create_category({.name = "General", .description = "Talk about anything."}).id;
-            repairs = state.create_category({.name = "Repairs", .parent_id = general}).id;
-            board =
-                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-            admin =
-                state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true})
-                    .id;
-            ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
-            bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org"}).id;
+            add_people_and_places(state, *this);
             state.create_user({.username = "cid", .name = "Cid", .email = "cid@example.org"});
-            state.create_tag("faq");
             state.create_tag("bulk");
             picture = state
                           .add_upload({.user_id = ann,
                                        .original_filename = "red dot.png",
                                        .bytes = make_png(2, 1, std::string_view{"\xff\0\0\xff\0\0", 6})})
                           .id;
-            auto const &file = *state.find_upload(picture);
-            welcome = state
-                          .create_topic({.user_id = ann,
-                                         .title = "Welcome to the rehearsal forum",
-                                         .raw = "This is the first post. ![dot|2x1](" + file.short_url() + ")",
-                                         .category_id = general,
-                                         .tags = {"faq"},
-                                         .external_id = "old-42"})
-                          .id;
-            state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that is long enough."});
-            deleted_post =
-                state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
-            state.delete_post(deleted_post, admin);
-            whisper = state
-                          .create_post({.user_id = admin,
-                                        .topic_id = welcome,
-                                        .raw = "A whisper only staff can read.",
-                                        .type = post_type::whisper})
-                          .id;
-            state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."});
+            add_welcome_topic(state, *this,
+                              "This is the first post. ![dot|2x1](" + state.find_upload(picture)->short_url() + ")");
             fix = state
                       .create_topic({.user_id = bob,
                                      .title = "Fixing a bicycle puncture",
@@ -122,20 +95,7 @@ protected:
                                          .category_id = general,
                                          .skip_validations = true})
                           .id;
-            secret = state
-                         .create_topic({.user_id = admin,
-                                        .title = "Minutes of the board meeting",
-                                        .raw = "Only the board may read these minutes.",
-                                        .category_id = board,
-                                        .tags = {"faq"}})
-                         .id;
-            message = state
-                          .create_topic({.user_id = ann,
-                                         .title = "A private word with Bob",
-                                         .raw = "Just between the two of us, Bob.",
-                                         .kind = archetype::private_message,
-                                         .recipient_ids = {bob}})
-                          .id;
+            add_restricted_topics(state, *this, {"faq"});
             hidden_topic = state
                                .create_topic({.user_id = ann,
                                               .title = "An unlisted topic for testing",
@@ -207,9 +167,7 @@ protected:
     forum shared;
     api server;
     client_of client;
-    std::int64_t general = 0, repairs = 0, board = 0, admin = 0, ann = 0, bob = 0, picture = 0;
-    std::int64_t welcome = 0, deleted_post = 0, whisper = 0, fix = 0, long_topic = 0, escaped = 0;
-    std::int64_t secret = 0, message = 0, hidden_topic = 0, gone = 0;
+    std::int64_t picture = 0, fix = 0, long_topic = 0, escaped = 0, hidden_topic = 0, gone = 0;
 };
 
 /// The canonical link, rel=next and rel=prev of a page's head ("" when absent).
