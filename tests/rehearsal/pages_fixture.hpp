@@ -62,18 +62,9 @@ protected:
                           .id;
             add_welcome_topic(state, *this,
                               "This is the first post. ![dot|2x1](" + state.find_upload(picture)->short_url() + ")");
-            fix = state
-                      .create_topic({.user_id = bob,
-                                     .title = "Fixing a bicycle puncture",
-                                     .raw = "Patch kits work well enough.",
-                                     .category_id = repairs})
-                      .id;
-            long_topic = state
-                             .create_topic({.user_id = ann,
-                                            .title = "A long thread about everything",
-                                            .raw = "Post number one of the long thread.",
-                                            .category_id = general})
-                             .id;
+            fix = add_topic(state, bob, repairs, "Fixing a bicycle puncture", "Patch kits work well enough.");
+            long_topic =
+                add_topic(state, ann, general, "A long thread about everything", "Post number one of the long thread.");
             for (int n = 2; n <= 45; ++n) {
                 state.create_post({.user_id = n % 2 == 0 ? bob : ann,
                                    .topic_id = long_topic,
@@ -81,36 +72,30 @@ protected:
                                    .skip_validations = true});
             }
             for (int i = 0; i < 35; ++i) {
-                state.create_topic({.user_id = ann,
-                                    .title = "Bulk topic number " + std::to_string(i) + " for paging",
-                                    .raw = "Bulk body text that is long enough.",
-                                    .category_id = general,
-                                    .tags = {"bulk"},
-                                    .skip_validations = true});
+                add_topic(state, ann, general, "Bulk topic number " + std::to_string(i) + " for paging",
+                          "Bulk body text that is long enough.", {.tags = {"bulk"}, .skip_validations = true});
             }
-            escaped = state
-                          .create_topic({.user_id = bob,
-                                         .title = "Fish & chips <b>\"best\"</b> it's ]]> here",
-                                         .raw = "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
-                                         .category_id = general,
-                                         .skip_validations = true})
-                          .id;
+            escaped = add_topic(state, bob, general, "Fish & chips <b>\"best\"</b> it's ]]> here",
+                                "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
+                                {.skip_validations = true});
             add_restricted_topics(state, *this, {"faq"});
-            hidden_topic = state
-                               .create_topic({.user_id = ann,
-                                              .title = "An unlisted topic for testing",
-                                              .raw = "Nobody lists this one.",
-                                              .category_id = general,
-                                              .visible = false})
-                               .id;
-            gone = state
-                       .create_topic({.user_id = ann,
-                                      .title = "A topic that was deleted",
-                                      .raw = "This topic goes away soon.",
-                                      .category_id = general})
-                       .id;
+            hidden_topic = add_topic(state, ann, general, "An unlisted topic for testing", "Nobody lists this one.",
+                                     {.visible = false});
+            gone = add_topic(state, ann, general, "A topic that was deleted", "This topic goes away soon.");
             state.delete_post(state.find_post_by_number(gone, 1)->id, admin);
         });
+    }
+
+    /// Adds `user_id`'s topic `title` in `category_id`, its first post `raw`; `more` gives the
+    /// rest of the request (tags, flags). \return its id.
+    static std::int64_t add_topic(forum_state &state, std::int64_t user_id, std::int64_t category_id, std::string title,
+                                  std::string raw, create_topic_request more = {})
+    {
+        more.user_id = user_id;
+        more.title = std::move(title);
+        more.raw = std::move(raw);
+        more.category_id = category_id;
+        return state.create_topic(more).id;
     }
 
     template <typename Reader>

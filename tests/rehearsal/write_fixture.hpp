@@ -62,23 +62,19 @@ protected:
           shared{forum_state{[c = clock] { return *c; }}}, server{shared, WRITE_ADMIN_KEY}
     {
         shared.write([this](forum_state &state) {
-            timestamp const long_ago = *parse_time("2019-03-01T10:00:00Z");
-            general = state.create_category({.name = "General"}).id;
-            admin = state
-                        .create_user({.username = "admin",
-                                      .name = "Admin",
-                                      .email = "admin@example.org",
-                                      .created_at = long_ago,
-                                      .admin = true})
-                        .id;
-            ann = state
-                      .create_user(
-                          {.username = "ann", .name = "Ann Lee", .email = "ann@example.org", .created_at = long_ago})
-                      .id;
-            bob =
-                state
-                    .create_user({.username = "bob", .name = "Bob", .email = "bob@example.org", .created_at = long_ago})
+            auto const member_since_2019 = [&state](std::string const &username, std::string name, bool is_admin) {
+                return state
+                    .create_user({.username = username,
+                                  .name = std::move(name),
+                                  .email = username + "@example.org",
+                                  .created_at = *parse_time("2019-03-01T10:00:00Z"),
+                                  .admin = is_admin})
                     .id;
+            };
+            general = state.create_category({.name = "General"}).id;
+            admin = member_since_2019("admin", "Admin", true);
+            ann = member_since_2019("ann", "Ann Lee", false);
+            bob = member_since_2019("bob", "Bob", false);
             (void)state.create_group("board", {bob});
             board =
                 state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
