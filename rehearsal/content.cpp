@@ -276,25 +276,24 @@ category const &forum_state::create_category(create_category_request const &requ
     }
     check_id_free(m_categories, request.id, "Category", errors);
     throw_if_any(errors);
-    category record;
-    record.id = request.id.value_or(m_next_category_id);
-    record.name = name;
-    record.slug = slug;
-    record.parent_id = request.parent_id;
-    record.read_restricted = request.read_restricted;
-    record.allowed_groups = request.allowed_groups;
-    record.description = request.description;
-    record.color = request.color;
-    record.text_color = request.text_color;
+    int position = 0;
     if (request.position) {
-        record.position = *request.position;
+        position = *request.position;
     } else {
-        int highest = -1;
-        for (auto const &[id, other] : m_categories) {
-            highest = std::max(highest, other.position);
+        for (auto const &[id, other] : m_categories) { // none given: after every other category
+            position = std::max(position, other.position + 1);
         }
-        record.position = highest + 1;
     }
+    category const record{.id = request.id.value_or(m_next_category_id),
+                          .name = std::string{name},
+                          .slug = slug,
+                          .parent_id = request.parent_id,
+                          .read_restricted = request.read_restricted,
+                          .allowed_groups = request.allowed_groups,
+                          .description = request.description,
+                          .color = request.color,
+                          .text_color = request.text_color,
+                          .position = position};
     insert_category(record);
     return m_categories.at(record.id);
 }
@@ -324,18 +323,17 @@ user const &forum_state::create_user(create_user_request const &request)
     }
     check_id_free(m_users, request.id, "User", errors);
     throw_if_any(errors);
-    user record;
-    record.id = request.id.value_or(m_next_user_id);
-    record.username = username;
-    record.name = request.name;
-    record.email = ruby_strip(request.email);
-    record.created_at = request.created_at.value_or(now());
-    record.trust_level = request.trust_level;
-    record.admin = request.admin;
-    record.moderator = request.moderator;
-    record.active = request.active;
-    record.staged = request.staged;
-    record.external_id = request.external_id;
+    user const record{.id = request.id.value_or(m_next_user_id),
+                      .username = username,
+                      .name = request.name,
+                      .email = std::string{ruby_strip(request.email)},
+                      .created_at = request.created_at.value_or(now()),
+                      .trust_level = request.trust_level,
+                      .admin = request.admin,
+                      .moderator = request.moderator,
+                      .active = request.active,
+                      .staged = request.staged,
+                      .external_id = request.external_id};
     insert_user(record);
     return m_users.at(record.id);
 }
