@@ -353,15 +353,11 @@ api_response writer::edit_post(std::string_view id_text)
 
 api_response writer::topic_status(std::string_view id_text)
 {
-    auto const status = m_params.last("status");
-    if (!status || status->empty()) {
-        return missing_parameter("status");
+    if (auto const missing = m_params.first_missing({"status", "enabled"})) {
+        return missing_parameter(*missing);
     }
-    auto const enabled = m_params.last("enabled");
-    if (!enabled || enabled->empty()) {
-        return missing_parameter("enabled");
-    }
-    if (*status != "closed" && *status != "archived" && *status != "visible" && *status != "pinned") {
+    std::string const status = *m_params.last("status");
+    if (status != "closed" && status != "archived" && status != "visible" && status != "pinned") {
         return invalid_parameter("status");
     }
     auto const id = parse_id(id_text);
@@ -370,7 +366,7 @@ api_response writer::topic_status(std::string_view id_text)
         return not_found_answer();
     }
     try {
-        (void)m_state.set_topic_status(subject->id, *status, *enabled == "true", m_asking.account->id);
+        (void)m_state.set_topic_status(subject->id, status, m_params.is_true("enabled"), m_asking.account->id);
     } catch (permission_error const &) {
         return invalid_access();
     }

@@ -66,25 +66,22 @@ api_response sso_failure(int status, std::string const &message)
 
 api_response writer::create_user()
 {
-    auto const email = m_params.last("email");
-    if (!email || email->empty()) {
-        return missing_parameter("email");
+    if (auto const missing = m_params.first_missing({"email", "username"})) {
+        return missing_parameter(*missing);
     }
-    auto const username = m_params.last("username");
-    if (!username || username->empty()) {
-        return missing_parameter("username");
-    }
+    std::string const email = *m_params.last("email");
+    std::string const username = *m_params.last("username");
     // hide_email_address_taken: a taken address answers like a success, without user_id.
     if (m_state.settings().hide_email_address_taken &&
-        m_state.find_user_by_email(std::string{base::trim(*email)}) != nullptr) {
-        return json_answer(200, json{{"success", true}, {"active", false}, {"message", activation_message(*email)}});
+        m_state.find_user_by_email(std::string{base::trim(email)}) != nullptr) {
+        return json_answer(200, json{{"success", true}, {"active", false}, {"message", activation_message(email)}});
     }
     // active, approved and staged count only for an API request made as an admin.
     bool const admin_api = m_asking.api && m_asking.who.admin();
     create_user_request request;
-    request.username = *username;
+    request.username = username;
     request.name = m_params.last("name").value_or("");
-    request.email = *email;
+    request.email = email;
     request.trust_level = DEFAULT_TRUST_LEVEL;
     request.active = admin_api && m_params.truthy("active");
     request.staged = admin_api && m_params.truthy("staged");

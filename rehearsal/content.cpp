@@ -12,6 +12,32 @@ namespace {
 constexpr std::string_view TOPIC_NOT_FOUND =
     "Something has gone wrong. Perhaps this topic was closed or deleted while you were looking at it?";
 
+/// Adds "`kind` ID already exists" to `errors` if a create request names an id that `table`
+/// (one of the forum's tables) already holds.
+template <typename Table>
+void check_id_free(Table const &table, std::optional<std::int64_t> id, std::string_view kind,
+                   std::vector<std::string> &errors)
+{
+    if (id && table.contains(*id)) {
+        errors.push_back(std::string{kind} + " " + std::to_string(*id) + " already exists");
+    }
+}
+
+/// Adds Discourse's length message for `field` ("Title", "Body") to `errors` if `stripped` is
+/// blank, or has fewer than `minimum` or more than `maximum` characters.
+void check_length(std::string_view field, std::string_view stripped, int minimum, int maximum,
+                  std::vector<std::string> &errors)
+{
+    std::size_t const length = utf8_length(stripped);
+    if (stripped.empty()) {
+        errors.push_back(std::string{field} + " can't be blank");
+    } else if (length < static_cast<std::size_t>(minimum)) {
+        errors.push_back(std::string{field} + " is too short (minimum is " + std::to_string(minimum) + " characters)");
+    } else if (length > static_cast<std::size_t>(maximum)) {
+        errors.push_back(std::string{field} + " is too long (maximum is " + std::to_string(maximum) + " characters)");
+    }
+}
+
 } // namespace
 
 // ---- Validations.
@@ -20,17 +46,9 @@ void forum_state::validate_title(topic const *self, std::string const &title, ar
                                  std::optional<std::int64_t> category_id, std::vector<std::string> &errors) const
 {
     std::string_view const stripped = ruby_strip(title);
-    std::size_t const length = utf8_length(stripped);
     int const minimum = kind == archetype::private_message ? m_settings.min_personal_message_title_length
                                                            : m_settings.min_topic_title_length;
-    if (stripped.empty()) {
-        errors.emplace_back("Title can't be blank");
-    } else if (length < static_cast<std::size_t>(minimum)) {
-        errors.push_back("Title is too short (minimum is " + std::to_string(minimum) + " characters)");
-    } else if (length > static_cast<std::size_t>(m_settings.max_topic_title_length)) {
-        errors.push_back("Title is too long (maximum is " + std::to_string(m_settings.max_topic_title_length) +
-                         " characters)");
-    }
+    check_length("Title", stripped, minimum, m_settings.max_topic_title_length, errors);
     // UniqueAmongValidator: regular, listed, not deleted topics; case-insensitive.
     if (kind == archetype::regular && !m_settings.allow_duplicate_topic_titles && !stripped.empty()) {
         std::string const wanted = lowercase_utf8(stripped);
@@ -54,17 +72,10 @@ void forum_state::validate_body(std::string const &raw, bool first_post, archety
                                 std::vector<std::string> &errors) const
 {
     std::string_view const stripped = ruby_strip(raw);
-    std::size_t const length = utf8_length(stripped);
     int const minimum = kind == archetype::private_message ? m_settings.min_personal_message_post_length
                         : first_post                       ? m_settings.min_first_post_length
                                                            : m_settings.min_post_length;
-    if (stripped.empty()) {
-        errors.emplace_back("Body can't be blank");
-    } else if (length < static_cast<std::size_t>(minimum)) {
-        errors.push_back("Body is too short (minimum is " + std::to_string(minimum) + " characters)");
-    } else if (length > static_cast<std::size_t>(m_settings.max_post_length)) {
-        errors.push_back("Body is too long (maximum is " + std::to_string(m_settings.max_post_length) + " characters)");
-    }
+    check_length("Body", stripped, minimum, m_settings.max_post_length, errors);
 }
 
 std::vector<std::string> forum_state::clean_tags(std::vector<std::string> const &names, viewer const &who,
@@ -263,31 +274,26 @@ category const &forum_state::create_category(create_category_request const &requ
             slug.clear(); // Category#ensure_slug: a taken generated slug is dropped
         }
     }
-    if (request.id && m_categories.contains(*request.id)) {
-        errors.push_back("Category " + std::to_string(*request.id) + " already exists");
-    }
-    if (!errors.empty()) {
-        throw validation_error{std::move(errors)};
-    }
-    category record;
-    record.id = request.id.value_or(m_next_category_id);
-    record.name = name;
-    record.slug = slug;
-    record.parent_id = request.parent_id;
-    record.read_restricted = request.read_restricted;
-    record.allowed_groups = request.allowed_groups;
-    record.description = request.description;
-    record.color = request.color;
-    record.text_color = request.text_color;
+    check_id_free(m_categories, request.id, "Category", errors);
+    throw_if_any(errors);
+    int position = 0;
     if (request.position) {
-        record.position = *request.position;
+        position = *request.position;
     } else {
-        int highest = -1;
-        for (auto const &[id, other] : m_categories) {
-            highest = std::max(highest, other.position);
+        for (auto const &[id, other] : m_categories) { // none given: after every other category
+            position = std::max(position, other.position + 1);
         }
-        record.position = highest + 1;
     }
+    category const record{.id = request.id.value_or(m_next_category_id),
+                          .name = std::string{name},
+                          .slug = slug,
+                          .parent_id = request.parent_id,
+                          .read_restricted = request.read_restricted,
+                          .allowed_groups = request.allowed_groups,
+                          .description = request.description,
+                          .color = request.color,
+                          .text_color = request.text_color,
+                          .position = position};
     insert_category(record);
     return m_categories.at(record.id);
 }
@@ -315,24 +321,19 @@ user const &forum_state::create_user(create_user_request const &request)
     if (request.external_id && find_user_by_external_id(*request.external_id) != nullptr) {
         errors.emplace_back("External id has already been taken");
     }
-    if (request.id && m_users.contains(*request.id)) {
-        errors.push_back("User " + std::to_string(*request.id) + " already exists");
-    }
-    if (!errors.empty()) {
-        throw validation_error{std::move(errors)};
-    }
-    user record;
-    record.id = request.id.value_or(m_next_user_id);
-    record.username = username;
-    record.name = request.name;
-    record.email = ruby_strip(request.email);
-    record.created_at = request.created_at.value_or(now());
-    record.trust_level = request.trust_level;
-    record.admin = request.admin;
-    record.moderator = request.moderator;
-    record.active = request.active;
-    record.staged = request.staged;
-    record.external_id = request.external_id;
+    check_id_free(m_users, request.id, "User", errors);
+    throw_if_any(errors);
+    user const record{.id = request.id.value_or(m_next_user_id),
+                      .username = username,
+                      .name = request.name,
+                      .email = std::string{ruby_strip(request.email)},
+                      .created_at = request.created_at.value_or(now()),
+                      .trust_level = request.trust_level,
+                      .admin = request.admin,
+                      .moderator = request.moderator,
+                      .active = request.active,
+                      .staged = request.staged,
+                      .external_id = request.external_id};
     insert_user(record);
     return m_users.at(record.id);
 }
@@ -367,9 +368,7 @@ void forum_state::set_topic_tags(std::int64_t topic_id, std::vector<std::string>
     }
     std::vector<std::string> errors;
     auto const cleaned = clean_tags(names, who, errors);
-    if (!errors.empty()) {
-        throw validation_error{std::move(errors)};
-    }
+    throw_if_any(errors);
     for (auto const &name : cleaned) {
         (void)create_tag(name);
     }
@@ -496,9 +495,7 @@ topic const &forum_state::create_topic(create_topic_request const &request)
     if (!request.skip_validations) {
         errors.insert(errors.end(), tag_errors.begin(), tag_errors.end());
     }
-    if (!errors.empty()) {
-        throw validation_error{std::move(errors)};
-    }
+    throw_if_any(errors);
     // The rate limiters run after the validations, as Discourse's run when the records are
     // saved; a refused creation records nothing in any of them.
     std::vector<limiter> const limiters = m_limits.applies_to(author, request.skip_validations)
@@ -534,9 +531,7 @@ post const &forum_state::create_post(create_post_request const &request)
         validate_body(request.raw, false, target.kind, errors);
         validate_unique_body(author, target.kind, request.raw, errors);
         validate_consecutive_replies(author, target, errors);
-        if (!errors.empty()) {
-            throw validation_error{std::move(errors)};
-        }
+        throw_if_any(errors);
     }
     std::vector<limiter> const limiters = m_limits.applies_to(author, request.skip_validations)
                                               ? m_limits.post_limiters(author, m_settings, now())
@@ -596,9 +591,7 @@ edit_result forum_state::edit_post(edit_post_request const &request)
     if (retitle) {
         validate_title(&target, std::string{ruby_strip(*request.title)}, target.kind, target.category_id, errors);
     }
-    if (!errors.empty()) {
-        throw validation_error{std::move(errors)};
-    }
+    throw_if_any(errors);
     // EditRateLimiter: new versions by anyone but staff.
     std::vector<limiter> const limiters =
         m_limits.applies_to(editor, false) ? posting_limits::edit_limiters(m_settings) : std::vector<limiter>{};

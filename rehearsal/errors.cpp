@@ -14,6 +14,13 @@ std::string join(std::vector<std::string> const &items, std::string_view separat
     return out;
 }
 
+void throw_if_any(std::vector<std::string> const &errors)
+{
+    if (!errors.empty()) {
+        throw validation_error{errors};
+    }
+}
+
 validation_error::validation_error(std::vector<std::string> errors)
     : std::runtime_error(join(errors, "; ")), m_errors(std::move(errors))
 {}

@@ -21,6 +21,9 @@ private:
     std::vector<std::string> m_errors;
 };
 
+/// Throws `errors` as one validation_error, if there are any.
+void throw_if_any(std::vector<std::string> const &errors);
+
 /// Something named by id, name or external id does not exist (or is hidden): a 404.
 class not_found_error : public std::runtime_error
 {

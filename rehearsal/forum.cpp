@@ -29,12 +29,13 @@ auto const *find_named(Table const &table, std::string_view name)
     return static_cast<typename Table::mapped_type const *>(nullptr);
 }
 
-/// \return the id an index of the forum (username, external id, sha1 → id) holds for `key`.
-template <typename Index>
-std::optional<std::int64_t> indexed_id(Index const &index, std::string_view key)
+/// \return the record of `table` that an index of the forum (username, external id, sha1 → id)
+/// names for `key`, or nullptr.
+template <typename Table, typename Index>
+auto const *find_indexed(Table const &table, Index const &index, std::string_view key)
 {
     auto const it = index.find(key);
-    return it == index.end() ? std::nullopt : std::optional<std::int64_t>{it->second};
+    return it == index.end() ? nullptr : find_in(table, it->second);
 }
 
 } // namespace
@@ -75,8 +76,7 @@ user const *forum_state::find_user(std::int64_t id) const
 
 user const *forum_state::find_user_by_username(std::string_view username) const
 {
-    auto const id = indexed_id(m_user_by_username, lowercase_utf8(username));
-    return id ? find_user(*id) : nullptr;
+    return find_indexed(m_users, m_user_by_username, lowercase_utf8(username));
 }
 
 user const *forum_state::find_user_by_external_id(std::string_view external_id) const
@@ -107,8 +107,7 @@ topic const *forum_state::find_topic(std::int64_t id) const
 
 topic const *forum_state::find_topic_by_external_id(std::string_view external_id) const
 {
-    auto const id = indexed_id(m_topic_by_external_id, external_id);
-    return id ? find_topic(*id) : nullptr;
+    return find_indexed(m_topics, m_topic_by_external_id, external_id);
 }
 
 post const *forum_state::find_post(std::int64_t id) const
@@ -138,8 +137,7 @@ upload const *forum_state::find_upload(std::int64_t id) const
 
 upload const *forum_state::find_upload_by_sha1(std::string_view sha1) const
 {
-    auto const id = indexed_id(m_upload_by_sha1, sha1);
-    return id ? find_upload(*id) : nullptr;
+    return find_indexed(m_uploads, m_upload_by_sha1, sha1);
 }
 
 upload const *forum_state::find_upload_by_short_url(std::string_view short_url) const

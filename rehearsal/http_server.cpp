@@ -1,5 +1,7 @@
 #include "rehearsal/http_server.hpp"
 
+#include "base/listen.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -255,19 +257,7 @@ void do_accept(std::shared_ptr<http_server::state> const &shared)
 http_server::http_server(net::io_context &io, tcp::endpoint const &endpoint, api_handler handler, fault_plan faults)
     : m_state{std::make_shared<state>(io, std::move(handler), faults)}
 {
-    beast::error_code ec;
-    auto &acceptor = m_state->acceptor;
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) {
-        acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        acceptor.bind(endpoint, ec);
-    }
-    if (!ec) {
-        acceptor.listen(net::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
+    if (auto const ec = base::open_listening(m_state->acceptor, endpoint)) {
         throw std::runtime_error{
             fmt::format("cannot listen on {}:{}: {}", endpoint.address().to_string(), endpoint.port(), ec.message())};
     }

@@ -5,6 +5,7 @@
 
 #include "rehearsal/pages.hpp"
 
+#include "base/url_codec.hpp"
 #include "rehearsal/api_detail.hpp"
 #include "rehearsal/pages_parts.hpp"
 
@@ -125,21 +126,9 @@ bool page_request::is(std::initializer_list<std::string_view> pattern) const
 
 std::string percent_encode(std::string_view text)
 {
-    constexpr char HEX[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(text.size());
-    for (char const c : text) {
-        auto const byte = static_cast<unsigned char>(c);
-        bool const plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                           c == '.' || c == '_' || c == '~';
-        if (plain) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(HEX[byte >> 4U]);
-            out.push_back(HEX[byte & 0xFU]);
-        }
-    }
+    base::append_encoded_query_component(out, text);
     return out;
 }
 
@@ -243,18 +232,8 @@ std::optional<std::int64_t> to_id(std::string_view text)
 /// \return the text of `html` without tags, cut at `length` bytes on a character boundary.
 std::string plain_text(std::string_view html, std::size_t length)
 {
-    std::string text;
-    bool in_tag = false;
-    for (char const c : html) {
-        if (c == '<') {
-            in_tag = true;
-        } else if (c == '>') {
-            in_tag = false;
-            text.push_back(' ');
-        } else if (!in_tag) {
-            text.push_back(c == '\n' ? ' ' : c);
-        }
-    }
+    std::string text = serializers::strip_tags(html, " ");
+    std::replace(text.begin(), text.end(), '\n', ' ');
     auto const first = text.find_first_not_of(' ');
     text.erase(0, first == std::string::npos ? text.size() : first);
     while (!text.empty() && text.back() == ' ') {

@@ -264,6 +264,15 @@ std::optional<std::string> parameters::last(std::string_view name) const
     return found;
 }
 
+std::optional<std::string_view> parameters::first_missing(std::initializer_list<std::string_view> names) const
+{
+    auto const missing = std::ranges::find_if(names, [this](std::string_view name) {
+        auto const value = last(name);
+        return !value || value->empty();
+    });
+    return missing == names.end() ? std::nullopt : std::optional<std::string_view>{*missing};
+}
+
 std::vector<std::string> parameters::all(std::string_view name) const
 {
     std::vector<std::string> values;

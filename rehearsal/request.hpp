@@ -52,6 +52,9 @@ public:
     [[nodiscard]] std::optional<std::string> first(std::string_view name) const;
     /// \return the last value of `name` (Rails keeps the last of repeated scalar names), or nullopt.
     [[nodiscard]] std::optional<std::string> last(std::string_view name) const;
+    /// \return the first of `names` whose last value is absent or empty (what Rails'
+    /// `params.require` refuses), or nullopt when all are given.
+    [[nodiscard]] std::optional<std::string_view> first_missing(std::initializer_list<std::string_view> names) const;
     /// \return every value of exactly `name`, in order.
     [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
     /// \return every value of `name` and of `name[]`, in order.

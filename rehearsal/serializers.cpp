@@ -122,19 +122,26 @@ json time_or_null(std::optional<timestamp> const &when)
     return when ? json(format_time(*when)) : json(nullptr);
 }
 
-std::string excerpt_of(std::string_view cooked)
+std::string strip_tags(std::string_view html, std::string_view tag_end)
 {
     std::string text;
     bool in_tag = false;
-    for (char const c : cooked) {
+    for (char const c : html) {
         if (c == '<') {
             in_tag = true;
         } else if (c == '>') {
             in_tag = false;
+            text += tag_end;
         } else if (!in_tag) {
             text.push_back(c);
         }
     }
+    return text;
+}
+
+std::string excerpt_of(std::string_view cooked)
+{
+    std::string text = strip_tags(cooked);
     std::size_t pos = 0;
     std::size_t characters = 0;
     while (pos < text.size() && characters < EXCERPT_LENGTH) {

@@ -34,6 +34,8 @@ using json = nlohmann::ordered_json;
 [[nodiscard]] std::string topic_slug(topic const &subject);
 /// \return `when` as ISO 8601, or JSON null.
 [[nodiscard]] json time_or_null(std::optional<timestamp> const &when);
+/// \return `html` with its tags left out, `tag_end` standing where each one ended.
+[[nodiscard]] std::string strip_tags(std::string_view html, std::string_view tag_end = "");
 /// \return the text of `cooked` without its tags, cut at 220 characters (topic_excerpt_maxlength)
 /// with "&hellip;" when cut, as Discourse's excerpt of a pinned topic's first post.
 [[nodiscard]] std::string excerpt_of(std::string_view cooked);

@@ -1,5 +1,6 @@
 #include "rehearsal/slug.hpp"
 
+#include "base/enum_names.hpp"
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
 
@@ -7,6 +8,9 @@
 
 namespace forumgate::rehearsal {
 namespace {
+
+// slug_method's values as Discourse spells them, in the enum's order.
+constexpr std::array<std::string_view, 3> SLUG_METHOD_NAMES = {"ascii", "encoded", "none"};
 
 // Rails' I18n default approximations (I18n::Backend::Transliterator::HashTransliterator),
 // U+00C0 to U+017F in order. An empty entry has no approximation and becomes a separator.
@@ -184,27 +188,15 @@ bool is_only_digits(std::string_view slug) noexcept
 
 std::string_view to_string(slug_method method) noexcept
 {
-    switch (method) {
-    case slug_method::ascii:
-        return "ascii";
-    case slug_method::encoded:
-        return "encoded";
-    case slug_method::none:
-        return "none";
-    }
-    return "ascii";
+    return base::enum_name(SLUG_METHOD_NAMES, method, "ascii");
 }
 
 std::optional<slug_method> parse_slug_method(std::string_view name) noexcept
 {
-    if (name == "ascii") {
-        return slug_method::ascii;
-    }
-    if (name == "encoded") {
-        return slug_method::encoded;
-    }
-    if (name == "none") {
-        return slug_method::none;
+    for (std::size_t index = 0; index < SLUG_METHOD_NAMES.size(); ++index) {
+        if (SLUG_METHOD_NAMES[index] == name) {
+            return static_cast<slug_method>(index);
+        }
     }
     return std::nullopt;
 }
@@ -212,17 +204,9 @@ std::optional<slug_method> parse_slug_method(std::string_view name) noexcept
 std::string slug_for(std::string_view title, slug_method method, std::string_view default_slug)
 {
     std::string const text = strip_emoji_codes(title);
-    std::string slug;
-    switch (method) {
-    case slug_method::ascii:
-        slug = ascii_generator(text);
-        break;
-    case slug_method::encoded:
-        slug = encoded_generator(text);
-        break;
-    case slug_method::none:
-        break;
-    }
+    std::string slug = method == slug_method::ascii     ? ascii_generator(text)
+                       : method == slug_method::encoded ? encoded_generator(text)
+                                                        : std::string{}; // none: always the default
     for (char &c : slug) {
         if (c == '_') {
             c = '-';

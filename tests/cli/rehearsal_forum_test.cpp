@@ -134,22 +134,21 @@ TEST(rehearsal_forum_command, settings_and_the_admin_api_budget_from_the_command
 
 TEST(rehearsal_forum_command, a_bad_setting_is_fatal_and_named)
 {
-    server_process unknown{FORUMGATE_BINARY,
-                           {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_lenght=1"}};
-    EXPECT_EQ(unknown.wait_exit(std::chrono::seconds{10}), 2);
-    EXPECT_NE(unknown.log().find("--setting min_post_lenght: No setting named 'min_post_lenght' exists"),
-              std::string::npos)
-        << unknown.log();
-    server_process bad_value{FORUMGATE_BINARY,
-                             {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length=few"}};
-    EXPECT_EQ(bad_value.wait_exit(std::chrono::seconds{10}), 2);
-    EXPECT_NE(bad_value.log().find("--setting min_post_length: Invalid value for min_post_length: must be an integer"),
-              std::string::npos)
-        << bad_value.log();
-    server_process no_value{FORUMGATE_BINARY,
-                            {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", "min_post_length"}};
-    EXPECT_EQ(no_value.wait_exit(std::chrono::seconds{10}), 2);
-    EXPECT_NE(no_value.log().find("expected NAME=VALUE"), std::string::npos) << no_value.log();
+    struct bad_setting
+    {
+        char const *setting;
+        char const *message;
+    };
+    for (auto const &[setting, message] : {
+             bad_setting{"min_post_lenght=1", "--setting min_post_lenght: No setting named 'min_post_lenght' exists"},
+             bad_setting{"min_post_length=few",
+                         "--setting min_post_length: Invalid value for min_post_length: must be an integer"},
+             bad_setting{"min_post_length", "expected NAME=VALUE"},
+         }) {
+        server_process server{FORUMGATE_BINARY, {"rehearsal-forum", "--listen", "127.0.0.1:0", "--setting", setting}};
+        EXPECT_EQ(server.wait_exit(std::chrono::seconds{10}), 2) << setting;
+        EXPECT_NE(server.log().find(message), std::string::npos) << server.log();
+    }
 }
 
 TEST(rehearsal_forum_command, bad_listen_address_is_fatal)

@@ -36,10 +36,10 @@ void strip_old_action_fields(json &action)
     action.erase("count");
 }
 
-// A small forum: a public category with a subcategory, a restricted one, an admin and two
-// members, a public topic with replies (one deleted, one whisper), a restricted topic and a
-// private message between the members.
-class api_fixture : public ::testing::Test
+// The small forum (small_forum): a public category with a subcategory, a restricted one, an
+// admin and two members, a public topic with replies (one deleted, one whisper), a restricted
+// topic and a private message between the members.
+class api_fixture : public ::testing::Test, protected small_forum
 {
 protected:
     api_fixture() : shared{forum_state{ticking_clock()}}, server{shared, ADMIN_KEY}
@@ -49,50 +49,9 @@ protected:
             // duplicate-body window (tested with the write side) would refuse most of it.
             state.set_rate_limits(false);
             state.settings().unique_posts_mins = 0;
-            general = state.create_category({.name = "General", .description = "Talk about anything."}).id;
-            repairs = state.create_category({.name = "Repairs", .parent_id = general}).id;
-            board =
-                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-            admin =
-                state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true})
-                    .id;
-            ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
-            bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org"}).id;
-            state.create_tag("faq");
-            welcome = state
-                          .create_topic({.user_id = ann,
-                                         .title = "Welcome to the rehearsal forum",
-                                         .raw = "This is the first post of the topic.",
-                                         .category_id = general,
-                                         .tags = {"faq"},
-                                         .external_id = "old-42"})
-                          .id;
-            first_post = state.find_post_by_number(welcome, 1)->id;
-            second = state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that is long enough."}).id;
-            deleted =
-                state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
-            state.delete_post(deleted, admin);
-            whisper = state
-                          .create_post({.user_id = admin,
-                                        .topic_id = welcome,
-                                        .raw = "A whisper only staff can read.",
-                                        .type = post_type::whisper})
-                          .id;
-            last =
-                state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."}).id;
-            secret = state
-                         .create_topic({.user_id = admin,
-                                        .title = "Minutes of the board meeting",
-                                        .raw = "Only the board may read these minutes.",
-                                        .category_id = board})
-                         .id;
-            message = state
-                          .create_topic({.user_id = ann,
-                                         .title = "A private word with Bob",
-                                         .raw = "Just between the two of us, Bob.",
-                                         .kind = archetype::private_message,
-                                         .recipient_ids = {bob}})
-                          .id;
+            add_people_and_places(state, *this);
+            add_welcome_topic(state, *this, "This is the first post of the topic.");
+            add_restricted_topics(state, *this, {});
         });
     }
 
@@ -124,10 +83,6 @@ protected:
 
     forum shared;
     api server;
-    std::int64_t general = 0, repairs = 0, board = 0;
-    std::int64_t admin = 0, ann = 0, bob = 0;
-    std::int64_t welcome = 0, secret = 0, message = 0;
-    std::int64_t first_post = 0, second = 0, deleted = 0, whisper = 0, last = 0;
 };
 
 // -- Contracts ---------------------------------------------------------------------------------

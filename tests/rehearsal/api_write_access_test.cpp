@@ -27,12 +27,8 @@ TEST_F(write_fixture, members_are_rate_limited_on_the_servers_clock)
 {
     (void)new_topic("ann", "The first topic of Ann today");
     // 15 s between topics (Ann is an old member), whatever created_at says.
-    auto const limited = post("/posts.json",
-                              {{"title", "The second topic of Ann today"},
-                               {"raw", "Another body that is long enough."},
-                               {"category", std::to_string(general)},
-                               {"created_at", "2015-06-01T00:00:00Z"}},
-                              "ann");
+    auto const limited = post_topic("ann", "The second topic of Ann today", "Another body that is long enough.",
+                                    {{"created_at", "2015-06-01T00:00:00Z"}});
     EXPECT_EQ(limited.status, 429);
     EXPECT_EQ(
         body_of(limited),
@@ -67,11 +63,7 @@ TEST_F(write_fixture, accounts_made_through_the_api_are_new_users)
     (void)new_topic("newbie", "The first topic of a newcomer");
     wait(60);
     // Trust level 0: 120 s between topics, 30 s between posts, three topics on the first day.
-    auto const limited = post("/posts.json",
-                              {{"title", "The second topic of the newcomer"},
-                               {"raw", "A body that is long enough."},
-                               {"category", std::to_string(general)}},
-                              "newbie");
+    auto const limited = post_topic("newbie", "The second topic of the newcomer", "A body that is long enough.");
     EXPECT_EQ(limited.status, 429);
     EXPECT_EQ(body_of(limited)["extras"]["wait_seconds"], 60);
     EXPECT_EQ(body_of(limited)["extras"]["time_left"], "1 minute");
@@ -80,11 +72,7 @@ TEST_F(write_fixture, accounts_made_through_the_api_are_new_users)
     wait(120);
     (void)new_topic("newbie", "The third topic of the newcomer");
     wait(120);
-    auto const fourth = post("/posts.json",
-                             {{"title", "The fourth topic of the newcomer"},
-                              {"raw", "A body that is long enough."},
-                              {"category", std::to_string(general)}},
-                             "newbie");
+    auto const fourth = post_topic("newbie", "The fourth topic of the newcomer", "A body that is long enough.");
     EXPECT_EQ(fourth.status, 429);
     EXPECT_EQ(header_of(fourth, "Retry-After"), std::to_string(24 * 60 * 60 - 360)); // a day after the first
     EXPECT_EQ(body_of(fourth)["extras"]["time_left"], "23 hours");

@@ -30,11 +30,7 @@ using testing::shape_differences;
 
 TEST_F(write_fixture, topic_creation_follows_the_schema_and_the_recorded_shape)
 {
-    auto const answer = post("/posts.json",
-                             {{"title", "Welcome to the rehearsal forum"},
-                              {"raw", "This is the first post of the topic."},
-                              {"category", std::to_string(general)}},
-                             "admin");
+    auto const answer = post_topic("admin", "Welcome to the rehearsal forum", "This is the first post of the topic.");
     ASSERT_EQ(answer.status, 200) << answer.body;
     auto const created = body_of(answer);
     EXPECT_EQ(joined(schema_violations(discourse_fixture("schema-topic-create-response.json"), created)), "");
@@ -306,20 +302,12 @@ TEST_F(write_fixture, external_id_created_at_and_slugs)
     // Titles with nothing ASCII in them get the slug "topic".
     EXPECT_EQ(new_topic("admin", "合作社会议的纪要和决定事项以及下一步的计划")["topic_slug"], "topic");
     // External ids are unique and at most 50 characters.
-    auto const again = post("/posts.json",
-                            {{"title", "Another topic with the same id"},
-                             {"raw", "Long enough body for this one."},
-                             {"category", std::to_string(general)},
-                             {"external_id", "cb-774"}},
-                            "admin");
+    auto const again = post_topic("admin", "Another topic with the same id", "Long enough body for this one.",
+                                  {{"external_id", "cb-774"}});
     EXPECT_EQ(again.status, 422);
     EXPECT_EQ(body_of(again)["errors"], json::array({"External id has already been taken"}));
-    auto const too_long = post("/posts.json",
-                               {{"title", "A topic with a long external id"},
-                                {"raw", "Long enough body for this one."},
-                                {"category", std::to_string(general)},
-                                {"external_id", std::string(51, 'x')}},
-                               "admin");
+    auto const too_long = post_topic("admin", "A topic with a long external id", "Long enough body for this one.",
+                                     {{"external_id", std::string(51, 'x')}});
     EXPECT_EQ(body_of(too_long)["errors"], json::array({"External id is too long (maximum is 50 characters)"}));
     // A category given by name, as older clients send it.
     EXPECT_EQ(
@@ -365,8 +353,7 @@ TEST_F(write_fixture, private_messages_and_json_bodies)
 
 TEST_F(write_fixture, validation_failures_are_422_with_discourses_messages)
 {
-    auto const refused =
-        post("/posts.json", {{"title", "Too short"}, {"raw", "tiny"}, {"category", std::to_string(general)}}, "ann");
+    auto const refused = post_topic("ann", "Too short", "tiny");
     EXPECT_EQ(refused.status, 422);
     auto const answer = body_of(refused);
     EXPECT_EQ(
@@ -378,11 +365,7 @@ TEST_F(write_fixture, validation_failures_are_422_with_discourses_messages)
     EXPECT_FALSE(answer.contains("error_type"));
 
     (void)new_topic("ann", "Volunteers needed for Saturday");
-    auto const duplicate = post("/posts.json",
-                                {{"title", "volunteers needed for saturday"},
-                                 {"raw", "Another body that is long enough."},
-                                 {"category", std::to_string(general)}},
-                                "bob");
+    auto const duplicate = post_topic("bob", "volunteers needed for saturday", "Another body that is long enough.");
     EXPECT_EQ(body_of(duplicate)["errors"], json::array({"Title has already been used"}));
     auto const nowhere =
         post("/posts.json", {{"title", "A topic without a category"}, {"raw", "A body that is long enough."}}, "bob");

@@ -54,13 +54,8 @@ protected:
     }
 
     forum_state state;
-    std::int64_t general = 0;
-    std::int64_t housing = 0;
-    std::int64_t repairs = 0;
-    std::int64_t board = 0;
-    std::int64_t admin = 0;
-    std::int64_t ann = 0;
-    std::int64_t bob = 0;
+    std::int64_t general = 0, housing = 0, repairs = 0, board = 0;
+    std::int64_t admin = 0, ann = 0, bob = 0;
 };
 
 /// \return the messages of the validation_error `operation` throws; none when it throws nothing.

@@ -45,62 +45,26 @@ private:
 // members; a tagged topic with a deleted reply, a whisper and an upload; a topic of 45 posts;
 // 35 topics tagged "bulk"; a topic whose title and body need escaping; a restricted topic, a
 // private message, an unlisted and a deleted topic.
-class pages_fixture : public ::testing::Test
+class pages_fixture : public ::testing::Test, protected small_forum
 {
 protected:
     pages_fixture() : shared{forum_state{ticking_clock()}}, server{shared, ADMIN_KEY}, client{server}
     {
         shared.write([this](forum_state &state) {
             state.set_rate_limits(false); // the fixture writes faster than Discourse lets a user post
-            general = state.create_category({.name = "General", .description = "Talk about anything."}).id;
-            repairs = state.create_category({.name = "Repairs", .parent_id = general}).id;
-            board =
-                state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
-            admin =
-                state.create_user({.username = "admin", .name = "Admin", .email = "admin@example.org", .admin = true})
-                    .id;
-            ann = state.create_user({.username = "ann", .name = "Ann Lee", .email = "ann@example.org"}).id;
-            bob = state.create_user({.username = "bob", .name = "Bob", .email = "bob@example.org"}).id;
+            add_people_and_places(state, *this);
             state.create_user({.username = "cid", .name = "Cid", .email = "cid@example.org"});
-            state.create_tag("faq");
             state.create_tag("bulk");
             picture = state
                           .add_upload({.user_id = ann,
                                        .original_filename = "red dot.png",
                                        .bytes = make_png(2, 1, std::string_view{"\xff\0\0\xff\0\0", 6})})
                           .id;
-            auto const &file = *state.find_upload(picture);
-            welcome = state
-                          .create_topic({.user_id = ann,
-                                         .title = "Welcome to the rehearsal forum",
-                                         .raw = "This is the first post. ![dot|2x1](" + file.short_url() + ")",
-                                         .category_id = general,
-                                         .tags = {"faq"},
-                                         .external_id = "old-42"})
-                          .id;
-            state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that is long enough."});
-            deleted_post =
-                state.create_post({.user_id = bob, .topic_id = welcome, .raw = "A reply that will be deleted."}).id;
-            state.delete_post(deleted_post, admin);
-            whisper = state
-                          .create_post({.user_id = admin,
-                                        .topic_id = welcome,
-                                        .raw = "A whisper only staff can read.",
-                                        .type = post_type::whisper})
-                          .id;
-            state.create_post({.user_id = ann, .topic_id = welcome, .raw = "Another reply, long enough too."});
-            fix = state
-                      .create_topic({.user_id = bob,
-                                     .title = "Fixing a bicycle puncture",
-                                     .raw = "Patch kits work well enough.",
-                                     .category_id = repairs})
-                      .id;
-            long_topic = state
-                             .create_topic({.user_id = ann,
-                                            .title = "A long thread about everything",
-                                            .raw = "Post number one of the long thread.",
-                                            .category_id = general})
-                             .id;
+            add_welcome_topic(state, *this,
+                              "This is the first post. ![dot|2x1](" + state.find_upload(picture)->short_url() + ")");
+            fix = add_topic(state, bob, repairs, "Fixing a bicycle puncture", "Patch kits work well enough.");
+            long_topic =
+                add_topic(state, ann, general, "A long thread about everything", "Post number one of the long thread.");
             for (int n = 2; n <= 45; ++n) {
                 state.create_post({.user_id = n % 2 == 0 ? bob : ann,
                                    .topic_id = long_topic,
@@ -108,49 +72,30 @@ protected:
                                    .skip_validations = true});
             }
             for (int i = 0; i < 35; ++i) {
-                state.create_topic({.user_id = ann,
-                                    .title = "Bulk topic number " + std::to_string(i) + " for paging",
-                                    .raw = "Bulk body text that is long enough.",
-                                    .category_id = general,
-                                    .tags = {"bulk"},
-                                    .skip_validations = true});
+                add_topic(state, ann, general, "Bulk topic number " + std::to_string(i) + " for paging",
+                          "Bulk body text that is long enough.", {.tags = {"bulk"}, .skip_validations = true});
             }
-            escaped = state
-                          .create_topic({.user_id = bob,
-                                         .title = "Fish & chips <b>\"best\"</b> it's ]]> here",
-                                         .raw = "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
-                                         .category_id = general,
-                                         .skip_validations = true})
-                          .id;
-            secret = state
-                         .create_topic({.user_id = admin,
-                                        .title = "Minutes of the board meeting",
-                                        .raw = "Only the board may read these minutes.",
-                                        .category_id = board,
-                                        .tags = {"faq"}})
-                         .id;
-            message = state
-                          .create_topic({.user_id = ann,
-                                         .title = "A private word with Bob",
-                                         .raw = "Just between the two of us, Bob.",
-                                         .kind = archetype::private_message,
-                                         .recipient_ids = {bob}})
-                          .id;
-            hidden_topic = state
-                               .create_topic({.user_id = ann,
-                                              .title = "An unlisted topic for testing",
-                                              .raw = "Nobody lists this one.",
-                                              .category_id = general,
-                                              .visible = false})
-                               .id;
-            gone = state
-                       .create_topic({.user_id = ann,
-                                      .title = "A topic that was deleted",
-                                      .raw = "This topic goes away soon.",
-                                      .category_id = general})
-                       .id;
+            escaped = add_topic(state, bob, general, "Fish & chips <b>\"best\"</b> it's ]]> here",
+                                "Code: `a ]]> b` and <script>alert(1)</script> & more \x01 text.",
+                                {.skip_validations = true});
+            add_restricted_topics(state, *this, {"faq"});
+            hidden_topic = add_topic(state, ann, general, "An unlisted topic for testing", "Nobody lists this one.",
+                                     {.visible = false});
+            gone = add_topic(state, ann, general, "A topic that was deleted", "This topic goes away soon.");
             state.delete_post(state.find_post_by_number(gone, 1)->id, admin);
         });
+    }
+
+    /// Adds `user_id`'s topic `title` in `category_id`, its first post `raw`; `more` gives the
+    /// rest of the request (tags, flags). \return its id.
+    static std::int64_t add_topic(forum_state &state, std::int64_t user_id, std::int64_t category_id, std::string title,
+                                  std::string raw, create_topic_request more = {})
+    {
+        more.user_id = user_id;
+        more.title = std::move(title);
+        more.raw = std::move(raw);
+        more.category_id = category_id;
+        return state.create_topic(more).id;
     }
 
     template <typename Reader>
@@ -207,9 +152,7 @@ protected:
     forum shared;
     api server;
     client_of client;
-    std::int64_t general = 0, repairs = 0, board = 0, admin = 0, ann = 0, bob = 0, picture = 0;
-    std::int64_t welcome = 0, deleted_post = 0, whisper = 0, fix = 0, long_topic = 0, escaped = 0;
-    std::int64_t secret = 0, message = 0, hidden_topic = 0, gone = 0;
+    std::int64_t picture = 0, fix = 0, long_topic = 0, escaped = 0, hidden_topic = 0, gone = 0;
 };
 
 /// The canonical link, rel=next and rel=prev of a page's head ("" when absent).

@@ -157,22 +157,22 @@ TEST_F(pages_fixture, topic_page_as_the_crawler_view)
 TEST_F(pages_fixture, topic_pages_of_twenty_posts)
 {
     std::string const url = url_of(long_topic);
-    auto const first = html(url);
-    EXPECT_EQ(post_numbers(first), numbers(1, 20));
-    EXPECT_EQ(head_links(first).at("next"), BASE + url + "?page=2");
-    EXPECT_FALSE(head_links(first).contains("prev"));
-    auto const second = html(url + "?page=2");
-    EXPECT_EQ(post_numbers(second), numbers(21, 40));
-    EXPECT_EQ(head_links(second).at("canonical"), BASE + url + "?page=2");
-    EXPECT_EQ(head_links(second).at("prev"), BASE + url);
-    EXPECT_EQ(head_links(second).at("next"), BASE + url + "?page=3");
-    auto const third = html(url + "?page=3");
-    EXPECT_EQ(post_numbers(third), numbers(41, 45));
-    EXPECT_EQ(head_links(third).at("prev"), BASE + url + "?page=2");
-    EXPECT_FALSE(head_links(third).contains("next"));
+    auto const first_page = html(url);
+    EXPECT_EQ(post_numbers(first_page), numbers(1, 20));
+    EXPECT_EQ(head_links(first_page).at("next"), BASE + url + "?page=2");
+    EXPECT_FALSE(head_links(first_page).contains("prev"));
+    auto const second_page = html(url + "?page=2");
+    EXPECT_EQ(post_numbers(second_page), numbers(21, 40));
+    EXPECT_EQ(head_links(second_page).at("canonical"), BASE + url + "?page=2");
+    EXPECT_EQ(head_links(second_page).at("prev"), BASE + url);
+    EXPECT_EQ(head_links(second_page).at("next"), BASE + url + "?page=3");
+    auto const third_page = html(url + "?page=3");
+    EXPECT_EQ(post_numbers(third_page), numbers(41, 45));
+    EXPECT_EQ(head_links(third_page).at("prev"), BASE + url + "?page=2");
+    EXPECT_FALSE(head_links(third_page).contains("next"));
     // The body links the same pages.
     std::set<std::string> body_rels;
-    for (auto const *anchor : third.all("a")) {
+    for (auto const *anchor : third_page.all("a")) {
         if (auto const rel = anchor->attribute("rel")) {
             body_rels.insert(*rel + " " + anchor->attribute("href").value_or(""));
         }
@@ -241,7 +241,7 @@ TEST_F(pages_fixture, post_links_redirect_with_302)
     });
     expect_redirect("/p/" + std::to_string(second_post), 302, url_of(welcome) + "/2");
     expect_redirect("/p/" + std::to_string(fourth) + "/" + std::to_string(ann), 302, url_of(long_topic) + "/44");
-    html("/p/" + std::to_string(deleted_post), 404);
+    html("/p/" + std::to_string(deleted), 404);
     html("/p/" + std::to_string(whisper), 404);
     EXPECT_EQ(client.get("/p/" + std::to_string(whisper), "admin").status, 302);
     html("/p/999999", 404);
@@ -257,8 +257,8 @@ TEST_F(pages_fixture, category_routes)
     EXPECT_EQ(head_links(page).at("canonical"), BASE + general_url);
     EXPECT_EQ(head_links(page).at("next"), BASE + general_url + "?page=1");
     EXPECT_EQ(head_links(page).at("alternate nofollow"), BASE + general_url + ".rss");
-    auto const second = html(general_url + "?page=1");
-    EXPECT_EQ(head_links(second).at("prev"), BASE + general_url);
+    auto const second_page = html(general_url + "?page=1");
+    EXPECT_EQ(head_links(second_page).at("prev"), BASE + general_url);
     html(repairs_url);
     html(general_url + "/l/latest");
     html(general_url + "/none");

@@ -2,6 +2,7 @@
 // Test support for the rehearsal forum's write API (api_write*_test.cpp): a forum on a clock the
 // tests move by hand, and requests with form bodies as clients send them.
 
+#include "base/url_codec.hpp"
 #include "rehearsal/api.hpp"
 #include "rehearsal/forum.hpp"
 #include "tests/rehearsal/api_support.hpp"
@@ -31,19 +32,12 @@ inline constexpr char const *TOPIC_NOT_FOUND =
 /// \return `text` percent-encoded for a form body (space as `+`).
 inline std::string form_escape(std::string_view text)
 {
-    constexpr char HEX[] = "0123456789ABCDEF";
     std::string out;
     for (char const c : text) {
-        auto const byte = static_cast<unsigned char>(c);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
-            out.push_back(c);
-        } else if (c == ' ') {
+        if (c == ' ') {
             out.push_back('+');
         } else {
-            out.push_back('%');
-            out.push_back(HEX[byte >> 4U]);
-            out.push_back(HEX[byte & 0xFU]);
+            forumgate::base::append_encoded_query_component(out, std::string_view{&c, 1});
         }
     }
     return out;
@@ -68,23 +62,19 @@ protected:
           shared{forum_state{[c = clock] { return *c; }}}, server{shared, WRITE_ADMIN_KEY}
     {
         shared.write([this](forum_state &state) {
-            timestamp const long_ago = *parse_time("2019-03-01T10:00:00Z");
-            general = state.create_category({.name = "General"}).id;
-            admin = state
-                        .create_user({.username = "admin",
-                                      .name = "Admin",
-                                      .email = "admin@example.org",
-                                      .created_at = long_ago,
-                                      .admin = true})
-                        .id;
-            ann = state
-                      .create_user(
-                          {.username = "ann", .name = "Ann Lee", .email = "ann@example.org", .created_at = long_ago})
-                      .id;
-            bob =
-                state
-                    .create_user({.username = "bob", .name = "Bob", .email = "bob@example.org", .created_at = long_ago})
+            auto const member_since_2019 = [&state](std::string const &username, std::string name, bool is_admin) {
+                return state
+                    .create_user({.username = username,
+                                  .name = std::move(name),
+                                  .email = username + "@example.org",
+                                  .created_at = *parse_time("2019-03-01T10:00:00Z"),
+                                  .admin = is_admin})
                     .id;
+            };
+            general = state.create_category({.name = "General"}).id;
+            admin = member_since_2019("admin", "Admin", true);
+            ann = member_since_2019("ann", "Ann Lee", false);
+            bob = member_since_2019("bob", "Bob", false);
             (void)state.create_group("board", {bob});
             board =
                 state.create_category({.name = "Board room", .read_restricted = true, .allowed_groups = {"board"}}).id;
@@ -129,13 +119,20 @@ protected:
 
     static nlohmann::json body_of(api_response const &answer) { return nlohmann::json::parse(answer.body); }
 
-    /// Creates a topic in General as `username`. \return the answer's JSON (the first post).
-    nlohmann::json new_topic(std::string const &username, std::string const &title, fields more = {})
+    /// Posts a topic in General as `username`: `title`, a first post of `raw`, then `more` (which
+    /// may name any of these again: the last value counts). \return the answer as it is.
+    api_response post_topic(std::string const &username, std::string const &title, std::string const &raw,
+                            fields const &more = {}) const
     {
-        more.emplace_back("title", title);
-        more.emplace_back("raw", "The first post of \"" + title + "\", long enough.");
-        more.emplace_back("category", std::to_string(general));
-        auto const answer = post("/posts.json", more, username);
+        fields values{{"title", title}, {"raw", raw}, {"category", std::to_string(general)}};
+        values.insert(values.end(), more.begin(), more.end());
+        return post("/posts.json", values, username);
+    }
+
+    /// Creates a topic in General as `username` (post_topic). \return the answer's JSON (the first post).
+    nlohmann::json new_topic(std::string const &username, std::string const &title, fields const &more = {})
+    {
+        auto const answer = post_topic(username, title, "The first post of \"" + title + "\", long enough.", more);
         EXPECT_EQ(answer.status, 200) << title << ": " << answer.body;
         return body_of(answer);
     }
