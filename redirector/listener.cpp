@@ -1,6 +1,7 @@
 #include "redirector/listener.hpp"
 
 #include "base/error.hpp"
+#include "base/listen.hpp"
 #include "redirector/session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -56,18 +57,7 @@ listener::listener(net::io_context &io, bool threaded, tcp::endpoint const &endp
     : m_io{io}, m_threaded{threaded}, m_acceptor{net::make_strand(io)}, m_handler{handler},
       m_registry{registry}, m_limits{limits}, m_tls{tls}
 {
-    beast::error_code ec;
-    m_acceptor.open(endpoint.protocol(), ec);
-    if (!ec) {
-        m_acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        m_acceptor.bind(endpoint, ec);
-    }
-    if (!ec) {
-        m_acceptor.listen(net::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
+    if (auto const ec = base::open_listening(m_acceptor, endpoint)) {
         throw argument_error{fmt::format("cannot listen on {}: {}", endpoint_text(endpoint), ec.message())};
     }
 }

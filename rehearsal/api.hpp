@@ -47,7 +47,7 @@ public:
     /// Answers one request. Never throws: unknown routes and hidden records are 404 JSON,
     /// bad credentials 403 JSON, writes without credentials 403 `not_logged_in`, a spent
     /// admin-API budget 429, as Discourse answers them.
-    [[nodiscard]] api_response handle(api_request const &request) const;
+    [[nodiscard]] api_response handle(api_request const &received) const;
 
     /// Makes an api_handler for http_server. The api must outlive the server.
     [[nodiscard]] api_handler handler() const;

@@ -3,6 +3,7 @@
 #include "base/csv.hpp"
 
 #include "base/error.hpp"
+#include "tests/support/error_message.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,13 +40,7 @@ read_result read_all(std::string const &text)
 /// The message of the input_error reading `text` throws (fails the test if none).
 std::string error_of(std::string const &text)
 {
-    try {
-        (void)read_all(text);
-    } catch (input_error const &e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no error reading: " << text;
-    return {};
+    return forumgate::testing::message_of<input_error>([&text] { (void)read_all(text); });
 }
 
 TEST(csv_reader, reads_plain_records)

@@ -4,6 +4,7 @@
 #include "base/line_reader.hpp"
 
 #include "base/error.hpp"
+#include "tests/support/error_message.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
@@ -34,12 +35,7 @@ std::vector<std::string> lines_of(std::filesystem::path const &file, line_reader
 /// The message of the input_error that reading every line of `file` with `ends` throws.
 std::string error_reading(std::filesystem::path const &file, line_reader::line_ends ends)
 {
-    try {
-        (void)lines_of(file, ends);
-    } catch (input_error const &e) {
-        return e.what();
-    }
-    return "no error";
+    return message_of<input_error>([&] { (void)lines_of(file, ends); });
 }
 
 } // namespace

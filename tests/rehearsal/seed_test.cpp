@@ -2,6 +2,7 @@
 
 #include "base/digest.hpp"
 #include "base/error.hpp"
+#include "tests/support/error_message.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -196,12 +197,7 @@ std::string canonical_seed()
 
 std::string load_error(std::string const &text)
 {
-    try {
-        (void)load_seed(text);
-    } catch (input_error const &e) {
-        return e.what();
-    }
-    return "no error";
+    return forumgate::testing::message_of<input_error>([&text] { (void)load_seed(text); });
 }
 
 // Replaces the first occurrence of `from` in the canonical seed.

@@ -6,6 +6,7 @@
 #include "base/error.hpp"
 #include "mappings/resolver.hpp"
 #include "store/store.hpp"
+#include "tests/support/error_message.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <fmt/format.h>
@@ -40,6 +41,7 @@ using forumgate::mappings::snapshot;
 using forumgate::store::database;
 using forumgate::store::load_result;
 using forumgate::store::map_stats;
+using forumgate::testing::message_of;
 using forumgate::testing::read_file;
 using forumgate::testing::temp_dir;
 using forumgate::testing::test_database;
@@ -79,19 +81,6 @@ inline std::int64_t total(load_result const &result, std::int64_t load_result::f
         sum += file.*count;
     }
     return sum;
-}
-
-/// The message of the exception E that `action` throws (fails the test if it throws none).
-template <typename E, typename Action>
-std::string message_of(Action &&action)
-{
-    try {
-        action();
-    } catch (E const &e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no exception thrown";
-    return {};
 }
 
 class store_test : public ::testing::Test
