@@ -261,6 +261,15 @@ void table_end(page &p)
     p.raw("</tbody></table></div>");
 }
 
+/// A <section> of the page under `heading`, whose content `body()` writes.
+template <typename Body>
+void section(page &p, std::string_view heading, Body &&body)
+{
+    p.f("<section><h2>{}</h2>", heading);
+    body();
+    p.raw("</section>\n");
+}
+
 /// A sortable table with a row for each of `rows`: `write_row(row)` writes the row's cells.
 template <typename Rows, typename WriteRow>
 void sortable_table(page &p, std::string_view id, std::string_view header_cells, Rows const &rows, WriteRow &&write_row)
@@ -361,19 +370,19 @@ void headline_section(page &p, coverage_report const &r)
 
 void outcomes_section(page &p, coverage_report const &r)
 {
-    p.raw("<section><h2>Outcomes</h2>");
-    outcome_chart(p, r);
-    sortable_table(p, "outcomes",
-                   "<th>outcome</th><th class=\"n\">URLs</th>"
-                   "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>",
-                   ALL_OUTCOMES, [&p, &r](url_outcome outcome) {
-                       auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
-                       p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
-                       p.text(label(outcome));
-                       p.raw("</td>");
-                       urls_and_hits_cells(p, c, c, r.total);
-                   });
-    p.raw("</section>\n");
+    section(p, "Outcomes", [&] {
+        outcome_chart(p, r);
+        sortable_table(p, "outcomes",
+                       "<th>outcome</th><th class=\"n\">URLs</th>"
+                       "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>",
+                       ALL_OUTCOMES, [&p, &r](url_outcome outcome) {
+                           auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+                           p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
+                           p.text(label(outcome));
+                           p.raw("</td>");
+                           urls_and_hits_cells(p, c, c, r.total);
+                       });
+    });
 }
 
 void kinds_section(page &p, coverage_report const &r)
@@ -381,16 +390,16 @@ void kinds_section(page &p, coverage_report const &r)
     if (r.kinds.empty()) {
         return;
     }
-    p.raw("<section><h2>By kind of URL</h2>");
-    kind_chart(p, r);
-    sortable_table(p, "kinds",
-                   "<th>kind</th><th class=\"n\">URLs</th>"
-                   "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>",
-                   r.kinds, [&p](auto const &k) {
-                       p.f("<td>{}</td>", mappings::to_string(k.kind));
-                       urls_and_hits_cells(p, k.all, k.covered, k.all);
-                   });
-    p.raw("</section>\n");
+    section(p, "By kind of URL", [&] {
+        kind_chart(p, r);
+        sortable_table(p, "kinds",
+                       "<th>kind</th><th class=\"n\">URLs</th>"
+                       "<th class=\"n\">covered</th><th class=\"n\">hits</th><th class=\"n\">covered</th>",
+                       r.kinds, [&p](auto const &k) {
+                           p.f("<td>{}</td>", mappings::to_string(k.kind));
+                           urls_and_hits_cells(p, k.all, k.covered, k.all);
+                       });
+    });
 }
 
 void days_section(page &p, coverage_report const &r)
@@ -398,9 +407,7 @@ void days_section(page &p, coverage_report const &r)
     if (r.days.empty()) {
         return;
     }
-    p.raw("<section><h2>Per day</h2>");
-    day_chart(p, r);
-    p.raw("</section>\n");
+    section(p, "Per day", [&] { day_chart(p, r); });
 }
 
 void reasons_section(page &p, coverage_report const &r)
@@ -412,34 +419,34 @@ void reasons_section(page &p, coverage_report const &r)
     if (!any_reason) {
         return;
     }
-    p.raw("<section><h2>Why URLs miss</h2>");
-    table_start(p, "reasons", "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>");
-    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
-        if (r.reasons[i].urls == 0) {
-            continue;
+    section(p, "Why URLs miss", [&] {
+        table_start(p, "reasons", "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>");
+        for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
+            if (r.reasons[i].urls == 0) {
+                continue;
+            }
+            p.raw("<tr><td>");
+            p.text(label(static_cast<miss_reason>(i)));
+            p.raw("</td>");
+            number_cell(p, r.reasons[i].urls);
+            number_cell(p, r.reasons[i].hits);
+            p.raw("</tr>");
         }
-        p.raw("<tr><td>");
-        p.text(label(static_cast<miss_reason>(i)));
-        p.raw("</td>");
-        number_cell(p, r.reasons[i].urls);
-        number_cell(p, r.reasons[i].hits);
-        p.raw("</tr>");
-    }
-    table_end(p);
-    p.raw("</section>\n");
+        table_end(p);
+    });
 }
 
 void top_missed_section(page &p, coverage_report const &r)
 {
-    p.raw("<section><h2>Top missed URLs</h2>");
-    if (r.top_missed.empty()) {
-        p.raw("<p>None: every old URL lands on a working page.</p>");
-    } else {
-        p.f("<p class=\"note\">{} of {} missed URLs, the most hits first. Click a heading to sort.</p>",
-            thousands(r.top_missed.size()), thousands(r.missed_urls));
-        missed_table(p, r);
-    }
-    p.raw("</section>\n");
+    section(p, "Top missed URLs", [&] {
+        if (r.top_missed.empty()) {
+            p.raw("<p>None: every old URL lands on a working page.</p>");
+        } else {
+            p.f("<p class=\"note\">{} of {} missed URLs, the most hits first. Click a heading to sort.</p>",
+                thousands(r.top_missed.size()), thousands(r.missed_urls));
+            missed_table(p, r);
+        }
+    });
 }
 
 void chains_section(page &p, coverage_report const &r)
@@ -447,18 +454,19 @@ void chains_section(page &p, coverage_report const &r)
     if (r.chains.empty()) {
         return;
     }
-    p.raw("<section><h2>Redirect chains</h2><p class=\"note\">These land on a working page, but the target "
-          "redirects again: "
-          "each hop costs the reader time. Point the map at the final URL.</p>");
-    sortable_table(p, "chains", "<th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th>",
-                   r.chains, [&p](listed_url const &u) {
-                       number_cell(p, u.hits);
-                       url_cell(p, u.url);
-                       p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
-                       p.text(u.detail);
-                       p.raw("</td>");
-                   });
-    p.raw("</section>\n");
+    section(p, "Redirect chains", [&] {
+        p.raw("<p class=\"note\">These land on a working page, but the target "
+              "redirects again: "
+              "each hop costs the reader time. Point the map at the final URL.</p>");
+        sortable_table(p, "chains", "<th class=\"n\">hits</th><th>old URL</th><th class=\"n\">hops</th><th>chain</th>",
+                       r.chains, [&p](listed_url const &u) {
+                           number_cell(p, u.hits);
+                           url_cell(p, u.url);
+                           p.f("<td class=\"n\">{}</td><td class=\"url\">", u.hops);
+                           p.text(u.detail);
+                           p.raw("</td>");
+                       });
+    });
 }
 
 void proposal_rows(page &p, coverage_report const &r)
@@ -486,21 +494,23 @@ void proposal_rows(page &p, coverage_report const &r)
 
 void proposals_section(page &p, coverage_report const &r)
 {
-    p.raw("<section><h2>Proposed rules</h2>");
-    if (!r.proposals.empty()) {
-        p.raw("<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped places. "
-              "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
-              "load the map.</p>");
-        proposal_rows(p, r);
-        p.raw("<pre id=\"rules-csv\">");
-        p.text(rules_csv(r.proposals));
-        p.raw("</pre>");
-    } else if (r.proposals_possible) {
-        p.raw("<p>None: no group of misses that share a shape could be sent to mapped places by one rule.</p>");
-    } else {
-        p.raw("<p>None tried: rules are tried against the map, and no map was given (--db).</p>");
-    }
-    p.raw("</section>\n");
+    section(p, "Proposed rules", [&] {
+        if (!r.proposals.empty()) {
+            p.raw(
+                "<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped "
+                "places. "
+                "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
+                "load the map.</p>");
+            proposal_rows(p, r);
+            p.raw("<pre id=\"rules-csv\">");
+            p.text(rules_csv(r.proposals));
+            p.raw("</pre>");
+        } else if (r.proposals_possible) {
+            p.raw("<p>None: no group of misses that share a shape could be sent to mapped places by one rule.</p>");
+        } else {
+            p.raw("<p>None tried: rules are tried against the map, and no map was given (--db).</p>");
+        }
+    });
 }
 
 void input_list(page &p, input_summary const &in)
@@ -530,35 +540,37 @@ void input_list(page &p, input_summary const &in)
 void inputs_section(page &p, coverage_report const &r)
 {
     auto const &in = r.inputs;
-    p.raw("<section><h2>Inputs</h2>");
-    input_list(p, in);
-    if (!in.sitemaps.empty()) {
-        p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents),
-            thousands(in.sitemap_urls));
-    }
-    if (!in.access_logs.empty()) {
-        p.f("<p>Access logs: {} lines, {} requests counted; left out: {} not GET or HEAD, {} without a usable request "
-            "line, "
-            "{} for Discourse's own machinery (assets, message bus…).</p>",
-            thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
-            thousands(in.skipped_no_request), thousands(in.skipped_internal));
-    }
-    if (in.malformed > 0) {
-        p.f("<p class=\"bad\">{} input lines could not be read and were skipped; the first:</p><ul id=\"malformed\">",
-            thousands(in.malformed));
-        for (auto const &m : in.malformed_examples) {
-            p.raw("<li><code>");
-            p.text(fmt::format("{}:{}", m.file, m.line));
-            p.raw("</code> ");
-            p.text(m.problem);
-            p.raw(": <code>");
-            p.text(m.text);
-            p.raw("</code></li>");
+    section(p, "Inputs", [&] {
+        input_list(p, in);
+        if (!in.sitemaps.empty()) {
+            p.f("<p>Sitemaps: {} documents listing {} URLs.</p>", thousands(in.sitemap_documents),
+                thousands(in.sitemap_urls));
         }
-        p.raw("</ul>");
-    }
-    p.f("<p class=\"note\">Made by forumgate coverage in {:.1f} s.</p>", r.seconds);
-    p.raw("</section>\n");
+        if (!in.access_logs.empty()) {
+            p.f("<p>Access logs: {} lines, {} requests counted; left out: {} not GET or HEAD, {} without a usable "
+                "request "
+                "line, "
+                "{} for Discourse's own machinery (assets, message bus…).</p>",
+                thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
+                thousands(in.skipped_no_request), thousands(in.skipped_internal));
+        }
+        if (in.malformed > 0) {
+            p.f("<p class=\"bad\">{} input lines could not be read and were skipped; the first:</p><ul "
+                "id=\"malformed\">",
+                thousands(in.malformed));
+            for (auto const &m : in.malformed_examples) {
+                p.raw("<li><code>");
+                p.text(fmt::format("{}:{}", m.file, m.line));
+                p.raw("</code> ");
+                p.text(m.problem);
+                p.raw(": <code>");
+                p.text(m.text);
+                p.raw("</code></li>");
+            }
+            p.raw("</ul>");
+        }
+        p.f("<p class=\"note\">Made by forumgate coverage in {:.1f} s.</p>", r.seconds);
+    });
 }
 
 } // namespace
