@@ -15,6 +15,7 @@
 #include "importer/import_topics.hpp"
 #include "importer/import_uploads.hpp"
 #include "importer/import_users.hpp"
+#include "mappings/snapshot.hpp"
 #include "store/map_writer.hpp"
 
 #include <fmt/format.h>
@@ -121,9 +122,12 @@ private:
                          "will not be imported until a fetch completes and import runs again",
                          m_state.source, status.failures.size());
         }
-        pqxx::work txn{main.store.connection()};
+        // Only checks here: a store is tied to a target (and the map to its base) by the first
+        // run that gets as far as creating something, in record_start().
+        pqxx::read_transaction txn{main.store.connection()};
+        m_created_before = created_anything(txn);
         auto const identity = txn.exec("SELECT target, archive_source FROM forumgate.import_target");
-        if (!identity.empty()) {
+        if (!identity.empty() && m_created_before) {
             if (identity[0][0].as<std::string>() != target()) {
                 throw argument_error{"this store was imported into " + identity[0][0].as<std::string>() + ", not " +
                                      target() + "; use another database for another target"};
@@ -134,24 +138,66 @@ private:
             }
         }
         check_map_settings(txn);
-        txn.commit();
     }
 
-    /// The map's settings: where it redirects to, and which hosts it answers for.
-    void check_map_settings(pqxx::work &txn)
+    /// \return whether the map holds anything created on a new forum (by an import, or loaded).
+    static bool created_anything(pqxx::transaction_base &txn)
+    {
+        return txn
+            .exec1(
+                "SELECT EXISTS (SELECT 1 FROM forumgate.import_posts) OR EXISTS (SELECT 1 FROM forumgate.import_users)"
+                " OR EXISTS (SELECT 1 FROM forumgate.categories WHERE new_id IS NOT NULL)"
+                " OR EXISTS (SELECT 1 FROM forumgate.topics WHERE new_id IS NOT NULL)"
+                " OR EXISTS (SELECT 1 FROM forumgate.uploads)")[0]
+            .as<bool>();
+    }
+
+    /// The map's settings this run will write: where it redirects to (the target) and which hosts
+    /// it answers for (the archive's, --old-host's and those the map has). Checked as the
+    /// redirector will check them, so that a clash stops the run before anything is created.
+    void check_map_settings(pqxx::transaction_base &txn)
     {
         auto const source_host = web::site_url::parse(m_state.source, "the archive's source").host;
         auto const settings = txn.exec("SELECT new_base, old_hosts FROM forumgate.settings");
         std::vector<std::string> hosts{source_host};
         add_hosts(hosts, m_state.options.old_hosts);
-        if (settings.empty()) {
-            store::map_writer{txn}.insert_settings(target(), hosts);
-        } else if (settings[0][0].as<std::string>() != target()) {
-            throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target() +
-                                 "; use another database, or load settings with forumgate map load --new-base"};
-        } else {
+        m_settings_row = settings.empty() ? settings_row::none : settings_row::same_base;
+        if (!settings.empty() && settings[0][0].as<std::string>() != target()) {
+            if (m_created_before) {
+                throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target() +
+                                     "; use another database, or load settings with forumgate map load --new-base"};
+            }
+            m_settings_row = settings_row::other_base; // from a run that created nothing: replaced
+        } else if (!settings.empty()) {
             add_hosts(hosts, pg::read_text_array(settings[0][1]));
-            store::map_writer{txn}.set_old_hosts(hosts);
+        }
+        mappings::site_settings checked{.new_base = target(), .old_hosts = hosts, .upload_hosts = {}};
+        try {
+            mappings::normalise(checked);
+        } catch (input_error const &problem) {
+            throw argument_error{fmt::format(
+                "the map this import would write: {}. The old forum and the new one need different host names "
+                "(a rehearsal can reach one as 127.0.0.1 and the other as localhost)",
+                problem.what())};
+        }
+        m_hosts = std::move(hosts);
+    }
+
+    /// Writes the map's settings checked by check_map_settings().
+    void write_map_settings(pqxx::work &txn) const
+    {
+        store::map_writer writer{txn};
+        switch (m_settings_row) {
+        case settings_row::none:
+            writer.insert_settings(target(), m_hosts);
+            break;
+        case settings_row::other_base:
+            writer.set_new_base(target());
+            writer.set_old_hosts(m_hosts);
+            break;
+        case settings_row::same_base:
+            writer.set_old_hosts(m_hosts);
+            break;
         }
     }
 
@@ -172,13 +218,17 @@ private:
         }
     }
 
+    /// Ties the store to this target and the map to its base, as the run starts creating.
     void record_start(worker &main)
     {
         pqxx::work txn{main.store.connection()};
-        txn.exec_params(
-            "INSERT INTO forumgate.import_target (target, archive_source) VALUES ($1, $2) "
-            "ON CONFLICT (id) DO UPDATE SET last_started_at = now(), last_finished_at = NULL, last_complete = false",
-            target(), m_state.source);
+        write_map_settings(txn);
+        // A row left by a run that created nothing (checked in check_store) takes this target.
+        txn.exec_params("INSERT INTO forumgate.import_target (target, archive_source) VALUES ($1, $2) "
+                        "ON CONFLICT (id) DO UPDATE SET target = excluded.target, archive_source = "
+                        "excluded.archive_source, last_started_at = now(), last_finished_at = NULL, "
+                        "last_complete = false",
+                        target(), m_state.source);
         txn.commit();
     }
 
@@ -194,7 +244,18 @@ private:
         m_state.summary.failures = m_state.summary.failure_lines.size();
     }
 
+    /// What the store's settings row holds, as check_map_settings() found it.
+    enum class settings_row : std::uint8_t
+    {
+        none,       ///< no row: inserted
+        same_base,  ///< this target's: its old hosts completed
+        other_base, ///< another target's, from runs that created nothing: replaced
+    };
+
     import_state m_state;
+    bool m_created_before = false;
+    settings_row m_settings_row = settings_row::none;
+    std::vector<std::string> m_hosts; ///< the map's old hosts after this run
 };
 
 } // namespace

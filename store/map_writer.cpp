@@ -11,6 +11,11 @@ void map_writer::insert_settings(std::string const &new_base, std::vector<std::s
                       pg::text_array_literal(old_hosts));
 }
 
+void map_writer::set_new_base(std::string const &new_base)
+{
+    m_txn.exec_params("UPDATE forumgate.settings SET new_base = $1 WHERE new_base <> $1", new_base);
+}
+
 void map_writer::set_old_hosts(std::vector<std::string> const &old_hosts)
 {
     m_txn.exec_params("UPDATE forumgate.settings SET old_hosts = $1::text[] WHERE old_hosts <> $1::text[]",

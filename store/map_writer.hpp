@@ -43,6 +43,10 @@ public:
     /// The map's first settings: where it redirects to and which old hosts it answers for.
     void insert_settings(std::string const &new_base, std::vector<std::string> const &old_hosts);
 
+    /// Replaces where the map redirects to (a new forum that moved, or a target that changed
+    /// before anything was created on it).
+    void set_new_base(std::string const &new_base);
+
     /// Replaces the map's old hosts if they differ.
     void set_old_hosts(std::vector<std::string> const &old_hosts);
 

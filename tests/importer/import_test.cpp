@@ -15,6 +15,7 @@
 #include "rehearsal/generator.hpp"
 #include "rehearsal/http_server.hpp"
 #include "store/store.hpp"
+#include "tests/support/error_message.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
@@ -24,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -79,8 +81,8 @@ rehearsal::forum_state new_forum_state(bool quiet = true)
 struct import_world
 {
     explicit import_world(rehearsal::generator_options const &generated = {.topic_count = 40, .seed = 11},
-                          bool quiet = true)
-        : old{rehearsal::generate_forum(generated)}, target{new_forum_state(quiet), "localhost"}
+                          bool quiet = true, std::string target_host = "localhost")
+        : old{rehearsal::generate_forum(generated)}, target{new_forum_state(quiet), std::move(target_host)}
     {}
 
     /// Fetches the old forum into the archive. \return whether the fetch ended with no failures.
@@ -367,4 +369,50 @@ TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_o
     pqxx::read_transaction txn{connection};
     EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::size_t>(), 150U);
     EXPECT_EQ(txn.exec1("SELECT count(*) FROM forumgate.import_failures")[0].as<std::size_t>(), 0U);
+}
+
+/// The counts of what the new forum holds: categories, users, topics.
+std::array<std::size_t, 3> new_forum_counts(import_world &world)
+{
+    std::array<std::size_t, 3> counts{};
+    world.target.forum().read([&counts](rehearsal::forum_state const &state) {
+        counts = {state.categories().size(), state.users().size(), state.topics().size()};
+    });
+    return counts;
+}
+
+TEST(import, an_old_host_that_is_the_new_forums_host_is_refused_by_the_dry_run_and_before_anything_is_created)
+{
+    // Both forums on 127.0.0.1: the archive's host is also the new base's, so every redirect
+    // would loop. The dry run must say so, and the real run must stop before it creates anything.
+    import_world world{{.topic_count = 5, .seed = 3}, true, "127.0.0.1"};
+    ASSERT_TRUE(world.fetch_old());
+    auto const before = new_forum_counts(world);
+    auto options = world.import_options();
+    options.dry_run = true;
+    std::string const dry = message_of<argument_error>([&] { (void)importer::run_import(options); });
+    EXPECT_NE(dry.find("old host '127.0.0.1' is also the new base's host"), std::string::npos) << dry;
+    options.dry_run = false;
+    std::string const real = message_of<argument_error>([&] { (void)importer::run_import(options); });
+    EXPECT_EQ(real, dry);
+    EXPECT_EQ(new_forum_counts(world), before);
+    pqxx::connection c{world.db.conninfo()};
+    pqxx::read_transaction txn{c};
+    EXPECT_EQ(txn.exec("SELECT 1 FROM forumgate.settings").size(), 0U) << "a refused run wrote the map's settings";
+    EXPECT_EQ(txn.exec("SELECT 1 FROM forumgate.import_target").size(), 0U) << "a refused run bound the store";
+}
+
+TEST(import, a_first_run_that_created_nothing_does_not_tie_the_store_to_its_target)
+{
+    // A typo in the port: the run fails before it creates anything. The next run, with the
+    // right address, must go ahead instead of refusing "this store was imported into …".
+    import_world world{{.topic_count = 5, .seed = 4}};
+    ASSERT_TRUE(world.fetch_old());
+    auto wrong = world.import_options();
+    wrong.target = "http://localhost:1";
+    wrong.retries.max_attempts = 1;
+    EXPECT_THROW((void)importer::run_import(wrong), std::exception);
+    auto const summary = world.run_import();
+    EXPECT_EQ(summary.failures, 0U);
+    EXPECT_TRUE(world.run_verify().passed());
 }
