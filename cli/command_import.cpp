@@ -205,6 +205,11 @@ void add_import_command(CLI::App &app, command &run_command)
     import->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
     import->add_flag("--dry-run", cli->options.dry_run,
                      "Only read the new forum's settings and list what would fail or notify members; create nothing");
+    import->add_flag("--retarget", cli->options.retarget,
+                     "The new forum moved to --target: take that as this store's target once the topics imported "
+                     "before are found there and no longer at the old address");
+    import->add_flag("--force", cli->options.force,
+                     "With --retarget: even though the old address still serves the imported topics");
     import->add_flag("--allow-notifications", cli->options.allow_notifications,
                      "Start even though the new forum's settings would mail or notify members");
     import->add_flag("--skip-validations", cli->options.skip_validations,

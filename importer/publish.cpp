@@ -128,9 +128,15 @@ private:
         m_created_before = created_anything(txn);
         auto const identity = txn.exec("SELECT target, archive_source FROM forumgate.import_target");
         if (!identity.empty() && m_created_before) {
-            if (identity[0][0].as<std::string>() != target()) {
-                throw argument_error{"this store was imported into " + identity[0][0].as<std::string>() + ", not " +
-                                     target() + "; use another database for another target"};
+            auto const tied_to = identity[0][0].as<std::string>();
+            if (tied_to != target() && !m_state.options.retarget) {
+                throw argument_error{"this store was imported into " + tied_to + ", not " + target() +
+                                     "; if the new forum moved to " + target() +
+                                     ", run again with --retarget; for another forum use another database"};
+            }
+            if (tied_to != target()) {
+                check_moved(main, txn, tied_to);
+                m_retargeted_from = tied_to;
             }
             if (identity[0][1].as<std::string>() != m_state.source) {
                 throw argument_error{"this store's import came from " + identity[0][1].as<std::string>() +
@@ -138,6 +144,53 @@ private:
             }
         }
         check_map_settings(txn);
+    }
+
+    /// Checks that the new forum really moved from `old_target` to the target: topics the import
+    /// created answer there by their external ids with the ids the map has, and (unless --force)
+    /// no longer at the old address. \throws argument_error saying which check failed.
+    void check_moved(worker &main, pqxx::transaction_base &txn, std::string const &old_target)
+    {
+        auto const sample = txn.exec("SELECT old_id, new_id FROM forumgate.topics WHERE new_id IS NOT NULL AND old_id IN "
+                                     "(SELECT old_topic_id FROM forumgate.import_posts) ORDER BY old_id LIMIT 3");
+        if (sample.empty()) {
+            return; // nothing of ours to look for: categories and users only
+        }
+        auto const ours = [&sample, this](target_forum &forum) {
+            for (auto const &row : sample) {
+                auto const found =
+                    forum.topic_by_external_id(m_state.options.external_id_prefix + row[0].as<std::string>());
+                if (found != row[1].as<std::int64_t>()) {
+                    return false;
+                }
+            }
+            return true;
+        };
+        if (!ours(main.target)) {
+            throw argument_error{fmt::format(
+                "--retarget: {} does not hold the topics this store imported into {} (topic {} is not there by its "
+                "external id); is it the same forum?",
+                target(), old_target, sample[0][0].as<std::string>())};
+        }
+        if (m_state.options.force) {
+            return;
+        }
+        bool still_there = false;
+        try {
+            auto const &context = m_state.context;
+            web::retry_policy once = context.options.retries;
+            once.max_attempts = 1;
+            target_forum old_forum{web::site_url::parse(old_target, "the store's target"), context.client_options,
+                                   m_state.context.pacer, once, context.options.api_key};
+            still_there = ours(old_forum);
+        } catch (std::exception const &) {
+            still_there = false; // not answering, or not with our topics: moved
+        }
+        if (still_there) {
+            throw argument_error{fmt::format("--retarget: {} still serves the imported topics; if both addresses are "
+                                             "the same forum, add --force",
+                                             old_target)};
+        }
     }
 
     /// \return whether the map holds anything created on a new forum (by an import, or loaded).
@@ -163,11 +216,13 @@ private:
         add_hosts(hosts, m_state.options.old_hosts);
         m_settings_row = settings.empty() ? settings_row::none : settings_row::same_base;
         if (!settings.empty() && settings[0][0].as<std::string>() != target()) {
-            if (m_created_before) {
+            if (m_created_before && m_retargeted_from.empty()) {
                 throw argument_error{"the map redirects to " + settings[0][0].as<std::string>() + ", not " + target() +
                                      "; use another database, or load settings with forumgate map load --new-base"};
             }
-            m_settings_row = settings_row::other_base; // from a run that created nothing: replaced
+            // From a run that created nothing, or the forum's old address: replaced.
+            m_settings_row = settings_row::other_base;
+            add_hosts(hosts, pg::read_text_array(settings[0][1]));
         } else if (!settings.empty()) {
             add_hosts(hosts, pg::read_text_array(settings[0][1]));
         }
@@ -230,6 +285,10 @@ private:
                         "last_complete = false",
                         target(), m_state.source);
         txn.commit();
+        if (!m_retargeted_from.empty()) {
+            spdlog::info("import: this store's target is now {} (was {}); the map redirects there", target(),
+                         m_retargeted_from);
+        }
     }
 
     void collect_failures(worker &main)
@@ -254,6 +313,7 @@ private:
 
     import_state m_state;
     bool m_created_before = false;
+    std::string m_retargeted_from; ///< set: --retarget accepted, from this old target
     settings_row m_settings_row = settings_row::none;
     std::vector<std::string> m_hosts; ///< the map's old hosts after this run
 };

@@ -25,6 +25,10 @@ struct import_options : new_forum_access
     std::string placeholder_email_domain = "users.invalid";
     std::vector<std::string> old_hosts; ///< more old host names for the map (the source's is added)
     bool dry_run = false;
+    /// The new forum moved to `target`: take it as this store's target, after checking that it
+    /// holds what earlier runs created and that the old address no longer serves it.
+    bool retarget = false;
+    bool force = false; ///< with retarget: even though the old address still serves it
     bool allow_notifications = false;
     bool skip_validations = false;
     bool keep_whispers = false;

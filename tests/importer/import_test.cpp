@@ -44,8 +44,10 @@ constexpr char const *OLD_HOST = "forum.cooperationbirmingham.org.uk";
 class forum_server
 {
 public:
+    /// `host` names the forum in its URL; an address of 127.0.0.0/8 is also where it listens.
     explicit forum_server(rehearsal::forum_state state, std::string host = "127.0.0.1")
-        : m_forum{std::move(state)}, m_api{m_forum, KEY}, m_host{std::move(host)}, m_server{m_api.handler(), {}, 2}
+        : m_forum{std::move(state)}, m_api{m_forum, KEY}, m_host{std::move(host)},
+          m_server{m_api.handler(), {}, 2, m_host.starts_with("127.") ? m_host : "127.0.0.1"}
     {}
 
     /// The old forum is reached as 127.0.0.1, the new one as localhost: the map refuses an old
@@ -415,4 +417,49 @@ TEST(import, a_first_run_that_created_nothing_does_not_tie_the_store_to_its_targ
     auto const summary = world.run_import();
     EXPECT_EQ(summary.failures, 0U);
     EXPECT_TRUE(world.run_verify().passed());
+}
+
+TEST(import, retarget_follows_a_new_forum_that_moved_and_refuses_while_the_old_address_still_serves_it)
+{
+    import_world world{{.topic_count = 8, .seed = 5}};
+    ASSERT_TRUE(world.fetch_old());
+    ASSERT_EQ(world.run_import().failures, 0U);
+
+    // The new forum moves: the same content answers at another address (127.0.0.2).
+    rehearsal::forum_state moved_state = new_forum_state();
+    world.target.forum().read([&moved_state](rehearsal::forum_state const &state) { moved_state = state; });
+    forum_server moved{std::move(moved_state), "127.0.0.2"};
+    auto options = world.import_options();
+    options.target = moved.url();
+
+    // Without --retarget the store says what it is tied to and how to move on.
+    std::string const tied = message_of<argument_error>([&] { (void)importer::run_import(options); });
+    EXPECT_NE(tied.find("run again with --retarget"), std::string::npos) << tied;
+
+    // The old address still serves the imported topics: refused unless forced.
+    options.retarget = true;
+    std::string const both = message_of<argument_error>([&] { (void)importer::run_import(options); });
+    EXPECT_NE(both.find("still serves the imported topics"), std::string::npos) << both;
+
+    // A forum that is not ours is refused even when forced.
+    forum_server stranger{new_forum_state(), "127.0.0.3"};
+    auto wrong = options;
+    wrong.target = stranger.url();
+    wrong.force = true;
+    std::string const other = message_of<argument_error>([&] { (void)importer::run_import(wrong); });
+    EXPECT_NE(other.find("does not hold the topics this store imported"), std::string::npos) << other;
+
+    // Forced: the store and the map follow the move, and the rerun creates nothing twice.
+    options.force = true;
+    auto const summary = importer::run_import(options);
+    EXPECT_EQ(summary.failures, 0U);
+    EXPECT_EQ(summary.posts_created, 0U);
+    pqxx::connection c{world.db.conninfo()};
+    pqxx::read_transaction txn{c};
+    EXPECT_EQ(txn.exec1("SELECT new_base FROM forumgate.settings")[0].as<std::string>(), moved.url());
+    EXPECT_EQ(txn.exec1("SELECT target FROM forumgate.import_target")[0].as<std::string>(), moved.url());
+    importer::verify_options check;
+    world.set_access(check);
+    check.target = moved.url();
+    EXPECT_TRUE(importer::run_verify(check).passed());
 }

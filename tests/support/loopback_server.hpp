@@ -16,13 +16,14 @@
 
 namespace forumgate::testing {
 
-/// Represents a rehearsal HTTP server listening on 127.0.0.1, answering with `handler` on
-/// `threads` threads until it is destroyed.
+/// Represents a rehearsal HTTP server listening on a loopback address (127.0.0.1 unless told),
+/// answering with `handler` on `threads` threads until it is destroyed.
 class loopback_server
 {
 public:
-    explicit loopback_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {}, int threads = 1)
-        : m_server{m_io, {boost::asio::ip::make_address("127.0.0.1"), 0}, std::move(handler), faults}
+    explicit loopback_server(rehearsal::api_handler handler, rehearsal::fault_plan faults = {}, int threads = 1,
+                             std::string const &address = "127.0.0.1")
+        : m_server{m_io, {boost::asio::ip::make_address(address), 0}, std::move(handler), faults}
     {
         for (int i = 0; i < threads; ++i) {
             m_threads.emplace_back([this] { m_io.run(); });
@@ -39,7 +40,7 @@ public:
     loopback_server &operator=(loopback_server const &) = delete;
 
     [[nodiscard]] std::uint16_t port() const { return m_server.local_endpoint().port(); }
-    /// `http://HOST:PORT`; `host` must reach 127.0.0.1 (localhost does).
+    /// `http://HOST:PORT`; `host` must reach the listening address (localhost reaches 127.0.0.1).
     [[nodiscard]] std::string url(std::string const &host = "127.0.0.1") const
     {
         return "http://" + host + ":" + std::to_string(port());
