@@ -37,7 +37,7 @@ std::string size_text(std::int64_t bytes)
 void print_status(importer::archive_status const &status)
 {
     if (!status.identity) {
-        std::cout << "archive: empty (no fetch has run against this database)\n";
+        std::cout << "archive: empty (nothing archived yet: run forumgate fetch --source URL)\n";
         return;
     }
     auto const &who = *status.identity;

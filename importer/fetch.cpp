@@ -11,6 +11,7 @@
 #include "base/url_codec.hpp"
 #include "mappings/snapshot.hpp"
 #include "store/store.hpp"
+#include "web/base_redirect.hpp"
 #include "web/progress.hpp"
 
 #include <fmt/format.h>
@@ -211,6 +212,9 @@ public:
     fetch_summary run()
     {
         auto const started = std::chrono::steady_clock::now();
+        // A forum behind TLS answers http:// with a redirect to https://: follow it to the same site.
+        m_context.site = web::follow_base_redirects(m_context.site, m_context.client_options, m_context.pacer,
+                                                    m_options.retries, "/site.json", "--source");
         // Check the database: the schema is created or brought up to date, and the archive must
         // be of this forum, fetched the same way.
         {
