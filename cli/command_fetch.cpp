@@ -33,6 +33,14 @@ std::string size_text(std::int64_t bytes)
     return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
 }
 
+/// What a complete archive holds: all of the forum, or (anonymous) what a visitor sees.
+std::string complete_text(importer::archive_identity const &who)
+{
+    return who.authenticated ? ", complete"
+                             : ", complete as an anonymous visitor sees the forum (no restricted categories, private "
+                               "messages or e-mail addresses)";
+}
+
 /// Results to stdout: what the archive holds and what is still missing.
 void print_status(importer::archive_status const &status)
 {
@@ -46,8 +54,7 @@ void print_status(importer::archive_status const &status)
     std::cout << fmt::format("last run: started {}, {}\n", status.last_started_at,
                              status.last_finished_at.empty()
                                  ? std::string{"not finished (interrupted or running)"}
-                                 : "finished " + status.last_finished_at +
-                                       (status.last_complete ? ", complete" : ", incomplete"));
+                                 : "finished " + status.last_finished_at + (status.last_complete ? complete_text(who) : ", incomplete"));
     std::cout << fmt::format("categories     {:>10}\n", status.categories);
     std::cout << fmt::format("tags           {:>10}\n", status.tags);
     std::cout << fmt::format("topics         {:>10}\n", status.topics);
@@ -94,6 +101,12 @@ int run(fetch_cli &cli)
                  cli.options.api_key.empty() ? "anonymous" : "as " + cli.options.api_username, cli.options.concurrency,
                  cli.options.rate > 0 ? fmt::format(", at most {} requests/s", cli.options.rate) : std::string{});
 
+    if (cli.options.api_key.empty()) {
+        spdlog::warn("fetch: anonymous (no --api-key-file): the archive will hold what a visitor sees, without "
+                     "restricted categories and their topics, private messages, whispers, deleted posts and e-mail "
+                     "addresses. The import then matches members by username only (not by e-mail), and the topics "
+                     "it never saw stay behind (their old links answer 404). For a whole copy give an admin API key.");
+    }
     auto const summary = importer::run_fetch(cli.options);
 
     spdlog::info("fetch: {} topics fetched ({} unchanged, {} absent ids), {} posts, {} users, {} uploads in {:.1f} s "

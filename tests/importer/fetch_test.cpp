@@ -612,3 +612,19 @@ TEST(fetch, a_first_run_that_archived_nothing_does_not_tie_the_store_to_its_sour
     auto const summary = fetch_without_failures(world.options());
     EXPECT_GT(summary.topics_fetched, 0U);
 }
+
+TEST(fetch_command, an_anonymous_fetch_says_up_front_what_its_archive_lacks)
+{
+    fetch_world world{5};
+    auto const anonymous =
+        run_process(FORUMGATE_BINARY, {"fetch", "--db", world.db.conninfo(), "--source", world.source.url(),
+                                       "--no-progress", "--uploads-dir", world.uploads_dir().string()},
+                    {{"FORUMGATE_SOURCE_API_KEY", ""}});
+    ASSERT_EQ(anonymous.exit_code, 0) << anonymous.err;
+    auto const warning = anonymous.err.find("anonymous (no --api-key-file)");
+    ASSERT_NE(warning, std::string::npos) << anonymous.err;
+    EXPECT_LT(warning, anonymous.err.find("topics fetched")) << "said after the run, not up front";
+    EXPECT_NE(anonymous.err.find("matches members by username only"), std::string::npos) << anonymous.err;
+    EXPECT_NE(anonymous.out.find("complete as an anonymous visitor sees the forum"), std::string::npos)
+        << anonymous.out;
+}
