@@ -253,7 +253,8 @@ void generator::make_users()
             first = i == 2 ? "Zoë" : "李雷";
             last = i == 2 ? "Brontë" : "Wang";
         }
-        std::string name = first + " " + last;
+        std::string name = first;
+        name.append(" ").append(last);
         std::string username;
         if (i == 5) {
             // An anonymized account, as Discourse renames them: the name is gone too.

@@ -104,13 +104,13 @@ std::uint64_t add_map_urls(store::database &store, url_tally &tally)
             char const *query;
             char const *prefix;
         };
-        for (auto const &[table, query, prefix] :
+        for (auto const &rows :
              {named_rows{"forumgate.users", "SELECT old_username FROM forumgate.users ORDER BY old_username_lower",
                          "/u"},
               named_rows{"forumgate.tags", "SELECT old_name FROM forumgate.tags ORDER BY old_name_lower", "/tag"}}) {
-            each_row(txn, table, query, 1, [&](pg::copy_row const &row) {
+            each_row(txn, rows.table, rows.query, 1, [&](pg::copy_row const &row) {
                 row.text(0, text);
-                target = prefix;
+                target = rows.prefix;
                 append_segment(target, text);
                 add(target);
             });
