@@ -126,7 +126,8 @@ json target_forum::get_json(std::string const &target, std::string const &acting
     }
     if (answer.status >= 400) {
         throw web::fetch_error{url + ": HTTP " + std::to_string(answer.status) + " " +
-                                   joined(errors_of(json::parse(answer.body, nullptr, false))),
+                                   joined(errors_of(json::parse(answer.body, nullptr, false))) +
+                                   std::string{web::credentials_hint(answer.status)},
                                url, answer.status, true};
     }
     return parse_answer(url, answer.body);

@@ -163,6 +163,10 @@ verify_summary run_verify(verify_options const &options)
     auto const site = web::site_url::parse(options.target, "--target");
     verify_summary summary;
     auto const topics = read_expected(options, summary);
+    if (topics.empty()) {
+        throw argument_error{"nothing to verify: this store records no topic imported into a new forum; run "
+                             "forumgate import first (with the same --db)"};
+    }
 
     web::request_pacer pacer{options.rate};
     web::http_client::options client_options;
@@ -191,6 +195,9 @@ verify_summary run_verify(verify_options const &options)
                 ++summary.topics_checked;
                 summary.posts_checked += topic.posts.size();
             } catch (web::fetch_error const &problem) {
+                if (problem.status() == 401 || problem.status() == 403) {
+                    throw; // the key is refused: every other topic would be too, so stop now
+                }
                 add({"unreachable", topic.old_id, 0, problem.what()});
             } catch (bad_answer const &problem) {
                 add({"unreachable", topic.old_id, 0, problem.what()});

@@ -98,6 +98,14 @@ std::string first_error_message(std::string_view body)
 
 } // namespace
 
+std::string_view credentials_hint(int status) noexcept
+{
+    if (status != 401 && status != 403) {
+        return {};
+    }
+    return "; check --api-key-file and --api-username, or whether this needs an admin key";
+}
+
 http_response polite_send(http_client &client, request_pacer &pacer, http_request const &request,
                           retry_policy const &policy)
 {
@@ -143,12 +151,8 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
             } else if (answer.status < 500 && answer.status != 408 && policy.answer_client_errors) {
                 return answer;
             } else if (answer.status < 500 && answer.status != 408) {
-                std::string hint;
-                if (answer.status == 401 || answer.status == 403) {
-                    hint = "; check --api-key-file and --api-username, or whether this needs an admin key";
-                }
                 std::string message = url;
-                message.append(": ").append(last_reason).append(hint);
+                message.append(": ").append(last_reason).append(credentials_hint(answer.status));
                 throw fetch_error{message, url, answer.status, true};
             }
         } catch (transport_error const &problem) {

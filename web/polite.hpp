@@ -65,6 +65,10 @@ private:
 /// A request that did not succeed, after the retries the policy allows. status is the last
 /// HTTP status (0: transport failure); permanent says retrying soon will not help (4xx other
 /// than 408/429). The message names the URL and the reason.
+/// \return what to check when a site refuses the credentials (401, 403): "; check
+/// --api-key-file …", to append to the error; empty for any other status.
+[[nodiscard]] std::string_view credentials_hint(int status) noexcept;
+
 class fetch_error : public std::runtime_error
 {
 public:

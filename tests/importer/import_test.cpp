@@ -20,6 +20,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
+#include "web/polite.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
@@ -53,6 +54,7 @@ public:
     /// The old forum is reached as 127.0.0.1, the new one as localhost: the map refuses an old
     /// host that is also the new base's.
     [[nodiscard]] std::string url() const { return m_server.url(m_host); }
+    [[nodiscard]] std::uint64_t requests() const { return m_server.requests(); }
     rehearsal::forum &forum() { return m_forum; }
 
 private:
@@ -462,4 +464,38 @@ TEST(import, retarget_follows_a_new_forum_that_moved_and_refuses_while_the_old_a
     world.set_access(check);
     check.target = moved.url();
     EXPECT_TRUE(importer::run_verify(check).passed());
+}
+
+TEST(verify, an_empty_store_is_a_failure_and_a_refused_key_stops_at_the_first_refusal)
+{
+    import_world world{{.topic_count = 12, .seed = 6}};
+    // Nothing imported: nothing verified is not a pass.
+    std::string const empty = message_of<argument_error>([&] { (void)world.run_verify(); });
+    EXPECT_NE(empty.find("nothing to verify"), std::string::npos) << empty;
+
+    // An import that created no topic (a forum of categories and users only): still nothing.
+    import_world bare{{.topic_count = 2, .seed = 6}};
+    ASSERT_TRUE(bare.fetch_old());
+    {
+        pqxx::connection c{bare.db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("DELETE FROM forumgate.archive_posts");
+        txn.exec("DELETE FROM forumgate.archive_topics");
+        txn.commit();
+    }
+    ASSERT_EQ(bare.run_import().failures, 0U);
+    std::string const none = message_of<argument_error>([&] { (void)bare.run_verify(); });
+    EXPECT_NE(none.find("nothing to verify"), std::string::npos) << none;
+
+    ASSERT_TRUE(world.fetch_old());
+    ASSERT_EQ(world.run_import().failures, 0U);
+    importer::verify_options options;
+    world.set_access(options);
+    options.api_key = "not-the-key";
+    options.concurrency = 2;
+    auto const before = world.target.requests();
+    std::string const refused = message_of<web::fetch_error>([&] { (void)importer::run_verify(options); });
+    EXPECT_NE(refused.find("check --api-key-file"), std::string::npos) << refused;
+    // Stopped at the first refusal: at most one request a worker, not one a topic.
+    EXPECT_LE(world.target.requests() - before, 2U);
 }
