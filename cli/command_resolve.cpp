@@ -12,6 +12,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace forumgate::cli {
 namespace {
@@ -47,12 +48,30 @@ int run_resolve(resolve_options const &options)
 
     mappings::parsed_url scratch;
     std::size_t unresolved = 0;
+    std::set<std::string> hosts_told;
+    // Says once per host why a URL of another host gets no redirect.
+    auto const tell_unknown_host = [&](std::string_view host) {
+        if (!hosts_told.insert(std::string{host}).second) {
+            return;
+        }
+        std::string known;
+        for (auto const &old_host : map->settings().old_hosts) {
+            known += (known.empty() ? "" : ", ") + old_host;
+        }
+        spdlog::warn("resolve: {} is not an old host of this map ({}): its URLs get no redirect (the redirector "
+                     "answers them 421); if it is a name of the old forum, add it with --old-host to map load or "
+                     "import",
+                     printable(host), known);
+    };
     auto const answer = [&](std::string_view url) {
         std::string line;
         if (auto const req = mappings::request_from_url(url, main_host)) {
             auto const d = mappings::resolve(*req, *map, scratch);
             if (d.status != 301) {
                 ++unresolved;
+            }
+            if (d.why == mappings::reason::unknown_host) {
+                tell_unknown_host(req->host);
             }
             line = fmt::format("{}\t{}\t{}\n", d.status, d.location.empty() ? "-" : d.location, printable(url));
         } else {

@@ -63,7 +63,14 @@ int main(int argc, char **argv)
         spdlog::error("{}", e.what());
     } catch (database_error const &e) {
         spdlog::error("{}", e.what());
-        spdlog::error("hint: check --db or FORUMGATE_DB, and that the PostgreSQL server is running");
+        std::string_view const what = e.what();
+        if (what.find("database \"") != std::string_view::npos &&
+            what.find("\" does not exist") != std::string_view::npos) {
+            spdlog::error("hint: create it first, e.g. `createdb forumgate` (as a PostgreSQL role that may create "
+                          "databases; `sudo -u postgres createdb -O $USER forumgate` on a fresh server)");
+        } else {
+            spdlog::error("hint: check --db or FORUMGATE_DB, and that the PostgreSQL server is running");
+        }
     } catch (std::exception const &e) {
         spdlog::error("{}", e.what());
     }

@@ -39,8 +39,14 @@ tcp::endpoint parse_endpoint(std::string const &text, std::string_view setting)
     auto const address = net::ip::make_address(host == "*" ? "0.0.0.0" : host, ec);
     unsigned short number = 0;
     auto const parsed = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (ec || parsed.ec != std::errc{} || parsed.ptr != port.data() + port.size()) {
-        throw argument_error{fmt::format("--{} {}: not an IP address and port", setting, text)};
+    if (parsed.ec != std::errc{} || parsed.ptr != port.data() + port.size()) {
+        throw argument_error{fmt::format("--{} {}: the port is not a number from 0 to 65535", setting, text)};
+    }
+    if (ec) {
+        throw argument_error{fmt::format(
+            "--{} {}: needs an IP address, not a host name: 127.0.0.1:{} (this machine only), 0.0.0.0:{} (every "
+            "IPv4 interface) or [::]:{} (every interface)",
+            setting, text, port, port, port)};
     }
     return {address, number};
 }

@@ -365,8 +365,7 @@ void database::write_snapshot_file(std::filesystem::path const &file)
         check_schema(txn, m_description);
         auto const settings = read_settings(txn);
         if (!settings) {
-            throw input_error{fmt::format(
-                "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
+            throw input_error{fmt::format(EMPTY_MAP_MESSAGE, m_description)};
         }
         std::string count_query = "SELECT (SELECT version FROM forumgate.map_version)";
         for (auto const &spec : MAP_TABLES) {

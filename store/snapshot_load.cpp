@@ -28,8 +28,7 @@ std::shared_ptr<snapshot const> database::load_snapshot()
         check_schema(txn, m_description);
         auto settings = read_settings(txn);
         if (!settings) {
-            throw input_error{fmt::format(
-                "the map in {} has no site settings yet: load it with --new-base and --old-host first", m_description)};
+            throw input_error{fmt::format(EMPTY_MAP_MESSAGE, m_description)};
         }
         auto const counts =
             txn.exec1("SELECT (SELECT version FROM forumgate.map_version), (SELECT count(*) FROM forumgate.posts)");

@@ -24,6 +24,11 @@ inline constexpr int SCHEMA_VERSION = 4;
 /// The channel on which every committed change to the map is announced (payload: map version).
 inline constexpr char const *MAP_CHANNEL = "forumgate_map";
 
+/// What a command that needs a map says of an empty one (no site settings): its {} is where.
+inline constexpr char const *EMPTY_MAP_MESSAGE =
+    "the map in {} is empty: fill it with `forumgate import` (copying a forum through its API) or "
+    "`forumgate map load --new-base URL --old-host HOST FOLDER` (CSV map files)";
+
 /// Counts of each table (for `forumgate map stats`).
 struct map_stats
 {

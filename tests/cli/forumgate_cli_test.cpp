@@ -167,3 +167,40 @@ TEST_F(forumgate_cli, new_base_on_an_old_host_is_refused)
 }
 
 } // namespace
+
+TEST_F(forumgate_cli, errors_that_stop_a_command_say_what_to_do_next)
+{
+    // serve on an empty map: name the two ways of filling it.
+    auto const empty = forumgate({"serve", "--listen", "127.0.0.1:0"});
+    EXPECT_EQ(empty.exit_code, 2);
+    EXPECT_NE(empty.err.find("is empty: fill it with `forumgate import`"), std::string::npos) << empty.err;
+    EXPECT_NE(empty.err.find("`forumgate map load --new-base URL --old-host HOST FOLDER`"), std::string::npos)
+        << empty.err;
+
+    // A database that does not exist: say how to create one.
+    auto const missing =
+        run_process(FORUMGATE_BINARY, {"map", "stats", "--db", m_db.conninfo() + " dbname=forumgate_no_such_database"});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_NE(missing.err.find("createdb"), std::string::npos) << missing.err;
+
+    load_fixture();
+    // A host name where an address is needed.
+    auto const named = forumgate({"serve", "--listen", "localhost:8080"});
+    EXPECT_EQ(named.exit_code, 2);
+    EXPECT_NE(named.err.find("needs an IP address, not a host name: 127.0.0.1:8080"), std::string::npos) << named.err;
+
+    // A TLS certificate that is not there.
+    auto const no_cert = forumgate({"serve", "--tls-listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem",
+                                    "--tls-key", "/nonexistent/key.pem"});
+    EXPECT_EQ(no_cert.exit_code, 2);
+    EXPECT_NE(no_cert.err.find("--tls-cert /nonexistent/cert.pem: cannot read: No such file or directory"),
+              std::string::npos)
+        << no_cert.err;
+
+    // resolve of a host the map does not cover: say why it gets no redirect, once per host.
+    auto const other = forumgate({"resolve", "http://other.example/t/x/1", "http://other.example/t/y/2"});
+    EXPECT_EQ(other.exit_code, 1);
+    auto const told = other.err.find("other.example is not an old host of this map (" + OLD_HOST);
+    EXPECT_NE(told, std::string::npos) << other.err;
+    EXPECT_EQ(other.err.find("other.example is not an old host", told + 1), std::string::npos) << "said twice: " << other.err;
+}
