@@ -71,7 +71,7 @@ TEST_F(store_test, load_snapshot_holds_the_whole_map)
 TEST_F(store_test, load_snapshot_needs_settings)
 {
     std::string const message = message_of<input_error>([&] { (void)migrated().load_snapshot(); });
-    EXPECT_NE(message.find("no site settings yet"), std::string::npos) << message;
+    EXPECT_NE(message.find("is empty: fill it with `forumgate import`"), std::string::npos) << message;
 }
 
 TEST_F(store_test, set_settings_normalises_and_refuses_unusable_ones)
@@ -248,7 +248,7 @@ TEST_F(store_test, write_snapshot_file_needs_settings_and_a_writable_place)
     temp_dir dir;
     std::string const message =
         message_of<input_error>([&] { migrated().write_snapshot_file(dir.path() / "x.snapshot"); });
-    EXPECT_NE(message.find("no site settings yet"), std::string::npos) << message;
+    EXPECT_NE(message.find("is empty: fill it with `forumgate import`"), std::string::npos) << message;
     EXPECT_FALSE(fs::exists(dir.path() / "x.snapshot"));
     migrated().set_settings(brum_settings());
     std::string const unwritable =
