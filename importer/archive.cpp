@@ -71,6 +71,16 @@ std::size_t utf8_sequence(std::string_view s)
     return length;
 }
 
+/// \return whether any run archived a record (an absent topic counts: it was looked at).
+bool archived_anything(pqxx::transaction_base &txn)
+{
+    return txn
+        .exec1("SELECT EXISTS (SELECT 1 FROM forumgate.archive_categories) OR EXISTS (SELECT 1 FROM "
+               "forumgate.archive_topics) OR EXISTS (SELECT 1 FROM forumgate.archive_users) OR EXISTS (SELECT 1 FROM "
+               "forumgate.archive_uploads) OR EXISTS (SELECT 1 FROM forumgate.archive_absent_topics)")[0]
+        .as<bool>();
+}
+
 } // namespace
 
 std::string printable_text(std::string_view text)
@@ -91,20 +101,6 @@ std::string printable_text(std::string_view text)
     return out;
 }
 
-namespace {
-
-/// \return whether any run archived a record (an absent topic counts: it was looked at).
-bool archived_anything(pqxx::transaction_base &txn)
-{
-    return txn
-        .exec1("SELECT EXISTS (SELECT 1 FROM forumgate.archive_categories) OR EXISTS (SELECT 1 FROM "
-               "forumgate.archive_topics) OR EXISTS (SELECT 1 FROM forumgate.archive_users) OR EXISTS (SELECT 1 FROM "
-               "forumgate.archive_uploads) OR EXISTS (SELECT 1 FROM forumgate.archive_absent_topics)")[0]
-        .as<bool>();
-}
-
-} // namespace
-
 void archive::begin_run(archive_identity const &identity, bool reset)
 {
     pqxx::work txn{m_connection};
@@ -114,15 +110,15 @@ void archive::begin_run(archive_identity const &identity, bool reset)
             "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
             "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures");
     }
-    auto rows = txn.exec("SELECT source, authenticated, include_private_messages FROM forumgate.archive_source");
-    if (!rows.empty() && !archived_anything(txn)) {
+    auto const rows = txn.exec("SELECT source, authenticated, include_private_messages FROM forumgate.archive_source");
+    bool const bound = !rows.empty() && archived_anything(txn);
+    if (!rows.empty() && !bound) {
         // The runs before archived nothing (a wrong address, a refused key): nothing ties the
         // store to what they were given, nor do their failures concern this run.
         txn.exec("DELETE FROM forumgate.archive_source");
         txn.exec("DELETE FROM forumgate.archive_failures");
-        rows = txn.exec("SELECT source, authenticated, include_private_messages FROM forumgate.archive_source");
     }
-    if (!rows.empty()) {
+    if (bound) {
         auto const source = rows[0][0].as<std::string>();
         bool const authenticated = rows[0][1].as<bool>();
         bool const private_messages = rows[0][2].as<bool>();

@@ -151,8 +151,9 @@ private:
     /// no longer at the old address. \throws argument_error saying which check failed.
     void check_moved(worker &main, pqxx::transaction_base &txn, std::string const &old_target)
     {
-        auto const sample = txn.exec("SELECT old_id, new_id FROM forumgate.topics WHERE new_id IS NOT NULL AND old_id IN "
-                                     "(SELECT old_topic_id FROM forumgate.import_posts) ORDER BY old_id LIMIT 3");
+        auto const sample =
+            txn.exec("SELECT old_id, new_id FROM forumgate.topics WHERE new_id IS NOT NULL AND old_id IN "
+                     "(SELECT old_topic_id FROM forumgate.import_posts) ORDER BY old_id LIMIT 3");
         if (sample.empty()) {
             return; // nothing of ours to look for: categories and users only
         }
@@ -177,11 +178,11 @@ private:
         }
         bool still_there = false;
         try {
-            auto const &context = m_state.context;
+            auto &context = m_state.context;
             web::retry_policy once = context.options.retries;
             once.max_attempts = 1;
             target_forum old_forum{web::site_url::parse(old_target, "the store's target"), context.client_options,
-                                   m_state.context.pacer, once, context.options.api_key};
+                                   context.pacer, once, context.options.api_key};
             still_there = ours(old_forum);
         } catch (std::exception const &) {
             still_there = false; // not answering, or not with our topics: moved
