@@ -17,6 +17,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <optional>
@@ -46,6 +47,34 @@ std::string describe(beast::error_code const &ec)
         return "timed out";
     }
     return ec.message();
+}
+
+/// \return what to do about a failure of `step` that retrying cannot mend; nullopt when a retry
+/// may pass. A refused connection is lasting only while the forum never answered this client:
+/// later it is a restart, which a retry outlasts.
+std::optional<std::string> lasting_failure(site_url const &site, std::string_view step, beast::error_code const &ec,
+                                           bool answered_before)
+{
+    std::string const where = site.host + ":" + std::to_string(site.port);
+    if (step.starts_with("resolving") && ec == net::error::host_not_found) {
+        return "no such host name: check the address";
+    }
+    if (step == "connecting" && ec == net::error::connection_refused && !answered_before) {
+        return "nothing listens on " + where + ": check the address and port, and that the forum is running";
+    }
+    if (step.starts_with("TLS handshake") && ec.category() == net::error::get_ssl_category()) {
+        auto const reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+        if (reason == SSL_R_WRONG_VERSION_NUMBER) {
+            return "the server on " + where + " does not speak TLS: if it serves plain HTTP, use http://" + where +
+                   site.prefix;
+        }
+        if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+            return "the certificate of " + site.host +
+                   " is not trusted here: give the authority that signed it with --ca-file FILE (a private CA), "
+                   "or fix the server's certificate chain";
+        }
+    }
+    return std::nullopt;
 }
 
 /// The request as sent: the site's host and prefix, our user agent, the caller's headers.
@@ -80,6 +109,7 @@ struct http_client::connection
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
     beast::flat_buffer buffer;
     bool open = false;
+    bool answered_before = false; ///< a connection was ever made: a refusal now is a restart
 
     beast::tcp_stream &lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
@@ -111,6 +141,20 @@ struct http_client::connection
         return transport_error{url + ": " + step + ": " + describe(ec)};
     }
 
+    /// As failure(), for a step of connecting: not retryable, with what to do, when a retry
+    /// cannot mend it.
+    transport_error connect_failure(site_url const &site, std::string const &url, std::string const &step,
+                                    beast::error_code const &ec)
+    {
+        close();
+        std::string message = url + ": " + step + ": " + describe(ec);
+        auto const lasting = lasting_failure(site, step, ec, answered_before);
+        if (lasting) {
+            message.append("; ").append(*lasting);
+        }
+        return transport_error{message, !lasting};
+    }
+
     /// Resolves and connects (and shakes hands) within `connect_timeout`. \throws transport_error.
     void connect(site_url const &site, std::chrono::milliseconds connect_timeout, std::string const &url)
     {
@@ -123,7 +167,7 @@ struct http_client::connection
                                    endpoints = std::move(found);
                                });
         if (wait(ec); ec) {
-            throw failure(url, "resolving " + site.host, ec);
+            throw connect_failure(site, url, "resolving " + site.host, ec);
         }
         if (site.tls) {
             secure.emplace(io, *tls_context);
@@ -138,15 +182,21 @@ struct http_client::connection
         lowest().expires_after(connect_timeout);
         lowest().async_connect(endpoints, [&](beast::error_code const &e, tcp::endpoint const &) { ec = e; });
         if (wait(ec); ec) {
-            throw failure(url, "connecting", ec);
+            throw connect_failure(site, url, "connecting", ec);
         }
         if (site.tls) {
             secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code const &e) { ec = e; });
             if (wait(ec); ec) {
-                throw failure(url, "TLS handshake", ec);
+                long const verified = SSL_get_verify_result(secure->native_handle());
+                throw connect_failure(site, url,
+                                      verified == X509_V_OK ? std::string{"TLS handshake"}
+                                                            : std::string{"TLS handshake ("} +
+                                                                  X509_verify_cert_error_string(verified) + ")",
+                                      ec);
             }
         }
         open = true;
+        answered_before = true;
     }
 
     /// Writes `message` and reads the answer into `parser`, both within `timeout`.

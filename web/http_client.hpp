@@ -43,10 +43,19 @@ struct http_response
 
 /// The exchange failed below HTTP: no connection, a timeout, a connection dropped before the
 /// whole answer arrived, a TLS failure, an answer that is not HTTP. The message names the URL.
+/// Not retryable when trying again cannot mend it (a host name that does not exist, nothing
+/// listening where the forum never answered, TLS spoken to a plain HTTP port, a certificate not
+/// trusted here); then the message ends with what to do.
 class transport_error : public std::runtime_error
 {
 public:
-    using std::runtime_error::runtime_error;
+    explicit transport_error(std::string const &message, bool retryable = true)
+        : std::runtime_error(message), m_retryable(retryable)
+    {}
+    [[nodiscard]] bool retryable() const noexcept { return m_retryable; }
+
+private:
+    bool m_retryable;
 };
 
 /// Represents a connection to one forum, opened on first use and reopened when the server

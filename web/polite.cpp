@@ -2,6 +2,8 @@
 
 #include "base/url_codec.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <ctime>
 #include <random>
@@ -156,6 +158,9 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
                 throw fetch_error{message, url, answer.status, true};
             }
         } catch (transport_error const &problem) {
+            if (!problem.retryable()) {
+                throw fetch_error{problem.what(), url, 0, true};
+            }
             last_status = 0;
             last_reason = problem.what();
         }
@@ -168,7 +173,12 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
             throw fetch_error{message, url, last_status, false};
         }
         pacer.count_retry(rate_limited);
-        std::this_thread::sleep_for(wait.value_or(backoff(policy, attempt)));
+        auto const pause = wait.value_or(backoff(policy, attempt));
+        // Say why and for how long: a run that waits in silence looks hung.
+        spdlog::log(rate_limited ? spdlog::level::info : spdlog::level::warn, "{}; retry {} of {} in {:.1f} s",
+                    last_reason.starts_with(url) ? last_reason : url + ": " + last_reason, attempt,
+                    policy.max_attempts - 1, std::chrono::duration<double>(pause).count());
+        std::this_thread::sleep_for(pause);
     }
 }
 

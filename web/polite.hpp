@@ -2,8 +2,10 @@
 // Politeness and persistence for requests to a forum: a request-rate cap and a pause shared by
 // every worker (a 429 of a site-wide budget stops them all until Retry-After; a per-user limit
 // only the request that met it), and retries with exponential backoff
-// and jitter for what may pass (5xx, 429, timeouts, dropped connections). 401/403/404 and other
-// 4xx are final at once.
+// and jitter for what may pass (5xx, 429, timeouts, dropped connections), each retry logged
+// with its reason and wait. 401/403/404 and other 4xx are final at once, and so is a failure to
+// connect that retrying cannot mend (unknown host, nothing listening, TLS to a plain HTTP port,
+// an untrusted certificate): its message says what to do.
 
 #include "web/http_client.hpp"
 

@@ -5,8 +5,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/test_db.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -166,6 +169,27 @@ TEST_F(forumgate_cli, new_base_on_an_old_host_is_refused)
     EXPECT_NE(result.err.find("loop"), std::string::npos) << result.err;
 }
 
+TEST_F(forumgate_cli, fetch_from_where_no_forum_answers_stops_at_once_with_what_to_check)
+{
+    // Once retried in silence for 34-54 s, then reported bare.
+    std::uint16_t port = 0;
+    {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::acceptor acceptor{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+        port = acceptor.local_endpoint().port();
+    }
+    std::string const where = "127.0.0.1:" + std::to_string(port);
+    for (auto const &[source, hint] :
+         std::vector<std::pair<std::string, std::string>>{{"http://" + where, "nothing listens on " + where},
+                                                          {"http://no-such-host.invalid", "no such host name"}}) {
+        auto const started = std::chrono::steady_clock::now();
+        auto const result = forumgate({"fetch", "--source", source});
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2}) << source;
+        EXPECT_EQ(result.exit_code, 2) << result.err;
+        EXPECT_NE(result.err.find(hint), std::string::npos) << result.err;
+    }
+}
+
 } // namespace
 
 TEST_F(forumgate_cli, errors_that_stop_a_command_say_what_to_do_next)
@@ -202,5 +226,6 @@ TEST_F(forumgate_cli, errors_that_stop_a_command_say_what_to_do_next)
     EXPECT_EQ(other.exit_code, 1);
     auto const told = other.err.find("other.example is not an old host of this map (" + OLD_HOST);
     EXPECT_NE(told, std::string::npos) << other.err;
-    EXPECT_EQ(other.err.find("other.example is not an old host", told + 1), std::string::npos) << "said twice: " << other.err;
+    EXPECT_EQ(other.err.find("other.example is not an old host", told + 1), std::string::npos)
+        << "said twice: " << other.err;
 }

@@ -11,9 +11,17 @@
 #include "web/site_url.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
 #include <thread>
 
 using namespace forumgate;
@@ -71,6 +79,111 @@ std::optional<fetch_error> polite_send_error(running_server const &server, std::
     ADD_FAILURE() << "no error";
     return std::nullopt;
 }
+
+/// A loopback port nothing listens on (bound once, then closed).
+std::uint16_t closed_port()
+{
+    net::io_context io;
+    net::ip::tcp::acceptor acceptor{io, {net::ip::make_address("127.0.0.1"), 0}};
+    return acceptor.local_endpoint().port();
+}
+
+/// What polite_send with the default retry policy throws asking `site` for /site.json, and how
+/// long it took to give up.
+std::pair<std::optional<fetch_error>, std::chrono::duration<double>>
+default_policy_error(site_url const &site, std::string ca_file = {}, retry_policy const &policy = {})
+{
+    auto options = short_timeouts();
+    options.ca_file = std::move(ca_file);
+    http_client client{site, options};
+    request_pacer pacer;
+    auto const started = std::chrono::steady_clock::now();
+    try {
+        (void)polite_send(client, pacer, {.target = "/site.json"}, policy);
+    } catch (fetch_error const &e) {
+        return {e, std::chrono::steady_clock::now() - started};
+    }
+    ADD_FAILURE() << "no error";
+    return {std::nullopt, std::chrono::steady_clock::now() - started};
+}
+
+/// Represents a TLS server on a loopback port with a self-signed certificate, shaking hands
+/// with whoever connects (and nothing more), until destroyed.
+class self_signed_tls_server
+{
+public:
+    self_signed_tls_server()
+        : m_dir(std::filesystem::temp_directory_path() / ("forumgate-tls-" + std::to_string(::getpid())))
+    {
+        std::filesystem::create_directories(m_dir);
+        std::string const command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext "
+                                    "subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
+                                    (m_dir / "key.pem").string() + " -out " + (m_dir / "cert.pem").string() +
+                                    " 2>/dev/null";
+        if (std::system(command.c_str()) != 0) { // NOLINT(cert-env33-c): a test's own fixture
+            ADD_FAILURE() << "openssl req failed";
+        }
+        m_context.use_certificate_chain_file((m_dir / "cert.pem").string());
+        m_context.use_private_key_file((m_dir / "key.pem").string(), net::ssl::context::pem);
+        m_thread = std::thread{[this] { serve(); }};
+    }
+    ~self_signed_tls_server()
+    {
+        net::post(m_io, [this] { m_acceptor.close(); });
+        m_thread.join();
+        std::filesystem::remove_all(m_dir);
+    }
+    self_signed_tls_server(self_signed_tls_server const &) = delete;
+    self_signed_tls_server &operator=(self_signed_tls_server const &) = delete;
+
+    [[nodiscard]] site_url site() const
+    {
+        return site_url::parse("https://127.0.0.1:" + std::to_string(m_acceptor.local_endpoint().port()), "--source");
+    }
+    [[nodiscard]] std::string certificate() const { return (m_dir / "cert.pem").string(); }
+
+private:
+    void serve()
+    {
+        while (m_acceptor.is_open()) {
+            net::ip::tcp::socket socket{m_io};
+            boost::system::error_code ec;
+            m_acceptor.async_accept(socket, [&](boost::system::error_code const &e) { ec = e; });
+            m_io.restart();
+            m_io.run();
+            if (ec) {
+                return;
+            }
+            net::ssl::stream<net::ip::tcp::socket> stream{std::move(socket), m_context};
+            stream.handshake(net::ssl::stream_base::server, ec); // fails when the client does not trust us
+        }
+    }
+
+    std::filesystem::path m_dir;
+    net::io_context m_io;
+    net::ssl::context m_context{net::ssl::context::tls_server};
+    net::ip::tcp::acceptor m_acceptor{m_io, {net::ip::make_address("127.0.0.1"), 0}};
+    std::thread m_thread;
+};
+
+/// Represents spdlog's default logger writing to a string, for as long as it lives.
+class captured_log
+{
+public:
+    captured_log() : m_saved(spdlog::default_logger())
+    {
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(m_text);
+        spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+    }
+    ~captured_log() { spdlog::set_default_logger(m_saved); }
+    captured_log(captured_log const &) = delete;
+    captured_log &operator=(captured_log const &) = delete;
+    [[nodiscard]] std::string text() const { return m_text.str(); }
+
+private:
+    std::shared_ptr<spdlog::logger> m_saved;
+    std::ostringstream m_text;
+};
 
 } // namespace
 
@@ -245,4 +358,97 @@ TEST(request_pacer, spaces_requests_by_the_rate_cap)
     }
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{100});
     EXPECT_EQ(pacer.sent(), 6U);
+}
+
+// Failures that retrying cannot mend used to be retried in silence for 34-54 s, then reported
+// bare. Each now fails at once (default policy: 8 attempts), saying what to do.
+
+TEST(polite_send, nothing_listening_fails_at_once_with_what_to_check)
+{
+    auto const port = closed_port();
+    auto const [error, took] =
+        default_policy_error(site_url::parse("http://127.0.0.1:" + std::to_string(port), "--source"));
+    ASSERT_TRUE(error);
+    EXPECT_TRUE(error->permanent());
+    EXPECT_LT(took, std::chrono::seconds{2});
+    EXPECT_NE(std::string{error->what()}.find("nothing listens on 127.0.0.1:" + std::to_string(port)),
+              std::string::npos)
+        << error->what();
+}
+
+TEST(polite_send, an_unknown_host_fails_at_once)
+{
+    auto const [error, took] = default_policy_error(site_url::parse("http://no-such-host.invalid", "--source"));
+    ASSERT_TRUE(error);
+    EXPECT_TRUE(error->permanent());
+    EXPECT_LT(took, std::chrono::seconds{2});
+    EXPECT_NE(std::string{error->what()}.find("no such host name: check the address"), std::string::npos)
+        << error->what();
+}
+
+TEST(polite_send, tls_to_a_plain_http_server_suggests_http)
+{
+    running_server server{ok};
+    auto const port = server.site().port;
+    auto const [error, took] =
+        default_policy_error(site_url::parse("https://127.0.0.1:" + std::to_string(port), "--source"));
+    ASSERT_TRUE(error);
+    EXPECT_LT(took, std::chrono::seconds{2});
+    EXPECT_NE(std::string{error->what()}.find("use http://127.0.0.1:" + std::to_string(port)), std::string::npos)
+        << error->what();
+}
+
+TEST(polite_send, an_untrusted_certificate_suggests_ca_file_and_ca_file_mends_it)
+{
+    self_signed_tls_server server;
+    auto const [error, took] = default_policy_error(server.site());
+    ASSERT_TRUE(error);
+    EXPECT_LT(took, std::chrono::seconds{2});
+    std::string const message = error->what();
+    EXPECT_NE(message.find("TLS handshake (self-signed certificate): certificate verify failed"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("--ca-file"), std::string::npos) << message;
+    // Trusted through --ca-file, the handshake passes: what fails then is the server's silence.
+    auto policy = fast_policy();
+    policy.max_attempts = 2;
+    auto const [after, _] = default_policy_error(server.site(), server.certificate(), policy);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(std::string{after->what()}.find("certificate verify failed"), std::string::npos) << after->what();
+}
+
+TEST(polite_send, a_refusal_after_the_forum_answered_is_a_restart_and_retried)
+{
+    std::optional<running_server> server{std::in_place, ok};
+    auto const site = server->site();
+    http_client client{site, short_timeouts()};
+    request_pacer pacer;
+    EXPECT_EQ(polite_send(client, pacer, {.target = "/site.json"}, fast_policy()).status, 200);
+    server.reset();
+    auto policy = fast_policy();
+    policy.max_attempts = 3;
+    try {
+        (void)polite_send(client, pacer, {.target = "/site.json"}, policy);
+        ADD_FAILURE() << "no error";
+    } catch (fetch_error const &e) {
+        EXPECT_FALSE(e.permanent());
+        EXPECT_NE(std::string{e.what()}.find("gave up after 3 attempts"), std::string::npos) << e.what();
+    }
+}
+
+TEST(polite_send, each_retry_is_logged_with_its_reason_and_wait)
+{
+    std::atomic<int> calls{0};
+    running_server server{[&](rehearsal::api_request const &request) {
+        if (calls++ < 2) {
+            return rehearsal::api_response{502, "text/html", "Bad Gateway", {}};
+        }
+        return ok(request);
+    }};
+    captured_log log;
+    http_client client{server.site(), short_timeouts()};
+    request_pacer pacer;
+    EXPECT_EQ(polite_send(client, pacer, {.target = "/latest.json"}, fast_policy()).status, 200);
+    auto const text = log.text();
+    EXPECT_NE(text.find("/latest.json: HTTP 502 (Bad Gateway); retry 1 of 29 in "), std::string::npos) << text;
+    EXPECT_NE(text.find("retry 2 of 29 in "), std::string::npos) << text;
 }
