@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 namespace forumgate::base {
 namespace {
@@ -268,6 +270,100 @@ bool csv_reader::next(std::vector<std::string> &fields)
         fail_at(m_record_line, unclosed_quote_message(m_record_line, quote_line));
     }
     return st != state::record_start && !(st == state::after_cr && cr_on_empty_line) && record.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+namespace {
+
+/// A CSV file is written in blocks of this size (one write call per block).
+constexpr std::size_t WRITE_BLOCK_BYTES = std::size_t{1} << 20U;
+
+} // namespace
+
+csv_writer::csv_writer(std::filesystem::path path, std::span<std::string_view const> header) : m_path{std::move(path)}
+{
+    m_temporary = m_path;
+    m_temporary += ".tmp";
+    m_out.open(m_temporary, std::ios::binary | std::ios::trunc);
+    if (!m_out) {
+        throw input_error{fmt::format("{}: cannot be written: {}", m_temporary.string(), std::strerror(errno))};
+    }
+    m_block.reserve(WRITE_BLOCK_BYTES + 4096);
+    for (auto const column : header) {
+        raw(column);
+    }
+    end_row();
+}
+
+csv_writer::~csv_writer()
+{
+    if (!m_closed) {
+        m_out.close();
+        std::error_code ignored;
+        std::filesystem::remove(m_temporary, ignored);
+    }
+}
+
+void csv_writer::raw(std::string_view value)
+{
+    start_field();
+    m_block.append(value);
+}
+
+void csv_writer::text(std::string_view value)
+{
+    start_field();
+    if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+        m_block.append(value);
+        return;
+    }
+    m_block.push_back('"');
+    for (char const c : value) {
+        if (c == '"') {
+            m_block.push_back('"');
+        }
+        m_block.push_back(c);
+    }
+    m_block.push_back('"');
+}
+
+void csv_writer::end_row()
+{
+    m_block.push_back('\n');
+    m_first_field = true;
+    if (m_block.size() >= WRITE_BLOCK_BYTES) {
+        flush();
+    }
+}
+
+void csv_writer::close()
+{
+    flush();
+    m_out.close();
+    if (!m_out) {
+        throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
+    }
+    std::filesystem::rename(m_temporary, m_path);
+    m_closed = true;
+}
+
+void csv_writer::start_field()
+{
+    if (!m_first_field) {
+        m_block.push_back(',');
+    }
+    m_first_field = false;
+}
+
+void csv_writer::flush()
+{
+    m_out.write(m_block.data(), static_cast<std::streamsize>(m_block.size()));
+    if (!m_out) {
+        throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
+    }
+    m_block.clear();
 }
 
 } // namespace forumgate::base

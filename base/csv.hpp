@@ -1,8 +1,11 @@
 #pragma once
-// RFC 4180 CSV reading, with file:line positions for every error.
+// RFC 4180 CSV: reading, with file:line positions for every error, and writing.
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <istream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +49,39 @@ private:
     bool m_eof = false;
     std::uint64_t m_line = 1; ///< the line of the next unread byte
     std::uint64_t m_record_line = 0;
+};
+
+/// Represents a CSV file being written (RFC 4180, LF line ends), in blocks. It is written under
+/// a temporary name (NAME.tmp) and renamed by close(), so a failed write never leaves a
+/// truncated file under the real name; destroyed unclosed, it removes the temporary.
+class csv_writer
+{
+public:
+    /// `header`: the column names of the first line. \throws input_error when it cannot be created.
+    csv_writer(std::filesystem::path path, std::span<std::string_view const> header);
+    ~csv_writer();
+    csv_writer(csv_writer const &) = delete;
+    csv_writer &operator=(csv_writer const &) = delete;
+
+    /// A value that never needs quoting (numbers, booleans, column names).
+    void raw(std::string_view value);
+    /// A text value, quoted when it holds a comma, quote, CR or LF.
+    void text(std::string_view value);
+    void flag(bool value) { raw(value ? "true" : "false"); }
+    void end_row();
+    /// Writes what is left and gives the file its name. \throws input_error on a failed write.
+    void close();
+
+private:
+    void start_field();
+    void flush();
+
+    std::filesystem::path m_path;
+    std::filesystem::path m_temporary;
+    std::ofstream m_out;
+    std::string m_block;
+    bool m_first_field = true;
+    bool m_closed = false;
 };
 
 } // namespace forumgate::base

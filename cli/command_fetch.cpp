@@ -54,7 +54,8 @@ void print_status(importer::archive_status const &status)
     std::cout << fmt::format("last run: started {}, {}\n", status.last_started_at,
                              status.last_finished_at.empty()
                                  ? std::string{"not finished (interrupted or running)"}
-                                 : "finished " + status.last_finished_at + (status.last_complete ? complete_text(who) : ", incomplete"));
+                                 : "finished " + status.last_finished_at +
+                                       (status.last_complete ? complete_text(who) : ", incomplete"));
     std::cout << fmt::format("categories     {:>10}\n", status.categories);
     std::cout << fmt::format("tags           {:>10}\n", status.tags);
     std::cout << fmt::format("topics         {:>10}\n", status.topics);
@@ -97,6 +98,7 @@ int run(fetch_cli &cli)
     cli.options.retries.max_attempts = cli.retries;
     cli.options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
     cli.options.quiet = cli.no_progress;
+    announce_interruptions("fetch");
     spdlog::info("fetch: {} into the archive, {}, {} at once{}", cli.options.source,
                  cli.options.api_key.empty() ? "anonymous" : "as " + cli.options.api_username, cli.options.concurrency,
                  cli.options.rate > 0 ? fmt::format(", at most {} requests/s", cli.options.rate) : std::string{});

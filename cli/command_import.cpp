@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -42,6 +43,47 @@ void print_findings(std::vector<importer::preflight_finding> const &findings, bo
     }
 }
 
+/// What this run did, then the whole forum as it stands on the new one, the notes by kind and
+/// the failures: one screen whatever the forum's size (every note is in the notes file).
+void print_summary(importer::import_summary const &summary, std::filesystem::path const &notes_file)
+{
+    auto const &t = summary.totals;
+    std::cout << fmt::format("this run    created {} categories, {} users, {} uploads, {} topics, {} posts\n",
+                             summary.categories_created, summary.users_created, summary.uploads_created,
+                             summary.topics_created, summary.posts_created);
+    std::cout << fmt::format("            found {} posts already there; edited {} in the rewrite\n",
+                             summary.posts_reconciled, summary.posts_edited);
+    std::cout << "on the new forum now (all runs):\n";
+    std::cout << fmt::format("  categories  {} of {}\n", t.categories_placed, t.categories_archived);
+    std::cout << fmt::format("  users       {}: {} created, {} matched to accounts there, {} posted as another\n",
+                             t.users_placed, t.users_created, t.users_placed - t.users_created - t.users_fallback,
+                             t.users_fallback);
+    std::cout << fmt::format("  uploads     {} of {}\n", t.uploads_placed, t.uploads_archived);
+    std::cout << fmt::format("  topics      {} of {}{}\n", t.topics_placed, t.topics_archived,
+                             t.topics_not_copied == 0 ? std::string{}
+                                                      : fmt::format(" ({} deleted, not copied)", t.topics_not_copied));
+    std::cout << fmt::format("  posts       {} (small actions, deleted posts and whispers are not copied)\n",
+                             t.posts_placed);
+    std::cout << fmt::format("notes       {} posts carry notes (the posts are copied; a note says what differs)\n",
+                             t.posts_with_notes);
+    for (auto const &kind : importer::note_kinds()) {
+        if (auto const n = t.notes_of(kind.kind); n > 0) {
+            std::cout << fmt::format("  {:>6}  {}\n", n, kind.label);
+        }
+    }
+    std::cout << fmt::format("failed      {}\n", summary.failures);
+    constexpr std::size_t SHOWN_FAILURES = 5;
+    for (std::size_t i = 0; i < summary.failure_lines.size() && i < SHOWN_FAILURES; ++i) {
+        std::cout << "  " << summary.failure_lines[i] << "\n";
+    }
+    if (summary.failure_lines.size() > SHOWN_FAILURES) {
+        std::cout << fmt::format("  and {} more\n", summary.failure_lines.size() - SHOWN_FAILURES);
+    }
+    if (!notes_file.empty()) {
+        std::cout << fmt::format("every note and failure: {}\n", notes_file.string());
+    }
+}
+
 int run(import_cli &cli)
 {
     require_db(cli.options.database);
@@ -54,6 +96,9 @@ int run(import_cli &cli)
     cli.options.retries.max_attempts = std::max(cli.retries, 1);
     cli.options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
     cli.options.quiet = cli.no_progress;
+    if (!cli.options.dry_run) {
+        announce_interruptions("import");
+    }
 
     auto const summary = importer::run_import(cli.options);
 
@@ -61,25 +106,7 @@ int run(import_cli &cli)
     if (cli.options.dry_run) {
         return summary.findings.empty() ? EXIT_OK : EXIT_PROBLEMS;
     }
-    std::cout << fmt::format("categories  {} created, {} matched\n", summary.categories_created,
-                             summary.categories_matched);
-    std::cout << fmt::format("users       {} created, {} matched, {} attributed to another account\n",
-                             summary.users_created, summary.users_matched, summary.users_fallback);
-    std::cout << fmt::format("uploads     {} uploaded\n", summary.uploads_created);
-    std::cout << fmt::format("topics      {} created\n", summary.topics_created);
-    std::cout << fmt::format(
-        "posts       {} created, {} found already there, {} not copied (small actions, whispers, deleted)\n",
-        summary.posts_created, summary.posts_reconciled, summary.posts_skipped);
-    std::cout << fmt::format(
-        "rewrite     {} posts edited after the map was whole; {} posts with references left as written\n",
-        summary.posts_edited, summary.posts_with_problems);
-    for (auto const &line : summary.problem_lines) {
-        std::cout << "  " << line << "\n";
-    }
-    std::cout << fmt::format("failed      {}\n", summary.failures);
-    for (auto const &line : summary.failure_lines) {
-        std::cout << "  " << line << "\n";
-    }
+    print_summary(summary, cli.options.notes_file);
     spdlog::info("import: done in {:.1f} s", summary.seconds);
     if (summary.failures > 0) {
         spdlog::warn("import: {} items are not imported (listed above); run the same command again to retry them",
@@ -189,6 +216,10 @@ void add_import_command(CLI::App &app, command &run_command)
     import->add_option("--external-id-prefix", cli->options.external_id_prefix, "Topics get external id PREFIX{old id}")
         ->capture_default_str();
     import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")
+        ->capture_default_str();
+    import
+        ->add_option("--notes-file", cli->options.notes_file,
+                     "CSV file to write every note on imported posts and every failure to, after each run")
         ->capture_default_str();
     import->add_option("--old-host", cli->options.old_hosts,
                        "More host names of the old forum for the map (repeatable)");

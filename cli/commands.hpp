@@ -29,6 +29,10 @@ void require_db(std::string const &db);
 /// \throws input_error naming the option and file (never the key) if it is unreadable or empty.
 [[nodiscard]] std::string read_secret(std::string const &option, std::string const &path, char const *environment);
 
+/// From now on, SIGINT and SIGTERM end the process at once with "forumgate COMMAND: interrupted;
+/// run the same command to continue" (exit 128 + signal). For commands that resume.
+void announce_interruptions(std::string const &command);
+
 void add_db_command(CLI::App &app, command &run);
 void add_map_command(CLI::App &app, command &run);
 void add_resolve_command(CLI::App &app, command &run);

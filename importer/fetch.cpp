@@ -347,6 +347,10 @@ private:
             }
         }
         std::ranges::sort(jobs, {}, &topic_job::id);
+        if (!archived.empty()) {
+            spdlog::info("fetch: resuming: {} of {} topics already archived and unchanged; {} to fetch",
+                         m_summary.topics_unchanged, m_summary.topics_unchanged + jobs.size(), jobs.size());
+        }
 
         web::progress shown{"topics", "topics", jobs.size(), m_options.terminal, m_options.quiet};
         shown.set_secondary_unit("posts");

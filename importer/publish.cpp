@@ -85,6 +85,7 @@ public:
         }
         refuse_notifications();
         record_start(main);
+        announce_resume(main);
 
         // Publish: each phase places what the next ones need, and writes the map as it goes.
         import_categories(m_state, main);
@@ -94,13 +95,17 @@ public:
         // Rewrite every copied post against the whole map.
         rewrite_pass(m_state);
 
-        // Record how the run ended.
+        // Record how the run ended, and what the whole forum looks like now.
         collect_failures(main);
         {
             pqxx::work txn{main.store.connection()};
             txn.exec_params("UPDATE forumgate.import_target SET last_finished_at = now(), last_complete = $1",
                             m_state.summary.failures == 0);
             txn.commit();
+        }
+        m_state.summary.totals = read_forum_totals(main.store.connection());
+        if (!m_state.options.notes_file.empty()) {
+            m_state.summary.notes_written = write_notes_file(main.store.connection(), m_state.options.notes_file);
         }
         m_state.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         return m_state.summary;
@@ -290,6 +295,18 @@ private:
             spdlog::info("import: this store's target is now {} (was {}); the map redirects there", target(),
                          m_retargeted_from);
         }
+    }
+
+    /// Says so when earlier runs did part of the work: a rerun continues where they stopped.
+    void announce_resume(worker &main) const
+    {
+        if (!m_created_before) {
+            return;
+        }
+        auto const totals = read_forum_totals(main.store.connection());
+        spdlog::info("import: resuming: {} of {} topics and {} posts already on the new forum (earlier runs); "
+                     "continuing with the rest",
+                     totals.topics_placed, totals.topics_archived, totals.posts_placed);
     }
 
     void collect_failures(worker &main)

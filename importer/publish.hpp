@@ -5,6 +5,7 @@
 // map is whole. Never duplicates: the map is written as each creation is confirmed, and a rerun
 // reconciles what the new forum already has before creating anything.
 
+#include "importer/import_report.hpp"
 #include "importer/new_forum_access.hpp"
 
 #include <cstdint>
@@ -22,6 +23,8 @@ struct import_options : new_forum_access
     std::string sso_secret;             ///< set: users are provisioned through sync_sso
     std::string external_id_prefix = "fg-";
     std::filesystem::path uploads_dir = "forumgate-uploads";
+    /// Every note on every imported post, written from the store at the end of each run.
+    std::filesystem::path notes_file = "forumgate-import-notes.csv";
     std::string placeholder_email_domain = "users.invalid";
     std::vector<std::string> old_hosts; ///< more old host names for the map (the source's is added)
     bool dry_run = false;
@@ -42,7 +45,7 @@ struct preflight_finding
     std::string remedy;    ///< the site setting to change, or the option to use
 };
 
-/// What a run did.
+/// What a run did (counts of this run), and where the whole import stands.
 struct import_summary
 {
     std::vector<preflight_finding> findings;
@@ -60,7 +63,9 @@ struct import_summary
     std::uint64_t posts_with_problems = 0;
     std::uint64_t failures = 0;
     std::vector<std::string> failure_lines; ///< "kind key: reason"
-    std::vector<std::string> problem_lines; ///< "post OLD (new NEW): problem"
+    /// The whole forum on the new one after this run (every run so far), and the notes file.
+    forum_totals totals;
+    std::uint64_t notes_written = 0;
     double seconds = 0.0;
 };
 

@@ -1,3 +1,4 @@
+#include "base/csv.hpp"
 #include "base/error.hpp"
 #include "pg/connection.hpp"
 #include "pg/copy.hpp"
@@ -27,112 +28,7 @@ namespace forumgate::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// CSV export is written in blocks of this size (one write call per block).
-constexpr std::size_t EXPORT_BLOCK_BYTES = std::size_t{1} << 20U;
-
-// ---------------------------------------------------------------------------------------------
-// Writing map files
-
-/// Represents one CSV file being written in the format map_file reads. It is written under a
-/// temporary name and renamed when complete, so a failed export never leaves a truncated file
-/// under the real name.
-class csv_writer
-{
-public:
-    /// `header`: the column names of the first line.
-    csv_writer(fs::path path, std::span<std::string_view const> header) : m_path{std::move(path)}
-    {
-        m_temporary = m_path;
-        m_temporary += ".tmp";
-        m_out.open(m_temporary, std::ios::binary | std::ios::trunc);
-        if (!m_out) {
-            throw input_error{fmt::format("{}: cannot be written: {}", m_temporary.string(), std::strerror(errno))};
-        }
-        m_block.reserve(EXPORT_BLOCK_BYTES + 4096);
-        for (auto const column : header) {
-            raw(column);
-        }
-        end_row();
-    }
-    ~csv_writer()
-    {
-        if (!m_closed) {
-            m_out.close();
-            std::error_code ignored;
-            fs::remove(m_temporary, ignored);
-        }
-    }
-    csv_writer(csv_writer const &) = delete;
-    csv_writer &operator=(csv_writer const &) = delete;
-
-    /// A value that never needs quoting (numbers, booleans, column names).
-    void raw(std::string_view value)
-    {
-        start_field();
-        m_block.append(value);
-    }
-    /// A text value, quoted when it holds a comma, quote, CR or LF.
-    void text(std::string_view value)
-    {
-        start_field();
-        if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-            m_block.append(value);
-            return;
-        }
-        m_block.push_back('"');
-        for (char const c : value) {
-            if (c == '"') {
-                m_block.push_back('"');
-            }
-            m_block.push_back(c);
-        }
-        m_block.push_back('"');
-    }
-    void flag(bool value) { raw(value ? "true" : "false"); }
-    void end_row()
-    {
-        m_block.push_back('\n');
-        m_first_field = true;
-        if (m_block.size() >= EXPORT_BLOCK_BYTES) {
-            flush();
-        }
-    }
-    void close()
-    {
-        flush();
-        m_out.close();
-        if (!m_out) {
-            throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
-        }
-        fs::rename(m_temporary, m_path);
-        m_closed = true;
-    }
-
-private:
-    void start_field()
-    {
-        if (!m_first_field) {
-            m_block.push_back(',');
-        }
-        m_first_field = false;
-    }
-    void flush()
-    {
-        m_out.write(m_block.data(), static_cast<std::streamsize>(m_block.size()));
-        if (!m_out) {
-            throw input_error{fmt::format("{}: write failed: {}", m_temporary.string(), std::strerror(errno))};
-        }
-        m_block.clear();
-    }
-
-    fs::path m_path;
-    fs::path m_temporary;
-    std::ofstream m_out;
-    std::string m_block;
-    bool m_first_field = true;
-    bool m_closed = false;
-};
+using base::csv_writer;
 
 /// Writes one map table to {name}.csv, its columns in their MAP_TABLES order.
 void export_file(pqxx::transaction_base &txn, fs::path const &dir, map_table_spec const &spec)

@@ -466,6 +466,64 @@ TEST(import, retarget_follows_a_new_forum_that_moved_and_refuses_while_the_old_a
     EXPECT_TRUE(importer::run_verify(check).passed());
 }
 
+TEST(import_command, an_interrupted_run_says_how_to_go_on_and_the_rerun_resumes_with_a_one_screen_summary)
+{
+    // Once: Ctrl-C exited 130 in silence, a rerun never said it resumed and summed up only its own
+    // work, and the summary printed one line per note (1,000+ on 3,000 topics).
+    temp_dir dir;
+    auto const key_file = dir.write("admin.key", std::string{KEY} + "\n");
+    auto const old = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", "300", "--generate-seed", "5"});
+    auto const target = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--setting", "disable_emails=yes"});
+    std::string const destination = "http://localhost:" + std::to_string(target->ports().front());
+    test_database db;
+    auto const uploads = (dir.path() / "uploads").string();
+    auto const fetched = run_process(FORUMGATE_BINARY,
+                                     {"fetch", "--db", db.conninfo(), "--source",
+                                      "http://127.0.0.1:" + std::to_string(old->ports().front()), "--api-key-file",
+                                      key_file.string(), "--uploads-dir", uploads, "--no-progress"},
+                                     {}, {}, 300);
+    ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+    auto const notes_file = dir.path() / "notes.csv";
+    std::vector<std::string> const args{"import",        "--db",           db.conninfo(),      "--target",
+                                        destination,     "--api-key-file", key_file.string(),  "--uploads-dir",
+                                        uploads,         "--old-host",     OLD_HOST,           "--skip-validations",
+                                        "--no-progress", "--notes-file",   notes_file.string()};
+    {
+        server_process interrupted{FORUMGATE_BINARY, args};
+        ASSERT_TRUE(interrupted.wait_for_log("import: users ", std::chrono::seconds{120})) << interrupted.log();
+        interrupted.signal(SIGINT);
+        EXPECT_EQ(interrupted.wait_exit(std::chrono::seconds{10}), 128 + SIGINT);
+        EXPECT_NE(interrupted.log().find("forumgate import: interrupted; run the same command to continue"),
+                  std::string::npos)
+            << interrupted.log();
+    }
+    auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 300);
+    ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
+    // Interrupted as the topics began: the rerun continues with them.
+    EXPECT_NE(finished.err.find("import: resuming: "), std::string::npos) << finished.err;
+    EXPECT_EQ(finished.out.find("created 0 categories, 0 users, 0 uploads, 0 topics"), std::string::npos)
+        << finished.out;
+    // The whole forum, not only this run's share; on one screen.
+    EXPECT_LE(std::ranges::count(finished.out, '\n'), 24) << finished.out;
+    pqxx::connection connection{db.conninfo()};
+    pqxx::read_transaction txn{connection};
+    auto const topics = txn.exec1("SELECT count(*) FROM forumgate.archive_topics")[0].as<std::size_t>();
+    auto const placed =
+        txn.exec1("SELECT count(*) FROM forumgate.topics WHERE new_id IS NOT NULL")[0].as<std::size_t>();
+    auto const not_copied =
+        txn.exec1("SELECT count(*) FROM forumgate.topics WHERE new_id IS NULL")[0].as<std::size_t>();
+    EXPECT_EQ(placed + not_copied, topics);
+    EXPECT_NE(finished.out.find("  topics      " + std::to_string(placed) + " of " + std::to_string(topics)),
+              std::string::npos)
+        << finished.out;
+    // Every note is in the notes file, one row each, below its header.
+    auto const notes = txn.exec1("SELECT count(*) FROM forumgate.import_posts, unnest(problems)")[0].as<std::size_t>();
+    EXPECT_GT(notes, 0U);
+    EXPECT_EQ(std::ranges::count(read_file(notes_file), '\n'), notes + 1);
+    EXPECT_NE(finished.out.find("posted by the importing admin, the author named at the top"), std::string::npos)
+        << finished.out;
+}
+
 TEST(verify, an_empty_store_is_a_failure_and_a_refused_key_stops_at_the_first_refusal)
 {
     import_world world{{.topic_count = 12, .seed = 6}};

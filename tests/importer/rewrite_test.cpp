@@ -5,6 +5,7 @@
 
 #include "base/digest.hpp"
 #include "importer/discourse_json.hpp"
+#include "importer/import_report.hpp"
 #include "mappings/snapshot.hpp"
 
 #include <gtest/gtest.h>
@@ -86,6 +87,9 @@ TEST(rewrite, links_to_topics_not_imported_yet_are_listed_and_left)
               std::string::npos)
         << result.problems[0];
     EXPECT_NE(result.problems[1].find("link /t/999: unknown_id"), std::string::npos) << result.problems[1];
+    // The summary counts them under their kind.
+    EXPECT_EQ(importer::kind_of_note(result.problems[0]), importer::note_kind::link_left);
+    EXPECT_EQ(importer::kind_of_note(result.problems[1]), importer::note_kind::link_left);
 }
 
 TEST(rewrite, quotes_get_new_topic_post_number_and_username)
@@ -100,6 +104,7 @@ TEST(rewrite, quotes_get_new_topic_post_number_and_username)
                           "[quote=\"bob, post:2, topic:774\"]\nwhisper\n[/quote]");
     ASSERT_EQ(result.problems.size(), 1U);
     EXPECT_NE(result.problems[0].find("post 2 of topic 774 is not imported"), std::string::npos) << result.problems[0];
+    EXPECT_EQ(importer::kind_of_note(result.problems[0]), importer::note_kind::quote_left);
 }
 
 TEST(rewrite, uploads_mentions_and_hashtags)
@@ -114,6 +119,7 @@ TEST(rewrite, uploads_mentions_and_hashtags)
     ASSERT_EQ(result.problems.size(), 1U);
     EXPECT_NE(result.problems[0].find("upload upload://abc.png: not in the map"), std::string::npos)
         << result.problems[0];
+    EXPECT_EQ(importer::kind_of_note(result.problems[0]), importer::note_kind::upload_left);
 }
 
 TEST(rewrite, code_is_left_as_written)
