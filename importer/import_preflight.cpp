@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -30,18 +31,11 @@ public:
     }
 
     /// What Discourse's post and topic validations would refuse (--skip-validations skips them).
-    void check_validations()
+    void check_validations(int concurrency)
     {
         check_titles();
         check_post_lengths();
-        for (auto const *limit : {"rate_limit_create_topic", "rate_limit_create_post",
-                                  "rate_limit_new_user_create_topic", "rate_limit_new_user_create_post"}) {
-            if (auto const seconds = number(limit); seconds && *seconds > 0) {
-                add(false,
-                    fmt::format("{} is {} s: authors who are not staff wait that long between posts", limit, *seconds),
-                    std::string{"set "} + limit + " to 0 for the import, or --skip-validations");
-            }
-        }
+        check_rate_limits(concurrency);
         check_day_limits();
         if (auto const window = number("unique_posts_mins"); window && *window > 0) {
             add(false,
@@ -176,6 +170,62 @@ private:
         }
     }
 
+    /// Per-user rate limits: every author who is not staff waits between topics and between
+    /// replies (the new-user limits, when longer: created accounts are new there), and a worker
+    /// waits with them. How long that makes the run: the busiest author's waits, or all waits
+    /// shared among the workers, whichever is longer.
+    void check_rate_limits(int concurrency)
+    {
+        auto const longest = [this](char const *a, char const *b) {
+            return std::max({0L, number(a).value_or(0), number(b).value_or(0)});
+        };
+        long const topic_wait = longest("rate_limit_create_topic", "rate_limit_new_user_create_topic");
+        long const reply_wait = longest("rate_limit_create_post", "rate_limit_new_user_create_post");
+        if (topic_wait == 0 && reply_wait == 0) {
+            return;
+        }
+        long total = 0;
+        long busiest = 0;
+        std::string busiest_author;
+        long authors = 0;
+        for (auto const &row : m_txn.exec(
+                 "SELECT p.username, count(*) FILTER (WHERE p.post_number = 1), count(*) FILTER (WHERE p.post_number > "
+                 "1) FROM forumgate.archive_posts p JOIN forumgate.archive_topics t ON t.id = p.topic_id LEFT JOIN "
+                 "forumgate.archive_users u ON u.username_lower = lower(p.username) WHERE p.deleted_at IS NULL AND "
+                 "t.deleted_at IS NULL AND p.post_type IN (1, 2) AND p.username IS NOT NULL AND NOT "
+                 "coalesce(u.admin, false) AND NOT coalesce(u.moderator, false) GROUP BY p.username")) {
+            long const waits =
+                std::max(0L, row[1].as<long>() - 1) * topic_wait + std::max(0L, row[2].as<long>() - 1) * reply_wait;
+            authors += waits > 0 ? 1 : 0;
+            total += waits;
+            if (waits > busiest) {
+                busiest = waits;
+                busiest_author = row[0].as<std::string>();
+            }
+        }
+        long const estimate = std::max(busiest, total / std::max(1, concurrency));
+        if (estimate < 60) {
+            return;
+        }
+        add(false,
+            fmt::format("per-user rate limits (a topic every {} s, a reply every {} s, for authors who are not staff) "
+                        "make the run take at least about {}: {} authors wait between posts, {} the longest ({})",
+                        topic_wait, reply_wait, spoken_duration(estimate), authors, busiest_author,
+                        spoken_duration(busiest)),
+            "--skip-validations (as Discourse's own importers do), or set rate_limit_create_topic, "
+            "rate_limit_create_post, rate_limit_new_user_create_topic and rate_limit_new_user_create_post to 0 "
+            "for the import");
+    }
+
+    /// "3 h 20 min", "12 min", "45 s".
+    static std::string spoken_duration(long seconds)
+    {
+        if (seconds >= 3600) {
+            return fmt::format("{} h {} min", seconds / 3600, seconds % 3600 / 60);
+        }
+        return seconds >= 60 ? fmt::format("{} min", seconds / 60) : fmt::format("{} s", seconds);
+    }
+
     /// Per-author day limits: every post arrives within hours, and created accounts are in their
     /// first day, so an author with more topics or replies than a limit meets it.
     void check_day_limits()
@@ -257,7 +307,7 @@ std::vector<preflight_finding> preflight(std::map<std::string, std::string> cons
     preflight_check check{settings, options.database};
     check.check_emails();
     if (!options.skip_validations) {
-        check.check_validations();
+        check.check_validations(options.concurrency);
     }
     check.check_categories_and_tags();
     check.check_uploads();
