@@ -271,6 +271,14 @@ private:
     std::map<std::int64_t, std::string> list_topics(worker &main) const
     {
         std::map<std::int64_t, std::string> listed;
+        list_pages(main, listed);
+        spdlog::info("fetch: {} topics listed", listed.size()); // after the pages' last progress line
+        return listed;
+    }
+
+    /// Reads the pages of /latest.json into `listed`.
+    void list_pages(worker &main, std::map<std::int64_t, std::string> &listed) const
+    {
         web::progress shown{"listing", "pages", std::nullopt, m_options.terminal, m_options.quiet};
         for (std::optional<int> page = 0; page;) {
             std::string const target = *page == 0 ? "/latest.json" : "/latest.json?page=" + std::to_string(*page);
@@ -294,8 +302,6 @@ private:
             }
             shown.add();
         }
-        spdlog::info("fetch: {} topics listed", listed.size());
-        return listed;
     }
 
     void fetch_topics(worker &main, std::map<std::int64_t, std::string> const &listed)

@@ -140,9 +140,8 @@ screen play(std::string_view output, std::size_t columns)
                 cells[cursor - 1] += c; // the rest of a UTF-8 character
             }
         } else if (static_cast<unsigned char>(c) >= 0x20) {
-            if (cursor == columns) {
-                ++shown.wraps; // the terminal goes on at the start of the next line
-                end_line();
+            if (cursor == columns && cells.size() == columns) {
+                ++shown.wraps; // the terminal goes on at the start of the next row
             }
             if (cells.size() <= cursor) {
                 cells.resize(cursor + 1, " ");

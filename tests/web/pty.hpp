@@ -33,13 +33,14 @@ struct pty_result
 /// What a terminal shows after `output`.
 struct screen
 {
-    std::vector<std::string> lines; ///< each line as shown, trailing blanks removed
-    std::size_t wraps = 0;          ///< characters written past the right edge (the line wrapped)
+    std::vector<std::string> lines; ///< each line as shown (a wrapped one whole), trailing blanks removed
+    std::size_t wraps = 0;          ///< lines that ran past the right edge (the terminal wrapped them)
 };
 
 /// Plays `output` on a terminal `columns` wide: characters (UTF-8, one column each) at the cursor,
 /// "\r" to the start of the line, "\n" to a new line, ESC [ K erases to the end of the line,
-/// other escape sequences (colours) are ignored.
+/// other escape sequences (colours) are ignored. A line longer than `columns` is kept whole and
+/// counted in `wraps` (a real terminal's "\r" would then go back to its last row only).
 [[nodiscard]] screen play(std::string_view output, std::size_t columns);
 
 } // namespace forumgate::testing
