@@ -37,6 +37,12 @@ public:
     void add(std::uint64_t done = 1) noexcept { m_done.fetch_add(done, std::memory_order_relaxed); }
     /// More work found on the way (e.g. ids swept past the highest known): the total grows.
     void add_total(std::uint64_t more) noexcept { m_total.fetch_add(more, std::memory_order_relaxed); }
+    /// The total, once known (a phase that starts before it can count its work).
+    void set_total(std::uint64_t total) noexcept
+    {
+        m_total.store(total);
+        m_known_total.store(true);
+    }
     /// A second count shown beside the first (e.g. posts while counting topics); the rate is of it.
     void add_secondary(std::uint64_t count) noexcept { m_secondary.fetch_add(count, std::memory_order_relaxed); }
     void set_secondary_unit(std::string unit);
@@ -79,7 +85,7 @@ private:
     std::string m_phase;
     std::string m_unit;
     std::string m_secondary_unit;
-    bool m_known_total;
+    std::atomic<bool> m_known_total;
     bool m_terminal;
     bool m_quiet;
     bool m_past_total_noted = false;

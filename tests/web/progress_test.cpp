@@ -104,6 +104,8 @@ TEST(progress, a_phase_with_nothing_to_do_says_so_and_shows_no_rate)
     web::progress listing{"listing", "pages", std::nullopt, false, true};
     listing.add(3);
     EXPECT_NE(listing.line().find("listing: 3 pages"), std::string::npos) << listing.line();
+    listing.set_total(6); // once the caller knows
+    EXPECT_NE(listing.line().find("listing: 3/6 pages 50%"), std::string::npos) << listing.line();
 }
 
 TEST(progress, the_line_fits_any_width_and_keeps_the_count_and_the_wait_longest)
