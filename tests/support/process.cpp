@@ -14,6 +14,26 @@
 
 namespace forumgate::testing {
 
+void exec_program(std::string const &program, std::vector<std::string> const &args,
+                  std::map<std::string, std::string> const &env)
+{
+    for (auto const &[name, value] : env) {
+        if (value.empty()) {
+            ::unsetenv(name.c_str());
+        } else {
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+    }
+    std::vector<char *> argv;
+    argv.push_back(const_cast<char *>(program.c_str()));
+    for (auto const &arg : args) {
+        argv.push_back(const_cast<char *>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    std::_Exit(127);
+}
+
 process_result run_process(std::string const &program, std::vector<std::string> const &args,
                            std::map<std::string, std::string> const &env, std::string const &input, int timeout_seconds)
 {
@@ -32,21 +52,7 @@ process_result run_process(std::string const &program, std::vector<std::string> 
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
-        for (auto const &[name, value] : env) {
-            if (value.empty()) {
-                ::unsetenv(name.c_str());
-            } else {
-                ::setenv(name.c_str(), value.c_str(), 1);
-            }
-        }
-        std::vector<char *> argv;
-        argv.push_back(const_cast<char *>(program.c_str()));
-        for (auto const &arg : args) {
-            argv.push_back(const_cast<char *>(arg.c_str()));
-        }
-        argv.push_back(nullptr);
-        ::execv(program.c_str(), argv.data());
-        std::_Exit(127);
+        exec_program(program, args, env);
     }
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);

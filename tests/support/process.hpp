@@ -16,6 +16,11 @@ struct process_result
     std::string err;
 };
 
+/// In a forked child: sets the extra environment variables `env` (an empty value removes the
+/// variable) and replaces the process with `program args`; exits 127 if it cannot.
+[[noreturn]] void exec_program(std::string const &program, std::vector<std::string> const &args,
+                               std::map<std::string, std::string> const &env);
+
 /// Runs `program` with `args`, extra environment variables `env` (added to the current
 /// environment; an empty value removes the variable) and `input` on standard input. Waits at
 /// most `timeout_seconds`, then kills it (exit_code 128 + 9).

@@ -1,5 +1,7 @@
 #include "tests/web/pty.hpp"
 
+#include "tests/support/process.hpp"
+
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -67,25 +69,7 @@ pty_result run_program_in_pty(unsigned short columns, std::string const &program
                               std::map<std::string, std::string> const &env, int timeout_seconds)
 {
     return run_in_pty(
-        columns,
-        [&] {
-            for (auto const &[name, value] : env) {
-                if (value.empty()) {
-                    ::unsetenv(name.c_str());
-                } else {
-                    ::setenv(name.c_str(), value.c_str(), 1);
-                }
-            }
-            std::vector<char *> argv;
-            argv.push_back(const_cast<char *>(program.c_str()));
-            for (auto const &arg : args) {
-                argv.push_back(const_cast<char *>(arg.c_str()));
-            }
-            argv.push_back(nullptr);
-            ::execv(program.c_str(), argv.data());
-            return 127;
-        },
-        timeout_seconds);
+        columns, [&]() -> int { exec_program(program, args, env); }, timeout_seconds);
 }
 
 namespace {
