@@ -34,6 +34,24 @@ void exec_program(std::string const &program, std::vector<std::string> const &ar
     std::_Exit(127);
 }
 
+std::optional<int> time_left_or_kill(pid_t pid, std::chrono::steady_clock::time_point deadline)
+{
+    auto const left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+        ::kill(pid, SIGKILL);
+        return std::nullopt;
+    }
+    return static_cast<int>(left.count());
+}
+
+int reap(pid_t pid, bool killed)
+{
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return killed ? 128 + SIGKILL : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 process_result run_process(std::string const &program, std::vector<std::string> const &args,
                            std::map<std::string, std::string> const &env, std::string const &input, int timeout_seconds)
 {
@@ -71,14 +89,12 @@ process_result run_process(std::string const &program, std::vector<std::string> 
     bool killed = false;
     while (out_fd >= 0 || err_fd >= 0) {
         pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-        auto const left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            ::kill(pid, SIGKILL);
+        auto const left = time_left_or_kill(pid, deadline);
+        if (!left) {
             killed = true;
             break;
         }
-        if (::poll(fds, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        if (::poll(fds, 3, *left) < 0 && errno != EINTR) {
             break;
         }
         char buffer[65536];
@@ -110,9 +126,7 @@ process_result run_process(std::string const &program, std::vector<std::string> 
             ::close(fd);
         }
     }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    result.exit_code = killed ? 128 + SIGKILL : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = reap(pid, killed);
     return result;
 }
 

@@ -39,15 +39,13 @@ pty_result run_in_pty(unsigned short columns, std::function<int()> const &child,
     auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{timeout_seconds};
     bool killed = false;
     for (;;) {
-        auto const left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            ::kill(pid, SIGKILL);
+        auto const left = time_left_or_kill(pid, deadline);
+        if (!left) {
             killed = true;
             break;
         }
         pollfd poll_master{master, POLLIN, 0};
-        if (::poll(&poll_master, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        if (::poll(&poll_master, 1, *left) < 0 && errno != EINTR) {
             break;
         }
         char buffer[65536];
@@ -59,9 +57,7 @@ pty_result run_in_pty(unsigned short columns, std::function<int()> const &child,
         }
     }
     ::close(master);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    result.exit_code = killed ? 128 + SIGKILL : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = reap(pid, killed);
     return result;
 }
 
