@@ -2,6 +2,7 @@
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
+#include "web/progress.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -14,7 +15,7 @@ namespace {
 // Results go to stdout; talk (logs, progress, errors) goes to stderr.
 void set_up_logging(std::string const &level)
 {
-    auto logger = spdlog::stderr_color_mt("forumgate");
+    auto logger = forumgate::web::make_stderr_logger("forumgate"); // log lines go above the progress line
     logger->set_pattern("%Y-%m-%d %H:%M:%S %^%l%$ %v");
     logger->set_level(spdlog::level::from_str(level));
     spdlog::set_default_logger(logger);

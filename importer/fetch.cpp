@@ -271,7 +271,15 @@ private:
     std::map<std::int64_t, std::string> list_topics(worker &main) const
     {
         std::map<std::int64_t, std::string> listed;
-        web::progress shown{"listing", "pages", 0, m_options.terminal, m_options.quiet};
+        list_pages(main, listed);
+        spdlog::info("fetch: {} topics listed", listed.size()); // after the pages' last progress line
+        return listed;
+    }
+
+    /// Reads the pages of /latest.json into `listed`.
+    void list_pages(worker &main, std::map<std::int64_t, std::string> &listed) const
+    {
+        web::progress shown{"listing", "pages", std::nullopt, m_options.terminal, m_options.quiet};
         for (std::optional<int> page = 0; page;) {
             std::string const target = *page == 0 ? "/latest.json" : "/latest.json?page=" + std::to_string(*page);
             try {
@@ -294,8 +302,6 @@ private:
             }
             shown.add();
         }
-        spdlog::info("fetch: {} topics listed", listed.size());
-        return listed;
     }
 
     void fetch_topics(worker &main, std::map<std::int64_t, std::string> const &listed)
@@ -352,26 +358,33 @@ private:
                          m_summary.topics_unchanged, m_summary.topics_unchanged + jobs.size(), jobs.size());
         }
 
-        web::progress shown{"topics", "topics", jobs.size(), m_options.terminal, m_options.quiet};
+        // Past the highest id known: keep asking until sweep_slack ids in a row are absent. Each
+        // round's ids join the total as they are planned, so the count never passes it.
+        bool const sweep_beyond = m_options.sweep && m_options.sweep_slack > 0;
+        auto beyond = sweep_beyond ? ids_beyond(highest, absent) : std::vector<topic_job>{};
+        web::progress shown{"topics", "topics", jobs.size() + beyond.size(), m_options.terminal, m_options.quiet};
         shown.set_secondary_unit("posts");
         run_topic_jobs(jobs, shown);
-
-        // Past the highest id known: keep asking until sweep_slack ids in a row are absent.
-        while (m_options.sweep && m_options.sweep_slack > 0) {
-            std::vector<topic_job> beyond;
-            for (std::int64_t id = highest + 1; id <= highest + m_options.sweep_slack; ++id) {
-                if (!absent.contains(id)) {
-                    beyond.push_back({id, {}});
-                }
-            }
-            auto const found = run_topic_jobs(beyond, shown);
-            if (found == 0) {
-                break;
-            }
+        while (sweep_beyond && run_topic_jobs(beyond, shown) > 0) {
             highest += m_options.sweep_slack;
+            beyond = ids_beyond(highest, absent);
+            shown.add_total(beyond.size());
         }
         spdlog::info("fetch: topics fetched {}, unchanged {}, absent ids {}", m_summary.topics_fetched,
                      m_summary.topics_unchanged, m_summary.topics_absent);
+    }
+
+    /// \return the next sweep_slack ids past `highest`, less those known to be absent.
+    [[nodiscard]] std::vector<topic_job> ids_beyond(std::int64_t highest,
+                                                    std::unordered_set<std::int64_t> const &absent) const
+    {
+        std::vector<topic_job> beyond;
+        for (std::int64_t id = highest + 1; id <= highest + m_options.sweep_slack; ++id) {
+            if (!absent.contains(id)) {
+                beyond.push_back({id, {}});
+            }
+        }
+        return beyond;
     }
 
     /// \return how many of `jobs` were stored or failed (i.e. exist).
@@ -419,8 +432,13 @@ private:
                         throw bad_answer{m_context.site.url(target) + ": expected an array of users"};
                     }
                     for (auto const &item : list) {
-                        main.records.store_user(read_user(m_context.site.url(target), item));
-                        ++m_summary.users_fetched;
+                        auto const user = read_user(m_context.site.url(target), item);
+                        main.records.store_user(user);
+                        // Most were stored already as authors of posts: counted once, as the
+                        // archive's status counts them.
+                        if (m_context.first_sighting(user.username)) {
+                            ++m_summary.users_fetched;
+                        }
                     }
                     if (list.size() < ADMIN_USERS_PER_PAGE) {
                         break;

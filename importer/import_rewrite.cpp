@@ -84,9 +84,11 @@ void rewrite_pass(import_state &state)
             } catch (target_refusal const &refusal) {
                 import_state::record_failure(self.store.connection(), "edit", std::to_string(item.old_id),
                                              refusal.what());
+                shown.add_failure();
             } catch (web::fetch_error const &problem) {
                 import_state::record_failure(self.store.connection(), "edit", std::to_string(item.old_id),
                                              problem.what());
+                shown.add_failure();
             }
             std::lock_guard const lock{state.counts};
             auto &summary = state.summary;

@@ -60,16 +60,25 @@ public:
             import_state::clear_failure(txn, "topic", m_key);
             txn.commit();
         } catch (target_refusal const &refusal) {
-            import_state::record_failure(m_connection, "topic", m_key, refusal.what());
+            record_failure(refusal.what());
         } catch (web::fetch_error const &problem) {
-            import_state::record_failure(m_connection, "topic", m_key, problem.what());
+            record_failure(problem.what());
         } catch (bad_answer const &problem) {
-            import_state::record_failure(m_connection, "topic", m_key, problem.what());
+            record_failure(problem.what());
         }
         return m_count;
     }
 
+    /// \return true if run() recorded a failure (the next run tries the topic again).
+    [[nodiscard]] bool failed() const noexcept { return m_failed; }
+
 private:
+    void record_failure(std::string const &reason)
+    {
+        import_state::record_failure(m_connection, "topic", m_key, reason);
+        m_failed = true;
+    }
+
     /// The archived topic, its posts, and the posts an earlier run copied.
     void read(std::int64_t topic_id)
     {
@@ -362,6 +371,7 @@ private:
     std::vector<target_post> m_existing;
     std::string m_new_slug;
     std::uint64_t m_count = 0;
+    bool m_failed = false;
 };
 
 } // namespace
@@ -381,7 +391,11 @@ void import_topics(import_state &state, worker &main)
     base::in_parallel(
         options.concurrency, topics, [&] { return state.make_worker(); },
         [&](worker &self, std::int64_t topic_id) {
-            auto const posts = topic_import{state, self, topic_id}.run();
+            topic_import one{state, self, topic_id};
+            auto const posts = one.run();
+            if (one.failed()) {
+                shown.add_failure();
+            }
             shown.add();
             shown.add_secondary(posts);
         });

@@ -76,6 +76,8 @@ void import_uploads(import_state &state)
                 import_state::record_failure(
                     self.store.connection(), "upload", upload.sha1,
                     file.string() + ": the fetched file is missing (run forumgate fetch with the same --uploads-dir)");
+                shown.add_failure();
+                shown.add();
                 return;
             }
             std::string const bytes{std::istreambuf_iterator<char>{in}, {}};
@@ -83,8 +85,10 @@ void import_uploads(import_state &state)
                 upload_one(state, self, upload, name, bytes);
             } catch (target_refusal const &refusal) {
                 import_state::record_failure(self.store.connection(), "upload", upload.sha1, refusal.what());
+                shown.add_failure();
             } catch (web::fetch_error const &problem) {
                 import_state::record_failure(self.store.connection(), "upload", upload.sha1, problem.what());
+                shown.add_failure();
             }
             shown.add();
         });

@@ -86,9 +86,13 @@ public:
         auto const needed = read_needed();
         if (!needed.empty()) {
             read_accounts();
-            web::progress shown{"users", "users", needed.size(), m_options.terminal, m_options.quiet};
+            // Counted as checked: each is created, matched, attributed to another account or
+            // failed, which the summary counts apart (their sum is this count).
+            web::progress shown{"users", "users checked", needed.size(), m_options.terminal, m_options.quiet};
             for (auto const &user : needed) {
-                place_user(user);
+                if (!place_user(user)) {
+                    shown.add_failure();
+                }
                 shown.add();
             }
         }
@@ -170,7 +174,8 @@ private:
         return std::nullopt;
     }
 
-    void place_user(old_user const &user)
+    /// \return false if the user could not be placed (the failure is recorded).
+    bool place_user(old_user const &user)
     {
         auto &connection = m_main.store.connection();
         auto const key = base::ascii_lower(user.username);
@@ -184,10 +189,10 @@ private:
             }
         } catch (target_refusal const &refusal) {
             import_state::record_failure(connection, "user", key, refusal.what());
-            return;
+            return false;
         } catch (web::fetch_error const &problem) {
             import_state::record_failure(connection, "user", key, problem.what());
-            return;
+            return false;
         }
         auto const &[placed, how] = *found;
         m_by_username.emplace(base::ascii_lower(placed.username), placed);
@@ -207,6 +212,7 @@ private:
         ++(how == "created" || how == "sso" ? summary.users_created
            : how == "fallback"              ? summary.users_fallback
                                             : summary.users_matched);
+        return true;
     }
 
     target_user create_user(old_user const &user)

@@ -199,8 +199,10 @@ verify_summary run_verify(verify_options const &options)
                     throw; // the key is refused: every other topic would be too, so stop now
                 }
                 add({"unreachable", topic.old_id, 0, problem.what()});
+                shown.add_failure();
             } catch (bad_answer const &problem) {
                 add({"unreachable", topic.old_id, 0, problem.what()});
+                shown.add_failure();
             }
             shown.add();
         });

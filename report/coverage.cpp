@@ -175,7 +175,7 @@ void read_inputs(coverage_options const &options, loaded_map const &loaded, url_
         read_sitemap_inputs(options, tally, in);
     }
     if (!options.access_logs.empty()) {
-        web::progress progress{"reading access logs", "lines", 0, options.terminal, options.quiet};
+        web::progress progress{"reading access logs", "lines", std::nullopt, options.terminal, options.quiet};
         for (auto const &file : options.access_logs) {
             read_access_log(file, tally, in, options.keep_internal, &progress);
         }
@@ -233,7 +233,7 @@ coverage_report run_coverage(coverage_options const &options)
 
     // What the redirects lead to on the new forum.
     if (options.check_targets) {
-        web::progress progress{"checking targets", "targets", 0, options.terminal, options.quiet};
+        web::progress progress{"checking targets", "targets", std::nullopt, options.terminal, options.quiet};
         report.targets = check_verdict_targets(verdicts, options.http, &progress);
         report.targets_checked = true;
     }

@@ -116,6 +116,9 @@ std::size_t check_verdict_targets(std::vector<verdict> &verdicts, http_check_opt
         }
         target_of[i] = found->second;
     }
+    if (progress != nullptr) {
+        progress->set_total(targets.size());
+    }
     auto const results = check_targets(targets, options, progress);
     for (std::size_t i = 0; i < verdicts.size(); ++i) {
         if (target_of[i] == UINT32_MAX) {

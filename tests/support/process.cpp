@@ -14,6 +14,44 @@
 
 namespace forumgate::testing {
 
+void exec_program(std::string const &program, std::vector<std::string> const &args,
+                  std::map<std::string, std::string> const &env)
+{
+    for (auto const &[name, value] : env) {
+        if (value.empty()) {
+            ::unsetenv(name.c_str());
+        } else {
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+    }
+    std::vector<char *> argv;
+    argv.push_back(const_cast<char *>(program.c_str()));
+    for (auto const &arg : args) {
+        argv.push_back(const_cast<char *>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    std::_Exit(127);
+}
+
+std::optional<int> time_left_or_kill(pid_t pid, std::chrono::steady_clock::time_point deadline)
+{
+    auto const left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+        ::kill(pid, SIGKILL);
+        return std::nullopt;
+    }
+    return static_cast<int>(left.count());
+}
+
+int reap(pid_t pid, bool killed)
+{
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return killed ? 128 + SIGKILL : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 process_result run_process(std::string const &program, std::vector<std::string> const &args,
                            std::map<std::string, std::string> const &env, std::string const &input, int timeout_seconds)
 {
@@ -32,21 +70,7 @@ process_result run_process(std::string const &program, std::vector<std::string> 
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
-        for (auto const &[name, value] : env) {
-            if (value.empty()) {
-                ::unsetenv(name.c_str());
-            } else {
-                ::setenv(name.c_str(), value.c_str(), 1);
-            }
-        }
-        std::vector<char *> argv;
-        argv.push_back(const_cast<char *>(program.c_str()));
-        for (auto const &arg : args) {
-            argv.push_back(const_cast<char *>(arg.c_str()));
-        }
-        argv.push_back(nullptr);
-        ::execv(program.c_str(), argv.data());
-        std::_Exit(127);
+        exec_program(program, args, env);
     }
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
@@ -65,14 +89,12 @@ process_result run_process(std::string const &program, std::vector<std::string> 
     bool killed = false;
     while (out_fd >= 0 || err_fd >= 0) {
         pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-        auto const left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            ::kill(pid, SIGKILL);
+        auto const left = time_left_or_kill(pid, deadline);
+        if (!left) {
             killed = true;
             break;
         }
-        if (::poll(fds, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        if (::poll(fds, 3, *left) < 0 && errno != EINTR) {
             break;
         }
         char buffer[65536];
@@ -104,9 +126,7 @@ process_result run_process(std::string const &program, std::vector<std::string> 
             ::close(fd);
         }
     }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    result.exit_code = killed ? 128 + SIGKILL : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = reap(pid, killed);
     return result;
 }
 
