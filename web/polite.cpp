@@ -1,6 +1,7 @@
 #include "web/polite.hpp"
 
 #include "base/url_codec.hpp"
+#include "web/progress.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,7 +28,12 @@ void request_pacer::admit()
         go = std::max({now, m_next, m_paused_until});
         m_next = go + m_interval;
     }
-    std::this_thread::sleep_until(go);
+    if (auto const left = go - clock_type::now(); left > std::chrono::seconds{1}) {
+        progress::wait_scope const shown{"the forum's rate limit", left}; // a 429's pause, or a slow --rate
+        std::this_thread::sleep_until(go);
+    } else {
+        std::this_thread::sleep_until(go);
+    }
     m_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -118,6 +124,7 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
         pacer.admit();
         std::optional<std::chrono::milliseconds> wait;
         bool rate_limited = false;
+        std::string limit_name;
         try {
             auto answer = client.send(request);
             if (answer.status < 400) {
@@ -145,6 +152,8 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
                 // text) holds every worker back; a per-user limiter (a JSON 429 naming another
                 // or no limiter) only the request that met it.
                 auto const code = answer.header("Discourse-Rate-Limit-Error-Code").value_or("");
+                limit_name =
+                    code.empty() ? std::string{"the forum's rate limit"} : "the forum's rate limit (" + code + ")";
                 bool const site_wide = code == "admin_api_key_rate_limit" || code.starts_with("ip_") ||
                                        answer.header("Content-Type").value_or("").starts_with("text/plain");
                 if (site_wide) {
@@ -178,6 +187,13 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
         spdlog::log(rate_limited ? spdlog::level::info : spdlog::level::warn, "{}; retry {} of {} in {:.1f} s",
                     last_reason.starts_with(url) ? last_reason : url + ": " + last_reason, attempt,
                     policy.max_attempts - 1, std::chrono::duration<double>(pause).count());
+        // The progress line says so too: a run that waits on a per-user limit looks stalled.
+        std::string_view reason = last_reason;
+        if (reason.starts_with(url + ": ")) {
+            reason.remove_prefix(url.size() + 2);
+        }
+        progress::wait_scope const shown{
+            rate_limited ? limit_name : "retrying after " + std::string{reason.substr(0, 40)}, pause};
         std::this_thread::sleep_for(pause);
     }
 }

@@ -8,6 +8,7 @@
 #include "base/error.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "web/polite.hpp"
+#include "web/progress.hpp"
 #include "web/site_url.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -324,6 +325,36 @@ TEST(polite_send, a_429_pauses_for_retry_after)
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{1000});
     EXPECT_EQ(pacer.rate_limited(), 1U);
     EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(polite_send, the_progress_line_says_when_it_waits_on_a_rate_limit)
+{
+    // Once: a run held back by a per-user limit showed a growing ETA and no word on why.
+    std::atomic<int> calls{0};
+    running_server server{[&](rehearsal::api_request const &request) {
+        if (calls++ == 0) {
+            return rehearsal::api_response{429,
+                                           "application/json",
+                                           R"({"errors":["You’ve performed this action too many times."]})",
+                                           {{"Retry-After", "2"}, {"Discourse-Rate-Limit-Error-Code", "create_post"}}};
+        }
+        return ok(request);
+    }};
+    progress shown{"topics", "topics", 10, false, true};
+    std::thread sender{[&] {
+        http_client client{server.site(), short_timeouts()};
+        request_pacer pacer;
+        EXPECT_EQ(polite_send(client, pacer, {.target = "/posts.json"}, fast_policy()).status, 200);
+    }};
+    std::string seen;
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+    while (seen.find("waiting") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        seen = shown.line();
+    }
+    sender.join();
+    EXPECT_NE(seen.find("the forum's rate limit (create_post)"), std::string::npos) << seen;
+    EXPECT_EQ(shown.line().find("waiting"), std::string::npos) << shown.line(); // over once answered
 }
 
 TEST(polite_send, a_very_long_retry_after_fails_the_request_instead_of_stalling)
