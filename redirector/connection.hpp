@@ -19,9 +19,18 @@ struct connection_limits
 {
     std::uint32_t header_limit = 8 * 1024;               ///< request line and headers (431 beyond)
     std::size_t target_limit = 4096;                     ///< request target (414 beyond)
-    std::chrono::milliseconds request_timeout{10'000};   ///< to receive one whole request head
+    std::chrono::milliseconds request_timeout{10'000};   ///< to receive one whole request, body included
     std::chrono::milliseconds keepalive_timeout{60'000}; ///< idle between requests
     std::size_t pipeline_limit = 16;                     ///< answers batched before writing
+
+    /// Bytes of one request at most, head and body together: the head's limit, the largest body
+    /// read and thrown away (request_head::BODY_LIMIT) and room for chunk framing. Past it (an
+    /// endless chunk extension or trailer, a body in countless tiny chunks) the answer is 413
+    /// and the connection closes: what a connection holds never grows with what a client sends.
+    [[nodiscard]] std::size_t request_byte_limit() const noexcept
+    {
+        return header_limit + request_head::BODY_LIMIT + 16 * 1024;
+    }
 };
 
 /// What a handler knows of the connection a request came on.

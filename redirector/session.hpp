@@ -295,6 +295,12 @@ private:
         }
         if (!request_begun()) {
             m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
+        } else if (timed_out || std::chrono::steady_clock::now() >= m_request_deadline) {
+            // The deadline passed as this read brought more: it holds whatever arrives (a read
+            // that completes with data must not win over the timer and re-arm it).
+            m_handler.reject(408, m_fields, m_out);
+            do_write(true);
+            return;
         }
         m_buffer.commit(bytes);
         process();
@@ -306,11 +312,13 @@ private:
     {
         if (!m_parser) {
             m_parser.emplace(m_fields, m_limits.header_limit);
+            m_request_bytes = 0;
             m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
         }
         while (!m_parser->is_done() && m_buffer.size() > 0) {
             std::size_t const used = m_parser->put(m_buffer.data(), ec);
             m_buffer.consume(used);
+            m_request_bytes += used;
             if (ec) {
                 break;
             }
@@ -336,7 +344,13 @@ private:
         while (!last && answered < m_limits.pipeline_limit && m_buffer.size() > 0) {
             beast::error_code ec;
             if (!parse(ec)) {
-                break; // wait for the rest of this request
+                // Wait for the rest of this request, unless it is already too large: what is
+                // parsed and what waits unparsed (a line that never ends) together.
+                if (m_request_bytes + m_buffer.size() > m_limits.request_byte_limit()) {
+                    m_handler.reject(413, m_fields, m_out);
+                    last = true;
+                }
+                break;
             }
             if (ec) {
                 m_handler.reject(status_for(ec), m_fields, m_out);
@@ -406,6 +420,7 @@ private:
     beast::flat_buffer m_buffer;
     request_fields m_fields;
     std::optional<request_head> m_parser;
+    std::size_t m_request_bytes = 0; ///< of the request being parsed, consumed by its parser
     std::string m_out;
     request_handler &m_handler;
     connection_registry &m_registry;

@@ -28,7 +28,7 @@ std::vector<setting> const &serve_setting_table()
         {"max-connections", &s::max_connections, false, "Open connections at most; more are refused with 503"},
         {"header-limit", &s::header_limit, false, "Bytes of request line and headers at most (431 beyond)"},
         {"request-timeout-ms", &s::request_timeout_ms, false,
-         "Milliseconds to receive a whole request head (408 beyond)"},
+         "Milliseconds to receive a whole request, from its first byte (408 beyond)"},
         {"keepalive-timeout-ms", &s::keepalive_timeout_ms, false,
          "Milliseconds an idle keep-alive connection stays open"},
         {"drain-timeout-ms", &s::drain_timeout_ms, false, "Milliseconds SIGTERM waits for requests in flight"},

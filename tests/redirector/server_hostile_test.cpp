@@ -4,6 +4,7 @@
 
 #include "tests/redirector/server_fixture.hpp"
 
+#include <fstream>
 #include <random>
 
 namespace {
@@ -163,6 +164,45 @@ TEST_F(server_test, open_redirect_and_header_injection_attempts_stay_on_the_new_
 
 // ---------------------------------------------------------------------------------------------
 // limits and timeouts
+
+/// \return the resident memory of process `pid` in KiB (VmRSS), 0 if unreadable.
+std::uint64_t resident_kib(pid_t pid)
+{
+    std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("VmRSS:")) {
+            return std::stoull(line.substr(6));
+        }
+    }
+    return 0;
+}
+
+TEST_F(server_test, a_chunk_extension_that_never_ends_is_cut_off_and_costs_no_memory)
+{
+    // Once: 400 MiB of `1;ext=aaaa…` grew the server by as much, and three connections took it
+    // past 2 GB. Now each of three connections is answered 413 and closed within the request
+    // byte limit (about 90 KiB), and the server's memory stays where it was.
+    auto server = start();
+    auto const before = resident_kib(server->pid());
+    std::string const piece(64 * 1024, 'a');
+    for (int round = 0; round < 3; ++round) {
+        http_client client{server.port, 5s};
+        ASSERT_TRUE(
+            client.send("POST /t/x/1 HTTP/1.1\r\nHost: " + OLD_HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n1;ext="));
+        std::size_t sent = 0;
+        while (sent < (64U << 20U) && !client.readable(0ms) && client.send(piece)) {
+            sent += piece.size();
+        }
+        EXPECT_LT(sent, 4U << 20U) << "still reading after " << sent << " bytes";
+        auto const response = client.read_response();
+        ASSERT_TRUE(response) << client.received();
+        EXPECT_EQ(response->status, 413) << response->head;
+        EXPECT_TRUE(client.closed_by_peer(2s));
+    }
+    EXPECT_LT(resident_kib(server->pid()), before + 32 * 1024);
+    EXPECT_TRUE(serving(server));
+}
 
 TEST_F(server_test, a_request_head_trickled_slower_than_the_request_timeout_gets_408)
 {
