@@ -54,7 +54,8 @@ void print_status(importer::archive_status const &status)
     std::cout << fmt::format("last run: started {}, {}\n", status.last_started_at,
                              status.last_finished_at.empty()
                                  ? std::string{"not finished (interrupted or running)"}
-                                 : "finished " + status.last_finished_at + (status.last_complete ? complete_text(who) : ", incomplete"));
+                                 : "finished " + status.last_finished_at +
+                                       (status.last_complete ? complete_text(who) : ", incomplete"));
     std::cout << fmt::format("categories     {:>10}\n", status.categories);
     std::cout << fmt::format("tags           {:>10}\n", status.tags);
     std::cout << fmt::format("topics         {:>10}\n", status.topics);
@@ -158,8 +159,7 @@ void add_fetch_command(CLI::App &app, command &run_command)
     fetch->add_flag("--reset", cli->options.reset, "Empty the archive first (another forum, or another access level)");
     fetch->add_flag("--status", cli->status, "Only summarise the archive: counts by kind, what failed and why");
     fetch->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    fetch->footer(
-        "Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal. See docs/fetch.md.");
+    set_footer(*fetch, "Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal.");
     fetch->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
 }
 
