@@ -103,7 +103,8 @@ CLI::App *find_command(CLI::App &app, std::vector<std::string> const &words)
     return current;
 }
 
-std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<std::string> const &args)
+std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<std::string> const &args,
+                                               std::string_view refusal)
 {
     CLI::App const *current = &app;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -131,7 +132,7 @@ std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<
         }
         current = current->get_subcommand(arg);
     }
-    if (current->get_require_subcommand_min() > 0) {
+    if (current->get_require_subcommand_min() > 0 && refusal.find("subcommand") != std::string_view::npos) {
         std::string const path = path_of(*current);
         return fmt::format("{} subcommand is required, one of: {} (see: forumgate help{})",
                            path.empty() ? "a" : "\"" + path + "\": a", fmt::join(subcommand_names(*current), ", "),

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace CLI {
@@ -48,10 +49,12 @@ void add_version_command(CLI::App &app, command &run);
 /// \return the subcommand `words` name (`{"map", "load"}`; `app` for none).
 /// \throws argument_error naming the first unknown word and the nearest subcommand.
 [[nodiscard]] CLI::App *find_command(CLI::App &app, std::vector<std::string> const &words);
-/// \return for a command line (without the program name) that CLI11 refused, what is wrong in
-/// words a user acts on: an unknown subcommand or option and the nearest one, or a missing
-/// subcommand; nullopt for other errors (CLI11's own message says those well).
-[[nodiscard]] std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<std::string> const &args);
+/// \return for a command line (without the program name) that CLI11 refused with the message
+/// `refusal`, what is wrong in words a user acts on: an unknown subcommand or option and the
+/// nearest one, or a missing subcommand; nullopt for other errors (a missing value: CLI11's own
+/// message says those well).
+[[nodiscard]] std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<std::string> const &args,
+                                                             std::string_view refusal);
 
 // config.cpp: the config file of a whole move.
 

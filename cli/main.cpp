@@ -64,7 +64,7 @@ std::optional<int> parse(CLI::App &app, int argc, char **argv)
             app.exit(e); // --help, --version
             return cli::EXIT_OK;
         }
-        if (auto const why = cli::explain_parse_error(app, std::vector<std::string>(argv + 1, argv + argc))) {
+        if (auto const why = cli::explain_parse_error(app, std::vector<std::string>(argv + 1, argv + argc), e.what())) {
             std::cerr << "forumgate: " << *why << "\n";
         } else {
             app.exit(e);
