@@ -74,11 +74,11 @@ std::string unknown_option(CLI::App const &app, std::string const &name)
 
 std::string command_path(CLI::App const &sub)
 {
-    std::string path;
+    std::vector<std::string> names;
     for (CLI::App const *level = &sub; level->get_parent() != nullptr; level = level->get_parent()) {
-        path = level->get_name() + (path.empty() ? "" : " " + path);
+        names.insert(names.begin(), level->get_name());
     }
-    return path;
+    return fmt::format("{}", fmt::join(names, " "));
 }
 
 CLI::App &chosen_command(CLI::App &app)

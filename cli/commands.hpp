@@ -60,11 +60,11 @@ void add_version_command(CLI::App &app, command &run);
 
 /// \return every config key: the long option names of every subcommand, sorted.
 [[nodiscard]] std::vector<std::string> config_keys(CLI::App const &app);
-/// Checks every line of `file` and sets the options of `command` (the parsed subcommand) that
+/// Checks every line of `file` and sets the options of `chosen` (the parsed subcommand) that
 /// neither the command line nor the environment gave from its lines; with `check_only`, only
 /// checks (for serve, which reads the file itself, again on each reload).
 /// \throws argument_error "FILE:LINE: …" for an unknown key or section, or a bad value.
-void apply_config_file(std::string const &file, CLI::App &app, CLI::App &command, bool check_only);
+void apply_config_file(std::string const &file, CLI::App &app, CLI::App &chosen, bool check_only);
 
 /// Adds `--db` (libpq connection string or URI; default from FORUMGATE_DB) to `app`.
 void add_db_option(CLI::App &app, std::string &db);
