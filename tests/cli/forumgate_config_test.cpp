@@ -33,6 +33,16 @@ protected:
     std::filesystem::path m_file;
 };
 
+/// Expects `result` to have stopped (exit 2) on the store whose socket folder is `folder`: the
+/// store it was given, whichever way.
+void expect_stopped_on_store(process_result const &result, std::string const &folder)
+{
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find(folder), std::string::npos) << result.err;
+}
+
+std::string const NO_STORE_FOLDER = "/nonexistent-forumgate-socket-dir";
+
 TEST_F(forumgate_config, a_command_takes_its_keys_and_skips_those_of_others)
 {
     // db comes from the file (the command fails on that store); source and target belong to
@@ -42,8 +52,7 @@ TEST_F(forumgate_config, a_command_takes_its_keys_and_skips_those_of_others)
                                                     "target = https://new.example.org\n"
                                                     "db = " +
                                                         NO_STORE + "\n");
-    EXPECT_EQ(result.exit_code, 2);
-    EXPECT_NE(result.err.find("/nonexistent-forumgate-socket-dir"), std::string::npos) << result.err;
+    expect_stopped_on_store(result, NO_STORE_FOLDER);
     EXPECT_EQ(result.err.find("source"), std::string::npos) << result.err;
 }
 
@@ -51,11 +60,10 @@ TEST_F(forumgate_config, the_command_line_and_the_environment_win)
 {
     auto const db =
         forumgate({"map", "stats", "--db", "host=/from-the-command-line dbname=x"}, "db = " + NO_STORE + "\n");
-    EXPECT_EQ(db.exit_code, 2);
-    EXPECT_NE(db.err.find("/from-the-command-line"), std::string::npos) << db.err;
+    expect_stopped_on_store(db, "/from-the-command-line");
     auto const env = forumgate({"map", "stats"}, "db = " + NO_STORE + "\n",
                                {{"FORUMGATE_DB", "host=/from-the-environment dbname=x"}});
-    EXPECT_NE(env.err.find("/from-the-environment"), std::string::npos) << env.err;
+    expect_stopped_on_store(env, "/from-the-environment");
 }
 
 TEST_F(forumgate_config, given_by_environment_or_after_the_subcommand)
@@ -66,9 +74,7 @@ TEST_F(forumgate_config, given_by_environment_or_after_the_subcommand)
              {{"map", "stats", "--config", m_file.string()}, {}}}) {
         auto all_env = env;
         all_env.emplace("FORUMGATE_DB", "");
-        auto const result = run_process(FORUMGATE_BINARY, args, all_env);
-        EXPECT_EQ(result.exit_code, 2);
-        EXPECT_NE(result.err.find("/nonexistent-forumgate-socket-dir"), std::string::npos) << result.err;
+        expect_stopped_on_store(run_process(FORUMGATE_BINARY, args, all_env), NO_STORE_FOLDER);
     }
 }
 
@@ -80,8 +86,7 @@ TEST_F(forumgate_config, a_section_is_for_one_command_and_wins_over_the_lines_fo
                                                          "[fetch]\n"
                                                          "db = " +
                                                              NO_STORE + "\n");
-    EXPECT_EQ(result.exit_code, 2);
-    EXPECT_NE(result.err.find("/nonexistent-forumgate-socket-dir"), std::string::npos) << result.err;
+    expect_stopped_on_store(result, NO_STORE_FOLDER);
 }
 
 struct bad_config

@@ -70,13 +70,8 @@ TEST(serve_settings, a_file_for_the_whole_move_gives_serve_its_lines_only)
     // One file for every subcommand: keys of other subcommands and other [sections] are
     // skipped, [serve] lines apply, and an unknown key in [serve] is still an error.
     forumgate::testing::temp_dir dir;
-    auto const file = dir.path() / "move.conf";
-    std::ofstream{file} << "db = dbname=move\n"
-                           "source = https://old.example.org\n"
-                           "[fetch]\n"
-                           "threads = 9\n"
-                           "[serve]\n"
-                           "threads = 3\n";
+    auto const file = dir.write("move.conf", "db = dbname=move\nsource = https://old.example.org\n"
+                                             "[fetch]\nthreads = 9\n[serve]\nthreads = 3\n");
     serve_settings values;
     read_config_file({file, {"source", "target"}}, values, {});
     EXPECT_EQ(values.db, "dbname=move");
@@ -84,7 +79,7 @@ TEST(serve_settings, a_file_for_the_whole_move_gives_serve_its_lines_only)
 
     std::ofstream{file, std::ios::app} << "source = https://old.example.org\n";
     EXPECT_THROW(read_config_file({file, {"source"}}, values, {}), argument_error);
-    std::ofstream{file} << "sorce = https://old.example.org\n";
+    (void)dir.write("move.conf", "sorce = https://old.example.org\n");
     try {
         read_config_file({file, {"source"}}, values, {});
         ADD_FAILURE() << "no error for a key no subcommand knows";
