@@ -172,8 +172,7 @@ void add_coverage_command(CLI::App &app, command &run_command)
         ->check(CLI::IsMember({"auto", "hits", "urls"}))
         ->capture_default_str();
     coverage->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    coverage->footer("Exit status: 0 ok, 1 coverage below --fail-under or a redirect off the new forum, 2 fatal. "
-                     "See docs/coverage.md.");
+    set_footer(*coverage, "Exit status: 0 ok, 1 coverage below --fail-under or a redirect off the new forum, 2 fatal.");
     coverage->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
 }
 

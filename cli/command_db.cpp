@@ -27,10 +27,13 @@ void add_db_command(CLI::App &app, command &run)
 {
     auto *db_command = app.add_subcommand("db", "Manage the store's database schema");
     db_command->require_subcommand(1);
+    set_footer(*db_command, "");
     auto *migrate = db_command->add_subcommand(
         "migrate", "Create or upgrade the forumgate schema (every command does this on first use)");
     auto db = std::make_shared<std::string>();
     add_db_option(*migrate, *db);
+    set_footer(*migrate,
+               "Exit status: 0 the schema is up to date, 2 fatal (the store unreachable or newer than this build).");
     migrate->callback([&run, db] {
         run = [db] {
             require_db(*db);

@@ -160,8 +160,7 @@ void add_fetch_command(CLI::App &app, command &run_command)
     fetch->add_flag("--reset", cli->options.reset, "Empty the archive first (another forum, or another access level)");
     fetch->add_flag("--status", cli->status, "Only summarise the archive: counts by kind, what failed and why");
     fetch->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    fetch->footer(
-        "Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal. See docs/fetch.md.");
+    set_footer(*fetch, "Exit status: 0 archive complete, 1 some items failed (run again to retry), 2 fatal.");
     fetch->callback([&run_command, cli] { run_command = [cli] { return run(*cli); }; });
 }
 

@@ -186,8 +186,7 @@ void add_verify_command(CLI::App &app, command &run_command)
     verify->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
     verify->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
     verify->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    verify->footer(
-        "Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal. See docs/import.md.");
+    set_footer(*verify, "Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal.");
     verify->callback([&run_command, cli] { run_command = [cli] { return run_verify(*cli); }; });
 }
 
@@ -247,8 +246,8 @@ void add_import_command(CLI::App &app, command &run_command)
                      "Send skip_validations=true (no title/body length, duplicate or per-user rate checks)");
     import->add_flag("--keep-whispers", cli->options.keep_whispers, "Copy whispers too (as whispers)");
     import->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
-    import->footer("Exit status: 0 everything imported, 1 some items failed (run again to retry) or --dry-run found "
-                   "problems, 2 fatal. See docs/import.md.");
+    set_footer(*import, "Exit status: 0 everything imported, 1 some items failed (run again to retry) or --dry-run "
+                        "found problems, 2 fatal.");
     import->callback([&run_command, cli] { run_command = [cli] { return run(*cli);
 };
 } // namespace forumgate::cli

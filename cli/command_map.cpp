@@ -117,11 +117,14 @@ void add_map_command(CLI::App &app, command &run)
 {
     auto *map = app.add_subcommand("map", "Load, export and count the ID map");
     map->require_subcommand(1);
+    set_footer(*map, "");
 
     auto load = std::make_shared<load_options>();
     auto *load_command = map->add_subcommand(
         "load",
-        "Load an ID map from CSV files in DIR (see docs/map-files.md); one transaction, a bad row changes nothing");
+        "Load an ID map from CSV files in DIR (their format: forumgate-map(1)); one transaction, a bad row changes "
+        "nothing");
+    set_footer(*load_command, "Exit status: 0 loaded, 2 fatal (a bad row is named as FILE:LINE and changes nothing).");
     add_db_option(*load_command, load->db);
     load_command->add_option("--new-base", load->new_base, "URL of the new forum, e.g. https://forum.brum.coop");
     load_command->add_option("--old-host", load->old_hosts,
@@ -139,6 +142,7 @@ void add_map_command(CLI::App &app, command &run)
     auto export_dir = std::make_shared<std::string>();
     auto *export_command = map->add_subcommand("export", "Write the whole ID map to DIR in the format map load reads");
     add_db_option(*export_command, *export_db);
+    set_footer(*export_command, "Exit status: 0 written, 2 fatal.");
     export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")->required();
     export_command->callback([&run, export_db, export_dir] {
         run = [export_db, export_dir] { return run_export(*export_db, *export_dir); };
@@ -148,6 +152,7 @@ void add_map_command(CLI::App &app, command &run)
     auto stats_json = std::make_shared<bool>(false);
     auto *stats_command = map->add_subcommand("stats", "Print how many topics, posts, users… the map holds");
     add_db_option(*stats_command, *stats_db);
+    set_footer(*stats_command, "Exit status: 0 ok, 2 fatal.");
     stats_command->add_flag("--json", *stats_json, "Print JSON instead of text");
     stats_command->callback(
         [&run, stats_db, stats_json] { run = [stats_db, stats_json] { return run_stats(*stats_db, *stats_json); }; });

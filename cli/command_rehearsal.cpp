@@ -164,9 +164,9 @@ int run_rehearsal_forum(rehearsal_options const &options)
 void add_rehearsal_command(CLI::App &app, command &run)
 {
     auto options = std::make_shared<rehearsal_options>();
-    auto *sub = app.add_subcommand(
-        "rehearsal-forum",
-        "Serve a Discourse-compatible forum from memory, for tests and dry runs (see docs/rehearsal-forum.md)");
+    auto *sub =
+        app.add_subcommand("rehearsal-forum", "Serve a Discourse-compatible forum from memory, for tests and dry runs");
+    set_footer(*sub, "Exit status: 0 stopped by SIGTERM or SIGINT, 2 fatal.");
     sub->add_option("--listen", options->listen, "Address and port to listen on, ADDR:PORT")->capture_default_str();
     sub->add_option("--admin-key-file", options->admin_key_file,
                     "File whose first line is the all-users admin API key the server accepts")
@@ -185,9 +185,9 @@ void add_rehearsal_command(CLI::App &app, command &run)
         ->capture_default_str();
     sub->add_option("--fault-seed", options->fault_seed, "Seed of the fault draws (same seed, same faults)")
         ->capture_default_str();
-    auto *seed =
-        sub->add_option("--seed", options->seed_file, "Seed file to start from (format: docs/rehearsal-forum.md)")
-            ->check(CLI::ExistingFile);
+    auto *seed = sub->add_option("--seed", options->seed_file,
+                                 "Seed file to start from (its format: forumgate-rehearsal-forum(1))")
+                     ->check(CLI::ExistingFile);
     sub->add_option("--generate", options->generate, "Start from a generated sample forum of about N topics")
         ->excludes(seed);
     sub->add_option("--generate-seed", options->generate_seed, "Seed of the generator (same seed, same forum)")

@@ -110,6 +110,7 @@ void add_resolve_command(CLI::App &app, command &run)
         "URLs from standard input when none are given. Exit 1 if any URL got no 301");
     add_db_option(*resolve, options->db);
     resolve->add_option("URL", options->urls, "Old forum URLs or paths");
+    set_footer(*resolve, "Exit status: 0 every URL got a 301, 1 some did not, 2 fatal.");
     resolve->callback([&run, options] { run = [options] { return run_resolve(*options); }; });
 }
 

@@ -10,7 +10,7 @@
 
 namespace forumgate::cli {
 
-void add_serve_command(CLI::App &app, command &run)
+void add_serve_command(CLI::App &app, command &run, globals const &global)
 {
     struct serve_options
     {
@@ -19,10 +19,10 @@ void add_serve_command(CLI::App &app, command &run)
     };
     auto options = std::make_shared<serve_options>();
     auto *serve = app.add_subcommand(
-        "serve",
-        "Answer old forum URLs with redirects to the new forum (see docs/serve.md); SIGHUP reloads, SIGTERM drains");
+        "serve", "Answer old forum URLs with redirects to the new forum; SIGHUP reloads, SIGTERM drains");
     redirector::add_serve_options(*serve, options->settings, options->config_file);
-    serve->callback([&run, options, serve] {
+    set_footer(*serve, "Exit status: 0 stopped by SIGTERM or SIGINT after draining, 2 fatal (bad settings, no map).");
+    serve->callback([&run, &global, options, serve] {
         // Settings given on the command line win over the config file, at start and on reload.
         std::vector<std::string> given;
         for (auto const &entry : redirector::serve_setting_table()) {
@@ -31,11 +31,14 @@ void add_serve_command(CLI::App &app, command &run)
                 given.emplace_back(entry.name);
             }
         }
-        run = [options, given] {
-            if (!options->config_file.empty()) {
-                redirector::read_config_file(options->config_file, options->settings, given);
+        run = [options, given, &global] {
+            // Its own --config, else the one of the whole move (--config before serve, FORUMGATE_CONFIG).
+            redirector::config_source const config{
+                options->config_file.empty() ? global.config_file : options->config_file, global.config_keys};
+            if (!config.file.empty()) {
+                redirector::read_config_file(config, options->settings, given);
             }
-            return redirector::serve(options->settings, options->config_file, given);
+            return redirector::serve(options->settings, config, given);
         };
     });
 
@@ -45,6 +48,7 @@ void add_serve_command(CLI::App &app, command &run)
         "snapshot", "Write the map to FILE, for `serve --snapshot FILE` to start from when the store is unreachable");
     add_db_option(*snapshot, *snapshot_db);
     snapshot->add_option("FILE", *snapshot_file, "File to write (replaced atomically)")->required();
+    set_footer(*snapshot, "Exit status: 0 written, 2 fatal.");
     snapshot->callback([&run, snapshot_db, snapshot_file] {
         run = [snapshot_db, snapshot_file] {
             require_db(*snapshot_db);

@@ -3,7 +3,10 @@
 // the CLI11 app and, when chosen, sets `run` to the function that does the work.
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -17,6 +20,51 @@ inline constexpr int EXIT_PROBLEMS = 1; ///< ran, but found problems (unresolved
 inline constexpr int EXIT_FATAL = 2;    ///< could not do the job (bad input, no database…)
 
 using command = std::function<int()>;
+
+/// The options of forumgate itself, given before or after the subcommand.
+struct globals
+{
+    std::string log_level = "info";
+    std::string config_file;              ///< --config FILE or FORUMGATE_CONFIG; "" for none
+    std::vector<std::string> config_keys; ///< every key some subcommand knows (set after parsing)
+};
+
+// help.cpp: how help reads, and the help and version subcommands.
+
+/// Gives `app` forumgate's help formatter; call before adding subcommands (they inherit it).
+void set_up_help(CLI::App &app);
+/// Sets the footer of `sub`: `exit_status` (what its exit codes mean), then its manual page.
+void set_footer(CLI::App &sub, std::string const &exit_status);
+/// `forumgate help [COMMAND…]`: the --help of forumgate or of COMMAND.
+void add_help_command(CLI::App &app, command &run);
+/// `forumgate version` and `--version`.
+void add_version_command(CLI::App &app, command &run);
+
+// command_line.cpp: which subcommand a command line names.
+
+/// \return "map load" for the `load` subcommand of `map`.
+[[nodiscard]] std::string command_path(CLI::App const &sub);
+/// \return the deepest subcommand the parsed command line chose (`app` itself if none).
+[[nodiscard]] CLI::App &chosen_command(CLI::App &app);
+/// \return the subcommand `words` name (`{"map", "load"}`; `app` for none).
+/// \throws argument_error naming the first unknown word and the nearest subcommand.
+[[nodiscard]] CLI::App *find_command(CLI::App &app, std::vector<std::string> const &words);
+/// \return for a command line (without the program name) that CLI11 refused with the message
+/// `refusal`, what is wrong in words a user acts on: an unknown subcommand or option and the
+/// nearest one, or a missing subcommand; nullopt for other errors (a missing value: CLI11's own
+/// message says those well).
+[[nodiscard]] std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<std::string> const &args,
+                                                             std::string_view refusal);
+
+// config.cpp: the config file of a whole move.
+
+/// \return every config key: the long option names of every subcommand, sorted.
+[[nodiscard]] std::vector<std::string> config_keys(CLI::App const &app);
+/// Checks every line of `file` and sets the options of `chosen` (the parsed subcommand) that
+/// neither the command line nor the environment gave from its lines; with `check_only`, only
+/// checks (for serve, which reads the file itself, again on each reload).
+/// \throws argument_error "FILE:LINE: …" for an unknown key or section, or a bad value.
+void apply_config_file(std::string const &file, CLI::App &app, CLI::App &chosen, bool check_only);
 
 /// Adds `--db` (libpq connection string or URI; default from FORUMGATE_DB) to `app`.
 void add_db_option(CLI::App &app, std::string &db);
@@ -36,8 +84,9 @@ void announce_interruptions(std::string const &command);
 void add_db_command(CLI::App &app, command &run);
 void add_map_command(CLI::App &app, command &run);
 void add_resolve_command(CLI::App &app, command &run);
-/// Also adds `map snapshot`: call after add_map_command().
-void add_serve_command(CLI::App &app, command &run);
+/// Also adds `map snapshot`: call after add_map_command(). Without a `--config` of its own,
+/// serve reads (and on SIGHUP re-reads) the global config file.
+void add_serve_command(CLI::App &app, command &run, globals const &global);
 void add_rehearsal_command(CLI::App &app, command &run);
 void add_fetch_command(CLI::App &app, command &run);
 void add_import_command(CLI::App &app, command &run);

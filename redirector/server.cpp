@@ -49,9 +49,8 @@ std::shared_ptr<net::ssl::context> tls_context_if_listening(serve_settings const
 
 } // namespace
 
-server::server(serve_settings settings, std::string config_file, std::vector<std::string> from_command_line)
-    : m_settings{std::move(settings)}, m_config_file{std::move(config_file)}, m_from_command_line{std::move(
-                                                                                  from_command_line)},
+server::server(serve_settings settings, config_source config, std::vector<std::string> from_command_line)
+    : m_settings{std::move(settings)}, m_config{std::move(config)}, m_from_command_line{std::move(from_command_line)},
       m_handled_signals{block_handled_signals()}, m_maps{load_first_map(m_settings)},
       m_misses{m_settings.db, static_cast<std::size_t>(m_settings.miss_log_interval)}, m_limits{limits_of(m_settings)},
       m_clients{static_cast<std::size_t>(m_settings.max_connections)}, m_tls{tls_context_if_listening(m_settings)},
@@ -143,7 +142,7 @@ void server::on_signal(beast::error_code ec, int number)
 
 void server::reload()
 {
-    spdlog::info("SIGHUP: reloading the map{}", m_config_file.empty() ? "" : " and " + m_config_file);
+    spdlog::info("SIGHUP: reloading the map{}", m_config.file.empty() ? "" : " and " + m_config.file.string());
     try {
         reload_settings();
     } catch (std::exception const &e) {
@@ -156,7 +155,7 @@ void server::reload_settings()
 {
     std::lock_guard const lock{m_settings_mutex};
     serve_settings next = m_current;
-    if (!m_config_file.empty()) {
+    if (!m_config.file.empty()) {
         // Defaults, then the command line, then the file, as at start-up: a line taken out
         // of the file gives the setting its default back instead of leaving the old value.
         serve_settings fresh;
@@ -166,10 +165,10 @@ void server::reload_settings()
                 std::visit([&](auto member) { fresh.*member = m_settings.*member; }, entry.value);
             }
         }
-        read_config_file(m_config_file, fresh, m_from_command_line);
+        read_config_file(m_config, fresh, m_from_command_line);
         for (auto const &name : apply_reloadable(fresh, next)) {
             spdlog::warn("setting {} changed in {} but needs a restart; keeping the running value", name,
-                         m_config_file);
+                         m_config.file.string());
         }
     }
     // Everything that can fail first, so that a failed reload changes nothing. The
@@ -248,10 +247,10 @@ void server::on_stats(beast::error_code ec)
 
 // ---------------------------------------------------------------------------------------------
 
-int serve(serve_settings settings, std::string const &config_file, std::vector<std::string> const &from_command_line)
+int serve(serve_settings settings, config_source const &config, std::vector<std::string> const &from_command_line)
 {
     check(settings);
-    server running{std::move(settings), config_file, from_command_line};
+    server running{std::move(settings), config, from_command_line};
     return running.run();
 }
 

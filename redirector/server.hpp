@@ -33,10 +33,10 @@ class server
 public:
     /// Blocks SIGHUP, SIGTERM and SIGINT, loads the first map, opens the listeners and, with a
     /// store, listens for its changes. `from_command_line` names the settings given on the command
-    /// line: they win over `config_file` on every reload too.
+    /// line: they win over the config file on every reload too.
     /// \throws argument_error for unusable settings (a port in use, a bad certificate),
     /// database_error / input_error when the first map cannot be loaded.
-    server(serve_settings settings, std::string config_file, std::vector<std::string> from_command_line);
+    server(serve_settings settings, config_source config, std::vector<std::string> from_command_line);
     ~server();
     server(server const &) = delete;
     server &operator=(server const &) = delete;
@@ -56,7 +56,7 @@ private:
     void on_stats(boost::beast::error_code ec);
 
     serve_settings const m_settings; ///< as started: the reload of a setting starts from here
-    std::string const m_config_file;
+    config_source const m_config;
     std::vector<std::string> const m_from_command_line;
     sigset_t m_handled_signals;
     metrics m_counters;
@@ -88,6 +88,6 @@ private:
 /// \return the exit code: 0 after a clean shutdown.
 /// \throws argument_error for unusable settings, database_error / input_error when the first
 /// map cannot be loaded (a failure on the first load is fatal; later ones are not).
-int serve(serve_settings settings, std::string const &config_file, std::vector<std::string> const &from_command_line);
+int serve(serve_settings settings, config_source const &config, std::vector<std::string> const &from_command_line);
 
 } // namespace forumgate::redirector

@@ -1,13 +1,14 @@
 #include "redirector/settings.hpp"
 
+#include "base/config_file.hpp"
 #include "base/error.hpp"
-#include "base/text.hpp"
+#include "base/suggest.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
-#include <fstream>
 
 namespace forumgate::redirector {
 
@@ -50,7 +51,10 @@ std::vector<setting> const &serve_setting_table()
 
 void add_serve_options(CLI::App &app, serve_settings &values, std::string &config_file)
 {
-    app.add_option("--config", config_file, "Config file of `name = value` lines; SIGHUP re-reads it");
+    app.add_option(
+           "--config", config_file,
+           "Config file of `name = value` lines (else forumgate's --config or FORUMGATE_CONFIG); SIGHUP re-reads it")
+        ->type_name("FILE");
     for (auto const &entry : serve_setting_table()) {
         std::string const flag = fmt::format("--{}", entry.name);
         std::string const help = fmt::format("{}{}", entry.help, entry.reloadable ? " [reloadable]" : "");
@@ -70,71 +74,87 @@ void add_serve_options(CLI::App &app, serve_settings &values, std::string &confi
     app.get_option("--db")->envname("FORUMGATE_DB");
 }
 
-void read_config_file(std::filesystem::path const &file, serve_settings &values, std::vector<std::string> const &keep)
+namespace {
+
+/// Sets one setting from its config line. `seen_lists` holds the list settings already met.
+void set_from_config(setting const &entry, base::config_entry const &line, std::string const &where,
+                     serve_settings &values, std::vector<std::string> &seen_lists)
 {
-    std::ifstream in{file};
-    if (!in) {
-        throw argument_error{fmt::format("cannot read config file {}", file.string())};
+    std::string const &value = line.value;
+    std::visit(
+        [&](auto member) {
+            using type = std::remove_reference_t<decltype(values.*member)>;
+            if constexpr (std::is_same_v<type, bool>) {
+                if (value == "true" || value == "yes" || value == "on" || value == "1") {
+                    values.*member = true;
+                } else if (value == "false" || value == "no" || value == "off" || value == "0") {
+                    values.*member = false;
+                } else {
+                    throw argument_error{fmt::format("{}: {} must be true or false, not '{}'", where, line.key, value)};
+                }
+            } else if constexpr (std::is_same_v<type, std::int64_t>) {
+                std::int64_t parsed = 0;
+                auto const result = std::from_chars(value.data(), value.data() + value.size(), parsed);
+                if (result.ec != std::errc{} || result.ptr != value.data() + value.size()) {
+                    throw argument_error{
+                        fmt::format("{}: {} must be a whole number, not '{}'", where, line.key, value)};
+                }
+                values.*member = parsed;
+            } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {
+                // The first occurrence in the file replaces the default list.
+                if (std::find(seen_lists.begin(), seen_lists.end(), line.key) == seen_lists.end()) {
+                    (values.*member).clear();
+                    seen_lists.push_back(line.key);
+                }
+                (values.*member).push_back(value);
+            } else {
+                values.*member = value;
+            }
+        },
+        entry.value);
+}
+
+/// \throws argument_error for a key neither serve nor (outside a section) another subcommand
+/// knows, naming the nearest known key.
+void refuse_unknown(base::config_entry const &line, std::string const &where, config_source const &source)
+{
+    if (line.section.empty() &&
+        std::find(source.other_keys.begin(), source.other_keys.end(), line.key) != source.other_keys.end()) {
+        return; // another subcommand's
     }
+    std::vector<std::string> known;
+    for (auto const &entry : serve_setting_table()) {
+        known.emplace_back(entry.name);
+    }
+    if (line.section.empty()) {
+        known.insert(known.end(), source.other_keys.begin(), source.other_keys.end());
+    }
+    auto const guess = base::nearest(line.key, known);
+    throw argument_error{fmt::format("{}: unknown setting '{}'{}", where, line.key,
+                                     guess ? fmt::format("; did you mean '{}'?", *guess) : std::string{})};
+}
+
+} // namespace
+
+void read_config_file(config_source const &source, serve_settings &values, std::vector<std::string> const &keep)
+{
     std::vector<std::string> seen_lists;
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        std::string_view text = line;
-        if (auto const hash = text.find('#'); hash != std::string_view::npos) {
-            text = text.substr(0, hash);
+    auto const &table = serve_setting_table();
+    for (auto const &line : base::read_config_entries(source.file)) {
+        if (!base::applies_to(line, "serve")) {
+            continue; // another subcommand's section
         }
-        text = base::trim(text);
-        if (text.empty()) {
+        std::string const where = fmt::format("{}:{}", source.file.string(), line.line);
+        auto const entry =
+            std::find_if(table.begin(), table.end(), [&](setting const &s) { return s.name == line.key; });
+        if (entry == table.end()) {
+            refuse_unknown(line, where, source);
             continue;
         }
-        auto const eq = text.find('=');
-        if (eq == std::string_view::npos) {
-            throw argument_error{fmt::format("{}:{}: expected `name = value`", file.string(), number)};
-        }
-        std::string const key{base::trim(text.substr(0, eq))};
-        std::string const value{base::trim(text.substr(eq + 1))};
-        auto const &table = serve_setting_table();
-        auto const entry = std::find_if(table.begin(), table.end(), [&](setting const &s) { return s.name == key; });
-        if (entry == table.end()) {
-            throw argument_error{fmt::format("{}:{}: unknown setting '{}'", file.string(), number, key)};
-        }
-        if (std::find(keep.begin(), keep.end(), key) != keep.end()) {
+        if (std::find(keep.begin(), keep.end(), line.key) != keep.end()) {
             continue; // the command line wins
         }
-        std::visit(
-            [&](auto member) {
-                using type = std::remove_reference_t<decltype(values.*member)>;
-                if constexpr (std::is_same_v<type, bool>) {
-                    if (value == "true" || value == "yes" || value == "on" || value == "1") {
-                        values.*member = true;
-                    } else if (value == "false" || value == "no" || value == "off" || value == "0") {
-                        values.*member = false;
-                    } else {
-                        throw argument_error{fmt::format("{}:{}: {} must be true or false, not '{}'", file.string(),
-                                                         number, key, value)};
-                    }
-                } else if constexpr (std::is_same_v<type, std::int64_t>) {
-                    std::int64_t parsed = 0;
-                    auto const result = std::from_chars(value.data(), value.data() + value.size(), parsed);
-                    if (result.ec != std::errc{} || result.ptr != value.data() + value.size()) {
-                        throw argument_error{fmt::format("{}:{}: {} must be a whole number, not '{}'", file.string(),
-                                                         number, key, value)};
-                    }
-                    values.*member = parsed;
-                } else if constexpr (std::is_same_v<type, std::vector<std::string>>) {
-                    // The first occurrence in the file replaces the default list.
-                    if (std::find(seen_lists.begin(), seen_lists.end(), key) == seen_lists.end()) {
-                        (values.*member).clear();
-                        seen_lists.push_back(key);
-                    }
-                    (values.*member).push_back(value);
-                } else {
-                    values.*member = value;
-                }
-            },
-            entry->value);
+        set_from_config(*entry, line, where, values, seen_lists);
     }
 }
 

@@ -61,10 +61,21 @@ struct setting
 /// Declares every setting as an option of `app` (`--config FILE` too), writing into `values`.
 void add_serve_options(CLI::App &app, serve_settings &values, std::string &config_file);
 
-/// Reads `key = value` lines (`#` starts a comment; a list setting may repeat its key) into
-/// `values`, skipping `keep` (settings given on the command line, which win).
-/// \throws argument_error "FILE:LINE: …" on an unknown key or a bad value.
-void read_config_file(std::filesystem::path const &file, serve_settings &values, std::vector<std::string> const &keep);
+/// The config file of a serve run. It may be the one file of a whole move, shared by every
+/// subcommand (base/config_file.hpp): lines of other `[sections]` are skipped, and so are keys
+/// of other subcommands outside any section.
+struct config_source
+{
+    std::filesystem::path file;          ///< empty: no config file
+    std::vector<std::string> other_keys; ///< the keys other subcommands know
+};
+
+/// Reads the lines of `source` meant for serve into `values`, skipping `keep` (settings given
+/// on the command line, which win). A list setting may repeat its key; its first line replaces
+/// the default list.
+/// 	hrows argument_error "FILE:LINE: …" on an unknown key (with the nearest known one) or a
+/// bad value.
+void read_config_file(config_source const &source, serve_settings &values, std::vector<std::string> const &keep);
 
 /// Copies the reloadable settings from `from` to `to`. \return the names of settings that
 /// differ but cannot be changed by a reload (to be logged).

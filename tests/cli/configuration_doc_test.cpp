@@ -89,7 +89,7 @@ TEST(configuration_doc, lists_the_subcommands_it_should)
     // would otherwise give a doc with no commands that still matches itself.
     auto const doc = read_file(SOURCE_DIR / "docs/configuration.md");
     for (std::string const command : {"db migrate", "map load", "map export", "map stats", "map snapshot", "resolve",
-                                      "serve", "rehearsal-forum", "fetch", "import"}) {
+                                      "serve", "rehearsal-forum", "fetch", "import", "verify", "coverage", "help", "version"}) {
         EXPECT_NE(doc.find("\n### forumgate " + command + "\n"), std::string::npos) << command;
         EXPECT_NE(doc.find("Usage: forumgate " + command + " [OPTIONS]"), std::string::npos) << command;
     }

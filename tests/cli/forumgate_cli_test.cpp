@@ -42,6 +42,25 @@ protected:
     test_database m_db;
 };
 
+TEST_F(forumgate_cli, one_config_file_gives_load_and_resolve_their_settings)
+{
+    // The store and map load's settings from the file of a whole move, with no FORUMGATE_DB and
+    // no flags; source is fetch's and skipped. Before, only serve read a config file.
+    temp_dir dir;
+    auto const config =
+        dir.write("move.conf", "db = " + m_db.conninfo() + "\nsource = https://" + OLD_HOST +
+                                   "\n[map load]\nnew-base = https://forum.brum.coop\nold-host = " + OLD_HOST +
+                                   "\nold-host = www." + OLD_HOST + "\n");
+    auto const load = run_process(
+        FORUMGATE_BINARY, {"--config", config.string(), "map", "load", std::string{FORUMGATE_FIXTURES} + "/cli-map"},
+        {{"FORUMGATE_DB", ""}});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto const resolve =
+        run_process(FORUMGATE_BINARY, {"resolve", "--config", config.string(), "/t/774"}, {{"FORUMGATE_DB", ""}});
+    EXPECT_EQ(resolve.exit_code, 0) << resolve.err;
+    EXPECT_EQ(resolve.out, "301\thttps://forum.brum.coop/t/agm-2023-minutes/1774\t/t/774\n");
+}
+
 TEST_F(forumgate_cli, migrate_twice_reports_up_to_date)
 {
     auto const first = forumgate({"db", "migrate"});

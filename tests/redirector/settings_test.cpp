@@ -25,7 +25,7 @@ TEST(serve_settings, config_file_sets_values_and_lists)
                            "\n"
                            "trusted-proxy = 10.0.0.0/8\n";
     serve_settings values;
-    read_config_file(file, values, {});
+    read_config_file({file, {}}, values, {});
     EXPECT_EQ(values.listen, (std::vector<std::string>{"127.0.0.1:80", "[::1]:80"}));
     EXPECT_TRUE(values.soft);
     EXPECT_EQ(values.threads, 2);
@@ -39,7 +39,7 @@ TEST(serve_settings, command_line_wins)
     std::ofstream{file} << "soft = true\nthreads = 4\n";
     serve_settings values;
     values.threads = 1;
-    read_config_file(file, values, {"threads"});
+    read_config_file({file, {}}, values, {"threads"});
     EXPECT_EQ(values.threads, 1);
     EXPECT_TRUE(values.soft);
 }
@@ -52,16 +52,42 @@ TEST(serve_settings, bad_lines_are_named)
         std::ofstream{file} << text;
         serve_settings values;
         try {
-            read_config_file(file, values, {});
+            read_config_file({file, {}}, values, {});
             ADD_FAILURE() << "no error for " << text;
         } catch (argument_error const &e) {
             EXPECT_NE(std::string{e.what()}.find(message), std::string::npos) << e.what();
         }
     };
     expect_error("threads = 2\ncolour = blue\n", "forumgate.conf:2: unknown setting 'colour'");
+    expect_error("thread = 2\n", "forumgate.conf:1: unknown setting 'thread'; did you mean 'threads'?");
     expect_error("soft = maybe\n", "forumgate.conf:1: soft must be true or false, not 'maybe'");
     expect_error("threads = two\n", "forumgate.conf:1: threads must be a whole number, not 'two'");
     expect_error("just words\n", "forumgate.conf:1: expected `name = value`");
+}
+
+TEST(serve_settings, a_file_for_the_whole_move_gives_serve_its_lines_only)
+{
+    // One file for every subcommand: keys of other subcommands and other [sections] are
+    // skipped, [serve] lines apply, and an unknown key in [serve] is still an error.
+    forumgate::testing::temp_dir dir;
+    auto const file = dir.write("move.conf", "db = dbname=move\nsource = https://old.example.org\n"
+                                             "[fetch]\nthreads = 9\n[serve]\nthreads = 3\n");
+    serve_settings values;
+    read_config_file({file, {"source", "target"}}, values, {});
+    EXPECT_EQ(values.db, "dbname=move");
+    EXPECT_EQ(values.threads, 3);
+
+    std::ofstream{file, std::ios::app} << "source = https://old.example.org\n";
+    EXPECT_THROW(read_config_file({file, {"source"}}, values, {}), argument_error);
+    (void)dir.write("move.conf", "sorce = https://old.example.org\n");
+    try {
+        read_config_file({file, {"source"}}, values, {});
+        ADD_FAILURE() << "no error for a key no subcommand knows";
+    } catch (argument_error const &e) {
+        EXPECT_NE(std::string{e.what()}.find("move.conf:1: unknown setting 'sorce'; did you mean 'source'?"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(serve_settings, reload_applies_only_reloadable_settings)
