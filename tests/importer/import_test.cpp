@@ -107,6 +107,7 @@ struct import_world
         importer::import_options options;
         set_access(options);
         options.uploads_dir = dir.path() / "uploads";
+        options.notes_file = dir.path() / "notes.csv";
         options.old_hosts = {OLD_HOST};
         options.skip_validations = true;
         options.retries.backoff_base = std::chrono::milliseconds{1};
@@ -357,10 +358,23 @@ TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_o
         FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", source, "--api-key-file", key_file.string(),
                            "--include-private-messages", "--uploads-dir", uploads, "--no-progress"});
     ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-    std::vector<std::string> args{
-        "import",          "--db",          db.conninfo(), "--target",   destination, "--api-key-file",
-        key_file.string(), "--uploads-dir", uploads,       "--old-host", OLD_HOST,    "--skip-validations",
-        "--no-progress",   "--rate",        "60"};
+    std::vector<std::string> args{"import",
+                                  "--db",
+                                  db.conninfo(),
+                                  "--target",
+                                  destination,
+                                  "--api-key-file",
+                                  key_file.string(),
+                                  "--uploads-dir",
+                                  uploads,
+                                  "--old-host",
+                                  OLD_HOST,
+                                  "--skip-validations",
+                                  "--no-progress",
+                                  "--rate",
+                                  "60",
+                                  "--notes-file",
+                                  (dir.path() / "notes.csv").string()};
     EXPECT_GE(forumgate::testing::kill_at_random_points(FORUMGATE_BINARY, args, 5, std::chrono::milliseconds{200},
                                                         std::chrono::milliseconds{1500}),
               3);

@@ -116,11 +116,11 @@ TEST(progress_command, fetch_import_and_verify_on_a_60_column_terminal_keep_thei
     EXPECT_NE(topics->find(" topics 100%"), std::string::npos) << *topics;
     EXPECT_EQ(fetched.output.find("0 users · 0.0 users/s"), std::string::npos) << fetched.output;
 
-    auto const imported =
-        run_program_in_pty(COLUMNS, FORUMGATE_BINARY,
-                           {"import", "--db", store.conninfo(), "--target", world.target(), "--api-key-file",
-                            world.key_file.string(), "--uploads-dir", (world.dir.path() / "uploads").string(),
-                            "--old-host", "old.example.org", "--skip-validations", "--rate", "200"});
+    auto const imported = run_program_in_pty(
+        COLUMNS, FORUMGATE_BINARY,
+        {"import", "--db", store.conninfo(), "--target", world.target(), "--api-key-file", world.key_file.string(),
+         "--uploads-dir", (world.dir.path() / "uploads").string(), "--old-host", "old.example.org",
+         "--skip-validations", "--rate", "200", "--notes-file", (world.dir.path() / "notes.csv").string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
     auto const import_lines = check_terminal(imported.output);
     // The users line counts users checked; the summary splits them, and the two agree.
