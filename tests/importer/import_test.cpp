@@ -344,51 +344,76 @@ TEST(import, dry_run_lists_what_the_settings_would_refuse_and_validation_failure
     EXPECT_TRUE(verified.passed()) << describe(verified);
 }
 
+/// Two rehearsal forums run by the forumgate executable, the old one generated with `topics`
+/// and fetched into a fresh store through `forumgate fetch`, and the arguments of the import
+/// command into the new one.
+struct command_world
+{
+    explicit command_world(std::string const &topics, std::string const &seed,
+                           std::vector<std::string> fetch_extra = {})
+        : key_file{dir.write("admin.key", std::string{KEY} + "\n")},
+          old{start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", topics, "--generate-seed", seed})},
+          target{start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--setting", "disable_emails=yes"})},
+          destination{"http://localhost:" + std::to_string(target->ports().front())}
+    {
+        std::vector<std::string> args{"fetch",
+                                      "--db",
+                                      db.conninfo(),
+                                      "--source",
+                                      "http://127.0.0.1:" + std::to_string(old->ports().front()),
+                                      "--api-key-file",
+                                      key_file.string(),
+                                      "--uploads-dir",
+                                      uploads(),
+                                      "--no-progress"};
+        args.insert(args.end(), fetch_extra.begin(), fetch_extra.end());
+        fetched = run_process(FORUMGATE_BINARY, args, {}, {}, 300);
+    }
+
+    [[nodiscard]] std::string uploads() const { return (dir.path() / "uploads").string(); }
+
+    /// `forumgate import` into the new forum, its notes into the test's folder, and `extra`.
+    [[nodiscard]] std::vector<std::string> import_args(std::vector<std::string> const &extra = {}) const
+    {
+        std::vector<std::string> args{"import",          "--db",          db.conninfo(),
+                                      "--target",        destination,     "--api-key-file",
+                                      key_file.string(), "--uploads-dir", uploads(),
+                                      "--old-host",      OLD_HOST,        "--skip-validations",
+                                      "--no-progress",   "--notes-file",  notes_file().string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+    [[nodiscard]] std::filesystem::path notes_file() const { return dir.path() / "notes.csv"; }
+
+    temp_dir dir;
+    std::filesystem::path key_file;
+    std::unique_ptr<server_process> old;
+    std::unique_ptr<server_process> target;
+    std::string destination;
+    test_database db;
+    process_result fetched;
+};
+
 TEST(import_command, killed_at_random_points_and_rerun_leaves_exactly_one_copy_of_every_post)
 {
-    temp_dir dir;
-    auto const key_file = dir.write("admin.key", std::string{KEY} + "\n");
-    auto const old = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", "40", "--generate-seed", "7"});
-    auto const target = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--setting", "disable_emails=yes"});
-    std::string const source = "http://127.0.0.1:" + std::to_string(old->ports().front());
-    std::string const destination = "http://localhost:" + std::to_string(target->ports().front());
-    test_database db;
-    auto const uploads = (dir.path() / "uploads").string();
-    auto const fetched = run_process(
-        FORUMGATE_BINARY, {"fetch", "--db", db.conninfo(), "--source", source, "--api-key-file", key_file.string(),
-                           "--include-private-messages", "--uploads-dir", uploads, "--no-progress"});
-    ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-    std::vector<std::string> args{"import",
-                                  "--db",
-                                  db.conninfo(),
-                                  "--target",
-                                  destination,
-                                  "--api-key-file",
-                                  key_file.string(),
-                                  "--uploads-dir",
-                                  uploads,
-                                  "--old-host",
-                                  OLD_HOST,
-                                  "--skip-validations",
-                                  "--no-progress",
-                                  "--rate",
-                                  "60",
-                                  "--notes-file",
-                                  (dir.path() / "notes.csv").string()};
+    command_world world{"40", "7", {"--include-private-messages"}};
+    ASSERT_EQ(world.fetched.exit_code, 0) << world.fetched.err;
+    auto const args = world.import_args({"--rate", "60"});
     EXPECT_GE(forumgate::testing::kill_at_random_points(FORUMGATE_BINARY, args, 5, std::chrono::milliseconds{200},
                                                         std::chrono::milliseconds{1500}),
               3);
     auto const finished = run_process(FORUMGATE_BINARY, args, {}, {}, 300);
     ASSERT_EQ(finished.exit_code, 0) << finished.out << finished.err;
-    auto const verified = run_process(FORUMGATE_BINARY, {"verify", "--db", db.conninfo(), "--target", destination,
-                                                         "--api-key-file", key_file.string(), "--no-progress",
-                                                         "--report", (dir.path() / "verify.json").string()});
+    auto const verified =
+        run_process(FORUMGATE_BINARY, {"verify", "--db", world.db.conninfo(), "--target", world.destination,
+                                       "--api-key-file", world.key_file.string(), "--no-progress", "--report",
+                                       (world.dir.path() / "verify.json").string()});
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
     EXPECT_NE(verified.out.find("PASSED"), std::string::npos) << verified.out;
     // verify passing means no post is missing and none is there twice (two posts by one author
     // at one instant in a topic would be a duplicate); and every copy is in the map.
     EXPECT_EQ(verified.out.find("duplicate"), std::string::npos) << verified.out;
-    pqxx::connection connection{db.conninfo()};
+    pqxx::connection connection{world.db.conninfo()};
     pqxx::read_transaction txn{connection};
     EXPECT_GT(txn.exec1("SELECT count(*) FROM forumgate.import_posts")[0].as<std::size_t>(), 150U);
     EXPECT_EQ(txn.exec1("SELECT count(*) FROM forumgate.import_failures")[0].as<std::size_t>(), 0U);
@@ -489,24 +514,10 @@ TEST(import_command, an_interrupted_run_says_how_to_go_on_and_the_rerun_resumes_
 {
     // Once: Ctrl-C exited 130 in silence, a rerun never said it resumed and summed up only its own
     // work, and the summary printed one line per note (1,000+ on 3,000 topics).
-    temp_dir dir;
-    auto const key_file = dir.write("admin.key", std::string{KEY} + "\n");
-    auto const old = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--generate", "300", "--generate-seed", "5"});
-    auto const target = start_rehearsal_forum(FORUMGATE_BINARY, key_file, {"--setting", "disable_emails=yes"});
-    std::string const destination = "http://localhost:" + std::to_string(target->ports().front());
-    test_database db;
-    auto const uploads = (dir.path() / "uploads").string();
-    auto const fetched = run_process(FORUMGATE_BINARY,
-                                     {"fetch", "--db", db.conninfo(), "--source",
-                                      "http://127.0.0.1:" + std::to_string(old->ports().front()), "--api-key-file",
-                                      key_file.string(), "--uploads-dir", uploads, "--no-progress"},
-                                     {}, {}, 300);
-    ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-    auto const notes_file = dir.path() / "notes.csv";
-    std::vector<std::string> const args{"import",        "--db",           db.conninfo(),      "--target",
-                                        destination,     "--api-key-file", key_file.string(),  "--uploads-dir",
-                                        uploads,         "--old-host",     OLD_HOST,           "--skip-validations",
-                                        "--no-progress", "--notes-file",   notes_file.string()};
+    command_world world{"300", "5"};
+    ASSERT_EQ(world.fetched.exit_code, 0) << world.fetched.err;
+    auto const args = world.import_args();
+    auto const notes_file = world.notes_file();
     {
         server_process interrupted{FORUMGATE_BINARY, args};
         ASSERT_TRUE(interrupted.wait_for_log("import: users ", std::chrono::seconds{120})) << interrupted.log();
@@ -524,7 +535,7 @@ TEST(import_command, an_interrupted_run_says_how_to_go_on_and_the_rerun_resumes_
         << finished.out;
     // The whole forum, not only this run's share; on one screen.
     EXPECT_LE(std::ranges::count(finished.out, '\n'), 24) << finished.out;
-    pqxx::connection connection{db.conninfo()};
+    pqxx::connection connection{world.db.conninfo()};
     pqxx::read_transaction txn{connection};
     auto const topics = txn.exec1("SELECT count(*) FROM forumgate.archive_topics")[0].as<std::size_t>();
     auto const placed =

@@ -6,6 +6,7 @@
 #include "web/http_client.hpp"
 
 #include "base/error.hpp"
+#include "tests/support/captured_log.hpp"
 #include "tests/support/loopback_server.hpp"
 #include "web/polite.hpp"
 #include "web/progress.hpp"
@@ -16,8 +17,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -165,25 +164,6 @@ private:
     net::ssl::context m_context{net::ssl::context::tls_server};
     net::ip::tcp::acceptor m_acceptor{m_io, {net::ip::make_address("127.0.0.1"), 0}};
     std::thread m_thread;
-};
-
-/// Represents spdlog's default logger writing to a string, for as long as it lives.
-class captured_log
-{
-public:
-    captured_log() : m_saved(spdlog::default_logger())
-    {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(m_text);
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
-    }
-    ~captured_log() { spdlog::set_default_logger(m_saved); }
-    captured_log(captured_log const &) = delete;
-    captured_log &operator=(captured_log const &) = delete;
-    [[nodiscard]] std::string text() const { return m_text.str(); }
-
-private:
-    std::shared_ptr<spdlog::logger> m_saved;
-    std::ostringstream m_text;
 };
 
 } // namespace
@@ -475,7 +455,7 @@ TEST(polite_send, each_retry_is_logged_with_its_reason_and_wait)
         }
         return ok(request);
     }};
-    captured_log log;
+    forumgate::testing::captured_log log;
     http_client client{server.site(), short_timeouts()};
     request_pacer pacer;
     EXPECT_EQ(polite_send(client, pacer, {.target = "/latest.json"}, fast_policy()).status, 200);
