@@ -28,12 +28,27 @@ reloader::reloader(loader load, map_holder &holder, swapped on_swap, std::functi
 
 reloader::~reloader()
 {
-    {
-        std::lock_guard const lock{m_mutex};
-        m_stop = true;
+    if (m_thread.joinable()) {
+        {
+            std::lock_guard const lock{m_mutex};
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
     }
+}
+
+bool reloader::stop(std::chrono::milliseconds within)
+{
+    std::unique_lock lock{m_mutex};
+    m_stop = true;
     m_wake.notify_all();
+    if (!m_finished.wait_for(lock, within, [this] { return m_done; })) {
+        return false;
+    }
+    lock.unlock();
     m_thread.join();
+    return true;
 }
 
 void reloader::request(std::string why, bool debounce)
@@ -51,6 +66,14 @@ void reloader::request(std::string why, bool debounce)
 }
 
 void reloader::run()
+{
+    rebuild_until_stopped();
+    std::lock_guard const lock{m_mutex};
+    m_done = true;
+    m_finished.notify_all();
+}
+
+void reloader::rebuild_until_stopped()
 {
     while (true) {
         std::string why;

@@ -57,12 +57,17 @@ public:
 
     /// Asks for a rebuild; `why` is logged. Thread-safe, returns at once.
     void request(std::string why, bool debounce = false);
+    /// Stops the thread, waiting at most `within` for a rebuild under way (one blocked in the
+    /// store or on a file). \return false if it is still running then: shutdown never waits on
+    /// a reload, so the caller ends the process without destroying this.
+    [[nodiscard]] bool stop(std::chrono::milliseconds within);
     /// \return how many rebuilds failed and succeeded so far.
     [[nodiscard]] std::uint64_t failures() const noexcept { return m_failures.load(); }
     [[nodiscard]] std::uint64_t successes() const noexcept { return m_successes.load(); }
 
 private:
     void run();
+    void rebuild_until_stopped();
 
     loader m_load;
     map_holder &m_holder;
@@ -73,6 +78,8 @@ private:
     std::string m_pending_reason; ///< empty: nothing asked
     bool m_pending_debounced = false;
     bool m_stop = false;
+    bool m_done = false; ///< the thread has left run()
+    std::condition_variable m_finished;
     std::chrono::seconds m_min_interval;
     std::chrono::steady_clock::time_point m_last_rebuild{};
     std::atomic<std::uint64_t> m_failures{0};

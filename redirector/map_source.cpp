@@ -3,15 +3,31 @@
 #include "base/error.hpp"
 #include "store/store.hpp"
 
+#include <fmt/format.h>
+#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 namespace forumgate::redirector {
 
+namespace {
+
+/// A load waits at most this long for a lock (another session altering or locking a map table)
+/// and runs at most this long in all: then it fails, is logged, and the map in memory stays.
+constexpr char const *LOAD_LOCK_TIMEOUT = "10s";
+constexpr char const *LOAD_STATEMENT_TIMEOUT = "5min";
+
+} // namespace
+
 std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db)
 {
     store::database store{db};
+    {
+        pqxx::nontransaction session{store.connection()};
+        session.exec(fmt::format("SET lock_timeout = '{}'", LOAD_LOCK_TIMEOUT));
+        session.exec(fmt::format("SET statement_timeout = '{}'", LOAD_STATEMENT_TIMEOUT));
+    }
     store.migrate();
     return store.load_snapshot();
 }

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <variant>
 
@@ -118,9 +120,22 @@ int server::run()
     for (auto &thread : threads) {
         thread.join();
     }
+    // Shutdown never waits on a reload (one blocked on a lock in the store, or on a file): it
+    // gets what is left of the drain timeout, then the process ends without it.
+    auto const left = std::max(std::chrono::steady_clock::duration::zero(),
+                               m_drain_timer.expiry() - std::chrono::steady_clock::now());
+    bool const reload_stopped = m_reloads.stop(std::chrono::duration_cast<std::chrono::milliseconds>(left));
     m_changes.reset();
     m_misses.flush();
+    if (!reload_stopped) {
+        spdlog::warn("a map reload is still running (waiting on the store or a file); stopping without it");
+    }
     spdlog::info("stopped after {} requests", m_counters.requests());
+    if (!reload_stopped) {
+        spdlog::apply_all([](std::shared_ptr<spdlog::logger> const &logger) { logger->flush(); });
+        std::fflush(nullptr);
+        std::_Exit(0); // the reloader's thread cannot be joined: end without destroying it
+    }
     return 0;
 }
 

@@ -164,12 +164,27 @@ private:
     bool m_committed = false;
 };
 
+/// \return `file`. \throws input_error if it exists and is not a regular file: a FIFO or a
+/// device would block the reader (a start, a reload) for as long as nothing writes to it.
+fs::path const &regular_file(fs::path const &file)
+{
+    std::error_code ec;
+    auto const status = fs::status(file, ec);
+    if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
+        throw input_error{fmt::format("{}: not a regular file (a snapshot is a file written by forumgate map snapshot)",
+                                      file.string())};
+    }
+    return file;
+}
+
 /// Represents a snapshot file being read line by line, and where in it: every error names
 /// FILE:LINE.
 class snapshot_file_reader
 {
 public:
-    explicit snapshot_file_reader(fs::path const &file) : m_lines{file, base::line_reader::line_ends::exact} {}
+    explicit snapshot_file_reader(fs::path const &file)
+        : m_lines{regular_file(file), base::line_reader::line_ends::exact}
+    {}
 
     /// Reads the next line, without its line feed; `line` is valid until the next call.
     /// \return false at the end of the file. \throws input_error if the last line has no line

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -95,6 +96,39 @@ TEST_F(server_test, a_reload_with_the_store_gone_keeps_serving_the_old_map)
     EXPECT_EQ(metric(metrics->body, "forumgate_reloads_total{result=\"failed\"}"), 2) << metrics->body;
     server->signal(SIGTERM);
     EXPECT_EQ(server->wait_exit(5s), 0) << server->log();
+}
+
+TEST_F(server_test, sigterm_is_bounded_by_the_drain_timeout_while_a_reload_waits_on_a_lock)
+{
+    // Once: with a reload blocked on a lock in PostgreSQL, SIGTERM logged "stopped" and the
+    // process exited only when the lock was released (23 s with a 2 s drain).
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({"--drain-timeout-ms", "1000"}, db.conninfo());
+    pqxx::connection holder{db.conninfo()};
+    pqxx::work locked{holder};
+    locked.exec("LOCK TABLE forumgate.topics IN ACCESS EXCLUSIVE MODE");
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("SIGHUP: reloading", 5s)) << server->log();
+    std::this_thread::sleep_for(300ms); // the reload is waiting on the lock now
+    auto const begun = std::chrono::steady_clock::now();
+    server->signal(SIGTERM);
+    auto const status = server->wait_exit(10s);
+    auto const took = std::chrono::steady_clock::now() - begun;
+    EXPECT_EQ(status, 0) << server->log();
+    EXPECT_LT(took, 2500ms) << server->log();
+    EXPECT_NE(server->log().find("a map reload is still running"), std::string::npos) << server->log();
+}
+
+TEST_F(server_test, a_snapshot_file_that_is_not_a_regular_file_is_refused)
+{
+    // Once: a FIFO as the snapshot file blocked the start (and a reload) for ever.
+    temp_dir dir;
+    auto const fifo = dir.path() / "map.snapshot";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    server_process server{FORUMGATE_BINARY, {"serve", "--snapshot", fifo.string(), "--listen", "127.0.0.1:0"}};
+    EXPECT_EQ(server.wait_exit(5s), 2) << server.log();
+    EXPECT_NE(server.log().find("not a regular file"), std::string::npos) << server.log();
 }
 
 TEST_F(server_test, start_up_with_the_store_unreachable_fails_fast)
