@@ -2,6 +2,7 @@
 
 #include "base/digest.hpp"
 #include "base/error.hpp"
+#include "base/host_name.hpp"
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
 #include "mappings/url_shape.hpp"
@@ -15,20 +16,15 @@
 namespace forumgate::mappings {
 namespace {
 
-bool is_host_char(char c) noexcept
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-// A host name as forumgate stores it: lower-case letters, digits, `-`, `.`.
+// A host name as forumgate stores and compares it (base::normal_host_name): lower case, no
+// trailing dot, IDNA's ASCII form. \throws input_error naming `what` when it is not a host name.
 std::string checked_host(std::string_view host, std::string_view what)
 {
-    std::string lower = base::ascii_lower(host);
-    if (lower.empty() || lower.size() > 253 || !std::all_of(lower.begin(), lower.end(), is_host_char) ||
-        lower.front() == '.' || lower.front() == '-') {
+    auto normal = base::normal_host_name(host);
+    if (!normal) {
         throw input_error{fmt::format("{} '{}' is not a host name", what, host)};
     }
-    return lower;
+    return std::move(*normal);
 }
 
 // Characters a URL we redirect to may hold as they are (RFC 3986 reserved and unreserved, `%`).
@@ -110,7 +106,10 @@ void normalise(site_settings &settings)
     if (split->has_query_or_fragment) {
         throw input_error{fmt::format("new base '{}' must not have a query or fragment", settings.new_base)};
     }
-    checked_host(split->host, "new base host");
+    auto const new_host = checked_host(split->host, "new base host");
+    if (!split->port.empty() && !base::valid_port(split->port)) {
+        throw input_error{fmt::format("new base '{}': port {} is not from 1 to 65535", settings.new_base, split->port)};
+    }
     std::string path = split->path;
     while (!path.empty() && path.back() == '/') {
         path.pop_back();
@@ -122,7 +121,7 @@ void normalise(site_settings &settings)
     if (!path_ok || path.find("//") != std::string::npos) {
         throw input_error{fmt::format("new base '{}' has a path forumgate cannot use safely", settings.new_base)};
     }
-    settings.new_base = split->scheme + "://" + split->host + (split->port.empty() ? "" : ":" + split->port) + path;
+    settings.new_base = split->scheme + "://" + new_host + (split->port.empty() ? "" : ":" + split->port) + path;
 
     if (settings.old_hosts.empty()) {
         throw input_error{"no old host given: the map must name the old forum's host names"};
@@ -134,7 +133,7 @@ void normalise(site_settings &settings)
             h = h.substr(0, colon);
         }
         host = checked_host(h, "old host");
-        if (host == split->host) {
+        if (host == new_host) {
             throw input_error{
                 fmt::format("old host '{}' is also the new base's host: every redirect would loop", host)};
         }

@@ -7,7 +7,7 @@ FG_BUILD=${FORUMGATE_BUILD_DIR:-$FG_ROOT/build}
 # Debian 12 packages the build, the tests and the demo need.
 FG_PACKAGES=(
   g++ cmake ninja-build pkg-config git
-  libpqxx-dev libpq-dev libre2-dev libboost-dev libboost-system-dev libssl-dev
+  libpqxx-dev libpq-dev libre2-dev libboost-dev libboost-system-dev libssl-dev libidn2-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev chromium clang-tidy clang-format

@@ -182,10 +182,25 @@ TEST_F(forumgate_cli, first_load_needs_the_hosts)
 
 TEST_F(forumgate_cli, new_base_on_an_old_host_is_refused)
 {
-    auto const result = forumgate({"map", "load", "--new-base", "https://" + OLD_HOST, "--old-host", OLD_HOST,
+    // The trailing dot of the fully qualified form once got past the check.
+    for (auto const &base : {"https://" + OLD_HOST, "https://" + OLD_HOST + "."}) {
+        auto const result = forumgate(
+            {"map", "load", "--new-base", base, "--old-host", OLD_HOST, std::string{FORUMGATE_FIXTURES} + "/cli-map"});
+        EXPECT_EQ(result.exit_code, 2) << base;
+        EXPECT_NE(result.err.find("loop"), std::string::npos) << result.err;
+    }
+}
+
+TEST_F(forumgate_cli, an_old_host_given_with_its_trailing_dot_still_matches_requests)
+{
+    // Once stored with its dot while requests were matched without it: every URL missed.
+    auto const loaded = forumgate({"map", "load", "--new-base", "https://forum.brum.coop", "--old-host", OLD_HOST + ".",
                                    std::string{FORUMGATE_FIXTURES} + "/cli-map"});
-    EXPECT_EQ(result.exit_code, 2);
-    EXPECT_NE(result.err.find("loop"), std::string::npos) << result.err;
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+    auto const resolved = forumgate({"resolve", "https://" + OLD_HOST + "/t/774", "https://" + OLD_HOST + "./t/774"});
+    EXPECT_EQ(resolved.exit_code, 0) << resolved.out << resolved.err;
+    EXPECT_EQ(std::ranges::count(resolved.out, '\n'), 2) << resolved.out;
+    EXPECT_EQ(resolved.out.find("404"), std::string::npos) << resolved.out;
 }
 
 TEST_F(forumgate_cli, fetch_from_where_no_forum_answers_stops_at_once_with_what_to_check)

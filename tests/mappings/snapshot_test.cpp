@@ -4,6 +4,7 @@
 
 #include "base/digest.hpp"
 #include "base/error.hpp"
+#include "mappings/resolver.hpp"
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,56 @@ TEST(settings, old_host_equal_to_new_host_loops)
                 normalise(s);
             },
             {"forum.brum.coop", "loop"});
+    }
+}
+
+TEST(settings, host_names_are_normalised_in_one_way_trailing_dot_and_idna_included)
+{
+    // Once: a trailing dot got past the host checks. `--new-base https://forum.brum.coop.
+    // --old-host forum.brum.coop` was accepted and redirected the new host to itself; an old host
+    // stored with its dot never matched a request (matched without it): every URL missed.
+    for (auto const *base : {"https://forum.brum.coop.", "https://FORUM.brum.coop.:443"}) {
+        expect_input_error(
+            [base] {
+                site_settings s{base, {"forum.brum.coop"}, {}};
+                normalise(s);
+            },
+            {"forum.brum.coop", "loop"});
+    }
+    site_settings s{
+        "https://forum.brum.coop./", {"forum.cooperationbirmingham.org.uk.", "Bücher.example"}, {"cdn.brum.coop."}};
+    normalise(s);
+    EXPECT_EQ(s.new_base, "https://forum.brum.coop");
+    EXPECT_EQ(s.old_hosts, (std::vector<std::string>{"forum.cooperationbirmingham.org.uk", "xn--bcher-kva.example"}));
+    EXPECT_EQ(s.upload_hosts, std::vector<std::string>{"cdn.brum.coop"});
+    // ...and so a request names them with or without the dot, in either form.
+    snapshot_builder builder{s};
+    auto const map = builder.build();
+    EXPECT_TRUE(map->is_old_host("forum.cooperationbirmingham.org.uk"));
+    EXPECT_NE(resolve({"forum.cooperationbirmingham.org.uk.", "/"}, *map).why, reason::unknown_host);
+    EXPECT_NE(resolve({"xn--bcher-kva.example", "/"}, *map).why, reason::unknown_host);
+    // Labels that cannot be a host: empty, too long, a hyphen at either end; a port out of range.
+    for (auto const *host : {"a..example", "-a.example", "a-.example", "x..", "."}) {
+        expect_input_error(
+            [host] {
+                site_settings bad{"https://forum.brum.coop", {host}, {}};
+                normalise(bad);
+            },
+            {"not a host name"});
+    }
+    expect_input_error(
+        [] {
+            site_settings bad{"https://forum.brum.coop", {std::string(64, 'a') + ".example"}, {}};
+            normalise(bad);
+        },
+        {"not a host name"});
+    for (auto const *base : {"https://forum.brum.coop:99999", "https://forum.brum.coop:0"}) {
+        expect_input_error(
+            [base] {
+                site_settings bad{base, {"old.example"}, {}};
+                normalise(bad);
+            },
+            {"port"});
     }
 }
 
