@@ -347,6 +347,9 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
                                        read, *rows, table.name, table_line));
         }
         try {
+            if (!base::is_valid_utf8(line)) {
+                throw input_error{"the row is not UTF-8 text (a store holds only UTF-8)"};
+            }
             row.split(line);
             decoder.add(table.table, row, builder);
         } catch (input_error const &e) {

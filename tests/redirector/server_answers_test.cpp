@@ -75,6 +75,24 @@ TEST_F(server_test, every_url_shape_gets_the_answer_forumgate_resolve_gives)
     EXPECT_TRUE(serving(server));
 }
 
+TEST_F(server_test, doubled_slashes_are_merged_as_nginx_does)
+{
+    // Browsers send `https://host//t/…` links as `//t/…`; once answered 400.
+    auto server = start();
+    auto const single = forumgate::testing::http_request(server.port, "/t/agm-2023-minutes/774/3", OLD_HOST);
+    ASSERT_TRUE(single);
+    ASSERT_EQ(single->status, 301);
+    for (std::string const target : {"//t/agm-2023-minutes/774/3", "/t//agm-2023-minutes///774/3", "//p/9003"}) {
+        auto const doubled = forumgate::testing::http_request(server.port, target, OLD_HOST);
+        ASSERT_TRUE(doubled) << target;
+        EXPECT_EQ(doubled->status, 301) << target << "\n" << doubled->head;
+        EXPECT_TRUE(is_safe(*doubled)) << target;
+        if (target.starts_with("//t/")) {
+            EXPECT_EQ(doubled->header("Location"), single->header("Location")) << target;
+        }
+    }
+}
+
 TEST_F(server_test, head_has_the_headers_of_get_and_no_body)
 {
     auto server = start();

@@ -399,6 +399,16 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
     EXPECT_EQ(read("forumgate-snapshot 1\nversion -1\n"), name + ":2: version '-1' is not a number");
     EXPECT_TRUE(read("forumgate-snapshot 1\nversion 1\nnew_base ftp://x\nold_host a.example\n" + topics)
                     .starts_with(name + ":3: the settings are unusable: "));
+    // What the store could never hold: text that is not UTF-8 (PostgreSQL refuses it), a rule
+    // whose replacement names a group its pattern lacks. Once accepted by the reader.
+    EXPECT_EQ(read(header + topics + "774\ta\xff\t1774\tb\tf\n" + rest),
+              name + ":6: table topics: the row is not UTF-8 text (a store holds only UTF-8)");
+    std::string const rules_before = rest.substr(0, rest.find("table rules"));
+    // In the file, `\\` is one backslash (COPY's escaping): the replacement is /t/\9.
+    std::string const bad_rule = "table rules pattern,replacement,kind 1\n^/old/(\\\\d+)$\t/t/\\\\9\tredirect\nend\n";
+    auto const refused = read(header + topics + row + rules_before + bad_rule);
+    EXPECT_TRUE(refused.starts_with(name + ":13: table rules: rule")) << refused;
+    EXPECT_NE(refused.find("\\9"), std::string::npos) << refused;
     // Clashing rows are found when the whole map is built: the file is named, not a line.
     std::string const two_topics = "table topics old_id,old_slug,new_id,new_slug,restricted 2\n";
     EXPECT_EQ(read(header + two_topics + row + "774\tc\t1775\td\tf\n" + rest),
