@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -154,26 +155,23 @@ struct no_duplicates
     void check(map_file const & /*file*/) {}
 };
 
-/// Reads a map file into its table's staging table: each row is read into a Row (`read`),
-/// checked as a snapshot build would (`check_build`: also the checks build() makes), and
-/// checked against the file's other rows (`duplicates`).
+/// Reads every row of `file` into a Row (`read`), checks it as a snapshot build would
+/// (`check_build`: also the checks build() makes) and against the file's other rows
+/// (`duplicates`), and calls `each` after each row.
 template <typename Row, typename Duplicates>
-void stage_file(pqxx::work &txn, map_file &file, map_table_spec const &table, site_settings const &settings,
-                bool check_build, void (*read)(map_file const &, Row &), Duplicates &&duplicates)
+void read_rows(map_file &file, site_settings const &settings, bool check_build, void (*read)(map_file const &, Row &),
+               Duplicates &&duplicates, std::function<void()> const &each)
 {
-    create_staging_table(txn, table);
     row_checker<Row> checker{settings, check_build};
-    pg::copy_writer staging{txn, staging_name(table)};
     Row row;
     while (file.next()) {
         read(file, row);
         checker.check(row, file);
         duplicates.add(row, file);
-        stage_row(staging, file, table, file.rows());
+        each();
     }
     checker.finish(file);
     duplicates.check(file);
-    staging.complete();
 }
 
 /// Inserts the staging table's rows into the map table, and updates the rows whose values
@@ -282,17 +280,57 @@ void read_rule(map_file const &file, rule_row &row)
     throw database_error{fmt::format("loading posts.csv: {}", message)};
 }
 
-/// Loads one map file of `table` (which `dir / {name}.csv` names) in the caller's transaction.
-load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec const &table,
-                             site_settings const &settings)
+} // namespace
+
+void read_map_rows(map_file &file, map_table_spec const &table, site_settings const &settings,
+                   std::function<void()> const &each)
 {
     switch (table.table) {
     case map_table::topics:
-        stage_file(txn, file, table, settings, false, read_place<topic_row, &topic_row::old_slug, &topic_row::new_slug>,
-                   old_id_duplicates{table.what});
-        break;
+        read_rows(file, settings, false, read_place<topic_row, &topic_row::old_slug, &topic_row::new_slug>,
+                  old_id_duplicates{table.what}, each);
+        return;
+    case map_table::posts:
+        read_rows(file, settings, false, read_post, old_id_duplicates{table.what}, each);
+        return;
+    case map_table::categories:
+        read_rows(file, settings, true,
+                  read_place<category_row, &category_row::old_slug_path, &category_row::new_slug_path>,
+                  old_id_duplicates{table.what}, each);
+        return;
+    case map_table::users:
+        read_rows(file, settings, true, read_names<user_row, &user_row::old_username, &user_row::new_username>,
+                  old_name_duplicates<user_row>{table.what, &user_row::old_username, true}, each);
+        return;
+    case map_table::tags:
+        read_rows(file, settings, true, read_names<tag_row, &tag_row::old_name, &tag_row::new_name>,
+                  old_name_duplicates<tag_row>{table.what, &tag_row::old_name, true}, each);
+        return;
+    case map_table::uploads:
+        read_rows(file, settings, true, read_names<upload_row, &upload_row::old_path, &upload_row::new_url>,
+                  old_name_duplicates<upload_row>{table.what, &upload_row::old_path, false}, each);
+        return;
+    case map_table::rules:
+        read_rows(file, settings, true, read_rule, no_duplicates{}, each);
+        return;
+    }
+}
+
+namespace {
+
+/// Loads one map file of `table` (which `dir / {name}.csv` names) in the caller's transaction:
+/// its rows are read, checked and COPYed into a staging table, then merged into the table.
+load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec const &table,
+                             site_settings const &settings)
+{
+    create_staging_table(txn, table);
+    {
+        pg::copy_writer staging{txn, staging_name(table)};
+        read_map_rows(file, table, settings, [&] { stage_row(staging, file, table, file.rows()); });
+        staging.complete();
+    }
+    switch (table.table) {
     case map_table::posts: {
-        stage_file(txn, file, table, settings, false, read_post, old_id_duplicates{table.what});
         // In a savepoint, so that a clash of post numbers can be explained afterwards.
         std::string clash;
         try {
@@ -305,35 +343,16 @@ load_result::file load_table(pqxx::work &txn, map_file &file, map_table_spec con
         }
         explain_post_number_clash(txn, clash);
     }
-    case map_table::categories:
-        stage_file(txn, file, table, settings, true,
-                   read_place<category_row, &category_row::old_slug_path, &category_row::new_slug_path>,
-                   old_id_duplicates{table.what});
-        break;
-    case map_table::users:
-        stage_file(txn, file, table, settings, true,
-                   read_names<user_row, &user_row::old_username, &user_row::new_username>,
-                   old_name_duplicates<user_row>{table.what, &user_row::old_username, true});
-        break;
-    case map_table::tags:
-        stage_file(txn, file, table, settings, true, read_names<tag_row, &tag_row::old_name, &tag_row::new_name>,
-                   old_name_duplicates<tag_row>{table.what, &tag_row::old_name, true});
-        break;
-    case map_table::uploads:
-        stage_file(txn, file, table, settings, true,
-                   read_names<upload_row, &upload_row::old_path, &upload_row::new_url>,
-                   old_name_duplicates<upload_row>{table.what, &upload_row::old_path, false});
-        break;
     case map_table::rules: {
-        stage_file(txn, file, table, settings, true, read_rule, no_duplicates{});
         // Rules are tried in order, so the file replaces them all: rule N is the file's Nth row.
         auto result = merge_file(txn, file, table);
         result.deleted = static_cast<std::int64_t>(
             txn.exec_params("DELETE FROM forumgate.rules WHERE position > $1", file.rows()).affected_rows());
         return result;
     }
+    default:
+        return merge_file(txn, file, table);
     }
-    return merge_file(txn, file, table);
 }
 
 namespace settings_csv {
@@ -346,7 +365,8 @@ constexpr std::array<map_column, 2> COLUMNS{
     {{"key", column_type::text, true, false}, {"value", column_type::text, true, false}}};
 } // namespace settings_csv
 
-/// Reads settings.csv (normalised). \throws input_error naming the file.
+} // namespace
+
 site_settings read_settings_file(fs::path const &path, std::int64_t &rows)
 {
     map_file file{path, "settings.csv", settings_csv::COLUMNS};
@@ -380,8 +400,6 @@ site_settings read_settings_file(fs::path const &path, std::int64_t &rows)
     }
     return settings;
 }
-
-} // namespace
 
 load_result database::load_csv(std::filesystem::path const &dir, std::optional<site_settings> settings)
 {

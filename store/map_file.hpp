@@ -1,6 +1,8 @@
 #pragma once
 // Reading map files (CSV, docs/map-files.md) for a load: one file's header and fields, the checks
-// a snapshot build makes on each row, and duplicate keys. Used by csv_load.cpp only.
+// a snapshot build makes on each row, and duplicate keys. Used by csv_load.cpp, and by the map
+// file fuzz target (tests/fuzz/map_csv_fuzz.cpp), which reads files as a load does without a
+// database.
 
 #include "base/csv.hpp"
 #include "base/error.hpp"
@@ -17,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -339,5 +342,17 @@ private:
     std::string_view m_what;
     std::unordered_map<std::string, std::uint64_t> m_first_lines;
 };
+
+/// Reads every row of `file`, a map file of `table`, as a load does: each row read into its
+/// table's row (topic_row…), checked as a snapshot build with `settings` would check it, and
+/// checked against the file's other rows (an old id or name given twice). Calls `each` after
+/// each row is read and checked (file.rows() is then its place in the file).
+/// \throws input_error "FILE:LINE: …" for the first bad row.
+void read_map_rows(map_file &file, map_table_spec const &table, site_settings const &settings,
+                   std::function<void()> const &each);
+
+/// \return the site settings of a settings.csv (key,value rows), normalised; `rows` is set to
+/// the number of rows read. \throws input_error naming the file.
+[[nodiscard]] site_settings read_settings_file(std::filesystem::path const &path, std::int64_t &rows);
 
 } // namespace forumgate::store

@@ -16,10 +16,12 @@ FG_PACKAGES=(
 
 fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 
-# Installs the packages of FG_PACKAGES that are not installed yet (apt-get, as root or via sudo).
+# Installs the packages given (default: those of FG_PACKAGES) that are not installed yet
+# (apt-get, as root or via sudo).
 fg_install_deps() {
   local missing=() pkg
-  for pkg in "${FG_PACKAGES[@]}"; do
+  [ $# -gt 0 ] || set -- "${FG_PACKAGES[@]}"
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -5,37 +5,14 @@
 #include "redirector/session.hpp"
 
 #include "redirector/response.hpp"
+#include "tests/redirector/test_stream.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/beast/_experimental/test/stream.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace forumgate::redirector {
-
-/// Beast's in-memory test stream: no timers of its own; a cancelled read ends as the end of
-/// the stream, which the session treats as it treats an aborted read.
-template <>
-struct stream_control<beast::test::stream>
-{
-    static constexpr bool HANDSHAKE = false;
-
-    static net::ip::address remote_address(beast::test::stream &) { return net::ip::make_address("127.0.0.1"); }
-    static void stop_expiry(beast::test::stream &) {}
-    static void cancel(beast::test::stream &stream) { stream.close_remote(); }
-    static void close(beast::test::stream &stream) { stream.close(); }
-    static void refuse(beast::test::stream &stream, std::string_view busy)
-    {
-        beast::error_code ec;
-        stream.write_some(net::buffer(busy.data(), busy.size()), ec);
-        stream.close();
-    }
-};
-
-} // namespace forumgate::redirector
 
 namespace {
 
