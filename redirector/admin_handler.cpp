@@ -45,7 +45,7 @@ bool admin_handler::handle(request_fields const &request, peer const &from, hand
                       fmt::format("ready, map version {}\n", m_maps.current()->version()), line, date);
         }
     } else if (path == "/metrics") {
-        m_metrics.set_connections(m_clients.size());
+        m_metrics.set_connections(m_clients.size(), m_clients.evicted());
         append_ok(out, "text/plain; version=0.0.4; charset=utf-8", m_metrics.prometheus(), line, date);
     } else {
         append_error(out, 404, line, date);
@@ -55,7 +55,7 @@ bool admin_handler::handle(request_fields const &request, peer const &from, hand
 
 void admin_handler::reject(int status, request_fields const &request, std::string &out)
 {
-    append_error(out, status, {false, false, request.http10()}, current_http_date());
+    append_error(out, status, {request.method == http::verb::head, false, request.http10()}, current_http_date());
 }
 
 } // namespace forumgate::redirector

@@ -21,6 +21,7 @@ struct connection_limits
     std::size_t target_limit = 4096;                     ///< request target (414 beyond)
     std::chrono::milliseconds request_timeout{10'000};   ///< to receive one whole request, body included
     std::chrono::milliseconds keepalive_timeout{60'000}; ///< idle between requests
+    std::chrono::milliseconds first_byte_timeout{5'000}; ///< open without a byte sent yet
     std::size_t pipeline_limit = 16;                     ///< answers batched before writing
 
     /// Bytes of one request at most, head and body together: the head's limit, the largest body
@@ -59,7 +60,7 @@ public:
     virtual bool handle(request_fields const &request, peer const &from, handler_state *state, std::string &out) = 0;
 
     /// Appends the answer for a request that could not be parsed (status 400, 408, 413, 414,
-    /// 431); the connection closes afterwards. Counts it.
+    /// 431), with no body if the request was a HEAD; the connection closes afterwards. Counts it.
     virtual void reject(int status, request_fields const &request, std::string &out) = 0;
 };
 

@@ -155,6 +155,9 @@ std::string metrics::prometheus() const
                        m_map_topics.load(), m_map_posts.load());
     append_gauge(out, "forumgate_map_bytes", "Memory held by the map being served.", m_map_bytes.load());
     append_gauge(out, "forumgate_open_connections", "Client connections open now.", m_connections.load());
+    append_family(out, "forumgate_connections_evicted_total",
+                  "Idle client connections closed to make room for a new one (max-connections reached).", "counter");
+    out += fmt::format("forumgate_connections_evicted_total {}\n", m_evicted.load());
     return out;
 }
 

@@ -34,7 +34,12 @@ public:
     void count(rejection what) noexcept;
     void count_reload(bool ok) noexcept;
     void set_map(std::int64_t version, std::size_t topics, std::size_t posts, std::size_t bytes) noexcept;
-    void set_connections(std::size_t open) noexcept { m_connections.store(open, std::memory_order_relaxed); }
+    /// `open`: client connections open now; `evicted`: idle ones closed to make room, in all.
+    void set_connections(std::size_t open, std::uint64_t evicted) noexcept
+    {
+        m_connections.store(open, std::memory_order_relaxed);
+        m_evicted.store(evicted, std::memory_order_relaxed);
+    }
 
     /// Total requests answered so far (all shards).
     [[nodiscard]] std::uint64_t requests() const noexcept;
@@ -67,6 +72,7 @@ private:
     std::atomic<std::uint64_t> m_map_posts{0};
     std::atomic<std::uint64_t> m_map_bytes{0};
     std::atomic<std::uint64_t> m_connections{0};
+    std::atomic<std::uint64_t> m_evicted{0};
     std::atomic<std::int64_t> m_last_reload_unix{0};
 };
 

@@ -1,5 +1,7 @@
 #include "redirector/redirect_handler.hpp"
 
+#include "base/error.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -43,6 +45,10 @@ std::shared_ptr<live_settings const> make_live_settings(serve_settings const &se
     live->policy.permanent_max_age = static_cast<std::uint32_t>(settings.permanent_max_age);
     live->policy.soft_max_age = static_cast<std::uint32_t>(settings.soft_max_age);
     live->policy.miss_max_age = static_cast<std::uint32_t>(settings.miss_max_age);
+    if (settings.hsts_max_age < 0 || settings.hsts_max_age > 2 * 365 * 24 * 3600) {
+        throw argument_error{"--hsts-max-age must be between 0 (off) and 63072000 (two years)"};
+    }
+    live->policy.hsts_max_age = static_cast<std::uint32_t>(settings.hsts_max_age);
     live->trusted_proxies = parse_networks(settings.trusted_proxy);
     if (!settings.access_log.empty()) {
         live->log = std::make_shared<access_log>(settings.access_log);
@@ -80,7 +86,10 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
         s.settings = m_settings.load(std::memory_order_acquire);
         s.settings_generation = generation;
     }
-    request_line const line{request.method == http::verb::head, request.keep_alive, request.http10()};
+    request_line const line{request.method == http::verb::head, request.keep_alive, request.http10(),
+                            from.tls ? s.settings->policy.hsts_max_age : 0};
+    request_line closing = line;
+    closing.keep_alive = false;
     std::string_view const date = current_http_date();
     if (request.method != http::verb::get && request.method != http::verb::head) {
         m_metrics.count(metrics::rejection::method_not_allowed);
@@ -89,7 +98,7 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
     }
     if (request.host_count > 1 || (request.host_count == 0 && !request.http10())) {
         m_metrics.count(metrics::rejection::bad_request);
-        append_error(out, 400, {line.head, false, line.http10}, date); // HTTP/1.1 needs exactly one Host
+        append_error(out, 400, closing, date); // HTTP/1.1 needs exactly one Host
         return false;
     }
     mappings::decision const decision = mappings::resolve({request.host, request.target}, *s.map, s.scratch);
@@ -105,9 +114,8 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
         search_words = words;
         m_misses.record(request.target, decision.why);
     }
-    append_answer(out, decision,
-                  decision.what == mappings::outcome::bad_request ? request_line{line.head, false, line.http10} : line,
-                  s.settings->policy, date, s.map->settings().new_base, search_words);
+    append_answer(out, decision, decision.what == mappings::outcome::bad_request ? closing : line, s.settings->policy,
+                  date, s.map->settings().new_base, search_words);
     m_metrics.count(decision.what, decision.kind, std::chrono::steady_clock::now() - start);
     if (s.settings->log) {
         // The status sent: a redirect is a 302 in the soft period.
@@ -121,7 +129,7 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
 void redirect_handler::reject(int status, request_fields const &request, std::string &out)
 {
     m_metrics.count(status == 408 ? metrics::rejection::timeout : metrics::rejection::bad_request);
-    append_error(out, status, {false, false, request.http10()}, current_http_date());
+    append_error(out, status, {request.method == http::verb::head, false, request.http10()}, current_http_date());
 }
 
 } // namespace forumgate::redirector

@@ -27,6 +27,11 @@ void append_head(std::string &out, int status, request_line const &request, std:
     out.append("\r\nDate: ");
     out.append(date);
     out.append("\r\nServer: forumgate\r\n");
+    if (request.hsts_max_age > 0) {
+        out.append("Strict-Transport-Security: max-age=");
+        append_number(out, request.hsts_max_age);
+        out.append("\r\n");
+    }
     if (!keep_alive) {
         out.append("Connection: close\r\n");
     } else if (request.http10) {

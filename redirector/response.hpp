@@ -18,14 +18,16 @@ struct answer_policy
     std::uint32_t permanent_max_age = 30U * 24U * 3600U; ///< seconds a 301 may be cached
     std::uint32_t soft_max_age = 300;                    ///< seconds a soft 302 may be cached
     std::uint32_t miss_max_age = 60;                     ///< seconds a 404/410 may be cached
+    std::uint32_t hsts_max_age = 0;                      ///< Strict-Transport-Security on HTTPS (0: none)
 };
 
 /// The parts of a request the answer depends on.
 struct request_line
 {
-    bool head = false;      ///< HEAD: headers only
-    bool keep_alive = true; ///< the connection stays open afterwards
-    bool http10 = false;    ///< answer as HTTP/1.0 (Connection: keep-alive spelled out)
+    bool head = false;              ///< HEAD: headers only
+    bool keep_alive = true;         ///< the connection stays open afterwards
+    bool http10 = false;            ///< answer as HTTP/1.0 (Connection: keep-alive spelled out)
+    std::uint32_t hsts_max_age = 0; ///< over HTTPS with hsts-max-age set: Strict-Transport-Security
 };
 
 /// Appends the response for `decision` to `out`. `date` is an IMF-fixdate (cached per second).

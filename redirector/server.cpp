@@ -4,6 +4,7 @@
 
 #include <boost/beast/core/bind_handler.hpp>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -41,8 +42,26 @@ connection_limits limits_of(serve_settings const &settings)
     limits.header_limit = static_cast<std::uint32_t>(settings.header_limit);
     limits.request_timeout = std::chrono::milliseconds{settings.request_timeout_ms};
     limits.keepalive_timeout = std::chrono::milliseconds{settings.keepalive_timeout_ms};
+    limits.first_byte_timeout = std::chrono::milliseconds{settings.first_byte_timeout_ms};
     return limits;
 }
+
+/// The admin listener's own bounds, short: a probe asks one thing and goes. With its few
+/// connections (ADMIN_CONNECTIONS), a full admin registry closes its oldest idle connection to
+/// answer a new one, so /healthz is answered however many idle connections sit on the port.
+connection_limits admin_limits()
+{
+    connection_limits limits;
+    limits.request_timeout = std::chrono::seconds{5};
+    limits.keepalive_timeout = std::chrono::seconds{5};
+    limits.first_byte_timeout = std::chrono::seconds{5};
+    return limits;
+}
+
+/// Closed connections leave their buffers free in the heap; after many close, the heap's free
+/// pages go back to the system (glibc keeps them otherwise: RSS stayed at its peak).
+constexpr std::size_t TRIM_AFTER_CLOSED = 1000;
+constexpr std::chrono::seconds TRIM_CHECK_INTERVAL{5};
 
 std::shared_ptr<net::ssl::context> tls_context_if_listening(serve_settings const &settings)
 {
@@ -64,8 +83,9 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                     m_counters.set_map(map.version(), map.size().topics, map.size().posts, map.memory_bytes());
                 },
                 [this] { m_counters.count_reload(false); }, std::chrono::seconds{m_settings.reload_min_interval}},
-      m_admin{m_counters, m_reloads, m_clients, m_maps}, m_io{static_cast<int>(m_settings.threads)},
-      m_stats_timer{m_io}, m_signals{m_io, SIGHUP, SIGTERM, SIGINT}, m_drain_timer{m_io}, m_drain_poll{m_io}
+      m_admin{m_counters, m_reloads, m_clients, m_maps},
+      m_admin_limits{admin_limits()}, m_io{static_cast<int>(m_settings.threads)}, m_stats_timer{m_io},
+      m_trim_timer{m_io}, m_signals{m_io, SIGHUP, SIGTERM, SIGINT}, m_drain_timer{m_io}, m_drain_poll{m_io}
 {
     auto const first = m_maps.current();
     m_counters.set_map(first->version(), first->size().topics, first->size().posts, first->memory_bytes());
@@ -111,6 +131,8 @@ int server::run()
         m_stats_timer.expires_after(std::chrono::seconds{m_settings.stats_interval});
         m_stats_timer.async_wait(beast::bind_front_handler(&server::on_stats, this));
     }
+    m_trim_timer.expires_after(TRIM_CHECK_INTERVAL);
+    m_trim_timer.async_wait(beast::bind_front_handler(&server::on_trim, this));
 
     std::vector<std::thread> threads;
     for (std::int64_t i = 1; i < m_settings.threads; ++i) {
@@ -209,6 +231,7 @@ void server::drain(int number)
         l->stop();
     }
     m_stats_timer.cancel();
+    m_trim_timer.cancel();
     m_clients.drain();
     m_admin_clients.drain();
     m_drain_timer.expires_after(std::chrono::milliseconds{m_settings.drain_timeout_ms});
@@ -258,6 +281,21 @@ void server::on_stats(beast::error_code ec)
     m_last_requests = total;
     m_stats_timer.expires_after(std::chrono::seconds{interval});
     m_stats_timer.async_wait(beast::bind_front_handler(&server::on_stats, this));
+}
+
+void server::on_trim(beast::error_code ec)
+{
+    if (ec || m_clients.draining()) {
+        return;
+    }
+    std::size_t const peak = m_clients.take_peak();
+    std::size_t const now = m_clients.size();
+    if (peak >= now + TRIM_AFTER_CLOSED) {
+        ::malloc_trim(0);
+        spdlog::info("{} connections closed since the last check: free heap returned to the system", peak - now);
+    }
+    m_trim_timer.expires_after(TRIM_CHECK_INTERVAL);
+    m_trim_timer.async_wait(beast::bind_front_handler(&server::on_trim, this));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ namespace forumgate::redirector {
 class server
 {
 public:
+    /// Connections the admin listener holds at most (its oldest idle one is closed for a new one).
+    static constexpr std::size_t ADMIN_CONNECTIONS = 64;
+
     /// Blocks SIGHUP, SIGTERM and SIGINT, loads the first map, opens the listeners and, with a
     /// store, listens for its changes. `from_command_line` names the settings given on the command
     /// line: they win over the config file on every reload too.
@@ -54,6 +57,7 @@ private:
     void on_drain_timeout(boost::beast::error_code ec);
     void check_drained();
     void on_stats(boost::beast::error_code ec);
+    void on_trim(boost::beast::error_code ec);
 
     serve_settings const m_settings; ///< as started: the reload of a setting starts from here
     config_source const m_config;
@@ -72,12 +76,13 @@ private:
     // Declared before the io_context: after a drain timeout its destructor destroys the
     // sessions still open, and they use the handler, registry and limits they were given.
     admin_handler m_admin;
-    connection_registry m_admin_clients{64};
-    connection_limits m_admin_limits;
+    connection_registry m_admin_clients{ADMIN_CONNECTIONS};
+    connection_limits const m_admin_limits; ///< short timeouts of its own (server.cpp)
     boost::asio::io_context m_io;
     std::vector<std::shared_ptr<listener>> m_listeners;
     std::unique_ptr<change_listener> m_changes;
     boost::asio::steady_timer m_stats_timer;
+    boost::asio::steady_timer m_trim_timer; ///< returns free heap after many connections closed
     boost::asio::signal_set m_signals;
     boost::asio::steady_timer m_drain_timer; ///< the drain timeout
     boost::asio::steady_timer m_drain_poll;  ///< looks for the last connection to go

@@ -15,6 +15,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,13 @@ struct stream_control<beast::tcp_stream>
 {
     static constexpr bool HANDSHAKE = false;
 
+    /// Waits until bytes can be read, without a buffer: a connection that has sent nothing holds
+    /// no read buffer.
+    template <typename Handler>
+    static void wait_readable(beast::tcp_stream &stream, Handler &&handler)
+    {
+        stream.socket().async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
+    }
     static net::ip::address remote_address(beast::tcp_stream &stream)
     {
         beast::error_code ec;
@@ -95,6 +103,13 @@ struct stream_control<beast::ssl_stream<beast::tcp_stream>>
     }
 };
 
+/// True if stream_control<Stream> can wait for bytes to read without a buffer (plain TCP).
+template <typename Control, typename Stream>
+concept waits_readable = requires(Stream &stream)
+{
+    Control::wait_readable(stream, [](beast::error_code) {});
+};
+
 /// Represents one connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
 /// (or, in the tests, beast::test::stream), with a stream_control<Stream>.
 template <typename Stream>
@@ -130,7 +145,6 @@ public:
     {
         m_peer.tls = tls;
         m_peer.address = control::remote_address(m_stream);
-        m_out.reserve(1024);
     }
 
     ~session() override
@@ -147,6 +161,7 @@ public:
     /// is full or draining.
     void run()
     {
+        this->mark_idle(std::chrono::steady_clock::now()); // may be closed to make room until it speaks
         if (!m_registry.add(this)) {
             m_phase = phase::refused;
             control::refuse(m_stream, BUSY);
@@ -165,11 +180,11 @@ public:
     void close_when_idle() override
     {
         // Runs on any thread: hop onto the connection's strand. A connection being destroyed
-        // has no owner left and needs nothing.
+        // has no owner left and needs nothing. Used by a drain, and to make room in a full server.
         if (auto self = this->weak_from_this().lock()) {
             net::post(m_stream.get_executor(), [self] {
                 self->m_draining = true;
-                if (self->idle_reading()) {
+                if (self->idle_reading() || self->m_phase == phase::opening) { // waiting, or in the handshake
                     control::cancel(self->m_stream);
                 }
             });
@@ -182,8 +197,14 @@ private:
     static constexpr std::string_view BUSY =
         "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n";
 
-    /// Bytes asked of the socket per read: a typical request head fits many times over.
+    /// Bytes asked of the socket per read while a request is incomplete.
     static constexpr std::size_t READ_SIZE = 16 * 1024;
+    /// Bytes asked of the socket for a new request: a typical request head fits. Between requests
+    /// a buffer grown past IDLE_BUFFER_LIMIT goes back to the heap, and so does an answer buffer
+    /// past OUT_BUFFER_LIMIT: an idle connection holds a few KiB, whatever it sent before.
+    static constexpr std::size_t FIRST_READ_SIZE = 2 * 1024;
+    static constexpr std::size_t IDLE_BUFFER_LIMIT = 4 * 1024;
+    static constexpr std::size_t OUT_BUFFER_LIMIT = 16 * 1024;
 
     /// \return true if a request has begun: some of it is buffered or parsed.
     [[nodiscard]] bool request_begun() const noexcept { return m_buffer.size() > 0 || m_parser.has_value(); }
@@ -217,10 +238,39 @@ private:
                     beast::bind_front_handler(&session::on_request_timeout, this->shared_from_this()));
             }
         } else {
-            watch_idle(m_limits.keepalive_timeout);
+            // Waiting for a request: the first one must begin within the first-byte timeout.
+            auto const now = std::chrono::steady_clock::now();
+            watch_idle(now, m_heard ? m_limits.keepalive_timeout : m_limits.first_byte_timeout);
+            this->mark_idle(now);
+            if (m_buffer.capacity() > IDLE_BUFFER_LIMIT) {
+                m_buffer.shrink_to_fit(); // empty: frees it
+            }
         }
         m_phase = phase::reading;
-        m_stream.async_read_some(m_buffer.prepare(READ_SIZE),
+        if constexpr (waits_readable<control, Stream>) {
+            if (m_buffer.capacity() == 0) {
+                control::wait_readable(m_stream,
+                                       beast::bind_front_handler(&session::on_readable, this->shared_from_this()));
+                return;
+            }
+        }
+        start_read();
+    }
+
+    void on_readable(beast::error_code ec)
+    {
+        if (ec) {
+            on_read(ec, 0);
+            return;
+        }
+        start_read();
+    }
+
+    void start_read()
+    {
+        // Into all the room the buffer has, and at least enough for a request's head.
+        std::size_t const room = m_buffer.capacity() - m_buffer.size();
+        m_stream.async_read_some(m_buffer.prepare(std::max(room, request_begun() ? READ_SIZE : FIRST_READ_SIZE)),
                                  beast::bind_front_handler(&session::on_read, this->shared_from_this()));
     }
 
@@ -248,27 +298,34 @@ private:
     // The keep-alive and write deadlines, kept lazily: each read or write only moves
     // m_idle_deadline; the timer is armed once and, when it fires early, re-armed at the moved
     // deadline. A timer operation per read and per write (what the stream's own expiry does)
-    // cost a measurable share of the CPU per request.
-    void watch_idle(std::chrono::steady_clock::duration timeout)
+    // cost a measurable share of the CPU per request. Only a deadline earlier than the timer's
+    // (the keep-alive after the longer first-byte or write deadline) re-arms it at once.
+    void watch_idle(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout)
     {
-        m_idle_deadline = std::chrono::steady_clock::now() + timeout;
-        if (!m_idle_armed) {
-            m_idle_armed = true;
-            m_idle_timer.expires_at(m_idle_deadline);
-            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+        m_idle_deadline = now + timeout;
+        if (!m_idle_armed || m_idle_deadline < m_idle_timer.expiry()) {
+            arm_idle_timer(); // replaces the wait pending, if any
         }
+    }
+
+    void arm_idle_timer()
+    {
+        m_idle_armed = true;
+        m_idle_timer.expires_at(m_idle_deadline);
+        m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
     }
 
     void on_idle_timeout(beast::error_code ec)
     {
+        if (ec == net::error::operation_aborted) {
+            return; // replaced by an earlier deadline, or the connection closed
+        }
         m_idle_armed = false;
         if (ec || m_phase == phase::closed) {
-            return; // cancelled: the connection closed
+            return;
         }
         if (std::chrono::steady_clock::now() < m_idle_deadline) {
-            m_idle_armed = true;
-            m_idle_timer.expires_at(m_idle_deadline);
-            m_idle_timer.async_wait(beast::bind_front_handler(&session::on_idle_timeout, this->shared_from_this()));
+            arm_idle_timer();
             return;
         }
         // Idle between requests, or stuck writing: close. (A request begun has its own timer.)
@@ -279,6 +336,7 @@ private:
 
     void on_read(beast::error_code ec, std::size_t bytes)
     {
+        this->mark_busy();
         m_phase = phase::answering;
         bool const timed_out = m_deadline == deadline::passed;
         if (timed_out) {
@@ -302,6 +360,7 @@ private:
             do_write(true);
             return;
         }
+        m_heard = true;
         m_buffer.commit(bytes);
         process();
     }
@@ -316,9 +375,16 @@ private:
             m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
         }
         while (!m_parser->is_done() && m_buffer.size() > 0) {
+            bool const in_head = !m_parser->is_header_done();
             std::size_t const used = m_parser->put(m_buffer.data(), ec);
             m_buffer.consume(used);
             m_request_bytes += used;
+            // Beast applies the head's limit to what one put() sees; the request line and the
+            // fields it consumed in earlier reads count too (a head over the limit in pieces).
+            if (in_head && (ec == beast::http::error::need_more || !ec) &&
+                m_request_bytes + (m_parser->is_header_done() ? 0 : m_buffer.size()) > m_limits.header_limit) {
+                ec = beast::http::error::header_limit;
+            }
             if (ec) {
                 break;
             }
@@ -341,6 +407,9 @@ private:
     {
         bool last = false; // no request is read after this answer
         std::size_t answered = 0;
+        if (m_out.capacity() < 1024) {
+            m_out.reserve(1024); // once per connection (and after a burst): no growing for each answer
+        }
         while (!last && answered < m_limits.pipeline_limit && m_buffer.size() > 0) {
             beast::error_code ec;
             if (!parse(ec)) {
@@ -384,7 +453,8 @@ private:
     void do_write(bool last)
     {
         control::stop_expiry(m_stream);
-        watch_idle(m_limits.request_timeout); // a client that reads no answers is cut off
+        watch_idle(std::chrono::steady_clock::now(),
+                   m_limits.request_timeout); // a client that reads no answers is cut off
         m_phase = last ? phase::finishing : phase::writing;
         net::async_write(m_stream, net::buffer(m_out),
                          beast::bind_front_handler(&session::on_write, this->shared_from_this()));
@@ -395,6 +465,9 @@ private:
         bool const last = m_phase == phase::finishing;
         m_phase = phase::answering;
         m_out.clear();
+        if (m_out.capacity() > OUT_BUFFER_LIMIT) {
+            m_out.shrink_to_fit(); // a burst's answers (or /metrics) back to the heap
+        }
         if (ec || last) {
             do_close();
             return;
@@ -429,7 +502,8 @@ private:
     peer m_peer;
     phase m_phase = phase::opening;
     deadline m_deadline = deadline::off;
-    bool m_draining = false;   ///< the server is stopping: finish the request begun, then close
+    bool m_draining = false;   ///< stopping, or closed to make room: finish the request begun, then close
+    bool m_heard = false;      ///< the client has sent a byte: the keep-alive timeout applies, not the first-byte one
     bool m_idle_armed = false; ///< m_idle_timer waits (the timer runs apart from the phase)
 };
 

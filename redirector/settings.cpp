@@ -21,17 +21,26 @@ std::vector<setting> const &serve_setting_table()
         {"tls-listen", &s::tls_listen, false, "ADDR:PORT to serve HTTPS on (repeatable; needs tls-cert and tls-key)"},
         {"tls-cert", &s::tls_cert, true, "PEM certificate chain for HTTPS (re-read on reload)"},
         {"tls-key", &s::tls_key, true, "PEM private key for HTTPS (re-read on reload)"},
+        {"tls-ciphers", &s::tls_ciphers, true,
+         "OpenSSL cipher list for TLS 1.2, in the server's order of preference (TLS 1.3 keeps OpenSSL's suites)"},
+        {"hsts-max-age", &s::hsts_max_age, true,
+         "Seconds of Strict-Transport-Security on HTTPS answers (0: no header; once sent, browsers refuse plain "
+         "HTTP to the old host for that long)"},
         {"admin-listen", &s::admin_listen, false,
          "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
         {"snapshot", &s::snapshot, false,
          "Snapshot file (from `forumgate map snapshot`) to start from when the store is unreachable"},
         {"threads", &s::threads, false, "I/O threads"},
-        {"max-connections", &s::max_connections, false, "Open connections at most; more are refused with 503"},
+        {"max-connections", &s::max_connections, false,
+         "Open connections at most; past it the longest-idle ones are closed to make room, or, if none is idle, "
+         "new ones are refused with 503"},
         {"header-limit", &s::header_limit, false, "Bytes of request line and headers at most (431 beyond)"},
         {"request-timeout-ms", &s::request_timeout_ms, false,
          "Milliseconds to receive a whole request, from its first byte (408 beyond)"},
         {"keepalive-timeout-ms", &s::keepalive_timeout_ms, false,
          "Milliseconds an idle keep-alive connection stays open"},
+        {"first-byte-timeout-ms", &s::first_byte_timeout_ms, false,
+         "Milliseconds a new connection may stay open without sending a byte"},
         {"drain-timeout-ms", &s::drain_timeout_ms, false, "Milliseconds SIGTERM waits for requests in flight"},
         {"soft", &s::soft, true, "Answer 302 with soft-max-age instead of 301 (trial period after a switch)"},
         {"permanent-max-age", &s::permanent_max_age, true, "Seconds browsers and CDNs may cache a 301"},
@@ -189,7 +198,8 @@ void check(serve_settings const &values)
     if (values.header_limit < 1024 || values.header_limit > 1 << 20) {
         throw argument_error{"--header-limit must be between 1024 and 1048576"};
     }
-    for (auto const *timeout : {&values.request_timeout_ms, &values.keepalive_timeout_ms, &values.drain_timeout_ms}) {
+    for (auto const *timeout : {&values.request_timeout_ms, &values.keepalive_timeout_ms, &values.first_byte_timeout_ms,
+                                &values.drain_timeout_ms}) {
         if (*timeout < 1) {
             throw argument_error{"timeouts must be at least 1 ms"};
         }

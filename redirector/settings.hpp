@@ -25,12 +25,18 @@ struct serve_settings
     std::string admin_listen;
     std::string tls_cert;
     std::string tls_key;
+    /// The Mozilla "intermediate" profile for TLS 1.2 (TLS 1.3 suites are all good): forward secrecy
+    /// (ECDHE) and AEAD ciphers (AES-GCM, ChaCha20-Poly1305) only, in the server's order.
+    std::string tls_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    std::int64_t hsts_max_age = 0;
     std::string snapshot;
     std::int64_t threads = 1;
     std::int64_t max_connections = 10000;
     std::int64_t header_limit = 8192;
     std::int64_t request_timeout_ms = 10000;
     std::int64_t keepalive_timeout_ms = 60000;
+    std::int64_t first_byte_timeout_ms = 5000;
     std::int64_t drain_timeout_ms = 30000;
     bool soft = false;
     std::int64_t permanent_max_age = 30 * 24 * 3600;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,19 @@ inline double metric(std::string const &text, std::string const &name)
         }
     }
     return -1;
+}
+
+/// \return the resident memory of process `pid` in KiB (VmRSS), 0 if unreadable.
+inline std::uint64_t resident_kib(pid_t pid)
+{
+    std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("VmRSS:")) {
+            return std::stoull(line.substr(6));
+        }
+    }
+    return 0;
 }
 
 /// Represents a `forumgate serve` started for one test, with its plain, TLS and admin ports.

@@ -4,7 +4,6 @@
 
 #include "tests/redirector/server_fixture.hpp"
 
-#include <fstream>
 #include <random>
 
 namespace {
@@ -165,19 +164,6 @@ TEST_F(server_test, open_redirect_and_header_injection_attempts_stay_on_the_new_
 // ---------------------------------------------------------------------------------------------
 // limits and timeouts
 
-/// \return the resident memory of process `pid` in KiB (VmRSS), 0 if unreadable.
-std::uint64_t resident_kib(pid_t pid)
-{
-    std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.starts_with("VmRSS:")) {
-            return std::stoull(line.substr(6));
-        }
-    }
-    return 0;
-}
-
 TEST_F(server_test, a_chunk_extension_that_never_ends_is_cut_off_and_costs_no_memory)
 {
     // Once: 400 MiB of `1;ext=aaaa…` grew the server by as much, and three connections took it
@@ -229,7 +215,7 @@ TEST_F(server_test, a_request_head_trickled_slower_than_the_request_timeout_gets
 
 TEST_F(server_test, an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout)
 {
-    auto server = start({"--keepalive-timeout-ms", "300"});
+    auto server = start({"--keepalive-timeout-ms", "300", "--first-byte-timeout-ms", "300"});
     {
         http_client client{server.port};
         ASSERT_TRUE(answered(client));
@@ -240,7 +226,7 @@ TEST_F(server_test, an_idle_keep_alive_connection_is_closed_after_the_keepalive_
         EXPECT_LT(idle, 2s);
     }
     {
-        // A connection that never sends a byte is closed the same way, silently.
+        // A connection that never sends a byte is closed after the first-byte timeout, silently.
         http_client client{server.port};
         EXPECT_TRUE(client.closed_by_peer(3s));
         EXPECT_TRUE(client.received().empty()) << client.received();
@@ -256,8 +242,10 @@ TEST_F(server_test, an_idle_keep_alive_connection_is_closed_after_the_keepalive_
     EXPECT_TRUE(serving(server));
 }
 
-TEST_F(server_test, connections_past_max_connections_get_503)
+TEST_F(server_test, connections_past_max_connections_get_503_while_none_is_idle)
 {
+    // Each of the five is in the middle of a request: none can be closed to make room (an idle
+    // one would be, see server_limits_test).
     auto server = start({"--max-connections", "5"});
     std::vector<std::unique_ptr<http_client>> open;
     for (int i = 0; i < 5; ++i) {
@@ -266,7 +254,9 @@ TEST_F(server_test, connections_past_max_connections_get_503)
         auto const response = open.back()->read_response();
         ASSERT_TRUE(response) << i;
         EXPECT_EQ(response->status, 301) << i;
+        ASSERT_TRUE(open.back()->send("GET /t/774 HTTP/1.1\r\n"));
     }
+    std::this_thread::sleep_for(200ms); // the server has read the five requests begun
     {
         http_client sixth{server.port};
         auto const response = sixth.read_response();
@@ -287,7 +277,7 @@ TEST_F(server_test, connections_past_max_connections_get_503)
     }
     // The five still work, and the admin port is not counted.
     for (auto &client : open) {
-        ASSERT_TRUE(client->send(request("/t/774")));
+        ASSERT_TRUE(client->send("Host: " + OLD_HOST + "\r\n\r\n"));
         auto const response = client->read_response();
         ASSERT_TRUE(response);
         EXPECT_EQ(response->status, 301);

@@ -298,6 +298,26 @@ TEST_F(session_test, limits_give_414_and_431)
     }
 }
 
+TEST_F(session_test, a_head_over_the_limit_in_two_pieces_gets_431)
+{
+    // Beast applies the limit to what one put() sees: the fields it consumed before did not count.
+    std::string head = "GET /t/1 HTTP/1.1\r\nHost: old.example\r\n";
+    while (head.size() < 9000) {
+        head += "X-Padding-" + std::to_string(head.size()) + ": " + std::string(100, 'a') + "\r\n";
+    }
+    head += "\r\n";
+    for (std::size_t const first : {std::size_t{100}, std::size_t{2048}, std::size_t{8000}}) {
+        SCOPED_TRACE(first);
+        m_handler.rejected.clear();
+        m_client = beast::test::stream{m_io};
+        open();
+        send(head.substr(0, first));
+        send(head.substr(first));
+        EXPECT_EQ(m_handler.rejected, (std::vector<int>{431}));
+        EXPECT_TRUE(m_handler.targets.empty());
+    }
+}
+
 TEST_F(session_test, connection_close_and_http10_close_after_the_answer)
 {
     for (auto const &request : {get("/t/1", "Connection: close\r\n"), std::string{"GET /t/1 HTTP/1.0\r\n\r\n"}}) {
@@ -362,6 +382,78 @@ TEST_F(session_test, a_drain_closes_an_idle_connection_and_finishes_a_request_be
     EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/1", "/t/2"}));
     EXPECT_EQ(count(received(), "Connection: close"), 1U) << received();
     EXPECT_EQ(m_registry.size(), 0U);
+}
+
+TEST_F(session_test, a_connection_that_sends_nothing_is_closed_after_the_first_byte_timeout)
+{
+    // Once: a connection that never sent a byte stayed for the whole keep-alive timeout, and
+    // 10,000 of them kept every new client out with 503.
+    m_limits.first_byte_timeout = 50ms;
+    open();
+    wait(200ms);
+    EXPECT_FALSE(open_connection()) << "still open after the first-byte timeout";
+    EXPECT_EQ(received(), "") << "closed silently";
+}
+
+TEST_F(session_test, after_a_first_request_the_keepalive_timeout_applies)
+{
+    m_limits.first_byte_timeout = 50ms;
+    open();
+    send(get("/t/1"));
+    wait(200ms);
+    EXPECT_TRUE(open_connection()) << "closed after the first-byte timeout, not the keep-alive one";
+}
+
+TEST_F(session_test, a_full_registry_closes_its_oldest_idle_connection_for_a_new_one)
+{
+    // Four open: two waiting for their first byte (the older first), one mid-request, one idle
+    // after an answer. A fifth is served, and the oldest idle connection makes room for it.
+    std::vector<beast::test::stream> clients;
+    auto const open_client = [&](std::string_view bytes) {
+        m_client = beast::test::stream{m_io};
+        open();
+        send(bytes);
+        clients.push_back(std::move(m_client));
+        std::this_thread::sleep_for(2ms);
+    };
+    open_client("");
+    open_client("");
+    open_client("GET /t/busy HTTP/1.1\r\n");
+    open_client(get("/t/answered"));
+    ASSERT_EQ(m_registry.size(), 4U);
+    m_client = beast::test::stream{m_io};
+    open();
+    send(get("/t/new"));
+    EXPECT_TRUE(received().starts_with("HTTP/1.1 200 OK\r\n")) << received();
+    EXPECT_EQ(m_registry.size(), 4U);
+    EXPECT_EQ(m_registry.evicted(), 1U);
+    // The oldest is gone; the others are still there.
+    for (auto const &[index, target] :
+         std::vector<std::pair<std::size_t, std::string>>{{0, "/t/oldest"}, {1, "/t/second"}}) {
+        beast::error_code ec;
+        std::string const bytes = get(target);
+        clients[index].write_some(net::buffer(bytes), ec);
+        settle();
+    }
+    clients[2].write_some(net::buffer(std::string_view{"Host: old.example\r\n\r\n"}));
+    settle();
+    EXPECT_EQ(m_handler.targets, (std::vector<std::string>{"/t/answered", "/t/new", "/t/second", "/t/busy"}));
+}
+
+TEST_F(session_test, a_full_registry_of_busy_connections_refuses_with_503)
+{
+    std::vector<beast::test::stream> clients;
+    for (int i = 0; i < 4; ++i) {
+        m_client = beast::test::stream{m_io};
+        open();
+        send("GET /t/slow HTTP/1.1\r\n");
+        clients.push_back(std::move(m_client));
+    }
+    m_client = beast::test::stream{m_io};
+    open();
+    EXPECT_TRUE(received().starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << received();
+    EXPECT_EQ(m_registry.size(), 4U);
+    EXPECT_EQ(m_registry.evicted(), 0U);
 }
 
 TEST_F(session_test, a_full_registry_refuses_with_503)
