@@ -249,17 +249,20 @@ TEST_F(server_test, other_methods_get_405_with_allow_and_keep_the_connection)
     auto const posted = client.read_response();
     ASSERT_TRUE(posted);
     EXPECT_EQ(posted->status, 405);
-    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST +
-                            "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
-    auto const chunked = client.read_response();
-    ASSERT_TRUE(chunked);
-    EXPECT_EQ(chunked->status, 405);
     ASSERT_TRUE(client.send(request("/t/774")));
     auto const next = client.read_response();
     ASSERT_TRUE(next) << client.received();
     EXPECT_EQ(next->status, 301);
     EXPECT_TRUE(client.received().empty()) << "the POST body was answered as a request: " << client.received();
     EXPECT_FALSE(client.readable(200ms)) << client.received();
+    // A chunked body is not read at all (Boost 1.74's chunk parser trips on fuzzed trailers):
+    // refused at its head, and the connection closes.
+    ASSERT_TRUE(client.send("POST /t/774 HTTP/1.1\r\nHost: " + OLD_HOST +
+                            "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+    auto const chunked = client.read_response();
+    ASSERT_TRUE(chunked);
+    EXPECT_EQ(chunked->status, 400);
+    EXPECT_TRUE(client.closed_by_peer(2s));
 }
 
 TEST_F(server_test, a_foreign_host_gets_421_and_no_redirect)
