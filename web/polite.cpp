@@ -183,15 +183,14 @@ http_response polite_send(http_client &client, request_pacer &pacer, http_reques
         }
         pacer.count_retry(rate_limited);
         auto const pause = wait.value_or(backoff(policy, attempt));
-        // Say why and for how long: a run that waits in silence looks hung.
-        spdlog::log(rate_limited ? spdlog::level::info : spdlog::level::warn, "{}; retry {} of {} in {:.1f} s",
-                    last_reason.starts_with(url) ? last_reason : url + ": " + last_reason, attempt,
-                    policy.max_attempts - 1, std::chrono::duration<double>(pause).count());
-        // The progress line says so too: a run that waits on a per-user limit looks stalled.
+        // Say why and for how long, in the log and on the progress line: a run that waits in
+        // silence (on a per-user limit, say) looks hung. A transport error already names the URL.
         std::string_view reason = last_reason;
-        if (reason.starts_with(url + ": ")) {
+        if (reason.starts_with(url) && reason.substr(url.size()).starts_with(": ")) {
             reason.remove_prefix(url.size() + 2);
         }
+        spdlog::log(rate_limited ? spdlog::level::info : spdlog::level::warn, "{}: {}; retry {} of {} in {:.1f} s", url,
+                    reason, attempt, policy.max_attempts - 1, std::chrono::duration<double>(pause).count());
         progress::wait_scope const shown{
             rate_limited ? limit_name : "retrying after " + std::string{reason.substr(0, 40)}, pause};
         std::this_thread::sleep_for(pause);
