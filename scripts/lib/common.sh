@@ -10,7 +10,7 @@ FG_PACKAGES=(
   libpqxx-dev libpq-dev libre2-dev libboost-dev libboost-system-dev libssl-dev libidn2-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev chromium clang-tidy clang-format
+  zlib1g-dev chromium clang-tidy clang-format clang libclang-rt-14-dev
   postgresql postgresql-client curl ca-certificates
 )
 
