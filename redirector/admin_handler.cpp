@@ -53,7 +53,7 @@ bool admin_handler::handle(request_fields const &request, peer const &from, hand
     return true;
 }
 
-void admin_handler::reject(int status, request_fields const &request, std::string &out)
+void admin_handler::reject(int status, request_fields const &request, peer const & /*from*/, std::string &out)
 {
     append_error(out, status, {request.method == http::verb::head, false, request.http10()}, current_http_date());
 }

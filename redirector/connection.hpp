@@ -61,7 +61,7 @@ public:
 
     /// Appends the answer for a request that could not be parsed (status 400, 408, 413, 414,
     /// 431), with no body if the request was a HEAD; the connection closes afterwards. Counts it.
-    virtual void reject(int status, request_fields const &request, std::string &out) = 0;
+    virtual void reject(int status, request_fields const &request, peer const &from, std::string &out) = 0;
 };
 
 /// \return the status that answers a parse error from Beast.

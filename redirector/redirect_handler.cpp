@@ -126,10 +126,13 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
     return decision.what != mappings::outcome::bad_request;
 }
 
-void redirect_handler::reject(int status, request_fields const &request, std::string &out)
+void redirect_handler::reject(int status, request_fields const &request, peer const &from, std::string &out)
 {
     m_metrics.count(status == 408 ? metrics::rejection::timeout : metrics::rejection::bad_request);
-    append_error(out, status, {request.method == http::verb::head, false, request.http10()}, current_http_date());
+    // A refusal on the TLS port carries HSTS as every other answer there does.
+    auto const settings = m_settings.load(std::memory_order_acquire);
+    std::uint32_t const hsts = from.tls && settings ? settings->policy.hsts_max_age : 0;
+    append_error(out, status, {request.method == http::verb::head, false, request.http10(), hsts}, current_http_date());
 }
 
 } // namespace forumgate::redirector

@@ -41,7 +41,7 @@ public:
 
     std::unique_ptr<handler_state> new_state() override;
     bool handle(request_fields const &request, peer const &from, handler_state *state, std::string &out) override;
-    void reject(int status, request_fields const &request, std::string &out) override;
+    void reject(int status, request_fields const &request, peer const &from, std::string &out) override;
 
 private:
     map_holder &m_maps;

@@ -344,7 +344,7 @@ private:
         }
         if (ec) {
             if ((timed_out || ec == beast::error::timeout) && request_begun()) {
-                m_handler.reject(408, m_fields, m_out); // a slow client mid-request
+                m_handler.reject(408, m_fields, m_peer, m_out); // a slow client mid-request
                 do_write(true);
                 return;
             }
@@ -356,7 +356,7 @@ private:
         } else if (timed_out || std::chrono::steady_clock::now() >= m_request_deadline) {
             // The deadline passed as this read brought more: it holds whatever arrives (a read
             // that completes with data must not win over the timer and re-arm it).
-            m_handler.reject(408, m_fields, m_out);
+            m_handler.reject(408, m_fields, m_peer, m_out);
             do_write(true);
             return;
         }
@@ -416,18 +416,18 @@ private:
                 // Wait for the rest of this request, unless it is already too large: what is
                 // parsed and what waits unparsed (a line that never ends) together.
                 if (m_request_bytes + m_buffer.size() > m_limits.request_byte_limit()) {
-                    m_handler.reject(413, m_fields, m_out);
+                    m_handler.reject(413, m_fields, m_peer, m_out);
                     last = true;
                 }
                 break;
             }
             if (ec) {
-                m_handler.reject(status_for(ec), m_fields, m_out);
+                m_handler.reject(status_for(ec), m_fields, m_peer, m_out);
                 last = true;
                 break;
             }
             if (m_fields.target.size() > m_limits.target_limit) {
-                m_handler.reject(414, m_fields, m_out);
+                m_handler.reject(414, m_fields, m_peer, m_out);
                 last = true;
                 break;
             }

@@ -162,12 +162,12 @@ std::string tls12_cipher(std::uint16_t port, std::string const &ciphers)
     return cipher == "0000" || cipher == "(NONE)" ? std::string{} : cipher;
 }
 
-/// \return the head of the answer to GET /t/774 over HTTPS on `port`.
-std::string tls_head(std::uint16_t port)
+/// \return the head of the answer to HEAD `path` over HTTPS on `port`.
+std::string tls_head(std::uint16_t port, std::string const &path = "/t/774")
 {
     std::string const authority = OLD_HOST + ":" + std::to_string(port);
     return run_process("/usr/bin/curl", {"-skI", "--max-time", "5", "--resolve", authority + ":127.0.0.1",
-                                         "https://" + authority + "/t/774"})
+                                         "https://" + authority + path})
         .out;
 }
 
@@ -215,6 +215,10 @@ TEST_F(server_test, tls_ciphers_and_hsts_max_age_are_settings)
     // HSTS on HTTPS answers only: never on plain HTTP.
     std::string const head = tls_head(server.tls_port);
     EXPECT_NE(head.find("Strict-Transport-Security: max-age=86400\r\n"), std::string::npos) << head;
+    // A refusal there carries it too (once only the answers the map gave did).
+    std::string const refused_head = tls_head(server.tls_port, "/" + std::string(5000, 'a'));
+    EXPECT_NE(refused_head.find("HTTP/1.1 414"), std::string::npos) << refused_head;
+    EXPECT_NE(refused_head.find("Strict-Transport-Security: max-age=86400\r\n"), std::string::npos) << refused_head;
     auto const plain = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
     ASSERT_TRUE(plain);
     EXPECT_FALSE(plain->header("Strict-Transport-Security")) << plain->head;

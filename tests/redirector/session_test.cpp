@@ -35,7 +35,7 @@ public:
         return true;
     }
 
-    void reject(int status, request_fields const &request, std::string &out) override
+    void reject(int status, request_fields const &request, peer const & /*from*/, std::string &out) override
     {
         rejected.push_back(status);
         append_error(out, status, {false, false, request.http10()}, DATE);
