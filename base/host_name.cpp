@@ -5,7 +5,6 @@
 #include <idn2.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 
 namespace forumgate::base {
@@ -68,11 +67,8 @@ std::optional<std::string> normal_host_name(std::string_view host)
 
 bool valid_port(std::string_view port) noexcept
 {
-    if (port.empty() || port.size() > 5 || !is_digits(port)) {
-        return false;
-    }
-    auto const value = std::strtoul(std::string{port}.c_str(), nullptr, 10);
-    return value >= 1 && value <= 65535;
+    auto const value = port.size() <= 5 && is_digits(port) ? parse_uint(port) : std::nullopt;
+    return value && *value >= 1 && *value <= 65535;
 }
 
 } // namespace forumgate::base

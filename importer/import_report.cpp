@@ -36,42 +36,41 @@ note_kind kind_of_note(std::string_view note) noexcept
     return note_kind::other;
 }
 
-namespace {
+namespace {} // namespace
 
-std::uint64_t count(pqxx::read_transaction &txn, std::string const &query)
-{
-    return txn.exec1(query)[0].as<std::uint64_t>();
-}
-
-} // namespace
-
-forum_totals read_forum_totals(pqxx::connection &connection)
+forum_totals read_forum_totals(pqxx::connection &connection, bool with_notes)
 {
     pqxx::read_transaction txn{connection};
+    // Every count in one query, in the order of forum_totals' fields.
+    auto const row = txn.exec1(
+        "SELECT (SELECT count(*) FROM forumgate.archive_categories), "
+        "(SELECT count(*) FROM forumgate.categories WHERE new_id IS NOT NULL), "
+        "u.placed, u.created, u.fallback, "
+        "(SELECT count(*) FROM forumgate.archive_uploads), "
+        "(SELECT count(*) FROM forumgate.uploads WHERE new_url IS NOT NULL), "
+        "(SELECT count(*) FROM forumgate.archive_topics), t.placed, t.not_copied, p.placed, p.with_notes, "
+        "(SELECT count(*) FROM forumgate.import_failures) "
+        "FROM (SELECT count(*) AS placed, count(*) FILTER (WHERE how IN ('created', 'sso')) AS created, "
+        "count(*) FILTER (WHERE how = 'fallback') AS fallback FROM forumgate.import_users) u, "
+        "(SELECT count(*) FILTER (WHERE new_id IS NOT NULL) AS placed, count(*) FILTER (WHERE new_id IS NULL) AS "
+        "not_copied FROM forumgate.topics) t, "
+        "(SELECT count(*) AS placed, count(*) FILTER (WHERE cardinality(problems) > 0) AS with_notes FROM "
+        "forumgate.import_posts) p");
     forum_totals totals;
-    totals.categories_archived = count(txn, "SELECT count(*) FROM forumgate.archive_categories");
-    totals.categories_placed = count(txn, "SELECT count(*) FROM forumgate.categories WHERE new_id IS NOT NULL");
-    auto const users = txn.exec1("SELECT count(*), count(*) FILTER (WHERE how IN ('created', 'sso')), "
-                                 "count(*) FILTER (WHERE how = 'fallback') FROM forumgate.import_users");
-    totals.users_placed = users[0].as<std::uint64_t>();
-    totals.users_created = users[1].as<std::uint64_t>();
-    totals.users_fallback = users[2].as<std::uint64_t>();
-    totals.uploads_archived = count(txn, "SELECT count(*) FROM forumgate.archive_uploads");
-    totals.uploads_placed = count(txn, "SELECT count(*) FROM forumgate.uploads WHERE new_url IS NOT NULL");
-    totals.topics_archived = count(txn, "SELECT count(*) FROM forumgate.archive_topics");
-    auto const topics = txn.exec1("SELECT count(*) FILTER (WHERE new_id IS NOT NULL), count(*) FILTER (WHERE new_id "
-                                  "IS NULL) FROM forumgate.topics");
-    totals.topics_placed = topics[0].as<std::uint64_t>();
-    totals.topics_not_copied = topics[1].as<std::uint64_t>();
-    auto const posts = txn.exec1("SELECT count(*), count(*) FILTER (WHERE cardinality(problems) > 0) "
-                                 "FROM forumgate.import_posts");
-    totals.posts_placed = posts[0].as<std::uint64_t>();
-    totals.posts_with_notes = posts[1].as<std::uint64_t>();
-    totals.failures = count(txn, "SELECT count(*) FROM forumgate.import_failures");
-    // Notes by kind: only the start of each is needed to tell its kind (and the end, for links).
-    for (auto const &row : txn.exec("SELECT left(note, 16) || right(note, 40), count(*) FROM forumgate.import_posts, "
-                                    "unnest(problems) AS n(note) GROUP BY 1")) {
-        totals.notes.at(static_cast<std::size_t>(kind_of_note(row[0].as<std::string>()))) += row[1].as<std::uint64_t>();
+    pqxx::row::size_type column = 0;
+    for (auto *field : {&totals.categories_archived, &totals.categories_placed, &totals.users_placed,
+                        &totals.users_created, &totals.users_fallback, &totals.uploads_archived, &totals.uploads_placed,
+                        &totals.topics_archived, &totals.topics_placed, &totals.topics_not_copied, &totals.posts_placed,
+                        &totals.posts_with_notes, &totals.failures}) {
+        *field = row[column++].as<std::uint64_t>();
+    }
+    if (with_notes) {
+        // Notes by kind: only the start of each is needed to tell its kind (and the end, for links).
+        for (auto const &kinds : txn.exec("SELECT left(note, 16) || right(note, 40), count(*) FROM "
+                                          "forumgate.import_posts, unnest(problems) AS n(note) GROUP BY 1")) {
+            totals.notes.at(static_cast<std::size_t>(kind_of_note(kinds[0].as<std::string>()))) +=
+                kinds[1].as<std::uint64_t>();
+        }
     }
     return totals;
 }

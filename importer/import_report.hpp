@@ -62,8 +62,9 @@ struct forum_totals
     [[nodiscard]] std::uint64_t notes_of(note_kind kind) const { return notes.at(static_cast<std::size_t>(kind)); }
 };
 
-/// \return the totals the store holds now.
-[[nodiscard]] forum_totals read_forum_totals(pqxx::connection &connection);
+/// \return the totals the store holds now; the notes by kind only `with_notes` (they take a
+/// pass over every note).
+[[nodiscard]] forum_totals read_forum_totals(pqxx::connection &connection, bool with_notes);
 
 /// Writes every note of every imported post to `file` as CSV (kind, old topic id, old post id,
 /// new post id, note), then every failure the next run retries (kind `failed`, the ids empty),

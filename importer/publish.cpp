@@ -103,7 +103,7 @@ public:
                             m_state.summary.failures == 0);
             txn.commit();
         }
-        m_state.summary.totals = read_forum_totals(main.store.connection());
+        m_state.summary.totals = read_forum_totals(main.store.connection(), true);
         if (!m_state.options.notes_file.empty()) {
             m_state.summary.notes_written = write_notes_file(main.store.connection(), m_state.options.notes_file);
         }
@@ -303,7 +303,7 @@ private:
         if (!m_created_before) {
             return;
         }
-        auto const totals = read_forum_totals(main.store.connection());
+        auto const totals = read_forum_totals(main.store.connection(), false);
         spdlog::info("import: resuming: {} of {} topics and {} posts already on the new forum (earlier runs); "
                      "continuing with the rest",
                      totals.topics_placed, totals.topics_archived, totals.posts_placed);

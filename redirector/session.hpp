@@ -342,23 +342,22 @@ private:
         if (timed_out) {
             m_deadline = deadline::off;
         }
+        // A slow client mid-request, or one whose deadline passed as this read brought more:
+        // the deadline holds whatever arrives (a read that completes with data must not win
+        // over the timer and re-arm it).
+        bool const late = request_begun() && (timed_out || ec == beast::error::timeout ||
+                                              (!ec && std::chrono::steady_clock::now() >= m_request_deadline));
+        if (late) {
+            m_handler.reject(408, m_fields, m_peer, m_out);
+            do_write(true);
+            return;
+        }
         if (ec) {
-            if ((timed_out || ec == beast::error::timeout) && request_begun()) {
-                m_handler.reject(408, m_fields, m_peer, m_out); // a slow client mid-request
-                do_write(true);
-                return;
-            }
             do_close(); // end of stream, reset, idle timeout, cancelled for shutdown
             return;
         }
         if (!request_begun()) {
             m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
-        } else if (timed_out || std::chrono::steady_clock::now() >= m_request_deadline) {
-            // The deadline passed as this read brought more: it holds whatever arrives (a read
-            // that completes with data must not win over the timer and re-arm it).
-            m_handler.reject(408, m_fields, m_peer, m_out);
-            do_write(true);
-            return;
         }
         m_heard = true;
         m_buffer.commit(bytes);

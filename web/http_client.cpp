@@ -4,6 +4,7 @@
 
 #include "web/http_client.hpp"
 
+#include "base/enum_names.hpp"
 #include "base/url_codec.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -20,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <optional>
 
 namespace forumgate::web {
@@ -49,20 +51,30 @@ std::string describe(beast::error_code const &ec)
     return ec.message();
 }
 
+/// The steps of opening a connection, as a failure names them.
+enum class connect_step : std::uint8_t
+{
+    resolving,
+    connecting,
+    handshake,
+};
+
+constexpr std::array<std::string_view, 3> CONNECT_STEP_NAMES{"resolving", "connecting", "TLS handshake"};
+
 /// \return what to do about a failure of `step` that retrying cannot mend; nullopt when a retry
 /// may pass. A refused connection is lasting only while the forum never answered this client:
 /// later it is a restart, which a retry outlasts.
-std::optional<std::string> lasting_failure(site_url const &site, std::string_view step, beast::error_code const &ec,
+std::optional<std::string> lasting_failure(site_url const &site, connect_step step, beast::error_code const &ec,
                                            bool answered_before)
 {
     std::string const where = site.host + ":" + std::to_string(site.port);
-    if (step.starts_with("resolving") && ec == net::error::host_not_found) {
+    if (step == connect_step::resolving && ec == net::error::host_not_found) {
         return "no such host name: check the address";
     }
-    if (step == "connecting" && ec == net::error::connection_refused && !answered_before) {
+    if (step == connect_step::connecting && ec == net::error::connection_refused && !answered_before) {
         return "nothing listens on " + where + ": check the address and port, and that the forum is running";
     }
-    if (step.starts_with("TLS handshake") && ec.category() == net::error::get_ssl_category()) {
+    if (step == connect_step::handshake && ec.category() == net::error::get_ssl_category()) {
         auto const reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
         if (reason == SSL_R_WRONG_VERSION_NUMBER) {
             return "the server on " + where + " does not speak TLS: if it serves plain HTTP, use http://" + where +
@@ -141,13 +153,17 @@ struct http_client::connection
         return transport_error{url + ": " + step + ": " + describe(ec)};
     }
 
-    /// As failure(), for a step of connecting: not retryable, with what to do, when a retry
-    /// cannot mend it.
-    transport_error connect_failure(site_url const &site, std::string const &url, std::string const &step,
-                                    beast::error_code const &ec)
+    /// As failure(), for a step of connecting (`detail` follows its name): not retryable, with
+    /// what to do, when a retry cannot mend it.
+    transport_error connect_failure(site_url const &site, std::string const &url, connect_step step,
+                                    beast::error_code const &ec, std::string_view detail = {})
     {
         close();
-        std::string message = url + ": " + step + ": " + describe(ec);
+        std::string message = url + ": ";
+        message.append(base::enum_name(CONNECT_STEP_NAMES, step, "connecting"))
+            .append(detail)
+            .append(": ")
+            .append(describe(ec));
         auto const lasting = lasting_failure(site, step, ec, answered_before);
         if (lasting) {
             message.append("; ").append(*lasting);
@@ -167,7 +183,7 @@ struct http_client::connection
                                    endpoints = std::move(found);
                                });
         if (wait(ec); ec) {
-            throw connect_failure(site, url, "resolving " + site.host, ec);
+            throw connect_failure(site, url, connect_step::resolving, ec, " " + site.host);
         }
         if (site.tls) {
             secure.emplace(io, *tls_context);
@@ -182,17 +198,16 @@ struct http_client::connection
         lowest().expires_after(connect_timeout);
         lowest().async_connect(endpoints, [&](beast::error_code const &e, tcp::endpoint const &) { ec = e; });
         if (wait(ec); ec) {
-            throw connect_failure(site, url, "connecting", ec);
+            throw connect_failure(site, url, connect_step::connecting, ec);
         }
         if (site.tls) {
             secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code const &e) { ec = e; });
             if (wait(ec); ec) {
                 long const verified = SSL_get_verify_result(secure->native_handle());
-                throw connect_failure(site, url,
-                                      verified == X509_V_OK ? std::string{"TLS handshake"}
-                                                            : std::string{"TLS handshake ("} +
-                                                                  X509_verify_cert_error_string(verified) + ")",
-                                      ec);
+                throw connect_failure(site, url, connect_step::handshake, ec,
+                                      verified == X509_V_OK
+                                          ? std::string{}
+                                          : std::string{" ("} + X509_verify_cert_error_string(verified) + ")");
             }
         }
         open = true;

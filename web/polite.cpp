@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -28,12 +29,11 @@ void request_pacer::admit()
         go = std::max({now, m_next, m_paused_until});
         m_next = go + m_interval;
     }
+    std::optional<progress::wait_scope> shown; // a 429's pause, or a slow --rate, on the progress line
     if (auto const left = go - clock_type::now(); left > std::chrono::seconds{1}) {
-        progress::wait_scope const shown{"the forum's rate limit", left}; // a 429's pause, or a slow --rate
-        std::this_thread::sleep_until(go);
-    } else {
-        std::this_thread::sleep_until(go);
+        shown.emplace("the forum's rate limit", left);
     }
+    std::this_thread::sleep_until(go);
     m_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
