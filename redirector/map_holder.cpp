@@ -1,5 +1,7 @@
 #include "redirector/map_holder.hpp"
 
+#include "base/text.hpp"
+#include "store/schema.hpp"
 #include "store/store.hpp"
 
 #include <pqxx/pqxx>
@@ -125,19 +127,24 @@ namespace {
 class map_change_receiver : public pqxx::notification_receiver
 {
 public:
-    map_change_receiver(pqxx::connection_base &connection, std::function<void(std::string const &)> &changed)
+    map_change_receiver(pqxx::connection_base &connection, change_listener::changed_fn &changed)
         : pqxx::notification_receiver{connection, store::MAP_CHANNEL}, m_changed{changed}
     {}
 
-    void operator()(std::string const &payload, int) override { m_changed(payload); }
+    void operator()(std::string const &payload, int) override
+    {
+        auto const version = base::parse_uint(payload);
+        m_changed(version ? std::optional<std::int64_t>{static_cast<std::int64_t>(*version)} : std::nullopt,
+                  "store changed");
+    }
 
 private:
-    std::function<void(std::string const &)> &m_changed;
+    change_listener::changed_fn &m_changed;
 };
 
 } // namespace
 
-change_listener::change_listener(std::string conninfo, std::function<void(std::string const &payload)> changed)
+change_listener::change_listener(std::string conninfo, changed_fn changed)
     : m_conninfo{std::move(conninfo)}, m_changed{std::move(changed)}, m_thread{[this] { run(); }}
 {}
 
@@ -157,12 +164,18 @@ void change_listener::run()
             pqxx::connection connection{m_conninfo};
             map_change_receiver receiver{connection, m_changed};
             connection.get_notifs(); // sends the LISTEN
+            // Read after the LISTEN: a change committed before it (between the map's load and
+            // this moment, or while the store was away) shows here; any later one is announced.
+            std::int64_t version = 0;
+            {
+                pqxx::read_transaction txn{connection};
+                version = store::read_map_version(txn);
+            }
             m_connected = true;
             if (warned) {
                 spdlog::info("listening for map changes again");
-                // Changes made while the store was away were not announced: catch up.
-                m_changed("reconnected");
             }
+            m_changed(version, warned ? "store back" : "store's version on listening");
             warned = false;
             backoff = 1s;
             while (!m_stop) {

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace forumgate::redirector {
@@ -88,11 +90,16 @@ private:
 };
 
 /// Represents a LISTEN on the store's change channel in a thread of its own. Calls `changed`
-/// with the announced map version; reconnects with back-off when the store goes away.
+/// with the store's map version and why: for each change announced, and each time the LISTEN is
+/// (re)established, with the version read after it, so a change committed between the first load
+/// (or a lost connection) and the LISTEN is not missed. Reconnects with back-off when the store
+/// goes away. A version of nullopt is an announcement whose payload is not a version.
 class change_listener
 {
 public:
-    change_listener(std::string conninfo, std::function<void(std::string const &payload)> changed);
+    using changed_fn = std::function<void(std::optional<std::int64_t> version, std::string_view why)>;
+
+    change_listener(std::string conninfo, changed_fn changed);
     ~change_listener();
     change_listener(change_listener const &) = delete;
     change_listener &operator=(change_listener const &) = delete;
@@ -104,7 +111,7 @@ private:
     void run();
 
     std::string m_conninfo;
-    std::function<void(std::string const &)> m_changed;
+    changed_fn m_changed;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_connected{false};
     std::thread m_thread;

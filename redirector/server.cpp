@@ -91,9 +91,17 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
     m_counters.set_map(first->version(), first->size().topics, first->size().posts, first->memory_bytes());
     open_listeners();
     if (!m_settings.db.empty() && m_settings.listen_for_changes) {
-        m_changes = std::make_unique<change_listener>(m_settings.db, [this](std::string const &payload) {
-            m_reloads.request(fmt::format("store changed, version {}", payload), true);
-        });
+        m_changes = std::make_unique<change_listener>(
+            m_settings.db, [this](std::optional<std::int64_t> version, std::string_view why) {
+                // The version the map already has (the catch-up on listening, a change a reload
+                // in flight picked up) costs nothing; any other, newer or not (a store rebuilt),
+                // is loaded.
+                if (!version) {
+                    m_reloads.request(std::string{why}, true);
+                } else if (*version != m_maps.current()->version()) {
+                    m_reloads.request(fmt::format("{}, version {}", why, *version), true);
+                }
+            });
     }
 }
 
