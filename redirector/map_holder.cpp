@@ -4,6 +4,7 @@
 #include "store/schema.hpp"
 #include "store/store.hpp"
 
+#include <malloc.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -115,6 +116,10 @@ void reloader::rebuild_until_stopped()
             spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(),
                          e.what());
         }
+        // The build's scratch memory (query results, the builder's tables) and the old map were
+        // freed in this thread's heap arena; glibc keeps such pages otherwise, and RSS grew by
+        // a map's size with every reload.
+        ::malloc_trim(0);
     }
 }
 

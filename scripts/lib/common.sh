@@ -38,7 +38,8 @@ fg_install_deps() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# Configures (once) and builds into $FG_BUILD; reruns are incremental.
+# Configures (once) and builds into $FG_BUILD the targets named (all without); reruns are
+# incremental.
 fg_build() {
   local generator=()
   command -v ninja >/dev/null && generator=(-G Ninja)
@@ -47,7 +48,9 @@ fg_build() {
   if [ ! -f "$FG_BUILD/CMakeCache.txt" ]; then
     cmake -S "$FG_ROOT" -B "$FG_BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE="${FORUMGATE_BUILD_TYPE:-RelWithDebInfo}" >&2
   fi
-  cmake --build "$FG_BUILD" --parallel "$(nproc)" >&2
+  local targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
+  cmake --build "$FG_BUILD" --parallel "$(nproc)" "${targets[@]}" >&2
 }
 
 fg_pg_bindir() {

@@ -454,4 +454,41 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
     EXPECT_EQ(metric(metrics->body, "forumgate_map_version"), 2) << metrics->body;
 }
 
+TEST_F(server_test, reloads_give_their_memory_back)
+{
+    // Each reload builds a new map in the reloader's thread and frees the old one there; glibc
+    // kept those pages in that thread's heap arena, and RSS grew by about a map's size with
+    // every reload (1M topics: 116 MiB at start, 475 MiB after six reloads).
+    test_database db;
+    temp_dir map;
+    std::string topics = "old_id,old_slug,new_id,new_slug,restricted\n";
+    constexpr int TOPICS = 300'000;
+    for (int id = 1; id <= TOPICS; ++id) {
+        topics += std::to_string(id) + ",old-topic-title-number-" + std::to_string(id) + "," +
+                  std::to_string(id + 5000) + ",new-topic-title-number-" + std::to_string(id) + ",false\n";
+    }
+    map.write("topics.csv", topics);
+    auto const load = run_process(
+        FORUMGATE_BINARY,
+        {"map", "load", "--db", db.conninfo(), "--new-base", NEW_BASE, "--old-host", OLD_HOST, map.path().string()}, {},
+        {}, 300);
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto server = start({}, db.conninfo());
+    auto const started = resident_kib(server->pid());
+    constexpr std::size_t RELOADS = 5;
+    for (std::size_t n = 1; n <= RELOADS; ++n) {
+        server->signal(SIGHUP);
+        ASSERT_TRUE(server->wait_for_log("reload (SIGHUP)", 60s, n)) << server->log();
+    }
+    std::this_thread::sleep_for(500ms); // the old map's last reader lets go
+    auto const after = resident_kib(server->pid());
+    std::printf("VmRSS: %llu KiB at start, %llu KiB after %zu reloads\n", static_cast<unsigned long long>(started),
+                static_cast<unsigned long long>(after), RELOADS);
+    // The map of 300,000 topics takes about 25 MiB; five reloads used to add about 100 MiB.
+    EXPECT_LT(after, started + 20 * 1024) << server->log();
+    auto const answer = forumgate::testing::http_request(server.port, "/t/1", OLD_HOST);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->header("Location"), NEW_BASE + "/t/new-topic-title-number-1/5001");
+}
+
 } // namespace
