@@ -79,7 +79,7 @@ void require_db(std::string const &db);
 
 /// From now on, SIGINT and SIGTERM end the process at once with "forumgate COMMAND: interrupted;
 /// run the same command to continue" (exit 128 + signal). For commands that resume.
-void announce_interruptions(std::string const &command);
+void announce_interruptions(std::string const &subcommand);
 
 void add_db_command(CLI::App &app, command &run);
 void add_map_command(CLI::App &app, command &run);

@@ -26,10 +26,10 @@ extern "C" void say_interrupted(int signal)
 
 } // namespace
 
-void announce_interruptions(std::string const &command)
+void announce_interruptions(std::string const &subcommand)
 {
     // On a terminal, clear the progress line first; "^C" was echoed after it.
-    std::string const text = std::string{::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "\n"} + "forumgate " + command +
+    std::string const text = std::string{::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "\n"} + "forumgate " + subcommand +
                              ": interrupted; run the same command to continue (what was done is kept)\n";
     message_length = std::min(text.size(), message.size());
     std::copy_n(text.begin(), message_length, message.begin());

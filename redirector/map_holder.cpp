@@ -76,6 +76,23 @@ void reloader::run()
     m_finished.notify_all();
 }
 
+void reloader::give_memory_back(std::weak_ptr<mappings::snapshot const> const &replaced)
+{
+    // Under load a request in flight may hold the old map for a moment, and the last one to let
+    // go frees it: wait for that (briefly; a stuck reader only delays the trim to the next one).
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+    while (!replaced.expired() && std::chrono::steady_clock::now() < until) {
+        std::unique_lock lock{m_mutex};
+        if (m_wake.wait_for(lock, std::chrono::milliseconds{10}, [this] { return m_stop; })) {
+            return;
+        }
+    }
+    // The build's scratch memory (query results, the builder's tables) and the old map are free
+    // in the heap, much of it in this thread's arena; glibc keeps such pages otherwise, and RSS
+    // grew by about a map's size with every reload.
+    ::malloc_trim(0);
+}
+
 void reloader::rebuild_until_stopped()
 {
     while (true) {
@@ -95,11 +112,13 @@ void reloader::rebuild_until_stopped()
             m_last_rebuild = std::chrono::steady_clock::now();
         }
         auto const start = std::chrono::steady_clock::now();
+        std::weak_ptr<mappings::snapshot const> replaced;
         try {
             // Built off the I/O threads; checked (the builder validates every row) before the swap.
             auto map = m_load();
             auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             auto const old_version = m_holder.current()->version();
+            replaced = m_holder.current();
             m_holder.replace(map);
             ++m_successes;
             spdlog::info("reload ({}): map version {} -> {}, {} topics, {} posts, {:.1f} MiB, built in {:.2f} s", why,
@@ -116,10 +135,7 @@ void reloader::rebuild_until_stopped()
             spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(),
                          e.what());
         }
-        // The build's scratch memory (query results, the builder's tables) and the old map were
-        // freed in this thread's heap arena; glibc keeps such pages otherwise, and RSS grew by
-        // a map's size with every reload.
-        ::malloc_trim(0);
+        give_memory_back(replaced);
     }
 }
 

@@ -70,6 +70,8 @@ public:
 private:
     void run();
     void rebuild_until_stopped();
+    /// Once the map `replaced` is freed (at most 2 s), returns the heap's free pages to the system.
+    void give_memory_back(std::weak_ptr<mappings::snapshot const> const &replaced);
 
     loader m_load;
     map_holder &m_holder;
