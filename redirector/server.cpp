@@ -311,6 +311,11 @@ void server::on_trim(beast::error_code ec)
 int serve(serve_settings settings, config_source const &config, std::vector<std::string> const &from_command_line)
 {
     check(settings);
+    // Allocations of 64 KiB and more (a hostile request's buffer grown to its cap, a map's
+    // arrays) get pages of their own, given back when freed. Left to glibc, the threshold rises
+    // to the largest block ever freed (32 MiB once a map was replaced), and such buffers then
+    // fragment the heap: RSS climbed under request floods.
+    ::mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     server running{std::move(settings), config, from_command_line};
     return running.run();
 }
