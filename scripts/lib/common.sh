@@ -12,6 +12,7 @@ FG_PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev chromium clang-tidy clang-format clang libclang-rt-14-dev
   postgresql postgresql-client curl ca-certificates
+  dpkg-dev binutils file xz-utils lintian
 )
 
 fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }

@@ -1,7 +1,7 @@
 // docs/configuration.md is the --help of every subcommand, written by
 // scripts/gen-configuration-doc. It must be what that script writes with the binary just built,
 // so whoever adds a subcommand or a flag regenerates it. The sample serve config and the
-// systemd unit under scripts/systemd/ may only name settings `forumgate serve` has.
+// systemd unit under packaging/systemd/ may only name settings `forumgate serve` has.
 
 #include "tests/support/process.hpp"
 #include "tests/support/test_db.hpp"
@@ -98,7 +98,7 @@ TEST(configuration_doc, lists_the_subcommands_it_should)
 TEST(configuration_doc, sample_serve_config_names_only_serve_settings)
 {
     auto const help = serve_help();
-    std::istringstream config{read_file(SOURCE_DIR / "scripts/systemd/serve.conf.example")};
+    std::istringstream config{read_file(SOURCE_DIR / "packaging/systemd/serve.conf.example")};
     std::string line;
     int settings = 0;
     for (int number = 1; std::getline(config, line); ++number) {
@@ -120,7 +120,7 @@ TEST(configuration_doc, sample_serve_config_names_only_serve_settings)
 TEST(configuration_doc, systemd_unit_uses_serve_options_that_exist)
 {
     auto const help = serve_help();
-    std::istringstream unit{read_file(SOURCE_DIR / "scripts/systemd/forumgate-serve.service")};
+    std::istringstream unit{read_file(SOURCE_DIR / "packaging/systemd/forumgate-serve.service")};
     std::string line;
     bool found = false;
     while (std::getline(unit, line)) {
