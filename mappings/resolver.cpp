@@ -681,10 +681,15 @@ std::string_view host_without_port(std::string_view host) noexcept
 
 } // namespace
 
+bool answers_for_host(std::string_view host, snapshot const &map) noexcept
+{
+    std::string_view const name = host_without_port(host);
+    return name.empty() || map.is_old_host(name);
+}
+
 decision resolve(request const &req, snapshot const &map, parsed_url &scratch)
 {
-    std::string_view const host = host_without_port(req.host);
-    if (!host.empty() && !map.is_old_host(host)) {
+    if (!answers_for_host(req.host, map)) {
         return refuse(404, outcome::not_found, reason::unknown_host);
     }
     resolution r{map, scratch};

@@ -57,6 +57,10 @@ struct decision
     std::string location; ///< absolute URL for 301s; empty otherwise
 };
 
+/// \return true if `host` (a Host header; a port and a final dot are ignored, and empty means the
+/// main old host) is one of the map's old host names: the hosts resolve() answers for.
+[[nodiscard]] bool answers_for_host(std::string_view host, snapshot const &map) noexcept;
+
 /// Resolves an old URL against a snapshot.
 /// \return the decision; its location is always on the new base or an allowed upload host, and
 /// is made only of URL characters (never CR, LF, space, backslash or a leading `//` path).

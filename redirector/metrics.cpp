@@ -56,6 +56,11 @@ void metrics::count(rejection what) noexcept
     my_shard().rejections[static_cast<std::size_t>(what)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void metrics::count_acme_challenge(bool served) noexcept
+{
+    my_shard().acme_challenges[served ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
+}
+
 void metrics::count_reload(bool ok) noexcept
 {
     (ok ? m_reloads_ok : m_reloads_failed).fetch_add(1, std::memory_order_relaxed);
@@ -93,6 +98,9 @@ std::uint64_t metrics::requests() const noexcept
         for (auto const &counter : s.rejections) {
             total += counter.load(std::memory_order_relaxed);
         }
+        for (auto const &counter : s.acme_challenges) {
+            total += counter.load(std::memory_order_relaxed);
+        }
     }
     return total;
 }
@@ -123,6 +131,17 @@ std::string metrics::prometheus() const
             total += s.rejections[r].load(std::memory_order_relaxed);
         }
         out += fmt::format("forumgate_rejected_total{{reason=\"{}\"}} {}\n", REJECTION_NAMES[r], total);
+    }
+    append_family(out, "forumgate_acme_challenges_total",
+                  "ACME HTTP-01 challenge requests (acme-webroot), by result: served from the webroot or not found.",
+                  "counter");
+    for (std::size_t served = 0; served < 2; ++served) {
+        std::uint64_t total = 0;
+        for (auto const &s : m_shards) {
+            total += s.acme_challenges[served].load(std::memory_order_relaxed);
+        }
+        out += fmt::format("forumgate_acme_challenges_total{{result=\"{}\"}} {}\n", served ? "served" : "not_found",
+                           total);
     }
     append_family(out, "forumgate_request_duration_seconds", "Time to make the answer once the request head is read.",
                   "histogram");

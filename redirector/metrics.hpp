@@ -32,6 +32,8 @@ public:
 
     void count(mappings::outcome what, mappings::url_kind kind, std::chrono::nanoseconds latency) noexcept;
     void count(rejection what) noexcept;
+    /// An ACME challenge request: `served` 200 from the webroot, or 404.
+    void count_acme_challenge(bool served) noexcept;
     void count_reload(bool ok) noexcept;
     void set_map(std::int64_t version, std::size_t topics, std::size_t posts, std::size_t bytes) noexcept;
     /// `open`: client connections open now; `evicted`: idle ones closed to make room, in all.
@@ -60,6 +62,7 @@ private:
         std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(rejection::count_)> rejections{};
         std::array<std::atomic<std::uint64_t>, LATENCY_BUCKETS_US.size() + 1> latency{};
         std::atomic<std::uint64_t> latency_sum_ns{0};
+        std::array<std::atomic<std::uint64_t>, 2> acme_challenges{}; ///< [0] not found, [1] served
     };
 
     shard &my_shard() noexcept;

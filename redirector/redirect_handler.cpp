@@ -2,8 +2,11 @@
 
 #include "base/error.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 namespace forumgate::redirector {
 
@@ -50,6 +53,15 @@ std::shared_ptr<live_settings const> make_live_settings(serve_settings const &se
     }
     live->policy.hsts_max_age = static_cast<std::uint32_t>(settings.hsts_max_age);
     live->trusted_proxies = parse_networks(settings.trusted_proxy);
+    if (!settings.acme_webroot.empty()) {
+        std::error_code error;
+        if (!std::filesystem::is_directory(settings.acme_webroot, error)) {
+            throw argument_error{fmt::format("--acme-webroot {}: not a folder (the webroot of `certbot --webroot -w "
+                                             "DIR`, which writes its challenges below it; create it first)",
+                                             settings.acme_webroot)};
+        }
+        live->acme.emplace(settings.acme_webroot);
+    }
     if (!settings.access_log.empty()) {
         live->log = std::make_shared<access_log>(settings.access_log);
     }
@@ -101,6 +113,17 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
         append_error(out, 400, closing, date); // HTTP/1.1 needs exactly one Host
         return false;
     }
+    // ACME HTTP-01 challenges come before the map: with acme-webroot set, that folder is answered
+    // from disk, for the old host names only, and never redirected.
+    if (s.settings->acme && is_acme_challenge(request.target)) {
+        if (!mappings::answers_for_host(request.host, *s.map)) {
+            m_metrics.count(metrics::rejection::misdirected);
+            append_error(out, 421, line, date);
+            return true;
+        }
+        answer_acme_challenge(request, from, *s.settings, line, date, out);
+        return true;
+    }
     mappings::decision const decision = mappings::resolve({request.host, request.target}, *s.map, s.scratch);
     if (decision.why == mappings::reason::unknown_host) {
         m_metrics.count(metrics::rejection::misdirected);
@@ -124,6 +147,26 @@ bool redirect_handler::handle(request_fields const &request, peer const &from, h
                                request, sent, date);
     }
     return decision.what != mappings::outcome::bad_request;
+}
+
+void redirect_handler::answer_acme_challenge(request_fields const &request, peer const &from,
+                                             live_settings const &settings, request_line const &line,
+                                             std::string_view date, std::string &out)
+{
+    // Only a well-formed token is looked up, as a file of the challenge folder: no other path is
+    // ever opened. The read is a few bytes from the page cache, done here on the I/O thread.
+    std::optional<std::string> key_authorization;
+    if (auto const token = acme_token(request.target)) {
+        key_authorization = settings.acme->read(*token);
+    }
+    int const status = key_authorization ? 200 : 404;
+    append_uncached(out, status, "text/plain", key_authorization ? std::string_view{*key_authorization} : "Not Found\n",
+                    line, date);
+    m_metrics.count_acme_challenge(key_authorization.has_value());
+    if (settings.log) {
+        settings.log->write(client_address(request.forwarded_for, from.address, settings.trusted_proxies), request,
+                            status, date);
+    }
 }
 
 void redirect_handler::reject(int status, request_fields const &request, peer const &from, std::string &out)

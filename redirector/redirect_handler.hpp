@@ -1,7 +1,9 @@
 #pragma once
 // The answers to old forum URLs on the public listeners: parse, resolve against the current
-// map, answer 301/302/404/410/400/405/421, count, log.
+// map, answer 301/302/404/410/400/405/421, count, log. With acme-webroot set, ACME HTTP-01
+// challenges are answered first, from that folder.
 
+#include "redirector/acme_challenge.hpp"
 #include "redirector/connection.hpp"
 #include "redirector/map_holder.hpp"
 #include "redirector/metrics.hpp"
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace forumgate::redirector {
 
@@ -22,11 +25,13 @@ struct live_settings
     answer_policy policy;
     std::vector<network> trusted_proxies;
     std::shared_ptr<access_log> log;
+    std::optional<acme_webroot> acme; ///< answers ACME HTTP-01 challenges when set
 };
 
-/// \return the live settings for `settings`: the answer policy, the parsed trusted proxies and
-/// the access log, opened.
-/// \throws argument_error for a bad `--trusted-proxy` or an access log that cannot be opened.
+/// \return the live settings for `settings`: the answer policy, the parsed trusted proxies, the
+/// access log, opened, and the ACME webroot.
+/// \throws argument_error for a bad `--trusted-proxy`, an access log that cannot be opened or an
+/// `--acme-webroot` that is not a folder.
 [[nodiscard]] std::shared_ptr<live_settings const> make_live_settings(serve_settings const &settings);
 
 /// Represents the answers to old forum URLs.
@@ -44,6 +49,11 @@ public:
     void reject(int status, request_fields const &request, peer const &from, std::string &out) override;
 
 private:
+    /// Answers a request for the ACME challenge folder from the webroot of `settings`: 200 with the
+    /// token's file, or 404; never cached.
+    void answer_acme_challenge(request_fields const &request, peer const &from, live_settings const &settings,
+                               request_line const &line, std::string_view date, std::string &out);
+
     map_holder &m_maps;
     metrics &m_metrics;
     miss_log &m_misses;

@@ -201,7 +201,13 @@ void append_error(std::string &out, int status, request_line const &request, std
 void append_ok(std::string &out, std::string_view content_type, std::string_view body, request_line const &request,
                std::string_view date)
 {
-    append_head(out, 200, request, date, request.keep_alive);
+    append_uncached(out, 200, content_type, body, request, date);
+}
+
+void append_uncached(std::string &out, int status, std::string_view content_type, std::string_view body,
+                     request_line const &request, std::string_view date)
+{
+    append_head(out, status, request, date, request.keep_alive);
     out.append("Cache-Control: no-store\r\n");
     append_body(out, content_type, body, request);
 }

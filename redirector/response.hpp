@@ -41,9 +41,14 @@ void append_answer(std::string &out, mappings::decision const &decision, request
 /// except 405 and 421.
 void append_error(std::string &out, int status, request_line const &request, std::string_view date);
 
-/// Appends a 200 response with `content_type` and `body` (admin endpoints).
+/// Appends a 200 response with `content_type` and `body` that no cache keeps (admin endpoints).
 void append_ok(std::string &out, std::string_view content_type, std::string_view body, request_line const &request,
                std::string_view date);
+
+/// Appends a `status` response with `content_type` and `body` that no cache keeps
+/// (`Cache-Control: no-store`: ACME challenges); the connection stays open if the request asked.
+void append_uncached(std::string &out, int status, std::string_view content_type, std::string_view body,
+                     request_line const &request, std::string_view date);
 
 /// \return the IMF-fixdate (RFC 9110) for `unix_seconds`, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
 [[nodiscard]] std::string http_date(std::int64_t unix_seconds);

@@ -26,6 +26,9 @@ std::vector<setting> const &serve_setting_table()
         {"hsts-max-age", &s::hsts_max_age, true,
          "Seconds of Strict-Transport-Security on HTTPS answers (0: no header; once sent, browsers refuse plain "
          "HTTP to the old host for that long)"},
+        {"acme-webroot", &s::acme_webroot, true,
+         "Webroot folder of an ACME client (certbot --webroot -w DIR): /.well-known/acme-challenge/TOKEN is answered "
+         "from DIR/.well-known/acme-challenge/TOKEN, for HTTP-01 certificates (off if empty)"},
         {"admin-listen", &s::admin_listen, false,
          "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
         {"snapshot", &s::snapshot, false,

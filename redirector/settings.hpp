@@ -30,6 +30,7 @@ struct serve_settings
     std::string tls_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                               "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
     std::int64_t hsts_max_age = 0;
+    std::string acme_webroot;
     std::string snapshot;
     std::int64_t threads = 1;
     std::int64_t max_connections = 10000;

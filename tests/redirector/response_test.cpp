@@ -86,6 +86,32 @@ TEST(response, head_has_headers_only)
     EXPECT_NE(out.find("Content-Length: 51\r\n"), std::string::npos) << out; // as GET would have
 }
 
+TEST(response, uncached_answers_keep_the_connection)
+{
+    // ACME challenges: 200 with the key authorization, or 404; never cached, kept alive.
+    std::string out;
+    redirector::append_uncached(out, 200, "text/plain", "token.thumbprint", {}, DATE);
+    EXPECT_EQ(out, "HTTP/1.1 200 OK\r\n"
+                   "Date: Fri, 27 Nov 2026 03:00:00 GMT\r\n"
+                   "Server: forumgate\r\n"
+                   "Cache-Control: no-store\r\n"
+                   "Content-Type: text/plain\r\n"
+                   "Content-Length: 16\r\n\r\n"
+                   "token.thumbprint");
+    out.clear();
+    request_line head;
+    head.head = true;
+    head.hsts_max_age = 600;
+    redirector::append_uncached(out, 404, "text/plain", "Not Found\n", head, DATE);
+    EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\n"
+                   "Date: Fri, 27 Nov 2026 03:00:00 GMT\r\n"
+                   "Server: forumgate\r\n"
+                   "Strict-Transport-Security: max-age=600\r\n"
+                   "Cache-Control: no-store\r\n"
+                   "Content-Type: text/plain\r\n"
+                   "Content-Length: 10\r\n\r\n");
+}
+
 TEST(response, http10_and_close)
 {
     request_line line;

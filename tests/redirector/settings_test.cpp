@@ -97,8 +97,10 @@ TEST(serve_settings, reload_applies_only_reloadable_settings)
     fresh.soft = true;
     fresh.permanent_max_age = 31536000;
     fresh.threads = 8;
+    fresh.acme_webroot = "/var/lib/forumgate/acme";
     auto const needs_restart = apply_reloadable(fresh, running);
     EXPECT_TRUE(running.soft);
+    EXPECT_EQ(running.acme_webroot, "/var/lib/forumgate/acme");
     EXPECT_EQ(running.permanent_max_age, 31536000);
     EXPECT_EQ(running.threads, 1);
     EXPECT_EQ(needs_restart, std::vector<std::string>{"threads"});
