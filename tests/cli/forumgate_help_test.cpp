@@ -154,7 +154,12 @@ TEST(forumgate, help_shows_options_as_typed_and_points_at_manual_pages)
         for (auto const *internal : {"{false}", "{true}", "INT=", "TEXT=", "FLOAT=", "UINT=", "docs/", "REQUIRED"}) {
             EXPECT_EQ(help.out.find(internal), std::string::npos) << name << " shows " << internal << "\n" << help.out;
         }
-        std::string const manual = words.empty() ? "Manual: forumgate(1)." : "Manual: forumgate-" + name + "(1).";
+        // Each command its own page: forumgate-map-load(1), not forumgate-map(1) for all of map.
+        std::string page = "forumgate";
+        for (auto const &word : words) {
+            page += "-" + word;
+        }
+        std::string const manual = "Manual: " + page + "(1).";
         EXPECT_NE(help.out.find(manual), std::string::npos) << help.out;
     }
     auto const fetch = run_process(FORUMGATE_BINARY, {"fetch", "--help"});
