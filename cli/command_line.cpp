@@ -118,8 +118,8 @@ std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<
             if (option == nullptr) {
                 return unknown_option(*current, name);
             }
-            if (option->get_type_size() != 0 && name.size() == arg.size()) {
-                ++i; // its value
+            if (takes_value(*option) && name.size() == arg.size()) {
+                ++i; // its value (a flag has none: the next word is a word of its own)
             }
             continue;
         }

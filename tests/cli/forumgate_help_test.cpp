@@ -97,7 +97,12 @@ INSTANTIATE_TEST_SUITE_P(
                       typo_case{{"import", "--target=http://new.example", "--dryrun"}, "did you mean \"--dry-run\"?"},
                       typo_case{{"map", "load", "--old-hots", "x", "dir"}, "did you mean \"--old-host\"?"},
                       typo_case{{"help", "fecth"}, "unknown command \"fecth\"; did you mean \"fetch\"?"},
-                      typo_case{{"help", "map", "lod"}, "did you mean \"map load\"?"}));
+                      typo_case{{"help", "map", "lod"}, "did you mean \"map load\"?"},
+                      // Before: the word after a flag was skipped as if it were the flag's value,
+                      // and CLI11's bare "The following argument was not expected" was all.
+                      typo_case{{"map", "stats", "--json", "--colour"},
+                                "unknown option \"--colour\" for forumgate map stats"},
+                      typo_case{{"fetch", "--full", "--sorce", "http://old.example"}, "did you mean \"--source\"?"}));
 
 class help_command_test : public ::testing::TestWithParam<std::vector<std::string>>
 {};
