@@ -361,45 +361,52 @@ std::string environment(std::vector<CLI::Option const *> const &options)
     return out.empty() ? out : ".SH ENVIRONMENT\n" + out;
 }
 
-std::string page(CLI::App const &sub, std::string const &date)
+/// The comment, .TH and NAME.
+std::string heading(CLI::App const &sub, std::string const &date)
 {
     std::string const name = manual_page(sub);
-    std::string const path = command_path(sub);
     std::string title = name;
     std::transform(title.begin(), title.end(), title.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    std::string out = fmt::format(
+    return fmt::format(
         ".\\\" Written by `forumgate help --man DIR` from the commands of forumgate {}; the text is the code's.\n"
         ".TH {} 1 \"{}\" \"forumgate {}\" \"forumgate manual\"\n"
         // Ragged right and no hyphenation: option names, file names and long defaults stay whole.
         ".ad l\n.nh\n"
         ".SH NAME\n{} \\- {}\n",
         FORUMGATE_VERSION, escape(title), escape(date), escape(FORUMGATE_VERSION), escape(name), escape(summary(sub)));
-    out += synopsis(sub);
+}
 
-    std::string description = description_of(sub);
-    if (!description.empty()) {
-        description.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(description.front())));
+/// DESCRIPTION, and COMMANDS for a command that has subcommands.
+std::string description(CLI::App const &sub)
+{
+    std::string text = description_of(sub);
+    if (!text.empty()) {
+        text.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(text.front())));
     }
-    if (!description.empty() && std::string_view{".!?"}.find(description.back()) == std::string_view::npos) {
-        description += '.';
+    if (!text.empty() && std::string_view{".!?"}.find(text.back()) == std::string_view::npos) {
+        text += '.';
     }
-    out += ".SH DESCRIPTION\n" + text_line(description);
-    if (path.empty()) {
+    std::string out = ".SH DESCRIPTION\n" + text_line(text);
+    if (sub.get_parent() == nullptr) {
         for (auto const *paragraph : FORUMGATE_DESCRIPTION) {
             out += ".PP\n" + text_line(paragraph);
         }
     }
-
-    auto const subs = subcommands_of(sub);
-    if (!subs.empty()) {
+    if (auto const subs = subcommands_of(sub); !subs.empty()) {
         out += ".SH COMMANDS\n";
         for (auto const *next : subs) {
             out += item(fmt::format("\\fB{}\\fR", escape(next->get_name())),
                         fmt::format("{}. See {}(1).", next->get_description(), manual_page(*next)));
         }
     }
+    return out;
+}
 
+/// ARGUMENTS (the positionals, if any) and OPTIONS, as --help lists them.
+std::string options(CLI::App const &sub)
+{
+    std::string out;
     auto const positionals =
         sub.get_options([](CLI::Option const *option) { return option->get_positional() && shown_in_help(*option); });
     if (!positionals.empty()) {
@@ -410,11 +417,9 @@ std::string page(CLI::App const &sub, std::string const &date)
             out += item(tag, option_description(*positional) + (positional->get_required() ? " (required)" : ""));
         }
     }
-
-    auto const options =
-        sub.get_options([](CLI::Option const *option) { return option->nonpositional() && shown_in_help(*option); });
     out += ".SH OPTIONS\n";
-    for (auto const *option : options) {
+    for (auto const *option :
+         sub.get_options([](CLI::Option const *option) { return option->nonpositional() && shown_in_help(*option); })) {
         std::string text = option_description(*option);
         if (!option->get_envname().empty()) {
             text += fmt::format(" (env: {})", option->get_envname());
@@ -424,40 +429,58 @@ std::string page(CLI::App const &sub, std::string const &date)
     if (sub.get_parent() != nullptr) {
         out += ".PP\n" + text_line("The options of forumgate(1), `--log-level` and `--config`, may be given too.");
     }
+    return out;
+}
 
-    if (auto const codes = exit_codes(sub); !codes.empty()) {
-        out += ".SH \"EXIT STATUS\"\n";
-        for (auto const &[code, meaning] : codes) {
-            out += item(fmt::format("\\fB{}\\fR", code), meaning);
-        }
-        if (path.empty()) {
-            out += ".PP\n" + text_line("The page of each command says what its codes mean there.");
-        }
+/// EXIT STATUS, from the footer.
+std::string exit_status(CLI::App const &sub)
+{
+    auto const codes = exit_codes(sub);
+    if (codes.empty()) {
+        return {};
     }
-    if (sub.get_parent() != nullptr) {
-        out += environment(options);
+    std::string out = ".SH \"EXIT STATUS\"\n";
+    for (auto const &[code, meaning] : codes) {
+        out += item(fmt::format("\\fB{}\\fR", code), meaning);
     }
-    for (auto const &extra : extra_sections(path)) {
-        out += render(extra);
+    if (sub.get_parent() == nullptr) {
+        out += ".PP\n" + text_line("The page of each command says what its codes mean there.");
     }
+    return out;
+}
 
-    // forumgate(1), the page of the group this command is in, the pages of its own commands.
-    std::vector<std::string> see_also;
+/// SEE ALSO: forumgate(1), the page of the group the command is in, the pages of its own commands.
+std::string see_also(CLI::App const &sub)
+{
+    std::vector<std::string> pages;
     for (CLI::App const *up = sub.get_parent(); up != nullptr; up = up->get_parent()) {
-        see_also.insert(see_also.begin(), manual_page(*up));
+        pages.insert(pages.begin(), manual_page(*up));
     }
-    for (auto const *next : subs) {
-        see_also.push_back(manual_page(*next));
+    for (auto const *next : subcommands_of(sub)) {
+        pages.push_back(manual_page(*next));
     }
-    out += ".SH \"SEE ALSO\"\n";
-    for (std::size_t i = 0; i < see_also.size(); ++i) {
-        out += fmt::format(".BR {} (1){}\n", escape(see_also[i]), i + 1 < see_also.size() ? "," : "");
+    std::string out = ".SH \"SEE ALSO\"\n";
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+        out += fmt::format(".BR {} (1){}\n", escape(pages[i]), i + 1 < pages.size() ? "," : "");
     }
-    if (path.empty()) {
+    if (sub.get_parent() == nullptr) {
         out += ".PP\n" + text_line("The documentation of forumgate (cutover.md: a whole move, step by step; "
                                    "configuration.md: every option of every command).");
     }
     return out;
+}
+
+std::string page(CLI::App const &sub, std::string const &date)
+{
+    std::string out = heading(sub, date) + synopsis(sub) + description(sub) + options(sub) + exit_status(sub);
+    if (sub.get_parent() != nullptr) {
+        out += environment(sub.get_options(
+            [](CLI::Option const *option) { return option->nonpositional() && shown_in_help(*option); }));
+    }
+    for (auto const &extra : extra_sections(command_path(sub))) {
+        out += render(extra);
+    }
+    return out + see_also(sub);
 }
 
 /// The date of the pages: SOURCE_DATE_EPOCH's, for a build that gives the same files every time
