@@ -368,9 +368,10 @@ std::vector<std::string> zsh_specs(option_entry const &option)
     return specs;
 }
 
+/// "_forumgate" for forumgate itself, "_forumgate_map_load", "_forumgate_rehearsal_forum".
 std::string zsh_function_name(std::string const &path)
 {
-    std::string name = "_forumgate";
+    std::string name = path.empty() ? "_forumgate" : "_forumgate_";
     for (char const c : path) {
         name += c == ' ' || c == '-' ? '_' : c;
     }
@@ -418,12 +419,14 @@ std::string zsh_function(command_entry const &command, std::vector<option_entry>
         out += fmt::format("        '{}:{}'\n", name, zsh_text(description));
     }
     std::string const title = command.path.empty() ? "forumgate" : "forumgate " + command.path;
+    std::string context = title; // forumgate-map, for zstyle
+    std::replace(context.begin(), context.end(), ' ', '-');
     out += fmt::format("      )\n"
                        "      _describe -t commands '{} command' commands && ret=0 ;;\n"
                        "    argument)\n"
                        "      curcontext=${{curcontext%:*:*}}:{}-$line[1]:\n"
                        "      case $line[1] in\n",
-                       title, zsh_function_name(command.path).substr(1));
+                       title, context);
     for (auto const &[name, description] : command.subcommands) {
         std::string const path = command.path.empty() ? name : command.path + " " + name;
         out += fmt::format("        {}) {} && ret=0 ;;\n", name, zsh_function_name(path));
