@@ -134,11 +134,16 @@ void add_coverage_command(CLI::App &app, command &run_command)
         "Report which old URLs land where, weighted by real traffic: from sitemaps, access logs, URL lists, "
         "the map and the miss log; resolved in-process or by a running redirector (--via)");
     add_db_option(*coverage, o.database);
-    coverage->add_option("--sitemap", o.sitemaps,
-                         "The old forum's sitemap or sitemap index: URL or file, plain or gzip (repeatable)");
-    coverage->add_option("--access-log", o.access_logs,
-                         "Access log in nginx/Apache combined format, plain or gzip ('-': standard input; repeatable)");
-    coverage->add_option("--urls", o.url_lists, "File of URLs or paths, one a line ('-': standard input; repeatable)");
+    coverage
+        ->add_option("--sitemap", o.sitemaps,
+                     "The old forum's sitemap or sitemap index: URL or file, plain or gzip (repeatable)")
+        ->type_name("URL|FILE");
+    coverage
+        ->add_option("--access-log", o.access_logs,
+                     "Access log in nginx/Apache combined format, plain or gzip ('-': standard input; repeatable)")
+        ->type_name("FILE");
+    coverage->add_option("--urls", o.url_lists, "File of URLs or paths, one a line ('-': standard input; repeatable)")
+        ->type_name("FILE");
     coverage->add_flag("--from-map", o.from_map,
                        "Every URL the map knows: topics, posts, categories, users, tags, uploads");
     coverage->add_flag("--from-misses", o.from_misses,
@@ -158,10 +163,14 @@ void add_coverage_command(CLI::App &app, command &run_command)
     coverage->add_option("--rate", o.http.rate, "At most this many requests per second in all (0: no cap)")
         ->capture_default_str();
     coverage->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
-    coverage->add_option("--ca-file", o.http.ca_file, "PEM file of certificate authorities to trust (TLS)");
-    coverage->add_option("--html", cli->html, "Write the HTML report to FILE ('-': standard output)");
-    coverage->add_option("--json", cli->json, "Write the JSON report to FILE ('-': standard output)");
-    coverage->add_option("--rules", cli->rules, "Write the proposed rules to FILE as rules.csv rows");
+    coverage->add_option("--ca-file", o.http.ca_file, "PEM file of certificate authorities to trust (TLS)")
+        ->type_name("FILE");
+    coverage->add_option("--html", cli->html, "Write the HTML report to FILE ('-': standard output)")
+        ->type_name("FILE");
+    coverage->add_option("--json", cli->json, "Write the JSON report to FILE ('-': standard output)")
+        ->type_name("FILE");
+    coverage->add_option("--rules", cli->rules, "Write the proposed rules to FILE as rules.csv rows")
+        ->type_name("FILE");
     coverage->add_option("--top", o.top, "Rows in the lists of missed URLs and chains (0: all)")->capture_default_str();
     coverage->add_flag("--keep-internal", o.keep_internal,
                        "Count requests for Discourse's own assets and polling routes in access logs too");

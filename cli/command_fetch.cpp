@@ -135,8 +135,10 @@ void add_fetch_command(CLI::App &app, command &run_command)
                                               "permalinks) into the store's archive; resumable and incremental");
     add_db_option(*fetch, cli->options.database);
     fetch->add_option("--source", cli->options.source, "The old forum's base URL, e.g. https://forum.example.org");
-    fetch->add_option("--api-key-file", cli->api_key_file,
-                      "File whose first line is an admin API key (else FORUMGATE_SOURCE_API_KEY; none: anonymous)");
+    fetch
+        ->add_option("--api-key-file", cli->api_key_file,
+                     "File whose first line is an admin API key (else FORUMGATE_SOURCE_API_KEY; none: anonymous)")
+        ->type_name("FILE");
     fetch->add_option("--api-username", cli->options.api_username, "User the API key acts as")->capture_default_str();
     fetch->add_flag("--include-private-messages", cli->options.include_private_messages,
                     "Also archive private messages (needs an admin key)");
@@ -145,12 +147,14 @@ void add_fetch_command(CLI::App &app, command &run_command)
     fetch->add_option("--rate", cli->options.rate, "At most this many requests per second in all (0: no cap)")
         ->capture_default_str();
     fetch->add_option("--uploads-dir", cli->options.uploads_dir, "Folder for upload files, by sha1")
+        ->type_name("DIR")
         ->capture_default_str();
     fetch->add_option("--timeout", cli->timeout_seconds, "Seconds for one request before it counts as failed")
         ->capture_default_str();
     fetch->add_option("--retries", cli->retries, "Attempts per request, the first included (5xx, 429, timeouts)")
         ->capture_default_str();
-    fetch->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
+    fetch->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)")
+        ->type_name("FILE");
     fetch->add_flag("--full", cli->options.full, "Fetch every topic again, and ask again for ids found absent before");
     fetch->add_flag("!--no-sweep", cli->options.sweep, "Do not ask for topic ids the topic lists do not show");
     fetch

@@ -173,18 +173,23 @@ void add_verify_command(CLI::App &app, command &run_command)
                                      "authors, dates, order, tags, rewritten content");
     add_db_option(*verify, cli->options.database);
     verify->add_option("--target", cli->options.target, "The new forum's base URL");
-    verify->add_option("--api-key-file", cli->api_key_file,
-                       "File whose first line is an admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
+    verify
+        ->add_option("--api-key-file", cli->api_key_file,
+                     "File whose first line is an admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)")
+        ->type_name("FILE");
     verify
         ->add_option("--api-username", cli->options.api_username,
                      "Admin the key acts as (and who posted attributed posts)")
         ->capture_default_str();
-    verify->add_option("--report", cli->report, "Write the JSON report here (\"\": none)")->capture_default_str();
+    verify->add_option("--report", cli->report, "Write the JSON report here (\"\": none)")
+        ->type_name("FILE")
+        ->capture_default_str();
     verify->add_option("--concurrency", cli->options.concurrency, "Topics checked at once")->capture_default_str();
     verify->add_option("--rate", cli->options.rate, "At most this many requests per second (0: no cap)")
         ->capture_default_str();
     verify->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
-    verify->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
+    verify->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)")
+        ->type_name("FILE");
     verify->add_flag("--no-progress", cli->no_progress, "No progress line or periodic progress logs");
     set_footer(*verify, "Exit status: 0 passed, 1 differences found (listed, and in the report), 2 fatal.");
     verify->callback([&run_command, cli] { run_command = [cli] { return run_verify(*cli); }; });
@@ -197,9 +202,11 @@ void add_import_command(CLI::App &app, command &run_command)
                                                 "fill the ID map and rewrite links; resumable, never duplicating");
     add_db_option(*import, cli->options.database);
     import->add_option("--target", cli->options.target, "The new forum's base URL, e.g. https://forum.example.org");
-    import->add_option(
-        "--api-key-file", cli->api_key_file,
-        "File whose first line is an all-users admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)");
+    import
+        ->add_option(
+            "--api-key-file", cli->api_key_file,
+            "File whose first line is an all-users admin API key of the new forum (else FORUMGATE_TARGET_API_KEY)")
+        ->type_name("FILE");
     import
         ->add_option("--api-username", cli->options.api_username,
                      "Admin who creates categories and uploads and edits posts")
@@ -207,18 +214,24 @@ void add_import_command(CLI::App &app, command &run_command)
     import->add_option(
         "--fallback-user", cli->options.fallback_user,
         "Attribute posts of authors with no account on the new forum to this account (named in each post)");
-    import->add_option("--category-map", cli->options.category_map,
-                       "CSV lines OLD,NEW (ids or slug paths) placing old categories");
-    import->add_option("--sso-secret-file", cli->sso_secret_file,
-                       "DiscourseConnect secret (else FORUMGATE_SSO_SECRET): provision users through sync_sso instead "
-                       "of creating them");
+    import
+        ->add_option("--category-map", cli->options.category_map,
+                     "CSV lines OLD,NEW (ids or slug paths) placing old categories")
+        ->type_name("FILE");
+    import
+        ->add_option("--sso-secret-file", cli->sso_secret_file,
+                     "DiscourseConnect secret (else FORUMGATE_SSO_SECRET): provision users through sync_sso instead "
+                     "of creating them")
+        ->type_name("FILE");
     import->add_option("--external-id-prefix", cli->options.external_id_prefix, "Topics get external id PREFIX{old id}")
         ->capture_default_str();
     import->add_option("--uploads-dir", cli->options.uploads_dir, "Folder where fetch stored upload files")
+        ->type_name("DIR")
         ->capture_default_str();
     import
         ->add_option("--notes-file", cli->options.notes_file,
                      "CSV file to write every note on imported posts and every failure to, after each run")
+        ->type_name("FILE")
         ->capture_default_str();
     import->add_option("--old-host", cli->options.old_hosts,
                        "More host names of the old forum for the map (repeatable)");
@@ -232,7 +245,8 @@ void add_import_command(CLI::App &app, command &run_command)
         ->capture_default_str();
     import->add_option("--timeout", cli->timeout_seconds, "Seconds for one request")->capture_default_str();
     import->add_option("--retries", cli->retries, "Attempts per request (5xx, 429, timeouts)")->capture_default_str();
-    import->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)");
+    import->add_option("--ca-file", cli->options.ca_file, "PEM file of certificate authorities to trust (TLS)")
+        ->type_name("FILE");
     import->add_flag("--dry-run", cli->options.dry_run,
                      "Only read the new forum's settings and list what would fail or notify members; create nothing");
     import->add_flag("--retarget", cli->options.retarget,

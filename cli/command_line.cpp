@@ -58,7 +58,7 @@ std::string unknown_option(CLI::App const &app, std::string const &name)
 {
     std::vector<std::string> names;
     for (CLI::App const *level = &app; level != nullptr; level = level->get_parent()) {
-        for (auto const *option : level->get_options()) {
+        for (auto const *option : level->get_options([](CLI::Option const *o) { return shown_in_help(*o); })) {
             for (auto const &long_name : option->get_lnames()) {
                 names.push_back("--" + long_name);
             }
@@ -118,8 +118,8 @@ std::optional<std::string> explain_parse_error(CLI::App const &app, std::vector<
             if (option == nullptr) {
                 return unknown_option(*current, name);
             }
-            if (option->get_type_size() != 0 && name.size() == arg.size()) {
-                ++i; // its value
+            if (takes_value(*option) && name.size() == arg.size()) {
+                ++i; // its value (a flag has none: the next word is a word of its own)
             }
             continue;
         }

@@ -120,10 +120,9 @@ void add_map_command(CLI::App &app, command &run)
     set_footer(*map, "");
 
     auto load = std::make_shared<load_options>();
-    auto *load_command = map->add_subcommand(
-        "load",
-        "Load an ID map from CSV files in DIR (their format: forumgate-map(1)); one transaction, a bad row changes "
-        "nothing");
+    auto *load_command = map->add_subcommand("load", "Load an ID map from CSV files in DIR (their format: "
+                                                     "forumgate-map-load(1)); one transaction, a bad row changes "
+                                                     "nothing");
     set_footer(*load_command, "Exit status: 0 loaded, 2 fatal (a bad row is named as FILE:LINE and changes nothing).");
     add_db_option(*load_command, load->db);
     load_command->add_option("--new-base", load->new_base, "URL of the new forum, e.g. https://forum.brum.coop");
@@ -135,6 +134,7 @@ void add_map_command(CLI::App &app, command &run)
         ->add_option(
             "DIR", load->dir,
             "Folder holding topics.csv, posts.csv, users.csv, categories.csv, tags.csv, uploads.csv, rules.csv")
+        ->type_name("DIR")
         ->required();
     load_command->callback([&run, load] { run = [load] { return run_load(*load); }; });
 
@@ -143,7 +143,9 @@ void add_map_command(CLI::App &app, command &run)
     auto *export_command = map->add_subcommand("export", "Write the whole ID map to DIR in the format map load reads");
     add_db_option(*export_command, *export_db);
     set_footer(*export_command, "Exit status: 0 written, 2 fatal.");
-    export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")->required();
+    export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")
+        ->type_name("DIR")
+        ->required();
     export_command->callback([&run, export_db, export_dir] {
         run = [export_db, export_dir] { return run_export(*export_db, *export_dir); };
     });

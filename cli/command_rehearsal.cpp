@@ -192,7 +192,8 @@ void add_rehearsal_command(CLI::App &app, command &run)
         ->excludes(seed);
     sub->add_option("--generate-seed", options->generate_seed, "Seed of the generator (same seed, same forum)")
         ->capture_default_str();
-    sub->add_option("--save", options->save_file, "Seed file to write the whole forum to on SIGTERM or SIGINT");
+    sub->add_option("--save", options->save_file, "Seed file to write the whole forum to on SIGTERM or SIGINT")
+        ->type_name("FILE");
     sub->add_option(
            "--setting", options->settings,
            "Site setting NAME=VALUE applied at start-up, after the seed's (repeatable), e.g. min_post_length=1")

@@ -47,7 +47,7 @@ void add_serve_command(CLI::App &app, command &run, globals const &global)
     auto *snapshot = app.get_subcommand("map")->add_subcommand(
         "snapshot", "Write the map to FILE, for `serve --snapshot FILE` to start from when the store is unreachable");
     add_db_option(*snapshot, *snapshot_db);
-    snapshot->add_option("FILE", *snapshot_file, "File to write (replaced atomically)")->required();
+    snapshot->add_option("FILE", *snapshot_file, "File to write (replaced atomically)")->type_name("FILE")->required();
     set_footer(*snapshot, "Exit status: 0 written, 2 fatal.");
     snapshot->callback([&run, snapshot_db, snapshot_file] {
         run = [snapshot_db, snapshot_file] {

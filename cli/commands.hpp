@@ -2,6 +2,7 @@
 // The subcommands of the forumgate executable. Each add_*_command() declares its options on
 // the CLI11 app and, when chosen, sets `run` to the function that does the work.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,7 +11,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+} // namespace CLI
 
 namespace forumgate::cli {
 
@@ -39,6 +41,46 @@ void set_footer(CLI::App &sub, std::string const &exit_status);
 void add_help_command(CLI::App &app, command &run);
 /// `forumgate version` and `--version`.
 void add_version_command(CLI::App &app, command &run);
+
+// help.cpp: the parts of a help text, for the manual pages and completions to say the same.
+
+/// \return false for a flag (`--full`, `--soft, --no-soft`), true for an option or argument with a value.
+[[nodiscard]] bool takes_value(CLI::Option const &option);
+/// \return the names of `option` as typed: "-h, --help", "--soft, --no-soft".
+[[nodiscard]] std::string option_names(CLI::Option const &option);
+/// \return what the value of `option` is: "INT", "FILE", "{a,b}", "FLOAT in [0 - 1]"; "" for a flag.
+[[nodiscard]] std::string value_type(CLI::Option const &option);
+/// \return true if `option` takes several values (repeatable).
+[[nodiscard]] bool repeatable(CLI::Option const &option);
+/// \return the description of `option`, with its default where it has one: "… (default: 8)".
+[[nodiscard]] std::string option_description(CLI::Option const &option);
+/// \return false for the options --help leaves out (those of the build: `help --man DIR` …).
+[[nodiscard]] bool shown_in_help(CLI::Option const &option);
+/// \return the usage line of `sub` without "Usage: ": "forumgate map load [OPTIONS] DIR".
+[[nodiscard]] std::string usage_line(CLI::App const &sub);
+/// \return the name of the manual page of `sub`: "forumgate", "forumgate-map-load".
+[[nodiscard]] std::string manual_page(CLI::App const &sub);
+/// \return what the exit codes of `sub` mean, as its footer says ("0 ok, 2 fatal."); "" for none.
+[[nodiscard]] std::string exit_status_of(CLI::App const &sub);
+
+// manual.cpp: the manual pages.
+
+/// Writes `forumgate.1` and `forumgate-COMMAND.1` (`forumgate-map-load.1`) for every command of
+/// `app` to `dir` (created if missing), in roff, from the same options as --help.
+/// \throws input_error if a file cannot be written.
+void write_manual_pages(CLI::App const &app, std::string const &dir);
+
+// completion.cpp: the shell completions.
+
+enum class shell : std::uint8_t
+{
+    bash, ///< a file for /usr/share/bash-completion/completions/forumgate
+    zsh,  ///< `_forumgate`, for a folder of zsh's $fpath
+};
+
+/// Writes the completion of every command and option of `app` for `kind` to `file`.
+/// \throws input_error if the file cannot be written.
+void write_completion(CLI::App const &app, shell kind, std::string const &file);
 
 // command_line.cpp: which subcommand a command line names.
 

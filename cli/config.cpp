@@ -95,7 +95,9 @@ void check_entry(base::config_entry const &entry, std::string const &where, CLI:
 void set_from(CLI::Option &option, base::config_entry const &entry, std::string const &where)
 {
     try {
-        option.add_result(option.get_type_size() == 0 ? option.get_flag_value(entry.key, entry.value) : entry.value);
+        // A flag's value says whether the flag is given: `no-sweep = true` as `--no-sweep`, which
+        // sets its variable to false.
+        option.add_result(takes_value(option) ? entry.value : option.get_flag_value(entry.key, entry.value));
         option.run_callback();
     } catch (CLI::Error const &e) {
         throw argument_error{fmt::format("{}: {} = {}: {}", where, entry.key, entry.value, e.what())};

@@ -84,6 +84,10 @@ void add_serve_options(CLI::App &app, serve_settings &values, std::string &confi
             entry.value);
     }
     app.get_option("--db")->envname("FORUMGATE_DB");
+    // Values that name files: so say --help, the manual page and the shell's completion.
+    for (char const *file : {"--tls-cert", "--tls-key", "--snapshot", "--access-log"}) {
+        app.get_option(file)->type_name("FILE");
+    }
 }
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include "store/store.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/test_db.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 namespace {
 
@@ -201,6 +203,45 @@ TEST_F(forumgate_cli, an_old_host_given_with_its_trailing_dot_still_matches_requ
     EXPECT_EQ(resolved.exit_code, 0) << resolved.out << resolved.err;
     EXPECT_EQ(std::ranges::count(resolved.out, '\n'), 2) << resolved.out;
     EXPECT_EQ(resolved.out.find("404"), std::string::npos) << resolved.out;
+}
+
+TEST_F(forumgate_cli, a_flag_in_the_config_file_does_what_it_does_on_the_command_line)
+{
+    // Before: `no-sweep = true` gave the flag the value "true", which set its variable (sweep)
+    // to true: the sweep ran all the same. The sweep shows in the ids fetch finds absent: it
+    // asks for ids past the highest one listed.
+    temp_dir dir;
+    auto const key = dir.write("admin.key", "cli-test-admin-key\n");
+    auto const old_forum =
+        forumgate::testing::start_rehearsal_forum(FORUMGATE_BINARY, key, {"--generate", "12", "--generate-seed", "3"});
+    std::string const source = "http://127.0.0.1:" + std::to_string(old_forum->ports().front());
+    int run = 0;
+    auto const absent_ids = [&](std::vector<std::string> const &more, std::string const &config) {
+        test_database store;
+        auto const config_file = dir.write("move-" + std::to_string(++run) + ".conf", config);
+        std::vector<std::string> args{"--config",
+                                      config_file.string(),
+                                      "fetch",
+                                      "--db",
+                                      store.conninfo(),
+                                      "--source",
+                                      source,
+                                      "--api-key-file",
+                                      key.string(),
+                                      "--uploads-dir",
+                                      (dir.path() / ("uploads-" + std::to_string(run))).string()};
+        args.insert(args.end(), more.begin(), more.end());
+        auto const fetched = run_process(FORUMGATE_BINARY, args, {}, {}, 120);
+        EXPECT_EQ(fetched.exit_code, 0) << fetched.err;
+        std::smatch found;
+        EXPECT_TRUE(std::regex_search(fetched.err, found, std::regex{R"((\d+) absent ids\))"})) << fetched.err;
+        return found.empty() ? -1LL : std::stoll(found[1].str());
+    };
+    auto const swept = absent_ids({}, "");
+    auto const not_swept = absent_ids({"--no-sweep"}, "");
+    EXPECT_GE(swept, not_swept + 20) << "the sweep asks for sweep-slack (20) ids past the highest";
+    EXPECT_EQ(absent_ids({}, "[fetch]\nno-sweep = true\n"), not_swept);
+    EXPECT_EQ(absent_ids({}, "no-sweep = false\n"), swept);
 }
 
 TEST_F(forumgate_cli, fetch_from_where_no_forum_answers_stops_at_once_with_what_to_check)

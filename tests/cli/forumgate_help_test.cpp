@@ -97,7 +97,12 @@ INSTANTIATE_TEST_SUITE_P(
                       typo_case{{"import", "--target=http://new.example", "--dryrun"}, "did you mean \"--dry-run\"?"},
                       typo_case{{"map", "load", "--old-hots", "x", "dir"}, "did you mean \"--old-host\"?"},
                       typo_case{{"help", "fecth"}, "unknown command \"fecth\"; did you mean \"fetch\"?"},
-                      typo_case{{"help", "map", "lod"}, "did you mean \"map load\"?"}));
+                      typo_case{{"help", "map", "lod"}, "did you mean \"map load\"?"},
+                      // Before: the word after a flag was skipped as if it were the flag's value,
+                      // and CLI11's bare "The following argument was not expected" was all.
+                      typo_case{{"map", "stats", "--json", "--colour"},
+                                "unknown option \"--colour\" for forumgate map stats"},
+                      typo_case{{"fetch", "--full", "--sorce", "http://old.example"}, "did you mean \"--source\"?"}));
 
 class help_command_test : public ::testing::TestWithParam<std::vector<std::string>>
 {};
@@ -154,7 +159,12 @@ TEST(forumgate, help_shows_options_as_typed_and_points_at_manual_pages)
         for (auto const *internal : {"{false}", "{true}", "INT=", "TEXT=", "FLOAT=", "UINT=", "docs/", "REQUIRED"}) {
             EXPECT_EQ(help.out.find(internal), std::string::npos) << name << " shows " << internal << "\n" << help.out;
         }
-        std::string const manual = words.empty() ? "Manual: forumgate(1)." : "Manual: forumgate-" + name + "(1).";
+        // Each command its own page: forumgate-map-load(1), not forumgate-map(1) for all of map.
+        std::string page = "forumgate";
+        for (auto const &word : words) {
+            page += "-" + word;
+        }
+        std::string const manual = "Manual: " + page + "(1).";
         EXPECT_NE(help.out.find(manual), std::string::npos) << help.out;
     }
     auto const fetch = run_process(FORUMGATE_BINARY, {"fetch", "--help"});
