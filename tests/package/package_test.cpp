@@ -159,7 +159,9 @@ TEST_F(package_test, holds_the_binary_unit_config_and_docs)
          {"./usr/bin/forumgate", "./lib/systemd/system/forumgate-serve.service", "./etc/forumgate/serve.conf",
           "./etc/forumgate/serve.env", "./usr/share/doc/forumgate/copyright", "./usr/share/doc/forumgate/changelog.gz",
           "./usr/share/doc/forumgate/README.md", "./usr/share/doc/forumgate/serve.md",
-          "./usr/share/doc/forumgate/packaging.md"}) {
+          "./usr/share/doc/forumgate/packaging.md", "./usr/share/man/man1/forumgate.1.gz",
+          "./usr/share/man/man1/forumgate-serve.1.gz", "./usr/share/bash-completion/completions/forumgate",
+          "./usr/share/zsh/vendor-completions/_forumgate"}) {
         EXPECT_TRUE(paths.contains(path)) << path << " is missing from the package";
     }
     // Nothing of the build or the tests: every file is under the package's own places.
