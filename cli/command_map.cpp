@@ -1,7 +1,8 @@
-// forumgate map load|export|stats: the ID map as CSV files, and its size.
+// forumgate map load|export|stats: the ID map as CSV files (or nginx configuration), and its size.
 
 #include "base/error.hpp"
 #include "cli/commands.hpp"
+#include "mappings/nginx_export.hpp"
 #include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,9 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace forumgate::cli {
 namespace {
@@ -65,14 +70,71 @@ int run_load(load_options const &options)
     return EXIT_OK;
 }
 
-int run_export(std::string const &db, std::string const &dir)
+struct export_options
 {
-    require_db(db);
-    std::filesystem::create_directories(dir);
-    store::database store{db};
+    std::string db;
+    std::string dir;
+    std::string format = "csv";
+    std::string fallback;
+};
+
+// Writes `write(stream)` to DIR/name through a temporary file, so that an nginx reloading
+// meanwhile reads the old file or the new one, never half of one.
+template <typename Write>
+void write_file_atomically(std::filesystem::path const &dir, std::string const &name, Write &&write)
+{
+    auto const path = dir / name;
+    auto const temporary = dir / (name + ".tmp");
+    {
+        std::ofstream out{temporary, std::ios::binary | std::ios::trunc};
+        if (!out) {
+            throw input_error{fmt::format("{}: cannot write: {}", temporary.string(), std::strerror(errno))};
+        }
+        write(out);
+        out.flush();
+        if (!out) {
+            throw input_error{fmt::format("{}: write failed: {}", temporary.string(), std::strerror(errno))};
+        }
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+int run_export_nginx(export_options const &options, store::database &store)
+{
+    auto const map = store.load_snapshot();
+    mappings::nginx_export_options settings;
+    settings.fallback = options.fallback;
+    std::ostringstream locations;
+    mappings::nginx_export_counts counts;
+    write_file_atomically(options.dir, mappings::NGINX_MAP_FILE, [&](std::ostream &out) {
+        counts = mappings::write_nginx_export(*map, settings, out, locations);
+    });
+    write_file_atomically(options.dir, mappings::NGINX_LOCATIONS_FILE,
+                          [&](std::ostream &out) { out << locations.str(); });
+    spdlog::info("map version {} written to {}/{} and {}: {} entries ({} topics, {} post numbers, {} /p/ links, "
+                 "{} categories, {} uploads; {} of them 410)",
+                 map->version(), options.dir, mappings::NGINX_MAP_FILE, mappings::NGINX_LOCATIONS_FILE, counts.total(),
+                 counts.topics, counts.post_numbers, counts.post_links, counts.categories, counts.uploads, counts.gone);
+    spdlog::info("nginx answers only the shapes it can follow exactly (see the head of {}); the rest goes to {}",
+                 mappings::NGINX_LOCATIONS_FILE, options.fallback.empty() ? "404" : options.fallback);
+    return EXIT_OK;
+}
+
+int run_export(export_options const &options)
+{
+    require_db(options.db);
+    mappings::check_nginx_fallback(options.fallback);
+    if (!options.fallback.empty() && options.format != "nginx") {
+        throw argument_error{"--fallback goes with --format nginx"};
+    }
+    std::filesystem::create_directories(options.dir);
+    store::database store{options.db};
     store.migrate();
-    store.export_csv(dir);
-    spdlog::info("map version {} written to {}", store.map_version(), dir);
+    if (options.format == "nginx") {
+        return run_export_nginx(options, store);
+    }
+    store.export_csv(options.dir);
+    spdlog::info("map version {} written to {}", store.map_version(), options.dir);
     return EXIT_OK;
 }
 
@@ -138,17 +200,26 @@ void add_map_command(CLI::App &app, command &run)
         ->required();
     load_command->callback([&run, load] { run = [load] { return run_load(*load); }; });
 
-    auto export_db = std::make_shared<std::string>();
-    auto export_dir = std::make_shared<std::string>();
-    auto *export_command = map->add_subcommand("export", "Write the whole ID map to DIR in the format map load reads");
-    add_db_option(*export_command, *export_db);
+    auto exporting = std::make_shared<export_options>();
+    auto *export_command = map->add_subcommand(
+        "export", "Write the whole ID map to DIR: as the CSV files map load reads, or as nginx configuration");
+    add_db_option(*export_command, exporting->db);
     set_footer(*export_command, "Exit status: 0 written, 2 fatal.");
-    export_command->add_option("DIR", *export_dir, "Folder to write (created if missing)")
+    export_command
+        ->add_option("--format", exporting->format,
+                     "csv: the files map load reads; nginx: forumgate-map.conf (http block) and "
+                     "forumgate-locations.conf (the old host's server block)")
+        ->check(CLI::IsMember({"csv", "nginx"}))
+        ->default_str("csv");
+    export_command
+        ->add_option("--fallback", exporting->fallback,
+                     "With --format nginx: where nginx sends what it cannot answer from the map, "
+                     "http://ADDRESS:PORT of a forumgate serve (default: 404)")
+        ->type_name("URL");
+    export_command->add_option("DIR", exporting->dir, "Folder to write (created if missing)")
         ->type_name("DIR")
         ->required();
-    export_command->callback([&run, export_db, export_dir] {
-        run = [export_db, export_dir] { return run_export(*export_db, *export_dir); };
-    });
+    export_command->callback([&run, exporting] { run = [exporting] { return run_export(*exporting); }; });
 
     auto stats_db = std::make_shared<std::string>();
     auto stats_json = std::make_shared<bool>(false);

@@ -324,7 +324,16 @@ std::vector<section> extra_sections(std::string const &path)
         return {map_files_section(path, "reads from")};
     }
     if (path == "map export") {
-        return {map_files_section(path, "writes to")};
+        return {map_files_section(path, "writes to"),
+                {"NGINX",
+                 {{"", "With --format nginx, DIR gets forumgate-map.conf, for nginx's http block, and "
+                       "forumgate-locations.conf, for the server block of the old host names. nginx then answers "
+                       "/t/{slug}/{id}, /t/{id}, the post numbers the map lists, /last, /p/{id}, /c/{slugs}/{id} and "
+                       "uploads by exact path, each exactly as forumgate resolve does, and passes every other "
+                       "request (a query, an unlisted post number, .json, old slugs, users, tags, uploads by SHA-1, "
+                       "site pages, custom rules) to the fallback: 404, or the forumgate serve named by --fallback. "
+                       "Export again after every change to the map. The details: nginx-export.md in forumgate's "
+                       "documentation."}}}};
     }
     if (path == "rehearsal-forum") {
         return {{"SEED FILES",

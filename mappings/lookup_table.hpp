@@ -56,6 +56,17 @@ public:
         return (m_keys.capacity() + m_values.capacity()) * sizeof(std::uint32_t);
     }
 
+    /// Calls `visit(key, value)` for every entry, in no particular order.
+    template <typename Visit>
+    void for_each(Visit &&visit) const
+    {
+        for (std::size_t slot = 0; slot < m_values.size(); ++slot) {
+            if (m_values[slot] != EMPTY) {
+                visit(m_dense ? static_cast<std::uint32_t>(slot) : m_keys[slot], m_values[slot]);
+            }
+        }
+    }
+
 private:
     static constexpr std::uint32_t EMPTY = UINT32_MAX;
 

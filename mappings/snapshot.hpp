@@ -184,8 +184,17 @@ public:
     }
     [[nodiscard]] post const *find_post(std::uint64_t old_id) const noexcept;
     [[nodiscard]] topic const &topic_at(std::uint32_t index) const noexcept { return m_topics[index]; }
+    /// Every topic slot, in old id order; a slot with old_id 0 is a gap between dense ids.
+    [[nodiscard]] std::span<topic const> topics() const noexcept { return {m_topics.data(), m_topics.size()}; }
+    /// Calls `visit(old_post_id, post)` for every post, in no particular order.
+    template <typename Visit>
+    void for_each_post_id(Visit &&visit) const
+    {
+        m_post_by_id.for_each([&](std::uint32_t old_id, std::uint32_t index) { visit(old_id, m_posts[index]); });
+    }
 
     [[nodiscard]] category const *find_category(std::uint64_t old_id) const noexcept;
+    [[nodiscard]] std::span<category const> categories() const noexcept { return m_categories; }
     /// Looks up `parent/child` (case-insensitive), or a leaf slug that only one category has.
     [[nodiscard]] category const *find_category_by_path(std::string_view old_slug_path) const;
 
@@ -193,6 +202,9 @@ public:
     [[nodiscard]] renamed const *find_tag(std::string_view old_name) const;
     [[nodiscard]] renamed const *find_upload_by_sha1(std::string_view sha1_hex) const;
     [[nodiscard]] renamed const *find_upload_by_path(std::string_view old_path) const;
+    /// The old upload paths find_upload_by_path() knows, as it looks them up (decoded segments,
+    /// secure-upload prefixes read as /uploads).
+    [[nodiscard]] string_table const &upload_paths() const noexcept { return m_upload_by_path; }
 
     [[nodiscard]] std::span<rule const> rules() const noexcept { return m_rules; }
 

@@ -13,6 +13,7 @@ FG_PACKAGES=(
   zlib1g-dev chromium clang-tidy clang-format clang libclang-rt-14-dev
   postgresql postgresql-client curl ca-certificates
   dpkg-dev binutils file xz-utils lintian
+  nginx
 )
 
 fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
@@ -35,8 +36,20 @@ fg_install_deps() {
     [ -f /etc/postgresql-common/createcluster.conf ] ||
       echo 'create_main_cluster = false' | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
   fi
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Nor a system nginx on port 80 (the nginx tests and benchmarks start their own): a
+  # policy-rc.d that forbids starting services, removed again if made here.
+  local policy_made=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+    policy_made=1
+  fi
+  local status=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    status=$?
+  [ -z "$policy_made" ] || "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+  return "$status"
 }
 
 # Configures (once) and builds into $FG_BUILD the targets named (all without); reruns are

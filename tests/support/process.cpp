@@ -82,6 +82,10 @@ process_result run_process(std::string const &program, std::vector<std::string> 
     if (input.empty()) {
         ::close(in_fd);
         in_fd = -1;
+    } else {
+        // Never block in write(): a child that writes more than a pipe holds before it has read
+        // all its input would wait for us while we wait for it (POLLOUT promises only PIPE_BUF).
+        ::fcntl(in_fd, F_SETFL, ::fcntl(in_fd, F_GETFL) | O_NONBLOCK);
     }
     auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{timeout_seconds};
     int out_fd = out_pipe[0];
@@ -115,7 +119,7 @@ process_result run_process(std::string const &program, std::vector<std::string> 
             if (n > 0) {
                 written += static_cast<std::size_t>(n);
             }
-            if (n < 0 || written == input.size()) {
+            if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
                 ::close(in_fd);
                 in_fd = -1;
             }
