@@ -174,6 +174,15 @@ void add_coverage_command(CLI::App &app, command &run_command)
     coverage->add_option("--top", o.top, "Rows in the lists of missed URLs and chains (0: all)")->capture_default_str();
     coverage->add_flag("--keep-internal", o.keep_internal,
                        "Count requests for Discourse's own assets and polling routes in access logs too");
+    coverage
+        ->add_option("--log-format", o.log_format,
+                     R"(The access logs' layout as the server's own format string: nginx log_format syntax )"
+                     R"(($remote_addr - $remote_user [$time_local] "$request" $status …) or Apache LogFormat )"
+                     R"(syntax (%h %l %u %t "%r" %>s %b …), bare or the whole directive (default: the combined )"
+                     R"(family, detected per file))")
+        ->type_name("FORMAT");
+    coverage->add_flag("--allow-truncated", o.allow_truncated,
+                       "Count what can be read of a damaged or cut-short gzip log instead of stopping with an error");
     coverage->add_option("--fail-under", cli->fail_under, "Exit 1 if coverage is below this many percent");
     coverage
         ->add_option("--fail-by", cli->fail_by,

@@ -62,6 +62,12 @@ void check_options(coverage_options const &options)
     if (options.from_misses && !store) {
         throw argument_error{"--from-misses reads the miss log from the store: give --db (or set FORUMGATE_DB)"};
     }
+    if (!options.log_format.empty()) {
+        if (options.access_logs.empty()) {
+            throw argument_error{"--log-format says how to read access logs: give --access-log too"};
+        }
+        (void)log_format{options.log_format}; // a format that cannot be read stops the run before any work
+    }
     if (options.via.empty()) {
         if (!store) {
             throw argument_error{"resolving old URLs needs the map: give --db (or set FORUMGATE_DB), or ask a running "
@@ -176,8 +182,13 @@ void read_inputs(coverage_options const &options, loaded_map const &loaded, url_
     }
     if (!options.access_logs.empty()) {
         web::progress progress{"reading access logs", "lines", std::nullopt, options.terminal, options.quiet};
+        std::optional<log_format> format;
+        if (!options.log_format.empty()) {
+            format.emplace(options.log_format);
+        }
+        log_reading const how{format ? &*format : nullptr, options.keep_internal, options.allow_truncated};
         for (auto const &file : options.access_logs) {
-            read_access_log(file, tally, in, options.keep_internal, &progress);
+            read_access_log(file, tally, in, how, &progress);
         }
     }
     if (!options.access_logs.empty()) {

@@ -30,10 +30,12 @@ struct coverage_options
     bool check_targets = false;
     http_check_options http; ///< concurrency, rate and timeouts of --via and --check-targets
 
-    std::size_t top = 50;       ///< rows of the lists of URLs (0: all)
-    bool keep_internal = false; ///< count Discourse's asset and polling paths in logs too
-    bool terminal = false;      ///< progress redrawn in place (standard error is a terminal)
-    bool quiet = false;         ///< no progress at all
+    std::size_t top = 50;         ///< rows of the lists of URLs (0: all)
+    bool keep_internal = false;   ///< count Discourse's asset and polling paths in logs too
+    std::string log_format;       ///< the access logs' layout as the server's format string; empty: detected
+    bool allow_truncated = false; ///< a cut-short gzip log counts what was read instead of failing
+    bool terminal = false;        ///< progress redrawn in place (standard error is a terminal)
+    bool quiet = false;           ///< no progress at all
 };
 
 /// Checks the options before any work: inputs given, combinations that make sense, files that

@@ -553,6 +553,15 @@ void inputs_section(page &p, coverage_report const &r)
                 "{} for Discourse's own machinery (assets, message bus…).</p>",
                 thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
                 thousands(in.skipped_no_request), thousands(in.skipped_internal));
+            p.raw("<ul id=\"log-layouts\">");
+            for (auto const &layout : in.log_layouts) {
+                p.raw("<li><code>");
+                p.text(layout.file);
+                p.raw("</code> read as ");
+                p.text(layout.layout);
+                p.raw("</li>");
+            }
+            p.raw("</ul>");
         }
         if (in.malformed > 0) {
             p.f("<p class=\"bad\">{} input lines could not be read and were skipped; the first:</p><ul "

@@ -60,7 +60,10 @@ json inputs_json(input_summary const &in)
         {"skipped",
          json{{"method", in.skipped_method}, {"no_request", in.skipped_no_request}, {"internal", in.skipped_internal}}},
         {"malformed_lines", in.malformed},
-        {"malformed_examples", malformed}};
+        {"malformed_examples", malformed},
+        {"log_layouts", array_of(in.log_layouts, [](auto const &l) {
+             return json{{"file", l.file}, {"layout", l.layout}};
+         })}};
 }
 
 json outcomes_json(coverage_report const &report)

@@ -133,6 +133,9 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             "access logs: {} lines, {} requests counted; skipped {} not GET/HEAD, {} without a request, {} internal",
             thousands(in.log_lines), thousands(in.log_requests), thousands(in.skipped_method),
             thousands(in.skipped_no_request), thousands(in.skipped_internal)));
+        for (auto const &layout : in.log_layouts) {
+            line(fmt::format("  {} read as {}", layout.file, layout.layout));
+        }
     }
     out << text;
 }

@@ -6,6 +6,9 @@
 #include "report/access_log.hpp"
 #include "web/progress.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
 
 namespace forumgate::report {
@@ -65,15 +68,36 @@ void note_malformed(input_summary &summary, std::string_view file, std::uint64_t
     }
 }
 
-void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
+namespace {
+
+/// The layout most of the sampled lines have ("" for none).
+std::string most_common(std::vector<std::string> const &layouts)
+{
+    std::string best;
+    std::size_t best_count = 0;
+    for (auto const &layout : layouts) {
+        auto const count = static_cast<std::size_t>(std::count(layouts.begin(), layouts.end(), layout));
+        if (!layout.empty() && count > best_count) {
+            best = layout;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, log_reading const &how,
                      web::progress *progress)
 {
+    static_assert(UNKNOWN_DAY == url_tally::NO_DAY);
     base::line_reader reader{path == "-" ? std::string{"/dev/stdin"} : path};
     std::string_view line;
-    std::string scratch;
+    log_scratch scratch;
     log_request request;
     std::string_view problem;
     std::uint64_t pending = 0;
+    std::vector<std::string> sample;
     try {
         while (reader.next(line)) {
             ++summary.log_lines;
@@ -81,7 +105,12 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
                 progress->add(pending);
                 pending = 0;
             }
-            switch (parse_log_line(line, request, scratch, problem)) {
+            auto const kind = how.format != nullptr ? how.format->parse(line, request, scratch, problem)
+                                                    : parse_log_line(line, request, scratch, problem);
+            if (how.format == nullptr && sample.size() < LAYOUT_SAMPLE_LINES && kind != log_line_kind::blank) {
+                sample.push_back(layout_of_line(line));
+            }
+            switch (kind) {
             case log_line_kind::blank:
                 continue;
             case log_line_kind::malformed:
@@ -97,7 +126,7 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
                 ++summary.skipped_method;
                 continue;
             }
-            std::string_view host;
+            std::string_view host = request.host;
             std::string_view target = request.target;
             if (!target.starts_with('/')) {
                 // The absolute form (a request through a proxy) names its host.
@@ -109,7 +138,7 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
                 host = parsed->host;
                 target = parsed->target;
             }
-            if (!keep_internal && is_internal_path(target)) {
+            if (!how.keep_internal && is_internal_path(target)) {
                 ++summary.skipped_internal;
                 continue;
             }
@@ -117,13 +146,23 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
             tally.add(host, target, 1, FROM_ACCESS_LOG, request.day);
         }
     } catch (input_error const &e) {
-        // A damaged or cut-short gzip file: what was read counts, and the report says where it ended.
+        // A damaged or cut-short gzip file: a partial read would give figures that look whole.
+        std::string const what = without_position(e.what(), reader.name());
+        if (!how.allow_truncated) {
+            throw input_error{fmt::format("{}:{}: {}; the figures would miss the rest of the file: repair or leave "
+                                          "out the file, or give --allow-truncated to count what could be read",
+                                          reader.name(), reader.line_number() + 1, what)};
+        }
         note_malformed(summary, reader.name(), reader.line_number() + 1,
-                       without_position(e.what(), reader.name()) + "; the rest of the file is skipped", "");
+                       what + "; the rest of the file is skipped (--allow-truncated)", "");
     }
     if (progress != nullptr) {
         progress->add(pending);
     }
+    std::string layout =
+        how.format != nullptr ? fmt::format("--log-format ({} syntax)", how.format->syntax()) : most_common(sample);
+    summary.log_layouts.push_back(
+        {path, layout.empty() ? std::string{"unknown (no line read as a request)"} : std::move(layout)});
 }
 
 void read_url_list(std::string const &path, url_tally &tally, input_summary &summary)

@@ -3,6 +3,7 @@
 // files, plain or gzip) and plain lists of URLs. Lines that cannot be read are counted and the
 // first few kept with file and line; they never stop the run.
 
+#include "report/access_log.hpp"
 #include "report/report.hpp"
 #include "report/url_tally.hpp"
 
@@ -22,12 +23,25 @@ inline constexpr std::size_t MAX_MALFORMED_EXAMPLES = 10;
 /// message bus, timings, service worker…) that the forum's pages load and no link points at.
 [[nodiscard]] bool is_internal_path(std::string_view target) noexcept;
 
-/// Adds each GET and HEAD request of an access log (combined or common format, plain or gzip;
-/// "-": standard input) to `tally` with its day, counting what is skipped and what is malformed in `summary`.
-/// `keep_internal` counts Discourse's own machinery too. `progress` (may be null) counts lines.
-/// \throws input_error only if the file cannot be opened; a damaged gzip stream ends the file
-/// with a malformed-line entry.
-void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, bool keep_internal,
+/// How access logs are read.
+struct log_reading
+{
+    log_format const *format = nullptr; ///< the layout given by --log-format; null: the combined family
+    bool keep_internal = false;         ///< count Discourse's own machinery too
+    bool allow_truncated = false;       ///< a cut-short gzip file counts what was read instead of failing
+};
+
+/// Lines of a log whose layout names the file's layout in the report.
+inline constexpr std::size_t LAYOUT_SAMPLE_LINES = 20;
+
+/// Adds each GET and HEAD request of an access log (plain or gzip; "-": standard input) to
+/// `tally` with its day, counting what is skipped and what is malformed in `summary`, and
+/// naming the layout the file was read as (the one most of its first lines have).
+/// `progress` (may be null) counts lines.
+/// \throws input_error if the file cannot be opened, or if its gzip stream is damaged or cut
+/// short, naming the file and line (unless `allow_truncated`: then what was read counts, and a
+/// malformed-line entry says where it ended).
+void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, log_reading const &how,
                      web::progress *progress);
 
 /// Adds each URL of a list (one a line: a full http(s) URL, or a path on the main old host;

@@ -55,6 +55,15 @@ struct input_summary
 
     std::uint64_t malformed = 0;                    ///< log and list lines that could not be read
     std::vector<malformed_line> malformed_examples; ///< the first few
+
+    /// How each access log was read: its layout, detected from its first lines or given by
+    /// --log-format (`"--log-format (nginx)"`).
+    struct log_layout
+    {
+        std::string file;
+        std::string layout;
+    };
+    std::vector<log_layout> log_layouts;
 };
 
 /// Figures for one kind of URL.

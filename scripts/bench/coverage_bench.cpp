@@ -3,7 +3,8 @@
 // asset requests, POSTs and odd lines a real log holds), then times reading it with the
 // report's own reader (parse, skip, tally by URL and day) and resolving every distinct URL
 // against the synthetic map in-process, as `forumgate coverage --access-log` does. Plain and
-// gzip. The peers (awk, GoAccess) are run on the same file by scripts/bench/coverage.
+// gzip, and the plain log again with its layout given as an nginx log_format (--log-format).
+// The peers (awk, GoAccess) are run on the same file by scripts/bench/coverage.
 
 #include "report/classify.hpp"
 #include "report/inputs.hpp"
@@ -109,13 +110,13 @@ struct timing
     std::uint64_t covered = 0;
 };
 
-timing run_once(std::string const &path, mappings::snapshot const &map)
+timing run_once(std::string const &path, mappings::snapshot const &map, report::log_format const *format)
 {
     timing t;
     auto const start = clock_type::now();
     report::url_tally tally{map.settings().old_hosts.front()};
     report::input_summary summary;
-    report::read_access_log(path, tally, summary, false, nullptr);
+    report::read_access_log(path, tally, summary, {format, false, false}, nullptr);
     t.read_seconds = seconds_since(start);
     auto const resolve_start = clock_type::now();
     report::miss_explainer const explainer;
@@ -160,11 +161,21 @@ int main(int argc, char **argv)
     std::cerr << fmt::format("map of {} topics and {} posts and logs of {} lines made in {:.1f} s\n",
                              map_options.topics, map_options.posts, lines, seconds_since(build_start));
 
-    for (auto const &[name, path] : {std::pair{"plain", log}, std::pair{"gzip", log + ".gz"}}) {
-        (void)run_once(path, *map); // warm the page cache and the allocator
+    // The same plain log read with its layout given as nginx's own format string (--log-format).
+    report::log_format const combined{R"($remote_addr - $remote_user [$time_local] "$request" $status )"
+                                      R"($body_bytes_sent "$http_referer" "$http_user_agent")"};
+    struct variant
+    {
+        char const *name;
+        std::string path;
+        report::log_format const *format;
+    };
+    for (auto const &[name, path, format] : {variant{"plain", log, nullptr}, variant{"gzip", log + ".gz", nullptr},
+                                             variant{"log-format", log, &combined}}) {
+        (void)run_once(path, *map, format); // warm the page cache and the allocator
         std::vector<timing> timings;
         for (int i = 0; i < runs; ++i) {
-            timings.push_back(run_once(path, *map));
+            timings.push_back(run_once(path, *map, format));
         }
         std::sort(timings.begin(), timings.end(), [](timing const &a, timing const &b) {
             return a.read_seconds + a.resolve_seconds < b.read_seconds + b.resolve_seconds;

@@ -185,6 +185,42 @@ TEST_F(coverage_command_test, proposed_rules_load_and_win_their_hits_back)
     EXPECT_TRUE(is["rule_proposals"].empty());
 }
 
+TEST_F(coverage_command_test, a_cut_short_log_stops_the_run_unless_allowed)
+{
+    // Half of the gzip log: before, its figures were reported as if whole.
+    std::string const bytes = read_file(log);
+    auto const cut = dir.write("cut.log.gz", std::string_view{bytes}.substr(0, bytes.size() - 20));
+    auto const refused = coverage({"--db", s_db->conninfo(), "--access-log", cut.string()});
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find(cut.string() + ":"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--allow-truncated"), std::string::npos) << refused.err;
+    auto const allowed = coverage({"--db", s_db->conninfo(), "--access-log", cut.string(), "--allow-truncated"});
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+    EXPECT_NE(allowed.out.find("rest of the file is skipped (--allow-truncated)"), std::string::npos) << allowed.out;
+}
+
+TEST_F(coverage_command_test, reads_a_log_in_the_layout_given)
+{
+    // The fixture log rewritten in a layout of its own: time, status, request, agent.
+    auto const custom = dir.write("custom.log", "2023-10-10T13:55:36+01:00 301 \"GET /t/774 HTTP/1.1\" \"curl\"\n"
+                                                "2023-10-10T13:55:37+01:00 404 \"GET /t/99999 HTTP/1.1\" \"curl\"\n");
+    auto const read =
+        coverage({"--db", s_db->conninfo(), "--access-log", custom.string(), "--log-format",
+                  R"(log_format mine '$time_iso8601 $status "$request" "$http_user_agent"';)", "--json", "-"});
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    auto const report = nlohmann::json::parse(read.out);
+    EXPECT_EQ(report["inputs"]["log_requests"], 2);
+    EXPECT_EQ(report["inputs"]["malformed_lines"], 0);
+    EXPECT_EQ(report["inputs"]["log_layouts"][0]["layout"], "--log-format (nginx syntax)");
+    // The default reader names what it read; a format it cannot follow stops the run first.
+    auto const detected = coverage({"--db", s_db->conninfo(), "--access-log", log.string()});
+    EXPECT_NE(detected.out.find(log.string() + " read as combined"), std::string::npos) << detected.out;
+    auto const bad =
+        coverage({"--db", s_db->conninfo(), "--access-log", custom.string(), "--log-format", "$remote_addr$request"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("$remote_addr and $request have nothing between them"), std::string::npos) << bad.err;
+}
+
 TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
 {
     std::vector<std::string> const base = {"--db", s_db->conninfo(), "--access-log", log.string()};

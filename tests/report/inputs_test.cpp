@@ -91,7 +91,7 @@ protected:
 TEST_F(inputs, reads_a_plain_access_log)
 {
     auto const file = dir.write("access.log", LOG).string();
-    read_access_log(file, tally, summary, false, nullptr);
+    read_access_log(file, tally, summary, {}, nullptr);
     expect_day_one_log(tally, summary, file);
 }
 
@@ -99,14 +99,14 @@ TEST_F(inputs, reads_a_gzip_access_log_the_same)
 {
     auto const file = (dir.path() / "access.log.1.gz").string();
     write_gzip_file(file, LOG);
-    read_access_log(file, tally, summary, false, nullptr);
+    read_access_log(file, tally, summary, {}, nullptr);
     expect_day_one_log(tally, summary, file);
 }
 
 TEST_F(inputs, counts_internal_paths_when_asked)
 {
     auto const file = dir.write("access.log", LOG).string();
-    read_access_log(file, tally, summary, true, nullptr);
+    read_access_log(file, tally, summary, {nullptr, true, false}, nullptr);
     EXPECT_EQ(summary.skipped_internal, 0U);
     EXPECT_EQ(hits_of(tally).at(" /assets/application-3f2a.js"), 1U);
 }
@@ -116,17 +116,18 @@ TEST_F(inputs, adds_up_many_logs)
     auto const plain = dir.write("access.log", LOG).string();
     auto const compressed = (dir.path() / "access.log.2.gz").string();
     write_gzip_file(compressed, LOG);
-    read_access_log(plain, tally, summary, false, nullptr);
-    read_access_log(compressed, tally, summary, false, nullptr);
+    read_access_log(plain, tally, summary, {}, nullptr);
+    read_access_log(compressed, tally, summary, {}, nullptr);
     EXPECT_EQ(summary.log_lines, 22U);
     EXPECT_EQ(summary.malformed, 4U);
     EXPECT_EQ(summary.malformed_examples[2].file, compressed);
     EXPECT_EQ(hits_of(tally).at(" /t/agm-2023-minutes/774"), 6U);
 }
 
-TEST_F(inputs, a_cut_short_gzip_log_counts_what_was_read)
+TEST_F(inputs, a_cut_short_gzip_log_is_an_error_unless_allowed)
 {
-    // A rotated log copied while it was being compressed: the gzip stream stops mid-way.
+    // A rotated log copied while it was being compressed: the gzip stream stops mid-way. Read
+    // silently, the figures would look whole and miss half the traffic.
     std::string big;
     for (int i = 0; i < 20000; ++i) {
         big += "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/topic/" + std::to_string(i) +
@@ -137,20 +138,55 @@ TEST_F(inputs, a_cut_short_gzip_log_counts_what_was_read)
     std::string const bytes = forumgate::testing::read_file(whole);
     auto const file = dir.write("cut.log.gz", std::string_view{bytes}.substr(0, bytes.size() / 2)).string();
 
-    EXPECT_NO_THROW(read_access_log(file, tally, summary, false, nullptr));
-    EXPECT_GT(summary.log_requests, 1000U);
-    EXPECT_LT(summary.log_requests, 20000U);
-    ASSERT_EQ(summary.malformed, 1U);
-    EXPECT_EQ(summary.malformed_examples[0].file, file);
-    EXPECT_EQ(summary.malformed_examples[0].line, summary.log_lines + 1);
-    EXPECT_NE(summary.malformed_examples[0].problem.find("cut short"), std::string::npos)
-        << summary.malformed_examples[0].problem;
+    try {
+        read_access_log(file, tally, summary, {}, nullptr);
+        FAIL() << "a cut-short gzip log was read without an error";
+    } catch (input_error const &e) {
+        std::string const message = e.what();
+        EXPECT_TRUE(message.starts_with(file + ":")) << message;
+        EXPECT_NE(message.find("cut short"), std::string::npos) << message;
+        EXPECT_NE(message.find("--allow-truncated"), std::string::npos) << message;
+    }
+
+    url_tally allowed_tally{OLD_HOST};
+    input_summary allowed;
+    EXPECT_NO_THROW(read_access_log(file, allowed_tally, allowed, {nullptr, false, true}, nullptr));
+    EXPECT_GT(allowed.log_requests, 1000U);
+    EXPECT_LT(allowed.log_requests, 20000U);
+    ASSERT_EQ(allowed.malformed, 1U);
+    EXPECT_EQ(allowed.malformed_examples[0].file, file);
+    EXPECT_EQ(allowed.malformed_examples[0].line, allowed.log_lines + 1);
+    EXPECT_NE(allowed.malformed_examples[0].problem.find("cut short"), std::string::npos)
+        << allowed.malformed_examples[0].problem;
+}
+
+TEST_F(inputs, names_the_layout_each_log_was_read_as)
+{
+    auto const combined = dir.write("access.log", LOG).string();
+    auto const vhost =
+        dir.write("other_vhosts_access.log",
+                  "www.forum.cooperationbirmingham.org.uk:443 203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] "
+                  "\"GET /t/774 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\"\n")
+            .string();
+    auto const custom = dir.write("custom.log", "2023-10-10T13:55:36+01:00 \"GET /t/774 HTTP/1.1\" 200\n").string();
+    read_access_log(combined, tally, summary, {}, nullptr);
+    read_access_log(vhost, tally, summary, {}, nullptr);
+    log_format const format{R"($time_iso8601 "$request" $status)"};
+    read_access_log(custom, tally, summary, {&format, false, false}, nullptr);
+    ASSERT_EQ(summary.log_layouts.size(), 3U);
+    EXPECT_EQ(summary.log_layouts[0].file, combined);
+    EXPECT_EQ(summary.log_layouts[0].layout, "combined");
+    EXPECT_EQ(summary.log_layouts[1].layout, "vhost_combined");
+    EXPECT_EQ(summary.log_layouts[2].layout, "--log-format (nginx syntax)");
+    // The virtual host is the Host the request came with; the custom layout's lines count.
+    EXPECT_EQ(hits_of(tally).at("www.forum.cooperationbirmingham.org.uk /t/774"), 1U);
+    EXPECT_EQ(hits_of(tally).at(" /t/774"), 1U);
 }
 
 TEST_F(inputs, an_unreadable_log_is_an_error_naming_it)
 {
     try {
-        read_access_log("/nonexistent/access.log", tally, summary, false, nullptr);
+        read_access_log("/nonexistent/access.log", tally, summary, {}, nullptr);
         FAIL() << "no error";
     } catch (input_error const &e) {
         EXPECT_NE(std::string{e.what()}.find("/nonexistent/access.log: cannot open"), std::string::npos) << e.what();
@@ -188,7 +224,7 @@ TEST_F(inputs, keeps_only_the_first_malformed_lines)
         junk += "junk line " + std::to_string(i) + "\n";
     }
     auto const file = dir.write("junk.log", junk).string();
-    read_access_log(file, tally, summary, false, nullptr);
+    read_access_log(file, tally, summary, {}, nullptr);
     EXPECT_EQ(summary.malformed, 50U);
     ASSERT_EQ(summary.malformed_examples.size(), MAX_MALFORMED_EXAMPLES);
     EXPECT_EQ(summary.malformed_examples.back().line, MAX_MALFORMED_EXAMPLES);
