@@ -262,10 +262,13 @@ log_line_kind split_request(std::string_view request, log_request &out) noexcept
 /// next quote not escaped by a backslash, or npos.
 std::size_t closing_quote(std::string_view line, std::size_t open) noexcept
 {
-    for (std::size_t at = open + 1; at < line.size(); ++at) {
-        if (line[at] == '\\') {
-            ++at;
-        } else if (line[at] == '"') {
+    // memchr to each quote, then count the backslashes before it: an odd number escapes it.
+    for (std::size_t at = line.find('"', open + 1); at != std::string_view::npos; at = line.find('"', at + 1)) {
+        std::size_t backslashes = 0;
+        while (at - backslashes > open + 1 && line[at - backslashes - 1] == '\\') {
+            ++backslashes;
+        }
+        if (backslashes % 2 == 0) {
             return at;
         }
     }
