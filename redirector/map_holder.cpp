@@ -163,10 +163,38 @@ private:
     change_listener::changed_fn &m_changed;
 };
 
+/// Reads the map version every `interval` (never if zero) until `stop`, calling `changed` when
+/// it moved from `version`. \throws what the connection throws when it fails.
+void poll_version(pqxx::connection &connection, std::int64_t version, std::chrono::milliseconds interval,
+                  std::atomic<bool> const &stop, change_listener::changed_fn &changed)
+{
+    using namespace std::chrono_literals;
+    while (!stop) {
+        auto const wait = interval > 0ms ? interval : 1s;
+        for (auto waited = 0ms; waited < wait && !stop; waited += 50ms) {
+            std::this_thread::sleep_for(std::min(50ms, wait - waited));
+        }
+        if (stop || interval <= 0ms) {
+            continue;
+        }
+        std::int64_t now = 0;
+        {
+            pqxx::read_transaction txn{connection};
+            now = store::read_map_version(txn);
+        }
+        if (now != version) {
+            version = now;
+            changed(version, "standby's map version moved");
+        }
+    }
+}
+
 } // namespace
 
-change_listener::change_listener(std::string conninfo, changed_fn changed)
-    : m_conninfo{std::move(conninfo)}, m_changed{std::move(changed)}, m_thread{[this] { run(); }}
+change_listener::change_listener(std::string conninfo, changed_fn changed, std::chrono::milliseconds poll_interval)
+    : m_conninfo{std::move(conninfo)}, m_changed{std::move(changed)}, m_poll_interval{poll_interval}, m_thread{[this] {
+          run();
+      }}
 {}
 
 change_listener::~change_listener()
@@ -180,32 +208,58 @@ void change_listener::run()
     using namespace std::chrono_literals;
     auto backoff = 1s;
     bool warned = false;
+    std::optional<bool> was_standby;
     while (!m_stop) {
         try {
             pqxx::connection connection{m_conninfo};
-            map_change_receiver receiver{connection, m_changed};
-            connection.get_notifs(); // sends the LISTEN
-            // Read after the LISTEN: a change committed before it (between the map's load and
-            // this moment, or while the store was away) shows here; any later one is announced.
+            bool standby = false;
+            {
+                pqxx::read_transaction txn{connection};
+                standby = txn.exec1("SELECT pg_is_in_recovery()")[0].as<bool>();
+            }
+            // A standby refuses LISTEN; on a primary, the LISTEN is sent before the version is
+            // read: a change committed between the map's load (or a lost connection) and this
+            // moment shows in that version, and any later one is announced.
+            std::optional<map_change_receiver> receiver;
+            if (!standby) {
+                receiver.emplace(connection, m_changed);
+                connection.get_notifs(); // sends the LISTEN
+            }
             std::int64_t version = 0;
             {
                 pqxx::read_transaction txn{connection};
                 version = store::read_map_version(txn);
             }
             m_connected = true;
-            if (warned) {
-                spdlog::info("listening for map changes again");
+            if (standby != was_standby) {
+                if (standby && m_poll_interval > 0ms) {
+                    spdlog::info(
+                        "the store is a hot standby, which refuses LISTEN: polling its map version every {} ms",
+                        m_poll_interval.count());
+                } else if (standby) {
+                    spdlog::warn("the store is a hot standby, which refuses LISTEN, and change-poll-interval is 0: "
+                                 "map changes are not followed (SIGHUP or POST /reload reloads)");
+                } else if (was_standby) {
+                    spdlog::info("the store is a primary now: listening for map changes");
+                }
+                was_standby = standby;
+            } else if (warned) {
+                spdlog::info("following map changes again");
             }
-            m_changed(version, warned ? "store back" : "store's version on listening");
+            m_changed(version, warned ? "store back" : "store's version on connecting");
             warned = false;
             backoff = 1s;
-            while (!m_stop) {
-                connection.await_notification(1, 0); // wakes at least once a second to see m_stop
+            if (standby) {
+                poll_version(connection, version, m_poll_interval, m_stop, m_changed);
+            } else {
+                while (!m_stop) {
+                    connection.await_notification(1, 0); // wakes at least once a second to see m_stop
+                }
             }
         } catch (std::exception const &e) {
             m_connected = false;
             if (!warned) {
-                spdlog::warn("not listening for map changes ({}); still serving, retrying", e.what());
+                spdlog::warn("not following map changes ({}); still serving, retrying", e.what());
                 warned = true;
             }
             for (auto waited = 0s; waited < backoff && !m_stop; waited += 1s) {

@@ -94,14 +94,17 @@ private:
 /// Represents a LISTEN on the store's change channel in a thread of its own. Calls `changed`
 /// with the store's map version and why: for each change announced, and each time the LISTEN is
 /// (re)established, with the version read after it, so a change committed between the first load
-/// (or a lost connection) and the LISTEN is not missed. Reconnects with back-off when the store
-/// goes away. A version of nullopt is an announcement whose payload is not a version.
+/// (or a lost connection) and the LISTEN is not missed. A hot standby refuses LISTEN: on one, the
+/// map version is read every `poll_interval` instead (never if zero) and `changed` is called when
+/// it moved. Reconnects with back-off when the store goes away, and asks again then whether it is
+/// a standby (after a failover the same address may be a primary). A version of nullopt is an
+/// announcement whose payload is not a version.
 class change_listener
 {
 public:
     using changed_fn = std::function<void(std::optional<std::int64_t> version, std::string_view why)>;
 
-    change_listener(std::string conninfo, changed_fn changed);
+    change_listener(std::string conninfo, changed_fn changed, std::chrono::milliseconds poll_interval);
     ~change_listener();
     change_listener(change_listener const &) = delete;
     change_listener &operator=(change_listener const &) = delete;
@@ -114,6 +117,7 @@ private:
 
     std::string m_conninfo;
     changed_fn m_changed;
+    std::chrono::milliseconds m_poll_interval;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_connected{false};
     std::thread m_thread;

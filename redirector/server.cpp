@@ -92,7 +92,8 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
     open_listeners();
     if (!m_settings.db.empty() && m_settings.listen_for_changes) {
         m_changes = std::make_unique<change_listener>(
-            m_settings.db, [this](std::optional<std::int64_t> version, std::string_view why) {
+            m_settings.db,
+            [this](std::optional<std::int64_t> version, std::string_view why) {
                 // The version the map already has (the catch-up on listening, a change a reload
                 // in flight picked up) costs nothing; any other, newer or not (a store rebuilt),
                 // is loaded.
@@ -101,7 +102,8 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                 } else if (*version != m_maps.current()->version()) {
                     m_reloads.request(fmt::format("{}, version {}", why, *version), true);
                 }
-            });
+            },
+            std::chrono::milliseconds{m_settings.change_poll_interval_ms});
     }
 }
 

@@ -56,7 +56,11 @@ std::vector<setting> const &serve_setting_table()
          "Seconds between flushes of 404 counts to the store (0: off)"},
         {"stats-interval", &s::stats_interval, false, "Seconds between stats lines in the log (0: off)"},
         {"reload-min-interval", &s::reload_min_interval, false, "Seconds between two reloads caused by store changes"},
-        {"listen-for-changes", &s::listen_for_changes, false, "Reload when the store announces a change (NOTIFY)"},
+        {"listen-for-changes", &s::listen_for_changes, false,
+         "Reload when the store's map changes: announced by NOTIFY on a primary, polled on a hot standby"},
+        {"change-poll-interval-ms", &s::change_poll_interval_ms, false,
+         "Milliseconds between two reads of the map version when the store is a hot standby, which refuses "
+         "LISTEN (0: never)"},
     };
     return table;
 }
@@ -210,6 +214,9 @@ void check(serve_settings const &values)
         if (*timeout < 1) {
             throw argument_error{"timeouts must be at least 1 ms"};
         }
+    }
+    if (values.change_poll_interval_ms < 0) {
+        throw argument_error{"--change-poll-interval-ms must be 0 (never) or more"};
     }
     if (values.listen.empty() && values.tls_listen.empty()) {
         throw argument_error{"nothing to listen on: give --listen or --tls-listen"};

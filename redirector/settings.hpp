@@ -49,6 +49,7 @@ struct serve_settings
     std::int64_t stats_interval = 60;
     std::int64_t reload_min_interval = 5;
     bool listen_for_changes = true;
+    std::int64_t change_poll_interval_ms = 1000;
 };
 
 /// Describes one setting.

@@ -101,6 +101,39 @@ fg_pg_start() {
   fg_log "private PostgreSQL running in $FG_PG_DIR"
 }
 
+# Starts a streaming-replication hot standby of the private PostgreSQL of fg_pg_start (a base
+# backup with pg_basebackup -R), in a new temporary folder, listening on a unix socket in that
+# folder only. Sets FG_PG_STANDBY_DIR and exports FORUMGATE_PG_STANDBY_URL.
+fg_pg_standby_start() {
+  local bindir run=() user
+  bindir=$(fg_pg_bindir) || return 1
+  [ -n "${FG_PG_DIR:-}" ] || { fg_log "fg_pg_standby_start: no primary (fg_pg_start first)"; return 1; }
+  FG_PG_STANDBY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/forumgate-pg-standby.XXXXXX")
+  chmod 755 "$FG_PG_STANDBY_DIR"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$FG_PG_STANDBY_DIR"
+    run=(runuser -u postgres --)
+  fi
+  user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
+  "${run[@]}" "$bindir/pg_basebackup" -h "$FG_PG_DIR" -p 5432 -U "$user" -D "$FG_PG_STANDBY_DIR/data" -R -X stream \
+    >"$FG_PG_STANDBY_DIR/basebackup.log" 2>&1 || { cat "$FG_PG_STANDBY_DIR/basebackup.log" >&2; return 1; }
+  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_STANDBY_DIR/data" -l "$FG_PG_STANDBY_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$FG_PG_STANDBY_DIR' -c hot_standby=on -c max_connections=200" \
+    start >/dev/null || { cat "$FG_PG_STANDBY_DIR/server.log" >&2; return 1; }
+  export FORUMGATE_PG_STANDBY_URL="host=$FG_PG_STANDBY_DIR port=5432 user=$user dbname=postgres"
+  fg_log "private PostgreSQL hot standby running in $FG_PG_STANDBY_DIR"
+}
+
+fg_pg_standby_stop() {
+  [ -n "${FG_PG_STANDBY_DIR:-}" ] && [ -d "$FG_PG_STANDBY_DIR/data" ] || return 0
+  local bindir run=()
+  bindir=$(fg_pg_bindir) || return 0
+  [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
+  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_STANDBY_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$FG_PG_STANDBY_DIR"
+  FG_PG_STANDBY_DIR=
+}
+
 fg_pg_stop() {
   [ -n "${FG_PG_DIR:-}" ] && [ -d "$FG_PG_DIR/data" ] || return 0
   local bindir run=()

@@ -93,11 +93,12 @@ TEST(change_listener_test, reports_the_stores_version_once_listening_so_an_earli
                                                         std::lock_guard const lock{mutex};
                                                         calls.emplace_back(version, std::string{why});
                                                         reported.notify_all();
-                                                    }};
+                                                    },
+                                                    1000ms};
     std::unique_lock lock{mutex};
     ASSERT_TRUE(reported.wait_for(lock, 10s, [&] { return !calls.empty(); }));
     EXPECT_EQ(calls.front().first, stored);
-    EXPECT_EQ(calls.front().second, "store's version on listening");
+    EXPECT_EQ(calls.front().second, "store's version on connecting");
     EXPECT_TRUE(listener.connected());
 }
 
