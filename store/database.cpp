@@ -79,4 +79,58 @@ std::int64_t database::map_version()
     });
 }
 
+map_change_set database::changes_since(std::int64_t version)
+{
+    return pg::with_context(
+        fmt::format("reading the map's changes after version {} from {}", version, m_description), [&] {
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+            check_schema(txn, m_description);
+            map_change_set out;
+            out.from_version = version;
+            out.to_version = read_map_version(txn);
+            if (out.to_version == version) {
+                return out;
+            }
+            // Every version in between left at least one row; a missing one was
+            // pruned or never logged.
+            auto const held = txn.exec_params1("SELECT count(DISTINCT version) FROM "
+                                               "forumgate.map_changes WHERE version > $1 AND "
+                                               "version <= $2",
+                                               version, out.to_version)[0]
+                                  .as<std::int64_t>();
+            if (out.to_version < version || held != out.to_version - version) {
+                out.whole_map = true;
+                return out;
+            }
+            auto const rows =
+                txn.exec_params("SELECT DISTINCT table_name, key FROM forumgate.map_changes WHERE version > $1 "
+                                "AND version <= $2 ORDER BY table_name, key",
+                                version, out.to_version);
+            for (auto const &row : rows) {
+                auto const table = row[0].as<std::string>();
+                auto key = row[1].as<std::string>();
+                if (key == "*") {
+                    out.whole_map = true;
+                } else if (table == "topics" || table == "posts") {
+                    out.topics.push_back(std::stoull(key));
+                } else if (table == "categories") {
+                    out.categories.push_back(std::stoull(key));
+                } else if (table == "users") {
+                    out.users.push_back(std::move(key));
+                } else if (table == "tags") {
+                    out.tags.push_back(std::move(key));
+                } else if (table == "uploads") {
+                    out.uploads.push_back(std::move(key));
+                } else {
+                    out.whole_map = true; // settings, rules
+                }
+            }
+            std::sort(out.topics.begin(), out.topics.end());
+            out.topics.erase(std::unique(out.topics.begin(), out.topics.end()), out.topics.end());
+            std::sort(out.categories.begin(), out.categories.end());
+            txn.commit();
+            return out;
+        });
+}
+
 } // namespace forumgate::store

@@ -19,7 +19,7 @@
 namespace forumgate::store {
 
 /// The schema version this build of forumgate writes and reads.
-inline constexpr int SCHEMA_VERSION = 4;
+inline constexpr int SCHEMA_VERSION = 5;
 
 /// The channel on which every committed change to the map is announced (payload: map version).
 inline constexpr char const *MAP_CHANNEL = "forumgate_map";
@@ -77,6 +77,28 @@ struct miss_count
     std::int64_t hits = 0;
 };
 
+/// What changed in the map after a version, from its change log (forumgate.map_changes,
+/// written by the map tables' triggers in the transaction of each change).
+struct map_change_set
+{
+    std::int64_t from_version = 0; ///< the changes start after this version
+    std::int64_t to_version = 0;   ///< the store's version they lead to
+    /// The log cannot say what changed: a table changed as a whole (a truncate, a statement of
+    /// more than 10,000 rows, the settings, the rules), or the log no longer holds every version
+    /// after from_version (pruned, older than the log, or a store rebuilt). Read the whole map.
+    bool whole_map = false;
+    std::vector<std::uint64_t> topics;     ///< old topic ids whose row or posts changed
+    std::vector<std::uint64_t> categories; ///< old category ids
+    std::vector<std::string> users;        ///< old usernames, lower case
+    std::vector<std::string> tags;         ///< old tag names, lower case
+    std::vector<std::string> uploads;      ///< old upload paths
+
+    [[nodiscard]] bool empty() const noexcept
+    {
+        return !whole_map && topics.empty() && categories.empty() && users.empty() && tags.empty() && uploads.empty();
+    }
+};
+
 /// Represents a connection to the store (one PostgreSQL database holding the `forumgate` schema).
 class database
 {
@@ -113,6 +135,10 @@ public:
 
     [[nodiscard]] map_stats stats();
     [[nodiscard]] std::int64_t map_version();
+
+    /// \return what changed in the map after `version`, from the change log, with the store's
+    /// version it leads to (one repeatable-read transaction).
+    [[nodiscard]] map_change_set changes_since(std::int64_t version);
 
     /// Builds a snapshot of the whole map as it is at one moment (one repeatable-read
     /// transaction). \throws input_error if no settings are stored yet.

@@ -14,7 +14,7 @@ TEST_F(store_test, migrate_applies_every_version_once)
 {
     database s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 0);
-    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4}));
+    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4, 5}));
     EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     EXPECT_TRUE(s.migrate().empty());
     EXPECT_EQ(s.map_version(), 0);
@@ -48,7 +48,9 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
             "forumgate.archive_tags, "
             "forumgate.archive_users, forumgate.archive_posts, forumgate.archive_topics, forumgate.archive_uploads, "
             "forumgate.archive_absent_topics, forumgate.archive_permalinks, forumgate.archive_failures, "
-            "forumgate.import_target, forumgate.import_users, forumgate.import_posts, forumgate.import_failures");
+            "forumgate.import_target, forumgate.import_users, forumgate.import_posts, forumgate.import_failures, "
+            "forumgate.map_changes");
+        txn.exec("DROP TRIGGER posts_updated_from ON forumgate.posts");
         txn.exec("DELETE FROM forumgate.schema_migrations WHERE version >= 2");
         txn.commit();
     }
@@ -60,7 +62,7 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
                            " this build needs: run `forumgate db migrate`"),
               std::string::npos)
         << message;
-    EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4}));
+    EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4, 5}));
     EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     auto const stats = s.stats();
     EXPECT_EQ(stats.version, 1) << "a migration is not a change of the map";
@@ -274,6 +276,88 @@ TEST_F(store_test, a_failed_connection_names_the_database_but_not_the_password)
     EXPECT_NE(message.find("dbname=no-such-database"), std::string::npos) << message;
     EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
     EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The change log
+
+TEST_F(store_test, the_change_log_names_what_each_version_changed)
+{
+    auto &s = migrated();
+    (void)load_sample(); // with settings: the first version changes the map as a whole
+    std::int64_t const first = s.map_version();
+    EXPECT_TRUE(s.changes_since(0).whole_map);
+    EXPECT_TRUE(s.changes_since(first).empty());
+    auto const exec = [this](std::string const &sql) {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(sql);
+        txn.commit();
+    };
+
+    // A topic with its posts, in one transaction: one version, the topic once.
+    {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug) VALUES (8800, 'a', 9800, 'a')");
+        txn.exec("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
+                 "new_post_number) VALUES (88001, 8800, 1, 98001, 9800, 1), (88002, 8800, 2, 98002, 9800, 2)");
+        txn.commit();
+    }
+    auto const added = s.changes_since(first);
+    EXPECT_FALSE(added.whole_map);
+    EXPECT_EQ(added.to_version, first + 1);
+    EXPECT_EQ(added.topics, (std::vector<std::uint64_t>{8800}));
+
+    // A post moved to another topic changes both; a user deleted, a tag renamed, an upload.
+    exec("UPDATE forumgate.posts SET old_topic_id = 775, old_post_number = 99 WHERE old_id = 88002");
+    exec("DELETE FROM forumgate.users WHERE old_username_lower = 'alice_old'");
+    exec("UPDATE forumgate.tags SET new_name = 'homes' WHERE old_name_lower = 'housing'");
+    exec("INSERT INTO forumgate.uploads VALUES ('/uploads/default/original/1X/x.png', '/uploads/x.png')");
+    auto const later = s.changes_since(first + 1);
+    EXPECT_FALSE(later.whole_map);
+    EXPECT_EQ(later.to_version, first + 5);
+    EXPECT_EQ(later.topics, (std::vector<std::uint64_t>{775, 8800}));
+    EXPECT_EQ(later.users, (std::vector<std::string>{"alice_old"}));
+    EXPECT_EQ(later.tags, (std::vector<std::string>{"housing"}));
+    EXPECT_EQ(later.uploads, (std::vector<std::string>{"/uploads/default/original/1X/x.png"}));
+    // From the first version, everything after it together.
+    EXPECT_EQ(s.changes_since(first).topics, (std::vector<std::uint64_t>{775, 8800}));
+
+    // A statement that changed nothing is no version and no change.
+    exec("UPDATE forumgate.topics SET new_slug = new_slug WHERE old_id = 0");
+    EXPECT_TRUE(s.changes_since(first + 5).empty());
+}
+
+TEST_F(store_test, the_change_log_says_when_only_the_whole_map_will_do)
+{
+    auto &s = migrated();
+    (void)load_sample();
+    std::int64_t const first = s.map_version();
+    auto const exec = [this](std::string const &sql) {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(sql);
+        txn.commit();
+    };
+    // The rules, a truncate, and a statement of more than 10,000 rows are logged as a whole.
+    exec(
+        "UPDATE forumgate.rules SET replacement = '/top' WHERE position = (SELECT min(position) FROM forumgate.rules)");
+    EXPECT_TRUE(s.changes_since(first).whole_map);
+    exec("TRUNCATE forumgate.tags");
+    EXPECT_TRUE(s.changes_since(first + 1).whole_map);
+    exec("INSERT INTO forumgate.uploads SELECT '/uploads/bulk/' || n, NULL FROM generate_series(1, 10001) n");
+    EXPECT_TRUE(s.changes_since(first + 2).whole_map);
+    exec("INSERT INTO forumgate.uploads SELECT '/uploads/few/' || n, NULL FROM generate_series(1, 3) n");
+    auto const few = s.changes_since(first + 3);
+    EXPECT_FALSE(few.whole_map);
+    EXPECT_EQ(few.uploads.size(), 3U);
+    // A version the log no longer holds (pruned, or older than the log), and a version ahead of
+    // the store (a store rebuilt): the whole map.
+    exec("DELETE FROM forumgate.map_changes WHERE version = " + std::to_string(first + 3));
+    EXPECT_TRUE(s.changes_since(first + 2).whole_map);
+    EXPECT_FALSE(s.changes_since(first + 3).whole_map);
+    EXPECT_TRUE(s.changes_since(first + 100).whole_map);
 }
 
 } // namespace
