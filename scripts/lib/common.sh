@@ -124,22 +124,22 @@ fg_pg_standby_start() {
   fg_log "private PostgreSQL hot standby running in $FG_PG_STANDBY_DIR"
 }
 
-fg_pg_standby_stop() {
-  [ -n "${FG_PG_STANDBY_DIR:-}" ] && [ -d "$FG_PG_STANDBY_DIR/data" ] || return 0
+# Stops the PostgreSQL whose folder is $1 (fast shutdown) and removes the folder.
+fg_pg_stop_folder() {
+  [ -n "$1" ] && [ -d "$1/data" ] || return 0
   local bindir run=()
   bindir=$(fg_pg_bindir) || return 0
   [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
-  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_STANDBY_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$FG_PG_STANDBY_DIR"
+  "${run[@]}" "$bindir/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$1"
+}
+
+fg_pg_standby_stop() {
+  fg_pg_stop_folder "${FG_PG_STANDBY_DIR:-}"
   FG_PG_STANDBY_DIR=
 }
 
 fg_pg_stop() {
-  [ -n "${FG_PG_DIR:-}" ] && [ -d "$FG_PG_DIR/data" ] || return 0
-  local bindir run=()
-  bindir=$(fg_pg_bindir) || return 0
-  [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
-  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$FG_PG_DIR"
+  fg_pg_stop_folder "${FG_PG_DIR:-}"
   FG_PG_DIR=
 }
