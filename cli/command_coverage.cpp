@@ -25,6 +25,7 @@ struct coverage_cli
     std::string html;
     std::string json;
     std::string rules;
+    std::string api_key_file;
     std::optional<double> fail_under;
     std::string fail_by = "auto";
     int timeout_seconds = 15;
@@ -76,6 +77,11 @@ int run(coverage_cli &cli)
     }
     if (cli.html == "-" && cli.json == "-") {
         throw argument_error{"--html - and --json - both want standard output: write one of them to a file"};
+    }
+    // The key is read for --check-targets only (a key in the environment is for that), or to be
+    // refused by name when --api-key-file comes without it.
+    if (options.check_targets || !cli.api_key_file.empty()) {
+        options.api_key = read_secret("--api-key-file", cli.api_key_file, "FORUMGATE_TARGET_API_KEY");
     }
     options.http.timeout = std::chrono::seconds{cli.timeout_seconds};
     options.terminal = !cli.no_progress && ::isatty(STDERR_FILENO) == 1;
@@ -156,6 +162,13 @@ void add_coverage_command(CLI::App &app, command &run_command)
                          "With --via: a further host uploads may be redirected to (repeatable)");
     coverage->add_flag("--check-targets", o.check_targets,
                        "Ask the new forum for each distinct target: it must answer 200; chains and loops are followed");
+    coverage
+        ->add_option("--api-key-file", cli->api_key_file,
+                     "With --check-targets: file whose first line is an API key of the new forum, to check "
+                     "members-only targets as a member (else FORUMGATE_TARGET_API_KEY; none: not checked)")
+        ->type_name("FILE");
+    coverage->add_option("--api-username", o.api_username, "User of the new forum the API key acts as")
+        ->capture_default_str();
     coverage
         ->add_option("--concurrency", o.http.concurrency,
                      "Requests in flight at once for --via and --check-targets (1-64)")

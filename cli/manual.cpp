@@ -258,7 +258,9 @@ std::vector<section> forumgate_sections()
            "`fetch`: an admin API key of the old forum, when `--api-key-file` is not given (neither: an anonymous "
            "fetch). Keys are never taken from the command line, where every user of the machine could read them."},
           {"FORUMGATE_TARGET_API_KEY",
-           "`import` and `verify`: an all-users admin API key of the new forum, when `--api-key-file` is not given."},
+           "`import` and `verify`: an all-users admin API key of the new forum, when `--api-key-file` is not given. "
+           "`coverage --check-targets`: a key of the new forum to ask for members-only targets as a member, when "
+           "`--api-key-file` is not given (neither: they are not asked for)."},
           {"FORUMGATE_SSO_SECRET", "`import`: the DiscourseConnect secret of the new forum, when `--sso-secret-file` "
                                    "is not given; with either, users are provisioned through sync_sso."},
           {"PGPASSWORD, PGPASSFILE", "Read by libpq: where the store's password belongs, rather than in `--db`."}}},

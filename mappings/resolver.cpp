@@ -66,6 +66,11 @@ bool is_hidden(snapshot::post const &p) noexcept
     return (p.old_post_number & snapshot::POST_HIDDEN) != 0;
 }
 
+bool is_restricted(snapshot::topic const &t) noexcept
+{
+    return (t.flags & snapshot::TOPIC_RESTRICTED) != 0;
+}
+
 // Room for a typical Location, reserved once: one allocation per answer, not several.
 constexpr std::size_t LOCATION_CAPACITY = 160;
 
@@ -259,6 +264,7 @@ decision resolution::topic(url_shape const &shape, snapshot::topic const *t)
     if (t->new_id == 0) {
         return gone(url_kind::topic);
     }
+    m_decision.restricted = is_restricted(*t);
     if (shape.format == url_format::rss) {
         // Only the form with a slug has a feed route; a restricted topic gets Discourse's
         // default slug, which tells nothing.
@@ -291,6 +297,7 @@ decision resolution::post(url_shape const &shape)
         return not_found(reason::unknown_id, url_kind::post);
     }
     snapshot::topic const &t = m_map.topic_at(p->topic_index);
+    m_decision.restricted = is_restricted(t);
     if (shape.id == shape_id::post_resource) {
         if (p->new_post_number == 0) {
             return gone(url_kind::post);
@@ -327,6 +334,7 @@ decision resolution::topic_resource(url_shape const &shape)
     if (t->new_id == 0) {
         return gone(kind);
     }
+    m_decision.restricted = is_restricted(*t);
     post_target target;
     if (shape.post_number > 0) {
         target = map_post_number(*t, shape.post_number);
@@ -394,6 +402,7 @@ decision resolution::category(url_shape const &shape)
     if (c->new_id == 0) {
         return gone(kind);
     }
+    m_decision.restricted = c->restricted;
     std::string_view new_tag;
     if (shape.id == shape_id::tag_in_category) {
         snapshot::renamed const *renamed = m_map.find_tag(shape.second_name);

@@ -54,6 +54,9 @@ struct decision
     outcome what = outcome::not_found;
     reason why = reason::unknown_shape;
     url_kind kind = url_kind::other;
+    /// A redirect to a members-only place: a topic (or its post) or a category the map marks
+    /// restricted. Visitors who are not signed in get Discourse's 404 there.
+    bool restricted = false;
     std::string location; ///< absolute URL for 301s; empty otherwise
 };
 

@@ -11,11 +11,11 @@
 namespace forumgate::report {
 namespace {
 
-url_outcome outcome_of(mappings::outcome what) noexcept
+url_outcome outcome_of(mappings::decision const &d) noexcept
 {
-    switch (what) {
+    switch (d.what) {
     case mappings::outcome::redirect:
-        return url_outcome::redirected;
+        return d.restricted ? url_outcome::restricted : url_outcome::redirected;
     case mappings::outcome::pass_through:
         return url_outcome::passed_through;
     case mappings::outcome::gone:
@@ -100,7 +100,7 @@ std::vector<verdict> classify_in_process(url_tally const &tally, mappings::snaps
         auto const request = request_of(tally, i);
         auto d = mappings::resolve(request, map, scratch);
         verdict &v = out[i];
-        v.outcome = outcome_of(d.what);
+        v.outcome = outcome_of(d);
         v.kind = d.kind;
         v.status = static_cast<std::uint16_t>(d.status);
         if (d.status == 301) {
@@ -142,7 +142,7 @@ std::vector<verdict> classify_answers(url_tally const &tally, std::vector<probe_
             if (!v.detail.empty()) {
                 v.outcome = url_outcome::off_site;
             } else if (local && local->status == 301) {
-                v.outcome = outcome_of(local->what);
+                v.outcome = outcome_of(*local);
             } else {
                 // No map to ask: the same path on the new forum is a pass-through.
                 bool const same_path =

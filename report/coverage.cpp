@@ -86,6 +86,13 @@ void check_options(coverage_options const &options)
                 "a redirect off the new forum)"};
         }
     }
+    if (!options.api_key.empty() && !options.check_targets) {
+        throw argument_error{"--api-key-file goes with --check-targets: the key is for asking the new forum for "
+                             "members-only targets"};
+    }
+    if (options.api_username.empty()) {
+        throw argument_error{"--api-username: give the user the API key acts as (Discourse's default: system)"};
+    }
     if (options.http.concurrency < 1 || options.http.concurrency > 64) {
         throw argument_error{fmt::format("--concurrency {}: must be from 1 to 64", options.http.concurrency)};
     }
@@ -242,11 +249,26 @@ coverage_report run_coverage(coverage_options const &options)
     read_inputs(options, loaded, tally, report.inputs);
     std::vector<verdict> verdicts = classify_all(options, loaded, tally, report);
 
-    // What the redirects lead to on the new forum.
+    // What the redirects lead to on the new forum; members-only places as a member, if a key was given.
     if (options.check_targets) {
+        member_access members{options.api_key, options.api_username, {}};
+        if (auto const base = split_url(loaded.site.new_base)) {
+            members.origin = base->site.origin();
+        }
         web::progress progress{"checking targets", "targets", std::nullopt, options.terminal, options.quiet};
-        report.targets = check_verdict_targets(verdicts, options.http, &progress);
+        auto const totals = check_verdict_targets(verdicts, options.http, members, &progress);
+        report.targets = totals.targets;
+        report.members_only_targets = totals.members_only;
+        report.members_checked_as = members.given() ? options.api_username : std::string{};
         report.targets_checked = true;
+        if (totals.refused_key > 0) {
+            spdlog::warn("coverage: the new forum refused the API key for {} members-only targets (401/403): check "
+                         "--api-key-file and --api-username",
+                         totals.refused_key);
+        } else if (!members.given() && totals.members_only > 0) {
+            spdlog::info("coverage: {} members-only targets not checked: give --api-key-file to check them as a member",
+                         totals.members_only);
+        }
     }
 
     work_out_figures(report, tally, verdicts, options.top);

@@ -28,7 +28,9 @@ struct coverage_options
     std::vector<std::string> upload_hosts; ///< with --via: further hosts uploads may be sent to
 
     bool check_targets = false;
-    http_check_options http; ///< concurrency, rate and timeouts of --via and --check-targets
+    std::string api_key;                 ///< with --check-targets: asks members-only targets as a member (never logged)
+    std::string api_username = "system"; ///< the user the key acts as
+    http_check_options http;             ///< concurrency, rate and timeouts of --via and --check-targets
 
     std::size_t top = 50;         ///< rows of the lists of URLs (0: all)
     bool keep_internal = false;   ///< count Discourse's asset and polling paths in logs too

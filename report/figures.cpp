@@ -51,6 +51,11 @@ std::string thousands(std::uint64_t value)
     return out;
 }
 
+std::string_view cause_label(miss_cause const &cause) noexcept
+{
+    return cause.why == miss_reason::none ? label(cause.outcome) : label(cause.why);
+}
+
 std::optional<double> coverage_report::coverage_by_urls() const
 {
     return percent(covered.urls, total.urls);
@@ -68,6 +73,36 @@ listed_url list_entry(url_tally const &tally, std::vector<verdict> const &verdic
     auto const &v = verdicts[i];
     return listed_url{tally.display(i), tally[i].hits, v.kind,          v.outcome, v.why,
                       v.status,         v.location,    v.target_status, v.hops,    v.detail};
+}
+
+/// The misses of not_found (0) and gone (1), by likely reason.
+using reasons_by_outcome = std::array<std::array<tally_count, MISS_REASON_COUNT>, 2>;
+
+/// Every miss by cause: each outcome that misses, not_found and gone split by likely reason;
+/// the most hits first, then the most URLs, then in the enums' order.
+std::vector<miss_cause> causes_of_misses(coverage_report const &r, reasons_by_outcome const &reasons)
+{
+    std::vector<miss_cause> out;
+    for (auto const outcome : ALL_OUTCOMES) {
+        auto const &counted = r.outcomes[static_cast<std::size_t>(outcome)];
+        if (is_covered(outcome) || counted.urls == 0) {
+            continue;
+        }
+        if (outcome != url_outcome::not_found && outcome != url_outcome::gone) {
+            out.push_back(miss_cause{outcome, miss_reason::none, counted});
+            continue;
+        }
+        auto const &by_reason = reasons[outcome == url_outcome::gone ? 1 : 0];
+        for (std::size_t i = 0; i < MISS_REASON_COUNT; ++i) {
+            if (by_reason[i].urls > 0) {
+                out.push_back(miss_cause{outcome, static_cast<miss_reason>(i), by_reason[i]});
+            }
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](miss_cause const &a, miss_cause const &b) {
+        return a.count.hits != b.count.hits ? a.count.hits > b.count.hits : a.count.urls > b.count.urls;
+    });
+    return out;
 }
 
 /// The indexes of `selected` with the most hits first (then by URL), at most `top` (0: all).
@@ -100,6 +135,7 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
     std::map<std::int32_t, day_figures> days;
     std::vector<std::size_t> missed;
     std::vector<std::size_t> chains;
+    reasons_by_outcome reasons{};
     for (std::size_t i = 0; i < tally.size(); ++i) {
         auto const &url = tally[i];
         auto const &v = verdicts[i];
@@ -121,6 +157,7 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
         }
         if (v.outcome == url_outcome::not_found || v.outcome == url_outcome::gone) {
             count(out.reasons[static_cast<std::size_t>(v.why)]);
+            count(reasons[v.outcome == url_outcome::gone ? 1 : 0][static_cast<std::size_t>(v.why)]);
         }
         if (v.outcome == url_outcome::chain) {
             chains.push_back(i);
@@ -131,6 +168,7 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
             d.covered_hits += covered ? hits : 0;
         });
     }
+    out.why_missed = causes_of_misses(out, reasons);
     out.kinds.clear();
     for (auto const &k : kinds) {
         if (k.all.urls > 0) {

@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, OUTCOME_COUNT> COLOURS = {
     "#2e7d32", // redirected
     "#81c784", // passed_through
     "#c0ca33", // chain
+    "#0277bd", // restricted
     "#d32f2f", // not_found
     "#8d6e63", // gone
     "#f57c00", // target_broken
@@ -335,6 +336,12 @@ void head_section(page &p, coverage_report const &r, std::string const &old_host
                              r.map_version ? fmt::format(" (version {})", *r.map_version) : ""));
     p.text(r.targets_checked ? fmt::format(" · {} targets checked on the new forum", thousands(r.targets))
                              : " · targets not checked");
+    if (r.targets_checked && r.members_only_targets > 0) {
+        p.text(r.members_checked_as.empty() ? fmt::format(" · {} members-only targets not checked (no --api-key-file)",
+                                                          thousands(r.members_only_targets))
+                                            : fmt::format(" · {} members-only targets checked as {}",
+                                                          thousands(r.members_only_targets), r.members_checked_as));
+    }
     p.raw("</p>\n");
 }
 
@@ -359,6 +366,12 @@ void headline_section(page &p, coverage_report const &r)
     p.f("<div class=\"figure\" id=\"missed\"><span class=\"value {}\">{}</span><span class=\"what\">URLs go "
         "nowhere</span></div>",
         r.missed_urls == 0 ? "good" : "bad", thousands(r.missed_urls));
+    auto const members_only = r.outcomes[static_cast<std::size_t>(url_outcome::restricted)].urls;
+    if (members_only > 0) {
+        p.f("<div class=\"figure\" id=\"members-only\"><span class=\"value\">{}</span><span class=\"what\">URLs "
+            "land on members-only pages (covered: they work for members)</span></div>",
+            thousands(members_only));
+    }
     auto const off_site = r.outcomes[static_cast<std::size_t>(url_outcome::off_site)].urls;
     if (off_site > 0) {
         p.f("<div class=\"figure\" id=\"off-site\"><span class=\"value bad\">{}</span><span class=\"what\">redirects "
@@ -412,24 +425,20 @@ void days_section(page &p, coverage_report const &r)
 
 void reasons_section(page &p, coverage_report const &r)
 {
-    bool any_reason = false;
-    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
-        any_reason = any_reason || r.reasons[i].urls > 0;
-    }
-    if (!any_reason) {
+    if (r.why_missed.empty()) {
         return;
     }
     section(p, "Why URLs miss", [&] {
-        table_start(p, "reasons", "<th>likely reason</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>");
-        for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
-            if (r.reasons[i].urls == 0) {
-                continue;
-            }
+        table_start(p, "reasons",
+                    "<th>likely reason</th><th>outcome</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>");
+        for (auto const &cause : r.why_missed) {
             p.raw("<tr><td>");
-            p.text(label(static_cast<miss_reason>(i)));
+            p.text(cause_label(cause));
+            p.f("</td><td><span class=\"swatch\" style=\"background:{}\"></span>", colour(cause.outcome));
+            p.text(label(cause.outcome));
             p.raw("</td>");
-            number_cell(p, r.reasons[i].urls);
-            number_cell(p, r.reasons[i].hits);
+            number_cell(p, cause.count.urls);
+            number_cell(p, cause.count.hits);
             p.raw("</tr>");
         }
         table_end(p);

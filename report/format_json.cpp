@@ -88,6 +88,17 @@ json reasons_json(coverage_report const &report)
     return reasons;
 }
 
+json why_missed_json(coverage_report const &report)
+{
+    return array_of(report.why_missed, [](miss_cause const &cause) {
+        return json{{"outcome", to_string(cause.outcome)},
+                    {"reason", cause.why == miss_reason::none ? json(nullptr) : json(to_string(cause.why))},
+                    {"label", cause_label(cause)},
+                    {"urls", cause.count.urls},
+                    {"hits", cause.count.hits}};
+    });
+}
+
 json kind_json(kind_figures const &k)
 {
     return json{{"kind", mappings::to_string(k.kind)},
@@ -137,6 +148,8 @@ json json_format::to_json(coverage_report const &report)
         {"new_base", report.new_base},
         {"targets_checked", report.targets_checked},
         {"targets", report.targets},
+        {"members_only_targets", report.members_only_targets},
+        {"members_checked_as", report.members_checked_as.empty() ? json(nullptr) : json(report.members_checked_as)},
         {"inputs", inputs_json(report.inputs)},
         {"totals", json{{"urls", report.total.urls},
                         {"hits", report.total.hits},
@@ -147,6 +160,7 @@ json json_format::to_json(coverage_report const &report)
                           {"by_hits", optional_number(report.coverage_by_hits())}}},
         {"outcomes", outcomes_json(report)},
         {"miss_reasons", reasons_json(report)},
+        {"why_missed", why_missed_json(report)},
         {"kinds", array_of(report.kinds, kind_json)},
         {"days", array_of(report.days, day_json)},
         {"top_missed", array_of(report.top_missed, listed)},

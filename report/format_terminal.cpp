@@ -53,6 +53,13 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
     line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits),
                      how, r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
+    if (r.targets_checked && r.members_only_targets > 0) {
+        line(r.members_checked_as.empty()
+                 ? fmt::format("members-only targets: {}, not checked (give --api-key-file to check them as a member)",
+                               thousands(r.members_only_targets))
+                 : fmt::format("members-only targets: {}, checked as {}", thousands(r.members_only_targets),
+                               r.members_checked_as));
+    }
     line(fmt::format("coverage: {} of URLs, {} of hits",
                      format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls),
                      format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits)));
@@ -70,19 +77,13 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
                          thousands(k.all.hits),
                          format_percent(percent(k.covered.hits, k.all.hits), k.covered.hits, k.all.hits)));
     }
-    bool any_reason = false;
-    for (std::size_t i = 1; i < MISS_REASON_COUNT; ++i) {
-        auto const &c = r.reasons[i];
-        if (c.urls == 0) {
-            continue;
+    if (!r.why_missed.empty()) {
+        line("");
+        line("why URLs miss");
+        for (auto const &cause : r.why_missed) {
+            line(fmt::format("  {:<42} {:>10} URLs {:>12} hits", cause_label(cause), thousands(cause.count.urls),
+                             thousands(cause.count.hits)));
         }
-        if (!any_reason) {
-            line("");
-            line("misses by likely reason");
-            any_reason = true;
-        }
-        line(fmt::format("  {:<42} {:>10} URLs {:>12} hits", label(static_cast<miss_reason>(i)), thousands(c.urls),
-                         thousands(c.hits)));
     }
     if (!r.top_missed.empty()) {
         line("");

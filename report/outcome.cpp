@@ -7,10 +7,11 @@ namespace {
 
 // In the order of the enums' values.
 constexpr std::array<std::string_view, OUTCOME_COUNT> OUTCOME_NAMES = {
-    "redirected", "passed_through", "chain", "not_found", "gone", "target_broken", "loop", "off_site", "error"};
+    "redirected", "passed_through", "chain", "restricted", "not_found",
+    "gone",       "target_broken",  "loop",  "off_site",   "error"};
 constexpr std::array<std::string_view, OUTCOME_COUNT> OUTCOME_LABELS = {
-    "redirected",    "passed through", "redirect chain", "not found", "gone (not migrated)",
-    "target broken", "redirect loop",  "off-site",       "error"};
+    "redirected",          "passed through", "redirect chain", "members only", "not found",
+    "gone (not migrated)", "target broken",  "redirect loop",  "off-site",     "error"};
 constexpr std::array<std::string_view, MISS_REASON_COUNT> MISS_REASON_NAMES = {
     "none",       "never_imported", "restricted", "not_migrated", "unknown_shape",
     "unmappable", "unknown_host",   "malformed",  "map_differs",  "unknown"};

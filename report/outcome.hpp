@@ -14,6 +14,7 @@ enum class url_outcome : std::uint8_t
     redirected,     ///< 301 to the mapped place on the new forum (which answers 200, if checked)
     passed_through, ///< 301 to the same path on the new forum (site pages, users and tags the map does not rename)
     chain,          ///< redirected, but the target redirects again before it answers 200 (checked targets only)
+    restricted,     ///< redirected to a members-only place (the map marks it restricted): works for members
     not_found,      ///< no redirect: 404, or 400/414/421 for a URL the redirector refuses
     gone,           ///< 410: the map says it was deliberately not migrated
     target_broken,  ///< redirected to a target that answers an error (checked targets only)
@@ -21,21 +22,23 @@ enum class url_outcome : std::uint8_t
     off_site,       ///< a redirect off the new forum: must never happen
     error,          ///< the redirector or the target could not be asked (connection, timeout, 5xx)
 };
-inline constexpr std::size_t OUTCOME_COUNT = 9;
+inline constexpr std::size_t OUTCOME_COUNT = 10;
 inline constexpr std::array<url_outcome, OUTCOME_COUNT> ALL_OUTCOMES = {
-    url_outcome::redirected, url_outcome::passed_through, url_outcome::chain,
-    url_outcome::not_found,  url_outcome::gone,           url_outcome::target_broken,
-    url_outcome::loop,       url_outcome::off_site,       url_outcome::error};
+    url_outcome::redirected, url_outcome::passed_through, url_outcome::chain,         url_outcome::restricted,
+    url_outcome::not_found,  url_outcome::gone,           url_outcome::target_broken, url_outcome::loop,
+    url_outcome::off_site,   url_outcome::error};
 
 /// \return the name used in the JSON report ("passed_through").
 [[nodiscard]] std::string_view to_string(url_outcome value) noexcept;
 /// \return the words used in the HTML and terminal reports ("passed through").
 [[nodiscard]] std::string_view label(url_outcome value) noexcept;
 
-/// \return true if an old link with this outcome takes the reader to a working page.
+/// \return true if an old link with this outcome takes the reader to a working page (for a
+/// restricted one: a member, signed in).
 [[nodiscard]] constexpr bool is_covered(url_outcome value) noexcept
 {
-    return value == url_outcome::redirected || value == url_outcome::passed_through || value == url_outcome::chain;
+    return value == url_outcome::redirected || value == url_outcome::passed_through || value == url_outcome::chain ||
+           value == url_outcome::restricted;
 }
 
 /// The likely reason a URL got no redirect (not_found and gone only).

@@ -82,6 +82,15 @@ struct day_figures
     std::uint64_t covered_hits = 0;
 };
 
+/// One cause of misses in "why URLs miss": for not_found and gone, the likely reason; for the
+/// other outcomes that miss (target_broken, loop, off_site, error), the outcome alone.
+struct miss_cause
+{
+    url_outcome outcome = url_outcome::not_found;
+    miss_reason why = miss_reason::none; ///< none for the outcomes that have no reasons
+    tally_count count;
+};
+
 /// One URL in a list of the report (misses, chains).
 struct listed_url
 {
@@ -107,7 +116,9 @@ struct coverage_report
     std::vector<std::string> old_hosts;
     std::string new_base;
     bool targets_checked = false;
-    std::uint64_t targets = 0; ///< distinct targets checked
+    std::uint64_t targets = 0;              ///< distinct targets checked
+    std::uint64_t members_only_targets = 0; ///< distinct members-only targets, checked or not
+    std::string members_checked_as;         ///< the user members-only targets were asked for as; empty: not asked
 
     input_summary inputs;
 
@@ -115,11 +126,12 @@ struct coverage_report
     tally_count covered;                                  ///< redirected, passed through or chain
     std::array<tally_count, OUTCOME_COUNT> outcomes{};    ///< by url_outcome
     std::array<tally_count, MISS_REASON_COUNT> reasons{}; ///< misses (not found, gone) by likely reason
-    std::vector<kind_figures> kinds;                      ///< kinds that occur, in url_kind order
-    std::vector<day_figures> days;                        ///< in date order; empty without access logs
-    std::vector<listed_url> top_missed;                   ///< not covered, the most hits first
-    std::uint64_t missed_urls = 0;                        ///< all of them (top_missed may be cut)
-    std::vector<listed_url> chains;                       ///< redirect chains, the most hits first
+    std::vector<miss_cause> why_missed; ///< every miss by cause, the most hits (then URLs) first; adds up to missed
+    std::vector<kind_figures> kinds;    ///< kinds that occur, in url_kind order
+    std::vector<day_figures> days;      ///< in date order; empty without access logs
+    std::vector<listed_url> top_missed; ///< not covered, the most hits first
+    std::uint64_t missed_urls = 0;      ///< all of them (top_missed may be cut)
+    std::vector<listed_url> chains;     ///< redirect chains, the most hits first
     std::vector<rule_proposal> proposals;
     bool proposals_possible = false; ///< a map was at hand to try rules on
     double seconds = 0.0;
@@ -135,6 +147,10 @@ struct coverage_report
 /// \return a percentage as the reports show it: "97.3%"; "100%" only when nothing is missing,
 /// so that 99.96% never reads as complete; "–" when there is nothing to share.
 [[nodiscard]] std::string format_percent(std::optional<double> value, std::uint64_t part = 0, std::uint64_t whole = 0);
+
+/// \return the words for a cause of misses: the likely reason ("id never imported"), or the
+/// outcome for those that have none ("target broken").
+[[nodiscard]] std::string_view cause_label(miss_cause const &cause) noexcept;
 
 /// \return `value` with thousands separated by commas: "1,234,567".
 [[nodiscard]] std::string thousands(std::uint64_t value);

@@ -89,7 +89,8 @@ web_fetcher::web_fetcher(web::http_client::options options, web::request_pacer &
 
 web_fetcher::~web_fetcher() = default;
 
-web::http_response web_fetcher::get(std::string const &url)
+web::http_response web_fetcher::get(std::string const &url,
+                                    std::vector<std::pair<std::string, std::string>> const &headers)
 {
     auto parts = split_url(url);
     if (!parts) {
@@ -102,6 +103,7 @@ web::http_response web_fetcher::get(std::string const &url)
     }
     web::http_request request{.target = parts->target,
                               .headers = {{"Accept", "text/html,application/xml;q=0.9,*/*;q=0.8"}}};
+    request.headers.insert(request.headers.end(), headers.begin(), headers.end());
     try {
         return web::polite_send(*client, m_pacer, request, m_policy);
     } catch (web::fetch_error const &e) {

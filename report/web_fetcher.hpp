@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace forumgate::report {
 
@@ -57,11 +58,12 @@ public:
     web_fetcher &operator=(web_fetcher const &) = delete;
 
     /// GETs `url` without following a redirect, retrying 5xx, 429 and transport failures as the
-    /// policy says. \return the answer: 2xx and 3xx with headers and body, other statuses with
-    /// the status alone.
+    /// policy says; `headers` are sent besides the usual ones (Api-Key, Api-Username). \return
+    /// the answer: 2xx and 3xx with headers and body, other statuses with the status alone.
     /// \throws web::fetch_error (status 0) if no answer came; argument_error if `url` is
     /// not an absolute http(s) URL.
-    [[nodiscard]] web::http_response get(std::string const &url);
+    [[nodiscard]] web::http_response get(std::string const &url,
+                                         std::vector<std::pair<std::string, std::string>> const &headers = {});
 
     /// GETs `url`, following up to `max_redirects` redirects. \return the last answer and the
     /// URL it came from. \throws as get(); input_error naming the URL if there are more redirects.

@@ -236,6 +236,23 @@ TEST(resolve_topic, restricted_never_shows_a_slug)
     expect_status("/t/board-secrets", 404, reason::unknown_id);
 }
 
+TEST(resolve_topic, marks_redirects_to_members_only_places)
+{
+    // What the map marks restricted (topic 775, its posts, category 9), through any shape and
+    // through a rewrite rule; nothing else.
+    for (std::string_view const target :
+         {"/t/board-secrets/775", "/t/775.rss", "/p/12005", "/posts/12007", "/posts/by_number/775/5", "/raw/775/5",
+          "/c/staff/9", "/c/staff/9/l/latest", "/viewtopic.php?t=775"}) {
+        decision const d = resolve_target(target);
+        EXPECT_EQ(d.status, 301) << target;
+        EXPECT_TRUE(d.restricted) << target;
+    }
+    for (std::string_view const target : {"/t/agm-minutes/774", "/p/10003", "/c/general/5", "/viewtopic.php?t=774",
+                                          "/u/alice", "/latest", "/old-about", "/t/board-secrets"}) {
+        EXPECT_FALSE(resolve_target(target).restricted) << target;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // posts
 

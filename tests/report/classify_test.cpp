@@ -72,6 +72,10 @@ TEST_F(classify_test, resolves_in_process_with_likely_reasons)
          REPORT_NEW_BASE + "/t/proposal-food-co-op/1775"},
         {"", "/latest", url_outcome::passed_through, miss_reason::none, url_kind::site_page,
          REPORT_NEW_BASE + "/latest"},
+        // Topic 776 is members-only: a redirect that works for members, told apart.
+        {"", "/t/board-only-budget-draft/776", url_outcome::restricted, miss_reason::none, url_kind::topic,
+         REPORT_NEW_BASE + "/t/1776"},
+        {"", "/p/9005", url_outcome::restricted, miss_reason::none, url_kind::post, REPORT_NEW_BASE + "/t/1776"},
         {"", "/u/somebody", url_outcome::passed_through, miss_reason::none, url_kind::user,
          REPORT_NEW_BASE + "/u/somebody"},
         {"", "/t/spam-topic/777", url_outcome::gone, miss_reason::not_migrated, url_kind::topic, ""},
@@ -162,11 +166,14 @@ TEST_F(classify_test, with_a_map_a_redirectors_miss_gets_the_maps_reason)
     tally.add({}, "/t/agm-2023-minutes/774", 1, FROM_ACCESS_LOG);
     tally.add({}, "/t/board-only-budget-draft", 1, FROM_ACCESS_LOG);
     tally.add({}, "/latest", 1, FROM_ACCESS_LOG);
-    std::vector<probe_answer> const answers = {{404, "", ""}, {404, "", ""}, {301, REPORT_NEW_BASE + "/latest", ""}};
+    tally.add({}, "/t/board-only-budget-draft/776", 1, FROM_ACCESS_LOG);
+    std::vector<probe_answer> const answers = {
+        {404, "", ""}, {404, "", ""}, {301, REPORT_NEW_BASE + "/latest", ""}, {301, REPORT_NEW_BASE + "/t/1776", ""}};
     auto const verdicts = classify_answers(tally, answers, s_map->settings(), s_map.get(), *s_explainer);
     EXPECT_EQ(verdicts[0].why, miss_reason::map_differs); // the store's map redirects it
     EXPECT_EQ(verdicts[1].why, miss_reason::restricted);
     EXPECT_EQ(verdicts[2].outcome, url_outcome::passed_through);
+    EXPECT_EQ(verdicts[3].outcome, url_outcome::restricted); // the map tells a members-only place
 }
 
 TEST(site_check, tells_the_new_forum_and_upload_hosts_from_elsewhere)

@@ -319,8 +319,9 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     site.serve("/t/proposal-food-co-op/1775",
                {301, "text/html", "", {{"Location", "/t/proposal-food-co-op-2024/1775"}}});
     site.serve("/t/proposal-food-co-op-2024/1775", {200, "text/html", "<html>food</html>", {}});
-    site.serve("/t/1776", {301, "text/html", "", {{"Location", "/t/board/1776"}}});
-    site.serve("/t/board/1776", {302, "text/html", "", {{"Location", site.url("/t/1776")}}});
+    site.serve("/t/1776", {404, "text/html", "", {}}); // members only: a visitor gets Discourse's 404
+    site.serve("/tag/loop", {301, "text/html", "", {{"Location", "/tag/loop/l/latest"}}});
+    site.serve("/tag/loop/l/latest", {302, "text/html", "", {{"Location", site.url("/tag/loop")}}});
     site.serve("/latest", {200, "text/html", "<html>latest</html>", {}});
     site.serve("/c/general/12", {500, "text/plain", "oops", {}});
     // /u/somebody is not there: 404.
@@ -329,24 +330,28 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
     load_report_map(db, new_base);
     auto const list = dir.write(
         "targets.txt", "/t/agm-2023-minutes/774\n/p/9003\n/t/agm-2023-minutes/774/3\n/t/proposal-food-co-op/775\n"
-                       "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n");
+                       "/t/board-only-budget-draft/776\n/latest\n/u/somebody\n/c/general/5\n/tag/loop\n");
     auto const json_file = dir.path() / "targets.json";
     auto const result = coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--concurrency",
                                   "2", "--rate", "200", "--json", json_file.string()});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     auto const report = read_json_file(json_file.string());
     EXPECT_EQ(report["targets_checked"], true);
-    EXPECT_EQ(report["targets"], 7); // /p/9003 and /t/…/774/3 share their target
+    EXPECT_EQ(report["targets"], 7); // /p/9003 and /t/…/774/3 share their target; members-only: none
+    EXPECT_EQ(report["members_only_targets"], 1);
+    EXPECT_EQ(report["members_checked_as"], nullptr);
     EXPECT_EQ(site.asked("/t/agm-2023-minutes/1774/2"), 1);
+    EXPECT_EQ(site.asked("/t/1776"), 0); // without a key a members-only target is not asked for
     auto const counts = outcomes(report);
     EXPECT_EQ(counts.at("redirected").first, 3U);
     EXPECT_EQ(counts.at("passed_through").first, 1U);
     EXPECT_EQ(counts.at("chain").first, 1U);
+    EXPECT_EQ(counts.at("restricted").first, 1U);
     EXPECT_EQ(counts.at("loop").first, 1U);
     EXPECT_EQ(counts.at("target_broken").first, 2U);
-    EXPECT_EQ(missed(report), (std::map<std::string, std::string>{{"/t/board-only-budget-draft/776", "loop -"},
-                                                                  {"/u/somebody", "target_broken -"},
-                                                                  {"/c/general/5", "target_broken -"}}));
+    EXPECT_EQ(missed(report),
+              (std::map<std::string, std::string>{
+                  {"/tag/loop", "loop -"}, {"/u/somebody", "target_broken -"}, {"/c/general/5", "target_broken -"}}));
     ASSERT_EQ(report["chains"].size(), 1U);
     EXPECT_EQ(report["chains"][0]["url"], "/t/proposal-food-co-op/775");
     EXPECT_EQ(report["chains"][0]["hops"], 1);
@@ -355,8 +360,8 @@ TEST_F(coverage_command_test, checks_targets_on_the_new_forum)
             EXPECT_EQ(u["target_status"], 500);
         }
     }
-    // A chain still lands, so it counts as covered: 5 of 8.
-    EXPECT_EQ(report["totals"]["covered_urls"], 5);
+    // A chain still lands, and a members-only page works for members: both covered, 6 of 9.
+    EXPECT_EQ(report["totals"]["covered_urls"], 6);
     auto const strict =
         coverage({"--db", db.conninfo(), "--urls", list.string(), "--check-targets", "--fail-under", "100"});
     EXPECT_EQ(strict.exit_code, 1) << strict.err;
@@ -418,6 +423,143 @@ TEST_F(coverage_command_test, checks_targets_on_the_rehearsal_forum)
     ASSERT_EQ(report["top_missed"].size(), 1U);
     EXPECT_EQ(report["top_missed"][0]["target_status"], 404);
     EXPECT_EQ(report["top_missed"][0]["location"], missing_target);
+}
+
+namespace {
+
+/// The new forum for the members-only tests: a public category and a board-only one, two public
+/// topics, two board topics and a private message (new ids 101–301).
+std::string const MEMBERS_ONLY_SEED = R"({
+  "format": "forumgate-rehearsal-seed", "version": 1,
+  "groups": [{"id": 1, "name": "board", "user_ids": [2]}],
+  "categories": [
+    {"id": 1, "name": "General", "slug": "general"},
+    {"id": 2, "name": "Board room", "slug": "board-room", "read_restricted": true, "allowed_groups": ["board"]}
+  ],
+  "users": [{"id": 2, "username": "alice", "created_at": "2020-01-01T00:00:00.000Z"}],
+  "topics": [
+    {"id": 101, "title": "Public topic one", "slug": "public-topic-one", "category_id": 1, "user_id": 2,
+     "created_at": "2020-01-02T00:00:00.000Z", "posts": [{"id": 1001, "post_number": 1, "user_id": 2,
+     "created_at": "2020-01-02T00:00:00.000Z", "raw": "Open to all, as everyone can read here."}]},
+    {"id": 102, "title": "Public topic two", "slug": "public-topic-two", "category_id": 1, "user_id": 2,
+     "created_at": "2020-01-03T00:00:00.000Z", "posts": [{"id": 1002, "post_number": 1, "user_id": 2,
+     "created_at": "2020-01-03T00:00:00.000Z", "raw": "Open to all, as everyone can read here."}]},
+    {"id": 201, "title": "Board minutes of May", "slug": "board-minutes", "category_id": 2, "user_id": 2,
+     "created_at": "2020-01-04T00:00:00.000Z", "posts": [{"id": 2001, "post_number": 1, "user_id": 2,
+     "created_at": "2020-01-04T00:00:00.000Z", "raw": "For the board only, not for the public."}]},
+    {"id": 202, "title": "Board budget draft", "slug": "board-budget", "category_id": 2, "user_id": 2,
+     "created_at": "2020-01-05T00:00:00.000Z", "posts": [{"id": 2002, "post_number": 1, "user_id": 2,
+     "created_at": "2020-01-05T00:00:00.000Z", "raw": "For the board only, not for the public."}]},
+    {"id": 301, "title": "A private word", "archetype": "private_message", "allowed_user_ids": [2], "user_id": 2,
+     "created_at": "2020-01-06T00:00:00.000Z", "posts": [{"id": 3001, "post_number": 1, "user_id": 2,
+     "created_at": "2020-01-06T00:00:00.000Z", "raw": "Between us, as a private message."}]}
+  ]
+})";
+
+/// The map from the old forum (ids 11–31) to MEMBERS_ONLY_SEED's: the board's topics, its
+/// category and the private message restricted; old topic 23 sent to a topic the new forum
+/// lacks (299), for members as for anyone.
+void write_members_only_map(fs::path const &dir)
+{
+    fs::create_directories(dir);
+    write_file(dir / "topics.csv", "old_id,old_slug,new_id,new_slug,restricted\n"
+                                   "11,public-topic-one,101,public-topic-one,false\n"
+                                   "12,public-topic-two,102,public-topic-two,false\n"
+                                   "21,board-minutes,201,board-minutes,true\n"
+                                   "22,board-budget,202,board-budget,true\n"
+                                   "23,board-ghost,299,board-ghost,true\n"
+                                   "31,a-private-word,301,,true\n");
+    write_file(dir / "posts.csv", "old_id,old_topic_id,old_post_number,new_id,new_topic_id,new_post_number,hidden\n"
+                                  "2101,21,1,2001,201,1,false\n");
+    write_file(dir / "categories.csv", "old_id,old_slug_path,new_id,new_slug_path,restricted\n"
+                                       "1,general,1,general,false\n"
+                                       "2,board-room,2,board-room,true\n");
+}
+
+std::string const MEMBERS_ONLY_URLS = "/t/public-topic-one/11\n/t/public-topic-two/12\n/c/general/1\n"
+                                      "/t/board-minutes/21\n/t/board-budget/22\n/t/board-ghost/23\n/p/2101\n"
+                                      "/c/board-room/2\n/t/a-private-word/31\n";
+
+} // namespace
+
+TEST_F(coverage_command_test, members_only_targets_on_the_rehearsal_forum)
+{
+    // The new forum: a rehearsal forum with a board-only category and a private message, and an
+    // all-users admin key, as Discourse's.
+    std::string const key = "f0e1d2c3b4a59687f0e1d2c3b4a59687";
+    auto const key_file = dir.write("admin.key", key + "\n");
+    auto const wrong_key_file = dir.write("wrong.key", "not-the-key\n");
+    auto const seed = dir.write("new-forum.json", MEMBERS_ONLY_SEED);
+    server_process forum{
+        FORUMGATE_BINARY,
+        {"rehearsal-forum", "--listen", "127.0.0.1:0", "--seed", seed.string(), "--admin-key-file", key_file.string()},
+        {{"FORUMGATE_DB", ""}}};
+    ASSERT_TRUE(forum.wait_listening(1)) << forum.log();
+    std::string const new_base = "http://127.0.0.1:" + std::to_string(forum.ports().at(0));
+    test_database db;
+    write_members_only_map(dir.path() / "members-map");
+    auto const load =
+        run_process(FORUMGATE_BINARY, {"map", "load", "--db", db.conninfo(), "--new-base", new_base, "--old-host",
+                                       "forum.old.example", (dir.path() / "members-map").string()});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto const list = dir.write("members-urls.txt", MEMBERS_ONLY_URLS);
+    auto const run = [&](std::vector<std::string> extra, std::string const &name) {
+        std::vector<std::string> args = {"--db",
+                                         db.conninfo(),
+                                         "--urls",
+                                         list.string(),
+                                         "--check-targets",
+                                         "--json",
+                                         (dir.path() / (name + ".json")).string(),
+                                         "--html",
+                                         (dir.path() / (name + ".html")).string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto result = coverage(args);
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        EXPECT_EQ(result.out.find(key), std::string::npos) << "the key was shown";
+        EXPECT_EQ(result.err.find(key), std::string::npos) << "the key was logged";
+        EXPECT_EQ(read_file(dir.path() / (name + ".html")).find(key), std::string::npos);
+        return std::pair{result, read_json_file((dir.path() / (name + ".json")).string())};
+    };
+
+    // Anonymous: members-only links are counted apart, covered, and never called broken.
+    auto const [anonymous_run, anonymous] = run({}, "anonymous");
+    auto const seen = outcomes(anonymous);
+    EXPECT_EQ(seen.at("redirected").first, 3U);
+    EXPECT_EQ(seen.at("restricted").first, 6U);
+    EXPECT_EQ(seen.at("target_broken").first, 0U) << anonymous["top_missed"].dump();
+    EXPECT_EQ(anonymous["totals"]["covered_urls"], 9);
+    EXPECT_EQ(anonymous["members_only_targets"], 5); // /t/board-minutes/21 and /p/2101 share theirs
+    EXPECT_EQ(anonymous["members_checked_as"], nullptr);
+    EXPECT_NE(anonymous_run.out.find("members-only targets: 5, not checked"), std::string::npos) << anonymous_run.out;
+
+    // As a member (the admin key, acting as system): the board's pages answer, and the one the
+    // new forum lacks is broken for members too.
+    auto const [keyed_run, keyed] = run({"--api-key-file", key_file.string()}, "keyed");
+    auto const checked = outcomes(keyed);
+    EXPECT_EQ(checked.at("redirected").first, 3U);
+    EXPECT_EQ(checked.at("restricted").first, 5U);
+    EXPECT_EQ(checked.at("target_broken").first, 1U);
+    EXPECT_EQ(keyed["members_checked_as"], "system");
+    EXPECT_EQ(keyed["targets"], 8);
+    ASSERT_EQ(keyed["top_missed"].size(), 1U);
+    EXPECT_EQ(keyed["top_missed"][0]["url"], "/t/board-ghost/23");
+    EXPECT_EQ(keyed["top_missed"][0]["target_status"], 404);
+    EXPECT_EQ(keyed["why_missed"][0]["outcome"], "target_broken");
+    EXPECT_NE(keyed_run.out.find("members-only targets: 5, checked as system"), std::string::npos) << keyed_run.out;
+
+    // A key the new forum refuses is said so, not taken for broken pages.
+    auto const [refused_run, refused] = run({"--api-key-file", wrong_key_file.string()}, "refused");
+    EXPECT_EQ(outcomes(refused).at("error").first, 6U);
+    EXPECT_EQ(outcomes(refused).at("target_broken").first, 0U);
+    EXPECT_NE(refused_run.err.find("refused the API key for 5 members-only targets"), std::string::npos)
+        << refused_run.err;
+    EXPECT_NE(refused["top_missed"][0]["detail"].get<std::string>().find("--api-key-file"), std::string::npos);
+
+    // The key goes with --check-targets only.
+    auto const alone = coverage({"--db", db.conninfo(), "--urls", list.string(), "--api-key-file", key_file.string()});
+    EXPECT_EQ(alone.exit_code, 2);
+    EXPECT_NE(alone.err.find("--api-key-file goes with --check-targets"), std::string::npos) << alone.err;
 }
 
 TEST_F(coverage_command_test, a_redirect_off_the_new_forum_fails_the_run)

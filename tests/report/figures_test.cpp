@@ -14,12 +14,12 @@ using namespace forumgate::report;
 TEST(figures, counts_by_url_and_by_hits)
 {
     auto const r = forumgate::testing::sample_report();
-    EXPECT_EQ(r.total.urls, 11U);
-    EXPECT_EQ(r.total.hits, 211U);
-    EXPECT_EQ(r.covered.urls, 5U); // redirected 3, passed through 1, chain 1
-    EXPECT_EQ(r.covered.hits, 185U);
-    EXPECT_EQ(format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls), "45.5%");
-    EXPECT_EQ(format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits), "87.7%");
+    EXPECT_EQ(r.total.urls, 12U);
+    EXPECT_EQ(r.total.hits, 215U);
+    EXPECT_EQ(r.covered.urls, 6U); // redirected 3, passed through 1, chain 1, members only 1
+    EXPECT_EQ(r.covered.hits, 189U);
+    EXPECT_EQ(format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls), "50.0%");
+    EXPECT_EQ(format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits), "87.9%");
     EXPECT_EQ(r.missed_urls, 6U);
 
     auto const outcome = [&](url_outcome o) { return r.outcomes[static_cast<std::size_t>(o)]; };
@@ -29,6 +29,8 @@ TEST(figures, counts_by_url_and_by_hits)
     EXPECT_EQ(outcome(url_outcome::not_found).hits, 21U);
     EXPECT_EQ(outcome(url_outcome::gone).hits, 3U);
     EXPECT_EQ(outcome(url_outcome::loop).urls, 0U);
+    EXPECT_EQ(outcome(url_outcome::restricted).urls, 1U); // apart from redirected, and covered
+    EXPECT_EQ(outcome(url_outcome::restricted).hits, 4U);
 
     auto const reason = [&](miss_reason m) { return r.reasons[static_cast<std::size_t>(m)]; };
     EXPECT_EQ(reason(miss_reason::never_imported).urls, 2U);
@@ -36,6 +38,28 @@ TEST(figures, counts_by_url_and_by_hits)
     EXPECT_EQ(reason(miss_reason::unknown_shape).hits, 8U);
     EXPECT_EQ(reason(miss_reason::not_migrated).urls, 1U);
     EXPECT_EQ(reason(miss_reason::none).urls, 0U); // only misses have reasons
+}
+
+TEST(figures, tells_why_every_missed_url_missed)
+{
+    // Every outcome that misses is a cause, not only the likely reasons of not_found and gone:
+    // a broken target and an error were left out of "why URLs miss" before.
+    auto const r = forumgate::testing::sample_report();
+    std::vector<std::string> causes;
+    tally_count all;
+    for (auto const &cause : r.why_missed) {
+        causes.push_back(std::string{to_string(cause.outcome)} + " " + std::string{to_string(cause.why)} + " " +
+                         std::to_string(cause.count.urls) + "/" + std::to_string(cause.count.hits));
+        all.urls += cause.count.urls;
+        all.hits += cause.count.hits;
+    }
+    // The most hits first.
+    EXPECT_EQ(causes, (std::vector<std::string>{"not_found never_imported 2/13", "not_found unknown_shape 1/8",
+                                                "gone not_migrated 1/3", "target_broken none 1/2", "error none 1/0"}));
+    EXPECT_EQ(all.urls, r.missed_urls);
+    EXPECT_EQ(all.hits, r.total.hits - r.covered.hits);
+    EXPECT_EQ(cause_label(r.why_missed[3]), "target broken");
+    EXPECT_EQ(cause_label(r.why_missed[0]), "id never imported");
 }
 
 TEST(figures, splits_by_kind_in_kind_order)
@@ -47,10 +71,10 @@ TEST(figures, splits_by_kind_in_kind_order)
     }
     EXPECT_EQ(kinds, (std::vector<std::string>{"topic", "post", "category", "user", "site_page", "other"}));
     auto const &topic = r.kinds[0];
-    EXPECT_EQ(topic.all.urls, 6U);
-    EXPECT_EQ(topic.covered.urls, 2U);
-    EXPECT_EQ(topic.all.hits, 146U);
-    EXPECT_EQ(topic.covered.hits, 130U);
+    EXPECT_EQ(topic.all.urls, 7U);
+    EXPECT_EQ(topic.covered.urls, 3U);
+    EXPECT_EQ(topic.all.hits, 150U);
+    EXPECT_EQ(topic.covered.hits, 134U);
 }
 
 TEST(figures, counts_each_day_of_the_logs)
@@ -64,8 +88,8 @@ TEST(figures, counts_each_day_of_the_logs)
     EXPECT_EQ(r.days[1].hits, 83U);
     EXPECT_EQ(r.days[1].covered_hits, 75U);
     EXPECT_EQ(r.days[2].date, "2024-05-03");
-    EXPECT_EQ(r.days[2].hits, 16U);
-    EXPECT_EQ(r.days[2].covered_hits, 10U);
+    EXPECT_EQ(r.days[2].hits, 20U);
+    EXPECT_EQ(r.days[2].covered_hits, 14U);
 }
 
 TEST(figures, lists_the_worst_misses_first_and_cuts_to_top)

@@ -67,14 +67,25 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["version"], 1);
     EXPECT_EQ(report["map_version"], 12);
     EXPECT_EQ(report["redirector"], nullptr);
-    EXPECT_EQ(report["totals"]["urls"], 11);
-    EXPECT_EQ(report["totals"]["covered_hits"], 185);
-    EXPECT_NEAR(report["coverage"]["by_hits"].get<double>(), 100.0 * 185 / 211, 1e-9);
+    EXPECT_EQ(report["totals"]["urls"], 12);
+    EXPECT_EQ(report["totals"]["covered_hits"], 189);
+    EXPECT_NEAR(report["coverage"]["by_hits"].get<double>(), 100.0 * 189 / 215, 1e-9);
     ASSERT_EQ(report["outcomes"].size(), OUTCOME_COUNT);
     EXPECT_EQ(report["outcomes"][0]["outcome"], "redirected");
     EXPECT_EQ(report["outcomes"][0]["covered"], true);
-    EXPECT_EQ(report["outcomes"][3]["outcome"], "not_found");
-    EXPECT_EQ(report["outcomes"][3]["hits"], 21);
+    EXPECT_EQ(report["outcomes"][3]["outcome"], "restricted");
+    EXPECT_EQ(report["outcomes"][3]["covered"], true);
+    EXPECT_EQ(report["outcomes"][3]["urls"], 1);
+    EXPECT_EQ(report["outcomes"][4]["outcome"], "not_found");
+    EXPECT_EQ(report["outcomes"][4]["hits"], 21);
+    EXPECT_EQ(report["members_only_targets"], 1);
+    EXPECT_EQ(report["members_checked_as"], "system");
+    // Why URLs miss: every miss, a broken target too.
+    ASSERT_EQ(report["why_missed"].size(), 5U);
+    EXPECT_EQ(
+        report["why_missed"][3],
+        (json{
+            {"outcome", "target_broken"}, {"reason", nullptr}, {"label", "target broken"}, {"urls", 1}, {"hits", 2}}));
     EXPECT_EQ(report["days"][2]["date"], "2024-05-03");
     EXPECT_EQ(report["top_missed"][0]["url"], "/t/some-topic/999");
     EXPECT_EQ(report["top_missed"][0]["reason"], "never_imported");

@@ -1,7 +1,8 @@
 #pragma once
-// A report with something of everything, for the tests of the figures and the formats: eleven
-// URLs over three days of logs, every covered outcome and most misses, a proposal, malformed
-// lines, and a URL that tries to inject markup. Made by the real work_out_figures().
+// A report with something of everything, for the tests of the figures and the formats: twelve
+// URLs over three days of logs, every covered outcome (a members-only one too) and most misses,
+// a proposal, malformed lines, and a URL that tries to inject markup. Made by the real
+// work_out_figures().
 
 #include "report/classify.hpp"
 #include "report/figures.hpp"
@@ -81,6 +82,17 @@ inline std::vector<row> first_rows()
          200,
          1,
          base + "/t/1775 → " + base + "/t/proposal-food-co-op/1775"},
+        {"",
+         "/t/board-only-budget-draft/776",
+         {{2, 4}},
+         url_outcome::restricted,
+         miss_reason::none,
+         url_kind::topic,
+         301,
+         base + "/t/1776",
+         200,
+         1,
+         base + "/t/1776 → " + base + "/t/board-only-budget-draft/1776"},
         {"",
          "/t/some-topic/999",
          {{0, 12}},
@@ -208,7 +220,9 @@ inline report::coverage_report sample_report(std::size_t top = 50)
     out.old_hosts = {"forum.cooperationbirmingham.org.uk", "www.forum.cooperationbirmingham.org.uk"};
     out.new_base = base;
     out.targets_checked = true;
-    out.targets = 7;
+    out.targets = 8;
+    out.members_only_targets = 1;
+    out.members_checked_as = "system";
     sample_detail::fill_inputs(out.inputs);
     work_out_figures(out, tally, verdicts, top);
     rule_proposal proposal;

@@ -133,7 +133,9 @@ TEST_F(target_check_test, updates_verdicts_asking_each_target_once)
     verdicts[4] = make_verdict(url_outcome::redirected, 301, site.url("/loop/a"));
     verdicts[5] = make_verdict(url_outcome::not_found, 404, "");
 
-    EXPECT_EQ(check_verdict_targets(verdicts, quick(), nullptr), 4U);
+    auto const totals = check_verdict_targets(verdicts, quick(), {}, nullptr);
+    EXPECT_EQ(totals.targets, 4U);
+    EXPECT_EQ(totals.members_only, 0U);
     EXPECT_EQ(site.asked("/t/agm-2023-minutes/1774"), 1);
 
     EXPECT_EQ(verdicts[0].outcome, url_outcome::redirected);
@@ -146,4 +148,58 @@ TEST_F(target_check_test, updates_verdicts_asking_each_target_once)
     EXPECT_EQ(verdicts[4].outcome, url_outcome::loop);
     EXPECT_EQ(verdicts[5].outcome, url_outcome::not_found); // no target: not asked
     EXPECT_EQ(verdicts[5].target_status, 0);
+}
+
+TEST_F(target_check_test, asks_for_members_only_targets_as_a_member_or_not_at_all)
+{
+    // The new forum keeps one topic for members; another is missing for everybody; a third is
+    // sent on to another host, which must never see the key; a fourth refuses the key.
+    loopback_site elsewhere;
+    elsewhere.serve("/t/elsewhere/3", {200, "text/html", "<html>there</html>", {}});
+    site.serve_to_members("/t/members/1", "the-key", {200, "text/html", "<html>board</html>", {}});
+    site.serve("/t/3", {301, "text/html", "", {{"Location", elsewhere.url("/t/elsewhere/3")}}});
+    site.serve("/t/refused/4", {403, "application/json", R"({"errors":["The API username or key is invalid."]})", {}});
+    auto const verdicts_of = [&] {
+        std::vector<verdict> verdicts(5);
+        verdicts[0] = make_verdict(url_outcome::restricted, 301, site.url("/t/members/1"));
+        verdicts[1] = make_verdict(url_outcome::restricted, 301, site.url("/t/missing/2"));
+        verdicts[2] = make_verdict(url_outcome::restricted, 301, site.url("/t/3"));
+        verdicts[3] = make_verdict(url_outcome::restricted, 301, site.url("/t/refused/4"));
+        verdicts[4] = make_verdict(url_outcome::redirected, 301, site.url("/t/members/1")); // a public link to it
+        return verdicts;
+    };
+    member_access const members{"the-key", "board_member", site.url("")};
+
+    // Without a key: members-only targets are not asked for (Discourse's 404 would tell nothing).
+    auto anonymous = verdicts_of();
+    auto const without = check_verdict_targets(anonymous, quick(), member_access{{}, "system", site.url("")}, nullptr);
+    EXPECT_EQ(without.targets, 1U);
+    EXPECT_EQ(without.members_only, 4U);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(anonymous[i].outcome, url_outcome::restricted) << i;
+        EXPECT_EQ(anonymous[i].target_status, 0) << i;
+    }
+    EXPECT_EQ(anonymous[4].outcome, url_outcome::target_broken); // a visitor gets the 404
+    EXPECT_EQ(site.asked("/t/missing/2"), 0);
+    EXPECT_EQ(site.asked("/t/members/1"), 1);
+
+    // With a key: each asked for as the member, on the new forum only.
+    auto keyed = verdicts_of();
+    auto const with = check_verdict_targets(keyed, quick(), members, nullptr);
+    EXPECT_EQ(with.targets, 5U);
+    EXPECT_EQ(with.refused_key, 1U);
+    EXPECT_EQ(keyed[0].outcome, url_outcome::restricted);
+    EXPECT_EQ(keyed[0].target_status, 200);
+    EXPECT_EQ(keyed[1].outcome, url_outcome::target_broken); // missing even for members
+    EXPECT_EQ(keyed[1].target_status, 404);
+    EXPECT_EQ(keyed[2].outcome, url_outcome::restricted);
+    EXPECT_EQ(keyed[2].hops, 1);
+    EXPECT_EQ(keyed[3].outcome, url_outcome::error); // not known to be broken: the key was refused
+    EXPECT_NE(keyed[3].detail.find("--api-key-file"), std::string::npos) << keyed[3].detail;
+    EXPECT_EQ(keyed[3].detail.find("the-key"), std::string::npos) << keyed[3].detail;
+    EXPECT_EQ(keyed[4].outcome, url_outcome::target_broken); // still asked for as a visitor
+    EXPECT_EQ(site.key_seen("/t/missing/2"), "the-key");
+    EXPECT_EQ(site.key_seen("/t/3"), "the-key");
+    EXPECT_EQ(elsewhere.asked("/t/elsewhere/3"), 1);
+    EXPECT_EQ(elsewhere.key_seen("/t/elsewhere/3"), "") << "the key went to another host";
 }
