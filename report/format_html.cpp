@@ -306,7 +306,7 @@ void missed_table(page &p, coverage_report const &r)
 {
     sortable_table(p, "top-missed",
                    "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
-                   "<th>likely reason</th><th>redirected to</th>",
+                   "<th>likely reason</th><th>redirected to</th><th class=\"n\">crawler hits</th>",
                    r.top_missed, [&p](listed_url const &u) {
                        number_cell(p, u.hits);
                        url_cell(p, u.url);
@@ -317,6 +317,7 @@ void missed_table(page &p, coverage_report const &r)
                        p.raw("</td><td class=\"url\">");
                        p.text(u.location);
                        p.raw("</td>");
+                       number_cell(p, u.crawler_hits);
                    });
 }
 
@@ -381,19 +382,71 @@ void headline_section(page &p, coverage_report const &r)
     p.raw("</section>\n");
 }
 
+/// The line of probes: scanners and bots trying the server, set apart from the figures or
+/// counted in; none when no input counts requests.
+void probes_note(page &p, coverage_report const &r)
+{
+    auto const &in = r.inputs;
+    if (in.access_logs.empty() && !in.from_misses) {
+        return;
+    }
+    p.raw("<p class=\"note\" id=\"probes\">");
+    if (in.probe_requests() == 0) {
+        p.raw("Probes (scanners and bots trying the server, not links): none.");
+    } else {
+        p.text(fmt::format("Probes (scanners and bots trying the server, not links): {} request{} ({}), {}.",
+                           thousands(in.probe_requests()), in.probe_requests() == 1 ? "" : "s", probe_breakdown(in),
+                           in.probes_counted ? "counted in these figures (--count-probes)"
+                                             : "set apart from these figures (--count-probes counts them in)"));
+    }
+    p.raw("</p>\n");
+}
+
 void outcomes_section(page &p, coverage_report const &r)
 {
+    bool const crawled = !r.crawlers.empty();
     section(p, "Outcomes", [&] {
         outcome_chart(p, r);
         sortable_table(p, "outcomes",
-                       "<th>outcome</th><th class=\"n\">URLs</th>"
-                       "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>",
-                       ALL_OUTCOMES, [&p, &r](url_outcome outcome) {
-                           auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+                       crawled ? "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n\">share</th><th class=\"n\">crawler hits</th>"
+                               : "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n\">share</th>",
+                       ALL_OUTCOMES, [&p, &r, crawled](url_outcome outcome) {
+                           auto const index = static_cast<std::size_t>(outcome);
+                           auto const &c = r.outcomes[index];
                            p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
                            p.text(label(outcome));
                            p.raw("</td>");
                            urls_and_hits_cells(p, c, c, r.total);
+                           if (crawled) {
+                               number_cell(p, r.crawler_hits[index]);
+                           }
+                       });
+        if (crawled) {
+            p.raw("<p class=\"note\">Crawler hits: those of search engines' crawlers (Googlebot, Bingbot…, by "
+                  "user agent). One that misses is a search result that leads nowhere.</p>");
+        }
+    });
+}
+
+void crawlers_section(page &p, coverage_report const &r)
+{
+    if (r.crawlers.empty()) {
+        return;
+    }
+    section(p, "Search engine crawlers", [&] {
+        sortable_table(p, "crawlers",
+                       "<th>crawler</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>"
+                       "<th class=\"n\">covered</th><th class=\"n\">missed hits</th>",
+                       r.crawlers, [&p](crawler_figures const &c) {
+                           p.raw("<td>");
+                           p.text(name(c.bot));
+                           p.raw("</td>");
+                           number_cell(p, c.all.urls);
+                           number_cell(p, c.all.hits);
+                           percent_cell(p, c.covered.hits, c.all.hits);
+                           number_cell(p, c.all.hits - c.covered.hits);
                        });
     });
 }
@@ -599,7 +652,9 @@ void html_format::write(coverage_report const &r, std::ostream &out) const
     std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
     head_section(p, r, old_host);
     headline_section(p, r);
+    probes_note(p, r);
     outcomes_section(p, r);
+    crawlers_section(p, r);
     kinds_section(p, r);
     days_section(p, r);
     reasons_section(p, r);

@@ -148,6 +148,18 @@ TEST(html_format, says_why_every_missed_url_missed)
     EXPECT_NE(html.find("1 members-only targets checked as system"), std::string::npos);
 }
 
+TEST(html_format, shows_probes_apart_and_search_engines_hits)
+{
+    auto const html = html_of(forumgate::testing::sample_report());
+    EXPECT_NE(html.find("<p class=\"note\" id=\"probes\">Probes (scanners and bots trying the server, not links): "
+                        "56 requests (2 exploits, 5 proxy attempts, 40 scanner paths, 9 scanner agents), set apart "
+                        "from these figures (--count-probes counts them in).</p>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<h2>Search engine crawlers</h2>"), std::string::npos);
+    EXPECT_NE(html.find("<td>Googlebot</td>"), std::string::npos);
+    EXPECT_NE(html.find("<th class=\"n\">crawler hits</th>"), std::string::npos);
+}
+
 TEST(html_format, renders_the_headline_figures_in_chromium)
 {
     REQUIRE_CHROMIUM();

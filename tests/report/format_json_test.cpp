@@ -78,6 +78,14 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["outcomes"][3]["urls"], 1);
     EXPECT_EQ(report["outcomes"][4]["outcome"], "not_found");
     EXPECT_EQ(report["outcomes"][4]["hits"], 21);
+    EXPECT_EQ(report["outcomes"][4]["crawler_hits"], 4);
+    EXPECT_EQ(report["crawlers"][0],
+              (json{{"crawler", "Googlebot"}, {"urls", 2}, {"hits", 24}, {"covered_urls", 1}, {"covered_hits", 20}}));
+    EXPECT_EQ(report["top_missed"][0]["crawler_hits"], 4);
+    EXPECT_EQ(report["inputs"]["probes"],
+              (json{{"requests", 56},
+                    {"counted_in", false},
+                    {"by_kind", {{"exploit", 2}, {"proxy", 5}, {"scanner_path", 40}, {"scanner_agent", 9}}}}));
     EXPECT_EQ(report["members_only_targets"], 1);
     EXPECT_EQ(report["members_checked_as"], "system");
     // Why URLs miss: every miss, a broken target too.

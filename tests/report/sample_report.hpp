@@ -1,8 +1,8 @@
 #pragma once
 // A report with something of everything, for the tests of the figures and the formats: twelve
 // URLs over three days of logs, every covered outcome (a members-only one too) and most misses,
-// a proposal, malformed lines, and a URL that tries to inject markup. Made by the real
-// work_out_figures().
+// search engines' crawlers among the hits, probes set apart, a proposal, malformed lines, and a
+// URL that tries to inject markup. Made by the real work_out_figures().
 
 #include "report/classify.hpp"
 #include "report/figures.hpp"
@@ -174,6 +174,10 @@ inline void fill_inputs(report::input_summary &in)
     in.skipped_method = 20;
     in.skipped_no_request = 3;
     in.skipped_internal = 24;
+    in.probes[static_cast<std::size_t>(report::probe_kind::exploit)] = 2;
+    in.probes[static_cast<std::size_t>(report::probe_kind::proxy)] = 5;
+    in.probes[static_cast<std::size_t>(report::probe_kind::scanner_path)] = 40;
+    in.probes[static_cast<std::size_t>(report::probe_kind::scanner_agent)] = 9;
     in.malformed = 2;
     in.malformed_examples = {
         {"access.log", 7, "no [time] field: not the combined or common log format", "this is no log line"},
@@ -211,6 +215,13 @@ inline report::coverage_report sample_report(std::size_t top = 50)
         v.hops = static_cast<std::uint8_t>(r.hops);
         v.detail = r.detail;
         verdicts.push_back(v);
+    }
+    // Search engines among the hits: on the AGM minutes, and on a topic never imported (a
+    // search result that leads nowhere).
+    for (auto const &[row, bot, hits] :
+         {std::tuple{0U, crawler::googlebot, 20U}, std::tuple{0U, crawler::bingbot, 5U},
+          std::tuple{5U, crawler::googlebot, 4U}, std::tuple{8U, crawler::bingbot, 1U}}) {
+        tally.add_crawler_hits(row, static_cast<std::uint8_t>(bot), hits);
     }
 
     coverage_report out;
