@@ -30,6 +30,9 @@ std::string_view colour(url_outcome outcome) noexcept
     return base::enum_name(COLOURS, outcome, "#000");
 }
 
+// On a phone (up to 30rem) the columns marked `aside` are dropped, so that the summary tables
+// fit whole; the lists of URLs, too wide for any phone, scroll sideways within their box, whose
+// shaded edge shows that more lies beyond it.
 constexpr std::string_view STYLE = R"css(
 :root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--good:#2e7d32;--bad:#d32f2f}
 *{box-sizing:border-box}
@@ -43,7 +46,7 @@ h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padd
 .figure .value{display:block;font-size:2rem;font-weight:700;line-height:1.2}
 .figure .what{color:var(--muted)}
 .good{color:var(--good)} .bad{color:var(--bad)}
-.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;background:linear-gradient(to right,var(--bg) 30%,rgba(255,255,255,0)) left/2rem 100% no-repeat local,linear-gradient(to left,var(--bg) 30%,rgba(255,255,255,0)) right/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.18),transparent) left/.6rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.18),transparent) right/.6rem 100% no-repeat scroll}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -60,6 +63,7 @@ pre{background:var(--soft);border:1px solid var(--line);padding:.75rem;overflow-
 code{overflow-wrap:anywhere}
 .note{color:var(--muted);font-size:.9rem}
 @media (max-width:40rem){main{padding:.6rem}.figure .value{font-size:1.6rem}th,td{padding:.3rem}}
+@media (max-width:30rem){.aside{display:none}table{font-size:.85rem}th,td{padding:.3rem .25rem}td.url{min-width:9rem}}
 )css";
 
 constexpr std::string_view SCRIPT = R"js(
@@ -110,27 +114,35 @@ std::string pct(std::uint64_t part, std::uint64_t whole)
     return format_percent(percent(part, whole), part, whole);
 }
 
-/// A number cell, sortable by its value.
-void number_cell(page &p, std::uint64_t value)
+/// Whether a column is dropped on a phone (class `aside`), so that a summary table fits whole.
+enum class column : bool
 {
-    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value, thousands(value));
+    kept,
+    aside,
+};
+
+/// A number cell, sortable by its value.
+void number_cell(page &p, std::uint64_t value, column shown = column::kept)
+{
+    p.f("<td class=\"n{}\" data-v=\"{}\">{}</td>", shown == column::aside ? " aside" : "", value, thousands(value));
 }
 
-void percent_cell(page &p, std::uint64_t part, std::uint64_t whole)
+void percent_cell(page &p, std::uint64_t part, std::uint64_t whole, column shown = column::kept)
 {
     auto const value = percent(part, whole);
-    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value ? fmt::format("{:.4f}", *value) : std::string{"-1"},
-        pct(part, whole));
+    p.f("<td class=\"n{}\" data-v=\"{}\">{}</td>", shown == column::aside ? " aside" : "",
+        value ? fmt::format("{:.4f}", *value) : std::string{"-1"}, pct(part, whole));
 }
 
 /// Four cells: `shown`'s URLs, `part`'s share of `whole`'s URLs, `shown`'s hits, `part`'s share of
-/// `whole`'s hits.
-void urls_and_hits_cells(page &p, tally_count const &shown, tally_count const &part, tally_count const &whole)
+/// `whole`'s hits; the shares as `shares` says.
+void urls_and_hits_cells(page &p, tally_count const &shown, tally_count const &part, tally_count const &whole,
+                         column shares = column::kept)
 {
     number_cell(p, shown.urls);
-    percent_cell(p, part.urls, whole.urls);
+    percent_cell(p, part.urls, whole.urls, shares);
     number_cell(p, shown.hits);
-    percent_cell(p, part.hits, whole.hits);
+    percent_cell(p, part.hits, whole.hits, shares);
 }
 
 void legend(page &p, coverage_report const &r)
@@ -305,19 +317,20 @@ std::string why_text(listed_url const &u)
 void missed_table(page &p, coverage_report const &r)
 {
     sortable_table(p, "top-missed",
-                   "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
-                   "<th>likely reason</th><th>redirected to</th><th class=\"n\">crawler hits</th>",
+                   "<th class=\"n\">hits</th><th>old URL</th><th class=\"aside\">kind</th><th>outcome</th>"
+                   "<th class=\"n aside\">status</th><th>likely reason</th><th class=\"aside\">redirected to</th>"
+                   "<th class=\"n aside\">crawler hits</th>",
                    r.top_missed, [&p](listed_url const &u) {
                        number_cell(p, u.hits);
                        url_cell(p, u.url);
-                       p.f("<td>{}</td><td>", mappings::to_string(u.kind));
+                       p.f("<td class=\"aside\">{}</td><td>", mappings::to_string(u.kind));
                        p.text(label(u.outcome));
-                       p.f("</td><td class=\"n\" data-v=\"{0}\">{0}</td><td>", u.status);
+                       p.f("</td><td class=\"n aside\" data-v=\"{0}\">{0}</td><td>", u.status);
                        p.text(why_text(u));
-                       p.raw("</td><td class=\"url\">");
+                       p.raw("</td><td class=\"url aside\">");
                        p.text(u.location);
                        p.raw("</td>");
-                       number_cell(p, u.crawler_hits);
+                       number_cell(p, u.crawler_hits, column::aside);
                    });
 }
 
@@ -408,17 +421,18 @@ void outcomes_section(page &p, coverage_report const &r)
     section(p, "Outcomes", [&] {
         outcome_chart(p, r);
         sortable_table(p, "outcomes",
-                       crawled ? "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n\">share</th><th "
-                                 "class=\"n\">hits</th><th class=\"n\">share</th><th class=\"n\">crawler hits</th>"
-                               : "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n\">share</th><th "
-                                 "class=\"n\">hits</th><th class=\"n\">share</th>",
+                       crawled ? "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n aside\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n aside\">share</th><th class=\"n\">crawler "
+                                 "hits</th>"
+                               : "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n aside\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n aside\">share</th>",
                        ALL_OUTCOMES, [&p, &r, crawled](url_outcome outcome) {
                            auto const index = static_cast<std::size_t>(outcome);
                            auto const &c = r.outcomes[index];
                            p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
                            p.text(label(outcome));
                            p.raw("</td>");
-                           urls_and_hits_cells(p, c, c, r.total);
+                           urls_and_hits_cells(p, c, c, r.total, column::aside);
                            if (crawled) {
                                number_cell(p, r.crawler_hits[index]);
                            }
@@ -437,13 +451,13 @@ void crawlers_section(page &p, coverage_report const &r)
     }
     section(p, "Search engine crawlers", [&] {
         sortable_table(p, "crawlers",
-                       "<th>crawler</th><th class=\"n\">URLs</th><th class=\"n\">hits</th>"
+                       "<th>crawler</th><th class=\"n aside\">URLs</th><th class=\"n\">hits</th>"
                        "<th class=\"n\">covered</th><th class=\"n\">missed hits</th>",
                        r.crawlers, [&p](crawler_figures const &c) {
                            p.raw("<td>");
                            p.text(name(c.bot));
                            p.raw("</td>");
-                           number_cell(p, c.all.urls);
+                           number_cell(p, c.all.urls, column::aside);
                            number_cell(p, c.all.hits);
                            percent_cell(p, c.covered.hits, c.all.hits);
                            number_cell(p, c.all.hits - c.covered.hits);
@@ -535,8 +549,8 @@ void proposal_rows(page &p, coverage_report const &r)
 {
     sortable_table(p, "proposals",
                    "<th>pattern</th><th>replacement</th>"
-                   "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
-                   "example</th>",
+                   "<th class=\"n\">URLs won</th><th class=\"n aside\">of</th><th class=\"n\">hits won</th><th "
+                   "class=\"aside\">for example</th>",
                    r.proposals, [&p](auto const &rule) {
                        p.raw("<td class=\"url\"><code>");
                        p.text(rule.pattern);
@@ -544,9 +558,9 @@ void proposal_rows(page &p, coverage_report const &r)
                        p.text(rule.replacement);
                        p.raw("</code></td>");
                        number_cell(p, rule.won_urls);
-                       number_cell(p, rule.matched_urls);
+                       number_cell(p, rule.matched_urls, column::aside);
                        number_cell(p, rule.won_hits);
-                       p.raw("<td class=\"url\">");
+                       p.raw("<td class=\"url aside\">");
                        if (!rule.examples.empty()) {
                            p.text(rule.examples.front().first + " → " + rule.examples.front().second);
                        }
