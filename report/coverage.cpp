@@ -150,11 +150,18 @@ loaded_map load_map(coverage_options const &options, coverage_report &report)
         report.map_version = loaded.map->version();
         spdlog::info("coverage: the map (version {}) of {} → {}", loaded.map->version(), site.old_hosts.front(),
                      site.new_base);
+        // The forums are named as the map names them, whatever hosts --via is told to ask for.
+        report.old_forum = site.old_hosts.front();
+        report.new_forum = forum_name(site.new_base);
     }
     mappings::override_with(site, {options.new_base, options.old_hosts, options.upload_hosts});
     mappings::normalise(site);
     report.old_hosts = site.old_hosts;
     report.new_base = site.new_base;
+    if (report.old_forum.empty()) {
+        report.old_forum = site.old_hosts.front();
+        report.new_forum = forum_name(site.new_base);
+    }
     return loaded;
 }
 

@@ -60,6 +60,17 @@ std::uint64_t input_summary::probe_requests() const noexcept
     return all;
 }
 
+std::string forum_name(std::string_view base_url)
+{
+    if (auto const scheme = base_url.find("://"); scheme != std::string_view::npos) {
+        base_url.remove_prefix(scheme + 3);
+    }
+    while (base_url.ends_with('/')) {
+        base_url.remove_suffix(1);
+    }
+    return std::string{base_url};
+}
+
 std::string probe_breakdown(input_summary const &in)
 {
     std::string out;

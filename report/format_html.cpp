@@ -334,16 +334,19 @@ void missed_table(page &p, coverage_report const &r)
                    });
 }
 
-void head_section(page &p, coverage_report const &r, std::string const &old_host)
+void head_section(page &p, coverage_report const &r)
 {
     p.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
           "<meta name=\"generator\" content=\"forumgate coverage\"><title>");
-    p.text("Coverage of old links: " + old_host);
+    p.text(fmt::format("Coverage of old links: {} → {}", r.old_forum, r.new_forum));
     p.raw("</title><style>");
     p.raw(STYLE);
     p.raw("</style></head><body><main>\n<h1>Coverage of old links</h1><p class=\"sub\">");
-    p.text(fmt::format("{} → {} · {} · ", old_host, r.new_base, r.generated_at));
+    p.raw("<span id=\"forums\">");
+    p.text(fmt::format("{} → {}", r.old_forum, r.new_forum));
+    p.raw("</span>");
+    p.text(fmt::format(" · {} · ", r.generated_at));
     p.text(r.resolved_by == "redirector"
                ? fmt::format("asked the redirector at {}", r.redirector)
                : fmt::format("resolved with the map{}",
@@ -663,8 +666,7 @@ void inputs_section(page &p, coverage_report const &r)
 void html_format::write(coverage_report const &r, std::ostream &out) const
 {
     page p;
-    std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
-    head_section(p, r, old_host);
+    head_section(p, r);
     headline_section(p, r);
     probes_note(p, r);
     outcomes_section(p, r);

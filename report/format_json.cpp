@@ -169,6 +169,8 @@ json json_format::to_json(coverage_report const &report)
         {"map_version", report.map_version ? json(*report.map_version) : json(nullptr)},
         {"old_hosts", report.old_hosts},
         {"new_base", report.new_base},
+        {"old_forum", report.old_forum},
+        {"new_forum", report.new_forum},
         {"targets_checked", report.targets_checked},
         {"targets", report.targets},
         {"members_only_targets", report.members_only_targets},

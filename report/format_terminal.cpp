@@ -67,8 +67,9 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         r.resolved_by == "redirector"
             ? fmt::format("asked the redirector at {}", r.redirector)
             : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
-    line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits),
-                     how, r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
+    line(fmt::format("forumgate coverage: {} → {}", r.old_forum, r.new_forum));
+    line(fmt::format("{} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits), how,
+                     r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
     if (r.targets_checked && r.members_only_targets > 0) {
         line(r.members_checked_as.empty()
                  ? fmt::format("members-only targets: {}, not checked (give --api-key-file to check them as a member)",

@@ -133,6 +133,10 @@ struct coverage_report
     std::optional<std::int64_t> map_version;
     std::vector<std::string> old_hosts;
     std::string new_base;
+    /// The forums by name, as the map's settings give them (the command line's hosts only without a
+    /// map): the old forum's main host and the new forum's host (with its port and path, if any).
+    std::string old_forum;
+    std::string new_forum;
     bool targets_checked = false;
     std::uint64_t targets = 0;              ///< distinct targets checked
     std::uint64_t members_only_targets = 0; ///< distinct members-only targets, checked or not
@@ -171,6 +175,10 @@ struct coverage_report
 /// \return the words for a cause of misses: the likely reason ("id never imported"), or the
 /// outcome for those that have none ("target broken").
 [[nodiscard]] std::string_view cause_label(miss_cause const &cause) noexcept;
+
+/// \return a forum's name from its base URL: without the scheme and a final `/`
+/// ("forum.brum.coop", "localhost:8080", "example.org/forum").
+[[nodiscard]] std::string forum_name(std::string_view base_url);
 
 /// \return the probes of `in` by kind, in words: "12 scanner paths, 3 proxy attempts"; "" for none.
 [[nodiscard]] std::string probe_breakdown(input_summary const &in);

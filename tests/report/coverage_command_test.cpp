@@ -351,6 +351,21 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
 
     EXPECT_EQ(asked["resolved_by"], "redirector");
     EXPECT_EQ(asked["redirector"], via);
+    // The forums are named by host, as the map names them, not by the redirector's address or
+    // the host --via was told to ask for first.
+    auto const named = coverage({"--db", s_db->conninfo(), "--via", via, "--old-host", "www." + REPORT_OLD_HOST,
+                                 "--old-host", REPORT_OLD_HOST, "--urls", urls.string(), "--html",
+                                 (dir.path() / "named.html").string(), "--json", (dir.path() / "named.json").string()});
+    ASSERT_EQ(named.exit_code, 0) << named.err;
+    std::string const forums = REPORT_OLD_HOST + " → forum.brum.coop";
+    EXPECT_EQ(named.out.rfind("forumgate coverage: " + forums + "\n", 0), 0U) << named.out;
+    EXPECT_NE(read_file(dir.path() / "named.html").find("<span id=\"forums\">" + forums + "</span>"),
+              std::string::npos);
+    auto const named_report = read_json_file((dir.path() / "named.json").string());
+    EXPECT_EQ(named_report["old_forum"], REPORT_OLD_HOST);
+    EXPECT_EQ(named_report["new_forum"], "forum.brum.coop");
+    EXPECT_EQ(named_report["old_hosts"][0], "www." + REPORT_OLD_HOST); // asked for as told
+    EXPECT_EQ(without_store["old_forum"], REPORT_OLD_HOST);            // no map: the hosts given
     EXPECT_EQ(outcomes(asked), outcomes(in_process));
     EXPECT_EQ(missed(asked), missed(in_process)); // with the store, the same likely reasons
     EXPECT_EQ(asked["kinds"], in_process["kinds"]);
@@ -676,7 +691,10 @@ TEST_F(coverage_command_test, reads_a_log_from_standard_input)
     auto const report = json::parse(result.out);
     EXPECT_EQ(report["totals"]["hits"], 13);
     EXPECT_EQ(report["inputs"]["access_logs"], json::array({"-"}));
-    EXPECT_NE(result.err.find("forumgate coverage: 10 old URLs, 13 hits"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("forumgate coverage: forum.cooperationbirmingham.org.uk → forum.brum.coop\n10 old URLs, "
+                              "13 hits"),
+              std::string::npos)
+        << result.err;
 }
 
 TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)

@@ -118,6 +118,11 @@ TEST(html_format, is_self_contained_and_escapes_what_it_quotes)
     EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
     EXPECT_NE(html.find("/t/&lt;script&gt;alert(1)&lt;/script&gt;/5"), std::string::npos);
     EXPECT_EQ(html.find("viewBox"), std::string::npos); // charts keep their text size on any screen
+    // The forums by name, old → new.
+    EXPECT_NE(html.find("<title>Coverage of old links: forum.cooperationbirmingham.org.uk → forum.brum.coop</title>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<span id=\"forums\">forum.cooperationbirmingham.org.uk → forum.brum.coop</span>"),
+              std::string::npos);
     EXPECT_NE(html.find("<svg width=\"100%\""), std::string::npos);
     EXPECT_NE(html.find("pattern,replacement,kind\n^/viewtopic\\.php\\?t=(\\d+)$,/t/\\1,rewrite\n"), std::string::npos);
     EXPECT_EQ(forumgate::base::html_escape("<a href=\"x\">'&'</a>"),

@@ -66,6 +66,8 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["format"], "forumgate-coverage");
     EXPECT_EQ(report["version"], 1);
     EXPECT_EQ(report["map_version"], 12);
+    EXPECT_EQ(report["old_forum"], "forum.cooperationbirmingham.org.uk");
+    EXPECT_EQ(report["new_forum"], "forum.brum.coop");
     EXPECT_EQ(report["redirector"], nullptr);
     EXPECT_EQ(report["totals"]["urls"], 12);
     EXPECT_EQ(report["totals"]["covered_hits"], 189);
