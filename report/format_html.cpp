@@ -557,7 +557,11 @@ void proposal_rows(page &p, coverage_report const &r)
                    r.proposals, [&p](auto const &rule) {
                        p.raw("<td class=\"url\"><code>");
                        p.text(rule.pattern);
-                       p.raw("</code></td><td><code>");
+                       p.raw("</code><div class=\"note assumes\">Assumes ");
+                       p.text(rule.assumption);
+                       p.text(fmt::format("; the map knows {} of the {} URLs.", thousands(rule.known_urls),
+                                          thousands(rule.matched_urls)));
+                       p.raw("</div></td><td><code>");
                        p.text(rule.replacement);
                        p.raw("</code></td>");
                        number_cell(p, rule.won_urls);
@@ -578,8 +582,10 @@ void proposals_section(page &p, coverage_report const &r)
             p.raw(
                 "<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped "
                 "places. "
-                "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
-                "load the map.</p>");
+                "Each says what it takes the numbers or names for; none is proposed when the map shows that false for "
+                "a URL it matches, but only you can tell whether an old software's numbers are the old forum's ids: "
+                "check the examples. Review each, add the rows to rules.csv after your own rules (a load replaces the "
+                "whole rule list) and load the map.</p>");
             proposal_rows(p, r);
             p.raw("<pre id=\"rules-csv\">");
             p.text(rules_csv(r.proposals));

@@ -153,6 +153,9 @@ json proposal_json(rule_proposal const &p)
                 {"matched_hits", p.matched_hits},
                 {"won_urls", p.won_urls},
                 {"won_hits", p.won_hits},
+                {"known_urls", p.known_urls},
+                {"assumes", p.assumes},
+                {"assumption", p.assumption},
                 {"examples", examples}};
 }
 

@@ -155,6 +155,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         for (auto const &p : r.proposals) {
             line(fmt::format("  {} → {} ({}): wins {} of {} URLs, {} hits", p.pattern, p.replacement, p.kind,
                              thousands(p.won_urls), thousands(p.matched_urls), thousands(p.won_hits)));
+            line(fmt::format("      assumes {}; the map knows {} of the {} URLs", p.assumption, thousands(p.known_urls),
+                             thousands(p.matched_urls)));
         }
     }
     auto const &in = r.inputs;

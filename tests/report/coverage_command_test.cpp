@@ -158,6 +158,12 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     ASSERT_EQ(report["rule_proposals"].size(), 1U);
     EXPECT_EQ(report["rule_proposals"][0]["pattern"], "^/showthread\\.php\\?tid=(\\d+)$");
     EXPECT_EQ(report["rule_proposals"][0]["won_hits"], 3);
+    EXPECT_EQ(report["rule_proposals"][0]["known_urls"], 2);
+    EXPECT_EQ(report["rule_proposals"][0]["assumes"], "old_ids");
+    EXPECT_NE(result.out.find("      assumes the number is the old forum's topic id (kept from its earlier software); "
+                              "the map gives the new one; the map knows 2 of the 2 URLs"),
+              std::string::npos)
+        << result.out;
 
     auto const html = read_file(html_file);
     EXPECT_NE(html.find("id=\"coverage-hits\""), std::string::npos);

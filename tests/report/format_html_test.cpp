@@ -123,6 +123,10 @@ TEST(html_format, is_self_contained_and_escapes_what_it_quotes)
               std::string::npos);
     EXPECT_NE(html.find("<span id=\"forums\">forum.cooperationbirmingham.org.uk → forum.brum.coop</span>"),
               std::string::npos);
+    // A proposal says what it assumes.
+    EXPECT_NE(html.find("<div class=\"note assumes\">Assumes the number is the old forum&#39;s topic id (kept from its "
+                        "earlier software); the map gives the new one; the map knows 1 of the 1 URLs.</div>"),
+              std::string::npos);
     EXPECT_NE(html.find("<svg width=\"100%\""), std::string::npos);
     EXPECT_NE(html.find("pattern,replacement,kind\n^/viewtopic\\.php\\?t=(\\d+)$,/t/\\1,rewrite\n"), std::string::npos);
     EXPECT_EQ(forumgate::base::html_escape("<a href=\"x\">'&'</a>"),

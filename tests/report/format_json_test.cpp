@@ -103,6 +103,10 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["top_missed"][3]["target_status"], 404);
     EXPECT_EQ(report["chains"][0]["hops"], 1);
     EXPECT_EQ(report["rule_proposals"][0]["replacement"], "/t/\\1");
+    EXPECT_EQ(report["rule_proposals"][0]["assumes"], "old_ids");
+    EXPECT_EQ(report["rule_proposals"][0]["known_urls"], 1);
+    EXPECT_NE(report["rule_proposals"][0]["assumption"].get<std::string>().find("old forum's topic id"),
+              std::string::npos);
     EXPECT_EQ(report["inputs"]["malformed_examples"][0]["line"], 7);
     EXPECT_EQ(report["inputs"]["skipped"]["internal"], 24);
     // A report with no hits has no share by hits.

@@ -245,6 +245,9 @@ inline report::coverage_report sample_report(std::size_t top = 50)
     proposal.matched_hits = 8;
     proposal.won_urls = 1;
     proposal.won_hits = 8;
+    proposal.known_urls = 1;
+    proposal.assumption = "the number is the old forum's topic id (kept from its earlier software); the map gives the "
+                          "new one";
     proposal.examples = {{"/viewtopic.php?t=774", base + "/t/agm-2023-minutes/1774"}};
     out.proposals = {proposal};
     out.proposals_possible = true;
