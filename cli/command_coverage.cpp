@@ -185,6 +185,9 @@ void add_coverage_command(CLI::App &app, command &run_command)
     coverage->add_option("--rules", cli->rules, "Write the proposed rules to FILE as rules.csv rows")
         ->type_name("FILE");
     coverage->add_option("--top", o.top, "Rows in the lists of missed URLs and chains (0: all)")->capture_default_str();
+    coverage->add_flag(
+        "--count-probes", o.count_probes,
+        "Count scanners' probes (/wp-login.php, /.env, CONNECT, zgrab…) in the figures like any request");
     coverage->add_flag("--keep-internal", o.keep_internal,
                        "Count requests for Discourse's own assets and polling routes in access logs too");
     coverage

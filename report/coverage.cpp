@@ -150,11 +150,18 @@ loaded_map load_map(coverage_options const &options, coverage_report &report)
         report.map_version = loaded.map->version();
         spdlog::info("coverage: the map (version {}) of {} → {}", loaded.map->version(), site.old_hosts.front(),
                      site.new_base);
+        // The forums are named as the map names them, whatever hosts --via is told to ask for.
+        report.old_forum = site.old_hosts.front();
+        report.new_forum = forum_name(site.new_base);
     }
     mappings::override_with(site, {options.new_base, options.old_hosts, options.upload_hosts});
     mappings::normalise(site);
     report.old_hosts = site.old_hosts;
     report.new_base = site.new_base;
+    if (report.old_forum.empty()) {
+        report.old_forum = site.old_hosts.front();
+        report.new_forum = forum_name(site.new_base);
+    }
     return loaded;
 }
 
@@ -184,6 +191,9 @@ void read_inputs(coverage_options const &options, loaded_map const &loaded, url_
     in.url_lists = options.url_lists;
     in.from_map = options.from_map;
     in.from_misses = options.from_misses;
+    in.probes_counted = options.count_probes;
+    // Scanners and bots trying the server are no missed links: set apart unless --count-probes.
+    traffic_classifier const traffic{loaded.site.old_hosts};
     if (!options.sitemaps.empty()) {
         read_sitemap_inputs(options, tally, in);
     }
@@ -193,14 +203,16 @@ void read_inputs(coverage_options const &options, loaded_map const &loaded, url_
         if (!options.log_format.empty()) {
             format.emplace(options.log_format);
         }
-        log_reading const how{format ? &*format : nullptr, options.keep_internal, options.allow_truncated};
+        log_reading const how{format ? &*format : nullptr, options.keep_internal, options.allow_truncated, &traffic,
+                              options.count_probes};
         for (auto const &file : options.access_logs) {
             read_access_log(file, tally, in, how, &progress);
         }
     }
     if (!options.access_logs.empty()) {
-        spdlog::info("coverage: access logs: {} lines, {} requests for old URLs, {} malformed", in.log_lines,
-                     in.log_requests, in.malformed);
+        spdlog::info("coverage: access logs: {} lines, {} requests for old URLs, {} probes {}, {} malformed",
+                     in.log_lines, in.log_requests, in.probe_requests(),
+                     options.count_probes ? "counted in" : "set apart", in.malformed);
     }
     for (auto const &file : options.url_lists) {
         read_url_list(file, tally, in);
@@ -210,7 +222,7 @@ void read_inputs(coverage_options const &options, loaded_map const &loaded, url_
         spdlog::info("coverage: {} URLs from the map", in.map_urls);
     }
     if (options.from_misses) {
-        in.miss_log_urls = add_miss_log(*loaded.store, tally);
+        in.miss_log_urls = add_miss_log(*loaded.store, tally, &in);
         spdlog::info("coverage: {} URLs from the miss log", in.miss_log_urls);
     }
     spdlog::info("coverage: {} distinct old URLs", tally.size());

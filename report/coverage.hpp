@@ -34,6 +34,7 @@ struct coverage_options
 
     std::size_t top = 50;         ///< rows of the lists of URLs (0: all)
     bool keep_internal = false;   ///< count Discourse's asset and polling paths in logs too
+    bool count_probes = false;    ///< count scanners' probes in the figures like any request
     std::string log_format;       ///< the access logs' layout as the server's format string; empty: detected
     bool allow_truncated = false; ///< a cut-short gzip log counts what was read instead of failing
     bool terminal = false;        ///< progress redrawn in place (standard error is a terminal)

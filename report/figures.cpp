@@ -51,6 +51,38 @@ std::string thousands(std::uint64_t value)
     return out;
 }
 
+std::uint64_t input_summary::probe_requests() const noexcept
+{
+    std::uint64_t all = 0;
+    for (auto const count : probes) {
+        all += count;
+    }
+    return all;
+}
+
+std::string forum_name(std::string_view base_url)
+{
+    if (auto const scheme = base_url.find("://"); scheme != std::string_view::npos) {
+        base_url.remove_prefix(scheme + 3);
+    }
+    while (base_url.ends_with('/')) {
+        base_url.remove_suffix(1);
+    }
+    return std::string{base_url};
+}
+
+std::string probe_breakdown(input_summary const &in)
+{
+    std::string out;
+    for (std::size_t i = 1; i < PROBE_KIND_COUNT; ++i) {
+        if (in.probes[i] > 0) {
+            out += fmt::format("{}{} {}{}", out.empty() ? "" : ", ", thousands(in.probes[i]),
+                               label(static_cast<probe_kind>(i)), in.probes[i] == 1 ? "" : "s");
+        }
+    }
+    return out;
+}
+
 std::string_view cause_label(miss_cause const &cause) noexcept
 {
     return cause.why == miss_reason::none ? label(cause.outcome) : label(cause.why);
@@ -71,8 +103,10 @@ namespace {
 listed_url list_entry(url_tally const &tally, std::vector<verdict> const &verdicts, std::size_t i)
 {
     auto const &v = verdicts[i];
-    return listed_url{tally.display(i), tally[i].hits, v.kind,          v.outcome, v.why,
-                      v.status,         v.location,    v.target_status, v.hops,    v.detail};
+    listed_url out{tally.display(i), tally[i].hits, v.kind,          v.outcome, v.why,
+                   v.status,         v.location,    v.target_status, v.hops,    v.detail};
+    tally.for_each_crawler(i, [&](std::uint8_t, std::uint64_t hits) { out.crawler_hits += hits; });
+    return out;
 }
 
 /// The misses of not_found (0) and gone (1), by likely reason.
@@ -136,6 +170,7 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
     std::vector<std::size_t> missed;
     std::vector<std::size_t> chains;
     reasons_by_outcome reasons{};
+    std::array<crawler_figures, CRAWLER_COUNT> crawlers{};
     for (std::size_t i = 0; i < tally.size(); ++i) {
         auto const &url = tally[i];
         auto const &v = verdicts[i];
@@ -162,6 +197,20 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
         if (v.outcome == url_outcome::chain) {
             chains.push_back(i);
         }
+        tally.for_each_crawler(i, [&](std::uint8_t bot, std::uint64_t hits) {
+            if (bot >= CRAWLER_COUNT) {
+                return;
+            }
+            out.crawler_hits[static_cast<std::size_t>(v.outcome)] += hits;
+            auto &c = crawlers[bot];
+            c.bot = static_cast<crawler>(bot);
+            ++c.all.urls;
+            c.all.hits += hits;
+            if (covered) {
+                ++c.covered.urls;
+                c.covered.hits += hits;
+            }
+        });
         tally.for_each_day(i, [&](std::int32_t day, std::uint64_t hits) {
             auto &d = days[day];
             d.hits += hits;
@@ -169,6 +218,14 @@ void work_out_figures(coverage_report &out, url_tally const &tally, std::vector<
         });
     }
     out.why_missed = causes_of_misses(out, reasons);
+    out.crawlers.clear();
+    for (auto const &c : crawlers) {
+        if (c.all.hits > 0) {
+            out.crawlers.push_back(c);
+        }
+    }
+    std::stable_sort(out.crawlers.begin(), out.crawlers.end(),
+                     [](crawler_figures const &a, crawler_figures const &b) { return a.all.hits > b.all.hits; });
     out.kinds.clear();
     for (auto const &k : kinds) {
         if (k.all.urls > 0) {

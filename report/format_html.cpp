@@ -30,6 +30,9 @@ std::string_view colour(url_outcome outcome) noexcept
     return base::enum_name(COLOURS, outcome, "#000");
 }
 
+// On a phone (up to 30rem) the columns marked `aside` are dropped, so that the summary tables
+// fit whole; the lists of URLs, too wide for any phone, scroll sideways within their box, whose
+// shaded edge shows that more lies beyond it.
 constexpr std::string_view STYLE = R"css(
 :root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--good:#2e7d32;--bad:#d32f2f}
 *{box-sizing:border-box}
@@ -43,7 +46,7 @@ h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line);padd
 .figure .value{display:block;font-size:2rem;font-weight:700;line-height:1.2}
 .figure .what{color:var(--muted)}
 .good{color:var(--good)} .bad{color:var(--bad)}
-.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;background:linear-gradient(to right,var(--bg) 30%,rgba(255,255,255,0)) left/2rem 100% no-repeat local,linear-gradient(to left,var(--bg) 30%,rgba(255,255,255,0)) right/2rem 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.18),transparent) left/.6rem 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.18),transparent) right/.6rem 100% no-repeat scroll}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -60,6 +63,7 @@ pre{background:var(--soft);border:1px solid var(--line);padding:.75rem;overflow-
 code{overflow-wrap:anywhere}
 .note{color:var(--muted);font-size:.9rem}
 @media (max-width:40rem){main{padding:.6rem}.figure .value{font-size:1.6rem}th,td{padding:.3rem}}
+@media (max-width:30rem){.aside{display:none}table{font-size:.85rem}th,td{padding:.3rem .25rem}td.url{min-width:9rem}}
 )css";
 
 constexpr std::string_view SCRIPT = R"js(
@@ -110,27 +114,35 @@ std::string pct(std::uint64_t part, std::uint64_t whole)
     return format_percent(percent(part, whole), part, whole);
 }
 
-/// A number cell, sortable by its value.
-void number_cell(page &p, std::uint64_t value)
+/// Whether a column is dropped on a phone (class `aside`), so that a summary table fits whole.
+enum class column : bool
 {
-    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value, thousands(value));
+    kept,
+    aside,
+};
+
+/// A number cell, sortable by its value.
+void number_cell(page &p, std::uint64_t value, column shown = column::kept)
+{
+    p.f("<td class=\"n{}\" data-v=\"{}\">{}</td>", shown == column::aside ? " aside" : "", value, thousands(value));
 }
 
-void percent_cell(page &p, std::uint64_t part, std::uint64_t whole)
+void percent_cell(page &p, std::uint64_t part, std::uint64_t whole, column shown = column::kept)
 {
     auto const value = percent(part, whole);
-    p.f("<td class=\"n\" data-v=\"{}\">{}</td>", value ? fmt::format("{:.4f}", *value) : std::string{"-1"},
-        pct(part, whole));
+    p.f("<td class=\"n{}\" data-v=\"{}\">{}</td>", shown == column::aside ? " aside" : "",
+        value ? fmt::format("{:.4f}", *value) : std::string{"-1"}, pct(part, whole));
 }
 
 /// Four cells: `shown`'s URLs, `part`'s share of `whole`'s URLs, `shown`'s hits, `part`'s share of
-/// `whole`'s hits.
-void urls_and_hits_cells(page &p, tally_count const &shown, tally_count const &part, tally_count const &whole)
+/// `whole`'s hits; the shares as `shares` says.
+void urls_and_hits_cells(page &p, tally_count const &shown, tally_count const &part, tally_count const &whole,
+                         column shares = column::kept)
 {
     number_cell(p, shown.urls);
-    percent_cell(p, part.urls, whole.urls);
+    percent_cell(p, part.urls, whole.urls, shares);
     number_cell(p, shown.hits);
-    percent_cell(p, part.hits, whole.hits);
+    percent_cell(p, part.hits, whole.hits, shares);
 }
 
 void legend(page &p, coverage_report const &r)
@@ -305,31 +317,36 @@ std::string why_text(listed_url const &u)
 void missed_table(page &p, coverage_report const &r)
 {
     sortable_table(p, "top-missed",
-                   "<th class=\"n\">hits</th><th>old URL</th><th>kind</th><th>outcome</th><th class=\"n\">status</th>"
-                   "<th>likely reason</th><th>redirected to</th>",
+                   "<th class=\"n\">hits</th><th>old URL</th><th class=\"aside\">kind</th><th>outcome</th>"
+                   "<th class=\"n aside\">status</th><th>likely reason</th><th class=\"aside\">redirected to</th>"
+                   "<th class=\"n aside\">crawler hits</th>",
                    r.top_missed, [&p](listed_url const &u) {
                        number_cell(p, u.hits);
                        url_cell(p, u.url);
-                       p.f("<td>{}</td><td>", mappings::to_string(u.kind));
+                       p.f("<td class=\"aside\">{}</td><td>", mappings::to_string(u.kind));
                        p.text(label(u.outcome));
-                       p.f("</td><td class=\"n\" data-v=\"{0}\">{0}</td><td>", u.status);
+                       p.f("</td><td class=\"n aside\" data-v=\"{0}\">{0}</td><td>", u.status);
                        p.text(why_text(u));
-                       p.raw("</td><td class=\"url\">");
+                       p.raw("</td><td class=\"url aside\">");
                        p.text(u.location);
                        p.raw("</td>");
+                       number_cell(p, u.crawler_hits, column::aside);
                    });
 }
 
-void head_section(page &p, coverage_report const &r, std::string const &old_host)
+void head_section(page &p, coverage_report const &r)
 {
     p.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
           "<meta name=\"generator\" content=\"forumgate coverage\"><title>");
-    p.text("Coverage of old links: " + old_host);
+    p.text(fmt::format("Coverage of old links: {} → {}", r.old_forum, r.new_forum));
     p.raw("</title><style>");
     p.raw(STYLE);
     p.raw("</style></head><body><main>\n<h1>Coverage of old links</h1><p class=\"sub\">");
-    p.text(fmt::format("{} → {} · {} · ", old_host, r.new_base, r.generated_at));
+    p.raw("<span id=\"forums\">");
+    p.text(fmt::format("{} → {}", r.old_forum, r.new_forum));
+    p.raw("</span>");
+    p.text(fmt::format(" · {} · ", r.generated_at));
     p.text(r.resolved_by == "redirector"
                ? fmt::format("asked the redirector at {}", r.redirector)
                : fmt::format("resolved with the map{}",
@@ -381,19 +398,72 @@ void headline_section(page &p, coverage_report const &r)
     p.raw("</section>\n");
 }
 
+/// The line of probes: scanners and bots trying the server, set apart from the figures or
+/// counted in; none when no input counts requests.
+void probes_note(page &p, coverage_report const &r)
+{
+    auto const &in = r.inputs;
+    if (in.access_logs.empty() && !in.from_misses) {
+        return;
+    }
+    p.raw("<p class=\"note\" id=\"probes\">");
+    if (in.probe_requests() == 0) {
+        p.raw("Probes (scanners and bots trying the server, not links): none.");
+    } else {
+        p.text(fmt::format("Probes (scanners and bots trying the server, not links): {} request{} ({}), {}.",
+                           thousands(in.probe_requests()), in.probe_requests() == 1 ? "" : "s", probe_breakdown(in),
+                           in.probes_counted ? "counted in these figures (--count-probes)"
+                                             : "set apart from these figures (--count-probes counts them in)"));
+    }
+    p.raw("</p>\n");
+}
+
 void outcomes_section(page &p, coverage_report const &r)
 {
+    bool const crawled = !r.crawlers.empty();
     section(p, "Outcomes", [&] {
         outcome_chart(p, r);
         sortable_table(p, "outcomes",
-                       "<th>outcome</th><th class=\"n\">URLs</th>"
-                       "<th class=\"n\">share</th><th class=\"n\">hits</th><th class=\"n\">share</th>",
-                       ALL_OUTCOMES, [&p, &r](url_outcome outcome) {
-                           auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
+                       crawled ? "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n aside\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n aside\">share</th><th class=\"n\">crawler "
+                                 "hits</th>"
+                               : "<th>outcome</th><th class=\"n\">URLs</th><th class=\"n aside\">share</th><th "
+                                 "class=\"n\">hits</th><th class=\"n aside\">share</th>",
+                       ALL_OUTCOMES, [&p, &r, crawled](url_outcome outcome) {
+                           auto const index = static_cast<std::size_t>(outcome);
+                           auto const &c = r.outcomes[index];
                            p.f("<td><span class=\"swatch\" style=\"background:{}\"></span>", colour(outcome));
                            p.text(label(outcome));
                            p.raw("</td>");
-                           urls_and_hits_cells(p, c, c, r.total);
+                           urls_and_hits_cells(p, c, c, r.total, column::aside);
+                           if (crawled) {
+                               number_cell(p, r.crawler_hits[index]);
+                           }
+                       });
+        if (crawled) {
+            p.raw("<p class=\"note\">Crawler hits: those of search engines' crawlers (Googlebot, Bingbot…, by "
+                  "user agent). One that misses is a search result that leads nowhere.</p>");
+        }
+    });
+}
+
+void crawlers_section(page &p, coverage_report const &r)
+{
+    if (r.crawlers.empty()) {
+        return;
+    }
+    section(p, "Search engine crawlers", [&] {
+        sortable_table(p, "crawlers",
+                       "<th>crawler</th><th class=\"n aside\">URLs</th><th class=\"n\">hits</th>"
+                       "<th class=\"n\">covered</th><th class=\"n\">missed hits</th>",
+                       r.crawlers, [&p](crawler_figures const &c) {
+                           p.raw("<td>");
+                           p.text(name(c.bot));
+                           p.raw("</td>");
+                           number_cell(p, c.all.urls, column::aside);
+                           number_cell(p, c.all.hits);
+                           percent_cell(p, c.covered.hits, c.all.hits);
+                           number_cell(p, c.all.hits - c.covered.hits);
                        });
     });
 }
@@ -482,18 +552,22 @@ void proposal_rows(page &p, coverage_report const &r)
 {
     sortable_table(p, "proposals",
                    "<th>pattern</th><th>replacement</th>"
-                   "<th class=\"n\">URLs won</th><th class=\"n\">of</th><th class=\"n\">hits won</th><th>for "
-                   "example</th>",
+                   "<th class=\"n\">URLs won</th><th class=\"n aside\">of</th><th class=\"n\">hits won</th><th "
+                   "class=\"aside\">for example</th>",
                    r.proposals, [&p](auto const &rule) {
                        p.raw("<td class=\"url\"><code>");
                        p.text(rule.pattern);
-                       p.raw("</code></td><td><code>");
+                       p.raw("</code><div class=\"note assumes\">Assumes ");
+                       p.text(rule.assumption);
+                       p.text(fmt::format("; the map knows {} of the {} URLs.", thousands(rule.known_urls),
+                                          thousands(rule.matched_urls)));
+                       p.raw("</div></td><td><code>");
                        p.text(rule.replacement);
                        p.raw("</code></td>");
                        number_cell(p, rule.won_urls);
-                       number_cell(p, rule.matched_urls);
+                       number_cell(p, rule.matched_urls, column::aside);
                        number_cell(p, rule.won_hits);
-                       p.raw("<td class=\"url\">");
+                       p.raw("<td class=\"url aside\">");
                        if (!rule.examples.empty()) {
                            p.text(rule.examples.front().first + " → " + rule.examples.front().second);
                        }
@@ -508,8 +582,10 @@ void proposals_section(page &p, coverage_report const &r)
             p.raw(
                 "<p class=\"note\">Misses that share a shape, and a rewrite rule that would send them to mapped "
                 "places. "
-                "Review each, add the rows to rules.csv after your own rules (a load replaces the whole rule list) and "
-                "load the map.</p>");
+                "Each says what it takes the numbers or names for; none is proposed when the map shows that false for "
+                "a URL it matches, but only you can tell whether an old software's numbers are the old forum's ids: "
+                "check the examples. Review each, add the rows to rules.csv after your own rules (a load replaces the "
+                "whole rule list) and load the map.</p>");
             proposal_rows(p, r);
             p.raw("<pre id=\"rules-csv\">");
             p.text(rules_csv(r.proposals));
@@ -596,10 +672,11 @@ void inputs_section(page &p, coverage_report const &r)
 void html_format::write(coverage_report const &r, std::ostream &out) const
 {
     page p;
-    std::string const old_host = r.old_hosts.empty() ? std::string{"the old forum"} : r.old_hosts.front();
-    head_section(p, r, old_host);
+    head_section(p, r);
     headline_section(p, r);
+    probes_note(p, r);
     outcomes_section(p, r);
+    crawlers_section(p, r);
     kinds_section(p, r);
     days_section(p, r);
     reasons_section(p, r);

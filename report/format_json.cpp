@@ -25,7 +25,8 @@ json listed(listed_url const &u)
                 {"location", u.location.empty() ? json(nullptr) : json(u.location)},
                 {"target_status", u.target_status == 0 ? json(nullptr) : json(u.target_status)},
                 {"hops", u.hops},
-                {"detail", u.detail.empty() ? json(nullptr) : json(u.detail)}};
+                {"detail", u.detail.empty() ? json(nullptr) : json(u.detail)},
+                {"crawler_hits", u.crawler_hits}};
 }
 
 /// \return a JSON array of `convert(item)` for each item.
@@ -37,6 +38,15 @@ json array_of(Range const &items, Convert convert)
         out.push_back(convert(item));
     }
     return out;
+}
+
+json probes_json(input_summary const &in)
+{
+    json by_kind = json::object();
+    for (std::size_t i = 1; i < PROBE_KIND_COUNT; ++i) {
+        by_kind[std::string{to_string(static_cast<probe_kind>(i))}] = in.probes[i];
+    }
+    return json{{"requests", in.probe_requests()}, {"counted_in", in.probes_counted}, {"by_kind", by_kind}};
 }
 
 json inputs_json(input_summary const &in)
@@ -61,6 +71,7 @@ json inputs_json(input_summary const &in)
          json{{"method", in.skipped_method}, {"no_request", in.skipped_no_request}, {"internal", in.skipped_internal}}},
         {"malformed_lines", in.malformed},
         {"malformed_examples", malformed},
+        {"probes", probes_json(in)},
         {"log_layouts", array_of(in.log_layouts, [](auto const &l) {
              return json{{"file", l.file}, {"layout", l.layout}};
          })}};
@@ -70,8 +81,11 @@ json outcomes_json(coverage_report const &report)
 {
     return array_of(ALL_OUTCOMES, [&report](url_outcome outcome) {
         auto const &c = report.outcomes[static_cast<std::size_t>(outcome)];
-        return json{
-            {"outcome", to_string(outcome)}, {"covered", is_covered(outcome)}, {"urls", c.urls}, {"hits", c.hits}};
+        return json{{"outcome", to_string(outcome)},
+                    {"covered", is_covered(outcome)},
+                    {"urls", c.urls},
+                    {"hits", c.hits},
+                    {"crawler_hits", report.crawler_hits[static_cast<std::size_t>(outcome)]}};
     });
 }
 
@@ -97,6 +111,15 @@ json why_missed_json(coverage_report const &report)
                     {"urls", cause.count.urls},
                     {"hits", cause.count.hits}};
     });
+}
+
+json crawler_json(crawler_figures const &c)
+{
+    return json{{"crawler", name(c.bot)},
+                {"urls", c.all.urls},
+                {"hits", c.all.hits},
+                {"covered_urls", c.covered.urls},
+                {"covered_hits", c.covered.hits}};
 }
 
 json kind_json(kind_figures const &k)
@@ -130,6 +153,9 @@ json proposal_json(rule_proposal const &p)
                 {"matched_hits", p.matched_hits},
                 {"won_urls", p.won_urls},
                 {"won_hits", p.won_hits},
+                {"known_urls", p.known_urls},
+                {"assumes", p.assumes},
+                {"assumption", p.assumption},
                 {"examples", examples}};
 }
 
@@ -146,6 +172,8 @@ json json_format::to_json(coverage_report const &report)
         {"map_version", report.map_version ? json(*report.map_version) : json(nullptr)},
         {"old_hosts", report.old_hosts},
         {"new_base", report.new_base},
+        {"old_forum", report.old_forum},
+        {"new_forum", report.new_forum},
         {"targets_checked", report.targets_checked},
         {"targets", report.targets},
         {"members_only_targets", report.members_only_targets},
@@ -161,6 +189,7 @@ json json_format::to_json(coverage_report const &report)
         {"outcomes", outcomes_json(report)},
         {"miss_reasons", reasons_json(report)},
         {"why_missed", why_missed_json(report)},
+        {"crawlers", array_of(report.crawlers, crawler_json)},
         {"kinds", array_of(report.kinds, kind_json)},
         {"days", array_of(report.days, day_json)},
         {"top_missed", array_of(report.top_missed, listed)},

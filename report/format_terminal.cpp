@@ -27,6 +27,22 @@ std::size_t characters(std::string_view text)
         text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
 }
 
+/// The line of probes, set apart or counted in; empty when no input counts requests.
+std::string probe_line(coverage_report const &r)
+{
+    auto const &in = r.inputs;
+    if (in.access_logs.empty() && !in.from_misses) {
+        return {};
+    }
+    if (in.probe_requests() == 0) {
+        return "probes (scanners and bots trying the server, not links): none";
+    }
+    return fmt::format("probes (scanners and bots trying the server, not links): {} request{} ({}), {}",
+                       thousands(in.probe_requests()), in.probe_requests() == 1 ? "" : "s", probe_breakdown(in),
+                       in.probes_counted ? "counted in the figures (--count-probes)"
+                                         : "set apart from the figures (--count-probes counts them in)");
+}
+
 std::string what_happened(listed_url const &u)
 {
     if (u.why != miss_reason::none) {
@@ -51,8 +67,9 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         r.resolved_by == "redirector"
             ? fmt::format("asked the redirector at {}", r.redirector)
             : fmt::format("resolved with the map{}", r.map_version ? fmt::format(" (version {})", *r.map_version) : "");
-    line(fmt::format("forumgate coverage: {} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits),
-                     how, r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
+    line(fmt::format("forumgate coverage: {} → {}", r.old_forum, r.new_forum));
+    line(fmt::format("{} old URLs, {} hits; {}{}", thousands(r.total.urls), thousands(r.total.hits), how,
+                     r.targets_checked ? fmt::format("; {} targets checked", thousands(r.targets)) : ""));
     if (r.targets_checked && r.members_only_targets > 0) {
         line(r.members_checked_as.empty()
                  ? fmt::format("members-only targets: {}, not checked (give --api-key-file to check them as a member)",
@@ -63,11 +80,18 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
     line(fmt::format("coverage: {} of URLs, {} of hits",
                      format_percent(r.coverage_by_urls(), r.covered.urls, r.total.urls),
                      format_percent(r.coverage_by_hits(), r.covered.hits, r.total.hits)));
+    if (auto const probes = probe_line(r); !probes.empty()) {
+        line(probes);
+    }
     line("");
-    line(fmt::format("{:<22} {:>12} {:>14}", "outcome", "URLs", "hits"));
+    // A column of search engines' hits when there are any: a miss there is a lost search result.
+    bool const crawled = !r.crawlers.empty();
+    line(fmt::format("{:<22} {:>12} {:>14}{}", "outcome", "URLs", "hits", crawled ? "   crawler hits" : ""));
     for (auto const outcome : ALL_OUTCOMES) {
-        auto const &c = r.outcomes[static_cast<std::size_t>(outcome)];
-        line(fmt::format("{:<22} {:>12} {:>14}", label(outcome), thousands(c.urls), thousands(c.hits)));
+        auto const index = static_cast<std::size_t>(outcome);
+        auto const &c = r.outcomes[index];
+        line(fmt::format("{:<22} {:>12} {:>14}{}", label(outcome), thousands(c.urls), thousands(c.hits),
+                         crawled ? fmt::format(" {:>14}", thousands(r.crawler_hits[index])) : ""));
     }
     line("");
     line(fmt::format("{:<12} {:>12} {:>9} {:>14} {:>9}", "kind", "URLs", "covered", "hits", "covered"));
@@ -76,6 +100,16 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
                          format_percent(percent(k.covered.urls, k.all.urls), k.covered.urls, k.all.urls),
                          thousands(k.all.hits),
                          format_percent(percent(k.covered.hits, k.all.hits), k.covered.hits, k.all.hits)));
+    }
+    if (crawled) {
+        line("");
+        line("search engine crawlers (by user agent; a missed hit is a lost search result)");
+        for (auto const &c : r.crawlers) {
+            line(fmt::format("  {:<14} {:>10} hits {:>9} covered {:>10} missed hits", name(c.bot),
+                             thousands(c.all.hits),
+                             format_percent(percent(c.covered.hits, c.all.hits), c.covered.hits, c.all.hits),
+                             thousands(c.all.hits - c.covered.hits)));
+        }
     }
     if (!r.why_missed.empty()) {
         line("");
@@ -98,9 +132,12 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             auto const &u = r.top_missed[i];
             std::string const url = shortened(u.url, URL_WIDTH);
             std::string const why = what_happened(u);
-            line(fmt::format("  {:>10}  {}{}  {:<9} {}{}", thousands(u.hits), url,
+            line(fmt::format("  {:>10}  {}{}  {:<9} {}{}{}", thousands(u.hits), url,
                              std::string(width - characters(url), ' '), mappings::to_string(u.kind), label(u.outcome),
-                             why.empty() ? "" : " · " + why));
+                             why.empty() ? "" : " · " + why,
+                             u.crawler_hits == 0 ? ""
+                                                 : fmt::format(" · {} crawler hit{}", thousands(u.crawler_hits),
+                                                               u.crawler_hits == 1 ? "" : "s")));
         }
     }
     if (!r.chains.empty()) {
@@ -118,6 +155,8 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         for (auto const &p : r.proposals) {
             line(fmt::format("  {} → {} ({}): wins {} of {} URLs, {} hits", p.pattern, p.replacement, p.kind,
                              thousands(p.won_urls), thousands(p.matched_urls), thousands(p.won_hits)));
+            line(fmt::format("      assumes {}; the map knows {} of the {} URLs", p.assumption, thousands(p.known_urls),
+                             thousands(p.matched_urls)));
         }
     }
     auto const &in = r.inputs;

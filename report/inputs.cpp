@@ -87,6 +87,44 @@ std::string most_common(std::vector<std::string> const &layouts)
 
 } // namespace
 
+void count_log_request(log_request const &request, url_tally &tally, input_summary &summary, log_reading const &how)
+{
+    traffic_class const who = how.traffic != nullptr
+                                  ? how.traffic->classify(request.method, request.target, request.user_agent)
+                                  : traffic_class{};
+    if (who.probe != probe_kind::none) {
+        ++summary.probes[static_cast<std::size_t>(who.probe)];
+        if (!how.count_probes) {
+            return;
+        }
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        ++summary.skipped_method;
+        return;
+    }
+    std::string_view host = request.host;
+    std::string_view target = request.target;
+    if (!target.starts_with('/')) {
+        // The absolute form (a request through a proxy) names its host.
+        auto const parsed = mappings::request_from_url(target, {});
+        if (!parsed) {
+            ++summary.skipped_no_request;
+            return;
+        }
+        host = parsed->host;
+        target = parsed->target;
+    }
+    if (!how.keep_internal && is_internal_path(target)) {
+        ++summary.skipped_internal;
+        return;
+    }
+    ++summary.log_requests;
+    auto const index = tally.add(host, target, 1, FROM_ACCESS_LOG, request.day);
+    if (who.bot != crawler::none) {
+        tally.add_crawler_hits(index, static_cast<std::uint8_t>(who.bot), 1);
+    }
+}
+
 void read_access_log(std::string const &path, url_tally &tally, input_summary &summary, log_reading const &how,
                      web::progress *progress)
 {
@@ -122,28 +160,7 @@ void read_access_log(std::string const &path, url_tally &tally, input_summary &s
             case log_line_kind::request:
                 break;
             }
-            if (request.method != "GET" && request.method != "HEAD") {
-                ++summary.skipped_method;
-                continue;
-            }
-            std::string_view host = request.host;
-            std::string_view target = request.target;
-            if (!target.starts_with('/')) {
-                // The absolute form (a request through a proxy) names its host.
-                auto const parsed = mappings::request_from_url(target, {});
-                if (!parsed) {
-                    ++summary.skipped_no_request;
-                    continue;
-                }
-                host = parsed->host;
-                target = parsed->target;
-            }
-            if (!how.keep_internal && is_internal_path(target)) {
-                ++summary.skipped_internal;
-                continue;
-            }
-            ++summary.log_requests;
-            tally.add(host, target, 1, FROM_ACCESS_LOG, request.day);
+            count_log_request(request, tally, summary, how);
         }
     } catch (input_error const &e) {
         // A damaged or cut-short gzip file: a partial read would give figures that look whole.

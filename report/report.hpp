@@ -5,6 +5,7 @@
 #include "mappings/url_shape.hpp"
 #include "report/outcome.hpp"
 #include "report/rule_proposals.hpp"
+#include "report/traffic.hpp"
 
 #include <array>
 #include <cstdint>
@@ -53,6 +54,14 @@ struct input_summary
     std::uint64_t skipped_no_request = 0;
     std::uint64_t skipped_internal = 0;
 
+    /// Requests taken for probes (scanners and bots trying the server, not links), by
+    /// probe_kind, from the access logs and the miss log (hits). Set apart from every figure
+    /// unless probes_counted (--count-probes).
+    std::array<std::uint64_t, PROBE_KIND_COUNT> probes{};
+    bool probes_counted = false;
+    /// \return every request taken for a probe.
+    [[nodiscard]] std::uint64_t probe_requests() const noexcept;
+
     std::uint64_t malformed = 0;                    ///< log and list lines that could not be read
     std::vector<malformed_line> malformed_examples; ///< the first few
 
@@ -82,6 +91,14 @@ struct day_figures
     std::uint64_t covered_hits = 0;
 };
 
+/// Figures for one search engine crawler, from the access logs' user agents.
+struct crawler_figures
+{
+    crawler bot = crawler::none;
+    tally_count all;     ///< the URLs it asked for, and its hits
+    tally_count covered; ///< of those, the covered ones
+};
+
 /// One cause of misses in "why URLs miss": for not_found and gone, the likely reason; for the
 /// other outcomes that miss (target_broken, loop, off_site, error), the outcome alone.
 struct miss_cause
@@ -104,6 +121,7 @@ struct listed_url
     int target_status = 0; ///< the target's last answer, when checked
     int hops = 0;
     std::string detail;
+    std::uint64_t crawler_hits = 0; ///< of `hits`, those of search engine crawlers
 };
 
 /// Represents a whole coverage report.
@@ -115,6 +133,10 @@ struct coverage_report
     std::optional<std::int64_t> map_version;
     std::vector<std::string> old_hosts;
     std::string new_base;
+    /// The forums by name, as the map's settings give them (the command line's hosts only without a
+    /// map): the old forum's main host and the new forum's host (with its port and path, if any).
+    std::string old_forum;
+    std::string new_forum;
     bool targets_checked = false;
     std::uint64_t targets = 0;              ///< distinct targets checked
     std::uint64_t members_only_targets = 0; ///< distinct members-only targets, checked or not
@@ -127,11 +149,13 @@ struct coverage_report
     std::array<tally_count, OUTCOME_COUNT> outcomes{};    ///< by url_outcome
     std::array<tally_count, MISS_REASON_COUNT> reasons{}; ///< misses (not found, gone) by likely reason
     std::vector<miss_cause> why_missed; ///< every miss by cause, the most hits (then URLs) first; adds up to missed
-    std::vector<kind_figures> kinds;    ///< kinds that occur, in url_kind order
-    std::vector<day_figures> days;      ///< in date order; empty without access logs
-    std::vector<listed_url> top_missed; ///< not covered, the most hits first
-    std::uint64_t missed_urls = 0;      ///< all of them (top_missed may be cut)
-    std::vector<listed_url> chains;     ///< redirect chains, the most hits first
+    std::array<std::uint64_t, OUTCOME_COUNT> crawler_hits{}; ///< hits of search engine crawlers, by url_outcome
+    std::vector<crawler_figures> crawlers;                   ///< crawlers that asked for anything, the most hits first
+    std::vector<kind_figures> kinds;                         ///< kinds that occur, in url_kind order
+    std::vector<day_figures> days;                           ///< in date order; empty without access logs
+    std::vector<listed_url> top_missed;                      ///< not covered, the most hits first
+    std::uint64_t missed_urls = 0;                           ///< all of them (top_missed may be cut)
+    std::vector<listed_url> chains;                          ///< redirect chains, the most hits first
     std::vector<rule_proposal> proposals;
     bool proposals_possible = false; ///< a map was at hand to try rules on
     double seconds = 0.0;
@@ -151,6 +175,13 @@ struct coverage_report
 /// \return the words for a cause of misses: the likely reason ("id never imported"), or the
 /// outcome for those that have none ("target broken").
 [[nodiscard]] std::string_view cause_label(miss_cause const &cause) noexcept;
+
+/// \return a forum's name from its base URL: without the scheme and a final `/`
+/// ("forum.brum.coop", "localhost:8080", "example.org/forum").
+[[nodiscard]] std::string forum_name(std::string_view base_url);
+
+/// \return the probes of `in` by kind, in words: "12 scanner paths, 3 proxy attempts"; "" for none.
+[[nodiscard]] std::string probe_breakdown(input_summary const &in);
 
 /// \return `value` with thousands separated by commas: "1,234,567".
 [[nodiscard]] std::string thousands(std::uint64_t value);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <re2/re2.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -293,23 +294,130 @@ std::optional<group_pattern> pattern_of_group(group const &g)
     return out;
 }
 
+/// The range of the old ids the map has, of one kind (topics, posts or categories).
+struct id_range
+{
+    std::uint64_t first = UINT64_MAX;
+    std::uint64_t last = 0;
+
+    void add(std::uint64_t id) noexcept
+    {
+        first = std::min(first, id);
+        last = std::max(last, id);
+    }
+    [[nodiscard]] bool holds(std::uint64_t id) const noexcept { return id >= first && id <= last; }
+};
+
+/// What the map knows of the old forum's ids: an id it lacks inside a range may be a topic or
+/// post deleted before the move, or a private message; one outside it was never the old forum's.
+struct old_ids
+{
+    id_range topics;
+    id_range posts;
+    id_range categories;
+
+    explicit old_ids(mappings::snapshot const &map)
+    {
+        for (auto const &t : map.topics()) {
+            if (t.old_id != 0) {
+                topics.add(t.old_id);
+            }
+        }
+        map.for_each_post_id([this](std::uint32_t id, mappings::snapshot::post const &) { posts.add(id); });
+        for (auto const &c : map.categories()) {
+            categories.add(c.old_id);
+        }
+    }
+};
+
+/// What a replacement takes its first capture for: an old topic, post or category id, or an old
+/// topic slug, category path, username or tag.
+struct reading
+{
+    enum class place : std::uint8_t
+    {
+        topic,
+        post,
+        category,
+        user,
+        tag,
+    };
+    place where = place::topic;
+    bool number = true;       ///< an id; else a name
+    bool post_number = false; ///< a second capture: a post number in the topic
+    std::size_t prefix = 3;   ///< the length of the replacement's literal start ("/t/")
+
+    reading(std::string_view replacement, std::vector<capture_kind> const &kinds)
+    {
+        static constexpr std::array<std::pair<std::string_view, place>, 5> PREFIXES = {{{"/t/", place::topic},
+                                                                                        {"/p/", place::post},
+                                                                                        {"/c/", place::category},
+                                                                                        {"/u/", place::user},
+                                                                                        {"/tag/", place::tag}}};
+        for (auto const &[text, which] : PREFIXES) {
+            if (replacement.starts_with(text)) {
+                where = which;
+                prefix = text.size();
+            }
+        }
+        // "\N" right after the prefix names the capture.
+        auto const index = static_cast<std::size_t>(replacement[prefix + 1] - '1');
+        number = index < kinds.size() && kinds[index] == capture_kind::number;
+        post_number = replacement.find('\\', prefix + 2) != std::string_view::npos;
+    }
+
+    /// \return the words for the assumption, ending in how the map answers it.
+    [[nodiscard]] std::string words(bool same_ids) const
+    {
+        static constexpr std::array<std::string_view, 5> IDS = {"topic", "post", "category", "user", "tag"};
+        static constexpr std::array<std::string_view, 5> NAMES = {"topic slug", "post", "category path", "username",
+                                                                  "tag"};
+        auto const what = static_cast<std::size_t>(where);
+        if (!number) {
+            static constexpr std::array<std::string_view, 5> PLACES = {"topic", "post", "category", "user", "tag"};
+            return fmt::format("the text is the old forum's {}; the map gives the new {}", NAMES[what], PLACES[what]);
+        }
+        std::string out =
+            fmt::format("the {}number is the old forum's {} id (kept from its earlier software){}",
+                        post_number ? "first " : "", IDS[what], post_number ? ", the second a post number in it" : "");
+        return out + (same_ids ? ", and the new forum's too: the map keeps every one of them"
+                               : "; the map gives the new one");
+    }
+};
+
+/// What trying a replacement on a group's URLs found.
+struct trial_score
+{
+    std::uint64_t won_hits = 0; ///< sent to a mapped place
+    std::uint64_t won_urls = 0;
+    std::uint64_t known_urls = 0;    ///< won, or known to the map and deliberately not migrated
+    std::uint64_t contradicted = 0;  ///< URLs for which the map shows the assumption false
+    bool same_ids = true;            ///< every id won is the same on both forums
+    std::string first_contradiction; ///< for the log
+
+    /// The better score wins the most hits, then URLs; one the map contradicts never wins.
+    [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> merit() const noexcept
+    {
+        return contradicted > 0 ? std::pair<std::uint64_t, std::uint64_t>{0, 0} : std::pair{won_hits, won_urls};
+    }
+};
+
 /// Represents the trial of replacements for one group of misses against the map.
 class group_trial
 {
 public:
     group_trial(std::span<unmatched_url const> misses, group const &g, RE2 const &re, mappings::snapshot const &map,
-                mappings::parsed_url &scratch)
-        : m_misses{misses}, m_group{g}, m_re{re}, m_map{map}, m_scratch{scratch}
+                old_ids const &ids, mappings::parsed_url &scratch)
+        : m_misses{misses}, m_group{g}, m_re{re}, m_map{map}, m_ids{ids}, m_scratch{scratch}
     {}
 
-    /// Rewrites the first `limit` members with `replacement` and resolves them; fills `record`
-    /// (matches and examples) if given. \return (hits, URLs) that land on a mapped place.
-    std::pair<std::uint64_t, std::uint64_t> evaluate(std::string const &replacement, std::size_t limit,
-                                                     rule_proposal *record) const
+    /// Rewrites the first `limit` members with `replacement` (read as `how`) and resolves them;
+    /// fills `record` (matches and examples) if given.
+    trial_score evaluate(std::string const &replacement, reading const &how, std::size_t limit,
+                         rule_proposal *record) const
     {
         std::string const &main_host = m_map.settings().old_hosts.front();
-        std::uint64_t won_urls = 0;
-        std::uint64_t won_hits = 0;
+        trial_score score;
         std::string rewritten;
         for (std::size_t k = 0; k < std::min(limit, m_group.members.size()); ++k) {
             auto const &miss = m_misses[m_group.members[k]];
@@ -322,28 +430,87 @@ public:
                 record->matched_hits += miss.hits;
             }
             auto const d = mappings::resolve(mappings::request{main_host, rewritten}, m_map, m_scratch);
+            std::optional<std::uint64_t> const id = how.number
+                                                        ? base::parse_uint(std::string_view{rewritten}.substr(
+                                                              how.prefix, rewritten.find('/', how.prefix) - how.prefix))
+                                                        : std::nullopt;
             if (d.what == mappings::outcome::redirect) {
-                ++won_urls;
-                won_hits += miss.hits;
+                ++score.won_urls;
+                ++score.known_urls;
+                score.won_hits += miss.hits;
+                score.same_ids = score.same_ids && id && new_id_of(how, *id) == id;
                 if (record != nullptr && record->examples.size() < 3) {
                     record->examples.emplace_back(std::string{miss.target}, d.location);
                 }
+            } else if (d.what == mappings::outcome::gone) {
+                ++score.known_urls;
+            } else if (d.what != mappings::outcome::pass_through && !in_range(how, id)) {
+                // Not an id the old forum could have had, or a name it never had.
+                if (score.contradicted++ == 0) {
+                    score.first_contradiction = std::string{miss.target};
+                }
             }
         }
-        return std::pair{won_hits, won_urls};
+        score.same_ids = score.same_ids && how.number && score.won_urls > 0;
+        return score;
     }
 
 private:
+    /// \return the new id of old `id` of the place `how` reads, if the map has one.
+    [[nodiscard]] std::optional<std::uint64_t> new_id_of(reading const &how, std::uint64_t id) const
+    {
+        switch (how.where) {
+        case reading::place::topic:
+            if (auto const *t = m_map.find_topic(id); t != nullptr && t->new_id != 0) {
+                return t->new_id;
+            }
+            break;
+        case reading::place::post:
+            if (auto const *p = m_map.find_post(id); p != nullptr && p->new_id != 0) {
+                return p->new_id;
+            }
+            break;
+        case reading::place::category:
+            if (auto const *c = m_map.find_category(id); c != nullptr && c->new_id != 0) {
+                return c->new_id;
+            }
+            break;
+        default:
+            break;
+        }
+        return std::nullopt;
+    }
+
+    /// \return true if `id` lies among the old ids the map has of the place `how` reads.
+    [[nodiscard]] bool in_range(reading const &how, std::optional<std::uint64_t> id) const noexcept
+    {
+        if (!id) {
+            return false;
+        }
+        switch (how.where) {
+        case reading::place::topic:
+            return m_ids.topics.holds(*id);
+        case reading::place::post:
+            return m_ids.posts.holds(*id);
+        case reading::place::category:
+            return m_ids.categories.holds(*id);
+        default:
+            return false;
+        }
+    }
+
     std::span<unmatched_url const> m_misses;
     group const &m_group;
     RE2 const &m_re;
     mappings::snapshot const &m_map;
+    old_ids const &m_ids;
     mappings::parsed_url &m_scratch;
 };
 
-/// \return the best rule for one group, or nullopt if none sends any of it to a mapped place.
+/// \return the best rule for one group, or nullopt if none sends any of it to a mapped place
+/// without the map showing its assumption false for a URL it matches.
 std::optional<rule_proposal> propose_for(group &g, std::span<unmatched_url const> misses, mappings::snapshot const &map,
-                                         mappings::parsed_url &scratch)
+                                         old_ids const &ids, mappings::parsed_url &scratch)
 {
     auto const found = pattern_of_group(g);
     if (!found) {
@@ -357,31 +524,43 @@ std::optional<rule_proposal> propose_for(group &g, std::span<unmatched_url const
     std::sort(g.members.begin(), g.members.end(), [&](std::size_t a, std::size_t b) {
         return misses[a].hits != misses[b].hits ? misses[a].hits > misses[b].hits : misses[a].target < misses[b].target;
     });
-    group_trial const trial{misses, g, re, map, scratch};
-    std::string best;
-    std::pair<std::uint64_t, std::uint64_t> best_score{0, 0};
+    group_trial const trial{misses, g, re, map, ids, scratch};
+    // The candidates that win something on the sample, the best first (stable: the more precise
+    // first on a tie).
+    std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> ranked;
     for (auto const &candidate : candidates(found->kinds)) {
-        auto const score = trial.evaluate(candidate, SAMPLE, nullptr);
-        if (score > best_score) {
-            best_score = score;
-            best = candidate;
+        auto const merit = trial.evaluate(candidate, reading{candidate, found->kinds}, SAMPLE, nullptr).merit();
+        if (merit.second > 0) {
+            ranked.emplace_back(merit, candidate);
         }
     }
-    if (best_score.second == 0) {
-        return std::nullopt;
+    std::stable_sort(ranked.begin(), ranked.end(), [](auto const &a, auto const &b) { return a.first > b.first; });
+    for (auto const &[merit, candidate] : ranked) {
+        try {
+            (void)mappings::compile_rule(mappings::rule_row{found->pattern, candidate, mappings::rule_kind::rewrite});
+        } catch (input_error const &) {
+            continue; // not loadable as it stands: better no proposal than a wrong one
+        }
+        rule_proposal proposal;
+        proposal.pattern = found->pattern;
+        proposal.replacement = candidate;
+        reading const how{candidate, found->kinds};
+        auto const score = trial.evaluate(candidate, how, g.members.size(), &proposal);
+        if (score.contradicted > 0 || score.won_urls == 0) {
+            // Past the sample, a URL the map shows the rule misreads: the numbers are not all
+            // ids of the old forum, and some would be sent to another place than their own.
+            spdlog::debug("coverage: no rule {} → {}: {} of its URLs are no old ids or names (e.g. {})",
+                          proposal.pattern, candidate, score.contradicted, score.first_contradiction);
+            continue;
+        }
+        proposal.won_hits = score.won_hits;
+        proposal.won_urls = score.won_urls;
+        proposal.known_urls = score.known_urls;
+        proposal.assumes = !how.number ? "old_names" : score.same_ids ? "same_ids" : "old_ids";
+        proposal.assumption = how.words(score.same_ids);
+        return proposal;
     }
-    try {
-        (void)mappings::compile_rule(mappings::rule_row{found->pattern, best, mappings::rule_kind::rewrite});
-    } catch (input_error const &) {
-        return std::nullopt; // not loadable as it stands: better no proposal than a wrong one
-    }
-    rule_proposal proposal;
-    proposal.pattern = found->pattern;
-    proposal.replacement = best;
-    auto const [hits, urls] = trial.evaluate(best, g.members.size(), &proposal);
-    proposal.won_hits = hits;
-    proposal.won_urls = urls;
-    return proposal;
+    return std::nullopt;
 }
 
 } // namespace
@@ -390,8 +569,13 @@ std::vector<rule_proposal> propose_rules(std::span<unmatched_url const> misses, 
 {
     std::vector<rule_proposal> out;
     mappings::parsed_url scratch;
-    for (auto &g : group_misses(misses)) {
-        if (auto proposal = propose_for(g, misses, map, scratch)) {
+    auto groups = group_misses(misses);
+    if (groups.empty()) {
+        return out;
+    }
+    old_ids const ids{map};
+    for (auto &g : groups) {
+        if (auto proposal = propose_for(g, misses, map, ids, scratch)) {
             out.push_back(std::move(*proposal));
         }
     }

@@ -142,7 +142,7 @@ std::uint64_t add_map_urls(store::database &store, url_tally &tally)
     return added;
 }
 
-std::uint64_t add_miss_log(store::database &store, url_tally &tally)
+std::uint64_t add_miss_log(store::database &store, url_tally &tally, input_summary *probes)
 {
     std::uint64_t rows_read = 0;
     reading("the miss log (forumgate.misses)", [&] {
@@ -151,8 +151,17 @@ std::uint64_t add_miss_log(store::database &store, url_tally &tally)
         each_row(txn, "forumgate.misses", "SELECT target, hits FROM forumgate.misses ORDER BY hits DESC, target", 2,
                  [&](pg::copy_row const &row) {
                      row.text(0, target);
-                     tally.add({}, target, row.number(1), FROM_MISS_LOG);
                      ++rows_read;
+                     auto const hits = row.number(1);
+                     if (probes != nullptr) {
+                         if (auto const probe = probe_of_target(target); probe != probe_kind::none) {
+                             probes->probes[static_cast<std::size_t>(probe)] += hits;
+                             if (!probes->probes_counted) {
+                                 return;
+                             }
+                         }
+                     }
+                     tally.add({}, target, hits, FROM_MISS_LOG);
                  });
         txn.commit();
     });

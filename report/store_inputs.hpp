@@ -5,6 +5,7 @@
 
 #include "mappings/resolver.hpp"
 #include "report/outcome.hpp"
+#include "report/report.hpp"
 #include "report/url_tally.hpp"
 
 #include <cstdint>
@@ -26,9 +27,11 @@ namespace forumgate::report {
 /// \return how many URLs were added. \throws database_error.
 std::uint64_t add_map_urls(store::database &store, url_tally &tally);
 
-/// Adds to `tally` every target in the redirector's miss log, with its hits.
+/// Adds to `tally` every target in the redirector's miss log, with its hits. With `probes` (not
+/// null), a target in a probe's shape (probe_of_target(): no method or agent is logged) adds its
+/// hits to `probes->probes` and is left out of the tally unless `probes->probes_counted`.
 /// \return how many rows the log held. \throws database_error.
-std::uint64_t add_miss_log(store::database &store, url_tally &tally);
+std::uint64_t add_miss_log(store::database &store, url_tally &tally, input_summary *probes = nullptr);
 
 /// Represents what the store knows about why an old URL that got no redirect missed.
 class miss_explainer

@@ -126,6 +126,21 @@ std::uint32_t url_tally::add(std::string_view host, std::string_view target, std
     return index;
 }
 
+void url_tally::add_crawler_hits(std::uint32_t index, std::uint8_t crawler, std::uint64_t hits)
+{
+    auto &url = m_urls[index];
+    std::uint32_t node = url.first_crawler;
+    while (node != UINT32_MAX && m_crawlers[node].crawler != crawler) {
+        node = m_crawlers[node].next;
+    }
+    if (node == UINT32_MAX) {
+        m_crawlers.push_back(crawler_count{crawler, 0, url.first_crawler});
+        node = static_cast<std::uint32_t>(m_crawlers.size() - 1);
+        url.first_crawler = node;
+    }
+    m_crawlers[node].hits += hits;
+}
+
 std::uint32_t url_tally::find_or_add_target(std::string_view target)
 {
     if (m_used * 2 >= m_slots.size()) {

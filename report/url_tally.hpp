@@ -1,6 +1,6 @@
 #pragma once
-// The distinct old URLs a report covers, with how often each was asked for, on which days,
-// and which inputs named it.
+// The distinct old URLs a report covers, with how often each was asked for, on which days, by
+// which search engine crawlers, and which inputs named it.
 
 #include <cstdint>
 #include <deque>
@@ -27,14 +27,23 @@ struct tallied_url
     std::string host;   ///< lower-case, without port; empty: the main old host
     std::string target; ///< path and query as received
     std::uint64_t hits = 0;
-    std::uint32_t first_day = UINT32_MAX; ///< index of its first per-day count in url_tally's day list
-    std::uint8_t sources = 0;             ///< source_bit values
+    std::uint32_t first_day = UINT32_MAX;     ///< index of its first per-day count in url_tally's day list
+    std::uint32_t first_crawler = UINT32_MAX; ///< index of its first per-crawler count; none for most URLs
+    std::uint8_t sources = 0;                 ///< source_bit values
 };
 
 /// Hits of one URL on one day (a node of the URL's list of days).
 struct day_count
 {
     std::int32_t day = 0; ///< days since 1970-01-01
+    std::uint64_t hits = 0;
+    std::uint32_t next = UINT32_MAX;
+};
+
+/// Hits of one URL by one crawler (a node of the URL's list of crawlers).
+struct crawler_count
+{
+    std::uint8_t crawler = 0; ///< a report::crawler value
     std::uint64_t hits = 0;
     std::uint32_t next = UINT32_MAX;
 };
@@ -55,6 +64,10 @@ public:
     std::uint32_t add(std::string_view host, std::string_view target, std::uint64_t hits, source_bit source,
                       std::int32_t day = NO_DAY);
 
+    /// Counts `hits` of URL `index` (as add() returned it) as asked for by `crawler` (a
+    /// report::crawler value other than none).
+    void add_crawler_hits(std::uint32_t index, std::uint8_t crawler, std::uint64_t hits);
+
     [[nodiscard]] std::size_t size() const noexcept { return m_urls.size(); }
     [[nodiscard]] tallied_url const &operator[](std::size_t i) const noexcept { return m_urls[i]; }
     [[nodiscard]] std::string const &main_host() const noexcept { return m_main_host; }
@@ -65,6 +78,15 @@ public:
     {
         for (std::uint32_t node = m_urls[i].first_day; node != UINT32_MAX; node = m_days[node].next) {
             f(m_days[node].day, m_days[node].hits);
+        }
+    }
+
+    /// Calls `f(crawler, hits)` for each crawler that asked for URL `i`.
+    template <typename F>
+    void for_each_crawler(std::size_t i, F &&f) const
+    {
+        for (std::uint32_t node = m_urls[i].first_crawler; node != UINT32_MAX; node = m_crawlers[node].next) {
+            f(m_crawlers[node].crawler, m_crawlers[node].hits);
         }
     }
 
@@ -93,6 +115,7 @@ private:
     std::size_t m_used = 0;
     std::unordered_map<std::string, std::uint32_t> m_by_host_and_target; ///< other hosts: "host target"
     std::vector<day_count> m_days;
+    std::vector<crawler_count> m_crawlers;
 };
 
 /// \return `host` lower-cased, without `:port` or a final dot.

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -124,23 +125,30 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     EXPECT_TRUE(violations.empty()) << joined_lines(violations);
 
     EXPECT_EQ(report["inputs"]["log_lines"], 18);
-    EXPECT_EQ(report["inputs"]["log_requests"], 14);
+    EXPECT_EQ(report["inputs"]["log_requests"], 13);
     EXPECT_EQ(report["inputs"]["malformed_lines"], 2);
+    // A scanner's /wp-login.php is no missed link: set apart, and shown in a line of its own.
+    EXPECT_EQ(report["inputs"]["probes"]["requests"], 1);
+    EXPECT_EQ(report["inputs"]["probes"]["by_kind"]["scanner_path"], 1);
+    EXPECT_EQ(report["inputs"]["probes"]["counted_in"], false);
+    EXPECT_NE(result.out.find("probes (scanners and bots trying the server, not links): 1 request (1 scanner path), "
+                              "set apart from the figures"),
+              std::string::npos)
+        << result.out;
     EXPECT_EQ(report["inputs"]["skipped"]["internal"], 1);
     EXPECT_EQ(report["inputs"]["skipped"]["method"], 1);
     EXPECT_EQ(report["inputs"]["sitemap_urls"], 3);
     EXPECT_EQ(report["inputs"]["list_urls"], 2);
     EXPECT_EQ(report["inputs"]["map_urls"], 14);
-    EXPECT_EQ(report["totals"]["hits"], 14);
+    EXPECT_EQ(report["totals"]["hits"], 13);
     // Hits: 774 ×3, 774/3, /p/9004, /u/Alice_Old/activity, /latest land (7); showthread ×3,
-    // 999, 777, wp-login, board-only miss (7).
+    // 999, 777, board-only miss (6).
     EXPECT_EQ(report["totals"]["covered_hits"], 7);
     EXPECT_EQ(missed(report),
               (std::map<std::string, std::string>{{"/showthread.php?tid=774", "not_found unknown_shape"},
                                                   {"/showthread.php?tid=775", "not_found unknown_shape"},
                                                   {"/t/some-topic/999", "not_found never_imported"},
                                                   {"/t/spam-topic/777", "gone not_migrated"},
-                                                  {"/wp-login.php", "not_found unknown_shape"},
                                                   {"/t/board-only-budget-draft", "not_found restricted"},
                                                   {"/u/gone_user", "gone not_migrated"}}));
     EXPECT_EQ(report["top_missed"][0]["url"], "/showthread.php?tid=775"); // 2 hits: the most
@@ -151,6 +159,12 @@ TEST_F(coverage_command_test, reports_every_input_in_every_format)
     ASSERT_EQ(report["rule_proposals"].size(), 1U);
     EXPECT_EQ(report["rule_proposals"][0]["pattern"], "^/showthread\\.php\\?tid=(\\d+)$");
     EXPECT_EQ(report["rule_proposals"][0]["won_hits"], 3);
+    EXPECT_EQ(report["rule_proposals"][0]["known_urls"], 2);
+    EXPECT_EQ(report["rule_proposals"][0]["assumes"], "old_ids");
+    EXPECT_NE(result.out.find("      assumes the number is the old forum's topic id (kept from its earlier software); "
+                              "the map gives the new one; the map knows 2 of the 2 URLs"),
+              std::string::npos)
+        << result.out;
 
     auto const html = read_file(html_file);
     EXPECT_NE(html.find("id=\"coverage-hits\""), std::string::npos);
@@ -221,6 +235,73 @@ TEST_F(coverage_command_test, reads_a_log_in_the_layout_given)
     EXPECT_NE(bad.err.find("$remote_addr and $request have nothing between them"), std::string::npos) << bad.err;
 }
 
+TEST_F(coverage_command_test, sets_probes_apart_and_shows_search_engines_share)
+{
+    // An hour of the old forum: visits, Googlebot and Bingbot, and scanners trying the server
+    // (tests/fixtures/coverage/access-probes.log): 5 scanner paths, 2 proxy attempts, 2 exploits
+    // and a scanner's agent.
+    auto const probes_log = fs::path{FORUMGATE_FIXTURES} / "coverage" / "access-probes.log";
+    auto const run = [&](std::vector<std::string> extra, std::string const &name) {
+        std::vector<std::string> args = {"--db",         s_db->conninfo(),
+                                         "--access-log", probes_log.string(),
+                                         "--json",       (dir.path() / (name + ".json")).string(),
+                                         "--html",       (dir.path() / (name + ".html")).string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto result = coverage(args);
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        auto report = read_json_file((dir.path() / (name + ".json")).string());
+        auto const violations = schema_violations(
+            read_json_file(std::string{FORUMGATE_SOURCE_DIR} + "/docs/coverage-report.schema.json"), report);
+        EXPECT_TRUE(violations.empty()) << joined_lines(violations);
+        return std::tuple{result, report, read_file(dir.path() / (name + ".html"))};
+    };
+
+    auto const [apart_run, apart, apart_html] = run({}, "apart");
+    EXPECT_EQ(apart["inputs"]["probes"],
+              (json{{"requests", 10},
+                    {"counted_in", false},
+                    {"by_kind", {{"exploit", 2}, {"proxy", 2}, {"scanner_path", 5}, {"scanner_agent", 1}}}}));
+    // Only the visits and the crawls count: 774 ×2 and 775 land, 999 and 777 miss.
+    EXPECT_EQ(apart["totals"]["hits"], 5);
+    EXPECT_EQ(apart["totals"]["urls"], 4);
+    EXPECT_EQ(apart["totals"]["covered_hits"], 3);
+    EXPECT_EQ(missed(apart), (std::map<std::string, std::string>{{"/t/some-topic/999", "not_found never_imported"},
+                                                                 {"/t/spam-topic/777", "gone not_migrated"}}));
+    EXPECT_EQ(apart["inputs"]["skipped"]["method"], 0); // the POST and the CONNECT are probes
+    std::string const line = "probes (scanners and bots trying the server, not links): 10 requests (2 exploits, 2 "
+                             "proxy attempts, 5 scanner paths, 1 scanner agent), set apart from the figures";
+    EXPECT_NE(apart_run.out.find(line), std::string::npos) << apart_run.out;
+    EXPECT_NE(apart_html.find("id=\"probes\">Probes (scanners and bots trying the server, not links): 10 requests"),
+              std::string::npos);
+    // A 404 to Googlebot is a search result lost: its share of each outcome, and per crawler.
+    EXPECT_EQ(apart["crawlers"], json::parse(R"([
+        {"crawler": "Googlebot", "urls": 2, "hits": 2, "covered_urls": 1, "covered_hits": 1},
+        {"crawler": "Bingbot", "urls": 1, "hits": 1, "covered_urls": 1, "covered_hits": 1}])"));
+    for (auto const &o : apart["outcomes"]) {
+        EXPECT_EQ(o["crawler_hits"], o["outcome"] == "redirected"  ? 2
+                                     : o["outcome"] == "not_found" ? 1
+                                                                   : 0)
+            << o.dump();
+    }
+    auto const googlebot = apart_run.out.find("  Googlebot ");
+    ASSERT_NE(googlebot, std::string::npos) << apart_run.out;
+    std::string const crawled = apart_run.out.substr(googlebot, apart_run.out.find('\n', googlebot) - googlebot);
+    for (auto const *part : {" 2 hits ", " 50.0% covered ", " 1 missed hits"}) {
+        EXPECT_NE(crawled.find(part), std::string::npos) << part << " in " << crawled;
+    }
+    EXPECT_NE(apart_html.find("<td>Googlebot</td>"), std::string::npos);
+
+    // --count-probes: their GET and HEAD requests count like any other, and miss.
+    auto const [counted_run, counted, counted_html] = run({"--count-probes"}, "counted");
+    EXPECT_EQ(counted["inputs"]["probes"]["requests"], 10);
+    EXPECT_EQ(counted["inputs"]["probes"]["counted_in"], true);
+    EXPECT_EQ(counted["totals"]["hits"], 13); // all but the POST and the CONNECT
+    EXPECT_EQ(counted["inputs"]["skipped"]["method"], 2);
+    EXPECT_EQ(missed(counted).count("/wp-login.php"), 1U);
+    EXPECT_EQ(missed(counted).count("/.env"), 1U);
+    EXPECT_NE(counted_run.out.find("counted in the figures (--count-probes)"), std::string::npos) << counted_run.out;
+}
+
 TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
 {
     std::vector<std::string> const base = {"--db", s_db->conninfo(), "--access-log", log.string()};
@@ -229,17 +310,17 @@ TEST_F(coverage_command_test, fail_under_sets_the_exit_status)
         args.insert(args.end(), extra.begin(), extra.end());
         return coverage(args);
     };
-    // 7 of 14 hits (50%); 5 of 11 URLs (45.5%).
+    // 7 of 13 hits (53.8%); 5 of 10 URLs (50%); the scanner's probe counts in neither.
     auto const passes = with({"--fail-under", "50"});
     EXPECT_EQ(passes.exit_code, 0) << passes.err;
-    EXPECT_NE(passes.err.find("50.00% of hits meets --fail-under 50"), std::string::npos) << passes.err;
+    EXPECT_NE(passes.err.find("53.85% of hits meets --fail-under 50"), std::string::npos) << passes.err;
     auto const fails = with({"--fail-under", "60"});
     EXPECT_EQ(fails.exit_code, 1) << fails.err;
-    EXPECT_NE(fails.err.find("50.00% of hits is below --fail-under 60"), std::string::npos) << fails.err;
-    auto const by_urls = with({"--fail-under", "50", "--fail-by", "urls"});
+    EXPECT_NE(fails.err.find("53.85% of hits is below --fail-under 60"), std::string::npos) << fails.err;
+    auto const by_urls = with({"--fail-under", "55", "--fail-by", "urls"});
     EXPECT_EQ(by_urls.exit_code, 1) << by_urls.err;
-    EXPECT_NE(by_urls.err.find("45.45% of URLs is below --fail-under 50"), std::string::npos) << by_urls.err;
-    auto const by_urls_lower = with({"--fail-under", "45", "--fail-by", "urls"});
+    EXPECT_NE(by_urls.err.find("50.00% of URLs is below --fail-under 55"), std::string::npos) << by_urls.err;
+    auto const by_urls_lower = with({"--fail-under", "50", "--fail-by", "urls"});
     EXPECT_EQ(by_urls_lower.exit_code, 0) << by_urls_lower.err;
     auto const bad = with({"--fail-under", "150"});
     EXPECT_EQ(bad.exit_code, 2);
@@ -277,6 +358,21 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
 
     EXPECT_EQ(asked["resolved_by"], "redirector");
     EXPECT_EQ(asked["redirector"], via);
+    // The forums are named by host, as the map names them, not by the redirector's address or
+    // the host --via was told to ask for first.
+    auto const named = coverage({"--db", s_db->conninfo(), "--via", via, "--old-host", "www." + REPORT_OLD_HOST,
+                                 "--old-host", REPORT_OLD_HOST, "--urls", urls.string(), "--html",
+                                 (dir.path() / "named.html").string(), "--json", (dir.path() / "named.json").string()});
+    ASSERT_EQ(named.exit_code, 0) << named.err;
+    std::string const forums = REPORT_OLD_HOST + " → forum.brum.coop";
+    EXPECT_EQ(named.out.rfind("forumgate coverage: " + forums + "\n", 0), 0U) << named.out;
+    EXPECT_NE(read_file(dir.path() / "named.html").find("<span id=\"forums\">" + forums + "</span>"),
+              std::string::npos);
+    auto const named_report = read_json_file((dir.path() / "named.json").string());
+    EXPECT_EQ(named_report["old_forum"], REPORT_OLD_HOST);
+    EXPECT_EQ(named_report["new_forum"], "forum.brum.coop");
+    EXPECT_EQ(named_report["old_hosts"][0], "www." + REPORT_OLD_HOST); // asked for as told
+    EXPECT_EQ(without_store["old_forum"], REPORT_OLD_HOST);            // no map: the hosts given
     EXPECT_EQ(outcomes(asked), outcomes(in_process));
     EXPECT_EQ(missed(asked), missed(in_process)); // with the store, the same likely reasons
     EXPECT_EQ(asked["kinds"], in_process["kinds"]);
@@ -296,16 +392,17 @@ TEST_F(coverage_command_test, via_a_running_redirector_agrees_with_the_map)
         if (result.exit_code == 0) {
             from_misses = read_json_file((dir.path() / "misses.json").string());
             // Both runs' misses flushed: the redirector flushes on a timer, and a flush may
-            // fall between the two runs, so six URLs may show before their second hits do.
+            // fall between the two runs, so five URLs may show before their second hits do.
             bool const all_counted = std::all_of(from_misses["top_missed"].begin(), from_misses["top_missed"].end(),
                                                  [](json const &u) { return u["hits"] == 2; });
-            if (from_misses["inputs"]["miss_log_urls"] == 6 && all_counted) {
+            if (from_misses["inputs"]["miss_log_urls"] == 5 && all_counted) {
                 break;
             }
         }
     }
-    // The six misses of the inputs (showthread ×2, 999, 777, wp-login, board-only).
-    ASSERT_EQ(from_misses["inputs"]["miss_log_urls"], 6) << serve.log();
+    // The five misses of the inputs (showthread ×2, 999, 777, board-only); the scanner's
+    // wp-login was set apart, never asked for.
+    ASSERT_EQ(from_misses["inputs"]["miss_log_urls"], 5) << serve.log();
     EXPECT_EQ(from_misses["totals"]["covered_urls"], 0);
     // Each of the two --via runs asked for each distinct URL once.
     EXPECT_EQ(missed(from_misses).count("/showthread.php?tid=775"), 1U);
@@ -603,9 +700,12 @@ TEST_F(coverage_command_test, reads_a_log_from_standard_input)
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // The JSON report on stdout; the summary went to stderr.
     auto const report = json::parse(result.out);
-    EXPECT_EQ(report["totals"]["hits"], 14);
+    EXPECT_EQ(report["totals"]["hits"], 13);
     EXPECT_EQ(report["inputs"]["access_logs"], json::array({"-"}));
-    EXPECT_NE(result.err.find("forumgate coverage: 11 old URLs, 14 hits"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("forumgate coverage: forum.cooperationbirmingham.org.uk → forum.brum.coop\n10 old URLs, "
+                              "13 hits"),
+              std::string::npos)
+        << result.err;
 }
 
 TEST_F(coverage_command_test, bad_command_lines_name_what_is_wrong)

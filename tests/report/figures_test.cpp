@@ -62,6 +62,28 @@ TEST(figures, tells_why_every_missed_url_missed)
     EXPECT_EQ(cause_label(r.why_missed[0]), "id never imported");
 }
 
+TEST(figures, counts_search_engine_hits_per_outcome_and_per_crawler)
+{
+    auto const r = forumgate::testing::sample_report();
+    auto const crawled = [&](url_outcome o) { return r.crawler_hits[static_cast<std::size_t>(o)]; };
+    EXPECT_EQ(crawled(url_outcome::redirected), 25U);
+    EXPECT_EQ(crawled(url_outcome::not_found), 4U); // a search result that leads nowhere
+    EXPECT_EQ(crawled(url_outcome::target_broken), 1U);
+    EXPECT_EQ(crawled(url_outcome::passed_through), 0U);
+    ASSERT_EQ(r.crawlers.size(), 2U); // the most hits first
+    EXPECT_EQ(name(r.crawlers[0].bot), "Googlebot");
+    EXPECT_EQ(r.crawlers[0].all.urls, 2U);
+    EXPECT_EQ(r.crawlers[0].all.hits, 24U);
+    EXPECT_EQ(r.crawlers[0].covered.hits, 20U);
+    EXPECT_EQ(name(r.crawlers[1].bot), "Bingbot");
+    EXPECT_EQ(r.crawlers[1].all.hits, 6U);
+    EXPECT_EQ(r.crawlers[1].covered.hits, 5U);
+    EXPECT_EQ(r.top_missed[0].url, "/t/some-topic/999");
+    EXPECT_EQ(r.top_missed[0].crawler_hits, 4U);
+    EXPECT_EQ(r.inputs.probe_requests(), 56U);
+    EXPECT_EQ(probe_breakdown(r.inputs), "2 exploits, 5 proxy attempts, 40 scanner paths, 9 scanner agents");
+}
+
 TEST(figures, splits_by_kind_in_kind_order)
 {
     auto const r = forumgate::testing::sample_report();

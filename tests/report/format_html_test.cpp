@@ -1,11 +1,13 @@
 // The HTML report opened in a real browser: headless Chromium renders it, the headline figures
-// are in the rendered page, a URL holding markup stays text, the page fits a phone's width,
+// are in the rendered page, a URL holding markup stays text, on a 390-pixel phone nothing sticks
+// out of the page and no column is cut (measured in the page, through the DevTools protocol),
 // its tables sort, and screenshots are taken (kept under the build tree, in
 // tests/report/html-report/, to look at). Nothing is loaded from elsewhere.
 
 #include "report/format_html.hpp"
 
 #include "base/text.hpp"
+#include "tests/report/chromium_page.hpp"
 #include "tests/report/sample_report.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_db.hpp"
@@ -84,17 +86,6 @@ std::string headline(std::string const &dom, std::string const &id)
     return dom.substr(text, dom.find('<', text) - text);
 }
 
-/// The value of the first attribute `name` in a rendered page.
-std::string attribute(std::string const &dom, std::string const &name)
-{
-    auto const at = dom.find(" " + name + "=\"");
-    if (at == std::string::npos) {
-        return "(not found)";
-    }
-    auto const start = at + name.size() + 3;
-    return dom.substr(start, dom.find('"', start) - start);
-}
-
 /// Width and height from a PNG's header, or {0, 0} if it is no PNG.
 std::pair<std::uint32_t, std::uint32_t> png_size(fs::path const &file)
 {
@@ -127,6 +118,15 @@ TEST(html_format, is_self_contained_and_escapes_what_it_quotes)
     EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
     EXPECT_NE(html.find("/t/&lt;script&gt;alert(1)&lt;/script&gt;/5"), std::string::npos);
     EXPECT_EQ(html.find("viewBox"), std::string::npos); // charts keep their text size on any screen
+    // The forums by name, old → new.
+    EXPECT_NE(html.find("<title>Coverage of old links: forum.cooperationbirmingham.org.uk → forum.brum.coop</title>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<span id=\"forums\">forum.cooperationbirmingham.org.uk → forum.brum.coop</span>"),
+              std::string::npos);
+    // A proposal says what it assumes.
+    EXPECT_NE(html.find("<div class=\"note assumes\">Assumes the number is the old forum&#39;s topic id (kept from its "
+                        "earlier software); the map gives the new one; the map knows 1 of the 1 URLs.</div>"),
+              std::string::npos);
     EXPECT_NE(html.find("<svg width=\"100%\""), std::string::npos);
     EXPECT_NE(html.find("pattern,replacement,kind\n^/viewtopic\\.php\\?t=(\\d+)$,/t/\\1,rewrite\n"), std::string::npos);
     EXPECT_EQ(forumgate::base::html_escape("<a href=\"x\">'&'</a>"),
@@ -148,6 +148,18 @@ TEST(html_format, says_why_every_missed_url_missed)
     EXPECT_NE(html.find("1 members-only targets checked as system"), std::string::npos);
 }
 
+TEST(html_format, shows_probes_apart_and_search_engines_hits)
+{
+    auto const html = html_of(forumgate::testing::sample_report());
+    EXPECT_NE(html.find("<p class=\"note\" id=\"probes\">Probes (scanners and bots trying the server, not links): "
+                        "56 requests (2 exploits, 5 proxy attempts, 40 scanner paths, 9 scanner agents), set apart "
+                        "from these figures (--count-probes counts them in).</p>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<h2>Search engine crawlers</h2>"), std::string::npos);
+    EXPECT_NE(html.find("<td>Googlebot</td>"), std::string::npos);
+    EXPECT_NE(html.find("<th class=\"n\">crawler hits</th>"), std::string::npos);
+}
+
 TEST(html_format, renders_the_headline_figures_in_chromium)
 {
     REQUIRE_CHROMIUM();
@@ -166,40 +178,109 @@ TEST(html_format, renders_the_headline_figures_in_chromium)
     EXPECT_NE(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
 
-TEST(html_format, fits_a_phone_and_sorts_its_tables)
+namespace {
+
+/// Measures the rendered page, in the page: its width, every element that sticks out of the page
+/// (but those inside a box that scrolls sideways), every table cell whose content does not fit
+/// it, and for each table its width, its box's width and whether the box scrolls, and the
+/// headings of the columns shown.
+constexpr std::string_view MEASURE = R"js((function(){
+  var width = window.innerWidth, out = {viewport: width, page: document.documentElement.scrollWidth,
+                                        outside: [], cut: [], tables: {}};
+  function name(el){ return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' +
+                            (el.textContent || '').trim().slice(0, 40) + '"'; }
+  function scroller(el){
+    for (var a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      var o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') return a;
+    }
+    return null;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('main *'), function(el){
+    var r = el.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || scroller(el)) return;
+    if (r.right > width + 0.5 || r.left < -0.5) out.outside.push(name(el) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('table'), function(t){
+    var box = t.parentElement, shown = [];
+    Array.prototype.forEach.call(t.tHead.rows[0].cells, function(c){
+      if (getComputedStyle(c).display !== 'none') shown.push(c.textContent.replace(/[\u2195\u2191\u2193]/g, '').trim());
+    });
+    Array.prototype.forEach.call(t.querySelectorAll('th, td'), function(c){
+      if (getComputedStyle(c).display !== 'none' && c.scrollWidth > c.clientWidth + 1)
+        out.cut.push(t.id + ': ' + name(c) + ' needs ' + c.scrollWidth + ' of ' + c.clientWidth);
+    });
+    out.tables[t.id] = {width: t.getBoundingClientRect().width, box: box.clientWidth,
+                        box_right: box.getBoundingClientRect().right, scrolls: getComputedStyle(box).overflowX,
+                        columns: shown};
+  });
+  return out;
+})())js";
+
+/// Opens `page` in Chromium at `width`×`height` (a phone when `mobile`) and measures it.
+nlohmann::json measure(fs::path const &page, int width, int height, bool mobile)
+{
+    forumgate::testing::chromium_page browser{chromium(), "file://" + page.string(), width, height, mobile};
+    return browser.evaluate(std::string{MEASURE});
+}
+
+std::vector<std::string> columns(nlohmann::json const &measured, std::string const &table)
+{
+    return measured["tables"][table]["columns"].get<std::vector<std::string>>();
+}
+
+} // namespace
+
+TEST(html_format, fits_a_390_pixel_phone_without_cutting_a_column)
 {
     REQUIRE_CHROMIUM();
-    auto html = html_of(forumgate::testing::sample_report());
-    // A probe, run after the report's own script: how wide the page is, and what a click on
-    // the hits heading of the missed URLs does.
-    std::string const probe = R"(<script>
-(function(){
-  var body = document.body, th = document.querySelector('#top-missed th');
-  function first(){ return document.querySelector('#top-missed tbody tr td.url').textContent; }
-  body.setAttribute('data-page-width', document.documentElement.scrollWidth);
-  body.setAttribute('data-viewport-width', window.innerWidth);
-  // Headless windows are at least 500 pixels wide: narrow the page itself to a small phone's.
-  document.documentElement.style.width = '360px';
-  var main = document.querySelector('main');
-  body.setAttribute('data-phone-width', main.clientWidth);
-  body.setAttribute('data-phone-content-width', main.scrollWidth);
-  document.documentElement.style.width = '';
-  th.click(); body.setAttribute('data-first-ascending', first()); body.setAttribute('data-sort', th.getAttribute('aria-sort'));
-  th.click(); body.setAttribute('data-first-descending', first());
-})();
-</script></body>)";
-    html.replace(html.rfind("</body>"), 7, probe);
-    auto const page = save("coverage-report-probe.html", html);
-    auto const result = run_chromium(page, {"--dump-dom", "--window-size=390,844"});
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-    auto const &dom = result.out;
-    EXPECT_EQ(attribute(dom, "data-page-width"), attribute(dom, "data-viewport-width"))
-        << "the page is wider than the window";
-    EXPECT_EQ(attribute(dom, "data-phone-width"), "360");
-    EXPECT_EQ(attribute(dom, "data-phone-content-width"), "360") << "something is wider than a 360-pixel phone";
-    EXPECT_EQ(attribute(dom, "data-sort"), "ascending");
-    EXPECT_EQ(attribute(dom, "data-first-ascending"), "/t/x/1");
-    EXPECT_EQ(attribute(dom, "data-first-descending"), "/t/some-topic/999");
+    // A report with misses, chains, members-only targets, probes, crawlers and a rule proposal,
+    // on a phone's 390-pixel viewport (the DevTools protocol's device emulation: headless windows
+    // are at least 500 pixels wide).
+    auto const page = save("coverage-report.html", html_of(forumgate::testing::sample_report()));
+    auto const phone = measure(page, 390, 844, true);
+    EXPECT_EQ(phone["viewport"], 390);
+    EXPECT_EQ(phone["page"], 390) << "the page scrolls sideways";
+    EXPECT_TRUE(phone["outside"].empty()) << phone["outside"].dump(1);
+    EXPECT_TRUE(phone["cut"].empty()) << phone["cut"].dump(1);
+    // The summary tables fit whole, their secondary columns dropped; the lists of URLs scroll
+    // inside their own box. No box leaves the page.
+    for (auto const &[id, table] : phone["tables"].items()) {
+        EXPECT_LE(table["box_right"].get<double>(), 390.5) << id;
+        bool const fits = table["width"].get<double>() <= table["box"].get<double>() + 0.5;
+        if (id == "outcomes" || id == "kinds" || id == "reasons" || id == "crawlers") {
+            EXPECT_TRUE(fits) << id << " is cut at the edge of its box: " << table.dump();
+        } else {
+            EXPECT_TRUE(fits || table["scrolls"] == "auto") << id << ": " << table.dump();
+        }
+    }
+    EXPECT_EQ(columns(phone, "outcomes"), (std::vector<std::string>{"outcome", "URLs", "hits", "crawler hits"}));
+    EXPECT_EQ(columns(phone, "top-missed"), (std::vector<std::string>{"hits", "old URL", "outcome", "likely reason"}));
+    EXPECT_EQ(columns(phone, "crawlers"), (std::vector<std::string>{"crawler", "hits", "covered", "missed hits"}));
+
+    // On a desktop nothing is dropped.
+    auto const desktop = measure(page, 1280, 900, false);
+    EXPECT_EQ(desktop["page"], 1280);
+    EXPECT_TRUE(desktop["outside"].empty()) << desktop["outside"].dump(1);
+    EXPECT_EQ(columns(desktop, "outcomes"),
+              (std::vector<std::string>{"outcome", "URLs", "share", "hits", "share", "crawler hits"}));
+    EXPECT_EQ(columns(desktop, "top-missed").size(), 8U);
+}
+
+TEST(html_format, sorts_its_tables)
+{
+    REQUIRE_CHROMIUM();
+    auto const page = save("coverage-report.html", html_of(forumgate::testing::sample_report()));
+    forumgate::testing::chromium_page browser{chromium(), "file://" + page.string(), 390, 844, true};
+    auto const sorted = browser.evaluate(R"js((function(){
+      var th = document.querySelector('#top-missed th'), out = {};
+      function first(){ return document.querySelector('#top-missed tbody tr td.url').textContent; }
+      th.click(); out.ascending = first(); out.sort = th.getAttribute('aria-sort');
+      th.click(); out.descending = first();
+      return out;
+    })())js");
+    EXPECT_EQ(sorted["sort"], "ascending");
+    EXPECT_EQ(sorted["ascending"], "/t/x/1");
+    EXPECT_EQ(sorted["descending"], "/t/some-topic/999");
 }
 
 TEST(html_format, screenshots_on_a_desktop_and_a_phone)

@@ -66,6 +66,8 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["format"], "forumgate-coverage");
     EXPECT_EQ(report["version"], 1);
     EXPECT_EQ(report["map_version"], 12);
+    EXPECT_EQ(report["old_forum"], "forum.cooperationbirmingham.org.uk");
+    EXPECT_EQ(report["new_forum"], "forum.brum.coop");
     EXPECT_EQ(report["redirector"], nullptr);
     EXPECT_EQ(report["totals"]["urls"], 12);
     EXPECT_EQ(report["totals"]["covered_hits"], 189);
@@ -78,6 +80,14 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["outcomes"][3]["urls"], 1);
     EXPECT_EQ(report["outcomes"][4]["outcome"], "not_found");
     EXPECT_EQ(report["outcomes"][4]["hits"], 21);
+    EXPECT_EQ(report["outcomes"][4]["crawler_hits"], 4);
+    EXPECT_EQ(report["crawlers"][0],
+              (json{{"crawler", "Googlebot"}, {"urls", 2}, {"hits", 24}, {"covered_urls", 1}, {"covered_hits", 20}}));
+    EXPECT_EQ(report["top_missed"][0]["crawler_hits"], 4);
+    EXPECT_EQ(report["inputs"]["probes"],
+              (json{{"requests", 56},
+                    {"counted_in", false},
+                    {"by_kind", {{"exploit", 2}, {"proxy", 5}, {"scanner_path", 40}, {"scanner_agent", 9}}}}));
     EXPECT_EQ(report["members_only_targets"], 1);
     EXPECT_EQ(report["members_checked_as"], "system");
     // Why URLs miss: every miss, a broken target too.
@@ -93,6 +103,10 @@ TEST(json_format, holds_the_figures)
     EXPECT_EQ(report["top_missed"][3]["target_status"], 404);
     EXPECT_EQ(report["chains"][0]["hops"], 1);
     EXPECT_EQ(report["rule_proposals"][0]["replacement"], "/t/\\1");
+    EXPECT_EQ(report["rule_proposals"][0]["assumes"], "old_ids");
+    EXPECT_EQ(report["rule_proposals"][0]["known_urls"], 1);
+    EXPECT_NE(report["rule_proposals"][0]["assumption"].get<std::string>().find("old forum's topic id"),
+              std::string::npos);
     EXPECT_EQ(report["inputs"]["malformed_examples"][0]["line"], 7);
     EXPECT_EQ(report["inputs"]["skipped"]["internal"], 24);
     // A report with no hits has no share by hits.

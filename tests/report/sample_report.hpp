@@ -1,8 +1,8 @@
 #pragma once
 // A report with something of everything, for the tests of the figures and the formats: twelve
 // URLs over three days of logs, every covered outcome (a members-only one too) and most misses,
-// a proposal, malformed lines, and a URL that tries to inject markup. Made by the real
-// work_out_figures().
+// search engines' crawlers among the hits, probes set apart, a proposal, malformed lines, and a
+// URL that tries to inject markup. Made by the real work_out_figures().
 
 #include "report/classify.hpp"
 #include "report/figures.hpp"
@@ -174,6 +174,10 @@ inline void fill_inputs(report::input_summary &in)
     in.skipped_method = 20;
     in.skipped_no_request = 3;
     in.skipped_internal = 24;
+    in.probes[static_cast<std::size_t>(report::probe_kind::exploit)] = 2;
+    in.probes[static_cast<std::size_t>(report::probe_kind::proxy)] = 5;
+    in.probes[static_cast<std::size_t>(report::probe_kind::scanner_path)] = 40;
+    in.probes[static_cast<std::size_t>(report::probe_kind::scanner_agent)] = 9;
     in.malformed = 2;
     in.malformed_examples = {
         {"access.log", 7, "no [time] field: not the combined or common log format", "this is no log line"},
@@ -212,6 +216,13 @@ inline report::coverage_report sample_report(std::size_t top = 50)
         v.detail = r.detail;
         verdicts.push_back(v);
     }
+    // Search engines among the hits: on the AGM minutes, and on a topic never imported (a
+    // search result that leads nowhere).
+    for (auto const &[row, bot, hits] :
+         {std::tuple{0U, crawler::googlebot, 20U}, std::tuple{0U, crawler::bingbot, 5U},
+          std::tuple{5U, crawler::googlebot, 4U}, std::tuple{8U, crawler::bingbot, 1U}}) {
+        tally.add_crawler_hits(row, static_cast<std::uint8_t>(bot), hits);
+    }
 
     coverage_report out;
     out.generated_at = "2024-05-04T09:00:00Z";
@@ -219,6 +230,8 @@ inline report::coverage_report sample_report(std::size_t top = 50)
     out.map_version = 12;
     out.old_hosts = {"forum.cooperationbirmingham.org.uk", "www.forum.cooperationbirmingham.org.uk"};
     out.new_base = base;
+    out.old_forum = "forum.cooperationbirmingham.org.uk";
+    out.new_forum = "forum.brum.coop";
     out.targets_checked = true;
     out.targets = 8;
     out.members_only_targets = 1;
@@ -232,6 +245,9 @@ inline report::coverage_report sample_report(std::size_t top = 50)
     proposal.matched_hits = 8;
     proposal.won_urls = 1;
     proposal.won_hits = 8;
+    proposal.known_urls = 1;
+    proposal.assumption = "the number is the old forum's topic id (kept from its earlier software); the map gives the "
+                          "new one";
     proposal.examples = {{"/viewtopic.php?t=774", base + "/t/agm-2023-minutes/1774"}};
     out.proposals = {proposal};
     out.proposals_possible = true;

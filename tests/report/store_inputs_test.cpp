@@ -70,6 +70,31 @@ TEST(store_inputs, reads_the_miss_log_with_its_hits)
     EXPECT_EQ(tally[1].hits, 10U);
 }
 
+TEST(store_inputs, sets_the_probes_of_the_miss_log_apart)
+{
+    test_database db;
+    forumgate::testing::load_report_map(db);
+    store::database store{db.conninfo()};
+    store.record_misses({{"/t/some-topic/999", "unknown_id", 7},
+                         {"/wp-login.php", "unknown_shape", 2},
+                         {"/.env", "unknown_shape", 3},
+                         {"/%24%7Bjndi:ldap:%2F%2Fx%7D", "unknown_shape", 1}});
+    url_tally tally{REPORT_OLD_HOST};
+    input_summary summary;
+    EXPECT_EQ(add_miss_log(store, tally, &summary), 4U);
+    ASSERT_EQ(tally.size(), 1U);
+    EXPECT_EQ(tally[0].target, "/t/some-topic/999");
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::scanner_path)], 5U); // hits
+    EXPECT_EQ(summary.probes[static_cast<std::size_t>(probe_kind::exploit)], 1U);
+    // Counted in on request.
+    url_tally all{REPORT_OLD_HOST};
+    input_summary counted;
+    counted.probes_counted = true;
+    EXPECT_EQ(add_miss_log(store, all, &counted), 4U);
+    EXPECT_EQ(all.size(), 4U);
+    EXPECT_EQ(counted.probe_requests(), 6U);
+}
+
 TEST(store_inputs, a_store_without_an_archive_explains_by_the_map_alone)
 {
     test_database db;
