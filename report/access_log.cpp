@@ -328,7 +328,7 @@ line_prefix strip_prefix(std::string_view &line) noexcept
     std::string_view rest = line;
     if (rest.starts_with('<')) {
         auto const end = rest.find('>');
-        if (end == std::string_view::npos || end > 4 || !base::is_digits(rest.substr(1, end - 1))) {
+        if (end > 4 || !base::is_digits(rest.substr(1, end - 1))) { // (npos too)
             return line_prefix::none;
         }
         rest.remove_prefix(end + 1);
@@ -391,19 +391,20 @@ std::string_view leading_vhost(std::string_view before_time) noexcept
     return fields >= 4 ? host_name(first) : std::string_view{};
 }
 
-log_line_kind parse_combined(std::string_view line, log_request &out, log_scratch &scratch, std::string_view &problem,
-                             line_shape *shape)
+/// Where the time field of a line of the combined family is.
+struct time_field
 {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) {
-        return log_line_kind::blank;
-    }
-    line_prefix const prefix = strip_prefix(line);
-    out = log_request{};
-    // The time: the first `[` that opens one, outside quoted fields (nginx layouts may quote an
-    // X-Forwarded-For list before it).
-    std::size_t open = std::string_view::npos;
-    std::size_t close = std::string_view::npos;
-    bool bad_time = false;
+    std::size_t open = std::string_view::npos;  ///< its `[`; npos: none found
+    std::size_t close = std::string_view::npos; ///< its `]`
+    bool bad = false;                           ///< a `[…]` that holds no time was met
+    bool unclosed = false;                      ///< a `[` with no `]` after it
+};
+
+/// Finds the first `[` that opens a time, outside quoted fields (nginx layouts may quote an
+/// X-Forwarded-For list before it), and reads its day into `day`.
+time_field find_time(std::string_view line, std::int32_t &day) noexcept
+{
+    time_field out;
     for (std::size_t at = line.find_first_of("[\""); at != std::string_view::npos; at = line.find_first_of("[\"", at)) {
         if (line[at] == '"') {
             auto const end = closing_quote(line, at);
@@ -413,19 +414,78 @@ log_line_kind parse_combined(std::string_view line, log_request &out, log_scratc
             at = end + 1;
             continue;
         }
-        close = line.find(']', at + 1);
-        if (close == std::string_view::npos) {
-            problem = "the [time] field is not closed";
-            return log_line_kind::malformed;
+        out.close = line.find(']', at + 1);
+        if (out.close == std::string_view::npos) {
+            out.unclosed = true;
+            return out;
         }
-        if (std::string_view const time = line.substr(at + 1, close - at - 1);
-            parse_time_local(time, out.day) || parse_time_iso(time, out.day)) {
-            open = at;
-            break;
+        if (std::string_view const time = line.substr(at + 1, out.close - at - 1);
+            parse_time_local(time, day) || parse_time_iso(time, day)) {
+            out.open = at;
+            return out;
         }
-        bad_time = true;
-        at = close + 1;
+        out.bad = true;
+        at = out.close + 1;
     }
+    return out;
+}
+
+/// Reads the quoted referrer and user agent that may follow the size at `at`.
+/// \return the position after them.
+std::size_t read_agent(std::string_view line, std::size_t at, log_request &out, log_scratch &scratch, line_shape *shape)
+{
+    if (at >= line.size() || line[at] != '"') {
+        return at;
+    }
+    auto const referrer_end = closing_quote(line, at);
+    at = referrer_end == std::string_view::npos ? line.size() : skip_spaces(line, referrer_end + 1);
+    if (shape != nullptr) {
+        shape->referrer = true;
+    }
+    if (at < line.size() && line[at] == '"') {
+        auto const agent_end = closing_quote(line, at);
+        if (agent_end != std::string_view::npos) {
+            std::string_view const agent = line.substr(at + 1, agent_end - at - 1);
+            out.user_agent = agent == "-" ? std::string_view{} : unescaped(agent, scratch.user_agent);
+            at = skip_spaces(line, agent_end + 1);
+            if (shape != nullptr) {
+                shape->user_agent = true;
+            }
+        }
+    }
+    return at;
+}
+
+/// Counts the fields after the user agent, from `at`, and tells Traefik's duration last.
+void count_extra_fields(std::string_view line, std::size_t at, line_shape &shape)
+{
+    std::string_view last;
+    while (shape.user_agent && at < line.size()) {
+        std::size_t end = line[at] == '"' ? closing_quote(line, at) : line.find(' ', at);
+        end = end == std::string_view::npos ? line.size() : end + (line[at] == '"' ? 1 : 0);
+        last = line.substr(at, end - at);
+        ++shape.extra_fields;
+        at = skip_spaces(line, end);
+    }
+    shape.traefik = last.size() > 2 && last.ends_with("ms") && base::is_digits(last.substr(0, last.size() - 2));
+}
+
+log_line_kind parse_combined(std::string_view line, log_request &out, log_scratch &scratch, std::string_view &problem,
+                             line_shape *shape)
+{
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
+        return log_line_kind::blank;
+    }
+    line_prefix const prefix = strip_prefix(line);
+    out = log_request{};
+    time_field const time = find_time(line, out.day);
+    if (time.unclosed) {
+        problem = "the [time] field is not closed";
+        return log_line_kind::malformed;
+    }
+    std::size_t const open = time.open;
+    std::size_t close = time.close;
+    bool const bad_time = time.bad;
     constexpr std::string_view NO_TIME{
         "no [time] field: not the combined or common log format (--log-format reads other layouts)"};
     // A layout without a time (some servers leave it out): read only if a request and a status
@@ -492,37 +552,14 @@ log_line_kind parse_combined(std::string_view line, log_request &out, log_scratc
         // the request still counts, but which quoted field is the user agent is not known.
         bool const sized = size == "-" || base::is_digits(size);
         at = skip_spaces(line, size_end);
-        if (sized && at < line.size() && line[at] == '"') {
-            auto const referrer_end = closing_quote(line, at);
-            at = referrer_end == std::string_view::npos ? line.size() : skip_spaces(line, referrer_end + 1);
-            if (at < line.size() && line[at] == '"') {
-                auto const agent_end = closing_quote(line, at);
-                if (agent_end != std::string_view::npos) {
-                    std::string_view const agent = line.substr(at + 1, agent_end - at - 1);
-                    out.user_agent = agent == "-" ? std::string_view{} : unescaped(agent, scratch.user_agent);
-                    at = skip_spaces(line, agent_end + 1);
-                    if (shape != nullptr) {
-                        shape->user_agent = true;
-                    }
-                }
-            }
-            if (shape != nullptr) {
-                shape->referrer = true;
-            }
+        if (sized) {
+            at = read_agent(line, at, out, scratch, shape);
         }
     }
     if (shape != nullptr) {
         shape->prefix = prefix;
         shape->vhost = !out.host.empty();
-        std::string_view last;
-        while (shape->user_agent && at < line.size()) {
-            std::size_t end = line[at] == '"' ? closing_quote(line, at) : line.find(' ', at);
-            end = end == std::string_view::npos ? line.size() : end + (line[at] == '"' ? 1 : 0);
-            last = line.substr(at, end - at);
-            ++shape->extra_fields;
-            at = skip_spaces(line, end);
-        }
-        shape->traefik = last.size() > 2 && last.ends_with("ms") && base::is_digits(last.substr(0, last.size() - 2));
+        count_extra_fields(line, at, *shape);
     }
     return split_request(unescaped(request, scratch.request), out);
 }

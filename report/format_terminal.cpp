@@ -56,13 +56,26 @@ std::string what_happened(listed_url const &u)
 
 } // namespace
 
-void terminal_format::write(coverage_report const &r, std::ostream &out) const
+namespace {
+
+/// Appends a line of text.
+class lines
 {
-    std::string text;
-    auto line = [&text](std::string const &s) {
-        text += s;
-        text += '\n';
-    };
+public:
+    void operator()(std::string const &s)
+    {
+        m_text += s;
+        m_text += '\n';
+    }
+    [[nodiscard]] std::string const &text() const noexcept { return m_text; }
+
+private:
+    std::string m_text;
+};
+
+/// The head, the outcomes, kinds and crawlers tables, and why URLs miss.
+void write_summary(coverage_report const &r, lines &line)
+{
     std::string const how =
         r.resolved_by == "redirector"
             ? fmt::format("asked the redirector at {}", r.redirector)
@@ -119,18 +132,23 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
                              thousands(cause.count.hits)));
         }
     }
+}
+
+/// The lists of URLs: the top missed and the chains.
+void write_lists(coverage_report const &r, lines &line)
+{
     if (!r.top_missed.empty()) {
         line("");
         line(fmt::format("top missed URLs by hits ({} missed in all)", thousands(r.missed_urls)));
-        std::size_t const shown = std::min(r.top_missed.size(), LIST_ROWS);
-        // The URL column as wide as the widest URL shown, up to URL_WIDTH.
+        std::size_t const shown = std::min(r.top_missed.size(), terminal_format::LIST_ROWS);
+        // The URL column as wide as the widest URL shown, up to terminal_format::URL_WIDTH.
         std::size_t width = 0;
         for (std::size_t i = 0; i < shown; ++i) {
-            width = std::max(width, characters(shortened(r.top_missed[i].url, URL_WIDTH)));
+            width = std::max(width, characters(shortened(r.top_missed[i].url, terminal_format::URL_WIDTH)));
         }
         for (std::size_t i = 0; i < shown; ++i) {
             auto const &u = r.top_missed[i];
-            std::string const url = shortened(u.url, URL_WIDTH);
+            std::string const url = shortened(u.url, terminal_format::URL_WIDTH);
             std::string const why = what_happened(u);
             line(fmt::format("  {:>10}  {}{}  {:<9} {}{}{}", thousands(u.hits), url,
                              std::string(width - characters(url), ' '), mappings::to_string(u.kind), label(u.outcome),
@@ -143,12 +161,17 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
     if (!r.chains.empty()) {
         line("");
         line("redirect chains (the target redirects again)");
-        for (std::size_t i = 0; i < std::min(r.chains.size(), LIST_ROWS); ++i) {
+        for (std::size_t i = 0; i < std::min(r.chains.size(), terminal_format::LIST_ROWS); ++i) {
             auto const &u = r.chains[i];
-            line(fmt::format("  {:>10}  {}  {} hop{}: {}", thousands(u.hits), shortened(u.url, URL_WIDTH), u.hops,
-                             u.hops == 1 ? "" : "s", u.detail));
+            line(fmt::format("  {:>10}  {}  {} hop{}: {}", thousands(u.hits),
+                             shortened(u.url, terminal_format::URL_WIDTH), u.hops, u.hops == 1 ? "" : "s", u.detail));
         }
     }
+}
+
+/// The proposed rules, and what was read: malformed lines, the access logs and their layouts.
+void write_proposals_and_inputs(coverage_report const &r, lines &line)
+{
     if (!r.proposals.empty()) {
         line("");
         line("proposed rules (rules.csv rows: review them, add them after your own rules, map load):");
@@ -165,7 +188,7 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
         line(fmt::format("malformed input lines: {} (skipped)", thousands(in.malformed)));
         for (auto const &m : in.malformed_examples) {
             line(fmt::format("  {}:{}: {}{}", m.file, m.line, m.problem,
-                             m.text.empty() ? "" : ": " + shortened(m.text, URL_WIDTH)));
+                             m.text.empty() ? "" : ": " + shortened(m.text, terminal_format::URL_WIDTH)));
         }
     }
     if (!in.access_logs.empty()) {
@@ -177,7 +200,17 @@ void terminal_format::write(coverage_report const &r, std::ostream &out) const
             line(fmt::format("  {} read as {}", layout.file, layout.layout));
         }
     }
-    out << text;
+}
+
+} // namespace
+
+void terminal_format::write(coverage_report const &r, std::ostream &out) const
+{
+    lines text;
+    write_summary(r, text);
+    write_lists(r, text);
+    write_proposals_and_inputs(r, text);
+    out << text.text();
 }
 
 } // namespace forumgate::report
