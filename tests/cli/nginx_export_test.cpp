@@ -9,9 +9,6 @@
 #include "tests/support/test_db.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -49,22 +46,6 @@ struct answer
 std::ostream &operator<<(std::ostream &out, answer const &a)
 {
     return out << a.status << ' ' << a.location;
-}
-
-// A port nobody listens on now (the kernel's choice; free again once closed).
-std::uint16_t free_port()
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        throw std::runtime_error{"no free port"};
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
 }
 
 // The generated map, and the URLs nginx must answer itself because the export lists them.
@@ -236,7 +217,7 @@ protected:
         auto const exported = run_process(FORUMGATE_BINARY, args);
         EXPECT_EQ(exported.exit_code, 0) << exported.err;
         m_export_log = exported.err;
-        std::uint16_t const port = free_port();
+        std::uint16_t const port = forumgate::testing::unused_loopback_port();
         std::ofstream conf{out / "nginx.conf"};
         // One process (master_process off), so that killing it leaves no worker behind.
         conf << "daemon off;\nmaster_process off;\npid nginx.pid;\nerror_log logs/error.log warn;\n"

@@ -5,31 +5,15 @@
 #include "report/target_check.hpp"
 
 #include "tests/report/loopback_site.hpp"
+#include "tests/support/http_client.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace forumgate;
 using namespace forumgate::report;
 using forumgate::testing::loopback_site;
 
 namespace {
-
-/// A loopback port nothing listens on (bound and closed again).
-std::uint16_t closed_port()
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 verdict make_verdict(url_outcome outcome, int status, std::string location)
 {
@@ -78,14 +62,15 @@ protected:
 
 TEST_F(target_check_test, tells_each_kind_of_target)
 {
-    std::vector<std::string> const urls = {site.url("/t/agm-2023-minutes/1774"),
-                                           site.url("/t/gone/1"),
-                                           site.url("/broken/500"),
-                                           site.url("/no-location"),
-                                           site.url("/t/1775"),
-                                           site.url("/loop/a"),
-                                           site.url("/long/0"),
-                                           "http://127.0.0.1:" + std::to_string(closed_port()) + "/t/1"};
+    std::vector<std::string> const urls = {
+        site.url("/t/agm-2023-minutes/1774"),
+        site.url("/t/gone/1"),
+        site.url("/broken/500"),
+        site.url("/no-location"),
+        site.url("/t/1775"),
+        site.url("/loop/a"),
+        site.url("/long/0"),
+        "http://127.0.0.1:" + std::to_string(forumgate::testing::unused_loopback_port()) + "/t/1"};
     auto const results = check_targets(urls, quick(), nullptr);
     ASSERT_EQ(results.size(), urls.size());
     using state = target_result::state;

@@ -271,6 +271,24 @@ void http_client::shutdown_send()
     ::shutdown(m_fd, SHUT_WR);
 }
 
+std::uint16_t unused_loopback_port()
+{
+    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bool const bound = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    if (!bound) {
+        throw std::runtime_error{"no unused port on 127.0.0.1"};
+    }
+    return ntohs(address.sin_port);
+}
+
 std::optional<http_response> http_request(std::uint16_t port, std::string_view target, std::string_view host,
                                           std::string_view method)
 {

@@ -78,6 +78,10 @@ private:
     bool m_eof = false;
 };
 
+/// \return a port of 127.0.0.1 that nothing listens on: chosen by the kernel, bound and closed
+/// again (free until something else takes it). \throws std::runtime_error if none can be had.
+[[nodiscard]] std::uint16_t unused_loopback_port();
+
 /// Sends one `GET target` (or HEAD, or any `method`) with `Host: host` on a new connection and
 /// reads the answer. \return nullopt if no whole answer came.
 [[nodiscard]] std::optional<http_response> http_request(std::uint16_t port, std::string_view target,
