@@ -91,6 +91,10 @@ map_change_set database::changes_since(std::int64_t version)
             if (out.to_version == version) {
                 return out;
             }
+            if (out.to_version < version) { // a store rebuilt: its log says nothing of this version
+                out.whole_map = true;
+                return out;
+            }
             // Every version in between left at least one row; a missing one was
             // pruned or never logged.
             auto const held = txn.exec_params1("SELECT count(DISTINCT version) FROM "
@@ -98,7 +102,7 @@ map_change_set database::changes_since(std::int64_t version)
                                                "version <= $2",
                                                version, out.to_version)[0]
                                   .as<std::int64_t>();
-            if (out.to_version < version || held != out.to_version - version) {
+            if (held != out.to_version - version) {
                 out.whole_map = true;
                 return out;
             }
