@@ -74,29 +74,52 @@ fg_pg_bindir() {
   echo "$dir"
 }
 
+# The user the private PostgreSQL runs as: postgres when this runs as root (initdb refuses to
+# run as root), else this user.
+fg_pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# Runs a command as fg_pg_user.
+fg_pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Makes a new temporary folder `forumgate-$1.XXXXXX` for a private PostgreSQL, owned by
+# fg_pg_user, and prints its path.
+fg_pg_new_folder() {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/forumgate-$1.XXXXXX")
+  chmod 755 "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+  echo "$dir"
+}
+
+# Starts the PostgreSQL whose data is in $1/data, listening on a unix socket in $1 only, with
+# more `-c` settings in $2; shows its log if it does not come up.
+fg_pg_ctl_start() {
+  local bindir
+  bindir=$(fg_pg_bindir) || return 1
+  fg_pg_run "$bindir/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$1' -c max_connections=200 $2" start >/dev/null ||
+    { cat "$1/server.log" >&2; return 1; }
+}
+
 # Starts a private PostgreSQL in a new temporary folder, listening on a unix socket in that
 # folder only (no TCP, no system service). Sets FG_PG_DIR and exports FORUMGATE_PG_URL
 # (a libpq keyword/value connection string to its 'postgres' database).
 fg_pg_start() {
-  local bindir run=()
+  local bindir user
   bindir=$(fg_pg_bindir) || return 1
-  FG_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/forumgate-pg.XXXXXX")
-  chmod 755 "$FG_PG_DIR"
-  # initdb refuses to run as root; run the server as the postgres system user then.
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/sh postgres
-    chown postgres "$FG_PG_DIR"
-    run=(runuser -u postgres --)
   fi
-  local user
-  user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
-  "${run[@]}" "$bindir/initdb" -D "$FG_PG_DIR/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >"$FG_PG_DIR/initdb.log" 2>&1 ||
+  FG_PG_DIR=$(fg_pg_new_folder pg)
+  user=$(fg_pg_user)
+  fg_pg_run "$bindir/initdb" -D "$FG_PG_DIR/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >"$FG_PG_DIR/initdb.log" 2>&1 ||
     { cat "$FG_PG_DIR/initdb.log" >&2; return 1; }
   # Durability is not needed for a throw-away test server; speed is.
-  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_DIR/data" -l "$FG_PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$FG_PG_DIR' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null ||
-    { cat "$FG_PG_DIR/server.log" >&2; return 1; }
+  fg_pg_ctl_start "$FG_PG_DIR" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off" || return 1
   export FORUMGATE_PG_URL="host=$FG_PG_DIR port=5432 user=$user dbname=postgres"
   fg_log "private PostgreSQL running in $FG_PG_DIR"
 }
@@ -105,21 +128,15 @@ fg_pg_start() {
 # backup with pg_basebackup -R), in a new temporary folder, listening on a unix socket in that
 # folder only. Sets FG_PG_STANDBY_DIR and exports FORUMGATE_PG_STANDBY_URL.
 fg_pg_standby_start() {
-  local bindir run=() user
+  local bindir user
   bindir=$(fg_pg_bindir) || return 1
   [ -n "${FG_PG_DIR:-}" ] || { fg_log "fg_pg_standby_start: no primary (fg_pg_start first)"; return 1; }
-  FG_PG_STANDBY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/forumgate-pg-standby.XXXXXX")
-  chmod 755 "$FG_PG_STANDBY_DIR"
-  if [ "$(id -u)" -eq 0 ]; then
-    chown postgres "$FG_PG_STANDBY_DIR"
-    run=(runuser -u postgres --)
-  fi
-  user=$([ "$(id -u)" -eq 0 ] && echo postgres || id -un)
-  "${run[@]}" "$bindir/pg_basebackup" -h "$FG_PG_DIR" -p 5432 -U "$user" -D "$FG_PG_STANDBY_DIR/data" -R -X stream \
+  FG_PG_STANDBY_DIR=$(fg_pg_new_folder pg-standby)
+  user=$(fg_pg_user)
+  fg_pg_run "$bindir/pg_basebackup" -h "$FG_PG_DIR" -p 5432 -U "$user" -D "$FG_PG_STANDBY_DIR/data" -R -X stream \
     >"$FG_PG_STANDBY_DIR/basebackup.log" 2>&1 || { cat "$FG_PG_STANDBY_DIR/basebackup.log" >&2; return 1; }
-  "${run[@]}" "$bindir/pg_ctl" -D "$FG_PG_STANDBY_DIR/data" -l "$FG_PG_STANDBY_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$FG_PG_STANDBY_DIR' -c hot_standby=on -c max_connections=200" \
-    start >/dev/null || { cat "$FG_PG_STANDBY_DIR/server.log" >&2; return 1; }
+  # A standby needs max_connections at least the primary's (fg_pg_ctl_start gives both 200).
+  fg_pg_ctl_start "$FG_PG_STANDBY_DIR" "-c hot_standby=on" || return 1
   export FORUMGATE_PG_STANDBY_URL="host=$FG_PG_STANDBY_DIR port=5432 user=$user dbname=postgres"
   fg_log "private PostgreSQL hot standby running in $FG_PG_STANDBY_DIR"
 }
@@ -127,10 +144,9 @@ fg_pg_standby_start() {
 # Stops the PostgreSQL whose folder is $1 (fast shutdown) and removes the folder.
 fg_pg_stop_folder() {
   [ -n "$1" ] && [ -d "$1/data" ] || return 0
-  local bindir run=()
+  local bindir
   bindir=$(fg_pg_bindir) || return 0
-  [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
-  "${run[@]}" "$bindir/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+  fg_pg_run "$bindir/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$1"
 }
 
