@@ -101,6 +101,18 @@ public:
     }
     [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
+    /// Calls `visit(value)` for the value of every key find() finds (of duplicate keys, the
+    /// first one added), in no particular order. \pre build() was called.
+    template <typename Visit>
+    void for_each_found(Visit &&visit) const
+    {
+        for (std::uint32_t const entry : m_slots) {
+            if (entry != 0) {
+                visit(m_values[entry - 1]);
+            }
+        }
+    }
+
 private:
     static std::uint64_t hash(std::string_view key) noexcept;
 

@@ -296,7 +296,7 @@ decision resolution::post(url_shape const &shape)
     if (p == nullptr) {
         return not_found(reason::unknown_id, url_kind::post);
     }
-    snapshot::topic const &t = m_map.topic_at(p->topic_index);
+    snapshot::topic const &t = m_map.topic_of(*p);
     m_decision.restricted = is_restricted(t);
     if (shape.id == shape_id::post_resource) {
         if (p->new_post_number == 0) {

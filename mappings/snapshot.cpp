@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace forumgate::mappings {
 namespace {
@@ -178,6 +179,30 @@ rule compile_rule(rule_row const &row)
 }
 
 // ---------------------------------------------------------------------------------------------
+// layer_keys
+
+namespace {
+
+template <typename T>
+void merge_sorted(std::vector<T> &into, std::vector<T> const &more)
+{
+    into.insert(into.end(), more.begin(), more.end());
+    std::sort(into.begin(), into.end());
+    into.erase(std::unique(into.begin(), into.end()), into.end());
+}
+
+} // namespace
+
+void layer_keys::merge(layer_keys const &other)
+{
+    merge_sorted(topics, other.topics);
+    merge_sorted(users, other.users);
+    merge_sorted(tags, other.tags);
+    categories = categories || other.categories;
+    uploads = uploads || other.uploads;
+}
+
+// ---------------------------------------------------------------------------------------------
 // snapshot
 
 bool snapshot::is_old_host(std::string_view host) const noexcept
@@ -193,7 +218,7 @@ bool snapshot::is_upload_host(std::string_view host) const noexcept
                        [host](std::string const &h) { return base::iequals(h, host); });
 }
 
-snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
+snapshot::topic const *snapshot::find_own_topic(std::uint64_t old_id) const noexcept
 {
     if (m_topics_dense) {
         std::uint64_t const index = old_id - m_first_topic_id; // wraps for ids below the first
@@ -206,26 +231,67 @@ snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
     return index ? &m_topics[*index] : nullptr;
 }
 
+snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
+{
+    topic const *own = find_own_topic(old_id);
+    if (own != nullptr || !m_below || hides_topic(old_id)) {
+        return own;
+    }
+    return m_below->find_topic(old_id);
+}
+
 snapshot::topic const *snapshot::find_topic_by_slug(std::string_view old_slug) const noexcept
 {
     auto const index = m_topic_by_slug.find(old_slug);
-    return index ? &m_topics[*index] : nullptr;
+    topic const *own = index ? &m_topics[*index] : nullptr;
+    if (!m_below) {
+        return own;
+    }
+    // The lowest old id among the topics with this slug: the one below unless this layer hides
+    // it (then this layer holds it under the same slug: snapshot_builder::check_slug_holders).
+    topic const *under = m_below->find_topic_by_slug(old_slug);
+    if (under == nullptr || hides_topic(under->old_id)) {
+        return own;
+    }
+    return own == nullptr || under->old_id < own->old_id ? under : own;
+}
+
+bool snapshot::holds_under_slug(topic const &t, std::string_view old_slug) const noexcept
+{
+    if (m_below && !holds(t)) {
+        return m_below->holds_under_slug(t, old_slug);
+    }
+    auto const index = m_topic_by_slug.find(old_slug);
+    return index && &m_topics[*index] == &t;
 }
 
 snapshot::post const *snapshot::find_post(std::uint64_t old_id) const noexcept
 {
-    auto const index = m_post_by_id.find(old_id);
-    return index ? &m_posts[*index] : nullptr;
+    if (auto const index = m_post_by_id.find(old_id)) {
+        return &m_posts[*index];
+    }
+    if (!m_below) {
+        return nullptr;
+    }
+    // A post of a topic this layer holds is here or gone.
+    post const *under = m_below->find_post(old_id);
+    return under != nullptr && hides_topic(m_below->topic_of(*under).old_id) ? nullptr : under;
 }
 
 snapshot::category const *snapshot::find_category(std::uint64_t old_id) const noexcept
 {
+    if (categories_below()) {
+        return m_below->find_category(old_id);
+    }
     auto const index = m_category_by_id.find(old_id);
     return index ? &m_categories[*index] : nullptr;
 }
 
 snapshot::category const *snapshot::find_category_by_path(std::string_view old_slug_path) const
 {
+    if (categories_below()) {
+        return m_below->find_category_by_path(old_slug_path);
+    }
     std::string const key = base::ascii_lower(old_slug_path);
     if (auto const index = m_category_by_path.find(key)) {
         return &m_categories[*index];
@@ -241,24 +307,44 @@ snapshot::category const *snapshot::find_category_by_path(std::string_view old_s
 
 snapshot::renamed const *snapshot::find_user(std::string_view old_username) const
 {
-    auto const index = m_user_by_name.find(base::ascii_lower(old_username));
-    return index ? &m_users[*index] : nullptr;
+    return find_user_lower(base::ascii_lower(old_username));
+}
+
+snapshot::renamed const *snapshot::find_user_lower(std::string_view lower) const noexcept
+{
+    if (auto const index = m_user_by_name.find(lower)) {
+        return &m_users[*index];
+    }
+    return m_below && !m_hidden_users.find(lower) ? m_below->find_user_lower(lower) : nullptr;
 }
 
 snapshot::renamed const *snapshot::find_tag(std::string_view old_name) const
 {
-    auto const index = m_tag_by_name.find(base::ascii_lower(old_name));
-    return index ? &m_tags[*index] : nullptr;
+    return find_tag_lower(base::ascii_lower(old_name));
+}
+
+snapshot::renamed const *snapshot::find_tag_lower(std::string_view lower) const noexcept
+{
+    if (auto const index = m_tag_by_name.find(lower)) {
+        return &m_tags[*index];
+    }
+    return m_below && !m_hidden_tags.find(lower) ? m_below->find_tag_lower(lower) : nullptr;
 }
 
 snapshot::renamed const *snapshot::find_upload_by_sha1(std::string_view sha1_hex) const
 {
+    if (uploads_below()) {
+        return m_below->find_upload_by_sha1(sha1_hex);
+    }
     auto const index = m_upload_by_sha1.find(base::ascii_lower(sha1_hex));
     return index ? &m_uploads[*index] : nullptr;
 }
 
 snapshot::renamed const *snapshot::find_upload_by_path(std::string_view old_path) const
 {
+    if (uploads_below()) {
+        return m_below->find_upload_by_path(old_path);
+    }
     auto const index = m_upload_by_path.find(old_path);
     return index ? &m_uploads[*index] : nullptr;
 }
@@ -283,6 +369,17 @@ std::size_t snapshot::memory_bytes() const noexcept
     }
     bytes += m_user_by_name.memory_bytes() + m_tag_by_name.memory_bytes();
     bytes += m_upload_by_sha1.memory_bytes() + m_upload_by_path.memory_bytes();
+    if (m_below) {
+        bytes += m_keys.topics.capacity() * sizeof(std::uint32_t) + m_hidden_topics.memory_bytes();
+        for (auto const *names : {&m_keys.users, &m_keys.tags}) {
+            bytes += names->capacity() * sizeof(std::string);
+            for (auto const &name : *names) {
+                bytes += name.capacity() > 15 ? name.capacity() : 0;
+            }
+        }
+        bytes += m_hidden_users.memory_bytes() + m_hidden_tags.memory_bytes();
+        bytes += m_below->memory_bytes();
+    }
     return bytes;
 }
 
@@ -352,10 +449,20 @@ snapshot_builder::snapshot_builder(site_settings settings) : m_snapshot{std::mak
     m_snapshot->m_settings = std::move(settings);
 }
 
+snapshot_builder::snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level)
+    : snapshot_builder{below->settings()}
+{
+    m_snapshot->m_rules = below->m_rules; // a change of the rules is a change of the whole map
+    m_snapshot->m_level = level;
+    m_snapshot->m_keys = std::move(keys);
+    m_snapshot->m_below = std::move(below);
+}
+
 snapshot_builder::~snapshot_builder() = default;
 
 void snapshot_builder::add(topic_row const &row)
 {
+    ++m_rows;
     std::uint32_t const old_id = checked_id(row.old_id, "topic", row.old_id);
     std::uint32_t const new_id = row.new_id ? checked_id(*row.new_id, "topic", row.old_id) : 0;
     if (row.new_slug.size() > 0xFFFF || row.old_slug.size() > 0xFFFF) {
@@ -386,6 +493,7 @@ void snapshot_builder::add(topic_row const &row)
 
 void snapshot_builder::add(post_row const &row)
 {
+    ++m_rows;
     pending_post post{};
     post.old_id = checked_id(row.old_id, "post", row.old_id);
     post.old_topic_id = checked_id(row.old_topic_id, "post", row.old_id);
@@ -411,6 +519,7 @@ void snapshot_builder::add(post_row const &row)
 
 void snapshot_builder::add(category_row const &row)
 {
+    ++m_rows;
     checked_id(row.old_id, "category", row.old_id);
     if (row.new_id) {
         checked_id(*row.new_id, "category", row.old_id);
@@ -422,6 +531,7 @@ void snapshot_builder::add(category_row const &row)
 
 void snapshot_builder::add(user_row const &row)
 {
+    ++m_rows;
     if (row.old_username.empty()) {
         throw input_error{"user with an empty old username"};
     }
@@ -430,6 +540,7 @@ void snapshot_builder::add(user_row const &row)
 
 void snapshot_builder::add(tag_row const &row)
 {
+    ++m_rows;
     if (row.old_name.empty()) {
         throw input_error{"tag with an empty old name"};
     }
@@ -438,6 +549,7 @@ void snapshot_builder::add(tag_row const &row)
 
 void snapshot_builder::add(upload_row const &row)
 {
+    ++m_rows;
     if (row.new_url) {
         std::string_view const url = *row.new_url;
         if (!std::all_of(url.begin(), url.end(), is_url_char)) {
@@ -470,6 +582,7 @@ void snapshot_builder::add(upload_row const &row)
 
 void snapshot_builder::add(rule_row const &row)
 {
+    ++m_rows;
     m_snapshot->m_rules.push_back(compile_rule(row));
 }
 
@@ -477,6 +590,10 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
 {
     snapshot &snap = *m_snapshot;
     std::size_t const distinct_topics = build_topics();
+    if (!m_refusal.empty()) {
+        m_snapshot = std::make_unique<snapshot>();
+        return nullptr;
+    }
     build_categories();
 
     // Users and tags: case-insensitive old names.
@@ -489,6 +606,10 @@ std::shared_ptr<snapshot const> snapshot_builder::build()
     snap.m_counts = {distinct_topics,    snap.m_posts.size(),   snap.m_categories.size(), snap.m_users.size(),
                      snap.m_tags.size(), snap.m_uploads.size(), snap.m_rules.size()};
     snap.m_version = m_version;
+    snap.m_rows = std::exchange(m_rows, 0);
+    if (snap.m_below) {
+        finish_layer(distinct_topics);
+    }
     m_category_rows = {};
     std::shared_ptr<snapshot const> result{std::move(m_snapshot)};
     m_snapshot = std::make_unique<snapshot>();
@@ -532,6 +653,11 @@ std::size_t snapshot_builder::build_topics()
     }
     post_ids = {};
     index_old_topic_slugs();
+    if (snap.m_below && !check_slug_holders()) {
+        m_pending_topics = {};
+        m_old_slugs = {};
+        return 0;
+    }
     m_pending_topics = {};
     m_old_slugs = {};
     return distinct_topics;
@@ -640,6 +766,76 @@ void snapshot_builder::index_old_topic_slugs()
         }
     }
     snap.m_topic_by_slug.build();
+    snap.m_topic_by_slug.for_each_found(
+        [&snap](std::uint32_t index) { snap.m_topics[index].flags |= snapshot::TOPIC_SLUG_HOLDER; });
+}
+
+bool snapshot_builder::check_slug_holders()
+{
+    snapshot const &snap = *m_snapshot;
+    snapshot const &below = *snap.m_below;
+    std::size_t listed = 0;
+    for (std::uint32_t const old_id : snap.m_keys.topics) {
+        snapshot::topic const *under = below.find_topic(old_id);
+        if (under == nullptr || (under->flags & snapshot::TOPIC_SLUG_HOLDER) == 0) {
+            continue;
+        }
+        while (listed < m_pending_topics.size() && m_pending_topics[listed].old_id < old_id) {
+            ++listed;
+        }
+        bool still_holds = false;
+        if (listed < m_pending_topics.size() && m_pending_topics[listed].old_id == old_id) {
+            pending_topic const &now = m_pending_topics[listed];
+            still_holds = now.old_slug_length > 0 &&
+                          below.holds_under_slug(
+                              *under, std::string_view{m_old_slugs}.substr(now.old_slug_offset, now.old_slug_length));
+        }
+        if (!still_holds) {
+            m_refusal =
+                fmt::format("topic {} left the old slug that leads to it (removed, restricted or renamed)", old_id);
+            return false;
+        }
+    }
+    return true;
+}
+
+void snapshot_builder::finish_layer(std::size_t distinct_topics)
+{
+    snapshot &snap = *m_snapshot;
+    snapshot const &below = *snap.m_below;
+    layer_keys const &keys = snap.m_keys;
+    snapshot::counts counts = below.size();
+    id_pairs hidden;
+    hidden.reserve(keys.topics.size());
+    for (std::uint32_t const old_id : keys.topics) {
+        hidden.emplace_back(old_id, 0);
+        if (snapshot::topic const *under = below.find_topic(old_id)) {
+            counts.topics -= 1;
+            counts.posts -= below.posts_of(*under).size();
+        }
+    }
+    (void)snap.m_hidden_topics.build(hidden); // keys are unique
+    counts.topics += distinct_topics;
+    counts.posts += snap.m_posts.size();
+    for (auto const &name : keys.users) {
+        snap.m_hidden_users.add(name, 0);
+        counts.users -= below.find_user_lower(name) != nullptr ? 1 : 0;
+    }
+    snap.m_hidden_users.build();
+    counts.users += snap.m_users.size();
+    for (auto const &name : keys.tags) {
+        snap.m_hidden_tags.add(name, 0);
+        counts.tags -= below.find_tag_lower(name) != nullptr ? 1 : 0;
+    }
+    snap.m_hidden_tags.build();
+    counts.tags += snap.m_tags.size();
+    if (keys.categories) {
+        counts.categories = snap.m_categories.size();
+    }
+    if (keys.uploads) {
+        counts.uploads = snap.m_uploads.size();
+    }
+    snap.m_counts = counts;
 }
 
 void snapshot_builder::build_categories()

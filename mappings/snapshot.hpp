@@ -4,6 +4,7 @@
 #include "mappings/lookup_table.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -118,8 +119,32 @@ struct rule
 /// Compiles and checks a rule. \throws input_error naming what is wrong.
 [[nodiscard]] rule compile_rule(rule_row const &row);
 
+/// What a layer holds in place of the map below it (docs/architecture.md, "Changes applied in
+/// place"): the rows of these keys as they are now. A key whose row is gone is still listed: the
+/// layer hides what the map below has for it.
+struct layer_keys
+{
+    std::vector<std::uint32_t> topics; ///< old topic ids: the topic's row and all its posts
+    std::vector<std::string> users;    ///< old usernames, lower case
+    std::vector<std::string> tags;     ///< old tag names, lower case
+    bool categories = false;           ///< the whole categories table
+    bool uploads = false;              ///< the whole uploads table
+
+    /// Adds `other`'s keys (the lists stay sorted and without duplicates).
+    void merge(layer_keys const &other);
+    [[nodiscard]] bool empty() const noexcept
+    {
+        return topics.empty() && users.empty() && tags.empty() && !categories && !uploads;
+    }
+};
+
 /// Represents the whole ID map, read-only. Built by snapshot_builder; shared by every request
 /// through a shared_ptr<const snapshot>.
+///
+/// A snapshot is either a base (the whole map) or a layer over another snapshot: a layer holds
+/// the current rows of a few keys (layer_keys) and answers every other lookup from the map below,
+/// so that a change to the map costs work in proportion to the change. Every lookup answers as
+/// a snapshot built from all the rows at the layer's version would.
 class snapshot
 {
 public:
@@ -136,6 +161,9 @@ public:
     };
     static constexpr std::uint8_t TOPIC_RESTRICTED = 1;
     static constexpr std::uint8_t TOPIC_HAS_HIDDEN_POSTS = 2;
+    /// Its old slug leads to it in its own snapshot's slug table (the lowest old id of a shared
+    /// slug): a layer that hides it must still hold it under that slug.
+    static constexpr std::uint8_t TOPIC_SLUG_HOLDER = 4;
 
     /// A post as the resolver sees it. 20 bytes; posts are grouped by topic, by post number.
     struct post
@@ -174,19 +202,34 @@ public:
 
     [[nodiscard]] topic const *find_topic(std::uint64_t old_id) const noexcept;
     [[nodiscard]] topic const *find_topic_by_slug(std::string_view old_slug) const noexcept;
+    /// `t` must come from this snapshot (a find_ of it or of posts_of/topic_of).
     [[nodiscard]] std::string_view new_slug(topic const &t) const noexcept
     {
+        if (m_below && !holds(t)) [[unlikely]] {
+            return m_below->new_slug(t);
+        }
         return std::string_view{m_slugs.data() + t.new_slug_offset, t.new_slug_length};
     }
     [[nodiscard]] std::span<post const> posts_of(topic const &t) const noexcept
     {
+        if (m_below && !holds(t)) [[unlikely]] {
+            return m_below->posts_of(t);
+        }
         return {m_posts.data() + t.first_post, t.post_count};
     }
     [[nodiscard]] post const *find_post(std::uint64_t old_id) const noexcept;
-    [[nodiscard]] topic const &topic_at(std::uint32_t index) const noexcept { return m_topics[index]; }
+    /// The topic a post (from find_post or posts_of) belongs to.
+    [[nodiscard]] topic const &topic_of(post const &p) const noexcept
+    {
+        if (m_below && !holds(p)) [[unlikely]] {
+            return m_below->topic_of(p);
+        }
+        return m_topics[p.topic_index];
+    }
     /// Every topic slot, in old id order; a slot with old_id 0 is a gap between dense ids.
+    /// \pre a base snapshot (not a layer): the map exports walk whole maps only.
     [[nodiscard]] std::span<topic const> topics() const noexcept { return {m_topics.data(), m_topics.size()}; }
-    /// Calls `visit(old_post_id, post)` for every post, in no particular order.
+    /// Calls `visit(old_post_id, post)` for every post, in no particular order. \pre a base.
     template <typename Visit>
     void for_each_post_id(Visit &&visit) const
     {
@@ -194,7 +237,10 @@ public:
     }
 
     [[nodiscard]] category const *find_category(std::uint64_t old_id) const noexcept;
-    [[nodiscard]] std::span<category const> categories() const noexcept { return m_categories; }
+    [[nodiscard]] std::span<category const> categories() const noexcept
+    {
+        return categories_below() ? m_below->categories() : std::span<category const>{m_categories};
+    }
     /// Looks up `parent/child` (case-insensitive), or a leaf slug that only one category has.
     [[nodiscard]] category const *find_category_by_path(std::string_view old_slug_path) const;
 
@@ -204,7 +250,10 @@ public:
     [[nodiscard]] renamed const *find_upload_by_path(std::string_view old_path) const;
     /// The old upload paths find_upload_by_path() knows, as it looks them up (decoded segments,
     /// secure-upload prefixes read as /uploads).
-    [[nodiscard]] string_table const &upload_paths() const noexcept { return m_upload_by_path; }
+    [[nodiscard]] string_table const &upload_paths() const noexcept
+    {
+        return uploads_below() ? m_below->upload_paths() : m_upload_by_path;
+    }
 
     [[nodiscard]] std::span<rule const> rules() const noexcept { return m_rules; }
 
@@ -225,8 +274,43 @@ public:
     /// The store's map version this snapshot was built from (0 when built from files/tests).
     [[nodiscard]] std::int64_t version() const noexcept { return m_version; }
 
+    /// How a snapshot stands to the whole map.
+    enum class level : std::uint8_t
+    {
+        base,        ///< the whole map
+        large_layer, ///< a layer over a base, rebuilt when a small layer outgrows its bound
+        small_layer, ///< a layer over a base or a large layer, rebuilt on every change
+    };
+    [[nodiscard]] level kind() const noexcept { return m_level; }
+    /// The snapshot a layer lies on; null for a base.
+    [[nodiscard]] std::shared_ptr<snapshot const> const &below() const noexcept { return m_below; }
+    /// The keys a layer holds (empty for a base).
+    [[nodiscard]] layer_keys const &keys() const noexcept { return m_keys; }
+    /// Rows this snapshot was built from (for a layer: the rows of its keys).
+    [[nodiscard]] std::size_t rows() const noexcept { return m_rows; }
+
 private:
     friend class snapshot_builder;
+
+    [[nodiscard]] bool holds(topic const &t) const noexcept
+    {
+        return std::less_equal<>{}(m_topics.data(), &t) && std::less<>{}(&t, m_topics.data() + m_topics.size());
+    }
+    [[nodiscard]] bool holds(post const &p) const noexcept
+    {
+        return std::less_equal<>{}(m_posts.data(), &p) && std::less<>{}(&p, m_posts.data() + m_posts.size());
+    }
+    [[nodiscard]] bool categories_below() const noexcept { return m_below && !m_keys.categories; }
+    [[nodiscard]] bool uploads_below() const noexcept { return m_below && !m_keys.uploads; }
+    [[nodiscard]] bool hides_topic(std::uint64_t old_id) const noexcept
+    {
+        return m_hidden_topics.find(old_id).has_value();
+    }
+    [[nodiscard]] topic const *find_own_topic(std::uint64_t old_id) const noexcept;
+    /// \return true if the snapshot that holds `t` finds it by `old_slug`.
+    [[nodiscard]] bool holds_under_slug(topic const &t, std::string_view old_slug) const noexcept;
+    [[nodiscard]] renamed const *find_user_lower(std::string_view lower) const noexcept;
+    [[nodiscard]] renamed const *find_tag_lower(std::string_view lower) const noexcept;
 
     site_settings m_settings;
     std::string m_base_origin;
@@ -263,6 +347,15 @@ private:
     std::vector<rule> m_rules;
     counts m_counts;
     std::int64_t m_version = 0;
+    std::size_t m_rows = 0;
+
+    // A layer: the snapshot below, the keys held here, and those keys as lookup sets.
+    level m_level = level::base;
+    std::shared_ptr<snapshot const> m_below;
+    layer_keys m_keys;
+    id_table m_hidden_topics;
+    string_table m_hidden_users;
+    string_table m_hidden_tags;
 };
 
 /// Collects map rows and builds a snapshot. Rows may come in any order.
@@ -271,6 +364,9 @@ class snapshot_builder
 public:
     /// \throws input_error if the settings are unusable.
     explicit snapshot_builder(site_settings settings);
+    /// Builds a layer over `below` that holds `keys`: add the current rows of exactly those keys
+    /// (every row of a table the keys name whole), nothing else. Settings and rules are below's.
+    snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level);
     ~snapshot_builder();
     snapshot_builder(snapshot_builder const &) = delete;
     snapshot_builder &operator=(snapshot_builder const &) = delete;
@@ -289,7 +385,11 @@ public:
 
     /// Sorts, indexes and hands over the snapshot; the builder is empty afterwards.
     /// \throws input_error on duplicate old ids.
+    /// \return null for a layer that cannot answer as the whole map would (refusal() says why):
+    /// build the whole map instead.
     [[nodiscard]] std::shared_ptr<snapshot const> build();
+    /// Why build() returned null.
+    [[nodiscard]] std::string const &refusal() const noexcept { return m_refusal; }
 
 private:
     struct pending_post
@@ -327,8 +427,14 @@ private:
     void build_categories();
     static void build_names(renamed_rows &rows, std::vector<snapshot::renamed> &out, string_table &table);
     void build_uploads();
+    /// A layer's part of build(): what it hides below, its counts.
+    void finish_layer(std::size_t distinct_topics);
+    /// A layer that hides a topic its old slug leads to must hold it under that slug (else the
+    /// slug's next topic below is unknown here). \return false, with m_refusal, if not.
+    bool check_slug_holders();
 
     std::unique_ptr<snapshot> m_snapshot;
+    std::string m_refusal;
     std::vector<pending_topic> m_pending_topics;
     std::string m_old_slugs;
     std::vector<pending_post> m_posts;
@@ -337,6 +443,7 @@ private:
     renamed_rows m_tags;
     std::vector<upload_row> m_upload_rows;
     std::int64_t m_version = 0;
+    std::size_t m_rows = 0;
 };
 
 } // namespace forumgate::mappings

@@ -24,9 +24,9 @@ void map_holder::replace(std::shared_ptr<mappings::snapshot const> map) noexcept
 // reloader
 
 reloader::reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
-                   std::chrono::seconds min_interval)
-    : m_load{std::move(load)}, m_holder{holder}, m_on_swap{std::move(on_swap)}, m_on_failure{std::move(on_failure)},
-      m_min_interval{min_interval}, m_thread{[this] { run(); }}
+                   std::chrono::seconds min_interval, updater update)
+    : m_load{std::move(load)}, m_update{std::move(update)}, m_holder{holder}, m_on_swap{std::move(on_swap)},
+      m_on_failure{std::move(on_failure)}, m_min_interval{min_interval}, m_thread{[this] { run(); }}
 {}
 
 reloader::~reloader()
@@ -68,6 +68,21 @@ void reloader::request(std::string why, bool debounce)
     m_wake.notify_all();
 }
 
+void reloader::request_changes(std::string why)
+{
+    if (!m_update) {
+        request(std::move(why), true);
+        return;
+    }
+    {
+        std::lock_guard const lock{m_mutex};
+        if (m_pending_changes.empty()) {
+            m_pending_changes = std::move(why);
+        }
+    }
+    m_wake.notify_all();
+}
+
 void reloader::run()
 {
     rebuild_until_stopped();
@@ -93,13 +108,78 @@ void reloader::give_memory_back(std::weak_ptr<mappings::snapshot const> const &r
     ::malloc_trim(0);
 }
 
+void reloader::swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map)
+{
+    m_holder.replace(map);
+    if (m_on_swap) {
+        m_on_swap(*map, whole_map);
+    }
+}
+
+bool reloader::apply_changes(std::string const &why)
+{
+    auto const start = std::chrono::steady_clock::now();
+    auto const current = m_holder.current();
+    try {
+        auto const applied = m_update(current);
+        if (!applied.map) {
+            spdlog::info("changes ({}) need the whole map read: {}", why, applied.whole_map_reason);
+            return false;
+        }
+        if (applied.map != current) {
+            swap_in(applied.map, false);
+            ++m_changes_applied;
+            auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            spdlog::info("changes applied ({}): map version {} -> {}, {} rows read again, {} topics, {} posts, in "
+                         "{:.3f} s",
+                         why, current->version(), applied.map->version(), applied.rows_read, applied.map->size().topics,
+                         applied.map->size().posts, seconds);
+        }
+    } catch (std::exception const &e) {
+        // The change listener announces the store's version again when it reconnects.
+        ++m_failures;
+        if (m_on_failure) {
+            m_on_failure();
+        }
+        spdlog::warn("applying changes ({}) failed, still serving map version {}: {}", why, current->version(),
+                     e.what());
+    }
+    return true;
+}
+
 void reloader::rebuild_until_stopped()
 {
     while (true) {
         std::string why;
+        std::string changes;
         {
             std::unique_lock lock{m_mutex};
-            m_wake.wait(lock, [this] { return m_stop || !m_pending_reason.empty(); });
+            m_wake.wait(lock, [this] { return m_stop || !m_pending_reason.empty() || !m_pending_changes.empty(); });
+            if (m_pending_reason.empty()) {
+                // Paced: changes are applied at most 10 times a second, and busy at most a third
+                // of the time, however often an import commits; those announced meanwhile are
+                // applied together.
+                m_wake.wait_until(lock, m_next_apply, [this] { return m_stop || !m_pending_reason.empty(); });
+            }
+            if (m_stop) {
+                return;
+            }
+            if (m_pending_reason.empty()) {
+                changes = std::exchange(m_pending_changes, {});
+            }
+        }
+        if (!changes.empty()) {
+            auto const start = std::chrono::steady_clock::now();
+            bool const applied = apply_changes(changes);
+            auto const took = std::chrono::steady_clock::now() - start;
+            m_next_apply = start + std::max<std::chrono::steady_clock::duration>(CHANGE_PACE, 3 * took);
+            if (!applied) {
+                request(changes, true);
+            }
+            continue;
+        }
+        {
+            std::unique_lock lock{m_mutex};
             if (m_pending_debounced) {
                 auto const due = m_last_rebuild + m_min_interval;
                 m_wake.wait_until(lock, due, [this] { return m_stop || !m_pending_debounced; });
@@ -108,6 +188,7 @@ void reloader::rebuild_until_stopped()
                 return;
             }
             why = std::exchange(m_pending_reason, {});
+            m_pending_changes.clear(); // the whole map read now holds them
             m_pending_debounced = false;
             m_last_rebuild = std::chrono::steady_clock::now();
         }
@@ -119,14 +200,11 @@ void reloader::rebuild_until_stopped()
             auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             auto const old_version = m_holder.current()->version();
             replaced = m_holder.current();
-            m_holder.replace(map);
             ++m_successes;
             spdlog::info("reload ({}): map version {} -> {}, {} topics, {} posts, {:.1f} MiB, built in {:.2f} s", why,
                          old_version, map->version(), map->size().topics, map->size().posts,
                          static_cast<double>(map->memory_bytes()) / (1 << 20), seconds);
-            if (m_on_swap) {
-                m_on_swap(*map);
-            }
+            swap_in(map, true);
         } catch (std::exception const &e) {
             ++m_failures;
             if (m_on_failure) {

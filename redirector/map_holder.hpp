@@ -38,27 +38,42 @@ private:
     std::atomic<std::uint64_t> m_generation{1};
 };
 
+/// What a change applied in place made: the map brought up to date, or why the whole map is to
+/// be read instead.
+struct applied_update
+{
+    std::shared_ptr<mappings::snapshot const> map; ///< null: read the whole map
+    std::string whole_map_reason;
+    std::size_t rows_read = 0;
+};
+
 /// Represents the background thread that rebuilds the snapshot when asked (SIGHUP, NOTIFY,
 /// the admin endpoint). Requests made while a rebuild runs are merged into one more rebuild.
-/// A failed rebuild is logged and the old map kept.
+/// A failed rebuild is logged and the old map kept. Changes announced by the store are applied
+/// in place when an updater is given (a layer over the map served: work in proportion to the
+/// change), and by a rebuild of the whole map when the updater says it cannot.
 class reloader
 {
 public:
     using loader = std::function<std::shared_ptr<mappings::snapshot const>()>;
-    /// Called after a successful swap (metrics, TLS certificates).
-    using swapped = std::function<void(mappings::snapshot const &)>;
+    using updater = std::function<applied_update(std::shared_ptr<mappings::snapshot const> const &current)>;
+    /// Called after a successful swap (metrics): `whole_map` false for changes applied in place.
+    using swapped = std::function<void(mappings::snapshot const &, bool whole_map)>;
 
     /// Rebuilds asked for with `debounce` wait until `min_interval` has passed since the last
     /// rebuild, so a long import announcing thousands of changes causes a reload every few
     /// seconds rather than thousands.
     reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
-             std::chrono::seconds min_interval);
+             std::chrono::seconds min_interval, updater update = {});
     ~reloader();
     reloader(reloader const &) = delete;
     reloader &operator=(reloader const &) = delete;
 
     /// Asks for a rebuild; `why` is logged. Thread-safe, returns at once.
     void request(std::string why, bool debounce = false);
+    /// Says the store's map changed: applied in place at once when the updater can, else a
+    /// rebuild debounced as request(why, true). Thread-safe, returns at once.
+    void request_changes(std::string why);
     /// Stops the thread, waiting at most `within` for a rebuild under way (one blocked in the
     /// store or on a file). \return false if it is still running then: shutdown never waits on
     /// a reload, so the caller ends the process without destroying this.
@@ -66,28 +81,41 @@ public:
     /// \return how many rebuilds failed and succeeded so far.
     [[nodiscard]] std::uint64_t failures() const noexcept { return m_failures.load(); }
     [[nodiscard]] std::uint64_t successes() const noexcept { return m_successes.load(); }
+    /// \return how many changes were applied in place so far.
+    [[nodiscard]] std::uint64_t changes_applied() const noexcept { return m_changes_applied.load(); }
 
 private:
     void run();
     void rebuild_until_stopped();
+    /// Applies the store's changes in place. \return false if the whole map is to be read.
+    bool apply_changes(std::string const &why);
+    /// Publishes a new map and logs it.
+    void swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map);
     /// Once the map `replaced` is freed (at most 2 s), returns the heap's free pages to the system.
     void give_memory_back(std::weak_ptr<mappings::snapshot const> const &replaced);
 
     loader m_load;
+    updater m_update;
     map_holder &m_holder;
     swapped m_on_swap;
     std::function<void()> m_on_failure;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::string m_pending_reason; ///< empty: nothing asked
+    std::string m_pending_reason;  ///< empty: nothing asked
+    std::string m_pending_changes; ///< empty: no change announced
     bool m_pending_debounced = false;
     bool m_stop = false;
     bool m_done = false; ///< the thread has left run()
     std::condition_variable m_finished;
     std::chrono::seconds m_min_interval;
     std::chrono::steady_clock::time_point m_last_rebuild{};
+    /// Changes applied in place are applied at most once per CHANGE_PACE, and not sooner than
+    /// three times the last one took after it started.
+    static constexpr std::chrono::milliseconds CHANGE_PACE{100};
+    std::chrono::steady_clock::time_point m_next_apply{};
     std::atomic<std::uint64_t> m_failures{0};
     std::atomic<std::uint64_t> m_successes{0};
+    std::atomic<std::uint64_t> m_changes_applied{0};
     std::thread m_thread;
 };
 

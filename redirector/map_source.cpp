@@ -20,25 +20,67 @@ constexpr char const *LOAD_STATEMENT_TIMEOUT = "5min";
 
 } // namespace
 
-std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db)
+namespace {
+
+/// Opens the store with the time limits of a map read.
+std::unique_ptr<store::database> open_for_reading(std::string const &db)
 {
-    store::database store{db};
-    {
-        pqxx::nontransaction session{store.connection()};
-        session.exec(fmt::format("SET lock_timeout = '{}'", LOAD_LOCK_TIMEOUT));
-        session.exec(fmt::format("SET statement_timeout = '{}'", LOAD_STATEMENT_TIMEOUT));
-    }
-    store.migrate();
-    return store.load_snapshot();
+    auto store = std::make_unique<store::database>(db);
+    pqxx::nontransaction session{store->connection()};
+    session.exec(fmt::format("SET lock_timeout = '{}'", LOAD_LOCK_TIMEOUT));
+    session.exec(fmt::format("SET statement_timeout = '{}'", LOAD_STATEMENT_TIMEOUT));
+    return store;
 }
 
-std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings)
+} // namespace
+
+std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db)
+{
+    auto const store = open_for_reading(db);
+    store->migrate();
+    return store->load_snapshot();
+}
+
+change_applier::change_applier(std::string db) : m_db{std::move(db)} {}
+
+change_applier::~change_applier() = default;
+
+void change_applier::read_whole(std::shared_ptr<mappings::snapshot const> const &map)
+{
+    std::lock_guard const lock{m_mutex};
+    m_base = map;
+}
+
+applied_update change_applier::operator()(std::shared_ptr<mappings::snapshot const> const &current)
+{
+    std::lock_guard const lock{m_mutex};
+    auto const *base = current.get();
+    while (base->below()) {
+        base = base->below().get();
+    }
+    if (m_base.lock().get() != base) {
+        return {nullptr, "the map was not read from the store (a snapshot file)", 0};
+    }
+    try {
+        if (!m_store) {
+            m_store = open_for_reading(m_db);
+        }
+        auto applied = m_store->apply_changes(current);
+        return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read};
+    } catch (database_error const &) {
+        m_store.reset(); // a new connection next time
+        throw;
+    }
+}
+
+std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings, change_applier &applier)
 {
     std::shared_ptr<mappings::snapshot const> first;
     auto const start = std::chrono::steady_clock::now();
     if (!settings.db.empty()) {
         try {
             first = load_map_from_store(settings.db);
+            applier.read_whole(first);
         } catch (database_error const &e) {
             if (settings.snapshot.empty()) {
                 throw;

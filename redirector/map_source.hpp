@@ -3,11 +3,17 @@
 // times the store cannot be reached.
 
 #include "mappings/snapshot.hpp"
+#include "redirector/map_holder.hpp"
 #include "redirector/settings.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+
+namespace forumgate::store {
+class database;
+}
 
 namespace forumgate::redirector {
 
@@ -15,10 +21,35 @@ namespace forumgate::redirector {
 /// \throws database_error when the store cannot be reached, input_error for a bad row.
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db);
 
+/// Represents what applies the store's changes to the served map in place (reloader::updater),
+/// with a connection of its own kept between changes. Changes are laid only over a map whose
+/// base it was told came from the store: a map from a snapshot file may be of another store's
+/// history, and is replaced whole at its first change.
+class change_applier
+{
+public:
+    explicit change_applier(std::string db);
+    ~change_applier();
+    change_applier(change_applier const &) = delete;
+    change_applier &operator=(change_applier const &) = delete;
+
+    /// Notes a map read whole from the store.
+    void read_whole(std::shared_ptr<mappings::snapshot const> const &map);
+    [[nodiscard]] applied_update operator()(std::shared_ptr<mappings::snapshot const> const &current);
+
+private:
+    std::string m_db;
+    std::mutex m_mutex;
+    std::weak_ptr<mappings::snapshot const> m_base; ///< the last map read whole from the store
+    std::unique_ptr<store::database> m_store;
+};
+
 /// \return the first map to serve: from the store, or from `--snapshot` when the store cannot
-/// be reached (a warning says so). Logs its size and how long it took.
+/// be reached (a warning says so); a map from the store is noted in `applier`. Logs its size and
+/// how long it took.
 /// \throws database_error when the store cannot be reached and there is no snapshot file.
-[[nodiscard]] std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings);
+[[nodiscard]] std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings,
+                                                                       change_applier &applier);
 
 /// \return the map a reload serves: from the store when there is one, else from the snapshot file.
 /// \throws as load_map_from_store() and store::read_snapshot_file() do.

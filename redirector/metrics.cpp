@@ -166,6 +166,8 @@ std::string metrics::prometheus() const
     append_family(out, "forumgate_reloads_total", "Map reloads, by result.", "counter");
     out += fmt::format("forumgate_reloads_total{{result=\"ok\"}} {}\nforumgate_reloads_total{{result=\"failed\"}} {}\n",
                        m_reloads_ok.load(), m_reloads_failed.load());
+    append_family(out, "forumgate_map_changes_applied_total", "Changes of the map applied in place.", "counter");
+    out += fmt::format("forumgate_map_changes_applied_total {}\n", m_changes_applied.load());
     append_gauge(out, "forumgate_last_reload_timestamp_seconds", "When the map was last loaded.",
                  m_last_reload_unix.load());
     append_gauge(out, "forumgate_map_version", "Version of the map being served.", m_map_version.load());

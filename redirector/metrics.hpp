@@ -35,6 +35,8 @@ public:
     /// An ACME challenge request: `served` 200 from the webroot, or 404.
     void count_acme_challenge(bool served) noexcept;
     void count_reload(bool ok) noexcept;
+    /// A change of the store's map applied in place (a layer, not a reload of the whole map).
+    void count_change_applied() noexcept { m_changes_applied.fetch_add(1, std::memory_order_relaxed); }
     void set_map(std::int64_t version, std::size_t topics, std::size_t posts, std::size_t bytes) noexcept;
     /// `open`: client connections open now; `evicted`: idle ones closed to make room, in all.
     void set_connections(std::size_t open, std::uint64_t evicted) noexcept
@@ -70,6 +72,7 @@ private:
     std::array<shard, SHARDS> m_shards{};
     std::atomic<std::uint64_t> m_reloads_ok{0};
     std::atomic<std::uint64_t> m_reloads_failed{0};
+    std::atomic<std::uint64_t> m_changes_applied{0};
     std::atomic<std::int64_t> m_map_version{0};
     std::atomic<std::uint64_t> m_map_topics{0};
     std::atomic<std::uint64_t> m_map_posts{0};

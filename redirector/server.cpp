@@ -72,17 +72,31 @@ std::shared_ptr<net::ssl::context> tls_context_if_listening(serve_settings const
 
 server::server(serve_settings settings, config_source config, std::vector<std::string> from_command_line)
     : m_settings{std::move(settings)}, m_config{std::move(config)}, m_from_command_line{std::move(from_command_line)},
-      m_handled_signals{block_handled_signals()}, m_maps{load_first_map(m_settings)},
+      m_handled_signals{block_handled_signals()}, m_applier{m_settings.db}, m_maps{load_first_map(m_settings,
+                                                                                                  m_applier)},
       m_misses{m_settings.db, static_cast<std::size_t>(m_settings.miss_log_interval)}, m_limits{limits_of(m_settings)},
       m_clients{static_cast<std::size_t>(m_settings.max_connections)}, m_tls{tls_context_if_listening(m_settings)},
       m_redirects{m_maps, m_counters, m_misses, make_live_settings(m_settings)}, m_current{m_settings},
       // Reloads: the map from the store (or the snapshot file), off the I/O threads.
-      m_reloads{[this] { return reload_map(m_settings); }, m_maps,
-                [this](mappings::snapshot const &map) {
-                    m_counters.count_reload(true);
+      m_reloads{[this] {
+                    auto map = reload_map(m_settings);
+                    if (!m_settings.db.empty()) {
+                        m_applier.read_whole(map);
+                    }
+                    return map;
+                },
+                m_maps,
+                [this](mappings::snapshot const &map, bool whole_map) {
+                    if (whole_map) {
+                        m_counters.count_reload(true);
+                    } else {
+                        m_counters.count_change_applied();
+                    }
                     m_counters.set_map(map.version(), map.size().topics, map.size().posts, map.memory_bytes());
                 },
-                [this] { m_counters.count_reload(false); }, std::chrono::seconds{m_settings.reload_min_interval}},
+                [this] { m_counters.count_reload(false); },
+                std::chrono::seconds{m_settings.reload_min_interval},
+                m_settings.db.empty() ? reloader::updater{} : reloader::updater{std::ref(m_applier)}},
       m_admin{m_counters, m_reloads, m_clients, m_maps},
       m_admin_limits{admin_limits()}, m_io{static_cast<int>(m_settings.threads)}, m_stats_timer{m_io},
       m_trim_timer{m_io}, m_signals{m_io, SIGHUP, SIGTERM, SIGINT}, m_drain_timer{m_io}, m_drain_poll{m_io}
@@ -98,9 +112,9 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                 // in flight picked up) costs nothing; any other, newer or not (a store rebuilt),
                 // is loaded.
                 if (!version) {
-                    m_reloads.request(std::string{why}, true);
+                    m_reloads.request_changes(std::string{why});
                 } else if (*version != m_maps.current()->version()) {
-                    m_reloads.request(fmt::format("{}, version {}", why, *version), true);
+                    m_reloads.request_changes(fmt::format("{}, version {}", why, *version));
                 }
             },
             std::chrono::milliseconds{m_settings.change_poll_interval_ms});

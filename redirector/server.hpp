@@ -64,6 +64,7 @@ private:
     std::vector<std::string> const m_from_command_line;
     sigset_t m_handled_signals;
     metrics m_counters;
+    change_applier m_applier; ///< before m_maps: the first map is noted in it
     map_holder m_maps;
     miss_log m_misses;
     connection_limits m_limits;

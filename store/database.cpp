@@ -79,62 +79,69 @@ std::int64_t database::map_version()
     });
 }
 
+map_change_set read_changes(pqxx::transaction_base &txn, std::int64_t version)
+{
+    map_change_set out;
+    out.from_version = version;
+    out.to_version = read_map_version(txn);
+    if (out.to_version == version) {
+        return out;
+    }
+    auto const whole = [&out](std::string why) {
+        out.whole_map = true;
+        out.whole_map_reason = std::move(why);
+        return out;
+    };
+    if (out.to_version < version) {
+        return whole(fmt::format("the store's map version {} is behind {}: a store rebuilt", out.to_version, version));
+    }
+    // Every version in between left at least one row; a missing one was pruned or never logged.
+    auto const held = txn.exec_params1("SELECT count(DISTINCT version) FROM forumgate.map_changes WHERE version > $1 "
+                                       "AND version <= $2",
+                                       version, out.to_version)[0]
+                          .as<std::int64_t>();
+    if (held != out.to_version - version) {
+        return whole(fmt::format("the change log no longer holds every version after {}", version));
+    }
+    auto const rows = txn.exec_params("SELECT DISTINCT table_name, key FROM forumgate.map_changes WHERE version > $1 "
+                                      "AND version <= $2 ORDER BY table_name, key",
+                                      version, out.to_version);
+    for (auto const &row : rows) {
+        auto const table = row[0].as<std::string>();
+        auto key = row[1].as<std::string>();
+        if (key == "*") {
+            whole(table == "settings" || table == "rules" ? fmt::format("the {} changed", table)
+                                                          : fmt::format("{} changed as a whole", table));
+        } else if (table == "topics" || table == "posts") {
+            out.topics.push_back(std::stoull(key));
+        } else if (table == "categories") {
+            out.categories.push_back(std::stoull(key));
+        } else if (table == "users") {
+            out.users.push_back(std::move(key));
+        } else if (table == "tags") {
+            out.tags.push_back(std::move(key));
+        } else if (table == "uploads") {
+            out.uploads.push_back(std::move(key));
+        } else {
+            whole(fmt::format("the {} changed", table)); // settings, rules
+        }
+    }
+    std::sort(out.topics.begin(), out.topics.end());
+    out.topics.erase(std::unique(out.topics.begin(), out.topics.end()), out.topics.end());
+    std::sort(out.categories.begin(), out.categories.end());
+    return out;
+}
+
 map_change_set database::changes_since(std::int64_t version)
 {
-    return pg::with_context(
-        fmt::format("reading the map's changes after version {} from {}", version, m_description), [&] {
-            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
-            check_schema(txn, m_description);
-            map_change_set out;
-            out.from_version = version;
-            out.to_version = read_map_version(txn);
-            if (out.to_version == version) {
-                return out;
-            }
-            if (out.to_version < version) { // a store rebuilt: its log says nothing of this version
-                out.whole_map = true;
-                return out;
-            }
-            // Every version in between left at least one row; a missing one was
-            // pruned or never logged.
-            auto const held = txn.exec_params1("SELECT count(DISTINCT version) FROM "
-                                               "forumgate.map_changes WHERE version > $1 AND "
-                                               "version <= $2",
-                                               version, out.to_version)[0]
-                                  .as<std::int64_t>();
-            if (held != out.to_version - version) {
-                out.whole_map = true;
-                return out;
-            }
-            auto const rows =
-                txn.exec_params("SELECT DISTINCT table_name, key FROM forumgate.map_changes WHERE version > $1 "
-                                "AND version <= $2 ORDER BY table_name, key",
-                                version, out.to_version);
-            for (auto const &row : rows) {
-                auto const table = row[0].as<std::string>();
-                auto key = row[1].as<std::string>();
-                if (key == "*") {
-                    out.whole_map = true;
-                } else if (table == "topics" || table == "posts") {
-                    out.topics.push_back(std::stoull(key));
-                } else if (table == "categories") {
-                    out.categories.push_back(std::stoull(key));
-                } else if (table == "users") {
-                    out.users.push_back(std::move(key));
-                } else if (table == "tags") {
-                    out.tags.push_back(std::move(key));
-                } else if (table == "uploads") {
-                    out.uploads.push_back(std::move(key));
-                } else {
-                    out.whole_map = true; // settings, rules
-                }
-            }
-            std::sort(out.topics.begin(), out.topics.end());
-            out.topics.erase(std::unique(out.topics.begin(), out.topics.end()), out.topics.end());
-            std::sort(out.categories.begin(), out.categories.end());
-            txn.commit();
-            return out;
-        });
+    return pg::with_context(fmt::format("reading the map's changes after version {} from {}", version, m_description),
+                            [&] {
+                                pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+                                check_schema(txn, m_description);
+                                auto out = read_changes(txn, version);
+                                txn.commit();
+                                return out;
+                            });
 }
 
 } // namespace forumgate::store

@@ -9,7 +9,13 @@
 #include <string>
 #include <string_view>
 
+namespace pqxx {
+class transaction_base;
+}
+
 namespace forumgate::store {
+
+struct map_change_set;
 
 using mappings::category_row;
 using mappings::normalise;
@@ -37,5 +43,8 @@ inline constexpr std::size_t MAX_SHOWN_VALUE = 64;
 
 /// \return the seconds since `start`, for debug lines.
 [[nodiscard]] double seconds_since(std::chrono::steady_clock::time_point start);
+
+/// \return what changed in the map after `version`, read in `txn` (changes_since, apply_changes).
+[[nodiscard]] map_change_set read_changes(pqxx::transaction_base &txn, std::int64_t version);
 
 } // namespace forumgate::store

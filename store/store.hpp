@@ -87,6 +87,7 @@ struct map_change_set
     /// more than 10,000 rows, the settings, the rules), or the log no longer holds every version
     /// after from_version (pruned, older than the log, or a store rebuilt). Read the whole map.
     bool whole_map = false;
+    std::string whole_map_reason;          ///< why, for log lines
     std::vector<std::uint64_t> topics;     ///< old topic ids whose row or posts changed
     std::vector<std::uint64_t> categories; ///< old category ids
     std::vector<std::string> users;        ///< old usernames, lower case
@@ -97,6 +98,27 @@ struct map_change_set
     {
         return !whole_map && topics.empty() && categories.empty() && users.empty() && tags.empty() && uploads.empty();
     }
+};
+
+/// Bounds of the layers database::apply_changes() builds, in rows read again from the store.
+struct layer_bounds
+{
+    /// A small layer, built again on every change, holds at most this many rows.
+    std::size_t small_rows = 50'000;
+    /// A large layer, built again when a small layer outgrows its bound, holds at most this many
+    /// rows or the base's rows / large_share if that is more; past it the whole map is read.
+    std::size_t large_rows = 1'000'000;
+    std::size_t large_share = 8;
+};
+
+/// What database::apply_changes() made of the changes after a map's version.
+struct applied_changes
+{
+    /// The map at to_version (the map given when nothing changed); null: read the whole map.
+    std::shared_ptr<mappings::snapshot const> map;
+    std::string whole_map_reason; ///< why the whole map is to be read, when map is null
+    std::int64_t to_version = 0;
+    std::size_t rows_read = 0; ///< rows read again for the new layer
 };
 
 /// Represents a connection to the store (one PostgreSQL database holding the `forumgate` schema).
@@ -139,6 +161,16 @@ public:
     /// \return what changed in the map after `version`, from the change log, with the store's
     /// version it leads to (one repeatable-read transaction).
     [[nodiscard]] map_change_set changes_since(std::int64_t version);
+
+    /// Brings `current` (a map read from this store) to the store's version without reading the
+    /// whole map: reads the change log after its version and, in the same transaction, the rows
+    /// of the changed keys, and builds a layer over it (docs/architecture.md, "Changes applied in
+    /// place"). A small layer is rebuilt with each change; past bounds.small_rows its keys go
+    /// into a large layer over the base. \return a null map (and why) when the log cannot say
+    /// what changed, the change is too large for a layer, or a layer cannot answer as the whole
+    /// map would: read the whole map then (load_snapshot).
+    [[nodiscard]] applied_changes apply_changes(std::shared_ptr<mappings::snapshot const> const &current,
+                                                layer_bounds const &bounds = {});
 
     /// Builds a snapshot of the whole map as it is at one moment (one repeatable-read
     /// transaction). \throws input_error if no settings are stored yet.

@@ -2,7 +2,6 @@
 // (1M topics and 10M posts by default) unless it already holds one of that size, then loads
 // the snapshot several times and prints seconds, snapshot bytes, bytes per post and peak RSS.
 
-#include "pg/copy.hpp"
 #include "scripts/bench/synthetic_map.hpp"
 #include "store/store.hpp"
 
@@ -22,57 +21,6 @@ using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point start)
 {
     return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-// Writes the synthetic map straight into the store's tables with COPY.
-void fill(store::database &store, bench::synthetic_map_options const &options)
-{
-    auto &connection = store.connection();
-    {
-        pqxx::work t{connection};
-        t.exec("TRUNCATE forumgate.topics, forumgate.posts, forumgate.users, forumgate.categories");
-        t.commit();
-    }
-    // Two passes through the generator: one COPY per table (COPY allows one at a time).
-    {
-        pqxx::work t{connection};
-        pg::copy_writer topics{t, "forumgate.topics"};
-        bench::generate_map(
-            options,
-            [&](mappings::topic_row const &row) {
-                topics.number(row.old_id);
-                topics.text(row.old_slug);
-                topics.number(row.new_id);
-                topics.text(row.new_slug);
-                topics.flag(row.restricted);
-                topics.end_row();
-            },
-            [](mappings::post_row const &) {});
-        topics.complete();
-        t.commit();
-    }
-    {
-        pqxx::work t{connection};
-        pg::copy_writer posts{t, "forumgate.posts"};
-        bench::generate_map(
-            options, [](mappings::topic_row const &) {},
-            [&](mappings::post_row const &row) {
-                posts.number(row.old_id);
-                posts.number(row.old_topic_id);
-                posts.number(std::uint64_t{row.old_post_number});
-                posts.number(row.new_id);
-                posts.number(row.new_topic_id);
-                posts.number(row.new_post_number);
-                posts.flag(row.hidden);
-                posts.end_row();
-            });
-        posts.complete();
-        t.commit();
-    }
-    pqxx::work t{connection};
-    t.exec("ANALYZE forumgate.topics");
-    t.exec("ANALYZE forumgate.posts");
-    t.commit();
 }
 
 } // namespace
@@ -98,7 +46,7 @@ int main(int argc, char **argv)
         auto const stats = store.stats();
         if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
             auto const start = clock_type::now();
-            fill(store, options);
+            bench::fill_store(store, options);
             std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics,
                                      options.posts, seconds_since(start));
         }

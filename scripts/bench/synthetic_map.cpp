@@ -1,6 +1,9 @@
 #include "scripts/bench/synthetic_map.hpp"
 
+#include "pg/copy.hpp"
+
 #include <fmt/format.h>
+#include <pqxx/pqxx>
 
 #include <cmath>
 
@@ -133,6 +136,57 @@ std::vector<std::string> synthetic_topic_targets(synthetic_map_options const &op
         }
     }
     return targets;
+}
+
+// Writes the synthetic map straight into the store's tables with COPY.
+void fill_store(store::database &store, synthetic_map_options const &options)
+{
+    auto &connection = store.connection();
+    {
+        pqxx::work t{connection};
+        t.exec("TRUNCATE forumgate.topics, forumgate.posts, forumgate.users, forumgate.categories");
+        t.commit();
+    }
+    // Two passes through the generator: one COPY per table (COPY allows one at a time).
+    {
+        pqxx::work t{connection};
+        pg::copy_writer topics{t, "forumgate.topics"};
+        generate_map(
+            options,
+            [&](mappings::topic_row const &row) {
+                topics.number(row.old_id);
+                topics.text(row.old_slug);
+                topics.number(row.new_id);
+                topics.text(row.new_slug);
+                topics.flag(row.restricted);
+                topics.end_row();
+            },
+            [](mappings::post_row const &) {});
+        topics.complete();
+        t.commit();
+    }
+    {
+        pqxx::work t{connection};
+        pg::copy_writer posts{t, "forumgate.posts"};
+        generate_map(
+            options, [](mappings::topic_row const &) {},
+            [&](mappings::post_row const &row) {
+                posts.number(row.old_id);
+                posts.number(row.old_topic_id);
+                posts.number(std::uint64_t{row.old_post_number});
+                posts.number(row.new_id);
+                posts.number(row.new_topic_id);
+                posts.number(row.new_post_number);
+                posts.flag(row.hidden);
+                posts.end_row();
+            });
+        posts.complete();
+        t.commit();
+    }
+    pqxx::work t{connection};
+    t.exec("ANALYZE forumgate.topics");
+    t.exec("ANALYZE forumgate.posts");
+    t.commit();
 }
 
 } // namespace forumgate::bench

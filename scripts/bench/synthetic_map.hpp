@@ -4,6 +4,7 @@
 // and a URL mix where a few topics get most of the traffic.
 
 #include "mappings/snapshot.hpp"
+#include "store/store.hpp"
 
 #include <cstdint>
 #include <random>
@@ -18,6 +19,9 @@ struct synthetic_map_options
     std::uint64_t posts = 10'000'000;
     std::uint32_t seed = 42;
 };
+
+/// Replaces the store's topics, posts, users and categories with a synthetic map (COPY).
+void fill_store(store::database &store, synthetic_map_options const &options);
 
 /// The settings every synthetic map uses.
 [[nodiscard]] mappings::site_settings synthetic_settings();

@@ -368,7 +368,7 @@ TEST(snapshot, topics_posts_and_implicit_topics)
     auto const *p = snap->find_post(5003);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->new_id, 9003U);
-    EXPECT_EQ(&snap->topic_at(p->topic_index), t);
+    EXPECT_EQ(&snap->topic_of(*p), t);
     EXPECT_EQ(snap->find_post(5004), nullptr);
     EXPECT_EQ(snap->find_post(0), nullptr);
 
@@ -436,7 +436,7 @@ TEST(snapshot, sparse_topic_ids)
     EXPECT_EQ(snap->find_topic(2000000000ULL)->new_id, 105U);
     EXPECT_EQ(snap->find_topic(4), nullptr);
     EXPECT_EQ(snap->find_post(1)->new_id, 11U);
-    EXPECT_EQ(snap->topic_at(snap->find_post(1)->topic_index).old_id, 2000000000U);
+    EXPECT_EQ(snap->topic_of(*snap->find_post(1)).old_id, 2000000000U);
 }
 
 TEST(snapshot, categories)

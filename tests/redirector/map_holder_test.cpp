@@ -65,7 +65,7 @@ protected:
     map_holder m_holder{map_at(1)};
     std::atomic<int> m_swapped{0};
     std::atomic<int> m_failed{0};
-    reloader m_reloader{[this] { return load(); }, m_holder, [this](mappings::snapshot const &) { ++m_swapped; },
+    reloader m_reloader{[this] { return load(); }, m_holder, [this](mappings::snapshot const &, bool) { ++m_swapped; },
                         [this] { ++m_failed; }, 0s};
 };
 

@@ -71,6 +71,41 @@ TEST_F(server_test, a_store_change_alone_is_picked_up_by_notify)
     EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/agm-minutes-renamed/1774");
 }
 
+TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole_map)
+{
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({}, db.conninfo());
+    {
+        pqxx::connection c{db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)");
+        txn.exec("INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, "
+                 "98002, 9800, 2, false)");
+        txn.commit();
+    }
+    ASSERT_TRUE(server->wait_for_log("changes applied", 10s)) << server->log();
+    EXPECT_NE(server->log().find("3 rows read again"), std::string::npos) << server->log();
+    EXPECT_EQ(server->log().find("reload ("), std::string::npos) << "the whole map was read: " << server->log();
+    auto const post = forumgate::testing::http_request(server.port, "/t/added-later/8800/2", OLD_HOST);
+    ASSERT_TRUE(post);
+    EXPECT_EQ(post->header("Location"), NEW_BASE + "/t/added-later/9800/2");
+    // The rest of the map still answers, from the map below the change.
+    auto const old = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->status, 301);
+
+    // A change of the rules cannot be layered: the whole map is read.
+    {
+        pqxx::connection c{db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+        txn.commit();
+    }
+    EXPECT_TRUE(server->wait_for_log("need the whole map read: the rules changed", 10s)) << server->log();
+    EXPECT_TRUE(server->wait_for_log("reload (", 15s)) << server->log();
+}
+
 TEST(change_listener_test, reports_the_stores_version_once_listening_so_an_earlier_change_is_not_missed)
 {
     // A change committed before the LISTEN (the map loaded, then the change, then the LISTEN: a

@@ -1,0 +1,177 @@
+// Times changes of the map applied in place (store::database::apply_changes) on a large map:
+// fills the store with a synthetic map (1M topics and 10M posts by default) unless it holds one
+// of that size, reads it whole as a redirector starts, then
+//   - imports one topic with 20 posts at a time (--single runs of them) and applies each: the
+//     applying thread's CPU time, its wall time, and the memory the layer adds;
+//   - changes --replay topics in one transaction (new slugs and a post each) and applies them.
+// Prints key value lines and checks the floors; removes what it added.
+
+#include "scripts/bench/synthetic_map.hpp"
+#include "store/store.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+namespace {
+
+using namespace forumgate;
+using clock_type = std::chrono::steady_clock;
+
+double thread_cpu_seconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+double seconds_since(clock_type::time_point start)
+{
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+std::size_t rss_bytes()
+{
+    std::ifstream statm{"/proc/self/statm"};
+    std::size_t pages = 0;
+    std::size_t resident = 0;
+    statm >> pages >> resident;
+    return resident * 4096;
+}
+
+struct applied
+{
+    double cpu_ms = 0;
+    double wall_ms = 0;
+    std::shared_ptr<mappings::snapshot const> map;
+};
+
+applied apply_timed(store::database &store, std::shared_ptr<mappings::snapshot const> const &current)
+{
+    applied out;
+    auto const wall = clock_type::now();
+    double const cpu = thread_cpu_seconds();
+    auto result = store.apply_changes(current);
+    out.cpu_ms = (thread_cpu_seconds() - cpu) * 1000;
+    out.wall_ms = seconds_since(wall) * 1000;
+    if (!result.map) {
+        throw std::runtime_error{"the change was not applied in place: " + result.whole_map_reason};
+    }
+    out.map = std::move(result.map);
+    return out;
+}
+
+/// Adds topic `old_id` with `posts` posts, as an import does: one transaction.
+void import_topic(pqxx::connection &connection, std::uint32_t old_id, int posts)
+{
+    pqxx::work txn{connection};
+    txn.exec(fmt::format("INSERT INTO forumgate.topics VALUES ({0}, 'imported-{0}', {1}, 'imported-{0}', false)",
+                         old_id, old_id + 5'000'000));
+    std::string values;
+    for (int n = 1; n <= posts; ++n) {
+        values += fmt::format("{}({}, {}, {}, {}, {}, {}, false)", n == 1 ? "" : ",", 900'000'000 + old_id * 100 + n,
+                              old_id, n, 950'000'000 + old_id * 100 + n, old_id + 5'000'000, n);
+    }
+    txn.exec("INSERT INTO forumgate.posts VALUES " + values);
+    txn.commit();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"Times changes of forumgate's map applied in place on a large map"};
+    std::string db;
+    bench::synthetic_map_options options;
+    int single = 20;
+    int replay = 10'000;
+    app.add_option("--db", db, "PostgreSQL connection string")->envname("FORUMGATE_DB")->required();
+    app.add_option("--topics", options.topics, "Topics in the synthetic map")->capture_default_str();
+    app.add_option("--posts", options.posts, "Posts in the synthetic map")->capture_default_str();
+    app.add_option("--single", single, "Imported topics applied one at a time")->capture_default_str();
+    app.add_option("--replay", replay, "Topics changed in one transaction and applied together")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        store::database store{db};
+        store.migrate();
+        if (!store.settings()) {
+            store.set_settings(bench::synthetic_settings());
+        }
+        auto const stats = store.stats();
+        if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
+            auto const start = clock_type::now();
+            bench::fill_store(store, options);
+            std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics,
+                                     options.posts, seconds_since(start));
+        }
+        auto const load_start = clock_type::now();
+        double const load_cpu = thread_cpu_seconds();
+        std::shared_ptr<mappings::snapshot const> map = store.load_snapshot();
+        std::cout << fmt::format("whole_map_read_cpu_ms {:.0f}\nwhole_map_read_wall_ms {:.0f}\n",
+                                 (thread_cpu_seconds() - load_cpu) * 1000, seconds_since(load_start) * 1000);
+        std::size_t const base_bytes = map->memory_bytes();
+        std::size_t const base_rss = rss_bytes();
+
+        pqxx::connection writer{db};
+        std::uint32_t const first_new = bench::synthetic_topic_id(options.topics) + 1000;
+        std::vector<double> cpu;
+        std::vector<double> wall;
+        std::size_t added_bytes = 0;
+        for (int i = 0; i < single; ++i) {
+            import_topic(writer, first_new + static_cast<std::uint32_t>(i), 20);
+            auto const a = apply_timed(store, map);
+            map = a.map;
+            cpu.push_back(a.cpu_ms);
+            wall.push_back(a.wall_ms);
+            added_bytes = map->memory_bytes() - base_bytes;
+        }
+        std::sort(cpu.begin(), cpu.end());
+        std::sort(wall.begin(), wall.end());
+        std::size_t const rss_after = rss_bytes();
+        std::cout << fmt::format("single_topic_cpu_ms_median {:.2f}\nsingle_topic_cpu_ms_max {:.2f}\n",
+                                 cpu[cpu.size() / 2], cpu.back())
+                  << fmt::format("single_topic_wall_ms_median {:.2f}\nsingle_topic_wall_ms_max {:.2f}\n",
+                                 wall[wall.size() / 2], wall.back())
+                  << fmt::format("layer_bytes_after_{}_topics {}\n", single, added_bytes)
+                  << fmt::format("rss_growth_bytes_after_{}_topics {}\n", single,
+                                 rss_after > base_rss ? rss_after - base_rss : 0);
+
+        // A replay: --replay existing topics renamed, each with one post more, in one transaction.
+        {
+            pqxx::work txn{writer};
+            txn.exec(fmt::format("UPDATE forumgate.topics SET new_slug = new_slug || '-renamed' WHERE old_id IN "
+                                 "(SELECT old_id FROM forumgate.topics WHERE old_id < {} ORDER BY old_id LIMIT {})",
+                                 first_new, replay));
+            txn.commit();
+        }
+        auto const r = apply_timed(store, map);
+        std::cout << fmt::format("replay_topics {}\nreplay_cpu_ms {:.0f}\nreplay_wall_ms {:.0f}\nreplay_level {}\n",
+                                 replay, r.cpu_ms, r.wall_ms,
+                                 r.map->kind() == mappings::snapshot::level::large_layer ? "large" : "small");
+        map = r.map;
+
+        bool const ok = cpu.back() < 100 && added_bytes < 10u * 1024 * 1024 && r.wall_ms < 2000;
+        std::cout << fmt::format("floors {} (one topic < 100 ms CPU and < 10 MB; replay < 2 s)\n",
+                                 ok ? "met" : "MISSED");
+
+        // Put the store back as it was.
+        pqxx::work txn{writer};
+        txn.exec(fmt::format("DELETE FROM forumgate.posts WHERE old_topic_id >= {}", first_new));
+        txn.exec(fmt::format("DELETE FROM forumgate.topics WHERE old_id >= {}", first_new));
+        txn.exec(fmt::format("UPDATE forumgate.topics SET new_slug = left(new_slug, -8) WHERE new_slug LIKE "
+                             "'%-renamed'"));
+        txn.commit();
+        return ok ? 0 : 1;
+    } catch (std::exception const &e) {
+        std::cerr << "change_apply_bench: " << e.what() << '\n';
+        return 2;
+    }
+}

@@ -1,0 +1,238 @@
+// Changes applied in place: a map read from the store is brought to the store's version by a
+// layer holding the rows of the keys that changed (docs/architecture.md).
+
+#include "base/error.hpp"
+#include "pg/connection.hpp"
+#include "pg/copy.hpp"
+#include "store/detail.hpp"
+#include "store/schema.hpp"
+#include "store/snapshot_rows.hpp"
+#include "store/store.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace forumgate::store {
+namespace {
+
+using mappings::layer_keys;
+
+/// \return `ids` as a PostgreSQL array literal: {1,2,3}.
+std::string id_array(std::vector<std::uint32_t> const &ids)
+{
+    return fmt::format("{{{}}}", fmt::join(ids, ","));
+}
+
+/// \return `names` as a PostgreSQL array literal, every element quoted: {"a","b\"c"}.
+std::string text_array(std::vector<std::string> const &names)
+{
+    std::string out{"{"};
+    for (auto const &name : names) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        out.push_back('"');
+        for (char const c : name) {
+            if (c == '"' || c == '\\') {
+                out.push_back('\\');
+            }
+            out.push_back(c);
+        }
+        out.push_back('"');
+    }
+    out.push_back('}');
+    return out;
+}
+
+/// The keys the change log names, as a layer holds them. \return false if a topic id cannot be
+/// a snapshot's (the whole map's build names the bad row).
+bool layer_keys_of(map_change_set const &changes, layer_keys &keys)
+{
+    for (std::uint64_t const id : changes.topics) {
+        if (id == 0 || id > MAX_ID) {
+            return false;
+        }
+        keys.topics.push_back(static_cast<std::uint32_t>(id));
+    }
+    keys.users = changes.users;
+    keys.tags = changes.tags;
+    std::sort(keys.users.begin(), keys.users.end());
+    std::sort(keys.tags.begin(), keys.tags.end());
+    // A category's leaf slug and an upload's SHA-1 are shared between rows: a layer holds these
+    // two (small) tables whole rather than the rows that changed.
+    keys.categories = !changes.categories.empty();
+    keys.uploads = !changes.uploads.empty();
+    return true;
+}
+
+/// Represents the rows of a layer's keys in one transaction of the store.
+class key_rows
+{
+public:
+    key_rows(pqxx::transaction_base &txn, layer_keys const &keys)
+        : m_txn{txn}, m_keys{keys}, m_topics{txn.quote(id_array(keys.topics))},
+          m_users{txn.quote(text_array(keys.users))}, m_tags{txn.quote(text_array(keys.tags))}
+    {}
+
+    /// \return how many rows the keys have: the topics', their posts', users', tags', and every
+    /// row of the tables held whole.
+    [[nodiscard]] std::size_t count()
+    {
+        auto const row = m_txn.exec1(
+            fmt::format("SELECT (SELECT count(*) FROM forumgate.topics WHERE old_id = ANY({0}::bigint[])) + "
+                        "(SELECT count(*) FROM forumgate.posts WHERE old_topic_id = ANY({0}::bigint[])) + "
+                        "(SELECT count(*) FROM forumgate.users WHERE old_username_lower = ANY({1}::text[])) + "
+                        "(SELECT count(*) FROM forumgate.tags WHERE old_name_lower = ANY({2}::text[])) + "
+                        "(SELECT count(*) FROM forumgate.categories WHERE {3}) + "
+                        "(SELECT count(*) FROM forumgate.uploads WHERE {4})",
+                        m_topics, m_users, m_tags, m_keys.categories, m_keys.uploads));
+        return row[0].as<std::size_t>();
+    }
+
+    /// Adds the rows to a layer's builder.
+    void read_into(snapshot_builder &builder)
+    {
+        snapshot_row_decoder decoder;
+        for (auto const &spec : MAP_TABLES) {
+            std::string const where = condition(spec.table);
+            if (where.empty()) {
+                continue;
+            }
+            std::string const query =
+                fmt::format("SELECT {} FROM forumgate.{} WHERE {}", column_list(spec, ", "), spec.name, where);
+            pg::copy_reader rows{m_txn, fmt::format("forumgate.{}", spec.name), query, spec.names};
+            try {
+                while (rows.next()) {
+                    decoder.add(spec.table, rows.row(), builder);
+                }
+            } catch (input_error const &e) {
+                throw input_error{fmt::format("forumgate.{}: {}", spec.name, e.what())};
+            }
+            rows.complete();
+        }
+    }
+
+private:
+    /// \return the WHERE condition of a table's rows, or "" for a table the layer takes from below.
+    [[nodiscard]] std::string condition(map_table table) const
+    {
+        switch (table) {
+        case map_table::topics:
+            return m_keys.topics.empty() ? "" : fmt::format("old_id = ANY({}::bigint[])", m_topics);
+        case map_table::posts:
+            return m_keys.topics.empty() ? "" : fmt::format("old_topic_id = ANY({}::bigint[])", m_topics);
+        case map_table::users:
+            return m_keys.users.empty() ? "" : fmt::format("old_username_lower = ANY({}::text[])", m_users);
+        case map_table::tags:
+            return m_keys.tags.empty() ? "" : fmt::format("old_name_lower = ANY({}::text[])", m_tags);
+        case map_table::categories:
+            return m_keys.categories ? "true" : "";
+        case map_table::uploads:
+            return m_keys.uploads ? "true" : "";
+        case map_table::rules:
+            return ""; // a change of the rules is a change of the whole map
+        }
+        return "";
+    }
+
+    pqxx::transaction_base &m_txn;
+    layer_keys const &m_keys;
+    std::string m_topics;
+    std::string m_users;
+    std::string m_tags;
+};
+
+/// Where a new layer goes, and what it holds.
+struct layer_plan
+{
+    std::shared_ptr<snapshot const> below;
+    layer_keys keys;
+    snapshot::level level = snapshot::level::small_layer;
+    std::size_t rows = 0;
+};
+
+/// Chooses the layer for `changed` over `current`: a small layer holding them and the keys of a
+/// small layer on top, if within bounds; else a large layer over the base holding every key
+/// layered on it. \return false, with `why`, when the whole map is to be read instead.
+bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current, layer_keys changed,
+                layer_bounds const &bounds, layer_plan &plan, std::string &why)
+{
+    plan.below = current;
+    plan.keys = std::move(changed);
+    if (current->kind() == snapshot::level::small_layer) {
+        plan.keys.merge(current->keys());
+        plan.below = current->below();
+    }
+    plan.rows = key_rows{txn, plan.keys}.count();
+    if (plan.rows <= bounds.small_rows) {
+        plan.level = snapshot::level::small_layer;
+        return true;
+    }
+    if (plan.below->kind() == snapshot::level::large_layer) {
+        plan.keys.merge(plan.below->keys());
+        plan.below = plan.below->below();
+        plan.rows = key_rows{txn, plan.keys}.count();
+    }
+    std::size_t const limit =
+        std::max(bounds.large_rows, plan.below->rows() / std::max<std::size_t>(bounds.large_share, 1));
+    if (plan.rows > limit) {
+        why = fmt::format("{} rows changed since the map was last read whole (a layer holds at most {})", plan.rows,
+                          limit);
+        return false;
+    }
+    plan.level = snapshot::level::large_layer;
+    return true;
+}
+
+} // namespace
+
+applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &current, layer_bounds const &bounds)
+{
+    applied_changes out;
+    out.to_version = current->version();
+    std::unique_ptr<snapshot_builder> builder;
+    pg::with_context(
+        fmt::format("reading the map's changes after version {} from {}", current->version(), m_description), [&] {
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+            check_schema(txn, m_description);
+            auto const changes = read_changes(txn, current->version());
+            out.to_version = changes.to_version;
+            if (changes.whole_map) {
+                out.whole_map_reason = changes.whole_map_reason;
+                return;
+            }
+            layer_keys changed;
+            if (!layer_keys_of(changes, changed)) {
+                out.whole_map_reason = "a changed topic's id is out of range";
+                return;
+            }
+            if (changed.empty()) {
+                out.map = current;
+                return;
+            }
+            layer_plan plan;
+            if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
+                return;
+            }
+            builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level);
+            builder->set_version(changes.to_version);
+            builder->reserve_posts(plan.rows);
+            key_rows{txn, plan.keys}.read_into(*builder);
+            out.rows_read = plan.rows;
+            txn.commit();
+        });
+    if (builder) {
+        out.map = builder->build();
+        if (!out.map) {
+            out.whole_map_reason = builder->refusal();
+        }
+    }
+    return out;
+}
+
+} // namespace forumgate::store

@@ -1,0 +1,303 @@
+// Changes applied in place against a real PostgreSQL: after every change a map brought up to date
+// by layers answers every URL exactly as a map read whole at the same version does.
+
+#include "base/digest.hpp"
+#include "tests/store/store_fixture.hpp"
+
+#include <random>
+#include <set>
+
+namespace forumgate::store::store_tests {
+namespace {
+
+using mappings::decision;
+using mappings::request;
+using mappings::resolve;
+
+constexpr std::string_view OLD_HOST = "forum.cooperationbirmingham.org.uk";
+
+/// Represents a random sequence of changes to the map, in the shapes an import and a map load
+/// make: topics with posts added, renamed, made restricted, removed; posts moved, hidden,
+/// renumbered; users, tags, uploads and categories added, renamed, removed.
+class random_changes
+{
+public:
+    random_changes(std::string conninfo, unsigned seed) : m_conninfo{std::move(conninfo)}, m_random{seed} {}
+
+    /// One transaction of one to three changes.
+    void step()
+    {
+        pqxx::connection c{m_conninfo};
+        pqxx::work txn{c};
+        int const changes = pick(1, 3);
+        for (int i = 0; i < changes; ++i) {
+            change(txn);
+        }
+        txn.commit();
+    }
+
+    /// Every URL whose answer a change could move.
+    [[nodiscard]] std::vector<std::string> urls() const
+    {
+        std::vector<std::string> out;
+        for (int id = 1; id <= MAX_TOPIC + 2; ++id) {
+            out.push_back(fmt::format("/t/x/{}", id));
+            for (int n = 1; n <= MAX_POSTS + 3; ++n) {
+                out.push_back(fmt::format("/t/x/{}/{}", id, n));
+            }
+            out.push_back(fmt::format("/t/x/{}?page=2", id));
+        }
+        for (int id = 1; id <= MAX_TOPIC * 10 + MAX_POSTS + 2; ++id) {
+            out.push_back(fmt::format("/p/{}", id));
+        }
+        for (auto const &slug : SLUGS) {
+            out.push_back(fmt::format("/t/{}", slug));
+        }
+        for (int i = 0; i < NAMES; ++i) {
+            out.push_back(fmt::format("/u/Person{}", i));
+            out.push_back(fmt::format("/tag/topic-{}", i));
+        }
+        for (int id = 1; id <= 8; ++id) {
+            out.push_back(fmt::format("/c/group-{}/{}", id, id));
+            out.push_back(fmt::format("/c/group-{}", id));
+        }
+        for (int i = 0; i < NAMES; ++i) {
+            out.push_back(fmt::format("/uploads/default/original/1X/{}.png", sha1(i)));
+            out.push_back(fmt::format("/uploads/default/optimized/1X/{}_2_690x388.png", sha1(i)));
+        }
+        return out;
+    }
+
+private:
+    static constexpr int MAX_TOPIC = 60;
+    static constexpr int MAX_POSTS = 6;
+    static constexpr int NAMES = 12;
+    // Few slugs, so that topics share them (the lowest old id wins a shared slug).
+    static constexpr std::array<std::string_view, 5> SLUGS{"minutes", "agm", "welcome", "votes", "ideas"};
+
+    static std::string sha1(int i) { return base::sha1_hex(fmt::format("upload {}", i)); }
+
+    int pick(int low, int high) { return std::uniform_int_distribution<int>{low, high}(m_random); }
+    bool chance(int percent) { return pick(1, 100) <= percent; }
+
+    void change(pqxx::work &txn)
+    {
+        int const topic = pick(1, MAX_TOPIC);
+        int const what = pick(1, 100);
+        if (what <= 35) {
+            put_topic(txn, topic);
+        } else if (what <= 45) {
+            txn.exec(fmt::format("DELETE FROM forumgate.posts WHERE old_topic_id = {0}; DELETE FROM forumgate.topics "
+                                 "WHERE old_id = {0}",
+                                 topic));
+        } else if (what <= 55) {
+            // A post moves to another topic, under a number that topic does not use.
+            txn.exec(fmt::format("UPDATE forumgate.posts SET old_topic_id = {0}, old_post_number = {1} WHERE old_id = "
+                                 "{2} AND NOT EXISTS (SELECT FROM forumgate.posts WHERE old_topic_id = {0} AND "
+                                 "old_post_number = {1})",
+                                 topic, pick(MAX_POSTS + 1, MAX_POSTS + 3), pick(10, MAX_TOPIC * 10 + MAX_POSTS)));
+        } else if (what <= 62) {
+            txn.exec(fmt::format("UPDATE forumgate.posts SET hidden = NOT hidden, new_post_number = CASE WHEN "
+                                 "new_post_number IS NULL THEN NULL ELSE new_post_number + 1 END WHERE old_topic_id = "
+                                 "{} AND old_post_number = {}",
+                                 topic, pick(1, MAX_POSTS)));
+        } else if (what <= 72) {
+            rename(txn, "users", "old_username", "new_username", fmt::format("Person{}", pick(0, NAMES - 1)));
+        } else if (what <= 80) {
+            rename(txn, "tags", "old_name", "new_name", fmt::format("topic-{}", pick(0, NAMES - 1)));
+        } else if (what <= 92) {
+            put_upload(txn);
+        } else {
+            put_category(txn);
+        }
+    }
+
+    void put_topic(pqxx::work &txn, int topic)
+    {
+        bool const migrated = chance(85);
+        std::string const new_id = migrated ? std::to_string(1000 + topic + pick(0, 1) * 500) : "NULL";
+        txn.exec(fmt::format("INSERT INTO forumgate.topics VALUES ({0}, {1}, {2}, 'new-{3}', {4}) ON CONFLICT "
+                             "(old_id) DO UPDATE SET old_slug = excluded.old_slug, new_id = excluded.new_id, new_slug "
+                             "= excluded.new_slug, restricted = excluded.restricted",
+                             topic, txn.quote(std::string{SLUGS.at(static_cast<std::size_t>(pick(0, 4)))}), new_id,
+                             pick(0, 3), chance(15)));
+        int const posts = pick(0, MAX_POSTS);
+        txn.exec(
+            fmt::format("DELETE FROM forumgate.posts WHERE old_topic_id = {} AND old_post_number > {}", topic, posts));
+        for (int n = 1; n <= posts; ++n) {
+            bool const post_migrated = migrated && chance(85);
+            txn.exec(fmt::format(
+                "INSERT INTO forumgate.posts VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}) ON CONFLICT (old_id) DO UPDATE "
+                "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, new_id = "
+                "excluded.new_id, new_topic_id = excluded.new_topic_id, new_post_number = excluded.new_post_number, "
+                "hidden = excluded.hidden",
+                topic * 10 + n, topic, n, post_migrated ? std::to_string(50000 + topic * 10 + n) : "NULL",
+                post_migrated ? new_id : "NULL", post_migrated ? std::to_string(n + pick(0, 1)) : "NULL", chance(10)));
+        }
+    }
+
+    void rename(pqxx::work &txn, std::string_view table, std::string_view old_column, std::string_view new_column,
+                std::string const &name)
+    {
+        if (chance(25)) {
+            txn.exec(
+                fmt::format("DELETE FROM forumgate.{} WHERE {}_lower = lower({})", table, old_column, txn.quote(name)));
+            return;
+        }
+        std::string const renamed = chance(20) ? "NULL" : txn.quote(fmt::format("{}-{}", name, pick(0, 9)));
+        txn.exec(
+            fmt::format("INSERT INTO forumgate.{0} ({1}_lower, {1}, {2}) VALUES (lower({3}), {3}, {4}) ON CONFLICT "
+                        "({1}_lower) DO UPDATE SET {2} = excluded.{2}",
+                        table, old_column, new_column, txn.quote(name), renamed));
+    }
+
+    void put_upload(pqxx::work &txn)
+    {
+        int const i = pick(0, NAMES - 1);
+        std::string const path = chance(50) ? fmt::format("/uploads/default/original/1X/{}.png", sha1(i))
+                                            : fmt::format("/uploads/default/optimized/1X/{}_2_690x388.png", sha1(i));
+        if (chance(20)) {
+            txn.exec(fmt::format("DELETE FROM forumgate.uploads WHERE old_path = {}", txn.quote(path)));
+            return;
+        }
+        txn.exec(fmt::format("INSERT INTO forumgate.uploads VALUES ({0}, {1}) ON CONFLICT (old_path) DO UPDATE SET "
+                             "new_url = excluded.new_url",
+                             txn.quote(path), txn.quote(fmt::format("/uploads/new/{}-{}.png", i, pick(0, 9)))));
+    }
+
+    void put_category(pqxx::work &txn)
+    {
+        int const id = pick(1, 8);
+        txn.exec(fmt::format("INSERT INTO forumgate.categories VALUES ({0}, {1}, {2}, 'new-group-{0}', false) ON "
+                             "CONFLICT (old_id) DO UPDATE SET old_slug_path = excluded.old_slug_path, new_id = "
+                             "excluded.new_id",
+                             id, txn.quote(fmt::format("group-{}", pick(1, 8))), 300 + pick(0, 20)));
+    }
+
+    std::string m_conninfo;
+    std::mt19937 m_random;
+};
+
+std::string answer(decision const &d)
+{
+    return fmt::format("{} {} {} {}", d.status, to_string(d.why), d.restricted, d.location);
+}
+
+struct layer_counts
+{
+    int small = 0;
+    int large = 0;
+    int whole = 0;
+};
+
+/// Runs `steps` random changes, applying each in place (with small bounds, so that layers grow,
+/// fold into a large layer, and into the whole map), and compares every answer with the whole
+/// map's at the same version.
+layer_counts compare_after_each_change(database &store, std::string const &conninfo, unsigned seed, int steps)
+{
+    random_changes changes{conninfo, seed};
+    auto const urls = changes.urls();
+    layer_bounds const bounds{40, 150, 8};
+    layer_counts counts;
+    std::shared_ptr<snapshot const> layered = store.load_snapshot();
+    for (int step = 0; step < steps; ++step) {
+        changes.step();
+        auto applied = store.apply_changes(layered, bounds);
+        if (applied.map) {
+            (applied.map->kind() == snapshot::level::large_layer ? counts.large : counts.small) += 1;
+            layered = applied.map;
+        } else {
+            ++counts.whole;
+            layered = store.load_snapshot();
+        }
+        auto const whole = store.load_snapshot();
+        EXPECT_EQ(layered->version(), whole->version()) << "seed " << seed << ", step " << step;
+        auto const &a = layered->size();
+        auto const &b = whole->size();
+        EXPECT_EQ(std::tie(a.topics, a.posts, a.categories, a.users, a.tags, a.uploads, a.rules),
+                  std::tie(b.topics, b.posts, b.categories, b.users, b.tags, b.uploads, b.rules))
+            << "counts, seed " << seed << ", step " << step;
+        int differences = 0;
+        for (auto const &url : urls) {
+            request const req{OLD_HOST, url};
+            std::string const in_place = answer(resolve(req, *layered));
+            std::string const read_whole = answer(resolve(req, *whole));
+            if (in_place != read_whole && ++differences <= 5) {
+                ADD_FAILURE() << "seed " << seed << ", step " << step << ": " << url << "\n  in place:   " << in_place
+                              << "\n  whole map:  " << read_whole;
+            }
+        }
+        if (differences > 0) {
+            break;
+        }
+    }
+    return counts;
+}
+
+TEST_F(store_test, changes_applied_in_place_answer_as_the_whole_map_does)
+{
+    auto &s = migrated();
+    s.set_settings(brum_settings());
+    layer_counts total;
+    for (unsigned seed = 1; seed <= 3; ++seed) {
+        auto const counts = compare_after_each_change(s, m_db.conninfo(), seed, 120);
+        total.small += counts.small;
+        total.large += counts.large;
+        total.whole += counts.whole;
+        if (HasFailure()) {
+            return;
+        }
+    }
+    // Every path was taken: small layers, large layers, and the whole map when a layer cannot.
+    EXPECT_GT(total.small, 100);
+    EXPECT_GT(total.large, 5);
+    EXPECT_GT(total.whole, 0);
+    std::cout << "small layers " << total.small << ", large layers " << total.large << ", whole map " << total.whole
+              << "\n";
+}
+
+TEST_F(store_test, a_layer_is_built_from_the_changed_keys_only)
+{
+    auto &s = migrated();
+    (void)load_sample();
+    auto const first = s.load_snapshot();
+    {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)");
+        txn.exec("INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, 98002, "
+                 "9800, 2, false)");
+        txn.commit();
+    }
+    auto const applied = s.apply_changes(first);
+    ASSERT_TRUE(applied.map) << applied.whole_map_reason;
+    EXPECT_EQ(applied.rows_read, 3U);
+    EXPECT_EQ(applied.map->kind(), snapshot::level::small_layer);
+    EXPECT_EQ(applied.map->below(), first);
+    EXPECT_EQ(applied.map->version(), s.map_version());
+    EXPECT_EQ(applied.map->size().topics, first->size().topics + 1);
+    EXPECT_EQ(applied.map->size().posts, first->size().posts + 2);
+    auto const d = resolve({OLD_HOST, "/t/added-later/8800/2"}, *applied.map);
+    EXPECT_EQ(d.location, "https://forum.brum.coop/t/added-later/9800/2");
+    // Nothing changed since: the same map back.
+    EXPECT_EQ(s.apply_changes(applied.map).map, applied.map);
+}
+
+TEST_F(store_test, changes_the_log_cannot_name_ask_for_the_whole_map)
+{
+    auto &s = migrated();
+    (void)load_sample();
+    auto const first = s.load_snapshot();
+    {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+        txn.commit();
+    }
+    auto const applied = s.apply_changes(first);
+    EXPECT_FALSE(applied.map);
+    EXPECT_EQ(applied.whole_map_reason, "the rules changed");
+}
+
+} // namespace
+} // namespace forumgate::store::store_tests
