@@ -13,7 +13,7 @@ FG_PACKAGES=(
   zlib1g-dev chromium clang-tidy clang-format clang libclang-rt-14-dev
   postgresql postgresql-client curl ca-certificates
   dpkg-dev binutils file xz-utils lintian
-  nginx
+  nginx haproxy wrk
 )
 
 fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
@@ -95,19 +95,23 @@ fg_pg_new_folder() {
   echo "$dir"
 }
 
-# Starts the PostgreSQL whose data is in $1/data, listening on a unix socket in $1 only, with
-# more `-c` settings in $2; shows its log if it does not come up.
+# Starts the PostgreSQL whose data is in $1/data, listening on a unix socket in $1, and on TCP
+# at address $3 too when given (port $4, default 5432), with more `-c` settings in $2; shows its
+# log if it does not come up.
 fg_pg_ctl_start() {
   local bindir
   bindir=$(fg_pg_bindir) || return 1
   fg_pg_run "$bindir/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$1' -c max_connections=200 $2" start >/dev/null ||
+    -o "-c listen_addresses='${3:-}' -c port=${4:-5432} -c unix_socket_directories='$1' -c max_connections=200 $2" start >/dev/null ||
     { cat "$1/server.log" >&2; return 1; }
 }
 
 # Starts a private PostgreSQL in a new temporary folder, listening on a unix socket in that
-# folder only (no TCP, no system service). Sets FG_PG_DIR and exports FORUMGATE_PG_URL
-# (a libpq keyword/value connection string to its 'postgres' database).
+# folder only (no TCP, no system service), or also on TCP at the loopback address $1 (port $2,
+# default 5432) when given, accepting there any user of this machine, replication included,
+# from 127.0.0.0/8 (trust). Sets FG_PG_DIR, FG_PG_HOST and FG_PG_PORT (where to reach it: its
+# TCP address when it has one, else its folder) and exports FORUMGATE_PG_URL (a libpq
+# keyword/value connection string to its 'postgres' database).
 fg_pg_start() {
   local bindir user
   bindir=$(fg_pg_bindir) || return 1
@@ -115,30 +119,38 @@ fg_pg_start() {
     id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/sh postgres
   fi
   FG_PG_DIR=$(fg_pg_new_folder pg)
+  FG_PG_HOST=${1:-$FG_PG_DIR}
+  FG_PG_PORT=${2:-5432}
   user=$(fg_pg_user)
   fg_pg_run "$bindir/initdb" -D "$FG_PG_DIR/data" -U "$user" --auth=trust -E UTF8 --locale=C.UTF-8 >"$FG_PG_DIR/initdb.log" 2>&1 ||
     { cat "$FG_PG_DIR/initdb.log" >&2; return 1; }
+  [ -z "${1:-}" ] || printf 'host all all 127.0.0.0/8 trust\nhost replication all 127.0.0.0/8 trust\n' |
+    fg_pg_run tee -a "$FG_PG_DIR/data/pg_hba.conf" >/dev/null
   # Durability is not needed for a throw-away test server; speed is.
-  fg_pg_ctl_start "$FG_PG_DIR" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off" || return 1
-  export FORUMGATE_PG_URL="host=$FG_PG_DIR port=5432 user=$user dbname=postgres"
-  fg_log "private PostgreSQL running in $FG_PG_DIR"
+  fg_pg_ctl_start "$FG_PG_DIR" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off" "${1:-}" "$FG_PG_PORT" || return 1
+  export FORUMGATE_PG_URL="host=$FG_PG_HOST port=$FG_PG_PORT user=$user dbname=postgres"
+  fg_log "private PostgreSQL running in $FG_PG_DIR${1:+, on $1:$FG_PG_PORT}"
 }
 
 # Starts a streaming-replication hot standby of the private PostgreSQL of fg_pg_start (a base
-# backup with pg_basebackup -R), in a new temporary folder, listening on a unix socket in that
-# folder only. Sets FG_PG_STANDBY_DIR and exports FORUMGATE_PG_STANDBY_URL.
+# backup with pg_basebackup -R, streaming from FG_PG_HOST, the primary's TCP address if it has
+# one), in a new temporary folder, listening on a unix socket in that folder only, or also on
+# TCP at the loopback address $1 (port $2, default 5432) when given. Sets FG_PG_STANDBY_DIR and
+# exports FORUMGATE_PG_STANDBY_URL.
 fg_pg_standby_start() {
-  local bindir user
+  local bindir user host
   bindir=$(fg_pg_bindir) || return 1
   [ -n "${FG_PG_DIR:-}" ] || { fg_log "fg_pg_standby_start: no primary (fg_pg_start first)"; return 1; }
   FG_PG_STANDBY_DIR=$(fg_pg_new_folder pg-standby)
   user=$(fg_pg_user)
-  fg_pg_run "$bindir/pg_basebackup" -h "$FG_PG_DIR" -p 5432 -U "$user" -D "$FG_PG_STANDBY_DIR/data" -R -X stream \
-    >"$FG_PG_STANDBY_DIR/basebackup.log" 2>&1 || { cat "$FG_PG_STANDBY_DIR/basebackup.log" >&2; return 1; }
+  fg_pg_run "$bindir/pg_basebackup" -h "${FG_PG_HOST:-$FG_PG_DIR}" -p "${FG_PG_PORT:-5432}" -U "$user" \
+    -D "$FG_PG_STANDBY_DIR/data" -R -X stream >"$FG_PG_STANDBY_DIR/basebackup.log" 2>&1 ||
+    { cat "$FG_PG_STANDBY_DIR/basebackup.log" >&2; return 1; }
   # A standby needs max_connections at least the primary's (fg_pg_ctl_start gives both 200).
-  fg_pg_ctl_start "$FG_PG_STANDBY_DIR" "-c hot_standby=on" || return 1
-  export FORUMGATE_PG_STANDBY_URL="host=$FG_PG_STANDBY_DIR port=5432 user=$user dbname=postgres"
-  fg_log "private PostgreSQL hot standby running in $FG_PG_STANDBY_DIR"
+  fg_pg_ctl_start "$FG_PG_STANDBY_DIR" "-c hot_standby=on" "${1:-}" "${2:-5432}" || return 1
+  host=${1:-$FG_PG_STANDBY_DIR}
+  export FORUMGATE_PG_STANDBY_URL="host=$host port=${2:-5432} user=$user dbname=postgres"
+  fg_log "private PostgreSQL hot standby running in $FG_PG_STANDBY_DIR${1:+, on $1:${2:-5432}}"
 }
 
 # Stops the PostgreSQL whose folder is $1 (fast shutdown) and removes the folder.
@@ -157,5 +169,5 @@ fg_pg_standby_stop() {
 
 fg_pg_stop() {
   fg_pg_stop_folder "${FG_PG_DIR:-}"
-  FG_PG_DIR=
+  FG_PG_DIR= FG_PG_HOST= FG_PG_PORT=
 }
