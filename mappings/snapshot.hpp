@@ -274,12 +274,14 @@ public:
     /// The store's map version this snapshot was built from (0 when built from files/tests).
     [[nodiscard]] std::int64_t version() const noexcept { return m_version; }
 
-    /// How a snapshot stands to the whole map.
+    /// How a snapshot stands to the whole map. Layers lie on lower levels only: a large one on
+    /// the base, a medium one on either, a small one on any.
     enum class level : std::uint8_t
     {
-        base,        ///< the whole map
-        large_layer, ///< a layer over a base, rebuilt when a small layer outgrows its bound
-        small_layer, ///< a layer over a base or a large layer, rebuilt on every change
+        base,         ///< the whole map
+        large_layer,  ///< rebuilt when a medium layer outgrows its bound
+        medium_layer, ///< rebuilt when a small layer outgrows its bound
+        small_layer,  ///< rebuilt on every change
     };
     [[nodiscard]] level kind() const noexcept { return m_level; }
     /// The snapshot a layer lies on; null for a base.

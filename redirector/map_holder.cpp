@@ -7,8 +7,12 @@
 #include <malloc.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace forumgate::redirector {
 
@@ -85,31 +89,63 @@ void reloader::request_changes(std::string why)
 
 void reloader::run()
 {
+    // Map work yields to answering: on a busy machine a request's thread gets the core first,
+    // and a change applied or a map rebuilt waits a little longer (Linux nice is per thread).
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), RELOADER_NICE) != 0) {
+        spdlog::debug("reloader: cannot lower its priority: {}", std::strerror(errno));
+    }
     rebuild_until_stopped();
     std::lock_guard const lock{m_mutex};
     m_done = true;
     m_finished.notify_all();
 }
 
-void reloader::give_memory_back(std::weak_ptr<mappings::snapshot const> const &replaced)
+void reloader::give_memory_back(std::shared_ptr<mappings::snapshot const> replaced)
 {
-    // Under load a request in flight may hold the old map for a moment, and the last one to let
-    // go frees it: wait for that (briefly; a stuck reader only delays the trim to the next one).
+    // Under load a request in flight may hold the old map for a moment: wait for it to let go
+    // (briefly; a map still held then, by an idle keep-alive connection, is retired instead).
     auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{2};
-    while (!replaced.expired() && std::chrono::steady_clock::now() < until) {
+    while (replaced && replaced.use_count() > 1 && std::chrono::steady_clock::now() < until) {
         std::unique_lock lock{m_mutex};
         if (m_wake.wait_for(lock, std::chrono::milliseconds{10}, [this] { return m_stop; })) {
-            return;
+            break;
         }
     }
-    // The build's scratch memory (query results, the builder's tables) and the old map are free
-    // in the heap, much of it in this thread's arena; glibc keeps such pages otherwise, and RSS
-    // grew by about a map's size with every reload.
+    retire(std::move(replaced));
+    release_retired();
+    // The build's scratch memory (query results, the builder's tables) is free in the heap, much
+    // of it in this thread's arena; glibc keeps such pages otherwise, and RSS grew by about a
+    // map's size with every reload.
     ::malloc_trim(0);
+}
+
+void reloader::retire(std::shared_ptr<mappings::snapshot const> replaced)
+{
+    if (replaced) {
+        m_retired.push_back(std::move(replaced));
+    }
+}
+
+void reloader::release_retired()
+{
+    // A map only this thread holds is freed here, not by the last connection to let go of it:
+    // freeing a map (unmapping its arrays) in an I/O thread delayed the requests behind it.
+    bool base_freed = false;
+    std::erase_if(m_retired, [&base_freed](auto const &map) {
+        bool const last = map.use_count() == 1;
+        base_freed = base_freed || (last && !map->below());
+        return last;
+    });
+    if (base_freed) {
+        ::malloc_trim(0); // a whole map's pages back to the system (see give_memory_back)
+    }
 }
 
 void reloader::swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map)
 {
+    if (!whole_map) {
+        retire(m_holder.current()); // a whole map's predecessor is given back by give_memory_back
+    }
     m_holder.replace(map);
     if (m_on_swap) {
         m_on_swap(*map, whole_map);
@@ -136,13 +172,11 @@ bool reloader::apply_changes(std::string const &why)
                          applied.map->size().posts, seconds);
         }
     } catch (std::exception const &e) {
-        // The change listener announces the store's version again when it reconnects.
-        ++m_failures;
-        if (m_on_failure) {
-            m_on_failure();
-        }
+        // The whole map is read next (on a connection of its own), so that a change is not
+        // left unapplied until the next one.
         spdlog::warn("applying changes ({}) failed, still serving map version {}: {}", why, current->version(),
                      e.what());
+        return false;
     }
     return true;
 }
@@ -154,7 +188,17 @@ void reloader::rebuild_until_stopped()
         std::string changes;
         {
             std::unique_lock lock{m_mutex};
-            m_wake.wait(lock, [this] { return m_stop || !m_pending_reason.empty() || !m_pending_changes.empty(); });
+            auto const asked = [this] { return m_stop || !m_pending_reason.empty() || !m_pending_changes.empty(); };
+            // Retired maps are looked at again every RETIRED_CHECK while any is held.
+            while (!asked()) {
+                if (m_retired.empty()) {
+                    m_wake.wait(lock, asked);
+                } else if (!m_wake.wait_for(lock, RETIRED_CHECK, asked)) {
+                    lock.unlock();
+                    release_retired();
+                    lock.lock();
+                }
+            }
             if (m_pending_reason.empty()) {
                 // Paced: changes are applied at most 10 times a second, and busy at most a third
                 // of the time, however often an import commits; those announced meanwhile are
@@ -193,7 +237,7 @@ void reloader::rebuild_until_stopped()
             m_last_rebuild = std::chrono::steady_clock::now();
         }
         auto const start = std::chrono::steady_clock::now();
-        std::weak_ptr<mappings::snapshot const> replaced;
+        std::shared_ptr<mappings::snapshot const> replaced;
         try {
             // Built off the I/O threads; checked (the builder validates every row) before the swap.
             auto map = m_load();
@@ -213,7 +257,7 @@ void reloader::rebuild_until_stopped()
             spdlog::warn("reload ({}) failed, still serving map version {}: {}", why, m_holder.current()->version(),
                          e.what());
         }
-        give_memory_back(replaced);
+        give_memory_back(std::move(replaced));
     }
 }
 

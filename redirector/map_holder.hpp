@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace forumgate::redirector {
 
@@ -87,12 +88,18 @@ public:
 private:
     void run();
     void rebuild_until_stopped();
-    /// Applies the store's changes in place. \return false if the whole map is to be read.
+    /// Applies the store's changes in place. \return false if the whole map is to be read (the
+    /// updater says so, or failed).
     bool apply_changes(std::string const &why);
     /// Publishes a new map and logs it.
     void swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map);
-    /// Once the map `replaced` is freed (at most 2 s), returns the heap's free pages to the system.
-    void give_memory_back(std::weak_ptr<mappings::snapshot const> const &replaced);
+    /// Frees the map `replaced` once no request holds it (waiting at most 2 s, else it is
+    /// retired) and returns the heap's free pages to the system.
+    void give_memory_back(std::shared_ptr<mappings::snapshot const> replaced);
+    /// Keeps a replaced map until no connection holds it, to free it on this thread.
+    void retire(std::shared_ptr<mappings::snapshot const> replaced);
+    /// Frees the retired maps no connection holds any more.
+    void release_retired();
 
     loader m_load;
     updater m_update;
@@ -112,6 +119,10 @@ private:
     /// Changes applied in place are applied at most once per CHANGE_PACE, and not sooner than
     /// three times the last one took after it started.
     static constexpr std::chrono::milliseconds CHANGE_PACE{100};
+    /// The reloader thread's nice value: a tenth of a request thread's share of a busy core.
+    static constexpr int RELOADER_NICE = 10;
+    static constexpr std::chrono::milliseconds RETIRED_CHECK{100};
+    std::vector<std::shared_ptr<mappings::snapshot const>> m_retired; ///< this thread's only
     std::chrono::steady_clock::time_point m_next_apply{};
     std::atomic<std::uint64_t> m_failures{0};
     std::atomic<std::uint64_t> m_successes{0};

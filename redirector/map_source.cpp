@@ -61,15 +61,22 @@ applied_update change_applier::operator()(std::shared_ptr<mappings::snapshot con
     if (m_base.lock().get() != base) {
         return {nullptr, "the map was not read from the store (a snapshot file)", 0};
     }
-    try {
-        if (!m_store) {
-            m_store = open_for_reading(m_db);
+    // A connection kept since the last change may have been dropped meanwhile (the store
+    // restarted, a failover): on a failure, once more on a new one.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            if (!m_store) {
+                m_store = open_for_reading(m_db);
+            }
+            auto applied = m_store->apply_changes(current);
+            return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read};
+        } catch (std::exception const &e) {
+            m_store.reset();
+            if (attempt == 2) {
+                throw;
+            }
+            spdlog::debug("applying changes on a new connection to the store: {}", e.what());
         }
-        auto applied = m_store->apply_changes(current);
-        return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read};
-    } catch (database_error const &) {
-        m_store.reset(); // a new connection next time
-        throw;
     }
 }
 

@@ -156,37 +156,41 @@ struct layer_plan
     std::size_t rows = 0;
 };
 
-/// Chooses the layer for `changed` over `current`: a small layer holding them and the keys of a
-/// small layer on top, if within bounds; else a large layer over the base holding every key
-/// layered on it. \return false, with `why`, when the whole map is to be read instead.
+/// Chooses the layer for `changed` over `current`: the smallest level whose bound holds the
+/// changed keys and those of every layer of that level or smaller on top, which it replaces.
+/// \return false, with `why`, when not even a large layer holds them: read the whole map then.
 bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current, layer_keys changed,
                 layer_bounds const &bounds, layer_plan &plan, std::string &why)
 {
+    using level = snapshot::level;
     plan.below = current;
     plan.keys = std::move(changed);
-    if (current->kind() == snapshot::level::small_layer) {
-        plan.keys.merge(current->keys());
-        plan.below = current->below();
+    for (auto const kind : {level::small_layer, level::medium_layer, level::large_layer}) {
+        bool peeled = kind == level::small_layer;
+        while (plan.below->kind() >= kind) {
+            plan.keys.merge(plan.below->keys());
+            plan.below = plan.below->below();
+            peeled = true;
+        }
+        if (peeled) {
+            plan.rows = key_rows{txn, plan.keys}.count();
+        }
+        std::size_t limit = bounds.small_rows;
+        if (kind == level::medium_layer) {
+            limit = bounds.medium_rows;
+        } else if (kind == level::large_layer) {
+            limit = std::max(bounds.large_rows, plan.below->rows() / std::max<std::size_t>(bounds.large_share, 1));
+        }
+        if (plan.rows <= limit) {
+            plan.level = kind;
+            return true;
+        }
+        if (kind == level::large_layer) {
+            why = fmt::format("{} rows changed since the map was last read whole (a layer holds at most {})", plan.rows,
+                              limit);
+        }
     }
-    plan.rows = key_rows{txn, plan.keys}.count();
-    if (plan.rows <= bounds.small_rows) {
-        plan.level = snapshot::level::small_layer;
-        return true;
-    }
-    if (plan.below->kind() == snapshot::level::large_layer) {
-        plan.keys.merge(plan.below->keys());
-        plan.below = plan.below->below();
-        plan.rows = key_rows{txn, plan.keys}.count();
-    }
-    std::size_t const limit =
-        std::max(bounds.large_rows, plan.below->rows() / std::max<std::size_t>(bounds.large_share, 1));
-    if (plan.rows > limit) {
-        why = fmt::format("{} rows changed since the map was last read whole (a layer holds at most {})", plan.rows,
-                          limit);
-        return false;
-    }
-    plan.level = snapshot::level::large_layer;
-    return true;
+    return false;
 }
 
 } // namespace

@@ -101,12 +101,14 @@ struct map_change_set
 };
 
 /// Bounds of the layers database::apply_changes() builds, in rows read again from the store.
+/// Each layer is built again when the one above it outgrows its bound, so the rows read again
+/// per changed row stay few at every size of change.
 struct layer_bounds
 {
-    /// A small layer, built again on every change, holds at most this many rows.
-    std::size_t small_rows = 50'000;
-    /// A large layer, built again when a small layer outgrows its bound, holds at most this many
-    /// rows or the base's rows / large_share if that is more; past it the whole map is read.
+    std::size_t small_rows = 2'000;   ///< a small layer: built again on every change
+    std::size_t medium_rows = 50'000; ///< a medium layer
+    /// A large layer holds at most this many rows, or the base's rows / large_share if that is
+    /// more; past it the whole map is read.
     std::size_t large_rows = 1'000'000;
     std::size_t large_share = 8;
 };
@@ -166,7 +168,7 @@ public:
     /// whole map: reads the change log after its version and, in the same transaction, the rows
     /// of the changed keys, and builds a layer over it (docs/architecture.md, "Changes applied in
     /// place"). A small layer is rebuilt with each change; past bounds.small_rows its keys go
-    /// into a large layer over the base. \return a null map (and why) when the log cannot say
+    /// into a medium layer, and past bounds.medium_rows into a large one over the base. \return a null map (and why) when the log cannot say
     /// what changed, the change is too large for a layer, or a layer cannot answer as the whole
     /// map would: read the whole map then (load_snapshot).
     [[nodiscard]] applied_changes apply_changes(std::shared_ptr<mappings::snapshot const> const &current,

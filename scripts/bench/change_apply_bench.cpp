@@ -68,6 +68,12 @@ applied apply_timed(store::database &store, std::shared_ptr<mappings::snapshot c
     return out;
 }
 
+std::string_view level_name(mappings::snapshot::level level)
+{
+    using enum mappings::snapshot::level;
+    return level == large_layer ? "large" : level == medium_layer ? "medium" : level == small_layer ? "small" : "base";
+}
+
 /// Adds topic `old_id` with `posts` posts, as an import does: one transaction.
 void import_topic(pqxx::connection &connection, std::uint32_t old_id, int posts)
 {
@@ -154,8 +160,7 @@ int main(int argc, char **argv)
         }
         auto const r = apply_timed(store, map);
         std::cout << fmt::format("replay_topics {}\nreplay_cpu_ms {:.0f}\nreplay_wall_ms {:.0f}\nreplay_level {}\n",
-                                 replay, r.cpu_ms, r.wall_ms,
-                                 r.map->kind() == mappings::snapshot::level::large_layer ? "large" : "small");
+                                 replay, r.cpu_ms, r.wall_ms, level_name(r.map->kind()));
         map = r.map;
 
         bool const ok = cpu.back() < 100 && added_bytes < 10u * 1024 * 1024 && r.wall_ms < 2000;

@@ -106,6 +106,31 @@ TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole
     EXPECT_TRUE(server->wait_for_log("reload (", 15s)) << server->log();
 }
 
+TEST_F(server_test, a_change_after_the_store_dropped_the_servers_connections_is_still_applied)
+{
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({}, db.conninfo());
+    auto const change = [&](std::string_view sql) {
+        pqxx::connection c{db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(std::string{sql});
+        txn.commit();
+    };
+    change("INSERT INTO forumgate.topics VALUES (8800, 'first', 9800, 'first', false)");
+    ASSERT_TRUE(server->wait_for_log("map version 1 -> 2", 10s)) << server->log();
+    // A restart or failover of the store drops every connection of the server, the one it
+    // applies changes with included; the change listener reconnects by itself.
+    change("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+           "pg_backend_pid()");
+    ASSERT_TRUE(server->wait_for_log("following map changes again", 15s)) << server->log();
+    change("INSERT INTO forumgate.topics VALUES (8801, 'second', 9801, 'second', false)");
+    EXPECT_TRUE(server->wait_for_log("map version 2 -> 3", 10s)) << server->log();
+    auto const after = forumgate::testing::http_request(server.port, "/t/8801", OLD_HOST);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/second/9801");
+}
+
 TEST(change_listener_test, reports_the_stores_version_once_listening_so_an_earlier_change_is_not_missed)
 {
     // A change committed before the LISTEN (the map loaded, then the change, then the LISTEN: a

@@ -186,6 +186,7 @@ std::string answer(decision const &d)
 struct layer_counts
 {
     int small = 0;
+    int medium = 0;
     int large = 0;
     int whole = 0;
 };
@@ -197,14 +198,17 @@ layer_counts compare_after_each_change(database &store, std::string const &conni
 {
     random_changes changes{conninfo, seed};
     auto const urls = changes.urls();
-    layer_bounds const bounds{40, 150, 8};
+    layer_bounds const bounds{15, 60, 200, 8};
     layer_counts counts;
     std::shared_ptr<snapshot const> layered = store.load_snapshot();
     for (int step = 0; step < steps; ++step) {
         changes.step();
         auto applied = store.apply_changes(layered, bounds);
         if (applied.map) {
-            (applied.map->kind() == snapshot::level::large_layer ? counts.large : counts.small) += 1;
+            auto const kind = applied.map->kind();
+            (kind == snapshot::level::large_layer    ? counts.large
+             : kind == snapshot::level::medium_layer ? counts.medium
+                                                     : counts.small) += 1;
             layered = applied.map;
         } else {
             ++counts.whole;
@@ -242,18 +246,20 @@ TEST_F(store_test, changes_applied_in_place_answer_as_the_whole_map_does)
     for (unsigned seed = 1; seed <= 3; ++seed) {
         auto const counts = compare_after_each_change(s, m_db.conninfo(), seed, 120);
         total.small += counts.small;
+        total.medium += counts.medium;
         total.large += counts.large;
         total.whole += counts.whole;
         if (HasFailure()) {
             return;
         }
     }
-    // Every path was taken: small layers, large layers, and the whole map when a layer cannot.
-    EXPECT_GT(total.small, 100);
+    // Every path was taken: each level of layer, and the whole map when a layer cannot.
+    EXPECT_GT(total.small, 50);
+    EXPECT_GT(total.medium, 10);
     EXPECT_GT(total.large, 5);
     EXPECT_GT(total.whole, 0);
-    std::cout << "small layers " << total.small << ", large layers " << total.large << ", whole map " << total.whole
-              << "\n";
+    std::cout << "small layers " << total.small << ", medium " << total.medium << ", large " << total.large
+              << ", whole map " << total.whole << "\n";
 }
 
 TEST_F(store_test, a_layer_is_built_from_the_changed_keys_only)
