@@ -44,7 +44,7 @@ std::optional<std::uint32_t> id_table::build(std::vector<std::pair<std::uint32_t
     return std::nullopt;
 }
 
-std::uint64_t string_table::hash(std::string_view key) noexcept
+std::uint64_t hash_key(std::string_view key) noexcept
 {
     // FNV-1a, then a final mix so that the low bits used for the slot are well spread.
     std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -77,7 +77,7 @@ void string_table::build()
     // Keep the first of duplicate keys: later ones are left out of the table.
     for (std::size_t entry = 0; entry < count; ++entry) {
         std::string_view const k = key(entry);
-        std::size_t slot = hash(k) & m_mask;
+        std::size_t slot = hash_key(k) & m_mask;
         bool duplicate = false;
         while (m_slots[slot] != 0) {
             if (key(m_slots[slot] - 1) == k) {
@@ -97,7 +97,7 @@ std::optional<std::uint32_t> string_table::find(std::string_view k) const noexce
     if (m_slots.empty()) {
         return std::nullopt;
     }
-    for (std::size_t slot = hash(k) & m_mask;; slot = (slot + 1) & m_mask) {
+    for (std::size_t slot = hash_key(k) & m_mask;; slot = (slot + 1) & m_mask) {
         std::uint32_t const entry = m_slots[slot];
         if (entry == 0) {
             return std::nullopt;

@@ -240,9 +240,28 @@ snapshot::topic const *snapshot::find_topic(std::uint64_t old_id) const noexcept
     return m_below->find_topic(old_id);
 }
 
+std::string_view snapshot::old_slug_at(std::uint32_t index) const noexcept
+{
+    topic const &t = m_topics[index];
+    if ((t.flags & TOPIC_OLD_SLUG_IS_NEW) != 0) {
+        return std::string_view{m_slugs.data() + t.new_slug_offset, t.new_slug_length};
+    }
+    auto const entry = m_other_old_slug_of.find(index);
+    if (!entry) {
+        return {};
+    }
+    std::uint32_t const begin = *entry == 0 ? 0 : m_other_old_slug_ends[*entry - 1];
+    return std::string_view{m_other_old_slugs.data() + begin, m_other_old_slug_ends[*entry] - begin};
+}
+
+std::optional<std::uint32_t> snapshot::find_own_topic_by_slug(std::string_view old_slug) const noexcept
+{
+    return m_topic_by_slug.find(old_slug, [this](std::uint32_t index) { return old_slug_at(index); });
+}
+
 snapshot::topic const *snapshot::find_topic_by_slug(std::string_view old_slug) const noexcept
 {
-    auto const index = m_topic_by_slug.find(old_slug);
+    auto const index = find_own_topic_by_slug(old_slug);
     topic const *own = index ? &m_topics[*index] : nullptr;
     if (!m_below) {
         return own;
@@ -261,7 +280,7 @@ bool snapshot::holds_under_slug(topic const &t, std::string_view old_slug) const
     if (m_below && !holds(t)) {
         return m_below->holds_under_slug(t, old_slug);
     }
-    auto const index = m_topic_by_slug.find(old_slug);
+    auto const index = find_own_topic_by_slug(old_slug);
     return index && &m_topics[*index] == &t;
 }
 
@@ -354,6 +373,8 @@ std::size_t snapshot::memory_bytes() const noexcept
     std::size_t bytes = sizeof(*this);
     bytes += m_topics.capacity() * sizeof(topic) + m_slugs.capacity();
     bytes += m_topic_by_id.memory_bytes() + m_topic_by_slug.memory_bytes();
+    bytes += m_other_old_slugs.capacity() + m_other_old_slug_ends.capacity() * sizeof(std::uint32_t) +
+             m_other_old_slug_of.memory_bytes();
     bytes += m_posts.capacity() * sizeof(post) + m_post_by_id.memory_bytes();
     bytes += m_categories.capacity() * sizeof(category) + m_category_by_id.memory_bytes();
     for (auto const &c : m_categories) {
@@ -752,6 +773,9 @@ void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old
 void snapshot_builder::index_old_topic_slugs()
 {
     snapshot &snap = *m_snapshot;
+    std::vector<std::uint32_t> indexed;
+    indexed.reserve(m_pending_topics.size());
+    id_pairs other;
     std::size_t listed_index = 0;
     for (std::size_t i = 0; i < snap.m_topics.size() && listed_index < m_pending_topics.size(); ++i) {
         pending_topic const &pending = m_pending_topics[listed_index];
@@ -759,14 +783,28 @@ void snapshot_builder::index_old_topic_slugs()
             continue;
         }
         ++listed_index;
-        if (pending.old_slug_length > 0) {
-            snap.m_topic_by_slug.add(
-                std::string_view{m_old_slugs}.substr(pending.old_slug_offset, pending.old_slug_length),
-                static_cast<std::uint32_t>(i));
+        if (pending.old_slug_length == 0) {
+            continue;
         }
+        auto const index = static_cast<std::uint32_t>(i);
+        snapshot::topic &t = snap.m_topics[i];
+        std::string_view const old_slug =
+            std::string_view{m_old_slugs}.substr(pending.old_slug_offset, pending.old_slug_length);
+        if (old_slug == std::string_view{snap.m_slugs.data() + t.new_slug_offset, t.new_slug_length}) {
+            t.flags |= snapshot::TOPIC_OLD_SLUG_IS_NEW;
+        } else {
+            other.emplace_back(index, static_cast<std::uint32_t>(snap.m_other_old_slug_ends.size()));
+            snap.m_other_old_slugs.append(old_slug);
+            snap.m_other_old_slug_ends.push_back(static_cast<std::uint32_t>(snap.m_other_old_slugs.size()));
+        }
+        indexed.push_back(index);
     }
-    snap.m_topic_by_slug.build();
-    snap.m_topic_by_slug.for_each_found(
+    (void)snap.m_other_old_slug_of.build(other); // one entry per topic index
+    snap.m_other_old_slugs.shrink_to_fit();
+    snap.m_other_old_slug_ends.shrink_to_fit();
+    // In old id order: the lowest old id of a shared slug is found.
+    snap.m_topic_by_slug.build(indexed, [&snap](std::uint32_t index) { return snap.old_slug_at(index); });
+    snap.m_topic_by_slug.for_each(
         [&snap](std::uint32_t index) { snap.m_topics[index].flags |= snapshot::TOPIC_SLUG_HOLDER; });
 }
 

@@ -164,6 +164,8 @@ public:
     /// Its old slug leads to it in its own snapshot's slug table (the lowest old id of a shared
     /// slug): a layer that hides it must still hold it under that slug.
     static constexpr std::uint8_t TOPIC_SLUG_HOLDER = 4;
+    /// Its old slug (lower case) is its new slug, byte for byte: the slug index reads it there.
+    static constexpr std::uint8_t TOPIC_OLD_SLUG_IS_NEW = 8;
 
     /// A post as the resolver sees it. 20 bytes; posts are grouped by topic, by post number.
     struct post
@@ -309,6 +311,10 @@ private:
         return m_hidden_topics.find(old_id).has_value();
     }
     [[nodiscard]] topic const *find_own_topic(std::uint64_t old_id) const noexcept;
+    /// \return the index of this snapshot's topic with old slug `old_slug` (lower case).
+    [[nodiscard]] std::optional<std::uint32_t> find_own_topic_by_slug(std::string_view old_slug) const noexcept;
+    /// The old slug (lower case) of the topic at `index`, as the slug index keys it.
+    [[nodiscard]] std::string_view old_slug_at(std::uint32_t index) const noexcept;
     /// \return true if the snapshot that holds `t` finds it by `old_slug`.
     [[nodiscard]] bool holds_under_slug(topic const &t, std::string_view old_slug) const noexcept;
     [[nodiscard]] renamed const *find_user_lower(std::string_view lower) const noexcept;
@@ -329,7 +335,12 @@ private:
     bool m_topics_dense = false;
     std::uint32_t m_first_topic_id = 0;
     id_table m_topic_by_id;
-    string_table m_topic_by_slug;
+    // Topics by old slug. The index keeps no keys: a topic's old slug is its new slug (flag
+    // TOPIC_OLD_SLUG_IS_NEW, the usual case) or one of m_other_old_slugs.
+    keyed_index m_topic_by_slug;
+    big_string m_other_old_slugs;                    ///< old slugs that differ from the new ones
+    big_vector<std::uint32_t> m_other_old_slug_ends; ///< where each of them ends
+    id_table m_other_old_slug_of;                    ///< topic index -> its entry in the two above
     big_vector<post> m_posts;
     id_table m_post_by_id;
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <random>
@@ -210,4 +211,49 @@ TEST(string_table, many_keys)
     }
     EXPECT_GT(table.memory_bytes(), COUNT * 8U);
     EXPECT_LT(table.memory_bytes(), COUNT * 64U);
+}
+
+// keyed_index: values found by a key each value yields; the keys are the caller's.
+TEST(keyed_index, finds_values_by_the_keys_they_yield)
+{
+    std::vector<std::string> const keys{"agm-minutes", "welcome", "budget-2024", "agm-minutes", ""};
+    auto const key_of = [&keys](std::uint32_t value) { return std::string_view{keys.at(value)}; };
+    keyed_index index;
+    EXPECT_FALSE(index.find("welcome", key_of)) << "an index never built finds nothing";
+    index.build({0, 1, 2, 3}, key_of);
+    EXPECT_EQ(index.find("welcome", key_of), 1U);
+    EXPECT_EQ(index.find("budget-2024", key_of), 2U);
+    EXPECT_EQ(index.find("agm-minutes", key_of), 0U) << "of two values with one key, the first built";
+    EXPECT_FALSE(index.find("agm", key_of));
+    EXPECT_FALSE(index.find("", key_of));
+    std::vector<std::uint32_t> found;
+    index.for_each([&found](std::uint32_t value) { found.push_back(value); });
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, (std::vector<std::uint32_t>{0, 1, 2}));
+}
+
+TEST(keyed_index, agrees_with_a_hash_map_on_many_keys)
+{
+    std::mt19937 random{7};
+    std::vector<std::string> keys;
+    std::unordered_map<std::string, std::uint32_t> first;
+    std::vector<std::uint32_t> values;
+    for (std::uint32_t i = 0; i < 50'000; ++i) {
+        keys.push_back("slug-" + std::to_string(random() % 40'000)); // some shared
+        first.emplace(keys.back(), i);
+        values.push_back(i);
+    }
+    auto const key_of = [&keys](std::uint32_t value) { return std::string_view{keys[value]}; };
+    keyed_index index;
+    index.build(values, key_of);
+    for (std::uint32_t probe = 0; probe < 45'000; ++probe) {
+        std::string const key = "slug-" + std::to_string(probe);
+        auto const expected = first.find(key);
+        auto const got = index.find(key, key_of);
+        if (expected == first.end()) {
+            EXPECT_FALSE(got) << key;
+        } else {
+            EXPECT_EQ(got, expected->second) << key;
+        }
+    }
 }

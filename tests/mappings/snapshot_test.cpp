@@ -410,6 +410,24 @@ TEST(snapshot, shared_old_slug_goes_to_lowest_id)
     EXPECT_EQ(snap->find_topic_by_slug("welcome"), snap->find_topic(12));
 }
 
+TEST(snapshot, old_slugs_are_found_whether_or_not_they_are_the_new_ones)
+{
+    // The slug index keeps no copy of an old slug that is the new one byte for byte.
+    snapshot_builder b{settings()};
+    b.add(topic(1, "agm-minutes", 101, "agm-minutes"));      // the same
+    b.add(topic(2, "Budget-Vote", 102, "Budget-Vote"));      // the same but for case: kept apart
+    b.add(topic(3, "old-name", 103, "agm-minutes"));         // another topic's old slug as new slug
+    b.add(topic(4, "welcome", 104, "welcome-to-the-forum")); // renamed
+    auto const snap = b.build();
+    EXPECT_EQ(snap->find_topic_by_slug("agm-minutes"), snap->find_topic(1));
+    EXPECT_EQ(snap->find_topic_by_slug("budget-vote"), snap->find_topic(2));
+    EXPECT_EQ(snap->find_topic_by_slug("old-name"), snap->find_topic(3));
+    EXPECT_EQ(snap->find_topic_by_slug("welcome"), snap->find_topic(4));
+    EXPECT_EQ(snap->find_topic_by_slug("welcome-to-the-forum"), nullptr);
+    EXPECT_NE(snap->find_topic(1)->flags & snapshot::TOPIC_OLD_SLUG_IS_NEW, 0);
+    EXPECT_EQ(snap->find_topic(4)->flags & snapshot::TOPIC_OLD_SLUG_IS_NEW, 0);
+}
+
 TEST(snapshot, encoded_slugs_are_stored_decoded)
 {
     snapshot_builder b{settings()};
