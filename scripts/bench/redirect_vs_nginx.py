@@ -3,7 +3,9 @@
 
   wait     waits until a server answers a probe with 301; prints seconds since --since
   compare  asks two servers for a sample of targets; exit 1 if status or Location differ
-  table    medians of the runs, ratios and floors as a Markdown table; can write it into a doc
+  status   asks one server for a sample of targets; exit 1 if any status is not --expect
+  table    medians of the runs, ratios and goals as a Markdown table (one layout per mode of
+           the benchmark: compare, pipeline, threads); can write it into a doc
 
 Results go to stdout, talk to stderr.
 """
@@ -16,8 +18,21 @@ import time
 
 import bench_common
 
-BEGIN_MARK = "<!-- redirect-vs-nginx:begin (written by scripts/bench/redirect-vs-nginx) -->"
-END_MARK = "<!-- redirect-vs-nginx:end -->"
+# The doc's block of each mode's table.
+MARKS = {
+    "compare": ("<!-- redirect-vs-nginx:begin (written by scripts/bench/redirect-vs-nginx) -->",
+                "<!-- redirect-vs-nginx:end -->"),
+    "pipeline": ("<!-- redirect-vs-nginx-pipeline:begin (written by FORUMGATE_BENCH_MODE=pipeline scripts/bench/redirect-vs-nginx) -->",
+                 "<!-- redirect-vs-nginx-pipeline:end -->"),
+    "threads": ("<!-- redirect-vs-nginx-threads:begin (written by FORUMGATE_BENCH_MODE=threads scripts/bench/redirect-vs-nginx) -->",
+                "<!-- redirect-vs-nginx-threads:end -->"),
+}
+# The servers each mode measures.
+SERVERS = {
+    "compare": ("forumgate", "nginx", "floor"),
+    "pipeline": ("forumgate", "nginx", "floor"),
+    "threads": ("forumgate", "forumgate2", "nginx", "nginx2"),
+}
 
 
 say = bench_common.sayer("redirect_vs_nginx.py")
@@ -82,20 +97,56 @@ def command_compare(args):
     return 0
 
 
-# Figures of the table: key, label, unit, format, floor as text, and the rule the ratio
-# forumgate ÷ nginx must follow to meet it: "ge" at least 1.0, "le" at most 1.0, "lt" below 1.0.
-FIGURES = [
-    ("rps", "requests/s (wrk, 1 thread, 50 connections)", "", "{:,.0f}", "≥ 1.0", "ge"),
-    ("p50_ms", "latency p50", "ms", "{:.3f}", "", None),
-    ("p99_ms", "latency p99", "ms", "{:.3f}", "≤ 1.0", "le"),
-    ("core_us", "CPU per request: server core busy ÷ requests", "µs", "{:.2f}", "≤ 1.0", "le"),
-    ("proc_us", "CPU per request: server processes' utime+stime ÷ requests", "µs", "{:.2f}", "≤ 1.0", "le"),
-    ("core_load", "server core busy during the run", "%", "{:.0f}", "", None),
-    ("wrk_load", "wrk's CPU time during the run, share of its core", "%", "{:.0f}", "", None),
-    ("pss_mib", "PSS after the run (nginx: master + worker)", "MiB", "{:.1f}", "≤ 1.0", "le"),
-    ("startup_s", "start-up with the 1M map, launch to first 301", "s", "{:.2f}", "< 1.0", "lt"),
-]
+def command_status(args):
+    with open(args.targets, encoding="utf-8") as f:
+        targets = [line.rstrip("\n") for line in f if line.strip()]
+    step = max(1, len(targets) // args.sample)
+    sample = targets[::step][: args.sample]
+    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=5)
+    wrong = []
+    for target in sample:
+        try:
+            status, _ = ask(connection, args.host, target)
+        except (OSError, http.client.HTTPException) as e:
+            say(f"{args.name}: asking for {target}: {e}")
+            return 2
+        if status != args.expect:
+            wrong.append((target, status))
+    if wrong:
+        say(f"{len(wrong)} of {len(sample)} answers of {args.name} are not {args.expect}:")
+        for target, status in wrong[:20]:
+            say(f"  {target}: {status}")
+        return 1
+    say(f"{args.name} answers {args.expect} to all {len(sample)} sampled targets")
+    return 0
 
+
+# Figures of the compare and pipeline tables: key, label, unit, format, the goal of forumgate ÷
+# nginx and the goal of forumgate ÷ floor (None: no goal), and whether the floor server has the
+# figure at all. A goal is (rule, value): "ge" at least value, "le" at most, "lt" below.
+FIGURES = [
+    ("rps", "requests/s", "", "{:,.0f}", ("ge", 1.0), None, True),
+    ("p50_ms", "latency p50", "ms", "{:.3f}", None, None, True),
+    ("p99_ms", "latency p99", "ms", "{:.3f}", ("le", 1.0), None, True),
+    ("core_us", "CPU per request: server core busy ÷ requests", "µs", "{:.2f}", ("le", 0.8), ("le", 1.15), True),
+    ("proc_us", "CPU per request: server processes' utime+stime ÷ requests", "µs", "{:.2f}", ("le", 0.8), ("le", 1.15), True),
+    ("core_load", "server core busy during the run", "%", "{:.0f}", None, None, True),
+    ("wrk_load", "wrk's CPU time during the run, share of its core", "%", "{:.0f}", None, None, True),
+    ("pss_mib", "PSS after the run (nginx: master + worker)", "MiB", "{:.1f}", ("le", 1.0), None, False),
+    ("startup_s", "start-up with the 1M map, launch to first 301", "s", "{:.2f}", ("lt", 1.0), None, False),
+]
+# In pipeline mode: the batch is the unit of latency, and the goal is on requests/s.
+PIPELINE_KEYS = ("rps", "p50_ms", "p99_ms", "core_us", "proc_us", "core_load", "wrk_load")
+PIPELINE_GOALS = {"rps": ("ge", 1.5)}
+# Figures of the threads table (key, label, unit, format, goal of forumgate 2 threads ÷ 1).
+THREAD_FIGURES = [
+    ("rps", "requests/s", "", "{:,.0f}", ("ge", 1.8)),
+    ("proc_us", "CPU per request: server processes' utime+stime ÷ requests", "µs", "{:.2f}", None),
+    ("proc_load", "server's CPU time during the run, share of one core", "%", "{:.0f}", None),
+    ("wrk_load", "wrk's CPU time during the run, share of one core", "%", "{:.0f}", None),
+    ("core_load", "both cores busy during the run (at most 200)", "%", "{:.0f}", None),
+    ("p99_ms", "latency p99 of a batch", "ms", "{:.3f}", None),
+]
 
 def read_results(path):
     rows = []
@@ -118,6 +169,7 @@ def figures_of(row):
         "core_us": float(row["core_jiffies"]) / hz / requests * 1e6,
         "proc_us": float(row["proc_ticks"]) / hz / requests * 1e6,
         "core_load": 100 * float(row["core_jiffies"]) / hz / float(row["wall_s"]),
+        "proc_load": 100 * float(row["proc_ticks"]) / hz / float(row["wall_s"]),
         "wrk_load": 100 * float(row["wrk_ticks"]) / hz / float(row["wall_s"]),
         "pss_mib": float(row["pss_kib"]) / 1024,
         "startup_s": float(row["startup_s"]),
@@ -127,64 +179,122 @@ def figures_of(row):
     }
 
 
-def meets(ratio, rule):
-    return {"ge": ratio >= 1.0, "le": ratio <= 1.0, "lt": ratio < 1.0}[rule]
+def goal_text(goal):
+    if not goal:
+        return ""
+    rule, value = goal
+    text = f"{value:g}"
+    return {"ge": "≥", "le": "≤", "lt": "<"}[rule] + " " + (text if "." in text else text + ".0")
+
+
+def ratio_cells(a, b, goal, failed, what):
+    """The cells ratio, goal, met of a ÷ b; what names the ratio in `failed` when a goal is missed."""
+    ratio = a / b if b else float("inf")
+    if not goal:
+        return [f"{ratio:.2f}", "", ""]
+    rule, value = goal
+    ok = {"ge": ratio >= value, "le": ratio <= value, "lt": ratio < value}[rule]
+    if not ok:
+        failed.append(what)
+    return [f"{ratio:.2f}", goal_text(goal), "yes" if ok else "**no**"]
+
+
+def value_cell(fmt, value, unit):
+    return fmt.format(value) + (f" {unit}" if unit else "")
+
+
+def compare_lines(args, median, failed):
+    pipelined = args.mode == "pipeline"
+    batches = f", batches of {args.pipeline} pipelined requests" if pipelined else ""
+    lines = [
+        "| figure | forumgate | nginx | floor | forumgate ÷ nginx | goal | met | forumgate ÷ floor | goal | met |",
+        "|---|---:|---:|---:|---:|:---:|:---:|---:|:---:|:---:|",
+    ]
+    fg, ng, fl = median["forumgate"], median["nginx"], median["floor"]
+    for key, label, unit, fmt, nginx_goal, floor_goal, floor_has in FIGURES:
+        if pipelined:
+            if key not in PIPELINE_KEYS:
+                continue
+            nginx_goal, floor_goal = PIPELINE_GOALS.get(key), None
+            if key in ("p50_ms", "p99_ms"):
+                label += " of a batch"
+        if key == "rps":
+            label += f" (wrk, {args.wrk_threads} thread, {args.connections} connections{batches})"
+        cells = [label, value_cell(fmt, fg[key], unit), value_cell(fmt, ng[key], unit)]
+        cells.append(value_cell(fmt, fl[key], unit) if floor_has else "n/a")
+        cells += ratio_cells(fg[key], ng[key], nginx_goal, failed, f"{label}, forumgate ÷ nginx")
+        cells += ratio_cells(fg[key], fl[key], floor_goal, failed, f"{label}, forumgate ÷ floor") if floor_has else ["", "", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def threads_lines(median, failed):
+    lines = [
+        "| figure | forumgate `--threads 1` | forumgate `--threads 2` | 2 ÷ 1 | goal | met | nginx, 1 worker | nginx, 2 workers | 2 ÷ 1 |",
+        "|---|---:|---:|---:|:---:|:---:|---:|---:|---:|",
+    ]
+    for key, label, unit, fmt, goal in THREAD_FIGURES:
+        one, two = median["forumgate"][key], median["forumgate2"][key]
+        cells = [label, value_cell(fmt, one, unit), value_cell(fmt, two, unit)]
+        cells += ratio_cells(two, one, goal, failed, f"{label}, forumgate 2 threads ÷ 1")
+        one, two = median["nginx"][key], median["nginx2"][key]
+        cells += [value_cell(fmt, one, unit), value_cell(fmt, two, unit), f"{two / one:.2f}" if one else "inf"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def command_table(args):
+    servers = SERVERS[args.mode]
     rows = read_results(args.results)
     every_run, good_runs = {}, {}
     for row in rows:
         every_run.setdefault(row["server"], []).append(figures_of(row))
         if row["disturbed"] == "0":
             good_runs.setdefault(row["server"], []).append(figures_of(row))
-    for name in ("forumgate", "nginx"):
+    for name in servers:
         if name not in every_run:
             say(f"{args.results} has no run of {name}")
             return 2
-    if all(len(good_runs.get(name, [])) >= args.min_good_runs for name in every_run):
+    if all(len(good_runs.get(name, [])) >= args.min_good_runs for name in servers):
         per_server = good_runs
         which = "undisturbed runs"
     else:
         per_server = every_run
         which = "runs, **some disturbed by other programs on the machine** (too few undisturbed ones)"
         say(f"warning: fewer than {args.min_good_runs} undisturbed runs of a server; the table uses every run")
-    counts = ", ".join(f"{name} {len(per_server[name])} of {len(every_run[name])}" for name in ("forumgate", "nginx"))
-    median = {name: {key: statistics.median(run[key] for run in v) for key in v[0]} for name, v in per_server.items()}
+    counts = ", ".join(f"{name} {len(per_server[name])} of {len(every_run[name])}" for name in servers)
+    median = {name: {key: statistics.median(run[key] for run in per_server[name]) for key in per_server[name][0]}
+              for name in servers}
+    if args.mode == "threads":
+        how = (f"each run {args.duration} s of `wrk -t{args.wrk_threads} -c{args.connections}` sending batches of "
+               f"{args.pipeline} pipelined requests after a {args.warmup} s warm-up, neither the server nor wrk pinned "
+               f"(both share the 2 cores).")
+    else:
+        batches = f" sending batches of {args.pipeline} pipelined requests" if args.mode == "pipeline" else ""
+        how = (f"each run {args.duration} s of `wrk -t{args.wrk_threads} -c{args.connections}`{batches} on core 0 "
+               f"after a {args.warmup} s warm-up, the server on core 1.")
     lines = [
-        f"{args.date}, {args.machine}. Medians of {which} ({counts}), the servers interleaved; "
-        f"each run {args.duration} s of `wrk -t1 -c{args.connections}` on core 0 after a {args.warmup} s warm-up, "
-        f"the server on core 1.",
+        f"{args.date}, {args.machine}. Medians of {which} ({counts}), the servers interleaved; {how}",
         "",
-        "| figure | forumgate | nginx | forumgate ÷ nginx | floor | met |",
-        "|---|---:|---:|---:|:---:|:---:|",
     ]
     failed = []
-    for key, label, unit, fmt, floor, rule in FIGURES:
-        fg, ng = median["forumgate"][key], median["nginx"][key]
-        ratio = fg / ng if ng else float("inf")
-        met = ""
-        if rule:
-            ok = meets(ratio, rule)
-            met = "yes" if ok else "**no**"
-            if not ok:
-                failed.append(label)
-        suffix = f" {unit}" if unit else ""
-        lines.append(f"| {label} | {fmt.format(fg)}{suffix} | {fmt.format(ng)}{suffix} | {ratio:.2f} | {floor} | {met} |")
-    other_server = max(f["other_server"] for v in per_server.values() for f in v)
-    other_wrk = max(f["other_wrk"] for v in per_server.values() for f in v)
-    errors = {name: median[name]["status_errors"] for name in median}
+    lines += threads_lines(median, failed) if args.mode == "threads" else compare_lines(args, median, failed)
+    other_server = max(f["other_server"] for name in servers for f in per_server[name])
+    other_wrk = max(f["other_wrk"] for name in servers for f in per_server[name])
+    errors = ", ".join(f"{name} {100 * median[name]['status_errors']:.1f}%" for name in servers if name != "floor")
+    where = (f"{other_server:.0f}% of one core" if args.mode == "threads"
+             else f"{other_server:.0f}% of the server's core, {other_wrk:.0f}% of wrk's")
     lines += [
         "",
-        f"Answers with status ≥ 400 (unknown ids): forumgate {100 * errors['forumgate']:.1f}%, "
-        f"nginx {100 * errors['nginx']:.1f}% of requests. Most time other programs took in a run "
-        f"counted here: {other_server:.0f}% of the server's core, {other_wrk:.0f}% of wrk's.",
+        f"Answers with status ≥ 400 (unknown ids): {errors} of requests. Most time other programs took in a run "
+        f"counted here: {where}.",
     ]
-    written = bench_common.publish_table(lines, args.doc, BEGIN_MARK, END_MARK, say)
+    begin_mark, end_mark = MARKS[args.mode]
+    written = bench_common.publish_table(lines, args.doc, begin_mark, end_mark, say)
     if written != 0:
         return written
     if failed:
-        say("floors not met: " + "; ".join(failed))
+        say("goals not met: " + "; ".join(failed))
     return 0
 
 
@@ -210,6 +320,14 @@ def main():
     compare.add_argument("--port-b", type=int, required=True)
     compare.add_argument("--name-b", default="nginx")
 
+    status = commands.add_parser("status", help="check that one server answers a sample of targets with one status")
+    status.add_argument("--targets", required=True)
+    status.add_argument("--sample", type=int, default=1000)
+    status.add_argument("--host", required=True)
+    status.add_argument("--port", type=int, required=True)
+    status.add_argument("--name", default="server")
+    status.add_argument("--expect", type=int, default=301)
+
     table = commands.add_parser("table", help="Markdown table of the medians")
     table.add_argument("--results", required=True, help="TSV with one line per run")
     table.add_argument("--doc", help="Markdown file whose marked table to replace")
@@ -218,10 +336,14 @@ def main():
     table.add_argument("--duration", type=int, required=True)
     table.add_argument("--warmup", type=int, required=True)
     table.add_argument("--connections", type=int, required=True)
+    table.add_argument("--mode", choices=sorted(MARKS), default="compare")
+    table.add_argument("--wrk-threads", type=int, default=1)
+    table.add_argument("--pipeline", type=int, default=16, help="requests per pipelined batch")
     table.add_argument("--min-good-runs", type=int, default=3, help="undisturbed runs each server needs to leave out the others")
 
     args = parser.parse_args()
-    return {"wait": command_wait, "compare": command_compare, "table": command_table}[args.command](args)
+    commands = {"wait": command_wait, "compare": command_compare, "status": command_status, "table": command_table}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
