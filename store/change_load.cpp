@@ -4,6 +4,7 @@
 #include "base/error.hpp"
 #include "pg/connection.hpp"
 #include "pg/copy.hpp"
+#include "pg/text_array.hpp"
 #include "store/detail.hpp"
 #include "store/schema.hpp"
 #include "store/snapshot_rows.hpp"
@@ -26,27 +27,6 @@ using mappings::layer_keys;
 std::string id_array(std::vector<std::uint32_t> const &ids)
 {
     return fmt::format("{{{}}}", fmt::join(ids, ","));
-}
-
-/// \return `names` as a PostgreSQL array literal, every element quoted: {"a","b\"c"}.
-std::string text_array(std::vector<std::string> const &names)
-{
-    std::string out{"{"};
-    for (auto const &name : names) {
-        if (out.size() > 1) {
-            out.push_back(',');
-        }
-        out.push_back('"');
-        for (char const c : name) {
-            if (c == '"' || c == '\\') {
-                out.push_back('\\');
-            }
-            out.push_back(c);
-        }
-        out.push_back('"');
-    }
-    out.push_back('}');
-    return out;
 }
 
 /// The keys the change log names, as a layer holds them. \return false if a topic id cannot be
@@ -76,7 +56,7 @@ class key_rows
 public:
     key_rows(pqxx::transaction_base &txn, layer_keys const &keys)
         : m_txn{txn}, m_keys{keys}, m_topics{txn.quote(id_array(keys.topics))},
-          m_users{txn.quote(text_array(keys.users))}, m_tags{txn.quote(text_array(keys.tags))}
+          m_users{txn.quote(pg::text_array_literal(keys.users))}, m_tags{txn.quote(pg::text_array_literal(keys.tags))}
     {}
 
     /// \return how many rows the keys have: the topics', their posts', users', tags', and every

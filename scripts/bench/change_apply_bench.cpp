@@ -107,17 +107,7 @@ int main(int argc, char **argv)
 
     try {
         store::database store{db};
-        store.migrate();
-        if (!store.settings()) {
-            store.set_settings(bench::synthetic_settings());
-        }
-        auto const stats = store.stats();
-        if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
-            auto const start = clock_type::now();
-            bench::fill_store(store, options);
-            std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics,
-                                     options.posts, seconds_since(start));
-        }
+        bench::prepare_store(store, options);
         auto const load_start = clock_type::now();
         double const load_cpu = thread_cpu_seconds();
         std::shared_ptr<mappings::snapshot const> map = store.load_snapshot();

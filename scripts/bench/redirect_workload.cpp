@@ -8,8 +8,8 @@
 // answer to every target.
 
 #include "pg/copy.hpp"
-#include "store/store.hpp"
 #include "scripts/bench/synthetic_map.hpp"
+#include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <cmath>
+#include <iostream>
 
 namespace forumgate::bench {
 
@@ -187,6 +189,22 @@ void fill_store(store::database &store, synthetic_map_options const &options)
     t.exec("ANALYZE forumgate.topics");
     t.exec("ANALYZE forumgate.posts");
     t.commit();
+}
+
+void prepare_store(store::database &store, synthetic_map_options const &options)
+{
+    store.migrate();
+    if (!store.settings()) {
+        store.set_settings(synthetic_settings());
+    }
+    auto const stats = store.stats();
+    if (stats.topics != options.topics || stats.posts != static_cast<std::int64_t>(options.posts)) {
+        auto const start = std::chrono::steady_clock::now();
+        fill_store(store, options);
+        std::cerr << fmt::format("filled the store with {} topics and {} posts in {:.1f} s\n", options.topics,
+                                 options.posts,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
 }
 
 } // namespace forumgate::bench

@@ -23,6 +23,10 @@ struct synthetic_map_options
 /// Replaces the store's topics, posts, users and categories with a synthetic map (COPY).
 void fill_store(store::database &store, synthetic_map_options const &options);
 
+/// Migrates the store, gives it the synthetic settings if it has none, and fills it with the
+/// synthetic map unless it already holds one of that size (saying how long filling took).
+void prepare_store(store::database &store, synthetic_map_options const &options);
+
 /// The settings every synthetic map uses.
 [[nodiscard]] mappings::site_settings synthetic_settings();
 
