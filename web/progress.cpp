@@ -143,6 +143,20 @@ struct wait_board
     std::map<std::thread::id, wait> waits;
 };
 
+/// The progress lines drawn on a terminal now, drawn again the moment a wait starts or ends: a
+/// stalled run says why at once, not at the next redraw.
+struct drawn_lines
+{
+    static drawn_lines &instance()
+    {
+        static drawn_lines shared;
+        return shared;
+    }
+
+    std::mutex mutex;
+    std::vector<progress *> lines;
+};
+
 /// \return how many columns `text` takes (one per UTF-8 character).
 std::size_t display_width(std::string_view text)
 {
@@ -171,6 +185,11 @@ progress::progress(std::string phase, std::string unit, std::optional<std::uint6
         spdlog::info("{}: nothing to do", m_phase);
         return;
     }
+    if (m_terminal) {
+        auto &drawn = drawn_lines::instance();
+        std::lock_guard const lock{drawn.mutex};
+        drawn.lines.push_back(this);
+    }
     m_thread = std::thread{[this] {
         std::unique_lock lock{m_mutex};
         while (!m_wake.wait_for(lock, m_interval, [this] { return m_stop; })) {
@@ -181,6 +200,11 @@ progress::progress(std::string phase, std::string unit, std::optional<std::uint6
 
 progress::~progress()
 {
+    if (m_terminal) {
+        auto &drawn = drawn_lines::instance();
+        std::lock_guard const lock{drawn.mutex};
+        std::erase(drawn.lines, this);
+    }
     if (m_thread.joinable()) {
         std::unique_lock lock{m_mutex};
         m_stop = true;
@@ -284,16 +308,34 @@ void progress::show(bool final)
 void progress::waiting(std::string reason, std::chrono::steady_clock::duration how_long)
 {
     auto &board = wait_board::instance();
-    std::lock_guard const lock{board.mutex};
-    board.waits.insert_or_assign(std::this_thread::get_id(),
-                                 wait{std::move(reason), std::chrono::steady_clock::now() + how_long});
+    {
+        std::lock_guard const lock{board.mutex};
+        board.waits.insert_or_assign(std::this_thread::get_id(),
+                                     wait{std::move(reason), std::chrono::steady_clock::now() + how_long});
+    }
+    redraw_drawn();
 }
 
 void progress::clear_waiting()
 {
     auto &board = wait_board::instance();
-    std::lock_guard const lock{board.mutex};
-    board.waits.erase(std::this_thread::get_id());
+    {
+        std::lock_guard const lock{board.mutex};
+        board.waits.erase(std::this_thread::get_id());
+    }
+    redraw_drawn();
+}
+
+void progress::redraw_drawn()
+{
+    auto &drawn = drawn_lines::instance();
+    std::lock_guard const lock{drawn.mutex};
+    for (auto *const shown : drawn.lines) {
+        std::lock_guard const line_lock{shown->m_mutex};
+        if (!shown->m_stop) {
+            shown->show(false);
+        }
+    }
 }
 
 std::size_t terminal_columns()

@@ -81,6 +81,8 @@ public:
 private:
     [[nodiscard]] std::string compose(std::optional<std::size_t> columns);
     void show(bool final);
+    /// Draws again every progress line on a terminal (a wait started or ended).
+    static void redraw_drawn();
 
     std::string m_phase;
     std::string m_unit;

@@ -211,6 +211,37 @@ TEST(progress, on_a_60_column_terminal_log_lines_never_glue_onto_the_progress_li
     EXPECT_NE(last->find(": 14 topics"), std::string::npos) << *last;
 }
 
+TEST(progress, on_a_terminal_a_wait_is_drawn_the_moment_it_starts_and_gone_the_moment_it_is_cleared)
+{
+    // A stalled run must say why at once, not at the next redraw: the redraw after each log line
+    // below must already carry the wait (and, after clear_waiting, no longer).
+    auto const run = run_in_pty(60, [] {
+        auto logger = web::make_stderr_logger("progress-test");
+        logger->set_pattern(LOG_PATTERN);
+        spdlog::set_default_logger(logger);
+        {
+            web::progress shown{"waits", "topics", std::uint64_t{10}, true, false, 100ms};
+            shown.add(2);
+            web::progress::waiting("new forum's per-user rate limit", 30s);
+            spdlog::info("while waiting");
+            web::progress::clear_waiting();
+            spdlog::info("after the wait");
+        }
+        return 0;
+    });
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    auto const while_waiting = run.output.find("while waiting");
+    auto const after = run.output.find("after the wait");
+    ASSERT_NE(while_waiting, std::string::npos) << run.output;
+    ASSERT_NE(after, std::string::npos) << run.output;
+    auto const between = run.output.substr(while_waiting, after - while_waiting);
+    EXPECT_TRUE(std::regex_search(between, std::regex{R"(waits: 2/10 topics 20% · waiting 30 s)"}))
+        << "the line drawn again after a log line says the wait: " << run.output;
+    auto const redrawn_after = run.output.substr(after);
+    EXPECT_TRUE(std::regex_search(redrawn_after, std::regex{R"(waits: 2/10 topics 20%)"})) << run.output;
+    EXPECT_EQ(redrawn_after.find("waiting"), std::string::npos) << "a cleared wait is gone: " << run.output;
+}
+
 TEST(progress, written_to_a_file_progress_is_plain_periodic_log_lines)
 {
     temp_dir dir;
