@@ -3,7 +3,8 @@
 -- connection pausing PAUSE_MS milliseconds between two requests (0: none), so that the load is a
 -- steady rate rather than saturation. Counts the answers that are not 301 (every target is in
 -- the map) and prints one RESULT line at the end (bench_result.lua's fields, then not_301 and
--- the first other status seen).
+-- the first other status seen), and one QUANTILES line: the latency at every tenth of a percent
+-- from 50 to 100, so that runs can be pooled (scripts/cluster-test's pool).
 local requests = {}
 local host = os.getenv("HOST_HEADER")
 for line in io.lines(os.getenv("TARGETS")) do
@@ -59,4 +60,10 @@ function done(summary, latency, _)
     "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d not_301=%d first_other=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     e.connect, e.read, e.write, e.status, e.timeout, others, first_other))
+  local quantiles = {}
+  for tenth = 500, 999 do
+    quantiles[#quantiles + 1] = string.format("%d", latency:percentile(tenth / 10))
+  end
+  quantiles[#quantiles + 1] = string.format("%d", latency.max) -- wrk's percentile(100) is 0
+  io.write(string.format("QUANTILES requests=%d us=%s\n", summary.requests, table.concat(quantiles, ",")))
 end
