@@ -6,7 +6,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -57,13 +56,12 @@ std::string endpoint_text(tcp::endpoint const &endpoint)
                                       : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
-listener::listener(net::io_context &io, bool threaded, tcp::endpoint const &endpoint, request_handler &handler,
+listener::listener(net::io_context &io, tcp::endpoint const &endpoint, request_handler &handler,
                    connection_registry &registry, connection_limits const &limits,
-                   std::shared_ptr<net::ssl::context> const *tls)
-    : m_io{io}, m_threaded{threaded}, m_acceptor{net::make_strand(io)}, m_handler{handler},
-      m_registry{registry}, m_limits{limits}, m_tls{tls}
+                   std::shared_ptr<net::ssl::context> const *tls, bool shared_port)
+    : m_acceptor{io}, m_handler{handler}, m_registry{registry}, m_limits{limits}, m_tls{tls}
 {
-    if (auto const ec = base::open_listening(m_acceptor, endpoint)) {
+    if (auto const ec = base::open_listening(m_acceptor, endpoint, shared_port)) {
         throw argument_error{fmt::format("cannot listen on {}: {}", endpoint_text(endpoint), ec.message())};
     }
 }
@@ -83,11 +81,8 @@ void listener::stop()
 
 void listener::do_accept()
 {
-    // Each connection gets its own strand when several threads run the io_context; with
-    // one thread a strand only adds work to every handler.
-    auto const executor =
-        m_threaded ? net::any_io_executor{net::make_strand(m_io)} : net::any_io_executor{m_io.get_executor()};
-    m_acceptor.async_accept(executor, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    // One thread runs this listener's io_context: its connections need no strand.
+    m_acceptor.async_accept(beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket)

@@ -27,17 +27,17 @@ namespace forumgate::redirector {
 class listener : public std::enable_shared_from_this<listener>
 {
 public:
-    /// Opens, binds and listens. `threaded`: the io_context runs on several threads, so each
-    /// connection needs a strand. `tls` (may be null: plain HTTP) points at the TLS context in
-    /// use, which a reload may replace.
+    /// Opens, binds and listens; its connections run on `io`, which one thread runs. `tls` (may
+    /// be null: plain HTTP) points at the TLS context in use, which a reload may replace.
+    /// `shared_port`: listeners of other threads take the same port (SO_REUSEPORT).
     /// \throws argument_error "cannot listen on ADDR:PORT: …".
-    listener(boost::asio::io_context &io, bool threaded, boost::asio::ip::tcp::endpoint const &endpoint,
-             request_handler &handler, connection_registry &registry, connection_limits const &limits,
-             std::shared_ptr<boost::asio::ssl::context> const *tls);
+    listener(boost::asio::io_context &io, boost::asio::ip::tcp::endpoint const &endpoint, request_handler &handler,
+             connection_registry &registry, connection_limits const &limits,
+             std::shared_ptr<boost::asio::ssl::context> const *tls, bool shared_port = false);
 
     /// Starts accepting.
     void run();
-    /// Closes the port (on its strand); connections already accepted go on.
+    /// Closes the port (on its thread); connections already accepted go on.
     void stop();
 
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const { return m_acceptor.local_endpoint(); }
@@ -46,8 +46,6 @@ private:
     void do_accept();
     void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
-    boost::asio::io_context &m_io;
-    bool m_threaded;
     boost::asio::ip::tcp::acceptor m_acceptor;
     request_handler &m_handler;
     connection_registry &m_registry;

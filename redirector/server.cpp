@@ -1,5 +1,7 @@
 #include "redirector/server.hpp"
 
+#include "base/error.hpp"
+#include "base/listen.hpp"
 #include "redirector/tls_context.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
@@ -97,12 +99,14 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                 [this] { m_counters.count_reload(false); },
                 std::chrono::seconds{m_settings.reload_min_interval},
                 m_settings.db.empty() ? reloader::updater{} : reloader::updater{std::ref(m_applier)}},
-      m_admin{m_counters, m_reloads, m_clients, m_maps},
-      m_admin_limits{admin_limits()}, m_io{static_cast<int>(m_settings.threads)}, m_stats_timer{m_io},
+      m_admin{m_counters, m_reloads, m_clients, m_maps}, m_admin_limits{admin_limits()}, m_io{1}, m_stats_timer{m_io},
       m_trim_timer{m_io}, m_signals{m_io, SIGHUP, SIGTERM, SIGINT}, m_drain_timer{m_io}, m_drain_poll{m_io}
 {
     auto const first = m_maps.current();
     m_counters.set_map(first->version(), first->size().topics, first->size().posts, first->memory_bytes());
+    for (std::int64_t i = 1; i < m_settings.threads; ++i) {
+        m_more_io.push_back(std::make_unique<net::io_context>(1));
+    }
     open_listeners();
     if (!m_settings.db.empty() && m_settings.listen_for_changes) {
         m_changes = std::make_unique<change_listener>(
@@ -125,23 +129,47 @@ server::~server() = default;
 
 void server::open_listeners()
 {
-    bool const threaded = m_settings.threads > 1;
+    // Each I/O thread runs an io_context of its own and accepts on a socket of its own, all on
+    // the same port (SO_REUSEPORT): the kernel spreads new connections over the threads, and a
+    // connection stays on the thread that accepted it (no strand, no lock between threads on
+    // the way of a request). A shared socket and io_context made two threads slower than one.
+    bool const shared_port = !m_more_io.empty();
+    auto const open = [&](std::string const &text, std::string_view setting,
+                          std::shared_ptr<net::ssl::context> const *tls) {
+        auto endpoint = parse_endpoint(text, setting);
+        if (shared_port && endpoint.port() != 0) {
+            // A port shared with SO_REUSEPORT is shared with any socket of this user that asks
+            // the same: a second server would take half the connections in silence. Bound once
+            // without it first, a port in use is refused as with one thread.
+            net::ip::tcp::acceptor probe{m_io};
+            if (auto const ec = base::open_listening(probe, endpoint)) {
+                throw argument_error{fmt::format("cannot listen on {}: {}", endpoint_text(endpoint), ec.message())};
+            }
+        }
+        auto const first =
+            std::make_shared<listener>(m_io, endpoint, m_redirects, m_clients, m_limits, tls, shared_port);
+        endpoint = first->local_endpoint(); // a port 0 is the port taken, for the other threads too
+        m_listeners.push_back(first);
+        for (auto const &io : m_more_io) {
+            m_listeners.push_back(
+                std::make_shared<listener>(*io, endpoint, m_redirects, m_clients, m_limits, tls, shared_port));
+        }
+        spdlog::info("listening on {}{}", endpoint_text(endpoint),
+                     shared_port ? fmt::format(" ({} threads)", m_more_io.size() + 1) : "");
+    };
     for (auto const &text : m_settings.listen) {
-        m_listeners.push_back(std::make_shared<listener>(m_io, threaded, parse_endpoint(text, "listen"), m_redirects,
-                                                         m_clients, m_limits, nullptr));
+        open(text, "listen", nullptr);
     }
     for (auto const &text : m_settings.tls_listen) {
-        m_listeners.push_back(std::make_shared<listener>(m_io, threaded, parse_endpoint(text, "tls-listen"),
-                                                         m_redirects, m_clients, m_limits, &m_tls));
+        open(text, "tls-listen", &m_tls);
     }
     if (!m_settings.admin_listen.empty()) {
-        m_listeners.push_back(std::make_shared<listener>(m_io, threaded,
-                                                         parse_endpoint(m_settings.admin_listen, "admin-listen"),
+        m_listeners.push_back(std::make_shared<listener>(m_io, parse_endpoint(m_settings.admin_listen, "admin-listen"),
                                                          m_admin, m_admin_clients, m_admin_limits, nullptr));
+        spdlog::info("listening on {}", endpoint_text(m_listeners.back()->local_endpoint()));
     }
     for (auto const &l : m_listeners) {
         l->run();
-        spdlog::info("listening on {}", endpoint_text(l->local_endpoint()));
     }
 }
 
@@ -159,8 +187,8 @@ int server::run()
     m_trim_timer.async_wait(beast::bind_front_handler(&server::on_trim, this));
 
     std::vector<std::thread> threads;
-    for (std::int64_t i = 1; i < m_settings.threads; ++i) {
-        threads.emplace_back([this] { m_io.run(); });
+    for (auto const &io : m_more_io) {
+        threads.emplace_back([&context = *io] { context.run(); });
     }
     m_io.run();
     for (auto &thread : threads) {
@@ -267,6 +295,9 @@ void server::on_drain_timeout(beast::error_code ec)
 {
     if (!ec) {
         spdlog::warn("drain timeout: closing {} connections still open", m_clients.size());
+        for (auto const &io : m_more_io) {
+            io->stop();
+        }
         m_io.stop();
     }
 }

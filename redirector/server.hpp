@@ -79,7 +79,11 @@ private:
     admin_handler m_admin;
     connection_registry m_admin_clients{ADMIN_CONNECTIONS};
     connection_limits const m_admin_limits; ///< short timeouts of its own (server.cpp)
+    /// The first I/O thread's: its share of the connections, the admin port, signals, timers.
     boost::asio::io_context m_io;
+    /// One for each further I/O thread: its share of the connections (each listening socket is
+    /// opened once per thread, on the same port).
+    std::vector<std::unique_ptr<boost::asio::io_context>> m_more_io;
     std::vector<std::shared_ptr<listener>> m_listeners;
     std::unique_ptr<change_listener> m_changes;
     boost::asio::steady_timer m_stats_timer;

@@ -33,7 +33,7 @@ std::vector<setting> const &serve_setting_table()
          "ADDR:PORT for /healthz, /readyz, /metrics and POST /reload (off if empty)"},
         {"snapshot", &s::snapshot, false,
          "Snapshot file (from `forumgate map snapshot`) to start from when the store is unreachable"},
-        {"threads", &s::threads, false, "I/O threads"},
+        {"threads", &s::threads, false, "I/O threads, each with its own socket on every listen port (SO_REUSEPORT)"},
         {"max-connections", &s::max_connections, false,
          "Open connections at most; past it the longest-idle ones are closed to make room, or, if none is idle, "
          "new ones are refused with 503"},

@@ -6,9 +6,44 @@
 #include <pqxx/pqxx>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
 namespace {
 
 using namespace forumgate::testing;
+
+/// \return how many TCP sockets process `pid` has listening on `port` (its descriptors'
+/// sockets, looked up in /proc/net/tcp and tcp6 by inode).
+std::size_t listening_sockets(pid_t pid, std::uint16_t port)
+{
+    std::set<std::string> inodes;
+    std::string const folder = "/proc/" + std::to_string(pid);
+    for (auto const *table : {"/net/tcp", "/net/tcp6"}) {
+        std::ifstream in{folder + table};
+        std::string line;
+        std::getline(in, line); // the heading
+        while (std::getline(in, line)) {
+            std::istringstream fields{line};
+            std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+            fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+            if (state == "0A" && std::stoul(local.substr(local.find(':') + 1), nullptr, 16) == port) {
+                inodes.insert(inode);
+            }
+        }
+    }
+    std::size_t found = 0;
+    for (auto const &entry : std::filesystem::directory_iterator{folder + "/fd"}) {
+        std::error_code ec;
+        auto const target = std::filesystem::read_symlink(entry.path(), ec).string();
+        if (!ec && target.starts_with("socket:[") && inodes.contains(target.substr(8, target.size() - 9))) {
+            ++found;
+        }
+    }
+    return found;
+}
 
 TEST_F(server_test, access_log_has_one_line_per_request_and_believes_only_trusted_proxies)
 {
@@ -91,6 +126,21 @@ TEST_F(server_test, start_up_on_a_port_in_use_fails_with_exit_2)
     EXPECT_TRUE(serving(first));
 }
 
+TEST_F(server_test, a_second_server_with_threads_on_a_port_in_use_fails_too_instead_of_sharing_it)
+{
+    // Each thread's socket allows others on its port (SO_REUSEPORT), and another server of the
+    // same user with threads would have taken half the first one's connections in silence.
+    auto first = start({"--threads", "2"});
+    server_process second{
+        FORUMGATE_BINARY,
+        {"serve", "--db", s_db->conninfo(), "--threads", "2", "--listen", "127.0.0.1:" + std::to_string(first.port)}};
+    EXPECT_EQ(second.wait_exit(10s), 2) << second.log();
+    EXPECT_NE(second.log().find("cannot listen on 127.0.0.1:" + std::to_string(first.port)), std::string::npos)
+        << second.log();
+    EXPECT_EQ(listening_sockets(first->pid(), first.port), 2U);
+    EXPECT_TRUE(serving(first));
+}
+
 // ---------------------------------------------------------------------------------------------
 // stopping
 
@@ -139,6 +189,30 @@ TEST_F(server_test, sigterm_with_a_stuck_client_exits_after_the_drain_timeout)
     EXPECT_GE(took, 400ms);
     EXPECT_LT(took, 3s);
     EXPECT_NE(server->log().find("drain timeout"), std::string::npos) << server->log();
+}
+
+TEST_F(server_test, each_io_thread_accepts_on_a_socket_of_its_own_and_all_drain_on_sigterm)
+{
+    // With one accepting socket shared by all I/O threads (and a strand per connection),
+    // --threads 2 answered fewer requests a second than --threads 1. Each thread now has its
+    // own socket on the same port (SO_REUSEPORT, also for a port 0 taken at start-up), and the
+    // kernel spreads the connections over them.
+    auto server = start({"--threads", "3", "--drain-timeout-ms", "3000"});
+    EXPECT_EQ(listening_sockets(server->pid(), server.port), 3U);
+    EXPECT_EQ(listening_sockets(server->pid(), server.admin_port), 1U) << "the admin port is one thread's";
+    std::vector<std::unique_ptr<http_client>> clients;
+    for (int i = 0; i < 30; ++i) {
+        clients.push_back(std::make_unique<http_client>(server.port));
+        ASSERT_TRUE(answered(*clients.back())) << i << "\n" << server->log();
+    }
+    for (auto &client : clients) {
+        ASSERT_TRUE(answered(*client)) << "a kept-alive connection answers again\n" << server->log();
+    }
+    server->signal(SIGTERM);
+    for (auto &client : clients) {
+        EXPECT_TRUE(client->closed_by_peer(2s)) << "every thread closes its idle connections on a drain";
+    }
+    EXPECT_EQ(server->wait_exit(3s), 0) << server->log();
 }
 
 TEST_F(server_test, sigint_with_nothing_in_flight_exits_at_once)
