@@ -12,6 +12,7 @@ Results go to stdout, talk to stderr.
 
 import argparse
 import http.client
+import math
 import statistics
 import sys
 import time
@@ -179,6 +180,16 @@ def figures_of(row):
     }
 
 
+def median_of(key, values):
+    """The median of one figure over runs. A latency of 0 is wrk's percentile() finding no value
+    at that rank (it happens with pipelined batches): left out, and NaN ("n/a") if every run has it."""
+    if key in ("p50_ms", "p99_ms"):
+        values = [value for value in values if value > 0]
+        if not values:
+            return float("nan")
+    return statistics.median(values)
+
+
 def goal_text(goal):
     if not goal:
         return ""
@@ -190,6 +201,8 @@ def goal_text(goal):
 def ratio_cells(a, b, goal, failed, what):
     """The cells ratio, goal, met of a ÷ b; what names the ratio in `failed` when a goal is missed."""
     ratio = a / b if b else float("inf")
+    if math.isnan(ratio):
+        return ["n/a", goal_text(goal), ""]
     if not goal:
         return [f"{ratio:.2f}", "", ""]
     rule, value = goal
@@ -200,6 +213,8 @@ def ratio_cells(a, b, goal, failed, what):
 
 
 def value_cell(fmt, value, unit):
+    if math.isnan(value):
+        return "n/a"
     return fmt.format(value) + (f" {unit}" if unit else "")
 
 
@@ -238,7 +253,7 @@ def threads_lines(median, failed):
         cells = [label, value_cell(fmt, one, unit), value_cell(fmt, two, unit)]
         cells += ratio_cells(two, one, goal, failed, f"{label}, forumgate 2 threads ÷ 1")
         one, two = median["nginx"][key], median["nginx2"][key]
-        cells += [value_cell(fmt, one, unit), value_cell(fmt, two, unit), f"{two / one:.2f}" if one else "inf"]
+        cells += [value_cell(fmt, one, unit), value_cell(fmt, two, unit), f"{two / one:.2f}" if one and not math.isnan(two / one) else "n/a"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -263,7 +278,7 @@ def command_table(args):
         which = "runs, **some disturbed by other programs on the machine** (too few undisturbed ones)"
         say(f"warning: fewer than {args.min_good_runs} undisturbed runs of a server; the table uses every run")
     counts = ", ".join(f"{name} {len(per_server[name])} of {len(every_run[name])}" for name in servers)
-    median = {name: {key: statistics.median(run[key] for run in per_server[name]) for key in per_server[name][0]}
+    median = {name: {key: median_of(key, [run[key] for run in per_server[name]]) for key in per_server[name][0]}
               for name in servers}
     if args.mode == "threads":
         how = (f"each run {args.duration} s of `wrk -t{args.wrk_threads} -c{args.connections}` sending batches of "
