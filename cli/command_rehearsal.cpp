@@ -147,6 +147,10 @@ int run_rehearsal_forum(rehearsal_options const &options)
             return;
         }
         spdlog::info("signal {}: stopping after {} requests", number, server.requests());
+        if (api_options.admin_api_requests_per_minute > 0) {
+            auto const used = rest.admin_api_use();
+            spdlog::info("admin API budget: {} requests admitted, {} answered 429", used.admitted, used.refused);
+        }
         server.stop();
         io.stop();
         if (!options.save_file.empty()) {

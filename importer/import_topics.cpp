@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
+#include <vector>
 
 namespace forumgate::importer {
 
@@ -55,10 +57,7 @@ public:
                     copy_post(post);
                 }
             }
-            write_skipped();
-            pqxx::work txn{m_connection};
-            import_state::clear_failure(txn, "topic", m_key);
-            txn.commit();
+            write_posts(true);
         } catch (target_refusal const &refusal) {
             record_failure(refusal.what());
         } catch (web::fetch_error const &problem) {
@@ -75,6 +74,8 @@ public:
 private:
     void record_failure(std::string const &reason)
     {
+        // The posts copied before the failure are redirected meanwhile; the rest on the next run.
+        write_posts(false);
         import_state::record_failure(m_connection, "topic", m_key, reason);
         m_failed = true;
     }
@@ -92,6 +93,9 @@ private:
                              topic_id)) {
             m_done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
             m_new_topic_id = p[3].as<std::int64_t>();
+        }
+        for (auto const &p : txn.exec_params("SELECT old_id FROM forumgate.posts WHERE old_topic_id = $1", topic_id)) {
+            m_in_map.insert(p[0].as<std::int64_t>());
         }
     }
 
@@ -189,6 +193,7 @@ private:
             made = create_reply(post, acting, out);
         }
         m_done.emplace(post.id, std::pair{made.id, made.post_number});
+        m_copied_now.insert(post.id);
         record_post(post, made, out, reconciled);
         ++m_count;
         std::lock_guard const lock{m_state.counts};
@@ -295,6 +300,9 @@ private:
         return made;
     }
 
+    /// Records the post copied (in import_posts, so a rerun never copies it again); its map row
+    /// waits for the topic's others (write_posts). The topic's own row is written with its
+    /// first post, whose answer alone has the new slug.
     void record_post(store::archived_post const &post, created_post const &made, outgoing_post const &out,
                      bool reconciled)
     {
@@ -304,8 +312,6 @@ private:
             map.put_topic({m_topic.id, m_topic.slug, made.topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug,
                            m_hidden_topic});
         }
-        map.put_post(
-            {post.id, m_topic.id, post.post_number, made.id, made.topic_id, made.post_number, post.post_type == 4});
         txn.exec_params(
             "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
             "sent_raw, problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON "
@@ -324,22 +330,41 @@ private:
         return {post.id, m_topic.id, post.post_number, 0, 0, 0, post.deleted || post.post_type == 4};
     }
 
-    /// The posts deliberately not copied (small actions, whispers, deleted) go into the map
-    /// without a new place: the redirector sends their links to the nearest copied post.
-    void write_skipped()
+    /// Writes the topic's posts into the map in one transaction, so that the topic reaches the
+    /// redirectors as one change: the posts copied (in this run or an earlier one that stopped
+    /// before this step) and, once the topic is done, those deliberately not copied (small
+    /// actions, whispers, deleted), whose links the redirector sends to the nearest copied post.
+    void write_posts(bool topic_done)
     {
-        pqxx::work txn{m_connection};
-        std::uint64_t skipped = 0;
+        std::vector<store::map_post> copied_rows;
+        std::vector<store::map_post> skipped_rows;
         for (auto const &post : m_posts) {
-            if (m_done.contains(post.id) || copied(post, m_options.keep_whispers)) {
-                continue;
+            if (auto const done = m_done.find(post.id); done != m_done.end()) {
+                if ((m_copied_now.contains(post.id) || !m_in_map.contains(post.id)) && m_new_topic_id) {
+                    copied_rows.push_back({post.id, m_topic.id, post.post_number, done->second.first, *m_new_topic_id,
+                                           done->second.second, post.post_type == 4});
+                }
+            } else if (topic_done && !m_in_map.contains(post.id) && !copied(post, m_options.keep_whispers)) {
+                skipped_rows.push_back(uncopied(post));
             }
-            store::map_writer{txn}.put_uncopied_post(uncopied(post));
-            ++skipped;
+        }
+        pqxx::work txn{m_connection};
+        store::map_writer map{txn};
+        map.put_posts(copied_rows);
+        map.put_uncopied_posts(skipped_rows);
+        if (topic_done) {
+            import_state::clear_failure(txn, "topic", m_key);
         }
         txn.commit();
+        for (auto const &row : copied_rows) {
+            m_in_map.insert(row.old_id);
+        }
+        m_copied_now.clear();
+        for (auto const &row : skipped_rows) {
+            m_in_map.insert(row.old_id);
+        }
         std::lock_guard const lock{m_state.counts};
-        m_state.summary.posts_skipped += skipped;
+        m_state.summary.posts_skipped += skipped_rows.size();
     }
 
     void write_not_copied()
@@ -347,9 +372,11 @@ private:
         pqxx::work txn{m_connection};
         store::map_writer map{txn};
         map.put_uncopied_topic({m_topic.id, m_topic.slug, 0, {}, m_hidden_topic});
+        std::vector<store::map_post> rows;
         for (auto const &post : m_posts) {
-            map.put_uncopied_post(uncopied(post));
+            rows.push_back(uncopied(post));
         }
+        map.put_uncopied_posts(rows);
         import_state::clear_failure(txn, "topic", m_key);
         txn.commit();
         std::lock_guard const lock{m_state.counts};
@@ -365,6 +392,8 @@ private:
     store::archived_topic m_topic;
     std::vector<store::archived_post> m_posts;
     std::map<std::int64_t, std::pair<std::int64_t, int>> m_done; ///< old post id -> new id, new number
+    std::set<std::int64_t> m_in_map;                             ///< old post ids the map has
+    std::set<std::int64_t> m_copied_now;                         ///< old post ids copied since the map was last written
     std::optional<std::int64_t> m_new_topic_id;
     bool m_hidden_topic = false;
     bool m_reconcile = false;

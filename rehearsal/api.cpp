@@ -191,6 +191,12 @@ api::api(forum &state, std::string admin_key, api_options options)
 
 api::~api() = default;
 
+api::budget_use api::admin_api_use() const
+{
+    std::lock_guard const lock{m_memory->mutex};
+    return {m_memory->admin_api_admitted, m_memory->admin_api_refused};
+}
+
 api_response api::handle(api_request const &received) const
 {
     // Every request with a valid Api-Key is charged to the one site-wide budget, reads too.

@@ -52,6 +52,14 @@ public:
     /// Makes an api_handler for http_server. The api must outlive the server.
     [[nodiscard]] api_handler handler() const;
 
+    /// What the admin-API budget did since start-up (all zero without one).
+    struct budget_use
+    {
+        std::uint64_t admitted = 0; ///< Api-Key requests charged to the budget
+        std::uint64_t refused = 0;  ///< answered 429 because it was spent
+    };
+    [[nodiscard]] budget_use admin_api_use() const;
+
 private:
     forum &m_forum;
     std::string m_admin_key;

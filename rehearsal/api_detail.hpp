@@ -46,6 +46,8 @@ struct api_memory
 
     std::mutex mutex;
     std::deque<std::int64_t> admin_api_requests; ///< seconds on the forum's clock, oldest first
+    std::uint64_t admin_api_admitted = 0;        ///< since start-up
+    std::uint64_t admin_api_refused = 0;         ///< since start-up
     std::map<std::string, memo> post_results;
     std::deque<std::pair<std::int64_t, std::string>> post_result_expiry; ///< (expires, key), oldest first
 };

@@ -350,9 +350,11 @@ std::optional<api_response> charge_admin_api(api_memory &memory, std::int64_t no
     if (static_cast<int>(requests.size()) >= per_minute) {
         std::int64_t const age = now_seconds - requests[requests.size() - static_cast<std::size_t>(per_minute)];
         if (age < MINUTE) {
+            ++memory.admin_api_refused;
             return rate_limited(static_cast<int>(MINUTE - age), "admin_api_key_rate_limit");
         }
     }
+    ++memory.admin_api_admitted;
     requests.push_back(now_seconds);
     while (static_cast<int>(requests.size()) > per_minute) {
         requests.pop_front();

@@ -3,6 +3,11 @@
 #include "base/text.hpp"
 #include "pg/text_array.hpp"
 
+#include <fmt/format.h>
+
+#include <array>
+#include <iterator>
+
 namespace forumgate::store {
 
 void map_writer::insert_settings(std::string const &new_base, std::vector<std::string> const &old_hosts)
@@ -64,15 +69,48 @@ void map_writer::put_topic(map_topic const &row)
                       row.old_id, row.old_slug, row.new_id, row.new_slug, row.restricted);
 }
 
-void map_writer::put_post(map_post const &row)
+namespace {
+
+/// The columns of `rows` as PostgreSQL array literals, in the order of the posts table's
+/// columns: old_id, old_topic_id, old_post_number, new_id, new_topic_id, new_post_number, hidden.
+std::array<std::string, 7> post_columns(std::span<map_post const> rows)
 {
+    std::array<std::string, 7> columns;
+    for (auto &column : columns) {
+        column = "{";
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto const &row = rows[i];
+        char const *const comma = i == 0 ? "" : ",";
+        fmt::format_to(std::back_inserter(columns[0]), "{}{}", comma, row.old_id);
+        fmt::format_to(std::back_inserter(columns[1]), "{}{}", comma, row.old_topic_id);
+        fmt::format_to(std::back_inserter(columns[2]), "{}{}", comma, row.old_post_number);
+        fmt::format_to(std::back_inserter(columns[3]), "{}{}", comma, row.new_id);
+        fmt::format_to(std::back_inserter(columns[4]), "{}{}", comma, row.new_topic_id);
+        fmt::format_to(std::back_inserter(columns[5]), "{}{}", comma, row.new_post_number);
+        fmt::format_to(std::back_inserter(columns[6]), "{}{}", comma, row.hidden ? 't' : 'f');
+    }
+    for (auto &column : columns) {
+        column += "}";
+    }
+    return columns;
+}
+
+} // namespace
+
+void map_writer::put_posts(std::span<map_post const> rows)
+{
+    if (rows.empty()) {
+        return;
+    }
+    auto const columns = post_columns(rows);
     m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
-                      "new_post_number, hidden) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (old_id) DO UPDATE "
+                      "new_post_number, hidden) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], "
+                      "$4::bigint[], $5::bigint[], $6::int[], $7::boolean[]) ON CONFLICT (old_id) DO UPDATE "
                       "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, "
                       "new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
                       "new_post_number = excluded.new_post_number, hidden = excluded.hidden",
-                      row.old_id, row.old_topic_id, row.old_post_number, row.new_id, row.new_topic_id,
-                      row.new_post_number, row.hidden);
+                      columns[0], columns[1], columns[2], columns[3], columns[4], columns[5], columns[6]);
 }
 
 void map_writer::put_uncopied_topic(map_topic const &row)
@@ -82,11 +120,16 @@ void map_writer::put_uncopied_topic(map_topic const &row)
                       row.old_id, row.old_slug, row.restricted);
 }
 
-void map_writer::put_uncopied_post(map_post const &row)
+void map_writer::put_uncopied_posts(std::span<map_post const> rows)
 {
+    if (rows.empty()) {
+        return;
+    }
+    auto const columns = post_columns(rows);
     m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
-                      "VALUES ($1, $2, $3, $4) ON CONFLICT (old_id) DO NOTHING",
-                      row.old_id, row.old_topic_id, row.old_post_number, row.hidden);
+                      "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::boolean[]) "
+                      "ON CONFLICT (old_id) DO NOTHING",
+                      columns[0], columns[1], columns[2], columns[6]);
 }
 
 } // namespace forumgate::store

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,15 +68,17 @@ public:
     /// Writes (or replaces) a copied topic's row.
     void put_topic(map_topic const &row);
 
-    /// Writes (or replaces) a copied post's row.
-    void put_post(map_post const &row);
+    /// Writes (or replaces) copied posts' rows, in one statement: one change of the map for a
+    /// topic's posts, not one a post.
+    void put_posts(std::span<map_post const> rows);
 
     /// Writes a topic deliberately not copied (its old id, slug and restricted flag), unless
     /// it has a row.
     void put_uncopied_topic(map_topic const &row);
 
-    /// Writes a post deliberately not copied (its old place and hidden flag), unless it has a row.
-    void put_uncopied_post(map_post const &row);
+    /// Writes posts deliberately not copied (their old place and hidden flag), each unless it
+    /// has a row, in one statement.
+    void put_uncopied_posts(std::span<map_post const> rows);
 
 private:
     pqxx::transaction_base &m_txn;

@@ -129,6 +129,8 @@ TEST(rehearsal_forum_command, settings_and_the_admin_api_budget_from_the_command
 
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(std::chrono::seconds{10}), 0);
+    // What the budget did, for a benchmark of how much of it an import used.
+    EXPECT_EQ(server.log_count("admin API budget: 2 requests admitted, 1 answered 429"), 1U) << server.log();
     std::filesystem::remove(key_file);
 }
 

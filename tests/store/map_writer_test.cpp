@@ -52,8 +52,8 @@ TEST_F(map_writer_test, every_kind_of_row_answers_its_old_urls)
                        "https://cdn.brum.coop/original/3X/0a4d55a8d778e5022fab701977c5d840bbc486d0.png");
         map.add_upload_host("cdn.brum.coop");
         map.put_topic(AGM_MINUTES);
-        map.put_post({9001, 774, 1, 19001, 1774, 1, false});
-        map.put_post({9002, 774, 2, 19002, 1774, 2, false});
+        map.put_posts(
+            std::vector<store::map_post>{{9001, 774, 1, 19001, 1774, 1, false}, {9002, 774, 2, 19002, 1774, 2, false}});
     });
     EXPECT_EQ(answer("/c/general/5"), "https://forum.brum.coop/c/general/12");
     EXPECT_EQ(answer("/u/alice_old"), "https://forum.brum.coop/u/alice");
@@ -97,13 +97,13 @@ TEST_F(map_writer_test, a_row_not_copied_has_no_new_place_and_never_overwrites_a
 {
     write([](map_writer &map) {
         map.put_topic(AGM_MINUTES);
-        map.put_post({9001, 774, 1, 19001, 1774, 1, false});
-        map.put_uncopied_post({9002, 774, 2, 0, 0, 0, true});
+        map.put_posts(std::vector<store::map_post>{{9001, 774, 1, 19001, 1774, 1, false}});
+        map.put_uncopied_posts(std::vector<store::map_post>{{9002, 774, 2, 0, 0, 0, true}});
         map.put_uncopied_topic({775, "spam-topic", 0, "", false});
     });
     write([](map_writer &map) {
         map.put_uncopied_topic({774, "agm-2023-minutes", 0, "", false});
-        map.put_uncopied_post({9001, 774, 1, 0, 0, 0, true});
+        map.put_uncopied_posts(std::vector<store::map_post>{{9001, 774, 1, 0, 0, 0, true}});
     });
     EXPECT_EQ(answer("/t/agm-2023-minutes/774"), AGM_MINUTES_NEW_URL);
     EXPECT_EQ(answer("/p/9001"), AGM_MINUTES_NEW_URL); // a first post: its topic
