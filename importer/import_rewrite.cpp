@@ -4,6 +4,8 @@
 #include "importer/archive.hpp"
 #include "web/progress.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace forumgate::importer {
 
 namespace {
@@ -16,6 +18,8 @@ struct sent_post
     std::string sent_raw;
     store::archived_post post;
     bool attributed = false;
+    std::vector<std::string> problems; ///< as last recorded
+    bool failed = false;               ///< an earlier edit of it failed (recorded in import_failures)
 };
 
 std::vector<sent_post> read_sent(import_state &state)
@@ -26,9 +30,10 @@ std::vector<sent_post> read_sent(import_state &state)
     state.snapshot = store::database{state.options.database}.load_snapshot();
     for (auto const &row :
          txn.exec("SELECT i.old_id, i.new_id, i.sent_raw, p.raw, coalesce(p.username, ''), "
-                  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed "
-                  "FROM forumgate.import_posts i JOIN forumgate.archive_posts p ON p.id = i.old_id ORDER BY "
-                  "i.old_id")) {
+                  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), i.attributed, "
+                  "array_to_json(i.problems)::text, EXISTS (SELECT FROM forumgate.import_failures f WHERE f.kind = "
+                  "'edit' AND f.key = i.old_id::text) FROM forumgate.import_posts i JOIN forumgate.archive_posts p "
+                  "ON p.id = i.old_id ORDER BY i.old_id")) {
         sent_post item;
         item.old_id = row[0].as<std::int64_t>();
         item.new_id = row[1].as<std::int64_t>();
@@ -37,16 +42,22 @@ std::vector<sent_post> read_sent(import_state &state)
         item.post.username = row[4].as<std::string>();
         item.post.created_at = row[5].as<std::string>();
         item.attributed = row[6].as<bool>();
+        item.problems = nlohmann::json::parse(row[7].as<std::string>()).get<std::vector<std::string>>();
+        item.failed = row[8].as<bool>();
         posts.push_back(std::move(item));
     }
     return posts;
 }
 
-/// Edits the post if its raw changed and records what was sent. \return whether it was edited.
+/// Edits the post if its raw changed and records what was sent, if anything changed (a post the
+/// whole map rewrites as it was sent costs no transaction). \return whether it was edited.
 /// \throws target_refusal, web::fetch_error.
 bool edit_if_changed(import_state &state, worker &self, sent_post const &item, std::string const &raw,
                      std::vector<std::string> const &problems)
 {
+    if (raw == item.sent_raw && problems == item.problems && !item.failed) {
+        return false;
+    }
     bool edited = false;
     if (raw != item.sent_raw) {
         self.target.edit_post(

@@ -259,6 +259,25 @@ TEST(import, a_topics_posts_reach_the_map_together_in_one_version_not_one_versio
     EXPECT_TRUE(verified.passed()) << describe(verified);
 }
 
+TEST(import, the_rewrite_pass_writes_to_the_store_only_for_posts_it_changed)
+{
+    // The pass that rewrites every copied post against the whole map wrote each post's row
+    // again, changed or not: a transaction a post, thousands on a large forum, on every run.
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
+    ASSERT_EQ(world.run_import().failures, 0U);
+    pqxx::connection connection{world.db.conninfo()};
+    auto const last_write = [&] {
+        pqxx::read_transaction txn{connection};
+        return txn.exec1("SELECT max(updated_at)::text FROM forumgate.import_posts")[0].as<std::string>();
+    };
+    auto const before = last_write();
+    auto const again = world.run_import();
+    EXPECT_EQ(again.failures, 0U) << failures(again);
+    EXPECT_EQ(again.posts_edited, 0U);
+    EXPECT_EQ(last_write(), before) << "a rerun that changed nothing rewrote import_posts";
+}
+
 TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_rerun_and_stay_attributed)
 {
     // A run killed after the admin posted a topic in a staff-only category (naming its author,
