@@ -8,6 +8,7 @@
 #include "store/map_writer.hpp"
 #include "web/progress.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -300,28 +301,52 @@ private:
         return made;
     }
 
-    /// Records the post copied (in import_posts, so a rerun never copies it again); its map row
-    /// waits for the topic's others (write_posts). The topic's own row is written with its
-    /// first post, whose answer alone has the new slug.
+    /// Records the post copied in import_posts, so that a rerun never copies it again. A
+    /// topic's first post is recorded at once, with the topic's map row (its answer alone has
+    /// the new slug); the others wait for the end of the topic (write_posts), written with
+    /// their map rows in one transaction: a post created and not yet recorded when the run
+    /// stops is found on the new forum by the next run (find_existing), as one created just
+    /// before a crash always was.
     void record_post(store::archived_post const &post, created_post const &made, outgoing_post const &out,
                      bool reconciled)
     {
+        nlohmann::json record{{"old_id", post.id},
+                              {"old_topic_id", m_topic.id},
+                              {"new_id", made.id},
+                              {"new_topic_id", made.topic_id},
+                              {"new_post_number", made.post_number},
+                              {"sent_raw", reconciled ? std::string{} : out.raw},
+                              {"problems", out.problems},
+                              {"reconciled", reconciled},
+                              {"attributed", out.attributed}};
+        if (post.post_number != 1) {
+            m_unrecorded.push_back(std::move(record));
+            return;
+        }
         pqxx::work txn{m_connection};
-        store::map_writer map{txn};
-        if (post.post_number == 1) {
-            map.put_topic({m_topic.id, m_topic.slug, made.topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug,
-                           m_hidden_topic});
+        store::map_writer{txn}.put_topic(
+            {m_topic.id, m_topic.slug, made.topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic});
+        write_records(txn, nlohmann::json::array({std::move(record)}));
+        txn.commit();
+    }
+
+    /// Writes import_posts rows (a JSON array of records) in one statement.
+    static void write_records(pqxx::work &txn, nlohmann::json const &records)
+    {
+        if (records.empty()) {
+            return;
         }
         txn.exec_params(
             "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
-            "sent_raw, problems, reconciled, attributed) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON "
-            "CONFLICT (old_id) "
+            "sent_raw, problems, reconciled, attributed) SELECT r.old_id, r.old_topic_id, r.new_id, r.new_topic_id, "
+            "r.new_post_number, r.sent_raw, ARRAY(SELECT json_array_elements_text(r.problems)), r.reconciled, "
+            "r.attributed FROM json_to_recordset($1::json) AS r(old_id bigint, old_topic_id bigint, new_id bigint, "
+            "new_topic_id bigint, new_post_number integer, sent_raw text, problems json, reconciled boolean, "
+            "attributed boolean) ON CONFLICT (old_id) "
             "DO UPDATE SET new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
             "new_post_number = excluded.new_post_number, sent_raw = excluded.sent_raw, problems = excluded.problems, "
             "reconciled = excluded.reconciled, attributed = excluded.attributed, updated_at = now()",
-            post.id, m_topic.id, made.id, made.topic_id, made.post_number, reconciled ? std::string{} : out.raw,
-            forumgate::pg::text_array_literal(out.problems), reconciled, out.attributed);
-        txn.commit();
+            records.dump());
     }
 
     /// The map row of an old post that gets no new place.
@@ -349,6 +374,7 @@ private:
             }
         }
         pqxx::work txn{m_connection};
+        write_records(txn, m_unrecorded);
         store::map_writer map{txn};
         map.put_posts(copied_rows);
         map.put_uncopied_posts(skipped_rows);
@@ -360,6 +386,7 @@ private:
             m_in_map.insert(row.old_id);
         }
         m_copied_now.clear();
+        m_unrecorded = nlohmann::json::array();
         for (auto const &row : skipped_rows) {
             m_in_map.insert(row.old_id);
         }
@@ -394,6 +421,7 @@ private:
     std::map<std::int64_t, std::pair<std::int64_t, int>> m_done; ///< old post id -> new id, new number
     std::set<std::int64_t> m_in_map;                             ///< old post ids the map has
     std::set<std::int64_t> m_copied_now;                         ///< old post ids copied since the map was last written
+    nlohmann::json m_unrecorded = nlohmann::json::array();       ///< import_posts records not yet written
     std::optional<std::int64_t> m_new_topic_id;
     bool m_hidden_topic = false;
     bool m_reconcile = false;
