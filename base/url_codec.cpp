@@ -1,5 +1,6 @@
 #include "base/url_codec.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace forumgate::base {
@@ -98,6 +99,11 @@ void append_escaped_byte(std::string &out, unsigned char byte)
 void append_encoded_segment(std::string &out, std::string_view segment)
 {
     encode(out, segment, CLASSES.segment);
+}
+
+bool is_plain_segment(std::string_view segment) noexcept
+{
+    return std::ranges::all_of(segment, [](char c) { return CLASSES.segment[static_cast<unsigned char>(c)]; });
 }
 
 void append_encoded_query_component(std::string &out, std::string_view component)

@@ -22,6 +22,10 @@ namespace forumgate::base {
 /// controls and all non-ASCII bytes, so the result can never change the URL's structure.
 void append_encoded_segment(std::string &out, std::string_view segment);
 
+/// \return whether append_encoded_segment would append `segment` unchanged (nothing to escape):
+/// a map can note it once per slug and skip the byte-by-byte pass on every answer.
+[[nodiscard]] bool is_plain_segment(std::string_view segment) noexcept;
+
 /// Appends `component` as a query key or value (unreserved characters kept, the rest escaped).
 void append_encoded_query_component(std::string &out, std::string_view component);
 

@@ -64,6 +64,16 @@ public:
         return *this;
     }
 
+    /// A segment known to need no escaping (base::is_plain_segment), appended as it is.
+    location_builder &plain_segment(std::string_view checked)
+    {
+        if (!checked.empty()) {
+            m_out.push_back('/');
+            m_out.append(checked);
+        }
+        return *this;
+    }
+
     location_builder &number(std::uint64_t value)
     {
         std::array<char, 24> buffer{};

@@ -245,7 +245,9 @@ void resolution::topic_path(snapshot::topic const &topic, post_target const &tar
     // A restricted topic has no slug in the snapshot; a post that moved to another topic is
     // sent slug-less too, and the new forum adds the right slug.
     std::string_view const slug = new_topic_id == topic.new_id ? m_map.new_slug(topic) : std::string_view{};
-    if (!slug.empty()) {
+    if ((topic.flags & snapshot::TOPIC_NEW_SLUG_PLAIN) != 0) {
+        loc.plain_segment(slug);
+    } else {
         loc.segment(slug);
     }
     loc.number(new_topic_id);

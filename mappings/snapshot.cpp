@@ -747,6 +747,10 @@ void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old
         topic.new_slug_offset = pending->new_slug_offset;
         topic.new_slug_length = pending->new_slug_length;
         topic.flags = pending->restricted ? snapshot::TOPIC_RESTRICTED : 0;
+        if (base::is_plain_segment(
+                std::string_view{snap.m_slugs.data() + topic.new_slug_offset, topic.new_slug_length})) {
+            topic.flags |= snapshot::TOPIC_NEW_SLUG_PLAIN;
+        }
     }
     std::uint32_t previous_number = 0;
     while (next_post < m_posts.size() && m_posts[next_post].old_topic_id == old_id) {

@@ -166,6 +166,9 @@ public:
     static constexpr std::uint8_t TOPIC_SLUG_HOLDER = 4;
     /// Its old slug (lower case) is its new slug, byte for byte: the slug index reads it there.
     static constexpr std::uint8_t TOPIC_OLD_SLUG_IS_NEW = 8;
+    /// Its new slug has nothing to percent-encode in a path (base::is_plain_segment): a Location
+    /// takes it as it is.
+    static constexpr std::uint8_t TOPIC_NEW_SLUG_PLAIN = 16;
 
     /// A post as the resolver sees it. 20 bytes; posts are grouped by topic, by post number.
     struct post

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 using namespace forumgate::base;
 
@@ -121,6 +121,16 @@ TEST(encode_segment, round_trips_every_byte)
             << "unsafe byte " << static_cast<int>(static_cast<unsigned char>(c));
     }
     EXPECT_EQ(decoded(encoded), all);
+}
+
+TEST(encode_segment, a_plain_segment_is_one_encoding_leaves_unchanged)
+{
+    for (std::string_view const segment :
+         {"agm-minutes-2019", "a.b_c~d", "caf$(x)", "", "caf\xc3\xa9", "a/b", "50%", "a b", "x;y", "t=1"}) {
+        std::string encoded;
+        append_encoded_segment(encoded, segment);
+        EXPECT_EQ(is_plain_segment(segment), encoded == segment) << segment;
+    }
 }
 
 TEST(encode_query, escapes_everything_but_unreserved)
