@@ -95,8 +95,9 @@ private:
             m_done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
             m_new_topic_id = p[3].as<std::int64_t>();
         }
-        for (auto const &p : txn.exec_params("SELECT old_id FROM forumgate.posts WHERE old_topic_id = $1", topic_id)) {
-            m_in_map.insert(p[0].as<std::int64_t>());
+        for (auto const &p : txn.exec_params(
+                 "SELECT old_id FROM forumgate.posts WHERE old_topic_id = $1 AND new_id IS NOT NULL", topic_id)) {
+            m_mapped.insert(p[0].as<std::int64_t>());
         }
     }
 
@@ -194,7 +195,7 @@ private:
             made = create_reply(post, acting, out);
         }
         m_done.emplace(post.id, std::pair{made.id, made.post_number});
-        m_copied_now.insert(post.id);
+        m_mapped.erase(post.id); // a row from elsewhere (a map load) gives way to the copy
         record_post(post, made, out, reconciled);
         ++m_count;
         std::lock_guard const lock{m_state.counts};
@@ -365,12 +366,12 @@ private:
         std::vector<store::map_post> skipped_rows;
         for (auto const &post : m_posts) {
             if (auto const done = m_done.find(post.id); done != m_done.end()) {
-                if ((m_copied_now.contains(post.id) || !m_in_map.contains(post.id)) && m_new_topic_id) {
+                if (!m_mapped.contains(post.id) && m_new_topic_id) {
                     copied_rows.push_back({post.id, m_topic.id, post.post_number, done->second.first, *m_new_topic_id,
                                            done->second.second, post.post_type == 4});
                 }
-            } else if (topic_done && !m_in_map.contains(post.id) && !copied(post, m_options.keep_whispers)) {
-                skipped_rows.push_back(uncopied(post));
+            } else if (topic_done && !copied(post, m_options.keep_whispers)) {
+                skipped_rows.push_back(uncopied(post)); // kept if the map has it (ON CONFLICT DO NOTHING)
             }
         }
         pqxx::work txn{m_connection};
@@ -383,13 +384,9 @@ private:
         }
         txn.commit();
         for (auto const &row : copied_rows) {
-            m_in_map.insert(row.old_id);
+            m_mapped.insert(row.old_id);
         }
-        m_copied_now.clear();
         m_unrecorded = nlohmann::json::array();
-        for (auto const &row : skipped_rows) {
-            m_in_map.insert(row.old_id);
-        }
         std::lock_guard const lock{m_state.counts};
         m_state.summary.posts_skipped += skipped_rows.size();
     }
@@ -419,9 +416,8 @@ private:
     store::archived_topic m_topic;
     std::vector<store::archived_post> m_posts;
     std::map<std::int64_t, std::pair<std::int64_t, int>> m_done; ///< old post id -> new id, new number
-    std::set<std::int64_t> m_in_map;                             ///< old post ids the map has
-    std::set<std::int64_t> m_copied_now;                         ///< old post ids copied since the map was last written
-    nlohmann::json m_unrecorded = nlohmann::json::array();       ///< import_posts records not yet written
+    std::set<std::int64_t> m_mapped; ///< old post ids whose map row has the new place recorded for them
+    nlohmann::json m_unrecorded = nlohmann::json::array(); ///< import_posts records not yet written
     std::optional<std::int64_t> m_new_topic_id;
     bool m_hidden_topic = false;
     bool m_reconcile = false;
