@@ -18,6 +18,21 @@ FG_PACKAGES=(
 
 fg_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 
+# Waits for the Nth (4th argument, default 1) "listening on ADDR:PORT" line in log $1 of the
+# server with PID $2 and sets the variable named $3 to its port. Returns 1 if the server exits
+# first, or after $5 seconds (default 60). Call it in the shell that started the server, never in
+# a $(…) subshell, so that the server's PID stays known there.
+fg_wait_listening() {
+  local _fg_log=$1 _fg_pid=$2 _fg_var=$3 _fg_nth=${4:-1} _fg_seconds=${5:-60} _fg_port _fg_try
+  for _fg_try in $(seq $((_fg_seconds * 5))); do
+    _fg_port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$_fg_log" 2>/dev/null | sed -n "${_fg_nth}p" | sed 's/.*://' || true)
+    [ -n "$_fg_port" ] && { printf -v "$_fg_var" '%s' "$_fg_port"; return 0; }
+    kill -0 "$_fg_pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
 # Installs the packages given (default: those of FG_PACKAGES) that are not installed yet
 # (apt-get, as root or via sudo).
 fg_install_deps() {
