@@ -179,10 +179,15 @@ public:
 
     void close_when_idle() override
     {
-        // Runs on any thread: hop onto the connection's strand. A connection being destroyed
+        // Runs on any thread: hop onto the connection's own thread. A connection being destroyed
         // has no owner left and needs nothing. Used by a drain, and to make room in a full server.
+        // The reference is moved into the handler, never dropped here: the registry calls this
+        // under its lock, and if the connection's thread had already run the handler and let go,
+        // dropping the last reference here would destroy the connection, whose destructor takes
+        // that lock (a drain hung so with one io_context per thread).
         if (auto self = this->weak_from_this().lock()) {
-            net::post(m_stream.get_executor(), [self] {
+            auto const executor = m_stream.get_executor();
+            net::post(executor, [self = std::move(self)] {
                 self->m_draining = true;
                 if (self->idle_reading() || self->m_phase == phase::opening) { // waiting, or in the handshake
                     control::cancel(self->m_stream);
