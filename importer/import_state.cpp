@@ -3,6 +3,7 @@
 #include "base/text.hpp"
 #include "importer/archive.hpp"
 #include "importer/rewrite.hpp"
+#include "pg/prepared.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -64,7 +65,8 @@ std::string import_state::composed_raw(store::archived_post const &post, mapping
 
 void import_state::clear_failure(pqxx::work &txn, std::string const &kind, std::string const &key)
 {
-    txn.exec_params("DELETE FROM forumgate.import_failures WHERE kind = $1 AND key = $2", kind, key);
+    pg::exec_prepared(txn, "forumgate_clear_failure",
+                      "DELETE FROM forumgate.import_failures WHERE kind = $1 AND key = $2", kind, key);
 }
 
 void import_state::record_failure(pqxx::connection &connection, std::string const &kind, std::string const &key,

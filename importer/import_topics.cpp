@@ -4,6 +4,7 @@
 #include "base/parallel.hpp"
 #include "base/text.hpp"
 #include "importer/archive.hpp"
+#include "pg/prepared.hpp"
 #include "store/archive_reader.hpp"
 #include "store/map_writer.hpp"
 #include "web/progress.hpp"
@@ -84,20 +85,24 @@ private:
     /// The archived topic, its posts, and the posts an earlier run copied.
     void read(std::int64_t topic_id)
     {
-        pqxx::read_transaction txn{m_connection};
+        // No transaction: this worker is the only writer of the topic's rows while it runs, and
+        // BEGIN, SET TRANSACTION READ ONLY and COMMIT were three of a topic's round trips.
+        pqxx::nontransaction txn{m_connection};
         store::archive_reader archive{txn};
         m_topic = archive.topic(topic_id);
         m_posts = archive.posts(topic_id);
-        for (auto const &p :
-             txn.exec_params("SELECT old_id, new_id, new_post_number, new_topic_id FROM forumgate.import_posts "
-                             "WHERE old_topic_id = $1",
-                             topic_id)) {
-            m_done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
-            m_new_topic_id = p[3].as<std::int64_t>();
-        }
-        for (auto const &p : txn.exec_params(
-                 "SELECT old_id FROM forumgate.posts WHERE old_topic_id = $1 AND new_id IS NOT NULL", topic_id)) {
-            m_mapped.insert(p[0].as<std::int64_t>());
+        for (auto const &p : pg::exec_prepared(txn, "forumgate_import_topic_state",
+                                               "SELECT old_id, new_id, new_post_number, new_topic_id, false "
+                                               "FROM forumgate.import_posts WHERE old_topic_id = $1 UNION ALL "
+                                               "SELECT old_id, NULL, NULL, NULL, true FROM forumgate.posts "
+                                               "WHERE old_topic_id = $1 AND new_id IS NOT NULL",
+                                               topic_id)) {
+            if (p[4].as<bool>()) {
+                m_mapped.insert(p[0].as<std::int64_t>());
+            } else {
+                m_done.emplace(p[0].as<std::int64_t>(), std::pair{p[1].as<std::int64_t>(), p[2].as<int>()});
+                m_new_topic_id = p[3].as<std::int64_t>();
+            }
         }
     }
 
@@ -116,8 +121,10 @@ private:
         if (m_new_topic_id) {
             return;
         }
-        m_new_topic_id = m_self.target.topic_by_external_id(m_external_id);
-        if (m_new_topic_id) {
+        auto const found = m_self.target.topic_by_external_id(m_external_id);
+        if (found) {
+            m_new_topic_id = found->id;
+            m_new_slug = found->slug;
             spdlog::info("import: topic {} found on the new forum as {} (external id {})", m_topic.id, *m_new_topic_id,
                          m_external_id);
             if (!m_topic.tags.empty()) {
@@ -302,12 +309,11 @@ private:
         return made;
     }
 
-    /// Records the post copied in import_posts, so that a rerun never copies it again. A
-    /// topic's first post is recorded at once, with the topic's map row (its answer alone has
-    /// the new slug); the others wait for the end of the topic (write_posts), written with
-    /// their map rows in one transaction: a post created and not yet recorded when the run
-    /// stops is found on the new forum by the next run (find_existing), as one created just
-    /// before a crash always was.
+    /// Records the post copied in import_posts, so that a rerun never copies it again: at the
+    /// end of the topic (write_posts), with the map rows of the topic and its posts, in one
+    /// transaction. A topic or post created and not yet recorded when the run stops is found
+    /// on the new forum by the next run (find_earlier_topic by external id, find_existing), as
+    /// one created just before a crash always was.
     void record_post(store::archived_post const &post, created_post const &made, outgoing_post const &out,
                      bool reconciled)
     {
@@ -320,15 +326,10 @@ private:
                               {"problems", out.problems},
                               {"reconciled", reconciled},
                               {"attributed", out.attributed}};
-        if (post.post_number != 1) {
-            m_unrecorded.push_back(std::move(record));
-            return;
+        m_unrecorded.push_back(std::move(record));
+        if (post.post_number == 1) {
+            m_topic_row_due = true;
         }
-        pqxx::work txn{m_connection};
-        store::map_writer{txn}.put_topic(
-            {m_topic.id, m_topic.slug, made.topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic});
-        write_records(txn, nlohmann::json::array({std::move(record)}));
-        txn.commit();
     }
 
     /// Writes import_posts rows (a JSON array of records) in one statement.
@@ -337,7 +338,8 @@ private:
         if (records.empty()) {
             return;
         }
-        txn.exec_params(
+        pg::exec_prepared(
+            txn, "forumgate_record_imported_posts",
             "INSERT INTO forumgate.import_posts (old_id, old_topic_id, new_id, new_topic_id, new_post_number, "
             "sent_raw, problems, reconciled, attributed) SELECT r.old_id, r.old_topic_id, r.new_id, r.new_topic_id, "
             "r.new_post_number, r.sent_raw, ARRAY(SELECT json_array_elements_text(r.problems)), r.reconciled, "
@@ -356,10 +358,13 @@ private:
         return {post.id, m_topic.id, post.post_number, 0, 0, 0, post.deleted || post.post_type == 4};
     }
 
-    /// Writes the topic's posts into the map in one transaction, so that the topic reaches the
-    /// redirectors as one change: the posts copied (in this run or an earlier one that stopped
-    /// before this step) and, once the topic is done, those deliberately not copied (small
-    /// actions, whispers, deleted), whose links the redirector sends to the nearest copied post.
+    /// Writes the topic and its posts into the map in one transaction, so that the topic
+    /// reaches the redirectors as one change: the topic's row once its first post is copied,
+    /// the posts copied (in this run or an earlier one that stopped before this step) and, once
+    /// the topic is done, those deliberately not copied (small actions, whispers, deleted),
+    /// whose links the redirector sends to the nearest copied post. The map's rows go last:
+    /// the map's version row is locked from the first of them to the commit, and the other
+    /// workers' topics wait for it.
     void write_posts(bool topic_done)
     {
         std::vector<store::map_post> copied_rows;
@@ -376,13 +381,19 @@ private:
         }
         pqxx::work txn{m_connection};
         write_records(txn, m_unrecorded);
-        store::map_writer map{txn};
-        map.put_posts(copied_rows);
-        map.put_uncopied_posts(skipped_rows);
         if (topic_done) {
             import_state::clear_failure(txn, "topic", m_key);
         }
+        store::map_writer map{txn};
+        bool const topic_row = m_topic_row_due && m_new_topic_id;
+        if (topic_row) {
+            map.put_topic({m_topic.id, m_topic.slug, *m_new_topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug,
+                           m_hidden_topic});
+        }
+        map.put_posts(copied_rows);
+        map.put_uncopied_posts(skipped_rows);
         txn.commit();
+        m_topic_row_due = m_topic_row_due && !topic_row;
         for (auto const &row : copied_rows) {
             m_mapped.insert(row.old_id);
         }
@@ -419,6 +430,7 @@ private:
     std::set<std::int64_t> m_mapped; ///< old post ids whose map row has the new place recorded for them
     nlohmann::json m_unrecorded = nlohmann::json::array(); ///< import_posts records not yet written
     std::optional<std::int64_t> m_new_topic_id;
+    bool m_topic_row_due = false; ///< the first post is copied: the topic's map row is to be written
     bool m_hidden_topic = false;
     bool m_reconcile = false;
     std::vector<target_post> m_existing;

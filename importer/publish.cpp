@@ -166,7 +166,7 @@ private:
             for (auto const &row : sample) {
                 auto const found =
                     forum.topic_by_external_id(m_state.options.external_id_prefix + row[0].as<std::string>());
-                if (found != row[1].as<std::int64_t>()) {
+                if (!found || found->id != row[1].as<std::int64_t>()) {
                     return false;
                 }
             }

@@ -215,7 +215,7 @@ std::vector<target_user> target_forum::users()
     }
 }
 
-std::optional<std::int64_t> target_forum::topic_by_external_id(std::string const &external_id)
+std::optional<found_topic> target_forum::topic_by_external_id(std::string const &external_id)
 {
     std::string const target = "/t/external_id/" + external_id + ".json";
     auto const answer = send(http::verb::get, target, "system", {}, {});
@@ -230,15 +230,23 @@ std::optional<std::int64_t> target_forum::topic_by_external_id(std::string const
         if (location.ends_with(".json")) {
             location.resize(location.size() - 5);
         }
-        auto const id = base::parse_uint(std::string_view{location}.substr(location.rfind('/') + 1));
+        auto const last = location.rfind('/');
+        auto const id = base::parse_uint(std::string_view{location}.substr(last + 1));
         if (!id) {
             throw bad_answer{site().url(target) + ": redirect to " + location + " names no topic id"};
         }
-        return static_cast<std::int64_t>(*id);
+        found_topic found{static_cast<std::int64_t>(*id), {}};
+        if (auto const before = std::string_view{location}.substr(0, last); before.find("/t/") != std::string::npos) {
+            auto const slug = before.substr(before.rfind('/') + 1);
+            if (before.ends_with("/t/" + std::string{slug}) && !slug.empty()) {
+                found.slug = slug;
+            }
+        }
+        return found;
     }
     auto const body = checked(site(), "topic by external id", target, answer);
     if (body.contains("id") && body["id"].is_number_integer()) {
-        return body["id"].get<std::int64_t>();
+        return found_topic{body["id"].get<std::int64_t>(), body.value("slug", std::string{})};
     }
     throw bad_answer{site().url(target) + ": no topic id in the answer"};
 }

@@ -83,6 +83,13 @@ struct created_post
 };
 
 /// Represents the new forum for one worker. Not thread-safe; the pacer is shared.
+/// A topic found on the new forum by its external id.
+struct found_topic
+{
+    std::int64_t id = 0;
+    std::string slug; ///< as the new forum spells it in its URLs; empty if it named none
+};
+
 class target_forum
 {
 public:
@@ -100,8 +107,9 @@ public:
     [[nodiscard]] std::vector<target_category> categories();
     /// Every account (`/admin/users/list/all.json?show_emails=true`, all pages).
     [[nodiscard]] std::vector<target_user> users();
-    /// `GET /t/external_id/{id}.json`, redirect followed: the topic id, or nullopt when unknown.
-    [[nodiscard]] std::optional<std::int64_t> topic_by_external_id(std::string const &external_id);
+    /// `GET /t/external_id/{id}.json`: the topic's id and slug (from the redirect to
+    /// /t/{slug}/{id}.json, or the topic's JSON), or nullopt when unknown.
+    [[nodiscard]] std::optional<found_topic> topic_by_external_id(std::string const &external_id);
     /// A topic's posts with raw, in post-number order, as an admin sees them.
     [[nodiscard]] std::vector<target_post> topic_posts(std::int64_t topic_id);
 

@@ -1,6 +1,7 @@
 #include "store/archive_reader.hpp"
 
 #include "pg/copy.hpp"
+#include "pg/prepared.hpp"
 #include "pg/text_array.hpp"
 
 namespace forumgate::store {
@@ -39,10 +40,15 @@ std::vector<std::int64_t> archive_reader::topic_ids_oldest_first()
 
 archived_topic archive_reader::topic(std::int64_t id)
 {
-    auto const row = m_txn.exec_params1("SELECT id, title, slug, category_id, archetype, created_at, "
+    auto const rows = pg::exec_prepared(m_txn, "forumgate_archived_topic",
+                                        "SELECT id, title, slug, category_id, archetype, created_at, "
                                         "deleted_at IS NOT NULL, tags, participants "
                                         "FROM forumgate.archive_topics WHERE id = $1",
                                         id);
+    if (rows.size() != 1) {
+        throw pqxx::unexpected_rows{"the archive has no topic " + std::to_string(id)};
+    }
+    auto const row = rows[0];
     archived_topic topic;
     topic.id = row[0].as<std::int64_t>();
     topic.title = row[1].as<std::string>();
@@ -59,7 +65,8 @@ archived_topic archive_reader::topic(std::int64_t id)
 std::vector<archived_post> archive_reader::posts(std::int64_t topic_id)
 {
     std::vector<archived_post> posts;
-    for (auto const &row : m_txn.exec_params(
+    for (auto const &row : pg::exec_prepared(
+             m_txn, "forumgate_archived_posts",
              std::string{"SELECT id, post_number, coalesce(username, ''), post_type, raw, "} + ISO_CREATED_AT +
                  ", reply_to_post_number, deleted_at IS NOT NULL FROM forumgate.archive_posts "
                  "WHERE topic_id = $1 ORDER BY post_number",

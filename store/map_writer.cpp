@@ -1,6 +1,7 @@
 #include "store/map_writer.hpp"
 
 #include "base/text.hpp"
+#include "pg/prepared.hpp"
 #include "pg/text_array.hpp"
 
 #include <fmt/format.h>
@@ -46,7 +47,8 @@ void map_writer::put_category(std::int64_t old_id, std::string const &old_slug_p
 
 void map_writer::put_user(std::string const &old_username, std::string const &new_username)
 {
-    m_txn.exec_params("INSERT INTO forumgate.users (old_username_lower, old_username, new_username) "
+    pg::exec_prepared(m_txn, "forumgate_put_user",
+                      "INSERT INTO forumgate.users (old_username_lower, old_username, new_username) "
                       "VALUES ($1, $2, $3) ON CONFLICT (old_username_lower) DO UPDATE SET "
                       "old_username = excluded.old_username, new_username = excluded.new_username",
                       base::ascii_lower(old_username), old_username, new_username);
@@ -54,14 +56,16 @@ void map_writer::put_user(std::string const &old_username, std::string const &ne
 
 void map_writer::put_upload(std::string const &old_path, std::string const &new_url)
 {
-    m_txn.exec_params("INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) "
+    pg::exec_prepared(m_txn, "forumgate_put_upload",
+                      "INSERT INTO forumgate.uploads (old_path, new_url) VALUES ($1, $2) "
                       "ON CONFLICT (old_path) DO UPDATE SET new_url = excluded.new_url",
                       old_path, new_url);
 }
 
 void map_writer::put_topic(map_topic const &row)
 {
-    m_txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) "
+    pg::exec_prepared(m_txn, "forumgate_put_topic",
+                      "INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) "
                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET "
                       "old_slug = excluded.old_slug, new_id = excluded.new_id, "
                       "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug "
@@ -77,7 +81,7 @@ std::array<std::string, 7> post_columns(std::span<map_post const> rows)
 {
     std::array<std::string, 7> columns;
     for (auto &column : columns) {
-        column = "{";
+        column.push_back('{'); // (not `= "{"`: GCC 12 at -O2 warns of a memcpy overlap there)
     }
     for (std::size_t i = 0; i < rows.size(); ++i) {
         auto const &row = rows[i];
@@ -104,7 +108,8 @@ void map_writer::put_posts(std::span<map_post const> rows)
         return;
     }
     auto const columns = post_columns(rows);
-    m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
+    pg::exec_prepared(m_txn, "forumgate_put_posts",
+                      "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
                       "new_post_number, hidden) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], "
                       "$4::bigint[], $5::bigint[], $6::int[], $7::boolean[]) ON CONFLICT (old_id) DO UPDATE "
                       "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, "
@@ -115,7 +120,8 @@ void map_writer::put_posts(std::span<map_post const> rows)
 
 void map_writer::put_uncopied_topic(map_topic const &row)
 {
-    m_txn.exec_params("INSERT INTO forumgate.topics (old_id, old_slug, restricted) VALUES ($1, $2, $3) "
+    pg::exec_prepared(m_txn, "forumgate_put_uncopied_topic",
+                      "INSERT INTO forumgate.topics (old_id, old_slug, restricted) VALUES ($1, $2, $3) "
                       "ON CONFLICT (old_id) DO NOTHING",
                       row.old_id, row.old_slug, row.restricted);
 }
@@ -126,7 +132,8 @@ void map_writer::put_uncopied_posts(std::span<map_post const> rows)
         return;
     }
     auto const columns = post_columns(rows);
-    m_txn.exec_params("INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
+    pg::exec_prepared(m_txn, "forumgate_put_uncopied_posts",
+                      "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
                       "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::boolean[]) "
                       "ON CONFLICT (old_id) DO NOTHING",
                       columns[0], columns[1], columns[2], columns[6]);

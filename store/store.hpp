@@ -19,7 +19,7 @@
 namespace forumgate::store {
 
 /// The schema version this build of forumgate writes and reads.
-inline constexpr int SCHEMA_VERSION = 5;
+inline constexpr int SCHEMA_VERSION = 6;
 
 /// The channel on which every committed change to the map is announced (payload: map version).
 inline constexpr char const *MAP_CHANNEL = "forumgate_map";

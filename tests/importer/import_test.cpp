@@ -237,23 +237,25 @@ TEST(import, generated_forum_is_copied_verified_and_every_old_post_url_lands_on_
     EXPECT_EQ(again.failures, 0U) << failures(again);
 }
 
-TEST(import, a_topics_posts_reach_the_map_together_in_one_version_not_one_version_a_post)
+TEST(import, a_topic_and_its_posts_reach_the_map_together_in_one_version)
 {
     // Each map version makes every redirector apply a change. Written one post a transaction, an
     // import made a version a post (9,595 for 1,600 topics), and its workers waited on each
-    // other for the one version row, whatever the concurrency.
+    // other for the one version row, whatever the concurrency. With the topic's row written
+    // apart from its posts, it still made two versions a topic.
     import_world world;
     ASSERT_TRUE(world.fetch_old());
     auto const summary = world.run_import();
     ASSERT_EQ(summary.failures, 0U) << failures(summary);
     pqxx::connection connection{world.db.conninfo()};
     pqxx::read_transaction txn{connection};
-    auto const post_versions =
-        txn.exec1("SELECT count(DISTINCT version) FROM forumgate.map_changes WHERE table_name = 'posts'")[0].as<long>();
+    auto const topic_versions = txn.exec1("SELECT count(DISTINCT version) FROM forumgate.map_changes "
+                                          "WHERE table_name IN ('topics', 'posts')")[0]
+                                    .as<long>();
     auto const topics = txn.exec1("SELECT count(*) FROM forumgate.topics")[0].as<long>();
     auto const posts = txn.exec1("SELECT count(*) FROM forumgate.posts")[0].as<long>();
     EXPECT_GT(posts, 4 * topics);
-    EXPECT_LE(post_versions, topics) << posts << " posts of " << topics << " topics";
+    EXPECT_LE(topic_versions, topics) << posts << " posts of " << topics << " topics";
     // And the map still sends every old post where it went.
     auto const verified = world.run_verify();
     EXPECT_TRUE(verified.passed()) << describe(verified);
@@ -310,6 +312,46 @@ TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_r
     EXPECT_EQ(post_count(world.target.forum()), posts_before);
     auto const verified = world.run_verify();
     EXPECT_TRUE(verified.passed()) << describe(verified);
+}
+
+TEST(import, a_topic_created_by_a_run_that_stopped_before_recording_it_keeps_the_new_forums_slug)
+{
+    // A topic's map row is written when the topic is done. A run stopped before that leaves a
+    // topic on the new forum that the next run finds by its external id: its slug there comes
+    // from that lookup, not from the old forum's (they differ for a topic renamed before the
+    // move; the row had the old one).
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
+    auto const first = world.run_import();
+    ASSERT_EQ(first.failures, 0U) << failures(first);
+    std::int64_t old_id = 0;
+    std::int64_t new_id = 0;
+    std::string new_slug;
+    {
+        pqxx::connection connection{world.db.conninfo()};
+        pqxx::work txn{connection};
+        auto const topic = txn.exec1("SELECT old_id, new_id, new_slug FROM forumgate.topics WHERE new_id IS NOT NULL "
+                                     "ORDER BY old_id LIMIT 1");
+        old_id = topic[0].as<std::int64_t>();
+        new_id = topic[1].as<std::int64_t>();
+        new_slug = topic[2].as<std::string>();
+        // As if the run had stopped before the topic's end: nothing recorded of it.
+        txn.exec_params("DELETE FROM forumgate.import_posts WHERE old_topic_id = $1", old_id);
+        txn.exec_params("DELETE FROM forumgate.posts WHERE old_topic_id = $1", old_id);
+        txn.exec_params("DELETE FROM forumgate.topics WHERE old_id = $1", old_id);
+        txn.exec_params("UPDATE forumgate.archive_topics SET slug = 'renamed-before-the-move' WHERE id = $1", old_id);
+        txn.commit();
+    }
+    auto const again = world.run_import();
+    EXPECT_EQ(again.failures, 0U) << failures(again);
+    EXPECT_EQ(again.posts_created, 0U);
+    pqxx::connection connection{world.db.conninfo()};
+    pqxx::read_transaction txn{connection};
+    auto const row =
+        txn.exec_params1("SELECT new_id, new_slug, old_slug FROM forumgate.topics WHERE old_id = $1", old_id);
+    EXPECT_EQ(row[0].as<std::int64_t>(), new_id);
+    EXPECT_EQ(row[1].as<std::string>(), new_slug);
+    EXPECT_EQ(row[2].as<std::string>(), "renamed-before-the-move");
 }
 
 TEST(import, refuses_to_start_while_the_new_forum_would_mail_members)

@@ -14,7 +14,7 @@ TEST_F(store_test, migrate_applies_every_version_once)
 {
     database s{m_db.conninfo()};
     EXPECT_EQ(s.schema_version(), 0);
-    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(s.migrate(), (std::vector<int>{1, 2, 3, 4, 5, 6}));
     EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     EXPECT_TRUE(s.migrate().empty());
     EXPECT_EQ(s.map_version(), 0);
@@ -62,7 +62,7 @@ TEST_F(store_test, migration_2_upgrades_a_database_at_version_1)
                            " this build needs: run `forumgate db migrate`"),
               std::string::npos)
         << message;
-    EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4, 5}));
+    EXPECT_EQ(s.migrate(), (std::vector<int>{2, 3, 4, 5, 6}));
     EXPECT_EQ(s.schema_version(), forumgate::store::SCHEMA_VERSION);
     auto const stats = s.stats();
     EXPECT_EQ(stats.version, 1) << "a migration is not a change of the map";
@@ -358,6 +358,42 @@ TEST_F(store_test, the_change_log_says_when_only_the_whole_map_will_do)
     EXPECT_TRUE(s.changes_since(first + 2).whole_map);
     EXPECT_FALSE(s.changes_since(first + 3).whole_map);
     EXPECT_TRUE(s.changes_since(first + 100).whole_map);
+}
+
+TEST_F(store_test, the_change_log_keeps_ten_thousand_versions_and_is_pruned_once_every_hundred)
+{
+    // Pruned after every version, the log cost each change of the map a scan of the whole log.
+    auto &s = migrated();
+    (void)load_sample();
+    auto const exec = [this](std::string const &sql) {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(sql);
+        txn.commit();
+    };
+    auto const held = [this] {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::read_transaction txn{c};
+        std::vector<std::int64_t> versions;
+        for (auto const &row :
+             txn.exec("SELECT DISTINCT version FROM forumgate.map_changes WHERE version BETWEEN 100 AND 19999 "
+                      "ORDER BY version")) {
+            versions.push_back(row[0].as<std::int64_t>());
+        }
+        return versions;
+    };
+    exec("UPDATE forumgate.map_version SET version = 20098");
+    exec("INSERT INTO forumgate.map_changes VALUES (100, 'tags', 'a'), (10099, 'tags', 'a'), (10100, 'tags', 'a'), "
+         "(10101, 'tags', 'a')");
+    exec("INSERT INTO forumgate.uploads VALUES ('/uploads/one.png', '/uploads/one.png')"); // version 20099
+    EXPECT_EQ(s.map_version(), 20099);
+    EXPECT_EQ(held(), (std::vector<std::int64_t>{100, 10099, 10100, 10101}));
+    exec("INSERT INTO forumgate.uploads VALUES ('/uploads/two.png', '/uploads/two.png')"); // version 20100
+    EXPECT_EQ(held(), (std::vector<std::int64_t>{10101}));
+    // What is logged is unchanged: the two uploads, each under its version.
+    auto const changes = s.changes_since(20098);
+    EXPECT_FALSE(changes.whole_map);
+    EXPECT_EQ(changes.uploads, (std::vector<std::string>{"/uploads/one.png", "/uploads/two.png"}));
 }
 
 } // namespace
