@@ -362,9 +362,9 @@ private:
     /// reaches the redirectors as one change: the topic's row once its first post is copied,
     /// the posts copied (in this run or an earlier one that stopped before this step) and, once
     /// the topic is done, those deliberately not copied (small actions, whispers, deleted),
-    /// whose links the redirector sends to the nearest copied post. The map's rows go last:
-    /// the map's version row is locked from the first of them to the commit, and the other
-    /// workers' topics wait for it.
+    /// whose links the redirector sends to the nearest copied post. The map's rows go last, in
+    /// one statement: the map's version row is locked from the first of them to the commit,
+    /// and the other workers' topics wait for it.
     void write_posts(bool topic_done)
     {
         std::vector<store::map_post> copied_rows;
@@ -384,14 +384,10 @@ private:
         if (topic_done) {
             import_state::clear_failure(txn, "topic", m_key);
         }
-        store::map_writer map{txn};
         bool const topic_row = m_topic_row_due && m_new_topic_id;
-        if (topic_row) {
-            map.put_topic({m_topic.id, m_topic.slug, *m_new_topic_id, m_new_slug.empty() ? m_topic.slug : m_new_slug,
-                           m_hidden_topic});
-        }
-        map.put_posts(copied_rows);
-        map.put_uncopied_posts(skipped_rows);
+        store::map_topic const topic{m_topic.id, m_topic.slug, m_new_topic_id.value_or(0),
+                                     m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic};
+        store::map_writer{txn}.put_topic_rows(topic_row ? &topic : nullptr, copied_rows, skipped_rows);
         txn.commit();
         m_topic_row_due = m_topic_row_due && !topic_row;
         for (auto const &row : copied_rows) {

@@ -104,18 +104,41 @@ std::array<std::string, 7> post_columns(std::span<map_post const> rows)
 
 void map_writer::put_posts(std::span<map_post const> rows)
 {
-    if (rows.empty()) {
+    if (!rows.empty()) {
+        put_topic_rows(nullptr, rows, {});
+    }
+}
+
+void map_writer::put_topic_rows(map_topic const *topic, std::span<map_post const> copied,
+                                std::span<map_post const> uncopied)
+{
+    if (topic == nullptr && copied.empty() && uncopied.empty()) {
         return;
     }
-    auto const columns = post_columns(rows);
-    pg::exec_prepared(m_txn, "forumgate_put_posts",
-                      "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
-                      "new_post_number, hidden) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], "
-                      "$4::bigint[], $5::bigint[], $6::int[], $7::boolean[]) ON CONFLICT (old_id) DO UPDATE "
-                      "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, "
-                      "new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
-                      "new_post_number = excluded.new_post_number, hidden = excluded.hidden",
-                      columns[0], columns[1], columns[2], columns[3], columns[4], columns[5], columns[6]);
+    // The copied and the uncopied posts are distinct rows: the statement's parts never touch
+    // the same row (which PostgreSQL refuses).
+    auto const posts = post_columns(copied);
+    auto const others = post_columns(uncopied);
+    map_topic const none;
+    map_topic const &row = topic != nullptr ? *topic : none;
+    pg::exec_prepared(
+        m_txn, "forumgate_put_topic_rows",
+        "WITH topic AS (INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) "
+        "SELECT $1::bigint, $2::text, $3::bigint, $4::text, $5::boolean WHERE $6::boolean "
+        "ON CONFLICT (old_id) DO UPDATE SET old_slug = excluded.old_slug, new_id = excluded.new_id, "
+        "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug ELSE excluded.new_slug END, "
+        "restricted = excluded.restricted), "
+        "copied AS (INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, new_id, new_topic_id, "
+        "new_post_number, hidden) SELECT * FROM unnest($7::bigint[], $8::bigint[], $9::int[], $10::bigint[], "
+        "$11::bigint[], $12::int[], $13::boolean[]) ON CONFLICT (old_id) DO UPDATE "
+        "SET old_topic_id = excluded.old_topic_id, old_post_number = excluded.old_post_number, "
+        "new_id = excluded.new_id, new_topic_id = excluded.new_topic_id, "
+        "new_post_number = excluded.new_post_number, hidden = excluded.hidden) "
+        "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
+        "SELECT * FROM unnest($14::bigint[], $15::bigint[], $16::int[], $17::boolean[]) "
+        "ON CONFLICT (old_id) DO NOTHING",
+        row.old_id, row.old_slug, row.new_id, row.new_slug, row.restricted, topic != nullptr, posts[0], posts[1],
+        posts[2], posts[3], posts[4], posts[5], posts[6], others[0], others[1], others[2], others[6]);
 }
 
 void map_writer::put_uncopied_topic(map_topic const &row)
@@ -128,15 +151,9 @@ void map_writer::put_uncopied_topic(map_topic const &row)
 
 void map_writer::put_uncopied_posts(std::span<map_post const> rows)
 {
-    if (rows.empty()) {
-        return;
+    if (!rows.empty()) {
+        put_topic_rows(nullptr, {}, rows);
     }
-    auto const columns = post_columns(rows);
-    pg::exec_prepared(m_txn, "forumgate_put_uncopied_posts",
-                      "INSERT INTO forumgate.posts (old_id, old_topic_id, old_post_number, hidden) "
-                      "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::boolean[]) "
-                      "ON CONFLICT (old_id) DO NOTHING",
-                      columns[0], columns[1], columns[2], columns[6]);
 }
 
 } // namespace forumgate::store

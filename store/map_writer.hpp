@@ -72,6 +72,12 @@ public:
     /// topic's posts, not one a post.
     void put_posts(std::span<map_post const> rows);
 
+    /// Writes a topic's rows in one statement: its own row when given (as put_topic), its
+    /// copied posts (as put_posts) and its posts not copied (as put_uncopied_posts). One round
+    /// trip: the map's version row, locked from a transaction's first map row to its commit,
+    /// is held for one statement, not three.
+    void put_topic_rows(map_topic const *topic, std::span<map_post const> copied, std::span<map_post const> uncopied);
+
     /// Writes a topic deliberately not copied (its old id, slug and restricted flag), unless
     /// it has a row.
     void put_uncopied_topic(map_topic const &row);
