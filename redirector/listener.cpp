@@ -59,7 +59,7 @@ std::string endpoint_text(tcp::endpoint const &endpoint)
 listener::listener(net::io_context &io, tcp::endpoint const &endpoint, request_handler &handler,
                    connection_registry &registry, connection_limits const &limits,
                    std::shared_ptr<net::ssl::context> const *tls, bool shared_port)
-    : m_acceptor{io}, m_handler{handler}, m_registry{registry}, m_limits{limits}, m_tls{tls}
+    : m_acceptor{io.get_executor()}, m_handler{handler}, m_registry{registry}, m_limits{limits}, m_tls{tls}
 {
     if (auto const ec = base::open_listening(m_acceptor, endpoint, shared_port)) {
         throw argument_error{fmt::format("cannot listen on {}: {}", endpoint_text(endpoint), ec.message())};
@@ -85,18 +85,18 @@ void listener::do_accept()
     m_acceptor.async_accept(beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(beast::error_code ec, tcp::socket socket)
+void listener::on_accept(beast::error_code ec, socket accepted)
 {
     if (ec == net::error::operation_aborted || !m_acceptor.is_open()) {
         return; // stopped
     }
     if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);
+        accepted.set_option(tcp::no_delay(true), ec);
         if (m_tls != nullptr) {
             std::shared_ptr<net::ssl::context> const tls = std::atomic_load(m_tls);
-            start_tls_session(std::move(socket), *tls, m_handler, m_registry, m_limits);
+            start_tls_session(std::move(accepted), *tls, m_handler, m_registry, m_limits);
         } else {
-            start_plain_session(std::move(socket), m_handler, m_registry, m_limits);
+            start_plain_session(std::move(accepted), m_handler, m_registry, m_limits);
         }
     } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
         // Out of file descriptors: wait a little rather than spin.

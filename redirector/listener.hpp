@@ -4,6 +4,8 @@
 #include "redirector/connection.hpp"
 #include "redirector/connection_registry.hpp"
 
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -44,9 +46,13 @@ public:
 
 private:
     void do_accept();
-    void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+    /// Bound to the io_context's own executor, as the sockets it accepts are (session.hpp).
+    using acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+    using socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-    boost::asio::ip::tcp::acceptor m_acceptor;
+    void on_accept(boost::beast::error_code ec, socket accepted);
+
+    acceptor m_acceptor;
     request_handler &m_handler;
     connection_registry &m_registry;
     connection_limits const &m_limits;

@@ -14,21 +14,20 @@ int status_for_parse_error(beast::error_code const &ec) noexcept
     return 400;
 }
 
-template class session<beast::tcp_stream>;
-template class session<beast::ssl_stream<beast::tcp_stream>>;
+template class session<plain_socket>;
+template class session<tls_socket>;
 
-void start_plain_session(tcp::socket socket, request_handler &handler, connection_registry &registry,
+void start_plain_session(plain_socket socket, request_handler &handler, connection_registry &registry,
                          connection_limits const &limits)
 {
-    auto s = std::make_shared<session<beast::tcp_stream>>(handler, registry, limits, false, std::move(socket));
+    auto s = std::make_shared<session<plain_socket>>(handler, registry, limits, false, std::move(socket));
     s->run();
 }
 
-void start_tls_session(tcp::socket socket, net::ssl::context &tls, request_handler &handler,
+void start_tls_session(plain_socket socket, net::ssl::context &tls, request_handler &handler,
                        connection_registry &registry, connection_limits const &limits)
 {
-    auto s = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(handler, registry, limits, true,
-                                                                             std::move(socket), tls);
+    auto s = std::make_shared<session<tls_socket>>(handler, registry, limits, true, std::move(socket), tls);
     s->run();
 }
 

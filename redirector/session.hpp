@@ -5,13 +5,15 @@
 #include "redirector/connection.hpp"
 #include "redirector/connection_registry.hpp"
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -31,6 +33,13 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
+/// A connection's socket, bound to the io_context of the I/O thread that accepted it. Not
+/// Beast's tcp_stream: its expiry timer bookkeeping and its type-erased executor were on the
+/// way of every read and write, and the session keeps its deadlines with timers of its own.
+using plain_socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
+/// TLS over such a socket.
+using tls_socket = beast::ssl_stream<plain_socket>;
+
 /// What a session does to its stream besides reading and writing: one specialisation per kind
 /// of stream (plain TCP and TLS here; the tests add Beast's test stream).
 template <typename Stream>
@@ -38,37 +47,38 @@ struct stream_control;
 
 /// Plain HTTP over TCP.
 template <>
-struct stream_control<beast::tcp_stream>
+struct stream_control<plain_socket>
 {
     static constexpr bool HANDSHAKE = false;
 
     /// Waits until bytes can be read, without a buffer: a connection that has sent nothing holds
     /// no read buffer.
     template <typename Handler>
-    static void wait_readable(beast::tcp_stream &stream, Handler &&handler)
+    static void wait_readable(plain_socket &socket, Handler &&handler)
     {
-        stream.socket().async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
+        socket.async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
     }
-    static net::ip::address remote_address(beast::tcp_stream &stream)
+    static net::ip::address remote_address(plain_socket &socket)
     {
         beast::error_code ec;
-        auto const endpoint = stream.socket().remote_endpoint(ec);
+        auto const endpoint = socket.remote_endpoint(ec);
         return ec ? net::ip::address{} : endpoint.address();
     }
-    /// The session keeps its deadlines with timers of its own.
-    static void stop_expiry(beast::tcp_stream &stream) { stream.expires_never(); }
-    /// Makes the pending read end with an error, leaving the connection open for an answer.
-    static void cancel(beast::tcp_stream &stream) { stream.cancel(); }
-    static void close(beast::tcp_stream &stream)
+    /// Makes the pending operation end with an error, leaving the connection open for an answer.
+    static void cancel(plain_socket &socket)
     {
         beast::error_code ec;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.close();
+        socket.cancel(ec);
+    }
+    static void close(plain_socket &socket)
+    {
+        beast::error_code ec;
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+        socket.close(ec);
     }
     /// Best effort, without blocking: a full server says so and hangs up.
-    static void refuse(beast::tcp_stream &stream, std::string_view busy)
+    static void refuse(plain_socket &socket, std::string_view busy)
     {
-        auto &socket = stream.socket();
         beast::error_code ec;
         socket.non_blocking(true, ec);
         socket.write_some(net::buffer(busy.data(), busy.size()), ec);
@@ -79,23 +89,21 @@ struct stream_control<beast::tcp_stream>
 
 /// HTTPS: TLS over TCP.
 template <>
-struct stream_control<beast::ssl_stream<beast::tcp_stream>>
+struct stream_control<tls_socket>
 {
-    using stream = beast::ssl_stream<beast::tcp_stream>;
     static constexpr bool HANDSHAKE = true;
 
-    static net::ip::address remote_address(stream &s)
+    static net::ip::address remote_address(tls_socket &s)
     {
-        return stream_control<beast::tcp_stream>::remote_address(s.next_layer());
+        return stream_control<plain_socket>::remote_address(s.next_layer());
     }
-    static void stop_expiry(stream &s) { s.next_layer().expires_never(); }
-    static void cancel(stream &s) { s.next_layer().cancel(); }
+    static void cancel(tls_socket &s) { stream_control<plain_socket>::cancel(s.next_layer()); }
     /// Skips the TLS close_notify round trip: the connection is done either way.
-    static void close(stream &s) { stream_control<beast::tcp_stream>::close(s.next_layer()); }
+    static void close(tls_socket &s) { stream_control<plain_socket>::close(s.next_layer()); }
     /// No 503 in clear text on a TLS port: only the hang-up.
-    static void refuse(stream &s, std::string_view)
+    static void refuse(tls_socket &s, std::string_view)
     {
-        auto &socket = s.next_layer().socket();
+        auto &socket = s.next_layer();
         beast::error_code ec;
         socket.non_blocking(true, ec);
         socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -110,8 +118,8 @@ concept waits_readable = requires(Stream &stream)
     Control::wait_readable(stream, [](beast::error_code) {});
 };
 
-/// Represents one connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>
-/// (or, in the tests, beast::test::stream), with a stream_control<Stream>.
+/// Represents one connection. Stream is plain_socket or tls_socket (or, in the tests,
+/// beast::test::stream), with a stream_control<Stream>.
 template <typename Stream>
 class session : public closable, public std::enable_shared_from_this<session<Stream>>
 {
@@ -168,7 +176,8 @@ public:
             return;
         }
         if constexpr (control::HANDSHAKE) {
-            beast::get_lowest_layer(m_stream).expires_after(m_limits.request_timeout);
+            // The handshake has the time of a request (on_idle_timeout cancels it).
+            watch_idle(std::chrono::steady_clock::now(), m_limits.request_timeout);
             m_stream.async_handshake(net::ssl::stream_base::server,
                                      beast::bind_front_handler(&session::on_handshake, this->shared_from_this()));
         } else {
@@ -219,7 +228,8 @@ private:
     void on_handshake(beast::error_code ec)
     {
         if (ec) {
-            return; // a failed handshake is the client's business: nothing to answer
+            do_close(); // a failed handshake is the client's business: nothing to answer
+            return;
         }
         do_read();
     }
@@ -232,9 +242,8 @@ private:
             return;
         }
         // A request that has started must be complete by its deadline; between requests the
-        // keep-alive timeout applies. The request deadline is kept by a timer of our own that
-        // cancels the read: the stream's own expiry closes the socket, and then no 408 can be sent.
-        control::stop_expiry(m_stream);
+        // keep-alive timeout applies. The request deadline is kept by a timer that cancels the
+        // read and leaves the socket open for the 408.
         if (request_begun()) {
             if (m_deadline != deadline::armed) {
                 m_deadline = deadline::armed;
@@ -333,8 +342,9 @@ private:
             arm_idle_timer();
             return;
         }
-        // Idle between requests, or stuck writing: close. (A request begun has its own timer.)
-        if (idle_reading() || m_phase == phase::writing || m_phase == phase::finishing) {
+        // Idle between requests, stuck writing, or in a handshake that takes too long: close. (A
+        // request begun has its own timer.)
+        if (idle_reading() || m_phase == phase::opening || m_phase == phase::writing || m_phase == phase::finishing) {
             control::cancel(m_stream);
         }
     }
@@ -456,7 +466,6 @@ private:
     /// Sends the answers in m_out; `last`: then closes the connection.
     void do_write(bool last)
     {
-        control::stop_expiry(m_stream);
         watch_idle(std::chrono::steady_clock::now(),
                    m_limits.request_timeout); // a client that reads no answers is cut off
         m_phase = last ? phase::finishing : phase::writing;
@@ -489,9 +498,13 @@ private:
         control::close(m_stream);
     }
 
+    /// A timer on the stream's own executor (the io_context's, not a type-erased one).
+    using timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>,
+                                            typename Stream::executor_type>;
+
     Stream m_stream;
-    net::steady_timer m_request_timer; ///< the deadline of a request begun (408)
-    net::steady_timer m_idle_timer;    ///< keep-alive and write deadlines, see watch_idle()
+    timer m_request_timer; ///< the deadline of a request begun (408)
+    timer m_idle_timer;    ///< keep-alive, write and handshake deadlines, see watch_idle()
     std::chrono::steady_clock::time_point m_idle_deadline{};
     std::chrono::steady_clock::time_point m_request_deadline{};
     beast::flat_buffer m_buffer;
@@ -511,15 +524,15 @@ private:
     bool m_idle_armed = false; ///< m_idle_timer waits (the timer runs apart from the phase)
 };
 
-extern template class session<beast::tcp_stream>;
-extern template class session<beast::ssl_stream<beast::tcp_stream>>;
+extern template class session<plain_socket>;
+extern template class session<tls_socket>;
 
 /// Starts serving an accepted socket: plain HTTP.
-void start_plain_session(tcp::socket socket, request_handler &handler, connection_registry &registry,
+void start_plain_session(plain_socket socket, request_handler &handler, connection_registry &registry,
                          connection_limits const &limits);
 
 /// Starts serving an accepted socket: TLS handshake first.
-void start_tls_session(tcp::socket socket, net::ssl::context &tls, request_handler &handler,
+void start_tls_session(plain_socket socket, net::ssl::context &tls, request_handler &handler,
                        connection_registry &registry, connection_limits const &limits);
 
 } // namespace forumgate::redirector

@@ -342,6 +342,28 @@ TEST_F(server_test, tls_listener_answers_with_the_redirect_and_reloads_its_certi
     EXPECT_TRUE(serving(server));
 }
 
+TEST_F(server_test, a_tls_handshake_that_stalls_is_closed_after_the_request_timeout)
+{
+    // The handshake has the time of a request: a client that connects to the TLS port and says
+    // nothing, or stops half way through its hello, holds a connection that long and no longer.
+    if (!fs::exists("/usr/bin/openssl")) {
+        GTEST_SKIP() << "needs the openssl program";
+    }
+    temp_dir dir;
+    ASSERT_TRUE(make_certificate(dir.path(), "localhost"));
+    auto server = start({"--tls-listen", "127.0.0.1:0", "--tls-cert", (dir.path() / "cert.pem").string(), "--tls-key",
+                         (dir.path() / "key.pem").string(), "--request-timeout-ms", "600"},
+                        {}, true);
+    ASSERT_NE(server.tls_port, 0);
+    http_client silent{server.tls_port, 2s};
+    http_client half{server.tls_port, 2s};
+    half.send(std::string{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11});
+    EXPECT_FALSE(silent.closed_by_peer(300ms)) << "closed before its time";
+    EXPECT_TRUE(silent.closed_by_peer(3s));
+    EXPECT_TRUE(half.closed_by_peer(3s));
+    EXPECT_TRUE(serving(server));
+}
+
 TEST_F(server_test, a_failed_settings_reload_changes_nothing)
 {
     if (!fs::exists("/usr/bin/openssl") || !fs::exists("/usr/bin/curl")) {

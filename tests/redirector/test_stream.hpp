@@ -19,7 +19,6 @@ struct stream_control<beast::test::stream>
     static constexpr bool HANDSHAKE = false;
 
     static net::ip::address remote_address(beast::test::stream &) { return net::ip::make_address("127.0.0.1"); }
-    static void stop_expiry(beast::test::stream &) {}
     static void cancel(beast::test::stream &stream) { stream.close_remote(); }
     static void close(beast::test::stream &stream) { stream.close(); }
     static void refuse(beast::test::stream &stream, std::string_view busy)
