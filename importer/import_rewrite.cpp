@@ -2,6 +2,8 @@
 
 #include "base/parallel.hpp"
 #include "importer/archive.hpp"
+#include "pg/prepared.hpp"
+#include "pg/text_array.hpp"
 #include "web/progress.hpp"
 
 #include <nlohmann/json.hpp>
@@ -65,12 +67,14 @@ bool edit_if_changed(import_state &state, worker &self, sent_post const &item, s
             {{"post[raw]", raw}, {"post[edit_reason]", "links to the old forum updated"}, {"bypass_bump", "true"}});
         edited = true;
     }
-    pqxx::work txn{self.store.connection()};
-    txn.exec_params("UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
-                    "WHERE old_id = $1",
-                    item.old_id, raw, forumgate::pg::text_array_literal(problems));
-    import_state::clear_failure(txn, "edit", std::to_string(item.old_id));
-    txn.commit();
+    // The record and the edit's failure cleared in one prepared statement, a transaction of its
+    // own: one round trip instead of four (BEGIN, the two, COMMIT) for each post edited.
+    pqxx::nontransaction txn{self.store.connection()};
+    pg::exec_prepared(txn, "forumgate_record_edit",
+                      "WITH cleared AS (DELETE FROM forumgate.import_failures WHERE kind = 'edit' AND key = $4) "
+                      "UPDATE forumgate.import_posts SET sent_raw = $2, problems = $3::text[], updated_at = now() "
+                      "WHERE old_id = $1",
+                      item.old_id, raw, forumgate::pg::text_array_literal(problems), std::to_string(item.old_id));
     return edited;
 }
 

@@ -280,6 +280,34 @@ TEST(import, the_rewrite_pass_writes_to_the_store_only_for_posts_it_changed)
     EXPECT_EQ(last_write(), before) << "a rerun that changed nothing rewrote import_posts";
 }
 
+TEST(import, a_post_whose_edit_failed_is_recorded_and_its_failure_cleared_on_the_next_run)
+{
+    import_world world;
+    ASSERT_TRUE(world.fetch_old());
+    ASSERT_EQ(world.run_import().failures, 0U);
+    pqxx::connection connection{world.db.conninfo()};
+    std::int64_t old_id = 0;
+    std::string written;
+    {
+        pqxx::work txn{connection};
+        auto const row =
+            txn.exec1("SELECT old_id, updated_at::text FROM forumgate.import_posts ORDER BY old_id LIMIT 1");
+        old_id = row[0].as<std::int64_t>();
+        written = row[1].as<std::string>();
+        txn.exec_params("INSERT INTO forumgate.import_failures (kind, key, reason) VALUES ('edit', $1, 'refused')",
+                        std::to_string(old_id));
+        txn.commit();
+    }
+    auto const again = world.run_import();
+    EXPECT_EQ(again.failures, 0U) << failures(again);
+    pqxx::read_transaction txn{connection};
+    EXPECT_EQ(txn.exec1("SELECT count(*) FROM forumgate.import_failures")[0].as<int>(), 0);
+    EXPECT_TRUE(txn.exec_params1("SELECT updated_at > $2::timestamptz FROM forumgate.import_posts WHERE old_id = $1",
+                                 old_id, written)[0]
+                    .as<bool>())
+        << "the post's record was not written again";
+}
+
 TEST(import, posts_the_admin_made_for_their_authors_before_a_kill_are_found_on_rerun_and_stay_attributed)
 {
     // A run killed after the admin posted a topic in a staff-only category (naming its author,
