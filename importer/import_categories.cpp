@@ -94,7 +94,7 @@ private:
             if (found == m_existing.end()) {
                 break;
             }
-            path.insert(0, "/").insert(0, found->slug);
+            path = found->slug + "/" + path; // (not insert(0, …): GCC 12 warns of a memcpy overlap there)
             parent = found->parent_id;
         }
         return path;

@@ -4,8 +4,10 @@
 // spend more time on TLB misses than on the lookups themselves.
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -62,6 +64,20 @@ public:
 
 template <typename T>
 using big_vector = std::vector<T, huge_page_allocator<T>>;
+
+/// Gives back to the kernel the whole pages of [begin, end), memory read for the last time:
+/// the bytes there read as zeros afterwards. The pages at either edge, shared with whatever
+/// lies outside the range, are kept. Used to let a large input array shrink as it is consumed
+/// while its output grows, so that the two are not both resident at their full size.
+inline void release_pages(void const *begin, void const *end) noexcept
+{
+    auto const page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    auto const first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    auto const last = reinterpret_cast<std::uintptr_t>(end) / page * page;
+    if (last > first) {
+        ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED); // advice: fine if refused
+    }
+}
 using big_string = std::basic_string<char, std::char_traits<char>, huge_page_allocator<char>>;
 
 } // namespace forumgate::mappings

@@ -5,45 +5,6 @@
 
 namespace forumgate::mappings {
 
-std::optional<std::uint32_t> id_table::build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries)
-{
-    m_keys.clear();
-    m_values.clear();
-    std::uint64_t max_key = 0;
-    for (auto const &[key, value] : entries) {
-        max_key = std::max<std::uint64_t>(max_key, key);
-    }
-    std::uint64_t const count = entries.size();
-    m_dense = entries.empty() || max_key + 1 <= DENSE_SLOTS_PER_KEY * count + 1024;
-    if (m_dense) {
-        m_values.assign(entries.empty() ? 0 : max_key + 1, EMPTY);
-        for (auto const &[key, value] : entries) {
-            if (m_values[key] != EMPTY) {
-                return key;
-            }
-            m_values[key] = value;
-        }
-        return std::nullopt;
-    }
-    // Load factor 1/4 to 1/2: short probe sequences, 16 to 32 bytes per key.
-    std::size_t const capacity = std::bit_ceil(static_cast<std::size_t>(count) * 2);
-    m_mask = capacity - 1;
-    m_keys.assign(capacity, 0);
-    m_values.assign(capacity, EMPTY);
-    for (auto const &[key, value] : entries) {
-        std::size_t slot = hash(key) & m_mask;
-        while (m_values[slot] != EMPTY) {
-            if (m_keys[slot] == key) {
-                return key;
-            }
-            slot = (slot + 1) & m_mask;
-        }
-        m_keys[slot] = key;
-        m_values[slot] = value;
-    }
-    return std::nullopt;
-}
-
 std::uint64_t hash_key(std::string_view key) noexcept
 {
     // FNV-1a, then a final mix so that the low bits used for the slot are well spread.

@@ -26,7 +26,53 @@ public:
     /// \pre no value is UINT32_MAX (it marks an empty slot).
     /// \return a key that appears more than once (the table is then incomplete), or nullopt.
     [[nodiscard]] std::optional<std::uint32_t>
-    build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries);
+    build(std::vector<std::pair<std::uint32_t, std::uint32_t>> const &entries)
+    {
+        return build_from(entries.size(), [&entries](std::size_t i) { return entries[i]; });
+    }
+
+    /// Builds from `count` entries, the i-th (key, value) pair given by `entry_at(i)`: no list of
+    /// pairs needed (80 MB for 10M posts while a map is built). Same \pre and \return as build.
+    template <typename EntryAt>
+    [[nodiscard]] std::optional<std::uint32_t> build_from(std::size_t count, EntryAt const &entry_at)
+    {
+        m_keys.clear();
+        m_values.clear();
+        std::uint64_t max_key = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            max_key = std::max<std::uint64_t>(max_key, entry_at(i).first);
+        }
+        m_dense = count == 0 || max_key + 1 <= DENSE_SLOTS_PER_KEY * std::uint64_t{count} + 1024;
+        if (m_dense) {
+            m_values.assign(count == 0 ? 0 : max_key + 1, EMPTY);
+            for (std::size_t i = 0; i < count; ++i) {
+                auto const [key, value] = entry_at(i);
+                if (m_values[key] != EMPTY) {
+                    return key;
+                }
+                m_values[key] = value;
+            }
+            return std::nullopt;
+        }
+        // Load factor 1/4 to 1/2: short probe sequences, 16 to 32 bytes per key.
+        std::size_t const capacity = std::bit_ceil(count * 2);
+        m_mask = capacity - 1;
+        m_keys.assign(capacity, 0);
+        m_values.assign(capacity, EMPTY);
+        for (std::size_t i = 0; i < count; ++i) {
+            auto const [key, value] = entry_at(i);
+            std::size_t slot = hash(key) & m_mask;
+            while (m_values[slot] != EMPTY) {
+                if (m_keys[slot] == key) {
+                    return key;
+                }
+                slot = (slot + 1) & m_mask;
+            }
+            m_keys[slot] = key;
+            m_values[slot] = value;
+        }
+        return std::nullopt;
+    }
 
     [[nodiscard]] std::optional<std::uint32_t> find(std::uint64_t key) const noexcept
     {

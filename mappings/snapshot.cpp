@@ -643,10 +643,19 @@ std::size_t snapshot_builder::build_topics()
     snapshot &snap = *m_snapshot;
     sort_topics_and_posts();
     std::size_t const distinct_topics = choose_topic_layout();
+    // Every pending post becomes the post at the same index of snap.m_posts (add_topic takes
+    // them in order, and none is left out): the id table is built from the pending list.
+    if (auto const duplicate = snap.m_post_by_id.build_from(m_posts.size(), [this](std::size_t i) {
+            return std::pair{m_posts[i].old_id, static_cast<std::uint32_t>(i)};
+        })) {
+        throw input_error{fmt::format("post {} appears more than once", *duplicate)};
+    }
     snap.m_posts.reserve(m_posts.size());
-    id_pairs post_ids;
-    post_ids.reserve(m_posts.size());
 
+    // The pending posts' pages are given back as they are consumed: the pending list shrinks as
+    // the snapshot's grows, instead of both being resident whole (440 MB for 10M posts).
+    constexpr std::size_t RELEASE_EVERY = 1U << 16U;
+    std::size_t released = 0;
     std::size_t next_topic = 0;
     std::size_t next_post = 0;
     while (next_topic < m_pending_topics.size() || next_post < m_posts.size()) {
@@ -654,9 +663,13 @@ std::size_t snapshot_builder::build_topics()
             next_topic < m_pending_topics.size() ? m_pending_topics[next_topic].old_id : UINT32_MAX;
         std::uint32_t const by_post = next_post < m_posts.size() ? m_posts[next_post].old_topic_id : UINT32_MAX;
         if (listed <= by_post) {
-            add_topic(&m_pending_topics[next_topic++], listed, next_post, post_ids);
+            add_topic(&m_pending_topics[next_topic++], listed, next_post);
         } else {
-            add_topic(nullptr, by_post, next_post, post_ids);
+            add_topic(nullptr, by_post, next_post);
+        }
+        if (next_post - released >= RELEASE_EVERY) {
+            release_pages(m_posts.data() + released, m_posts.data() + next_post);
+            released = next_post;
         }
     }
     m_posts = {};
@@ -669,10 +682,6 @@ std::size_t snapshot_builder::build_topics()
         }
         (void)snap.m_topic_by_id.build(topic_ids); // unique: checked in sort_topics_and_posts
     }
-    if (auto const duplicate = snap.m_post_by_id.build(post_ids)) {
-        throw input_error{fmt::format("post {} appears more than once", *duplicate)};
-    }
-    post_ids = {};
     index_old_topic_slugs();
     if (snap.m_below && !check_slug_holders()) {
         m_pending_topics = {};
@@ -730,8 +739,7 @@ std::size_t snapshot_builder::choose_topic_layout()
     return distinct_topics;
 }
 
-void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post,
-                                 id_pairs &post_ids)
+void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post)
 {
     snapshot &snap = *m_snapshot;
     if (snap.m_topics_dense) {
@@ -766,7 +774,6 @@ void snapshot_builder::add_topic(pending_topic const *pending, std::uint32_t old
         if (pending == nullptr && topic.new_id == 0 && p.new_topic_id != 0) {
             topic.new_id = p.new_topic_id; // a topic known only through its posts
         }
-        post_ids.emplace_back(p.old_id, static_cast<std::uint32_t>(snap.m_posts.size()));
         snap.m_posts.push_back({p.old_post_number, p.new_post_number, p.new_topic_id, p.new_id, topic_index});
     }
     topic.post_count = static_cast<std::uint32_t>(snap.m_posts.size()) - topic.first_post;

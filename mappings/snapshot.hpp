@@ -438,7 +438,7 @@ private:
     std::size_t build_topics();
     void sort_topics_and_posts();
     std::size_t choose_topic_layout();
-    void add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post, id_pairs &post_ids);
+    void add_topic(pending_topic const *pending, std::uint32_t old_id, std::size_t &next_post);
     void index_old_topic_slugs();
     void build_categories();
     static void build_names(renamed_rows &rows, std::vector<snapshot::renamed> &out, string_table &table);

@@ -1,6 +1,8 @@
 // Times changes of the map applied in place (store::database::apply_changes) on a large map:
 // fills the store with a synthetic map (1M topics and 10M posts by default) unless it holds one
-// of that size, reads it whole as a redirector starts, then
+// of that size, reads it whole as a redirector starts (the map's memory, the process's RSS and
+// its peak, and the peak of a second whole read while the first map is held, as in a reload),
+// then
 //   - imports one topic with 20 posts at a time (--single runs of them) and applies each: the
 //     applying thread's CPU time, its wall time, and the memory the layer adds;
 //   - changes --replay topics in one transaction (new slugs and a post each) and applies them.
@@ -11,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <pqxx/pqxx>
 
 #include <algorithm>
@@ -44,6 +47,25 @@ std::size_t rss_bytes()
     std::size_t resident = 0;
     statm >> pages >> resident;
     return resident * 4096;
+}
+
+/// \return the process's peak resident set (VmHWM) since it started or since reset_peak_rss().
+std::size_t peak_rss_bytes()
+{
+    std::ifstream status{"/proc/self/status"};
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("VmHWM:")) {
+            return std::stoull(line.substr(6)) * 1024; // "VmHWM:   123456 kB"
+        }
+    }
+    return 0;
+}
+
+/// Starts the peak resident set again from the current one (proc(5): clear_refs, "5").
+void reset_peak_rss()
+{
+    std::ofstream{"/proc/self/clear_refs"} << "5";
 }
 
 struct applied
@@ -108,6 +130,7 @@ int main(int argc, char **argv)
     try {
         store::database store{db};
         bench::prepare_store(store, options);
+        reset_peak_rss();
         auto const load_start = clock_type::now();
         double const load_cpu = thread_cpu_seconds();
         std::shared_ptr<mappings::snapshot const> map = store.load_snapshot();
@@ -115,6 +138,16 @@ int main(int argc, char **argv)
                                  (thread_cpu_seconds() - load_cpu) * 1000, seconds_since(load_start) * 1000);
         std::size_t const base_bytes = map->memory_bytes();
         std::size_t const base_rss = rss_bytes();
+        // Memory: the map, the process once it is read (start-up), and the peak of a whole read
+        // while the first map is held, as a redirector's reload holds the map it serves from.
+        std::cout << fmt::format("map_bytes {}\nrss_bytes_with_the_map {}\npeak_rss_bytes_start_up {}\n", base_bytes,
+                                 base_rss, peak_rss_bytes());
+        reset_peak_rss();
+        {
+            auto const again = store.load_snapshot();
+            std::cout << fmt::format("peak_rss_bytes_whole_reload {}\n", peak_rss_bytes());
+        }
+        malloc_trim(0); // as the redirector does once a replaced map is freed
 
         pqxx::connection writer{db};
         std::uint32_t const first_new = bench::synthetic_topic_id(options.topics) + 1000;
