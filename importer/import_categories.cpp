@@ -94,7 +94,11 @@ private:
             if (found == m_existing.end()) {
                 break;
             }
-            path = found->slug + "/" + path; // (not insert(0, …): GCC 12 warns of a memcpy overlap there)
+            // (Not path.insert(0, …): GCC 12 warns of a memcpy overlap there, wrongly.)
+            std::string joined = found->slug;
+            joined += '/';
+            joined += path;
+            path = std::move(joined);
             parent = found->parent_id;
         }
         return path;
