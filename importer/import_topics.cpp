@@ -389,7 +389,9 @@ private:
                                      m_new_slug.empty() ? m_topic.slug : m_new_slug, m_hidden_topic};
         store::map_writer{txn}.put_topic_rows(topic_row ? &topic : nullptr, copied_rows, skipped_rows);
         txn.commit();
-        m_topic_row_due = m_topic_row_due && !topic_row;
+        if (topic_row) {
+            m_topic_row_due = false;
+        }
         for (auto const &row : copied_rows) {
             m_mapped.insert(row.old_id);
         }

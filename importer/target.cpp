@@ -235,14 +235,11 @@ std::optional<found_topic> target_forum::topic_by_external_id(std::string const 
         if (!id) {
             throw bad_answer{site().url(target) + ": redirect to " + location + " names no topic id"};
         }
-        found_topic found{static_cast<std::int64_t>(*id), {}};
-        if (auto const before = std::string_view{location}.substr(0, last); before.find("/t/") != std::string::npos) {
-            auto const slug = before.substr(before.rfind('/') + 1);
-            if (before.ends_with("/t/" + std::string{slug}) && !slug.empty()) {
-                found.slug = slug;
-            }
-        }
-        return found;
+        // The segment before the id is the slug when the one before it is "t".
+        auto const before = std::string_view{location}.substr(0, last);
+        auto const slug = before.substr(before.rfind('/') + 1);
+        bool const named = !slug.empty() && before.substr(0, before.size() - slug.size()).ends_with("/t/");
+        return found_topic{static_cast<std::int64_t>(*id), named ? std::string{slug} : std::string{}};
     }
     auto const body = checked(site(), "topic by external id", target, answer);
     if (body.contains("id") && body["id"].is_number_integer()) {

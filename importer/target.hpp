@@ -82,7 +82,6 @@ struct created_post
     std::string topic_slug;
 };
 
-/// Represents the new forum for one worker. Not thread-safe; the pacer is shared.
 /// A topic found on the new forum by its external id.
 struct found_topic
 {
@@ -90,6 +89,7 @@ struct found_topic
     std::string slug; ///< as the new forum spells it in its URLs; empty if it named none
 };
 
+/// Represents the new forum for one worker. Not thread-safe; the pacer is shared.
 class target_forum
 {
 public:

@@ -4,6 +4,8 @@
 
 #include "redirector/request_head.hpp"
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
@@ -13,6 +15,11 @@
 #include <string>
 
 namespace forumgate::redirector {
+
+/// A connection's socket, bound to the io_context of the I/O thread that accepted it. Not
+/// Beast's tcp_stream: its expiry timer bookkeeping and its type-erased executor were on the
+/// way of every read and write, and a session keeps its deadlines with timers of its own.
+using plain_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 /// Limits and timeouts of a connection (settings; see docs/serve.md).
 struct connection_limits

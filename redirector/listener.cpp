@@ -85,7 +85,7 @@ void listener::do_accept()
     m_acceptor.async_accept(beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(beast::error_code ec, socket accepted)
+void listener::on_accept(beast::error_code ec, plain_socket accepted)
 {
     if (ec == net::error::operation_aborted || !m_acceptor.is_open()) {
         return; // stopped

@@ -5,7 +5,6 @@
 #include "redirector/connection_registry.hpp"
 
 #include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -46,11 +45,10 @@ public:
 
 private:
     void do_accept();
-    /// Bound to the io_context's own executor, as the sockets it accepts are (session.hpp).
+    /// Bound to the io_context's own executor, as the sockets it accepts are (plain_socket).
     using acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
-    using socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-    void on_accept(boost::beast::error_code ec, socket accepted);
+    void on_accept(boost::beast::error_code ec, plain_socket accepted);
 
     acceptor m_acceptor;
     request_handler &m_handler;

@@ -5,13 +5,9 @@
 #include "redirector/connection.hpp"
 #include "redirector/connection_registry.hpp"
 
-#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
@@ -33,11 +29,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-/// A connection's socket, bound to the io_context of the I/O thread that accepted it. Not
-/// Beast's tcp_stream: its expiry timer bookkeeping and its type-erased executor were on the
-/// way of every read and write, and the session keeps its deadlines with timers of its own.
-using plain_socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
-/// TLS over such a socket.
+/// TLS over a plain_socket (connection.hpp).
 using tls_socket = beast::ssl_stream<plain_socket>;
 
 /// What a session does to its stream besides reading and writing: one specialisation per kind

@@ -64,13 +64,7 @@ void map_writer::put_upload(std::string const &old_path, std::string const &new_
 
 void map_writer::put_topic(map_topic const &row)
 {
-    pg::exec_prepared(m_txn, "forumgate_put_topic",
-                      "INSERT INTO forumgate.topics (old_id, old_slug, new_id, new_slug, restricted) "
-                      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (old_id) DO UPDATE SET "
-                      "old_slug = excluded.old_slug, new_id = excluded.new_id, "
-                      "new_slug = CASE WHEN excluded.new_slug = '' THEN forumgate.topics.new_slug "
-                      "ELSE excluded.new_slug END, restricted = excluded.restricted",
-                      row.old_id, row.old_slug, row.new_id, row.new_slug, row.restricted);
+    put_topic_rows(&row, {}, {});
 }
 
 namespace {

@@ -65,7 +65,7 @@ public:
     /// Writes (or replaces) an upload's row: the old /uploads/… path and its new URL.
     void put_upload(std::string const &old_path, std::string const &new_url);
 
-    /// Writes (or replaces) a copied topic's row.
+    /// Writes (or replaces) a copied topic's row (put_topic_rows with the row alone).
     void put_topic(map_topic const &row);
 
     /// Writes (or replaces) copied posts' rows, in one statement: one change of the map for a
