@@ -2,6 +2,7 @@
 // What one HTTP connection does: read requests (pipelined ones too), ask a handler for each
 // answer, write the answers in batches, and enforce every limit and timeout on the way.
 
+#include "redirector/plain_socket.hpp"
 #include "redirector/request_head.hpp"
 
 #include <boost/asio/basic_stream_socket.hpp>
@@ -15,11 +16,6 @@
 #include <string>
 
 namespace forumgate::redirector {
-
-/// A connection's socket, bound to the io_context of the I/O thread that accepted it. Not
-/// Beast's tcp_stream: its expiry timer bookkeeping and its type-erased executor were on the
-/// way of every read and write, and a session keeps its deadlines with timers of its own.
-using plain_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 /// Limits and timeouts of a connection (settings; see docs/serve.md).
 struct connection_limits

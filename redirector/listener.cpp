@@ -85,7 +85,7 @@ void listener::do_accept()
     m_acceptor.async_accept(beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(beast::error_code ec, plain_socket accepted)
+void listener::on_accept(beast::error_code ec, plain_socket::base accepted)
 {
     if (ec == net::error::operation_aborted || !m_acceptor.is_open()) {
         return; // stopped
@@ -94,9 +94,9 @@ void listener::on_accept(beast::error_code ec, plain_socket accepted)
         accepted.set_option(tcp::no_delay(true), ec);
         if (m_tls != nullptr) {
             std::shared_ptr<net::ssl::context> const tls = std::atomic_load(m_tls);
-            start_tls_session(std::move(accepted), *tls, m_handler, m_registry, m_limits);
+            start_tls_session(plain_socket{std::move(accepted)}, *tls, m_handler, m_registry, m_limits);
         } else {
-            start_plain_session(std::move(accepted), m_handler, m_registry, m_limits);
+            start_plain_session(plain_socket{std::move(accepted)}, m_handler, m_registry, m_limits);
         }
     } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
         // Out of file descriptors: wait a little rather than spin.

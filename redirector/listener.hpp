@@ -48,7 +48,7 @@ private:
     /// Bound to the io_context's own executor, as the sockets it accepts are (plain_socket).
     using acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-    void on_accept(boost::beast::error_code ec, plain_socket accepted);
+    void on_accept(boost::beast::error_code ec, plain_socket::base accepted);
 
     acceptor m_acceptor;
     request_handler &m_handler;
