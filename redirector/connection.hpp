@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <time.h>
 
 #include <chrono>
 #include <memory>
@@ -16,6 +17,17 @@
 #include <string>
 
 namespace forumgate::redirector {
+
+/// The time connection deadlines are kept in: steady_clock's clock (CLOCK_MONOTONIC) as of the
+/// kernel's last tick, read without the clock source (4 ns against 27 ns here, several reads a
+/// request). A deadline of seconds does not mind the few milliseconds it may lag.
+inline std::chrono::steady_clock::time_point coarse_now() noexcept
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return std::chrono::steady_clock::time_point{std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::seconds{now.tv_sec} + std::chrono::nanoseconds{now.tv_nsec})};
+}
 
 /// Limits and timeouts of a connection (settings; see docs/serve.md).
 struct connection_limits

@@ -12,9 +12,12 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,6 +52,19 @@ struct stream_control<plain_socket>
     static void wait_readable(plain_socket &socket, Handler &&handler)
     {
         socket.async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
+    }
+    /// Sends what the socket takes now, without waiting. \return the bytes sent; `ec` set on
+    /// an error other than a full socket.
+    static std::size_t send_at_once(plain_socket &socket, std::string_view bytes, beast::error_code &ec)
+    {
+        ssize_t const sent = ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent >= 0) {
+            return static_cast<std::size_t>(sent);
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            ec.assign(errno, beast::system_category());
+        }
+        return 0;
     }
     static net::ip::address remote_address(plain_socket &socket)
     {
@@ -110,6 +126,15 @@ concept waits_readable = requires(Stream &stream)
     Control::wait_readable(stream, [](beast::error_code) {});
 };
 
+/// True if stream_control<Control, Stream> can send bytes at once, without an operation (plain TCP).
+template <typename Control, typename Stream>
+concept sends_at_once = requires(Stream &stream, beast::error_code &ec)
+{
+    {
+        Control::send_at_once(stream, std::string_view{}, ec)
+        } -> std::same_as<std::size_t>;
+};
+
 /// Represents one connection. Stream is plain_socket or tls_socket (or, in the tests,
 /// beast::test::stream), with a stream_control<Stream>.
 template <typename Stream>
@@ -161,7 +186,7 @@ public:
     /// is full or draining.
     void run()
     {
-        this->mark_idle(std::chrono::steady_clock::now()); // may be closed to make room until it speaks
+        this->mark_idle(coarse_now()); // may be closed to make room until it speaks
         if (!m_registry.add(this)) {
             m_phase = phase::refused;
             control::refuse(m_stream, BUSY);
@@ -169,7 +194,7 @@ public:
         }
         if constexpr (control::HANDSHAKE) {
             // The handshake has the time of a request (on_idle_timeout cancels it).
-            watch_idle(std::chrono::steady_clock::now(), m_limits.request_timeout);
+            watch_idle(coarse_now(), m_limits.request_timeout);
             m_stream.async_handshake(net::ssl::stream_base::server,
                                      beast::bind_front_handler(&session::on_handshake, this->shared_from_this()));
         } else {
@@ -245,7 +270,7 @@ private:
             }
         } else {
             // Waiting for a request: the first one must begin within the first-byte timeout.
-            auto const now = std::chrono::steady_clock::now();
+            auto const now = coarse_now();
             watch_idle(now, m_heard ? m_limits.keepalive_timeout : m_limits.first_byte_timeout);
             this->mark_idle(now);
             if (m_buffer.capacity() > IDLE_BUFFER_LIMIT) {
@@ -352,8 +377,8 @@ private:
         // A slow client mid-request, or one whose deadline passed as this read brought more:
         // the deadline holds whatever arrives (a read that completes with data must not win
         // over the timer and re-arm it).
-        bool const late = request_begun() && (timed_out || ec == beast::error::timeout ||
-                                              (!ec && std::chrono::steady_clock::now() >= m_request_deadline));
+        bool const late = request_begun() &&
+                          (timed_out || ec == beast::error::timeout || (!ec && coarse_now() >= m_request_deadline));
         if (late) {
             m_handler.reject(408, m_fields, m_peer, m_out);
             do_write(true);
@@ -364,7 +389,7 @@ private:
             return;
         }
         if (!request_begun()) {
-            m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
+            m_request_deadline = coarse_now() + m_limits.request_timeout;
         }
         m_heard = true;
         m_buffer.commit(bytes);
@@ -378,7 +403,7 @@ private:
         if (!m_parser) {
             m_parser.emplace(m_fields, m_limits.header_limit);
             m_request_bytes = 0;
-            m_request_deadline = std::chrono::steady_clock::now() + m_limits.request_timeout;
+            m_request_deadline = coarse_now() + m_limits.request_timeout;
         }
         while (!m_parser->is_done() && m_buffer.size() > 0) {
             bool const in_head = !m_parser->is_header_done();
@@ -458,9 +483,22 @@ private:
     /// Sends the answers in m_out; `last`: then closes the connection.
     void do_write(bool last)
     {
-        watch_idle(std::chrono::steady_clock::now(),
-                   m_limits.request_timeout); // a client that reads no answers is cut off
         m_phase = last ? phase::finishing : phase::writing;
+        if constexpr (sends_at_once<control, Stream>) {
+            // Answers almost always fit the socket's send buffer: sent here, with no write
+            // operation and no trip through the scheduler. Not while pipelined requests wait in
+            // the buffer: on_write() answers them, and would call this again from below.
+            if (m_buffer.size() == 0) {
+                beast::error_code ec;
+                std::size_t const sent = control::send_at_once(m_stream, m_out, ec);
+                if (ec || sent == m_out.size()) {
+                    on_write(ec, sent);
+                    return;
+                }
+                m_out.erase(0, sent); // the socket is full: the rest waits for room
+            }
+        }
+        watch_idle(coarse_now(), m_limits.request_timeout); // a client that reads no answers is cut off
         net::async_write(m_stream, net::buffer(m_out),
                          beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     }

@@ -4,6 +4,11 @@
 
 #include "tests/redirector/server_fixture.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 namespace {
@@ -210,6 +215,43 @@ TEST_F(server_test, a_request_head_trickled_slower_than_the_request_timeout_gets
     EXPECT_TRUE(client.closed_by_peer(2s));
     EXPECT_GE(waited, 250ms);
     EXPECT_LT(waited, 1500ms);
+    EXPECT_TRUE(serving(server));
+}
+
+TEST_F(server_test, a_client_that_reads_no_answers_is_cut_off_after_the_request_timeout)
+{
+    // Requests pipelined and answers never read: the answers fill the sockets, the server stops
+    // reading, and the write deadline (the request timeout) closes the connection, with a reset
+    // since requests are left unread. Answers go out at once while they fit (no write
+    // operation) and wait for room once they do not: both must keep the deadline.
+    auto server = start({"--request-timeout-ms", "500"});
+    http_client client{server.port, 3s};
+    int const small = 4096;
+    ASSERT_EQ(::setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    std::string batch;
+    for (int i = 0; i < 16; ++i) {
+        batch += request("/t/774");
+    }
+    // Send until the client's own socket stays full for 200 ms: the server has stopped reading.
+    auto stuck_since = std::chrono::steady_clock::now();
+    for (auto const until = stuck_since + 20s; std::chrono::steady_clock::now() < until;) {
+        ssize_t const sent = ::send(client.fd(), batch.data(), batch.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent > 0) {
+            stuck_since = std::chrono::steady_clock::now();
+        } else if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            FAIL() << "the connection failed while the server still had room: " << std::strerror(errno);
+        } else if (std::chrono::steady_clock::now() - stuck_since > 200ms) {
+            break;
+        } else {
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    ASSERT_GT(std::chrono::steady_clock::now() - stuck_since, 200ms) << "the server never stopped reading";
+    pollfd watch{client.fd(), 0, 0}; // POLLHUP and POLLERR are always reported
+    ASSERT_EQ(::poll(&watch, 1, 5000), 1) << "the connection was not closed within 5 s of the server stopping";
+    EXPECT_NE(watch.revents & (POLLHUP | POLLERR), 0);
+    auto const waited = std::chrono::steady_clock::now() - stuck_since;
+    EXPECT_LT(waited, 3s);
     EXPECT_TRUE(serving(server));
 }
 
