@@ -21,7 +21,9 @@ public:
     virtual void close_when_idle() = 0;
 
     /// \return when the connection began waiting for a request (the first or the next one), in
-    /// steady_clock ticks; 0 while a request is being read or answered.
+    /// steady_clock ticks, read from the coarse clock (coarse_now(): connections that began
+    /// waiting within the same few milliseconds are equally old); 0 while a request is being
+    /// read or answered.
     [[nodiscard]] std::int64_t idle_since() const noexcept { return m_idle_since.load(std::memory_order_relaxed); }
 
 protected:
