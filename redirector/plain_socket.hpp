@@ -94,12 +94,20 @@ private:
 /// Its async_read_some() (which the TLS stream over it uses too) skips the read that would find
 /// the socket empty: see detail::draining_recv_op. A keep-alive request then costs a recv(), a
 /// send() and a share of an epoll_wait(), as in nginx, instead of a recv() more. The operation
-/// is Asio's own with one line changed; it relies on Asio's epoll reactor, so another reactor
-/// or Boost version takes Asio's plain read (the static_assert names the version checked).
+/// is Asio's own with one line changed; it relies on Asio's epoll reactor as in Boost 1.74
+/// (Debian 12), so another reactor or Boost version takes Asio's plain read
+/// (SKIPS_EMPTY_READS says which).
 class plain_socket
     : public boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>
 {
 public:
+    /// True where reads skip the recv() that would find nothing (Boost 1.74's epoll reactor).
+#if defined(BOOST_ASIO_HAS_EPOLL) && BOOST_VERSION / 100 == 1074
+    static constexpr bool SKIPS_EMPTY_READS = true;
+#else
+    static constexpr bool SKIPS_EMPTY_READS = false;
+#endif
+
     /// The socket type an acceptor bound to an io_context's executor accepts.
     using base = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
@@ -120,12 +128,10 @@ private:
 
     static reactor *reactor_of(boost::asio::io_context &context)
     {
-#if defined(BOOST_ASIO_HAS_EPOLL) && BOOST_VERSION / 100 == 1074
-        return &boost::asio::use_service<reactor>(context);
-#else
-        (void)context;
+        if constexpr (SKIPS_EMPTY_READS) {
+            return &boost::asio::use_service<reactor>(context);
+        }
         return nullptr;
-#endif
     }
 
     template <typename MutableBuffers, typename Handler>
@@ -137,7 +143,8 @@ private:
         boost::system::error_code ec;
         // Asio's own path where this one does not apply: no epoll reactor, several buffers, no
         // room to read into, or a socket not yet non-blocking that cannot be made so.
-        if (m_reactor == nullptr || !adapter::is_single_buffer || adapter::first(buffers).size() == 0 ||
+        if (!SKIPS_EMPTY_READS || m_reactor == nullptr || !adapter::is_single_buffer ||
+            adapter::first(buffers).size() == 0 ||
             (!(impl.state_ & asio_detail::socket_ops::non_blocking) &&
              !asio_detail::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, ec))) {
             base::async_read_some(buffers, std::move(handler));

@@ -124,6 +124,9 @@ int recv_calls_for_two_requests()
 
 TEST(PlainSocket, AReadAfterOneThatEmptiedTheSocketWaitsWithoutARecv)
 {
+    if (!plain_socket::SKIPS_EMPTY_READS) {
+        GTEST_SKIP() << "this Boost version's reads are Asio's own";
+    }
     // Asio's socket tries a recv() as soon as the second read starts, and it finds nothing:
     // three calls for two requests, the extra one a system call on every keep-alive request.
     EXPECT_EQ(recv_calls_for_two_requests<plain_socket::base>(), 3);
