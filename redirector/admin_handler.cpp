@@ -46,6 +46,7 @@ bool admin_handler::handle(request_fields const &request, peer const &from, hand
         }
     } else if (path == "/metrics") {
         m_metrics.set_connections(m_clients.size(), m_clients.evicted());
+        m_metrics.set_retired_maps(m_reloader.retired_maps());
         append_ok(out, "text/plain; version=0.0.4; charset=utf-8", m_metrics.prometheus(), line, date);
     } else {
         append_error(out, 404, line, date);

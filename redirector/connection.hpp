@@ -60,6 +60,9 @@ struct peer
 struct handler_state
 {
     virtual ~handler_state() = default;
+    /// Drops the map kept from the last request (the next request takes the current one), so
+    /// that a replaced map is given back without waiting for the connection's next request.
+    virtual void forget_map() {}
 };
 
 /// Answers requests. Implementations must not block: they run on the I/O threads.

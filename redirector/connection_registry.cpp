@@ -56,6 +56,14 @@ void connection_registry::drain()
     }
 }
 
+void connection_registry::forget_maps()
+{
+    std::lock_guard const lock{m_mutex};
+    for (closable *connection : m_connections) {
+        connection->forget_map();
+    }
+}
+
 std::size_t connection_registry::size() const
 {
     std::lock_guard const lock{m_mutex};

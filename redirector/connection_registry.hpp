@@ -19,6 +19,9 @@ public:
     virtual ~closable() = default;
     /// Closes the connection if it is between requests; otherwise after the current one.
     virtual void close_when_idle() = 0;
+    /// Has the connection's handler state drop the map it keeps (handler_state::forget_map), on
+    /// the connection's own thread.
+    virtual void forget_map() = 0;
 
     /// \return when the connection began waiting for a request (the first or the next one), in
     /// steady_clock ticks, read from the coarse clock (coarse_now(): connections that began
@@ -56,6 +59,10 @@ public:
     void remove(closable *connection);
     /// Stops new connections and asks the open ones to close when idle.
     void drain();
+    /// Has every connection drop the map its handler keeps between requests: after a whole map
+    /// replaced the one they used, so that it is given back at once rather than when each idle
+    /// keep-alive connection sends its next request or times out (a minute with two maps).
+    void forget_maps();
     [[nodiscard]] std::size_t size() const;
     /// \return the highest size() since the last call (and starts counting again from size()).
     [[nodiscard]] std::size_t take_peak();

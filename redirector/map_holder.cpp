@@ -123,6 +123,7 @@ void reloader::retire(std::shared_ptr<mappings::snapshot const> replaced)
 {
     if (replaced) {
         m_retired.push_back(std::move(replaced));
+        m_retired_count = m_retired.size();
     }
 }
 
@@ -136,6 +137,7 @@ void reloader::release_retired()
         base_freed = base_freed || (last && !map->below());
         return last;
     });
+    m_retired_count = m_retired.size();
     if (base_freed) {
         ::malloc_trim(0); // a whole map's pages back to the system (see give_memory_back)
     }

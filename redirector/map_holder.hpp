@@ -84,6 +84,9 @@ public:
     [[nodiscard]] std::uint64_t successes() const noexcept { return m_successes.load(); }
     /// \return how many changes were applied in place so far.
     [[nodiscard]] std::uint64_t changes_applied() const noexcept { return m_changes_applied.load(); }
+    /// \return how many replaced maps are kept because a connection still held them when they
+    /// were replaced (freed as soon as none does).
+    [[nodiscard]] std::size_t retired_maps() const noexcept { return m_retired_count.load(); }
 
 private:
     void run();
@@ -123,6 +126,7 @@ private:
     static constexpr int RELOADER_NICE = 10;
     static constexpr std::chrono::milliseconds RETIRED_CHECK{100};
     std::vector<std::shared_ptr<mappings::snapshot const>> m_retired; ///< this thread's only
+    std::atomic<std::size_t> m_retired_count{0};                      ///< m_retired.size(), for metrics
     std::chrono::steady_clock::time_point m_next_apply{};
     std::atomic<std::uint64_t> m_failures{0};
     std::atomic<std::uint64_t> m_successes{0};

@@ -175,6 +175,8 @@ std::string metrics::prometheus() const
     out += fmt::format("forumgate_map_entries{{table=\"topics\"}} {}\nforumgate_map_entries{{table=\"posts\"}} {}\n",
                        m_map_topics.load(), m_map_posts.load());
     append_gauge(out, "forumgate_map_bytes", "Memory held by the map being served.", m_map_bytes.load());
+    append_gauge(out, "forumgate_maps_retired", "Replaced maps not yet freed: a connection still held them.",
+                 m_retired_maps.load());
     append_gauge(out, "forumgate_open_connections", "Client connections open now.", m_connections.load());
     append_family(out, "forumgate_connections_evicted_total",
                   "Idle client connections closed to make room for a new one (max-connections reached).", "counter");

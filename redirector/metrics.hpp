@@ -38,6 +38,8 @@ public:
     /// A change of the store's map applied in place (a layer, not a reload of the whole map).
     void count_change_applied() noexcept { m_changes_applied.fetch_add(1, std::memory_order_relaxed); }
     void set_map(std::int64_t version, std::size_t topics, std::size_t posts, std::size_t bytes) noexcept;
+    /// Replaced maps still kept because a connection held them (reloader::retired_maps).
+    void set_retired_maps(std::size_t count) noexcept { m_retired_maps.store(count, std::memory_order_relaxed); }
     /// `open`: client connections open now; `evicted`: idle ones closed to make room, in all.
     void set_connections(std::size_t open, std::uint64_t evicted) noexcept
     {
@@ -77,6 +79,7 @@ private:
     std::atomic<std::uint64_t> m_map_topics{0};
     std::atomic<std::uint64_t> m_map_posts{0};
     std::atomic<std::uint64_t> m_map_bytes{0};
+    std::atomic<std::uint64_t> m_retired_maps{0};
     std::atomic<std::uint64_t> m_connections{0};
     std::atomic<std::uint64_t> m_evicted{0};
     std::atomic<std::int64_t> m_last_reload_unix{0};

@@ -15,6 +15,12 @@ namespace {
 /// Per-connection state of the redirect handler: the map it used last and a parse buffer.
 struct redirect_state : handler_state
 {
+    void forget_map() override
+    {
+        map.reset();
+        generation = 0; // map_holder's generations start at 1: the next request takes the current map
+    }
+
     std::shared_ptr<mappings::snapshot const> map;
     std::uint64_t generation = 0;
     std::shared_ptr<live_settings const> settings;

@@ -91,6 +91,7 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                 [this](mappings::snapshot const &map, bool whole_map) {
                     if (whole_map) {
                         m_counters.count_reload(true);
+                        m_clients.forget_maps(); // the replaced map is given back without waiting for them
                     } else {
                         m_counters.count_change_applied();
                     }

@@ -222,6 +222,21 @@ public:
         }
     }
 
+    void forget_map() override
+    {
+        // As close_when_idle(): on the connection's thread, the reference moved into the handler.
+        // The handler's state is used only within handle(), never across an operation, so it can
+        // drop its map between any two handlers.
+        if (auto self = this->weak_from_this().lock()) {
+            auto const executor = m_stream.get_executor();
+            net::post(executor, [self = std::move(self)] {
+                if (self->m_state) {
+                    self->m_state->forget_map();
+                }
+            });
+        }
+    }
+
 private:
     using control = stream_control<Stream>;
 

@@ -71,6 +71,27 @@ TEST_F(server_test, a_store_change_alone_is_picked_up_by_notify)
     EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/agm-minutes-renamed/1774");
 }
 
+TEST_F(server_test, a_whole_reload_frees_the_old_map_without_waiting_for_idle_connections)
+{
+    // A keep-alive connection that answered a request before a SIGHUP kept the map it used in
+    // its handler's state: the old map stayed in memory beside the new one until that
+    // connection's next request or its keep-alive timeout (a minute by default). The reload now
+    // has every connection let go of it at once.
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({}, db.conninfo());
+    http_client idle{server.port};
+    ASSERT_TRUE(answered(idle));
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("reload (SIGHUP): map version", 10s)) << server->log();
+    // The reloader waits up to 2 s for the old map to be let go, then keeps it as retired.
+    std::this_thread::sleep_for(3s);
+    auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metric(metrics->body, "forumgate_maps_retired"), 0) << "the old map is still held:\n" << metrics->body;
+    EXPECT_TRUE(answered(idle)) << "the idle connection is served from the new map";
+}
+
 TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole_map)
 {
     test_database db;
