@@ -383,7 +383,10 @@ async def run(args):
         soak_metrics = metrics(args.admin)
         await idle.stop()
         say(f"idle connections: {held_at_end} open at the end, {idle.reopened} reopened, {idle.errors} errors")
-        await asyncio.sleep(2)
+        # The server gives the heap of closed connections back at its next check, every 5 s
+        # (TRIM_CHECK_INTERVAL, redirector/server.cpp): the attack starts after it, so that its
+        # RSS is what the attack costs, not what the idle connections left.
+        await asyncio.sleep(7)
 
         attacks = Attacks(args, args.attack_source)
         attacks.start()
