@@ -205,40 +205,43 @@ public:
 
     void close_when_idle() override
     {
-        // Runs on any thread: hop onto the connection's own thread. A connection being destroyed
-        // has no owner left and needs nothing. Used by a drain, and to make room in a full server.
-        // The reference is moved into the handler, never dropped here: the registry calls this
-        // under its lock, and if the connection's thread had already run the handler and let go,
-        // dropping the last reference here would destroy the connection, whose destructor takes
-        // that lock (a drain hung so with one io_context per thread).
-        if (auto self = this->weak_from_this().lock()) {
-            auto const executor = m_stream.get_executor();
-            net::post(executor, [self = std::move(self)] {
-                self->m_draining = true;
-                if (self->idle_reading() || self->m_phase == phase::opening) { // waiting, or in the handshake
-                    control::cancel(self->m_stream);
-                }
-            });
-        }
+        // Used by a drain, and to make room in a full server.
+        on_own_thread([](session &self) {
+            self.m_draining = true;
+            if (self.idle_reading() || self.m_phase == phase::opening) { // waiting, or in the handshake
+                control::cancel(self.m_stream);
+            }
+        });
     }
 
     void forget_map() override
     {
-        // As close_when_idle(): on the connection's thread, the reference moved into the handler.
         // The handler's state is used only within handle(), never across an operation, so it can
         // drop its map between any two handlers.
-        if (auto self = this->weak_from_this().lock()) {
-            auto const executor = m_stream.get_executor();
-            net::post(executor, [self = std::move(self)] {
-                if (self->m_state) {
-                    self->m_state->forget_map();
-                }
-            });
-        }
+        on_own_thread([](session &self) {
+            if (self.m_state) {
+                self.m_state->forget_map();
+            }
+        });
     }
 
 private:
     using control = stream_control<Stream>;
+
+    /// Runs `work(*this)` on the connection's own thread; called from any thread (the registry's,
+    /// under its lock). A connection being destroyed has no owner left and needs nothing. The
+    /// reference is moved into the handler, never dropped here: if the connection's thread had
+    /// already run the handler and let go, dropping the last reference here would destroy the
+    /// connection, whose destructor takes the registry's lock (a drain hung so with one
+    /// io_context per thread).
+    template <typename Work>
+    void on_own_thread(Work work)
+    {
+        if (auto self = this->weak_from_this().lock()) {
+            auto const executor = m_stream.get_executor();
+            net::post(executor, [self = std::move(self), work = std::move(work)] { work(*self); });
+        }
+    }
 
     static constexpr std::string_view BUSY =
         "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n";
