@@ -434,6 +434,18 @@ void append_slug_text(String &out, std::string_view slug)
     out.append(slug);
 }
 
+// An old slug as the slug index keys it: its text in lower case.
+template <typename String>
+void append_old_slug(String &out, std::string_view slug)
+{
+    std::size_t const start = out.size();
+    append_slug_text(out, slug);
+    for (std::size_t i = start; i < out.size(); ++i) {
+        char &c = out[i];
+        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+}
+
 // A slug path as stored and looked up: decoded, lower case, no empty segments.
 std::string normal_slug_path(std::string_view path)
 {
@@ -481,6 +493,16 @@ snapshot_builder::snapshot_builder(std::shared_ptr<snapshot const> below, layer_
 
 snapshot_builder::~snapshot_builder() = default;
 
+void snapshot_builder::stored_slugs(topic_row const &row, std::string &new_slug, std::string &old_slug)
+{
+    new_slug.clear();
+    old_slug.clear();
+    if (!row.restricted) {
+        append_slug_text(new_slug, row.new_slug);
+        append_old_slug(old_slug, row.old_slug);
+    }
+}
+
 void snapshot_builder::add(topic_row const &row)
 {
     ++m_rows;
@@ -496,11 +518,7 @@ void snapshot_builder::add(topic_row const &row)
     // slug that would tell a stranger that the topic exists.
     if (!row.restricted) {
         append_slug_text(slugs, row.new_slug);
-        append_slug_text(m_old_slugs, row.old_slug);
-        for (std::size_t i = old_slug_offset; i < m_old_slugs.size(); ++i) {
-            char &c = m_old_slugs[i];
-            c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        }
+        append_old_slug(m_old_slugs, row.old_slug);
     }
     pending_topic const topic{old_id,
                               new_id,
@@ -512,15 +530,14 @@ void snapshot_builder::add(topic_row const &row)
     m_pending_topics.push_back(topic);
 }
 
-void snapshot_builder::add(post_row const &row)
+snapshot::post snapshot_builder::stored_post(post_row const &row)
 {
-    ++m_rows;
-    pending_post post{};
-    post.old_id = checked_id(row.old_id, "post", row.old_id);
-    post.old_topic_id = checked_id(row.old_topic_id, "post", row.old_id);
+    checked_id(row.old_id, "post", row.old_id);
+    checked_id(row.old_topic_id, "post", row.old_id);
     if (row.old_post_number == 0 || row.old_post_number >= snapshot::POST_HIDDEN) {
         throw input_error{fmt::format("post {}: post number {} is out of range", row.old_id, row.old_post_number)};
     }
+    snapshot::post post{};
     post.old_post_number = row.old_post_number | (row.hidden ? snapshot::POST_HIDDEN : 0U);
     if (row.new_id) {
         if (!row.new_topic_id || !row.new_post_number) {
@@ -535,7 +552,15 @@ void snapshot_builder::add(post_row const &row)
         }
         post.new_post_number = *row.new_post_number;
     }
-    m_posts.push_back(post);
+    return post;
+}
+
+void snapshot_builder::add(post_row const &row)
+{
+    ++m_rows;
+    snapshot::post const post = stored_post(row); // checks the old ids too
+    m_posts.push_back({static_cast<std::uint32_t>(row.old_id), static_cast<std::uint32_t>(row.old_topic_id),
+                       post.old_post_number, post.new_id, post.new_topic_id, post.new_post_number});
 }
 
 void snapshot_builder::add(category_row const &row)
@@ -932,6 +957,43 @@ void snapshot_builder::build_names(renamed_rows &rows, std::vector<snapshot::ren
     rows = {};
 }
 
+std::string snapshot_builder::stored_slug_path(std::string_view path)
+{
+    return normal_slug_path(path);
+}
+
+snapshot_builder::upload_key snapshot_builder::stored_upload_key(std::string_view old_path)
+{
+    upload_key key;
+    if (old_path.starts_with("upload://")) {
+        std::string_view name = old_path.substr(9);
+        name = name.substr(0, name.find('.'));
+        auto sha1 = base::sha1_from_base62(name);
+        if (!sha1) {
+            throw input_error{fmt::format("upload {}: not a valid short URL", old_path)};
+        }
+        key.sha1 = std::move(*sha1);
+        return key;
+    }
+    parsed_url url;
+    if (url.parse(old_path) != parsed_url::status::ok) {
+        throw input_error{fmt::format("upload {}: not a valid path", old_path)};
+    }
+    // Stored as the resolver looks it up: decoded segments, secure-upload prefixes as /uploads.
+    for (std::size_t i = 0; i < url.size(); ++i) {
+        key.path.push_back('/');
+        bool const secure = i == 0 && (url[0] == "secure-uploads" || url[0] == "secure-media-uploads");
+        key.path.append(secure ? std::string_view{"uploads"} : url[i]);
+    }
+    url_shape const shape = parse_shape(url);
+    if (shape.id == shape_id::upload_sha1) {
+        std::string_view const file = url[url.size() - 1];
+        key.sha1 = base::ascii_lower(shape.name);
+        key.thumbnail = file.size() > 40 && file[40] == '_';
+    }
+    return key;
+}
+
 // Uploads: by sha1 when the old path carries one, and by the whole normalised path. The
 // sha1 of an optimized copy (a thumbnail) is its original's: an original row wins the sha1,
 // whatever the order of the rows, so every form of the image leads to the full-size file.
@@ -942,36 +1004,14 @@ void snapshot_builder::build_uploads()
     for (auto const &row : m_upload_rows) {
         auto const index = static_cast<std::uint32_t>(snap.m_uploads.size());
         snap.m_uploads.push_back({row.new_url.value_or(std::string{})});
-        std::string_view path = row.old_path;
-        if (path.starts_with("upload://")) {
-            std::string_view name = path.substr(9);
-            name = name.substr(0, name.find('.'));
-            if (auto const sha1 = base::sha1_from_base62(name)) {
-                snap.m_upload_by_sha1.add(*sha1, index);
-                continue;
-            }
-            throw input_error{fmt::format("upload {}: not a valid short URL", row.old_path)};
+        upload_key const key = stored_upload_key(row.old_path);
+        if (!key.path.empty()) {
+            snap.m_upload_by_path.add(key.path, index);
         }
-        parsed_url url;
-        if (url.parse(path) != parsed_url::status::ok) {
-            throw input_error{fmt::format("upload {}: not a valid path", row.old_path)};
-        }
-        // Stored as the resolver looks it up: decoded segments, secure-upload prefixes as /uploads.
-        std::string joined;
-        for (std::size_t i = 0; i < url.size(); ++i) {
-            joined.push_back('/');
-            bool const secure = i == 0 && (url[0] == "secure-uploads" || url[0] == "secure-media-uploads");
-            joined.append(secure ? std::string_view{"uploads"} : url[i]);
-        }
-        snap.m_upload_by_path.add(joined, index);
-        url_shape const shape = parse_shape(url);
-        if (shape.id == shape_id::upload_sha1) {
-            std::string_view const file = url[url.size() - 1];
-            if (file.size() > 40 && file[40] == '_') {
-                thumbnail_sha1s.emplace_back(base::ascii_lower(shape.name), index);
-            } else {
-                snap.m_upload_by_sha1.add(base::ascii_lower(shape.name), index);
-            }
+        if (key.thumbnail) {
+            thumbnail_sha1s.emplace_back(key.sha1, index);
+        } else if (!key.sha1.empty()) {
+            snap.m_upload_by_sha1.add(key.sha1, index);
         }
     }
     for (auto const &[sha1, index] : thumbnail_sha1s) {

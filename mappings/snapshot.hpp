@@ -298,6 +298,7 @@ public:
 
 private:
     friend class snapshot_builder;
+    friend class snapshot_comparison;
 
     [[nodiscard]] bool holds(topic const &t) const noexcept
     {
@@ -322,6 +323,23 @@ private:
     [[nodiscard]] bool holds_under_slug(topic const &t, std::string_view old_slug) const noexcept;
     [[nodiscard]] renamed const *find_user_lower(std::string_view lower) const noexcept;
     [[nodiscard]] renamed const *find_tag_lower(std::string_view lower) const noexcept;
+    /// The old slug (lower case) `t` is found by; empty if none. `t` as for new_slug().
+    [[nodiscard]] std::string_view old_slug(topic const &t) const noexcept
+    {
+        if (m_below && !holds(t)) {
+            return m_below->old_slug(t);
+        }
+        return old_slug_at(static_cast<std::uint32_t>(&t - m_topics.data()));
+    }
+    /// The snapshot whose category (or upload) tables answer for this one.
+    [[nodiscard]] snapshot const &category_holder() const noexcept
+    {
+        return categories_below() ? m_below->category_holder() : *this;
+    }
+    [[nodiscard]] snapshot const &upload_holder() const noexcept
+    {
+        return uploads_below() ? m_below->upload_holder() : *this;
+    }
 
     site_settings m_settings;
     std::string m_base_origin;
@@ -398,6 +416,24 @@ public:
     void set_version(std::int64_t version) noexcept { m_version = version; }
     /// Reserves room for a known number of posts (saves re-allocation on large maps).
     void reserve_posts(std::size_t count) { m_posts.reserve(count); }
+
+    /// How add() keeps a row, for snapshot_comparison. Each \throws input_error as add() does.
+    /// A topic's slugs: decoded text, the old one in lower case; none for a restricted topic.
+    static void stored_slugs(topic_row const &row, std::string &new_slug, std::string &old_slug);
+    /// A post as posts_of() gives it (topic_index 0).
+    [[nodiscard]] static snapshot::post stored_post(post_row const &row);
+    /// A category's slug path as it is found: decoded, lower case, no empty segments.
+    [[nodiscard]] static std::string stored_slug_path(std::string_view path);
+    /// Where an upload is found: by `path` (as find_upload_by_path() takes it), or, for a short
+    /// URL (upload://…), by `sha1` alone. `sha1` is also set for a path that holds one; a
+    /// thumbnail's (optimized copy) is its original's.
+    struct upload_key
+    {
+        std::string path;
+        std::string sha1;
+        bool thumbnail = false;
+    };
+    [[nodiscard]] static upload_key stored_upload_key(std::string_view old_path);
 
     /// Sorts, indexes and hands over the snapshot; the builder is empty afterwards.
     /// \throws input_error on duplicate old ids.

@@ -28,9 +28,10 @@ void map_holder::replace(std::shared_ptr<mappings::snapshot const> map) noexcept
 // reloader
 
 reloader::reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
-                   std::chrono::seconds min_interval, updater update)
-    : m_load{std::move(load)}, m_update{std::move(update)}, m_holder{holder}, m_on_swap{std::move(on_swap)},
-      m_on_failure{std::move(on_failure)}, m_min_interval{min_interval}, m_thread{[this] { run(); }}
+                   std::chrono::seconds min_interval, updater update, updater compare)
+    : m_load{std::move(load)}, m_update{std::move(update)}, m_compare{std::move(compare)}, m_holder{holder},
+      m_on_swap{std::move(on_swap)}, m_on_failure{std::move(on_failure)},
+      m_min_interval{min_interval}, m_thread{[this] { run(); }}
 {}
 
 reloader::~reloader()
@@ -143,14 +144,14 @@ void reloader::release_retired()
     }
 }
 
-void reloader::swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map)
+void reloader::swap_in(std::shared_ptr<mappings::snapshot const> const &map, swap_kind kind)
 {
-    if (!whole_map) {
+    if (kind != swap_kind::whole_map) {
         retire(m_holder.current()); // a whole map's predecessor is given back by give_memory_back
     }
     m_holder.replace(map);
     if (m_on_swap) {
-        m_on_swap(*map, whole_map);
+        m_on_swap(*map, kind);
     }
 }
 
@@ -162,10 +163,14 @@ bool reloader::apply_changes(std::string const &why)
         auto const applied = m_update(current);
         if (!applied.map) {
             spdlog::info("changes ({}) need the whole map read: {}", why, applied.whole_map_reason);
+            if (!applied.keys_unknown) {
+                std::lock_guard const lock{m_mutex};
+                m_pending_whole = true; // a comparison would find the same keys
+            }
             return false;
         }
         if (applied.map != current) {
-            swap_in(applied.map, false);
+            swap_in(applied.map, swap_kind::changes);
             ++m_changes_applied;
             auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             spdlog::info("changes applied ({}): map version {} -> {}, {} rows read again, {} topics, {} posts, in "
@@ -183,11 +188,44 @@ bool reloader::apply_changes(std::string const &why)
     return true;
 }
 
+bool reloader::compare_with_store(std::string const &why)
+{
+    auto const start = std::chrono::steady_clock::now();
+    auto const current = m_holder.current();
+    try {
+        auto const compared = m_compare(current);
+        auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!compared.map) {
+            spdlog::info("reload ({}): the whole map is read: {}", why, compared.whole_map_reason);
+            return false;
+        }
+        ++m_successes;
+        if (compared.map == current) {
+            spdlog::info("reload ({}): map version {} -> {}, nothing differs, compared with the store in {:.2f} s", why,
+                         current->version(), current->version(), seconds);
+            if (m_on_swap) {
+                m_on_swap(*current, swap_kind::compared);
+            }
+            return true;
+        }
+        swap_in(compared.map, swap_kind::compared);
+        spdlog::info("reload ({}): map version {} -> {}, compared with the store, {} rows read again into a layer, {} "
+                     "topics, {} posts, in {:.2f} s",
+                     why, current->version(), compared.map->version(), compared.rows_read, compared.map->size().topics,
+                     compared.map->size().posts, seconds);
+    } catch (std::exception const &e) {
+        spdlog::warn("reload ({}): comparing the map with the store failed, reading it whole: {}", why, e.what());
+        return false;
+    }
+    return true;
+}
+
 void reloader::rebuild_until_stopped()
 {
     while (true) {
         std::string why;
         std::string changes;
+        bool compare_first = false;
         {
             std::unique_lock lock{m_mutex};
             auto const asked = [this] { return m_stop || !m_pending_reason.empty() || !m_pending_changes.empty(); };
@@ -236,7 +274,11 @@ void reloader::rebuild_until_stopped()
             why = std::exchange(m_pending_reason, {});
             m_pending_changes.clear(); // the whole map read now holds them
             m_pending_debounced = false;
+            compare_first = m_compare && !std::exchange(m_pending_whole, false);
             m_last_rebuild = std::chrono::steady_clock::now();
+        }
+        if (compare_first && compare_with_store(why)) {
+            continue;
         }
         auto const start = std::chrono::steady_clock::now();
         std::shared_ptr<mappings::snapshot const> replaced;
@@ -250,7 +292,7 @@ void reloader::rebuild_until_stopped()
             spdlog::info("reload ({}): map version {} -> {}, {} topics, {} posts, {:.1f} MiB, built in {:.2f} s", why,
                          old_version, map->version(), map->size().topics, map->size().posts,
                          static_cast<double>(map->memory_bytes()) / (1 << 20), seconds);
-            swap_in(map, true);
+            swap_in(map, swap_kind::whole_map);
         } catch (std::exception const &e) {
             ++m_failures;
             if (m_on_failure) {

@@ -46,26 +46,37 @@ struct applied_update
     std::shared_ptr<mappings::snapshot const> map; ///< null: read the whole map
     std::string whole_map_reason;
     std::size_t rows_read = 0;
+    bool keys_unknown = false; ///< the change log could not say what changed: a comparison may
+};
+
+/// How a new map came to be served.
+enum class swap_kind : std::uint8_t
+{
+    whole_map, ///< read whole
+    compared,  ///< a reload that compared the map with the store and layered what differs
+    changes,   ///< the store's changes applied in place
 };
 
 /// Represents the background thread that rebuilds the snapshot when asked (SIGHUP, NOTIFY,
 /// the admin endpoint). Requests made while a rebuild runs are merged into one more rebuild.
 /// A failed rebuild is logged and the old map kept. Changes announced by the store are applied
 /// in place when an updater is given (a layer over the map served: work in proportion to the
-/// change), and by a rebuild of the whole map when the updater says it cannot.
+/// change), and by a rebuild of the whole map when the updater says it cannot. With a comparer,
+/// a rebuild first compares the map with the store and layers what differs, so that it holds one
+/// map in memory rather than two; the whole map is read when that cannot be done.
 class reloader
 {
 public:
     using loader = std::function<std::shared_ptr<mappings::snapshot const>()>;
     using updater = std::function<applied_update(std::shared_ptr<mappings::snapshot const> const &current)>;
-    /// Called after a successful swap (metrics): `whole_map` false for changes applied in place.
-    using swapped = std::function<void(mappings::snapshot const &, bool whole_map)>;
+    /// Called after a successful swap (metrics).
+    using swapped = std::function<void(mappings::snapshot const &, swap_kind)>;
 
     /// Rebuilds asked for with `debounce` wait until `min_interval` has passed since the last
     /// rebuild, so a long import announcing thousands of changes causes a reload every few
     /// seconds rather than thousands.
     reloader(loader load, map_holder &holder, swapped on_swap, std::function<void()> on_failure,
-             std::chrono::seconds min_interval, updater update = {});
+             std::chrono::seconds min_interval, updater update = {}, updater compare = {});
     ~reloader();
     reloader(reloader const &) = delete;
     reloader &operator=(reloader const &) = delete;
@@ -94,8 +105,11 @@ private:
     /// Applies the store's changes in place. \return false if the whole map is to be read (the
     /// updater says so, or failed).
     bool apply_changes(std::string const &why);
+    /// Compares the map with the store and layers what differs. \return false if the whole map
+    /// is to be read (the comparer says so, or failed).
+    bool compare_with_store(std::string const &why);
     /// Publishes a new map and logs it.
-    void swap_in(std::shared_ptr<mappings::snapshot const> const &map, bool whole_map);
+    void swap_in(std::shared_ptr<mappings::snapshot const> const &map, swap_kind kind);
     /// Frees the map `replaced` once no request holds it (waiting at most 2 s, else it is
     /// retired) and returns the heap's free pages to the system.
     void give_memory_back(std::shared_ptr<mappings::snapshot const> replaced);
@@ -106,6 +120,7 @@ private:
 
     loader m_load;
     updater m_update;
+    updater m_compare;
     map_holder &m_holder;
     swapped m_on_swap;
     std::function<void()> m_on_failure;
@@ -114,6 +129,7 @@ private:
     std::string m_pending_reason;  ///< empty: nothing asked
     std::string m_pending_changes; ///< empty: no change announced
     bool m_pending_debounced = false;
+    bool m_pending_whole = false; ///< a layer cannot hold the changes: no comparison first
     bool m_stop = false;
     bool m_done = false; ///< the thread has left run()
     std::condition_variable m_finished;

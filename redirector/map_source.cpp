@@ -53,6 +53,17 @@ void change_applier::read_whole(std::shared_ptr<mappings::snapshot const> const 
 
 applied_update change_applier::operator()(std::shared_ptr<mappings::snapshot const> const &current)
 {
+    return on_store(current, [](store::database &store, auto const &map) { return store.apply_changes(map); });
+}
+
+applied_update change_applier::compare(std::shared_ptr<mappings::snapshot const> const &current)
+{
+    return on_store(current, [](store::database &store, auto const &map) { return store.compare_with_map(map); });
+}
+
+template <typename Update>
+applied_update change_applier::on_store(std::shared_ptr<mappings::snapshot const> const &current, Update const &update)
+{
     std::lock_guard const lock{m_mutex};
     auto const *base = current.get();
     while (base->below()) {
@@ -68,8 +79,9 @@ applied_update change_applier::operator()(std::shared_ptr<mappings::snapshot con
             if (!m_store) {
                 m_store = open_for_reading(m_db);
             }
-            auto applied = m_store->apply_changes(current);
-            return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read};
+            auto applied = update(*m_store, current);
+            return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read,
+                    applied.keys_unknown};
         } catch (std::exception const &e) {
             m_store.reset();
             if (attempt == 2) {

@@ -36,8 +36,14 @@ public:
     /// Notes a map read whole from the store.
     void read_whole(std::shared_ptr<mappings::snapshot const> const &map);
     [[nodiscard]] applied_update operator()(std::shared_ptr<mappings::snapshot const> const &current);
+    /// Compares `current` with the store (store::database::compare_with_map).
+    [[nodiscard]] applied_update compare(std::shared_ptr<mappings::snapshot const> const &current);
 
 private:
+    /// Runs `update` on the kept connection to the store, once more on a new one if it fails.
+    template <typename Update>
+    applied_update on_store(std::shared_ptr<mappings::snapshot const> const &current, Update const &update);
+
     std::string m_db;
     std::mutex m_mutex;
     std::weak_ptr<mappings::snapshot const> m_base; ///< the last map read whole from the store

@@ -2,11 +2,13 @@
 // layer holding the rows of the keys that changed (docs/architecture.md).
 
 #include "base/error.hpp"
+#include "mappings/snapshot_comparison.hpp"
 #include "pg/connection.hpp"
 #include "pg/copy.hpp"
 #include "pg/text_array.hpp"
 #include "store/detail.hpp"
 #include "store/schema.hpp"
+#include "store/settings_table.hpp"
 #include "store/snapshot_rows.hpp"
 #include "store/store.hpp"
 
@@ -77,24 +79,12 @@ public:
     /// Adds the rows to a layer's builder.
     void read_into(snapshot_builder &builder)
     {
-        snapshot_row_decoder decoder;
-        for (auto const &spec : MAP_TABLES) {
+        read_map_tables(m_txn, builder, [this](map_table_spec const &spec) {
             std::string const where = condition(spec.table);
-            if (where.empty()) {
-                continue;
-            }
-            std::string const query =
-                fmt::format("SELECT {} FROM forumgate.{} WHERE {}", column_list(spec, ", "), spec.name, where);
-            pg::copy_reader rows{m_txn, fmt::format("forumgate.{}", spec.name), query, spec.names};
-            try {
-                while (rows.next()) {
-                    decoder.add(spec.table, rows.row(), builder);
-                }
-            } catch (input_error const &e) {
-                throw input_error{fmt::format("forumgate.{}: {}", spec.name, e.what())};
-            }
-            rows.complete();
-        }
+            return where.empty()
+                       ? where
+                       : fmt::format("SELECT {} FROM forumgate.{} WHERE {}", column_list(spec, ", "), spec.name, where);
+        });
     }
 
 private:
@@ -175,6 +165,39 @@ bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> con
 
 } // namespace
 
+namespace {
+
+/// Builds the layer of `changed` over `current` at `version`, reading the keys' rows in `txn`;
+/// `builder` is left to build (outside the transaction). Sets out's reason if no layer holds them.
+void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current,
+                         layer_keys changed, std::int64_t version, layer_bounds const &bounds, applied_changes &out,
+                         std::unique_ptr<snapshot_builder> &builder)
+{
+    layer_plan plan;
+    if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
+        return;
+    }
+    builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level);
+    builder->set_version(version);
+    builder->reserve_posts(plan.rows);
+    key_rows{txn, plan.keys}.read_into(*builder);
+    out.rows_read = plan.rows;
+}
+
+/// Builds what plan_and_read_layer prepared. \return out.
+applied_changes built_layer(std::unique_ptr<snapshot_builder> const &builder, applied_changes out)
+{
+    if (builder) {
+        out.map = builder->build();
+        if (!out.map) {
+            out.whole_map_reason = builder->refusal();
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &current, layer_bounds const &bounds)
 {
     applied_changes out;
@@ -188,6 +211,7 @@ applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &c
             out.to_version = changes.to_version;
             if (changes.whole_map) {
                 out.whole_map_reason = changes.whole_map_reason;
+                out.keys_unknown = true;
                 return;
             }
             layer_keys changed;
@@ -199,24 +223,51 @@ applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &c
                 out.map = current;
                 return;
             }
-            layer_plan plan;
-            if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
-                return;
-            }
-            builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level);
-            builder->set_version(changes.to_version);
-            builder->reserve_posts(plan.rows);
-            key_rows{txn, plan.keys}.read_into(*builder);
-            out.rows_read = plan.rows;
+            plan_and_read_layer(txn, current, std::move(changed), changes.to_version, bounds, out, builder);
             txn.commit();
         });
-    if (builder) {
-        out.map = builder->build();
-        if (!out.map) {
-            out.whole_map_reason = builder->refusal();
+    return built_layer(builder, std::move(out));
+}
+
+applied_changes database::compare_with_map(std::shared_ptr<snapshot const> const &current, layer_bounds const &bounds)
+{
+    applied_changes out;
+    out.to_version = current->version();
+    std::unique_ptr<snapshot_builder> builder;
+    pg::with_context(fmt::format("comparing the map with {}", m_description), [&] {
+        // One repeatable-read transaction, as load_snapshot: the rows compared and the rows of
+        // the keys that differ are of one moment.
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
+        check_schema(txn, m_description);
+        auto const settings = read_settings(txn);
+        out.to_version = read_map_version(txn);
+        mappings::snapshot_comparison comparison{*current};
+        if (!settings || !comparison.same_settings(*settings)) {
+            out.whole_map_reason = "the site settings changed";
+            return;
         }
-    }
-    return out;
+        read_map_tables(txn, comparison);
+        if (comparison.needs_post_counts()) {
+            pg::copy_reader counts{txn, "forumgate.posts",
+                                   "SELECT old_topic_id, count(*) FROM forumgate.posts GROUP BY old_topic_id", 2};
+            while (counts.next()) {
+                comparison.add_post_count(counts.row().number(0), counts.row().number(1));
+            }
+            counts.complete();
+        }
+        layer_keys changed = comparison.finish(out.whole_map_reason);
+        if (!out.whole_map_reason.empty()) {
+            return;
+        }
+        if (changed.empty() && out.to_version == current->version()) {
+            out.map = current;
+            return;
+        }
+        // Nothing differs but the version: the small layer on top is built again at it.
+        plan_and_read_layer(txn, current, std::move(changed), out.to_version, bounds, out, builder);
+        txn.commit();
+    });
+    return built_layer(builder, std::move(out));
 }
 
 } // namespace forumgate::store

@@ -18,10 +18,6 @@ namespace forumgate::store {
 std::shared_ptr<snapshot const> database::load_snapshot()
 {
     std::unique_ptr<snapshot_builder> builder;
-    std::string_view table;
-    auto const rethrow_with_table = [&](input_error const &e) {
-        throw input_error{fmt::format("forumgate.{}: {}", table, e.what())};
-    };
     pg::with_context(fmt::format("reading the map from {}", m_description), [&] {
         // One repeatable-read transaction: every table as it was at the same moment.
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn{*m_connection};
@@ -36,29 +32,15 @@ std::shared_ptr<snapshot const> database::load_snapshot()
         builder->set_version(counts[0].as<std::int64_t>());
         builder->reserve_posts(counts[1].as<std::size_t>());
 
-        try {
-            snapshot_row_decoder decoder;
-            for (auto const &spec : MAP_TABLES) {
-                table = spec.name;
-                pg::copy_reader rows{txn, fmt::format("forumgate.{}", spec.name), snapshot_query(spec), spec.names};
-                while (rows.next()) {
-                    decoder.add(spec.table, rows.row(), *builder);
-                }
-                rows.complete();
-            }
-        } catch (input_error const &e) {
-            rethrow_with_table(e);
-        }
+        read_map_tables(txn, *builder);
         // Read-only: ending it early frees the server's snapshot before the (long) build.
         txn.commit();
     });
-    table = "map";
     try {
         return builder->build();
     } catch (input_error const &e) {
-        rethrow_with_table(e);
+        throw input_error{fmt::format("forumgate.map: {}", e.what())};
     }
-    return nullptr; // not reached: rethrow_with_table throws
 }
 
 } // namespace forumgate::store

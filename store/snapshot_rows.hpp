@@ -30,9 +30,11 @@ namespace forumgate::store {
 class snapshot_row_decoder
 {
 public:
-    /// Adds one row of `table`, whose fields are its MAP_TABLES columns.
+    /// Adds one row of `table`, whose fields are its MAP_TABLES columns, to `builder`: a
+    /// snapshot_builder or a snapshot_comparison.
     /// \throws input_error naming the bad field, or the row and what the builder refused.
-    void add(map_table table, pg::copy_row const &row, snapshot_builder &builder)
+    template <typename Builder>
+    void add(map_table table, pg::copy_row const &row, Builder &builder)
     {
         switch (table) {
         case map_table::topics:
@@ -92,8 +94,8 @@ private:
     }
 
     /// Adds a row of a name and its new name: users, tags, uploads.
-    template <typename Row>
-    static void add_names(pg::copy_row const &row, snapshot_builder &builder, Row &out, std::string Row::*old_name,
+    template <typename Row, typename Builder>
+    static void add_names(pg::copy_row const &row, Builder &builder, Row &out, std::string Row::*old_name,
                           std::optional<std::string> Row::*new_name)
     {
         row.text(0, out.*old_name);
@@ -119,5 +121,35 @@ private:
     upload_row m_upload;
     rule_row m_rule;
 };
+
+/// Reads the map tables in `txn` into `builder` (a snapshot_builder or a snapshot_comparison):
+/// each table with the query `query_of(spec)` gives for it (snapshot_query, the default: every
+/// row), skipping a table it gives "" for. \throws input_error "forumgate.TABLE: …" for a bad row.
+template <typename Builder, typename QueryOf>
+void read_map_tables(pqxx::transaction_base &txn, Builder &builder, QueryOf const &query_of)
+{
+    snapshot_row_decoder decoder;
+    for (auto const &spec : MAP_TABLES) {
+        std::string const query = query_of(spec);
+        if (query.empty()) {
+            continue;
+        }
+        pg::copy_reader rows{txn, fmt::format("forumgate.{}", spec.name), query, spec.names};
+        try {
+            while (rows.next()) {
+                decoder.add(spec.table, rows.row(), builder);
+            }
+        } catch (input_error const &e) {
+            throw input_error{fmt::format("forumgate.{}: {}", spec.name, e.what())};
+        }
+        rows.complete();
+    }
+}
+
+template <typename Builder>
+void read_map_tables(pqxx::transaction_base &txn, Builder &builder)
+{
+    read_map_tables(txn, builder, [](map_table_spec const &spec) { return snapshot_query(spec); });
+}
 
 } // namespace forumgate::store

@@ -119,6 +119,9 @@ struct applied_changes
     /// The map at to_version (the map given when nothing changed); null: read the whole map.
     std::shared_ptr<mappings::snapshot const> map;
     std::string whole_map_reason; ///< why the whole map is to be read, when map is null
+    /// The change log could not name the keys (a table changed whole, a version pruned):
+    /// compare_with_map() may still find them and build a layer.
+    bool keys_unknown = false;
     std::int64_t to_version = 0;
     std::size_t rows_read = 0; ///< rows read again for the new layer
 };
@@ -173,6 +176,15 @@ public:
     /// map would: read the whole map then (load_snapshot).
     [[nodiscard]] applied_changes apply_changes(std::shared_ptr<mappings::snapshot const> const &current,
                                                 layer_bounds const &bounds = {});
+
+    /// Brings `current` (a map read from this store) to the store's version by comparing every
+    /// row of the map with it, and building a layer of the keys whose rows differ, as
+    /// apply_changes() does for the keys the change log names (docs/architecture.md, "A reload
+    /// compared with the map"): a reload that holds one map in memory, not two. \return a null map
+    /// (and why) when the settings or the rules changed, the keys are too many for a layer, or a
+    /// layer cannot answer as the whole map would: read the whole map then (load_snapshot).
+    [[nodiscard]] applied_changes compare_with_map(std::shared_ptr<mappings::snapshot const> const &current,
+                                                   layer_bounds const &bounds = {});
 
     /// Builds a snapshot of the whole map as it is at one moment (one repeatable-read
     /// transaction). \throws input_error if no settings are stored yet.

@@ -3,7 +3,8 @@
 
 Starts `forumgate serve` (pinned to the server core) on the store the shell half filled, then:
 
-  baseline  wrk at saturation with the Zipf mix, a SIGHUP reload every --reload-every s;
+  baseline  wrk at saturation with the Zipf mix, a SIGHUP reload every --reload-every s (after a
+            topic renamed and after a rule changed in turn: a layer, then the whole map read);
   soak      the same for --soak s with --idle kept-alive idle connections held open;
   attack    wrk for --attack s, no reload, with beside it the request floods that once
             exhausted the server's memory (an endless chunk extension, trailer, header or body),
@@ -99,6 +100,19 @@ class Server:
         return rss_kib(self.process.pid)
 
     def reload(self):
+        """A SIGHUP, alternately after a topic renamed in the store (the reload compares the map
+        with the store and layers the topic) and after a rule changed (the rules are the whole
+        map's: the reload reads it whole and holds two maps for a moment)."""
+        self.reloads = getattr(self, "reloads", 0) + 1
+        if self.reloads % 2:
+            change = (f"UPDATE forumgate.topics SET new_slug = 'soak-renamed-{self.reloads}' "
+                      "WHERE old_id = (SELECT min(old_id) FROM forumgate.topics)")
+        else:
+            change = ("INSERT INTO forumgate.rules VALUES (999999, '^/soak-reload$', "
+                      f"'/t/soak/{self.reloads}', 'redirect') ON CONFLICT (position) DO UPDATE SET "
+                      "replacement = excluded.replacement")
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.args.db, "-c", change], check=True,
+                       stdout=subprocess.DEVNULL)
         self.process.send_signal(signal.SIGHUP)
 
     def stop(self):
@@ -431,7 +445,8 @@ def table(args, f):
 
     base, soak, attack = f["base"], f["soak"], f["attack"]
     lines = [f"Run of {args.date}: {args.machine}; map of {args.topics:,} topics; wrk {args.connections} connections "
-             f"on core {args.client_core}, the server on core {args.server_core}; a SIGHUP reload every "
+             f"on core {args.client_core}, the server on core {args.server_core}; a SIGHUP reload (a topic renamed, "
+             f"a rule changed, in turn) every "
              f"{args.reload_every} s in the baseline and the soak.", "",
              "| figure | value | floor | |", "|---|---:|---:|---|"]
     check(f"soak: errors in {soak['requests']:,} requests over {args.soak} s with {args.idle:,} idle connections",

@@ -52,6 +52,9 @@ protected:
     std::shared_ptr<mappings::snapshot const> load()
     {
         std::lock_guard const lock{m_mutex};
+        if (m_next.empty()) {
+            throw input_error{"the test queued no map"};
+        }
         auto next = m_next.front();
         m_next.pop_front();
         if (!next) {
@@ -65,7 +68,8 @@ protected:
     map_holder m_holder{map_at(1)};
     std::atomic<int> m_swapped{0};
     std::atomic<int> m_failed{0};
-    reloader m_reloader{[this] { return load(); }, m_holder, [this](mappings::snapshot const &, bool) { ++m_swapped; },
+    reloader m_reloader{[this] { return load(); }, m_holder,
+                        [this](mappings::snapshot const &, redirector::swap_kind) { ++m_swapped; },
                         [this] { ++m_failed; }, 0s};
 };
 
@@ -122,6 +126,81 @@ TEST_F(reloader_test, each_reload_moves_the_generation_on_once)
     }
     EXPECT_EQ(m_reloader.successes(), 3U);
     EXPECT_EQ(m_holder.generation(), generation + 3);
+}
+
+/// Represents a reloader with an updater and a comparer whose answers are queued: a reload tries
+/// the comparison first and reads the whole map only when it cannot layer what differs.
+class comparing_reloader_test : public reloader_test
+{
+protected:
+    redirector::applied_update take(std::deque<redirector::applied_update> &answers, std::atomic<int> &calls)
+    {
+        std::lock_guard const lock{m_mutex};
+        ++calls;
+        if (answers.empty()) {
+            throw input_error{"the test queued no answer"};
+        }
+        auto next = answers.front();
+        answers.pop_front();
+        return next;
+    }
+
+    std::deque<redirector::applied_update> m_updates;
+    std::deque<redirector::applied_update> m_comparisons;
+    std::atomic<int> m_update_calls{0};
+    std::atomic<int> m_compare_calls{0};
+    std::vector<redirector::swap_kind> m_kinds;
+    reloader m_comparing{[this] { return load(); },
+                         m_holder,
+                         [this](mappings::snapshot const &, redirector::swap_kind kind) {
+                             std::lock_guard const lock{m_mutex};
+                             m_kinds.push_back(kind);
+                         },
+                         [this] { ++m_failed; },
+                         0s,
+                         [this](auto const &) { return take(m_updates, m_update_calls); },
+                         [this](auto const &) { return take(m_comparisons, m_compare_calls); }};
+};
+
+TEST_F(comparing_reloader_test, a_reload_layers_what_differs_without_reading_the_whole_map)
+{
+    m_comparisons.push_back({map_at(2), "", 3, false});
+    m_comparing.request("SIGHUP");
+    ASSERT_TRUE(eventually([&] { return m_comparing.successes() == 1; }));
+    EXPECT_EQ(m_holder.current()->version(), 2);
+    EXPECT_EQ(m_compare_calls, 1);
+    EXPECT_EQ(m_failed, 0); // the loader was not asked (it has no map queued)
+    std::lock_guard const lock{m_mutex};
+    EXPECT_EQ(m_kinds, std::vector<redirector::swap_kind>{redirector::swap_kind::compared});
+}
+
+TEST_F(comparing_reloader_test, a_reload_the_comparison_cannot_layer_reads_the_whole_map)
+{
+    m_comparisons.push_back({nullptr, "the rules changed", 0, false});
+    queue(map_at(3));
+    m_comparing.request("SIGHUP");
+    ASSERT_TRUE(eventually([&] { return m_comparing.successes() == 1; }));
+    EXPECT_EQ(m_holder.current()->version(), 3);
+    std::lock_guard const lock{m_mutex};
+    EXPECT_TRUE(m_next.empty());
+    EXPECT_EQ(m_kinds, std::vector<redirector::swap_kind>{redirector::swap_kind::whole_map});
+}
+
+TEST_F(comparing_reloader_test, changes_too_many_for_a_layer_read_the_whole_map_without_comparing)
+{
+    // Too many rows for a layer: the comparison would find the same keys, so it is skipped.
+    m_updates.push_back({nullptr, "2000000 rows changed since the map was last read whole", 0, false});
+    queue(map_at(4));
+    m_comparing.request_changes("store changed");
+    ASSERT_TRUE(eventually([&] { return m_holder.current()->version() == 4; }));
+    EXPECT_EQ(m_compare_calls, 0);
+
+    // The change log cannot name the keys (a table changed whole): the comparison can.
+    m_updates.push_back({nullptr, "forumgate.tags changed as a whole", 0, true});
+    m_comparisons.push_back({map_at(5), "", 2, false});
+    m_comparing.request_changes("store changed");
+    ASSERT_TRUE(eventually([&] { return m_holder.current()->version() == 5; }));
+    EXPECT_EQ(m_compare_calls, 1);
 }
 
 TEST(map_source, a_reload_from_a_missing_snapshot_file_fails_and_keeps_the_map)

@@ -82,14 +82,51 @@ TEST_F(server_test, a_whole_reload_frees_the_old_map_without_waiting_for_idle_co
     auto server = start({}, db.conninfo());
     http_client idle{server.port};
     ASSERT_TRUE(answered(idle));
-    server->signal(SIGHUP);
-    ASSERT_TRUE(server->wait_for_log("reload (SIGHUP): map version", 10s)) << server->log();
+    // A change of the rules is read whole (a layer keeps its map's rules).
+    {
+        pqxx::connection c{db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+        txn.commit();
+    }
+    ASSERT_TRUE(server->wait_for_log("map version 1 -> 2, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
     // The reloader waits up to 2 s for the old map to be let go, then keeps it as retired.
     std::this_thread::sleep_for(3s);
     auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metric(metrics->body, "forumgate_maps_retired"), 0) << "the old map is still held:\n" << metrics->body;
     EXPECT_TRUE(answered(idle)) << "the idle connection is served from the new map";
+}
+
+TEST_F(server_test, a_sighup_compares_the_map_with_the_store_and_layers_what_differs)
+{
+    // A reload built a second whole map beside the one served (twice the map's memory at its
+    // peak) even when one topic had changed. It now compares the store's rows with the map and
+    // layers the keys that differ.
+    test_database db;
+    load_fixture_map(db.conninfo());
+    auto server = start({"--no-listen-for-changes"}, db.conninfo());
+    {
+        pqxx::connection c{db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774");
+        txn.commit();
+    }
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("reload (SIGHUP): map version 1 -> 2, compared with the store", 10s))
+        << server->log();
+    EXPECT_EQ(server->log().find(" MiB, built in "), std::string::npos) << "the whole map was read: " << server->log();
+    auto const after = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/agm-minutes-renamed/1774");
+    auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metric(metrics->body, "forumgate_reloads_total{result=\"ok\"}"), 1) << metrics->body;
+    EXPECT_EQ(metric(metrics->body, "forumgate_map_version"), 2) << metrics->body;
+
+    // Nothing changed since: the map stays as it is.
+    server->signal(SIGHUP);
+    EXPECT_TRUE(server->wait_for_log("map version 2 -> 2, nothing differs", 10s)) << server->log();
 }
 
 TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole_map)
