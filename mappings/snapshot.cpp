@@ -200,6 +200,8 @@ void layer_keys::merge(layer_keys const &other)
     merge_sorted(tags, other.tags);
     categories = categories || other.categories;
     uploads = uploads || other.uploads;
+    rules = rules || other.rules;
+    settings = settings || other.settings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,10 +484,13 @@ snapshot_builder::snapshot_builder(site_settings settings) : m_snapshot{std::mak
     m_snapshot->m_settings = std::move(settings);
 }
 
-snapshot_builder::snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level)
-    : snapshot_builder{below->settings()}
+snapshot_builder::snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level,
+                                   site_settings settings)
+    : snapshot_builder{std::move(settings)}
 {
-    m_snapshot->m_rules = below->m_rules; // a change of the rules is a change of the whole map
+    if (!keys.rules) {
+        m_snapshot->m_rules = below->m_rules; // a layer's rules are the map's: the top one's are used
+    }
     m_snapshot->m_level = level;
     m_snapshot->m_keys = std::move(keys);
     m_snapshot->m_below = std::move(below);
@@ -909,6 +914,7 @@ void snapshot_builder::finish_layer(std::size_t distinct_topics)
     if (keys.uploads) {
         counts.uploads = snap.m_uploads.size();
     }
+    counts.rules = snap.m_rules.size();
     snap.m_counts = counts;
 }
 

@@ -128,13 +128,15 @@ struct layer_keys
     std::vector<std::string> users;    ///< old usernames, lower case
     std::vector<std::string> tags;     ///< old tag names, lower case
     bool categories = false;           ///< the whole categories table
-    bool uploads = false;              ///< the whole uploads table
+    bool uploads = false;              ///< the whole uploads table (with settings: always)
+    bool rules = false;                ///< the whole rules table
+    bool settings = false;             ///< the site settings (uploads are checked against them)
 
     /// Adds `other`'s keys (the lists stay sorted and without duplicates).
     void merge(layer_keys const &other);
     [[nodiscard]] bool empty() const noexcept
     {
-        return topics.empty() && users.empty() && tags.empty() && !categories && !uploads;
+        return topics.empty() && users.empty() && tags.empty() && !categories && !uploads && !rules && !settings;
     }
 };
 
@@ -399,8 +401,10 @@ public:
     /// \throws input_error if the settings are unusable.
     explicit snapshot_builder(site_settings settings);
     /// Builds a layer over `below` that holds `keys`: add the current rows of exactly those keys
-    /// (every row of a table the keys name whole), nothing else. Settings and rules are below's.
-    snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level);
+    /// (every row of a table the keys name whole), nothing else. `settings` are the layer's (the
+    /// current ones when keys.settings, else below's); the rules are below's unless keys.rules.
+    snapshot_builder(std::shared_ptr<snapshot const> below, layer_keys keys, snapshot::level level,
+                     site_settings settings);
     ~snapshot_builder();
     snapshot_builder(snapshot_builder const &) = delete;
     snapshot_builder &operator=(snapshot_builder const &) = delete;

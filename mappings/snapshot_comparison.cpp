@@ -56,12 +56,12 @@ void sort_unique(std::vector<std::string> &names)
 
 snapshot_comparison::snapshot_comparison(snapshot const &map) : m_map{map} {}
 
-bool snapshot_comparison::same_settings(site_settings settings) const
+void snapshot_comparison::compare(site_settings settings)
 {
     normalise(settings);
     site_settings const &mine = m_map.settings();
-    return settings.new_base == mine.new_base && settings.old_hosts == mine.old_hosts &&
-           settings.upload_hosts == mine.upload_hosts;
+    m_settings_differ = settings.new_base != mine.new_base || settings.old_hosts != mine.old_hosts ||
+                        settings.upload_hosts != mine.upload_hosts;
 }
 
 void snapshot_comparison::mark_topic(std::uint64_t old_id)
@@ -218,7 +218,7 @@ void snapshot_comparison::mark_topics_without_posts()
     }
 }
 
-layer_keys snapshot_comparison::finish(std::string &whole_reason)
+layer_keys snapshot_comparison::finish()
 {
     layer_keys keys;
     auto const &rules = m_map.rules();
@@ -227,10 +227,8 @@ layer_keys snapshot_comparison::finish(std::string &whole_reason)
         same_rules = rules[i].pattern->pattern() == m_rules[i].pattern &&
                      rules[i].replacement == m_rules[i].replacement && rules[i].kind == m_rules[i].kind;
     }
-    if (!same_rules) {
-        whole_reason = "the rules changed";
-        return keys;
-    }
+    keys.rules = !same_rules;
+    keys.settings = m_settings_differ;
 
     // Topics: a topic row matched is the map's; the map's other topics are gone or known only
     // through posts (taken again whole). Posts: every row matched and as many as the map's, or
@@ -264,7 +262,8 @@ layer_keys snapshot_comparison::finish(std::string &whole_reason)
     std::sort(m_upload_entries.begin(), m_upload_entries.end());
     bool const shared_entry =
         std::adjacent_find(m_upload_entries.begin(), m_upload_entries.end()) != m_upload_entries.end();
-    keys.uploads = m_uploads_differ || shared_entry || m_upload_entries.size() != m_map.size().uploads;
+    keys.uploads = m_uploads_differ || shared_entry || m_upload_entries.size() != m_map.size().uploads ||
+                   keys.settings; // the settings say where an upload may point: checked again
     return keys;
 }
 

@@ -25,8 +25,8 @@ public:
     /// `map` must outlive the comparison.
     explicit snapshot_comparison(snapshot const &map);
 
-    /// \return true if `settings` (normalised here) are the map's: a layer keeps its map's.
-    [[nodiscard]] bool same_settings(site_settings settings) const;
+    /// Compares the site settings (normalised here) with the map's.
+    void compare(site_settings settings);
 
     /// Each add checks the row as snapshot_builder::add does. \throws input_error the same way.
     void add(topic_row const &row);
@@ -43,9 +43,8 @@ public:
     [[nodiscard]] bool needs_post_counts() const noexcept { return m_matched_posts != m_map.size().posts; }
     void add_post_count(std::uint64_t old_topic_id, std::size_t posts);
 
-    /// \return the keys whose rows differ (empty: the map answers as its rows do). `whole_reason`
-    /// is set instead when no layer can bring the map to the rows: the rules changed.
-    [[nodiscard]] layer_keys finish(std::string &whole_reason);
+    /// \return the keys whose rows differ (empty: the map answers as its rows do).
+    [[nodiscard]] layer_keys finish();
 
     /// Rows compared so far.
     [[nodiscard]] std::size_t rows() const noexcept { return m_rows; }
@@ -83,6 +82,7 @@ private:
     bool m_uploads_differ = false;
 
     std::vector<rule_row> m_rules;
+    bool m_settings_differ = false;
 
     // Scratch strings, reused from row to row.
     std::string m_new_slug;

@@ -48,7 +48,10 @@ bool layer_keys_of(map_change_set const &changes, layer_keys &keys)
     // A category's leaf slug and an upload's SHA-1 are shared between rows: a layer holds these
     // two (small) tables whole rather than the rows that changed.
     keys.categories = !changes.categories.empty();
-    keys.uploads = !changes.uploads.empty();
+    // The settings say where an upload may point: a layer with new settings checks them all.
+    keys.uploads = !changes.uploads.empty() || changes.settings;
+    keys.rules = changes.rules;
+    keys.settings = changes.settings;
     return true;
 }
 
@@ -65,14 +68,15 @@ public:
     /// row of the tables held whole.
     [[nodiscard]] std::size_t count()
     {
-        auto const row = m_txn.exec1(
-            fmt::format("SELECT (SELECT count(*) FROM forumgate.topics WHERE old_id = ANY({0}::bigint[])) + "
-                        "(SELECT count(*) FROM forumgate.posts WHERE old_topic_id = ANY({0}::bigint[])) + "
-                        "(SELECT count(*) FROM forumgate.users WHERE old_username_lower = ANY({1}::text[])) + "
-                        "(SELECT count(*) FROM forumgate.tags WHERE old_name_lower = ANY({2}::text[])) + "
-                        "(SELECT count(*) FROM forumgate.categories WHERE {3}) + "
-                        "(SELECT count(*) FROM forumgate.uploads WHERE {4})",
-                        m_topics, m_users, m_tags, m_keys.categories, m_keys.uploads));
+        auto const row = m_txn.exec1(fmt::format(
+            "SELECT (SELECT count(*) FROM forumgate.topics WHERE old_id = ANY({0}::bigint[])) + "
+            "(SELECT count(*) FROM forumgate.posts WHERE old_topic_id = ANY({0}::bigint[])) + "
+            "(SELECT count(*) FROM forumgate.users WHERE old_username_lower = ANY({1}::text[])) + "
+            "(SELECT count(*) FROM forumgate.tags WHERE old_name_lower = ANY({2}::text[])) + "
+            "(SELECT count(*) FROM forumgate.categories WHERE {3}) + "
+            "(SELECT count(*) FROM forumgate.uploads WHERE {4}) + "
+            "(SELECT count(*) FROM forumgate.rules WHERE {5}) + {6}",
+            m_topics, m_users, m_tags, m_keys.categories, m_keys.uploads, m_keys.rules, m_keys.settings ? 1 : 0));
         return row[0].as<std::size_t>();
     }
 
@@ -80,10 +84,16 @@ public:
     void read_into(snapshot_builder &builder)
     {
         read_map_tables(m_txn, builder, [this](map_table_spec const &spec) {
-            std::string const where = condition(spec.table);
-            return where.empty()
-                       ? where
-                       : fmt::format("SELECT {} FROM forumgate.{} WHERE {}", column_list(spec, ", "), spec.name, where);
+            std::string where = condition(spec.table);
+            if (where.empty()) {
+                return where;
+            }
+            std::string query =
+                fmt::format("SELECT {} FROM forumgate.{} WHERE {}", column_list(spec, ", "), spec.name, where);
+            if (!spec.snapshot_order.empty()) {
+                query += fmt::format(" ORDER BY {}", spec.snapshot_order); // the rules, in order
+            }
+            return query;
         });
     }
 
@@ -105,7 +115,7 @@ private:
         case map_table::uploads:
             return m_keys.uploads ? "true" : "";
         case map_table::rules:
-            return ""; // a change of the rules is a change of the whole map
+            return m_keys.rules ? "true" : "";
         }
         return "";
     }
@@ -177,7 +187,12 @@ void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot c
     if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
         return;
     }
-    builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level);
+    auto settings = plan.keys.settings ? read_settings(txn) : plan.below->settings();
+    if (!settings) {
+        out.whole_map_reason = "the site settings are gone";
+        return;
+    }
+    builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(*settings));
     builder->set_version(version);
     builder->reserve_posts(plan.rows);
     key_rows{txn, plan.keys}.read_into(*builder);
@@ -241,11 +256,12 @@ applied_changes database::compare_with_map(std::shared_ptr<snapshot const> const
         check_schema(txn, m_description);
         auto const settings = read_settings(txn);
         out.to_version = read_map_version(txn);
-        mappings::snapshot_comparison comparison{*current};
-        if (!settings || !comparison.same_settings(*settings)) {
-            out.whole_map_reason = "the site settings changed";
+        if (!settings) {
+            out.whole_map_reason = "the site settings are gone";
             return;
         }
+        mappings::snapshot_comparison comparison{*current};
+        comparison.compare(*settings);
         read_map_tables(txn, comparison);
         if (comparison.needs_post_counts()) {
             pg::copy_reader counts{txn, "forumgate.posts",
@@ -255,10 +271,7 @@ applied_changes database::compare_with_map(std::shared_ptr<snapshot const> const
             }
             counts.complete();
         }
-        layer_keys changed = comparison.finish(out.whole_map_reason);
-        if (!out.whole_map_reason.empty()) {
-            return;
-        }
+        layer_keys changed = comparison.finish();
         if (changed.empty() && out.to_version == current->version()) {
             out.map = current;
             return;

@@ -109,9 +109,12 @@ map_change_set read_changes(pqxx::transaction_base &txn, std::int64_t version)
     for (auto const &row : rows) {
         auto const table = row[0].as<std::string>();
         auto key = row[1].as<std::string>();
-        if (key == "*") {
-            whole(table == "settings" || table == "rules" ? fmt::format("the {} changed", table)
-                                                          : fmt::format("{} changed as a whole", table));
+        if (table == "settings") {
+            out.settings = true;
+        } else if (table == "rules") {
+            out.rules = true;
+        } else if (key == "*") {
+            whole(fmt::format("{} changed as a whole", table));
         } else if (table == "topics" || table == "posts") {
             out.topics.push_back(std::stoull(key));
         } else if (table == "categories") {
@@ -123,7 +126,7 @@ map_change_set read_changes(pqxx::transaction_base &txn, std::int64_t version)
         } else if (table == "uploads") {
             out.uploads.push_back(std::move(key));
         } else {
-            whole(fmt::format("the {} changed", table)); // settings, rules
+            whole(fmt::format("the log names a table it does not know: {}", table));
         }
     }
     std::sort(out.topics.begin(), out.topics.end());

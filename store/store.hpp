@@ -84,8 +84,8 @@ struct map_change_set
     std::int64_t from_version = 0; ///< the changes start after this version
     std::int64_t to_version = 0;   ///< the store's version they lead to
     /// The log cannot say what changed: a table changed as a whole (a truncate, a statement of
-    /// more than 10,000 rows, the settings, the rules), or the log no longer holds every version
-    /// after from_version (pruned, older than the log, or a store rebuilt). Read the whole map.
+    /// more than 10,000 rows), or the log no longer holds every version after from_version
+    /// (pruned, older than the log, or a store rebuilt). Read the whole map.
     bool whole_map = false;
     std::string whole_map_reason;          ///< why, for log lines
     std::vector<std::uint64_t> topics;     ///< old topic ids whose row or posts changed
@@ -93,10 +93,13 @@ struct map_change_set
     std::vector<std::string> users;        ///< old usernames, lower case
     std::vector<std::string> tags;         ///< old tag names, lower case
     std::vector<std::string> uploads;      ///< old upload paths
+    bool rules = false;                    ///< the rules changed (a layer holds them whole)
+    bool settings = false;                 ///< the site settings changed
 
     [[nodiscard]] bool empty() const noexcept
     {
-        return !whole_map && topics.empty() && categories.empty() && users.empty() && tags.empty() && uploads.empty();
+        return !whole_map && topics.empty() && categories.empty() && users.empty() && tags.empty() && uploads.empty() &&
+               !rules && !settings;
     }
 };
 

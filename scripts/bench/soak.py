@@ -4,7 +4,7 @@
 Starts `forumgate serve` (pinned to the server core) on the store the shell half filled, then:
 
   baseline  wrk at saturation with the Zipf mix, a SIGHUP reload every --reload-every s (after a
-            topic renamed and after a rule changed in turn: a layer, then the whole map read);
+            topic renamed and after a rule changed in turn, each compared and layered);
   soak      the same for --soak s with --idle kept-alive idle connections held open;
   attack    wrk for --attack s, no reload, with beside it the request floods that once
             exhausted the server's memory (an endless chunk extension, trailer, header or body),
@@ -100,9 +100,8 @@ class Server:
         return rss_kib(self.process.pid)
 
     def reload(self):
-        """A SIGHUP, alternately after a topic renamed in the store (the reload compares the map
-        with the store and layers the topic) and after a rule changed (the rules are the whole
-        map's: the reload reads it whole and holds two maps for a moment)."""
+        """A SIGHUP, alternately after a topic renamed in the store and after a rule changed: each
+        reload compares the map with the store and layers what differs."""
         self.reloads = getattr(self, "reloads", 0) + 1
         if self.reloads % 2:
             change = (f"UPDATE forumgate.topics SET new_slug = 'soak-renamed-{self.reloads}' "
@@ -462,7 +461,7 @@ def table(args, f):
     spread = (max(steady_rss) - min(steady_rss)) / min(steady_rss) if steady_rss else 1
     check("soak: RSS between reloads after the first minute, lowest–highest",
           f"{mib(min(steady_rss))}–{mib(max(steady_rss))} ({spread:.1%})", "within 5%", spread <= 0.05)
-    lines.append(f"| soak: RSS peak (a reload holds two maps) | {mib(f['soak_peak'])} | | |")
+    lines.append(f"| soak: RSS peak (a whole reload holds two maps) | {mib(f['soak_peak'])} | | |")
     ratio = soak["p99_us"] / base["p99_us"]
     check("p99 latency, soak ÷ baseline (no idle connections)",
           f"{soak['p99_us']} µs ÷ {base['p99_us']} µs = {ratio:.2f}", "2", ratio <= 2)

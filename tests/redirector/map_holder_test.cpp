@@ -176,7 +176,7 @@ TEST_F(comparing_reloader_test, a_reload_layers_what_differs_without_reading_the
 
 TEST_F(comparing_reloader_test, a_reload_the_comparison_cannot_layer_reads_the_whole_map)
 {
-    m_comparisons.push_back({nullptr, "the rules changed", 0, false});
+    m_comparisons.push_back({nullptr, "3000000 rows changed since the map was last read whole", 0, false});
     queue(map_at(3));
     m_comparing.request("SIGHUP");
     ASSERT_TRUE(eventually([&] { return m_comparing.successes() == 1; }));

@@ -57,6 +57,9 @@ public:
             out.push_back(fmt::format("/u/Person{}", i));
             out.push_back(fmt::format("/tag/topic-{}", i));
         }
+        for (int id = 1; id <= 4; ++id) {
+            out.push_back(fmt::format("/wiki/{}", id));
+        }
         for (int id = 1; id <= 8; ++id) {
             out.push_back(fmt::format("/c/group-{}/{}", id, id));
             out.push_back(fmt::format("/c/group-{}", id));
@@ -107,9 +110,31 @@ private:
             rename(txn, "tags", "old_name", "new_name", fmt::format("topic-{}", pick(0, NAMES - 1)));
         } else if (what <= 92) {
             put_upload(txn);
-        } else {
+        } else if (what <= 96) {
             put_category(txn);
+        } else if (what <= 98) {
+            put_rule(txn);
+        } else {
+            // The forum moves under a path and back: every Location changes.
+            txn.exec("UPDATE forumgate.settings SET new_base = CASE WHEN new_base LIKE '%/community' THEN "
+                     "'https://forum.brum.coop' ELSE 'https://forum.brum.coop/community' END");
         }
+    }
+
+    void put_rule(pqxx::work &txn)
+    {
+        int const position = pick(1, 3);
+        if (chance(25)) {
+            txn.exec(fmt::format("DELETE FROM forumgate.rules WHERE position = {}", position));
+            return;
+        }
+        // A redirect to a new path, or a rewrite to an old topic resolved again.
+        bool const rewrite = chance(50);
+        txn.exec(fmt::format("INSERT INTO forumgate.rules VALUES ({0}, '^/wiki/([0-9]+)$', {1}, '{2}') ON CONFLICT "
+                             "(position) DO UPDATE SET replacement = excluded.replacement, kind = excluded.kind",
+                             position,
+                             txn.quote(rewrite ? std::string{"/t/x/\\1"} : fmt::format("/t/wiki-{}/\\1", position)),
+                             rewrite ? "rewrite" : "redirect"));
     }
 
     void put_topic(pqxx::work &txn, int topic)
@@ -331,7 +356,7 @@ TEST_F(store_test, a_reload_compared_with_the_map_keeps_the_map_and_layers_what_
     EXPECT_EQ(resolve({OLD_HOST, "/t/x/774"}, *compared.map).location, "https://forum.brum.coop/t/renamed-again/1774");
     EXPECT_EQ(s.compare_with_map(compared.map).map, compared.map);
 
-    // Settings and rules are the whole map's: read it whole.
+    // The rules and the settings are found too, and layered.
     {
         pqxx::connection c{m_db.conninfo()};
         pqxx::work txn{c};
@@ -339,14 +364,17 @@ TEST_F(store_test, a_reload_compared_with_the_map_keeps_the_map_and_layers_what_
         txn.commit();
     }
     auto const ruled = s.compare_with_map(compared.map);
-    EXPECT_FALSE(ruled.map);
-    EXPECT_EQ(ruled.whole_map_reason, "the rules changed");
-    auto const reread = s.load_snapshot();
-    EXPECT_EQ(s.compare_with_map(reread).map, reread);
-    auto settings = reread->settings();
+    ASSERT_TRUE(ruled.map) << ruled.whole_map_reason;
+    EXPECT_TRUE(ruled.map->keys().rules);
+    EXPECT_FALSE(ruled.map->keys().settings);
+    auto settings = ruled.map->settings();
     settings.old_hosts.emplace_back("forum.example.org");
     s.set_settings(settings);
-    EXPECT_EQ(s.compare_with_map(reread).whole_map_reason, "the site settings changed");
+    auto const hosted = s.compare_with_map(ruled.map);
+    ASSERT_TRUE(hosted.map) << hosted.whole_map_reason;
+    EXPECT_TRUE(hosted.map->keys().settings);
+    EXPECT_TRUE(hosted.map->is_old_host("forum.example.org"));
+    EXPECT_EQ(s.compare_with_map(hosted.map).map, hosted.map);
 }
 
 TEST_F(store_test, a_layer_is_built_from_the_changed_keys_only)
@@ -384,12 +412,53 @@ TEST_F(store_test, changes_the_log_cannot_name_ask_for_the_whole_map)
     {
         pqxx::connection c{m_db.conninfo()};
         pqxx::work txn{c};
-        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+        txn.exec("TRUNCATE forumgate.tags");
         txn.commit();
     }
     auto const applied = s.apply_changes(first);
     EXPECT_FALSE(applied.map);
-    EXPECT_EQ(applied.whole_map_reason, "the rules changed");
+    EXPECT_EQ(applied.whole_map_reason, "tags changed as a whole");
+    EXPECT_TRUE(applied.keys_unknown) << "a comparison can still find them";
+}
+
+// The defect: a change of the rules or of the site settings read the whole map, a second map
+// beside the one served. A layer now holds the rules whole, or the settings with the uploads
+// (checked against the new upload hosts), over the map.
+TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
+{
+    auto &s = migrated();
+    (void)load_sample();
+    auto const first = s.load_snapshot();
+    auto const exec = [this](std::string const &sql) {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(sql);
+        txn.commit();
+    };
+    exec("INSERT INTO forumgate.rules VALUES (0, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+    auto const ruled = s.apply_changes(first);
+    ASSERT_TRUE(ruled.map) << ruled.whole_map_reason;
+    EXPECT_EQ(ruled.map->below(), first);
+    EXPECT_TRUE(ruled.map->keys().rules);
+    EXPECT_EQ(ruled.map->size().rules, first->size().rules + 1);
+    EXPECT_EQ(ruled.map->rules().front().replacement, "/t/wiki/1") << "the rules keep their order";
+    EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *ruled.map).location, "https://forum.brum.coop/t/wiki/1");
+    EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *first).status, 404);
+
+    exec("UPDATE forumgate.settings SET new_base = 'https://brum.coop/forum'");
+    auto const moved = s.apply_changes(ruled.map);
+    ASSERT_TRUE(moved.map) << moved.whole_map_reason;
+    EXPECT_TRUE(moved.map->keys().settings);
+    EXPECT_TRUE(moved.map->keys().uploads);
+    EXPECT_TRUE(moved.map->keys().rules) << "the small layer is built again with the keys of the one it replaces";
+    EXPECT_EQ(moved.map->settings().new_base, "https://brum.coop/forum");
+    EXPECT_EQ(resolve({OLD_HOST, "/t/x/774"}, *moved.map).location, "https://brum.coop/forum/t/agm-2023-minutes/1774");
+    EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *moved.map).location, "https://brum.coop/forum/t/wiki/1");
+
+    // An upload host taken away: the layer checks the uploads again, as a whole read would.
+    exec("UPDATE forumgate.settings SET upload_hosts = '{}'");
+    EXPECT_THROW((void)s.apply_changes(moved.map), input_error);
+    EXPECT_THROW((void)s.load_snapshot(), input_error);
 }
 
 } // namespace

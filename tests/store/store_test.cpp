@@ -284,9 +284,9 @@ TEST_F(store_test, a_failed_connection_names_the_database_but_not_the_password)
 TEST_F(store_test, the_change_log_names_what_each_version_changed)
 {
     auto &s = migrated();
-    (void)load_sample(); // with settings: the first version changes the map as a whole
+    (void)load_sample(); // with settings: the first version names them
     std::int64_t const first = s.map_version();
-    EXPECT_TRUE(s.changes_since(0).whole_map);
+    EXPECT_TRUE(s.changes_since(0).settings);
     EXPECT_TRUE(s.changes_since(first).empty());
     auto const exec = [this](std::string const &sql) {
         pqxx::connection c{m_db.conninfo()};
@@ -340,10 +340,14 @@ TEST_F(store_test, the_change_log_says_when_only_the_whole_map_will_do)
         txn.exec(sql);
         txn.commit();
     };
-    // The rules, a truncate, and a statement of more than 10,000 rows are logged as a whole.
+    // A truncate and a statement of more than 10,000 rows are logged as a whole; the rules are
+    // a layer's whole table.
     exec(
         "UPDATE forumgate.rules SET replacement = '/top' WHERE position = (SELECT min(position) FROM forumgate.rules)");
-    EXPECT_TRUE(s.changes_since(first).whole_map);
+    auto const ruled = s.changes_since(first);
+    EXPECT_FALSE(ruled.whole_map);
+    EXPECT_TRUE(ruled.rules);
+    EXPECT_FALSE(ruled.settings);
     exec("TRUNCATE forumgate.tags");
     EXPECT_TRUE(s.changes_since(first + 1).whole_map);
     exec("INSERT INTO forumgate.uploads SELECT '/uploads/bulk/' || n, NULL FROM generate_series(1, 10001) n");
