@@ -262,8 +262,7 @@ layer_keys snapshot_comparison::finish()
     std::sort(m_upload_entries.begin(), m_upload_entries.end());
     bool const shared_entry =
         std::adjacent_find(m_upload_entries.begin(), m_upload_entries.end()) != m_upload_entries.end();
-    keys.uploads = m_uploads_differ || shared_entry || m_upload_entries.size() != m_map.size().uploads ||
-                   keys.settings; // the settings say where an upload may point: checked again
+    keys.uploads = m_uploads_differ || shared_entry || m_upload_entries.size() != m_map.size().uploads;
     return keys;
 }
 

@@ -48,8 +48,7 @@ bool layer_keys_of(map_change_set const &changes, layer_keys &keys)
     // A category's leaf slug and an upload's SHA-1 are shared between rows: a layer holds these
     // two (small) tables whole rather than the rows that changed.
     keys.categories = !changes.categories.empty();
-    // The settings say where an upload may point: a layer with new settings checks them all.
-    keys.uploads = !changes.uploads.empty() || changes.settings;
+    keys.uploads = !changes.uploads.empty();
     keys.rules = changes.rules;
     keys.settings = changes.settings;
     return true;
@@ -177,20 +176,54 @@ bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> con
 
 namespace {
 
+/// \return true if an upload URL `before` allows may point at a host `after` does not: a host
+/// of its upload hosts or its new base's. \throws input_error if `after` is unusable.
+bool loses_upload_host(site_settings before, site_settings after)
+{
+    normalise(before);
+    normalise(after);
+    auto const hosts = [](site_settings const &s) {
+        std::vector<std::string> out = s.upload_hosts;
+        out.push_back(mappings::host_of_url(s.new_base));
+        return out;
+    };
+    auto const kept = hosts(after);
+    auto const had = hosts(before);
+    return std::any_of(had.begin(), had.end(), [&kept](std::string const &host) {
+        return std::find(kept.begin(), kept.end(), host) == kept.end();
+    });
+}
+
 /// Builds the layer of `changed` over `current` at `version`, reading the keys' rows in `txn`;
 /// `builder` is left to build (outside the transaction). Sets out's reason if no layer holds them.
 void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current,
                          layer_keys changed, std::int64_t version, layer_bounds const &bounds, applied_changes &out,
                          std::unique_ptr<snapshot_builder> &builder)
 {
+    std::optional<site_settings> settings;
+    if (changed.settings) {
+        settings = read_settings(txn);
+        if (!settings) {
+            out.whole_map_reason = "the site settings are gone";
+            return;
+        }
+        // The settings say where an upload may point, and every upload of the map was checked
+        // against the hosts of the settings it was built with: with a host gone, a layer checks
+        // them all again, as a whole read would.
+        changed.uploads = changed.uploads || loses_upload_host(current->settings(), *settings);
+    }
     layer_plan plan;
     if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
         return;
     }
-    auto settings = plan.keys.settings ? read_settings(txn) : plan.below->settings();
-    if (!settings) {
-        out.whole_map_reason = "the site settings are gone";
-        return;
+    if (!plan.keys.settings) {
+        settings = plan.below->settings();
+    } else if (!settings) {
+        settings = read_settings(txn); // the settings of a layer replaced, unchanged since
+        if (!settings) {
+            out.whole_map_reason = "the site settings are gone";
+            return;
+        }
     }
     builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(*settings));
     builder->set_version(version);

@@ -445,8 +445,18 @@ TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
     EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *ruled.map).location, "https://forum.brum.coop/t/wiki/1");
     EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *first).status, 404);
 
+    // The forum moves under a path on its host: no upload host is lost, the uploads stay below.
+    exec("UPDATE forumgate.settings SET new_base = 'https://forum.brum.coop/community'");
+    auto const pathed = s.apply_changes(ruled.map);
+    ASSERT_TRUE(pathed.map) << pathed.whole_map_reason;
+    EXPECT_TRUE(pathed.map->keys().settings);
+    EXPECT_FALSE(pathed.map->keys().uploads);
+    EXPECT_EQ(resolve({OLD_HOST, "/t/x/774"}, *pathed.map).location,
+              "https://forum.brum.coop/community/t/agm-2023-minutes/1774");
+
+    // To another host: the uploads that pointed at the old one are checked again.
     exec("UPDATE forumgate.settings SET new_base = 'https://brum.coop/forum'");
-    auto const moved = s.apply_changes(ruled.map);
+    auto const moved = s.apply_changes(pathed.map);
     ASSERT_TRUE(moved.map) << moved.whole_map_reason;
     EXPECT_TRUE(moved.map->keys().settings);
     EXPECT_TRUE(moved.map->keys().uploads);
