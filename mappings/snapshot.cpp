@@ -508,14 +508,21 @@ void snapshot_builder::stored_slugs(topic_row const &row, std::string &new_slug,
     }
 }
 
-void snapshot_builder::add(topic_row const &row)
+std::uint32_t snapshot_builder::checked_topic(topic_row const &row)
 {
-    ++m_rows;
-    std::uint32_t const old_id = checked_id(row.old_id, "topic", row.old_id);
+    checked_id(row.old_id, "topic", row.old_id);
     std::uint32_t const new_id = row.new_id ? checked_id(*row.new_id, "topic", row.old_id) : 0;
     if (row.new_slug.size() > 0xFFFF || row.old_slug.size() > 0xFFFF) {
         throw input_error{fmt::format("topic {}: slug longer than 65535 bytes", row.old_id)};
     }
+    return new_id;
+}
+
+void snapshot_builder::add(topic_row const &row)
+{
+    ++m_rows;
+    std::uint32_t const new_id = checked_topic(row);
+    auto const old_id = static_cast<std::uint32_t>(row.old_id); // checked too
     big_string &slugs = m_snapshot->m_slugs;
     std::size_t const new_slug_offset = slugs.size();
     std::size_t const old_slug_offset = m_old_slugs.size();

@@ -333,14 +333,10 @@ private:
         }
         return old_slug_at(static_cast<std::uint32_t>(&t - m_topics.data()));
     }
-    /// The snapshot whose category (or upload) tables answer for this one.
+    /// The snapshot whose category tables answer for this one.
     [[nodiscard]] snapshot const &category_holder() const noexcept
     {
         return categories_below() ? m_below->category_holder() : *this;
-    }
-    [[nodiscard]] snapshot const &upload_holder() const noexcept
-    {
-        return uploads_below() ? m_below->upload_holder() : *this;
     }
 
     site_settings m_settings;
@@ -422,6 +418,8 @@ public:
     void reserve_posts(std::size_t count) { m_posts.reserve(count); }
 
     /// How add() keeps a row, for snapshot_comparison. Each \throws input_error as add() does.
+    /// Checks a topic row's ids and slugs. \return its new id (0: not migrated).
+    [[nodiscard]] static std::uint32_t checked_topic(topic_row const &row);
     /// A topic's slugs: decoded text, the old one in lower case; none for a restricted topic.
     static void stored_slugs(topic_row const &row, std::string &new_slug, std::string &old_slug);
     /// A post as posts_of() gives it (topic_index 0).

@@ -1,9 +1,7 @@
 #include "mappings/snapshot_comparison.hpp"
 
-#include "base/error.hpp"
 #include "base/text.hpp"
 
-#include <fmt/format.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -24,13 +22,13 @@ bool contains(std::vector<std::uint32_t> const &sorted, std::uint32_t id)
 
 /// Marks the names (users or tags) the map finds that no row has: those of the base's table and
 /// those each layer holds. `rows` is sorted here.
-template <typename Find>
 void mark_missing_names(snapshot const &map, string_table snapshot::*table, std::vector<std::string> layer_keys::*keys,
-                        std::vector<std::string> &rows, std::vector<std::string> &marked, Find const &find)
+                        std::vector<std::string> &rows, std::vector<std::string> &marked,
+                        snapshot::renamed const *(snapshot::*find)(std::string_view) const noexcept)
 {
     std::sort(rows.begin(), rows.end());
     auto const check = [&](std::string_view name) {
-        if (find(name) != nullptr && !std::binary_search(rows.begin(), rows.end(), name)) {
+        if ((map.*find)(name) != nullptr && !std::binary_search(rows.begin(), rows.end(), name)) {
             marked.emplace_back(name);
         }
     };
@@ -71,18 +69,11 @@ void snapshot_comparison::mark_topic(std::uint64_t old_id)
 
 void snapshot_comparison::add(topic_row const &row)
 {
-    ++m_rows;
+    std::uint32_t const new_id = snapshot_builder::checked_topic(row);
     snapshot_builder::stored_slugs(row, m_new_slug, m_old_slug);
-    if (row.old_id == 0 || row.old_id > UINT32_MAX) {
-        throw input_error{fmt::format("topic {}: id {} is out of range (1 to 4294967295)", row.old_id, row.old_id)};
-    }
     m_topic_rows.push_back(static_cast<std::uint32_t>(row.old_id));
     snapshot::topic const *t = m_map.find_topic(row.old_id);
-    // A row the builder refuses (a new id out of range, a slug too long) is marked: the layer's
-    // build then refuses it as a whole read would.
-    bool const same = t != nullptr && row.new_id.value_or(1) != 0 && row.new_id.value_or(0) <= UINT32_MAX &&
-                      row.new_slug.size() <= 0xFFFF && row.old_slug.size() <= 0xFFFF &&
-                      t->new_id == row.new_id.value_or(0) &&
+    bool const same = t != nullptr && t->new_id == new_id &&
                       ((t->flags & snapshot::TOPIC_RESTRICTED) != 0) == row.restricted &&
                       m_map.new_slug(*t) == m_new_slug && m_map.old_slug(*t) == m_old_slug;
     if (!same) {
@@ -92,7 +83,6 @@ void snapshot_comparison::add(topic_row const &row)
 
 void snapshot_comparison::add(post_row const &row)
 {
-    ++m_rows;
     snapshot::post const stored = snapshot_builder::stored_post(row);
     snapshot::post const *p = m_map.find_post(row.old_id);
     if (p == nullptr) {
@@ -115,7 +105,6 @@ void snapshot_comparison::add(post_row const &row)
 
 void snapshot_comparison::add(category_row const &row)
 {
-    ++m_rows;
     ++m_category_rows;
     if (m_categories_differ) {
         return;
@@ -136,7 +125,6 @@ void snapshot_comparison::add(category_row const &row)
 void snapshot_comparison::add_name(names &table, std::string_view old_name, std::optional<std::string> const &new_name,
                                    snapshot::renamed const *(snapshot::*find)(std::string_view) const noexcept)
 {
-    ++m_rows;
     std::string lower = base::ascii_lower(old_name);
     snapshot::renamed const *found = (m_map.*find)(lower);
     if (found != nullptr && found->new_name == new_name.value_or(std::string{})) {
@@ -159,7 +147,6 @@ void snapshot_comparison::add(tag_row const &row)
 
 void snapshot_comparison::add(upload_row const &row)
 {
-    ++m_rows;
     auto const key = snapshot_builder::stored_upload_key(row.old_path);
     snapshot::renamed const *found =
         key.path.empty() ? m_map.find_upload_by_sha1(key.sha1) : m_map.find_upload_by_path(key.path);
@@ -171,7 +158,6 @@ void snapshot_comparison::add(upload_row const &row)
 
 void snapshot_comparison::add(rule_row const &row)
 {
-    ++m_rows;
     m_rules.push_back(row);
 }
 
@@ -244,13 +230,13 @@ layer_keys snapshot_comparison::finish()
     // Users and tags: each name's row matched, and the map's names without a row are gone.
     if (m_users.matched != m_map.size().users) {
         mark_missing_names(m_map, &snapshot::m_user_by_name, &layer_keys::users, m_users.rows, m_users.marked,
-                           [this](std::string_view name) { return m_map.find_user_lower(name); });
+                           &snapshot::find_user_lower);
     }
     sort_unique(m_users.marked);
     keys.users = std::move(m_users.marked);
     if (m_tags.matched != m_map.size().tags) {
         mark_missing_names(m_map, &snapshot::m_tag_by_name, &layer_keys::tags, m_tags.rows, m_tags.marked,
-                           [this](std::string_view name) { return m_map.find_tag_lower(name); });
+                           &snapshot::find_tag_lower);
     }
     sort_unique(m_tags.marked);
     keys.tags = std::move(m_tags.marked);

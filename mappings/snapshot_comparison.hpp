@@ -46,9 +46,6 @@ public:
     /// \return the keys whose rows differ (empty: the map answers as its rows do).
     [[nodiscard]] layer_keys finish();
 
-    /// Rows compared so far.
-    [[nodiscard]] std::size_t rows() const noexcept { return m_rows; }
-
 private:
     void mark_topic(std::uint64_t old_id);
     /// Marks the topics the map finds that no topic row has.
@@ -57,7 +54,6 @@ private:
     void mark_topics_without_posts();
 
     snapshot const &m_map;
-    std::size_t m_rows = 0;
     std::vector<std::uint32_t> m_marked_topics;
     std::vector<std::uint32_t> m_topic_rows; ///< old ids of the topic rows
     std::vector<std::uint32_t> m_counted;    ///< old ids given to add_post_count

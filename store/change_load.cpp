@@ -200,32 +200,28 @@ void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot c
                          layer_keys changed, std::int64_t version, layer_bounds const &bounds, applied_changes &out,
                          std::unique_ptr<snapshot_builder> &builder)
 {
-    std::optional<site_settings> settings;
+    // A layer that holds the settings (changed now, or in a layer it replaces) has the store's.
+    std::optional<site_settings> stored;
     if (changed.settings) {
-        settings = read_settings(txn);
-        if (!settings) {
-            out.whole_map_reason = "the site settings are gone";
-            return;
-        }
+        stored = read_settings(txn);
         // The settings say where an upload may point, and every upload of the map was checked
         // against the hosts of the settings it was built with: with a host gone, a layer checks
         // them all again, as a whole read would.
-        changed.uploads = changed.uploads || loses_upload_host(current->settings(), *settings);
+        changed.uploads = changed.uploads || (stored && loses_upload_host(current->settings(), *stored));
     }
     layer_plan plan;
     if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
         return;
     }
-    if (!plan.keys.settings) {
-        settings = plan.below->settings();
-    } else if (!settings) {
-        settings = read_settings(txn); // the settings of a layer replaced, unchanged since
-        if (!settings) {
-            out.whole_map_reason = "the site settings are gone";
-            return;
-        }
+    if (plan.keys.settings && !stored) {
+        stored = read_settings(txn);
     }
-    builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(*settings));
+    if (plan.keys.settings && !stored) {
+        out.whole_map_reason = "the site settings are gone";
+        return;
+    }
+    site_settings settings = plan.keys.settings ? std::move(*stored) : site_settings{plan.below->settings()};
+    builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(settings));
     builder->set_version(version);
     builder->reserve_posts(plan.rows);
     key_rows{txn, plan.keys}.read_into(*builder);
