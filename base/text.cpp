@@ -1,5 +1,7 @@
 #include "base/text.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace forumgate::base {
@@ -52,8 +54,23 @@ int hex_value(char c) noexcept
 
 bool has_control_bytes(std::string_view s) noexcept
 {
-    for (char const c : s) {
-        auto const byte = static_cast<unsigned char>(c);
+    // Eight bytes at a time. (w - 0x20 in every byte) & ~w has a byte's high bit set only if
+    // some byte of w is below 0x20 (a borrow can set bits above a byte that is, never alone);
+    // x = w ^ 0x7F in every byte has a zero byte exactly where w holds 0x7F.
+    constexpr std::uint64_t ONES = 0x0101010101010101ULL;
+    constexpr std::uint64_t HIGH_BITS = 0x8080808080808080ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, s.data() + i, sizeof word);
+        std::uint64_t const below_space = (word - ONES * 0x20U) & ~word;
+        std::uint64_t const del = word ^ (ONES * 0x7FU);
+        if ((((del - ONES) & ~del) | below_space) & HIGH_BITS) {
+            return true;
+        }
+    }
+    for (; i < s.size(); ++i) {
+        auto const byte = static_cast<unsigned char>(s[i]);
         if (byte < 0x20U || byte == 0x7FU) {
             return true;
         }
@@ -76,16 +93,19 @@ bool is_digits(std::string_view s) noexcept
 
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept
 {
-    if (!is_digits(s)) {
+    if (s.empty()) {
         return std::nullopt;
     }
+    // One pass; the overflow checks are flags of the multiply and add, not a division a digit.
     std::uint64_t value = 0;
     for (char const c : s) {
-        auto const digit = static_cast<std::uint64_t>(c - '0');
-        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10U) {
+        auto const digit = static_cast<std::uint64_t>(static_cast<unsigned char>(c)) - '0';
+        if (digit > 9U) {
             return std::nullopt;
         }
-        value = value * 10U + digit;
+        if (__builtin_mul_overflow(value, 10U, &value) || __builtin_add_overflow(value, digit, &value)) {
+            return std::nullopt;
+        }
     }
     return value;
 }

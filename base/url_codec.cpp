@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace forumgate::base {
 namespace {
@@ -157,6 +159,14 @@ std::optional<char32_t> next_utf8(std::string_view s, std::size_t &pos) noexcept
 bool is_valid_utf8(std::string_view s) noexcept
 {
     for (std::size_t pos = 0; pos < s.size();) {
+        // Runs of ASCII, the common case, eight bytes at a time.
+        if (std::uint64_t word = 0; pos + 8 <= s.size()) {
+            std::memcpy(&word, s.data() + pos, sizeof word);
+            if ((word & 0x8080808080808080ULL) == 0) {
+                pos += 8;
+                continue;
+            }
+        }
         if (!next_utf8(s, pos)) {
             return false;
         }

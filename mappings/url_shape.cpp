@@ -79,16 +79,30 @@ parsed_url::status parsed_url::parse_path(std::string_view path)
     bool too_deep = false;
     std::size_t pos = 1;
     while (pos <= path.size()) {
-        std::string_view const raw = base::next_piece(path, '/', pos);
+        // One pass over the raw segment finds its end and tells whether it needs decoding and
+        // checking: parse() has refused raw control bytes, so a segment of plain ASCII without
+        // an escape is copied as it is.
+        std::size_t const begin = pos;
+        unsigned int bytes = 0; // every byte OR-ed together: bit 7 tells a non-ASCII byte
+        bool escaped = false;
+        for (; pos < path.size() && path[pos] != '/'; ++pos) {
+            auto const byte = static_cast<unsigned char>(path[pos]);
+            bytes |= byte;
+            escaped = escaped || byte == '%';
+        }
+        std::string_view const raw = path.substr(begin, pos - begin);
+        ++pos;
         if (raw.empty()) {
             continue;
         }
         std::size_t const start = m_buffer.size();
-        if (!base::append_percent_decoded(m_buffer, raw)) {
+        if (!escaped && bytes < 0x80U) {
+            m_buffer.append(raw);
+        } else if (!base::append_percent_decoded(m_buffer, raw)) {
             return status::malformed;
         }
         std::string_view const segment{m_buffer.data() + start, m_buffer.size() - start};
-        if (base::has_control_bytes(segment) || !base::is_valid_utf8(segment)) {
+        if ((escaped || bytes >= 0x80U) && (base::has_control_bytes(segment) || !base::is_valid_utf8(segment))) {
             return status::malformed;
         }
         if (segment.empty() || segment == ".") {

@@ -209,6 +209,46 @@ TEST(control_bytes, detected)
     }
 }
 
+// The scans read 8 bytes at a time: every byte value at every offset of texts of 1 to 24 bytes
+// (whole words, a word and a tail, a tail alone), against the byte-by-byte definition.
+TEST(control_bytes, every_byte_at_every_offset)
+{
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (int byte = 0; byte < 256; ++byte) {
+                std::string text(length, 'a');
+                text[at] = static_cast<char>(byte);
+                bool const control = byte < 0x20 || byte == 0x7F;
+                ASSERT_EQ(forumgate::base::has_control_bytes(text), control)
+                    << "byte " << byte << " at " << at << " of " << length;
+            }
+        }
+    }
+}
+
+TEST(utf8, every_sequence_at_every_offset)
+{
+    using namespace std::string_view_literals;
+    // Valid and invalid sequences placed at every offset of an ASCII text, so that they fall
+    // across and after the 8-byte words an ASCII run is skipped by.
+    for (std::string_view const sequence : {"\xC3\xA9"sv, "\xE6\x97\xA5"sv, "\xF0\x9F\x98\x80"sv, "\x80"sv, "\xFF"sv,
+                                            "\xC3"sv, "\xE6\x97"sv, "\xED\xA0\x80"sv, "\xC0\xAF"sv}) {
+        std::size_t pos = 0;
+        bool valid = true;
+        while (pos < sequence.size()) {
+            bool const read = forumgate::base::next_utf8(sequence, pos).has_value();
+            valid = valid && read;
+        }
+        for (std::size_t before = 0; before <= 17; ++before) {
+            for (std::size_t after : {0U, 1U, 7U, 8U, 9U}) {
+                std::string const text = std::string(before, 'x') + std::string{sequence} + std::string(after, 'y');
+                ASSERT_EQ(forumgate::base::is_valid_utf8(text), valid)
+                    << "sequence of " << sequence.size() << " bytes after " << before << ", before " << after;
+            }
+        }
+    }
+}
+
 TEST(digits, is_digits)
 {
     EXPECT_TRUE(forumgate::base::is_digits("0"));
@@ -231,6 +271,10 @@ TEST(digits, parse_uint)
     EXPECT_EQ(forumgate::base::parse_uint(""), std::nullopt);
     EXPECT_EQ(forumgate::base::parse_uint("1x"), std::nullopt);
     EXPECT_EQ(forumgate::base::parse_uint("-1"), std::nullopt);
+    // The bytes either side of the digits, and a non-ASCII byte, anywhere.
+    for (std::string_view const text : {"1/", "/1", "1:", ":1", "+1", " 1", "1\xC3\xA9", "\xFF"}) {
+        EXPECT_EQ(forumgate::base::parse_uint(text), std::nullopt) << text;
+    }
 }
 
 TEST(ascii_case, lower_and_iequals)
