@@ -698,6 +698,60 @@ bool answers_for_host(std::string_view host, snapshot const &map) noexcept
     return name.empty() || map.is_old_host(name);
 }
 
+namespace {
+
+// The segment of `target` that starts at `pos`, up to the next `/`, `?` or `#`, as an id.
+std::optional<std::uint64_t> id_segment(std::string_view target, std::size_t &pos) noexcept
+{
+    if (pos >= target.size()) {
+        return std::nullopt; // past the end: "/t/" has no second segment
+    }
+    std::size_t const begin = pos;
+    while (pos < target.size() && target[pos] != '/' && target[pos] != '?' && target[pos] != '#') {
+        ++pos;
+    }
+    auto const id = base::parse_uint(target.substr(begin, pos - begin));
+    ++pos;
+    return id;
+}
+
+} // namespace
+
+lookup_hint lookup_hint_of(std::string_view target) noexcept
+{
+    std::size_t pos = 3;
+    if (target.starts_with("/t/")) {
+        // /t/{id}... or /t/{slug}/{id}...
+        if (auto const id = id_segment(target, pos)) {
+            return {lookup_hint::kind::topic, *id};
+        }
+        if (auto const id = id_segment(target, pos)) {
+            return {lookup_hint::kind::topic, *id};
+        }
+    } else if (target.starts_with("/p/")) {
+        if (auto const id = id_segment(target, pos)) {
+            return {lookup_hint::kind::post, *id};
+        }
+    }
+    return {};
+}
+
+void prefetch(lookup_hint const &hint, snapshot const &map, int step) noexcept
+{
+    switch (hint.what) {
+    case lookup_hint::kind::topic:
+        if (step <= 1) {
+            map.prefetch_topic(hint.id, step);
+        }
+        break;
+    case lookup_hint::kind::post:
+        map.prefetch_post(hint.id, step);
+        break;
+    case lookup_hint::kind::none:
+        break;
+    }
+}
+
 decision resolve(request const &req, snapshot const &map, parsed_url &scratch)
 {
     if (!answers_for_host(req.host, map)) {

@@ -299,6 +299,59 @@ snapshot::post const *snapshot::find_post(std::uint64_t old_id) const noexcept
     return under != nullptr && hides_topic(m_below->topic_of(*under).old_id) ? nullptr : under;
 }
 
+void snapshot::prefetch_topic(std::uint64_t old_id, int step) const noexcept
+{
+    if (step == 0) {
+        // Every layer's entry: a layer is small and mostly in cache already.
+        for (snapshot const *s = this; s != nullptr; s = s->m_below.get()) {
+            if (!s->m_topics_dense) {
+                s->m_topic_by_id.prefetch(old_id);
+            } else if (std::uint64_t const index = old_id - s->m_first_topic_id; index < s->m_topics.size()) {
+                __builtin_prefetch(s->m_topics.data() + index);
+            }
+        }
+        return;
+    }
+    topic const *t = find_topic(old_id);
+    if (t == nullptr) {
+        return;
+    }
+    __builtin_prefetch(new_slug(*t).data());
+    auto const posts = posts_of(*t);
+    if (!posts.empty()) {
+        __builtin_prefetch(posts.data() + posts.size() / 2); // a binary search's first probe
+    }
+}
+
+void snapshot::prefetch_post(std::uint64_t old_id, int step) const noexcept
+{
+    if (step == 0) {
+        for (snapshot const *s = this; s != nullptr; s = s->m_below.get()) {
+            s->m_post_by_id.prefetch(old_id);
+        }
+        return;
+    }
+    if (step == 1) {
+        for (snapshot const *s = this; s != nullptr; s = s->m_below.get()) {
+            if (auto const index = s->m_post_by_id.find(old_id)) {
+                __builtin_prefetch(s->m_posts.data() + *index);
+                return;
+            }
+        }
+        return;
+    }
+    post const *p = find_post(old_id);
+    if (p == nullptr) {
+        return;
+    }
+    topic const &t = topic_of(*p);
+    if (step == 2) {
+        __builtin_prefetch(&t);
+    } else {
+        __builtin_prefetch(new_slug(t).data());
+    }
+}
+
 snapshot::category const *snapshot::find_category(std::uint64_t old_id) const noexcept
 {
     if (categories_below()) {

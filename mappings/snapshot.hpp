@@ -225,6 +225,15 @@ public:
         return {m_posts.data() + t.first_post, t.post_count};
     }
     [[nodiscard]] post const *find_post(std::uint64_t old_id) const noexcept;
+
+    /// Read-ahead for resolutions to come: each asks the CPU to bring into its cache, without
+    /// waiting, what a lookup of `old_id` reads at one step of its chain of dependent reads.
+    /// Step 0 needs nothing in cache; step n reads what step n - 1 brought. They change
+    /// nothing: a wrong or unknown id only wastes the read.
+    /// Topic: 0 its entry (or its id's slot); 1 its new slug and the middle of its posts.
+    void prefetch_topic(std::uint64_t old_id, int step) const noexcept;
+    /// Post: 0 its id's slot; 1 the post; 2 its topic; 3 the topic's new slug.
+    void prefetch_post(std::uint64_t old_id, int step) const noexcept;
     /// The topic a post (from find_post or posts_of) belongs to.
     [[nodiscard]] topic const &topic_of(post const &p) const noexcept
     {

@@ -95,24 +95,23 @@ std::vector<verdict> classify_in_process(url_tally const &tally, mappings::snaps
 {
     site_check const site{map.settings()};
     std::vector<verdict> out(tally.size());
-    mappings::parsed_url scratch;
-    for (std::size_t i = 0; i < tally.size(); ++i) {
-        auto const request = request_of(tally, i);
-        auto d = mappings::resolve(request, map, scratch);
-        verdict &v = out[i];
-        v.outcome = outcome_of(d);
-        v.kind = d.kind;
-        v.status = static_cast<std::uint16_t>(d.status);
-        if (d.status == 301) {
-            v.detail = site.off_site_problem(d.location);
-            if (!v.detail.empty()) {
-                v.outcome = url_outcome::off_site;
+    mappings::resolve_each(
+        tally.size(), map, [&tally](std::size_t i) { return request_of(tally, i); },
+        [&](std::size_t i, mappings::decision &&d) {
+            verdict &v = out[i];
+            v.outcome = outcome_of(d);
+            v.kind = d.kind;
+            v.status = static_cast<std::uint16_t>(d.status);
+            if (d.status == 301) {
+                v.detail = site.off_site_problem(d.location);
+                if (!v.detail.empty()) {
+                    v.outcome = url_outcome::off_site;
+                }
+                v.location = std::move(d.location);
+            } else {
+                v.why = explainer.explain(d, request_of(tally, i).target);
             }
-            v.location = std::move(d.location);
-        } else {
-            v.why = explainer.explain(d, request.target);
-        }
-    }
+        });
     return out;
 }
 

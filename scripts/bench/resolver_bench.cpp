@@ -90,6 +90,42 @@ void resolve_mix_uniform(benchmark::State &state)
     run(state, shared_fixture().uniform_targets);
 }
 
+// Runs of 1,024 requests through resolve_each, which reads each one's map entries ahead: as the
+// coverage report resolves its URLs.
+void run_read_ahead(benchmark::State &state, std::vector<std::string> const &targets)
+{
+    auto const &f = shared_fixture();
+    constexpr std::size_t RUN = 1024;
+    std::size_t first = 0;
+    std::size_t redirects = 0;
+    for (auto _ : state) {
+        mappings::resolve_each(
+            RUN, *f.map,
+            [&](std::size_t i) {
+                return mappings::request{"forum.cooperationbirmingham.org.uk",
+                                         targets[(first + i) & (targets.size() - 1)]};
+            },
+            [&](std::size_t, mappings::decision const &d) {
+                redirects += d.status == 301 ? 1 : 0;
+                benchmark::DoNotOptimize(d.location.data());
+            },
+            mappings::read_ahead::always);
+        first = (first + RUN) & (targets.size() - 1);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(RUN));
+    state.counters["redirect_share"] = static_cast<double>(redirects) / static_cast<double>(state.iterations() * RUN);
+}
+
+void resolve_mix_read_ahead(benchmark::State &state)
+{
+    run_read_ahead(state, shared_fixture().targets);
+}
+
+void resolve_mix_uniform_read_ahead(benchmark::State &state)
+{
+    run_read_ahead(state, shared_fixture().uniform_targets);
+}
+
 // 4096 targets of the mix that `keep` accepts (repeated if fewer).
 template <typename Keep>
 std::vector<std::string> matching(Keep keep)
@@ -133,6 +169,8 @@ void resolve_page_links(benchmark::State &state)
 
 BENCHMARK(resolve_mix);
 BENCHMARK(resolve_mix_uniform);
+BENCHMARK(resolve_mix_read_ahead);
+BENCHMARK(resolve_mix_uniform_read_ahead);
 [[maybe_unused]] benchmark::internal::Benchmark *const ONE_SHAPE_BENCHMARKS[] = {
     benchmark::RegisterBenchmark("resolve_topic_links", resolve_links_under, "/t/"),
     benchmark::RegisterBenchmark("resolve_post_links", resolve_links_under, "/p/"),

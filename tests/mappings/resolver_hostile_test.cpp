@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 using namespace forumgate::mappings;
@@ -315,6 +318,68 @@ std::string random_target(std::mt19937 &random, std::vector<std::string> const &
 
 // ---------------------------------------------------------------------------------------------
 // property: random targets keep the invariants
+
+// resolve_each reads the map ahead from a guess at each raw target: whatever the guess (an id
+// of no topic, one past 32 bits, a slug of digits, a post number taken for a topic id), the
+// decisions are resolve()'s, in order, for runs shorter and longer than its read-ahead.
+TEST(resolve_each, gives_resolves_decisions_in_order)
+{
+    std::mt19937 random{20261205};
+    std::vector<std::string> const pieces = random_pieces();
+    std::vector<std::string> targets = {"/t/774",        "/t/agm-minutes/774/3",
+                                        "/t/123/774",    "/t/774/99999999999999999999",
+                                        "/p/1",          "/p/18446744073709551616",
+                                        "/p/",           "/t/",
+                                        "/t//774",       "/t/774abc/3",
+                                        "/p/7740",       "/t/776/1?page=2",
+                                        "/t/775/2#frag", "/t/x/4294967296",
+                                        "/u/John.Smith", ""};
+    for (int i = 0; i < 2000; ++i) {
+        targets.push_back(random_target(random, pieces));
+    }
+    std::vector<std::string> const hosts = {std::string{OLD_HOST}, "evil.example", ""};
+    for (std::size_t const count : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{25}, targets.size()}) {
+        for (read_ahead const when : {read_ahead::always, read_ahead::never, read_ahead::for_large_maps}) {
+            std::vector<std::size_t> order;
+            resolve_each(
+                count, map(),
+                [&](std::size_t i) {
+                    return request{hosts[i % hosts.size()], targets[i]};
+                },
+                [&](std::size_t i, decision const &d) {
+                    order.push_back(i);
+                    decision const one = resolve(request{hosts[i % hosts.size()], targets[i]}, map());
+                    EXPECT_EQ(std::tie(d.status, d.what, d.why, d.kind, d.restricted, d.location),
+                              std::tie(one.status, one.what, one.why, one.kind, one.restricted, one.location))
+                        << targets[i];
+                },
+                when);
+            ASSERT_EQ(order.size(), count);
+            for (std::size_t i = 0; i < order.size(); ++i) {
+                ASSERT_EQ(order[i], i);
+            }
+        }
+    }
+}
+
+// The read-ahead's guess at what a target looks up.
+TEST(resolve_each, lookup_hints)
+{
+    using kind = lookup_hint::kind;
+    auto const hint = [](std::string_view target) {
+        lookup_hint const h = lookup_hint_of(target);
+        return std::pair{h.what, h.id};
+    };
+    EXPECT_EQ(hint("/t/agm-minutes/774/3"), std::pair(kind::topic, std::uint64_t{774}));
+    EXPECT_EQ(hint("/t/774?page=2"), std::pair(kind::topic, std::uint64_t{774}));
+    EXPECT_EQ(hint("/t/agm/774#x"), std::pair(kind::topic, std::uint64_t{774}));
+    EXPECT_EQ(hint("/p/123"), std::pair(kind::post, std::uint64_t{123}));
+    EXPECT_EQ(hint("/p/123/"), std::pair(kind::post, std::uint64_t{123}));
+    for (std::string_view const target :
+         {"/t/agm", "/t/", "/p/x", "/u/774", "", "/t/agm/x/774", "/p/99999999999999999999"}) {
+        EXPECT_EQ(hint(target).first, kind::none) << target;
+    }
+}
 
 TEST(resolve_property, random_targets_keep_invariants)
 {

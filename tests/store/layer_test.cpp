@@ -265,6 +265,20 @@ layer_counts compare_after_each_change(database &store, std::string const &conni
                               << "\n  whole map:  " << read_whole;
             }
         }
+        // Read ahead through the layers (each step looks in every one): the same answers.
+        mappings::resolve_each(
+            urls.size(), *layered,
+            [&](std::size_t i) {
+                return request{OLD_HOST, urls[i]};
+            },
+            [&](std::size_t i, decision const &d) {
+                std::string const one = answer(resolve(request{OLD_HOST, urls[i]}, *layered));
+                if (answer(d) != one && ++differences <= 5) {
+                    ADD_FAILURE() << "seed " << seed << ", step " << step << ": " << urls[i]
+                                  << "\n  read ahead: " << answer(d) << "\n  one by one: " << one;
+                }
+            },
+            mappings::read_ahead::always);
         if (differences > 0) {
             break;
         }
