@@ -122,9 +122,9 @@ void resolve_each(std::size_t count, snapshot const &map, RequestAt &&request_at
     }
     // Requests between one step of a lookup's chain and the next; the steps a chain has at most
     // (a post: its id's slot, the post, its topic, the topic's slug).
-    constexpr std::size_t DISTANCE = 6;
+    constexpr std::size_t DISTANCE = 2;
     constexpr std::size_t STEPS = 4;
-    constexpr std::size_t RING = 32; // > STEPS * DISTANCE: the hints still in flight
+    constexpr std::size_t RING = 16; // > STEPS * DISTANCE: the hints still in flight
     static_assert(RING > STEPS * DISTANCE && (RING & (RING - 1)) == 0);
     std::array<lookup_hint, RING> hints{};
     for (std::size_t next = 0; next < count + STEPS * DISTANCE; ++next) {
