@@ -96,13 +96,14 @@ parsed_url::status parsed_url::parse_path(std::string_view path)
             continue;
         }
         std::size_t const start = m_buffer.size();
-        if (!escaped && bytes < 0x80U) {
+        bool const plain = !escaped && bytes < 0x80U;
+        if (plain) {
             m_buffer.append(raw);
         } else if (!base::append_percent_decoded(m_buffer, raw)) {
             return status::malformed;
         }
         std::string_view const segment{m_buffer.data() + start, m_buffer.size() - start};
-        if ((escaped || bytes >= 0x80U) && (base::has_control_bytes(segment) || !base::is_valid_utf8(segment))) {
+        if (!plain && (base::has_control_bytes(segment) || !base::is_valid_utf8(segment))) {
             return status::malformed;
         }
         if (segment.empty() || segment == ".") {
