@@ -538,7 +538,10 @@ void sighup_while_the_map_changes(running_server const &server, test_database co
     auto const running = [&] {
         auto const elapsed = std::chrono::steady_clock::now() - begun;
         bool const done = clients.saw_new() > 0 && server->log_count("reload (SIGHUP)") >= 3;
-        return elapsed < 3s || (!done && elapsed < 30s);
+        // At least 3 s of reloads under load; then until done. The bound is for a machine whose
+        // cores are taken by other work: there `forumgate map load` and the first reload were
+        // seen to take 33 s and 23 s for this 4-topic map (two busy loops beside the test).
+        return elapsed < 3s || (!done && elapsed < 120s);
     };
     while (running()) {
         server->signal(SIGHUP);
@@ -570,7 +573,7 @@ TEST_F(server_test, reload_under_load_fails_no_request_and_then_serves_the_new_m
                                             << server->log();
     EXPECT_GT(clients.answered(), 100U);
     EXPECT_GT(clients.saw_new(), 0U) << "the new map was never served during the run";
-    EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 2s)) << server->log();
+    EXPECT_TRUE(server->wait_for_log("map version 1 -> 2", 10s)) << server->log();
     EXPECT_GE(server->log_count("reload (SIGHUP)"), 3U) << server->log();
     EXPECT_EQ(server->log_count("failed"), 0U) << server->log();
     auto const after = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
