@@ -740,9 +740,7 @@ void prefetch(lookup_hint const &hint, snapshot const &map, int step) noexcept
 {
     switch (hint.what) {
     case lookup_hint::kind::topic:
-        if (step <= 1) {
-            map.prefetch_topic(hint.id, step);
-        }
+        map.prefetch_topic(hint.id, step);
         break;
     case lookup_hint::kind::post:
         map.prefetch_post(hint.id, step);

@@ -312,7 +312,7 @@ void snapshot::prefetch_topic(std::uint64_t old_id, int step) const noexcept
         }
         return;
     }
-    topic const *t = find_topic(old_id);
+    topic const *t = step == 1 ? find_topic(old_id) : nullptr; // a topic's chain has 2 steps
     if (t == nullptr) {
         return;
     }
@@ -496,8 +496,7 @@ void append_old_slug(String &out, std::string_view slug)
     std::size_t const start = out.size();
     append_slug_text(out, slug);
     for (std::size_t i = start; i < out.size(); ++i) {
-        char &c = out[i];
-        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        out[i] = base::ascii_lower(out[i]);
     }
 }
 

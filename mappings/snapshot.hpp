@@ -230,7 +230,8 @@ public:
     /// waiting, what a lookup of `old_id` reads at one step of its chain of dependent reads.
     /// Step 0 needs nothing in cache; step n reads what step n - 1 brought. They change
     /// nothing: a wrong or unknown id only wastes the read.
-    /// Topic: 0 its entry (or its id's slot); 1 its new slug and the middle of its posts.
+    /// Topic: 0 its entry (or its id's slot); 1 its new slug and the middle of its posts; later
+    /// steps nothing.
     void prefetch_topic(std::uint64_t old_id, int step) const noexcept;
     /// Post: 0 its id's slot; 1 the post; 2 its topic; 3 the topic's new slug.
     void prefetch_post(std::uint64_t old_id, int step) const noexcept;

@@ -9,10 +9,11 @@
 namespace forumgate::mappings {
 namespace {
 
-void sort_unique(std::vector<std::uint32_t> &ids)
+template <typename Key>
+void sort_unique(std::vector<Key> &keys)
 {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
 bool contains(std::vector<std::uint32_t> const &sorted, std::uint32_t id)
@@ -42,12 +43,6 @@ void mark_missing_names(snapshot const &map, string_table snapshot::*table, std:
     for (std::size_t entry = 0; entry < base.size(); ++entry) {
         check(base.key(entry));
     }
-}
-
-void sort_unique(std::vector<std::string> &names)
-{
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
 }
 
 } // namespace

@@ -213,12 +213,14 @@ void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot c
     if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
         return;
     }
-    if (plan.keys.settings && !stored) {
-        stored = read_settings(txn);
-    }
-    if (plan.keys.settings && !stored) {
-        out.whole_map_reason = "the site settings are gone";
-        return;
+    if (plan.keys.settings) {
+        if (!stored) {
+            stored = read_settings(txn); // a layer replaced held them
+        }
+        if (!stored) {
+            out.whole_map_reason = "the site settings are gone";
+            return;
+        }
     }
     site_settings settings = plan.keys.settings ? std::move(*stored) : site_settings{plan.below->settings()};
     builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(settings));

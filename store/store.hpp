@@ -184,8 +184,8 @@ public:
     /// row of the map with it, and building a layer of the keys whose rows differ, as
     /// apply_changes() does for the keys the change log names (docs/architecture.md, "A reload
     /// compared with the map"): a reload that holds one map in memory, not two. \return a null map
-    /// (and why) when the settings or the rules changed, the keys are too many for a layer, or a
-    /// layer cannot answer as the whole map would: read the whole map then (load_snapshot).
+    /// (and why) when the settings are gone, the keys are too many for a layer, or a layer cannot
+    /// answer as the whole map would: read the whole map then (load_snapshot).
     [[nodiscard]] applied_changes compare_with_map(std::shared_ptr<mappings::snapshot const> const &current,
                                                    layer_bounds const &bounds = {});
 

@@ -16,7 +16,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <initializer_list>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 namespace {
 
@@ -50,6 +53,17 @@ private:
     int m_fd = -1;
     std::uint16_t m_port = 0;
 };
+
+/// Runs `statements` in one transaction on the store, as an import or an admin would.
+void change_store(test_database const &db, std::initializer_list<std::string_view> statements)
+{
+    pqxx::connection c{db.conninfo()};
+    pqxx::work txn{c};
+    for (std::string_view const sql : statements) {
+        txn.exec(std::string{sql});
+    }
+    txn.commit();
+}
 
 // ---------------------------------------------------------------------------------------------
 // reloads
@@ -103,12 +117,7 @@ TEST_F(server_test, a_sighup_compares_the_map_with_the_store_and_layers_what_dif
     test_database db;
     load_fixture_map(db.conninfo());
     auto server = start({"--no-listen-for-changes"}, db.conninfo());
-    {
-        pqxx::connection c{db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774");
-        txn.commit();
-    }
+    change_store(db, {"UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774"});
     server->signal(SIGHUP);
     ASSERT_TRUE(server->wait_for_log("reload (SIGHUP): map version 1 -> 2, compared with the store", 10s))
         << server->log();
@@ -131,14 +140,9 @@ TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole
     test_database db;
     load_fixture_map(db.conninfo());
     auto server = start({}, db.conninfo());
-    {
-        pqxx::connection c{db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)");
-        txn.exec("INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, "
-                 "98002, 9800, 2, false)");
-        txn.commit();
-    }
+    change_store(db, {"INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)",
+                      "INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, "
+                      "98002, 9800, 2, false)"});
     ASSERT_TRUE(server->wait_for_log("changes applied", 10s)) << server->log();
     EXPECT_NE(server->log().find("3 rows read again"), std::string::npos) << server->log();
     EXPECT_EQ(server->log().find("reload ("), std::string::npos) << "the whole map was read: " << server->log();
@@ -152,22 +156,12 @@ TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole
 
     // A change of the rules is layered too (the layer holds them whole); a table emptied, which
     // the log cannot name key by key, is found by comparing the map with the store.
-    {
-        pqxx::connection c{db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
-        txn.commit();
-    }
+    change_store(db, {"INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')"});
     ASSERT_TRUE(server->wait_for_log("map version 2 -> 3", 10s)) << server->log();
     auto const ruled = forumgate::testing::http_request(server.port, "/old-wiki", OLD_HOST);
     ASSERT_TRUE(ruled);
     EXPECT_EQ(ruled->header("Location"), NEW_BASE + "/t/wiki/1");
-    {
-        pqxx::connection c{db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("TRUNCATE forumgate.tags");
-        txn.commit();
-    }
+    change_store(db, {"TRUNCATE forumgate.tags"});
     EXPECT_TRUE(server->wait_for_log("map version 3 -> 4, compared with the store", 15s)) << server->log();
     EXPECT_EQ(server->log().find(" MiB, built in "), std::string::npos) << "the whole map was read: " << server->log();
 }
@@ -177,20 +171,14 @@ TEST_F(server_test, a_change_after_the_store_dropped_the_servers_connections_is_
     test_database db;
     load_fixture_map(db.conninfo());
     auto server = start({}, db.conninfo());
-    auto const change = [&](std::string_view sql) {
-        pqxx::connection c{db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec(std::string{sql});
-        txn.commit();
-    };
-    change("INSERT INTO forumgate.topics VALUES (8800, 'first', 9800, 'first', false)");
+    change_store(db, {"INSERT INTO forumgate.topics VALUES (8800, 'first', 9800, 'first', false)"});
     ASSERT_TRUE(server->wait_for_log("map version 1 -> 2", 10s)) << server->log();
     // A restart or failover of the store drops every connection of the server, the one it
     // applies changes with included; the change listener reconnects by itself.
-    change("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
-           "pg_backend_pid()");
+    change_store(db, {"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid()"});
     ASSERT_TRUE(server->wait_for_log("following map changes again", 15s)) << server->log();
-    change("INSERT INTO forumgate.topics VALUES (8801, 'second', 9801, 'second', false)");
+    change_store(db, {"INSERT INTO forumgate.topics VALUES (8801, 'second', 9801, 'second', false)"});
     EXPECT_TRUE(server->wait_for_log("map version 2 -> 3", 10s)) << server->log();
     auto const after = forumgate::testing::http_request(server.port, "/t/8801", OLD_HOST);
     ASSERT_TRUE(after);
@@ -204,12 +192,7 @@ TEST(change_listener_test, reports_the_stores_version_once_listening_so_an_earli
     // reads the version after the LISTEN and reports it.
     test_database db;
     load_fixture_map(db.conninfo());
-    {
-        pqxx::connection change{db.conninfo()};
-        pqxx::work txn{change};
-        txn.exec("UPDATE forumgate.topics SET new_slug = 'renamed' WHERE old_id = 774");
-        txn.commit();
-    }
+    change_store(db, {"UPDATE forumgate.topics SET new_slug = 'renamed' WHERE old_id = 774"});
     std::int64_t const stored = forumgate::store::database{db.conninfo()}.map_version();
     std::mutex mutex;
     std::condition_variable reported;
