@@ -16,18 +16,28 @@ void sort_unique(std::vector<Key> &keys)
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
+/// Sorts `rows` and adds to `marked` each key that more than one row has: a layer holding them
+/// is refused as a whole map of these rows would be (a file can repeat a row, the store not).
+template <typename Key>
+void mark_repeated(std::vector<Key> &rows, std::vector<Key> &marked)
+{
+    std::sort(rows.begin(), rows.end());
+    for (auto at = rows.begin(); (at = std::adjacent_find(at, rows.end())) != rows.end(); ++at) {
+        marked.push_back(*at);
+    }
+}
+
 bool contains(std::vector<std::uint32_t> const &sorted, std::uint32_t id)
 {
     return std::binary_search(sorted.begin(), sorted.end(), id);
 }
 
 /// Marks the names (users or tags) the map finds that no row has: those of the base's table and
-/// those each layer holds. `rows` is sorted here.
+/// those each layer holds. `rows` is sorted.
 void mark_missing_names(snapshot const &map, string_table snapshot::*table, std::vector<std::string> layer_keys::*keys,
-                        std::vector<std::string> &rows, std::vector<std::string> &marked,
+                        std::vector<std::string> const &rows, std::vector<std::string> &marked,
                         snapshot::renamed const *(snapshot::*find)(std::string_view) const noexcept)
 {
-    std::sort(rows.begin(), rows.end());
     auto const check = [&](std::string_view name) {
         if ((map.*find)(name) != nullptr && !std::binary_search(rows.begin(), rows.end(), name)) {
             marked.emplace_back(name);
@@ -214,6 +224,7 @@ layer_keys snapshot_comparison::finish()
     // Topics: a topic row matched is the map's; the map's other topics are gone or known only
     // through posts (taken again whole). Posts: every row matched and as many as the map's, or
     // else the topics whose number of posts differs.
+    mark_repeated(m_topic_rows, m_marked_topics);
     sort_unique(m_topic_rows);
     mark_missing_topics();
     if (needs_post_counts()) {
@@ -223,6 +234,8 @@ layer_keys snapshot_comparison::finish()
     keys.topics = std::move(m_marked_topics);
 
     // Users and tags: each name's row matched, and the map's names without a row are gone.
+    mark_repeated(m_users.rows, m_users.marked);
+    mark_repeated(m_tags.rows, m_tags.marked);
     if (m_users.matched != m_map.size().users) {
         mark_missing_names(m_map, &snapshot::m_user_by_name, &layer_keys::users, m_users.rows, m_users.marked,
                            &snapshot::find_user_lower);

@@ -201,20 +201,20 @@ bool reloader::compare_with_store(std::string const &why)
         }
         ++m_successes;
         if (compared.map == current) {
-            spdlog::info("reload ({}): map version {} -> {}, nothing differs, compared with the store in {:.2f} s", why,
-                         current->version(), current->version(), seconds);
+            spdlog::info("reload ({}): map version {} -> {}, nothing differs, compared with {} in {:.2f} s", why,
+                         current->version(), current->version(), compared.compared_with, seconds);
             if (m_on_swap) {
                 m_on_swap(*current, swap_kind::compared);
             }
             return true;
         }
         swap_in(compared.map, swap_kind::compared);
-        spdlog::info("reload ({}): map version {} -> {}, compared with the store, {} rows read again into a layer, {} "
+        spdlog::info("reload ({}): map version {} -> {}, compared with {}, {} rows read again into a layer, {} "
                      "topics, {} posts, in {:.2f} s",
-                     why, current->version(), compared.map->version(), compared.rows_read, compared.map->size().topics,
-                     compared.map->size().posts, seconds);
+                     why, current->version(), compared.map->version(), compared.compared_with, compared.rows_read,
+                     compared.map->size().topics, compared.map->size().posts, seconds);
     } catch (std::exception const &e) {
-        spdlog::warn("reload ({}): comparing the map with the store failed, reading it whole: {}", why, e.what());
+        spdlog::warn("reload ({}): comparing the map failed, reading it whole: {}", why, e.what());
         return false;
     }
     return true;

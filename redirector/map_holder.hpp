@@ -47,6 +47,7 @@ struct applied_update
     std::string whole_map_reason;
     std::size_t rows_read = 0;
     bool keys_unknown = false; ///< the change log could not say what changed: a comparison may
+    std::string compared_with; ///< a comparison's: what the map was compared with, for the log
 };
 
 /// How a new map came to be served.

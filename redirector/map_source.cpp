@@ -70,7 +70,7 @@ applied_update change_applier::on_store(std::shared_ptr<mappings::snapshot const
         base = base->below().get();
     }
     if (m_base.lock().get() != base) {
-        return {nullptr, "the map was not read from the store (a snapshot file)", 0};
+        return {nullptr, "the map was not read from the store (a snapshot file)", 0, false, "the store"};
     }
     // A connection kept since the last change may have been dropped meanwhile (the store
     // restarted, a failover): on a failure, once more on a new one.
@@ -81,7 +81,7 @@ applied_update change_applier::on_store(std::shared_ptr<mappings::snapshot const
             }
             auto applied = update(*m_store, current);
             return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read,
-                    applied.keys_unknown};
+                    applied.keys_unknown, "the store"};
         } catch (std::exception const &e) {
             m_store.reset();
             if (attempt == 2) {
@@ -114,6 +114,14 @@ std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &s
                  first->size().topics, first->size().posts, static_cast<double>(first->memory_bytes()) / (1 << 20),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return first;
+}
+
+applied_update compare_with_snapshot_file(serve_settings const &settings,
+                                          std::shared_ptr<mappings::snapshot const> const &current)
+{
+    auto applied = store::compare_with_snapshot_file(current, settings.snapshot);
+    return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read, false,
+            fmt::format("snapshot file {}", settings.snapshot)};
 }
 
 std::shared_ptr<mappings::snapshot const> reload_map(serve_settings const &settings)

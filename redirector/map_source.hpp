@@ -57,6 +57,12 @@ private:
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> load_first_map(serve_settings const &settings,
                                                                        change_applier &applier);
 
+/// Compares `current` (served without a store, from the snapshot file) with the snapshot file
+/// now, and lays what differs over it (store::compare_with_snapshot_file): the reloader's
+/// comparison when there is no store.
+[[nodiscard]] applied_update compare_with_snapshot_file(serve_settings const &settings,
+                                                        std::shared_ptr<mappings::snapshot const> const &current);
+
 /// \return the map a reload serves: from the store when there is one, else from the snapshot file.
 /// \throws as load_map_from_store() and store::read_snapshot_file() do.
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> reload_map(serve_settings const &settings);

@@ -99,12 +99,14 @@ server::server(serve_settings settings, config_source config, std::vector<std::s
                     }
                     m_counters.set_map(map.version(), map.size().topics, map.size().posts, map.memory_bytes());
                 },
-                [this] { m_counters.count_reload(false); },
-                std::chrono::seconds{m_settings.reload_min_interval},
+                [this] { m_counters.count_reload(false); }, std::chrono::seconds{m_settings.reload_min_interval},
                 m_settings.db.empty() ? reloader::updater{} : reloader::updater{std::ref(m_applier)},
-                m_settings.db.empty() ? reloader::updater{} : reloader::updater{[this](auto const &current) {
-                    return m_applier.compare(current);
-                }}},
+                // A reload compares the map with where it came from, and layers what differs.
+                m_settings.db.empty()
+                    ? reloader::updater{[this](auto const &current) {
+                          return compare_with_snapshot_file(m_settings, current);
+                      }}
+                    : reloader::updater{[this](auto const &current) { return m_applier.compare(current); }}},
       m_admin{m_counters, m_reloads, m_clients, m_maps}, m_admin_limits{admin_limits()}, m_io{1}, m_stats_timer{m_io},
       m_trim_timer{m_io}, m_signals{m_io, SIGHUP, SIGTERM, SIGINT}, m_drain_timer{m_io}, m_drain_poll{m_io}
 {

@@ -7,6 +7,7 @@
 #include "pg/copy.hpp"
 #include "pg/text_array.hpp"
 #include "store/detail.hpp"
+#include "store/layer_rows.hpp"
 #include "store/schema.hpp"
 #include "store/settings_table.hpp"
 #include "store/snapshot_rows.hpp"
@@ -135,10 +136,27 @@ struct layer_plan
     std::size_t rows = 0;
 };
 
+/// The rows of a layer's keys in one transaction of the store.
+class store_rows final : public layer_row_source
+{
+public:
+    explicit store_rows(pqxx::transaction_base &txn) : m_txn{txn} {}
+
+    [[nodiscard]] std::size_t count(layer_keys const &keys) override { return key_rows{m_txn, keys}.count(); }
+    void read_into(layer_keys const &keys, snapshot_builder &builder) override
+    {
+        key_rows{m_txn, keys}.read_into(builder);
+    }
+    [[nodiscard]] std::optional<site_settings> settings() override { return read_settings(m_txn); }
+
+private:
+    pqxx::transaction_base &m_txn;
+};
+
 /// Chooses the layer for `changed` over `current`: the smallest level whose bound holds the
 /// changed keys and those of every layer of that level or smaller on top, which it replaces.
 /// \return false, with `why`, when not even a large layer holds them: read the whole map then.
-bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current, layer_keys changed,
+bool plan_layer(layer_row_source &rows, std::shared_ptr<snapshot const> const &current, layer_keys changed,
                 layer_bounds const &bounds, layer_plan &plan, std::string &why)
 {
     using level = snapshot::level;
@@ -152,7 +170,7 @@ bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> con
             peeled = true;
         }
         if (peeled) {
-            plan.rows = key_rows{txn, plan.keys}.count();
+            plan.rows = rows.count(plan.keys);
         }
         std::size_t limit = bounds.small_rows;
         if (kind == level::medium_layer) {
@@ -172,10 +190,6 @@ bool plan_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> con
     return false;
 }
 
-} // namespace
-
-namespace {
-
 /// \return true if an upload URL `before` allows may point at a host `after` does not: a host
 /// of its upload hosts or its new base's. \throws input_error if `after` is unusable.
 bool loses_upload_host(site_settings before, site_settings after)
@@ -194,28 +208,28 @@ bool loses_upload_host(site_settings before, site_settings after)
     });
 }
 
-/// Builds the layer of `changed` over `current` at `version`, reading the keys' rows in `txn`;
-/// `builder` is left to build (outside the transaction). Sets out's reason if no layer holds them.
-void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot const> const &current,
-                         layer_keys changed, std::int64_t version, layer_bounds const &bounds, applied_changes &out,
+} // namespace
+
+void plan_and_read_layer(layer_row_source &rows, std::shared_ptr<snapshot const> const &current, layer_keys changed,
+                         std::int64_t version, layer_bounds const &bounds, applied_changes &out,
                          std::unique_ptr<snapshot_builder> &builder)
 {
-    // A layer that holds the settings (changed now, or in a layer it replaces) has the store's.
+    // A layer that holds the settings (changed now, or in a layer it replaces) has the rows'.
     std::optional<site_settings> stored;
     if (changed.settings) {
-        stored = read_settings(txn);
+        stored = rows.settings();
         // The settings say where an upload may point, and every upload of the map was checked
         // against the hosts of the settings it was built with: with a host gone, a layer checks
         // them all again, as a whole read would.
         changed.uploads = changed.uploads || (stored && loses_upload_host(current->settings(), *stored));
     }
     layer_plan plan;
-    if (!plan_layer(txn, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
+    if (!plan_layer(rows, current, std::move(changed), bounds, plan, out.whole_map_reason)) {
         return;
     }
     if (plan.keys.settings) {
         if (!stored) {
-            stored = read_settings(txn); // a layer replaced held them
+            stored = rows.settings(); // a layer replaced held them
         }
         if (!stored) {
             out.whole_map_reason = "the site settings are gone";
@@ -226,11 +240,10 @@ void plan_and_read_layer(pqxx::transaction_base &txn, std::shared_ptr<snapshot c
     builder = std::make_unique<snapshot_builder>(plan.below, plan.keys, plan.level, std::move(settings));
     builder->set_version(version);
     builder->reserve_posts(plan.rows);
-    key_rows{txn, plan.keys}.read_into(*builder);
+    rows.read_into(plan.keys, *builder);
     out.rows_read = plan.rows;
 }
 
-/// Builds what plan_and_read_layer prepared. \return out.
 applied_changes built_layer(std::unique_ptr<snapshot_builder> const &builder, applied_changes out)
 {
     if (builder) {
@@ -241,8 +254,6 @@ applied_changes built_layer(std::unique_ptr<snapshot_builder> const &builder, ap
     }
     return out;
 }
-
-} // namespace
 
 applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &current, layer_bounds const &bounds)
 {
@@ -269,7 +280,8 @@ applied_changes database::apply_changes(std::shared_ptr<snapshot const> const &c
                 out.map = current;
                 return;
             }
-            plan_and_read_layer(txn, current, std::move(changed), changes.to_version, bounds, out, builder);
+            store_rows rows{txn};
+            plan_and_read_layer(rows, current, std::move(changed), changes.to_version, bounds, out, builder);
             txn.commit();
         });
     return built_layer(builder, std::move(out));
@@ -308,7 +320,8 @@ applied_changes database::compare_with_map(std::shared_ptr<snapshot const> const
             return;
         }
         // Nothing differs but the version: the small layer on top is built again at it.
-        plan_and_read_layer(txn, current, std::move(changed), out.to_version, bounds, out, builder);
+        store_rows rows{txn};
+        plan_and_read_layer(rows, current, std::move(changed), out.to_version, bounds, out, builder);
         txn.commit();
     });
     return built_layer(builder, std::move(out));

@@ -2,9 +2,11 @@
 #include "base/line_reader.hpp"
 #include "base/text.hpp"
 #include "base/url_codec.hpp"
+#include "mappings/snapshot_comparison.hpp"
 #include "pg/connection.hpp"
 #include "pg/copy.hpp"
 #include "store/detail.hpp"
+#include "store/layer_rows.hpp"
 #include "store/schema.hpp"
 #include "store/settings_table.hpp"
 #include "store/snapshot_rows.hpp"
@@ -14,6 +16,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,7 +31,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace forumgate::store {
 namespace {
@@ -302,10 +307,12 @@ snapshot_file_header read_snapshot_header(snapshot_file_reader &in, std::string_
     return header;
 }
 
-/// Reads the rows of one table into `builder`; `line` holds its table line and, after, the
-/// line that follows its rows.
-void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen,
-                         snapshot_builder &builder, snapshot_row_decoder &decoder)
+/// Reads the rows of one table into `builder` (a snapshot_builder, a snapshot_comparison or one
+/// of the row filters below); `line` holds its table line and, after, the line that follows its
+/// rows.
+template <typename Builder>
+void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::span<bool> seen, Builder &builder,
+                         snapshot_row_decoder &decoder)
 {
     // table NAME COLUMNS ROWS
     auto const [name_part, after_name] = split_keyword(split_keyword(line).second);
@@ -336,8 +343,10 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
                             table.name, shown(count)));
     }
     std::uint64_t const table_line = in.line_number();
-    if (table.table == map_table::posts) {
-        builder.reserve_posts(static_cast<std::size_t>(std::min<std::uint64_t>(*rows, MAX_ID)));
+    if constexpr (std::is_same_v<Builder, snapshot_builder>) {
+        if (table.table == map_table::posts) {
+            builder.reserve_posts(static_cast<std::size_t>(std::min<std::uint64_t>(*rows, MAX_ID)));
+        }
     }
 
     pg::copy_row row{table.names};
@@ -369,6 +378,191 @@ void read_snapshot_table(snapshot_file_reader &in, std::string_view &line, std::
                             *rows));
     }
 }
+
+/// Reads every table after the header (`line` holds the first table line) into `builder`, up to
+/// and including the end line, which must be the file's last.
+template <typename Builder>
+void read_snapshot_tables(snapshot_file_reader &in, std::string_view &line, Builder &builder)
+{
+    // Tables, each once, in any order, until the end line.
+    std::array<bool, MAP_TABLES.size()> seen{};
+    snapshot_row_decoder decoder;
+    while (line != "end") {
+        if (!line.starts_with("table ")) {
+            in.fail(fmt::format("'{}' is neither a table line nor the end line", shown(line)));
+        }
+        read_snapshot_table(in, line, seen, builder, decoder);
+    }
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        if (!seen[i]) {
+            in.fail(fmt::format("no table {} before the end line", MAP_TABLES[i].name));
+        }
+    }
+    if (in.next(line)) {
+        in.fail("more lines after the end line");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A reload compared with a snapshot file (docs/architecture.md, "A reload compared with the map")
+//
+// As database::compare_with_map, with the file in place of the store: one read of the file
+// compares every row with the map served, and later reads take the rows of the keys that
+// differ into a layer. Every read checks that the file is still the one compared.
+
+/// What tells one file from another at a path: a file written later is renamed over it.
+struct file_identity
+{
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    std::int64_t modified_ns = 0;
+
+    bool operator==(file_identity const &) const = default;
+};
+
+/// \return the identity of the file at `file` now. \throws input_error if it cannot be read.
+file_identity identity_of(fs::path const &file)
+{
+    struct stat status
+    {};
+    if (::stat(file.c_str(), &status) != 0) {
+        throw input_error{fmt::format("{}: cannot be read: {}", file.string(), std::strerror(errno))};
+    }
+    return {status.st_dev, status.st_ino, status.st_size,
+            std::int64_t{status.st_mtim.tv_sec} * 1'000'000'000 + status.st_mtim.tv_nsec};
+}
+
+/// Passes on to `Inner` (a snapshot_builder or a row_counter) the rows of a layer's keys only.
+template <typename Inner>
+class key_filter
+{
+public:
+    key_filter(mappings::layer_keys const &keys, Inner &inner) : m_keys{keys}, m_inner{inner} {}
+
+    void add(topic_row const &row) { pass_if(has_topic(row.old_id), row); }
+    void add(post_row const &row) { pass_if(has_topic(row.old_topic_id), row); }
+    void add(user_row const &row) { pass_if(has_name(m_keys.users, row.old_username), row); }
+    void add(tag_row const &row) { pass_if(has_name(m_keys.tags, row.old_name), row); }
+    void add(category_row const &row) { pass_if(m_keys.categories, row); }
+    void add(upload_row const &row) { pass_if(m_keys.uploads, row); }
+    void add(rule_row const &row) { pass_if(m_keys.rules, row); }
+
+private:
+    template <typename Row>
+    void pass_if(bool keep, Row const &row)
+    {
+        if (keep) {
+            m_inner.add(row);
+        }
+    }
+    [[nodiscard]] bool has_topic(std::uint64_t old_id) const
+    {
+        return old_id <= MAX_ID &&
+               std::binary_search(m_keys.topics.begin(), m_keys.topics.end(), static_cast<std::uint32_t>(old_id));
+    }
+    /// The keys hold names in lower case, as snapshot_comparison names them.
+    [[nodiscard]] bool has_name(std::vector<std::string> const &names, std::string const &name)
+    {
+        if (names.empty()) {
+            return false;
+        }
+        m_lower = base::ascii_lower(name);
+        return std::binary_search(names.begin(), names.end(), m_lower);
+    }
+
+    mappings::layer_keys const &m_keys;
+    Inner &m_inner;
+    std::string m_lower;
+};
+
+/// Counts the rows given to it.
+struct row_counter
+{
+    std::size_t rows = 0;
+
+    template <typename Row>
+    void add(Row const &)
+    {
+        ++rows;
+    }
+};
+
+/// Counts each topic's posts (snapshot_comparison::add_post_count), in runs of rows of one
+/// topic: a file written from the store has each topic's posts mostly together.
+class post_counter
+{
+public:
+    void add(post_row const &row)
+    {
+        if (m_runs.empty() || m_runs.back().first != row.old_topic_id) {
+            m_runs.emplace_back(row.old_topic_id, 0);
+        }
+        ++m_runs.back().second;
+    }
+    template <typename Row>
+    void add(Row const &)
+    {}
+
+    /// Gives each topic's count to `comparison`, once.
+    void give_to(mappings::snapshot_comparison &comparison)
+    {
+        std::sort(m_runs.begin(), m_runs.end());
+        for (std::size_t i = 0; i < m_runs.size();) {
+            auto const topic = m_runs[i].first;
+            std::size_t posts = 0;
+            for (; i < m_runs.size() && m_runs[i].first == topic; ++i) {
+                posts += m_runs[i].second;
+            }
+            comparison.add_post_count(topic, posts);
+        }
+    }
+
+private:
+    std::vector<std::pair<std::uint64_t, std::size_t>> m_runs;
+};
+
+/// The rows of a layer's keys, read again from a snapshot file already compared.
+class snapshot_file_rows final : public layer_row_source
+{
+public:
+    snapshot_file_rows(fs::path file, file_identity identity, site_settings settings)
+        : m_file{std::move(file)}, m_identity{identity}, m_settings{std::move(settings)}
+    {}
+
+    [[nodiscard]] std::size_t count(mappings::layer_keys const &keys) override
+    {
+        row_counter counter;
+        key_filter<row_counter> filter{keys, counter};
+        read(filter);
+        return counter.rows + (keys.settings ? 1 : 0);
+    }
+    void read_into(mappings::layer_keys const &keys, snapshot_builder &builder) override
+    {
+        key_filter<snapshot_builder> filter{keys, builder};
+        read(filter);
+    }
+    [[nodiscard]] std::optional<site_settings> settings() override { return m_settings; }
+
+    /// Reads every row of the file into `builder`.
+    /// \throws input_error if the file is no longer the one compared (another was renamed over it).
+    template <typename Builder>
+    void read(Builder &builder)
+    {
+        snapshot_file_reader in{m_file};
+        if (identity_of(m_file) != m_identity) {
+            throw input_error{fmt::format("{}: replaced while it was compared with the map", m_file.string())};
+        }
+        std::string_view line;
+        (void)read_snapshot_header(in, line);
+        read_snapshot_tables(in, line, builder);
+    }
+
+private:
+    fs::path m_file;
+    file_identity m_identity;
+    site_settings m_settings;
+};
 
 } // namespace
 
@@ -439,28 +633,47 @@ std::shared_ptr<snapshot const> read_snapshot_file(std::filesystem::path const &
         in.fail_at(header.settings_line, fmt::format("the settings are unusable: {}", e.what()));
     }
     builder->set_version(header.version);
-
-    // Tables, each once, in any order, until the end line.
-    std::array<bool, MAP_TABLES.size()> seen{};
-    snapshot_row_decoder decoder;
-    while (line != "end") {
-        if (!line.starts_with("table ")) {
-            in.fail(fmt::format("'{}' is neither a table line nor the end line", shown(line)));
-        }
-        read_snapshot_table(in, line, seen, *builder, decoder);
-    }
-    for (std::size_t i = 0; i < seen.size(); ++i) {
-        if (!seen[i]) {
-            in.fail(fmt::format("no table {} before the end line", MAP_TABLES[i].name));
-        }
-    }
-    if (in.next(line)) {
-        in.fail("more lines after the end line");
-    }
+    read_snapshot_tables(in, line, *builder);
     try {
         return builder->build();
     } catch (input_error const &e) {
         throw input_error{fmt::format("{}: {}", in.name(), e.what())};
+    }
+}
+
+applied_changes compare_with_snapshot_file(std::shared_ptr<snapshot const> const &current,
+                                           std::filesystem::path const &file, layer_bounds const &bounds)
+{
+    applied_changes out;
+    snapshot_file_reader in{file};
+    auto const identity = identity_of(file);
+    std::string_view line;
+    auto header = read_snapshot_header(in, line);
+    out.to_version = header.version;
+    mappings::snapshot_comparison comparison{*current};
+    try {
+        comparison.compare(header.settings);
+    } catch (input_error const &e) {
+        in.fail_at(header.settings_line, fmt::format("the settings are unusable: {}", e.what()));
+    }
+    read_snapshot_tables(in, line, comparison);
+    snapshot_file_rows rows{file, identity, std::move(header.settings)};
+    if (comparison.needs_post_counts()) {
+        post_counter counter;
+        rows.read(counter);
+        counter.give_to(comparison);
+    }
+    mappings::layer_keys changed = comparison.finish();
+    if (changed.empty() && out.to_version == current->version()) {
+        out.map = current;
+        return out;
+    }
+    std::unique_ptr<snapshot_builder> builder;
+    try {
+        plan_and_read_layer(rows, current, std::move(changed), out.to_version, bounds, out, builder);
+        return built_layer(builder, std::move(out));
+    } catch (input_error const &e) {
+        throw input_error{fmt::format("{}: {}", file.string(), e.what())};
     }
 }
 

@@ -223,4 +223,16 @@ private:
 /// truncated or holds a bad row; "FILE: …" if the rows clash (a duplicate old id).
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> read_snapshot_file(std::filesystem::path const &file);
 
+/// Compares every row of a snapshot file with `current` (a map read from a snapshot file, or
+/// layered over one) and lays the rows of the keys that differ over it, as
+/// database::compare_with_map does with the store: a reload that never holds a second whole map.
+/// The file is read once to compare and again for the layer's rows (each read checks it is still
+/// the same file). \return the map at the file's version, `current` itself if nothing differs,
+/// or no map and the reason when a layer cannot hold what differs (read the file whole then).
+/// \throws input_error as read_snapshot_file() does, or if another file was renamed over `file`
+/// while it was read.
+[[nodiscard]] applied_changes compare_with_snapshot_file(std::shared_ptr<mappings::snapshot const> const &current,
+                                                         std::filesystem::path const &file,
+                                                         layer_bounds const &bounds = {});
+
 } // namespace forumgate::store

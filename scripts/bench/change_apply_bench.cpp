@@ -5,7 +5,9 @@
 // then
 //   - imports one topic with 20 posts at a time (--single runs of them) and applies each: the
 //     applying thread's CPU time, its wall time, and the memory the layer adds;
-//   - changes --replay topics in one transaction (new slugs and a post each) and applies them.
+//   - changes --replay topics in one transaction (new slugs and a post each) and applies them;
+//   - reloads compared with the store and with a snapshot file written from it (nothing
+//     changed, and every change above): CPU, wall time and the peak RSS of each.
 // Prints key value lines and checks the floors; removes what it added.
 
 #include "scripts/bench/synthetic_map.hpp"
@@ -15,10 +17,12 @@
 #include <fmt/format.h>
 #include <malloc.h>
 #include <pqxx/pqxx>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <vector>
@@ -90,21 +94,22 @@ applied apply_timed(store::database &store, std::shared_ptr<mappings::snapshot c
     return out;
 }
 
-/// A reload compared with the store (database::compare_with_map), with its CPU, wall time and the
-/// process's peak RSS while it ran, printed as `name`_….
+/// A reload compared with the map's source: `compare` is database::compare_with_map or
+/// store::compare_with_snapshot_file. Prints its CPU, wall time and the process's peak RSS while
+/// it ran as `name`_….
 struct compared
 {
     std::shared_ptr<mappings::snapshot const> map;
     std::size_t peak_rss = 0;
 };
 
-compared compare_timed(store::database &store, std::shared_ptr<mappings::snapshot const> const &current,
-                       std::string const &name)
+template <typename Compare>
+compared compare_timed(Compare const &compare, std::string const &name)
 {
     reset_peak_rss();
     auto const wall = clock_type::now();
     double const cpu = thread_cpu_seconds();
-    auto result = store.compare_with_map(current);
+    store::applied_changes result = compare();
     double const cpu_ms = (thread_cpu_seconds() - cpu) * 1000;
     double const wall_ms = seconds_since(wall) * 1000;
     if (!result.map) {
@@ -176,7 +181,7 @@ int main(int argc, char **argv)
         malloc_trim(0); // as the redirector does once a replaced map is freed
         // A reload as the redirector makes it: the map compared with the store, nothing changed.
         auto const first = map;
-        auto const unchanged = compare_timed(store, map, "compared_reload_unchanged");
+        auto const unchanged = compare_timed([&] { return store.compare_with_map(map); }, "compared_reload_unchanged");
         if (unchanged.map != map) {
             throw std::runtime_error{"a reload with nothing changed replaced the map"};
         }
@@ -222,13 +227,41 @@ int main(int argc, char **argv)
         // and the replay's) found by comparing and layered over it.
         map = nullptr;
         malloc_trim(0);
-        auto const changed = compare_timed(store, first, fmt::format("compared_reload_{}_topics", single + replay));
+        auto const changed = compare_timed([&] { return store.compare_with_map(first); },
+                                           fmt::format("compared_reload_{}_topics", single + replay));
         std::cout << fmt::format("compared_reload_level {}\nrss_bytes_after_compared_reload {}\n",
                                  level_name(changed.map->kind()), rss_bytes());
 
+        // The same two reloads with the snapshot file in place of the store (serve --snapshot
+        // without a store): the file written now, compared with the map that has every change
+        // above and with the map read at first.
+        auto const file =
+            std::filesystem::temp_directory_path() / fmt::format("forumgate-change-apply-{}.snapshot", ::getpid());
+        auto const write_start = clock_type::now();
+        store.write_snapshot_file(file);
+        std::cout << fmt::format("snapshot_file_bytes {}\nsnapshot_file_write_wall_ms {:.0f}\n",
+                                 std::filesystem::file_size(file), seconds_since(write_start) * 1000);
+        compared file_unchanged;
+        compared file_changed;
+        try {
+            file_unchanged = compare_timed([&] { return store::compare_with_snapshot_file(changed.map, file); },
+                                           "file_reload_unchanged");
+            if (file_unchanged.map != changed.map) {
+                throw std::runtime_error{"a reload from an unchanged snapshot file replaced the map"};
+            }
+            file_changed = compare_timed([&] { return store::compare_with_snapshot_file(first, file); },
+                                         fmt::format("file_reload_{}_topics", single + replay));
+            std::cout << fmt::format("file_reload_level {}\n", level_name(file_changed.map->kind()));
+        } catch (...) {
+            std::filesystem::remove(file);
+            throw;
+        }
+        std::filesystem::remove(file);
+
         constexpr std::size_t PEAK_LIMIT = 400ULL << 20U;
         bool const ok = cpu.back() < 100 && added_bytes < 10u * 1024 * 1024 && r.wall_ms < 2000 &&
-                        unchanged.peak_rss < PEAK_LIMIT && changed.peak_rss < PEAK_LIMIT;
+                        unchanged.peak_rss < PEAK_LIMIT && changed.peak_rss < PEAK_LIMIT &&
+                        file_unchanged.peak_rss < PEAK_LIMIT && file_changed.peak_rss < PEAK_LIMIT;
         std::cout << fmt::format("floors {} (one topic < 100 ms CPU and < 10 MB; replay < 2 s; a reload's peak < 400 "
                                  "MiB)\n",
                                  ok ? "met" : "MISSED");

@@ -164,7 +164,7 @@ protected:
 
 TEST_F(comparing_reloader_test, a_reload_layers_what_differs_without_reading_the_whole_map)
 {
-    m_comparisons.push_back({map_at(2), "", 3, false});
+    m_comparisons.push_back({map_at(2), "", 3, false, "the store"});
     m_comparing.request("SIGHUP");
     ASSERT_TRUE(eventually([&] { return m_comparing.successes() == 1; }));
     EXPECT_EQ(m_holder.current()->version(), 2);
@@ -176,7 +176,7 @@ TEST_F(comparing_reloader_test, a_reload_layers_what_differs_without_reading_the
 
 TEST_F(comparing_reloader_test, a_reload_the_comparison_cannot_layer_reads_the_whole_map)
 {
-    m_comparisons.push_back({nullptr, "3000000 rows changed since the map was last read whole", 0, false});
+    m_comparisons.push_back({nullptr, "3000000 rows changed since the map was last read whole", 0, false, "the store"});
     queue(map_at(3));
     m_comparing.request("SIGHUP");
     ASSERT_TRUE(eventually([&] { return m_comparing.successes() == 1; }));
@@ -189,15 +189,15 @@ TEST_F(comparing_reloader_test, a_reload_the_comparison_cannot_layer_reads_the_w
 TEST_F(comparing_reloader_test, changes_too_many_for_a_layer_read_the_whole_map_without_comparing)
 {
     // Too many rows for a layer: the comparison would find the same keys, so it is skipped.
-    m_updates.push_back({nullptr, "2000000 rows changed since the map was last read whole", 0, false});
+    m_updates.push_back({nullptr, "2000000 rows changed since the map was last read whole", 0, false, ""});
     queue(map_at(4));
     m_comparing.request_changes("store changed");
     ASSERT_TRUE(eventually([&] { return m_holder.current()->version() == 4; }));
     EXPECT_EQ(m_compare_calls, 0);
 
     // The change log cannot name the keys (a table changed whole): the comparison can.
-    m_updates.push_back({nullptr, "forumgate.tags changed as a whole", 0, true});
-    m_comparisons.push_back({map_at(5), "", 2, false});
+    m_updates.push_back({nullptr, "forumgate.tags changed as a whole", 0, true, ""});
+    m_comparisons.push_back({map_at(5), "", 2, false, "the store"});
     m_comparing.request_changes("store changed");
     ASSERT_TRUE(eventually([&] { return m_holder.current()->version() == 5; }));
     EXPECT_EQ(m_compare_calls, 1);

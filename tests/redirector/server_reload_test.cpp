@@ -91,16 +91,25 @@ TEST_F(server_test, a_whole_reload_frees_the_old_map_without_waiting_for_idle_co
     // its handler's state: the old map stayed in memory beside the new one until that
     // connection's next request or its keep-alive timeout (a minute by default). The reload now
     // has every connection let go of it at once.
-    // A map from a snapshot file is reloaded whole (a reload from the store compares instead).
+    // A topic restricted leaves the old slug that led to it, which no layer can show (the
+    // slug's next topic below is unknown): the comparison asks for the whole map.
+    test_database db;
+    load_fixture_map(db.conninfo());
     temp_dir dir;
     auto const file = dir.path() / "map.snapshot";
-    auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", s_db->conninfo(), file.string()});
-    ASSERT_EQ(written.exit_code, 0) << written.err;
+    auto const write_file = [&] {
+        auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", db.conninfo(), file.string()});
+        ASSERT_EQ(written.exit_code, 0) << written.err;
+    };
+    write_file();
     auto server = start({"--db", "", "--snapshot", file.string()});
     http_client idle{server.port};
     ASSERT_TRUE(answered(idle));
+    change_store(db, {"UPDATE forumgate.topics SET restricted = true WHERE old_id = 774"});
+    write_file();
     server->signal(SIGHUP);
-    ASSERT_TRUE(server->wait_for_log("map version 1 -> 1, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
+    ASSERT_TRUE(server->wait_for_log("the whole map is read: topic 774 left the old slug", 10s)) << server->log();
+    ASSERT_TRUE(server->wait_for_log("map version 1 -> 2, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
     // The reloader waits up to 2 s for the old map to be let go, then keeps it as retired.
     std::this_thread::sleep_for(3s);
     auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");
@@ -133,6 +142,37 @@ TEST_F(server_test, a_sighup_compares_the_map_with_the_store_and_layers_what_dif
     // Nothing changed since: the map stays as it is.
     server->signal(SIGHUP);
     EXPECT_TRUE(server->wait_for_log("map version 2 -> 2, nothing differs", 10s)) << server->log();
+}
+
+TEST_F(server_test, a_sighup_compares_the_map_with_the_snapshot_file_and_layers_what_differs)
+{
+    // Served from a snapshot file without a store, a reload read the whole file again: two maps
+    // in memory at its peak. It now compares the file's rows with the map and layers what differs.
+    test_database db;
+    load_fixture_map(db.conninfo());
+    temp_dir dir;
+    auto const file = dir.path() / "map.snapshot";
+    auto const write_file = [&] {
+        auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", db.conninfo(), file.string()});
+        ASSERT_EQ(written.exit_code, 0) << written.err;
+    };
+    write_file();
+    auto server = start({"--db", "", "--snapshot", file.string()});
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log("map version 1 -> 1, nothing differs, compared with snapshot file", 10s))
+        << server->log();
+    change_store(db, {"UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774"});
+    write_file();
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_log(
+        fmt::format("map version 1 -> 2, compared with snapshot file {}, 4 rows read again into a layer",
+                    file.string()),
+        10s))
+        << server->log();
+    EXPECT_EQ(server->log().find(" MiB, built in "), std::string::npos) << "the whole map was read: " << server->log();
+    auto const after = forumgate::testing::http_request(server.port, "/t/774", OLD_HOST);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->header("Location"), NEW_BASE + "/t/agm-minutes-renamed/1774");
 }
 
 TEST_F(server_test, a_store_change_is_applied_in_place_without_reading_the_whole_map)

@@ -221,6 +221,7 @@ enum class update
 {
     from_change_log, ///< database::apply_changes: the keys the change log names
     by_comparison,   ///< database::compare_with_map: the keys whose rows differ from the map's
+    by_file,         ///< compare_with_snapshot_file: the same, with the store's snapshot file
 };
 
 /// Runs `steps` random changes, applying each in place (with small bounds, so that layers grow,
@@ -233,11 +234,24 @@ layer_counts compare_after_each_change(database &store, std::string const &conni
     auto const urls = changes.urls();
     layer_bounds const bounds{15, 60, 200, 8};
     layer_counts counts;
+    temp_dir dir;
+    auto const file = dir.path() / "map.snapshot";
+    auto const apply = [&](std::shared_ptr<snapshot const> const &map) {
+        switch (how) {
+        case update::from_change_log:
+            return store.apply_changes(map, bounds);
+        case update::by_comparison:
+            return store.compare_with_map(map, bounds);
+        case update::by_file:
+            store.write_snapshot_file(file);
+            return forumgate::store::compare_with_snapshot_file(map, file, bounds);
+        }
+        return forumgate::store::applied_changes{};
+    };
     std::shared_ptr<snapshot const> layered = store.load_snapshot();
     for (int step = 0; step < steps; ++step) {
         changes.step();
-        auto applied = how == update::from_change_log ? store.apply_changes(layered, bounds)
-                                                      : store.compare_with_map(layered, bounds);
+        auto applied = apply(layered);
         if (applied.map) {
             auto const kind = applied.map->kind();
             (kind == snapshot::level::large_layer    ? counts.large
@@ -326,6 +340,22 @@ TEST_F(store_test, a_reload_compared_with_the_map_answers_as_the_whole_map_does)
     auto &s = migrated();
     s.set_settings(brum_settings());
     layer_counts const total = compare_over_seeds(s, m_db.conninfo(), 11, 12, 100, update::by_comparison);
+    if (HasFailure()) {
+        return;
+    }
+    EXPECT_GT(total.small, 30);
+    EXPECT_GT(total.medium, 5);
+    EXPECT_GT(total.large, 2);
+    EXPECT_GT(total.whole, 0);
+}
+
+// The same with a snapshot file in place of the store (serve --snapshot without a store): each
+// change written to the file and found by comparing the file's rows with the map served.
+TEST_F(store_test, a_reload_compared_with_a_snapshot_file_answers_as_the_whole_file_does)
+{
+    auto &s = migrated();
+    s.set_settings(brum_settings());
+    layer_counts const total = compare_over_seeds(s, m_db.conninfo(), 21, 22, 100, update::by_file);
     if (HasFailure()) {
         return;
     }

@@ -415,5 +415,87 @@ TEST_F(store_test, a_snapshot_file_with_a_bad_line_is_refused_with_file_and_line
               name + ": topic 774 appears more than once");
 }
 
+// The defect: a server without a store (serve --snapshot FILE) read the whole file again on
+// every reload, holding two maps while it built the second. Compared with the file, a reload
+// keeps the map and layers only the keys whose rows differ.
+TEST_F(store_test, a_reload_compared_with_a_snapshot_file_keeps_the_map_and_layers_what_differs)
+{
+    temp_dir dir;
+    fs::path const file = write_sample_snapshot(dir);
+    auto const first = forumgate::store::read_snapshot_file(file);
+    auto const unchanged = forumgate::store::compare_with_snapshot_file(first, file);
+    EXPECT_EQ(unchanged.map, first) << unchanged.whole_map_reason;
+    EXPECT_EQ(unchanged.rows_read, 0U);
+
+    // A renamed topic, and a post gone (topic 775's only one: found by counting each topic's
+    // posts in the file).
+    {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec("UPDATE forumgate.topics SET new_slug = 'renamed-again' WHERE old_id = 774");
+        txn.exec("DELETE FROM forumgate.posts WHERE old_id = 9004");
+        txn.commit();
+    }
+    migrated().write_snapshot_file(file);
+    auto const compared = forumgate::store::compare_with_snapshot_file(first, file);
+    ASSERT_TRUE(compared.map) << compared.whole_map_reason;
+    EXPECT_EQ(compared.map->below(), first);
+    EXPECT_EQ(compared.map->kind(), snapshot::level::small_layer);
+    EXPECT_EQ(compared.map->keys().topics, (std::vector<std::uint32_t>{774, 775}));
+    EXPECT_EQ(compared.rows_read, 5U) << "topics 774 and 775, and 774's three posts";
+    expect_same_snapshot(*compared.map, *forumgate::store::read_snapshot_file(file));
+    EXPECT_EQ(forumgate::mappings::resolve({"", "/t/x/774"}, *compared.map).location,
+              "https://forum.brum.coop/t/renamed-again/1774");
+    EXPECT_EQ(compared.map->find_post(9004), nullptr);
+    // Compared again: nothing differs.
+    EXPECT_EQ(forumgate::store::compare_with_snapshot_file(compared.map, file).map, compared.map);
+}
+
+// A comparison accepts only what a whole read of the file accepts: otherwise a reload would
+// serve a file that the next start refuses.
+TEST_F(store_test, a_snapshot_file_compared_is_refused_where_a_whole_read_refuses_it)
+{
+    temp_dir dir;
+    fs::path const file = write_sample_snapshot(dir);
+    auto const first = forumgate::store::read_snapshot_file(file);
+    std::string const content = read_file(file);
+    auto const compare = [&](std::string const &text) {
+        dir.write("map.snapshot", text);
+        return message_of<input_error>([&] {
+            auto const compared = forumgate::store::compare_with_snapshot_file(first, file);
+            if (!compared.map) {
+                throw input_error{"no layer: " + compared.whole_map_reason};
+            }
+        });
+    };
+    auto const whole = [&] {
+        return message_of<input_error>([&] { (void)forumgate::store::read_snapshot_file(file); });
+    };
+
+    // A topic row given twice, the same both times: the map has that row, so only a check for
+    // repeated rows tells.
+    auto const at = content.find("\n774\t") + 1;
+    std::string const row = content.substr(at, content.find('\n', at) + 1 - at);
+    std::string repeated = content;
+    repeated.insert(at, row);
+    auto const count_at = repeated.find(",restricted 4\n") + std::string_view{",restricted "}.size();
+    repeated.replace(count_at, 1, "5");
+    std::string const refused = compare(repeated); // written first, then read whole
+    EXPECT_EQ(refused, whole());
+    EXPECT_EQ(refused, file.string() + ": topic 774 appears more than once");
+
+    // A bad row, and unusable settings: the same file and line as a whole read gives.
+    std::string bad = content;
+    bad.replace(bad.find("\n774\t") + 1, 3, "x74");
+    std::string const bad_row = compare(bad);
+    EXPECT_EQ(bad_row, whole());
+    EXPECT_NE(bad_row.find(".snapshot:8: table topics: old_id 'x74' is not a number"), std::string::npos) << bad_row;
+    std::string unusable = content;
+    unusable.replace(unusable.find("new_base https://"), 16, "new_base ftp://");
+    std::string const bad_settings = compare(unusable);
+    EXPECT_EQ(bad_settings, whole());
+    EXPECT_NE(bad_settings.find(".snapshot:3: the settings are unusable"), std::string::npos) << bad_settings;
+}
+
 } // namespace
 } // namespace forumgate::store::store_tests
