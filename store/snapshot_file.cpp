@@ -433,6 +433,29 @@ file_identity identity_of(fs::path const &file)
             std::int64_t{status.st_mtim.tv_sec} * 1'000'000'000 + status.st_mtim.tv_nsec};
 }
 
+/// Represents a snapshot file opened for one of a comparison's reads, with the identity of the
+/// file opened: the same before and after the open, or another file was renamed over it meanwhile.
+class identified_reader
+{
+public:
+    /// \throws input_error if the file cannot be opened or was replaced while it was opened.
+    explicit identified_reader(fs::path const &file)
+        : m_before{identity_of(file)}, m_in{file}, m_identity{identity_of(file)}
+    {
+        if (m_identity != m_before) {
+            throw input_error{fmt::format("{}: replaced while it was opened", file.string())};
+        }
+    }
+
+    [[nodiscard]] snapshot_file_reader &in() noexcept { return m_in; }
+    [[nodiscard]] file_identity const &identity() const noexcept { return m_identity; }
+
+private:
+    file_identity m_before;
+    snapshot_file_reader m_in;
+    file_identity m_identity;
+};
+
 /// Passes on to `Inner` (a snapshot_builder or a row_counter) the rows of a layer's keys only.
 template <typename Inner>
 class key_filter
@@ -549,13 +572,13 @@ public:
     template <typename Builder>
     void read(Builder &builder)
     {
-        snapshot_file_reader in{m_file};
-        if (identity_of(m_file) != m_identity) {
+        identified_reader opened{m_file};
+        if (opened.identity() != m_identity) {
             throw input_error{fmt::format("{}: replaced while it was compared with the map", m_file.string())};
         }
         std::string_view line;
-        (void)read_snapshot_header(in, line);
-        read_snapshot_tables(in, line, builder);
+        (void)read_snapshot_header(opened.in(), line);
+        read_snapshot_tables(opened.in(), line, builder);
     }
 
 private:
@@ -645,8 +668,8 @@ applied_changes compare_with_snapshot_file(std::shared_ptr<snapshot const> const
                                            std::filesystem::path const &file, layer_bounds const &bounds)
 {
     applied_changes out;
-    snapshot_file_reader in{file};
-    auto const identity = identity_of(file);
+    identified_reader opened{file};
+    snapshot_file_reader &in = opened.in();
     std::string_view line;
     auto header = read_snapshot_header(in, line);
     out.to_version = header.version;
@@ -657,7 +680,7 @@ applied_changes compare_with_snapshot_file(std::shared_ptr<snapshot const> const
         in.fail_at(header.settings_line, fmt::format("the settings are unusable: {}", e.what()));
     }
     read_snapshot_tables(in, line, comparison);
-    snapshot_file_rows rows{file, identity, std::move(header.settings)};
+    snapshot_file_rows rows{file, opened.identity(), std::move(header.settings)};
     if (comparison.needs_post_counts()) {
         post_counter counter;
         rows.read(counter);

@@ -65,6 +65,27 @@ void change_store(test_database const &db, std::initializer_list<std::string_vie
     txn.commit();
 }
 
+/// A store of its own holding the fixture map, and its snapshot file: what a redirector without a
+/// store serves from, written again after each change to the store.
+struct snapshot_of_a_store
+{
+    test_database db;
+    temp_dir dir;
+    std::filesystem::path file = dir.path() / "map.snapshot";
+
+    snapshot_of_a_store()
+    {
+        load_fixture_map(db.conninfo());
+        write();
+    }
+    /// Writes the store's map to `file` (forumgate map snapshot).
+    void write() const
+    {
+        auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", db.conninfo(), file.string()});
+        EXPECT_EQ(written.exit_code, 0) << written.err;
+    }
+};
+
 // ---------------------------------------------------------------------------------------------
 // reloads
 
@@ -93,20 +114,12 @@ TEST_F(server_test, a_whole_reload_frees_the_old_map_without_waiting_for_idle_co
     // has every connection let go of it at once.
     // A topic restricted leaves the old slug that led to it, which no layer can show (the
     // slug's next topic below is unknown): the comparison asks for the whole map.
-    test_database db;
-    load_fixture_map(db.conninfo());
-    temp_dir dir;
-    auto const file = dir.path() / "map.snapshot";
-    auto const write_file = [&] {
-        auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", db.conninfo(), file.string()});
-        ASSERT_EQ(written.exit_code, 0) << written.err;
-    };
-    write_file();
-    auto server = start({"--db", "", "--snapshot", file.string()});
+    snapshot_of_a_store source;
+    auto server = start({"--db", "", "--snapshot", source.file.string()});
     http_client idle{server.port};
     ASSERT_TRUE(answered(idle));
-    change_store(db, {"UPDATE forumgate.topics SET restricted = true WHERE old_id = 774"});
-    write_file();
+    change_store(source.db, {"UPDATE forumgate.topics SET restricted = true WHERE old_id = 774"});
+    source.write();
     server->signal(SIGHUP);
     ASSERT_TRUE(server->wait_for_log("the whole map is read: topic 774 left the old slug", 10s)) << server->log();
     ASSERT_TRUE(server->wait_for_log("map version 1 -> 2, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
@@ -148,25 +161,17 @@ TEST_F(server_test, a_sighup_compares_the_map_with_the_snapshot_file_and_layers_
 {
     // Served from a snapshot file without a store, a reload read the whole file again: two maps
     // in memory at its peak. It now compares the file's rows with the map and layers what differs.
-    test_database db;
-    load_fixture_map(db.conninfo());
-    temp_dir dir;
-    auto const file = dir.path() / "map.snapshot";
-    auto const write_file = [&] {
-        auto const written = run_process(FORUMGATE_BINARY, {"map", "snapshot", "--db", db.conninfo(), file.string()});
-        ASSERT_EQ(written.exit_code, 0) << written.err;
-    };
-    write_file();
-    auto server = start({"--db", "", "--snapshot", file.string()});
+    snapshot_of_a_store source;
+    auto server = start({"--db", "", "--snapshot", source.file.string()});
     server->signal(SIGHUP);
     ASSERT_TRUE(server->wait_for_log("map version 1 -> 1, nothing differs, compared with snapshot file", 10s))
         << server->log();
-    change_store(db, {"UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774"});
-    write_file();
+    change_store(source.db, {"UPDATE forumgate.topics SET new_slug = 'agm-minutes-renamed' WHERE old_id = 774"});
+    source.write();
     server->signal(SIGHUP);
     ASSERT_TRUE(server->wait_for_log(
         fmt::format("map version 1 -> 2, compared with snapshot file {}, 4 rows read again into a layer",
-                    file.string()),
+                    source.file.string()),
         10s))
         << server->log();
     EXPECT_EQ(server->log().find(" MiB, built in "), std::string::npos) << "the whole map was read: " << server->log();

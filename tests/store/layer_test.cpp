@@ -318,19 +318,24 @@ layer_counts compare_over_seeds(database &store, std::string const &conninfo, un
     return total;
 }
 
+/// Checks that each level of layer, and the whole map, was taken more often than `floors` says.
+void expect_every_path(layer_counts const &total, layer_counts const &floors)
+{
+    if (::testing::Test::HasFailure()) {
+        return; // the first difference is the message
+    }
+    EXPECT_GT(total.small, floors.small);
+    EXPECT_GT(total.medium, floors.medium);
+    EXPECT_GT(total.large, floors.large);
+    EXPECT_GT(total.whole, floors.whole);
+}
+
 TEST_F(store_test, changes_applied_in_place_answer_as_the_whole_map_does)
 {
     auto &s = migrated();
     s.set_settings(brum_settings());
-    layer_counts const total = compare_over_seeds(s, m_db.conninfo(), 1, 3, 120, update::from_change_log);
-    if (HasFailure()) {
-        return;
-    }
     // Every path was taken: each level of layer, and the whole map when a layer cannot.
-    EXPECT_GT(total.small, 50);
-    EXPECT_GT(total.medium, 10);
-    EXPECT_GT(total.large, 5);
-    EXPECT_GT(total.whole, 0);
+    expect_every_path(compare_over_seeds(s, m_db.conninfo(), 1, 3, 120, update::from_change_log), {50, 10, 5, 0});
 }
 
 // A reload compared with the map: the same random changes, each found by comparing every row
@@ -339,14 +344,7 @@ TEST_F(store_test, a_reload_compared_with_the_map_answers_as_the_whole_map_does)
 {
     auto &s = migrated();
     s.set_settings(brum_settings());
-    layer_counts const total = compare_over_seeds(s, m_db.conninfo(), 11, 12, 100, update::by_comparison);
-    if (HasFailure()) {
-        return;
-    }
-    EXPECT_GT(total.small, 30);
-    EXPECT_GT(total.medium, 5);
-    EXPECT_GT(total.large, 2);
-    EXPECT_GT(total.whole, 0);
+    expect_every_path(compare_over_seeds(s, m_db.conninfo(), 11, 12, 100, update::by_comparison), {30, 5, 2, 0});
 }
 
 // The same with a snapshot file in place of the store (serve --snapshot without a store): each
@@ -355,14 +353,7 @@ TEST_F(store_test, a_reload_compared_with_a_snapshot_file_answers_as_the_whole_f
 {
     auto &s = migrated();
     s.set_settings(brum_settings());
-    layer_counts const total = compare_over_seeds(s, m_db.conninfo(), 21, 22, 100, update::by_file);
-    if (HasFailure()) {
-        return;
-    }
-    EXPECT_GT(total.small, 30);
-    EXPECT_GT(total.medium, 5);
-    EXPECT_GT(total.large, 2);
-    EXPECT_GT(total.whole, 0);
+    expect_every_path(compare_over_seeds(s, m_db.conninfo(), 21, 22, 100, update::by_file), {30, 5, 2, 0});
 }
 
 // The defect: a reload built a second whole map beside the one served, even when nothing or one
