@@ -53,38 +53,60 @@ void change_applier::read_whole(std::shared_ptr<mappings::snapshot const> const 
 
 applied_update change_applier::operator()(std::shared_ptr<mappings::snapshot const> const &current)
 {
-    return on_store(current, [](store::database &store, auto const &map) { return store.apply_changes(map); });
+    return on_store(current, history::needed,
+                    [](store::database &store, auto const &map) { return store.apply_changes(map); });
 }
 
 applied_update change_applier::compare(std::shared_ptr<mappings::snapshot const> const &current)
 {
-    return on_store(current, [](store::database &store, auto const &map) { return store.compare_with_map(map); });
+    // A comparison needs no history: whatever map it starts from (the snapshot file's, when the
+    // store was away at start-up), the map it gives answers as the store's does.
+    return on_store(current, history::not_needed,
+                    [](store::database &store, auto const &map) { return store.compare_with_map(map); });
 }
 
+namespace {
+
+/// \return the whole map `map` lies on (itself if it is not a layer).
+std::shared_ptr<mappings::snapshot const> base_of(std::shared_ptr<mappings::snapshot const> map)
+{
+    while (map->below()) {
+        map = map->below();
+    }
+    return map;
+}
+
+} // namespace
+
 template <typename Update>
-applied_update change_applier::on_store(std::shared_ptr<mappings::snapshot const> const &current, Update const &update)
+applied_update change_applier::on_store(std::shared_ptr<mappings::snapshot const> const &current, history of_store,
+                                        Update const &update)
 {
     std::lock_guard const lock{m_mutex};
-    auto const *base = current.get();
-    while (base->below()) {
-        base = base->below().get();
-    }
-    if (m_base.lock().get() != base) {
-        return {nullptr, "the map was not read from the store (a snapshot file)", 0, false, "the store"};
+    if (of_store == history::needed && m_base.lock() != base_of(current)) {
+        // The change log is the store's history since a version: a map from a snapshot file may
+        // be of another store's. A comparison brings it to the store's map; then the log applies.
+        return {nullptr, "the map was not read from the store (a snapshot file)", 0, true, "the store"};
     }
     // A connection kept since the last change may have been dropped meanwhile (the store
-    // restarted, a failover): on a failure, once more on a new one.
+    // restarted, a failover): on a failure, once more on a new one. A new connection that
+    // fails is not tried again at once: the store is away, and the reloader reads the whole map
+    // next, which tries once more.
     for (int attempt = 1;; ++attempt) {
+        bool const kept = m_store != nullptr;
         try {
-            if (!m_store) {
+            if (!kept) {
                 m_store = open_for_reading(m_db);
             }
             auto applied = update(*m_store, current);
+            if (applied.map) {
+                m_base = base_of(applied.map); // the store's map now, whatever it was read from
+            }
             return {std::move(applied.map), std::move(applied.whole_map_reason), applied.rows_read,
                     applied.keys_unknown, "the store"};
         } catch (std::exception const &e) {
             m_store.reset();
-            if (attempt == 2) {
+            if (!kept || attempt == 2) {
                 throw;
             }
             spdlog::debug("applying changes on a new connection to the store: {}", e.what());

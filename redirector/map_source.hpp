@@ -6,6 +6,7 @@
 #include "redirector/map_holder.hpp"
 #include "redirector/settings.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -22,9 +23,10 @@ namespace forumgate::redirector {
 [[nodiscard]] std::shared_ptr<mappings::snapshot const> load_map_from_store(std::string const &db);
 
 /// Represents what applies the store's changes to the served map in place (reloader::updater),
-/// with a connection of its own kept between changes. Changes are laid only over a map whose
-/// base it was told came from the store: a map from a snapshot file may be of another store's
-/// history, and is replaced whole at its first change.
+/// with a connection of its own kept between changes. The change log is applied only to a map
+/// known to be the store's: one read whole from it, or brought to it by a comparison. A map from
+/// a snapshot file may be of another store's history: the log is refused for it (keys unknown,
+/// so that the reloader compares), and a comparison layers what differs from the store.
 class change_applier
 {
 public:
@@ -40,13 +42,22 @@ public:
     [[nodiscard]] applied_update compare(std::shared_ptr<mappings::snapshot const> const &current);
 
 private:
-    /// Runs `update` on the kept connection to the store, once more on a new one if it fails.
+    /// Whether an update reads the store's change log, which only a map of the store's may take.
+    enum class history : std::uint8_t
+    {
+        needed,
+        not_needed,
+    };
+
+    /// Runs `update` on the kept connection to the store, once more on a new one if it fails; a
+    /// map it gives is the store's from then on.
     template <typename Update>
-    applied_update on_store(std::shared_ptr<mappings::snapshot const> const &current, Update const &update);
+    applied_update on_store(std::shared_ptr<mappings::snapshot const> const &current, history of_store,
+                            Update const &update);
 
     std::string m_db;
     std::mutex m_mutex;
-    std::weak_ptr<mappings::snapshot const> m_base; ///< the last map read whole from the store
+    std::weak_ptr<mappings::snapshot const> m_base; ///< the base of the last map known to be the store's
     std::unique_ptr<store::database> m_store;
 };
 
