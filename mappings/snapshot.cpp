@@ -286,6 +286,28 @@ bool snapshot::holds_under_slug(topic const &t, std::string_view old_slug) const
     return index && &m_topics[*index] == &t;
 }
 
+void snapshot::topics_with_old_slugs(std::vector<std::string> const &old_slugs, std::vector<std::uint32_t> &out) const
+{
+    std::vector<snapshot const *> above;
+    for (snapshot const *at = this; at != nullptr; at = at->m_below.get()) {
+        for (std::size_t i = 0; i < at->m_topics.size(); ++i) {
+            std::uint32_t const old_id = at->m_topics[i].old_id;
+            if (old_id == 0) {
+                continue; // a gap between dense ids
+            }
+            std::string_view const old_slug = at->old_slug_at(static_cast<std::uint32_t>(i));
+            if (old_slug.empty() || !std::binary_search(old_slugs.begin(), old_slugs.end(), old_slug, std::less<>{})) {
+                continue;
+            }
+            if (std::none_of(above.begin(), above.end(),
+                             [old_id](snapshot const *upper) { return upper->hides_topic(old_id); })) {
+                out.push_back(old_id);
+            }
+        }
+        above.push_back(at);
+    }
+}
+
 snapshot::post const *snapshot::find_post(std::uint64_t old_id) const noexcept
 {
     if (auto const index = m_post_by_id.find(old_id)) {
@@ -913,6 +935,8 @@ bool snapshot_builder::check_slug_holders()
     snapshot const &snap = *m_snapshot;
     snapshot const &below = *snap.m_below;
     std::size_t listed = 0;
+    // The old slugs below that no longer lead to their topic, with that topic.
+    std::vector<std::pair<std::string, std::uint32_t>> left;
     for (std::uint32_t const old_id : snap.m_keys.topics) {
         snapshot::topic const *under = below.find_topic(old_id);
         if (under == nullptr || (under->flags & snapshot::TOPIC_SLUG_HOLDER) == 0) {
@@ -929,12 +953,36 @@ bool snapshot_builder::check_slug_holders()
                               *under, std::string_view{m_old_slugs}.substr(now.old_slug_offset, now.old_slug_length));
         }
         if (!still_holds) {
-            m_refusal =
-                fmt::format("topic {} left the old slug that leads to it (removed, restricted or renamed)", old_id);
-            return false;
+            left.emplace_back(below.old_slug(*under), old_id);
         }
     }
-    return true;
+    if (left.empty()) {
+        return true;
+    }
+    // Where each slug leads now is known if the layer holds every topic below that has it (the
+    // usual case: a slug no other topic has). One walk over the topics below, for all of them.
+    std::sort(left.begin(), left.end());
+    std::vector<std::string> slugs;
+    for (auto const &[slug, old_id] : left) {
+        if (slugs.empty() || slugs.back() != slug) {
+            slugs.push_back(slug);
+        }
+    }
+    std::vector<std::uint32_t> sharers;
+    below.topics_with_old_slugs(slugs, sharers);
+    auto const &keys = snap.m_keys.topics;
+    auto const outside = std::find_if(sharers.begin(), sharers.end(), [&keys](std::uint32_t old_id) {
+        return !std::binary_search(keys.begin(), keys.end(), old_id);
+    });
+    if (outside == sharers.end()) {
+        return true;
+    }
+    std::string const shared{below.old_slug(*below.find_topic(*outside))};
+    auto const leaver = std::lower_bound(left.begin(), left.end(), std::pair{shared, std::uint32_t{0}});
+    m_refusal = fmt::format("topic {} left the old slug that leads to it (removed, restricted or renamed), which "
+                            "topic {} also has",
+                            leaver != left.end() ? leaver->second : 0, *outside);
+    return false;
 }
 
 void snapshot_builder::finish_layer(std::size_t distinct_topics)

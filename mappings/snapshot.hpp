@@ -243,6 +243,10 @@ public:
         }
         return m_topics[p.topic_index];
     }
+    /// Adds to `out` the old ids of every topic whose old slug (lower case) is one of
+    /// `old_slugs` (sorted), as this snapshot answers: in any layer, unless a layer above hides
+    /// it. Walks every topic: for checking a layer as it is built, not for answering requests.
+    void topics_with_old_slugs(std::vector<std::string> const &old_slugs, std::vector<std::uint32_t> &out) const;
     /// Every topic slot, in old id order; a slot with old_id 0 is a gap between dense ids.
     /// \pre a base snapshot (not a layer): the map exports walk whole maps only.
     [[nodiscard]] std::span<topic const> topics() const noexcept { return {m_topics.data(), m_topics.size()}; }
@@ -493,8 +497,9 @@ private:
     void build_uploads();
     /// A layer's part of build(): what it hides below, its counts.
     void finish_layer(std::size_t distinct_topics);
-    /// A layer that hides a topic its old slug leads to must hold it under that slug (else the
-    /// slug's next topic below is unknown here). \return false, with m_refusal, if not.
+    /// A layer that hides a topic its old slug leads to must hold it under that slug, or hold
+    /// every topic below with that slug (else the slug's next topic below is unknown here).
+    /// \return false, with m_refusal, if not.
     bool check_slug_holders();
 
     std::unique_ptr<snapshot> m_snapshot;

@@ -114,17 +114,23 @@ TEST_F(server_test, a_whole_reload_frees_the_old_map_without_waiting_for_idle_co
     // its handler's state: the old map stayed in memory beside the new one until that
     // connection's next request or its keep-alive timeout (a minute by default). The reload now
     // has every connection let go of it at once.
-    // A topic restricted leaves the old slug that led to it, which no layer can show (the
-    // slug's next topic below is unknown): the comparison asks for the whole map.
+    // Two topics share an old slug; the one it leads to is restricted and leaves it, which a
+    // layer without the other cannot show (where the slug leads now is below, unknown): the
+    // comparison asks for the whole map.
     snapshot_of_a_store source;
+    change_store(source.db, {"UPDATE forumgate.topics SET old_slug = 'agm-2023-minutes' WHERE old_id = 775"});
+    source.write();
     auto server = start({"--db", "", "--snapshot", source.file.string()});
     http_client idle{server.port};
     ASSERT_TRUE(answered(idle));
     change_store(source.db, {"UPDATE forumgate.topics SET restricted = true WHERE old_id = 774"});
     source.write();
     server->signal(SIGHUP);
-    ASSERT_TRUE(server->wait_for_log("the whole map is read: topic 774 left the old slug", 10s)) << server->log();
-    ASSERT_TRUE(server->wait_for_log("map version 1 -> 2, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
+    ASSERT_TRUE(server->wait_for_log("the whole map is read: topic 774 left the old slug that leads to it (removed, "
+                                     "restricted or renamed), which topic 775 also has",
+                                     10s))
+        << server->log();
+    ASSERT_TRUE(server->wait_for_log("map version 2 -> 3, 4 topics, 5 posts, 0.0 MiB, built in", 10s)) << server->log();
     // The reloader waits up to 2 s for the old map to be let go, then keeps it as retired.
     std::this_thread::sleep_for(3s);
     auto const metrics = forumgate::testing::http_request(server.admin_port, "/metrics", "localhost");

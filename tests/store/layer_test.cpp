@@ -439,6 +439,51 @@ TEST_F(store_test, a_layer_is_built_from_the_changed_keys_only)
     EXPECT_EQ(s.apply_changes(applied.map).map, applied.map);
 }
 
+// The defect: a topic that left the old slug leading to it (restricted, removed, or given another
+// old slug) made every layer refuse, and the whole map was read (two maps at the peak), though
+// no other topic had that slug. The layer now holds where the slug leads whenever it holds every
+// topic below with that slug; only a slug shared with a topic outside the layer is refused.
+TEST_F(store_test, a_topic_leaving_its_old_slug_is_a_layer_unless_a_topic_below_shares_the_slug)
+{
+    auto &s = migrated();
+    (void)load_sample();
+    auto const change = [&](std::string const &sql) {
+        pqxx::connection c{m_db.conninfo()};
+        pqxx::work txn{c};
+        txn.exec(sql);
+        txn.commit();
+    };
+    auto const first = s.load_snapshot();
+    ASSERT_NE(first->find_topic_by_slug("agm-2023-minutes"), nullptr);
+    change("UPDATE forumgate.topics SET restricted = true WHERE old_id = 774");
+    auto const restricted = s.apply_changes(first);
+    ASSERT_TRUE(restricted.map) << restricted.whole_map_reason;
+    EXPECT_EQ(restricted.map->below(), first);
+    EXPECT_EQ(restricted.map->find_topic_by_slug("agm-2023-minutes"), nullptr);
+    auto const whole = s.load_snapshot();
+    for (std::string const target : {"/t/agm-2023-minutes", "/t/agm-2023-minutes/774", "/t/774"}) {
+        EXPECT_EQ(answer(resolve({OLD_HOST, target}, *restricted.map)), answer(resolve({OLD_HOST, target}, *whole)))
+            << target;
+    }
+
+    // Topics 775 and 777 share an old slug; 775, the one it leads to, gives it up. A layer of
+    // 775 alone cannot tell that the slug now leads to 777, below it: refused.
+    change("UPDATE forumgate.topics SET old_slug = 'shared-slug' WHERE old_id IN (775, 777)");
+    auto const shared = s.load_snapshot();
+    ASSERT_EQ(shared->find_topic_by_slug("shared-slug"), shared->find_topic(775));
+    change("UPDATE forumgate.topics SET old_slug = 'a-slug-of-its-own' WHERE old_id = 775");
+    auto const left = s.apply_changes(shared);
+    EXPECT_FALSE(left.map);
+    EXPECT_EQ(left.whole_map_reason, "topic 775 left the old slug that leads to it (removed, restricted or renamed), "
+                                     "which topic 777 also has");
+    // Both in one change: the layer holds them both, and the slug leads to 777.
+    change("UPDATE forumgate.topics SET old_slug = 'shared-slug', new_slug = 'shared-777' WHERE old_id = 777");
+    auto const both = s.apply_changes(shared);
+    ASSERT_TRUE(both.map) << both.whole_map_reason;
+    EXPECT_EQ(both.map->find_topic_by_slug("shared-slug"), both.map->find_topic(777));
+    EXPECT_EQ(both.map->find_topic_by_slug("a-slug-of-its-own"), both.map->find_topic(775));
+}
+
 TEST_F(store_test, changes_the_log_cannot_name_ask_for_the_whole_map)
 {
     auto &s = migrated();
