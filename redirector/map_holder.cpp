@@ -199,8 +199,8 @@ bool reloader::compare_with_store(std::string const &why)
             spdlog::info("reload ({}): the whole map is read: {}", why, compared.whole_map_reason);
             return false;
         }
-        ++m_successes;
         if (compared.map == current) {
+            ++m_successes;
             spdlog::info("reload ({}): map version {} -> {}, nothing differs, compared with {} in {:.2f} s", why,
                          current->version(), current->version(), compared.compared_with, seconds);
             if (m_on_swap) {
@@ -209,6 +209,7 @@ bool reloader::compare_with_store(std::string const &why)
             return true;
         }
         swap_in(compared.map, swap_kind::compared);
+        ++m_successes; // after the swap: whoever sees it counted sees the new map
         spdlog::info("reload ({}): map version {} -> {}, compared with {}, {} rows read again into a layer, {} "
                      "topics, {} posts, in {:.2f} s",
                      why, current->version(), compared.map->version(), compared.compared_with, compared.rows_read,
@@ -288,11 +289,11 @@ void reloader::rebuild_until_stopped()
             auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             auto const old_version = m_holder.current()->version();
             replaced = m_holder.current();
-            ++m_successes;
             spdlog::info("reload ({}): map version {} -> {}, {} topics, {} posts, {:.1f} MiB, built in {:.2f} s", why,
                          old_version, map->version(), map->size().topics, map->size().posts,
                          static_cast<double>(map->memory_bytes()) / (1 << 20), seconds);
             swap_in(map, swap_kind::whole_map);
+            ++m_successes; // after the swap: whoever sees it counted sees the new map
         } catch (std::exception const &e) {
             ++m_failures;
             if (m_on_failure) {

@@ -2,7 +2,7 @@
 // (report::parse_log_line), then as a whole log file, plain or gzip (report::read_access_log:
 // base::line_reader, the line parser, absolute-form targets, the URL tally).
 //
-// Invariants: a request line has a method of capital letters and a target without trailing
+// Invariants: a request line has a method of capital letters (and - or _) and a target without trailing
 // spaces, pointing into the line or the scratch string, a status of three digits and a day that
 // date_of_day() and days_from_civil() turn back into itself; a malformed line says why. Reading
 // the file counts every line once as a request or as skipped, malformed or blank; the tally holds
@@ -39,7 +39,8 @@ void check_parsed(std::string_view line, report::log_line_kind kind, report::log
     case report::log_line_kind::request: {
         fuzz::check(!request.method.empty(), "a request has a method", line);
         for (char const c : request.method) {
-            fuzz::check(c >= 'A' && c <= 'Z', "a method is capital letters", line);
+            // Capital letters, and the '-' and '_' of methods such as M-SEARCH and VERSION-CONTROL.
+            fuzz::check((c >= 'A' && c <= 'Z') || c == '-' || c == '_', "a method is capital letters, - and _", line);
         }
         fuzz::check(!request.target.empty() && !request.target.ends_with(' '), "a target has no trailing space", line);
         fuzz::check(points_into(request.target, line) || points_into(request.target, scratch.request),
