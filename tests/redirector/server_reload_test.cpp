@@ -56,17 +56,6 @@ private:
     std::uint16_t m_port = 0;
 };
 
-/// Runs `statements` in one transaction on the store, as an import or an admin would.
-void change_store(test_database const &db, std::initializer_list<std::string_view> statements)
-{
-    pqxx::connection c{db.conninfo()};
-    pqxx::work txn{c};
-    for (std::string_view const sql : statements) {
-        txn.exec(std::string{sql});
-    }
-    txn.commit();
-}
-
 /// A store of its own holding the fixture map, and its snapshot file: what a redirector without a
 /// store serves from, written again after each change to the store.
 struct snapshot_of_a_store

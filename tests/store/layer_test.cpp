@@ -447,15 +447,9 @@ TEST_F(store_test, a_topic_leaving_its_old_slug_is_a_layer_unless_a_topic_below_
 {
     auto &s = migrated();
     (void)load_sample();
-    auto const change = [&](std::string const &sql) {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec(sql);
-        txn.commit();
-    };
     auto const first = s.load_snapshot();
     ASSERT_NE(first->find_topic_by_slug("agm-2023-minutes"), nullptr);
-    change("UPDATE forumgate.topics SET restricted = true WHERE old_id = 774");
+    change_store(m_db, {"UPDATE forumgate.topics SET restricted = true WHERE old_id = 774"});
     auto const restricted = s.apply_changes(first);
     ASSERT_TRUE(restricted.map) << restricted.whole_map_reason;
     EXPECT_EQ(restricted.map->below(), first);
@@ -468,16 +462,17 @@ TEST_F(store_test, a_topic_leaving_its_old_slug_is_a_layer_unless_a_topic_below_
 
     // Topics 775 and 777 share an old slug; 775, the one it leads to, gives it up. A layer of
     // 775 alone cannot tell that the slug now leads to 777, below it: refused.
-    change("UPDATE forumgate.topics SET old_slug = 'shared-slug' WHERE old_id IN (775, 777)");
+    change_store(m_db, {"UPDATE forumgate.topics SET old_slug = 'shared-slug' WHERE old_id IN (775, 777)"});
     auto const shared = s.load_snapshot();
     ASSERT_EQ(shared->find_topic_by_slug("shared-slug"), shared->find_topic(775));
-    change("UPDATE forumgate.topics SET old_slug = 'a-slug-of-its-own' WHERE old_id = 775");
+    change_store(m_db, {"UPDATE forumgate.topics SET old_slug = 'a-slug-of-its-own' WHERE old_id = 775"});
     auto const left = s.apply_changes(shared);
     EXPECT_FALSE(left.map);
     EXPECT_EQ(left.whole_map_reason, "topic 775 left the old slug that leads to it (removed, restricted or renamed), "
                                      "which topic 777 also has");
     // Both in one change: the layer holds them both, and the slug leads to 777.
-    change("UPDATE forumgate.topics SET old_slug = 'shared-slug', new_slug = 'shared-777' WHERE old_id = 777");
+    change_store(m_db,
+                 {"UPDATE forumgate.topics SET old_slug = 'shared-slug', new_slug = 'shared-777' WHERE old_id = 777"});
     auto const both = s.apply_changes(shared);
     ASSERT_TRUE(both.map) << both.whole_map_reason;
     EXPECT_EQ(both.map->find_topic_by_slug("shared-slug"), both.map->find_topic(777));

@@ -429,13 +429,8 @@ TEST_F(store_test, a_reload_compared_with_a_snapshot_file_keeps_the_map_and_laye
 
     // A renamed topic, and a post gone (topic 775's only one: found by counting each topic's
     // posts in the file).
-    {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("UPDATE forumgate.topics SET new_slug = 'renamed-again' WHERE old_id = 774");
-        txn.exec("DELETE FROM forumgate.posts WHERE old_id = 9004");
-        txn.commit();
-    }
+    change_store(m_db, {"UPDATE forumgate.topics SET new_slug = 'renamed-again' WHERE old_id = 774",
+                        "DELETE FROM forumgate.posts WHERE old_id = 9004"});
     migrated().write_snapshot_file(file);
     auto const compared = forumgate::store::compare_with_snapshot_file(first, file);
     ASSERT_TRUE(compared.map) << compared.whole_map_reason;

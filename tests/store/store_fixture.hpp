@@ -41,6 +41,7 @@ using forumgate::mappings::snapshot;
 using forumgate::store::database;
 using forumgate::store::load_result;
 using forumgate::store::map_stats;
+using forumgate::testing::change_store;
 using forumgate::testing::message_of;
 using forumgate::testing::read_file;
 using forumgate::testing::temp_dir;

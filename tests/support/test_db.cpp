@@ -137,4 +137,14 @@ std::string read_file(std::filesystem::path const &path)
     return out.str();
 }
 
+void change_store(test_database const &db, std::initializer_list<std::string_view> statements)
+{
+    pqxx::connection c{db.conninfo()};
+    pqxx::work txn{c};
+    for (std::string_view const sql : statements) {
+        txn.exec(std::string{sql});
+    }
+    txn.commit();
+}
+
 } // namespace forumgate::testing

@@ -2,6 +2,7 @@
 // Real things for tests: a private PostgreSQL database per test, and temporary folders.
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -69,5 +70,8 @@ void write_gzip_file(std::filesystem::path const &path, std::string_view content
 
 /// \return the content of `path` byte for byte. \throws std::runtime_error if it cannot be read.
 [[nodiscard]] std::string read_file(std::filesystem::path const &path);
+
+/// Runs `statements` on `db` in one transaction, as an import or an admin changes the store.
+void change_store(test_database const &db, std::initializer_list<std::string_view> statements);
 
 } // namespace forumgate::testing
