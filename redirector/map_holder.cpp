@@ -241,9 +241,12 @@ void reloader::rebuild_until_stopped()
                 }
             }
             if (m_pending_reason.empty()) {
-                // Paced: changes are applied at most 10 times a second, and busy at most a third
-                // of the time, however often an import commits; those announced meanwhile are
-                // applied together.
+                // Paced: the first change after a quiet second is applied at once, then changes
+                // are applied at most once a second, and busy at most a third of the time,
+                // however often an import commits; those announced meanwhile are applied
+                // together. Each layer re-reads the rows of the layers it replaces: applied ten
+                // times a second, following an import cost each redirector twice the rows read
+                // and its requests twice the p99 (cluster_test).
                 m_wake.wait_until(lock, m_next_apply, [this] { return m_stop || !m_pending_reason.empty(); });
             }
             if (m_stop) {

@@ -137,8 +137,9 @@ private:
     std::chrono::seconds m_min_interval;
     std::chrono::steady_clock::time_point m_last_rebuild{};
     /// Changes applied in place are applied at most once per CHANGE_PACE, and not sooner than
-    /// three times the last one took after it started.
-    static constexpr std::chrono::milliseconds CHANGE_PACE{100};
+    /// three times the last one took after it started (a change after a quiet CHANGE_PACE is
+    /// applied at once).
+    static constexpr std::chrono::milliseconds CHANGE_PACE{1000};
     /// The reloader thread's nice value: a tenth of a request thread's share of a busy core.
     static constexpr int RELOADER_NICE = 10;
     static constexpr std::chrono::milliseconds RETIRED_CHECK{100};
