@@ -214,8 +214,6 @@ TEST(map_source, a_reload_from_a_missing_snapshot_file_fails_and_keeps_the_map)
     EXPECT_EQ(holder.current()->version(), 1);
 }
 
-} // namespace
-
 TEST_F(comparing_reloader_test, changes_announced_in_a_burst_are_applied_at_once_then_at_most_once_a_second)
 {
     // An import commits many times a second, and each commit is announced. Applied at every
@@ -242,3 +240,5 @@ TEST_F(comparing_reloader_test, changes_announced_in_a_burst_are_applied_at_once
     ASSERT_TRUE(eventually([&] { return m_update_calls > calls; }));
     ASSERT_TRUE(eventually([&] { return m_holder.current()->version() == 1 + m_update_calls; }));
 }
+
+} // namespace

@@ -369,13 +369,8 @@ TEST_F(store_test, a_reload_compared_with_the_map_keeps_the_map_and_layers_what_
     EXPECT_EQ(unchanged.rows_read, 0U);
 
     // A change the log cannot name (a table emptied whole), and a renamed topic.
-    {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("TRUNCATE forumgate.tags");
-        txn.exec("UPDATE forumgate.topics SET new_slug = 'renamed-again' WHERE old_id = 774");
-        txn.commit();
-    }
+    change_store(
+        m_db, {"TRUNCATE forumgate.tags", "UPDATE forumgate.topics SET new_slug = 'renamed-again' WHERE old_id = 774"});
     EXPECT_FALSE(s.apply_changes(first).map);
     auto const compared = s.compare_with_map(first);
     ASSERT_TRUE(compared.map) << compared.whole_map_reason;
@@ -392,12 +387,7 @@ TEST_F(store_test, a_reload_compared_with_the_map_keeps_the_map_and_layers_what_
     EXPECT_EQ(s.compare_with_map(compared.map).map, compared.map);
 
     // The rules and the settings are found too, and layered.
-    {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')");
-        txn.commit();
-    }
+    change_store(m_db, {"INSERT INTO forumgate.rules VALUES (99, '^/old-wiki$', '/t/wiki/1', 'redirect')"});
     auto const ruled = s.compare_with_map(compared.map);
     ASSERT_TRUE(ruled.map) << ruled.whole_map_reason;
     EXPECT_TRUE(ruled.map->keys().rules);
@@ -417,14 +407,10 @@ TEST_F(store_test, a_layer_is_built_from_the_changed_keys_only)
     auto &s = migrated();
     (void)load_sample();
     auto const first = s.load_snapshot();
-    {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)");
-        txn.exec("INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, 98002, "
-                 "9800, 2, false)");
-        txn.commit();
-    }
+    change_store(m_db,
+                 {"INSERT INTO forumgate.topics VALUES (8800, 'added-later', 9800, 'added-later', false)",
+                  "INSERT INTO forumgate.posts VALUES (88001, 8800, 1, 98001, 9800, 1, false), (88002, 8800, 2, 98002, "
+                  "9800, 2, false)"});
     auto const applied = s.apply_changes(first);
     ASSERT_TRUE(applied.map) << applied.whole_map_reason;
     EXPECT_EQ(applied.rows_read, 3U);
@@ -484,12 +470,7 @@ TEST_F(store_test, changes_the_log_cannot_name_ask_for_the_whole_map)
     auto &s = migrated();
     (void)load_sample();
     auto const first = s.load_snapshot();
-    {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec("TRUNCATE forumgate.tags");
-        txn.commit();
-    }
+    change_store(m_db, {"TRUNCATE forumgate.tags"});
     auto const applied = s.apply_changes(first);
     EXPECT_FALSE(applied.map);
     EXPECT_EQ(applied.whole_map_reason, "tags changed as a whole");
@@ -504,13 +485,7 @@ TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
     auto &s = migrated();
     (void)load_sample();
     auto const first = s.load_snapshot();
-    auto const exec = [this](std::string const &sql) {
-        pqxx::connection c{m_db.conninfo()};
-        pqxx::work txn{c};
-        txn.exec(sql);
-        txn.commit();
-    };
-    exec("INSERT INTO forumgate.rules VALUES (0, '^/old-wiki$', '/t/wiki/1', 'redirect')");
+    change_store(m_db, {"INSERT INTO forumgate.rules VALUES (0, '^/old-wiki$', '/t/wiki/1', 'redirect')"});
     auto const ruled = s.apply_changes(first);
     ASSERT_TRUE(ruled.map) << ruled.whole_map_reason;
     EXPECT_EQ(ruled.map->below(), first);
@@ -521,7 +496,7 @@ TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
     EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *first).status, 404);
 
     // The forum moves under a path on its host: no upload host is lost, the uploads stay below.
-    exec("UPDATE forumgate.settings SET new_base = 'https://forum.brum.coop/community'");
+    change_store(m_db, {"UPDATE forumgate.settings SET new_base = 'https://forum.brum.coop/community'"});
     auto const pathed = s.apply_changes(ruled.map);
     ASSERT_TRUE(pathed.map) << pathed.whole_map_reason;
     EXPECT_TRUE(pathed.map->keys().settings);
@@ -530,7 +505,7 @@ TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
               "https://forum.brum.coop/community/t/agm-2023-minutes/1774");
 
     // To another host: the uploads that pointed at the old one are checked again.
-    exec("UPDATE forumgate.settings SET new_base = 'https://brum.coop/forum'");
+    change_store(m_db, {"UPDATE forumgate.settings SET new_base = 'https://brum.coop/forum'"});
     auto const moved = s.apply_changes(pathed.map);
     ASSERT_TRUE(moved.map) << moved.whole_map_reason;
     EXPECT_TRUE(moved.map->keys().settings);
@@ -541,7 +516,7 @@ TEST_F(store_test, a_change_of_the_rules_or_the_settings_is_a_layer)
     EXPECT_EQ(resolve({OLD_HOST, "/old-wiki"}, *moved.map).location, "https://brum.coop/forum/t/wiki/1");
 
     // An upload host taken away: the layer checks the uploads again, as a whole read would.
-    exec("UPDATE forumgate.settings SET upload_hosts = '{}'");
+    change_store(m_db, {"UPDATE forumgate.settings SET upload_hosts = '{}'"});
     EXPECT_THROW((void)s.apply_changes(moved.map), input_error);
     EXPECT_THROW((void)s.load_snapshot(), input_error);
 }
